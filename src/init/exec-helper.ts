@@ -1,0 +1,67 @@
+// The child side of a spawn that needs more than child_process offers. It runs
+// as a short-lived copy of the executable, applies the ExecSpec, and replaces
+// itself with the real program (same pid, so the parent's tracking holds).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as sys from '../sys/libc';
+import { decodeSpec, type ExecSpec } from './exec-spec';
+import { EXIT_NOT_EXECUTABLE, spawnErrorExitCode, spawnErrorText } from './exit-code';
+
+const SIGPIPE = 13;
+const SIGXFSZ = 25;
+const SIGTTOU = 22;
+const ERRNO_NAMES: Record<number, string> = { 2: 'ENOENT', 13: 'EACCES', 8: 'ENOEXEC', 20: 'ENOTDIR', 21: 'EISDIR' };
+
+/** execvp's search: a name without a slash is looked up in PATH. */
+export function resolveExecutable(file: string, envPath: string | undefined): string | undefined {
+  if (file.includes('/')) return file;
+  for (const dir of (envPath ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
+    const candidate = path.join(dir || '.', file);
+    try {
+      if (fs.statSync(candidate).isFile()) return candidate;
+    } catch {
+      // keep looking
+    }
+  }
+  return undefined;
+}
+
+function applySpec(spec: ExecSpec): void {
+  if (spec.newSession) sys.setsid();
+  if (spec.foregroundProcessGroup) {
+    sys.setpgid(0, 0);
+    if (process.stdin.isTTY) {
+      // We are now a background group; tcsetpgrp from there raises SIGTTOU.
+      sys.ignoreSignal(SIGTTOU);
+      sys.tcsetpgrp(0, process.pid);
+      sys.resetSignalDisposition(SIGTTOU);
+    }
+  }
+  if (spec.nice !== undefined) sys.setpriority(0, spec.nice);
+  if (spec.nofile) sys.prlimit(0, sys.RLIMIT_NOFILE, spec.nofile.soft, spec.nofile.hard);
+  if (spec.umask !== undefined) process.umask(spec.umask);
+  if (spec.cwd) process.chdir(spec.cwd);
+  if (spec.groups) sys.setgroups(spec.groups);
+  if (spec.gid !== undefined) sys.setgid(spec.gid);
+  if (spec.uid !== undefined) sys.setuid(spec.uid);
+  // The program starts with default dispositions and an empty mask, not the runtime's.
+  sys.resetSignalDisposition(SIGPIPE);
+  sys.resetSignalDisposition(SIGXFSZ);
+  sys.sigprocmask(sys.SIG_SETMASK, []);
+}
+
+export function runExecHelper(encoded: string): never {
+  const spec = decodeSpec(encoded);
+  try {
+    applySpec(spec);
+  } catch (err) {
+    process.stderr.write(`ts-init: cannot prepare '${spec.file}': ${(err as Error).message}\n`);
+    process.exit(EXIT_NOT_EXECUTABLE);
+  }
+  const resolved = resolveExecutable(spec.file, spec.env.PATH);
+  const env = Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
+  const errno = resolved ? sys.execve(resolved, spec.argv, env) : 2;
+  const name = ERRNO_NAMES[errno] ?? `errno ${errno}`;
+  process.stderr.write(`ts-init: ${spawnErrorText(spec.file, name)}\n`);
+  process.exit(spawnErrorExitCode(name));
+}

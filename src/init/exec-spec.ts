@@ -1,0 +1,33 @@
+// What the exec helper applies in a child before execve: the process attributes
+// child_process cannot set (own process group in the terminal's foreground,
+// supplementary groups, umask, nice, rlimits).
+export interface ExecSpec {
+  file: string;
+  argv: string[];
+  env: Record<string, string>;
+  /** setpgid(0,0) and, when stdin is a terminal, make that group its foreground. */
+  foregroundProcessGroup?: boolean;
+  /** setsid(): a new session and process group. */
+  newSession?: boolean;
+  uid?: number;
+  gid?: number;
+  groups?: number[];
+  umask?: number;
+  nice?: number;
+  nofile?: { soft: number; hard: number };
+  cwd?: string;
+}
+
+export const EXEC_HELPER_ARG = '__ts_init_exec';
+
+/** The first argument the executable sees when it is asked to be the helper. */
+export function helperArgv(spec: ExecSpec): string[] {
+  const json = JSON.stringify(spec, (_k, v: unknown) => (v === Infinity ? 'infinity' : v));
+  return [EXEC_HELPER_ARG, Buffer.from(json).toString('base64')];
+}
+
+export function decodeSpec(encoded: string): ExecSpec {
+  return JSON.parse(Buffer.from(encoded, 'base64').toString(), (_k, v: unknown) =>
+    v === 'infinity' ? Infinity : v,
+  ) as ExecSpec;
+}

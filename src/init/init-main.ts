@@ -1,0 +1,52 @@
+// The init face of the executable: parse the command line, set up logging and
+// the FFI, run, exit with the right status.
+import * as fs from 'node:fs';
+import { parseArgs } from '../cli/options';
+import { LICENSE_TEXT, usageText } from '../cli/usage';
+import { createLogger } from '../log/logger';
+import { preloadLibc } from '../sys/libc';
+import { versionText } from '../version';
+import { runInit } from './init';
+
+const PROGRAM = 'ts-init';
+
+function write(fd: number, text: string): void {
+  fs.writeSync(fd, text);
+}
+
+export function initMain(argv: string[]): void {
+  const parsed = parseArgs(argv, process.env);
+  switch (parsed.kind) {
+    case 'version':
+      write(1, versionText());
+      process.exit(0);
+    case 'help':
+      write(1, usageText(PROGRAM));
+      process.exit(0);
+    case 'license':
+      write(1, LICENSE_TEXT);
+      process.exit(0);
+    case 'usage-error':
+      write(2, `${PROGRAM}: ${parsed.message}\nTry '${PROGRAM} -h' for more information.\n`);
+      process.exit(1);
+  }
+  const o = parsed.options;
+  const log = createLogger(o.verbosity, o.logFormat);
+  try {
+    preloadLibc();
+  } catch (err) {
+    write(2, `${PROGRAM}: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+  process.on('uncaughtException', (err) => {
+    // PID 1 must not die of a bug in a side path; the child's status still matters.
+    log.error({ err }, 'internal error (continuing)');
+  });
+  runInit(o, log).then(
+    (code) => process.exit(code),
+    (err: Error) => {
+      log.fatal({ err }, 'init failed');
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,74 @@
+// Reading the process tree from /proc. Pure reads; nothing here signals or reaps.
+import * as fs from 'node:fs';
+
+function readChildrenFiles(pid: number | 'self'): number[] | undefined {
+  let tasks: string[];
+  try {
+    tasks = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+  const out: number[] = [];
+  for (const tid of tasks) {
+    let text: string;
+    try {
+      text = fs.readFileSync(`/proc/${pid}/task/${tid}/children`, 'latin1');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        // The thread exited, or the kernel lacks CONFIG_PROC_CHILDREN.
+        if (!fs.existsSync(`/proc/${pid}/task/${tid}`)) continue;
+        return undefined;
+      }
+      continue;
+    }
+    for (const word of text.split(' ')) if (word) out.push(Number(word));
+  }
+  return out;
+}
+
+/** Parses the fields of /proc/PID/stat that follow the parenthesised command name. */
+export function readStat(pid: number): { state: string; ppid: number; pgrp: number; session: number } | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return { state: rest[0]!, ppid: Number(rest[1]), pgrp: Number(rest[2]), session: Number(rest[3]) };
+}
+
+function allPids(): number[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n))
+    .map(Number);
+}
+
+/** Direct children of a process (including zombies), from every thread's children list. */
+export function listChildren(pid: number | 'self' = 'self'): number[] {
+  const fast = readChildrenFiles(pid);
+  if (fast) return fast;
+  const parent = pid === 'self' ? process.pid : pid;
+  return allPids().filter((p) => readStat(p)?.ppid === parent);
+}
+
+/** Every descendant of a process, parents before their children. */
+export function listDescendants(pid: number | 'self' = 'self'): number[] {
+  const out: number[] = [];
+  const queue = listChildren(pid);
+  const seen = new Set<number>();
+  while (queue.length) {
+    const p = queue.shift()!;
+    if (seen.has(p)) continue;
+    seen.add(p);
+    out.push(p);
+    queue.push(...listChildren(p));
+  }
+  return out;
+}
+
+/** Pids whose process is a zombie (state Z) among the given ones. */
+export function zombiesAmong(pids: readonly number[]): number[] {
+  return pids.filter((p) => readStat(p)?.state === 'Z');
+}

@@ -1,0 +1,46 @@
+// Listening for any signal number. Node names only the classic signals; the
+// real-time ones (SIGRTMIN..SIGRTMAX, e.g. SIGRTMIN+3 which `podman stop` sends to
+// systemd images) are reached through Node's own signal binding, which the
+// executable exposes with --expose-internals.
+import * as os from 'node:os';
+import { sigprocmask, SIG_UNBLOCK } from '../sys/libc';
+
+type SignalHandle = { onsignal: (signum: number) => void; start(signum: number): number; unref(): void; close(): void };
+type SignalBinding = { Signal: new () => SignalHandle };
+
+function internalSignalBinding(): SignalBinding | undefined {
+  try {
+    const mod = process.getBuiltinModule?.('internal/test/binding') as
+      | { internalBinding(name: string): SignalBinding }
+      | undefined;
+    return mod?.internalBinding('signal_wrap');
+  } catch {
+    return undefined;
+  }
+}
+
+const NAMED: ReadonlyMap<number, NodeJS.Signals> = new Map(
+  Object.entries(os.constants.signals).map(([name, num]) => [num, name as NodeJS.Signals]),
+);
+
+/**
+ * Calls handler on every delivery of signum. Returns false when this runtime
+ * cannot listen for that signal. The handle does not keep the event loop alive.
+ */
+export function onSignal(signum: number, handler: (signum: number) => void): boolean {
+  const name = NAMED.get(signum);
+  if (name) {
+    process.on(name, () => handler(signum));
+  } else {
+    const binding = internalSignalBinding();
+    if (!binding) return false;
+    const h = new binding.Signal();
+    h.onsignal = handler;
+    if (h.start(signum) !== 0) return false;
+    h.unref(); // like Node's own signal handles: listening does not keep ts-init alive
+  }
+  // --disable-sigusr1 leaves SIGUSR1 blocked in the main thread; unblock it now that
+  // a handler (not the inspector) owns it.
+  if (signum === 10) sigprocmask(SIG_UNBLOCK, [10]);
+  return true;
+}

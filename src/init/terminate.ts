@@ -1,0 +1,52 @@
+// The last step before exit: whatever still runs gets SIGTERM (and SIGCONT, so a
+// stopped process can act on it), a bounded grace, then SIGKILL; and everything
+// is reaped. As PID 1 that is every process in the namespace (kill(-1)); as a
+// subreaper it is only our own descendants.
+import { kill } from '../sys/libc';
+import type { Logger } from '../log/logger';
+import { listDescendants } from './proc';
+import type { ChildWatch } from './child-watch';
+
+const SIGTERM = 15;
+const SIGKILL = 9;
+const SIGCONT = 18;
+/** After SIGKILL only uninterruptible sleep can delay an exit; do not wait forever on it. */
+const KILL_WAIT_MS = 5_000;
+
+export interface TerminateOptions {
+  graceMs: number;
+  isPid1: boolean;
+  log: Logger;
+}
+
+function signalEverything(isPid1: boolean, signal: number): number {
+  if (isPid1) {
+    kill(-1, signal);
+    return -1;
+  }
+  const pids = listDescendants();
+  for (const pid of pids) kill(pid, signal);
+  return pids.length;
+}
+
+/** Resolves once no child is left (true), or false if some survived even SIGKILL. */
+export async function terminateEverything(watch: ChildWatch, o: TerminateOptions): Promise<boolean> {
+  const noneLeft = (): boolean => {
+    watch.reaper.reap();
+    return listDescendants().length === 0;
+  };
+  if (noneLeft()) return true;
+  const started = Date.now();
+  o.log.info({ remaining: listDescendants().length, graceMs: o.graceMs }, 'sending SIGTERM to remaining processes');
+  signalEverything(o.isPid1, SIGTERM);
+  signalEverything(o.isPid1, SIGCONT);
+  if (await watch.until(noneLeft, o.graceMs)) {
+    o.log.info({ ms: Date.now() - started }, 'all processes exited');
+    return true;
+  }
+  o.log.warn({ remaining: listDescendants() }, `processes still running after ${o.graceMs} ms grace; sending SIGKILL`);
+  signalEverything(o.isPid1, SIGKILL);
+  const ok = await watch.until(noneLeft, KILL_WAIT_MS);
+  if (!ok) o.log.error({ remaining: listDescendants() }, 'processes survived SIGKILL; exiting anyway');
+  return ok;
+}

@@ -1,0 +1,57 @@
+// ts-init's own log: pino, written synchronously to stderr (no worker-thread
+// transports in PID 1). Quiet by default like tini: warnings and errors only.
+import pino from 'pino';
+import type { LogFormat } from '../cli/options';
+
+export type Logger = pino.Logger;
+
+/** tini's verbosity scale: 0 errors, 1 warnings (default), 2 info, 3 debug, 4+ trace. */
+export function levelForVerbosity(verbosity: number): pino.Level {
+  const levels: pino.Level[] = ['error', 'warn', 'info', 'debug', 'trace'];
+  return levels[Math.max(0, Math.min(verbosity, levels.length - 1))]!;
+}
+
+const LEVEL_NAMES: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+const HIDDEN = new Set(['level', 'time', 'msg', 'name']);
+
+/** Renders pino's JSON record as one readable line: "[WARN  ts-init] message key=value". */
+export function formatTextRecord(json: string): string {
+  let rec: Record<string, unknown>;
+  try {
+    rec = JSON.parse(json) as Record<string, unknown>;
+  } catch {
+    return json;
+  }
+  const level = (LEVEL_NAMES[rec.level as number] ?? 'LOG').padEnd(5);
+  const extras = Object.entries(rec)
+    .filter(([k]) => !HIDDEN.has(k))
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v)}`);
+  return `[${level} ts-init] ${String(rec.msg ?? '')}${extras.length ? ' ' + extras.join(' ') : ''}\n`;
+}
+
+class SyncFdStream {
+  constructor(
+    private readonly fd: number,
+    private readonly text: boolean,
+  ) {}
+  write(chunk: string): boolean {
+    const out = this.text ? formatTextRecord(chunk) : chunk;
+    try {
+      require('node:fs').writeSync(this.fd, out);
+    } catch {
+      // A closed or full stderr must never take PID 1 down.
+    }
+    return true;
+  }
+}
+
+export function createLogger(verbosity: number, format: LogFormat, fd = 2): Logger {
+  return pino(
+    {
+      level: levelForVerbosity(verbosity),
+      base: format === 'json' ? { name: 'ts-init' } : undefined,
+      timestamp: format === 'json' ? pino.stdTimeFunctions.isoTime : false,
+    },
+    new SyncFdStream(fd, format === 'text'),
+  );
+}

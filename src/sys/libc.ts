@@ -1,0 +1,242 @@
+// Every libc call ts-init makes, typed, in one place. Functions are bound lazily
+// so a code path that needs only waitpid does not pay for the rest.
+import { loadKoffi, type KoffiModule } from './native-loader';
+
+export const WNOHANG = 1;
+export const PR_SET_PDEATHSIG = 1;
+export const PR_SET_CHILD_SUBREAPER = 36;
+export const PR_GET_CHILD_SUBREAPER = 37;
+export const SIG_BLOCK = 0;
+export const SIG_UNBLOCK = 1;
+export const SIG_SETMASK = 2;
+export const ECHILD = 10;
+export const ESRCH = 3;
+export const EINTR = 4;
+export const EAGAIN = 11;
+export const RLIMIT_NOFILE = 7;
+export const PRIO_PROCESS = 0;
+
+/** A syscall failure with its errno, like Node's own system errors. */
+export class SysError extends Error {
+  constructor(
+    readonly call: string,
+    readonly errno: number,
+  ) {
+    super(`${call} failed: errno ${errno}`);
+  }
+}
+
+/** What waitpid(2) reports, decoded. */
+export type WaitStatus =
+  | { pid: number; kind: 'exited'; code: number }
+  | { pid: number; kind: 'signaled'; signal: number; coreDumped: boolean }
+  | { pid: number; kind: 'stopped' | 'continued'; signal: number };
+
+export function decodeWaitStatus(pid: number, status: number): WaitStatus {
+  const low = status & 0x7f;
+  if (low === 0) return { pid, kind: 'exited', code: (status >> 8) & 0xff };
+  if (low === 0x7f) return { pid, kind: 'stopped', signal: (status >> 8) & 0xff };
+  if (status === 0xffff) return { pid, kind: 'continued', signal: 18 };
+  return { pid, kind: 'signaled', signal: low, coreDumped: (status & 0x80) !== 0 };
+}
+
+type Fn = (...args: any[]) => any;
+
+class Libc {
+  private readonly koffi: KoffiModule;
+  private readonly lib: ReturnType<KoffiModule['load']>;
+  private readonly fns = new Map<string, Fn>();
+
+  constructor() {
+    this.koffi = loadKoffi();
+    this.lib = this.koffi.load('libc.so.6');
+  }
+
+  fn(decl: string): Fn {
+    let f = this.fns.get(decl);
+    if (!f) {
+      f = this.lib.func(decl) as Fn;
+      this.fns.set(decl, f);
+    }
+    return f;
+  }
+
+  errno(): number {
+    return this.koffi.errno();
+  }
+
+  get ffi(): KoffiModule {
+    return this.koffi;
+  }
+}
+
+let instance: Libc | undefined;
+function libc(): Libc {
+  if (!instance) instance = new Libc();
+  return instance;
+}
+
+/** Calls a libc function that returns -1 and sets errno on failure. */
+function check(name: string, result: number): number {
+  if (result === -1) throw new SysError(name, libc().errno());
+  return result;
+}
+
+/** Loads the FFI now, so that a missing or unloadable module fails at start-up. */
+export function preloadLibc(): void {
+  libc();
+}
+
+/**
+ * waitpid(pid, WNOHANG). Returns undefined when the child has not changed state,
+ * or when it is not (or no longer) our child (ECHILD).
+ */
+export function waitpidNoHang(pid: number): WaitStatus | undefined {
+  const status = [0];
+  const r = libc().fn('int waitpid(int pid, _Out_ int *status, int options)')(pid, status, WNOHANG) as number;
+  if (r > 0) return decodeWaitStatus(r, status[0]!);
+  if (r === 0) return undefined;
+  const e = libc().errno();
+  if (e === ECHILD) return undefined;
+  throw new SysError('waitpid', e);
+}
+
+/** kill(2). Returns false when the target is gone (ESRCH), throws on other errors. */
+export function kill(pid: number, signal: number): boolean {
+  const r = libc().fn('int kill(int pid, int sig)')(pid, signal) as number;
+  if (r === 0) return true;
+  const e = libc().errno();
+  if (e === ESRCH) return false;
+  throw new SysError('kill', e);
+}
+
+function prctl(option: number, arg2: number): number {
+  return check(
+    'prctl',
+    libc().fn('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)')(
+      option,
+      arg2,
+      0,
+      0,
+      0,
+    ) as number,
+  );
+}
+
+export function setChildSubreaper(): void {
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
+}
+
+export function isChildSubreaper(): boolean {
+  const out = [0];
+  check(
+    'prctl',
+    libc().fn('int prctl(int option, _Out_ int *a2, unsigned long a3, unsigned long a4, unsigned long a5)')(
+      PR_GET_CHILD_SUBREAPER,
+      out,
+      0,
+      0,
+      0,
+    ) as number,
+  );
+  return out[0] !== 0;
+}
+
+export function setParentDeathSignal(signal: number): void {
+  prctl(PR_SET_PDEATHSIG, signal);
+}
+
+export function setpgid(pid: number, pgid: number): void {
+  check('setpgid', libc().fn('int setpgid(int pid, int pgid)')(pid, pgid) as number);
+}
+
+export function getpgid(pid: number): number {
+  return check('getpgid', libc().fn('int getpgid(int pid)')(pid) as number);
+}
+
+export function setsid(): number {
+  return check('setsid', libc().fn('int setsid(void)')() as number);
+}
+
+export function tcsetpgrp(fd: number, pgrp: number): void {
+  check('tcsetpgrp', libc().fn('int tcsetpgrp(int fd, int pgrp)')(fd, pgrp) as number);
+}
+
+export function tcgetpgrp(fd: number): number {
+  return check('tcgetpgrp', libc().fn('int tcgetpgrp(int fd)')(fd) as number);
+}
+
+/** glibc's sigset_t is 1024 bits. */
+function sigset(signals: readonly number[]): Buffer {
+  const set = Buffer.alloc(128);
+  for (const s of signals) set[(s - 1) >> 3]! |= 1 << ((s - 1) & 7);
+  return set;
+}
+
+/** Changes the calling thread's signal mask (how: SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK). */
+export function sigprocmask(how: number, signals: readonly number[]): void {
+  const r = libc().fn('int pthread_sigmask(int how, const void *set, void *old)')(how, sigset(signals), null) as number;
+  if (r !== 0) throw new SysError('pthread_sigmask', r);
+}
+
+/** Resets a signal's disposition to default (exec keeps ignored signals ignored). */
+export function resetSignalDisposition(signal: number): void {
+  libc().fn('void *signal(int sig, void *handler)')(signal, null);
+}
+
+export function ignoreSignal(signal: number): void {
+  libc().fn('void *signal(int sig, void *handler)')(signal, libc().ffi.as(1 as never, 'void *' as never));
+}
+
+export function setgroups(gids: readonly number[]): void {
+  const arr = new Uint32Array(gids);
+  check('setgroups', libc().fn('int setgroups(size_t size, const uint32_t *list)')(arr.length, arr) as number);
+}
+
+export function setgid(gid: number): void {
+  check('setgid', libc().fn('int setgid(uint32_t gid)')(gid) as number);
+}
+
+export function setuid(uid: number): void {
+  check('setuid', libc().fn('int setuid(uint32_t uid)')(uid) as number);
+}
+
+export function setpriority(pid: number, nice: number): void {
+  check('setpriority', libc().fn('int setpriority(int which, uint32_t who, int prio)')(PRIO_PROCESS, pid, nice) as number);
+}
+
+/** prlimit(2) on another process (0 = self); Infinity means RLIM_INFINITY. */
+export function prlimit(pid: number, resource: number, soft: number, hard: number): void {
+  const toRlim = (n: number): bigint => (n === Infinity ? 0xffffffffffffffffn : BigInt(n));
+  const buf = Buffer.alloc(16);
+  buf.writeBigUInt64LE(toRlim(soft), 0);
+  buf.writeBigUInt64LE(toRlim(hard), 8);
+  check('prlimit', libc().fn('int prlimit(int pid, int resource, const void *nl, void *ol)')(pid, resource, buf, null) as number);
+}
+
+/** execve(2): only returns on failure, with the errno. */
+export function execve(file: string, argv: readonly string[], env: readonly string[]): number {
+  libc().fn('int execve(const char *path, const char **argv, const char **envp)')(file, [...argv, null], [...env, null]);
+  return libc().errno();
+}
+
+const P_ALL = 0;
+const WEXITED = 4;
+const WNOWAIT = 0x01000000;
+
+/**
+ * The pid of some child that has exited and is waiting to be reaped, without
+ * reaping it (waitid with WNOWAIT), or undefined when there is none.
+ */
+export function peekZombieChild(): number | undefined {
+  const info = Buffer.alloc(128);
+  const r = libc().fn('int waitid(int idtype, uint32_t id, void *info, int options)')(
+    P_ALL,
+    0,
+    info,
+    WEXITED | WNOHANG | WNOWAIT,
+  ) as number;
+  if (r !== 0) return undefined; // ECHILD: no children at all
+  const pid = info.readInt32LE(16); // siginfo_t.si_pid on 64-bit Linux
+  return pid > 0 ? pid : undefined;
+}
