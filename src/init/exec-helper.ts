@@ -3,6 +3,7 @@
 // itself with the real program (same pid, so the parent's tracking holds).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isatty } from 'node:tty';
 import * as sys from '../sys/libc';
 import { decodeSpec, type ExecSpec } from './exec-spec';
 import { EXIT_NOT_EXECUTABLE, spawnErrorExitCode, spawnErrorText } from './exit-code';
@@ -30,7 +31,8 @@ function applySpec(spec: ExecSpec): void {
   if (spec.newSession) sys.setsid();
   if (spec.foregroundProcessGroup) {
     sys.setpgid(0, 0);
-    if (process.stdin.isTTY) {
+    // tty.isatty, not process.stdin: creating the stdin handle would reopen fd 0 close-on-exec.
+    if (isatty(0)) {
       // We are now a background group; tcsetpgrp from there raises SIGTTOU.
       sys.ignoreSignal(SIGTTOU);
       sys.tcsetpgrp(0, process.pid);
@@ -48,6 +50,15 @@ function applySpec(spec: ExecSpec): void {
   sys.resetSignalDisposition(SIGPIPE);
   sys.resetSignalDisposition(SIGXFSZ);
   sys.sigprocmask(sys.SIG_SETMASK, []);
+  for (const fd of [0, 1, 2]) sys.keepOpenOnExec(fd);
+}
+
+function fail(text: string, code: number): never {
+  try {
+    fs.writeSync(2, `ts-init: ${text}\n`);
+  } finally {
+    process.exit(code);
+  }
 }
 
 export function runExecHelper(encoded: string): never {
@@ -55,13 +66,11 @@ export function runExecHelper(encoded: string): never {
   try {
     applySpec(spec);
   } catch (err) {
-    process.stderr.write(`ts-init: cannot prepare '${spec.file}': ${(err as Error).message}\n`);
-    process.exit(EXIT_NOT_EXECUTABLE);
+    fail(`cannot prepare '${spec.file}': ${(err as Error).message}`, EXIT_NOT_EXECUTABLE);
   }
   const resolved = resolveExecutable(spec.file, spec.env.PATH);
   const env = Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
   const errno = resolved ? sys.execve(resolved, spec.argv, env) : 2;
   const name = ERRNO_NAMES[errno] ?? `errno ${errno}`;
-  process.stderr.write(`ts-init: ${spawnErrorText(spec.file, name)}\n`);
-  process.exit(spawnErrorExitCode(name));
+  fail(spawnErrorText(spec.file, name), spawnErrorExitCode(name));
 }

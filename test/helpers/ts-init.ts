@@ -1,0 +1,101 @@
+// Running the built executable in tests: directly, or as PID 1 of a fresh PID
+// namespace (unshare --pid --fork --mount-proc; the suite runs as root).
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export const REPO = path.resolve(__dirname, '../..');
+export const TS_INIT = path.join(REPO, 'dist/ts-init');
+export const FIXTURES = path.join(REPO, 'test/fixtures');
+
+export function requireBinary(): void {
+  if (!fs.existsSync(TS_INIT)) throw new Error(`${TS_INIT} is missing: run 'node build.js' first`);
+}
+
+export interface Result {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+export interface Running {
+  child: ChildProcess;
+  result: Promise<Result>;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves once stdout (or stderr) matches. */
+  waitFor(re: RegExp, stream?: 'stdout' | 'stderr', timeoutMs?: number): Promise<RegExpMatchArray>;
+}
+
+export function start(file: string, args: readonly string[], options: SpawnOptions = {}): Running {
+  const t0 = Date.now();
+  const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+  let out = '';
+  let err = '';
+  const waiters: Array<() => void> = [];
+  const poke = (): void => waiters.slice().forEach((w) => w());
+  child.stdout?.on('data', (d: Buffer) => ((out += d.toString()), poke()));
+  child.stderr?.on('data', (d: Buffer) => ((err += d.toString()), poke()));
+  const result = new Promise<Result>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => resolve({ code, signal, stdout: out, stderr: err, ms: Date.now() - t0 }));
+  });
+  return {
+    child,
+    result,
+    stdout: () => out,
+    stderr: () => err,
+    waitFor(re, stream = 'stdout', timeoutMs = 20_000) {
+      return new Promise((resolve, reject) => {
+        const check = (): boolean => {
+          const m = (stream === 'stdout' ? out : err).match(re);
+          if (!m) return false;
+          waiters.splice(waiters.indexOf(check), 1);
+          clearTimeout(timer);
+          resolve(m);
+          return true;
+        };
+        const timer = setTimeout(() => {
+          waiters.splice(waiters.indexOf(check), 1);
+          reject(new Error(`timed out waiting for ${re} on ${stream}; stdout=${out} stderr=${err}`));
+        }, timeoutMs);
+        waiters.push(check);
+        check();
+      });
+    },
+  };
+}
+
+/** ts-init as PID 1 of a new PID namespace with its own /proc. */
+export function startAsPid1(args: readonly string[], options: SpawnOptions = {}): Running {
+  requireBinary();
+  return start('unshare', ['--pid', '--fork', '--mount-proc', TS_INIT, ...args], options);
+}
+
+export function runAsPid1(args: readonly string[], options: SpawnOptions = {}): Promise<Result> {
+  return startAsPid1(args, options).result;
+}
+
+export function runDirect(args: readonly string[], options: SpawnOptions = {}): Promise<Result> {
+  requireBinary();
+  return start(TS_INIT, args, options).result;
+}
+
+/** The host pid of the process unshare forked (ts-init, PID 1 inside). */
+export async function pid1HostPid(unsharePid: number, timeoutMs = 5000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const kids = fs.readFileSync(`/proc/${unsharePid}/task/${unsharePid}/children`, 'utf8').trim();
+      if (kids) return Number(kids.split(' ')[0]);
+    } catch {
+      // not there yet
+    }
+    if (Date.now() > deadline) throw new Error(`unshare ${unsharePid} has no child`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,83 @@
+// Reaping: a storm of orphans leaves no zombie; subreaper mode outside PID 1;
+// whatever outlives the CMD is terminated within the grace, then killed.
+import { describe, expect, it } from 'vitest';
+import { runAsPid1, runDirect, startAsPid1, pid1HostPid } from '../helpers/ts-init';
+
+/** Shell that counts zombies in this PID namespace (state Z in /proc/PID/stat). */
+const COUNT_ZOMBIES = `cat /proc/[0-9]*/stat 2>/dev/null | awk '$3 == "Z"' | wc -l`;
+
+describe('zombie reaping as PID 1', () => {
+  it('reaps a storm of 2,000 orphans and leaves 0 zombies', async () => {
+    // Each subshell starts a short-lived process and exits at once, orphaning it to PID 1.
+    const script = `
+      i=0; while [ $i -lt 2000 ]; do ( /bin/true & ); i=$((i+1)); done
+      n=0; while [ $n -lt 200 ]; do z=$(${COUNT_ZOMBIES}); [ "$z" -eq 0 ] && break; sleep 0.05; n=$((n+1)); done
+      echo "zombies=$z"`;
+    const r = await runAsPid1(['-w', '--', '/bin/sh', '-c', script]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^zombies=0$/m);
+    const reaped = r.stderr.match(/reaped zombie process/g)?.length ?? 0;
+    expect(reaped).toBeGreaterThanOrEqual(2000);
+  }, 120_000);
+
+  it('reaps orphans that die while the CMD keeps running, without -w it is silent', async () => {
+    const script = `for i in 1 2 3 4 5; do ( sleep 0.1 & ); done; sleep 0.6; echo "zombies=$(${COUNT_ZOMBIES})"`;
+    const r = await runAsPid1(['--', '/bin/sh', '-c', script]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('zombies=0\n');
+    expect(r.stderr).toBe('');
+  });
+});
+
+describe('not PID 1', () => {
+  it('registers as a child subreaper, warns, and adopts orphans', async () => {
+    // The orphan's parent must become ts-init (the CMD's parent), not the host's init.
+    const script = `( sleep 2 & echo $! > "$TMPF" ); sleep 0.3; o=$(cat "$TMPF"); awk '{print "orphan-ppid=" $4}' /proc/$o/stat; echo "init-pid=$PPID"; kill $o`;
+    const tmpf = `/tmp/ts-init-orphan-${process.pid}-${Date.now()}`;
+    const r = await runDirect(['--', '/bin/sh', '-c', script], { env: { ...process.env, TMPF: tmpf } });
+    expect(r.code).toBe(0);
+    const orphanParent = r.stdout.match(/orphan-ppid=(\d+)/)![1];
+    const initPid = r.stdout.match(/init-pid=(\d+)/)![1];
+    expect(orphanParent).toBe(initPid);
+    expect(r.stderr).toMatch(/not running as PID 1.*subreaper/);
+  });
+
+  it('-s (or TINI_SUBREAPER) silences the warning', async () => {
+    expect((await runDirect(['-s', '--', '/bin/true'])).stderr).toBe('');
+    const r = await runDirect(['--', '/bin/true'], { env: { ...process.env, TINI_SUBREAPER: '' } });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  });
+});
+
+describe('what outlives the CMD', () => {
+  it('gets SIGTERM and ts-init exits as soon as it is gone', async () => {
+    const r = await runAsPid1(['--', '/bin/sh', '-c', 'sleep 100 & sleep 100 & exit 7']);
+    expect(r.code).toBe(7);
+    expect(r.ms).toBeLessThan(5000);
+  });
+
+  it('a process that ignores SIGTERM is killed after --grace', async () => {
+    const r = await runAsPid1(['-v', '--grace', '1', '--', '/bin/sh', '-c', `sh -c 'trap "" TERM; sleep 100' & sleep 0.2; exit 3`]);
+    expect(r.code).toBe(3);
+    expect(r.ms).toBeGreaterThanOrEqual(1000);
+    expect(r.ms).toBeLessThan(8000);
+    expect(r.stderr).toMatch(/still running after 1000 ms grace; sending SIGKILL/);
+  });
+
+  it('the grace also bounds exit when not PID 1 (descendants only)', async () => {
+    const r = await runDirect(['-s', '--grace', '0.5', '--', '/bin/sh', '-c', `sh -c 'trap "" TERM; sleep 100' & sleep 0.2; exit 4`]);
+    expect(r.code).toBe(4);
+    expect(r.ms).toBeLessThan(6000);
+  });
+
+  it('SIGTERM to PID 1 while the CMD ignores it: the CMD keeps running', async () => {
+    const run = startAsPid1(['--', '/bin/sh', '-c', `trap 'echo got-term' TERM; echo up; while :; do sleep 0.05; done`]);
+    await run.waitFor(/up/);
+    const pid = await pid1HostPid(run.child.pid!);
+    process.kill(pid, 'SIGTERM');
+    await run.waitFor(/got-term/);
+    process.kill(pid, 'SIGKILL');
+    await run.result;
+  });
+});

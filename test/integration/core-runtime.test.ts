@@ -1,0 +1,53 @@
+// The executable's runtime stays ts-init's own: the container's NODE_* variables
+// are for the CMD, and the embedded FFI module finds a place to load from.
+import { describe, expect, it } from 'vitest';
+import { runAsPid1, runDirect, start, TS_INIT } from '../helpers/ts-init';
+
+describe('NODE_* variables belong to the CMD', () => {
+  const appEnv = {
+    NODE_OPTIONS: '--require=/nonexistent/preload.js --max-old-space-size=1',
+    NODE_EXTRA_CA_CERTS: '/nonexistent/ca.pem',
+    NODE_DEBUG: 'child_process,net,timer',
+    NODE_DEBUG_NATIVE: 'SEA',
+    NODE_PENDING_DEPRECATION: '1',
+    NODE_V8_COVERAGE: '/nonexistent/coverage',
+    NODE_NO_WARNINGS: '0',
+  };
+
+  it('do not change what ts-init does or prints, and reach the CMD unchanged', async () => {
+    const script = Object.keys(appEnv).map((k) => `echo "${k}=$${k}"`).join('; ');
+    const r = await runAsPid1(['--', '/bin/sh', '-c', script], { env: { ...process.env, ...appEnv } });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    for (const [k, v] of Object.entries(appEnv)) expect(r.stdout).toContain(`${k}=${v}\n`);
+  });
+});
+
+describe('embedded FFI module', () => {
+  // A private mount namespace where /dev/shm is noexec and /run read-only (Docker's
+  // and a read-only root's situation): the module must still load, from /tmp.
+  const shell = (setup: string): Promise<{ code: number | null; stdout: string; stderr: string }> =>
+    start('unshare', ['--mount', '--propagation', 'private', '/bin/sh', '-c', `${setup}; exec ${TS_INIT} -s -- /bin/sh -c 'echo ran'`]).result;
+
+  it('falls back past a noexec /dev/shm and a read-only /run', async () => {
+    const r = await shell('mount -t tmpfs -o noexec tmpfs /dev/shm && mount -t tmpfs -o ro tmpfs /run && mount -t tmpfs tmpfs /tmp');
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('ran\n');
+    expect(r.code).toBe(0);
+  });
+
+  it('gives a clear error when no place can hold it', async () => {
+    const r = await shell('mount -t tmpfs -o noexec tmpfs /dev/shm && mount -t tmpfs -o ro tmpfs /run && mount -t tmpfs -o ro tmpfs /tmp');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/cannot load the embedded FFI module: none of \/dev\/shm, \/run, \/tmp is writable and executable/);
+  });
+
+  it('runs with no node, npm or node_modules around (a bare environment)', async () => {
+    const r = await runDirect(['-s', '--', '/bin/sh', '-c', 'command -v node || echo no-node'], {
+      env: { PATH: '/usr/bin:/bin' },
+      cwd: '/',
+    });
+    expect(r.code).toBe(0);
+  });
+});

