@@ -250,3 +250,91 @@ const F_SETFD = 2;
 export function keepOpenOnExec(fd: number): boolean {
   return (libc().fn('int fcntl(int fd, int cmd, int arg)')(fd, F_SETFD, 0) as number) === 0;
 }
+
+const AF_UNIX = 1;
+const SOCK_DGRAM = 2;
+const SOCK_NONBLOCK = 0o4000;
+const SOCK_CLOEXEC = 0o2000000;
+const SOL_SOCKET = 1;
+const SO_PEERCRED = 17;
+const SO_RCVBUF = 8;
+const EFD_CLOEXEC = 0o2000000;
+const EFD_NONBLOCK = 0o4000;
+export const POLLIN = 1;
+
+function sockaddrUn(path: string): Buffer {
+  const addr = Buffer.alloc(110);
+  addr.writeUInt16LE(AF_UNIX, 0);
+  const bytes = Buffer.from(path);
+  if (bytes.length > 107) throw new Error(`socket path too long: ${path}`);
+  bytes.copy(addr, 2);
+  return addr;
+}
+
+/** A non-blocking AF_UNIX datagram socket bound to path (Node has none). */
+export function bindDatagramSocket(path: string): number {
+  const fd = check('socket', libc().fn('int socket(int domain, int type, int protocol)')(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0) as number);
+  try {
+    const addr = sockaddrUn(path);
+    check('bind', libc().fn('int bind(int fd, const void *addr, uint32_t len)')(fd, addr, addr.length) as number);
+    const size = Buffer.alloc(4);
+    size.writeInt32LE(256 * 1024);
+    libc().fn('int setsockopt(int fd, int level, int name, const void *val, uint32_t len)')(fd, SOL_SOCKET, SO_RCVBUF, size, 4);
+  } catch (err) {
+    closeFd(fd);
+    throw err;
+  }
+  return fd;
+}
+
+/**
+ * One datagram, or undefined when none is queued. Every sender that can reach a
+ * unit's own socket is the unit's (NotifyAccess=all within the unit).
+ */
+export function receiveDatagram(fd: number): Buffer | undefined {
+  const data = Buffer.alloc(4096);
+  const n = libc().fn('intptr_t recv(int fd, void *buf, size_t n, int flags)')(fd, data, data.length, 0) as number;
+  if (n >= 0) return data.subarray(0, n);
+  const e = libc().errno();
+  if (e === EAGAIN || e === EINTR) return undefined;
+  throw new SysError('recv', e);
+}
+
+/** The uid and pid of the peer of a connected AF_UNIX stream socket. */
+export function peerCredentials(fd: number): { pid: number; uid: number; gid: number } {
+  const cred = Buffer.alloc(12);
+  const len = [12];
+  check('getsockopt', libc().fn('int getsockopt(int fd, int level, int name, void *val, _Inout_ uint32_t *len)')(fd, SOL_SOCKET, SO_PEERCRED, cred, len) as number);
+  return { pid: cred.readInt32LE(0), uid: cred.readUInt32LE(4), gid: cred.readUInt32LE(8) };
+}
+
+export function closeFd(fd: number): void {
+  libc().fn('int close(int fd)')(fd);
+}
+
+export function eventFd(): number {
+  return check('eventfd', libc().fn('int eventfd(uint32_t initval, int flags)')(0, EFD_CLOEXEC | EFD_NONBLOCK) as number);
+}
+
+export function signalEventFd(fd: number): void {
+  const one = Buffer.alloc(8);
+  one.writeBigUInt64LE(1n);
+  libc().fn('intptr_t write(int fd, const void *buf, size_t n)')(fd, one, 8);
+}
+
+export function drainEventFd(fd: number): void {
+  libc().fn('intptr_t read(int fd, void *buf, size_t n)')(fd, Buffer.alloc(8), 8);
+}
+
+/**
+ * poll(2) on a worker thread (koffi's async call), so the event loop never blocks
+ * and never polls on a timer. pollfds: struct pollfd[] { int fd; short events; short revents; }.
+ */
+export function pollAsync(pollfds: Buffer, count: number, done: (err: unknown, ready: number) => void): void {
+  (libc().fn('int poll(void *fds, uint64_t n, int timeout)') as unknown as { async: (...a: unknown[]) => void }).async(
+    pollfds,
+    count,
+    -1,
+    done,
+  );
+}

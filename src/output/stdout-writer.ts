@@ -1,0 +1,68 @@
+// Writes whole lines to ts-init's stdout without ever blocking the event loop:
+// one write at a time on libuv's thread pool, a bounded queue behind it, and when
+// the reader is too slow, lines are dropped (and counted, and said) rather than
+// stalling PID 1.
+import * as fs from 'node:fs';
+
+export class StdoutWriter {
+  private queue: string[] = [];
+  private queuedBytes = 0;
+  private writing = false;
+  private dropped = 0;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly fd = 1,
+    private readonly maxQueuedBytes = 4 * 1024 * 1024,
+  ) {}
+
+  /** text must be one or more whole lines, each ending in "\n". */
+  write(text: string): void {
+    if (this.queuedBytes + text.length > this.maxQueuedBytes) {
+      this.dropped++;
+      return;
+    }
+    this.queue.push(text);
+    this.queuedBytes += text.length;
+    this.pump();
+  }
+
+  /** Resolves once everything queued so far has been written (used before exit). */
+  flushed(): Promise<void> {
+    if (!this.writing && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private pump(): void {
+    if (this.writing) return;
+    if (this.dropped > 0 && this.queue.length === 0) {
+      this.queue.push(`[ts-init] ${this.dropped} output lines dropped: stdout is not keeping up\n`);
+      this.dropped = 0;
+    }
+    if (this.queue.length === 0) {
+      for (const w of this.idleWaiters.splice(0)) w();
+      return;
+    }
+    const batch = this.queue.join('');
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.writing = true;
+    this.writeAll(Buffer.from(batch), () => {
+      this.writing = false;
+      this.pump();
+    });
+  }
+
+  private writeAll(buf: Buffer, done: () => void): void {
+    fs.write(this.fd, buf, 0, buf.length, null, (err, written) => {
+      if (err) {
+        // EAGAIN on a non-blocking stdout: try again shortly; anything else: give up on this batch.
+        if ((err as NodeJS.ErrnoException).code === 'EAGAIN') setTimeout(() => this.writeAll(buf, done), 10);
+        else done();
+        return;
+      }
+      if (written < buf.length) this.writeAll(buf.subarray(written), done);
+      else done();
+    });
+  }
+}

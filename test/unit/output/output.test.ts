@@ -1,0 +1,93 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { LineSplitter } from '../../../src/output/line-splitter';
+import { LogRing } from '../../../src/output/log-ring';
+import { formatLine, ServiceOutput } from '../../../src/output/service-output';
+import { StdoutWriter } from '../../../src/output/stdout-writer';
+
+describe('line splitting', () => {
+  it('emits whole lines only, across chunks, and the last partial line at the end', () => {
+    const lines: string[] = [];
+    const s = new LineSplitter((l) => lines.push(l));
+    s.push('hel');
+    s.push('lo\nwor');
+    expect(lines).toEqual(['hello']);
+    s.push('ld\r\n\nlast');
+    expect(lines).toEqual(['hello', 'world', '']);
+    s.end();
+    expect(lines).toEqual(['hello', 'world', '', 'last']);
+  });
+
+  it('cuts a line that never ends into bounded pieces', () => {
+    const lines: string[] = [];
+    const s = new LineSplitter((l) => lines.push(l), 4);
+    s.push('abcdefghij');
+    expect(lines).toEqual(['abcd', 'efgh']);
+    s.push('\n');
+    expect(lines).toEqual(['abcd', 'efgh', 'ij']);
+  });
+});
+
+describe('log ring', () => {
+  it('keeps the last N lines and feeds followers', () => {
+    const r = new LogRing(3);
+    const followed: string[] = [];
+    const stop = r.follow((l) => followed.push(l.line));
+    for (const line of ['a', 'b', 'c', 'd']) r.add({ time: 0, unit: 'u', stream: 'stdout', line });
+    expect(r.tail().map((l) => l.line)).toEqual(['b', 'c', 'd']);
+    expect(r.tail(1).map((l) => l.line)).toEqual(['d']);
+    stop();
+    r.add({ time: 0, unit: 'u', stream: 'stdout', line: 'e' });
+    expect(followed).toEqual(['a', 'b', 'c', 'd']);
+  });
+});
+
+describe('service output', () => {
+  it('tags lines with the unit, as text or JSON', () => {
+    const l = { time: 0, unit: 'cron.service', stream: 'stderr' as const, line: 'hi "there"' };
+    expect(formatLine(l, 'text')).toBe('cron.service: hi "there"\n');
+    expect(JSON.parse(formatLine(l, 'json'))).toEqual({ time: '1970-01-01T00:00:00.000Z', unit: 'cron.service', stream: 'stderr', line: 'hi "there"' });
+  });
+
+  it('never interleaves half-lines from two units', async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'out-')), 'out');
+    const fd = fs.openSync(file, 'w');
+    const out = new ServiceOutput('text', new StdoutWriter(fd));
+    const a = new PassThrough();
+    const b = new PassThrough();
+    out.attach('a', 'stdout', a);
+    out.attach('b', 'stdout', b);
+    for (let i = 0; i < 200; i++) {
+      a.write(`line-a-${i}-`);
+      b.write(`line-b-${i}-`);
+      a.write('end\n');
+      b.write('end\n');
+    }
+    a.end();
+    b.end();
+    await new Promise((r) => setTimeout(r, 50));
+    await out.flushed();
+    fs.closeSync(fd);
+    const lines = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
+    expect(lines).toHaveLength(400);
+    for (const line of lines) expect(line).toMatch(/^(a: line-a-\d+-end|b: line-b-\d+-end)$/);
+    expect(out.ring('a').tail().length).toBe(200);
+  });
+
+  it('drops (and says so) rather than queueing without bound', async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'out-')), 'out');
+    const fd = fs.openSync(file, 'w');
+    const w = new StdoutWriter(fd, 100);
+    for (let i = 0; i < 50; i++) w.write(`0123456789\n`);
+    await w.flushed();
+    await new Promise((r) => setTimeout(r, 20));
+    await w.flushed();
+    fs.closeSync(fd);
+    const text = fs.readFileSync(file, 'utf8');
+    expect(text).toMatch(/\[ts-init\] \d+ output lines dropped: stdout is not keeping up/);
+    expect(text.split('\n').filter((l) => l === '0123456789').length).toBeLessThan(50);
+  });
+});
