@@ -1,18 +1,41 @@
-// PID 1's main sequence: become a reaper, catch signals, start the CMD, forward
-// signals to it, and when it ends, end everything else and exit with its status.
+// PID 1's main sequence: become a reaper, catch signals, persist the environment,
+// run the prestart hook, start the units, start the CMD and forward signals to it;
+// when it ends (or an essential unit fails, or shutdown is asked for), stop the
+// units in reverse order, end everything else, run the poststop hook, and exit
+// with the CMD's status.
 import { isatty } from 'node:tty';
 import type { InitOptions } from '../cli/options';
+import { writeEnvironmentFiles } from '../hooks/env-file';
+import { checkInitScript, EXIT_INITSCRIPT_UNUSABLE, runPoststop, runPrestart, type StopReason } from '../hooks/hooks';
 import type { Logger } from '../log/logger';
 import { kill, setChildSubreaper, setParentDeathSignal } from '../sys/libc';
-import { signalName } from '../sys/signals';
+import { SIGRTMIN, signalName } from '../sys/signals';
 import { ChildWatch } from './child-watch';
 import { startCommand } from './command';
-import { exitCodeOf, finalExitCode } from './exit-code';
+import { exitCodeOf, finalExitCode, type ChildEnd } from './exit-code';
 import { catchForwardableSignals } from './forward-signals';
 import { ProcessTable } from './process-table';
 import { terminateEverything } from './terminate';
 
-export async function runInit(o: InitOptions, log: Logger): Promise<number> {
+/** The unit side of the sequence, supplied by the supervisor. */
+export interface Services {
+  /** Starts the enabled units; resolves when the CMD may start. */
+  start(): Promise<void>;
+  /** Stops every unit in reverse dependency order, each within its own timeout. */
+  stopAll(): Promise<void>;
+  /** Called when an essential unit (FailureAction=/SuccessAction=exit) ends the container. */
+  onContainerExit(listener: (exitCode: number) => void): void;
+}
+
+export type ServicesFactory = (deps: { table: ProcessTable; watch: ChildWatch; log: Logger; requestShutdown: () => void }) => Services;
+
+/** SIGRTMIN+3 is how `podman stop` (and systemd itself) asks an init to halt. */
+const HALT_SIGNAL = SIGRTMIN + 3;
+const SHUTDOWN_SIGNALS_WITHOUT_CMD = new Set([1, 2, 3, 15, HALT_SIGNAL]);
+
+type Ending = { end: ChildEnd; reason: StopReason };
+
+export async function runInit(o: InitOptions, log: Logger, makeServices?: ServicesFactory): Promise<number> {
   const isPid1 = process.pid === 1;
   if (!isPid1) {
     setChildSubreaper();
@@ -22,6 +45,12 @@ export async function runInit(o: InitOptions, log: Logger): Promise<number> {
   }
   if (o.parentDeathSignal !== undefined) setParentDeathSignal(o.parentDeathSignal);
 
+  const unusable = checkInitScript(o);
+  if (unusable) {
+    log.error(unusable);
+    return EXIT_INITSCRIPT_UNUSABLE;
+  }
+
   const table = new ProcessTable();
   const watch = new ChildWatch(table);
   watch.onOrphanReaped((s) => {
@@ -30,31 +59,72 @@ export async function runInit(o: InitOptions, log: Logger): Promise<number> {
     else log.debug({ pid: s.pid }, `reaped zombie process (${how})`);
   });
 
+  // Whatever ends the run first decides the exit status.
+  let finish!: (e: Ending) => void;
+  const ended = new Promise<Ending>((resolve) => (finish = resolve));
+
   let commandPid: number | undefined;
   const uncaught = catchForwardableSignals((signum) => {
-    if (commandPid === undefined) {
-      log.debug(`received ${signalName(signum)} with no command running`);
+    if (commandPid !== undefined && signum !== HALT_SIGNAL) {
+      const target = o.killProcessGroup ? -commandPid : commandPid;
+      log.debug({ target }, `forwarding ${signalName(signum)}`);
+      kill(target, signum);
       return;
     }
-    const target = o.killProcessGroup ? -commandPid : commandPid;
-    log.debug({ target }, `forwarding ${signalName(signum)}`);
-    kill(target, signum);
+    if (SHUTDOWN_SIGNALS_WITHOUT_CMD.has(signum)) {
+      log.info(`received ${signalName(signum)}; shutting down`);
+      if (commandPid !== undefined) kill(o.killProcessGroup ? -commandPid : commandPid, 15);
+      else finish({ end: { signal: signum === HALT_SIGNAL ? 15 : signum }, reason: 'shutdown' });
+      return;
+    }
+    log.debug(`received ${signalName(signum)} with no command running`);
   });
   if (uncaught.length) log.warn(`cannot catch ${uncaught.map(signalName).join(', ')}; they will not be forwarded`);
 
-  const run = await startCommand(table, o.command, process.env, isatty(0));
-  let exitCode: number;
-  if (run.started) {
-    commandPid = run.pid;
-    log.info({ pid: run.pid, command: o.command }, 'started command');
-    const end = await run.ended;
-    commandPid = undefined;
-    exitCode = finalExitCode(end, o.remapToZero);
-    log.info({ status: exitCodeOf(end), exitCode }, 'command exited');
-  } else {
-    log.error(run.message);
-    exitCode = run.exitCode;
+  // Only the container's init speaks for the container; as a subreaper on some
+  // host, ts-init leaves the host's files alone.
+  if (isPid1) for (const problem of writeEnvironmentFiles(process.env)) log.warn(problem);
+
+  const prestart = await Promise.race([runPrestart(table, o, log), ended.then(() => undefined)]);
+  if (prestart && !prestart.ok) {
+    await terminateEverything(watch, { graceMs: o.graceMs, isPid1, log });
+    await runPoststop(table, o, log, { exitCode: prestart.exitCode, reason: 'prestart-failed' });
+    return prestart.exitCode;
   }
+
+  const services = makeServices?.({ table, watch, log, requestShutdown: () => finish({ end: { code: 0 }, reason: 'shutdown' }) });
+  services?.onContainerExit((code) => finish({ end: { code }, reason: 'unit-failure' }));
+  if (services && prestart) await Promise.race([services.start(), ended]);
+
+  let spawnFailed: number | undefined;
+  if (prestart && !(await isSettled(ended))) {
+    const run = await startCommand(table, o.command, process.env, isatty(0));
+    if (run.started) {
+      commandPid = run.pid;
+      log.info({ pid: run.pid, command: o.command }, 'started command');
+      void run.ended.then((end) => {
+        commandPid = undefined;
+        finish({ end, reason: 'code' in end ? 'exited' : 'signaled' });
+      });
+    } else {
+      log.error(run.message);
+      spawnFailed = run.exitCode;
+      finish({ end: { code: run.exitCode }, reason: 'spawn-failed' });
+    }
+  }
+
+  const { end, reason } = await ended;
+  const exitCode = spawnFailed ?? finalExitCode(end, o.remapToZero);
+  log.info({ status: exitCodeOf(end), exitCode, reason }, 'shutting down');
+  if (commandPid !== undefined) kill(o.killProcessGroup ? -commandPid : commandPid, 15);
+  await services?.stopAll();
   await terminateEverything(watch, { graceMs: o.graceMs, isPid1, log });
+  await runPoststop(table, o, log, { exitCode, signal: 'signal' in end ? end.signal : undefined, reason });
+  await terminateEverything(watch, { graceMs: Math.min(o.graceMs, 2000), isPid1, log });
   return exitCode;
+}
+
+async function isSettled(p: Promise<unknown>): Promise<boolean> {
+  const marker = Symbol();
+  return (await Promise.race([p, Promise.resolve(marker)])) !== marker;
 }

@@ -68,14 +68,23 @@ export function start(file: string, args: readonly string[], options: SpawnOptio
   };
 }
 
-/** ts-init as PID 1 of a new PID namespace with its own /proc. */
-export function startAsPid1(args: readonly string[], options: SpawnOptions = {}): Running {
+/**
+ * The namespace's private mounts: ts-init as PID 1 writes /etc/profile.d and /run
+ * and reads the systemd unit directories; the host's must stay untouched and unseen.
+ */
+export const ISOLATE_MOUNTS =
+  'mount -t tmpfs tmpfs /run && mount -t tmpfs tmpfs /etc/systemd/system && ' +
+  'mount -t tmpfs tmpfs /usr/lib/systemd/system && mkdir -p /etc/profile.d && mount -t tmpfs tmpfs /etc/profile.d';
+
+/** ts-init as PID 1 of a new PID namespace with its own /proc (the shell execs it, keeping pid 1). */
+export function startAsPid1(args: readonly string[], options: SpawnOptions = {}, setup = ''): Running {
   requireBinary();
-  return start('unshare', ['--pid', '--fork', '--mount-proc', TS_INIT, ...args], options);
+  const script = `${ISOLATE_MOUNTS}${setup ? ` && ${setup}` : ''} && exec "$0" "$@"`;
+  return start('unshare', ['--pid', '--fork', '--mount-proc', '--propagation', 'private', '/bin/sh', '-c', script, TS_INIT, ...args], options);
 }
 
-export function runAsPid1(args: readonly string[], options: SpawnOptions = {}): Promise<Result> {
-  return startAsPid1(args, options).result;
+export function runAsPid1(args: readonly string[], options: SpawnOptions = {}, setup = ''): Promise<Result> {
+  return startAsPid1(args, options, setup).result;
 }
 
 export function runDirect(args: readonly string[], options: SpawnOptions = {}): Promise<Result> {

@@ -10,7 +10,7 @@ const FORWARDED: Array<[string, number]> = [
   ['SIGALRM', 14], ['SIGTERM', 15], ['SIGSTKFLT', 16], ['SIGCONT', 18], ['SIGTSTP', 20], ['SIGTTIN', 21],
   ['SIGTTOU', 22], ['SIGURG', 23], ['SIGXCPU', 24], ['SIGXFSZ', 25], ['SIGVTALRM', 26], ['SIGPROF', 27],
   ['SIGWINCH', 28], ['SIGIO', 29], ['SIGPWR', 30],
-  ['SIGRTMIN', 34], ['SIGRTMIN+3', 37], ['SIGRTMIN+10', 44], ['SIGRTMAX-1', 63], ['SIGRTMAX', 64],
+  ['SIGRTMIN', 34], ['SIGRTMIN+1', 35], ['SIGRTMIN+10', 44], ['SIGRTMAX-1', 63], ['SIGRTMAX', 64],
 ];
 const STOP = 44;
 
@@ -33,6 +33,14 @@ describe('signal forwarding', () => {
     expect(seen).toBe(FORWARDED.length);
     process.kill(pid, 'SIGKILL');
     await run.result;
+  });
+
+  it('SIGRTMIN+3 (podman stop for systemd images) is a shutdown request: the CMD gets SIGTERM', async () => {
+    const run = startAsPid1(['--', '/bin/sh', '-c', `trap 'echo got-term; exit 0' TERM; echo up; while :; do sleep 0.05; done`]);
+    await run.waitFor(/up/);
+    process.kill(await pid1HostPid(run.child.pid!), 37);
+    await run.waitFor(/got-term/);
+    expect((await run.result).code).toBe(0);
   });
 
   it('ends with the CMD when the forwarded signal kills it (SIGTERM -> 143)', async () => {
@@ -76,7 +84,8 @@ describe('signal forwarding', () => {
   });
 
   it('TINI_KILL_PROCESS_GROUP works like -g', async () => {
-    const run = startAsPid1(['--', '/bin/sh', '-c', `${CATCHER} 12 & wait`], {
+    // The shell survives USR2, so the run does not end (and SIGTERM everything) before the catcher reports.
+    const run = startAsPid1(['--', '/bin/sh', '-c', `trap 'echo shell-got-usr2' USR2; ${CATCHER} 12 & wait; wait`], {
       env: { ...process.env, TINI_KILL_PROCESS_GROUP: '1', STOP_SIGNAL: String(STOP) },
     });
     await run.waitFor(/ready/);

@@ -1,0 +1,69 @@
+// What the control plane may ask of the running supervisor. The supervisor
+// implements it; the control server, `ts-init ctl` and the systemctl front use it.
+import type { LogLine } from '../output/log-ring';
+
+export type ActiveState = 'active' | 'reloading' | 'inactive' | 'failed' | 'activating' | 'deactivating';
+export type LoadState = 'loaded' | 'not-found' | 'bad-setting' | 'masked';
+/** systemctl is-enabled words. */
+export type UnitFileState = 'enabled' | 'disabled' | 'static' | 'masked' | 'alias' | 'generated';
+
+export interface UnitStatus {
+  name: string;
+  description: string;
+  loadState: LoadState;
+  /** Why loading failed, with file:line, when loadState is not 'loaded'. */
+  loadError?: string;
+  activeState: ActiveState;
+  subState: string;
+  /** systemd's Result=: success, exit-code, signal, timeout, core-dump, watchdog, start-limit-hit, ... */
+  result: string;
+  unitFileState: UnitFileState;
+  sourcePath?: string;
+  mainPid?: number;
+  /** Epoch ms of the last change of activeState. */
+  stateChangedAt: number;
+  /** Epoch ms the current run became active, when active. */
+  activeSince?: number;
+  restarts: number;
+  lastExit?: { code?: number; signal?: number; at: number };
+  /** STATUS= from sd_notify. */
+  statusText?: string;
+  cpuPercent?: number;
+  rssBytes?: number;
+  /** Extra systemd-style properties for `show -p`: e.g. Type, Restart, ExecMainPID, NRestarts. */
+  properties: Record<string, string>;
+}
+
+export type JobResult = {
+  result: 'done' | 'failed' | 'canceled' | 'timeout' | 'dependency' | 'skipped' | 'invalid' | 'not-found';
+  message?: string;
+};
+
+export interface ReloadReport {
+  added: string[];
+  removed: string[];
+  changed: string[];
+  errors: string[];
+}
+
+export interface Manager {
+  listUnits(): UnitStatus[];
+  /** Unknown names come back with loadState 'not-found'. */
+  status(names: readonly string[]): UnitStatus[];
+  /** Resolve when the job is finished (unit active/failed/inactive), like systemctl without --no-block. */
+  start(name: string): Promise<JobResult>;
+  stop(name: string): Promise<JobResult>;
+  restart(name: string): Promise<JobResult>;
+  reload(name: string): Promise<JobResult>;
+  tryRestart(name: string): Promise<JobResult>;
+  reloadOrRestart(name: string): Promise<JobResult>;
+  kill(name: string, signal: number, who: 'main' | 'all'): JobResult;
+  enable(name: string): Promise<{ changes: string[]; error?: string }>;
+  disable(name: string): Promise<{ changes: string[]; error?: string }>;
+  listUnitFiles(): Array<{ name: string; state: UnitFileState }>;
+  logs(name: string, lines: number): LogLine[] | undefined;
+  follow(name: string, listener: (l: LogLine) => void): (() => void) | undefined;
+  daemonReload(): Promise<ReloadReport>;
+  /** Begin stopping everything and exit, like SIGTERM to systemd. */
+  shutdown(): void;
+}
