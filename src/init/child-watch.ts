@@ -27,6 +27,11 @@ export class ChildWatch {
     for (const l of [...this.listeners]) l();
   }
 
+  /** Called after every round: something about the children changed. */
+  onRound(listener: () => void): void {
+    this.listeners.add(listener);
+  }
+
   onOrphanReaped(listener: (s: ExitedStatus) => void): void {
     this.reapedListeners.add(listener);
   }

@@ -6,6 +6,8 @@ import { LICENSE_TEXT, usageText } from '../cli/usage';
 import { createLogger } from '../log/logger';
 import { preloadLibc } from '../sys/libc';
 import { versionText } from '../version';
+import { ServiceOutput } from '../output/service-output';
+import { Supervisor } from '../supervisor/supervisor';
 import { runInit } from './init';
 
 const PROGRAM = 'ts-init';
@@ -42,8 +44,14 @@ export function initMain(argv: string[]): void {
     // PID 1 must not die of a bug in a side path; the child's status still matters.
     log.error({ err }, 'internal error (continuing)');
   });
-  runInit(o, log).then(
-    (code) => process.exit(code),
+  const output = new ServiceOutput(o.logFormat);
+  const services = ({ table, watch, log: l }: Parameters<NonNullable<Parameters<typeof runInit>[2]>>[0]) =>
+    new Supervisor({ table, watch, log: l, output, options: o, isPid1: process.pid === 1 });
+  runInit(o, log, services).then(
+    async (code) => {
+      await output.flushed();
+      process.exit(code);
+    },
     (err: Error) => {
       log.fatal({ err }, 'init failed');
       process.exit(1);

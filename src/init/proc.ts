@@ -72,3 +72,12 @@ export function listDescendants(pid: number | 'self' = 'self'): number[] {
 export function zombiesAmong(pids: readonly number[]): number[] {
   return pids.filter((p) => readStat(p)?.state === 'Z');
 }
+
+/** Every live process whose session is one of the given ones (a unit's "control group"). */
+export function processesInSessions(sessions: ReadonlySet<number>): number[] {
+  if (sessions.size === 0) return [];
+  return allPids().filter((p) => {
+    const st = readStat(p);
+    return st !== undefined && st.state !== 'Z' && sessions.has(st.session);
+  });
+}

@@ -2,9 +2,10 @@
 // stopped process can act on it), a bounded grace, then SIGKILL; and everything
 // is reaped. As PID 1 that is every process in the namespace (kill(-1)); as a
 // subreaper it is only our own descendants.
+import * as fs from 'node:fs';
 import { kill } from '../sys/libc';
 import type { Logger } from '../log/logger';
-import { listDescendants } from './proc';
+import { listDescendants, readStat } from './proc';
 import type { ChildWatch } from './child-watch';
 
 const SIGTERM = 15;
@@ -29,24 +30,45 @@ function signalEverything(isPid1: boolean, signal: number): number {
   return pids.length;
 }
 
+/** Descendants that are not zombies: zombies need reaping, not signals. */
+function living(): number[] {
+  return listDescendants().filter((p) => readStat(p)?.state !== 'Z');
+}
+
+/** "1234 (sleep)" for each pid, for the log. */
+function describe(pids: number[]): string[] {
+  return pids.map((p) => {
+    try {
+      return `${p} (${fs.readFileSync(`/proc/${p}/comm`, 'utf8').trim()})`;
+    } catch {
+      return String(p);
+    }
+  });
+}
+
 /** Resolves once no child is left (true), or false if some survived even SIGKILL. */
 export async function terminateEverything(watch: ChildWatch, o: TerminateOptions): Promise<boolean> {
   const noneLeft = (): boolean => {
     watch.reaper.reap();
     return listDescendants().length === 0;
   };
-  if (noneLeft()) return true;
+  const noneLiving = (): boolean => {
+    watch.reaper.reap();
+    return living().length === 0;
+  };
+  // Zombies of ours that libuv has yet to collect go in a moment; only the living need signals.
+  if (noneLiving()) return watch.until(noneLeft, KILL_WAIT_MS);
   const started = Date.now();
-  o.log.info({ remaining: listDescendants().length, graceMs: o.graceMs }, 'sending SIGTERM to remaining processes');
+  o.log.info({ remaining: describe(living()), graceMs: o.graceMs }, 'sending SIGTERM to remaining processes');
   signalEverything(o.isPid1, SIGTERM);
   signalEverything(o.isPid1, SIGCONT);
   if (await watch.until(noneLeft, o.graceMs)) {
     o.log.info({ ms: Date.now() - started }, 'all processes exited');
     return true;
   }
-  o.log.warn({ remaining: listDescendants() }, `processes still running after ${o.graceMs} ms grace; sending SIGKILL`);
+  o.log.warn({ remaining: describe(living()) }, `processes still running after ${o.graceMs} ms grace; sending SIGKILL`);
   signalEverything(o.isPid1, SIGKILL);
   const ok = await watch.until(noneLeft, KILL_WAIT_MS);
-  if (!ok) o.log.error({ remaining: listDescendants() }, 'processes survived SIGKILL; exiting anyway');
+  if (!ok) o.log.error({ remaining: describe(living()) }, 'processes survived SIGKILL; exiting anyway');
   return ok;
 }

@@ -21,7 +21,8 @@ export class NotifySockets {
   private readonly sockets = new Map<string, { fd: number; path: string; listener: Listener }>();
   private wakeFd: number | undefined;
   private polling = false;
-  private pollBuffer: Buffer | undefined;
+  /** The pollfd array a worker thread is reading; held here so it cannot be collected. */
+  inFlight: Buffer | undefined;
 
   constructor(private readonly dir: string) {}
 
@@ -63,11 +64,11 @@ export class NotifySockets {
       buf.writeInt32LE(fd, i * 8);
       buf.writeInt16LE(POLLIN, i * 8 + 4);
     });
-    this.pollBuffer = buf; // must outlive the call on the worker thread
+    this.inFlight = buf;
     this.polling = true;
     pollAsync(buf, fds.length, () => {
       this.polling = false;
-      this.pollBuffer = undefined;
+      this.inFlight = undefined;
       this.drain();
       this.rearm();
     });

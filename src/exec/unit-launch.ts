@@ -1,0 +1,161 @@
+// Starts one command of a unit (ExecStart=, ExecStartPre=, ...) the way systemd
+// would: environment from the container plus Environment= and EnvironmentFile=,
+// $VAR expansion, credentials, working directory, umask, nice, rlimits, and
+// stdout/stderr to ts-init's tagged output. Failures before exec are reported
+// with systemd's exit statuses (203/EXEC, 217/USER, 200/CHDIR, ...).
+import type { ChildProcess, StdioOptions } from 'node:child_process';
+import * as fs from 'node:fs';
+import type { ServiceOutput } from '../output/service-output';
+import type { ProcessTable } from '../init/process-table';
+import { helperArgv, type ExecSpec } from '../init/exec-spec';
+import { EXEC_SEARCH_PATH, expandEnv, resolveExecPath } from '../units/exec-line';
+import type { ExecCommand, OutputTarget, UnitConfig } from '../units/unit';
+import { CredentialError, readAccountFiles, resolveCredentials, type Credentials } from './account-db';
+import { parseEnvironmentFile } from './environment-file';
+
+export const EXIT_CHDIR = 200;
+export const EXIT_EXEC = 203;
+export const EXIT_GROUP = 216;
+export const EXIT_USER = 217;
+export const EXIT_STDOUT = 209;
+
+export type LaunchResult =
+  | { ok: true; child: ChildProcess; pid: number }
+  | { ok: false; status: number; message: string };
+
+export interface LaunchContext {
+  table: ProcessTable;
+  output: ServiceOutput;
+  /** The container's environment: what systemd calls the manager environment. */
+  baseEnv: NodeJS.ProcessEnv;
+  warn: (message: string) => void;
+}
+
+/** Builds a unit's environment; extra holds NOTIFY_SOCKET, MAINPID and the like. */
+export function unitEnvironment(
+  unit: UnitConfig,
+  baseEnv: NodeJS.ProcessEnv,
+  extra: Record<string, string>,
+  creds: Credentials | undefined,
+  warn: (message: string) => void,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(baseEnv)) if (v !== undefined) env[k] = v;
+  env.PATH ??= EXEC_SEARCH_PATH;
+  if (creds) Object.assign(env, { USER: creds.user, LOGNAME: creds.user, HOME: creds.home, SHELL: creds.shell });
+  for (const [k, v] of unit.environment) env[k] = v;
+  // systemd: variables from EnvironmentFile= override Environment=.
+  for (const f of unit.environmentFiles) {
+    let text: string;
+    try {
+      text = fs.readFileSync(f.path, 'utf8');
+    } catch (err) {
+      if (!f.optional) warn(`${unit.name}: cannot read EnvironmentFile ${f.path}: ${(err as Error).message}`);
+      continue;
+    }
+    const parsed = parseEnvironmentFile(text);
+    for (const e of parsed.errors) warn(`${f.path}:${e.line}: ${e.message}`);
+    for (const [k, v] of parsed.vars) env[k] = v;
+  }
+  for (const u of unit.unsetEnvironment) {
+    const eq = u.indexOf('=');
+    if (eq < 0) delete env[u];
+    else if (env[u.slice(0, eq)] === u.slice(eq + 1)) delete env[u.slice(0, eq)];
+  }
+  Object.assign(env, extra);
+  return env;
+}
+
+function isExecutableFile(p: string): boolean {
+  try {
+    fs.accessSync(p, fs.constants.X_OK);
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function stdioFor(target: OutputTarget, opened: number[]): 'pipe' | 'ignore' | number {
+  switch (target.kind) {
+    case 'null':
+      return 'ignore';
+    case 'inherit':
+    case 'journal':
+      return 'pipe';
+    default: {
+      const flags = target.kind === 'append' ? 'a' : target.kind === 'truncate' ? 'w' : fs.existsSync(target.path) ? 'r+' : 'w';
+      const fd = fs.openSync(target.path, flags, 0o644);
+      opened.push(fd);
+      return fd;
+    }
+  }
+}
+
+export function launchUnitCommand(
+  ctx: LaunchContext,
+  unit: UnitConfig,
+  command: ExecCommand,
+  extraEnv: Record<string, string>,
+): LaunchResult {
+  let creds: Credentials | undefined;
+  try {
+    creds = command.privileged ? undefined : resolveCredentials(unit.user, unit.group, unit.supplementaryGroups, readAccountFiles());
+  } catch (err) {
+    if (err instanceof CredentialError) return { ok: false, status: err.kind === 'USER' ? EXIT_USER : EXIT_GROUP, message: err.message };
+    throw err;
+  }
+  const env = unitEnvironment(unit, ctx.baseEnv, extraEnv, creds, ctx.warn);
+  const argv = command.noEnvExpand ? command.argv : expandEnv(command.argv, env);
+  const file = command.path.startsWith('/') ? command.path : resolveExecPath(command.path, isExecutableFile);
+  if (!file) return { ok: false, status: EXIT_EXEC, message: `${command.path}: not found in ${EXEC_SEARCH_PATH}` };
+
+  let cwd: string | undefined;
+  const wd = unit.workingDirectory;
+  if (wd) {
+    cwd = wd.home ? (creds?.home ?? '/root') : wd.path;
+    if (!fs.existsSync(cwd)) {
+      if (!wd.optional) return { ok: false, status: EXIT_CHDIR, message: `WorkingDirectory ${cwd} does not exist` };
+      cwd = undefined;
+    }
+  }
+
+  const opened: number[] = [];
+  let stdio: StdioOptions;
+  try {
+    stdio = ['ignore', stdioFor(unit.standardOutput, opened), stdioFor(unit.standardError, opened)];
+  } catch (err) {
+    for (const fd of opened) fs.closeSync(fd);
+    return { ok: false, status: EXIT_STDOUT, message: `cannot open output file: ${(err as Error).message}` };
+  }
+
+  const needsHelper =
+    creds !== undefined || unit.umask !== undefined || unit.nice !== undefined || unit.limitNOFILE !== undefined;
+  let child: ChildProcess;
+  try {
+    if (needsHelper) {
+      const spec: ExecSpec = {
+        file,
+        argv,
+        env,
+        newSession: true,
+        uid: creds?.uid,
+        gid: creds?.gid,
+        groups: creds?.groups,
+        umask: unit.umask,
+        nice: unit.nice,
+        nofile: unit.limitNOFILE,
+        cwd,
+      };
+      child = ctx.table.spawn(process.execPath, helperArgv(spec), { stdio, env: ctx.baseEnv, argv0: argv[0] });
+    } else {
+      child = ctx.table.spawn(file, argv.slice(1), { stdio, env, cwd, detached: true, argv0: argv[0] });
+    }
+  } finally {
+    for (const fd of opened) fs.closeSync(fd);
+  }
+  child.on('error', () => undefined); // reported through the missing pid below, or the exit
+  if (child.pid === undefined) return { ok: false, status: EXIT_EXEC, message: `cannot execute ${file}` };
+  if (child.stdout) ctx.output.attach(unit.name, 'stdout', child.stdout);
+  if (child.stderr) ctx.output.attach(unit.name, 'stderr', child.stderr);
+  return { ok: true, child, pid: child.pid };
+}

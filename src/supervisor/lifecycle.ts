@@ -1,0 +1,606 @@
+// A service's lifecycle as a pure state machine, after systemd.service(5):
+// step(state, event, policy, now) returns the next state and the effects the edge
+// must carry out (spawn a command, send a signal, arm a timer, ...). No processes,
+// clocks or I/O here; the edge feeds back what happened as events.
+import { nextRestartDelay } from './backoff';
+import { isCleanExit, shouldRestart, type ExitInfo } from './restart-policy';
+
+export type Phase = 'start-pre' | 'start' | 'start-post' | 'reload' | 'stop' | 'stop-post';
+export type Role = 'main' | 'control';
+
+export type SubState =
+  | 'dead' | 'start-pre' | 'start' | 'start-post' | 'running' | 'exited' | 'reload'
+  | 'stop' | 'stop-sigterm' | 'stop-sigkill' | 'stop-post' | 'failed' | 'auto-restart';
+
+export type Result =
+  | 'success' | 'exit-code' | 'signal' | 'core-dump' | 'timeout' | 'watchdog'
+  | 'start-limit-hit' | 'resources' | 'protocol' | 'dependency';
+
+export type ActiveState = 'active' | 'reloading' | 'inactive' | 'failed' | 'activating' | 'deactivating';
+
+export interface Policy {
+  type: 'simple' | 'exec' | 'forking' | 'oneshot' | 'notify' | 'idle';
+  /** Number of commands per phase. */
+  commands: Record<Phase, number>;
+  /** Per phase, which commands carry the "-" prefix (failure ignored). */
+  ignoreFailure: Record<Phase, boolean[]>;
+  remainAfterExit: boolean;
+  hasPidFile: boolean;
+  restart: 'no' | 'on-success' | 'on-failure' | 'on-abnormal' | 'on-abort' | 'on-watchdog' | 'always';
+  restartSecMs: number;
+  restartMaxDelayMs?: number;
+  startLimitIntervalMs: number;
+  startLimitBurst: number;
+  timeoutStartMs: number;
+  timeoutStopMs: number;
+  watchdogMs: number;
+  killMode: 'control-group' | 'process' | 'mixed' | 'none';
+  killSignal: number;
+  finalKillSignal: number;
+  sendSIGKILL: boolean;
+  sendSIGHUP: boolean;
+  successExitStatus: { codes: number[]; signals: number[] };
+  restartPreventExitStatus: { codes: number[]; signals: number[] };
+  failureAction: 'none' | 'exit' | 'exit-force';
+  successAction: 'none' | 'exit' | 'exit-force';
+  failureActionExitStatus?: number;
+  successActionExitStatus?: number;
+}
+
+export interface State {
+  sub: SubState;
+  result: Result;
+  /** Phase and index of the command running now (control process, or oneshot main). */
+  phase?: Phase;
+  index: number;
+  mainPid?: number;
+  controlPid?: number;
+  /** The main process ended, and how (kept while the stop sequence runs). */
+  mainExit?: ExitInfo;
+  /** Last exit of the main process, for status. */
+  lastExit?: ExitInfo & { at: number };
+  ready: boolean;
+  readyAt?: number;
+  /** The operator asked for the stop: no automatic restart. */
+  stopRequested: boolean;
+  /** Start again once stopped (restart, or start while stopping). */
+  startQueued: boolean;
+  startTimes: number[];
+  failures: number;
+  restarts: number;
+  changedAt: number;
+}
+
+export type Event =
+  | { type: 'start' }
+  | { type: 'stop' }
+  | { type: 'restart' }
+  | { type: 'reload' }
+  | { type: 'condition-failed' }
+  | { type: 'dependency-failed' }
+  | { type: 'spawned'; role: Role; pid: number }
+  | { type: 'spawn-failed'; role: Role; status: number }
+  | { type: 'exited'; pid: number; exit: ExitInfo }
+  | { type: 'ready' }
+  | { type: 'main-pid'; pid: number }
+  | { type: 'pid-file-missing' }
+  | { type: 'stopping' }
+  | { type: 'all-gone' }
+  | { type: 'timer'; timer: TimerName }
+  | { type: 'watchdog-ping' }
+  | { type: 'extend-timeout'; ms: number };
+
+export type TimerName = 'timeout' | 'restart' | 'watchdog';
+
+export type Effect =
+  | { type: 'spawn'; phase: Phase; index: number; role: Role }
+  | { type: 'kill'; who: 'main' | 'control' | 'all'; signal: number }
+  | { type: 'arm'; timer: TimerName; ms: number }
+  | { type: 'disarm'; timer: TimerName }
+  | { type: 'read-pid-file' }
+  /** Prepare per-run resources (runtime directories, notify socket) / release them. */
+  | { type: 'setup' }
+  | { type: 'teardown' }
+  /** Start again once every process of the unit is gone (the edge answers 'all-gone'). */
+  | { type: 'await-all-gone' }
+  | { type: 'container-exit'; code: number }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
+
+export interface StepResult {
+  state: State;
+  effects: Effect[];
+}
+
+const SIGCONT = 18;
+const SIGHUP = 1;
+
+export function initialState(now: number): State {
+  return { sub: 'dead', result: 'success', index: 0, ready: false, stopRequested: false, startQueued: false, startTimes: [], failures: 0, restarts: 0, changedAt: now };
+}
+
+export function activeState(s: State): ActiveState {
+  switch (s.sub) {
+    case 'dead':
+      return 'inactive';
+    case 'failed':
+      return 'failed';
+    case 'running':
+    case 'exited':
+      return 'active';
+    case 'reload':
+      return 'reloading';
+    case 'start-pre':
+    case 'start':
+    case 'start-post':
+    case 'auto-restart':
+      return 'activating';
+    default:
+      return 'deactivating';
+  }
+}
+
+/** The pure transition function. */
+export function step(prev: State, event: Event, p: Policy, now: number): StepResult {
+  const m = new Machine({ ...prev, startTimes: [...prev.startTimes] }, p, now);
+  m.handle(event);
+  if (activeState(m.s) !== activeState(prev)) m.s.changedAt = now;
+  return { state: m.s, effects: m.effects };
+}
+
+class Machine {
+  readonly effects: Effect[] = [];
+
+  constructor(
+    public s: State,
+    private readonly p: Policy,
+    private readonly now: number,
+  ) {}
+
+  private emit(e: Effect): void {
+    this.effects.push(e);
+  }
+
+  handle(e: Event): void {
+    switch (e.type) {
+      case 'start':
+        return this.onStart();
+      case 'stop':
+        return this.onStop();
+      case 'restart':
+        return this.onRestart();
+      case 'reload':
+        return this.onReload();
+      case 'condition-failed':
+        if (this.s.sub === 'dead' || this.s.sub === 'failed') this.s = { ...this.s, sub: 'dead', result: 'success' };
+        return;
+      case 'dependency-failed':
+        if (this.s.sub === 'dead' || this.s.sub === 'failed' || this.s.sub === 'auto-restart') {
+          this.emit({ type: 'disarm', timer: 'restart' });
+          this.s.result = 'dependency';
+          this.enterFailedOrDead();
+        }
+        return;
+      case 'spawned':
+        return this.onSpawned(e.role, e.pid);
+      case 'spawn-failed':
+        return this.onExit(e.role, { code: e.status });
+      case 'exited':
+        if (e.pid === this.s.controlPid) return this.onExit('control', e.exit);
+        if (e.pid === this.s.mainPid) return this.onExit('main', e.exit);
+        return; // a late event from an earlier run, or a process we do not track
+      case 'ready':
+        if (this.s.sub === 'start' && this.p.type === 'notify') this.enterStartPost();
+        if (this.s.sub === 'reload') this.enterRunning();
+        return;
+      case 'main-pid':
+        if (this.s.sub === 'start' || this.s.sub === 'start-post' || this.s.sub === 'running' || this.s.sub === 'reload') {
+          this.s.mainPid = e.pid;
+          this.s.mainExit = undefined;
+          if (this.s.sub === 'start' && this.p.type === 'forking') this.enterStartPost();
+        }
+        return;
+      case 'pid-file-missing':
+        if (this.s.sub === 'start' && this.p.type === 'forking') {
+          this.emit({ type: 'log', level: 'error', message: 'PID file not readable after start; the daemon probably failed to start' });
+          this.fail('resources');
+        }
+        return;
+      case 'stopping':
+        return; // STOPPING=1 only informs; the process exit drives the state
+      case 'all-gone':
+        if (this.s.sub === 'stop-sigterm' || this.s.sub === 'stop-sigkill') this.enterStopPost();
+        return;
+      case 'timer':
+        return this.onTimer(e.timer);
+      case 'watchdog-ping':
+        if (this.p.watchdogMs > 0 && (this.s.sub === 'running' || this.s.sub === 'start-post')) {
+          this.emit({ type: 'arm', timer: 'watchdog', ms: this.p.watchdogMs });
+        }
+        return;
+      case 'extend-timeout':
+        if (this.isStarting() || this.isStopping()) this.emit({ type: 'arm', timer: 'timeout', ms: e.ms });
+        return;
+    }
+  }
+
+  private isStarting(): boolean {
+    return this.s.sub === 'start-pre' || this.s.sub === 'start' || this.s.sub === 'start-post' || this.s.sub === 'reload';
+  }
+
+  private isStopping(): boolean {
+    return this.s.sub === 'stop' || this.s.sub === 'stop-sigterm' || this.s.sub === 'stop-sigkill' || this.s.sub === 'stop-post';
+  }
+
+  // ---- operator requests ----
+
+  private onStart(): void {
+    const sub = this.s.sub;
+    if (sub === 'dead' || sub === 'failed') {
+      // An explicit start clears a start-limit lockout (systemctl reset-failed + start).
+      if (this.s.result === 'start-limit-hit') this.s.startTimes = [];
+      this.s.failures = 0;
+      this.beginStart();
+    } else if (sub === 'auto-restart') {
+      this.emit({ type: 'disarm', timer: 'restart' });
+      this.beginStart();
+    } else if (this.isStopping()) {
+      this.s.startQueued = true;
+    }
+  }
+
+  private onStop(): void {
+    const sub = this.s.sub;
+    this.s.startQueued = false;
+    if (sub === 'auto-restart') {
+      this.emit({ type: 'disarm', timer: 'restart' });
+      this.s = { ...this.s, sub: this.s.result === 'success' ? 'dead' : 'failed' };
+      return;
+    }
+    if (sub === 'dead' || sub === 'failed' || this.isStopping()) return;
+    this.s.stopRequested = true;
+    if (this.s.controlPid !== undefined) this.emit({ type: 'kill', who: 'control', signal: this.p.killSignal });
+    this.s.controlPid = undefined;
+    if (sub === 'start-pre') return this.enterSigterm();
+    this.enterStop();
+  }
+
+  private onRestart(): void {
+    const sub = this.s.sub;
+    if (sub === 'dead' || sub === 'failed' || sub === 'auto-restart') return this.onStart();
+    this.onStop();
+    this.s.startQueued = true;
+  }
+
+  private onReload(): void {
+    if (this.s.sub !== 'running' && this.s.sub !== 'exited') return;
+    if (this.p.commands.reload === 0) return;
+    this.s.sub = 'reload';
+    this.runCommand('reload', 0);
+    this.emit({ type: 'arm', timer: 'timeout', ms: this.p.timeoutStartMs });
+  }
+
+  // ---- starting ----
+
+  private beginStart(): void {
+    const window = this.s.startTimes.filter((t) => t > this.now - this.p.startLimitIntervalMs);
+    window.push(this.now);
+    this.s.startTimes = window;
+    if (window.length > this.p.startLimitBurst) {
+      this.emit({ type: 'log', level: 'error', message: `start request repeated too quickly (more than ${this.p.startLimitBurst} in ${this.p.startLimitIntervalMs} ms); refusing to start` });
+      this.s.result = 'start-limit-hit';
+      this.s.stopRequested = false;
+      this.enterFailedOrDead();
+      return;
+    }
+    this.s = {
+      ...this.s,
+      result: 'success',
+      mainPid: undefined,
+      controlPid: undefined,
+      mainExit: undefined,
+      ready: false,
+      stopRequested: false,
+      startQueued: false,
+      index: 0,
+    };
+    this.emit({ type: 'setup' });
+    this.emit({ type: 'arm', timer: 'timeout', ms: this.p.timeoutStartMs });
+    if (this.p.commands['start-pre'] > 0) {
+      this.s.sub = 'start-pre';
+      this.runCommand('start-pre', 0);
+    } else {
+      this.enterStart();
+    }
+  }
+
+  private runCommand(phase: Phase, index: number): void {
+    this.s.phase = phase;
+    this.s.index = index;
+    const role: Role = phase === 'start' ? 'main' : 'control';
+    this.emit({ type: 'spawn', phase, index, role });
+  }
+
+  private enterStart(): void {
+    this.s.sub = 'start';
+    if (this.p.commands.start === 0) return this.enterStartPost();
+    this.runCommand('start', 0);
+  }
+
+  private onSpawned(role: Role, pid: number): void {
+    if (role === 'control') {
+      this.s.controlPid = pid;
+      return;
+    }
+    this.s.mainPid = pid;
+    this.s.mainExit = undefined;
+    // simple/exec/idle are ready once the process runs; the others wait.
+    if (this.s.sub === 'start' && (this.p.type === 'simple' || this.p.type === 'exec' || this.p.type === 'idle')) {
+      this.enterStartPost();
+    }
+  }
+
+  private enterStartPost(): void {
+    if (this.p.commands['start-post'] > 0) {
+      this.s.sub = 'start-post';
+      this.runCommand('start-post', 0);
+    } else {
+      this.enterRunning();
+    }
+  }
+
+  private enterRunning(): void {
+    this.emit({ type: 'disarm', timer: 'timeout' });
+    this.s.phase = undefined;
+    this.s.controlPid = undefined;
+    if (!this.s.ready) {
+      this.s.ready = true;
+      this.s.readyAt = this.now;
+    }
+    if (this.p.watchdogMs > 0) this.emit({ type: 'arm', timer: 'watchdog', ms: this.p.watchdogMs });
+    if (this.s.mainExit) return this.onMainGone(this.s.mainExit);
+    if (this.p.type === 'oneshot') {
+      // Every ExecStart= has run to completion.
+      if (this.p.remainAfterExit) this.s.sub = 'exited';
+      else this.enterStop();
+      return;
+    }
+    // A forking daemon without PIDFile= has no known main process; it counts as running.
+    this.s.sub = 'running';
+  }
+
+  // ---- exits ----
+
+  private onExit(role: Role, exit: ExitInfo): void {
+    if (role === 'main') {
+      this.s.lastExit = { ...exit, at: this.now };
+      this.s.mainPid = undefined;
+    } else {
+      this.s.controlPid = undefined;
+    }
+    const clean = isCleanExit(exit, this.p.successExitStatus);
+    const sub = this.s.sub;
+
+    if (role === 'control' || (role === 'main' && this.p.type === 'oneshot' && sub === 'start')) {
+      const phase = this.s.phase!;
+      const ignored = this.p.ignoreFailure[phase]?.[this.s.index] ?? false;
+      const ok = clean || ignored;
+      if (sub === 'reload') return this.enterRunning();
+      if (!ok && (phase === 'start-pre' || phase === 'start' || phase === 'start-post')) {
+        this.s.result = resultOf(exit);
+        return phase === 'start-post' ? this.enterStop() : this.enterSigterm();
+      }
+      const next = this.s.index + 1;
+      if (next < this.p.commands[phase]) return this.runCommand(phase, next);
+      switch (phase) {
+        case 'start-pre':
+          return this.enterStart();
+        case 'start':
+          return this.enterStartPost();
+        case 'start-post':
+          return this.enterRunning();
+        case 'stop':
+          return this.enterSigterm();
+        case 'stop-post':
+          return this.enterDead();
+        default:
+          return;
+      }
+    }
+
+    // The main process ended.
+    if (sub === 'start') {
+      if (this.p.type === 'forking') {
+        if (!clean) {
+          this.s.result = resultOf(exit);
+          return this.enterSigterm();
+        }
+        if (this.p.hasPidFile) this.emit({ type: 'read-pid-file' });
+        else this.enterStartPost();
+        return;
+      }
+      if (this.p.type === 'notify') {
+        this.s.result = clean ? 'protocol' : resultOf(exit);
+        return this.enterSigterm();
+      }
+    }
+    if (sub === 'start-post' || sub === 'start') {
+      this.s.mainExit = exit; // judged once start-post is done
+      return;
+    }
+    if (sub === 'running' || sub === 'reload') return this.onMainGone(exit);
+    // While stopping, the main exit is expected; the stop sequence goes on.
+    if (this.isStopping()) this.s.mainExit = exit;
+  }
+
+  private onMainGone(exit: ExitInfo): void {
+    this.s.mainExit = exit;
+    const clean = isCleanExit(exit, this.p.successExitStatus);
+    if (!clean) this.s.result = resultOf(exit);
+    if (clean && this.p.remainAfterExit) {
+      this.s.sub = 'exited';
+      return;
+    }
+    this.enterStop();
+  }
+
+  private onTimer(timer: TimerName): void {
+    if (timer === 'restart') {
+      if (this.s.sub !== 'auto-restart') return;
+      this.s.restarts++;
+      return this.beginStart();
+    }
+    if (timer === 'watchdog') {
+      if (this.s.sub !== 'running') return;
+      this.emit({ type: 'log', level: 'error', message: `watchdog timeout (no WATCHDOG=1 for ${this.p.watchdogMs} ms)` });
+      this.s.result = 'watchdog';
+      this.emit({ type: 'kill', who: 'main', signal: 6 });
+      return this.enterStop();
+    }
+    // The phase timeout.
+    if (this.isStarting()) {
+      this.emit({ type: 'log', level: 'error', message: `${this.s.sub === 'reload' ? 'reload' : 'start'} timed out after ${this.p.timeoutStartMs} ms` });
+      if (this.s.sub === 'reload') {
+        if (this.s.controlPid !== undefined) this.emit({ type: 'kill', who: 'control', signal: 9 });
+        this.s.controlPid = undefined;
+        this.s.sub = 'running';
+        return;
+      }
+      this.s.result = 'timeout';
+      return this.enterSigterm();
+    }
+    if (this.s.sub === 'stop') {
+      this.emit({ type: 'log', level: 'warn', message: `ExecStop timed out after ${this.p.timeoutStopMs} ms` });
+      this.s.result = this.s.result === 'success' ? 'timeout' : this.s.result;
+      return this.enterSigterm();
+    }
+    if (this.s.sub === 'stop-sigterm') {
+      if (this.p.sendSIGKILL) {
+        this.emit({ type: 'log', level: 'warn', message: `still running ${this.p.timeoutStopMs} ms after ${signalText(this.p.killSignal)}; sending ${signalText(this.p.finalKillSignal)}` });
+        if (this.s.result === 'success') this.s.result = 'timeout';
+        this.s.sub = 'stop-sigkill';
+        this.emit({ type: 'kill', who: this.killWho(true), signal: this.p.finalKillSignal });
+        this.emit({ type: 'arm', timer: 'timeout', ms: this.p.timeoutStopMs });
+        this.emit({ type: 'await-all-gone' });
+        return;
+      }
+      this.emit({ type: 'log', level: 'warn', message: 'processes left running (SendSIGKILL=no)' });
+      return this.enterStopPost();
+    }
+    if (this.s.sub === 'stop-sigkill') {
+      this.emit({ type: 'log', level: 'error', message: 'processes survived SIGKILL; giving up on them' });
+      return this.enterStopPost();
+    }
+    if (this.s.sub === 'stop-post') {
+      if (this.s.controlPid !== undefined) this.emit({ type: 'kill', who: 'control', signal: 9 });
+      this.s.controlPid = undefined;
+      return this.enterDead();
+    }
+  }
+
+  // ---- stopping ----
+
+  private enterStop(): void {
+    this.emit({ type: 'disarm', timer: 'watchdog' });
+    if (this.p.commands.stop > 0 && this.s.ready) {
+      this.s.sub = 'stop';
+      this.runCommand('stop', 0);
+      this.emit({ type: 'arm', timer: 'timeout', ms: this.p.timeoutStopMs });
+      return;
+    }
+    this.enterSigterm();
+  }
+
+  private killWho(final: boolean): 'main' | 'all' {
+    if (this.p.killMode === 'process') return 'main';
+    if (this.p.killMode === 'mixed') return final ? 'all' : 'main';
+    return 'all';
+  }
+
+  private enterSigterm(): void {
+    this.s.sub = 'stop-sigterm';
+    this.s.phase = undefined;
+    this.emit({ type: 'disarm', timer: 'watchdog' });
+    if (this.p.killMode !== 'none') {
+      const who = this.killWho(false);
+      this.emit({ type: 'kill', who, signal: this.p.killSignal });
+      if (this.s.controlPid !== undefined && who === 'main') this.emit({ type: 'kill', who: 'control', signal: this.p.killSignal });
+      if (this.p.sendSIGHUP) this.emit({ type: 'kill', who, signal: SIGHUP });
+      this.emit({ type: 'kill', who, signal: SIGCONT });
+    }
+    this.emit({ type: 'arm', timer: 'timeout', ms: this.p.timeoutStopMs });
+    this.emit({ type: 'await-all-gone' });
+  }
+
+  private enterStopPost(): void {
+    this.emit({ type: 'disarm', timer: 'timeout' });
+    if (this.p.commands['stop-post'] > 0) {
+      this.s.sub = 'stop-post';
+      this.runCommand('stop-post', 0);
+      this.emit({ type: 'arm', timer: 'timeout', ms: this.p.timeoutStopMs });
+      return;
+    }
+    this.enterDead();
+  }
+
+  private enterDead(): void {
+    this.emit({ type: 'disarm', timer: 'timeout' });
+    this.emit({ type: 'disarm', timer: 'watchdog' });
+    this.emit({ type: 'teardown' });
+    this.s.phase = undefined;
+    this.s.mainPid = undefined;
+    this.s.controlPid = undefined;
+    const exit = this.s.mainExit;
+    this.s.mainExit = undefined;
+    if (this.s.startQueued) {
+      this.s.startQueued = false;
+      this.s.sub = 'dead';
+      this.s.failures = 0;
+      this.s.restarts++;
+      return this.beginStart();
+    }
+    const byOperator = this.s.stopRequested;
+    if (!byOperator && shouldRestart(this.p.restart, this.s.result, exit, this.p.restartPreventExitStatus, this.p.successExitStatus)) {
+      // A run that stayed up long enough forgives earlier failures.
+      if (this.s.readyAt !== undefined && this.now - this.s.readyAt >= 10_000) this.s.failures = 0;
+      this.s.failures++;
+      const ms = nextRestartDelay(this.p.restartSecMs, this.s.failures, this.p.restartMaxDelayMs);
+      this.s.sub = 'auto-restart';
+      this.emit({ type: 'log', level: 'info', message: `scheduling restart in ${ms} ms (result ${this.s.result})` });
+      this.emit({ type: 'arm', timer: 'restart', ms });
+      return;
+    }
+    this.enterFailedOrDead(exit);
+  }
+
+  private enterFailedOrDead(exit?: ExitInfo): void {
+    const failed = this.s.result !== 'success';
+    this.s.sub = failed ? 'failed' : 'dead';
+    if (this.s.stopRequested) return; // an operator's stop is never a container exit
+    if (failed && this.p.failureAction !== 'none') {
+      this.emit({ type: 'container-exit', code: this.p.failureActionExitStatus ?? exitStatusFor(exit) });
+    } else if (!failed && this.p.successAction !== 'none') {
+      this.emit({ type: 'container-exit', code: this.p.successActionExitStatus ?? 0 });
+    }
+  }
+
+  private fail(result: Result): void {
+    this.s.result = result;
+    this.enterSigterm();
+  }
+}
+
+function resultOf(exit: ExitInfo): Result {
+  if (exit.signal === undefined) return 'exit-code';
+  return exit.coreDumped ? 'core-dump' : 'signal';
+}
+
+/** The exit status a failed unit hands to FailureAction=exit when none is configured. */
+function exitStatusFor(exit: ExitInfo | undefined): number {
+  if (!exit) return 1;
+  if (exit.signal !== undefined) return 128 + exit.signal;
+  return exit.code === 0 ? 1 : (exit.code ?? 1);
+}
+
+function signalText(n: number): string {
+  return `signal ${n}`;
+}

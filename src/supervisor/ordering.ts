@@ -1,0 +1,127 @@
+// The dependency graph between units, as systemd builds its transactions: which
+// units a start pulls in (Requires=, Wants=, BindsTo=), which must wait for which
+// (After=/Before=), cycles reported by name and broken by dropping an ordering
+// edge, and the reverse order for stopping. Pure.
+
+export interface UnitDeps {
+  after: readonly string[];
+  before: readonly string[];
+  requires: readonly string[];
+  wants: readonly string[];
+  bindsTo: readonly string[];
+  partOf: readonly string[];
+  conflicts: readonly string[];
+}
+
+export interface Ordering {
+  /** Units in the job set. */
+  units: Set<string>;
+  /** unit -> units it must wait for (ordered after). */
+  waitsFor: Map<string, Set<string>>;
+  /** unit -> units that hard-require it (Requires=/BindsTo=) and are ordered after it. */
+  requiredBy: Map<string, Set<string>>;
+  warnings: string[];
+}
+
+/** The start job set: requested units plus what they pull in, among the known ones. */
+export function jobSet(deps: ReadonlyMap<string, UnitDeps>, requested: Iterable<string>, warnings: string[]): Set<string> {
+  const out = new Set<string>();
+  const queue = [...requested];
+  while (queue.length) {
+    const u = queue.shift()!;
+    if (out.has(u) || !deps.has(u)) continue;
+    out.add(u);
+    const d = deps.get(u)!;
+    for (const dep of [...d.requires, ...d.bindsTo, ...d.wants]) if (deps.has(dep)) queue.push(dep);
+  }
+  // Conflicts=: the later one in the set stays out, like a transaction refusing both.
+  for (const u of [...out]) {
+    for (const c of deps.get(u)!.conflicts) {
+      if (out.has(c) && out.has(u)) {
+        out.delete(c);
+        warnings.push(`${u} conflicts with ${c}: not starting ${c}`);
+      }
+    }
+  }
+  return out;
+}
+
+export function buildOrdering(deps: ReadonlyMap<string, UnitDeps>, units: Set<string>): Ordering {
+  const warnings: string[] = [];
+  const waitsFor = new Map<string, Set<string>>();
+  const requiredBy = new Map<string, Set<string>>();
+  for (const u of units) waitsFor.set(u, new Set());
+  for (const u of units) {
+    const d = deps.get(u)!;
+    for (const a of d.after) if (units.has(a) && a !== u) waitsFor.get(u)!.add(a);
+    for (const b of d.before) if (units.has(b) && b !== u) waitsFor.get(b)!.add(u);
+    for (const r of [...d.requires, ...d.bindsTo]) {
+      if (!units.has(r)) continue;
+      if (!requiredBy.has(r)) requiredBy.set(r, new Set());
+      requiredBy.get(r)!.add(u);
+    }
+  }
+  breakCycles(waitsFor, warnings);
+  return { units, waitsFor, requiredBy, warnings };
+}
+
+/** Finds ordering cycles; each is reported with its units in order and broken by dropping its last edge. */
+function breakCycles(waitsFor: Map<string, Set<string>>, warnings: string[]): void {
+  for (;;) {
+    const cycle = findCycle(waitsFor);
+    if (!cycle) return;
+    const from = cycle[cycle.length - 2]!;
+    const to = cycle[cycle.length - 1]!;
+    waitsFor.get(from)!.delete(to);
+    warnings.push(`ordering cycle: ${cycle.join(' -> ')}; dropping the ordering of ${from} after ${to}`);
+  }
+}
+
+function findCycle(waitsFor: Map<string, Set<string>>): string[] | undefined {
+  const state = new Map<string, 'visiting' | 'done'>();
+  const stack: string[] = [];
+  const visit = (u: string): string[] | undefined => {
+    state.set(u, 'visiting');
+    stack.push(u);
+    for (const v of [...(waitsFor.get(u) ?? [])].sort()) {
+      if (state.get(v) === 'visiting') return [...stack.slice(stack.indexOf(v)), v];
+      if (!state.has(v)) {
+        const c = visit(v);
+        if (c) return c;
+      }
+    }
+    stack.pop();
+    state.set(u, 'done');
+    return undefined;
+  };
+  for (const u of [...waitsFor.keys()].sort()) {
+    if (!state.has(u)) {
+      const c = visit(u);
+      if (c) return c;
+    }
+  }
+  return undefined;
+}
+
+/** Units whose every ordered-before unit has finished its start job (and that are not started yet). */
+export function startable(o: Ordering, finished: ReadonlySet<string>, started: ReadonlySet<string>): string[] {
+  return [...o.units].filter((u) => !started.has(u) && [...o.waitsFor.get(u)!].every((d) => finished.has(d)));
+}
+
+/** Units that may stop now: every unit ordered after them has stopped already. */
+export function stoppable(o: Ordering, running: ReadonlySet<string>): string[] {
+  return [...running].filter((u) => ![...running].some((other) => other !== u && o.waitsFor.get(other)?.has(u)));
+}
+
+/** Groups of units that can start together, in order: for display and tests. */
+export function startLayers(o: Ordering): string[][] {
+  const layers: string[][] = [];
+  const done = new Set<string>();
+  while (done.size < o.units.size) {
+    const layer = startable(o, done, done).sort();
+    if (layer.length === 0) break;
+    layers.push(layer);
+    for (const u of layer) done.add(u);
+  }
+  return layers;
+}

@@ -1,0 +1,277 @@
+// The supervisor: loads the units, starts the enabled ones in dependency order
+// (independent ones in parallel, each waiting for what it is ordered after to be
+// ready), routes process exits and notify messages to the right unit, and stops
+// everything in reverse order with per-unit timeouts. It is also what the
+// control plane talks to (Manager).
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { InitOptions } from '../cli/options';
+import type { ChildWatch } from '../init/child-watch';
+import type { Services } from '../init/init';
+import type { ProcessTable } from '../init/process-table';
+import type { Logger } from '../log/logger';
+import { NotifySockets } from '../notify/notify-sockets';
+import type { ServiceOutput } from '../output/service-output';
+import { formatDiagnostic } from '../units/diagnostic';
+import { loadUnits, type LoadResult } from '../units/load';
+import type { UnitConfig } from '../units/unit';
+import { checkConditions } from './conditions';
+import { activeState, type State } from './lifecycle';
+import { buildOrdering, jobSet, startable, stoppable, type Ordering } from './ordering';
+import { UnitRunner } from './unit-runner';
+
+export const TS_INIT_UNIT_DIR = '/etc/ts-init/units';
+export const SYSTEM_UNIT_DIRS = ['/etc/systemd/system', '/run/systemd/system', '/lib/systemd/system', '/usr/lib/systemd/system'];
+export const BOOT_TARGETS = ['multi-user.target', 'default.target'];
+
+/** systemd's own machinery, enabled in an image's systemd directories, has no place under ts-init. */
+export function isSystemdInternal(unit: UnitConfig): boolean {
+  return (
+    /^(systemd-|getty@|serial-getty@|console-getty|container-getty@|dbus|e2scrub|user@|user-runtime-dir@)/.test(unit.name) ||
+    unit.execStart.some((c) => c.path.startsWith('/lib/systemd/') || c.path.startsWith('/usr/lib/systemd/'))
+  );
+}
+
+export interface SupervisorDeps {
+  table: ProcessTable;
+  watch: ChildWatch;
+  log: Logger;
+  output: ServiceOutput;
+  options: InitOptions;
+  isPid1: boolean;
+  /** Where notify sockets and runtime directories live: /run normally. */
+  runtimeRoot?: string;
+}
+
+/** A start job is over once the unit is no longer on its way up (a failed first try counts). */
+export function startJobFinished(s: State): boolean {
+  return activeState(s) !== 'activating' || s.sub === 'auto-restart';
+}
+
+export class Supervisor implements Services {
+  readonly runners = new Map<string, UnitRunner>();
+  loaded!: LoadResult;
+  private ordering: Ordering = { units: new Set(), waitsFor: new Map(), requiredBy: new Map(), warnings: [] };
+  private readonly started = new Set<string>();
+  private readonly finished = new Set<string>();
+  private readonly changeListeners = new Set<(r: UnitRunner) => void>();
+  private exitListener: (code: number) => void = () => undefined;
+  private readonly notify: NotifySockets;
+  private shuttingDown = false;
+  readonly runtimeRoot: string;
+
+  constructor(private readonly deps: SupervisorDeps) {
+    this.runtimeRoot = deps.runtimeRoot ?? '/run';
+    this.notify = new NotifySockets(path.join(this.runtimeRoot, 'ts-init/notify'));
+    deps.watch.onRound(() => {
+      for (const r of this.runners.values()) r.checkGone();
+    });
+    // A forking daemon's main process is an orphan: its exit reaches us through the reaper.
+    deps.watch.onOrphanReaped((s) => {
+      const exit = s.kind === 'exited' ? { code: s.code } : { signal: s.signal, coreDumped: s.coreDumped };
+      for (const r of this.runners.values()) r.pidExited(s.pid, exit);
+    });
+  }
+
+  unitDirectories(): { unitDirs: string[]; systemDirs: string[] } {
+    const o = this.deps.options;
+    if (o.noUnits) return { unitDirs: [], systemDirs: [] };
+    if (o.unitDirs.length) return { unitDirs: o.unitDirs, systemDirs: [] };
+    // The defaults speak for a container; a ts-init that is not PID 1 only runs what it is told.
+    return this.deps.isPid1 ? { unitDirs: [TS_INIT_UNIT_DIR], systemDirs: SYSTEM_UNIT_DIRS } : { unitDirs: [], systemDirs: [] };
+  }
+
+  load(): LoadResult {
+    const dirs = this.unitDirectories();
+    const result = loadUnits({ ...dirs, targets: BOOT_TARGETS, hostname: os.hostname() });
+    for (const d of result.diagnostics) {
+      if (d.severity === 'error') this.deps.log.error(formatDiagnostic(d));
+      else this.deps.log.warn(formatDiagnostic(d));
+    }
+    for (const [name, unit] of result.units) {
+      if (isSystemdInternal(unit)) {
+        result.units.delete(name);
+        result.enabled.delete(name);
+        this.deps.log.debug(`${name} is part of systemd itself; not started under ts-init`);
+      }
+    }
+    for (const [name, unit] of result.units) this.ensureRunner(name, unit);
+    this.loaded = result;
+    return result;
+  }
+
+  private ensureRunner(name: string, unit: UnitConfig): UnitRunner {
+    let r = this.runners.get(name);
+    if (r) return r;
+    r = new UnitRunner(unit, {
+      launch: {
+        table: this.deps.table,
+        output: this.deps.output,
+        baseEnv: process.env,
+        warn: (m) => this.deps.log.warn(m),
+      },
+      log: this.deps.log,
+      notify: this.notify,
+      runtimeRoot: this.runtimeRoot,
+      onChange: (runner) => this.onUnitChange(runner),
+      onContainerExit: (code, unitName) => {
+        this.deps.log.error({ unit: unitName }, `essential unit ended; the container exits with status ${code}`);
+        this.exitListener(code);
+      },
+    });
+    this.runners.set(name, r);
+    return r;
+  }
+
+  onContainerExit(listener: (exitCode: number) => void): void {
+    this.exitListener = listener;
+  }
+
+  onChange(listener: (r: UnitRunner) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  private onUnitChange(r: UnitRunner): void {
+    if (this.started.has(r.name) && !this.finished.has(r.name) && startJobFinished(r.state)) {
+      this.finished.add(r.name);
+      this.deps.log.debug({ unit: r.name }, 'start job finished');
+      if (!this.shuttingDown) this.startWhatCan();
+    }
+    for (const l of [...this.changeListeners]) l(r);
+  }
+
+  /** Sends a unit its start, unless a condition says no. */
+  startUnit(name: string): void {
+    const r = this.runners.get(name);
+    if (!r) return;
+    const verdict = checkConditions(r.config.conditions);
+    if (!verdict.ok) {
+      this.deps.log.info({ unit: name }, `${verdict.assert ? 'assertion' : 'condition'} failed: ${verdict.failed}; not starting`);
+      r.send({ type: verdict.assert ? 'dependency-failed' : 'condition-failed' });
+      return;
+    }
+    r.send({ type: 'start' });
+  }
+
+  private starting = false;
+  private startAgain = false;
+
+  /** Starts every unit whose turn has come; re-entered when a start finishes at once. */
+  private startWhatCan(): void {
+    if (this.starting) {
+      this.startAgain = true;
+      return;
+    }
+    this.starting = true;
+    try {
+      do {
+        this.startAgain = false;
+        for (const name of startable(this.ordering, this.finished, this.started)) this.startOne(name);
+      } while (this.startAgain);
+    } finally {
+      this.starting = false;
+    }
+    if (this.startingDone()) for (const w of this.startWaiters.splice(0)) w();
+  }
+
+  private startOne(name: string): void {
+    this.started.add(name);
+    const r = this.runners.get(name)!;
+    const failedDep = [...(this.ordering.waitsFor.get(name) ?? [])].find(
+      (d) => this.ordering.requiredBy.get(d)?.has(name) && this.runners.get(d)?.state.sub === 'failed',
+    );
+    if (failedDep) {
+      this.deps.log.error({ unit: name }, `not starting: required unit ${failedDep} failed`);
+      r.send({ type: 'dependency-failed' });
+    } else {
+      this.startUnit(name);
+    }
+    if (startJobFinished(r.state)) {
+      this.finished.add(name);
+      this.startAgain = true;
+    }
+  }
+
+  private startWaiters: Array<() => void> = [];
+
+  private startingDone(): boolean {
+    return [...this.ordering.units].every((u) => this.finished.has(u));
+  }
+
+  /** Starts the enabled units; resolves when every start job is over (ready, failed or skipped). */
+  start(): Promise<void> {
+    if (!this.loaded) this.load();
+    const warnings: string[] = [];
+    const units = jobSet(this.runnerDeps(), this.loaded.enabled, warnings);
+    this.ordering = buildOrdering(this.runnerDeps(), units);
+    for (const w of [...warnings, ...this.ordering.warnings]) this.deps.log.warn(w);
+    if (units.size) this.deps.log.info(`starting ${units.size} units: ${[...units].sort().join(', ')}`);
+    const done = new Promise<void>((resolve) => this.startWaiters.push(resolve));
+    this.startWhatCan();
+    if (this.startingDone()) for (const w of this.startWaiters.splice(0)) w();
+    if (this.deps.options.noWait) return Promise.resolve();
+    return done;
+  }
+
+  runnerDeps(): Map<string, UnitConfig> {
+    return new Map([...this.runners].map(([n, r]) => [n, r.config]));
+  }
+
+  /** Resolves once the unit's state satisfies check. */
+  waitFor(name: string, check: (s: State) => boolean): Promise<State> {
+    const r = this.runners.get(name);
+    if (!r) return Promise.reject(new Error(`unknown unit ${name}`));
+    if (check(r.state)) return Promise.resolve(r.state);
+    return new Promise((resolve) => {
+      const off = this.onChange((changed) => {
+        if (changed === r && check(r.state)) {
+          off();
+          resolve(r.state);
+        }
+      });
+    });
+  }
+
+  /** Stops every unit in reverse dependency order; bounded by the units' own stop timeouts. */
+  async stopAll(): Promise<void> {
+    this.shuttingDown = true;
+    const t0 = Date.now();
+    const isUp = (r: UnitRunner): boolean => r.state.sub !== 'dead' && r.state.sub !== 'failed';
+    const all = buildOrdering(this.runnerDeps(), new Set(this.runners.keys()));
+    for (;;) {
+      const running = new Set([...this.runners.values()].filter(isUp).map((r) => r.name));
+      if (running.size === 0) break;
+      let layer = stoppable(all, running);
+      if (layer.length === 0) layer = [...running]; // cannot happen once cycles are broken; never hang on it
+      const budget = Math.max(...layer.map((n) => this.stopBudgetMs(this.runners.get(n)!.config)));
+      this.deps.log.info(`stopping ${layer.sort().join(', ')}`);
+      const stops = layer.map((n) => {
+        const r = this.runners.get(n)!;
+        const t = Date.now();
+        r.send({ type: 'stop' });
+        return this.waitFor(n, (s) => !isUp({ state: s } as UnitRunner)).then(() =>
+          this.deps.log.info({ unit: n, ms: Date.now() - t }, `stopped ${n}`),
+        );
+      });
+      const inTime = await Promise.race([Promise.all(stops).then(() => true), delay(budget).then(() => false)]);
+      if (!inTime) {
+        this.deps.log.error(`units still stopping after ${budget} ms: ${layer.filter((n) => isUp(this.runners.get(n)!)).join(', ')}; moving on`);
+        for (const n of layer) this.runners.get(n)!.signal('all', 9);
+        break;
+      }
+    }
+    this.notify.closeAll();
+    if (this.runners.size) this.deps.log.info({ ms: Date.now() - t0 }, 'all units stopped');
+  }
+
+  private stopBudgetMs(u: UnitConfig): number {
+    const stop = Number.isFinite(u.timeoutStopMs) ? u.timeoutStopMs : 300_000;
+    // ExecStop, SIGTERM and SIGKILL each get TimeoutStopSec=, ExecStopPost too.
+    return stop * 4 + 1000;
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
+}

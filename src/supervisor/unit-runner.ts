@@ -1,0 +1,261 @@
+// The edge around one unit's lifecycle machine: it feeds events in, and carries
+// the machine's effects out into the world (spawning commands, signals, timers,
+// PID files, notify sockets, runtime directories).
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { launchUnitCommand, type LaunchContext } from '../exec/unit-launch';
+import { processesInSessions, readStat } from '../init/proc';
+import type { Logger } from '../log/logger';
+import type { NotifyMessage } from '../notify/notify-message';
+import type { NotifySockets } from '../notify/notify-sockets';
+import { kill } from '../sys/libc';
+import { signalName } from '../sys/signals';
+import type { UnitConfig } from '../units/unit';
+import { readAccountFiles, resolveCredentials } from '../exec/account-db';
+import { activeState, initialState, step, type Effect, type Event, type Policy, type State, type TimerName } from './lifecycle';
+import type { ExitInfo } from './restart-policy';
+import { commandsOf, policyOf } from './unit-policy';
+
+export interface RunnerDeps {
+  launch: LaunchContext;
+  log: Logger;
+  notify: NotifySockets;
+  runtimeRoot: string;
+  onChange: (r: UnitRunner, before: State) => void;
+  onContainerExit: (code: number, unit: string) => void;
+}
+
+const PID_FILE_RETRY_MS = 50;
+const PID_FILE_WAIT_MS = 5_000;
+
+export class UnitRunner {
+  state: State;
+  policy: Policy;
+  statusText?: string;
+  private readonly sessions = new Set<number>();
+  private readonly timers = new Map<TimerName | 'pid-file', NodeJS.Timeout>();
+  private readonly queue: Event[] = [];
+  private processing = false;
+  private awaitingGone = false;
+  private notifyPath?: string;
+  private invocation = '';
+
+  constructor(
+    public config: UnitConfig,
+    private readonly deps: RunnerDeps,
+  ) {
+    this.state = initialState(Date.now());
+    this.policy = policyOf(config);
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  /** A new definition (hot reload): takes effect from the next start. */
+  replaceConfig(config: UnitConfig): void {
+    this.config = config;
+    this.policy = policyOf(config);
+  }
+
+  send(event: Event): void {
+    this.queue.push(event);
+    if (this.processing) return;
+    this.processing = true;
+    try {
+      while (this.queue.length) {
+        const ev = this.queue.shift()!;
+        const before = this.state;
+        const { state, effects } = step(this.state, ev, this.policy, Date.now());
+        this.state = state;
+        for (const e of effects) this.execute(e);
+        if (before.sub !== state.sub) {
+          this.deps.log.info({ unit: this.name }, `${activeState(before)} (${before.sub}) -> ${activeState(state)} (${state.sub})`);
+          this.deps.onChange(this, before);
+        }
+      }
+    } finally {
+      this.processing = false;
+    }
+  }
+
+  /** A process that may be ours ended (our spawn's exit, or an orphan the reaper took). */
+  pidExited(pid: number, exit: ExitInfo): void {
+    if (pid === this.state.mainPid || pid === this.state.controlPid) this.send({ type: 'exited', pid, exit });
+  }
+
+  /** Called after every change among ts-init's children while the machine waits for the unit to be gone. */
+  checkGone(): void {
+    if (!this.awaitingGone) return;
+    if (this.liveProcesses().length === 0) {
+      this.awaitingGone = false;
+      this.send({ type: 'all-gone' });
+    }
+  }
+
+  /** The processes the stop sequence waits for, by KillMode=. */
+  private liveProcesses(): number[] {
+    // Main and control count until their exit has been seen (so the exit status is never lost).
+    const own = [this.state.mainPid, this.state.controlPid].filter((p): p is number => p !== undefined && readStat(p) !== undefined);
+    if (this.policy.killMode === 'none') return [];
+    if (this.policy.killMode === 'process') return own;
+    return [...new Set([...own, ...processesInSessions(this.sessions)])];
+  }
+
+  /** Every live process of the unit (for status and kill --kill-who=all). */
+  processes(): number[] {
+    return [...new Set([this.state.mainPid, this.state.controlPid].filter((p): p is number => p !== undefined).concat(processesInSessions(this.sessions)))];
+  }
+
+  /** Signals the unit's main or control process, or all of its processes; returns the pids reached. */
+  signal(who: 'main' | 'control' | 'all', signal: number): number[] {
+    const targets =
+      who === 'main' ? [this.state.mainPid] : who === 'control' ? [this.state.controlPid] : this.processes();
+    return targets.filter((pid): pid is number => pid !== undefined && pid > 0 && kill(pid, signal));
+  }
+
+  private execute(e: Effect): void {
+    switch (e.type) {
+      case 'spawn':
+        return this.spawn(e.phase, e.index, e.role);
+      case 'kill': {
+        const pids = this.signal(e.who, e.signal);
+        if (pids.length) this.deps.log.debug({ unit: this.name, pids }, `sent ${signalName(e.signal)} to ${e.who}`);
+        return;
+      }
+      case 'arm':
+        return this.arm(e.timer, e.ms, () => this.send({ type: 'timer', timer: e.timer }));
+      case 'disarm':
+        return this.disarm(e.timer);
+      case 'read-pid-file':
+        return this.readPidFile(Date.now() + PID_FILE_WAIT_MS);
+      case 'setup':
+        return this.setup();
+      case 'teardown':
+        return this.teardown();
+      case 'await-all-gone':
+        this.awaitingGone = true;
+        setImmediate(() => this.checkGone());
+        return;
+      case 'container-exit':
+        return this.deps.onContainerExit(e.code, this.name);
+      case 'log':
+        this.deps.log[e.level]({ unit: this.name }, e.message);
+        return;
+    }
+  }
+
+  private arm(name: TimerName | 'pid-file', ms: number, fire: () => void): void {
+    this.disarm(name);
+    if (!Number.isFinite(ms)) return;
+    this.timers.set(
+      name,
+      setTimeout(() => {
+        this.timers.delete(name);
+        fire();
+      }, ms),
+    );
+  }
+
+  private disarm(name: TimerName | 'pid-file'): void {
+    const t = this.timers.get(name);
+    if (t) clearTimeout(t);
+    this.timers.delete(name);
+  }
+
+  private spawn(phase: Parameters<typeof commandsOf>[1], index: number, role: 'main' | 'control'): void {
+    const command = commandsOf(this.config, phase)[index]!;
+    const extra: Record<string, string> = { INVOCATION_ID: this.invocation };
+    if (this.notifyPath) extra.NOTIFY_SOCKET = this.notifyPath;
+    if (this.state.mainPid !== undefined) extra.MAINPID = String(this.state.mainPid);
+    if (this.policy.watchdogMs > 0) extra.WATCHDOG_USEC = String(this.policy.watchdogMs * 1000);
+    const r = launchUnitCommand(this.deps.launch, this.config, command, extra);
+    if (!r.ok) {
+      this.deps.log.error({ unit: this.name }, `${phase} command failed to start (status ${r.status}): ${r.message} [${command.file}:${command.line}]`);
+      this.send({ type: 'spawn-failed', role, status: r.status });
+      return;
+    }
+    this.sessions.add(r.pid);
+    r.child.once('exit', (code, sig) => {
+      const exit: ExitInfo = sig ? { signal: require('node:os').constants.signals[sig] as number } : { code: code ?? 0 };
+      this.send({ type: 'exited', pid: r.pid, exit });
+    });
+    this.send({ type: 'spawned', role, pid: r.pid });
+  }
+
+  private readPidFile(deadline: number): void {
+    const file = this.config.pidFile!;
+    let pid: number | undefined;
+    try {
+      const text = fs.readFileSync(file, 'utf8').trim();
+      if (/^\d+$/.test(text) && readStat(Number(text))) pid = Number(text);
+    } catch {
+      // not written yet
+    }
+    if (pid !== undefined) {
+      const st = readStat(pid);
+      if (st) this.sessions.add(st.session);
+      this.send({ type: 'main-pid', pid });
+    } else if (Date.now() < deadline && this.state.sub === 'start') {
+      this.arm('pid-file', PID_FILE_RETRY_MS, () => this.readPidFile(deadline));
+    } else {
+      this.send({ type: 'pid-file-missing' });
+    }
+  }
+
+  private runtimeDirs(): string[] {
+    return this.config.runtimeDirectory.map((d) => path.join(this.deps.runtimeRoot, d));
+  }
+
+  private setup(): void {
+    this.sessions.clear();
+    this.invocation = randomUUID().replace(/-/g, '');
+    let owner: { uid: number; gid: number } | undefined;
+    try {
+      owner = resolveCredentials(this.config.user, this.config.group, [], readAccountFiles());
+    } catch {
+      owner = undefined; // the spawn reports the bad user with its own status
+    }
+    for (const dir of this.runtimeDirs()) {
+      try {
+        fs.mkdirSync(dir, { recursive: true });
+        fs.chmodSync(dir, this.config.runtimeDirectoryMode ?? 0o755);
+        if (owner) fs.chownSync(dir, owner.uid, owner.gid);
+      } catch (err) {
+        this.deps.log.warn({ unit: this.name }, `cannot create RuntimeDirectory ${dir}: ${(err as Error).message}`);
+      }
+    }
+    if (this.config.type === 'notify' || this.policy.watchdogMs > 0) {
+      try {
+        this.notifyPath = this.deps.notify.open(this.name, (m) => this.onNotify(m));
+      } catch (err) {
+        this.deps.log.error({ unit: this.name }, `cannot create the notify socket: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  private teardown(): void {
+    this.disarm('pid-file');
+    this.awaitingGone = false;
+    if (this.notifyPath) this.deps.notify.close(this.name);
+    this.notifyPath = undefined;
+    const preserve = this.config.runtimeDirectoryPreserveMode;
+    const restarting = this.state.sub === 'auto-restart' || this.state.startQueued;
+    if (preserve === 'yes' || (preserve === 'restart' && restarting)) return;
+    for (const dir of this.runtimeDirs()) fs.rmSync(dir, { recursive: true, force: true });
+  }
+
+  private onNotify(m: NotifyMessage): void {
+    if (m.status !== undefined) this.statusText = m.status;
+    if (m.mainPid !== undefined) {
+      const st = readStat(m.mainPid);
+      if (st) this.sessions.add(st.session);
+      this.send({ type: 'main-pid', pid: m.mainPid });
+    }
+    if (m.ready) this.send({ type: 'ready' });
+    if (m.stopping) this.send({ type: 'stopping' });
+    if (m.watchdog) this.send({ type: 'watchdog-ping' });
+    if (m.extendTimeoutUsec !== undefined) this.send({ type: 'extend-timeout', ms: Math.ceil(m.extendTimeoutUsec / 1000) });
+  }
+}

@@ -1,0 +1,90 @@
+// Names of directives that ts-init recognises without implementing them, and of those it
+// accepts silently because they have no meaning inside a container. Everything else that
+// unit.ts does not handle is an unknown directive.
+
+/** Accepted without any message: informational, or meaningless for ts-init. */
+export const SILENT: ReadonlySet<string> = new Set([
+  'Unit/Documentation',
+  'Unit/DefaultDependencies',
+  'Unit/IgnoreOnIsolate',
+  'Unit/AllowIsolate',
+  'Unit/SourcePath',
+  'Unit/CollectMode',
+  'Unit/RequiresMountsFor',
+  'Unit/WantsMountsFor',
+  'Service/SyslogFacility',
+  'Service/SyslogLevel',
+  'Service/SyslogLevelPrefix',
+]);
+
+const UNSUPPORTED_NAMES: Readonly<Record<string, readonly string[]>> = {
+  Unit: [
+    'Requisite', 'Upholds', 'PropagatesReloadTo', 'ReloadPropagatedFrom', 'PropagatesStopTo',
+    'StopPropagatedFrom', 'JoinsNamespaceOf', 'OnFailure', 'OnSuccess', 'OnFailureJobMode',
+    'OnFailureIsolate', 'StopWhenUnneeded', 'RefuseManualStart', 'RefuseManualStop',
+    'JobTimeoutSec', 'JobRunningTimeoutSec', 'JobTimeoutAction', 'JobTimeoutRebootArgument',
+    'StartLimitAction', 'RebootArgument', 'SurviveFinalKillSignal',
+  ],
+  Service: [
+    // systemd.service
+    'ExecCondition', 'BusName', 'TimeoutAbortSec', 'TimeoutStartFailureMode', 'TimeoutStopFailureMode',
+    'RuntimeMaxSec', 'RuntimeRandomizedExtraSec', 'OOMPolicy', 'ExitType', 'RestartMode',
+    'FileDescriptorStoreMax', 'FileDescriptorStorePreserve', 'USBFunctionDescriptors', 'USBFunctionStrings',
+    'Sockets', 'NonBlocking', 'OpenFile', 'ReloadSignal', 'PermissionsStartOnly', 'RootDirectoryStartOnly',
+    'WatchdogSignal',
+    // systemd.exec: paths, credentials, sandboxing
+    'RootDirectory', 'RootImage', 'RootImageOptions', 'RootHash', 'RootHashSignature', 'RootVerity',
+    'RootEphemeral', 'MountAPIVFS', 'ProtectProc', 'ProcSubset', 'BindPaths', 'BindReadOnlyPaths',
+    'MountImages', 'ExtensionImages', 'ExtensionDirectories', 'DynamicUser', 'PAMName', 'CapabilityBoundingSet',
+    'AmbientCapabilities', 'NoNewPrivileges', 'SecureBits', 'SELinuxContext', 'AppArmorProfile',
+    'SmackProcessLabel', 'UMaskStartOnly', 'KeyringMode', 'OOMScoreAdjust', 'TimerSlackNSec', 'Personality',
+    'IgnoreSIGPIPEStartOnly', 'CPUSchedulingPolicy', 'CPUSchedulingPriority', 'CPUSchedulingResetOnFork',
+    'CPUAffinity', 'NUMAPolicy', 'NUMAMask', 'IOSchedulingClass', 'IOSchedulingPriority', 'ReadWritePaths',
+    'ReadOnlyPaths', 'InaccessiblePaths', 'ExecPaths', 'NoExecPaths', 'TemporaryFileSystem', 'MountFlags',
+    'RemoveIPC', 'LockPersonality', 'MemoryDenyWriteExecute', 'SystemCallFilter', 'SystemCallErrorNumber',
+    'SystemCallArchitectures', 'SystemCallLog', 'Hostname', 'NetworkNamespacePath', 'IPCNamespacePath',
+    'StateDirectory', 'CacheDirectory', 'LogsDirectory', 'ConfigurationDirectory', 'StateDirectoryMode',
+    'CacheDirectoryMode', 'LogsDirectoryMode', 'ConfigurationDirectoryMode', 'TimeoutCleanSec',
+    'LoadCredential', 'LoadCredentialEncrypted', 'SetCredential', 'SetCredentialEncrypted', 'ImportCredential',
+    'UtmpIdentifier', 'UtmpMode', 'TTYPath', 'TTYReset', 'TTYVHangup', 'TTYVTDisallocate', 'TTYRows',
+    'TTYColumns', 'StandardInputText', 'StandardInputData', 'CoredumpFilter', 'Slice', 'Delegate',
+    'DelegateSubgroup', 'DevicePolicy', 'DeviceAllow', 'TasksAccounting', 'TasksMax', 'DisableControllers',
+    'KillModeStartOnly', 'BPFProgram', 'NFTSet', 'CoredumpReceive', 'MemoryKSM',
+  ],
+  Install: ['UpheldBy'],
+};
+
+/** Condition*= / Assert*= kinds other than PathExists, PathIsDirectory and FileNotEmpty. */
+const UNSUPPORTED_CONDITIONS: ReadonlySet<string> = new Set([
+  'Architecture', 'Firmware', 'Virtualization', 'Host', 'KernelCommandLine', 'KernelVersion', 'Credential',
+  'Environment', 'Security', 'Capability', 'ACPower', 'NeedsUpdate', 'FirstBoot', 'PathExistsGlob',
+  'PathIsSymbolicLink', 'PathIsMountPoint', 'PathIsReadWrite', 'PathIsEncrypted', 'DirectoryNotEmpty',
+  'FileIsExecutable', 'User', 'Group', 'ControlGroupController', 'Memory', 'CPUs', 'CPUFeature', 'OSRelease',
+  'MemoryPressure', 'CPUPressure', 'IOPressure',
+]);
+
+/** Families of unsupported [Service] directives, matched by name prefix. */
+const UNSUPPORTED_SERVICE_PREFIXES = [
+  'Limit', 'Private', 'Protect', 'Restrict', 'CPU', 'Memory', 'IO', 'BlockIO', 'Startup', 'Managed',
+  'IPAddress', 'IPAccounting', 'IPIngress', 'IPEgress', 'Socket', 'LogLevel', 'LogExtra', 'LogRate',
+  'LogNamespace', 'LogFilter', 'AllowedCPUs', 'AllowedMemoryNodes', 'StartupAllowed', 'DefaultMemory',
+];
+
+const UNSUPPORTED: ReadonlySet<string> = new Set(
+  Object.entries(UNSUPPORTED_NAMES).flatMap(([section, names]) => names.map((n) => `${section}/${n}`)),
+);
+
+/** True when `key` in `section` is a known systemd directive that ts-init does not implement. */
+export function isUnsupported(section: string, key: string): boolean {
+  if (UNSUPPORTED.has(`${section}/${key}`)) return true;
+  if (section === 'Service') return UNSUPPORTED_SERVICE_PREFIXES.some((p) => key.startsWith(p) && key !== 'LimitNOFILE');
+  if (section === 'Unit') {
+    const m = /^(?:Condition|Assert)(.+)$/.exec(key);
+    return m !== null && UNSUPPORTED_CONDITIONS.has(m[1]!);
+  }
+  return false;
+}
+
+export function isSilent(section: string, key: string): boolean {
+  return SILENT.has(`${section}/${key}`) || key.startsWith('X-');
+}

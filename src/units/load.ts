@@ -1,0 +1,486 @@
+// Discovery and loading of service units from directories.
+//
+// Search order: ts-init's own unit directories first, then the systemd directories in the
+// order given (/etc/systemd/system, /run/systemd/system, /lib/systemd/system, ...); for
+// each name the first directory that has it wins.
+//   - Every *.service in a ts-init unit directory is enabled; in the systemd directories only
+//     units linked from "<target>.wants/" or "<target>.requires/" of a requested target are.
+//   - A unit file that is a symlink to a file of another name is an alias of that name.
+//   - A symlink to /dev/null or an empty file masks the unit: it is not loaded, and reported.
+//   - "NAME.d/*.conf" drop-ins from every directory apply after the unit file, sorted by
+//     file name (the first directory wins for equal names). Besides the unit's own name,
+//     the template's ("foo@.service.d"), its aliases', the hierarchical prefixes'
+//     ("a-b-.service.d", "a-.service.d") and the type-wide "service.d" are searched.
+//   - "foo@bar.service" loads "foo@.service" with %i = "bar".
+//   - Units named in Requires=, Wants= and BindsTo= of a loaded unit (and linked from its
+//     ".wants/" and ".requires/" directories) are loaded too. Only .service units are run;
+//     other unit types are kept in the lists but not loaded.
+// With `root`, every path (including absolute symlink targets) is taken below that prefix;
+// paths in results and diagnostics are the real ones, root included.
+
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Diagnostic } from './diagnostic';
+import { instanceName, isTemplate, parseUnitName, templateOf } from './specifiers';
+import { parseUnitText } from './syntax';
+import type { ParsedFile } from './syntax';
+import { buildUnit, defaultUnitConfig } from './unit';
+import type { BuildOptions, BuildResult, UnitConfig } from './unit';
+
+export interface LoadOptions {
+  /** ts-init's own unit directories (--units DIR..., /etc/ts-init/units), highest precedence first. */
+  unitDirs: string[];
+  /** systemd's directories in precedence order. */
+  systemDirs: string[];
+  /** Targets whose ".wants/" enable units, e.g. ['multi-user.target', 'default.target']. */
+  targets: string[];
+  hostname: string;
+  /** Path prefix under which all directories are looked up (tests, chroots). */
+  root?: string;
+  machineId?: string;
+  bootId?: string;
+  kernelRelease?: string;
+  architecture?: string;
+}
+
+export type NotLoadedReason = 'not-found' | 'bad-setting';
+
+export interface LoadResult {
+  /** Loadable units by canonical name. */
+  units: Map<string, UnitConfig>;
+  /** Canonical names of the enabled units (all of them present in `units`). */
+  enabled: Set<string>;
+  diagnostics: Diagnostic[];
+  /** Alias name -> canonical name, from alias symlinks and from [Install] Alias=. */
+  aliases: Map<string, string>;
+  /** Names found masked (symlink to /dev/null or empty file). */
+  masked: Set<string>;
+  /** Units that were wanted but could not be loaded. */
+  failed: Map<string, NotLoadedReason>;
+}
+
+/** Special units that many service files reference; never worth a message. */
+export const WELL_KNOWN_UNITS: ReadonlySet<string> = new Set([
+  'basic.target', 'sysinit.target', 'multi-user.target', 'default.target', 'graphical.target',
+  'network.target', 'network-online.target', 'network-pre.target', 'remote-fs.target', 'remote-fs-pre.target',
+  'local-fs.target', 'local-fs-pre.target', 'nss-user-lookup.target', 'nss-lookup.target', 'time-sync.target',
+  'time-set.target', 'timers.target', 'sockets.target', 'paths.target', 'slices.target', 'swap.target',
+  'shutdown.target', 'emergency.target', 'rescue.target', 'getty.target', 'getty-pre.target', 'rpcbind.target',
+  'sound.target', 'printer.target', 'bluetooth.target', 'smartcard.target', 'cryptsetup.target',
+  'cryptsetup-pre.target', 'remote-cryptsetup.target', 'veritysetup.target', 'first-boot-complete.target',
+  'umount.target', 'final.target', 'halt.target', 'poweroff.target', 'reboot.target', 'kexec.target',
+  'exit.target', 'ctrl-alt-del.target', 'sleep.target', 'suspend.target', 'hibernate.target',
+  'hybrid-sleep.target', 'system-update.target', 'machines.target', 'syslog.socket', 'dbus.socket',
+  'systemd-journald.socket', 'systemd-journald-dev-log.socket', '-.slice', 'system.slice', 'user.slice',
+  'machine.slice', '-.mount', 'tmp.mount',
+]);
+
+// ---------------------------------------------------------------------------------------
+// Single files
+
+function readParsed(file: string, diagnostics: Diagnostic[]): ParsedFile | undefined {
+  try {
+    return parseUnitText(fs.readFileSync(file, 'utf8'), file);
+  } catch (e) {
+    diagnostics.push({ file, severity: 'error', message: `cannot read unit file: ${(e as Error).message}` });
+    return undefined;
+  }
+}
+
+/**
+ * Parse and build one unit from its file and drop-ins (applied in the given order). Usable
+ * on its own, e.g. to re-read a changed file. Never throws: unreadable files are errors.
+ */
+export function loadUnitFile(
+  file: string,
+  name: string,
+  dropIns: readonly string[],
+  options: Partial<BuildOptions> = {},
+): BuildResult {
+  const readErrors: Diagnostic[] = [];
+  const main = readParsed(file, readErrors);
+  const extra = dropIns.map((d) => readParsed(d, readErrors)).filter((p): p is ParsedFile => p !== undefined);
+  const buildOptions: BuildOptions = { ...options, hostname: options.hostname ?? os.hostname() };
+  if (!main) {
+    const unit = defaultUnitConfig(name, file);
+    unit.dropIns = [...dropIns];
+    return { unit, diagnostics: readErrors, loadable: false };
+  }
+  const result = buildUnit(name, main, extra, buildOptions);
+  if (readErrors.length > 0) {
+    result.diagnostics.unshift(...readErrors);
+    result.loadable = false;
+  }
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------
+// Finding files
+
+export type Resolution =
+  | { state: 'found'; name: string; path: string; via: string[] }
+  | { state: 'masked'; name: string; path: string }
+  | { state: 'not-found'; name: string; reason?: string };
+
+interface Entry {
+  /** Real path of the directory entry (may be a symlink). */
+  path: string;
+}
+
+function lstatOrUndefined(p: string): fs.Stats | undefined {
+  try {
+    return fs.lstatSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
+function readDirNames(dir: string, diagnostics?: Diagnostic[]): string[] {
+  try {
+    return fs.readdirSync(dir).sort();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') {
+      diagnostics?.push({ file: dir, severity: 'warning', message: `cannot read directory: ${(e as Error).message}` });
+    }
+    return [];
+  }
+}
+
+/** Looks unit files up by name in the search directories. */
+export class UnitFinder {
+  readonly dirs: readonly string[];
+  private readonly root: string;
+
+  constructor(options: Pick<LoadOptions, 'unitDirs' | 'systemDirs' | 'root'>) {
+    this.dirs = [...options.unitDirs, ...options.systemDirs];
+    this.root = options.root ?? '';
+  }
+
+  /** The real path of a path as seen from inside the root. */
+  real(p: string): string {
+    return this.root === '' ? p : path.join(this.root, p);
+  }
+
+  private entry(name: string): Entry | undefined {
+    for (const dir of this.dirs) {
+      const p = this.real(path.join(dir, name));
+      if (lstatOrUndefined(p)) return { path: p };
+    }
+    return undefined;
+  }
+
+  /**
+   * Follow a symlink chain. Returns the final real path, or 'masked' when a link points at
+   * /dev/null, or an error text.
+   */
+  private follow(p: string): { final: string } | { masked: true } | { error: string } {
+    let current = p;
+    for (let hops = 0; hops < 40; hops++) {
+      const st = lstatOrUndefined(current);
+      if (!st) return { error: `dangling symlink (${current} does not exist)` };
+      if (!st.isSymbolicLink()) {
+        if (st.isCharacterDevice()) return { masked: true };
+        return { final: current };
+      }
+      let target: string;
+      try {
+        target = fs.readlinkSync(current);
+      } catch (e) {
+        return { error: (e as Error).message };
+      }
+      if (target === '/dev/null') return { masked: true };
+      current = path.isAbsolute(target) ? this.real(target) : path.resolve(path.dirname(current), target);
+    }
+    return { error: 'too many levels of symbolic links' };
+  }
+
+  /** Find the file of a unit, following aliases and template instances. */
+  resolve(name: string, depth = 0): Resolution {
+    if (depth > 16) return { state: 'not-found', name, reason: 'alias loop' };
+    const entry = this.entry(name);
+    if (!entry) {
+      const template = templateOf(name);
+      if (template === undefined) return { state: 'not-found', name };
+      const instance = parseUnitName(name)!.instance!;
+      const t = this.resolve(template, depth + 1);
+      if (t.state === 'found') return { state: 'found', name: instanceName(t.name, instance), path: t.path, via: t.via.filter((v) => v !== template) };
+      if (t.state === 'masked') return { state: 'masked', name, path: t.path };
+      return { state: 'not-found', name, ...(t.reason !== undefined && { reason: t.reason }) };
+    }
+    const followed = this.follow(entry.path);
+    if ('masked' in followed) return { state: 'masked', name, path: entry.path };
+    if ('error' in followed) return { state: 'not-found', name, reason: followed.error };
+    const st = fs.statSync(followed.final);
+    if (st.isFile() && st.size === 0) return { state: 'masked', name, path: followed.final };
+    if (!st.isFile()) return { state: 'not-found', name, reason: `${followed.final} is not a regular file` };
+    const base = path.basename(followed.final);
+    const own = parseUnitName(name);
+    const other = parseUnitName(base);
+    if (base !== name && own && other && own.type === other.type && (own.instance === '') === (other.instance === '')) {
+      // An alias: the target's name is the real one, looked up again so overrides apply.
+      const canonical = this.resolve(base, depth + 1);
+      if (canonical.state === 'found') return { ...canonical, via: [name, ...canonical.via] };
+      if (canonical.state === 'masked') return canonical;
+      return { state: 'found', name: base, path: followed.final, via: [name] };
+    }
+    return { state: 'found', name, path: followed.final, via: [] };
+  }
+
+  /** Names of the entries of "<dir>/<subdir>" across all search directories, deduplicated. */
+  linkedNames(subdir: string): string[] {
+    const seen = new Set<string>();
+    for (const dir of this.dirs) {
+      for (const n of readDirNames(this.real(path.join(dir, subdir)))) seen.add(n);
+    }
+    return [...seen];
+  }
+
+  /**
+   * Drop-in files for a unit, in application order. `aliases` are other names of the
+   * unit whose drop-in directories also apply.
+   */
+  dropIns(name: string, aliases: readonly string[] = []): string[] {
+    const dirNames: string[] = [];
+    const add = (n: string | undefined) => {
+      if (n !== undefined && !dirNames.includes(n)) dirNames.push(n);
+    };
+    for (const n of [name, ...aliases]) {
+      add(`${n}.d`);
+      const t = templateOf(n);
+      if (t) add(`${t}.d`);
+    }
+    const parts = parseUnitName(name);
+    if (parts) {
+      const pieces = parts.prefix.split('-');
+      for (let k = pieces.length - 1; k >= 1; k--) add(`${pieces.slice(0, k).join('-')}-.${parts.type}.d`);
+      add(`${parts.type}.d`);
+    }
+    const chosen = new Map<string, string | null>();
+    for (const dir of this.dirs) {
+      for (const dn of dirNames) {
+        const d = this.real(path.join(dir, dn));
+        for (const f of readDirNames(d)) {
+          if (!f.endsWith('.conf') || chosen.has(f)) continue;
+          const p = path.join(d, f);
+          const followed = this.follow(p);
+          if ('masked' in followed || 'error' in followed) {
+            chosen.set(f, null);
+            continue;
+          }
+          const st = lstatOrUndefined(followed.final);
+          chosen.set(f, st && st.isFile() && st.size > 0 ? p : null);
+        }
+      }
+    }
+    return [...chosen.entries()]
+      .filter((e): e is [string, string] => e[1] !== null)
+      .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      .map((e) => e[1]);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Whole tree
+
+type DepKey = 'requires' | 'wants' | 'bindsTo';
+const DEP_DIRECTIVE: Readonly<Record<DepKey, string>> = { requires: 'Requires', wants: 'Wants', bindsTo: 'BindsTo' };
+
+interface Request {
+  name: string;
+  from?: { unit: string; file: string; key: DepKey };
+}
+
+function machineDefaults(options: LoadOptions, finder: UnitFinder): Omit<BuildOptions, 'hostname'> {
+  const read = (p: string) => {
+    try {
+      return fs.readFileSync(p, 'utf8').trim() || undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const arch: Record<string, string> = { x64: 'x86-64', arm64: 'arm64', ia32: 'x86', arm: 'arm', ppc64: 'ppc64', s390x: 's390x', riscv64: 'riscv64' };
+  const out: Omit<BuildOptions, 'hostname'> = {};
+  const machineId = options.machineId ?? read(finder.real('/etc/machine-id'));
+  const bootId = options.bootId ?? read('/proc/sys/kernel/random/boot_id');
+  const kernelRelease = options.kernelRelease ?? os.release();
+  const architecture = options.architecture ?? arch[process.arch] ?? process.arch;
+  if (machineId !== undefined) out.machineId = machineId;
+  if (bootId !== undefined) out.bootId = bootId;
+  out.kernelRelease = kernelRelease;
+  out.architecture = architecture;
+  return out;
+}
+
+/** Discover, enable and load the units of a tree. Never throws. */
+export function loadUnits(options: LoadOptions): LoadResult {
+  const finder = new UnitFinder(options);
+  const buildOptions: BuildOptions = { hostname: options.hostname, ...machineDefaults(options, finder) };
+  const result: LoadResult = {
+    units: new Map(),
+    enabled: new Set(),
+    diagnostics: [],
+    aliases: new Map(),
+    masked: new Set(),
+    failed: new Map(),
+  };
+  const diagnostics = result.diagnostics;
+
+  // 1. Enablement candidates.
+  const candidates: string[] = [];
+  const addCandidate = (n: string) => {
+    const p = parseUnitName(n);
+    if (p && p.type === 'service' && p.instance !== '' && !candidates.includes(n)) candidates.push(n);
+  };
+  for (const dir of options.unitDirs) {
+    for (const n of readDirNames(finder.real(dir), diagnostics)) addCandidate(n);
+  }
+  for (const target of targetNames(finder, options.targets)) {
+    for (const sub of ['wants', 'requires']) {
+      for (const n of finder.linkedNames(`${target}.${sub}`)) addCandidate(n);
+    }
+  }
+
+  // 2. Load candidates and the closure of their dependencies.
+  const queue: Request[] = candidates.map((name) => ({ name }));
+  const handled = new Map<string, string | undefined>(); // requested name -> canonical (undefined: not loaded)
+  const unresolved: Request[] = [];
+  const maskReported = new Set<string>();
+
+  const loadOne = (req: Request): string | undefined => {
+    if (handled.has(req.name)) {
+      const canonical = handled.get(req.name);
+      if (canonical === undefined && result.failed.get(req.name) === 'not-found' && req.from) unresolved.push(req);
+      return canonical;
+    }
+    const r = finder.resolve(req.name);
+    if (r.state === 'masked') {
+      handled.set(req.name, undefined);
+      result.masked.add(req.name);
+      if (!maskReported.has(req.name)) {
+        maskReported.add(req.name);
+        const by = req.from ? ` (${DEP_DIRECTIVE[req.from.key]}= of ${req.from.unit})` : '';
+        diagnostics.push({ file: r.path, severity: 'warning', message: `${req.name} is masked; not loaded${by}` });
+      }
+      return undefined;
+    }
+    if (r.state === 'not-found') {
+      handled.set(req.name, undefined);
+      result.failed.set(req.name, 'not-found');
+      if (r.reason !== undefined) {
+        diagnostics.push({ file: req.from?.file ?? req.name, severity: 'error', message: `${req.name}: ${r.reason}` });
+      } else if (req.from) {
+        unresolved.push(req);
+      } else {
+        diagnostics.push({ file: req.name, severity: 'error', message: `${req.name}: unit file not found` });
+      }
+      return undefined;
+    }
+    const canonical = r.name;
+    if (canonical !== req.name) result.aliases.set(req.name, canonical);
+    for (const v of r.via) if (v !== canonical && !isTemplate(v)) result.aliases.set(v, canonical);
+    const done = (value: string | undefined) => {
+      handled.set(req.name, value);
+      return value;
+    };
+    if (result.units.has(canonical)) return done(canonical);
+    if (result.failed.has(canonical)) return done(undefined);
+    if (isTemplate(canonical)) {
+      result.failed.set(canonical, 'bad-setting');
+      diagnostics.push({
+        file: r.path,
+        severity: 'error',
+        message: `${canonical} is a template; only its instances (name@instance.service) can be loaded`,
+      });
+      return done(undefined);
+    }
+    const aliasNames = [...new Set([req.name, ...r.via].filter((n) => n !== canonical))];
+    const built = loadUnitFile(r.path, canonical, finder.dropIns(canonical, aliasNames), buildOptions);
+    diagnostics.push(...built.diagnostics);
+    if (!built.loadable) {
+      result.failed.set(canonical, 'bad-setting');
+      return done(undefined);
+    }
+    const unit = built.unit;
+    // ".wants/" and ".requires/" directories of the unit itself.
+    for (const n of [canonical, ...aliasNames]) {
+      for (const w of finder.linkedNames(`${n}.wants`)) {
+        if (parseUnitName(w) && !unit.wants.includes(w)) unit.wants.push(w);
+      }
+      for (const w of finder.linkedNames(`${n}.requires`)) {
+        if (parseUnitName(w) && !unit.requires.includes(w)) unit.requires.push(w);
+      }
+    }
+    result.units.set(canonical, unit);
+    for (const key of ['requires', 'bindsTo', 'wants'] as const) {
+      for (const dep of unit[key]) {
+        const p = parseUnitName(dep);
+        if (p?.type === 'service') {
+          queue.push({ name: dep, from: { unit: canonical, file: unit.sourcePath, key } });
+        } else if (key !== 'wants' && !WELL_KNOWN_UNITS.has(dep)) {
+          diagnostics.push({
+            file: unit.sourcePath,
+            severity: 'warning',
+            message: `${canonical}: ${DEP_DIRECTIVE[key]}=${dep}: ts-init only runs .service units; dependency ignored`,
+          });
+        }
+      }
+    }
+    return done(canonical);
+  };
+
+  const enabledRequests = new Set(candidates);
+  while (queue.length > 0) {
+    const req = queue.shift()!;
+    const canonical = loadOne(req);
+    if (canonical !== undefined && !req.from && enabledRequests.has(req.name)) result.enabled.add(canonical);
+  }
+
+  // 3. [Install] Alias= names of loaded units, unless a file already provides that name.
+  for (const unit of result.units.values()) {
+    for (const a of unit.alias) {
+      if (!result.aliases.has(a) && !result.units.has(a) && finder.resolve(a).state === 'not-found') {
+        result.aliases.set(a, unit.name);
+      }
+    }
+  }
+
+  // 4. References that are still missing.
+  const reported = new Set<string>();
+  for (const req of unresolved) {
+    const from = req.from!;
+    if (result.aliases.has(req.name)) {
+      result.failed.delete(req.name);
+      continue;
+    }
+    const key = `${from.unit}|${from.key}|${req.name}`;
+    if (reported.has(key)) continue;
+    reported.add(key);
+    diagnostics.push({
+      file: from.file,
+      severity: from.key === 'wants' ? 'warning' : 'error',
+      message: `${from.unit}: ${DEP_DIRECTIVE[from.key]}=${req.name}: unit not found`,
+    });
+  }
+
+  // 5. Dependency lists name canonical units.
+  const canon = (n: string) => result.aliases.get(n) ?? n;
+  for (const unit of result.units.values()) {
+    for (const key of ['after', 'before', 'requires', 'wants', 'bindsTo', 'partOf', 'conflicts'] as const) {
+      unit[key] = [...new Set(unit[key].map(canon))].filter((n) => n !== unit.name);
+    }
+  }
+  return result;
+}
+
+/** The requested targets plus the targets they are aliases of (default.target -> multi-user.target). */
+function targetNames(finder: UnitFinder, targets: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const t of targets) {
+    if (!out.includes(t)) out.push(t);
+    const r = finder.resolve(t);
+    if (r.state === 'found' && !out.includes(r.name)) out.push(r.name);
+  }
+  return out;
+}
