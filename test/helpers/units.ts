@@ -1,0 +1,24 @@
+// Writing unit files for tests.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/** A fresh directory holding the given unit files (name -> text). */
+export function unitDir(units: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-units-'));
+  for (const [name, text] of Object.entries(units)) fs.writeFileSync(path.join(dir, name), text);
+  return dir;
+}
+
+/** A notify-type daemon in python: sleeps delay seconds, says READY=1, prints, and stays. */
+export function notifyDaemon(delaySeconds: number, label: string): string {
+  return `/usr/bin/python3 -c 'import os,socket,time; time.sleep(${delaySeconds}); s=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM); s.sendto(b"READY=1", os.environ["NOTIFY_SOCKET"]); print("${label} ready", time.time(), flush=True); time.sleep(1000)'`;
+}
+
+/** Lines of ts-init's log that record a unit's state changes, in order. */
+export function transitions(stderr: string, unit: string): string[] {
+  return stderr
+    .split('\n')
+    .filter((l) => l.includes(`unit="${unit}"`) && l.includes(' -> '))
+    .map((l) => l.replace(/^\[\w+\s+ts-init\] /, '').replace(/ unit=.*$/, ''));
+}

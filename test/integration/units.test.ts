@@ -1,0 +1,213 @@
+// Service units supervised by ts-init as PID 1 in a fresh PID namespace: start
+// order and readiness, parallel starts, restarts with backoff, start limits,
+// essential units, reverse-order shutdown with timeouts, forking and oneshot.
+import { describe, expect, it } from 'vitest';
+import { pid1HostPid, runAsPid1, startAsPid1 } from '../helpers/ts-init';
+import { notifyDaemon, transitions, unitDir } from '../helpers/units';
+
+const ts = (text: string, re: RegExp): number => Number(text.match(re)![1]);
+
+describe('starting', () => {
+  it('A After= B waits for B to be ready (READY=1, 1 s late); the CMD waits for both', async () => {
+    const dir = unitDir({
+      'a.service': `[Unit]\nAfter=b.service\n[Service]\nExecStart=/usr/bin/python3 -c 'import time; print("a started", time.time(), flush=True); time.sleep(1000)'\n`,
+      'b.service': `[Service]\nType=notify\nExecStart=${notifyDaemon(1, 'b')}\n`,
+    });
+    const r = await runAsPid1(['-v', '--units', dir, '--', '/usr/bin/python3', '-c', 'import time; print("cmd started", time.time())']);
+    expect(r.code).toBe(0);
+    const bReady = ts(r.stdout, /b\.service: b ready ([\d.]+)/);
+    const aStarted = ts(r.stdout, /a\.service: a started ([\d.]+)/);
+    const cmd = ts(r.stdout, /cmd started ([\d.]+)/);
+    expect(aStarted).toBeGreaterThanOrEqual(bReady);
+    expect(cmd).toBeGreaterThanOrEqual(aStarted);
+    expect(transitions(r.stderr, 'b.service')).toEqual([
+      'inactive (dead) -> activating (start)',
+      'activating (start) -> active (running)',
+      'active (running) -> deactivating (stop-sigterm)',
+      'deactivating (stop-sigterm) -> inactive (dead)',
+    ]);
+  });
+
+  it('independent units start in parallel', async () => {
+    const slow = (label: string): string => `[Service]\nType=notify\nExecStart=${notifyDaemon(1.5, label)}\n`;
+    const dir = unitDir({ 'p1.service': slow('p1'), 'p2.service': slow('p2'), 'p3.service': slow('p3') });
+    const r = await runAsPid1(['--units', dir, '--', '/bin/true']);
+    expect(r.code).toBe(0);
+    const times = ['p1', 'p2', 'p3'].map((l) => ts(r.stdout, new RegExp(`${l} ready ([\\d.]+)`)));
+    expect(Math.max(...times) - Math.min(...times)).toBeLessThan(1.0);
+    expect(r.ms).toBeLessThan(4000);
+  });
+
+  it('--no-wait starts the CMD without waiting for readiness', async () => {
+    const dir = unitDir({ 'late.service': `[Service]\nType=notify\nExecStart=${notifyDaemon(3, 'late')}\n` });
+    const r = await runAsPid1(['--no-wait', '--units', dir, '--', '/bin/echo', 'cmd-done']);
+    expect(r.stdout).toMatch(/^cmd-done$/m);
+    expect(r.stdout).not.toMatch(/late ready/);
+    expect(r.ms).toBeLessThan(2500);
+  });
+
+  it('unit output reaches stdout line by line, tagged with the unit name (or as JSON)', async () => {
+    const dir = unitDir({ 'talk.service': `[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo one; echo two >&2; printf three'\n` });
+    const text = await runAsPid1(['--units', dir, '--', '/bin/true']);
+    expect(text.stdout.split('\n').filter((l) => l.startsWith('talk.service: ')).sort()).toEqual([
+      'talk.service: one', 'talk.service: three', 'talk.service: two',
+    ]);
+    const json = await runAsPid1(['--log-format', 'json', '--units', dir, '--', '/bin/true']);
+    const lines = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { unit: string; stream: string; line: string });
+    expect(lines.map((l) => `${l.unit} ${l.stream} ${l.line}`).sort()).toEqual([
+      'talk.service stderr two', 'talk.service stdout one', 'talk.service stdout three',
+    ]);
+  });
+
+  it('a condition that does not hold skips the unit without failing it', async () => {
+    const dir = unitDir({ 'cond.service': `[Unit]\nConditionPathExists=/no/such/file\n[Service]\nExecStart=/bin/echo should-not-run\n` });
+    const r = await runAsPid1(['-v', '--units', dir, '--', '/bin/true']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(/should-not-run/);
+    expect(r.stderr).toMatch(/condition failed: ConditionPathExists=\/no\/such\/file; not starting/);
+  });
+});
+
+describe('restarts', () => {
+  it('a crashing unit is restarted with a growing delay, then failed after the start limit', async () => {
+    const dir = unitDir({
+      'crash.service': `[Unit]\nStartLimitIntervalSec=60\nStartLimitBurst=4\n[Service]\nExecStart=/usr/bin/python3 -c 'import time; print("run", time.time(), flush=True); raise SystemExit(3)'\nRestart=on-failure\nRestartSec=200ms\n`,
+    });
+    const r = await runAsPid1(['-v', '--no-wait', '--units', dir, '--', '/bin/sleep', '6']);
+    const runs = [...r.stdout.matchAll(/crash\.service: run ([\d.]+)/g)].map((m) => Number(m[1]));
+    expect(runs).toHaveLength(4);
+    const gaps = runs.slice(1).map((t, i) => t - runs[i]!);
+    // 200 ms, 400 ms, 800 ms (plus start-up time of each run).
+    expect(gaps[0]).toBeGreaterThanOrEqual(0.2);
+    expect(gaps[1]).toBeGreaterThan(gaps[0]! + 0.1);
+    expect(gaps[2]).toBeGreaterThan(gaps[1]! + 0.2);
+    expect(r.stderr).toMatch(/scheduling restart in 200 ms/);
+    expect(r.stderr).toMatch(/scheduling restart in 400 ms/);
+    expect(r.stderr).toMatch(/scheduling restart in 800 ms/);
+    expect(r.stderr).toMatch(/start request repeated too quickly/);
+    expect(transitions(r.stderr, 'crash.service').at(-1)).toBe('activating (auto-restart) -> failed (failed)');
+  }, 30_000);
+
+  it('Restart=always brings back a unit that exits cleanly', async () => {
+    const dir = unitDir({ 'again.service': `[Service]\nExecStart=/bin/sh -c 'echo tick; sleep 0.2'\nRestart=always\nRestartSec=100ms\n` });
+    const r = await runAsPid1(['--units', dir, '--', '/bin/sleep', '2']);
+    expect(r.stdout.match(/again\.service: tick/g)!.length).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('essential units', () => {
+  it('FailureAction=exit stops the container with the unit failure as exit status', async () => {
+    const dir = unitDir({
+      'essential.service': `[Unit]\nFailureAction=exit\nFailureActionExitStatus=42\n[Service]\nExecStart=/bin/sh -c 'sleep 0.5; exit 1'\n`,
+    });
+    const r = await runAsPid1(['--units', dir, '--poststopcmd', 'echo "reason=$TS_INIT_REASON code=$TS_INIT_EXIT_CODE"', '--', '/bin/sleep', '100']);
+    expect(r.code).toBe(42);
+    expect(r.stdout).toMatch(/reason=unit-failure code=42/);
+    expect(r.ms).toBeLessThan(5000);
+  });
+
+  it('SuccessAction=exit ends the container when a oneshot job completes', async () => {
+    const dir = unitDir({ 'job.service': `[Unit]\nSuccessAction=exit\n[Service]\nType=oneshot\nExecStart=/bin/sleep 0.3\n` });
+    const r = await runAsPid1(['--no-wait', '--units', dir, '--', '/bin/sleep', '100']);
+    expect(r.code).toBe(0);
+    expect(r.ms).toBeLessThan(5000);
+  });
+});
+
+describe('stopping', () => {
+  it('units stop in reverse dependency order when the CMD exits', async () => {
+    // Each service takes 0.3 s to shut down after SIGTERM and says when it began.
+    const unit = (label: string, after = ''): string =>
+      `[Unit]\n${after ? `After=${after}\n` : ''}[Service]\nExecStart=/bin/sh -c "trap 'echo ${label} stop $$(date +%%s.%%N); sleep 0.3; exit 0' TERM; echo ${label} up; while :; do sleep 0.05; done"\n`;
+    const dir = unitDir({ 'db.service': unit('db'), 'app.service': unit('app', 'db.service'), 'web.service': unit('web', 'app.service') });
+    const r = await runAsPid1(['-v', '--units', dir, '--', '/bin/true']);
+    expect(r.code).toBe(0);
+    const web = ts(r.stdout, /web stop ([\d.]+)/);
+    const app = ts(r.stdout, /app stop ([\d.]+)/);
+    const db = ts(r.stdout, /db stop ([\d.]+)/);
+    expect(app - web).toBeGreaterThanOrEqual(0.25);
+    expect(db - app).toBeGreaterThanOrEqual(0.25);
+    expect(r.stderr).toMatch(/all units stopped/);
+  });
+
+  it('a unit that ignores SIGTERM gets SIGKILL after TimeoutStopSec', async () => {
+    const dir = unitDir({ 'stubborn.service': `[Service]\nExecStart=/bin/sh -c 'trap "" TERM; while :; do sleep 0.1; done'\nTimeoutStopSec=1\n` });
+    const r = await runAsPid1(['-v', '--units', dir, '--', '/bin/true']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/still running 1000 ms after signal 15; sending signal 9/);
+    expect(r.ms).toBeGreaterThanOrEqual(1000);
+    expect(r.ms).toBeLessThan(6000);
+  });
+
+  it('SIGTERM to PID 1 stops the CMD and then the units, exit 143', async () => {
+    const dir = unitDir({ 'svc.service': `[Service]\nExecStart=/bin/sh -c 'echo svc-up; exec sleep 1000'\n` });
+    const run = startAsPid1(['-v', '--units', dir, '--', '/bin/sleep', '1000']);
+    await run.waitFor(/svc-up/);
+    process.kill(await pid1HostPid(run.child.pid!), 'SIGTERM');
+    const r = await run.result;
+    expect(r.code).toBe(143);
+    expect(r.stderr).toMatch(/stopped svc\.service/);
+  });
+
+  it('ExecStop runs with $MAINPID, then ExecStopPost', async () => {
+    const dir = unitDir({
+      'polite.service': `[Service]\nExecStart=/bin/sleep 1000\nExecStop=/bin/sh -c 'echo "stop main=$MAINPID"; kill $MAINPID'\nExecStopPost=/bin/echo post-ran\n`,
+    });
+    const r = await runAsPid1(['--units', dir, '--', '/bin/true']);
+    expect(r.stdout).toMatch(/polite\.service: stop main=\d+/);
+    expect(r.stdout).toMatch(/polite\.service: post-ran/);
+    expect(r.stdout.indexOf('stop main=')).toBeLessThan(r.stdout.indexOf('post-ran'));
+  });
+});
+
+describe('service types', () => {
+  it('forking: waits for the parent to exit and tracks the daemon from PIDFile', async () => {
+    const dir = unitDir({
+      'daemon.service': `[Service]\nType=forking\nPIDFile=/run/daemon.pid\nExecStart=/bin/sh -c 'sleep 1000 & echo $! > /run/daemon.pid'\nRestart=no\n`,
+    });
+    // The CMD kills the daemon by its PID file; ts-init must notice the main process died.
+    const r = await runAsPid1(['-v', '--units', dir, '--', '/bin/sh', '-c', 'kill $(cat /run/daemon.pid); sleep 0.5']);
+    expect(r.code).toBe(0);
+    expect(transitions(r.stderr, 'daemon.service')).toEqual([
+      'inactive (dead) -> activating (start)',
+      'activating (start) -> active (running)',
+      'active (running) -> deactivating (stop-sigterm)',
+      'deactivating (stop-sigterm) -> inactive (dead)',
+    ]);
+  });
+
+  it('forking without the PID file fails with result resources', async () => {
+    const dir = unitDir({ 'nopid.service': `[Service]\nType=forking\nPIDFile=/run/never.pid\nExecStart=/bin/true\n` });
+    const r = await runAsPid1(['-v', '--units', dir, '--', '/bin/true']);
+    expect(r.stderr).toMatch(/PID file not readable after start/);
+    expect(transitions(r.stderr, 'nopid.service').at(-1)).toBe('deactivating (stop-sigterm) -> failed (failed)');
+  }, 20_000);
+
+  it('oneshot with RemainAfterExit stays active (exited) until shutdown runs its ExecStop', async () => {
+    const dir = unitDir({
+      'setup.service': `[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/echo first\nExecStart=/bin/echo second\nExecStop=/bin/echo teardown\n`,
+    });
+    const r = await runAsPid1(['-v', '--units', dir, '--', '/bin/echo', 'cmd']);
+    expect(r.stdout.indexOf('setup.service: first')).toBeLessThan(r.stdout.indexOf('setup.service: second'));
+    expect(r.stdout.indexOf('setup.service: second')).toBeLessThan(r.stdout.indexOf('cmd'));
+    expect(r.stdout).toMatch(/setup\.service: teardown/);
+    expect(transitions(r.stderr, 'setup.service')[1]).toBe('activating (start) -> active (exited)');
+  });
+
+  it('a failing ExecStartPre fails the start unless prefixed with -', async () => {
+    const dir = unitDir({
+      'pre.service': `[Service]\nExecStartPre=-/bin/false\nExecStartPre=/bin/echo pre-ok\nExecStart=/bin/sleep 1000\n`,
+      'prefail.service': `[Service]\nExecStartPre=/bin/false\nExecStart=/bin/echo never\n`,
+    });
+    const r = await runAsPid1(['-v', '--units', dir, '--', '/bin/true']);
+    expect(r.stdout).toMatch(/pre\.service: pre-ok/);
+    expect(r.stdout).not.toMatch(/never/);
+    expect(transitions(r.stderr, 'prefail.service').at(-1)).toMatch(/-> failed \(failed\)$/);
+  });
+
+  it('User= runs the command with that uid, its groups, and HOME', async () => {
+    const dir = unitDir({ 'who.service': `[Service]\nType=oneshot\nUser=nobody\nExecStart=/bin/sh -c 'echo "uid=$(id -u) home=$HOME user=$USER"'\n` });
+    const r = await runAsPid1(['--units', dir, '--', '/bin/true']);
+    expect(r.stdout).toMatch(/who\.service: uid=65534 home=\/nonexistent user=nobody/);
+  });
+});
