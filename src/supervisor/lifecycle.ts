@@ -422,6 +422,9 @@ class Machine {
         this.s.result = clean ? 'protocol' : resultOf(exit);
         return this.enterSigterm();
       }
+      // simple/exec/idle leave 'start' once spawned: ending here means it never ran.
+      this.s.result = resultOf(exit);
+      return this.enterSigterm();
     }
     if (sub === 'start-post' || sub === 'start') {
       this.s.mainExit = exit; // judged once start-post is done

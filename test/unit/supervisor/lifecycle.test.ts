@@ -1,0 +1,399 @@
+// The lifecycle machine without processes: events in, effects out, a fake clock.
+import { describe, expect, it } from 'vitest';
+import { activeState, initialState, step, type Effect, type Event, type Policy, type State } from '../../../src/supervisor/lifecycle';
+import { nextRestartDelay } from '../../../src/supervisor/backoff';
+
+function policy(over: Partial<Policy> = {}): Policy {
+  const zero = { 'start-pre': 0, start: 1, 'start-post': 0, reload: 0, stop: 0, 'stop-post': 0 };
+  return {
+    type: 'simple',
+    commands: { ...zero, ...(over.commands ?? {}) },
+    ignoreFailure: { 'start-pre': [], start: [], 'start-post': [], reload: [], stop: [], 'stop-post': [], ...(over.ignoreFailure ?? {}) },
+    remainAfterExit: false,
+    hasPidFile: false,
+    restart: 'no',
+    restartSecMs: 100,
+    startLimitIntervalMs: 10_000,
+    startLimitBurst: 5,
+    timeoutStartMs: 90_000,
+    timeoutStopMs: 90_000,
+    watchdogMs: 0,
+    killMode: 'control-group',
+    killSignal: 15,
+    finalKillSignal: 9,
+    sendSIGKILL: true,
+    sendSIGHUP: false,
+    successExitStatus: { codes: [], signals: [] },
+    restartPreventExitStatus: { codes: [], signals: [] },
+    failureAction: 'none',
+    successAction: 'none',
+    ...over,
+    ...(over.commands ? { commands: { ...zero, ...over.commands } } : {}),
+  };
+}
+
+/** Drives the machine and records everything, with a clock the test moves. */
+class Harness {
+  state: State;
+  now = 1_000;
+  effects: Effect[] = [];
+  nextPid = 100;
+
+  constructor(readonly p: Policy) {
+    this.state = initialState(this.now);
+  }
+
+  send(e: Event): Effect[] {
+    const r = step(this.state, e, this.p, this.now);
+    this.state = r.state;
+    this.effects.push(...r.effects);
+    // The edge answers spawns at once, like the real one.
+    for (const eff of r.effects) {
+      if (eff.type === 'spawn') this.send({ type: 'spawned', role: eff.role, pid: this.nextPid++ });
+    }
+    return r.effects;
+  }
+
+  get sub(): string {
+    return this.state.sub;
+  }
+
+  get active(): string {
+    return activeState(this.state);
+  }
+
+  exitMain(exit: { code?: number; signal?: number }): void {
+    this.send({ type: 'exited', pid: this.state.mainPid!, exit });
+  }
+
+  exitControl(exit: { code?: number; signal?: number }): void {
+    this.send({ type: 'exited', pid: this.state.controlPid!, exit });
+  }
+
+  kinds(): string[] {
+    return this.effects.map((e) => (e.type === 'spawn' ? `spawn ${e.phase}#${e.index}` : e.type === 'kill' ? `kill ${e.who} ${e.signal}` : e.type === 'arm' ? `arm ${e.timer} ${e.ms}` : e.type === 'disarm' ? `disarm ${e.timer}` : e.type));
+  }
+
+  clear(): void {
+    this.effects = [];
+  }
+}
+
+describe('starting by type', () => {
+  it('simple: active once spawned', () => {
+    const h = new Harness(policy());
+    h.send({ type: 'start' });
+    expect(h.kinds()).toEqual(['setup', 'arm timeout 90000', 'spawn start#0', 'disarm timeout']);
+    expect([h.active, h.sub]).toEqual(['active', 'running']);
+  });
+
+  it('notify: activating until READY=1, then ExecStartPost', () => {
+    const h = new Harness(policy({ type: 'notify', commands: { 'start-post': 1 } as Policy['commands'] }));
+    h.send({ type: 'start' });
+    expect([h.active, h.sub]).toEqual(['activating', 'start']);
+    h.send({ type: 'ready' });
+    expect(h.sub).toBe('start-post');
+    h.exitControl({ code: 0 });
+    expect([h.active, h.sub]).toEqual(['active', 'running']);
+  });
+
+  it('notify: exiting before READY=1 is a failure (protocol when the exit was clean)', () => {
+    const h = new Harness(policy({ type: 'notify' }));
+    h.send({ type: 'start' });
+    h.exitMain({ code: 0 });
+    h.send({ type: 'all-gone' });
+    expect([h.active, h.state.result]).toEqual(['failed', 'protocol']);
+  });
+
+  it('forking: waits for the parent, then the PID file', () => {
+    const h = new Harness(policy({ type: 'forking', hasPidFile: true }));
+    h.send({ type: 'start' });
+    h.clear();
+    h.exitMain({ code: 0 });
+    expect(h.kinds()).toEqual(['read-pid-file']);
+    expect(h.active).toBe('activating');
+    h.send({ type: 'main-pid', pid: 4242 });
+    expect([h.active, h.state.mainPid]).toEqual(['active', 4242]);
+    h.send({ type: 'exited', pid: 4242, exit: { signal: 9 } });
+    h.send({ type: 'all-gone' });
+    expect([h.active, h.state.result]).toEqual(['failed', 'signal']);
+  });
+
+  it('forking: a missing PID file fails with result resources', () => {
+    const h = new Harness(policy({ type: 'forking', hasPidFile: true }));
+    h.send({ type: 'start' });
+    h.exitMain({ code: 0 });
+    h.send({ type: 'pid-file-missing' });
+    h.send({ type: 'all-gone' });
+    expect([h.active, h.state.result]).toEqual(['failed', 'resources']);
+  });
+
+  it('oneshot: ExecStart lines run one after another; RemainAfterExit keeps it active (exited)', () => {
+    const h = new Harness(policy({ type: 'oneshot', remainAfterExit: true, commands: { start: 2 } as Policy['commands'] }));
+    h.send({ type: 'start' });
+    expect(h.kinds().filter((k) => k.startsWith('spawn'))).toEqual(['spawn start#0']);
+    h.exitMain({ code: 0 });
+    expect(h.kinds().filter((k) => k.startsWith('spawn'))).toEqual(['spawn start#0', 'spawn start#1']);
+    expect(h.active).toBe('activating');
+    h.exitMain({ code: 0 });
+    expect([h.active, h.sub]).toEqual(['active', 'exited']);
+  });
+
+  it('oneshot without RemainAfterExit ends inactive, and SuccessAction=exit ends the container', () => {
+    const h = new Harness(policy({ type: 'oneshot', successAction: 'exit' }));
+    h.send({ type: 'start' });
+    h.exitMain({ code: 0 });
+    h.send({ type: 'all-gone' });
+    expect([h.active, h.sub]).toEqual(['inactive', 'dead']);
+    expect(h.effects).toContainEqual({ type: 'container-exit', code: 0 });
+  });
+
+  it('ExecStartPre failure fails the start; a "-" command may fail', () => {
+    const ok = new Harness(policy({ commands: { 'start-pre': 2 } as Policy['commands'], ignoreFailure: { 'start-pre': [true, false] } as Policy['ignoreFailure'] }));
+    ok.send({ type: 'start' });
+    ok.exitControl({ code: 1 });
+    expect(ok.sub).toBe('start-pre');
+    ok.exitControl({ code: 0 });
+    expect(ok.sub).toBe('running');
+
+    const bad = new Harness(policy({ commands: { 'start-pre': 1 } as Policy['commands'] }));
+    bad.send({ type: 'start' });
+    bad.exitControl({ code: 2 });
+    expect(bad.sub).toBe('stop-sigterm');
+    bad.send({ type: 'all-gone' });
+    expect([bad.active, bad.state.result]).toEqual(['failed', 'exit-code']);
+    expect(bad.kinds().some((k) => k === 'spawn start#0')).toBe(false);
+  });
+
+  it('a start that never becomes ready times out', () => {
+    const h = new Harness(policy({ type: 'notify', timeoutStartMs: 5_000 }));
+    h.send({ type: 'start' });
+    h.clear();
+    h.send({ type: 'timer', timer: 'timeout' });
+    expect(h.kinds()).toContain('kill all 15');
+    h.send({ type: 'all-gone' });
+    expect([h.active, h.state.result]).toEqual(['failed', 'timeout']);
+  });
+
+  it('spawn failure (e.g. 203/EXEC) is a failed start', () => {
+    const h = new Harness(policy());
+    const r = step(h.state, { type: 'start' }, h.p, h.now);
+    h.state = r.state;
+    h.send({ type: 'spawn-failed', role: 'main', status: 203 });
+    h.send({ type: 'all-gone' });
+    expect([h.active, h.state.result, h.state.lastExit?.code]).toEqual(['failed', 'exit-code', 203]);
+  });
+});
+
+describe('stopping', () => {
+  it('ExecStop, then KillSignal to the group, then ExecStopPost', () => {
+    const h = new Harness(policy({ commands: { stop: 1, 'stop-post': 1 } as Policy['commands'] }));
+    h.send({ type: 'start' });
+    h.clear();
+    h.send({ type: 'stop' });
+    expect(h.kinds()).toEqual(['disarm watchdog', 'spawn stop#0', 'arm timeout 90000']);
+    expect([h.active, h.sub]).toEqual(['deactivating', 'stop']);
+    h.exitControl({ code: 0 });
+    expect(h.sub).toBe('stop-sigterm');
+    expect(h.kinds()).toContain('kill all 15');
+    h.exitMain({ signal: 15 });
+    h.send({ type: 'all-gone' });
+    expect(h.sub).toBe('stop-post');
+    h.exitControl({ code: 0 });
+    expect([h.active, h.state.result]).toEqual(['inactive', 'success']);
+  });
+
+  it('SIGKILL after TimeoutStopSec when SIGTERM is ignored; result timeout', () => {
+    const h = new Harness(policy({ timeoutStopMs: 1_000 }));
+    h.send({ type: 'start' });
+    h.send({ type: 'stop' });
+    h.clear();
+    h.send({ type: 'timer', timer: 'timeout' });
+    expect(h.kinds()).toEqual(['log', 'kill all 9', 'arm timeout 1000', 'await-all-gone']);
+    expect(h.sub).toBe('stop-sigkill');
+    h.send({ type: 'all-gone' });
+    expect([h.active, h.state.result]).toEqual(['failed', 'timeout']);
+  });
+
+  it('SendSIGKILL=no leaves them; KillMode=process signals the main process only; mixed kills all at the end', () => {
+    const noKill = new Harness(policy({ sendSIGKILL: false }));
+    noKill.send({ type: 'start' });
+    noKill.send({ type: 'stop' });
+    noKill.clear();
+    noKill.send({ type: 'timer', timer: 'timeout' });
+    expect(noKill.kinds().some((k) => k.startsWith('kill'))).toBe(false);
+    expect(noKill.active).toBe('inactive');
+
+    const proc = new Harness(policy({ killMode: 'process' }));
+    proc.send({ type: 'start' });
+    proc.clear();
+    proc.send({ type: 'stop' });
+    expect(proc.kinds()).toContain('kill main 15');
+
+    const mixed = new Harness(policy({ killMode: 'mixed' }));
+    mixed.send({ type: 'start' });
+    mixed.send({ type: 'stop' });
+    mixed.clear();
+    mixed.send({ type: 'timer', timer: 'timeout' });
+    expect(mixed.kinds()).toContain('kill all 9');
+
+    const none = new Harness(policy({ killMode: 'none' }));
+    none.send({ type: 'start' });
+    none.clear();
+    none.send({ type: 'stop' });
+    expect(none.kinds().some((k) => k.startsWith('kill'))).toBe(false);
+  });
+
+  it('an operator stop never restarts, even with Restart=always', () => {
+    const h = new Harness(policy({ restart: 'always' }));
+    h.send({ type: 'start' });
+    h.send({ type: 'stop' });
+    h.exitMain({ signal: 15 });
+    h.send({ type: 'all-gone' });
+    expect(h.sub).toBe('dead');
+    expect(h.effects.some((e) => e.type === 'arm' && e.timer === 'restart')).toBe(false);
+  });
+
+  it('start while stopping is queued; restart is stop then start', () => {
+    const h = new Harness(policy());
+    h.send({ type: 'start' });
+    h.send({ type: 'restart' });
+    expect(h.sub).toBe('stop-sigterm');
+    h.exitMain({ signal: 15 });
+    h.send({ type: 'all-gone' });
+    expect([h.sub, h.state.restarts]).toEqual(['running', 1]);
+  });
+
+  it('late events of an earlier run are ignored', () => {
+    const h = new Harness(policy());
+    h.send({ type: 'start' });
+    const before = h.state;
+    h.send({ type: 'exited', pid: 9999, exit: { code: 1 } });
+    expect(h.state).toEqual(before);
+  });
+});
+
+describe('restarts', () => {
+  it('backoff doubles from RestartSec, capped', () => {
+    expect([1, 2, 3, 4, 5].map((n) => nextRestartDelay(100, n))).toEqual([100, 200, 400, 800, 1600]);
+    expect(nextRestartDelay(100, 20)).toBe(30_000);
+    expect(nextRestartDelay(100, 5, 500)).toBe(500);
+    expect(nextRestartDelay(60_000, 3)).toBe(60_000);
+  });
+
+  it('on-failure: restart after RestartSec with growing delays, then start-limit-hit after the burst', () => {
+    const h = new Harness(policy({ restart: 'on-failure', startLimitBurst: 3, startLimitIntervalMs: 10_000, failureAction: 'exit' }));
+    const delays: number[] = [];
+    h.send({ type: 'start' });
+    for (let i = 0; i < 3; i++) {
+      h.clear();
+      h.now += 50;
+      h.exitMain({ code: 1 });
+      h.send({ type: 'all-gone' });
+      const arm = h.effects.find((e) => e.type === 'arm' && e.timer === 'restart');
+      if (!arm || arm.type !== 'arm') break;
+      delays.push(arm.ms);
+      expect([h.active, h.sub]).toEqual(['activating', 'auto-restart']);
+      h.now += arm.ms;
+      h.send({ type: 'timer', timer: 'restart' });
+    }
+    expect(delays).toEqual([100, 200, 400]);
+    expect([h.active, h.state.result]).toEqual(['failed', 'start-limit-hit']);
+    expect(h.effects).toContainEqual({ type: 'container-exit', code: 1 });
+    // Failed for good: a stray restart timer does nothing.
+    h.clear();
+    h.send({ type: 'timer', timer: 'restart' });
+    expect([h.effects, h.active]).toEqual([[], 'failed']);
+    // An explicit start clears the lockout.
+    h.now += 1;
+    h.send({ type: 'start' });
+    expect(h.active).toBe('active');
+  });
+
+  it('starts spread beyond the interval are not limited', () => {
+    const h = new Harness(policy({ restart: 'always', startLimitBurst: 2, startLimitIntervalMs: 1_000 }));
+    h.send({ type: 'start' });
+    for (let i = 0; i < 5; i++) {
+      h.now += 2_000;
+      h.exitMain({ code: 0 });
+      h.send({ type: 'all-gone' });
+      h.now += 100;
+      h.send({ type: 'timer', timer: 'restart' });
+      expect(h.active).toBe('active');
+    }
+  });
+
+  it('a run that stayed up 10 s resets the backoff', () => {
+    const h = new Harness(policy({ restart: 'always' }));
+    h.send({ type: 'start' });
+    const delays: number[] = [];
+    for (const uptime of [10, 10, 20_000]) {
+      h.clear();
+      h.now += uptime;
+      h.exitMain({ code: 1 });
+      h.send({ type: 'all-gone' });
+      const arm = h.effects.find((e) => e.type === 'arm' && e.timer === 'restart') as { ms: number };
+      delays.push(arm.ms);
+      h.now += arm.ms;
+      h.send({ type: 'timer', timer: 'restart' });
+    }
+    expect(delays).toEqual([100, 200, 100]);
+  });
+
+  it('watchdog: no ping within WatchdogSec stops it with result watchdog (restarted by on-watchdog)', () => {
+    const h = new Harness(policy({ type: 'notify', watchdogMs: 2_000, restart: 'on-watchdog' }));
+    h.send({ type: 'start' });
+    h.send({ type: 'ready' });
+    expect(h.kinds()).toContain('arm watchdog 2000');
+    h.clear();
+    h.send({ type: 'watchdog-ping' });
+    expect(h.kinds()).toEqual(['arm watchdog 2000']);
+    h.send({ type: 'timer', timer: 'watchdog' });
+    expect(h.kinds()).toContain('kill main 6');
+    h.exitMain({ signal: 6 });
+    h.send({ type: 'all-gone' });
+    expect([h.sub, h.state.result]).toEqual(['auto-restart', 'watchdog']);
+  });
+
+  it('EXTEND_TIMEOUT_USEC re-arms the start timeout', () => {
+    const h = new Harness(policy({ type: 'notify' }));
+    h.send({ type: 'start' });
+    h.clear();
+    h.send({ type: 'extend-timeout', ms: 120_000 });
+    expect(h.kinds()).toEqual(['arm timeout 120000']);
+  });
+});
+
+describe('other requests', () => {
+  it('reload runs ExecReload and returns to running; a condition failure is not an error', () => {
+    const h = new Harness(policy({ commands: { reload: 1 } as Policy['commands'] }));
+    h.send({ type: 'start' });
+    h.send({ type: 'reload' });
+    expect([h.active, h.sub]).toEqual(['reloading', 'reload']);
+    h.exitControl({ code: 0 });
+    expect(h.sub).toBe('running');
+
+    const c = new Harness(policy());
+    c.send({ type: 'condition-failed' });
+    expect([c.active, c.state.result]).toEqual(['inactive', 'success']);
+  });
+
+  it('a required dependency failing fails the unit with result dependency', () => {
+    const h = new Harness(policy());
+    h.send({ type: 'dependency-failed' });
+    expect([h.active, h.state.result]).toEqual(['failed', 'dependency']);
+  });
+
+  it('FailureAction=exit uses the main exit status unless FailureActionExitStatus= is set', () => {
+    const h = new Harness(policy({ failureAction: 'exit' }));
+    h.send({ type: 'start' });
+    h.exitMain({ code: 7 });
+    h.send({ type: 'all-gone' });
+    expect(h.effects).toContainEqual({ type: 'container-exit', code: 7 });
+    const g = new Harness(policy({ failureAction: 'exit', failureActionExitStatus: 99 }));
+    g.send({ type: 'start' });
+    g.exitMain({ signal: 11 });
+    g.send({ type: 'all-gone' });
+    expect(g.effects).toContainEqual({ type: 'container-exit', code: 99 });
+  });
+});

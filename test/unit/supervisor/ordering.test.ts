@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { buildOrdering, jobSet, startable, startLayers, stoppable, type UnitDeps } from '../../../src/supervisor/ordering';
+
+function deps(spec: Record<string, Partial<UnitDeps>>): Map<string, UnitDeps> {
+  const empty = { after: [], before: [], requires: [], wants: [], bindsTo: [], partOf: [], conflicts: [] };
+  return new Map(Object.entries(spec).map(([k, v]) => [k, { ...empty, ...v }]));
+}
+
+describe('ordering', () => {
+  it('After= and Before= become waits; independent units start together', () => {
+    const d = deps({ a: { after: ['b'] }, b: {}, c: { before: ['a'] }, d: {} });
+    const o = buildOrdering(d, new Set(d.keys()));
+    expect(startLayers(o)).toEqual([['b', 'c', 'd'], ['a']]);
+    expect(startable(o, new Set(['b']), new Set(['b', 'c', 'd']))).toEqual([]);
+    expect(startable(o, new Set(['b', 'c']), new Set(['b', 'c', 'd']))).toEqual(['a']);
+  });
+
+  it('stops in reverse: a unit stops only after those ordered after it', () => {
+    const d = deps({ web: { after: ['app'] }, app: { after: ['db'] }, db: {} });
+    const o = buildOrdering(d, new Set(d.keys()));
+    expect(stoppable(o, new Set(['web', 'app', 'db']))).toEqual(['web']);
+    expect(stoppable(o, new Set(['app', 'db']))).toEqual(['app']);
+    expect(stoppable(o, new Set(['db']))).toEqual(['db']);
+  });
+
+  it('Requires=/Wants=/BindsTo= pull units in; unknown ones are left out; Conflicts= keeps one', () => {
+    const d = deps({ a: { requires: ['b'], wants: ['c', 'missing'] }, b: { bindsTo: ['e'] }, c: {}, e: {}, x: {}, k: { conflicts: ['x'] } });
+    const warnings: string[] = [];
+    expect([...jobSet(d, ['a'], warnings)].sort()).toEqual(['a', 'b', 'c', 'e']);
+    expect([...jobSet(d, ['k', 'x'], warnings)].sort()).toEqual(['k']);
+    expect(warnings).toEqual(['k conflicts with x: not starting x']);
+  });
+
+  it('cycles are reported by name and broken by dropping one edge', () => {
+    const d = deps({ a: { after: ['b'] }, b: { after: ['c'] }, c: { after: ['a'] }, s: { after: ['s'] }, two1: { after: ['two2'] }, two2: { after: ['two1'] } });
+    const o = buildOrdering(d, new Set(d.keys()));
+    expect(o.warnings).toHaveLength(2);
+    expect(o.warnings[0]).toMatch(/^ordering cycle: a -> b -> c -> a; dropping the ordering of c after a$/);
+    expect(o.warnings[1]).toMatch(/^ordering cycle: two1 -> two2 -> two1; dropping/);
+    // Everything can start: no deadlock.
+    expect(startLayers(o).flat().sort()).toEqual(['a', 'b', 'c', 's', 'two1', 'two2']);
+  });
+
+  it('required-by is recorded for dependency failure propagation', () => {
+    const d = deps({ app: { requires: ['db'], after: ['db'] }, db: {} });
+    const o = buildOrdering(d, new Set(d.keys()));
+    expect([...o.requiredBy.get('db')!]).toEqual(['app']);
+  });
+});
