@@ -47,9 +47,10 @@ export interface ReloadReport {
 }
 
 export interface Manager {
-  listUnits(): UnitStatus[];
+  /** Async because CPU% and RSS are measured (pidusage) when asked. */
+  listUnits(): Promise<UnitStatus[]>;
   /** Unknown names come back with loadState 'not-found'. */
-  status(names: readonly string[]): UnitStatus[];
+  status(names: readonly string[]): Promise<UnitStatus[]>;
   /** Resolve when the job is finished (unit active/failed/inactive), like systemctl without --no-block. */
   start(name: string): Promise<JobResult>;
   stop(name: string): Promise<JobResult>;

@@ -8,7 +8,10 @@ import { preloadLibc } from '../sys/libc';
 import { versionText } from '../version';
 import { ServiceOutput } from '../output/service-output';
 import { Supervisor } from '../supervisor/supervisor';
-import { runInit } from './init';
+import { UnitManager } from '../supervisor/unit-manager';
+import { watchUnitDirectories } from '../supervisor/unit-watcher';
+import { startControl } from './control-start';
+import { runInit, type ServicesFactory } from './init';
 
 const PROGRAM = 'ts-init';
 
@@ -45,8 +48,28 @@ export function initMain(argv: string[]): void {
     log.error({ err }, 'internal error (continuing)');
   });
   const output = new ServiceOutput(o.logFormat);
-  const services = ({ table, watch, log: l }: Parameters<NonNullable<Parameters<typeof runInit>[2]>>[0]) =>
-    new Supervisor({ table, watch, log: l, output, options: o, isPid1: process.pid === 1 });
+  const services: ServicesFactory = ({ table, watch, log: l, requestShutdown }) => {
+    const supervisor = new Supervisor({ table, watch, log: l, output, options: o, isPid1: process.pid === 1 });
+    const manager = new UnitManager(supervisor, output, l, requestShutdown);
+    return {
+      async start() {
+        supervisor.load();
+        const dirs = supervisor.unitDirectories();
+        const watcher = watchUnitDirectories([...dirs.unitDirs, ...dirs.systemDirs.slice(0, 1)], () => manager.daemonReload(), l);
+        stopWatching = () => watcher?.close();
+        control = await startControl(manager, o, l);
+        await supervisor.start();
+      },
+      async stopAll() {
+        await stopWatching();
+        await supervisor.stopAll();
+        await control?.close();
+      },
+      onContainerExit: (listener) => supervisor.onContainerExit(listener),
+    };
+  };
+  let stopWatching: () => unknown = () => undefined;
+  let control: { close(): Promise<void> | void } | undefined;
   runInit(o, log, services).then(
     async (code) => {
       await output.flushed();

@@ -426,7 +426,7 @@ class Machine {
       this.s.result = resultOf(exit);
       return this.enterSigterm();
     }
-    if (sub === 'start-post' || sub === 'start') {
+    if (sub === 'start-post') {
       this.s.mainExit = exit; // judged once start-post is done
       return;
     }

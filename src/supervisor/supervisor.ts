@@ -100,6 +100,11 @@ export class Supervisor implements Services {
     return result;
   }
 
+  /** A unit that appeared after start-up (daemon-reload). */
+  addUnit(name: string, unit: UnitConfig): UnitRunner {
+    return this.ensureRunner(name, unit);
+  }
+
   private ensureRunner(name: string, unit: UnitConfig): UnitRunner {
     let r = this.runners.get(name);
     if (r) return r;

@@ -1,0 +1,54 @@
+// systemctl enable/disable: the [Install] section turned into symlinks in
+// /etc/systemd/system/<target>.wants/, exactly where systemd puts them, so the
+// next container start (and systemd itself, were it ever the init) agrees.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { UnitConfig } from '../units/unit';
+
+export const ENABLE_ROOT = '/etc/systemd/system';
+
+export type EnableResult = { changes: string[]; error?: string };
+
+function wantsLinks(unit: UnitConfig, root: string): string[] {
+  return [
+    ...unit.wantedBy.map((t) => path.join(root, `${t}.wants`, unit.name)),
+    ...unit.requiredBy.map((t) => path.join(root, `${t}.requires`, unit.name)),
+  ];
+}
+
+export function enableUnit(unit: UnitConfig, root = ENABLE_ROOT): EnableResult {
+  const links = wantsLinks(unit, root);
+  if (links.length === 0) {
+    return { changes: [], error: `The unit files have no installation config (WantedBy=, RequiredBy=) for ${unit.name}.` };
+  }
+  const changes: string[] = [];
+  for (const link of links) {
+    if (fs.existsSync(link)) continue;
+    fs.mkdirSync(path.dirname(link), { recursive: true });
+    fs.symlinkSync(unit.sourcePath, link);
+    changes.push(`Created symlink ${link} → ${unit.sourcePath}.`);
+  }
+  return { changes };
+}
+
+export function disableUnit(name: string, root = ENABLE_ROOT): EnableResult {
+  const changes: string[] = [];
+  let dirs: string[];
+  try {
+    dirs = fs.readdirSync(root).filter((d) => d.endsWith('.wants') || d.endsWith('.requires'));
+  } catch {
+    return { changes };
+  }
+  for (const d of dirs) {
+    const link = path.join(root, d, name);
+    try {
+      if (fs.lstatSync(link).isSymbolicLink()) {
+        fs.unlinkSync(link);
+        changes.push(`Removed ${link}.`);
+      }
+    } catch {
+      // not linked there
+    }
+  }
+  return { changes };
+}
