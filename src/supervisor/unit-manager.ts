@@ -247,8 +247,9 @@ export class UnitManager implements Manager {
     }
     this.sup.loaded = fresh;
     await Promise.all(jobs);
-    if (report.added.length + report.changed.length + report.removed.length + report.errors.length) {
-      this.log.info({ ...report }, 'unit definitions reloaded');
+    for (const e of report.errors) this.log.error(`reload: ${e}`);
+    if (report.added.length + report.changed.length + report.removed.length) {
+      this.log.info({ added: report.added, changed: report.changed, removed: report.removed }, 'unit definitions reloaded');
     }
     return report;
   }
