@@ -58,7 +58,7 @@ async function main() {
     format: 'cjs',
     outfile: bundle,
     external: ['koffi'],
-    minifySyntax: true,
+    minify: true,
     legalComments: 'none',
     logLevel: 'warning',
     define: {

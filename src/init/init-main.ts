@@ -6,12 +6,8 @@ import { LICENSE_TEXT, usageText } from '../cli/usage';
 import { createLogger } from '../log/logger';
 import { preloadLibc } from '../sys/libc';
 import { versionText } from '../version';
-import { ServiceOutput } from '../output/service-output';
-import { Supervisor } from '../supervisor/supervisor';
-import { UnitManager } from '../supervisor/unit-manager';
-import { watchUnitDirectories } from '../supervisor/unit-watcher';
-import { startControl } from './control-start';
-import { runInit, type ServicesFactory } from './init';
+import { anyUnitDirectory, unitDirectories } from '../supervisor/unit-dirs';
+import { runInit } from './init';
 
 const PROGRAM = 'ts-init';
 
@@ -47,34 +43,13 @@ export function initMain(argv: string[]): void {
     // PID 1 must not die of a bug in a side path; the child's status still matters.
     log.error({ err }, 'internal error (continuing)');
   });
-  const output = new ServiceOutput(o.logFormat);
-  const services: ServicesFactory = ({ table, watch, log: l, requestShutdown }) => {
-    const supervisor = new Supervisor({ table, watch, log: l, output, options: o, isPid1: process.pid === 1 });
-    const manager = new UnitManager(supervisor, output, l, requestShutdown);
-    return {
-      async start() {
-        supervisor.load();
-        const dirs = supervisor.unitDirectories();
-        const watcher = watchUnitDirectories([...dirs.unitDirs, ...dirs.systemDirs.slice(0, 1)], () => manager.daemonReload(), l);
-        stopWatching = () => watcher?.close();
-        control = await startControl(manager, o, l);
-        await supervisor.start();
-      },
-      async stopAll() {
-        await stopWatching();
-        await supervisor.stopAll();
-        await control?.close();
-      },
-      onContainerExit: (listener) => supervisor.onContainerExit(listener),
-    };
-  };
-  let stopWatching: () => unknown = () => undefined;
-  let control: { close(): Promise<void> | void } | undefined;
+  // The supervisor is loaded only when there is somewhere units could come from.
+  const dirs = unitDirectories(o, process.pid === 1);
+  const services = anyUnitDirectory(dirs)
+    ? (require('../supervisor/services') as typeof import('../supervisor/services')).servicesFactory(o).factory
+    : undefined;
   runInit(o, log, services).then(
-    async (code) => {
-      await output.flushed();
-      process.exit(code);
-    },
+    (code) => process.exit(code),
     (err: Error) => {
       log.fatal({ err }, 'init failed');
       process.exit(1);

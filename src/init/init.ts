@@ -8,7 +8,7 @@ import type { InitOptions } from '../cli/options';
 import { writeEnvironmentFiles } from '../hooks/env-file';
 import { checkInitScript, EXIT_INITSCRIPT_UNUSABLE, runPoststop, runPrestart, type StopReason } from '../hooks/hooks';
 import type { Logger } from '../log/logger';
-import { kill, setChildSubreaper, setParentDeathSignal } from '../sys/libc';
+import { kill, releaseFreeMemory, setChildSubreaper, setParentDeathSignal } from '../sys/libc';
 import { SIGRTMIN, signalName } from '../sys/signals';
 import { ChildWatch } from './child-watch';
 import { startCommand } from './command';
@@ -102,6 +102,8 @@ export async function runInit(o: InitOptions, log: Logger, makeServices?: Servic
     if (run.started) {
       commandPid = run.pid;
       log.info({ pid: run.pid, command: o.command }, 'started command');
+      // Start-up is over: what it allocated and freed can go back to the kernel.
+      setTimeout(releaseFreeMemory, 100).unref();
       void run.ended.then((end) => {
         commandPid = undefined;
         finish({ end, reason: 'code' in end ? 'exited' : 'signaled' });

@@ -1,9 +1,24 @@
 // ts-init's own log: pino, written synchronously to stderr (no worker-thread
 // transports in PID 1). Quiet by default like tini: warnings and errors only.
-import pino from 'pino';
+import type pino from 'pino';
 import type { LogFormat } from '../cli/options';
 
-export type Logger = pino.Logger;
+type LogFn = {
+  (obj: object, msg?: string): void;
+  (msg: string): void;
+};
+
+/** The part of pino's logger ts-init uses. */
+export interface Logger {
+  fatal: LogFn;
+  error: LogFn;
+  warn: LogFn;
+  info: LogFn;
+  debug: LogFn;
+  trace: LogFn;
+}
+
+const LEVEL_VALUES: Record<pino.Level, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };
 
 /** tini's verbosity scale: 0 errors, 1 warnings (default), 2 info, 3 debug, 4+ trace. */
 export function levelForVerbosity(verbosity: number): pino.Level {
@@ -45,13 +60,38 @@ class SyncFdStream {
   }
 }
 
+/**
+ * pino is loaded on the first record that passes the level, not at start-up: a
+ * quiet run (the default) never pays for loading it.
+ */
 export function createLogger(verbosity: number, format: LogFormat, fd = 2): Logger {
-  return pino(
-    {
-      level: levelForVerbosity(verbosity),
-      base: format === 'json' ? { name: 'ts-init' } : undefined,
-      timestamp: format === 'json' ? pino.stdTimeFunctions.isoTime : false,
-    },
-    new SyncFdStream(fd, format === 'text'),
-  );
+  const level = levelForVerbosity(verbosity);
+  const threshold = LEVEL_VALUES[level];
+  let real: pino.Logger | undefined;
+  const make = (): pino.Logger => {
+    const p = require('pino') as typeof pino;
+    return p(
+      {
+        level,
+        base: format === 'json' ? { name: 'ts-init' } : undefined,
+        timestamp: format === 'json' ? p.stdTimeFunctions.isoTime : false,
+      },
+      new SyncFdStream(fd, format === 'text'),
+    );
+  };
+  const method = (name: pino.Level): LogFn =>
+    ((objOrMsg: object | string, msg?: string) => {
+      if (LEVEL_VALUES[name] < threshold) return;
+      real ??= make();
+      if (typeof objOrMsg === 'string') real[name](objOrMsg);
+      else real[name](objOrMsg, msg);
+    }) as LogFn;
+  return {
+    fatal: method('fatal'),
+    error: method('error'),
+    warn: method('warn'),
+    info: method('info'),
+    debug: method('debug'),
+    trace: method('trace'),
+  };
 }

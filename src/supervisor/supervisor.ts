@@ -18,10 +18,9 @@ import type { UnitConfig } from '../units/unit';
 import { checkConditions } from './conditions';
 import { activeState, type State } from './lifecycle';
 import { buildOrdering, jobSet, startable, stoppable, type Ordering } from './ordering';
+import { unitDirectories, type UnitDirectories } from './unit-dirs';
 import { UnitRunner } from './unit-runner';
 
-export const TS_INIT_UNIT_DIR = '/etc/ts-init/units';
-export const SYSTEM_UNIT_DIRS = ['/etc/systemd/system', '/run/systemd/system', '/lib/systemd/system', '/usr/lib/systemd/system'];
 export const BOOT_TARGETS = ['multi-user.target', 'default.target'];
 
 /** systemd's own machinery, enabled in an image's systemd directories, has no place under ts-init. */
@@ -73,12 +72,8 @@ export class Supervisor implements Services {
     });
   }
 
-  unitDirectories(): { unitDirs: string[]; systemDirs: string[] } {
-    const o = this.deps.options;
-    if (o.noUnits) return { unitDirs: [], systemDirs: [] };
-    if (o.unitDirs.length) return { unitDirs: o.unitDirs, systemDirs: [] };
-    // The defaults speak for a container; a ts-init that is not PID 1 only runs what it is told.
-    return this.deps.isPid1 ? { unitDirs: [TS_INIT_UNIT_DIR], systemDirs: SYSTEM_UNIT_DIRS } : { unitDirs: [], systemDirs: [] };
+  unitDirectories(): UnitDirectories {
+    return unitDirectories(this.deps.options, this.deps.isPid1);
   }
 
   load(): LoadResult {

@@ -1,7 +1,6 @@
 // The edge around one unit's lifecycle machine: it feeds events in, and carries
 // the machine's effects out into the world (spawning commands, signals, timers,
 // PID files, notify sockets, runtime directories).
-import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { launchUnitCommand, type LaunchContext } from '../exec/unit-launch';
@@ -27,6 +26,18 @@ export interface RunnerDeps {
 }
 
 const PID_FILE_RETRY_MS = 50;
+
+/** 128 random bits in hex, like systemd's INVOCATION_ID (node:crypto costs start-up time). */
+function invocationId(): string {
+  const b = Buffer.alloc(16);
+  const fd = fs.openSync('/dev/urandom', 'r');
+  try {
+    fs.readSync(fd, b, 0, 16, null);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return b.toString('hex');
+}
 const PID_FILE_WAIT_MS = 5_000;
 
 export class UnitRunner {
@@ -210,7 +221,7 @@ export class UnitRunner {
 
   private setup(): void {
     this.sessions.clear();
-    this.invocation = randomUUID().replace(/-/g, '');
+    this.invocation = invocationId();
     let owner: { uid: number; gid: number } | undefined;
     try {
       owner = resolveCredentials(this.config.user, this.config.group, [], readAccountFiles());

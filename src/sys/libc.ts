@@ -338,3 +338,8 @@ export function pollAsync(pollfds: Buffer, count: number, done: (err: unknown, r
     done,
   );
 }
+
+/** Hands free malloc memory back to the kernel (glibc malloc_trim); start-up leaves some behind. */
+export function releaseFreeMemory(): void {
+  libc().fn('int malloc_trim(size_t pad)')(0);
+}

@@ -1,0 +1,39 @@
+// The unit side of PID 1's sequence, put together: supervisor, its Manager for
+// the control plane, the unit directory watcher and the control socket. Loaded
+// only when there are unit directories, so a plain tini-style run never pays for it.
+import type { InitOptions } from '../cli/options';
+import type { Services, ServicesFactory } from '../init/init';
+import { ServiceOutput } from '../output/service-output';
+import { startControl } from '../init/control-start';
+import { Supervisor } from './supervisor';
+import { UnitManager } from './unit-manager';
+import { watchUnitDirectories } from './unit-watcher';
+
+export function servicesFactory(o: InitOptions): { factory: ServicesFactory; output: ServiceOutput } {
+  const output = new ServiceOutput(o.logFormat);
+  const factory: ServicesFactory = ({ table, watch, log, requestShutdown }): Services => {
+    const supervisor = new Supervisor({ table, watch, log, output, options: o, isPid1: process.pid === 1 });
+    const manager = new UnitManager(supervisor, output, log, requestShutdown);
+    let stopWatching: () => unknown = () => undefined;
+    let control: { close(): Promise<void> | void } | undefined;
+    return {
+      async start() {
+        supervisor.load();
+        const dirs = supervisor.unitDirectories();
+        // /etc/systemd/system is where enabling a unit shows; the vendor directories only change with packages.
+        const watcher = watchUnitDirectories([...dirs.unitDirs, ...dirs.systemDirs.slice(0, 1)], () => manager.daemonReload(), log);
+        stopWatching = () => watcher?.close();
+        control = await startControl(manager, o, log);
+        await supervisor.start();
+      },
+      async stopAll() {
+        await stopWatching();
+        await supervisor.stopAll();
+        await control?.close();
+        await output.flushed();
+      },
+      onContainerExit: (listener) => supervisor.onContainerExit(listener),
+    };
+  };
+  return { factory, output };
+}
