@@ -39,10 +39,9 @@ export function initMain(argv: string[]): void {
     write(2, `${PROGRAM}: ${(err as Error).message}\n`);
     process.exit(1);
   }
-  process.on('uncaughtException', (err) => {
-    // PID 1 must not die of a bug in a side path; the child's status still matters.
-    log.error({ err }, 'internal error (continuing)');
-  });
+  // PID 1 must not die of a bug in a side path; the child's status still matters.
+  process.on('uncaughtException', (err) => log.error({ err }, 'internal error (continuing)'));
+  process.on('unhandledRejection', (err) => log.error({ err }, 'internal error in a promise (continuing)'));
   // The supervisor is loaded only when there is somewhere units could come from.
   const dirs = unitDirectories(o, process.pid === 1);
   const services = anyUnitDirectory(dirs)

@@ -1,13 +1,30 @@
-// The one place ts-init starts processes through child_process. It records each
-// pid libuv owns until libuv has reaped it, which is what keeps the orphan reaper
-// away from those pids.
-import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+// Every process this process starts through child_process, by any code (ours or a
+// library's, e.g. pidusage running getconf), is recorded here until libuv has
+// reaped it. That record is what keeps the orphan reaper away from those pids:
+// reaping one of them first would make libuv lose its exit status.
+import { ChildProcess, spawn, type SpawnOptions } from 'node:child_process';
 
-export type ExitInfo = { code: number | null; signal: NodeJS.Signals | null };
+type Listener = (pid: number) => void;
+
+let installed: ProcessTable | undefined;
 
 export class ProcessTable {
   private readonly owned = new Set<number>();
-  private readonly exitListeners: Array<(pid: number) => void> = [];
+  private readonly exitListeners: Listener[] = [];
+
+  constructor() {
+    if (installed) throw new Error('one ProcessTable per process: it hooks child_process');
+    installed = this;
+    // ChildProcess.prototype.spawn is the one path of spawn/exec/execFile/fork.
+    const proto = ChildProcess.prototype as unknown as { spawn: (this: ChildProcess, o: unknown) => unknown };
+    const original = proto.spawn;
+    const track = (child: ChildProcess): void => this.track(child);
+    proto.spawn = function (this: ChildProcess, o: unknown) {
+      const r = original.call(this, o);
+      track(this);
+      return r;
+    };
+  }
 
   has(pid: number): boolean {
     return this.owned.has(pid);
@@ -18,21 +35,22 @@ export class ProcessTable {
   }
 
   /** Called after libuv has reaped one of ours (the reaper may have been waiting on it). */
-  onOwnedExit(listener: (pid: number) => void): void {
+  onOwnedExit(listener: Listener): void {
     this.exitListeners.push(listener);
   }
 
-  /** child_process.spawn, tracked. 'error' with no pid means nothing was started. */
-  spawn(file: string, args: readonly string[], options: SpawnOptions): ChildProcess {
-    const child = spawn(file, args, options);
+  private track(child: ChildProcess): void {
     const pid = child.pid;
-    if (pid !== undefined) {
-      this.owned.add(pid);
-      child.once('exit', () => {
-        this.owned.delete(pid);
-        for (const l of this.exitListeners) l(pid);
-      });
-    }
-    return child;
+    if (pid === undefined) return;
+    this.owned.add(pid);
+    child.once('exit', () => {
+      this.owned.delete(pid);
+      for (const l of this.exitListeners) l(pid);
+    });
+  }
+
+  /** child_process.spawn; 'error' with no pid means nothing was started. */
+  spawn(file: string, args: readonly string[], options: SpawnOptions): ChildProcess {
+    return spawn(file, args, options);
   }
 }

@@ -16,7 +16,7 @@ import { formatDiagnostic } from '../units/diagnostic';
 import { loadUnits, type LoadResult } from '../units/load';
 import type { UnitConfig } from '../units/unit';
 import { checkConditions } from './conditions';
-import { activeState, type State } from './lifecycle';
+import type { State } from './lifecycle';
 import { buildOrdering, jobSet, startable, stoppable, type Ordering } from './ordering';
 import { unitDirectories, type UnitDirectories } from './unit-dirs';
 import { UnitRunner } from './unit-runner';
@@ -42,9 +42,9 @@ export interface SupervisorDeps {
   runtimeRoot?: string;
 }
 
-/** A start job is over once the unit is no longer on its way up (a failed first try counts). */
+/** A start job is over once the unit has settled: up, finished, failed, or waiting to retry a failed try. */
 export function startJobFinished(s: State): boolean {
-  return activeState(s) !== 'activating' || s.sub === 'auto-restart';
+  return s.sub === 'running' || s.sub === 'exited' || s.sub === 'reload' || s.sub === 'dead' || s.sub === 'failed' || s.sub === 'auto-restart';
 }
 
 export class Supervisor implements Services {

@@ -129,14 +129,13 @@ export class UnitManager implements Manager {
     const before = r.state;
     send(r);
     return this.sup.waitFor(r.name, (s) => done(s, before)).then((s) => {
-      const a = activeState(s);
-      if (a === 'failed') return { result: 'failed', message: `${r.name}: ${s.result}` } as JobResult;
+      if (s.sub === 'failed' || s.sub === 'auto-restart') return { result: 'failed', message: `${r.name}: ${s.result}` } as JobResult;
       return { result: 'done' } as JobResult;
     });
   }
 
   start(name: string): Promise<JobResult> {
-    return this.job(name, (r) => this.sup.startUnit(r.name), (s) => startJobFinished(s) && s.sub !== 'auto-restart' ? true : s.sub === 'auto-restart');
+    return this.job(name, (r) => this.sup.startUnit(r.name), startJobFinished);
   }
 
   stop(name: string): Promise<JobResult> {
