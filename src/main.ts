@@ -1,5 +1,6 @@
 // Entry point. One executable, several faces: the init itself, the exec helper it
 // starts children through, and (by later dispatch) the control CLI.
+import * as path from 'node:path';
 import { EXEC_HELPER_ARG } from './init/exec-spec';
 import { isolateRuntimeEnvironment } from './runtime-env';
 
@@ -10,6 +11,11 @@ function main(): void {
     require('./init/exec-helper').runExecHelper(argv[1] ?? '');
     return;
   }
+  // One executable, named for what it should be: `systemctl` and `service` by symlink.
+  const name = path.basename(process.argv0);
+  if (name === 'systemctl') return require('./control/systemctl').systemctlMain(argv);
+  if (name === 'service') return require('./control/systemctl').serviceMain(argv);
+  if (argv[0] === 'ctl') return require('./control/ctl-cli').ctlMain(argv.slice(1));
   require('./init/init-main').initMain(argv);
 }
 

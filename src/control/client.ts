@@ -1,0 +1,51 @@
+// Talking to a running ts-init over its control socket.
+import * as net from 'node:net';
+import { PROTOCOL_VERSION, type Reply, type Verb } from './protocol';
+
+export const DEFAULT_SOCKET = '/run/ts-init.sock';
+
+export class ConnectError extends Error {}
+
+export interface CallOptions {
+  socket: string;
+  /** Receives streamed events (logs -f) until the connection closes. */
+  onEvent?: (event: Record<string, unknown>) => void;
+}
+
+export function call(verb: Verb, params: Record<string, unknown>, opts: CallOptions): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const sock = net.createConnection(opts.socket);
+    let buffer = '';
+    let replied = false;
+    sock.setEncoding('utf8');
+    sock.on('error', (err: NodeJS.ErrnoException) => {
+      if (!replied) reject(new ConnectError(`cannot connect to ts-init at ${opts.socket}: ${err.code ?? err.message}`));
+    });
+    sock.on('connect', () => sock.write(`${JSON.stringify({ v: PROTOCOL_VERSION, id: 1, verb, ...params })}\n`));
+    sock.on('data', (chunk: string) => {
+      buffer += chunk;
+      let nl = buffer.indexOf('\n');
+      while (nl >= 0) {
+        const msg = JSON.parse(buffer.slice(0, nl)) as Record<string, unknown>;
+        buffer = buffer.slice(nl + 1);
+        if (msg.event !== undefined) opts.onEvent?.(msg);
+        else if (!replied) {
+          replied = true;
+          resolve(msg as unknown as Reply);
+          if (!opts.onEvent) sock.end();
+        }
+        nl = buffer.indexOf('\n');
+      }
+    });
+    sock.on('close', () => {
+      if (!replied) reject(new ConnectError(`ts-init at ${opts.socket} closed the connection without a reply`));
+    });
+  });
+}
+
+/** The result of a successful call, or throws with the server's message. */
+export async function callResult<T>(verb: Verb, params: Record<string, unknown>, opts: CallOptions): Promise<T> {
+  const r = await call(verb, params, opts);
+  if (!r.ok) throw new Error(r.error.message);
+  return r.result as T;
+}

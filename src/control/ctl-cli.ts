@@ -1,0 +1,100 @@
+// `ts-init ctl`: the control CLI. Human-readable by default, raw results with --json.
+import * as fs from 'node:fs';
+import type { LogLine } from '../output/log-ring';
+import { call, ConnectError, DEFAULT_SOCKET } from './client';
+import { renderStatus, renderUnitTable } from './format';
+import type { JobResult, UnitStatus } from './manager';
+import type { Verb } from './protocol';
+
+const USAGE = `Usage: ts-init ctl [--socket PATH] [--json] COMMAND [ARGS]
+
+Commands:
+  status [UNIT...]              state, sub-state, main pid, uptime, restarts, last exit, CPU%, RSS
+  start|stop|restart|reload UNIT...
+  try-restart|reload-or-restart UNIT...
+  kill [-s SIGNAL] [--kill-who=main|all] UNIT...
+  logs [-f] [-n LINES] UNIT     recent output of a unit (-f: keep following)
+  list-units | list-unit-files
+  enable|disable UNIT...
+  daemon-reload                 re-read unit files now
+  shutdown                      stop everything and exit, like SIGTERM to systemd
+  ping
+`;
+
+export async function ctl(argv: readonly string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  let socket = process.env.TS_INIT_CONTROL_SOCKET || DEFAULT_SOCKET;
+  let json = false;
+  let follow = false;
+  let lines = 50;
+  let signal: string | undefined;
+  let who: 'main' | 'all' | undefined;
+  const pos: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--socket') socket = argv[++i] ?? socket;
+    else if (a.startsWith('--socket=')) socket = a.slice(9);
+    else if (a === '--json') json = true;
+    else if (a === '-f' || a === '--follow') follow = true;
+    else if (a === '-n' || a === '--lines') lines = Number(argv[++i]);
+    else if (a === '-s' || a === '--signal') signal = argv[++i];
+    else if (a.startsWith('--kill-who=')) who = a.slice(11) === 'main' ? 'main' : 'all';
+    else if (a === '-h' || a === '--help') {
+      out(USAGE);
+      return 0;
+    } else if (a.startsWith('-')) {
+      err(`ts-init ctl: unknown option '${a}'\n${USAGE}`);
+      return 2;
+    } else pos.push(a);
+  }
+  const [verb, ...rawUnits] = pos;
+  if (!verb) {
+    err(USAGE);
+    return 2;
+  }
+  if (!Number.isInteger(lines) || lines < 0) {
+    err('ts-init ctl: -n takes a whole number\n');
+    return 2;
+  }
+  const units = rawUnits.map((u) => (/\.[a-z]+$/.test(u) ? u : `${u}.service`));
+  const params: Record<string, unknown> = { units };
+  if (verb === 'kill') Object.assign(params, { signal: signal ?? 'SIGTERM', who: who ?? 'all' });
+  if (verb === 'logs') Object.assign(params, { lines, follow });
+  const reply = await call(verb as Verb, params, {
+    socket,
+    onEvent: follow ? (e) => out(json ? `${JSON.stringify(e)}\n` : `${(e.line as LogLine).line}\n`) : undefined,
+  });
+  if (!reply.ok) {
+    err(`ts-init ctl: ${reply.error.message}\n`);
+    return reply.error.code === 'not-found' ? 4 : 1;
+  }
+  const r = reply.result;
+  if (json) {
+    out(`${JSON.stringify(r, null, 2)}\n`);
+  } else if (verb === 'status' && units.length) {
+    for (const s of r as UnitStatus[]) out(renderStatus(s));
+  } else if (verb === 'status' || verb === 'list-units') {
+    out(renderUnitTable(r as UnitStatus[], true));
+  } else if (verb === 'logs') {
+    for (const l of r as LogLine[]) out(`${l.line}\n`);
+  } else if (verb === 'list-unit-files') {
+    for (const f of r as Array<{ name: string; state: string }>) out(`${f.name} ${f.state}\n`);
+  } else if (Array.isArray(r) && r.every((x) => typeof x === 'object' && x !== null && 'result' in x)) {
+    (r as JobResult[]).forEach((j, i) => out(`${units[i]}: ${j.result}${j.message ? ` (${j.message})` : ''}\n`));
+  } else {
+    out(`${JSON.stringify(r)}\n`);
+  }
+  if (verb === 'status' && units.length && (r as UnitStatus[]).some((s) => s.loadState === 'not-found')) return 4;
+  if (Array.isArray(r) && (r as JobResult[]).some((j) => j && (j.result === 'failed' || j.result === 'not-found' || j.result === 'invalid'))) return 1;
+  if (follow) await new Promise(() => undefined); // until interrupted or the server closes
+  return 0;
+}
+
+export function ctlMain(argv: readonly string[]): void {
+  ctl(argv, (s) => fs.writeSync(1, s), (s) => fs.writeSync(2, s)).then(
+    (code) => process.exit(code),
+    (e: Error) => {
+      fs.writeSync(2, `ts-init ctl: ${e instanceof ConnectError ? e.message : `failed: ${e.message}`}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,65 @@
+// Human-readable renderings of unit status, close to systemctl's. Pure.
+import type { LogLine } from '../output/log-ring';
+import { signalName } from '../sys/signals';
+import type { UnitStatus } from './manager';
+
+export function ago(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s ago`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}min ${s % 60}s ago`;
+  const h = Math.floor(m / 60);
+  return `${h}h ${m % 60}min ago`;
+}
+
+export function bytes(n: number): string {
+  if (n >= 1 << 30) return `${(n / (1 << 30)).toFixed(1)}G`;
+  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(1)}M`;
+  if (n >= 1 << 10) return `${(n / (1 << 10)).toFixed(1)}K`;
+  return `${n}B`;
+}
+
+function bullet(u: UnitStatus): string {
+  if (u.activeState === 'failed') return '×';
+  return u.activeState === 'active' || u.activeState === 'reloading' ? '●' : '○';
+}
+
+export function renderStatus(u: UnitStatus, logs: LogLine[] = [], now = Date.now()): string {
+  const lines: string[] = [];
+  lines.push(`${bullet(u)} ${u.name} - ${u.description}`);
+  if (u.loadState !== 'loaded') {
+    lines.push(`     Loaded: ${u.loadState}${u.loadError ? ` (${u.loadError.split('\n')[0]})` : ''}`);
+    lines.push(`     Active: ${u.activeState} (${u.subState})`);
+    return lines.join('\n') + '\n';
+  }
+  lines.push(`     Loaded: loaded (${u.sourcePath ?? '?'}; ${u.unitFileState})`);
+  const since = u.activeState === 'active' && u.activeSince ? u.activeSince : u.stateChangedAt;
+  const result = u.activeState === 'failed' ? ` (Result: ${u.result})` : '';
+  lines.push(`     Active: ${u.activeState} (${u.subState})${result} since ${new Date(since).toISOString()}; ${ago(now - since)}`);
+  if (u.mainPid) lines.push(`   Main PID: ${u.mainPid}`);
+  if (u.statusText) lines.push(`     Status: "${u.statusText}"`);
+  if (u.cpuPercent !== undefined || u.rssBytes !== undefined) {
+    lines.push(`        CPU: ${u.cpuPercent ?? 0}%`);
+    lines.push(`     Memory: ${bytes(u.rssBytes ?? 0)}`);
+  }
+  lines.push(`   Restarts: ${u.restarts}`);
+  if (u.lastExit) {
+    const how = u.lastExit.signal !== undefined ? `killed, signal=${signalName(u.lastExit.signal)}` : `exited, status=${u.lastExit.code}`;
+    lines.push(`  Last exit: ${how} (${ago(now - u.lastExit.at)})`);
+  }
+  if (logs.length) {
+    lines.push('');
+    for (const l of logs) lines.push(`${new Date(l.time).toISOString()} ${u.name}: ${l.line}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function renderUnitTable(units: UnitStatus[], legend: boolean): string {
+  const rows = units.map((u) => [u.name, u.loadState, u.activeState, u.subState, u.description]);
+  const head = ['UNIT', 'LOAD', 'ACTIVE', 'SUB', 'DESCRIPTION'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const fmt = (r: string[]): string => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join(' ').trimEnd();
+  const out = [...(legend ? [fmt(head)] : []), ...rows.map(fmt)];
+  if (legend) out.push('', `${units.length} loaded units listed.`);
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,308 @@
+// The systemctl front: when the executable is invoked as `systemctl`, the common
+// verbs and flags work with systemctl's words and exit codes, so package scripts
+// and operators' habits keep working inside the container.
+import * as fs from 'node:fs';
+import type { JobResult, ReloadReport, UnitFileState, UnitStatus } from './manager';
+import { call, ConnectError, DEFAULT_SOCKET } from './client';
+import { renderStatus, renderUnitTable } from './format';
+import type { LogLine } from '../output/log-ring';
+import type { Verb } from './protocol';
+
+/** systemctl's exit codes (LSB): 0 ok, 1 failure, 3 not running, 4 no such unit, 5 not loaded. */
+export const EXIT = { OK: 0, FAILURE: 1, NOT_RUNNING: 3, NO_SUCH_UNIT: 4, NOT_LOADED: 5 } as const;
+
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  socket: string;
+}
+
+interface Flags {
+  quiet: boolean;
+  now: boolean;
+  legend: boolean;
+  all: boolean;
+  value: boolean;
+  properties: string[];
+  signal?: string;
+  killWho?: 'main' | 'all';
+  lines: number;
+}
+
+export function parseSystemctlArgs(argv: readonly string[]): { verb?: string; args: string[]; flags: Flags; error?: string } {
+  const flags: Flags = { quiet: false, now: false, legend: true, all: false, value: false, properties: [], lines: 10 };
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const [name, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const value = (): string => inline ?? argv[++i] ?? '';
+    switch (name) {
+      case '-q':
+      case '--quiet':
+        flags.quiet = true;
+        break;
+      case '--now':
+        flags.now = true;
+        break;
+      case '--no-legend':
+        flags.legend = false;
+        break;
+      case '-a':
+      case '--all':
+        flags.all = true;
+        break;
+      case '--value':
+        flags.value = true;
+        break;
+      case '-p':
+      case '--property':
+        flags.properties.push(...value().split(',').filter(Boolean));
+        break;
+      case '-s':
+      case '--signal':
+        flags.signal = value();
+        break;
+      case '--kill-whom':
+      case '--kill-who': {
+        const w = value();
+        flags.killWho = w === 'main' ? 'main' : 'all';
+        break;
+      }
+      case '-n':
+      case '--lines':
+        flags.lines = Number(value()) || 0;
+        break;
+      case '-t':
+      case '--type':
+      case '--state':
+        value();
+        break;
+      case '--no-pager':
+      case '--no-block':
+      case '--no-ask-password':
+      case '--plain':
+      case '--full':
+      case '-l':
+      case '--system':
+      case '--force':
+      case '-f':
+        break;
+      default:
+        if (a.startsWith('-') && a.length > 1) return { args: [], flags, error: `unrecognized option '${a}'` };
+        positional.push(a);
+    }
+  }
+  return { verb: positional[0], args: positional.slice(1), flags };
+}
+
+function unit(name: string): string {
+  return /\.[a-z]+$/.test(name) ? name : `${name}.service`;
+}
+
+async function result<T>(io: Io, verb: Verb, params: Record<string, unknown>): Promise<T> {
+  const r = await call(verb, params, { socket: io.socket });
+  if (!r.ok) throw new Error(r.error.message);
+  return r.result as T;
+}
+
+const JOB_WORDS: Record<string, string> = {
+  start: 'start',
+  stop: 'stop',
+  restart: 'restart',
+  reload: 'reload',
+  'try-restart': 'try-restart',
+  'reload-or-restart': 'reload-or-restart',
+};
+
+async function jobs(io: Io, verb: Verb, units: string[]): Promise<number> {
+  const results = await result<JobResult[]>(io, verb, { units });
+  let code: number = EXIT.OK;
+  results.forEach((r, i) => {
+    const u = unit(units[i]!);
+    if (r.result === 'not-found') {
+      io.err(`Failed to ${JOB_WORDS[verb]} ${u}: Unit ${u} ${verb === 'stop' ? 'not loaded' : 'not found'}.\n`);
+      code = Math.max(code, EXIT.NOT_LOADED);
+    } else if (r.result === 'failed') {
+      io.err(
+        `Job for ${u} failed because the control process exited with error code.\nSee "systemctl status ${u}" and "journalctl -xeu ${u}" for details.\n`,
+      );
+      code = Math.max(code, EXIT.FAILURE);
+    } else if (r.result !== 'done') {
+      io.err(`Failed to ${JOB_WORDS[verb]} ${u}: ${r.message ?? r.result}\n`);
+      code = Math.max(code, EXIT.FAILURE);
+    }
+  });
+  return code;
+}
+
+const ENABLED_LIKE: ReadonlySet<UnitFileState> = new Set(['enabled', 'static', 'alias', 'generated']);
+
+export async function systemctl(argv: readonly string[], io: Io): Promise<number> {
+  const { verb, args, flags, error } = parseSystemctlArgs(argv);
+  if (error) {
+    io.err(`systemctl: ${error}\n`);
+    return EXIT.FAILURE;
+  }
+  const units = args.map(unit);
+  const needUnits = (): boolean => {
+    if (units.length) return true;
+    io.err(`Too few arguments.\n`);
+    return false;
+  };
+  switch (verb ?? 'list-units') {
+    case 'start':
+    case 'stop':
+    case 'restart':
+    case 'reload':
+    case 'try-restart':
+    case 'reload-or-restart':
+      if (!needUnits()) return EXIT.FAILURE;
+      return jobs(io, verb as Verb, units);
+    case 'condrestart':
+      return needUnits() ? jobs(io, 'try-restart', units) : EXIT.FAILURE;
+    case 'force-reload':
+      return needUnits() ? jobs(io, 'reload-or-restart', units) : EXIT.FAILURE;
+    case 'is-active': {
+      if (!needUnits()) return EXIT.FAILURE;
+      const st = await result<UnitStatus[]>(io, 'status', { units });
+      if (!flags.quiet) io.out(st.map((s) => `${s.activeState}\n`).join(''));
+      return st.some((s) => s.activeState === 'active' || s.activeState === 'reloading') ? EXIT.OK : EXIT.NOT_RUNNING;
+    }
+    case 'is-failed': {
+      if (!needUnits()) return EXIT.FAILURE;
+      const st = await result<UnitStatus[]>(io, 'status', { units });
+      if (!flags.quiet) io.out(st.map((s) => `${s.activeState}\n`).join(''));
+      return st.some((s) => s.activeState === 'failed') ? EXIT.OK : EXIT.FAILURE;
+    }
+    case 'is-enabled': {
+      if (!needUnits()) return EXIT.FAILURE;
+      const st = await result<UnitStatus[]>(io, 'status', { units });
+      let ok = false;
+      for (const s of st) {
+        if (s.loadState === 'not-found') {
+          io.err(`Failed to get unit file state for ${s.name}: No such file or directory\n`);
+          continue;
+        }
+        if (!flags.quiet) io.out(`${s.unitFileState}\n`);
+        if (ENABLED_LIKE.has(s.unitFileState)) ok = true;
+      }
+      return ok ? EXIT.OK : EXIT.FAILURE;
+    }
+    case 'status': {
+      if (!units.length) {
+        const all = await result<UnitStatus[]>(io, 'list-units', {});
+        io.out(renderUnitTable(all, flags.legend));
+        return EXIT.OK;
+      }
+      const st = await result<UnitStatus[]>(io, 'status', { units });
+      let code: number = EXIT.OK;
+      for (const s of st) {
+        if (s.loadState === 'not-found') {
+          io.err(`Unit ${s.name} could not be found.\n`);
+          code = Math.max(code, EXIT.NO_SUCH_UNIT);
+          continue;
+        }
+        const logs = flags.lines > 0 ? await result<LogLine[]>(io, 'logs', { units: [s.name], lines: flags.lines }) : [];
+        io.out(renderStatus(s, logs));
+        if (s.activeState !== 'active' && s.activeState !== 'reloading') code = Math.max(code, EXIT.NOT_RUNNING);
+      }
+      return code;
+    }
+    case 'show': {
+      if (!needUnits()) return EXIT.FAILURE;
+      const st = await result<UnitStatus[]>(io, 'status', { units });
+      st.forEach((s, i) => {
+        const props = Object.entries(s.properties).filter(([k]) => flags.properties.length === 0 || flags.properties.includes(k));
+        if (i > 0) io.out('\n');
+        for (const [k, v] of props) io.out(flags.value ? `${v}\n` : `${k}=${v}\n`);
+      });
+      return EXIT.OK;
+    }
+    case 'list-units': {
+      const all = await result<UnitStatus[]>(io, 'list-units', {});
+      io.out(renderUnitTable(flags.all ? all : all.filter((u) => u.activeState !== 'inactive'), flags.legend));
+      return EXIT.OK;
+    }
+    case 'list-unit-files': {
+      const files = await result<Array<{ name: string; state: string }>>(io, 'list-unit-files', {});
+      const w = Math.max(9, ...files.map((f) => f.name.length));
+      const body = files.map((f) => `${f.name.padEnd(w)} ${f.state}\n`).join('');
+      io.out(flags.legend ? `${'UNIT FILE'.padEnd(w)} STATE\n${body}\n${files.length} unit files listed.\n` : body);
+      return EXIT.OK;
+    }
+    case 'enable':
+    case 'disable': {
+      if (!needUnits()) return EXIT.FAILURE;
+      const res = await result<Array<{ changes: string[]; error?: string }>>(io, verb as Verb, { units });
+      let code: number = EXIT.OK;
+      for (const r of res) {
+        for (const c of r.changes) if (!flags.quiet) io.err(`${c}\n`);
+        if (r.error) {
+          io.err(`${r.error}\n`);
+          code = EXIT.FAILURE;
+        }
+      }
+      if (flags.now && code === EXIT.OK) return jobs(io, verb === 'enable' ? 'start' : 'stop', units);
+      return code;
+    }
+    case 'kill': {
+      if (!needUnits()) return EXIT.FAILURE;
+      const res = await result<JobResult[]>(io, 'kill', { units, signal: flags.signal ?? 'SIGTERM', who: flags.killWho ?? 'all' });
+      let code: number = EXIT.OK;
+      res.forEach((r, i) => {
+        if (r.result === 'done') return;
+        io.err(`Failed to kill unit ${units[i]}: ${r.message ?? r.result}\n`);
+        code = r.result === 'not-found' ? EXIT.NOT_LOADED : EXIT.FAILURE;
+      });
+      return code;
+    }
+    case 'daemon-reload': {
+      const rep = await result<ReloadReport>(io, 'daemon-reload', {});
+      for (const e of rep.errors) io.err(`${e}\n`);
+      return EXIT.OK;
+    }
+    case 'reset-failed':
+    case 'daemon-reexec':
+      return EXIT.OK;
+    case 'poweroff':
+    case 'halt':
+    case 'reboot':
+      await result(io, 'shutdown', {});
+      return EXIT.OK;
+    default:
+      io.err(`Unknown command verb '${verb}'.\n`);
+      return EXIT.FAILURE;
+  }
+}
+
+/** Entry point for the `systemctl` name. */
+export function systemctlMain(argv: readonly string[]): void {
+  const io: Io = {
+    out: (s) => fs.writeSync(1, s),
+    err: (s) => fs.writeSync(2, s),
+    socket: process.env.TS_INIT_CONTROL_SOCKET || DEFAULT_SOCKET,
+  };
+  systemctl(argv, io).then(
+    (code) => process.exit(code),
+    (err: Error) => {
+      if (err instanceof ConnectError) {
+        io.err(`System has not been booted with ts-init as init system (PID 1). Can't operate.\nFailed to connect to bus: Host is down\n`);
+      } else {
+        io.err(`Failed: ${err.message}\n`);
+      }
+      process.exit(EXIT.FAILURE);
+    },
+  );
+}
+
+/** `service NAME ACTION`: the sysvinit front, mapped onto the same verbs. */
+export function serviceMain(argv: readonly string[]): void {
+  if (argv[0] === '--status-all') return systemctlMain(['list-units', '--all']);
+  const [name, action, ...rest] = argv;
+  if (!name || !action) {
+    fs.writeSync(2, 'Usage: service < option > | --status-all | [ service_name [ command | --full-restart ] ]\n');
+    process.exit(1);
+  }
+  const verb = action === '--full-restart' ? 'restart' : action;
+  systemctlMain([verb, name, ...rest]);
+}
