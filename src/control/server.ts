@@ -135,7 +135,10 @@ function serve(manager: Manager, socket: net.Socket, log: Logger, allowedUid: nu
 export async function startControlServer(manager: Manager, socketPath: string, log: Logger, opts: ServerOptions = {}): Promise<ControlServer> {
   fs.mkdirSync(path.dirname(socketPath), { recursive: true });
   fs.rmSync(socketPath, { force: true });
+  const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
     try {
       serve(manager, socket, log, opts.allowedUid ?? 0);
     } catch (err) {
@@ -165,6 +168,8 @@ export async function startControlServer(manager: Manager, socketPath: string, l
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         fs.rmSync(socketPath, { force: true });
+        // Shutdown never waits for a client that keeps its connection open (logs -f, say).
+        for (const socket of sockets) socket.destroy();
       }),
   };
 }

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runAsPid1, TS_INIT } from '../helpers/ts-init';
+import { runAsPid1, start, TS_INIT } from '../helpers/ts-init';
 import { unitDir } from '../helpers/units';
 
 let bin: string;
@@ -119,7 +119,6 @@ describe('systemctl front', () => {
   }, 30_000);
 
   it('outside ts-init it says it cannot operate, exit 1', async () => {
-    const { start } = await import('../helpers/ts-init');
     const r = await start(path.join(bin, 'systemctl'), ['is-active', 'cron'], { env: { ...process.env, TS_INIT_CONTROL_SOCKET: '/nonexistent/ts-init.sock' } }).result;
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^System has not been booted with ts-init as init system \(PID 1\)\. Can't operate\./);
