@@ -10,7 +10,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-DEST=${1:-${DEST:-$ROOT/.cache/debian-units}}
+DEST=${1:-$ROOT/.cache/debian-units}
 PACKAGES=(cron openssh-server rsyslog)
 # One file per package proves that package was extracted.
 MARKERS=(cron.service ssh.service rsyslog.service)

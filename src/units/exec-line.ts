@@ -177,6 +177,8 @@ export function parseExecLine(value: string, expand?: (word: string) => string):
   const { words, errors } = splitWords(value, { cunescape: true });
   const result: ExecParseResult = { commands: [], errors: [...errors] };
   if (errors.length > 0) return result;
+  // An empty value is a reset for the caller, not an empty command.
+  if (words.length === 0) return result;
 
   const groups: WordToken[][] = [[]];
   for (const w of words) {

@@ -437,12 +437,14 @@ export function loadUnits(options: LoadOptions): LoadResult {
     if (canonical !== undefined && !req.from && enabledRequests.has(req.name)) result.enabled.add(canonical);
   }
 
-  // 3. [Install] Alias= names of loaded units, unless a file already provides that name.
+  // 3. [Install] Alias= names of loaded units, unless a file already provides that name
+  //    for another unit. The alias symlink "systemctl enable" creates (sshd.service ->
+  //    ssh.service) leads back to this unit, so it counts as the alias too.
   for (const unit of result.units.values()) {
     for (const a of unit.alias) {
-      if (!result.aliases.has(a) && !result.units.has(a) && finder.resolve(a).state === 'not-found') {
-        result.aliases.set(a, unit.name);
-      }
+      if (result.aliases.has(a) || result.units.has(a)) continue;
+      const r = finder.resolve(a);
+      if (r.state === 'not-found' || (r.state === 'found' && r.name === unit.name)) result.aliases.set(a, unit.name);
     }
   }
 

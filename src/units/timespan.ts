@@ -43,6 +43,7 @@ export function parseTimespan(text: string, defaultUnit: TimeUnit = 's'): number
     const num = /^(\d+(?:\.\d*)?|\.\d+)/.exec(t.slice(i));
     if (!num) return undefined;
     i += num[0].length;
+    const numberEnd = i;
     while (i < t.length && /\s/.test(t[i]!)) i++;
     const unit = /^[A-Za-z\u00b5\u03bc]+/.exec(t.slice(i));
     let factor: number | undefined;
@@ -51,6 +52,9 @@ export function parseTimespan(text: string, defaultUnit: TimeUnit = 's'): number
       if (factor === undefined) return undefined;
       i += unit[0].length;
     } else {
+      // As in systemd, a number without a unit must end the text or be followed by a
+      // blank: "1.5.5" and "1..5s" are errors, not 1.5 + 0.5.
+      if (i === numberEnd && i < t.length) return undefined;
       factor = DEFAULT_US[defaultUnit];
     }
     totalUs += Number(num[0]) * factor;

@@ -646,15 +646,18 @@ const SERVICE_HANDLERS: Readonly<Record<string, Handler>> = {
       s.unit.environment = [];
       return;
     }
-    const { words } = splitWords(spec(s, a, v), { cunescape: true, relax: true });
+    // As in systemd, words are split and unquoted first and specifiers expanded in each
+    // word, so a value such as %I is neither split at blanks nor unescaped again.
+    const { words } = splitWords(v, { cunescape: true, relax: true });
     for (const w of words) {
-      const eq = w.text.indexOf('=');
-      const name = eq > 0 ? w.text.slice(0, eq) : '';
+      const text = spec(s, a, w.text);
+      const eq = text.indexOf('=');
+      const name = eq > 0 ? text.slice(0, eq) : '';
       if (!ENV_NAME.test(name)) {
-        warn(s, a, `invalid environment assignment "${w.text}"; ignored`);
+        warn(s, a, `invalid environment assignment "${text}"; ignored`);
         continue;
       }
-      s.unit.environment.push([name, w.text.slice(eq + 1)]);
+      s.unit.environment.push([name, text.slice(eq + 1)]);
     }
   },
   EnvironmentFile: (v, a, s) => {
@@ -682,8 +685,9 @@ const SERVICE_HANDLERS: Readonly<Record<string, Handler>> = {
       s.unit.unsetEnvironment = [];
       return;
     }
-    for (const w of splitWords(spec(s, a, v), { cunescape: true, relax: true }).words) {
-      s.unit.unsetEnvironment.push(w.text);
+    // Specifiers per word after unquoting, as for Environment=.
+    for (const w of splitWords(v, { cunescape: true, relax: true }).words) {
+      s.unit.unsetEnvironment.push(spec(s, a, w.text));
     }
   },
   WorkingDirectory: (v, a, s) => {
