@@ -4,19 +4,25 @@
 #      installed with apt-get only when one of them is missing.
 #   2. A private podman configuration under .cache/podman/ (containers.conf, storage.conf, and a
 #      wrapper registered as the runtime `crun` that copes with hybrid cgroup hosts).
-#   3. Two cached root filesystems under .cache/rootfs/:
-#        debian/ - bookworm minbase with cron, rsyslog, openssh-server and procps (~1 min, once)
-#        small/  - busybox-static plus the glibc libraries ts-init is linked against (instant)
-#   4. Both trees imported once into the private podman storage as base images.
+#   3. Cached root filesystems under .cache/rootfs/:
+#        debian/         - bookworm minbase with cron, rsyslog, openssh-server and procps
+#                          (~1 min, once)
+#        small/          - busybox-static plus the glibc libraries ts-init is linked against
+#                          (instant)
+#        debian-systemd/ - only with --with-systemd: debian/'s packages plus systemd and
+#                          systemd-sysv, to boot the real systemd (~1 min, once)
+#   4. The trees imported once into the private podman storage as base images.
 #
 # Usage:
 #   scripts/container-env.sh              # prepare, then print the exports on stdout
+#   scripts/container-env.sh --with-systemd   # also the systemd tree (or TS_INIT_WITH_SYSTEMD=1)
 #   eval "$(scripts/container-env.sh)"    # ... and use them in this shell
 #   . .cache/podman/env                   # the same exports, written to a file
 #
 # Progress goes to stderr; stdout carries only `export NAME=VALUE` lines:
 #   CONTAINERS_CONF, CONTAINERS_STORAGE_CONF  the private podman configuration
 #   TS_INIT_BASE_DEBIAN, TS_INIT_BASE_SMALL   the imported base image references
+#   TS_INIT_BASE_DEBIAN_SYSTEMD               with --with-systemd only (not in .cache/podman/env)
 #
 # Runs concurrently (e.g. from several test workers) are serialised with flock; a run that
 # finds everything in place takes well under a second.
@@ -30,6 +36,14 @@ SUITE=bookworm
 
 log() { printf '[container-env] %s\n' "$*" >&2; }
 die() { printf '[container-env] ERROR: %s\n' "$*" >&2; exit 1; }
+
+WITH_SYSTEMD=${TS_INIT_WITH_SYSTEMD:-0}
+for arg in "$@"; do
+  case $arg in
+    --with-systemd) WITH_SYSTEMD=1 ;;
+    *) die "unknown option: $arg" ;;
+  esac
+done
 
 [ "$(id -u)" = 0 ] || die "must run as root (podman is used rootful)"
 
@@ -191,20 +205,24 @@ apt_mirror() {
 MIRROR=$(apt_mirror | head -n1 || true)
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
 
-DEBIAN_ROOTFS="$ROOTFS_DIR/debian"
-DEBIAN_MARKER="$ROOTFS_DIR/debian.ready"
-if [ ! -f "$DEBIAN_MARKER" ] || [ ! -x "$DEBIAN_ROOTFS/usr/sbin/sshd" ]; then
-  log "building the Debian $SUITE rootfs from $MIRROR (about a minute)"
-  rm -f "$DEBIAN_MARKER"
-  tmp="$ROOTFS_DIR/debian.tmp"
+DEBIAN_PACKAGES=cron,rsyslog,openssh-server,procps
+
+# build_debian_rootfs NAME EXTRA_PACKAGES: .cache/rootfs/NAME, bookworm minbase with
+# $DEBIAN_PACKAGES plus EXTRA_PACKAGES (comma-separated), built once; NAME.ready holds its build id.
+build_debian_rootfs() {
+  local name=$1 extra=$2 dir="$ROOTFS_DIR/$1" marker="$ROOTFS_DIR/$1.ready" tmp start
+  if [ -f "$marker" ] && [ -x "$dir/usr/sbin/sshd" ]; then return 0; fi
+  log "building the Debian $SUITE rootfs $name from $MIRROR (about a minute)"
+  rm -f "$marker"
+  tmp="$ROOTFS_DIR/$name.tmp"
   safe_rm "$tmp"
-  safe_rm "$DEBIAN_ROOTFS"
+  safe_rm "$dir"
   start=$(date +%s)
-  if ! debootstrap --variant=minbase --include=cron,rsyslog,openssh-server,procps \
-      "$SUITE" "$tmp" "$MIRROR" >"$ROOTFS_DIR/debootstrap.log" 2>&1; then
-    tail -n 30 "$ROOTFS_DIR/debootstrap.log" >&2
+  if ! debootstrap --variant=minbase --include="$DEBIAN_PACKAGES${extra:+,$extra}" \
+      "$SUITE" "$tmp" "$MIRROR" >"$ROOTFS_DIR/debootstrap-$name.log" 2>&1; then
+    tail -n 30 "$ROOTFS_DIR/debootstrap-$name.log" >&2
     safe_rm "$tmp"
-    die "debootstrap failed (full log: $ROOTFS_DIR/debootstrap.log)"
+    die "debootstrap failed (full log: $ROOTFS_DIR/debootstrap-$name.log)"
   fi
   # Drop what only the package manager needs (~85 MB).
   rm -rf "$tmp"/var/cache/apt/archives/*.deb "$tmp"/var/cache/apt/*.bin "$tmp"/var/lib/apt/lists/*
@@ -218,10 +236,19 @@ if [ ! -f "$DEBIAN_MARKER" ] || [ ! -x "$DEBIAN_ROOTFS/usr/sbin/sshd" ]; then
   fi
   # Containers get their own hostname/resolv.conf/hosts from podman.
   : >"$tmp/etc/machine-id"
-  mv "$tmp" "$DEBIAN_ROOTFS"
-  printf '%s-%s\n' "$(date +%Y%m%d%H%M%S)" "$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')" \
-    >"$DEBIAN_MARKER"
-  log "Debian rootfs ready in $(( $(date +%s) - start )) s ($(du -sh "$DEBIAN_ROOTFS" | cut -f1))"
+  mv "$tmp" "$dir"
+  printf '%s-%s\n' "$(date +%Y%m%d%H%M%S)" "$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')" >"$marker"
+  log "Debian rootfs $name ready in $(( $(date +%s) - start )) s ($(du -sh "$dir" | cut -f1))"
+}
+
+DEBIAN_ROOTFS="$ROOTFS_DIR/debian"
+DEBIAN_MARKER="$ROOTFS_DIR/debian.ready"
+build_debian_rootfs debian ""
+# The same plus Debian's systemd as /sbin/init, for comparisons with the real systemctl.
+DEBIAN_SYSTEMD_ROOTFS="$ROOTFS_DIR/debian-systemd"
+DEBIAN_SYSTEMD_MARKER="$ROOTFS_DIR/debian-systemd.ready"
+if [ "$WITH_SYSTEMD" = 1 ]; then
+  build_debian_rootfs debian-systemd systemd,systemd-sysv
 fi
 
 # ---------------------------------------------------------------------------------------------
@@ -287,6 +314,10 @@ import_base() {
 }
 BASE_DEBIAN=$(import_base debian "$DEBIAN_ROOTFS" "$(cat "$DEBIAN_MARKER")")
 BASE_SMALL=$(import_base small "$SMALL_ROOTFS" "$small_id")
+BASE_DEBIAN_SYSTEMD=
+if [ "$WITH_SYSTEMD" = 1 ]; then
+  BASE_DEBIAN_SYSTEMD=$(import_base debian-systemd "$DEBIAN_SYSTEMD_ROOTFS" "$(cat "$DEBIAN_SYSTEMD_MARKER")")
+fi
 
 write_if_changed "$PODMAN_DIR/env" <<EOF
 export CONTAINERS_CONF='$CONF'
@@ -295,3 +326,4 @@ export TS_INIT_BASE_DEBIAN='$BASE_DEBIAN'
 export TS_INIT_BASE_SMALL='$BASE_SMALL'
 EOF
 cat "$PODMAN_DIR/env"
+if [ -n "$BASE_DEBIAN_SYSTEMD" ]; then echo "export TS_INIT_BASE_DEBIAN_SYSTEMD='$BASE_DEBIAN_SYSTEMD'"; fi

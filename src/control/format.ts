@@ -24,18 +24,23 @@ function bullet(u: UnitStatus): string {
   return u.activeState === 'active' || u.activeState === 'reloading' ? '●' : '○';
 }
 
+/** "active (running)", "inactive (dead)"; the sub-state is left out when it only repeats the state ("failed"). */
+export function activeWords(u: Pick<UnitStatus, 'activeState' | 'subState'>): string {
+  return u.subState && u.subState !== u.activeState ? `${u.activeState} (${u.subState})` : u.activeState;
+}
+
 export function renderStatus(u: UnitStatus, logs: LogLine[] = [], now = Date.now()): string {
   const lines: string[] = [];
   lines.push(`${bullet(u)} ${u.name} - ${u.description}`);
   if (u.loadState !== 'loaded') {
     lines.push(`     Loaded: ${u.loadState}${u.loadError ? ` (${u.loadError.split('\n')[0]})` : ''}`);
-    lines.push(`     Active: ${u.activeState} (${u.subState})`);
+    lines.push(`     Active: ${activeWords(u)}`);
     return lines.join('\n') + '\n';
   }
   lines.push(`     Loaded: loaded (${u.sourcePath ?? '?'}; ${u.unitFileState})`);
   const since = u.activeState === 'active' && u.activeSince ? u.activeSince : u.stateChangedAt;
   const result = u.activeState === 'failed' ? ` (Result: ${u.result})` : '';
-  lines.push(`     Active: ${u.activeState} (${u.subState})${result} since ${new Date(since).toISOString()}; ${ago(now - since)}`);
+  lines.push(`     Active: ${activeWords(u)}${result} since ${new Date(since).toISOString()}; ${ago(now - since)}`);
   if (u.mainPid) lines.push(`   Main PID: ${u.mainPid}`);
   if (u.statusText) lines.push(`     Status: "${u.statusText}"`);
   if (u.cpuPercent !== undefined || u.rssBytes !== undefined) {

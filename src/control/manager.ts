@@ -35,7 +35,8 @@ export interface UnitStatus {
 }
 
 export type JobResult = {
-  result: 'done' | 'failed' | 'canceled' | 'timeout' | 'dependency' | 'skipped' | 'invalid' | 'not-found';
+  /** 'invalid': the job type does not apply to the unit (reload without ExecReload=); 'inactive': reload of a unit that is not running. */
+  result: 'done' | 'failed' | 'canceled' | 'timeout' | 'dependency' | 'skipped' | 'invalid' | 'inactive' | 'masked' | 'not-found';
   message?: string;
 };
 
@@ -59,8 +60,10 @@ export interface Manager {
   tryRestart(name: string): Promise<JobResult>;
   reloadOrRestart(name: string): Promise<JobResult>;
   kill(name: string, signal: number, who: 'main' | 'all'): JobResult;
-  enable(name: string): Promise<{ changes: string[]; error?: string }>;
+  /** `warning`: nothing to do, and why (a unit without an [Install] section); not a failure. */
+  enable(name: string): Promise<{ changes: string[]; error?: string; warning?: string }>;
   disable(name: string): Promise<{ changes: string[]; error?: string }>;
+  /** Every installed service unit file, loaded or not. */
   listUnitFiles(): Array<{ name: string; state: UnitFileState }>;
   logs(name: string, lines: number): LogLine[] | undefined;
   follow(name: string, listener: (l: LogLine) => void): (() => void) | undefined;

@@ -8,8 +8,11 @@ import { renderStatus, renderUnitTable } from './format';
 import type { LogLine } from '../output/log-ring';
 import type { Verb } from './protocol';
 
-/** systemctl's exit codes (LSB): 0 ok, 1 failure, 3 not running, 4 no such unit, 5 not loaded. */
-export const EXIT = { OK: 0, FAILURE: 1, NOT_RUNNING: 3, NO_SUCH_UNIT: 4, NOT_LOADED: 5 } as const;
+/**
+ * systemctl's exit codes (LSB): 0 ok, 1 failure, 3 not running (status verbs) or job type not
+ * applicable (job verbs: LSB's "unimplemented feature"), 4 no such unit, 5 not loaded.
+ */
+export const EXIT = { OK: 0, FAILURE: 1, NOT_RUNNING: 3, NOT_APPLICABLE: 3, NO_SUCH_UNIT: 4, NOT_LOADED: 5 } as const;
 
 export interface Io {
   out: (s: string) => void;
@@ -24,13 +27,15 @@ interface Flags {
   all: boolean;
   value: boolean;
   properties: string[];
+  /** --state=: unit file states (list-unit-files) or load/active/sub states (list-units). */
+  states: string[];
   signal?: string;
   killWho?: 'main' | 'all';
   lines: number;
 }
 
 export function parseSystemctlArgs(argv: readonly string[]): { verb?: string; args: string[]; flags: Flags; error?: string } {
-  const flags: Flags = { quiet: false, now: false, legend: true, all: false, value: false, properties: [], lines: 10 };
+  const flags: Flags = { quiet: false, now: false, legend: true, all: false, value: false, properties: [], states: [], lines: 10 };
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -72,9 +77,14 @@ export function parseSystemctlArgs(argv: readonly string[]): { verb?: string; ar
       case '--lines':
         flags.lines = Number(value()) || 0;
         break;
+      case '--state':
+        flags.states.push(...value().split(',').filter(Boolean));
+        break;
+      case '--failed':
+        flags.states.push('failed');
+        break;
       case '-t':
       case '--type':
-      case '--state':
         value();
         break;
       case '--no-pager':
@@ -97,6 +107,32 @@ export function parseSystemctlArgs(argv: readonly string[]): { verb?: string; ar
 
 function unit(name: string): string {
   return /\.[a-z]+$/.test(name) ? name : `${name}.service`;
+}
+
+/** Shell-style patterns (`*`, `?`, `[...]`) as systemctl's list verbs take them; no patterns match all. */
+export function matchesAny(patterns: readonly string[], name: string): boolean {
+  return patterns.length === 0 || patterns.some((p) => globToRegExp(p).test(name));
+}
+
+function globToRegExp(glob: string): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '*') re += '.*';
+    else if (c === '?') re += '.';
+    else if (c === '[') {
+      const end = glob.indexOf(']', i + 2);
+      if (end < 0) {
+        re += '\\[';
+        continue;
+      }
+      let body = glob.slice(i + 1, end);
+      if (body.startsWith('!')) body = `^${body.slice(1)}`;
+      re += `[${body.replace(/\\/g, '\\\\')}]`;
+      i = end;
+    } else re += c.replace(/[.+^${}()|\\\]]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
 }
 
 async function result<T>(io: Io, verb: Verb, params: Record<string, unknown>): Promise<T> {
@@ -122,6 +158,12 @@ async function jobs(io: Io, verb: Verb, units: string[]): Promise<number> {
     if (r.result === 'not-found') {
       io.err(`Failed to ${JOB_WORDS[verb]} ${u}: Unit ${u} ${verb === 'stop' ? 'not loaded' : 'not found'}.\n`);
       code = Math.max(code, EXIT.NOT_LOADED);
+    } else if (r.result === 'invalid') {
+      io.err(`Failed to ${JOB_WORDS[verb]} ${u}: ${r.message ?? r.result}\n`);
+      code = Math.max(code, EXIT.NOT_APPLICABLE);
+    } else if (r.result === 'inactive') {
+      io.err(`${r.message ?? `${u} is not active.`}\n`);
+      code = Math.max(code, EXIT.FAILURE);
     } else if (r.result === 'failed') {
       io.err(
         `Job for ${u} failed because the control process exited with error code.\nSee "systemctl status ${u}" and "journalctl -xeu ${u}" for details.\n`,
@@ -178,13 +220,16 @@ export async function systemctl(argv: readonly string[], io: Io): Promise<number
       if (!needUnits()) return EXIT.FAILURE;
       const st = await result<UnitStatus[]>(io, 'status', { units });
       let ok = false;
-      for (const s of st) {
+      for (const [i, s] of st.entries()) {
+        // Like systemctl, the first unit without a file ends the answer, with a failure.
         if (s.loadState === 'not-found') {
           io.err(`Failed to get unit file state for ${s.name}: No such file or directory\n`);
-          continue;
+          return EXIT.FAILURE;
         }
-        if (!flags.quiet) io.out(`${s.unitFileState}\n`);
-        if (ENABLED_LIKE.has(s.unitFileState)) ok = true;
+        // Asked by another name of the unit (sshd for ssh.service): that file is an alias.
+        const state = s.name !== units[i] && s.loadState === 'loaded' ? 'alias' : s.unitFileState;
+        if (!flags.quiet) io.out(`${state}\n`);
+        if (ENABLED_LIKE.has(state)) ok = true;
       }
       return ok ? EXIT.OK : EXIT.FAILURE;
     }
@@ -202,7 +247,7 @@ export async function systemctl(argv: readonly string[], io: Io): Promise<number
           code = Math.max(code, EXIT.NO_SUCH_UNIT);
           continue;
         }
-        const logs = flags.lines > 0 ? await result<LogLine[]>(io, 'logs', { units: [s.name], lines: flags.lines }) : [];
+        const logs = flags.lines > 0 && s.loadState === 'loaded' ? await result<LogLine[]>(io, 'logs', { units: [s.name], lines: flags.lines }) : [];
         io.out(renderStatus(s, logs));
         if (s.activeState !== 'active' && s.activeState !== 'reloading') code = Math.max(code, EXIT.NOT_RUNNING);
       }
@@ -220,25 +265,34 @@ export async function systemctl(argv: readonly string[], io: Io): Promise<number
     }
     case 'list-units': {
       const all = await result<UnitStatus[]>(io, 'list-units', {});
-      io.out(renderUnitTable(flags.all ? all : all.filter((u) => u.activeState !== 'inactive'), flags.legend));
+      const shown = all.filter(
+        (u) =>
+          (flags.all || flags.states.length > 0 || u.activeState !== 'inactive') &&
+          matchesAny(args, u.name) &&
+          (flags.states.length === 0 || [u.loadState, u.activeState, u.subState].some((s) => flags.states.includes(s))),
+      );
+      io.out(renderUnitTable(shown, flags.legend));
       return EXIT.OK;
     }
     case 'list-unit-files': {
-      const files = await result<Array<{ name: string; state: string }>>(io, 'list-unit-files', {});
+      const all = await result<Array<{ name: string; state: string }>>(io, 'list-unit-files', {});
+      const files = all.filter((f) => matchesAny(args, f.name) && (flags.states.length === 0 || flags.states.includes(f.state)));
       const w = Math.max(9, ...files.map((f) => f.name.length));
       const body = files.map((f) => `${f.name.padEnd(w)} ${f.state}\n`).join('');
       io.out(flags.legend ? `${'UNIT FILE'.padEnd(w)} STATE\n${body}\n${files.length} unit files listed.\n` : body);
-      return EXIT.OK;
+      // systemctl fails when nothing matched.
+      return files.length > 0 ? EXIT.OK : EXIT.FAILURE;
     }
     case 'enable':
     case 'disable': {
       if (!needUnits()) return EXIT.FAILURE;
-      const res = await result<Array<{ changes: string[]; error?: string }>>(io, verb as Verb, { units });
+      const res = await result<Array<{ changes: string[]; error?: string; warning?: string }>>(io, verb as Verb, { units });
       let code: number = EXIT.OK;
       for (const r of res) {
         for (const c of r.changes) if (!flags.quiet) io.err(`${c}\n`);
+        if (r.warning && !flags.quiet) io.err(`${r.warning}\n`);
         if (r.error) {
-          io.err(`${r.error}\n`);
+          io.err(`Failed to ${verb} unit: ${r.error}\n`);
           code = EXIT.FAILURE;
         }
       }
@@ -251,8 +305,8 @@ export async function systemctl(argv: readonly string[], io: Io): Promise<number
       let code: number = EXIT.OK;
       res.forEach((r, i) => {
         if (r.result === 'done') return;
-        io.err(`Failed to kill unit ${units[i]}: ${r.message ?? r.result}\n`);
-        code = r.result === 'not-found' ? EXIT.NOT_LOADED : EXIT.FAILURE;
+        io.err(`Failed to kill unit ${units[i]}: ${r.result === 'not-found' ? `Unit ${units[i]} not loaded.` : (r.message ?? r.result)}\n`);
+        code = EXIT.FAILURE;
       });
       return code;
     }

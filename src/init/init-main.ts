@@ -1,10 +1,11 @@
 // The init face of the executable: parse the command line, set up logging and
 // the FFI, run, exit with the right status.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { parseArgs } from '../cli/options';
 import { LICENSE_TEXT, usageText } from '../cli/usage';
 import { createLogger } from '../log/logger';
-import { preloadLibc } from '../sys/libc';
+import { preloadLibc, setThreadName } from '../sys/libc';
 import { versionText } from '../version';
 import { anyUnitDirectory, unitDirectories } from '../supervisor/unit-dirs';
 import { runInit } from './init';
@@ -38,6 +39,13 @@ export function initMain(argv: string[]): void {
   } catch (err) {
     write(2, `${PROGRAM}: ${(err as Error).message}\n`);
     process.exit(1);
+  }
+  // The runtime renames its main thread "MainThread", which is the name ps, top and pgrep
+  // show for the whole process; give back the name the kernel set from the executed file.
+  try {
+    setThreadName(path.basename(process.argv0));
+  } catch (err) {
+    log.debug({ err }, 'cannot restore the process name');
   }
   // PID 1 must not die of a bug in a side path; the child's status still matters.
   process.on('uncaughtException', (err) => log.error({ err }, 'internal error (continuing)'));

@@ -7,7 +7,7 @@ import type { UnitConfig } from '../units/unit';
 
 export const ENABLE_ROOT = '/etc/systemd/system';
 
-export type EnableResult = { changes: string[]; error?: string };
+export type EnableResult = { changes: string[]; error?: string; warning?: string };
 
 function wantsLinks(unit: UnitConfig, root: string): string[] {
   return [
@@ -19,7 +19,13 @@ function wantsLinks(unit: UnitConfig, root: string): string[] {
 export function enableUnit(unit: UnitConfig, root = ENABLE_ROOT): EnableResult {
   const links = wantsLinks(unit, root);
   if (links.length === 0) {
-    return { changes: [], error: `The unit files have no installation config (WantedBy=, RequiredBy=) for ${unit.name}.` };
+    // Not an error for systemctl either: such units are started by others or by hand.
+    return {
+      changes: [],
+      warning:
+        `The unit files have no installation config (WantedBy=, RequiredBy=) for ${unit.name}.\n` +
+        'This means they are not meant to be enabled using systemctl.',
+    };
   }
   const changes: string[] = [];
   for (const link of links) {
@@ -44,7 +50,7 @@ export function disableUnit(name: string, root = ENABLE_ROOT): EnableResult {
     try {
       if (fs.lstatSync(link).isSymbolicLink()) {
         fs.unlinkSync(link);
-        changes.push(`Removed ${link}.`);
+        changes.push(`Removed "${link}".`);
       }
     } catch {
       // not linked there

@@ -6,6 +6,7 @@ export const WNOHANG = 1;
 export const PR_SET_PDEATHSIG = 1;
 export const PR_SET_CHILD_SUBREAPER = 36;
 export const PR_GET_CHILD_SUBREAPER = 37;
+export const PR_SET_NAME = 15;
 export const SIG_BLOCK = 0;
 export const SIG_UNBLOCK = 1;
 export const SIG_SETMASK = 2;
@@ -140,6 +141,23 @@ export function isChildSubreaper(): boolean {
     ) as number,
   );
   return out[0] !== 0;
+}
+
+/**
+ * Names the calling thread (the main thread: the process's `comm`, what ps and pgrep show).
+ * The kernel truncates it to 15 bytes.
+ */
+export function setThreadName(name: string): void {
+  check(
+    'prctl',
+    libc().fn('int prctl(int option, const char *a2, unsigned long a3, unsigned long a4, unsigned long a5)')(
+      PR_SET_NAME,
+      name,
+      0,
+      0,
+      0,
+    ) as number,
+  );
 }
 
 export function setParentDeathSignal(signal: number): void {

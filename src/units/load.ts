@@ -15,6 +15,7 @@
 //   - Units named in Requires=, Wants= and BindsTo= of a loaded unit (and linked from its
 //     ".wants/" and ".requires/" directories) are loaded too. Only .service units are run;
 //     other unit types are kept in the lists but not loaded.
+//   - Units named in `requested` are loaded the same way, without being enabled.
 // With `root`, every path (including absolute symlink targets) is taken below that prefix;
 // paths in results and diagnostics are the real ones, root included.
 
@@ -35,6 +36,12 @@ export interface LoadOptions {
   systemDirs: string[];
   /** Targets whose ".wants/" enable units, e.g. ['multi-user.target', 'default.target']. */
   targets: string[];
+  /**
+   * Further service units to load, with their dependencies, without enabling them (units
+   * asked for by name, as systemd loads units on demand). A name that has no file is left
+   * out of `units` without a diagnostic.
+   */
+  requested?: string[];
   hostname: string;
   /** Path prefix under which all directories are looked up (tests, chroots). */
   root?: string;
@@ -290,6 +297,8 @@ const DEP_DIRECTIVE: Readonly<Record<DepKey, string>> = { requires: 'Requires', 
 interface Request {
   name: string;
   from?: { unit: string; file: string; key: DepKey };
+  /** Asked for by name (LoadOptions.requested): a missing file is not a problem. */
+  optional?: boolean;
 }
 
 function machineDefaults(options: LoadOptions, finder: UnitFinder): Omit<BuildOptions, 'hostname'> {
@@ -329,9 +338,12 @@ export function loadUnits(options: LoadOptions): LoadResult {
 
   // 1. Enablement candidates.
   const candidates: string[] = [];
-  const addCandidate = (n: string) => {
+  const isLoadableName = (n: string) => {
     const p = parseUnitName(n);
-    if (p && p.type === 'service' && p.instance !== '' && !candidates.includes(n)) candidates.push(n);
+    return p !== undefined && p.type === 'service' && p.instance !== '';
+  };
+  const addCandidate = (n: string) => {
+    if (isLoadableName(n) && !candidates.includes(n)) candidates.push(n);
   };
   for (const dir of options.unitDirs) {
     for (const n of readDirNames(finder.real(dir), diagnostics)) addCandidate(n);
@@ -344,6 +356,9 @@ export function loadUnits(options: LoadOptions): LoadResult {
 
   // 2. Load candidates and the closure of their dependencies.
   const queue: Request[] = candidates.map((name) => ({ name }));
+  for (const name of options.requested ?? []) {
+    if (isLoadableName(name) && !candidates.includes(name)) queue.push({ name, optional: true });
+  }
   const handled = new Map<string, string | undefined>(); // requested name -> canonical (undefined: not loaded)
   const unresolved: Request[] = [];
   const maskReported = new Set<string>();
@@ -372,7 +387,7 @@ export function loadUnits(options: LoadOptions): LoadResult {
         diagnostics.push({ file: req.from?.file ?? req.name, severity: 'error', message: `${req.name}: ${r.reason}` });
       } else if (req.from) {
         unresolved.push(req);
-      } else {
+      } else if (!req.optional) {
         diagnostics.push({ file: req.name, severity: 'error', message: `${req.name}: unit file not found` });
       }
       return undefined;

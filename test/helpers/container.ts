@@ -26,7 +26,8 @@ const CONTEXT_DIR = path.join(REPO_ROOT, '.cache', 'podman', 'contexts');
 
 export type Runtime = 'crun' | 'runc';
 export const RUNTIMES: readonly Runtime[] = ['crun', 'runc'];
-export type BaseImage = 'debian' | 'small';
+/** 'debian-systemd': debian plus Debian's systemd as /sbin/init, built on first use (~1 min, cached). */
+export type BaseImage = 'debian' | 'small' | 'debian-systemd';
 
 export interface CmdResult {
   /** Exit status; 128+N when the command was killed by signal N. */
@@ -95,8 +96,8 @@ export function runCommand(cmd: string, args: readonly string[], opts: CommandOp
 export interface ContainerEnv {
   containersConf: string;
   storageConf: string;
-  /** Imported base images, tagged with the build id of their root filesystem. */
-  baseImages: Record<BaseImage, string>;
+  /** Imported base images, tagged with the build id of their root filesystem ('debian-systemd' once built). */
+  baseImages: Record<'debian' | 'small', string> & Partial<Record<BaseImage, string>>;
   /** process.env plus the private podman configuration. */
   env: NodeJS.ProcessEnv;
 }
@@ -142,6 +143,30 @@ export function ensureContainerEnv(): Promise<ContainerEnv> {
   // A failed preparation is retried by the next caller rather than cached.
   envPromise.catch(() => { envPromise = undefined; });
   return envPromise;
+}
+
+let systemdBasePromise: Promise<string> | undefined;
+
+/**
+ * The 'debian-systemd' base image: runs scripts/container-env.sh --with-systemd once per test
+ * process (the first run on a machine debootstraps the tree, about a minute). Returns its reference.
+ */
+export function ensureSystemdBase(): Promise<string> {
+  systemdBasePromise ??= (async () => {
+    const env = await ensureContainerEnv();
+    const res = await runCommand('bash', [CONTAINER_ENV_SCRIPT, '--with-systemd'], { timeoutMs: 15 * 60_000 });
+    const ref = /^export TS_INIT_BASE_DEBIAN_SYSTEMD='([^']*)'$/m.exec(res.stdout)?.[1];
+    if (res.code !== 0 || !ref) {
+      throw new Error(
+        `the systemd base image could not be prepared (${CONTAINER_ENV_SCRIPT} --with-systemd exited ${res.code}):\n` +
+          res.stderr.slice(-4000),
+      );
+    }
+    env.baseImages['debian-systemd'] = ref;
+    return ref;
+  })();
+  systemdBasePromise.catch(() => { systemdBasePromise = undefined; });
+  return systemdBasePromise;
 }
 
 const NAME_PREFIX = 'ts-init-test';
@@ -287,7 +312,8 @@ export async function buildImage(opts: BuildImageOptions): Promise<string> {
       fs.copyFileSync(initBinary, path.join(ctx, 'ts-init'));
     }
     fs.chmodSync(path.join(ctx, 'ts-init'), 0o755);
-    const lines = [`FROM ${env.baseImages[opts.base]}`, 'COPY ts-init /sbin/ts-init'];
+    const from = opts.base === 'debian-systemd' ? await ensureSystemdBase() : env.baseImages[opts.base];
+    const lines = [`FROM ${from}`, 'COPY ts-init /sbin/ts-init'];
     fs.mkdirSync(path.join(ctx, 'files'));
     let i = 0;
     for (const [inImage, file] of Object.entries(opts.files ?? {})) {

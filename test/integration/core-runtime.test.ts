@@ -51,3 +51,11 @@ describe('embedded FFI module', () => {
     expect(r.code).toBe(0);
   });
 });
+
+describe('process name', () => {
+  it('is the executable name in ps, not the runtime main thread name', async () => {
+    const r = await runAsPid1(['--', '/bin/sh', '-c', 'cat /proc/1/comm; ps -o comm= -p 1']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('ts-init\nts-init\n');
+  });
+});

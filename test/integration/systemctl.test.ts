@@ -104,7 +104,8 @@ describe('systemctl front', () => {
     expect(out).toMatch(/>>> systemctl stop web\n<<< rc=0\n>>> systemctl is-active web\ninactive\n<<< rc=3/);
     expect(b('systemctl start web').rc).toBe(0);
     expect(b('systemctl reload web').rc).toBe(0);
-    expect(b('systemctl reload static')).toEqual({ text: 'Failed to reload static.service: Job type reload is not applicable for unit static.service.\n', rc: 1 });
+    // 3: systemctl's exit code for a job type that does not apply (LSB "unimplemented feature").
+    expect(b('systemctl reload static')).toEqual({ text: 'Failed to reload static.service: Job type reload is not applicable for unit static.service.\n', rc: 3 });
     expect(b('systemctl restart web').rc).toBe(0);
     expect(b('systemctl show -p ActiveState,SubState,LoadState web')).toEqual({ text: 'LoadState=loaded\nActiveState=active\nSubState=running\n', rc: 0 });
     expect(b('systemctl show -p ActiveState --value web')).toEqual({ text: 'active\n', rc: 0 });

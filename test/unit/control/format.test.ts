@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { activeWords, renderStatus } from '../../../src/control/format';
+import type { UnitStatus } from '../../../src/control/manager';
+
+function unit(over: Partial<UnitStatus>): UnitStatus {
+  return {
+    name: 'x.service', description: 'X', loadState: 'loaded', activeState: 'active', subState: 'running', result: 'success',
+    unitFileState: 'enabled', sourcePath: '/etc/systemd/system/x.service', stateChangedAt: 0, activeSince: 0, restarts: 0, properties: {},
+    ...over,
+  };
+}
+
+describe('the Active: words of status', () => {
+  it.each([
+    ['active', 'running', 'active (running)'],
+    ['inactive', 'dead', 'inactive (dead)'],
+    ['active', 'exited', 'active (exited)'],
+    ['failed', 'failed', 'failed'],
+    ['activating', '', 'activating'],
+  ] as const)('%s/%s -> %s', (activeState, subState, words) => {
+    expect(activeWords({ activeState, subState })).toBe(words);
+  });
+
+  it('a failed unit reads "failed (Result: exit-code)", as in systemctl status', () => {
+    const text = renderStatus(unit({ activeState: 'failed', subState: 'failed', result: 'exit-code', stateChangedAt: 1000 }), [], 61_000);
+    expect(text).toMatch(/^ {5}Active: failed \(Result: exit-code\) since 1970-01-01T00:00:01\.000Z; 1min 0s ago$/m);
+  });
+
+  it('a unit that is not loaded keeps the sub-state when it differs', () => {
+    const text = renderStatus(unit({ loadState: 'masked', activeState: 'inactive', subState: 'dead' }));
+    expect(text).toContain('     Loaded: masked\n     Active: inactive (dead)\n');
+  });
+});
