@@ -16,6 +16,9 @@ export function formatLine(l: LogLine, format: LogFormat): string {
 
 export class ServiceOutput {
   private readonly rings = new Map<string, LogRing>();
+  /** Pipes not yet at their end: a process's last lines may still be in them after it was reaped. */
+  private readonly open = new Set<Readable>();
+  private closedWaiters: Array<() => void> = [];
 
   constructor(
     private readonly format: LogFormat,
@@ -35,9 +38,32 @@ export class ServiceOutput {
   attach(unit: string, stream: 'stdout' | 'stderr', source: Readable, echo = true): void {
     source.setEncoding('utf8');
     const splitter = new LineSplitter((line) => this.line(unit, stream, line, echo));
+    this.open.add(source);
+    const finish = (): void => {
+      if (!this.open.delete(source)) return;
+      splitter.end();
+      if (this.open.size === 0) for (const w of this.closedWaiters.splice(0)) w();
+    };
     source.on('data', (chunk: string) => splitter.push(chunk));
-    source.on('end', () => splitter.end());
-    source.on('error', () => splitter.end());
+    source.on('end', finish);
+    source.on('close', finish);
+    source.on('error', finish);
+  }
+
+  /**
+   * Resolves when every attached pipe has reached its end, or after timeoutMs: a
+   * daemon left running (KillMode=none) may hold its pipe open for ever.
+   */
+  drained(timeoutMs: number): Promise<void> {
+    if (this.open.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.closedWaiters.push(done);
+    });
   }
 
   line(unit: string, stream: 'stdout' | 'stderr', line: string, echo = true): void {

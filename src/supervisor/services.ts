@@ -30,6 +30,8 @@ export function servicesFactory(o: InitOptions): { factory: ServicesFactory; out
         await stopWatching();
         await supervisor.stopAll();
         await control?.close();
+        // Stopped processes are reaped before their pipes are read to the end; keep their last lines.
+        await output.drained(1000);
         await output.flushed();
       },
       onContainerExit: (listener) => supervisor.onContainerExit(listener),

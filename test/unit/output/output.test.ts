@@ -90,4 +90,27 @@ describe('service output', () => {
     expect(text).toMatch(/\[ts-init\] \d+ output lines dropped: stdout is not keeping up/);
     expect(text.split('\n').filter((l) => l === '0123456789').length).toBeLessThan(50);
   });
+
+  it('drained() waits for the last lines still in a pipe, or gives up after its timeout', async () => {
+    const out = new ServiceOutput('text', new StdoutWriter(fs.openSync('/dev/null', 'w')));
+    const done = new PassThrough();
+    const held = new PassThrough();
+    out.attach('done', 'stdout', done);
+    out.attach('held', 'stdout', held);
+    let drained = false;
+    const wait = out.drained(300).then(() => (drained = true));
+    // A process that ended: its last, unterminated line arrives after the wait began.
+    setTimeout(() => done.end('post-ran'), 20);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(out.ring('done').tail().map((l) => l.line)).toEqual(['post-ran']);
+    expect(drained, 'a pipe still open (held) keeps drained() waiting').toBe(false);
+    const started = Date.now();
+    await wait;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+    held.end();
+    await new Promise((r) => setTimeout(r, 10));
+    const t = Date.now();
+    await out.drained(5_000);
+    expect(Date.now() - t, 'every pipe at its end: resolves at once').toBeLessThan(50);
+  });
 });
