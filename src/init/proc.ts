@@ -73,11 +73,24 @@ export function zombiesAmong(pids: readonly number[]): number[] {
   return pids.filter((p) => readStat(p)?.state === 'Z');
 }
 
-/** Every live process whose session is one of the given ones (a unit's "control group"). */
-export function processesInSessions(sessions: ReadonlySet<number>): number[] {
-  if (sessions.size === 0) return [];
-  return allPids().filter((p) => {
+/** Live (non-zombie) processes by session id: one pass over /proc, shared by every unit that asks. */
+export type SessionIndex = ReadonlyMap<number, readonly number[]>;
+
+export function indexSessions(): SessionIndex {
+  const index = new Map<number, number[]>();
+  for (const p of allPids()) {
     const st = readStat(p);
-    return st !== undefined && st.state !== 'Z' && sessions.has(st.session);
-  });
+    if (st === undefined || st.state === 'Z') continue;
+    const members = index.get(st.session);
+    if (members) members.push(p);
+    else index.set(st.session, [p]);
+  }
+  return index;
+}
+
+/** Every live process whose session is one of the given ones (a unit's "control group"). */
+export function processesInSessions(sessions: ReadonlySet<number>, index?: SessionIndex): number[] {
+  if (sessions.size === 0) return [];
+  const idx = index ?? indexSessions();
+  return [...sessions].flatMap((s) => idx.get(s) ?? []);
 }

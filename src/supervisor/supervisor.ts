@@ -19,7 +19,7 @@ import { checkConditions } from './conditions';
 import type { State } from './lifecycle';
 import { buildOrdering, jobSet, startable, stoppable, type Ordering } from './ordering';
 import { unitDirectories, type UnitDirectories } from './unit-dirs';
-import { UnitRunner } from './unit-runner';
+import { indexOnce, UnitRunner } from './unit-runner';
 
 export const BOOT_TARGETS = ['multi-user.target', 'default.target'];
 
@@ -63,7 +63,9 @@ export class Supervisor implements Services {
     this.runtimeRoot = deps.runtimeRoot ?? '/run';
     this.notify = new NotifySockets(path.join(this.runtimeRoot, 'ts-init/notify'));
     deps.watch.onRound(() => {
-      for (const r of this.runners.values()) r.checkGone();
+      // Stopping many units at once: one /proc scan per round, not one per unit.
+      const index = indexOnce();
+      for (const r of this.runners.values()) r.checkGone(index);
     });
     // A forking daemon's main process is an orphan: its exit reaches us through the reaper.
     deps.watch.onOrphanReaped((s) => {

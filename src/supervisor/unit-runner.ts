@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { launchUnitCommand, type LaunchContext } from '../exec/unit-launch';
-import { processesInSessions, readStat } from '../init/proc';
+import { indexSessions, processesInSessions, readStat, type SessionIndex } from '../init/proc';
 import type { Logger } from '../log/logger';
 import type { NotifyMessage } from '../notify/notify-message';
 import type { NotifySockets } from '../notify/notify-sockets';
@@ -26,6 +26,12 @@ export interface RunnerDeps {
 }
 
 const PID_FILE_RETRY_MS = 50;
+
+/** A lazy scan of /proc's sessions, made on first use and then reused. */
+export function indexOnce(): () => SessionIndex {
+  let index: SessionIndex | undefined;
+  return () => (index ??= indexSessions());
+}
 
 /** 128 random bits in hex, like systemd's INVOCATION_ID (node:crypto costs start-up time). */
 function invocationId(): string {
@@ -96,22 +102,25 @@ export class UnitRunner {
     if (pid === this.state.mainPid || pid === this.state.controlPid) this.send({ type: 'exited', pid, exit });
   }
 
-  /** Called after every change among ts-init's children while the machine waits for the unit to be gone. */
-  checkGone(): void {
+  /**
+   * Called after every change among ts-init's children while the machine waits for
+   * the unit to be gone; index() gives the round's one shared scan of /proc.
+   */
+  checkGone(index: () => SessionIndex = indexOnce()): void {
     if (!this.awaitingGone) return;
-    if (this.liveProcesses().length === 0) {
+    if (this.liveProcesses(index).length === 0) {
       this.awaitingGone = false;
       this.send({ type: 'all-gone' });
     }
   }
 
   /** The processes the stop sequence waits for, by KillMode=. */
-  private liveProcesses(): number[] {
+  private liveProcesses(index: () => SessionIndex): number[] {
     // Main and control count until their exit has been seen (so the exit status is never lost).
     const own = [this.state.mainPid, this.state.controlPid].filter((p): p is number => p !== undefined && readStat(p) !== undefined);
     if (this.policy.killMode === 'none') return [];
     if (this.policy.killMode === 'process') return own;
-    return [...new Set([...own, ...processesInSessions(this.sessions)])];
+    return [...new Set([...own, ...processesInSessions(this.sessions, index())])];
   }
 
   /** Every live process of the unit (for status and kill --kill-who=all). */
