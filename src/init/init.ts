@@ -37,16 +37,20 @@ type Ending = { end: ChildEnd; reason: StopReason };
 
 export async function runInit(o: InitOptions, log: Logger, makeServices?: ServicesFactory): Promise<number> {
   const isPid1 = process.pid === 1;
-  if (!isPid1) {
-    setChildSubreaper();
-    if (!o.subreaper) {
-      log.warn(`not running as PID 1 (pid ${process.pid}); registered as a child subreaper so orphans are still reaped`);
-    }
-  }
+  if (!isPid1) setChildSubreaper();
+  // Said once the CMD has been started: the first log line loads the logger, which
+  // would otherwise delay the CMD by several milliseconds.
+  let notPid1Unsaid = !isPid1 && !o.subreaper;
+  const warnNotPid1 = (): void => {
+    if (!notPid1Unsaid) return;
+    notPid1Unsaid = false;
+    log.warn(`not running as PID 1 (pid ${process.pid}); registered as a child subreaper so orphans are still reaped`);
+  };
   if (o.parentDeathSignal !== undefined) setParentDeathSignal(o.parentDeathSignal);
 
   const unusable = checkInitScript(o);
   if (unusable) {
+    warnNotPid1();
     log.error(unusable);
     return EXIT_INITSCRIPT_UNUSABLE;
   }
@@ -87,6 +91,7 @@ export async function runInit(o: InitOptions, log: Logger, makeServices?: Servic
 
   const prestart = await Promise.race([runPrestart(table, o, log), ended.then(() => undefined)]);
   if (prestart && !prestart.ok) {
+    warnNotPid1();
     await terminateEverything(watch, { graceMs: o.graceMs, isPid1, log });
     await runPoststop(table, o, log, { exitCode: prestart.exitCode, reason: 'prestart-failed' });
     return prestart.exitCode;
@@ -99,6 +104,7 @@ export async function runInit(o: InitOptions, log: Logger, makeServices?: Servic
   let spawnFailed: number | undefined;
   if (prestart && !(await isSettled(ended))) {
     const run = await startCommand(table, o.command, process.env, isatty(0));
+    warnNotPid1();
     if (run.started) {
       commandPid = run.pid;
       log.info({ pid: run.pid, command: o.command }, 'started command');
@@ -116,6 +122,7 @@ export async function runInit(o: InitOptions, log: Logger, makeServices?: Servic
   }
 
   const { end, reason } = await ended;
+  warnNotPid1();
   const exitCode = spawnFailed ?? finalExitCode(end, o.remapToZero);
   log.info({ status: exitCodeOf(end), exitCode, reason }, 'shutting down');
   if (commandPid !== undefined) kill(o.killProcessGroup ? -commandPid : commandPid, 15);
