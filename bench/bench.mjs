@@ -1,0 +1,292 @@
+// Runs every benchmark in one go and prints a Markdown table, also written to
+// bench/results.md. Targets are ratios to anchors measured in the same run
+// (or, for private memory and idle CPU, the stated bound).
+//
+//   node bench/bench.mjs --ts-init PATH [--anchor-node PATH] [--quick] [--only core|units] [--out FILE]
+//
+// bench/run.sh installs what is needed and calls this with the pinned Node.
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { memory, nodeEnvEffect, reap, signalLatency, timeToExec, trueWall } from './core.mjs';
+import { BENCH_DIR, REPO, fmt, sleep } from './lib.mjs';
+import { unitsBench } from './units.mjs';
+
+function option(name, fallback) {
+  const k = process.argv.indexOf(name);
+  return k > 0 ? process.argv[k + 1] : fallback;
+}
+const quick = process.argv.includes('--quick');
+const only = option('--only', 'all');
+const TS_INIT = path.resolve(option('--ts-init', path.join(REPO, 'dist/ts-init')));
+// The anchor: the Node.js ts-init is built from (run.sh passes a copy that starts
+// from the same page-cache state as the ts-init copy).
+const NODE = path.resolve(option('--anchor-node', process.execPath));
+const OUT = path.resolve(option('--out', path.join(BENCH_DIR, 'results.md')));
+
+const RUNS = quick ? 15 : 50; // runs of each short command
+const MEMORY_REPS = quick ? 1 : 3;
+const ORPHANS = 5000;
+const REAP_REPS = quick ? 1 : 3;
+const SIGNALS = quick ? 50 : 200;
+const IDLE_SECONDS = quick ? 10 : 30;
+const UNIT_REPS = quick ? 1 : 3; // start/stop cycles of each supervisor
+
+// With no flags, ts-init is a plain init like the others. As PID 1 it would also
+// look for units in the image's systemd directories; --no-units keeps it the plain
+// init there too (an image without units).
+const INITS = [
+  { name: 'ts-init', bin: TS_INIT, args: ['--'], pid1Args: ['--no-units', '--'] },
+  { name: 'tini', bin: '/usr/bin/tini', args: ['--'], pid1Args: ['--'] },
+  { name: 'dumb-init', bin: '/usr/bin/dumb-init', args: ['--'], pid1Args: ['--'] },
+  { name: 'catatonit', bin: '/usr/bin/catatonit', args: ['--'], pid1Args: ['--'] },
+];
+const NAMES = INITS.map((i) => i.name);
+
+const log = (s) => process.stderr.write(`${s}\n`);
+const verdict = (ok) => (ok ? '**PASS**' : '**MISS**');
+const MB = (kb) => kb / 1024;
+
+// ---------------------------------------------------------------- core
+
+const coreRows = [];
+/**
+ * A row of the core table. `values` maps init names to numbers; `ratio` is
+ * ts-init / `anchor` (an init name, or { label, value }).
+ */
+function coreRow(metric, values, unit, { digits = 1, anchor = 'tini', target, ok, cells } = {}) {
+  const ref = typeof anchor === 'string' ? { label: anchor, value: values[anchor] } : anchor;
+  const ratio = values['ts-init'] / ref.value;
+  coreRows.push({
+    metric,
+    cells: cells ?? NAMES.map((n) => (values[n] === undefined ? '' : `${fmt(values[n], digits)} ${unit}`)),
+    ratio: Number.isFinite(ratio) ? `${fmt(ratio, 2)}× ${ref.label}` : '',
+    target: target ?? '—',
+    met: target ? verdict(ok) : '',
+  });
+}
+const pick = (obj, key) => Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, v[key]]));
+
+const notes = [];
+const note = (text) => notes.push(text) && `<sup>${notes.length}</sup>`;
+
+async function core() {
+  log(`INIT -- /bin/true (${RUNS} runs each)`);
+  const walls = trueWall(INITS, RUNS);
+  coreRow('`INIT -- /bin/true`, wall time, median', pick(walls, 'median'), 'ms');
+  coreRow('`INIT -- /bin/true`, wall time, p90', pick(walls, 'p90'), 'ms');
+
+  log('time until the CMD runs');
+  const exec = timeToExec(INITS, NODE, RUNS);
+  const nodeWall = exec['node -e 0'];
+  const execNote = note(
+    `The CMD is \`date +%s%N\`; \`date\` started directly (no init) takes ${fmt(exec['no init'], 2)} ms by the same measure. ` +
+      `The anchor, \`node -e 0\` of the pinned Node.js, takes ${fmt(nodeWall)} ms from spawn to exit; ` +
+      `its first line of JavaScript runs at ${fmt(exec['node, first JS'])} ms.`,
+  );
+  coreRow(`time from spawn until the CMD runs, median${execNote}`, exec, 'ms', {
+    anchor: { label: `\`node -e 0\` (${fmt(nodeWall)} ms)`, value: nodeWall },
+    target: '≤ 1.3× `node -e 0`',
+    ok: exec['ts-init'] <= 1.3 * nodeWall,
+  });
+
+  log(`memory as PID 1 while the CMD sleeps (${MEMORY_REPS}×)`);
+  const mem = await memory(INITS, MEMORY_REPS);
+  const mb = (key) => Object.fromEntries(NAMES.map((n) => [n, MB(mem[n][key])]));
+  const memoryNote = note(
+    'Each init as PID 1 of its own PID namespace, read from /proc/PID/status 1 s after its CMD (`sleep`) started' +
+      `${MEMORY_REPS > 1 ? `, median of ${MEMORY_REPS} starts` : ''}; ts-init with \`--no-units\`. ` +
+      'RssFile is the executable and libraries: pages backed by the file, shared by every process mapping it; ' +
+      'the rest of VmRSS is RssShmem (ts-init: its FFI module in /dev/shm).',
+  );
+  coreRow(`total RSS (VmRSS) as PID 1, CMD sleeping${memoryNote}`, mb('rss'), 'MB');
+  coreRow('… of which private (RssAnon)', mb('anon'), 'MB', { target: '≤ 10 MB', ok: mb('anon')['ts-init'] <= 10 });
+  coreRow('… of which file-backed (RssFile)', mb('file'), 'MB');
+  coreRow('peak RSS (VmHWM)', mb('hwm'), 'MB');
+  // With no flags, as PID 1 in an image that has systemd unit directories (every
+  // Debian-based one; here empty), ts-init loads its supervisor even with no units.
+  const [noFlags] = Object.values(await memory([{ ...INITS[0], pid1Args: ['--'] }], MEMORY_REPS));
+  const noFlagsNote = note(
+    'ts-init with no flags as PID 1 in an image that has systemd unit directories (every Debian-based image; here empty): ' +
+      'it loads its supervisor although there are no units.',
+  );
+  coreRow(`… private (RssAnon), no flags, empty unit directories${noFlagsNote}`, { 'ts-init': MB(noFlags.anon) }, 'MB', {
+    cells: [`${fmt(MB(noFlags.anon))} MB`, '', '', ''],
+    target: '≤ 10 MB',
+    ok: MB(noFlags.anon) <= 10,
+  });
+
+  log(`reaping ${ORPHANS} orphans as PID 1 (${REAP_REPS}×)`);
+  const reaps = reap(INITS, ORPHANS, REAP_REPS);
+  const reapNote = note(
+    `From the moment ${ORPHANS} orphans of PID 1 start to exit together until none is left in /proc` +
+      `${REAP_REPS > 1 ? `; median of ${REAP_REPS} runs` : ''}. Includes the kernel's work of ending the processes, the same for every init.`,
+  );
+  coreRow(`reap ${ORPHANS} orphans as PID 1${reapNote}`, reaps, 'ms', { target: '≤ 2× tini', ok: reaps['ts-init'] <= 2 * reaps.tini });
+  await sleep(2000); // let the machine settle after ending thousands of processes
+
+  log(`signal forwarding (${SIGNALS} × SIGUSR1 each)`);
+  const lat = await signalLatency(INITS, SIGNALS);
+  const signalNote = note(`SIGUSR1 sent to the init, ${SIGNALS} times ~5 ms apart, until the CMD's handler reads CLOCK_MONOTONIC.`);
+  coreRow(`signal forwarding latency, median${signalNote}`, pick(lat, 'median'), 'µs', { digits: 0 });
+  coreRow('signal forwarding latency, p99', pick(lat, 'p99'), 'µs', { digits: 0 });
+  if (NAMES.some((n) => lat[n].lost)) coreRow('signals never delivered (2 s timeout)', pick(lat, 'lost'), '', { digits: 0 });
+
+  log("the container's NODE_* variables");
+  const container = {
+    NODE_OPTIONS: '--max-old-space-size=4096 --enable-source-maps',
+    NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt',
+  };
+  const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-bench-compile-cache-'));
+  let env;
+  try {
+    env = nodeEnvEffect(INITS[0], NODE, RUNS, { none: {}, container, 'compile cache': { NODE_COMPILE_CACHE: cacheDir } });
+  } finally {
+    fs.rmSync(cacheDir, { recursive: true, force: true });
+  }
+  const base = env['ts-init|none'];
+  const withEnv = env['ts-init|container'];
+  const envNote = note(
+    `${Object.entries(container).map(([k, v]) => `\`${k}=${v}\``).join(' and ')}; median wall time, runs alternating with the ` +
+      `same command without them. Plain \`node -e 0\`: ${fmt(env['node|container'])} ms with them, ${fmt(env['node|none'])} ms without.`,
+  );
+  coreRow(`\`ts-init -- /bin/true\` with the container's \`NODE_OPTIONS\`, \`NODE_EXTRA_CA_CERTS\` (vs without)${envNote}`, { 'ts-init': withEnv }, 'ms', {
+    cells: [`${fmt(withEnv)} vs ${fmt(base)} ms`, '', '', ''],
+    anchor: { label: 'without', value: base },
+    target: '≤ 1.1× without',
+    ok: withEnv <= 1.1 * base,
+  });
+  const cc = env['ts-init|compile cache'];
+  const cacheNote = note(
+    '`NODE_COMPILE_CACHE` is one of the variables the runtime acts on before any of ts-init\'s code runs; ts-init then ' +
+      `re-executes itself once without it. Plain \`node -e 0\` with it: ${fmt(env['node|compile cache'])} ms.`,
+  );
+  coreRow(`\`ts-init -- /bin/true\` with \`NODE_COMPILE_CACHE\` set (vs without)${cacheNote}`, { 'ts-init': cc }, 'ms', {
+    cells: [`${fmt(cc)} vs ${fmt(base)} ms`, '', '', ''],
+    anchor: { label: 'without', value: base },
+  });
+}
+
+// ---------------------------------------------------------------- units
+
+const unitRows = [];
+function unitRow(metric, t, s, unit, { digits = 1, target, ok } = {}) {
+  unitRows.push({
+    metric,
+    tsInit: `${fmt(t, digits)} ${unit}`,
+    supervisord: `${fmt(s, digits)} ${unit}`,
+    ratio: s ? `${fmt(t / s, 2)}×` : '',
+    target: target ?? '—',
+    met: target ? verdict(ok) : '',
+  });
+}
+
+async function units() {
+  log(`services: ts-init --units vs supervisord (idle window ${IDLE_SECONDS} s)`);
+  const r = await unitsBench(TS_INIT, IDLE_SECONDS, UNIT_REPS, log);
+  for (const key of Object.keys(r)) {
+    if (r[key].strays) log(`warning: ${key} left ${r[key].strays} service processes running after it exited`);
+    if (!Number.isFinite(r[key].stopMs)) log(`warning: ${key} did not exit within 60 s of SIGTERM`);
+  }
+  const both = (key, count, f = (x) => x) => [f(r[`ts-init/${count}`][key]), f(r[`supervisord/${count}`][key])];
+  const servicesNote = note(
+    'N × `sleep`: N `Type=simple` units for `ts-init --units DIR -- sleep infinity`, N `[program:]` sections with ' +
+      '`startsecs=0` for `supervisord -n -c CONF`; both as plain processes. Only the supervisor process is measured; memory 2 s after all services run' +
+      `${UNIT_REPS > 1 ? `; memory, start and stop times are medians of ${UNIT_REPS} start/stop cycles` : ''}.`,
+  );
+  for (const n of [10, 50]) {
+    unitRow(`supervisor's total RSS (VmRSS), ${n} services${n === 10 ? servicesNote : ''}`, ...both('rss', n, MB), 'MB');
+    unitRow(`… of which private (RssAnon), ${n} services`, ...both('anon', n, MB), 'MB');
+  }
+  const startNote = note('From spawning the supervisor until all N children run the service program. supervisord reports them RUNNING one turn of its 1 s loop later.');
+  unitRow(`start until all 10 services run${startNote}`, ...both('readyMs', 10), 'ms');
+  unitRow('start until all 50 services run', ...both('readyMs', 50), 'ms');
+  const stopNote = note(
+    'SIGTERM to the supervisor until it has exited, its services stopped; afterwards no service process may be left. ' +
+      "supervisord's time depends on where in its 1 s main loop the signal lands.",
+  );
+  unitRow(`SIGTERM until the supervisor has exited, 10 services${stopNote}`, ...both('stopMs', 10), 'ms');
+  unitRow('SIGTERM until the supervisor has exited, 50 services', ...both('stopMs', 50), 'ms');
+  const [ti, si] = both('idleTicks', 10);
+  const idleNote = note(
+    `Both supervisors idle side by side with 10 services each for ${IDLE_SECONDS} s: utime+stime from /proc/PID/stat, ` +
+      'se.sum_exec_runtime and context switches (wake-ups) summed over /proc/PID/task/*/sched.',
+  );
+  unitRow(`CPU time while idle for ${IDLE_SECONDS} s, 10 services (utime+stime)${idleNote}`, ti, si, 'ticks', {
+    digits: 0,
+    target: '0 ticks',
+    ok: ti === 0,
+  });
+  const [tc, sc] = both('idleCpuMs', 10);
+  if (Number.isFinite(tc)) {
+    unitRow('… the same in CPU time', tc, sc, 'ms', { digits: 2 });
+    unitRow('… wake-ups in that window', ...both('idleSwitches', 10), '', { digits: 0 });
+  }
+  for (const n of [10, 50]) {
+    if (both('strays', n).some(Boolean)) {
+      unitRow(`service processes left running after the supervisor exited, ${n} services`, ...both('strays', n), '', { digits: 0 });
+    }
+  }
+}
+
+// ---------------------------------------------------------------- output
+
+function debianVersions() {
+  try {
+    const out = execFileSync('dpkg-query', ['-W', '-f=${Package} ${Version}\\n', 'tini', 'dumb-init', 'catatonit', 'supervisor'], {
+      encoding: 'utf8',
+    });
+    return out.trim().split('\n').join(', ');
+  } catch {
+    return 'tini, dumb-init, catatonit, supervisor';
+  }
+}
+
+function describe() {
+  const version = (() => {
+    try {
+      return execFileSync(TS_INIT, ['--version'], { encoding: 'utf8' }).trim().split('\n').pop();
+    } catch {
+      return 'unknown version';
+    }
+  })();
+  const cpu = os.cpus()[0]?.model?.trim() ?? 'unknown CPU';
+  return (
+    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC with \`bash bench/run.sh${quick ? ' --quick' : ''}\`: ` +
+    `${version}; ${os.cpus().length} × ${cpu}, Linux ${os.release()}, Node ${process.version}; ` +
+    `${debianVersions()} from Debian. ` +
+    `${RUNS} runs per short command, ${MEMORY_REPS} memory sample(s), ${REAP_REPS} reaping run(s), ${SIGNALS} signals per init, ${UNIT_REPS} start/stop cycle(s) per supervisor.`
+  );
+}
+
+function render() {
+  const lines = [describe(), ''];
+  if (coreRows.length) {
+    lines.push(
+      `| core init | ${NAMES.join(' | ')} | ts-init / anchor | target | met |`,
+      `|---|${NAMES.map(() => '---:').join('|')}|---|---|---|`,
+      ...coreRows.map((r) => `| ${r.metric} | ${r.cells.join(' | ')} | ${r.ratio} | ${r.target} | ${r.met} |`),
+      '',
+    );
+  }
+  if (unitRows.length) {
+    lines.push(
+      '| services (`sleep` × N) | ts-init `--units` | supervisord | ts-init / supervisord | target | met |',
+      '|---|---:|---:|---|---|---|',
+      ...unitRows.map((r) => `| ${r.metric} | ${r.tsInit} | ${r.supervisord} | ${r.ratio} | ${r.target} | ${r.met} |`),
+      '',
+    );
+  }
+  notes.forEach((text, k) => lines.push(`${k + 1}. ${text}`));
+  if (notes.length) lines.push('');
+  return lines.join('\n');
+}
+
+const started = Date.now();
+if (only !== 'units') await core();
+if (only !== 'core') await units();
+const table = render();
+fs.writeFileSync(OUT, table);
+process.stdout.write(`\n${table}`);
+log(`(${Math.round((Date.now() - started) / 1000)} s; written to ${path.relative(process.cwd(), OUT) || OUT})`);
