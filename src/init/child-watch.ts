@@ -32,8 +32,10 @@ export class ChildWatch {
     this.listeners.add(listener);
   }
 
-  onOrphanReaped(listener: (s: ExitedStatus) => void): void {
+  /** Every child reaped here (not libuv's); returns the way to stop listening. */
+  onOrphanReaped(listener: (s: ExitedStatus) => void): () => void {
     this.reapedListeners.add(listener);
+    return () => this.reapedListeners.delete(listener);
   }
 
   /** Resolves true once check() holds (tested now and after every child change), false after timeoutMs. */

@@ -1,6 +1,11 @@
-// Starts the container's CMD: in a new session when there is no terminal (so -g
-// can signal its whole group), or through the exec helper when stdin is a
-// terminal, so the CMD's group is the terminal's foreground and Ctrl-C reaches it.
+// Starts the container's CMD. Without a terminal it is spawned straight through libc
+// in a new session (so -g can signal its whole group), and its end comes from the
+// orphan reaper like any other child that libuv does not own: the plain tini-style
+// run never loads child_process. With a terminal on stdin it goes through the exec
+// helper, so the CMD's group is the terminal's foreground and Ctrl-C reaches it.
+import * as os from 'node:os';
+import { keepOpenOnExec, spawnInNewSession } from '../sys/libc';
+import type { ChildWatch } from './child-watch';
 import type { ChildEnd } from './exit-code';
 import { endFromNode, spawnErrorExitCode, spawnErrorText } from './exit-code';
 import { helperArgv } from './exec-spec';
@@ -12,19 +17,51 @@ export type CommandRun =
 
 export function startCommand(
   table: ProcessTable,
+  watch: ChildWatch,
   command: readonly string[],
   env: NodeJS.ProcessEnv,
   interactive: boolean,
 ): Promise<CommandRun> {
-  const [file, ...args] = command as [string, ...string[]];
-  const child = interactive
-    ? table.spawn(
-        process.execPath,
-        helperArgv({ file, argv: [...command], env: env as Record<string, string>, foregroundProcessGroup: true }),
-        { stdio: 'inherit', env },
-      )
-    : table.spawn(file, args, { stdio: 'inherit', detached: true, env });
+  return Promise.resolve(interactive ? startThroughHelper(table, command, env) : startDirectly(watch, command, env));
+}
 
+function startDirectly(watch: ChildWatch, command: readonly string[], env: NodeJS.ProcessEnv): CommandRun {
+  const file = command[0]!;
+  const pairs = Object.entries(env).flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${v}`]));
+  // The CMD inherits ts-init's stdin, stdout and stderr, which the runtime marked close-on-exec.
+  for (const fd of [0, 1, 2]) keepOpenOnExec(fd);
+  const r = spawnInNewSession(file, command, pairs);
+  if ('errno' in r) {
+    const code = errnoName(r.errno);
+    return { started: false, exitCode: spawnErrorExitCode(code), message: spawnErrorText(file, code) };
+  }
+  const pid = r.pid;
+  // Signal listeners do not keep the event loop alive, and libuv knows nothing of this
+  // child: a timer that never fires in practice (24.8 days) holds the loop open instead.
+  const holdLoop = setInterval(() => undefined, 2 ** 31 - 1);
+  // Reaped in a later SIGCHLD round, never before this listener is in place.
+  const ended = new Promise<ChildEnd>((done) => {
+    const stop = watch.onOrphanReaped((s) => {
+      if (s.pid !== pid) return;
+      stop();
+      clearInterval(holdLoop);
+      done(s.kind === 'exited' ? { code: s.code } : { signal: s.signal });
+    });
+  });
+  return { started: true, pid, ended };
+}
+
+function errnoName(errno: number): string | undefined {
+  return Object.entries(os.constants.errno).find(([, n]) => n === errno)?.[0];
+}
+
+function startThroughHelper(table: ProcessTable, command: readonly string[], env: NodeJS.ProcessEnv): Promise<CommandRun> {
+  const file = command[0]!;
+  const child = table.spawn(
+    process.execPath,
+    helperArgv({ file, argv: [...command], env: env as Record<string, string>, foregroundProcessGroup: true }),
+    { stdio: 'inherit', env },
+  );
   return new Promise((resolve) => {
     child.once('error', (err: NodeJS.ErrnoException) => {
       if (child.pid === undefined) {

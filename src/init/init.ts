@@ -3,12 +3,11 @@
 // when it ends (or an essential unit fails, or shutdown is asked for), stop the
 // units in reverse order, end everything else, run the poststop hook, and exit
 // with the CMD's status.
-import { isatty } from 'node:tty';
 import type { InitOptions } from '../cli/options';
 import { writeEnvironmentFiles } from '../hooks/env-file';
 import { checkInitScript, EXIT_INITSCRIPT_UNUSABLE, runPoststop, runPrestart, type StopReason } from '../hooks/hooks';
 import type { Logger } from '../log/logger';
-import { kill, releaseFreeMemory, setChildSubreaper, setParentDeathSignal } from '../sys/libc';
+import { isatty, kill, releaseFreeMemory, setChildSubreaper, setParentDeathSignal } from '../sys/libc';
 import { SIGRTMIN, signalName } from '../sys/signals';
 import { ChildWatch } from './child-watch';
 import { startCommand } from './command';
@@ -57,7 +56,10 @@ export async function runInit(o: InitOptions, log: Logger, makeServices?: Servic
 
   const table = new ProcessTable();
   const watch = new ChildWatch(table);
+  let commandPid: number | undefined;
+  let startedCommandPid: number | undefined; // the CMD's pid, kept after it ended
   watch.onOrphanReaped((s) => {
+    if (s.pid === startedCommandPid) return; // the CMD's own end is no orphan's
     const how = s.kind === 'exited' ? `code ${s.code}` : `signal ${signalName(s.signal)}`;
     if (o.warnOnReap) log.warn({ pid: s.pid }, `reaped zombie process (${how})`);
     else log.debug({ pid: s.pid }, `reaped zombie process (${how})`);
@@ -67,7 +69,6 @@ export async function runInit(o: InitOptions, log: Logger, makeServices?: Servic
   let finish!: (e: Ending) => void;
   const ended = new Promise<Ending>((resolve) => (finish = resolve));
 
-  let commandPid: number | undefined;
   const uncaught = catchForwardableSignals((signum) => {
     if (commandPid !== undefined && signum !== HALT_SIGNAL) {
       const target = o.killProcessGroup ? -commandPid : commandPid;
@@ -103,10 +104,11 @@ export async function runInit(o: InitOptions, log: Logger, makeServices?: Servic
 
   let spawnFailed: number | undefined;
   if (prestart && !(await isSettled(ended))) {
-    const run = await startCommand(table, o.command, process.env, isatty(0));
+    const run = await startCommand(table, watch, o.command, process.env, isatty(0));
     warnNotPid1();
     if (run.started) {
       commandPid = run.pid;
+      startedCommandPid = run.pid;
       log.info({ pid: run.pid, command: o.command }, 'started command');
       // Start-up is over: what it allocated and freed can go back to the kernel.
       setTimeout(releaseFreeMemory, 100).unref();

@@ -2,7 +2,9 @@
 // library's, e.g. pidusage running getconf), is recorded here until libuv has
 // reaped it. That record is what keeps the orphan reaper away from those pids:
 // reaping one of them first would make libuv lose its exit status.
-import { ChildProcess, spawn, type SpawnOptions } from 'node:child_process';
+// child_process is loaded on first need: a plain tini-style run, whose CMD is spawned
+// through libc, never pays its start-up time and memory.
+import type { ChildProcess, SpawnOptions } from 'node:child_process';
 
 type Listener = (pid: number) => void;
 
@@ -11,12 +13,23 @@ let installed: ProcessTable | undefined;
 export class ProcessTable {
   private readonly owned = new Set<number>();
   private readonly exitListeners: Listener[] = [];
+  private hooked = false;
 
   constructor() {
     if (installed) throw new Error('one ProcessTable per process: it hooks child_process');
     installed = this;
+  }
+
+  /**
+   * Hooks child_process so every spawn through it is recorded. Call before anything
+   * (a library included) may spawn; spawn() calls it too.
+   */
+  hookChildProcess(): typeof import('node:child_process') {
+    const cp = require('node:child_process') as typeof import('node:child_process');
+    if (this.hooked) return cp;
+    this.hooked = true;
     // ChildProcess.prototype.spawn is the one path of spawn/exec/execFile/fork.
-    const proto = ChildProcess.prototype as unknown as { spawn: (this: ChildProcess, o: unknown) => unknown };
+    const proto = cp.ChildProcess.prototype as unknown as { spawn: (this: ChildProcess, o: unknown) => unknown };
     const original = proto.spawn;
     const track = (child: ChildProcess): void => this.track(child);
     proto.spawn = function (this: ChildProcess, o: unknown) {
@@ -24,6 +37,7 @@ export class ProcessTable {
       track(this);
       return r;
     };
+    return cp;
   }
 
   has(pid: number): boolean {
@@ -51,6 +65,6 @@ export class ProcessTable {
 
   /** child_process.spawn; 'error' with no pid means nothing was started. */
   spawn(file: string, args: readonly string[], options: SpawnOptions): ChildProcess {
-    return spawn(file, args, options);
+    return this.hookChildProcess().spawn(file, args, options);
   }
 }

@@ -12,6 +12,8 @@ import { watchUnitDirectories } from './unit-watcher';
 export function servicesFactory(o: InitOptions): { factory: ServicesFactory; output: ServiceOutput } {
   const output = new ServiceOutput(o.logFormat);
   const factory: ServicesFactory = ({ table, watch, log, requestShutdown }): Services => {
+    // Units, hooks and pidusage all spawn through child_process: record them all from here on.
+    table.hookChildProcess();
     const supervisor = new Supervisor({ table, watch, log, output, options: o, isPid1: process.pid === 1 });
     const manager = new UnitManager(supervisor, output, log, requestShutdown);
     let stopWatching: () => unknown = () => undefined;

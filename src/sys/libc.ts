@@ -238,6 +238,45 @@ export function execve(file: string, argv: readonly string[], env: readonly stri
   return libc().errno();
 }
 
+const POSIX_SPAWN_SETSIGDEF = 0x04;
+const POSIX_SPAWN_SETSIGMASK = 0x08;
+const POSIX_SPAWN_SETSID = 0x80;
+
+/**
+ * posix_spawnp(3) in a new session, with an empty signal mask and every signal at its
+ * default disposition. Returns the pid, or the errno when nothing was started (glibc
+ * reports a failed exec, e.g. ENOENT or EACCES, this way). The caller reaps the child:
+ * it is not libuv's.
+ */
+export function spawnInNewSession(file: string, argv: readonly string[], env: readonly string[]): { pid: number } | { errno: number } {
+  const lib = libc();
+  const attr = Buffer.alloc(512); // posix_spawnattr_t: 336 bytes on 64-bit glibc
+  const call = (decl: string, ...args: unknown[]): void => {
+    const r = lib.fn(decl)(...args) as number;
+    if (r !== 0) throw new SysError(decl.slice(4, decl.indexOf('(')), r);
+  };
+  call('int posix_spawnattr_init(void *attr)', attr);
+  try {
+    // Every signal 1..64, glibc's own two (32, 33) included, which sigfillset(3) leaves out.
+    const all = sigset(Array.from({ length: 64 }, (_, i) => i + 1));
+    call('int posix_spawnattr_setsigdefault(void *attr, const void *set)', attr, all);
+    call('int posix_spawnattr_setsigmask(void *attr, const void *set)', attr, Buffer.alloc(128));
+    call('int posix_spawnattr_setflags(void *attr, short flags)', attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+    const pid = [0];
+    const r = lib.fn(
+      'int posix_spawnp(_Out_ int *pid, const char *file, const void *actions, const void *attr, const char **argv, const char **envp)',
+    )(pid, file, null, attr, [...argv, null], [...env, null]) as number;
+    return r === 0 ? { pid: pid[0]! } : { errno: r };
+  } finally {
+    lib.fn('int posix_spawnattr_destroy(void *attr)')(attr);
+  }
+}
+
+/** isatty(3), without loading the runtime's tty module (and the networking code it needs). */
+export function isatty(fd: number): boolean {
+  return (libc().fn('int isatty(int fd)')(fd) as number) === 1;
+}
+
 const P_ALL = 0;
 const WEXITED = 4;
 const WNOWAIT = 0x01000000;

@@ -27,6 +27,15 @@ describe('zombie reaping as PID 1', () => {
     expect(r.stdout).toBe('zombies=0\n');
     expect(r.stderr).toBe('');
   });
+
+  it('-w warns about each orphan it reaps, never about the CMD, whose status it returns', async () => {
+    const script = `( sleep 0.1 & ); sleep 0.4; exit 5`;
+    const r = await runAsPid1(['-w', '--', '/bin/sh', '-c', script]);
+    expect(r.code).toBe(5);
+    const warnings = r.stderr.match(/reaped zombie process \(code 0\)/g) ?? [];
+    expect(warnings, r.stderr).toHaveLength(1);
+    expect(r.stderr).not.toMatch(/code 5/);
+  });
 });
 
 describe('not PID 1', () => {

@@ -2,7 +2,7 @@
 // -g reaches the CMD's whole process group, and SIGUSR1 never opens an inspector.
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FIXTURES, pid1HostPid, startAsPid1 } from '../helpers/ts-init';
+import { FIXTURES, pid1HostPid, runAsPid1, startAsPid1 } from '../helpers/ts-init';
 
 const CATCHER = path.join(FIXTURES, 'signal-catcher.py');
 const FORWARDED: Array<[string, number]> = [
@@ -94,5 +94,17 @@ describe('signal forwarding', () => {
     await run.waitFor(/got 12/);
     process.kill(pid, 'SIGKILL');
     await run.result;
+  });
+});
+
+describe("the CMD's signal state", () => {
+  it('starts with no signal blocked or ignored, and in its own session', async () => {
+    const script = `grep -E '^Sig(Blk|Ign):' /proc/self/status; echo "sid=$(awk '{print $6}' /proc/self/stat) pid=$$"`;
+    const r = await runAsPid1(['--', '/bin/sh', '-c', script]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^SigBlk:\s+0{16}$/m);
+    expect(r.stdout).toMatch(/^SigIgn:\s+0{16}$/m);
+    const [, sid, pid] = r.stdout.match(/sid=(\d+) pid=(\d+)/)!;
+    expect(sid).toBe(pid);
   });
 });
