@@ -27,28 +27,39 @@ export function renderEnvironment(env: NodeJS.ProcessEnv, exportKeyword: boolean
 }
 
 function writeAtomically(file: string, text: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, text, { mode: 0o644 });
   fs.renameSync(tmp, file);
 }
 
-/** Writes both files; returns the problems (e.g. a read-only /etc) for the caller to log. */
+export interface EnvFileProblem {
+  /** warn: something to fix; info: expected in some images (a read-only root). */
+  level: 'warn' | 'info';
+  message: string;
+}
+
+/**
+ * Writes both files; returns the problems for the caller to log. The profile file is
+ * written only where the image has /etc/profile.d (its login shells read it); the
+ * run file's directory is ts-init's own and is created.
+ */
 export function writeEnvironmentFiles(
   env: NodeJS.ProcessEnv,
   files: { profile: string; run: string } = { profile: PROFILE_FILE, run: RUN_ENV_FILE },
-): string[] {
-  const problems: string[] = [];
+): EnvFileProblem[] {
+  const problems: EnvFileProblem[] = [];
   const profile = renderEnvironment(env, true);
-  if (profile.skipped.length) problems.push(`not persisted (not shell names): ${profile.skipped.join(', ')}`);
-  for (const [file, text] of [
-    [files.profile, profile.text],
-    [files.run, renderEnvironment(env, false).text],
-  ] as const) {
+  if (profile.skipped.length) problems.push({ level: 'warn', message: `not persisted (not shell names): ${profile.skipped.join(', ')}` });
+  const targets: Array<[string, string]> = [[files.run, renderEnvironment(env, false).text]];
+  if (fs.existsSync(path.dirname(files.profile))) targets.push([files.profile, profile.text]);
+  else problems.push({ level: 'info', message: `${path.dirname(files.profile)} does not exist: login shells will not get the environment` });
+  for (const [file, text] of targets) {
     try {
+      if (file === files.run) fs.mkdirSync(path.dirname(file), { recursive: true });
       writeAtomically(file, text);
     } catch (err) {
-      problems.push(`cannot write ${file}: ${(err as Error).message}`);
+      const readOnly = (err as NodeJS.ErrnoException).code === 'EROFS';
+      problems.push({ level: readOnly ? 'info' : 'warn', message: `cannot write ${file}: ${(err as Error).message}` });
     }
   }
   return problems;

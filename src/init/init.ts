@@ -88,7 +88,7 @@ export async function runInit(o: InitOptions, log: Logger, makeServices?: Servic
 
   // Only the container's init speaks for the container; as a subreaper on some
   // host, ts-init leaves the host's files alone.
-  if (isPid1) for (const problem of writeEnvironmentFiles(process.env)) log.warn(problem);
+  if (isPid1) for (const p of writeEnvironmentFiles(process.env)) log[p.level](p.message);
 
   const prestart = await Promise.race([runPrestart(table, o, log), ended.then(() => undefined)]);
   if (prestart && !prestart.ok) {

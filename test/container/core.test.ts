@@ -123,6 +123,20 @@ describe.each(RUNTIMES)('podman + %s', (runtime) => {
   });
 });
 
+describe('a read-only root filesystem (podman run --read-only)', () => {
+  it.each(MODES)('via %s: the FFI module loads from a writable place, quietly, and the status passes through', async (mode) => {
+    // podman mounts /dev/shm noexec, and tmpfs on /run and /tmp; the image itself is read-only.
+    const cmd = ['sh', '-c', 'touch /probe 2>/dev/null && exit 1; grep -q " /dev/shm .*noexec" /proc/mounts || exit 2; exit 42'];
+    const name = resources.container(
+      mode === 'entrypoint'
+        ? await runDetached(entrypointImage, { runtime: 'crun', cmd, args: ['--read-only'] })
+        : await runDetached(plainImage, { runtime: 'crun', cmd, init: true, args: ['--read-only'] }),
+    );
+    expect(await wait(name, { runtime: 'crun', timeoutMs: 60_000 })).toBe(42);
+    expect(await logs(name)).toBe('');
+  });
+});
+
 describe('the host-side zombie view', () => {
   it('sees the zombies a PID 1 that never reaps leaves behind (control without ts-init)', async () => {
     // `sleep` as PID 1 never calls wait(): the orphans stay zombies. This proves that the

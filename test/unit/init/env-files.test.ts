@@ -1,0 +1,37 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { writeEnvironmentFiles } from '../../../src/hooks/env-file';
+
+function scratch(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'env-files-'));
+}
+
+describe('environment files', () => {
+  it('writes the profile file where the image has a profile.d, and creates its own run directory', () => {
+    const root = scratch();
+    fs.mkdirSync(path.join(root, 'profile.d'));
+    const files = { profile: path.join(root, 'profile.d/ts-init-env.sh'), run: path.join(root, 'run/ts-init/env') };
+    expect(writeEnvironmentFiles({ A: 'x y' }, files)).toEqual([]);
+    expect(fs.readFileSync(files.profile, 'utf8')).toMatch(/^# Written by ts-init.*\nexport A='x y'\n$/);
+    expect(fs.readFileSync(files.run, 'utf8')).toMatch(/^# Written by ts-init.*\nA='x y'\n$/);
+  });
+
+  it('an image without profile.d gets only the run file, and a note rather than a warning', () => {
+    const root = scratch();
+    const files = { profile: path.join(root, 'profile.d/ts-init-env.sh'), run: path.join(root, 'run/env') };
+    const problems = writeEnvironmentFiles({ A: '1' }, files);
+    expect(problems).toEqual([{ level: 'info', message: `${path.join(root, 'profile.d')} does not exist: login shells will not get the environment` }]);
+    expect(fs.existsSync(path.join(root, 'profile.d'))).toBe(false);
+    expect(fs.readFileSync(files.run, 'utf8')).toMatch(/\nA='1'\n$/);
+  });
+
+  it('a run file that cannot be written is a warning naming the file', () => {
+    const root = scratch();
+    fs.writeFileSync(path.join(root, 'run'), 'a file where a directory should be');
+    const files = { profile: path.join(root, 'nope/p.sh'), run: path.join(root, 'run/env') };
+    const problems = writeEnvironmentFiles({ A: '1' }, files);
+    expect(problems.find((p) => p.level === 'warn')?.message).toMatch(new RegExp(`^cannot write ${files.run}: `));
+  });
+});
