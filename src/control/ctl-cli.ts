@@ -4,7 +4,7 @@ import type { LogLine } from '../output/log-ring';
 import { call, ConnectError, DEFAULT_SOCKET } from './client';
 import { renderStatus, renderUnitTable } from './format';
 import type { JobResult, UnitStatus } from './manager';
-import type { Verb } from './protocol';
+import { unitName, type Verb } from './protocol';
 
 const USAGE = `Usage: ts-init ctl [--socket PATH] [--json] COMMAND [ARGS]
 
@@ -55,7 +55,7 @@ export async function ctl(argv: readonly string[], out: (s: string) => void, err
     err('ts-init ctl: -n takes a whole number\n');
     return 2;
   }
-  const units = rawUnits.map((u) => (/\.[a-z]+$/.test(u) ? u : `${u}.service`));
+  const units = rawUnits.map(unitName);
   const params: Record<string, unknown> = { units };
   if (verb === 'kill') Object.assign(params, { signal: signal ?? 'SIGTERM', who: who ?? 'all' });
   if (verb === 'logs') Object.assign(params, { lines, follow });

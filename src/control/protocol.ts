@@ -2,6 +2,11 @@
 // are validated field by field; an error names the field. Pure.
 
 export const PROTOCOL_VERSION = 1;
+
+/** "cron" -> "cron.service", as systemctl completes names; a name with a type is kept. */
+export function unitName(name: string): string {
+  return /\.[a-z]+$/.test(name) ? name : `${name}.service`;
+}
 export const MAX_LINE_BYTES = 64 * 1024;
 
 export const VERBS = [

@@ -6,7 +6,7 @@ import type { JobResult, ReloadReport, UnitFileState, UnitStatus } from './manag
 import { call, ConnectError, DEFAULT_SOCKET } from './client';
 import { renderStatus, renderUnitTable } from './format';
 import type { LogLine } from '../output/log-ring';
-import type { Verb } from './protocol';
+import { unitName, type Verb } from './protocol';
 
 /**
  * systemctl's exit codes (LSB): 0 ok, 1 failure, 3 not running (status verbs) or job type not
@@ -105,10 +105,6 @@ export function parseSystemctlArgs(argv: readonly string[]): { verb?: string; ar
   return { verb: positional[0], args: positional.slice(1), flags };
 }
 
-function unit(name: string): string {
-  return /\.[a-z]+$/.test(name) ? name : `${name}.service`;
-}
-
 /** Shell-style patterns (`*`, `?`, `[...]`) as systemctl's list verbs take them; no patterns match all. */
 export function matchesAny(patterns: readonly string[], name: string): boolean {
   return patterns.length === 0 || patterns.some((p) => globToRegExp(p).test(name));
@@ -154,7 +150,7 @@ async function jobs(io: Io, verb: Verb, units: string[]): Promise<number> {
   const results = await result<JobResult[]>(io, verb, { units });
   let code: number = EXIT.OK;
   results.forEach((r, i) => {
-    const u = unit(units[i]!);
+    const u = unitName(units[i]!);
     if (r.result === 'not-found') {
       io.err(`Failed to ${JOB_WORDS[verb]} ${u}: Unit ${u} ${verb === 'stop' ? 'not loaded' : 'not found'}.\n`);
       code = Math.max(code, EXIT.NOT_LOADED);
@@ -185,7 +181,7 @@ export async function systemctl(argv: readonly string[], io: Io): Promise<number
     io.err(`systemctl: ${error}\n`);
     return EXIT.FAILURE;
   }
-  const units = args.map(unit);
+  const units = args.map(unitName);
   const needUnits = (): boolean => {
     if (units.length) return true;
     io.err(`Too few arguments.\n`);

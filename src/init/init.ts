@@ -57,9 +57,10 @@ export async function runInit(o: InitOptions, log: Logger, makeServices?: Servic
   const table = new ProcessTable();
   const watch = new ChildWatch(table);
   let commandPid: number | undefined;
-  let startedCommandPid: number | undefined; // the CMD's pid, kept after it ended
   watch.onOrphanReaped((s) => {
-    if (s.pid === startedCommandPid) return; // the CMD's own end is no orphan's
+    // The CMD's own end is no orphan's. (commandPid is cleared only in a promise
+    // continuation, after every listener of this reaping round has run.)
+    if (s.pid === commandPid) return;
     const how = s.kind === 'exited' ? `code ${s.code}` : `signal ${signalName(s.signal)}`;
     if (o.warnOnReap) log.warn({ pid: s.pid }, `reaped zombie process (${how})`);
     else log.debug({ pid: s.pid }, `reaped zombie process (${how})`);
@@ -108,7 +109,6 @@ export async function runInit(o: InitOptions, log: Logger, makeServices?: Servic
     warnNotPid1();
     if (run.started) {
       commandPid = run.pid;
-      startedCommandPid = run.pid;
       log.info({ pid: run.pid, command: o.command }, 'started command');
       // Start-up is over: what it allocated and freed can go back to the kernel.
       setTimeout(releaseFreeMemory, 100).unref();

@@ -88,6 +88,12 @@ export function indexSessions(): SessionIndex {
   return index;
 }
 
+/** A lazy indexSessions(): scanned on first use, then reused (one round of child exits). */
+export function indexOnce(): () => SessionIndex {
+  let index: SessionIndex | undefined;
+  return () => (index ??= indexSessions());
+}
+
 /** Every live process whose session is one of the given ones (a unit's "control group"). */
 export function processesInSessions(sessions: ReadonlySet<number>, index?: SessionIndex): number[] {
   if (sessions.size === 0) return [];

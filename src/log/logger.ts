@@ -40,7 +40,7 @@ export function formatTextRecord(json: string): string {
   const level = (LEVEL_NAMES[rec.level as number] ?? 'LOG').padEnd(5);
   const extras = Object.entries(rec)
     .filter(([k]) => !HIDDEN.has(k))
-    .map(([k, v]) => `${k}=${typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v)}`);
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`);
   return `[${level} ts-init] ${String(rec.msg ?? '')}${extras.length ? ' ' + extras.join(' ') : ''}\n`;
 }
 

@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { InitOptions } from '../cli/options';
 import type { ChildWatch } from '../init/child-watch';
+import { indexOnce } from '../init/proc';
 import type { Services } from '../init/init';
 import type { ProcessTable } from '../init/process-table';
 import type { Logger } from '../log/logger';
@@ -19,7 +20,7 @@ import { checkConditions } from './conditions';
 import type { State } from './lifecycle';
 import { buildOrdering, jobSet, startable, stoppable, type Ordering } from './ordering';
 import { unitDirectories, type UnitDirectories } from './unit-dirs';
-import { indexOnce, UnitRunner } from './unit-runner';
+import { UnitRunner } from './unit-runner';
 
 export const BOOT_TARGETS = ['multi-user.target', 'default.target'];
 

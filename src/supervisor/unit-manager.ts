@@ -8,6 +8,7 @@ import type { LogLine } from '../output/log-ring';
 import type { ServiceOutput } from '../output/service-output';
 import { formatDiagnostic } from '../units/diagnostic';
 import { loadUnits, type LoadResult } from '../units/load';
+import { unitName } from '../control/protocol';
 import { parseUnitName } from '../units/specifiers';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -16,11 +17,6 @@ import { disableUnit, enableUnit } from './enablement';
 import { BOOT_TARGETS, isSystemdInternal, startJobFinished, type Supervisor } from './supervisor';
 import type { UnitRunner } from './unit-runner';
 import type { Logger } from '../log/logger';
-
-/** "cron" -> "cron.service", as systemctl completes names. */
-export function unitName(name: string): string {
-  return /\.[a-z]+$/.test(name) ? name : `${name}.service`;
-}
 
 export class UnitManager implements Manager {
   constructor(

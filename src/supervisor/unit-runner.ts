@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { launchUnitCommand, type LaunchContext } from '../exec/unit-launch';
-import { indexSessions, processesInSessions, readStat, type SessionIndex } from '../init/proc';
+import { indexOnce, processesInSessions, readStat, type SessionIndex } from '../init/proc';
 import type { Logger } from '../log/logger';
 import type { NotifyMessage } from '../notify/notify-message';
 import type { NotifySockets } from '../notify/notify-sockets';
@@ -26,12 +26,7 @@ export interface RunnerDeps {
 }
 
 const PID_FILE_RETRY_MS = 50;
-
-/** A lazy scan of /proc's sessions, made on first use and then reused. */
-export function indexOnce(): () => SessionIndex {
-  let index: SessionIndex | undefined;
-  return () => (index ??= indexSessions());
-}
+const PID_FILE_WAIT_MS = 5_000;
 
 /** 128 random bits in hex, like systemd's INVOCATION_ID (node:crypto costs start-up time). */
 function invocationId(): string {
@@ -44,7 +39,6 @@ function invocationId(): string {
   }
   return b.toString('hex');
 }
-const PID_FILE_WAIT_MS = 5_000;
 
 export class UnitRunner {
   state: State;
