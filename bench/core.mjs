@@ -188,6 +188,7 @@ export async function signalLatency(inits, count) {
           // gone, as it should be
         }
       }
+      // biome-ignore lint/correctness/noUnsafeFinally: an init that ignores SIGTERM makes every figure of this run meaningless
       if (!inTime) throw new Error(`${i.name} did not exit on SIGTERM (signal run)`);
     }
   }

@@ -49,7 +49,7 @@ let clockGettime;
 function realtimeClock() {
   if (!clockGettime) {
     const koffi = createRequire(path.join(REPO, 'package.json'))('koffi');
-    const timespec = koffi.struct('bench_timespec', { sec: 'int64', nsec: 'int64' });
+    koffi.struct('bench_timespec', { sec: 'int64', nsec: 'int64' }); // registered by name, used below
     const fn = koffi.load('libc.so.6').func('int clock_gettime(int, _Out_ bench_timespec *)');
     clockGettime = () => {
       const ts = {};

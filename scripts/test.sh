@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The whole test suite: install, build dist/ts-init, then every test (unit,
+# The whole test suite: install, static checks, build dist/ts-init, then every test (unit,
 # PID-namespace integration, real containers). Extra arguments go to vitest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+bash scripts/check.sh
 node build.js
 mkdir -p .cache
 status=0

@@ -1,14 +1,14 @@
 // Entry point. One executable, several faces: the init itself, the exec helper it
 // starts children through, and (by later dispatch) the control CLI.
 import * as path from 'node:path';
-import { EXEC_HELPER_ARG } from './init/exec-spec';
+import { EXEC_HELPER_ARG } from './process/exec-spec';
 import { isolateRuntimeEnvironment } from './runtime-env';
 
 function main(): void {
   isolateRuntimeEnvironment();
   const argv = process.argv.slice(2);
   if (argv[0] === EXEC_HELPER_ARG) {
-    require('./init/exec-helper').runExecHelper(argv[1] ?? '');
+    require('./process/exec-helper').runExecHelper(argv[1] ?? '');
     return;
   }
   // One executable, named for what it should be: `systemctl` and `service` by symlink.
@@ -16,7 +16,7 @@ function main(): void {
   if (name === 'systemctl') return require('./control/systemctl').systemctlMain(argv);
   if (name === 'service') return require('./control/systemctl').serviceMain(argv);
   if (argv[0] === 'ctl') return require('./control/ctl-cli').ctlMain(argv.slice(1));
-  require('./init/init-main').initMain(argv);
+  require('./init-main').initMain(argv);
 }
 
 main();

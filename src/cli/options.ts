@@ -142,7 +142,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Pars
           opt.apply(o, '');
           continue;
         }
-        let value: string | undefined = eq < 0 ? argv[++i] : arg.slice(eq + 1);
+        const value: string | undefined = eq < 0 ? argv[++i] : arg.slice(eq + 1);
         if (value === undefined) throw new UsageError(`--${name} needs a value`);
         if (name === 'units' && !cliUnits) {
           o.unitDirs.splice(0, envUnits);

@@ -6,8 +6,8 @@
 import type { ChildProcess, StdioOptions } from 'node:child_process';
 import * as fs from 'node:fs';
 import type { ServiceOutput } from '../output/service-output';
-import type { ProcessTable } from '../init/process-table';
-import { helperArgv, type ExecSpec } from '../init/exec-spec';
+import type { ProcessTable } from '../process/process-table';
+import { helperArgv, type ExecSpec } from '../process/exec-spec';
 import { EXEC_SEARCH_PATH, expandEnv, resolveExecPath } from '../units/exec-line';
 import type { ExecCommand, OutputTarget, UnitConfig } from '../units/unit';
 import { CredentialError, readAccountFiles, resolveCredentials, type Credentials } from './account-db';

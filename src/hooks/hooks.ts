@@ -5,10 +5,10 @@ import * as fs from 'node:fs';
 import type { InitOptions } from '../cli/options';
 import type { Logger } from '../log/logger';
 import { kill } from '../sys/libc';
-import { signalName } from '../sys/signals';
+import { SIGKILL, signalName } from '../sys/signals';
 import { containerState } from './container-state';
-import { endFromNode, exitCodeOf, spawnErrorExitCode, spawnErrorText, type ChildEnd } from '../init/exit-code';
-import type { ProcessTable } from '../init/process-table';
+import { endFromNode, exitCodeOf, spawnErrorExitCode, spawnErrorText, type ChildEnd } from '../process/exit-code';
+import type { ProcessTable } from '../process/process-table';
 
 /** ts-init's own status when the --initscript it was given cannot be run at all. */
 export const EXIT_INITSCRIPT_UNUSABLE = 120;
@@ -69,7 +69,7 @@ async function runHook(
   const timer = setTimeout(() => {
     timedOut = true;
     log.error(`${hook.label} still running after ${timeoutMs} ms; killing it`);
-    kill(-pid, 9);
+    kill(-pid, SIGKILL);
   }, timeoutMs);
   const end = await new Promise<ChildEnd>((done) => child.once('exit', (c, s) => done(endFromNode(c, s))));
   clearTimeout(timer);

@@ -5,11 +5,11 @@
 // helper, so the CMD's group is the terminal's foreground and Ctrl-C reaches it.
 import * as os from 'node:os';
 import { keepOpenOnExec, spawnInNewSession } from '../sys/libc';
-import type { ChildWatch } from './child-watch';
-import type { ChildEnd } from './exit-code';
-import { endFromNode, spawnErrorExitCode, spawnErrorText } from './exit-code';
-import { helperArgv } from './exec-spec';
-import type { ProcessTable } from './process-table';
+import type { ChildWatch } from '../process/child-watch';
+import type { ChildEnd } from '../process/exit-code';
+import { endFromNode, spawnErrorExitCode, spawnErrorText } from '../process/exit-code';
+import { helperArgv } from '../process/exec-spec';
+import type { ProcessTable } from '../process/process-table';
 
 export type CommandRun =
   | { started: true; pid: number; ended: Promise<ChildEnd> }

@@ -8,13 +8,13 @@ import { writeEnvironmentFiles } from '../hooks/env-file';
 import { checkInitScript, EXIT_INITSCRIPT_UNUSABLE, runPoststop, runPrestart, type StopReason } from '../hooks/hooks';
 import type { Logger } from '../log/logger';
 import { isatty, kill, releaseFreeMemory, setChildSubreaper, setParentDeathSignal } from '../sys/libc';
-import { SIGRTMIN, signalName } from '../sys/signals';
-import { ChildWatch } from './child-watch';
+import { SIGRTMIN, SIGTERM, signalName } from '../sys/signals';
+import { ChildWatch } from '../process/child-watch';
 import { startCommand } from './command';
-import { exitCodeOf, finalExitCode, type ChildEnd } from './exit-code';
-import { catchForwardableSignals } from './forward-signals';
-import { ProcessTable } from './process-table';
-import { terminateEverything } from './terminate';
+import { exitCodeOf, finalExitCode, type ChildEnd } from '../process/exit-code';
+import { catchForwardableSignals } from '../process/forward-signals';
+import { ProcessTable } from '../process/process-table';
+import { terminateEverything } from '../process/terminate';
 
 /** The unit side of the sequence, supplied by the supervisor. */
 export interface Services {
@@ -79,7 +79,7 @@ export async function runInit(o: InitOptions, log: Logger, makeServices?: Servic
     }
     if (SHUTDOWN_SIGNALS_WITHOUT_CMD.has(signum)) {
       log.info(`received ${signalName(signum)}; shutting down`);
-      if (commandPid !== undefined) kill(o.killProcessGroup ? -commandPid : commandPid, 15);
+      if (commandPid !== undefined) kill(o.killProcessGroup ? -commandPid : commandPid, SIGTERM);
       else finish({ end: { signal: signum === HALT_SIGNAL ? 15 : signum }, reason: 'shutdown' });
       return;
     }
@@ -127,7 +127,7 @@ export async function runInit(o: InitOptions, log: Logger, makeServices?: Servic
   warnNotPid1();
   const exitCode = spawnFailed ?? finalExitCode(end, o.remapToZero);
   log.info({ status: exitCodeOf(end), exitCode, reason }, 'shutting down');
-  if (commandPid !== undefined) kill(o.killProcessGroup ? -commandPid : commandPid, 15);
+  if (commandPid !== undefined) kill(o.killProcessGroup ? -commandPid : commandPid, SIGTERM);
   await services?.stopAll();
   await terminateEverything(watch, { graceMs: o.graceMs, isPid1, log });
   await runPoststop(table, o, log, { exitCode, signal: 'signal' in end ? end.signal : undefined, reason });

@@ -4,6 +4,8 @@
 // clocks or I/O here; the edge feeds back what happened as events.
 import { nextRestartDelay } from './backoff';
 import { isCleanExit, shouldRestart, type ExitInfo } from './restart-policy';
+import { SIGCONT, SIGHUP } from '../sys/signals';
+import type { Result } from './result';
 
 export type Phase = 'start-pre' | 'start' | 'start-post' | 'reload' | 'stop' | 'stop-post';
 export type Role = 'main' | 'control';
@@ -12,9 +14,7 @@ export type SubState =
   | 'dead' | 'start-pre' | 'start' | 'start-post' | 'running' | 'exited' | 'reload'
   | 'stop' | 'stop-sigterm' | 'stop-sigkill' | 'stop-post' | 'failed' | 'auto-restart';
 
-export type Result =
-  | 'success' | 'exit-code' | 'signal' | 'core-dump' | 'timeout' | 'watchdog'
-  | 'start-limit-hit' | 'resources' | 'protocol' | 'dependency';
+export type { Result } from './result';
 
 export type ActiveState = 'active' | 'reloading' | 'inactive' | 'failed' | 'activating' | 'deactivating';
 
@@ -111,8 +111,6 @@ export interface StepResult {
   effects: Effect[];
 }
 
-const SIGCONT = 18;
-const SIGHUP = 1;
 
 export function initialState(now: number): State {
   return { sub: 'dead', result: 'success', index: 0, ready: false, stopRequested: false, startQueued: false, startTimes: [], failures: 0, restarts: 0, changedAt: now };

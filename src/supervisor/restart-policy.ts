@@ -1,5 +1,5 @@
 // systemd's Restart= table and its notion of a clean exit. Pure.
-import type { Result } from './lifecycle';
+import type { Result } from './result';
 
 export interface ExitInfo {
   code?: number;

@@ -6,10 +6,9 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { InitOptions } from '../cli/options';
-import type { ChildWatch } from '../init/child-watch';
-import { indexOnce } from '../init/proc';
-import type { Services } from '../init/init';
-import type { ProcessTable } from '../init/process-table';
+import type { ChildWatch } from '../process/child-watch';
+import { indexOnce } from '../process/proc';
+import type { ProcessTable } from '../process/process-table';
 import type { Logger } from '../log/logger';
 import { NotifySockets } from '../notify/notify-sockets';
 import type { ServiceOutput } from '../output/service-output';
@@ -48,7 +47,7 @@ export function startJobFinished(s: State): boolean {
   return s.sub === 'running' || s.sub === 'exited' || s.sub === 'reload' || s.sub === 'dead' || s.sub === 'failed' || s.sub === 'auto-restart';
 }
 
-export class Supervisor implements Services {
+export class Supervisor {
   readonly runners = new Map<string, UnitRunner>();
   loaded!: LoadResult;
   private ordering: Ordering = { units: new Set(), waitsFor: new Map(), requiredBy: new Map(), warnings: [] };

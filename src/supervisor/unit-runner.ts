@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { launchUnitCommand, type LaunchContext } from '../exec/unit-launch';
-import { indexOnce, processesInSessions, readStat, type SessionIndex } from '../init/proc';
+import { indexOnce, processesInSessions, readStat, type SessionIndex } from '../process/proc';
 import type { Logger } from '../log/logger';
 import type { NotifyMessage } from '../notify/notify-message';
 import type { NotifySockets } from '../notify/notify-sockets';

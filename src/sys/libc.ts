@@ -41,6 +41,7 @@ export function decodeWaitStatus(pid: number, status: number): WaitStatus {
   return { pid, kind: 'signaled', signal: low, coreDumped: (status & 0x80) !== 0 };
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: koffi functions are typed by their wrappers below
 type Fn = (...args: any[]) => any;
 
 class Libc {

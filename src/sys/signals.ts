@@ -9,6 +9,10 @@ export const SIGNALS: Readonly<Record<string, number>> = Object.freeze({
   SIGVTALRM: 26, SIGPROF: 27, SIGWINCH: 28, SIGIO: 29, SIGPWR: 30, SIGSYS: 31,
 });
 
+// The signals ts-init itself names in code, so no file keeps a copy of the numbers.
+export const SIGHUP = 1, SIGINT = 2, SIGQUIT = 3, SIGKILL = 9, SIGPIPE = 13, SIGTERM = 15, SIGCHLD = 17,
+  SIGCONT = 18, SIGSTOP = 19, SIGTSTP = 20, SIGTTIN = 21, SIGTTOU = 22, SIGXFSZ = 25, SIGWINCH = 28;
+
 const ALIASES: Readonly<Record<string, number>> = { SIGIOT: 6, SIGPOLL: 29, SIGCLD: 17 };
 
 /** glibc reserves 32 and 33 for NPTL, so userland SIGRTMIN is 34. */

@@ -273,7 +273,7 @@ export type EnvLookup = ReadonlyMap<string, string> | Readonly<Record<string, st
 function lookup(env: EnvLookup, name: string): string | undefined {
   if (env instanceof Map) return env.get(name);
   const rec = env as Readonly<Record<string, string | undefined>>;
-  return Object.prototype.hasOwnProperty.call(rec, name) ? rec[name] : undefined;
+  return  Object.hasOwn(rec, name) ? rec[name] : undefined;
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -26,7 +26,8 @@ import type { Diagnostic } from './diagnostic';
 import { instanceName, isTemplate, parseUnitName, templateOf } from './specifiers';
 import { parseUnitText } from './syntax';
 import type { ParsedFile } from './syntax';
-import { buildUnit, defaultUnitConfig } from './unit';
+import { buildUnit } from './build-unit';
+import { defaultUnitConfig } from './unit';
 import type { BuildOptions, BuildResult, UnitConfig } from './unit';
 
 export interface LoadOptions {
@@ -277,7 +278,7 @@ export class UnitFinder {
             continue;
           }
           const st = lstatOrUndefined(followed.final);
-          chosen.set(f, st && st.isFile() && st.size > 0 ? p : null);
+          chosen.set(f, st?.isFile() && st.size > 0 ? p : null);
         }
       }
     }

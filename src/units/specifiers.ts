@@ -51,7 +51,7 @@ export function isTemplate(name: string): boolean {
 /** "foo@bar.service" from template "foo@.service" and instance "bar". */
 export function instanceName(template: string, instance: string): string {
   const p = parseUnitName(template);
-  if (!p || p.instance !== '') throw new Error(`not a template unit name: ${template}`);
+  if (p?.instance !== '') throw new Error(`not a template unit name: ${template}`);
   return `${p.prefix}@${instance}.${p.type}`;
 }
 

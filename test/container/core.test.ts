@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   RUNTIMES,
   ResourceTracker,
-  Runtime,
+  type Runtime,
   buildImage,
   containerPid,
   ensureContainerEnv,

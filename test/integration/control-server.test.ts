@@ -71,7 +71,7 @@ function raw(data: string | Buffer, count: number, socket = sock()): Promise<Arr
     c.on('connect', () => c.write(data));
     c.on('data', (d: string) => {
       buf += d;
-      let nl;
+      let nl: number;
       while ((nl = buf.indexOf('\n')) >= 0) {
         got.push(JSON.parse(buf.slice(0, nl)));
         buf = buf.slice(nl + 1);

@@ -2,8 +2,8 @@
 // real processes, real signals, no control socket in between.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseArgs, type InitOptions } from '../../src/cli/options';
-import { ChildWatch } from '../../src/init/child-watch';
-import { ProcessTable } from '../../src/init/process-table';
+import { ChildWatch } from '../../src/process/child-watch';
+import { ProcessTable } from '../../src/process/process-table';
 import { createLogger } from '../../src/log/logger';
 import { ServiceOutput } from '../../src/output/service-output';
 import { StdoutWriter } from '../../src/output/stdout-writer';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRequest, RequestError, validateRequest } from '../../../src/control/protocol';
+import { parseRequest, type RequestError, validateRequest } from '../../../src/control/protocol';
 import { parseSystemctlArgs } from '../../../src/control/systemctl';
 
 function err(line: string): { code: string; message: string } {

@@ -291,7 +291,7 @@ describe('restarts', () => {
       h.exitMain({ code: 1 });
       h.send({ type: 'all-gone' });
       const arm = h.effects.find((e) => e.type === 'arm' && e.timer === 'restart');
-      if (!arm || arm.type !== 'arm') break;
+      if (arm?.type !== 'arm') break;
       delays.push(arm.ms);
       expect([h.active, h.sub]).toEqual(['activating', 'auto-restart']);
       h.now += arm.ms;

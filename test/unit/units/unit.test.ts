@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { formatDiagnostic, hasErrors } from '../../../src/units/diagnostic';
 import { loadUnitFile } from '../../../src/units/load';
 import { parseUnitText } from '../../../src/units/syntax';
-import { buildUnit, DEFAULT_TIMEOUT_MS, defaultUnitConfig, type BuildResult } from '../../../src/units/unit';
+import { buildUnit } from '../../../src/units/build-unit';
+import { DEFAULT_TIMEOUT_MS, defaultUnitConfig, type BuildResult } from '../../../src/units/unit';
 
 const FILE = '/etc/systemd/system/demo.service';
 

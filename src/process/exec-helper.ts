@@ -7,10 +7,8 @@ import { isatty } from 'node:tty';
 import * as sys from '../sys/libc';
 import { decodeSpec, type ExecSpec } from './exec-spec';
 import { EXIT_NOT_EXECUTABLE, spawnErrorExitCode, spawnErrorText } from './exit-code';
+import { SIGPIPE, SIGTTOU, SIGXFSZ } from '../sys/signals';
 
-const SIGPIPE = 13;
-const SIGXFSZ = 25;
-const SIGTTOU = 22;
 const ERRNO_NAMES: Record<number, string> = { 2: 'ENOENT', 13: 'EACCES', 8: 'ENOEXEC', 20: 'ENOTDIR', 21: 'EISDIR' };
 
 /** execvp's search: a name without a slash is looked up in PATH. */

@@ -3,8 +3,8 @@
 import { onSignal } from './signal-source';
 import { OrphanReaper, type ExitedStatus } from './reaper';
 import type { ProcessTable } from './process-table';
+import { SIGCHLD } from '../sys/signals';
 
-const SIGCHLD = 17;
 
 export class ChildWatch {
   readonly reaper: OrphanReaper;

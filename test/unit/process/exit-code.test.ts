@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { endFromNode, exitCodeOf, finalExitCode, spawnErrorExitCode } from '../../../src/init/exit-code';
+import { endFromNode, exitCodeOf, finalExitCode, spawnErrorExitCode } from '../../../src/process/exit-code';
 import { decodeWaitStatus } from '../../../src/sys/libc';
 
 describe('exit codes', () => {

@@ -1,13 +1,13 @@
 // The unit side of PID 1's sequence, put together: supervisor, its Manager for
 // the control plane, the unit directory watcher and the control socket. Loaded
 // only when there are unit directories, so a plain tini-style run never pays for it.
-import type { InitOptions } from '../cli/options';
-import type { Services, ServicesFactory } from '../init/init';
-import { ServiceOutput } from '../output/service-output';
-import { startControl } from '../init/control-start';
-import { Supervisor } from './supervisor';
-import { UnitManager } from './unit-manager';
-import { watchUnitDirectories } from './unit-watcher';
+import type { InitOptions } from './cli/options';
+import type { Services, ServicesFactory } from './init/init';
+import { ServiceOutput } from './output/service-output';
+import { startControl } from './control-start';
+import { Supervisor } from './supervisor/supervisor';
+import { UnitManager } from './supervisor/unit-manager';
+import { watchUnitDirectories } from './supervisor/unit-watcher';
 
 export function servicesFactory(o: InitOptions): { factory: ServicesFactory; output: ServiceOutput } {
   const output = new ServiceOutput(o.logFormat);

@@ -7,10 +7,8 @@ import { kill } from '../sys/libc';
 import type { Logger } from '../log/logger';
 import { listDescendants, readStat } from './proc';
 import type { ChildWatch } from './child-watch';
+import { SIGCONT, SIGKILL, SIGTERM } from '../sys/signals';
 
-const SIGTERM = 15;
-const SIGKILL = 9;
-const SIGCONT = 18;
 /** After SIGKILL only uninterruptible sleep can delay an exit; do not wait forever on it. */
 const KILL_WAIT_MS = 5_000;
 

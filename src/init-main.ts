@@ -2,13 +2,13 @@
 // the FFI, run, exit with the right status.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from '../cli/options';
-import { LICENSE_TEXT, usageText } from '../cli/usage';
-import { createLogger } from '../log/logger';
-import { preloadLibc, setThreadName } from '../sys/libc';
-import { versionText } from '../version';
-import { anyUnitDirectory, unitDirectories } from '../supervisor/unit-dirs';
-import { runInit } from './init';
+import { parseArgs } from './cli/options';
+import { LICENSE_TEXT, usageText } from './cli/usage';
+import { createLogger } from './log/logger';
+import { preloadLibc, setThreadName } from './sys/libc';
+import { versionText } from './version';
+import { anyUnitDirectory, unitDirectories } from './supervisor/unit-dirs';
+import { runInit } from './init/init';
 
 const PROGRAM = 'ts-init';
 
@@ -53,7 +53,7 @@ export function initMain(argv: string[]): void {
   // The supervisor is loaded only when there is somewhere units could come from.
   const dirs = unitDirectories(o, process.pid === 1);
   const services = anyUnitDirectory(dirs)
-    ? (require('../supervisor/services') as typeof import('../supervisor/services')).servicesFactory(o).factory
+    ? (require('./services') as typeof import('./services')).servicesFactory(o).factory
     : undefined;
   runInit(o, log, services).then(
     (code) => process.exit(code),

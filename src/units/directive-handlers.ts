@@ -1,0 +1,566 @@
+// What each [Unit], [Service] and [Install] directive does to the unit being built: one
+// handler per directive name, applied in file order by build-unit.ts.
+
+import { parseSignal, SIGKILL, SIGTERM } from '../sys/signals';
+import type { Diagnostic } from './diagnostic';
+import { parseExecLine, splitWords } from './exec-line';
+import { expandSpecifiers, isValidUnitName } from './specifiers';
+import type { SpecifierContext } from './specifiers';
+import type { Assignment } from './syntax';
+import { parseTimespan } from './timespan';
+import {
+  DEFAULT_RESTART_SEC_MS, DEFAULT_START_LIMIT_BURST, DEFAULT_START_LIMIT_INTERVAL_MS, DEFAULT_TIMEOUT_MS,
+  type Condition, type EmergencyAction, type NotifyAccess, type OutputTarget, type RestartPolicy, type ServiceType, type UnitConfig,
+} from './unit';
+import {
+  JOURNAL_LIKE, KILL_MODES, NOTIFY_ACCESS, parseBoolean, parseExitStatusWord, parseLimit, parseMode, parseUnsigned,
+  RESTART_POLICIES, SERVICE_TYPES,
+} from './values';
+
+export interface State {
+  unit: UnitConfig;
+  diagnostics: Diagnostic[];
+  specCtx: SpecifierContext;
+  typeSet: boolean;
+  notifyAccessSet: boolean;
+  /** undefined: StandardError= not set or "inherit" (same as stdout). */
+  stderr?: OutputTarget;
+  unsupported: Set<string>;
+}
+
+export type Handler = (value: string, a: Assignment, s: State) => void;
+
+function error(s: State, a: Assignment, message: string): void {
+  s.diagnostics.push({ file: a.file, line: a.line, severity: 'error', message: `${a.key}: ${message}` });
+}
+
+function warn(s: State, a: Assignment, message: string): void {
+  s.diagnostics.push({ file: a.file, line: a.line, severity: 'warning', message: `${a.key}: ${message}` });
+}
+
+function spec(s: State, a: Assignment, text: string): string {
+  return expandSpecifiers(text, s.specCtx, (m) => warn(s, a, m));
+}
+
+type ListKey = 'after' | 'before' | 'requires' | 'wants' | 'bindsTo' | 'partOf' | 'conflicts'
+  | 'wantedBy' | 'requiredBy' | 'alias' | 'also';
+
+/** Space-separated unit names; empty resets; duplicates dropped. */
+function unitList(key: ListKey): Handler {
+  return (value, a, s) => {
+    if (value === '') {
+      s.unit[key] = [];
+      return;
+    }
+    for (const word of value.split(/\s+/)) {
+      const name = spec(s, a, word);
+      if (!isValidUnitName(name)) {
+        warn(s, a, `"${name}" is not a valid unit name; ignored`);
+        continue;
+      }
+      if (!s.unit[key].includes(name)) s.unit[key].push(name);
+    }
+  };
+}
+
+type ExecKey = 'execStartPre' | 'execStart' | 'execStartPost' | 'execReload' | 'execStop' | 'execStopPost';
+
+function execList(key: ExecKey): Handler {
+  return (value, a, s) => {
+    if (value === '') {
+      s.unit[key] = [];
+      return;
+    }
+    const parsed = parseExecLine(value, (w) => spec(s, a, w));
+    for (const e of parsed.errors) error(s, a, e);
+    if (parsed.errors.length > 0) return;
+    for (const c of parsed.commands) {
+      s.unit[key].push({
+        path: c.path,
+        argv: c.argv,
+        ignoreFailure: c.ignoreFailure,
+        argv0Override: c.argv0Override,
+        privileged: c.privileged,
+        noEnvExpand: c.noEnvExpand,
+        raw: c.raw,
+        file: a.file,
+        line: a.line,
+      });
+    }
+  };
+}
+
+type BoolKey = 'remainAfterExit' | 'guessMainPID' | 'sendSIGKILL' | 'sendSIGHUP' | 'ignoreSIGPIPE';
+
+function bool(key: BoolKey, fallback: boolean): Handler {
+  return (value, a, s) => {
+    if (value === '') {
+      s.unit[key] = fallback;
+      return;
+    }
+    const b = parseBoolean(value);
+    if (b === undefined) warn(s, a, `"${value}" is not a boolean; ignored`);
+    else s.unit[key] = b;
+  };
+}
+
+type TimeKey = 'restartSecMs' | 'startLimitIntervalMs' | 'timeoutStartMs' | 'timeoutStopMs' | 'watchdogMs';
+
+/** A time span setting; `zeroIsInfinity` for the start/stop timeouts. */
+function time(keys: TimeKey[], fallback: number, zeroIsInfinity = false): Handler {
+  return (value, a, s) => {
+    let ms = value === '' ? fallback : parseTimespan(value);
+    if (ms === undefined) {
+      error(s, a, `invalid time span "${value}"`);
+      return;
+    }
+    if (zeroIsInfinity && ms === 0) ms = Infinity;
+    for (const k of keys) s.unit[k] = ms;
+  };
+}
+
+type SignalKey = 'killSignal' | 'finalKillSignal';
+
+function signal(key: SignalKey, fallback: number): Handler {
+  return (value, a, s) => {
+    if (value === '') {
+      s.unit[key] = fallback;
+      return;
+    }
+    const n = parseSignal(value);
+    if (n === undefined) error(s, a, `unknown signal "${value}"`);
+    else s.unit[key] = n;
+  };
+}
+
+type StatusKey = 'successExitStatus' | 'restartPreventExitStatus' | 'restartForceExitStatus';
+
+function exitStatus(key: StatusKey): Handler {
+  return (value, a, s) => {
+    if (value === '') {
+      s.unit[key] = { codes: [], signals: [] };
+      return;
+    }
+    const set = s.unit[key];
+    for (const word of value.split(/\s+/)) {
+      const st = parseExitStatusWord(word);
+      if (!st) warn(s, a, `"${word}" is neither an exit status nor a signal; ignored`);
+      else if ('code' in st) {
+        if (!set.codes.includes(st.code)) set.codes.push(st.code);
+      } else if (!set.signals.includes(st.signal)) set.signals.push(st.signal);
+    }
+  };
+}
+
+function condition(kind: Condition['kind'], assert: boolean): Handler {
+  return (value, a, s) => {
+    if (value === '') {
+      s.unit.conditions = s.unit.conditions.filter((c) => c.assert !== assert);
+      return;
+    }
+    let rest = value;
+    let trigger = false;
+    let negate = false;
+    if (rest.startsWith('|')) {
+      trigger = true;
+      rest = rest.slice(1).trimStart();
+    }
+    if (rest.startsWith('!')) {
+      negate = true;
+      rest = rest.slice(1).trimStart();
+    }
+    const path = spec(s, a, rest);
+    if (!path.startsWith('/')) {
+      warn(s, a, `path "${path}" is not absolute; ignored`);
+      return;
+    }
+    s.unit.conditions.push({ kind, path, negate, trigger, assert });
+  };
+}
+
+function emergencyAction(key: 'failureAction' | 'successAction'): Handler {
+  return (value, a, s) => {
+    if (value === '' || value === 'none') {
+      s.unit[key] = 'none';
+      return;
+    }
+    if (value === 'exit' || value === 'exit-force') {
+      s.unit[key] = value;
+      return;
+    }
+    const m = /^(?:soft-reboot|reboot|poweroff|halt|kexec)(-force|-immediate)?$/.exec(value);
+    if (!m) {
+      error(s, a, `unknown action "${value}"`);
+      return;
+    }
+    const mapped: EmergencyAction = m[1] ? 'exit-force' : 'exit';
+    s.unit[key] = mapped;
+    warn(s, a, `"${value}" is not supported by ts-init; "${mapped}" (leave the container) is used instead`);
+  };
+}
+
+function actionExitStatus(key: 'failureActionExitStatus' | 'successActionExitStatus'): Handler {
+  return (value, a, s) => {
+    if (value === '') {
+      delete s.unit[key];
+      return;
+    }
+    const n = parseUnsigned(value);
+    if (n === undefined || n > 255) warn(s, a, `"${value}" is not an exit status 0..255; ignored`);
+    else s.unit[key] = n;
+  };
+}
+
+function parseOutput(value: string, a: Assignment, s: State): OutputTarget | 'inherit' | undefined {
+  if (value === 'inherit') return 'inherit';
+  if (value === 'null') return { kind: 'null' };
+  if (JOURNAL_LIKE.has(value)) return { kind: 'journal' };
+  if (value === 'tty') {
+    warn(s, a, `"tty" is not supported by ts-init; ts-init's own output is used`);
+    return 'inherit';
+  }
+  const m = /^(file|append|truncate):(.*)$/s.exec(value);
+  if (m) {
+    const path = spec(s, a, m[2]!);
+    if (!path.startsWith('/')) {
+      error(s, a, `path "${path}" is not absolute`);
+      return undefined;
+    }
+    return { kind: m[1] as 'file' | 'append' | 'truncate', path };
+  }
+  if (value === 'socket' || value.startsWith('fd:')) {
+    warn(s, a, `"${value}" is not supported by ts-init; ignored`);
+    return undefined;
+  }
+  error(s, a, `unknown output "${value}"`);
+  return undefined;
+}
+
+const ENV_NAME = /^[^=\s\x00-\x1f]+$/;
+
+const UNIT_HANDLERS: Readonly<Record<string, Handler>> = {
+  Description: (v, a, s) => {
+    s.unit.description = spec(s, a, v);
+  },
+  After: unitList('after'),
+  Before: unitList('before'),
+  Requires: unitList('requires'),
+  Wants: unitList('wants'),
+  BindsTo: unitList('bindsTo'),
+  PartOf: unitList('partOf'),
+  Conflicts: unitList('conflicts'),
+  StartLimitIntervalSec: time(['startLimitIntervalMs'], DEFAULT_START_LIMIT_INTERVAL_MS),
+  StartLimitInterval: time(['startLimitIntervalMs'], DEFAULT_START_LIMIT_INTERVAL_MS),
+  StartLimitBurst: (v, a, s) => {
+    const n = v === '' ? DEFAULT_START_LIMIT_BURST : parseUnsigned(v);
+    if (n === undefined) error(s, a, `"${v}" is not a non-negative integer`);
+    else s.unit.startLimitBurst = n;
+  },
+  ConditionPathExists: condition('PathExists', false),
+  ConditionPathIsDirectory: condition('PathIsDirectory', false),
+  ConditionFileNotEmpty: condition('FileNotEmpty', false),
+  AssertPathExists: condition('PathExists', true),
+  AssertPathIsDirectory: condition('PathIsDirectory', true),
+  AssertFileNotEmpty: condition('FileNotEmpty', true),
+  FailureAction: emergencyAction('failureAction'),
+  SuccessAction: emergencyAction('successAction'),
+  FailureActionExitStatus: actionExitStatus('failureActionExitStatus'),
+  SuccessActionExitStatus: actionExitStatus('successActionExitStatus'),
+};
+
+const SERVICE_HANDLERS: Readonly<Record<string, Handler>> = {
+  Type: (v, a, s) => {
+    if (v === '') {
+      s.typeSet = false;
+      return;
+    }
+    if ((SERVICE_TYPES as readonly string[]).includes(v)) {
+      s.unit.type = v as ServiceType;
+      s.typeSet = true;
+    } else if (v === 'dbus') {
+      s.unit.type = 'simple';
+      s.typeSet = true;
+      warn(s, a, `Type=dbus is not supported by ts-init; the service is treated as Type=simple`);
+    } else if (v === 'notify-reload') {
+      s.unit.type = 'notify';
+      s.typeSet = true;
+      warn(s, a, `Type=notify-reload is not supported by ts-init; the service is treated as Type=notify`);
+    } else {
+      error(s, a, `unknown service type "${v}"`);
+    }
+  },
+  ExecStartPre: execList('execStartPre'),
+  ExecStart: execList('execStart'),
+  ExecStartPost: execList('execStartPost'),
+  ExecReload: execList('execReload'),
+  ExecStop: execList('execStop'),
+  ExecStopPost: execList('execStopPost'),
+  RemainAfterExit: bool('remainAfterExit', false),
+  GuessMainPID: bool('guessMainPID', true),
+  SendSIGKILL: bool('sendSIGKILL', true),
+  SendSIGHUP: bool('sendSIGHUP', false),
+  IgnoreSIGPIPE: bool('ignoreSIGPIPE', true),
+  PIDFile: (v, a, s) => {
+    if (v === '') {
+      delete s.unit.pidFile;
+      return;
+    }
+    const p = spec(s, a, v);
+    s.unit.pidFile = p.startsWith('/') ? p : `/run/${p}`;
+  },
+  Restart: (v, a, s) => {
+    if (v === '') s.unit.restart = 'no';
+    else if ((RESTART_POLICIES as readonly string[]).includes(v)) s.unit.restart = v as RestartPolicy;
+    else error(s, a, `unknown restart policy "${v}"`);
+  },
+  RestartSec: time(['restartSecMs'], DEFAULT_RESTART_SEC_MS),
+  RestartMaxDelaySec: (v, a, s) => {
+    if (v === '') {
+      delete s.unit.restartMaxDelayMs;
+      return;
+    }
+    const ms = parseTimespan(v);
+    if (ms === undefined) error(s, a, `invalid time span "${v}"`);
+    else s.unit.restartMaxDelayMs = ms;
+  },
+  RestartSteps: (v, a, s) => {
+    if (v === '') {
+      delete s.unit.restartSteps;
+      return;
+    }
+    const n = parseUnsigned(v);
+    if (n === undefined || n > 3600) error(s, a, `"${v}" is not an integer 0..3600`);
+    else s.unit.restartSteps = n;
+  },
+  TimeoutStartSec: time(['timeoutStartMs'], DEFAULT_TIMEOUT_MS, true),
+  TimeoutStopSec: time(['timeoutStopMs'], DEFAULT_TIMEOUT_MS, true),
+  TimeoutSec: time(['timeoutStartMs', 'timeoutStopMs'], DEFAULT_TIMEOUT_MS, true),
+  WatchdogSec: (v, a, s) => {
+    const ms = v === '' ? 0 : parseTimespan(v);
+    if (ms === undefined) error(s, a, `invalid time span "${v}"`);
+    else s.unit.watchdogMs = ms === Infinity ? 0 : ms;
+  },
+  // The old names of the [Unit] start rate limit settings.
+  StartLimitInterval: time(['startLimitIntervalMs'], DEFAULT_START_LIMIT_INTERVAL_MS),
+  StartLimitBurst: UNIT_HANDLERS.StartLimitBurst!,
+  NotifyAccess: (v, a, s) => {
+    if (v === '') s.notifyAccessSet = false;
+    else if ((NOTIFY_ACCESS as readonly string[]).includes(v)) {
+      s.unit.notifyAccess = v as NotifyAccess;
+      s.notifyAccessSet = true;
+    } else warn(s, a, `unknown value "${v}"; ignored`);
+  },
+  SuccessExitStatus: exitStatus('successExitStatus'),
+  RestartPreventExitStatus: exitStatus('restartPreventExitStatus'),
+  RestartForceExitStatus: exitStatus('restartForceExitStatus'),
+  KillMode: (v, a, s) => {
+    if (v === '') s.unit.killMode = 'control-group';
+    else if ((KILL_MODES as readonly string[]).includes(v)) s.unit.killMode = v as UnitConfig['killMode'];
+    else error(s, a, `unknown kill mode "${v}"`);
+  },
+  KillSignal: signal('killSignal', SIGTERM),
+  FinalKillSignal: signal('finalKillSignal', SIGKILL),
+  RestartKillSignal: (v, a, s) => {
+    if (v === '') {
+      delete s.unit.restartKillSignal;
+      return;
+    }
+    const n = parseSignal(v);
+    if (n === undefined) error(s, a, `unknown signal "${v}"`);
+    else s.unit.restartKillSignal = n;
+  },
+  Environment: (v, a, s) => {
+    if (v === '') {
+      s.unit.environment = [];
+      return;
+    }
+    // As in systemd, words are split and unquoted first and specifiers expanded in each
+    // word, so a value such as %I is neither split at blanks nor unescaped again.
+    const { words } = splitWords(v, { cunescape: true, relax: true });
+    for (const w of words) {
+      const text = spec(s, a, w.text);
+      const eq = text.indexOf('=');
+      const name = eq > 0 ? text.slice(0, eq) : '';
+      if (!ENV_NAME.test(name)) {
+        warn(s, a, `invalid environment assignment "${text}"; ignored`);
+        continue;
+      }
+      s.unit.environment.push([name, text.slice(eq + 1)]);
+    }
+  },
+  EnvironmentFile: (v, a, s) => {
+    if (v === '') {
+      s.unit.environmentFiles = [];
+      return;
+    }
+    const optional = v.startsWith('-');
+    const path = spec(s, a, optional ? v.slice(1) : v);
+    if (!path.startsWith('/')) warn(s, a, `path "${path}" is not absolute; ignored`);
+    else s.unit.environmentFiles.push({ path, optional });
+  },
+  PassEnvironment: (v, a, s) => {
+    if (v === '') {
+      s.unit.passEnvironment = [];
+      return;
+    }
+    for (const name of spec(s, a, v).split(/\s+/)) {
+      if (!ENV_NAME.test(name)) warn(s, a, `invalid variable name "${name}"; ignored`);
+      else if (!s.unit.passEnvironment.includes(name)) s.unit.passEnvironment.push(name);
+    }
+  },
+  UnsetEnvironment: (v, a, s) => {
+    if (v === '') {
+      s.unit.unsetEnvironment = [];
+      return;
+    }
+    // Specifiers per word after unquoting, as for Environment=.
+    for (const w of splitWords(v, { cunescape: true, relax: true }).words) {
+      s.unit.unsetEnvironment.push(spec(s, a, w.text));
+    }
+  },
+  WorkingDirectory: (v, a, s) => {
+    if (v === '') {
+      delete s.unit.workingDirectory;
+      return;
+    }
+    const optional = v.startsWith('-');
+    const path = spec(s, a, optional ? v.slice(1) : v);
+    if (path === '~') s.unit.workingDirectory = { path: '~', optional, home: true };
+    else if (path.startsWith('/')) s.unit.workingDirectory = { path, optional, home: false };
+    else error(s, a, `path "${path}" is neither absolute nor "~"`);
+  },
+  User: (v, a, s) => {
+    if (v === '') {
+      delete s.unit.user;
+      return;
+    }
+    const name = spec(s, a, v);
+    if (!/^(?:\d+|[A-Za-z_][A-Za-z0-9_.-]*\$?)$/.test(name)) error(s, a, `invalid user name "${name}"`);
+    else s.unit.user = name;
+  },
+  Group: (v, a, s) => {
+    if (v === '') {
+      delete s.unit.group;
+      return;
+    }
+    const name = spec(s, a, v);
+    if (!/^(?:\d+|[A-Za-z_][A-Za-z0-9_.-]*\$?)$/.test(name)) error(s, a, `invalid group name "${name}"`);
+    else s.unit.group = name;
+  },
+  SupplementaryGroups: (v, a, s) => {
+    if (v === '') {
+      s.unit.supplementaryGroups = [];
+      return;
+    }
+    for (const g of spec(s, a, v).split(/\s+/)) {
+      if (!/^(?:\d+|[A-Za-z_][A-Za-z0-9_.-]*\$?)$/.test(g)) warn(s, a, `invalid group name "${g}"; ignored`);
+      else if (!s.unit.supplementaryGroups.includes(g)) s.unit.supplementaryGroups.push(g);
+    }
+  },
+  UMask: (v, a, s) => {
+    if (v === '') {
+      delete s.unit.umask;
+      return;
+    }
+    const m = parseMode(v);
+    if (m === undefined || m > 0o777) warn(s, a, `"${v}" is not an octal umask; ignored`);
+    else s.unit.umask = m;
+  },
+  RuntimeDirectory: (v, a, s) => {
+    if (v === '') {
+      s.unit.runtimeDirectory = [];
+      return;
+    }
+    for (const d of spec(s, a, v).split(/\s+/)) {
+      if (d.startsWith('/') || d.split('/').some((c) => c === '..' || c === '.' || c === '')) {
+        warn(s, a, `"${d}" is not a relative path below /run; ignored`);
+      } else if (!s.unit.runtimeDirectory.includes(d)) s.unit.runtimeDirectory.push(d);
+    }
+  },
+  RuntimeDirectoryMode: (v, a, s) => {
+    if (v === '') {
+      delete s.unit.runtimeDirectoryMode;
+      return;
+    }
+    const m = parseMode(v);
+    if (m === undefined) warn(s, a, `"${v}" is not an octal mode; ignored`);
+    else s.unit.runtimeDirectoryMode = m;
+  },
+  RuntimeDirectoryPreserve: (v, a, s) => {
+    let mode: UnitConfig['runtimeDirectoryPreserveMode'] | undefined;
+    if (v === '') mode = 'no';
+    else if (v === 'restart') mode = 'restart';
+    else {
+      const b = parseBoolean(v);
+      if (b !== undefined) mode = b ? 'yes' : 'no';
+    }
+    if (mode === undefined) {
+      warn(s, a, `"${v}" is not yes, no or restart; ignored`);
+      return;
+    }
+    s.unit.runtimeDirectoryPreserveMode = mode;
+    s.unit.runtimeDirectoryPreserve = mode === 'yes';
+  },
+  StandardInput: (v, a, s) => {
+    if (v !== '' && v !== 'null') {
+      warn(s, a, `"${v}" is not supported by ts-init; standard input is /dev/null`);
+      s.unsupported.add('StandardInput');
+    }
+  },
+  StandardOutput: (v, a, s) => {
+    if (v === '') {
+      s.unit.standardOutput = { kind: 'journal' };
+      return;
+    }
+    const t = parseOutput(v, a, s);
+    if (t !== undefined) s.unit.standardOutput = t === 'inherit' ? { kind: 'inherit' } : t;
+  },
+  StandardError: (v, a, s) => {
+    if (v === '') {
+      delete s.stderr;
+      return;
+    }
+    const t = parseOutput(v, a, s);
+    if (t === 'inherit') delete s.stderr;
+    else if (t !== undefined) s.stderr = t;
+  },
+  SyslogIdentifier: (v, a, s) => {
+    if (v === '') delete s.unit.syslogIdentifier;
+    else s.unit.syslogIdentifier = spec(s, a, v);
+  },
+  Nice: (v, a, s) => {
+    if (v === '') {
+      delete s.unit.nice;
+      return;
+    }
+    const n = /^[+-]?\d+$/.test(v.trim()) ? Number(v) : NaN;
+    if (!(n >= -20 && n <= 19)) warn(s, a, `"${v}" is not a nice level -20..19; ignored`);
+    else s.unit.nice = n;
+  },
+  LimitNOFILE: (v, a, s) => {
+    if (v === '') {
+      delete s.unit.limitNOFILE;
+      return;
+    }
+    const l = parseLimit(v);
+    if (!l) warn(s, a, `"${v}" is not a limit ("N", "SOFT:HARD" or "infinity"); ignored`);
+    else s.unit.limitNOFILE = l;
+  },
+};
+
+const INSTALL_HANDLERS: Readonly<Record<string, Handler>> = {
+  WantedBy: unitList('wantedBy'),
+  RequiredBy: unitList('requiredBy'),
+  Alias: unitList('alias'),
+  Also: unitList('also'),
+  DefaultInstance: (v, a, s) => {
+    if (v === '') delete s.unit.defaultInstance;
+    else s.unit.defaultInstance = spec(s, a, v);
+  },
+};
+
+export const SECTIONS: Readonly<Record<string, Readonly<Record<string, Handler>>>> = {
+  Unit: UNIT_HANDLERS,
+  Service: SERVICE_HANDLERS,
+  Install: INSTALL_HANDLERS,
+};
