@@ -7,7 +7,9 @@ import type { Logger } from '../log/logger';
 import { kill } from '../sys/libc';
 import { SIGKILL, signalName } from '../sys/signals';
 import { containerState } from './container-state';
-import { endFromNode, exitCodeOf, spawnErrorExitCode, spawnErrorText, type ChildEnd } from '../process/exit-code';
+import { spawnErrorExitCode, spawnErrorText } from '../process/exit-code';
+import { exitCodeOf, type ProcessExit } from '../process/process-exit';
+import type { ChildWatch } from '../process/child-watch';
 import type { ProcessTable } from '../process/process-table';
 
 /** ts-init's own status when the --initscript it was given cannot be run at all. */
@@ -51,18 +53,20 @@ export function checkInitScript(o: InitOptions): string | undefined {
 
 async function runHook(
   table: ProcessTable,
+  watch: ChildWatch,
   hook: Hook,
   stdin: string,
   env: NodeJS.ProcessEnv,
   timeoutMs: number,
   log: Logger,
-): Promise<{ end: ChildEnd; timedOut: boolean } | { spawnError: number; message: string }> {
+): Promise<{ end: ProcessExit; timedOut: boolean } | { spawnError: number; message: string }> {
   const child = table.spawn(hook.file, hook.args, { stdio: ['pipe', 'inherit', 'inherit'], env, detached: true });
   if (child.pid === undefined) {
     const err = await new Promise<NodeJS.ErrnoException>((r) => child.once('error', r));
     return { spawnError: spawnErrorExitCode(err.code), message: spawnErrorText(hook.file, err.code) };
   }
   const pid = child.pid;
+  const ended = watch.exits.exitOf(pid);
   child.stdin?.on('error', () => undefined); // a hook that does not read stdin is fine
   child.stdin?.end(stdin);
   let timedOut = false;
@@ -71,19 +75,19 @@ async function runHook(
     log.error(`${hook.label} still running after ${timeoutMs} ms; killing it`);
     kill(-pid, SIGKILL);
   }, timeoutMs);
-  const end = await new Promise<ChildEnd>((done) => child.once('exit', (c, s) => done(endFromNode(c, s))));
+  const end = await ended;
   clearTimeout(timer);
   return { end, timedOut };
 }
 
 export type PrestartOutcome = { ok: true } | { ok: false; exitCode: number };
 
-export async function runPrestart(table: ProcessTable, o: InitOptions, log: Logger): Promise<PrestartOutcome> {
+export async function runPrestart(table: ProcessTable, watch: ChildWatch, o: InitOptions, log: Logger): Promise<PrestartOutcome> {
   const hook = prestartHook(o);
   if (!hook) return { ok: true };
   log.info(`running ${hook.label}`);
   const state = JSON.stringify(containerState('creating', process.env));
-  const r = await runHook(table, hook, state, process.env, o.hookTimeoutMs, log);
+  const r = await runHook(table, watch, hook, state, process.env, o.hookTimeoutMs, log);
   if ('spawnError' in r) {
     log.error(`${hook.label}: ${r.message}`);
     return { ok: false, exitCode: r.spawnError };
@@ -98,6 +102,7 @@ export type StopReason = 'exited' | 'signaled' | 'unit-failure' | 'spawn-failed'
 
 export async function runPoststop(
   table: ProcessTable,
+  watch: ChildWatch,
   o: InitOptions,
   log: Logger,
   outcome: { exitCode: number; signal?: number; reason: StopReason },
@@ -111,7 +116,7 @@ export async function runPoststop(
     TS_INIT_EXIT_SIGNAL: outcome.signal === undefined ? '' : signalName(outcome.signal),
     TS_INIT_REASON: outcome.reason,
   };
-  const r = await runHook(table, hook, JSON.stringify(containerState('stopped', process.env)), env, o.hookTimeoutMs, log);
+  const r = await runHook(table, watch, hook, JSON.stringify(containerState('stopped', process.env)), env, o.hookTimeoutMs, log);
   if ('spawnError' in r) log.error(`${hook.label}: ${r.message}`);
   else if (r.timedOut || exitCodeOf(r.end) !== 0) log.warn(`${hook.label} ended with status ${exitCodeOf(r.end)}`);
 }

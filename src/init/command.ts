@@ -6,13 +6,13 @@
 import * as os from 'node:os';
 import { keepOpenOnExec, spawnInNewSession } from '../sys/libc';
 import type { ChildWatch } from '../process/child-watch';
-import type { ChildEnd } from '../process/exit-code';
-import { endFromNode, spawnErrorExitCode, spawnErrorText } from '../process/exit-code';
+import { spawnErrorExitCode, spawnErrorText } from '../process/exit-code';
 import { helperArgv } from '../process/exec-spec';
+import type { ProcessExit } from '../process/process-exit';
 import type { ProcessTable } from '../process/process-table';
 
 export type CommandRun =
-  | { started: true; pid: number; ended: Promise<ChildEnd> }
+  | { started: true; pid: number; ended: Promise<ProcessExit> }
   | { started: false; exitCode: number; message: string };
 
 export function startCommand(
@@ -22,7 +22,7 @@ export function startCommand(
   env: NodeJS.ProcessEnv,
   interactive: boolean,
 ): Promise<CommandRun> {
-  return Promise.resolve(interactive ? startThroughHelper(table, command, env) : startDirectly(watch, command, env));
+  return Promise.resolve(interactive ? startThroughHelper(table, watch, command, env) : startDirectly(watch, command, env));
 }
 
 function startDirectly(watch: ChildWatch, command: readonly string[], env: NodeJS.ProcessEnv): CommandRun {
@@ -39,14 +39,10 @@ function startDirectly(watch: ChildWatch, command: readonly string[], env: NodeJ
   // Signal listeners do not keep the event loop alive, and libuv knows nothing of this
   // child: a timer that never fires in practice (24.8 days) holds the loop open instead.
   const holdLoop = setInterval(() => undefined, 2 ** 31 - 1);
-  // Reaped in a later SIGCHLD round, never before this listener is in place.
-  const ended = new Promise<ChildEnd>((done) => {
-    const stop = watch.onOrphanReaped((s) => {
-      if (s.pid !== pid) return;
-      stop();
-      clearInterval(holdLoop);
-      done(s.kind === 'exited' ? { code: s.code } : { signal: s.signal });
-    });
+  // Reaped in a later SIGCHLD round, never before this claim is in place.
+  const ended = watch.exits.exitOf(pid).then((exit) => {
+    clearInterval(holdLoop);
+    return exit;
   });
   return { started: true, pid, ended };
 }
@@ -55,7 +51,12 @@ function errnoName(errno: number): string | undefined {
   return Object.entries(os.constants.errno).find(([, n]) => n === errno)?.[0];
 }
 
-function startThroughHelper(table: ProcessTable, command: readonly string[], env: NodeJS.ProcessEnv): Promise<CommandRun> {
+function startThroughHelper(
+  table: ProcessTable,
+  watch: ChildWatch,
+  command: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Promise<CommandRun> {
   const file = command[0]!;
   const child = table.spawn(
     process.execPath,
@@ -70,7 +71,6 @@ function startThroughHelper(table: ProcessTable, command: readonly string[], env
     });
     if (child.pid === undefined) return;
     const pid = child.pid;
-    const ended = new Promise<ChildEnd>((done) => child.once('exit', (code, signal) => done(endFromNode(code, signal))));
-    resolve({ started: true, pid, ended });
+    resolve({ started: true, pid, ended: watch.exits.exitOf(pid) });
   });
 }

@@ -11,7 +11,8 @@ import { isatty, kill, releaseFreeMemory, setChildSubreaper, setParentDeathSigna
 import { SIGRTMIN, SIGTERM, signalName } from '../sys/signals';
 import { ChildWatch } from '../process/child-watch';
 import { startCommand } from './command';
-import { exitCodeOf, finalExitCode, type ChildEnd } from '../process/exit-code';
+import { finalExitCode } from '../process/exit-code';
+import { exitCodeOf, type ProcessExit } from '../process/process-exit';
 import { catchForwardableSignals } from '../process/forward-signals';
 import { ProcessTable } from '../process/process-table';
 import { terminateEverything } from '../process/terminate';
@@ -32,7 +33,7 @@ export type ServicesFactory = (deps: { table: ProcessTable; watch: ChildWatch; l
 const HALT_SIGNAL = SIGRTMIN + 3;
 const SHUTDOWN_SIGNALS_WITHOUT_CMD = new Set([1, 2, 3, 15, HALT_SIGNAL]);
 
-type Ending = { end: ChildEnd; reason: StopReason };
+type Ending = { end: ProcessExit; reason: StopReason };
 
 export async function runInit(o: InitOptions, log: Logger, makeServices?: ServicesFactory): Promise<number> {
   const isPid1 = process.pid === 1;
@@ -57,13 +58,12 @@ export async function runInit(o: InitOptions, log: Logger, makeServices?: Servic
   const table = new ProcessTable();
   const watch = new ChildWatch(table);
   let commandPid: number | undefined;
-  watch.onOrphanReaped((s) => {
-    // The CMD's own end is no orphan's. (commandPid is cleared only in a promise
-    // continuation, after every listener of this reaping round has run.)
-    if (s.pid === commandPid) return;
-    const how = s.kind === 'exited' ? `code ${s.code}` : `signal ${signalName(s.signal)}`;
-    if (o.warnOnReap) log.warn({ pid: s.pid }, `reaped zombie process (${how})`);
-    else log.debug({ pid: s.pid }, `reaped zombie process (${how})`);
+  // The CMD's end goes to its own claim, a unit's processes to their unit: what is
+  // left is an orphan's.
+  watch.exits.onOrphanExit((pid, exit) => {
+    const how = exit.signal === undefined ? `code ${exit.code}` : `signal ${signalName(exit.signal)}`;
+    if (o.warnOnReap) log.warn({ pid }, `reaped zombie process (${how})`);
+    else log.debug({ pid }, `reaped zombie process (${how})`);
   });
 
   // Whatever ends the run first decides the exit status.
@@ -91,11 +91,11 @@ export async function runInit(o: InitOptions, log: Logger, makeServices?: Servic
   // host, ts-init leaves the host's files alone.
   if (isPid1) for (const p of writeEnvironmentFiles(process.env)) log[p.level](p.message);
 
-  const prestart = await Promise.race([runPrestart(table, o, log), ended.then(() => undefined)]);
+  const prestart = await Promise.race([runPrestart(table, watch, o, log), ended.then(() => undefined)]);
   if (prestart && !prestart.ok) {
     warnNotPid1();
     await terminateEverything(watch, { graceMs: o.graceMs, isPid1, log });
-    await runPoststop(table, o, log, { exitCode: prestart.exitCode, reason: 'prestart-failed' });
+    await runPoststop(table, watch, o, log, { exitCode: prestart.exitCode, reason: 'prestart-failed' });
     return prestart.exitCode;
   }
 
@@ -114,7 +114,7 @@ export async function runInit(o: InitOptions, log: Logger, makeServices?: Servic
       setTimeout(releaseFreeMemory, 100).unref();
       void run.ended.then((end) => {
         commandPid = undefined;
-        finish({ end, reason: 'code' in end ? 'exited' : 'signaled' });
+        finish({ end, reason: end.signal === undefined ? 'exited' : 'signaled' });
       });
     } else {
       log.error(run.message);
@@ -130,7 +130,7 @@ export async function runInit(o: InitOptions, log: Logger, makeServices?: Servic
   if (commandPid !== undefined) kill(o.killProcessGroup ? -commandPid : commandPid, SIGTERM);
   await services?.stopAll();
   await terminateEverything(watch, { graceMs: o.graceMs, isPid1, log });
-  await runPoststop(table, o, log, { exitCode, signal: 'signal' in end ? end.signal : undefined, reason });
+  await runPoststop(table, watch, o, log, { exitCode, signal: end.signal, reason });
   await terminateEverything(watch, { graceMs: Math.min(o.graceMs, 2000), isPid1, log });
   return exitCode;
 }

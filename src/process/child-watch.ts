@@ -1,24 +1,27 @@
-// Turns SIGCHLD into reaping plus a notification that the set of children changed.
+// Turns SIGCHLD into reaping plus a notification that the set of children changed,
+// and routes every exit, whoever collected it, through the one exit channel.
 // No timers: everything here runs because the kernel said a child changed state.
 import { onSignal } from './signal-source';
-import { OrphanReaper, type ExitedStatus } from './reaper';
+import { ExitRouter } from './exit-router';
+import { OrphanReaper } from './reaper';
 import type { ProcessTable } from './process-table';
 import { SIGCHLD } from '../sys/signals';
 
-
 export class ChildWatch {
   readonly reaper: OrphanReaper;
+  /** pid -> owner: where each exit goes. */
+  readonly exits = new ExitRouter();
   private readonly listeners = new Set<() => void>();
-  private readonly reapedListeners = new Set<(s: ExitedStatus) => void>();
 
   constructor(table: ProcessTable) {
-    this.reaper = new OrphanReaper(table, (s) => {
-      for (const l of this.reapedListeners) l(s);
-    });
+    this.reaper = new OrphanReaper(table, (pid, exit) => this.exits.deliver(pid, exit, 'reaper'));
     onSignal(SIGCHLD, () => this.round());
-    // libuv reaps its own children in the same SIGCHLD round; if the reaper had
-    // stopped at one of them, look again once libuv has taken it.
-    table.onOwnedExit(() => setImmediate(() => this.round()));
+    table.onOwnedExit((pid, exit) => {
+      this.exits.deliver(pid, exit, 'libuv');
+      // libuv reaps its own children in the same SIGCHLD round; if the reaper had
+      // stopped at one of them, look again once libuv has taken it.
+      setImmediate(() => this.round());
+    });
   }
 
   /** Reap what can be reaped, then tell everyone waiting that children changed. */
@@ -30,12 +33,6 @@ export class ChildWatch {
   /** Called after every round: something about the children changed. */
   onRound(listener: () => void): void {
     this.listeners.add(listener);
-  }
-
-  /** Every child reaped here (not libuv's); returns the way to stop listening. */
-  onOrphanReaped(listener: (s: ExitedStatus) => void): () => void {
-    this.reapedListeners.add(listener);
-    return () => this.reapedListeners.delete(listener);
   }
 
   /** Resolves true once check() holds (tested now and after every child change), false after timeoutMs. */

@@ -1,22 +1,11 @@
-// How a child's end becomes ts-init's exit status (tini's rules).
-import * as os from 'node:os';
-
-export type ChildEnd = { code: number } | { signal: number };
-
-/** Exit code as a shell reports it: the code, or 128+N when killed by signal N. */
-export function exitCodeOf(end: ChildEnd): number {
-  return 'code' in end ? end.code : 128 + end.signal;
-}
+// How the CMD's end becomes ts-init's exit status (tini's rules), and the
+// statuses a shell uses when a command cannot be run.
+import { exitCodeOf, type ProcessExit } from './process-exit';
 
 /** -e CODE remaps that final status to 0. */
-export function finalExitCode(end: ChildEnd, remapToZero: ReadonlySet<number>): number {
+export function finalExitCode(end: ProcessExit, remapToZero: ReadonlySet<number>): number {
   const code = exitCodeOf(end);
   return remapToZero.has(code) ? 0 : code;
-}
-
-export function endFromNode(code: number | null, signal: NodeJS.Signals | null): ChildEnd {
-  if (signal) return { signal: os.constants.signals[signal] };
-  return { code: code ?? 0 };
 }
 
 /** Status codes a shell uses when the command cannot be run. */

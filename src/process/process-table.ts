@@ -5,8 +5,9 @@
 // child_process is loaded on first need: a plain tini-style run, whose CMD is spawned
 // through libc, never pays its start-up time and memory.
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
+import { exitFromNode, type ProcessExit } from './process-exit';
 
-type Listener = (pid: number) => void;
+type Listener = (pid: number, exit: ProcessExit) => void;
 
 let installed: ProcessTable | undefined;
 
@@ -48,7 +49,7 @@ export class ProcessTable {
     return this.owned.size;
   }
 
-  /** Called after libuv has reaped one of ours (the reaper may have been waiting on it). */
+  /** Called after libuv has reaped one of ours, with how it ended (the reaper may have been waiting on it). */
   onOwnedExit(listener: Listener): void {
     this.exitListeners.push(listener);
   }
@@ -57,9 +58,10 @@ export class ProcessTable {
     const pid = child.pid;
     if (pid === undefined) return;
     this.owned.add(pid);
-    child.once('exit', () => {
+    child.once('exit', (code, signal) => {
       this.owned.delete(pid);
-      for (const l of this.exitListeners) l(pid);
+      const exit = exitFromNode(code, signal);
+      for (const l of this.exitListeners) l(pid, exit);
     });
   }
 

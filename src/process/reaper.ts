@@ -2,9 +2,8 @@
 // libuv reaps its own children with waitpid(pid); if anyone reaps one of those
 // first, libuv sees ECHILD and the 'exit' event is lost. So the reaper only
 // peeks at zombies (waitid WNOWAIT) and reaps those whose pid is not owned.
-import { peekZombieChild, waitpidNoHang, type WaitStatus } from '../sys/libc';
-
-export type ExitedStatus = Extract<WaitStatus, { kind: 'exited' | 'signaled' }>;
+import { peekZombieChild, waitpidNoHang } from '../sys/libc';
+import { exitFromWaitStatus, type ProcessExit } from './process-exit';
 
 export interface OwnedPids {
   has(pid: number): boolean;
@@ -16,7 +15,7 @@ export class OrphanReaper {
 
   constructor(
     private readonly owned: OwnedPids,
-    private readonly onReaped: (status: ExitedStatus) => void,
+    private readonly onReaped: (pid: number, exit: ProcessExit) => void,
   ) {}
 
   /**
@@ -35,9 +34,10 @@ export class OrphanReaper {
         return count;
       }
       const status = waitpidNoHang(pid);
-      if (status && (status.kind === 'exited' || status.kind === 'signaled')) {
+      const exit = status && exitFromWaitStatus(status);
+      if (exit) {
         count++;
-        this.onReaped(status);
+        this.onReaped(pid, exit);
       }
     }
   }

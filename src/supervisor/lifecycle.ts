@@ -3,7 +3,8 @@
 // must carry out (spawn a command, send a signal, arm a timer, ...). No processes,
 // clocks or I/O here; the edge feeds back what happened as events.
 import { nextRestartDelay } from './backoff';
-import { isCleanExit, shouldRestart, type ExitInfo } from './restart-policy';
+import type { ProcessExit } from '../process/process-exit';
+import { isCleanExit, shouldRestart } from './restart-policy';
 import { SIGCONT, SIGHUP } from '../sys/signals';
 import type { Result } from './result';
 
@@ -56,9 +57,9 @@ export interface State {
   mainPid?: number;
   controlPid?: number;
   /** The main process ended, and how (kept while the stop sequence runs). */
-  mainExit?: ExitInfo;
+  mainExit?: ProcessExit;
   /** Last exit of the main process, for status. */
-  lastExit?: ExitInfo & { at: number };
+  lastExit?: ProcessExit & { at: number };
   ready: boolean;
   readyAt?: number;
   /** The operator asked for the stop: no automatic restart. */
@@ -80,7 +81,7 @@ export type Event =
   | { type: 'dependency-failed' }
   | { type: 'spawned'; role: Role; pid: number }
   | { type: 'spawn-failed'; role: Role; status: number }
-  | { type: 'exited'; pid: number; exit: ExitInfo }
+  | { type: 'exited'; pid: number; exit: ProcessExit }
   | { type: 'ready' }
   | { type: 'main-pid'; pid: number }
   | { type: 'pid-file-missing' }
@@ -368,7 +369,7 @@ class Machine {
 
   // ---- exits ----
 
-  private onExit(role: Role, exit: ExitInfo): void {
+  private onExit(role: Role, exit: ProcessExit): void {
     if (role === 'main') {
       this.s.lastExit = { ...exit, at: this.now };
       this.s.mainPid = undefined;
@@ -433,7 +434,7 @@ class Machine {
     if (this.isStopping()) this.s.mainExit = exit;
   }
 
-  private onMainGone(exit: ExitInfo): void {
+  private onMainGone(exit: ProcessExit): void {
     this.s.mainExit = exit;
     const clean = isCleanExit(exit, this.p.successExitStatus);
     if (!clean) this.s.result = resultOf(exit);
@@ -573,7 +574,7 @@ class Machine {
     this.enterFailedOrDead(exit);
   }
 
-  private enterFailedOrDead(exit?: ExitInfo): void {
+  private enterFailedOrDead(exit?: ProcessExit): void {
     const failed = this.s.result !== 'success';
     this.s.sub = failed ? 'failed' : 'dead';
     if (this.s.stopRequested) return; // an operator's stop is never a container exit
@@ -590,13 +591,13 @@ class Machine {
   }
 }
 
-function resultOf(exit: ExitInfo): Result {
+function resultOf(exit: ProcessExit): Result {
   if (exit.signal === undefined) return 'exit-code';
   return exit.coreDumped ? 'core-dump' : 'signal';
 }
 
 /** The exit status a failed unit hands to FailureAction=exit when none is configured. */
-function exitStatusFor(exit: ExitInfo | undefined): number {
+function exitStatusFor(exit: ProcessExit | undefined): number {
   if (!exit) return 1;
   if (exit.signal !== undefined) return 128 + exit.signal;
   return exit.code === 0 ? 1 : (exit.code ?? 1);

@@ -1,16 +1,11 @@
 // systemd's Restart= table and its notion of a clean exit. Pure.
+import type { ProcessExit } from '../process/process-exit';
 import type { Result } from './result';
-
-export interface ExitInfo {
-  code?: number;
-  signal?: number;
-  coreDumped?: boolean;
-}
 
 /** SIGHUP, SIGINT, SIGTERM and SIGPIPE count as clean terminations, like exit 0. */
 const CLEAN_SIGNALS = [1, 2, 15, 13];
 
-export function isCleanExit(exit: ExitInfo, success: { codes: number[]; signals: number[] }): boolean {
+export function isCleanExit(exit: ProcessExit, success: { codes: number[]; signals: number[] }): boolean {
   if (exit.signal !== undefined) return CLEAN_SIGNALS.includes(exit.signal) || success.signals.includes(exit.signal);
   return exit.code === 0 || success.codes.includes(exit.code ?? -1);
 }
@@ -22,7 +17,7 @@ export function isCleanExit(exit: ExitInfo, success: { codes: number[]; signals:
 export function shouldRestart(
   policy: 'no' | 'on-success' | 'on-failure' | 'on-abnormal' | 'on-abort' | 'on-watchdog' | 'always',
   result: Result,
-  exit: ExitInfo | undefined,
+  exit: ProcessExit | undefined,
   prevent: { codes: number[]; signals: number[] },
   success: { codes: number[]; signals: number[] },
 ): boolean {

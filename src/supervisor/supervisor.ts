@@ -67,11 +67,6 @@ export class Supervisor {
       const index = indexOnce();
       for (const r of this.runners.values()) r.checkGone(index);
     });
-    // A forking daemon's main process is an orphan: its exit reaches us through the reaper.
-    deps.watch.onOrphanReaped((s) => {
-      const exit = s.kind === 'exited' ? { code: s.code } : { signal: s.signal, coreDumped: s.coreDumped };
-      for (const r of this.runners.values()) r.pidExited(s.pid, exit);
-    });
   }
 
   unitDirectories(): UnitDirectories {
@@ -112,6 +107,7 @@ export class Supervisor {
         baseEnv: process.env,
         warn: (m) => this.deps.log.warn(m),
       },
+      exits: this.deps.watch.exits,
       log: this.deps.log,
       notify: this.notify,
       runtimeRoot: this.runtimeRoot,

@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { launchUnitCommand, type LaunchContext } from '../exec/unit-launch';
+import type { ExitOwner, ExitRouter } from '../process/exit-router';
 import { indexOnce, processesInSessions, readStat, type SessionIndex } from '../process/proc';
 import type { Logger } from '../log/logger';
 import type { NotifyMessage } from '../notify/notify-message';
@@ -13,11 +14,12 @@ import { signalName } from '../sys/signals';
 import type { UnitConfig } from '../units/unit';
 import { readAccountFiles, resolveCredentials } from '../exec/account-db';
 import { activeState, initialState, step, type Effect, type Event, type Policy, type State, type TimerName } from './lifecycle';
-import type { ExitInfo } from './restart-policy';
 import { commandsOf, policyOf } from './unit-policy';
 
 export interface RunnerDeps {
   launch: LaunchContext;
+  /** Where the exits of the unit's processes come from, whoever collected them. */
+  exits: ExitRouter;
   log: Logger;
   notify: NotifySockets;
   runtimeRoot: string;
@@ -51,6 +53,15 @@ export class UnitRunner {
   private awaitingGone = false;
   private notifyPath?: string;
   private invocation = '';
+  /** Our spawns that have not exited yet: their exits are ours whatever the machine tracks. */
+  private readonly spawned = new Set<number>();
+  /** Pids claimed in the exit channel: the spawns plus the main and control pids. */
+  private readonly claimed = new Set<number>();
+  private readonly onExit: ExitOwner = (pid, exit) => {
+    this.claimed.delete(pid);
+    this.spawned.delete(pid);
+    this.send({ type: 'exited', pid, exit });
+  };
 
   constructor(
     public config: UnitConfig,
@@ -81,6 +92,7 @@ export class UnitRunner {
         const { state, effects } = step(this.state, ev, this.policy, Date.now());
         this.state = state;
         for (const e of effects) this.execute(e);
+        this.claimTracked();
         if (before.sub !== state.sub) {
           this.deps.log.info({ unit: this.name }, `${activeState(before)} (${before.sub}) -> ${activeState(state)} (${state.sub})`);
           this.deps.onChange(this, before);
@@ -91,9 +103,25 @@ export class UnitRunner {
     }
   }
 
-  /** A process that may be ours ended (our spawn's exit, or an orphan the reaper took). */
-  pidExited(pid: number, exit: ExitInfo): void {
-    if (pid === this.state.mainPid || pid === this.state.controlPid) this.send({ type: 'exited', pid, exit });
+  /**
+   * Keeps the unit's claims in the exit channel equal to what it answers for: its
+   * spawns, and the main and control pids the machine tracks, which need not be our
+   * children (a forking daemon's main process reaches the reaper as an orphan).
+   */
+  private claimTracked(): void {
+    const wanted = new Set(this.spawned);
+    if (this.state.mainPid !== undefined) wanted.add(this.state.mainPid);
+    if (this.state.controlPid !== undefined) wanted.add(this.state.controlPid);
+    for (const pid of this.claimed) {
+      if (wanted.has(pid)) continue;
+      this.deps.exits.release(pid, this.onExit);
+      this.claimed.delete(pid);
+    }
+    for (const pid of wanted) {
+      if (this.claimed.has(pid)) continue;
+      this.deps.exits.claim(pid, this.onExit);
+      this.claimed.add(pid);
+    }
   }
 
   /**
@@ -191,10 +219,9 @@ export class UnitRunner {
       return;
     }
     this.sessions.add(r.pid);
-    r.child.once('exit', (code, sig) => {
-      const exit: ExitInfo = sig ? { signal: require('node:os').constants.signals[sig] as number } : { code: code ?? 0 };
-      this.send({ type: 'exited', pid: r.pid, exit });
-    });
+    this.spawned.add(r.pid);
+    this.claimed.add(r.pid);
+    this.deps.exits.claim(r.pid, this.onExit);
     this.send({ type: 'spawned', role, pid: r.pid });
   }
 

@@ -1,4 +1,5 @@
 // The lifecycle machine without processes: events in, effects out, a fake clock.
+import type { ProcessExit } from '../../../src/process/process-exit';
 import { describe, expect, it } from 'vitest';
 import { activeState, initialState, step, type Effect, type Event, type Policy, type State } from '../../../src/supervisor/lifecycle';
 import { nextRestartDelay } from '../../../src/supervisor/backoff';
@@ -62,11 +63,11 @@ class Harness {
     return activeState(this.state);
   }
 
-  exitMain(exit: { code?: number; signal?: number }): void {
+  exitMain(exit: ProcessExit): void {
     this.send({ type: 'exited', pid: this.state.mainPid!, exit });
   }
 
-  exitControl(exit: { code?: number; signal?: number }): void {
+  exitControl(exit: ProcessExit): void {
     this.send({ type: 'exited', pid: this.state.controlPid!, exit });
   }
 

@@ -1,10 +1,11 @@
 // The Restart= table of systemd.service(5), row by row.
 import { describe, expect, it } from 'vitest';
-import { isCleanExit, shouldRestart, type ExitInfo } from '../../../src/supervisor/restart-policy';
+import type { ProcessExit } from '../../../src/process/process-exit';
+import { isCleanExit, shouldRestart } from '../../../src/supervisor/restart-policy';
 import type { Result } from '../../../src/supervisor/lifecycle';
 
 const none = { codes: [], signals: [] };
-const rows: Array<[string, Result, ExitInfo | undefined]> = [
+const rows: Array<[string, Result, ProcessExit | undefined]> = [
   ['clean exit code or signal', 'success', { code: 0 }],
   ['unclean exit code', 'exit-code', { code: 1 }],
   ['unclean signal', 'signal', { signal: 9 }],
