@@ -6,7 +6,9 @@ import type { Services, ServicesFactory } from './init/init';
 import { ServiceOutput } from './output/service-output';
 import { startControl } from './control-start';
 import { Supervisor } from './supervisor/supervisor';
+import { unitDirectories } from './supervisor/unit-dirs';
 import { UnitManager } from './supervisor/unit-manager';
+import { UnitRegistry } from './supervisor/unit-registry';
 import { watchUnitDirectories } from './supervisor/unit-watcher';
 
 export function servicesFactory(o: InitOptions): { factory: ServicesFactory; output: ServiceOutput } {
@@ -14,14 +16,15 @@ export function servicesFactory(o: InitOptions): { factory: ServicesFactory; out
   const factory: ServicesFactory = ({ table, watch, log, requestShutdown }): Services => {
     // Units, hooks and pidusage all spawn through child_process: record them all from here on.
     table.hookChildProcess();
-    const supervisor = new Supervisor({ table, watch, log, output, options: o, isPid1: process.pid === 1 });
-    const manager = new UnitManager(supervisor, output, log, requestShutdown);
+    const registry = new UnitRegistry(unitDirectories(o, process.pid === 1), log);
+    const supervisor = new Supervisor({ table, watch, log, output, options: o, registry });
+    const manager = new UnitManager(registry, supervisor, output, log, requestShutdown);
     let stopWatching: () => unknown = () => undefined;
     let control: { close(): Promise<void> | void } | undefined;
     return {
       async start() {
-        supervisor.load();
-        const dirs = supervisor.unitDirectories();
+        registry.load();
+        const dirs = registry.dirs;
         // /etc/systemd/system is where enabling a unit shows; the vendor directories only change with packages.
         const watcher = watchUnitDirectories([...dirs.unitDirs, ...dirs.systemDirs.slice(0, 1)], () => manager.daemonReload(), log);
         stopWatching = () => watcher?.close();

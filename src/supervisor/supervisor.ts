@@ -1,9 +1,9 @@
-// The supervisor: loads the units, starts the enabled ones in dependency order
-// (independent ones in parallel, each waiting for what it is ordered after to be
-// ready), routes process exits and notify messages to the right unit, and stops
-// everything in reverse order with per-unit timeouts. It is also what the
-// control plane talks to (Manager).
-import * as os from 'node:os';
+// The supervisor: runs the loaded units. It starts the enabled ones in dependency
+// order (independent ones in parallel, each waiting for what it is ordered after to
+// be ready), gives each unit its runner (which claims the unit's processes in the
+// exit channel and its notify socket), and stops everything in reverse order with
+// per-unit timeouts. What is loaded is the registry's; the control plane talks to
+// the Manager, which translates.
 import * as path from 'node:path';
 import type { InitOptions } from '../cli/options';
 import type { ChildWatch } from '../process/child-watch';
@@ -12,24 +12,12 @@ import type { ProcessTable } from '../process/process-table';
 import type { Logger } from '../log/logger';
 import { NotifySockets } from '../notify/notify-sockets';
 import type { ServiceOutput } from '../output/service-output';
-import { formatDiagnostic } from '../units/diagnostic';
-import { loadUnits, type LoadResult } from '../units/load';
 import type { UnitConfig } from '../units/unit';
 import { checkConditions } from './conditions';
 import type { State } from './lifecycle';
 import { buildOrdering, jobSet, startable, stoppable, type Ordering } from './ordering';
-import { unitDirectories, type UnitDirectories } from './unit-dirs';
+import type { UnitRegistry } from './unit-registry';
 import { UnitRunner } from './unit-runner';
-
-export const BOOT_TARGETS = ['multi-user.target', 'default.target'];
-
-/** systemd's own machinery, enabled in an image's systemd directories, has no place under ts-init. */
-export function isSystemdInternal(unit: UnitConfig): boolean {
-  return (
-    /^(systemd-|getty@|serial-getty@|console-getty|container-getty@|dbus|e2scrub|user@|user-runtime-dir@)/.test(unit.name) ||
-    unit.execStart.some((c) => c.path.startsWith('/lib/systemd/') || c.path.startsWith('/usr/lib/systemd/'))
-  );
-}
 
 export interface SupervisorDeps {
   table: ProcessTable;
@@ -37,7 +25,8 @@ export interface SupervisorDeps {
   log: Logger;
   output: ServiceOutput;
   options: InitOptions;
-  isPid1: boolean;
+  /** What is loaded; every unit it adds gets a runner. */
+  registry: UnitRegistry;
   /** Where notify sockets and runtime directories live: /run normally. */
   runtimeRoot?: string;
 }
@@ -49,7 +38,6 @@ export function startJobFinished(s: State): boolean {
 
 export class Supervisor {
   readonly runners = new Map<string, UnitRunner>();
-  loaded!: LoadResult;
   private ordering: Ordering = { units: new Set(), waitsFor: new Map(), requiredBy: new Map(), warnings: [] };
   private readonly started = new Set<string>();
   private readonly finished = new Set<string>();
@@ -67,40 +55,23 @@ export class Supervisor {
       const index = indexOnce();
       for (const r of this.runners.values()) r.checkGone(index);
     });
+    for (const unit of deps.registry.all().values()) this.ensureRunner(unit.name, unit);
+    deps.registry.onAdded((unit) => this.ensureRunner(unit.name, unit));
   }
 
-  unitDirectories(): UnitDirectories {
-    return unitDirectories(this.deps.options, this.deps.isPid1);
+  /** A new definition from daemon-reload: the unit's runner takes it from its next start. */
+  replaceConfig(unit: UnitConfig): void {
+    this.runners.get(unit.name)?.replaceConfig(unit);
   }
 
-  load(): LoadResult {
-    const dirs = this.unitDirectories();
-    const result = loadUnits({ ...dirs, targets: BOOT_TARGETS, hostname: os.hostname() });
-    for (const d of result.diagnostics) {
-      if (d.severity === 'error') this.deps.log.error(formatDiagnostic(d));
-      else this.deps.log.warn(formatDiagnostic(d));
-    }
-    for (const [name, unit] of result.units) {
-      if (isSystemdInternal(unit)) {
-        result.units.delete(name);
-        result.enabled.delete(name);
-        this.deps.log.debug(`${name} is part of systemd itself; not started under ts-init`);
-      }
-    }
-    for (const [name, unit] of result.units) this.ensureRunner(name, unit);
-    this.loaded = result;
-    return result;
+  /** A unit whose file is gone, once it has stopped. */
+  forget(name: string): void {
+    this.runners.delete(name);
   }
 
-  /** A unit that appeared after start-up (daemon-reload). */
-  addUnit(name: string, unit: UnitConfig): UnitRunner {
-    return this.ensureRunner(name, unit);
-  }
-
-  private ensureRunner(name: string, unit: UnitConfig): UnitRunner {
-    let r = this.runners.get(name);
-    if (r) return r;
-    r = new UnitRunner(unit, {
+  private ensureRunner(name: string, unit: UnitConfig): void {
+    if (this.runners.has(name)) return;
+    const r = new UnitRunner(unit, {
       launch: {
         table: this.deps.table,
         output: this.deps.output,
@@ -118,7 +89,6 @@ export class Supervisor {
       },
     });
     this.runners.set(name, r);
-    return r;
   }
 
   onContainerExit(listener: (exitCode: number) => void): void {
@@ -199,9 +169,9 @@ export class Supervisor {
 
   /** Starts the enabled units; resolves when every start job is over (ready, failed or skipped). */
   start(): Promise<void> {
-    if (!this.loaded) this.load();
+    if (!this.deps.registry.loaded) this.deps.registry.load();
     const warnings: string[] = [];
-    const units = jobSet(this.runnerDeps(), this.loaded.enabled, warnings);
+    const units = jobSet(this.runnerDeps(), this.deps.registry.enabledUnits(), warnings);
     this.ordering = buildOrdering(this.runnerDeps(), units);
     for (const w of [...warnings, ...this.ordering.warnings]) this.deps.log.warn(w);
     if (units.size) this.deps.log.info(`starting ${units.size} units: ${[...units].sort().join(', ')}`);

@@ -8,7 +8,9 @@ import { createLogger } from '../../src/log/logger';
 import { ServiceOutput } from '../../src/output/service-output';
 import { StdoutWriter } from '../../src/output/stdout-writer';
 import { Supervisor } from '../../src/supervisor/supervisor';
+import { unitDirectories } from '../../src/supervisor/unit-dirs';
 import { UnitManager } from '../../src/supervisor/unit-manager';
+import { UnitRegistry } from '../../src/supervisor/unit-registry';
 import { setChildSubreaper } from '../../src/sys/libc';
 import { unitDir } from '../helpers/units';
 import * as fs from 'node:fs';
@@ -31,8 +33,9 @@ beforeAll(async () => {
   const table = new ProcessTable();
   const watch = new ChildWatch(table);
   const output = new ServiceOutput('text', new StdoutWriter(fs.openSync('/dev/null', 'w')));
-  sup = new Supervisor({ table, watch, log, output, options, isPid1: false });
-  manager = new UnitManager(sup, output, log, () => shutdownAsked++);
+  const registry = new UnitRegistry(unitDirectories(options, false), log);
+  sup = new Supervisor({ table, watch, log, output, options, registry });
+  manager = new UnitManager(registry, sup, output, log, () => shutdownAsked++);
   await sup.start();
 }, 30_000);
 

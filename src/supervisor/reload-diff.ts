@@ -1,0 +1,43 @@
+// daemon-reload's decision, pure: given what is loaded and what the unit files say
+// now, which units are new, which changed, which are gone, and which keep their
+// old definition because the new one is broken.
+import type { NotLoadedReason } from '../units/load';
+import type { UnitConfig } from '../units/unit';
+
+export interface LoadedUnits {
+  units: ReadonlyMap<string, UnitConfig>;
+  enabled: ReadonlySet<string>;
+}
+
+export interface ReloadDiff {
+  added: string[];
+  changed: string[];
+  removed: string[];
+  /** Loaded units whose new file is broken: they keep running on their old definition. */
+  kept: string[];
+  /** What is loaded after the reload. */
+  next: { units: Map<string, UnitConfig>; enabled: Set<string> };
+}
+
+export function diffUnits(
+  current: LoadedUnits,
+  fresh: LoadedUnits & { failed: ReadonlyMap<string, NotLoadedReason> },
+): ReloadDiff {
+  const diff: ReloadDiff = { added: [], changed: [], removed: [], kept: [], next: { units: new Map(fresh.units), enabled: new Set(fresh.enabled) } };
+  for (const [name, unit] of fresh.units) {
+    const old = current.units.get(name);
+    if (!old) diff.added.push(name);
+    else if (JSON.stringify(old) !== JSON.stringify(unit)) diff.changed.push(name);
+  }
+  for (const [name, old] of current.units) {
+    if (fresh.units.has(name)) continue;
+    if (fresh.failed.get(name) === 'bad-setting') {
+      diff.kept.push(name);
+      diff.next.units.set(name, old);
+      if (current.enabled.has(name)) diff.next.enabled.add(name);
+      continue;
+    }
+    diff.removed.push(name);
+  }
+  return diff;
+}

@@ -1,0 +1,217 @@
+// What is loaded: the one owner of the unit definitions ts-init knows. It reads the
+// unit directories (leaving out systemd's own machinery, here and only here), loads
+// units on demand when they are named, re-reads everything on daemon-reload (the
+// decision is reload-diff.ts), and keeps enablement. It runs nothing: the
+// supervisor asks it for definitions and is told what was added.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { LoadState, UnitFileState } from '../control/manager';
+import type { Logger } from '../log/logger';
+import { formatDiagnostic, type Diagnostic } from '../units/diagnostic';
+import { loadUnits, type LoadResult, type NotLoadedReason } from '../units/load';
+import { parseUnitName } from '../units/specifiers';
+import type { UnitConfig } from '../units/unit';
+import { disableUnit, enableUnit, type EnableResult } from './enablement';
+import { diffUnits, type ReloadDiff } from './reload-diff';
+import type { UnitDirectories } from './unit-dirs';
+
+export const BOOT_TARGETS = ['multi-user.target', 'default.target'];
+
+/** systemd's own machinery, enabled in an image's systemd directories, has no place under ts-init. */
+export function isSystemdInternal(unit: UnitConfig): boolean {
+  return (
+    /^(systemd-|getty@|serial-getty@|console-getty|container-getty@|dbus|e2scrub|user@|user-runtime-dir@)/.test(unit.name) ||
+    unit.execStart.some((c) => c.path.startsWith('/lib/systemd/') || c.path.startsWith('/usr/lib/systemd/'))
+  );
+}
+
+
+export class UnitRegistry {
+  private units = new Map<string, UnitConfig>();
+  private enabled = new Set<string>();
+  private readonly aliases = new Map<string, string>();
+  private readonly masked = new Set<string>();
+  private readonly failed = new Map<string, NotLoadedReason>();
+  private diagnostics: Diagnostic[] = [];
+  private readonly addedListeners: Array<(u: UnitConfig) => void> = [];
+  loaded = false;
+
+  constructor(
+    readonly dirs: UnitDirectories,
+    private readonly log: Logger,
+  ) {}
+
+  /** Reads the unit directories, loading `requested` too (see LoadOptions.requested); systemd's own units left out. */
+  private read(requested?: string[], say = false): LoadResult {
+    const r = loadUnits({ ...this.dirs, targets: BOOT_TARGETS, hostname: os.hostname(), requested });
+    for (const [name, unit] of r.units) {
+      if (!isSystemdInternal(unit)) continue;
+      r.units.delete(name);
+      r.enabled.delete(name);
+      if (say) this.log.debug(`${name} is part of systemd itself; not started under ts-init`);
+    }
+    return r;
+  }
+
+  /** Called for every unit that becomes loaded (at load, on demand, on reload). */
+  onAdded(listener: (u: UnitConfig) => void): void {
+    this.addedListeners.push(listener);
+  }
+
+  private add(unit: UnitConfig): void {
+    this.units.set(unit.name, unit);
+    for (const l of this.addedListeners) l(unit);
+  }
+
+  /** The start-up load: the enabled units and what they need. */
+  load(): void {
+    const r = this.read(undefined, true);
+    for (const d of r.diagnostics) this.log[d.severity === 'error' ? 'error' : 'warn'](formatDiagnostic(d));
+    this.enabled = r.enabled;
+    this.diagnostics = r.diagnostics;
+    for (const [a, t] of r.aliases) this.aliases.set(a, t);
+    for (const m of r.masked) this.masked.add(m);
+    for (const [n, why] of r.failed) this.failed.set(n, why);
+    this.loaded = true;
+    for (const unit of r.units.values()) this.add(unit);
+  }
+
+  all(): ReadonlyMap<string, UnitConfig> {
+    return this.units;
+  }
+
+  enabledUnits(): ReadonlySet<string> {
+    return this.enabled;
+  }
+
+  isEnabled(name: string): boolean {
+    return this.enabled.has(name);
+  }
+
+  /** A loaded unit by name or alias, loading it on demand. */
+  get(name: string): UnitConfig | undefined {
+    return this.units.get(name) ?? this.units.get(this.aliases.get(name) ?? '') ?? this.loadOnDemand(name);
+  }
+
+  /**
+   * A unit that was not loaded at start (installed, but neither enabled nor needed by an
+   * enabled unit) is loaded when it is named, as systemd loads units on demand, and is not
+   * started. A masked or broken name is recorded, so that status says so.
+   */
+  private loadOnDemand(name: string): UnitConfig | undefined {
+    if (!this.loaded || parseUnitName(name)?.type !== 'service') return undefined;
+    const fresh = this.read([name]);
+    if (fresh.masked.has(name)) this.masked.add(name);
+    if (fresh.failed.get(name) === 'bad-setting' && !this.failed.has(name)) {
+      this.failed.set(name, 'bad-setting');
+      this.diagnostics.push(...fresh.diagnostics.filter((d) => d.severity === 'error' && path.basename(d.file).startsWith(name)));
+    }
+    const canonical = fresh.aliases.get(name) ?? name;
+    if (!fresh.units.has(canonical)) return undefined;
+    for (const [n, u] of fresh.units) {
+      // An enabled unit that is new on disk is for daemon-reload to add, and start.
+      if (this.units.has(n) || (fresh.enabled.has(n) && n !== canonical)) continue;
+      if (fresh.enabled.has(n)) this.enabled.add(n);
+      for (const d of fresh.diagnostics) {
+        if (path.basename(d.file).startsWith(n)) this.log[d.severity === 'error' ? 'error' : 'warn'](formatDiagnostic(d));
+      }
+      this.add(u);
+    }
+    for (const [alias, target] of fresh.aliases) if (!this.aliases.has(alias)) this.aliases.set(alias, target);
+    return this.units.get(canonical);
+  }
+
+  /** Why a name is not loaded: masked, broken (with the errors, file:line), or no such unit. */
+  notLoaded(name: string): { loadState: Exclude<LoadState, 'loaded'>; loadError?: string } {
+    if (this.failed.get(name) === 'bad-setting') return { loadState: 'bad-setting', loadError: this.loadErrors(name) };
+    return { loadState: this.masked.has(name) ? 'masked' : 'not-found' };
+  }
+
+  isMasked(name: string): boolean {
+    return this.masked.has(name);
+  }
+
+  private loadErrors(name: string): string {
+    return this.diagnostics
+      .filter((d) => d.severity === 'error' && path.basename(d.file).startsWith(name))
+      .map(formatDiagnostic)
+      .join('\n');
+  }
+
+  fileState(unit: UnitConfig): UnitFileState {
+    if (this.enabled.has(unit.name)) return 'enabled';
+    return unit.wantedBy.length || unit.requiredBy.length ? 'disabled' : 'static';
+  }
+
+  enable(unit: UnitConfig): EnableResult {
+    const res = enableUnit(unit);
+    if (!res.error) this.enabled.add(unit.name);
+    return res;
+  }
+
+  disable(name: string): EnableResult {
+    const res = disableUnit(name);
+    this.enabled.delete(name);
+    return res;
+  }
+
+  /**
+   * Every service unit file installed (templates and systemd's own units aside), loaded or
+   * not, with its state, as systemctl list-unit-files shows them.
+   */
+  listUnitFiles(): Array<{ name: string; state: UnitFileState }> {
+    const names = new Set(this.units.keys());
+    for (const dir of [...this.dirs.unitDirs, ...this.dirs.systemDirs]) {
+      let entries: string[];
+      try {
+        entries = fs.readdirSync(dir);
+      } catch {
+        continue;
+      }
+      for (const f of entries) {
+        const p = parseUnitName(f);
+        if (p?.type === 'service' && p.instance !== '') names.add(f);
+      }
+    }
+    const fresh = this.read([...names]);
+    const out: Array<{ name: string; state: UnitFileState }> = [];
+    for (const n of [...names].sort()) {
+      const loaded = this.units.get(n);
+      if (loaded) {
+        out.push({ name: n, state: this.fileState(loaded) });
+      } else if (fresh.masked.has(n)) {
+        out.push({ name: n, state: 'masked' });
+      } else {
+        const target = fresh.units.get(fresh.aliases.get(n) ?? n);
+        if (!target) continue;
+        const state = target.name !== n ? 'alias' : fresh.enabled.has(n) ? 'enabled' : target.wantedBy.length || target.requiredBy.length ? 'disabled' : 'static';
+        out.push({ name: n, state });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Re-reads every unit. Units loaded on demand stay loaded while their files exist, as
+   * do enabled units that were disabled: disabling is no reason to stop (or forget) a unit.
+   * Returns what changed and the errors (file:line); added units are announced.
+   */
+  reload(): { diff: ReloadDiff; errors: string[] } {
+    const fresh = this.read([...this.units.keys()]);
+    const errors = fresh.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
+    const diff = diffUnits({ units: this.units, enabled: this.enabled }, fresh);
+    for (const name of diff.kept) errors.push(`${name}: the new definition is broken; the running one is kept`);
+    this.units = new Map([...diff.next.units].filter(([n]) => !diff.added.includes(n)));
+    this.enabled = diff.next.enabled;
+    this.diagnostics = fresh.diagnostics;
+    this.aliases.clear();
+    for (const [a, t] of fresh.aliases) this.aliases.set(a, t);
+    this.masked.clear();
+    for (const m of fresh.masked) this.masked.add(m);
+    this.failed.clear();
+    for (const [n, why] of fresh.failed) this.failed.set(n, why);
+    for (const name of diff.added) this.add(diff.next.units.get(name)!);
+    return { diff, errors };
+  }
+}

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { diffUnits } from '../../../src/supervisor/reload-diff';
+import { defaultUnitConfig, type UnitConfig } from '../../../src/units/unit';
+
+function unit(name: string, over: Partial<UnitConfig> = {}): UnitConfig {
+  return { ...defaultUnitConfig(name), ...over };
+}
+const byName = (...us: UnitConfig[]): Map<string, UnitConfig> => new Map(us.map((u) => [u.name, u]));
+
+describe('daemon-reload diff', () => {
+  it('new, changed, unchanged and gone units', () => {
+    const current = { units: byName(unit('a.service'), unit('b.service'), unit('c.service')), enabled: new Set(['a.service']) };
+    const fresh = {
+      units: byName(unit('a.service'), unit('b.service', { description: 'now different' }), unit('d.service')),
+      enabled: new Set(['a.service', 'd.service']),
+      failed: new Map(),
+    };
+    const d = diffUnits(current, fresh);
+    expect([d.added, d.changed, d.removed, d.kept]).toEqual([['d.service'], ['b.service'], ['c.service'], []]);
+    expect([...d.next.units.keys()]).toEqual(['a.service', 'b.service', 'd.service']);
+    expect([...d.next.enabled]).toEqual(['a.service', 'd.service']);
+  });
+
+  it('a unit whose new file is broken keeps its old definition and enablement', () => {
+    const old = unit('web.service', { description: 'old' });
+    const current = { units: byName(old), enabled: new Set(['web.service']) };
+    const fresh = { units: new Map<string, UnitConfig>(), enabled: new Set<string>(), failed: new Map([['web.service', 'bad-setting' as const]]) };
+    const d = diffUnits(current, fresh);
+    expect([d.added, d.changed, d.removed, d.kept]).toEqual([[], [], [], ['web.service']]);
+    expect(d.next.units.get('web.service')).toBe(old);
+    expect(d.next.enabled.has('web.service')).toBe(true);
+  });
+
+  it('a unit that is not found any more is removed', () => {
+    const current = { units: byName(unit('gone.service')), enabled: new Set<string>() };
+    const d = diffUnits(current, { units: new Map(), enabled: new Set(), failed: new Map([['gone.service', 'not-found' as const]]) });
+    expect(d.removed).toEqual(['gone.service']);
+    expect(d.next.units.size).toBe(0);
+  });
+
+  it('does not touch what it is given', () => {
+    const current = { units: byName(unit('a.service')), enabled: new Set(['a.service']) };
+    const fresh = { units: byName(unit('b.service')), enabled: new Set<string>(), failed: new Map() };
+    diffUnits(current, fresh);
+    expect([...current.units.keys()]).toEqual(['a.service']);
+    expect([...fresh.units.keys()]).toEqual(['b.service']);
+  });
+});
