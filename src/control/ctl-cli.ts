@@ -4,22 +4,13 @@ import type { LogLine } from '../output/log-ring';
 import { call, ConnectError, DEFAULT_SOCKET } from './client';
 import { renderStatus, renderUnitTable } from './format';
 import type { JobResult, UnitStatus } from './manager';
-import { unitName, type Verb } from './protocol';
+import { unitName } from './protocol';
+import { VERBS, verbRow, type Verb } from './verbs';
 
 const USAGE = `Usage: ts-init ctl [--socket PATH] [--json] COMMAND [ARGS]
 
 Commands:
-  status [UNIT...]              state, sub-state, main pid, uptime, restarts, last exit, CPU%, RSS
-  start|stop|restart|reload UNIT...
-  try-restart|reload-or-restart UNIT...
-  kill [-s SIGNAL] [--kill-who=main|all] UNIT...
-  logs [-f] [-n LINES] UNIT     recent output of a unit (-f: keep following)
-  list-units | list-unit-files
-  enable|disable UNIT...
-  daemon-reload                 re-read unit files now
-  shutdown                      stop everything and exit, like SIGTERM to systemd
-  ping
-`;
+${VERBS.map((v) => `  ${verbRow(v).usage}\n`).join('')}`;
 
 export async function ctl(argv: readonly string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
   let socket = process.env.TS_INIT_CONTROL_SOCKET || DEFAULT_SOCKET;

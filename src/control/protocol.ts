@@ -1,5 +1,9 @@
 // The control protocol: one JSON object per line each way, versioned. Requests
-// are validated field by field; an error names the field. Pure.
+// are validated field by field (the verbs and whether they need units come from
+// verbs.ts); an error names the field. Pure.
+import { VERBS, verbRow, type Verb, type VerbParams } from './verbs';
+
+export { VERBS, type Verb } from './verbs';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -9,26 +13,10 @@ export function unitName(name: string): string {
 }
 export const MAX_LINE_BYTES = 64 * 1024;
 
-export const VERBS = [
-  'ping', 'status', 'list-units', 'start', 'stop', 'restart', 'reload', 'try-restart', 'reload-or-restart',
-  'kill', 'enable', 'disable', 'list-unit-files', 'logs', 'daemon-reload', 'shutdown',
-] as const;
-export type Verb = (typeof VERBS)[number];
-
-/** Verbs that act on named units and need at least one. */
-export const UNIT_VERBS: ReadonlySet<Verb> = new Set([
-  'start', 'stop', 'restart', 'reload', 'try-restart', 'reload-or-restart', 'kill', 'enable', 'disable', 'logs',
-]);
-
-export interface Request {
+export interface Request extends VerbParams {
   v: number;
   id: number | string;
   verb: Verb;
-  units: string[];
-  signal?: string | number;
-  who?: 'main' | 'all';
-  lines?: number;
-  follow?: boolean;
 }
 
 export type ErrorCode = 'bad-request' | 'unsupported-version' | 'unknown-verb' | 'too-large' | 'not-found' | 'failed' | 'internal' | 'permission-denied';
@@ -79,7 +67,7 @@ export function validateRequest(raw: unknown): Request {
       throw new RequestError('bad-request', `units[${i}] must be a unit name`, id);
     }
   });
-  if (UNIT_VERBS.has(verb) && units.length === 0) throw new RequestError('bad-request', `${verb} needs units`, id);
+  if (verbRow(verb).units === 'required' && units.length === 0) throw new RequestError('bad-request', `${verb} needs units`, id);
   const req: Request = { v: PROTOCOL_VERSION, id, verb, units: units as string[] };
   if (raw.signal !== undefined) {
     if (typeof raw.signal !== 'string' && typeof raw.signal !== 'number') throw new RequestError('bad-request', 'signal must be a name or a number', id);

@@ -6,8 +6,8 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import type { Logger } from '../log/logger';
 import { peerCredentials } from '../sys/libc';
-import { parseSignal } from '../sys/signals';
 import type { Manager } from './manager';
+import { verbRow, VerbError, type VerbStream } from './verbs';
 import { errorReply, MAX_LINE_BYTES, okReply, parseRequest, PROTOCOL_VERSION, RequestError, type Request } from './protocol';
 
 export const MAX_CONNECTIONS = 64;
@@ -24,55 +24,20 @@ export interface ServerOptions {
   mode?: number;
 }
 
-async function execute(manager: Manager, req: Request, socket: net.Socket): Promise<unknown> {
-  const each = <T>(f: (u: string) => Promise<T> | T): Promise<T[]> => Promise.all(req.units.map((u) => f(u)));
-  switch (req.verb) {
-    case 'ping':
-      return { pong: true, protocol: PROTOCOL_VERSION, pid: process.pid };
-    case 'status':
-      return req.units.length ? manager.status(req.units) : manager.listUnits();
-    case 'list-units':
-      return manager.listUnits();
-    case 'start':
-      return each((u) => manager.start(u));
-    case 'stop':
-      return each((u) => manager.stop(u));
-    case 'restart':
-      return each((u) => manager.restart(u));
-    case 'reload':
-      return each((u) => manager.reload(u));
-    case 'try-restart':
-      return each((u) => manager.tryRestart(u));
-    case 'reload-or-restart':
-      return each((u) => manager.reloadOrRestart(u));
-    case 'kill': {
-      const signal = parseSignal(String(req.signal ?? 'SIGTERM'));
-      if (signal === undefined) throw new RequestError('bad-request', `signal '${req.signal}' is not a signal`, req.id);
-      return each((u) => manager.kill(u, signal, req.who ?? 'all'));
-    }
-    case 'enable':
-      return each((u) => manager.enable(u));
-    case 'disable':
-      return each((u) => manager.disable(u));
-    case 'list-unit-files':
-      return manager.listUnitFiles();
-    case 'logs': {
-      const lines = manager.logs(req.units[0]!, req.lines ?? 50);
-      if (!lines) throw new RequestError('not-found', `Unit ${req.units[0]} not found.`, req.id);
-      if (req.follow) {
-        const stop = manager.follow(req.units[0]!, (line) => {
-          if (!socket.destroyed) socket.write(`${JSON.stringify({ v: PROTOCOL_VERSION, id: req.id, event: 'log', line })}\n`);
-        });
-        socket.once('close', () => stop?.());
-        socket.setTimeout(0); // a follower may stay as long as it likes
-      }
-      return lines;
-    }
-    case 'daemon-reload':
-      return manager.daemonReload();
-    case 'shutdown':
-      setImmediate(() => manager.shutdown());
-      return { shuttingDown: true };
+function execute(manager: Manager, req: Request, socket: net.Socket): Promise<unknown> {
+  const stream: VerbStream = {
+    send: (event) => {
+      if (!socket.destroyed) socket.write(`${JSON.stringify({ v: PROTOCOL_VERSION, id: req.id, ...event })}\n`);
+    },
+    onClose: (listener) => socket.once('close', listener),
+    keepOpen: () => socket.setTimeout(0),
+    protocolVersion: PROTOCOL_VERSION,
+  };
+  try {
+    return Promise.resolve(verbRow(req.verb).run(manager, req, stream));
+  } catch (err) {
+    if (err instanceof VerbError) throw new RequestError(err.code, err.message, req.id);
+    throw err;
   }
 }
 

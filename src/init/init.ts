@@ -8,9 +8,10 @@ import { writeEnvironmentFiles } from '../hooks/env-file';
 import { checkInitScript, EXIT_INITSCRIPT_UNUSABLE, runPoststop, runPrestart, type StopReason } from '../hooks/hooks';
 import type { Logger } from '../log/logger';
 import { isatty, kill, releaseFreeMemory, setChildSubreaper, setParentDeathSignal } from '../sys/libc';
-import { SIGRTMIN, SIGTERM, signalName } from '../sys/signals';
+import { SIGTERM, signalName } from '../sys/signals';
 import { ChildWatch } from '../process/child-watch';
 import { startCommand } from './command';
+import { signalAction } from './signal-action';
 import { finalExitCode } from '../process/exit-code';
 import { exitCodeOf, type ProcessExit } from '../process/process-exit';
 import { catchForwardableSignals } from '../process/forward-signals';
@@ -28,10 +29,6 @@ export interface Services {
 }
 
 export type ServicesFactory = (deps: { table: ProcessTable; watch: ChildWatch; log: Logger; requestShutdown: () => void }) => Services;
-
-/** SIGRTMIN+3 is how `podman stop` (and systemd itself) asks an init to halt. */
-const HALT_SIGNAL = SIGRTMIN + 3;
-const SHUTDOWN_SIGNALS_WITHOUT_CMD = new Set([1, 2, 3, 15, HALT_SIGNAL]);
 
 type Ending = { end: ProcessExit; reason: StopReason };
 
@@ -70,20 +67,25 @@ export async function runInit(o: InitOptions, log: Logger, makeServices?: Servic
   let finish!: (e: Ending) => void;
   const ended = new Promise<Ending>((resolve) => (finish = resolve));
 
+  const signalCommand = (signum: number): void => {
+    if (commandPid !== undefined) kill(o.killProcessGroup ? -commandPid : commandPid, signum);
+  };
   const uncaught = catchForwardableSignals((signum) => {
-    if (commandPid !== undefined && signum !== HALT_SIGNAL) {
-      const target = o.killProcessGroup ? -commandPid : commandPid;
-      log.debug({ target }, `forwarding ${signalName(signum)}`);
-      kill(target, signum);
-      return;
+    const action = signalAction(signum, commandPid !== undefined);
+    switch (action.kind) {
+      case 'forward':
+        log.debug({ target: o.killProcessGroup ? -commandPid! : commandPid }, `forwarding ${signalName(signum)}`);
+        return signalCommand(signum);
+      case 'stop-command':
+        log.info(`received ${signalName(signum)}; shutting down`);
+        return signalCommand(SIGTERM);
+      case 'shut-down':
+        log.info(`received ${signalName(signum)}; shutting down`);
+        return finish({ end: { signal: action.as }, reason: 'shutdown' });
+      case 'ignore':
+        log.debug(`received ${signalName(signum)} with no command running`);
+        return;
     }
-    if (SHUTDOWN_SIGNALS_WITHOUT_CMD.has(signum)) {
-      log.info(`received ${signalName(signum)}; shutting down`);
-      if (commandPid !== undefined) kill(o.killProcessGroup ? -commandPid : commandPid, SIGTERM);
-      else finish({ end: { signal: signum === HALT_SIGNAL ? 15 : signum }, reason: 'shutdown' });
-      return;
-    }
-    log.debug(`received ${signalName(signum)} with no command running`);
   });
   if (uncaught.length) log.warn(`cannot catch ${uncaught.map(signalName).join(', ')}; they will not be forwarded`);
 
@@ -127,7 +129,7 @@ export async function runInit(o: InitOptions, log: Logger, makeServices?: Servic
   warnNotPid1();
   const exitCode = spawnFailed ?? finalExitCode(end, o.remapToZero);
   log.info({ status: exitCodeOf(end), exitCode, reason }, 'shutting down');
-  if (commandPid !== undefined) kill(o.killProcessGroup ? -commandPid : commandPid, SIGTERM);
+  signalCommand(SIGTERM);
   await services?.stopAll();
   await terminateEverything(watch, { graceMs: o.graceMs, isPid1, log });
   await runPoststop(table, watch, o, log, { exitCode, signal: end.signal, reason });

@@ -1,0 +1,104 @@
+// The control verbs, one row each: whether it names units, its line in `ts-init
+// ctl --help`, and what the server does with it (in Manager terms). The protocol
+// validates against this table and the server dispatches through it, so a new verb
+// is a row here (and, if it needs one, a Manager method).
+import { parseSignal } from '../sys/signals';
+import type { Manager } from './manager';
+
+/** What a verb's handler gets of a request, once validated. */
+export interface VerbParams {
+  units: string[];
+  signal?: string | number;
+  who?: 'main' | 'all';
+  lines?: number;
+  follow?: boolean;
+}
+
+/** The connection, for verbs that stream (logs -f). */
+export interface VerbStream {
+  /** Sends an event line to the client. */
+  send(event: Record<string, unknown>): void;
+  onClose(listener: () => void): void;
+  /** The connection may stay open idle as long as the client likes. */
+  keepOpen(): void;
+  protocolVersion: number;
+}
+
+/** A request the verb cannot carry out as asked; the server replies with this code. */
+export class VerbError extends Error {
+  constructor(
+    readonly code: 'bad-request' | 'not-found',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface VerbRow {
+  /** 'required': needs at least one unit; 'optional': units narrow it; 'none'. */
+  units: 'required' | 'optional' | 'none';
+  usage: string;
+  run(m: Manager, p: VerbParams, stream: VerbStream): unknown;
+}
+
+const each = <T>(p: VerbParams, f: (u: string) => Promise<T> | T): Promise<T[]> => Promise.all(p.units.map((u) => f(u)));
+
+export const VERB_TABLE = {
+  status: {
+    units: 'optional',
+    usage: 'status [UNIT...]              state, sub-state, main pid, uptime, restarts, last exit, CPU%, RSS',
+    run: (m, p) => (p.units.length ? m.status(p.units) : m.listUnits()),
+  },
+  'list-units': { units: 'none', usage: 'list-units', run: (m) => m.listUnits() },
+  start: { units: 'required', usage: 'start UNIT...', run: (m, p) => each(p, (u) => m.start(u)) },
+  stop: { units: 'required', usage: 'stop UNIT...', run: (m, p) => each(p, (u) => m.stop(u)) },
+  restart: { units: 'required', usage: 'restart UNIT...', run: (m, p) => each(p, (u) => m.restart(u)) },
+  reload: { units: 'required', usage: 'reload UNIT...', run: (m, p) => each(p, (u) => m.reload(u)) },
+  'try-restart': { units: 'required', usage: 'try-restart UNIT...', run: (m, p) => each(p, (u) => m.tryRestart(u)) },
+  'reload-or-restart': { units: 'required', usage: 'reload-or-restart UNIT...', run: (m, p) => each(p, (u) => m.reloadOrRestart(u)) },
+  kill: {
+    units: 'required',
+    usage: 'kill [-s SIGNAL] [--kill-who=main|all] UNIT...',
+    run: (m, p) => {
+      const signal = parseSignal(String(p.signal ?? 'SIGTERM'));
+      if (signal === undefined) throw new VerbError('bad-request', `signal '${p.signal}' is not a signal`);
+      return each(p, (u) => m.kill(u, signal, p.who ?? 'all'));
+    },
+  },
+  logs: {
+    units: 'required',
+    usage: 'logs [-f] [-n LINES] UNIT     recent output of a unit (-f: keep following)',
+    run: (m, p, stream) => {
+      const unit = p.units[0]!;
+      const lines = m.logs(unit, p.lines ?? 50);
+      if (!lines) throw new VerbError('not-found', `Unit ${unit} not found.`);
+      if (p.follow) {
+        const stop = m.follow(unit, (line) => stream.send({ event: 'log', line }));
+        stream.onClose(() => stop?.());
+        stream.keepOpen();
+      }
+      return lines;
+    },
+  },
+  'list-unit-files': { units: 'none', usage: 'list-unit-files', run: (m) => m.listUnitFiles() },
+  enable: { units: 'required', usage: 'enable UNIT...', run: (m, p) => each(p, (u) => m.enable(u)) },
+  disable: { units: 'required', usage: 'disable UNIT...', run: (m, p) => each(p, (u) => m.disable(u)) },
+  'daemon-reload': { units: 'none', usage: 'daemon-reload                 re-read unit files now', run: (m) => m.daemonReload() },
+  shutdown: {
+    units: 'none',
+    usage: 'shutdown                      stop everything and exit, like SIGTERM to systemd',
+    run: (m) => {
+      setImmediate(() => m.shutdown());
+      return { shuttingDown: true };
+    },
+  },
+  ping: { units: 'none', usage: 'ping', run: (_m, _p, stream) => ({ pong: true, protocol: stream.protocolVersion, pid: process.pid }) },
+} satisfies Record<string, VerbRow>;
+
+export type Verb = keyof typeof VERB_TABLE;
+
+export const VERBS = Object.keys(VERB_TABLE) as Verb[];
+
+export function verbRow(verb: Verb): VerbRow {
+  return VERB_TABLE[verb];
+}
