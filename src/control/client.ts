@@ -1,8 +1,12 @@
 // Talking to a running ts-init over its control socket.
 import * as net from 'node:net';
+import { DEFAULT_CONTROL_SOCKET } from '../cli/options';
 import { PROTOCOL_VERSION, type Reply, type Verb } from './protocol';
 
-export const DEFAULT_SOCKET = '/run/ts-init.sock';
+/** The socket a client talks to: TS_INIT_CONTROL_SOCKET (as the init reads it), or the default. */
+export function controlSocketPath(env: NodeJS.ProcessEnv = process.env): string {
+  return env.TS_INIT_CONTROL_SOCKET || DEFAULT_CONTROL_SOCKET;
+}
 
 export class ConnectError extends Error {}
 

@@ -1,7 +1,7 @@
 // `ts-init ctl`: the control CLI. Human-readable by default, raw results with --json.
 import * as fs from 'node:fs';
 import type { LogLine } from '../output/log-ring';
-import { call, ConnectError, DEFAULT_SOCKET } from './client';
+import { call, ConnectError, controlSocketPath } from './client';
 import { renderStatus, renderUnitTable } from './format';
 import type { JobResult, UnitStatus } from './manager';
 import { unitName } from './protocol';
@@ -13,7 +13,7 @@ Commands:
 ${VERBS.map((v) => `  ${verbRow(v).usage}\n`).join('')}`;
 
 export async function ctl(argv: readonly string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
-  let socket = process.env.TS_INIT_CONTROL_SOCKET || DEFAULT_SOCKET;
+  let socket = controlSocketPath();
   let json = false;
   let follow = false;
   let lines = 50;

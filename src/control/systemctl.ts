@@ -3,7 +3,7 @@
 // and operators' habits keep working inside the container.
 import * as fs from 'node:fs';
 import type { JobResult, ReloadReport, UnitFileState, UnitStatus } from './manager';
-import { call, ConnectError, DEFAULT_SOCKET } from './client';
+import { call, ConnectError, controlSocketPath } from './client';
 import { renderStatus, renderUnitTable } from './format';
 import type { LogLine } from '../output/log-ring';
 import { unitName, type Verb } from './protocol';
@@ -330,7 +330,7 @@ export function systemctlMain(argv: readonly string[]): void {
   const io: Io = {
     out: (s) => fs.writeSync(1, s),
     err: (s) => fs.writeSync(2, s),
-    socket: process.env.TS_INIT_CONTROL_SOCKET || DEFAULT_SOCKET,
+    socket: controlSocketPath(),
   };
   systemctl(argv, io).then(
     (code) => process.exit(code),

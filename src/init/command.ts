@@ -3,8 +3,7 @@
 // orphan reaper like any other child that libuv does not own: the plain tini-style
 // run never loads child_process. With a terminal on stdin it goes through the exec
 // helper, so the CMD's group is the terminal's foreground and Ctrl-C reaches it.
-import * as os from 'node:os';
-import { keepOpenOnExec, spawnInNewSession } from '../sys/libc';
+import { errnoName, keepOpenOnExec, spawnInNewSession } from '../sys/libc';
 import type { ChildWatch } from '../process/child-watch';
 import { spawnErrorExitCode, spawnErrorText } from '../process/exit-code';
 import { helperArgv } from '../process/exec-spec';
@@ -45,10 +44,6 @@ function startDirectly(watch: ChildWatch, command: readonly string[], env: NodeJ
     return exit;
   });
   return { started: true, pid, ended };
-}
-
-function errnoName(errno: number): string | undefined {
-  return Object.entries(os.constants.errno).find(([, n]) => n === errno)?.[0];
 }
 
 function startThroughHelper(

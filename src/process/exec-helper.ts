@@ -2,27 +2,22 @@
 // as a short-lived copy of the executable, applies the ExecSpec, and replaces
 // itself with the real program (same pid, so the parent's tracking holds).
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { isatty } from 'node:tty';
 import * as sys from '../sys/libc';
 import { decodeSpec, type ExecSpec } from './exec-spec';
 import { EXIT_NOT_EXECUTABLE, spawnErrorExitCode, spawnErrorText } from './exit-code';
 import { SIGPIPE, SIGTTOU, SIGXFSZ } from '../sys/signals';
-
-const ERRNO_NAMES: Record<number, string> = { 2: 'ENOENT', 13: 'EACCES', 8: 'ENOEXEC', 20: 'ENOTDIR', 21: 'EISDIR' };
+import { DEFAULT_SEARCH_PATH, searchPath } from '../sys/exec-path';
 
 /** execvp's search: a name without a slash is looked up in PATH. */
 export function resolveExecutable(file: string, envPath: string | undefined): string | undefined {
-  if (file.includes('/')) return file;
-  for (const dir of (envPath ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
-    const candidate = path.join(dir || '.', file);
+  return searchPath(file, envPath ?? DEFAULT_SEARCH_PATH, (candidate) => {
     try {
-      if (fs.statSync(candidate).isFile()) return candidate;
+      return fs.statSync(candidate).isFile();
     } catch {
-      // keep looking
+      return false;
     }
-  }
-  return undefined;
+  });
 }
 
 function applySpec(spec: ExecSpec): void {
@@ -68,7 +63,7 @@ export function runExecHelper(encoded: string): never {
   }
   const resolved = resolveExecutable(spec.file, spec.env.PATH);
   const env = Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
-  const errno = resolved ? sys.execve(resolved, spec.argv, env) : 2;
-  const name = ERRNO_NAMES[errno] ?? `errno ${errno}`;
+  const errno = resolved ? sys.execve(resolved, spec.argv, env) : sys.ENOENT;
+  const name = sys.errnoName(errno) ?? `errno ${errno}`;
   fail(spawnErrorText(spec.file, name), spawnErrorExitCode(name));
 }

@@ -3,6 +3,7 @@
 // must carry out (spawn a command, send a signal, arm a timer, ...). No processes,
 // clocks or I/O here; the edge feeds back what happened as events.
 import { nextRestartDelay } from './backoff';
+import type { ActiveState } from '../control/manager';
 import type { ProcessExit } from '../process/process-exit';
 import { isCleanExit, shouldRestart } from './restart-policy';
 import { SIGCONT, SIGHUP } from '../sys/signals';
@@ -17,7 +18,6 @@ export type SubState =
 
 export type { Result } from './result';
 
-export type ActiveState = 'active' | 'reloading' | 'inactive' | 'failed' | 'activating' | 'deactivating';
 
 export interface Policy {
   type: 'simple' | 'exec' | 'forking' | 'oneshot' | 'notify' | 'idle';

@@ -1,5 +1,6 @@
 // Every libc call ts-init makes, typed, in one place. Functions are bound lazily
 // so a code path that needs only waitpid does not pay for the rest.
+import * as os from 'node:os';
 import { loadKoffi, type KoffiModule } from './native-loader';
 
 export const WNOHANG = 1;
@@ -10,12 +11,18 @@ export const PR_SET_NAME = 15;
 export const SIG_BLOCK = 0;
 export const SIG_UNBLOCK = 1;
 export const SIG_SETMASK = 2;
+export const ENOENT = 2;
 export const ECHILD = 10;
 export const ESRCH = 3;
 export const EINTR = 4;
 export const EAGAIN = 11;
 export const RLIMIT_NOFILE = 7;
 export const PRIO_PROCESS = 0;
+
+/** The symbolic name of an errno value ('ENOENT'), as Node's system errors give it. */
+export function errnoName(errno: number): string | undefined {
+  return Object.entries(os.constants.errno).find(([, n]) => n === errno)?.[0];
+}
 
 /** A syscall failure with its errno, like Node's own system errors. */
 export class SysError extends Error {

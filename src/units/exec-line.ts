@@ -11,8 +11,10 @@
 // start in the middle of a word); C-style escapes are decoded inside and outside quotes.
 // The executable may be an absolute path or a plain name looked up in EXEC_SEARCH_PATH.
 
+import { DEFAULT_SEARCH_PATH, searchPath } from '../sys/exec-path';
+
 /** The fixed search path for executables given by plain name, as systemd uses it. */
-export const EXEC_SEARCH_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+export const EXEC_SEARCH_PATH = DEFAULT_SEARCH_PATH;
 
 export interface WordToken {
   /** The word after quote removal and escape decoding. */
@@ -261,11 +263,7 @@ function parseOne(group: WordToken[], source: string, expand: (w: string) => str
 /** Where a plain executable name would be found, given a predicate telling whether a path is executable. */
 export function resolveExecPath(path: string, isExecutable: (candidate: string) => boolean): string | undefined {
   if (path.startsWith('/')) return path;
-  for (const dir of EXEC_SEARCH_PATH.split(':')) {
-    const candidate = `${dir}/${path}`;
-    if (isExecutable(candidate)) return candidate;
-  }
-  return undefined;
+  return searchPath(path, EXEC_SEARCH_PATH, isExecutable);
 }
 
 export type EnvLookup = ReadonlyMap<string, string> | Readonly<Record<string, string | undefined>>;
