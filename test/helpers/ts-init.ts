@@ -76,10 +76,21 @@ export const ISOLATE_MOUNTS =
   'mount -t tmpfs tmpfs /run && mount -t tmpfs tmpfs /etc/systemd/system && ' +
   'mount -t tmpfs tmpfs /usr/lib/systemd/system && mkdir -p /etc/profile.d && mount -t tmpfs tmpfs /etc/profile.d';
 
+/**
+ * Where the executable stays reachable inside a private mount namespace whose setup
+ * mounts over the directory that holds it (a checkout under /tmp, say): a bind mount of
+ * it on a private tmpfs /run. Same file name, so the process name does not change.
+ */
+export const PINNED_TS_INIT = '/run/.ts-init-under-test/ts-init';
+
+/** Shell steps, run once /run is a private writable tmpfs, that pin the executable at PINNED_TS_INIT. */
+export const PIN_BINARY = `mkdir -p ${path.dirname(PINNED_TS_INIT)} && touch ${PINNED_TS_INIT} && mount --bind "${TS_INIT}" ${PINNED_TS_INIT}`;
+
 /** ts-init as PID 1 of a new PID namespace with its own /proc (the shell execs it, keeping pid 1). */
 export function startAsPid1(args: readonly string[], options: SpawnOptions = {}, setup = ''): Running {
   requireBinary();
-  const script = `${ISOLATE_MOUNTS}${setup ? ` && ${setup}` : ''} && exec "$0" "$@"`;
+  // A setup may hide the checkout (a tmpfs over /tmp): run the pinned copy then.
+  const script = setup ? `${ISOLATE_MOUNTS} && ${PIN_BINARY} && ${setup} && exec ${PINNED_TS_INIT} "$@"` : `${ISOLATE_MOUNTS} && exec "$0" "$@"`;
   return start('unshare', ['--pid', '--fork', '--mount-proc', '--propagation', 'private', '/bin/sh', '-c', script, TS_INIT, ...args], options);
 }
 

@@ -1,7 +1,7 @@
 // The executable's runtime stays ts-init's own: the container's NODE_* variables
 // are for the CMD, and the embedded FFI module finds a place to load from.
 import { describe, expect, it } from 'vitest';
-import { runAsPid1, runDirect, start, TS_INIT } from '../helpers/ts-init';
+import { PIN_BINARY, PINNED_TS_INIT, runAsPid1, runDirect, start } from '../helpers/ts-init';
 
 describe('NODE_* variables belong to the CMD', () => {
   const appEnv = {
@@ -25,19 +25,22 @@ describe('NODE_* variables belong to the CMD', () => {
 
 describe('embedded FFI module', () => {
   // A private mount namespace where /dev/shm is noexec and /run read-only (Docker's
-  // and a read-only root's situation): the module must still load, from /tmp.
+  // and a read-only root's situation): the module must still load, from /tmp. The
+  // executable is pinned on /run before that becomes read-only, so a checkout under
+  // /tmp stays runnable.
+  const readOnlyRun = `mount -t tmpfs tmpfs /run && ${PIN_BINARY} && mount -o remount,ro /run`;
   const shell = (setup: string): Promise<{ code: number | null; stdout: string; stderr: string }> =>
-    start('unshare', ['--mount', '--propagation', 'private', '/bin/sh', '-c', `${setup}; exec ${TS_INIT} -s -- /bin/sh -c 'echo ran'`]).result;
+    start('unshare', ['--mount', '--propagation', 'private', '/bin/sh', '-c', `${setup}; exec ${PINNED_TS_INIT} -s -- /bin/sh -c 'echo ran'`]).result;
 
   it('falls back past a noexec /dev/shm and a read-only /run', async () => {
-    const r = await shell('mount -t tmpfs -o noexec tmpfs /dev/shm && mount -t tmpfs -o ro tmpfs /run && mount -t tmpfs tmpfs /tmp');
+    const r = await shell(`mount -t tmpfs -o noexec tmpfs /dev/shm && ${readOnlyRun} && mount -t tmpfs tmpfs /tmp`);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('ran\n');
     expect(r.code).toBe(0);
   });
 
   it('gives a clear error when no place can hold it', async () => {
-    const r = await shell('mount -t tmpfs -o noexec tmpfs /dev/shm && mount -t tmpfs -o ro tmpfs /run && mount -t tmpfs -o ro tmpfs /tmp');
+    const r = await shell(`mount -t tmpfs -o noexec tmpfs /dev/shm && ${readOnlyRun} && mount -t tmpfs -o ro tmpfs /tmp`);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/cannot load the embedded FFI module: none of \/dev\/shm, \/run, \/tmp is writable and executable/);
