@@ -326,7 +326,6 @@ function machineDefaults(options: LoadOptions, finder: UnitFinder): Omit<BuildOp
 /** Discover, enable and load the units of a tree. Never throws. */
 export function loadUnits(options: LoadOptions): LoadResult {
   const finder = new UnitFinder(options);
-  const buildOptions: BuildOptions = { hostname: options.hostname, ...machineDefaults(options, finder) };
   const result: LoadResult = {
     units: new Map(),
     enabled: new Set(),
@@ -335,127 +334,166 @@ export function loadUnits(options: LoadOptions): LoadResult {
     masked: new Set(),
     failed: new Map(),
   };
-  const diagnostics = result.diagnostics;
+  const candidates = enablementCandidates(options, finder, result.diagnostics);
+  const loader = new ClosureLoader(finder, result, { hostname: options.hostname, ...machineDefaults(options, finder) });
+  loader.loadAll(candidates, options.requested ?? []);
+  addInstallAliases(result, finder);
+  reportMissingReferences(loader.unresolved, result);
+  canonicalizeDependencies(result);
+  return result;
+}
 
-  // 1. Enablement candidates.
+/** A service name that can be loaded as it is (not a template). */
+function isLoadableName(n: string): boolean {
+  const p = parseUnitName(n);
+  return p !== undefined && p.type === 'service' && p.instance !== '';
+}
+
+/** Phase 1: what is enabled: every service in ts-init's directories, and those linked from the targets' .wants/.requires. */
+function enablementCandidates(options: LoadOptions, finder: UnitFinder, diagnostics: Diagnostic[]): string[] {
   const candidates: string[] = [];
-  const isLoadableName = (n: string) => {
-    const p = parseUnitName(n);
-    return p !== undefined && p.type === 'service' && p.instance !== '';
-  };
-  const addCandidate = (n: string) => {
+  const add = (n: string): void => {
     if (isLoadableName(n) && !candidates.includes(n)) candidates.push(n);
   };
   for (const dir of options.unitDirs) {
-    for (const n of readDirNames(finder.real(dir), diagnostics)) addCandidate(n);
+    for (const n of readDirNames(finder.real(dir), diagnostics)) add(n);
   }
   for (const target of targetNames(finder, options.targets)) {
     for (const sub of ['wants', 'requires']) {
-      for (const n of finder.linkedNames(`${target}.${sub}`)) addCandidate(n);
+      for (const n of finder.linkedNames(`${target}.${sub}`)) add(n);
+    }
+  }
+  return candidates;
+}
+
+/** Phase 2: the candidates, the requested names and the closure of their dependencies. */
+class ClosureLoader {
+  private readonly queue: Request[] = [];
+  /** Requested name -> canonical name (undefined: not loaded). */
+  private readonly handled = new Map<string, string | undefined>();
+  private readonly maskReported = new Set<string>();
+  /** References to units that were not found, judged once aliases are known (phase 4). */
+  readonly unresolved: Request[] = [];
+
+  constructor(
+    private readonly finder: UnitFinder,
+    private readonly result: LoadResult,
+    private readonly buildOptions: BuildOptions,
+  ) {}
+
+  loadAll(candidates: readonly string[], requested: readonly string[]): void {
+    this.queue.push(...candidates.map((name) => ({ name })));
+    for (const name of requested) {
+      if (isLoadableName(name) && !candidates.includes(name)) this.queue.push({ name, optional: true });
+    }
+    const enabledRequests = new Set(candidates);
+    while (this.queue.length > 0) {
+      const req = this.queue.shift()!;
+      const canonical = this.load(req);
+      if (canonical !== undefined && !req.from && enabledRequests.has(req.name)) this.result.enabled.add(canonical);
     }
   }
 
-  // 2. Load candidates and the closure of their dependencies.
-  const queue: Request[] = candidates.map((name) => ({ name }));
-  for (const name of options.requested ?? []) {
-    if (isLoadableName(name) && !candidates.includes(name)) queue.push({ name, optional: true });
-  }
-  const handled = new Map<string, string | undefined>(); // requested name -> canonical (undefined: not loaded)
-  const unresolved: Request[] = [];
-  const maskReported = new Set<string>();
-
-  const loadOne = (req: Request): string | undefined => {
-    if (handled.has(req.name)) {
-      const canonical = handled.get(req.name);
-      if (canonical === undefined && result.failed.get(req.name) === 'not-found' && req.from) unresolved.push(req);
+  private load(req: Request): string | undefined {
+    if (this.handled.has(req.name)) {
+      const canonical = this.handled.get(req.name);
+      if (canonical === undefined && this.result.failed.get(req.name) === 'not-found' && req.from) this.unresolved.push(req);
       return canonical;
     }
-    const r = finder.resolve(req.name);
-    if (r.state === 'masked') {
-      handled.set(req.name, undefined);
-      result.masked.add(req.name);
-      if (!maskReported.has(req.name)) {
-        maskReported.add(req.name);
-        const by = req.from ? ` (${DEP_DIRECTIVE[req.from.key]}= of ${req.from.unit})` : '';
-        diagnostics.push({ file: r.path, severity: 'warning', message: `${req.name} is masked; not loaded${by}` });
-      }
-      return undefined;
+    const r = this.finder.resolve(req.name);
+    const canonical = r.state === 'masked' ? this.masked(req, r) : r.state === 'not-found' ? this.notFound(req, r) : this.found(req, r);
+    this.handled.set(req.name, canonical);
+    return canonical;
+  }
+
+  private masked(req: Request, r: Extract<Resolution, { state: 'masked' }>): undefined {
+    this.result.masked.add(req.name);
+    if (!this.maskReported.has(req.name)) {
+      this.maskReported.add(req.name);
+      const by = req.from ? ` (${DEP_DIRECTIVE[req.from.key]}= of ${req.from.unit})` : '';
+      this.result.diagnostics.push({ file: r.path, severity: 'warning', message: `${req.name} is masked; not loaded${by}` });
     }
-    if (r.state === 'not-found') {
-      handled.set(req.name, undefined);
-      result.failed.set(req.name, 'not-found');
-      if (r.reason !== undefined) {
-        diagnostics.push({ file: req.from?.file ?? req.name, severity: 'error', message: `${req.name}: ${r.reason}` });
-      } else if (req.from) {
-        unresolved.push(req);
-      } else if (!req.optional) {
-        diagnostics.push({ file: req.name, severity: 'error', message: `${req.name}: unit file not found` });
-      }
-      return undefined;
+    return undefined;
+  }
+
+  private notFound(req: Request, r: Extract<Resolution, { state: 'not-found' }>): undefined {
+    this.result.failed.set(req.name, 'not-found');
+    if (r.reason !== undefined) {
+      this.result.diagnostics.push({ file: req.from?.file ?? req.name, severity: 'error', message: `${req.name}: ${r.reason}` });
+    } else if (req.from) {
+      this.unresolved.push(req);
+    } else if (!req.optional) {
+      this.result.diagnostics.push({ file: req.name, severity: 'error', message: `${req.name}: unit file not found` });
     }
+    return undefined;
+  }
+
+  private found(req: Request, r: Extract<Resolution, { state: 'found' }>): string | undefined {
+    const { result } = this;
     const canonical = r.name;
     if (canonical !== req.name) result.aliases.set(req.name, canonical);
     for (const v of r.via) if (v !== canonical && !isTemplate(v)) result.aliases.set(v, canonical);
-    const done = (value: string | undefined) => {
-      handled.set(req.name, value);
-      return value;
-    };
-    if (result.units.has(canonical)) return done(canonical);
-    if (result.failed.has(canonical)) return done(undefined);
+    if (result.units.has(canonical)) return canonical;
+    if (result.failed.has(canonical)) return undefined;
     if (isTemplate(canonical)) {
       result.failed.set(canonical, 'bad-setting');
-      diagnostics.push({
+      result.diagnostics.push({
         file: r.path,
         severity: 'error',
         message: `${canonical} is a template; only its instances (name@instance.service) can be loaded`,
       });
-      return done(undefined);
+      return undefined;
     }
     const aliasNames = [...new Set([req.name, ...r.via].filter((n) => n !== canonical))];
-    const built = loadUnitFile(r.path, canonical, finder.dropIns(canonical, aliasNames), buildOptions);
-    diagnostics.push(...built.diagnostics);
+    const built = loadUnitFile(r.path, canonical, this.finder.dropIns(canonical, aliasNames), this.buildOptions);
+    result.diagnostics.push(...built.diagnostics);
     if (!built.loadable) {
       result.failed.set(canonical, 'bad-setting');
-      return done(undefined);
+      return undefined;
     }
-    const unit = built.unit;
-    // ".wants/" and ".requires/" directories of the unit itself.
-    for (const n of [canonical, ...aliasNames]) {
-      for (const w of finder.linkedNames(`${n}.wants`)) {
+    this.addOwnLinks(built.unit, [canonical, ...aliasNames]);
+    result.units.set(canonical, built.unit);
+    this.queueDependencies(built.unit);
+    return canonical;
+  }
+
+  /** The ".wants/" and ".requires/" directories of the unit itself, under any of its names. */
+  private addOwnLinks(unit: UnitConfig, names: readonly string[]): void {
+    for (const n of names) {
+      for (const w of this.finder.linkedNames(`${n}.wants`)) {
         if (parseUnitName(w) && !unit.wants.includes(w)) unit.wants.push(w);
       }
-      for (const w of finder.linkedNames(`${n}.requires`)) {
+      for (const w of this.finder.linkedNames(`${n}.requires`)) {
         if (parseUnitName(w) && !unit.requires.includes(w)) unit.requires.push(w);
       }
     }
-    result.units.set(canonical, unit);
+  }
+
+  /** Services the unit needs are loaded next; other unit types are only mentioned (unless wanted or well known). */
+  private queueDependencies(unit: UnitConfig): void {
     for (const key of ['requires', 'bindsTo', 'wants'] as const) {
       for (const dep of unit[key]) {
         const p = parseUnitName(dep);
         if (p?.type === 'service') {
-          queue.push({ name: dep, from: { unit: canonical, file: unit.sourcePath, key } });
+          this.queue.push({ name: dep, from: { unit: unit.name, file: unit.sourcePath, key } });
         } else if (key !== 'wants' && !WELL_KNOWN_UNITS.has(dep)) {
-          diagnostics.push({
+          this.result.diagnostics.push({
             file: unit.sourcePath,
             severity: 'warning',
-            message: `${canonical}: ${DEP_DIRECTIVE[key]}=${dep}: ts-init only runs .service units; dependency ignored`,
+            message: `${unit.name}: ${DEP_DIRECTIVE[key]}=${dep}: ts-init only runs .service units; dependency ignored`,
           });
         }
       }
     }
-    return done(canonical);
-  };
-
-  const enabledRequests = new Set(candidates);
-  while (queue.length > 0) {
-    const req = queue.shift()!;
-    const canonical = loadOne(req);
-    if (canonical !== undefined && !req.from && enabledRequests.has(req.name)) result.enabled.add(canonical);
   }
+}
 
-  // 3. [Install] Alias= names of loaded units, unless a file already provides that name
-  //    for another unit. The alias symlink "systemctl enable" creates (sshd.service ->
-  //    ssh.service) leads back to this unit, so it counts as the alias too.
+/**
+ * Phase 3: [Install] Alias= names of loaded units, unless a file already provides that name
+ * for another unit. The alias symlink "systemctl enable" creates (sshd.service ->
+ * ssh.service) leads back to this unit, so it counts as the alias too.
+ */
+function addInstallAliases(result: LoadResult, finder: UnitFinder): void {
   for (const unit of result.units.values()) {
     for (const a of unit.alias) {
       if (result.aliases.has(a) || result.units.has(a)) continue;
@@ -463,8 +501,10 @@ export function loadUnits(options: LoadOptions): LoadResult {
       if (r.state === 'not-found' || (r.state === 'found' && r.name === unit.name)) result.aliases.set(a, unit.name);
     }
   }
+}
 
-  // 4. References that are still missing.
+/** Phase 4: references that are still missing once aliases are known, each reported once. */
+function reportMissingReferences(unresolved: readonly Request[], result: LoadResult): void {
   const reported = new Set<string>();
   for (const req of unresolved) {
     const from = req.from!;
@@ -475,21 +515,22 @@ export function loadUnits(options: LoadOptions): LoadResult {
     const key = `${from.unit}|${from.key}|${req.name}`;
     if (reported.has(key)) continue;
     reported.add(key);
-    diagnostics.push({
+    result.diagnostics.push({
       file: from.file,
       severity: from.key === 'wants' ? 'warning' : 'error',
       message: `${from.unit}: ${DEP_DIRECTIVE[from.key]}=${req.name}: unit not found`,
     });
   }
+}
 
-  // 5. Dependency lists name canonical units.
-  const canon = (n: string) => result.aliases.get(n) ?? n;
+/** Phase 5: dependency lists name canonical units, once each, never the unit itself. */
+function canonicalizeDependencies(result: LoadResult): void {
+  const canon = (n: string): string => result.aliases.get(n) ?? n;
   for (const unit of result.units.values()) {
     for (const key of ['after', 'before', 'requires', 'wants', 'bindsTo', 'partOf', 'conflicts'] as const) {
       unit[key] = [...new Set(unit[key].map(canon))].filter((n) => n !== unit.name);
     }
   }
-  return result;
 }
 
 /** The requested targets plus the targets they are aliases of (default.target -> multi-user.target). */
