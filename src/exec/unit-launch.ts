@@ -24,8 +24,8 @@ export type LaunchResult =
   | { ok: false; status: number; message: string };
 
 export interface LaunchContext {
-  table: ProcessTable;
-  output: ServiceOutput;
+  table: Pick<ProcessTable, 'spawn'>;
+  output: Pick<ServiceOutput, 'attach'>;
   /** The container's environment: what systemd calls the manager environment. */
   baseEnv: NodeJS.ProcessEnv;
   warn: (message: string) => void;

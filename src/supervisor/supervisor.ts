@@ -18,6 +18,8 @@ import type { State } from './lifecycle';
 import { buildOrdering, jobSet, startable, stoppable, type Ordering } from './ordering';
 import type { UnitRegistry } from './unit-registry';
 import { UnitRunner } from './unit-runner';
+import { launchUnitCommand, type LaunchContext } from '../exec/unit-launch';
+import { kill } from '../sys/libc';
 
 export interface SupervisorDeps {
   table: ProcessTable;
@@ -46,9 +48,11 @@ export class Supervisor {
   private readonly notify: NotifySockets;
   private shuttingDown = false;
   readonly runtimeRoot: string;
+  private readonly launchContext: LaunchContext;
 
   constructor(private readonly deps: SupervisorDeps) {
     this.runtimeRoot = deps.runtimeRoot ?? '/run';
+    this.launchContext = { table: deps.table, output: deps.output, baseEnv: process.env, warn: (m) => deps.log.warn(m) };
     this.notify = new NotifySockets(path.join(this.runtimeRoot, 'ts-init/notify'));
     deps.watch.onRound(() => {
       // Stopping many units at once: one /proc scan per round, not one per unit.
@@ -72,12 +76,8 @@ export class Supervisor {
   private ensureRunner(name: string, unit: UnitConfig): void {
     if (this.runners.has(name)) return;
     const r = new UnitRunner(unit, {
-      launch: {
-        table: this.deps.table,
-        output: this.deps.output,
-        baseEnv: process.env,
-        warn: (m) => this.deps.log.warn(m),
-      },
+      launch: (u, command, extraEnv) => launchUnitCommand(this.launchContext, u, command, extraEnv),
+      kill,
       exits: this.deps.watch.exits,
       log: this.deps.log,
       notify: this.notify,

@@ -3,21 +3,23 @@
 // PID files, notify sockets, runtime directories).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { launchUnitCommand, type LaunchContext } from '../exec/unit-launch';
+import type { LaunchResult } from '../exec/unit-launch';
 import type { ExitOwner, ExitRouter } from '../process/exit-router';
 import { indexOnce, processesInSessions, readStat, type SessionIndex } from '../process/proc';
 import type { Logger } from '../log/logger';
 import type { NotifyMessage } from '../notify/notify-message';
 import type { NotifySockets } from '../notify/notify-sockets';
-import { kill } from '../sys/libc';
 import { signalName } from '../sys/signals';
-import type { UnitConfig } from '../units/unit';
+import type { ExecCommand, UnitConfig } from '../units/unit';
 import { readAccountFiles, resolveCredentials } from '../exec/account-db';
 import { activeState, initialState, step, type Effect, type Event, type Policy, type State, type TimerName } from './lifecycle';
 import { commandsOf, policyOf } from './unit-policy';
 
 export interface RunnerDeps {
-  launch: LaunchContext;
+  /** Starts one of the unit's commands (exec/unit-launch.ts). */
+  launch: (unit: UnitConfig, command: ExecCommand, extraEnv: Record<string, string>) => LaunchResult;
+  /** kill(2); false when the target is gone. */
+  kill: (pid: number, signal: number) => boolean;
   /** Where the exits of the unit's processes come from, whoever collected them. */
   exits: ExitRouter;
   log: Logger;
@@ -154,7 +156,7 @@ export class UnitRunner {
   signal(who: 'main' | 'control' | 'all', signal: number): number[] {
     const targets =
       who === 'main' ? [this.state.mainPid] : who === 'control' ? [this.state.controlPid] : this.processes();
-    return targets.filter((pid): pid is number => pid !== undefined && pid > 0 && kill(pid, signal));
+    return targets.filter((pid): pid is number => pid !== undefined && pid > 0 && this.deps.kill(pid, signal));
   }
 
   private execute(e: Effect): void {
@@ -212,7 +214,7 @@ export class UnitRunner {
     if (this.notifyPath) extra.NOTIFY_SOCKET = this.notifyPath;
     if (this.state.mainPid !== undefined) extra.MAINPID = String(this.state.mainPid);
     if (this.policy.watchdogMs > 0) extra.WATCHDOG_USEC = String(this.policy.watchdogMs * 1000);
-    const r = launchUnitCommand(this.deps.launch, this.config, command, extra);
+    const r = this.deps.launch(this.config, command, extra);
     if (!r.ok) {
       this.deps.log.error({ unit: this.name }, `${phase} command failed to start (status ${r.status}): ${r.message} [${command.file}:${command.line}]`);
       this.send({ type: 'spawn-failed', role, status: r.status });
