@@ -3,20 +3,14 @@
 // and SIGCHLD (ts-init's own reaping trigger). Catching them is also what makes
 // PID 1 react at all: the kernel drops default-action signals sent to an init
 // that has no handler.
-import { SIGRTMIN, SIGRTMAX } from '../sys/signals';
+import { SIGCHLD, SIGKILL, SIGNALS, SIGRTMIN, SIGRTMAX, SIGSTOP } from '../sys/signals';
 import { onSignal } from './signal-source';
 
 const NOT_FORWARDED = new Set([
-  4, // SIGILL
-  5, // SIGTRAP
-  6, // SIGABRT
-  7, // SIGBUS
-  8, // SIGFPE
-  9, // SIGKILL (cannot be caught)
-  11, // SIGSEGV
-  17, // SIGCHLD
-  19, // SIGSTOP (cannot be caught)
-  31, // SIGSYS
+  ...['SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGBUS', 'SIGFPE', 'SIGSEGV', 'SIGSYS'].map((n) => SIGNALS[n]!),
+  SIGKILL, // cannot be caught
+  SIGSTOP, // cannot be caught
+  SIGCHLD,
 ]);
 
 export function forwardableSignals(): number[] {

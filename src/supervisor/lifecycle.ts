@@ -6,7 +6,7 @@ import { nextRestartDelay } from './backoff';
 import type { ActiveState } from '../control/manager';
 import type { ProcessExit } from '../process/process-exit';
 import { isCleanExit, shouldRestart } from './restart-policy';
-import { SIGCONT, SIGHUP } from '../sys/signals';
+import { SIGCONT, SIGHUP, SIGKILL } from '../sys/signals';
 import type { Result } from './result';
 
 export type Phase = 'start-pre' | 'start' | 'start-post' | 'reload' | 'stop' | 'stop-post';
@@ -462,7 +462,7 @@ class Machine {
     if (this.isStarting()) {
       this.emit({ type: 'log', level: 'error', message: `${this.s.sub === 'reload' ? 'reload' : 'start'} timed out after ${this.p.timeoutStartMs} ms` });
       if (this.s.sub === 'reload') {
-        if (this.s.controlPid !== undefined) this.emit({ type: 'kill', who: 'control', signal: 9 });
+        if (this.s.controlPid !== undefined) this.emit({ type: 'kill', who: 'control', signal: SIGKILL });
         this.s.controlPid = undefined;
         this.s.sub = 'running';
         return;
@@ -493,7 +493,7 @@ class Machine {
       return this.enterStopPost();
     }
     if (this.s.sub === 'stop-post') {
-      if (this.s.controlPid !== undefined) this.emit({ type: 'kill', who: 'control', signal: 9 });
+      if (this.s.controlPid !== undefined) this.emit({ type: 'kill', who: 'control', signal: SIGKILL });
       this.s.controlPid = undefined;
       return this.enterDead();
     }

@@ -1,9 +1,10 @@
 // systemd's Restart= table and its notion of a clean exit. Pure.
 import type { ProcessExit } from '../process/process-exit';
+import { SIGHUP, SIGINT, SIGPIPE, SIGTERM } from '../sys/signals';
 import type { Result } from './result';
 
 /** SIGHUP, SIGINT, SIGTERM and SIGPIPE count as clean terminations, like exit 0. */
-const CLEAN_SIGNALS = [1, 2, 15, 13];
+const CLEAN_SIGNALS = [SIGHUP, SIGINT, SIGTERM, SIGPIPE];
 
 export function isCleanExit(exit: ProcessExit, success: { codes: number[]; signals: number[] }): boolean {
   if (exit.signal !== undefined) return CLEAN_SIGNALS.includes(exit.signal) || success.signals.includes(exit.signal);

@@ -20,6 +20,7 @@ import type { UnitRegistry } from './unit-registry';
 import { UnitRunner } from './unit-runner';
 import { launchUnitCommand, type LaunchContext } from '../exec/unit-launch';
 import { kill } from '../sys/libc';
+import { SIGKILL } from '../sys/signals';
 
 export interface SupervisorDeps {
   table: ProcessTable;
@@ -225,7 +226,7 @@ export class Supervisor {
       const inTime = await Promise.race([Promise.all(stops).then(() => true), delay(budget).then(() => false)]);
       if (!inTime) {
         this.deps.log.error(`units still stopping after ${budget} ms: ${layer.filter((n) => isUp(this.runners.get(n)!)).join(', ')}; moving on`);
-        for (const n of layer) this.runners.get(n)!.signal('all', 9);
+        for (const n of layer) this.runners.get(n)!.signal('all', SIGKILL);
         break;
       }
     }
