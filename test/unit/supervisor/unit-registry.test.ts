@@ -1,0 +1,85 @@
+// What is loaded, on a directory tree of its own: the start-up load, on-demand loads,
+// systemd's own units left out, enablement and daemon-reload.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Logger } from '../../../src/log/logger';
+import { UnitRegistry } from '../../../src/supervisor/unit-registry';
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-registry-'));
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+const own = path.join(root, 'units');
+const system = path.join(root, 'system');
+fs.mkdirSync(own);
+fs.mkdirSync(path.join(system, 'multi-user.target.wants'), { recursive: true });
+
+function put(dir: string, name: string, text: string): void {
+  fs.writeFileSync(path.join(dir, name), text);
+}
+
+put(own, 'web.service', '[Service]\nExecStart=/bin/sleep 100\n');
+put(system, 'cron.service', '[Service]\nExecStart=/usr/sbin/cron -f\n[Install]\nWantedBy=multi-user.target\n');
+fs.symlinkSync(path.join(system, 'cron.service'), path.join(system, 'multi-user.target.wants', 'cron.service'));
+put(system, 'systemd-journald.service', '[Service]\nExecStart=/lib/systemd/systemd-journald\n');
+fs.symlinkSync(path.join(system, 'systemd-journald.service'), path.join(system, 'multi-user.target.wants', 'systemd-journald.service'));
+put(system, 'idle.service', '[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\nAlias=lazy.service\n');
+put(system, 'broken.service', '[Service]\nType=bogus\nExecStart=/bin/true\n');
+
+const logs: string[] = [];
+const log = Object.fromEntries(['fatal', 'error', 'warn', 'info', 'debug', 'trace'].map((l) => [l, (m: unknown) => logs.push(`${l} ${m}`)])) as unknown as Logger;
+
+describe('UnitRegistry', () => {
+  const registry = new UnitRegistry({ unitDirs: [own], systemDirs: [system] }, log);
+  const added: string[] = [];
+  registry.onAdded((u) => added.push(u.name));
+
+  it('loads the enabled units, leaving systemd own units out', () => {
+    registry.load();
+    expect([...registry.all().keys()].sort()).toEqual(['cron.service', 'web.service']);
+    expect([...registry.enabledUnits()].sort()).toEqual(['cron.service', 'web.service']);
+    expect(added.sort()).toEqual(['cron.service', 'web.service']);
+    expect(logs).toContain('debug systemd-journald.service is part of systemd itself; not started under ts-init');
+  });
+
+  it('loads an installed unit on demand, by name or alias, without enabling it', () => {
+    expect(registry.get('idle.service')?.name).toBe('idle.service');
+    expect(registry.get('lazy.service')?.name).toBe('idle.service');
+    expect(registry.isEnabled('idle.service')).toBe(false);
+    expect(added).toContain('idle.service');
+    expect(registry.fileState(registry.get('idle.service')!)).toBe('disabled');
+    expect(registry.get('systemd-journald.service')).toBeUndefined();
+    expect(registry.get('nope.service')).toBeUndefined();
+    expect(registry.notLoaded('nope.service')).toEqual({ loadState: 'not-found' });
+    expect(registry.get('broken.service')).toBeUndefined();
+    const broken = registry.notLoaded('broken.service');
+    expect(broken.loadState).toBe('bad-setting');
+    expect(broken.loadError).toMatch(/broken\.service:2/);
+  });
+
+  it('lists unit files with their states; systemd own units and unloadable files aside', () => {
+    expect(registry.listUnitFiles()).toEqual([
+      { name: 'cron.service', state: 'enabled' },
+      { name: 'idle.service', state: 'disabled' },
+      { name: 'web.service', state: 'enabled' },
+    ]);
+  });
+
+  it('daemon-reload: new, changed and removed units; a broken new file keeps the old definition', () => {
+    put(own, 'new.service', '[Service]\nExecStart=/bin/true\n');
+    put(own, 'web.service', '[Service]\nExecStart=/bin/sleep 200\n');
+    fs.rmSync(path.join(system, 'multi-user.target.wants', 'cron.service'));
+    fs.rmSync(path.join(system, 'cron.service'));
+    put(system, 'idle.service', '[Service]\nType=bogus\nExecStart=/bin/true\n');
+    const { diff, errors } = registry.reload();
+    expect(diff.added).toEqual(['new.service']);
+    expect(diff.changed).toEqual(['web.service']);
+    expect(diff.removed).toEqual(['cron.service']);
+    expect(diff.kept).toEqual(['idle.service']);
+    expect(errors.some((e) => /idle\.service: the new definition is broken/.test(e))).toBe(true);
+    expect([...registry.all().keys()].sort()).toEqual(['idle.service', 'new.service', 'web.service']);
+    expect(registry.get('web.service')!.execStart[0]!.argv).toEqual(['/bin/sleep', '200']);
+    expect(registry.isEnabled('new.service')).toBe(true);
+    expect(added).toContain('new.service');
+  });
+});
