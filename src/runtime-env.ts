@@ -61,7 +61,8 @@ function reexecWithout(names: string[]): void {
   env.push(`${SAVED_ENV_VAR}=${Buffer.from(JSON.stringify(setAside)).toString('base64')}`);
   const { execve, keepOpenOnExec } = require('./sys/libc') as typeof import('./sys/libc');
   for (const fd of [0, 1, 2]) keepOpenOnExec(fd);
-  const errno = execve(process.execPath, process.argv.slice(1), env);
+  // The same argv[0]: the name it was started by decides what it is (tini, dumb-init, ...).
+  const errno = execve(process.execPath, [process.argv0, ...process.argv.slice(2)], env);
   // Could not re-exec (should not happen): carry on with the variables in effect.
   fs.writeSync(2, `ts-init: warning: could not restart without ${names.join(', ')} (errno ${errno})\n`);
 }

@@ -6,17 +6,17 @@ import type { Services, ServicesFactory } from './init/init';
 import { ServiceOutput } from './output/service-output';
 import { startControl } from './control-start';
 import { Supervisor } from './supervisor/supervisor';
-import { unitDirectories } from './supervisor/unit-dirs';
+import type { UnitDirectories } from './supervisor/unit-dirs';
 import { UnitManager } from './supervisor/unit-manager';
 import { UnitRegistry } from './supervisor/unit-registry';
 import { watchUnitDirectories } from './supervisor/unit-watcher';
 
-export function servicesFactory(o: InitOptions): { factory: ServicesFactory; output: ServiceOutput } {
+export function servicesFactory(o: InitOptions, dirs: UnitDirectories): { factory: ServicesFactory; output: ServiceOutput } {
   const output = new ServiceOutput(o.logFormat);
   const factory: ServicesFactory = ({ table, watch, log, requestShutdown }): Services => {
     // Units, hooks and pidusage all spawn through child_process: record them all from here on.
     table.hookChildProcess();
-    const registry = new UnitRegistry(unitDirectories(o, process.pid === 1), log);
+    const registry = new UnitRegistry(dirs, log);
     const supervisor = new Supervisor({ table, watch, log, output, options: o, registry });
     const manager = new UnitManager(registry, supervisor, output, log, requestShutdown);
     let stopWatching: () => unknown = () => undefined;

@@ -24,6 +24,8 @@ export interface InitOptions {
   postStopCmd?: string;
   hookTimeoutMs: number;
   controlSocket: string;
+  /** --rich / TS_INIT_RICH: true asks for the rich init, false forbids it; unset lets the name decide. */
+  rich?: boolean;
 }
 
 export type ParseResult =
@@ -50,6 +52,8 @@ type LongOption = {
   apply: (o: InitOptions, value: string) => void;
   /** Flags take no value: on the command line they are just present. */
   flag?: boolean;
+  /** A flag's environment form set to 0/no/false/off: undefined means "as if unset". */
+  applyFalse?: (o: InitOptions) => void;
 };
 
 const LONG_OPTIONS: readonly LongOption[] = [
@@ -63,6 +67,7 @@ const LONG_OPTIONS: readonly LongOption[] = [
     },
   },
   { name: 'units', env: 'TS_INIT_UNITS', apply: (o, v) => o.unitDirs.push(...v.split(':').filter(Boolean)) },
+  { name: 'rich', env: 'TS_INIT_RICH', flag: true, apply: (o) => (o.rich = true), applyFalse: (o) => (o.rich = false) },
   { name: 'no-wait', env: 'TS_INIT_NO_WAIT', flag: true, apply: (o) => (o.noWait = true) },
   { name: 'no-units', env: 'TS_INIT_NO_UNITS', flag: true, apply: (o) => (o.noUnits = true) },
   { name: 'initscript', env: 'TS_INIT_INITSCRIPT', apply: (o, v) => (o.initScript = v) },
@@ -104,7 +109,10 @@ function applyEnvironment(o: InitOptions, env: NodeJS.ProcessEnv): void {
   for (const opt of LONG_OPTIONS) {
     const value = env[opt.env];
     if (value === undefined || value === '') continue;
-    if (opt.flag && /^(0|no|false|off)$/i.test(value)) continue;
+    if (opt.flag && /^(0|no|false|off)$/i.test(value)) {
+      opt.applyFalse?.(o);
+      continue;
+    }
     opt.apply(o, value);
   }
 }

@@ -27,6 +27,10 @@ ts-init options (each also read from the environment variable shown):
   --units DIR            A directory of unit files; may be repeated
                          (TS_INIT_UNITS, colon-separated; default /etc/ts-init/units
                          plus the units enabled in the image's systemd directories).
+  --rich                 The rich init even when started as the engine's --init or
+                         as tini: the image's units, the control socket and the
+                         environment files (TS_INIT_RICH=1; TS_INIT_RICH=0 turns
+                         it off even as ENTRYPOINT).
   --no-units             Start no service units (TS_INIT_NO_UNITS).
   --no-wait              Start PROGRAM without waiting for units to be ready
                          (TS_INIT_NO_WAIT).

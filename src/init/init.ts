@@ -7,7 +7,7 @@ import type { InitOptions } from '../cli/options';
 import { writeEnvironmentFiles } from '../hooks/env-file';
 import { checkInitScript, EXIT_INITSCRIPT_UNUSABLE, runPoststop, runPrestart, type StopReason } from '../hooks/hooks';
 import type { Logger } from '../log/logger';
-import { isatty, kill, releaseFreeMemory, setChildSubreaper, setParentDeathSignal } from '../sys/libc';
+import { isatty, isChildSubreaper, kill, releaseFreeMemory, setChildSubreaper, setParentDeathSignal } from '../sys/libc';
 import { SIGTERM, signalName } from '../sys/signals';
 import { ChildWatch } from '../process/child-watch';
 import { startCommand } from './command';
@@ -17,6 +17,7 @@ import { exitCodeOf, type ProcessExit } from '../process/process-exit';
 import { catchForwardableSignals } from '../process/forward-signals';
 import { ProcessTable } from '../process/process-table';
 import { terminateEverything } from '../process/terminate';
+import { reapedZombieText, TINI_REAPER_WARNING, tiniWarn } from '../personality/tini';
 
 /** The unit side of the sequence, supplied by the supervisor. */
 export interface Services {
@@ -32,16 +33,34 @@ export type ServicesFactory = (deps: { table: ProcessTable; watch: ChildWatch; l
 
 type Ending = { end: ProcessExit; reason: StopReason };
 
-export async function runInit(o: InitOptions, log: Logger, makeServices?: ServicesFactory): Promise<number> {
+/** What the personality decided for this run (src/personality/rule.ts). */
+export interface InitFace {
+  /** tini: no subreaper unless -s/TINI_SUBREAPER, and tini's own warning lines. */
+  face: 'tini' | 'ts-init';
+  /** Write /etc/profile.d/ts-init-env.sh and /run/ts-init/env (the rich init as PID 1). */
+  envFiles: boolean;
+}
+
+export async function runInit(
+  o: InitOptions,
+  log: Logger,
+  makeServices?: ServicesFactory,
+  how: InitFace = { face: 'ts-init', envFiles: process.pid === 1 },
+): Promise<number> {
   const isPid1 = process.pid === 1;
-  if (!isPid1) setChildSubreaper();
+  const asTini = how.face === 'tini';
+  // tini registers only when asked (and is content with a subreaper bit kept across
+  // exec); ts-init always registers, so orphans are never lost.
+  const inherited = !isPid1 && asTini && !o.subreaper && isChildSubreaper();
+  if (!isPid1 && (o.subreaper || !asTini)) setChildSubreaper();
   // Said once the CMD has been started: the first log line loads the logger, which
   // would otherwise delay the CMD by several milliseconds.
-  let notPid1Unsaid = !isPid1 && !o.subreaper;
+  let notPid1Unsaid = !isPid1 && !o.subreaper && !inherited;
   const warnNotPid1 = (): void => {
     if (!notPid1Unsaid) return;
     notPid1Unsaid = false;
-    log.warn(`not running as PID 1 (pid ${process.pid}); registered as a child subreaper so orphans are still reaped`);
+    if (asTini) tiniWarn(TINI_REAPER_WARNING, o.verbosity);
+    else log.warn(`not running as PID 1 (pid ${process.pid}); registered as a child subreaper so orphans are still reaped`);
   };
   if (o.parentDeathSignal !== undefined) setParentDeathSignal(o.parentDeathSignal);
 
@@ -58,9 +77,9 @@ export async function runInit(o: InitOptions, log: Logger, makeServices?: Servic
   // The CMD's end goes to its own claim, a unit's processes to their unit: what is
   // left is an orphan's.
   watch.exits.onOrphanExit((pid, exit) => {
-    const how = exit.signal === undefined ? `code ${exit.code}` : `signal ${signalName(exit.signal)}`;
-    if (o.warnOnReap) log.warn({ pid }, `reaped zombie process (${how})`);
-    else log.debug({ pid }, `reaped zombie process (${how})`);
+    if (o.warnOnReap && asTini) tiniWarn(reapedZombieText(pid), o.verbosity);
+    else if (o.warnOnReap) log.warn(reapedZombieText(pid));
+    else log.debug({ status: exit.signal === undefined ? `code ${exit.code}` : `signal ${signalName(exit.signal)}` }, reapedZombieText(pid));
   });
 
   // Whatever ends the run first decides the exit status.
@@ -89,9 +108,9 @@ export async function runInit(o: InitOptions, log: Logger, makeServices?: Servic
   });
   if (uncaught.length) log.warn(`cannot catch ${uncaught.map(signalName).join(', ')}; they will not be forwarded`);
 
-  // Only the container's init speaks for the container; as a subreaper on some
-  // host, ts-init leaves the host's files alone.
-  if (isPid1) for (const p of writeEnvironmentFiles(process.env)) log[p.level](p.message);
+  // Only the rich init of a container speaks for the container; as the engine's plain
+  // --init, or on someone's own root, ts-init leaves those files alone.
+  if (isPid1 && how.envFiles) for (const p of writeEnvironmentFiles(process.env)) log[p.level](p.message);
 
   const prestart = await Promise.race([runPrestart(table, watch, o, log), ended.then(() => undefined)]);
   if (prestart && !prestart.ok) {

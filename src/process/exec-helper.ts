@@ -22,6 +22,7 @@ export function resolveExecutable(file: string, envPath: string | undefined): st
 
 function applySpec(spec: ExecSpec): void {
   if (spec.newSession) sys.setsid();
+  if (spec.controllingTerminal && isatty(0)) sys.attachControllingTerminal(0);
   if (spec.foregroundProcessGroup) {
     sys.setpgid(0, 0);
     // tty.isatty, not process.stdin: creating the stdin handle would reopen fd 0 close-on-exec.
@@ -64,6 +65,11 @@ export function runExecHelper(encoded: string): never {
   const resolved = resolveExecutable(spec.file, spec.env.PATH);
   const env = Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
   const errno = resolved ? sys.execve(resolved, spec.argv, env) : sys.ENOENT;
+  if (spec.execFailure) {
+    fs.writeSync(2, `${spec.execFailure.prefix}${spec.file}: ${sys.strerror(errno)}
+`);
+    process.exit(spec.execFailure.exitCode);
+  }
   const name = sys.errnoName(errno) ?? `errno ${errno}`;
   fail(spawnErrorText(spec.file, name), spawnErrorExitCode(name));
 }

@@ -9,6 +9,10 @@ export interface ExecSpec {
   foregroundProcessGroup?: boolean;
   /** setsid(): a new session and process group. */
   newSession?: boolean;
+  /** After setsid(): take stdin's terminal as the controlling terminal (TIOCSCTTY), if it is one. */
+  controllingTerminal?: boolean;
+  /** A failed exec reported as "PREFIXfile: strerror" with this exit code (dumb-init's way). */
+  execFailure?: { prefix: string; exitCode: number };
   uid?: number;
   gid?: number;
   groups?: number[];

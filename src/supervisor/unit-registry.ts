@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { LoadState, UnitFileState } from '../control/manager';
 import type { Logger } from '../log/logger';
-import { formatDiagnostic, type Diagnostic } from '../units/diagnostic';
+import { diagnosticReport, formatDiagnostic, type Diagnostic } from '../units/diagnostic';
 import { loadUnits, type LoadResult, type NotLoadedReason } from '../units/load';
 import { parseUnitName } from '../units/specifiers';
 import type { UnitConfig } from '../units/unit';
@@ -67,7 +67,7 @@ export class UnitRegistry {
   /** The start-up load: the enabled units and what they need. */
   load(): void {
     const r = this.read(undefined, true);
-    for (const d of r.diagnostics) this.log[d.severity === 'error' ? 'error' : 'warn'](formatDiagnostic(d));
+    for (const line of diagnosticReport(r.diagnostics)) this.log[line.level](line.text);
     this.enabled = r.enabled;
     this.diagnostics = r.diagnostics;
     for (const [a, t] of r.aliases) this.aliases.set(a, t);
@@ -113,9 +113,7 @@ export class UnitRegistry {
       // An enabled unit that is new on disk is for daemon-reload to add, and start.
       if (this.units.has(n) || (fresh.enabled.has(n) && n !== canonical)) continue;
       if (fresh.enabled.has(n)) this.enabled.add(n);
-      for (const d of fresh.diagnostics) {
-        if (path.basename(d.file).startsWith(n)) this.log[d.severity === 'error' ? 'error' : 'warn'](formatDiagnostic(d));
-      }
+      for (const line of diagnosticReport(fresh.diagnostics.filter((d) => path.basename(d.file).startsWith(n)))) this.log[line.level](line.text);
       this.add(u);
     }
     for (const [alias, target] of fresh.aliases) if (!this.aliases.has(alias)) this.aliases.set(alias, target);

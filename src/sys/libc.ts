@@ -257,6 +257,16 @@ const POSIX_SPAWN_SETSID = 0x80;
  * it is not libuv's.
  */
 export function spawnInNewSession(file: string, argv: readonly string[], env: readonly string[]): { pid: number } | { errno: number } {
+  return spawnProcess(file, argv, env, true);
+}
+
+/** posix_spawnp(3) as spawnInNewSession, optionally in ts-init's own session and process group. */
+export function spawnProcess(
+  file: string,
+  argv: readonly string[],
+  env: readonly string[],
+  newSession: boolean,
+): { pid: number } | { errno: number } {
   const lib = libc();
   const attr = Buffer.alloc(512); // posix_spawnattr_t: 336 bytes on 64-bit glibc
   const call = (decl: string, ...args: unknown[]): void => {
@@ -269,7 +279,8 @@ export function spawnInNewSession(file: string, argv: readonly string[], env: re
     const all = sigset(Array.from({ length: 64 }, (_, i) => i + 1));
     call('int posix_spawnattr_setsigdefault(void *attr, const void *set)', attr, all);
     call('int posix_spawnattr_setsigmask(void *attr, const void *set)', attr, Buffer.alloc(128));
-    call('int posix_spawnattr_setflags(void *attr, short flags)', attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+    const session = newSession ? POSIX_SPAWN_SETSID : 0;
+    call('int posix_spawnattr_setflags(void *attr, short flags)', attr, session | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
     const pid = [0];
     const r = lib.fn(
       'int posix_spawnp(_Out_ int *pid, const char *file, const void *actions, const void *attr, const char **argv, const char **envp)',
@@ -278,6 +289,30 @@ export function spawnInNewSession(file: string, argv: readonly string[], env: re
   } finally {
     lib.fn('int posix_spawnattr_destroy(void *attr)')(attr);
   }
+}
+
+const TIOCSCTTY = 0x540e;
+const TIOCNOTTY = 0x5422;
+
+/** ioctl(fd, TIOCNOTTY): gives up the controlling terminal. Returns 0 or the errno. */
+export function detachControllingTerminal(fd: number): number {
+  const r = libc().fn('int ioctl(int fd, unsigned long request, long arg)')(fd, TIOCNOTTY, 0) as number;
+  return r === 0 ? 0 : libc().errno();
+}
+
+/** ioctl(fd, TIOCSCTTY, 0): a session leader takes fd's terminal as its controlling one. Returns 0 or the errno. */
+export function attachControllingTerminal(fd: number): number {
+  const r = libc().fn('int ioctl(int fd, unsigned long request, long arg)')(fd, TIOCSCTTY, 0) as number;
+  return r === 0 ? 0 : libc().errno();
+}
+
+export function getsid(pid: number): number {
+  return check('getsid', libc().fn('int getsid(int pid)')(pid) as number);
+}
+
+/** strerror(3): the C library's text for an errno ("No such file or directory"). */
+export function strerror(errno: number): string {
+  return libc().fn('const char *strerror(int errnum)')(errno) as string;
 }
 
 /** isatty(3), without loading the runtime's tty module (and the networking code it needs). */

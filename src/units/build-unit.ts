@@ -81,6 +81,7 @@ function applyAssignment(s: State, handlers: Readonly<Record<string, Handler>>, 
       line: a.line,
       severity: 'warning',
       message: `${a.key} is not supported by ts-init; ignored`,
+      harmless: { directive: a.key },
     });
     return;
   }

@@ -5,6 +5,8 @@ export interface Diagnostic {
   line?: number;
   severity: 'error' | 'warning';
   message: string;
+  /** A known directive ts-init leaves out (sandboxing, cgroup, scheduling): harmless in a container. */
+  harmless?: { directive: string };
 }
 
 /** "file:line: message" (or "file: message" without a line), for logs and CLI output. */
@@ -15,4 +17,44 @@ export function formatDiagnostic(d: Diagnostic): string {
 
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
   return diagnostics.some((d) => d.severity === 'error');
+}
+
+export interface ReportLine {
+  level: 'error' | 'warn' | 'info';
+  text: string;
+}
+
+/** The unit a diagnostic's file belongs to: NAME.service, also for NAME.service.d/x.conf. */
+function unitOf(file: string): string {
+  const parts = file.split('/');
+  const dir = parts[parts.length - 2] ?? '';
+  return dir.endsWith('.d') ? dir.slice(0, -2) : (parts[parts.length - 1] ?? file);
+}
+
+const SHOWN_NAMES = 6;
+
+/**
+ * What to log for a set of diagnostics: errors and real warnings one by one; the harmless
+ * directives of a unit as one warning line naming them, their file:line details at info
+ * (-v). Debian's units carry many such settings; they must not flood the default output.
+ */
+export function diagnosticReport(diagnostics: readonly Diagnostic[]): ReportLine[] {
+  const out: ReportLine[] = [];
+  const harmless = new Map<string, Diagnostic[]>();
+  for (const d of diagnostics) {
+    if (d.harmless) {
+      const unit = unitOf(d.file);
+      harmless.set(unit, [...(harmless.get(unit) ?? []), d]);
+    } else {
+      out.push({ level: d.severity === 'error' ? 'error' : 'warn', text: formatDiagnostic(d) });
+    }
+  }
+  for (const [unit, list] of harmless) {
+    const names = [...new Set(list.map((d) => d.harmless!.directive))];
+    const shown = names.slice(0, SHOWN_NAMES).join(', ') + (names.length > SHOWN_NAMES ? `, ... (${names.length - SHOWN_NAMES} more)` : '');
+    const count = names.length === 1 ? '1 setting' : `${names.length} settings`;
+    out.push({ level: 'warn', text: `${unit}: ${count} not applied in a container, ignored: ${shown}` });
+    for (const d of list) out.push({ level: 'info', text: formatDiagnostic(d) });
+  }
+  return out;
 }

@@ -147,7 +147,7 @@ describe('precedence and drop-ins', () => {
     const conf = path.join(bad, '/etc/systemd/system/x.service.d/override.conf');
     expect(res.diagnostics).toEqual([
       { file: conf, line: 2, severity: 'error', message: 'RestartSec: invalid time span "soon"' },
-      { file: conf, line: 3, severity: 'warning', message: 'PrivateTmp is not supported by ts-init; ignored' },
+      { file: conf, line: 3, severity: 'warning', message: 'PrivateTmp is not supported by ts-init; ignored', harmless: { directive: 'PrivateTmp' } },
     ]);
     expect(res.units.has('x.service')).toBe(false);
     expect(res.failed.get('x.service')).toBe('bad-setting');
