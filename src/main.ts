@@ -11,10 +11,11 @@ function main(): void {
     require('./process/exec-helper').runExecHelper(argv[1] ?? '');
     return;
   }
-  // One executable, named for what it should be: `systemctl` and `service` by symlink.
+  // One executable, named for what it should be: `systemctl`, `service` and `dumb-init` by symlink.
   const name = path.basename(process.argv0);
   if (name === 'systemctl') return require('./control/systemctl').systemctlMain(argv);
   if (name === 'service') return require('./control/systemctl').serviceMain(argv);
+  if (name === 'dumb-init') return require('./personality/dumb-init').dumbInitMain(argv);
   if (argv[0] === 'ctl') return require('./control/ctl-cli').ctlMain(argv.slice(1));
   require('./init-main').initMain(argv);
 }

@@ -257,23 +257,42 @@ const POSIX_SPAWN_SETSID = 0x80;
  * it is not libuv's.
  */
 export function spawnInNewSession(file: string, argv: readonly string[], env: readonly string[]): { pid: number } | { errno: number } {
-  return spawnProcess(file, argv, env, true);
+  return spawnProcess(file, argv, env, { newSession: true });
 }
 
-/** posix_spawnp(3) as spawnInNewSession, optionally in ts-init's own session and process group. */
+/** glibc 2.29 and later: a spawned child can change directory before its exec. */
+export function canSpawnInDirectory(): boolean {
+  try {
+    libc().fn('int posix_spawn_file_actions_addchdir_np(void *actions, const char *path)');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * posix_spawnp(3) as spawnInNewSession, optionally in ts-init's own session and process
+ * group, optionally in another directory (see canSpawnInDirectory).
+ */
 export function spawnProcess(
   file: string,
   argv: readonly string[],
   env: readonly string[],
-  newSession: boolean,
+  opts: { newSession: boolean; cwd?: string },
 ): { pid: number } | { errno: number } {
   const lib = libc();
+  const newSession = opts.newSession;
+  const actions = opts.cwd === undefined ? null : Buffer.alloc(256); // posix_spawn_file_actions_t: 80 bytes
   const attr = Buffer.alloc(512); // posix_spawnattr_t: 336 bytes on 64-bit glibc
   const call = (decl: string, ...args: unknown[]): void => {
     const r = lib.fn(decl)(...args) as number;
     if (r !== 0) throw new SysError(decl.slice(4, decl.indexOf('(')), r);
   };
   call('int posix_spawnattr_init(void *attr)', attr);
+  if (actions) {
+    call('int posix_spawn_file_actions_init(void *actions)', actions);
+    call('int posix_spawn_file_actions_addchdir_np(void *actions, const char *path)', actions, opts.cwd);
+  }
   try {
     // Every signal 1..64, glibc's own two (32, 33) included, which sigfillset(3) leaves out.
     const all = sigset(Array.from({ length: 64 }, (_, i) => i + 1));
@@ -284,10 +303,11 @@ export function spawnProcess(
     const pid = [0];
     const r = lib.fn(
       'int posix_spawnp(_Out_ int *pid, const char *file, const void *actions, const void *attr, const char **argv, const char **envp)',
-    )(pid, file, null, attr, [...argv, null], [...env, null]) as number;
+    )(pid, file, actions, attr, [...argv, null], [...env, null]) as number;
     return r === 0 ? { pid: pid[0]! } : { errno: r };
   } finally {
     lib.fn('int posix_spawnattr_destroy(void *attr)')(attr);
+    if (actions) lib.fn('int posix_spawn_file_actions_destroy(void *actions)')(actions);
   }
 }
 
