@@ -5,10 +5,10 @@
 // then dumb-init stops itself; when the child ends, SIGTERM to what is left of its group
 // and exit with the child's status (128+N for signal N). Nothing of the supervisor is loaded.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { ChildWatch } from '../process/child-watch';
 import { helperArgv } from '../process/exec-spec';
+import { exitCodeOf, type ProcessExit } from '../process/process-exit';
 import { ProcessTable } from '../process/process-table';
 import { onSignal } from '../process/signal-source';
 import {
@@ -91,10 +91,11 @@ class DumbInit {
     }
   }
 
-  /** Every child reaped; the main one ends the run. */
-  reaped(pid: number, status: number, how: 'code' | 'signal'): void {
-    if (how === 'code') this.debug(`A child with PID ${pid} exited with exit status ${status}.`);
-    else this.debug(`A child with PID ${pid} was terminated by signal ${status - 128}.`);
+  /** Every child that ends; the main one ends the run. */
+  reaped(pid: number, exit: ProcessExit): void {
+    const status = exitCodeOf(exit);
+    if (exit.signal === undefined) this.debug(`A child with PID ${pid} exited with exit status ${status}.`);
+    else this.debug(`A child with PID ${pid} was terminated by signal ${exit.signal}.`);
     if (pid !== this.childPid) return;
     this.forward(SIGTERM); // what is left of the child's group
     this.debug(`Child exited with status ${status}. Goodbye.`);
@@ -117,7 +118,7 @@ class DumbInit {
     }
   }
 
-  start(table: ProcessTable): void {
+  start(table: ProcessTable, watch: ChildWatch): void {
     const [file, ...rest] = this.o.command;
     const argv = [file!, ...rest];
     const env = Object.entries(process.env).flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${v}`]));
@@ -145,10 +146,6 @@ class DumbInit {
         process.exit(1);
       }
       pid = child.pid;
-      child.once('exit', (code, signal) => {
-        const status = code ?? 128 + (signal ? os.constants.signals[signal] : 0);
-        this.reaped(pid, status, code === null ? 'signal' : 'code');
-      });
     } else {
       for (const fd of [0, 1, 2]) keepOpenOnExec(fd);
       // Leave the directory first where the child can be told to go back to it.
@@ -162,6 +159,8 @@ class DumbInit {
       pid = r.pid;
     }
     this.childPid = pid;
+    // Claimed before the loop runs again: its exit cannot be collected before this.
+    watch.exits.claim(pid, (p, exit) => this.reaped(p, exit));
     if (process.cwd() !== '/') chdirFailed = chdirRoot();
     this.debug(`Child spawned with PID ${pid}.`);
     if (this.o.setsid) {
@@ -208,9 +207,9 @@ export function dumbInitMain(argv: string[]): void {
   for (let s = SIGRTMIN; s <= SIGRTMAX; s++) onSignal(s, (n) => init.handle(n));
   const table = new ProcessTable();
   const watch = new ChildWatch(table);
-  watch.onOrphanReaped((s) => (s.kind === 'exited' ? init.reaped(s.pid, s.code, 'code') : init.reaped(s.pid, 128 + s.signal, 'signal')));
+  watch.exits.onOrphanExit((pid, exit) => init.reaped(pid, exit));
   if (o.setsid) init.detachTerminal();
-  init.start(table);
+  init.start(table, watch);
   // Signal handles do not keep the loop alive, and the child may not be libuv's.
   setInterval(() => undefined, 2 ** 31 - 1);
 }
