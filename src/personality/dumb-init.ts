@@ -66,7 +66,8 @@ class DumbInit {
   private forward(received: number): void {
     const signum = this.translate(received);
     if (signum === 0) {
-      this.debug(`Not forwarding signal ${received} to children (ignored).`);
+      // (dumb-init prints the rewritten number here, which is 0.)
+      this.debug(`Not forwarding signal ${signum} to children (ignored).`);
       return;
     }
     try {
@@ -167,7 +168,10 @@ class DumbInit {
       if (!tty) this.debug(`Unable to attach to controlling tty (errno=${ENOTTY} ${strerror(ENOTTY)}).`);
       this.debug('setsid complete.');
     }
-    if (chdirFailed) this.debug(`Unable to chdir("/") (errno=${-(chdirFailed.errno ?? 0)} ${chdirFailed.message})`);
+    if (chdirFailed) {
+      const errno = -(chdirFailed.errno ?? 0);
+      this.debug(`Unable to chdir("/") (errno=${errno} ${strerror(errno)})`);
+    }
   }
 }
 
