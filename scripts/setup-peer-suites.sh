@@ -12,7 +12,7 @@ exec 9>"$CACHE/.lock"
 flock 9
 
 need=()
-for p in python3-psutil python3-prctl python3-pytest gcc libc6-dev; do
+for p in python3-psutil python3-prctl python3-pytest python3-py gcc libc6-dev; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
