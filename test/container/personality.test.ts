@@ -23,14 +23,20 @@ const resources = new ResourceTracker();
 const DAEMONS = ['cron', 'rsyslogd', 'sshd'];
 const FILES = ['/etc/profile.d/ts-init-env.sh', '/run/ts-init/env', '/run/ts-init.sock'];
 let debianImage = '';
+let ownUnitsImage = '';
 let dumbInitImage = '';
 
 beforeAll(async () => {
   requireTsInit();
   await ensureContainerEnv();
   // No ENTRYPOINT: `podman run --init` puts the init in front of the CMD.
-  [debianImage, dumbInitImage] = await Promise.all([
+  [debianImage, ownUnitsImage, dumbInitImage] = await Promise.all([
     buildImage({ base: 'debian', cmd: ['sleep', 'infinity'] }),
+    buildImage({
+      base: 'debian',
+      files: { '/etc/ts-init/units/agent.service': '[Service]\nExecStart=/bin/sh -c "echo agent up; exec sleep infinity"\n' },
+      cmd: ['sleep', 'infinity'],
+    }),
     buildImage({
       base: 'small',
       run: ['cp /sbin/ts-init /usr/bin/dumb-init'],
@@ -40,6 +46,7 @@ beforeAll(async () => {
     }),
   ]);
   resources.image(debianImage);
+  resources.image(ownUnitsImage);
   resources.image(dumbInitImage);
 });
 
@@ -84,6 +91,16 @@ describe('podman run --init --init-path=ts-init on a Debian image with cron, rsy
     expect(await daemonsIn(name)).toEqual(['cron', 'rsyslogd', 'sshd']);
     expect(await present(name, FILES)).toEqual(FILES);
     expect((await stop(name, 20)).code).toBe(0);
+    expect(await wait(name)).toBe(143);
+  }, 120_000);
+});
+
+describe('podman run --init on an image that ships /etc/ts-init/units', () => {
+  it('runs those units, and not the ones the Debian packages enabled', async () => {
+    const name = resources.container(await runDetached(ownUnitsImage, { init: true }));
+    await waitUntil(async () => /agent\.service: agent up/.test(await logs(name)), 20_000, 'the agent unit');
+    expect(await daemonsIn(name)).toEqual([]);
+    expect((await stop(name, 10)).code).toBe(0);
     expect(await wait(name)).toBe(143);
   }, 120_000);
 });
