@@ -51,7 +51,7 @@ export function choosePersonality(o: InitOptions, f: PersonalityFacts): Personal
     return plain(`${started} (the engine's --init or tini): ${ASK}`);
   }
   if (name === 'init') return rich(IMAGE, `${started}: the system's init`);
-  if (f.hostRoot) return plain(`${started} as PID 1 of a PID namespace on the host's own root filesystem, not a container: ${ASK}`);
+  if (f.hostRoot) return plain(`${started}, PID 1 of a PID namespace on the host's own root filesystem, not a container: ${ASK}`);
   return rich(IMAGE, `${started}, PID 1 of a container`);
 }
 

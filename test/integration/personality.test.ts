@@ -25,7 +25,7 @@ describe('PID 1 on the host root (not a container)', () => {
     const r = await runAsPid1(['-v', '--', '/bin/sh', '-c', LOOK]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('done\n');
-    expect(r.stderr).toMatch(/personality: plain init \(no units\); started as ts-init as PID 1 of a PID namespace on the host's own root filesystem/);
+    expect(r.stderr).toMatch(/personality: plain init \(no units\); started as ts-init, PID 1 of a PID namespace on the host's own root filesystem/);
   });
 
   it('--rich (or TS_INIT_RICH=1) turns the rich init on', async () => {
