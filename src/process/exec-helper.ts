@@ -66,8 +66,7 @@ export function runExecHelper(encoded: string): never {
   const env = Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
   const errno = resolved ? sys.execve(resolved, spec.argv, env) : sys.ENOENT;
   if (spec.execFailure) {
-    fs.writeSync(2, `${spec.execFailure.prefix}${spec.file}: ${sys.strerror(errno)}
-`);
+    fs.writeSync(2, `${spec.execFailure.prefix}${spec.file}: ${sys.strerror(errno)}\n`);
     process.exit(spec.execFailure.exitCode);
   }
   const name = sys.errnoName(errno) ?? `errno ${errno}`;
