@@ -160,8 +160,11 @@ class DumbInit {
       pid = r.pid;
     }
     this.childPid = pid;
-    // Claimed before the loop runs again: its exit cannot be collected before this.
-    watch.exits.claim(pid, (p, exit) => this.reaped(p, exit));
+    // Claimed before the loop runs again: its exit cannot be collected before this. libuv
+    // reports the helper's end before the SIGCHLD listener runs: wait a turn, so
+    // "Received signal 17." comes first, as in dumb-init.
+    const viaLibuv = this.o.setsid && tty;
+    watch.exits.claim(pid, (p, exit) => (viaLibuv ? setImmediate(() => this.reaped(p, exit)) : this.reaped(p, exit)));
     if (process.cwd() !== '/') chdirFailed = chdirRoot();
     this.debug(`Child spawned with PID ${pid}.`);
     if (this.o.setsid) {
