@@ -13,7 +13,8 @@ import type { Logger } from '../log/logger';
 import { NotifySockets } from '../notify/notify-sockets';
 import type { ServiceOutput } from '../output/service-output';
 import type { UnitConfig } from '../units/unit';
-import { checkConditions } from './conditions';
+import { hostFacts } from '../boot/host-facts';
+import { checkConditions, type HostFacts } from '../units/conditions';
 import type { State } from './lifecycle';
 import { buildOrdering, jobSet, startable, stoppable, type Ordering } from './ordering';
 import type { UnitRegistry } from './unit-registry';
@@ -32,6 +33,8 @@ export interface SupervisorDeps {
   registry: UnitRegistry;
   /** Where notify sockets and runtime directories live: /run normally. */
   runtimeRoot?: string;
+  /** What conditions are tested against: this machine unless given. */
+  facts?: HostFacts;
 }
 
 /** A start job is over once the unit has settled: up, finished, failed, or waiting to retry a failed try. */
@@ -50,9 +53,11 @@ export class Supervisor {
   private shuttingDown = false;
   readonly runtimeRoot: string;
   private readonly launchContext: LaunchContext;
+  readonly facts: HostFacts;
 
   constructor(private readonly deps: SupervisorDeps) {
     this.runtimeRoot = deps.runtimeRoot ?? '/run';
+    this.facts = deps.facts ?? hostFacts();
     this.launchContext = { table: deps.table, output: deps.output, baseEnv: process.env, warn: (m) => deps.log.warn(m) };
     this.notify = new NotifySockets(path.join(this.runtimeRoot, 'ts-init/notify'));
     deps.watch.onRound(() => {
@@ -114,7 +119,7 @@ export class Supervisor {
   startUnit(name: string): void {
     const r = this.runners.get(name);
     if (!r) return;
-    const verdict = checkConditions(r.config.conditions);
+    const verdict = checkConditions(r.config.conditions, this.facts);
     if (!verdict.ok) {
       this.deps.log.info({ unit: name }, `${verdict.assert ? 'assertion' : 'condition'} failed: ${verdict.failed}; not starting`);
       r.send({ type: verdict.assert ? 'dependency-failed' : 'condition-failed' });

@@ -3,6 +3,7 @@
 
 import { parseSignal, SIGKILL, SIGTERM } from '../sys/signals';
 import type { Diagnostic } from './diagnostic';
+import { CONDITION_KINDS, takesPath } from './conditions';
 import { parseExecLine, splitWords } from './exec-line';
 import { expandSpecifiers, isValidUnitName } from './specifiers';
 import type { SpecifierContext } from './specifiers';
@@ -169,12 +170,12 @@ function condition(kind: Condition['kind'], assert: boolean): Handler {
       negate = true;
       rest = rest.slice(1).trimStart();
     }
-    const path = spec(s, a, rest);
-    if (!path.startsWith('/')) {
-      warn(s, a, `path "${path}" is not absolute; ignored`);
+    const v = spec(s, a, rest);
+    if (takesPath(kind) && !v.startsWith('/')) {
+      warn(s, a, `path "${v}" is not absolute; ignored`);
       return;
     }
-    s.unit.conditions.push({ kind, path, negate, trigger, assert });
+    s.unit.conditions.push({ kind, value: v, negate, trigger, assert });
   };
 }
 
@@ -256,12 +257,12 @@ const UNIT_HANDLERS: Readonly<Record<string, Handler>> = {
     if (n === undefined) error(s, a, `"${v}" is not a non-negative integer`);
     else s.unit.startLimitBurst = n;
   },
-  ConditionPathExists: condition('PathExists', false),
-  ConditionPathIsDirectory: condition('PathIsDirectory', false),
-  ConditionFileNotEmpty: condition('FileNotEmpty', false),
-  AssertPathExists: condition('PathExists', true),
-  AssertPathIsDirectory: condition('PathIsDirectory', true),
-  AssertFileNotEmpty: condition('FileNotEmpty', true),
+  ...Object.fromEntries(
+    CONDITION_KINDS.flatMap((k) => [
+      [`Condition${k}`, condition(k, false)],
+      [`Assert${k}`, condition(k, true)],
+    ]),
+  ),
   FailureAction: emergencyAction('failureAction'),
   SuccessAction: emergencyAction('successAction'),
   FailureActionExitStatus: actionExitStatus('failureActionExitStatus'),

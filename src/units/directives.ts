@@ -54,15 +54,6 @@ const UNSUPPORTED_NAMES: Readonly<Record<string, readonly string[]>> = {
   Install: ['UpheldBy'],
 };
 
-/** Condition*= / Assert*= kinds other than PathExists, PathIsDirectory and FileNotEmpty. */
-const UNSUPPORTED_CONDITIONS: ReadonlySet<string> = new Set([
-  'Architecture', 'Firmware', 'Virtualization', 'Host', 'KernelCommandLine', 'KernelVersion', 'Credential',
-  'Environment', 'Security', 'Capability', 'ACPower', 'NeedsUpdate', 'FirstBoot', 'PathExistsGlob',
-  'PathIsSymbolicLink', 'PathIsMountPoint', 'PathIsReadWrite', 'PathIsEncrypted', 'DirectoryNotEmpty',
-  'FileIsExecutable', 'User', 'Group', 'ControlGroupController', 'Memory', 'CPUs', 'CPUFeature', 'OSRelease',
-  'MemoryPressure', 'CPUPressure', 'IOPressure',
-]);
-
 /** Families of unsupported [Service] directives, matched by name prefix. */
 const UNSUPPORTED_SERVICE_PREFIXES = [
   'Limit', 'Private', 'Protect', 'Restrict', 'CPU', 'Memory', 'IO', 'BlockIO', 'Startup', 'Managed',
@@ -78,10 +69,6 @@ const UNSUPPORTED: ReadonlySet<string> = new Set(
 export function isUnsupported(section: string, key: string): boolean {
   if (UNSUPPORTED.has(`${section}/${key}`)) return true;
   if (section === 'Service') return UNSUPPORTED_SERVICE_PREFIXES.some((p) => key.startsWith(p) && key !== 'LimitNOFILE');
-  if (section === 'Unit') {
-    const m = /^(?:Condition|Assert)(.+)$/.exec(key);
-    return m !== null && UNSUPPORTED_CONDITIONS.has(m[1]!);
-  }
   return false;
 }
 

@@ -26,9 +26,18 @@ export type OutputTarget = { kind: 'inherit' | 'null' | 'journal' } | { kind: 'f
 export type EmergencyAction = 'none' | 'exit' | 'exit-force';
 export type NotifyAccess = 'none' | 'main' | 'exec' | 'all';
 
+export type ConditionKind =
+  | 'Architecture' | 'Firmware' | 'Virtualization' | 'Host' | 'KernelCommandLine' | 'KernelVersion' | 'Credential'
+  | 'Environment' | 'Security' | 'Capability' | 'ACPower' | 'NeedsUpdate' | 'FirstBoot' | 'PathExists'
+  | 'PathExistsGlob' | 'PathIsDirectory' | 'PathIsSymbolicLink' | 'PathIsMountPoint' | 'PathIsReadWrite'
+  | 'PathIsEncrypted' | 'DirectoryNotEmpty' | 'FileNotEmpty' | 'FileIsExecutable' | 'User' | 'Group'
+  | 'ControlGroupController' | 'Memory' | 'CPUs' | 'CPUFeature' | 'OSRelease' | 'MemoryPressure' | 'CPUPressure'
+  | 'IOPressure';
+
 export interface Condition {
-  kind: 'PathExists' | 'PathIsDirectory' | 'FileNotEmpty';
-  path: string;
+  kind: ConditionKind;
+  /** The parameter, specifiers expanded, without the leading "|" and "!". */
+  value: string;
   negate: boolean;
   /** Leading "|": a triggering condition (at least one of them must hold). */
   trigger: boolean;

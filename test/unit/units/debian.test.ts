@@ -115,7 +115,7 @@ describe('ssh.service', () => {
     expect(u).toMatchObject({
       description: 'OpenBSD Secure Shell server',
       after: ['network.target', 'auditd.service'],
-      conditions: [{ kind: 'PathExists', path: '/etc/ssh/sshd_not_to_be_run', negate: true, trigger: false, assert: false }],
+      conditions: [{ kind: 'PathExists', value: '/etc/ssh/sshd_not_to_be_run', negate: true, trigger: false, assert: false }],
       environmentFiles: [{ path: '/etc/default/ssh', optional: true }],
       type: 'notify',
       notifyAccess: 'main',

@@ -123,14 +123,14 @@ describe('list settings accumulate and an empty assignment resets them', () => {
   it('conditions: "!" negates, "|" triggers, empty resets the conditions but not the asserts', () => {
     const r = service('', 'ConditionPathExists=!/run/off\nConditionPathIsDirectory=|/srv\nAssertFileNotEmpty=/etc/x.conf');
     expect(r.unit.conditions).toEqual([
-      { kind: 'PathExists', path: '/run/off', negate: true, trigger: false, assert: false },
-      { kind: 'PathIsDirectory', path: '/srv', negate: false, trigger: true, assert: false },
-      { kind: 'FileNotEmpty', path: '/etc/x.conf', negate: false, trigger: false, assert: true },
+      { kind: 'PathExists', value: '/run/off', negate: true, trigger: false, assert: false },
+      { kind: 'PathIsDirectory', value: '/srv', negate: false, trigger: true, assert: false },
+      { kind: 'FileNotEmpty', value: '/etc/x.conf', negate: false, trigger: false, assert: true },
     ]);
     const reset = service('', 'ConditionPathExists=/a\nAssertPathExists=/b\nConditionPathExists=\nConditionPathExists=| ! /c');
     expect(reset.unit.conditions).toEqual([
-      { kind: 'PathExists', path: '/b', negate: false, trigger: false, assert: true },
-      { kind: 'PathExists', path: '/c', negate: true, trigger: true, assert: false },
+      { kind: 'PathExists', value: '/b', negate: false, trigger: false, assert: true },
+      { kind: 'PathExists', value: '/c', negate: true, trigger: true, assert: false },
     ]);
     expect(diag(service('', 'ConditionPathExists=relative'))).toEqual(['2 warning ConditionPathExists: path "relative" is not absolute; ignored']);
   });
