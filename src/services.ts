@@ -4,9 +4,10 @@
 import type { InitOptions } from './cli/options';
 import type { Services, ServicesFactory } from './init/init';
 import { ServiceOutput } from './output/service-output';
+import { runBootMachinery } from './boot/boot';
 import { startControl } from './control-start';
 import { Supervisor } from './supervisor/supervisor';
-import type { UnitDirectories } from './supervisor/unit-dirs';
+import { nativeUnitDirs, type UnitDirectories } from './supervisor/unit-dirs';
 import { UnitManager } from './supervisor/unit-manager';
 import { UnitRegistry } from './supervisor/unit-registry';
 import { watchUnitDirectories } from './supervisor/unit-watcher';
@@ -23,10 +24,14 @@ export function servicesFactory(o: InitOptions, dirs: UnitDirectories): { factor
     let control: { close(): Promise<void> | void } | undefined;
     return {
       async start() {
+        // systemd's boot machinery: generators and SysV scripts before the units load, tmpfiles.d before the first starts.
+        if (registry.dirs.systemDirs.length) {
+          await runBootMachinery({ log, facts: supervisor.facts, nativeDirs: nativeUnitDirs(registry.dirs.systemDirs) });
+        }
         registry.load();
         const dirs = registry.dirs;
         // /etc/systemd/system is where enabling a unit shows; the vendor directories only change with packages.
-        const watcher = watchUnitDirectories([...dirs.unitDirs, ...dirs.systemDirs.slice(0, 1)], () => manager.daemonReload(), log);
+        const watcher = watchUnitDirectories([...dirs.unitDirs, ...dirs.systemDirs.filter((d) => d === '/etc/systemd/system')], () => manager.daemonReload(), log);
         stopWatching = () => watcher?.close();
         control = await startControl(manager, o, log);
         await supervisor.start();

@@ -4,7 +4,26 @@ import * as fs from 'node:fs';
 import type { InitOptions } from '../cli/options';
 
 export const TS_INIT_UNIT_DIR = '/etc/ts-init/units';
-export const SYSTEM_UNIT_DIRS = ['/etc/systemd/system', '/run/systemd/system', '/lib/systemd/system', '/usr/lib/systemd/system'];
+/**
+ * systemd's unit search path (systemd.unit(5)), highest precedence first: generators' "early"
+ * output overrides even /etc, their normal output sits between /run and the vendor
+ * directories, and "late" output (SysV scripts among it) loses to everything.
+ */
+export const SYSTEM_UNIT_DIRS = [
+  '/run/systemd/generator.early',
+  '/etc/systemd/system',
+  '/run/systemd/system',
+  '/run/systemd/generator',
+  '/usr/local/lib/systemd/system',
+  '/lib/systemd/system',
+  '/usr/lib/systemd/system',
+  '/run/systemd/generator.late',
+];
+
+/** The directories of native units: what a SysV script must not shadow. */
+export function nativeUnitDirs(dirs: readonly string[]): string[] {
+  return dirs.filter((d) => !d.startsWith('/run/systemd/generator'));
+}
 
 export interface UnitDirectories {
   unitDirs: string[];

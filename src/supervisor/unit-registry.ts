@@ -138,6 +138,8 @@ export class UnitRegistry {
   }
 
   fileState(unit: UnitConfig): UnitFileState {
+    // Units from generators say so, whether a generator also linked them into a target or not.
+    if (unit.sourcePath.startsWith('/run/systemd/generator')) return 'generated';
     if (this.enabled.has(unit.name)) return 'enabled';
     return unit.wantedBy.length || unit.requiredBy.length ? 'disabled' : 'static';
   }

@@ -263,6 +263,9 @@ const UNIT_HANDLERS: Readonly<Record<string, Handler>> = {
       [`Assert${k}`, condition(k, true)],
     ]),
   ),
+  SourcePath: (v, _a, s) => {
+    s.unit.generatedFrom = v === '' ? undefined : v;
+  },
   FailureAction: emergencyAction('failureAction'),
   SuccessAction: emergencyAction('successAction'),
   FailureActionExitStatus: actionExitStatus('failureActionExitStatus'),

@@ -8,7 +8,6 @@ export const SILENT: ReadonlySet<string> = new Set([
   'Unit/DefaultDependencies',
   'Unit/IgnoreOnIsolate',
   'Unit/AllowIsolate',
-  'Unit/SourcePath',
   'Unit/CollectMode',
   'Unit/RequiresMountsFor',
   'Unit/WantsMountsFor',

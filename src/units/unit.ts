@@ -53,6 +53,8 @@ export interface ExitStatusSet {
 export interface UnitConfig {
   name: string;
   sourcePath: string;
+  /** SourcePath=: the file a generator made this unit from (/etc/init.d/NAME for SysV scripts). */
+  generatedFrom?: string;
   dropIns: string[];
   description: string;
   after: string[];

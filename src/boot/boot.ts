@@ -1,0 +1,77 @@
+// systemd's boot machinery around the units, in systemd's order: the image's generators before units are loaded, and
+// tmpfiles.d before the first unit starts. Runs once, as PID 1, when booting an image's
+// systemd directories; nothing here is fatal: problems are logged and boot goes on.
+import * as fs from 'node:fs';
+import type { Logger } from '../log/logger';
+import type { HostFacts } from '../units/conditions';
+import { generatorEnvironment, runGenerators } from './generators';
+import { virtualizationString } from './host-facts';
+import { runTmpfiles } from './tmpfiles-apply';
+
+/** systemd gives all generators together this long (DEFAULT_TIMEOUT_USEC). */
+export const GENERATOR_TIMEOUT_MS = 90_000;
+
+export interface BootOptions {
+  log: Logger;
+  facts: HostFacts;
+  /** Unit directories of native units, in precedence order (no generator output among them). */
+  nativeDirs: readonly string[];
+  generatorTimeoutMs?: number;
+}
+
+export async function runGeneratorsStep(o: BootOptions): Promise<void> {
+  const f = o.facts;
+  const env = generatorEnvironment(process.env, {
+    virtualization: virtualizationString(f),
+    architecture: f.architecture(),
+    firstBoot: f.firstBoot(),
+  });
+  const t0 = Date.now();
+  let outcomes: Awaited<ReturnType<typeof runGenerators>> = [];
+  try {
+    outcomes = await runGenerators(env, o.generatorTimeoutMs ?? GENERATOR_TIMEOUT_MS);
+  } catch (e) {
+    o.log.error(`generators: ${(e as Error).message}`);
+  }
+  for (const g of outcomes) {
+    const text = g.stderr.trim();
+    if (g.result !== 'ok') o.log.warn({ generator: g.path, ms: g.ms }, `generator ${g.name} failed: ${g.result}${text ? `: ${text}` : ''}`);
+    else o.log.debug({ generator: g.path, ms: g.ms }, `generator ${g.name} done${text ? `: ${text}` : ''}`);
+  }
+  if (outcomes.length) o.log.debug({ ms: Date.now() - t0 }, `ran ${outcomes.length} generators`);
+}
+
+/** Generators (and SysV scripts) first, then tmpfiles.d, as systemd's boot goes. */
+export async function runBootMachinery(o: BootOptions): Promise<void> {
+  await runGeneratorsStep(o);
+  runTmpfilesStep(o);
+}
+
+export function runTmpfilesStep(o: BootOptions): void {
+  const f = o.facts;
+  const t0 = Date.now();
+  try {
+    const r = runTmpfiles({
+      architecture: f.architecture(),
+      bootId: readBootId(),
+      hostname: f.hostname(),
+      machineId: f.machineId(),
+      kernelRelease: f.kernelRelease(),
+      osRelease: f.osRelease(),
+    });
+    for (const e of r.errors) o.log.warn(`tmpfiles: ${e}`);
+    for (const w of r.warnings) o.log.info(`tmpfiles: ${w}`);
+    for (const s of r.skipped) o.log.debug(`tmpfiles: ${s}`);
+    if (r.files.length) o.log.debug({ ms: Date.now() - t0 }, `tmpfiles: ${r.applied} lines applied from ${r.files.length} files`);
+  } catch (e) {
+    o.log.error(`tmpfiles: ${(e as Error).message}`);
+  }
+}
+
+function readBootId(): string | undefined {
+  try {
+    return fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim().replace(/-/g, '');
+  } catch {
+    return undefined;
+  }
+}
