@@ -1,11 +1,13 @@
-// systemd's boot machinery around the units, in systemd's order: the image's generators before units are loaded, and
+// systemd's boot machinery around the units, in systemd's order: the generators (the
+// image's own, then SysV scripts turned into units) before units are loaded, and
 // tmpfiles.d before the first unit starts. Runs once, as PID 1, when booting an image's
 // systemd directories; nothing here is fatal: problems are logged and boot goes on.
 import * as fs from 'node:fs';
 import type { Logger } from '../log/logger';
 import type { HostFacts } from '../units/conditions';
-import { generatorEnvironment, runGenerators } from './generators';
+import { generatorEnvironment, GENERATOR_OUTPUT, runGenerators } from './generators';
 import { virtualizationString } from './host-facts';
+import { generateSysvUnits } from './sysv-generate';
 import { runTmpfiles } from './tmpfiles-apply';
 
 /** systemd gives all generators together this long (DEFAULT_TIMEOUT_USEC). */
@@ -37,6 +39,14 @@ export async function runGeneratorsStep(o: BootOptions): Promise<void> {
     const text = g.stderr.trim();
     if (g.result !== 'ok') o.log.warn({ generator: g.path, ms: g.ms }, `generator ${g.name} failed: ${g.result}${text ? `: ${text}` : ''}`);
     else o.log.debug({ generator: g.path, ms: g.ms }, `generator ${g.name} done${text ? `: ${text}` : ''}`);
+  }
+  try {
+    const sysv = generateSysvUnits({ nativeDirs: o.nativeDirs, dest: GENERATOR_OUTPUT.late });
+    for (const s of sysv) {
+      o.log.info(`SysV service '${s.path}' lacks a native systemd unit file; generated ${s.name}${s.wantedBy.length ? ` (wanted by ${s.wantedBy.join(', ')})` : ''}`);
+    }
+  } catch (e) {
+    o.log.error(`SysV scripts: ${(e as Error).message}`);
   }
   if (outcomes.length) o.log.debug({ ms: Date.now() - t0 }, `ran ${outcomes.length} generators`);
 }
