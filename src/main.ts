@@ -16,6 +16,10 @@ function main(): void {
   if (name === 'systemctl') return require('./control/systemctl').systemctlMain(argv);
   if (name === 'service') return require('./control/systemctl').serviceMain(argv);
   if (name === 'dumb-init') return require('./personality/dumb-init').dumbInitMain(argv);
+  // systemd-sysv's links to systemctl: /sbin/shutdown, halt, poweroff, reboot, runlevel, telinit.
+  if (['shutdown', 'halt', 'poweroff', 'reboot', 'runlevel', 'telinit'].includes(name)) {
+    return require('./control/sysvinit-fronts').sysvinitMain(name, argv);
+  }
   if (argv[0] === 'ctl') return require('./control/ctl-cli').ctlMain(argv.slice(1));
   require('./init-main').initMain(argv);
 }
