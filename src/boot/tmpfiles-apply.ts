@@ -254,6 +254,7 @@ export function runTmpfiles(spec: SpecifierValues, root = ''): TmpfilesReport {
   const files = listConfigFiles(TMPFILES_DIRS, (n) => n.endsWith('.conf'), root);
   const lines: TmpfilesLine[] = [];
   const errors: string[] = [];
+  const skipped: string[] = [];
   for (const f of files) {
     let text: string;
     try {
@@ -265,9 +266,10 @@ export function runTmpfiles(spec: SpecifierValues, root = ''): TmpfilesReport {
     const parsed = parseTmpfilesText(text, f.path, spec);
     lines.push(...parsed.lines);
     errors.push(...parsed.errors);
+    skipped.push(...parsed.skipped);
   }
   const applier = new TmpfilesApplier(root);
   // Paths in lines are inside the root; file names in messages are the real ones.
   const report = applier.apply(lines);
-  return { files: files.map((f) => f.path), applied: report.applied, errors: [...errors, ...report.errors], warnings: report.warnings, skipped: report.skipped };
+  return { files: files.map((f) => f.path), applied: report.applied, errors: [...errors, ...report.errors], warnings: report.warnings, skipped: [...skipped, ...report.skipped] };
 }

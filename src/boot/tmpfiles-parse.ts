@@ -42,7 +42,8 @@ export interface SpecifierValues {
   osRelease: Readonly<Record<string, string>>;
 }
 
-export type ParseOutcome = { line: TmpfilesLine } | { error: string } | { skip: true };
+/** skip: the line cannot apply on this machine (a specifier without a value), not an error in it. */
+export type ParseOutcome = { line: TmpfilesLine } | { error: string } | { skip: string };
 
 /** Splits off one field: blank-separated, with "..." / '...' quotes and C escapes. */
 function nextField(s: string, at: number): { value: string; end: number } | undefined {
@@ -143,7 +144,11 @@ export function parseTmpfilesLine(text: string, file: string, lineNo: number, sp
   if (!/^[+!\-=~^]*$/.test(mods)) return { error: `unknown modifier in '${typeField}'` };
   const type = t as TmpfilesType;
   const expanded = expandTmpfilesSpecifiers(rawPath, spec);
-  if ('error' in expanded) return { error: `path "${rawPath}": ${expanded.error}` };
+  if ('error' in expanded) {
+    // An image without a machine id yet (machine-id is empty in images) cannot resolve %m.
+    if (expanded.error.includes('has no value')) return { skip: `path "${rawPath}": ${expanded.error}` };
+    return { error: `path "${rawPath}": ${expanded.error}` };
+  }
   const path = expanded.value.replace(/\/+/g, '/').replace(/(.)\/$/, '$1');
   if (!path.startsWith('/')) return { error: `path "${path}" is not absolute` };
   const line: TmpfilesLine = {
@@ -191,15 +196,17 @@ export function parseTmpfilesLine(text: string, file: string, lineNo: number, sp
 }
 
 /** Every line of one file; comments and blank lines are skipped, a bad line is reported and skipped. */
-export function parseTmpfilesText(text: string, file: string, spec: SpecifierValues): { lines: TmpfilesLine[]; errors: string[] } {
+export function parseTmpfilesText(text: string, file: string, spec: SpecifierValues): { lines: TmpfilesLine[]; errors: string[]; skipped: string[] } {
   const lines: TmpfilesLine[] = [];
   const errors: string[] = [];
+  const skipped: string[] = [];
   text.split('\n').forEach((raw, i) => {
     const t = raw.trim();
     if (t === '' || t.startsWith('#')) return;
     const r = parseTmpfilesLine(t, file, i + 1, spec);
     if ('error' in r) errors.push(`${file}:${i + 1}: ${r.error}`);
-    else if ('line' in r) lines.push(r.line);
+    else if ('skip' in r) skipped.push(`${file}:${i + 1}: ${r.skip}`);
+    else lines.push(r.line);
   });
-  return { lines, errors };
+  return { lines, errors, skipped };
 }

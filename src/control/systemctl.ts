@@ -173,6 +173,21 @@ async function jobs(io: Io, verb: Verb, units: string[]): Promise<number> {
   return code;
 }
 
+/** "enabled" when /etc/rc[2-5].d holds an S link for the script, as systemd-sysv-install is-enabled says. */
+export function sysvEnabled(script: string, rcRoot = '/etc'): 'enabled' | 'disabled' {
+  const name = script.slice(script.lastIndexOf('/') + 1);
+  for (const level of ['2', '3', '4', '5']) {
+    let entries: string[] = [];
+    try {
+      entries = fs.readdirSync(`${rcRoot}/rc${level}.d`);
+    } catch {
+      continue;
+    }
+    if (entries.some((e) => /^S\d\d/.test(e) && e.slice(3) === name)) return 'enabled';
+  }
+  return 'disabled';
+}
+
 const ENABLED_LIKE: ReadonlySet<UnitFileState> = new Set(['enabled', 'static', 'alias', 'generated']);
 
 export async function systemctl(argv: readonly string[], io: Io): Promise<number> {
@@ -223,9 +238,11 @@ export async function systemctl(argv: readonly string[], io: Io): Promise<number
           return EXIT.FAILURE;
         }
         // Asked by another name of the unit (sshd for ssh.service): that file is an alias.
-        const state = s.name !== units[i] && s.loadState === 'loaded' ? 'alias' : s.unitFileState;
+        // A unit made from a SysV script is enabled by its rc?.d links, as systemctl asks systemd-sysv-install.
+        const sysv = s.properties.SourcePath?.startsWith('/etc/init.d/') ? sysvEnabled(s.properties.SourcePath) : undefined;
+        const state = s.name !== units[i] && s.loadState === 'loaded' ? 'alias' : (sysv ?? s.unitFileState);
         if (!flags.quiet) io.out(`${state}\n`);
-        if (ENABLED_LIKE.has(state)) ok = true;
+        if (ENABLED_LIKE.has(state as UnitFileState)) ok = true;
       }
       return ok ? EXIT.OK : EXIT.FAILURE;
     }

@@ -259,6 +259,8 @@ export interface BuildImageOptions {
   /** Image reference; default a unique localhost/ts-init-test-<base>:<id>. */
   tag?: string;
   base: BaseImage;
+  /** An image reference to build FROM instead of the cached base (e.g. scripts/boot-image.sh's). */
+  from?: string;
   /** Files to add: path in the image -> host path or content (a directory host path is copied whole). */
   files?: Record<string, ImageFile>;
   entrypoint?: string[];
@@ -312,7 +314,7 @@ export async function buildImage(opts: BuildImageOptions): Promise<string> {
       fs.copyFileSync(initBinary, path.join(ctx, 'ts-init'));
     }
     fs.chmodSync(path.join(ctx, 'ts-init'), 0o755);
-    const from = opts.base === 'debian-systemd' ? await ensureSystemdBase() : env.baseImages[opts.base];
+    const from = opts.from ?? (opts.base === 'debian-systemd' ? await ensureSystemdBase() : env.baseImages[opts.base]);
     const lines = [`FROM ${from}`, 'COPY ts-init /sbin/ts-init'];
     fs.mkdirSync(path.join(ctx, 'files'));
     let i = 0;

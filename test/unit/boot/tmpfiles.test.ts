@@ -49,6 +49,11 @@ describe('tmpfiles.d lines', () => {
     expect(line('f %t/%m-%b-%a-%v-%o-%w-%%').path).toBe('/run/abc123-b00t-x86-64-6.1.0-debian-12-%');
   });
 
+  it('a specifier without a value on this machine skips the line; it is not an error', () => {
+    const r = parseTmpfilesText('Z /run/log/journal/%m ~2750 root adm - -\n', '/usr/lib/tmpfiles.d/systemd.conf', { ...spec, machineId: undefined });
+    expect(r).toEqual({ lines: [], errors: [], skipped: ['/usr/lib/tmpfiles.d/systemd.conf:1: path "/run/log/journal/%m": specifier %m has no value on this machine'] });
+  });
+
   it('bad lines name file and line', () => {
     const r = parseTmpfilesText('# comment\n\nd /run/ok\nY /run/x\nd relative\nd /run/%j\nd /run/y 999\nd\n', '/etc/tmpfiles.d/bad.conf', spec);
     expect(r.lines.map((l) => l.path)).toEqual(['/run/ok']);

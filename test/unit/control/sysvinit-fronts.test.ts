@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultRunlevel, parseSysvinitArgs } from '../../../src/control/sysvinit-fronts';
+import { sysvEnabled } from '../../../src/control/systemctl';
 
 describe('sysvinit names', () => {
   it('shutdown: now powers off, -r reboots, -H halts; -k and -c do nothing; a later time is refused, not run early', () => {
@@ -40,6 +41,19 @@ describe('sysvinit names', () => {
     expect(defaultRunlevel(dirs, root)).toBe(5);
     fs.symlinkSync('/lib/systemd/system/multi-user.target', path.join(root, 'etc/systemd/system/default.target'));
     expect(defaultRunlevel(dirs, root)).toBe(3);
+    fs.rmSync(root, { recursive: true });
+  });
+
+  it('is-enabled of a SysV unit: its S links in rc2.d..rc5.d', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-rc-'));
+    fs.mkdirSync(path.join(root, 'rc3.d'));
+    fs.mkdirSync(path.join(root, 'rc1.d'));
+    fs.symlinkSync('../init.d/exim4', path.join(root, 'rc3.d/S02exim4'));
+    fs.symlinkSync('../init.d/slapd', path.join(root, 'rc1.d/S02slapd'));
+    fs.symlinkSync('../init.d/monit', path.join(root, 'rc3.d/K01monit'));
+    expect(sysvEnabled('/etc/init.d/exim4', root)).toBe('enabled');
+    expect(sysvEnabled('/etc/init.d/slapd', root)).toBe('disabled');
+    expect(sysvEnabled('/etc/init.d/monit', root)).toBe('disabled');
     fs.rmSync(root, { recursive: true });
   });
 });
