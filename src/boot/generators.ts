@@ -5,7 +5,6 @@
 // supervisor/unit-dirs.ts for the precedence).
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { listConfigFiles } from './config-files';
 
 export const GENERATOR_DIRS = [
@@ -116,17 +115,4 @@ export async function runGenerators(env: Record<string, string>, timeoutMs: numb
   const toRun = generatorsToRun(found, isExecutableFile);
   prepareOutputDirs();
   return Promise.all(toRun.map((g) => runOne(g, env, timeoutMs)));
-}
-
-/** Units a generator directory holds, for messages. */
-export function generatedNames(dir: string): string[] {
-  try {
-    return fs.readdirSync(dir).filter((n) => /\.(service|target|socket|mount|timer|path)$/.test(n) || n.endsWith('.wants') || n.endsWith('.requires'));
-  } catch {
-    return [];
-  }
-}
-
-export function joinOutput(kind: keyof typeof GENERATOR_OUTPUT, name: string): string {
-  return path.join(GENERATOR_OUTPUT[kind], name);
 }

@@ -15,9 +15,14 @@ export interface TmpfilesPlan {
 /** Line types ts-init applies; the others (device nodes, FIFOs, attributes, ACLs) are reported and skipped. */
 export const APPLIED_TYPES: ReadonlySet<TmpfilesType> = new Set(['f', 'F', 'w', 'd', 'D', 'e', 'v', 'q', 'Q', 'L', 'C', 'r', 'R', 'z', 'Z', 'x', 'X']);
 
-/** systemd's own runtime state: never created under ts-init (/run/systemd/system would say "systemd is PID 1"). */
+/**
+ * systemd's own runtime state: never created under ts-init (/run/systemd/system would say
+ * "systemd is PID 1"). /run/nologin too: systemd-user-sessions.service, which is systemd's
+ * and does not run here, removes it once boot is over; left in place it would lock out
+ * every user but root.
+ */
 export function isSystemdInternalPath(p: string): boolean {
-  return p === '/run/systemd' || p.startsWith('/run/systemd/');
+  return p === '/run/systemd' || p.startsWith('/run/systemd/') || p === '/run/nologin';
 }
 
 /** Types that own their path: of those, the first line for a path wins (adjusting types add to it). */

@@ -7,8 +7,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { call, ConnectError, DEFAULT_SOCKET } from './client';
 
-export const SYSVINIT_NAMES: ReadonlySet<string> = new Set(['shutdown', 'halt', 'poweroff', 'reboot', 'runlevel', 'telinit']);
-
 export type FrontAction =
   | { kind: 'shutdown'; what: 'poweroff' | 'halt' | 'reboot' }
   | { kind: 'nothing' }

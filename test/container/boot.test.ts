@@ -124,7 +124,7 @@ describe('a VM-style Debian image under systemd 252 and under ts-init', () => {
 
   it.each([
     ['generator unit', 'systemctl is-active hello-gen; cat /run/hello-gen'],
-    ['tmpfiles.d', "stat -c '%a %U:%G' /run/boot-test; cat /run/boot-test/motd; echo; test -d /run/lock && echo lock-dir"],
+    ['tmpfiles.d', "stat -c '%a %U:%G' /run/boot-test; cat /run/boot-test/motd; echo; test -d /run/lock && echo lock-dir; test -e /run/nologin && echo nologin"],
     ['conditions', 'systemctl is-active not-in-container in-container'],
     ['exim4 over SMTP', SMTP_PROBE],
     ['exim4 status', 'systemctl status exim4 --no-pager | head -2'],

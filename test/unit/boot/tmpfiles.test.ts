@@ -146,6 +146,7 @@ describe('applying, below a private root', () => {
         'e /run/cache 0751',
         'd /run/systemd/system',
         'd /run/lock/subsys 0755',
+        'F! /run/nologin 0644 - - - "System is booting up."',
       ].join('\n'),
     });
     const r = runTmpfiles(spec, root);
@@ -172,7 +173,9 @@ describe('applying, below a private root', () => {
     expect(fs.readFileSync(path.join(root, '/etc/skel/.profile'), 'utf8')).toBe('profile');
     expect(fs.existsSync(path.join(root, '/run/systemd'))).toBe(false);
     expect(fs.statSync(path.join(root, '/run/lock/subsys')).isDirectory()).toBe(true);
-    expect(r.skipped).toEqual([`${path.join(root, '/usr/lib/tmpfiles.d/misc.conf')}:15: /run/systemd/system belongs to systemd itself`]);
+    expect(fs.existsSync(path.join(root, '/run/nologin'))).toBe(false);
+    const misc = path.join(root, '/usr/lib/tmpfiles.d/misc.conf');
+    expect(r.skipped).toEqual([`${misc}:15: /run/systemd/system belongs to systemd itself`, `${misc}:17: /run/nologin belongs to systemd itself`]);
   });
 
   it('errors name file and line; "-" silences them; "=" replaces what is in the way', () => {
