@@ -7,6 +7,9 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runAsPid1, TS_INIT } from '../helpers/ts-init';
 
+/** The rich init, booting the namespace's systemd directories (where that is not already the default). */
+const RICH = { env: { ...process.env, TS_INIT_RICH: '1' } };
+
 let bin: string;
 let files: string;
 beforeAll(() => {
@@ -41,7 +44,7 @@ describe('tmpfiles.d at boot', () => {
       '/etc/systemd/system/needs.service': '[Service]\nType=oneshot\nExecStart=/bin/sh -c "test -f /run/app/hello && echo needs-found-its-dir"\n',
       ...wanted('needs.service'),
     });
-    const r = await runAsPid1(['--', '/bin/sh', '-c', 'stat -c "%a %U" /run/app; cat /run/app/hello; readlink /run/applink; ls -d /run/over-* /run/*-host; ls -d /run/systemd/system 2>&1 || true'], {}, setup);
+    const r = await runAsPid1(['--', '/bin/sh', '-c', 'stat -c "%a %U" /run/app; cat /run/app/hello; readlink /run/applink; ls -d /run/over-* /run/*-host; ls -d /run/systemd/system 2>&1 || true'], RICH, setup);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('needs.service: needs-found-its-dir');
@@ -51,7 +54,7 @@ describe('tmpfiles.d at boot', () => {
 
   it('a bad line is reported with file and line, and the rest still applies', async () => {
     const setup = place({ '/etc/tmpfiles.d/bad.conf': 'd /run/good\nY /run/bad\nd /run/u 0755 no-such-user\n' });
-    const r = await runAsPid1(['--', '/bin/ls', '-d', '/run/good'], {}, setup);
+    const r = await runAsPid1(['--', '/bin/ls', '-d', '/run/good'], RICH, setup);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('/run/good\n');
     expect(r.stderr).toContain("tmpfiles: /etc/tmpfiles.d/bad.conf:2: unknown line type 'Y'");
@@ -86,7 +89,7 @@ describe('generators at boot', () => {
       ...wanted('over.service'),
       '/etc/systemd/system/multi-user.target.wants/vendor.service': '->/usr/lib/systemd/system/vendor.service',
     });
-    const r = await runAsPid1(['--', '/bin/sh', '-c', `PATH=${bin}:$PATH; systemctl is-enabled gen; systemctl status gen | head -2; ls /run/fstab-ran 2>&1 | head -1`], {}, setup);
+    const r = await runAsPid1(['--', '/bin/sh', '-c', `PATH=${bin}:$PATH; systemctl is-enabled gen; systemctl status gen | head -2; ls /run/fstab-ran 2>&1 | head -1`], RICH, setup);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('gen.service: gen-ran scope=system initrd=0');
     expect(r.stdout).toContain('over.service: early-wins');
@@ -139,7 +142,7 @@ describe('SysV init scripts', () => {
       'systemctl stop legacyd; systemctl is-active legacyd; test -e /run/legacyd.pid || echo pidfile-gone',
       'systemctl start legacyd; systemctl is-active legacyd',
     ].join('; ');
-    const r = await runAsPid1(['--', '/bin/sh', '-c', `PATH=${bin}:$PATH; ${cmd}`], {}, setup);
+    const r = await runAsPid1(['--', '/bin/sh', '-c', `PATH=${bin}:$PATH; ${cmd}`], RICH, setup);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('native.service: native-unit-ran');
     expect(r.stdout).not.toContain('native-script-ran');

@@ -6,6 +6,9 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runAsPid1, TS_INIT } from '../helpers/ts-init';
 
+/** The rich init, booting the namespace's systemd directories (where that is not already the default). */
+const RICH = { env: { ...process.env, TS_INIT_RICH: '1' } };
+
 let bin: string;
 beforeAll(() => {
   bin = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-bin-'));
@@ -15,7 +18,7 @@ beforeAll(() => {
 describe('sysvinit names', () => {
   it('runlevel says "N 5" for a graphical default target; shutdown -h now ends PID 1 at once, status 0', async () => {
     const setup = 'ln -s /lib/systemd/system/graphical.target /etc/systemd/system/default.target && printf "[Service]\\nExecStart=/bin/sleep 100\\n" > /etc/systemd/system/idle.service && mkdir /etc/systemd/system/multi-user.target.wants && ln -s ../idle.service /etc/systemd/system/multi-user.target.wants/';
-    const r = await runAsPid1(['--', '/bin/sh', '-c', `PATH=${bin}:$PATH; runlevel; shutdown -k now; echo k=$?; shutdown +5; echo later=$?; shutdown -h now; echo asked=$?; sleep 30; echo not-reached`], {}, setup);
+    const r = await runAsPid1(['--', '/bin/sh', '-c', `PATH=${bin}:$PATH; runlevel; shutdown -k now; echo k=$?; shutdown +5; echo later=$?; shutdown -h now; echo asked=$?; sleep 30; echo not-reached`], RICH, setup);
     // The shell is stopped with everything else, often before it can say what shutdown answered.
     expect(r.stdout).toMatch(/^N 5\nk=0\nlater=1\n(asked=0\n)?$/);
     expect(r.stderr).toContain("shutdown: Failed to schedule shutdown at +5: scheduled shutdowns are not supported by ts-init; use 'shutdown now'");
