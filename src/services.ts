@@ -4,7 +4,7 @@
 import type { InitOptions } from './cli/options';
 import type { Services, ServicesFactory } from './init/init';
 import { ServiceOutput } from './output/service-output';
-import { runBootMachinery } from './boot/boot';
+import { runBootMachinery, runGeneratorsStep } from './boot/boot';
 import { startControl } from './control-start';
 import { Supervisor } from './supervisor/supervisor';
 import { nativeUnitDirs, type UnitDirectories } from './supervisor/unit-dirs';
@@ -24,9 +24,13 @@ export function servicesFactory(o: InitOptions, dirs: UnitDirectories): { factor
     let control: { close(): Promise<void> | void } | undefined;
     return {
       async start() {
-        // systemd's boot machinery: generators and SysV scripts before the units load, tmpfiles.d before the first starts.
+        // systemd's boot machinery: generators and SysV scripts before the units load, tmpfiles.d before the first starts;
+        // the generators again on every daemon-reload (one run at a time).
         if (registry.dirs.systemDirs.length) {
-          await runBootMachinery({ log, facts: supervisor.facts, nativeDirs: nativeUnitDirs(registry.dirs.systemDirs) });
+          const boot = { log, facts: supervisor.facts, nativeDirs: nativeUnitDirs(registry.dirs.systemDirs) };
+          await runBootMachinery(boot);
+          let generating = Promise.resolve();
+          manager.beforeReload(() => (generating = generating.then(() => runGeneratorsStep(boot))));
         }
         registry.load();
         const dirs = registry.dirs;

@@ -21,6 +21,13 @@ export class UnitManager implements Manager {
     private readonly requestShutdown: () => void,
   ) {}
 
+  private regenerate: () => Promise<void> = () => Promise.resolve();
+
+  /** What daemon-reload runs before re-reading the units: the generators, as systemd does. */
+  beforeReload(f: () => Promise<void>): void {
+    this.regenerate = f;
+  }
+
   /** The runner of a loaded unit, by name or alias (loaded on demand if installed). */
   private resolve(name: string): UnitRunner | undefined {
     const unit = this.registry.get(unitName(name));
@@ -222,6 +229,7 @@ export class UnitManager implements Manager {
    * stopped; a unit whose new file is broken keeps running on its old definition.
    */
   async daemonReload(): Promise<ReloadReport> {
+    await this.regenerate();
     const { diff, errors } = this.registry.reload();
     const jobs: Promise<unknown>[] = [];
     for (const name of diff.added) if (diff.next.enabled.has(name)) jobs.push(this.start(name));

@@ -120,6 +120,18 @@ esac
 exit 0
 `;
 
+describe('generators on daemon-reload', () => {
+  it('run again, as systemd runs them: a package installed after boot gets its generated unit', async () => {
+    const setup = place({ '/run/gens/late-generator': GENERATOR.replace(/gen\.service/g, 'later.service').replace('gen-ran', 'later-ran') });
+    const cmd = 'ln -s /run/gens/late-generator /usr/lib/systemd/system-generators/; systemctl daemon-reload; systemctl is-enabled later; systemctl start later; sleep 0.2';
+    const r = await runAsPid1(['--', '/bin/sh', '-c', `PATH=${bin}:$PATH; systemctl is-enabled later; ${cmd}`], RICH, setup);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('Failed to get unit file state for later.service');
+    expect(r.stdout.replace(/^later\.service: .*\n/gm, '')).toBe('generated\n');
+    expect(r.stdout).toContain('later.service: later-ran scope=system initrd=0');
+  });
+});
+
 describe('SysV init scripts', () => {
   it('a script without a native unit becomes one: enabled by its rc2.d link, started, shown, reloaded and stopped through the script', async () => {
     const setup = place({
