@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The base image of the boot-machinery container test: Debian bookworm minbase as a
 # VM-style image (systemd and systemd-sysv installed, so /sbin/{shutdown,runlevel,...}
-# link to systemctl and /sbin/init exists), with cron (unit + init script) and exim4,
-# which ships only a SysV init script. Built once into .cache/rootfs/debian-boot (about two
+# link to systemctl and /sbin/init exists), with cron (unit + init script), exim4,
+# which ships only a SysV init script, and PostgreSQL, whose cluster unit
+# (postgresql@15-main) only its package's generator makes. Built once into .cache/rootfs/debian-boot (about two
 # minutes), imported into the private podman storage of scripts/container-env.sh.
 # Prints: export TS_INIT_BASE_DEBIAN_BOOT='<image ref>'
 set -euo pipefail
@@ -10,7 +11,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CACHE="$ROOT/.cache"
 DIR="$CACHE/rootfs/debian-boot"
 MARKER="$CACHE/rootfs/debian-boot.ready"
-PACKAGES=procps,cron,systemd,systemd-sysv,exim4-daemon-light
+PACKAGES=procps,cron,systemd,systemd-sysv,exim4-daemon-light,postgresql
 
 # shellcheck disable=SC1091
 . <("$ROOT/scripts/container-env.sh" | grep '^export CONTAINERS_')
@@ -32,8 +33,8 @@ mirror() {
 
 exec 9>"$CACHE/boot-image.lock"
 flock 9
-if [ ! -f "$MARKER" ] || [ ! -x "$DIR/usr/sbin/exim4" ]; then
-  echo "boot-image: building $DIR (about two minutes, once)" >&2
+if [ ! -f "$MARKER" ] || [ ! -x "$DIR/usr/sbin/exim4" ] || [ ! -x "$DIR/usr/lib/postgresql/15/bin/postgres" ]; then
+  echo "boot-image: building $DIR (about three minutes, once)" >&2
   rm -rf "$DIR.tmp" "$DIR" "$MARKER"
   debootstrap --variant=minbase --include="$PACKAGES" bookworm "$DIR.tmp" "$(mirror)" >"$CACHE/rootfs/debootstrap-debian-boot.log" 2>&1 ||
     { tail -n 30 "$CACHE/rootfs/debootstrap-debian-boot.log" >&2; exit 1; }

@@ -1,11 +1,12 @@
 // systemd's boot machinery in a VM-style Debian image (systemd and systemd-sysv installed,
 // scripts/boot-image.sh), booted once by Debian's systemd 252 and once by ts-init as
 // ENTRYPOINT with systemctl linked to it. The same answers from both, where a user sees them:
-// a package's generator and its unit, tmpfiles.d, a condition that skips a unit in a
-// container, exim4 (a daemon with only a SysV init script) talking SMTP on loopback and
+// a package's generator and its unit, PostgreSQL's cluster (postgresql@15-main, made by
+// postgresql-common's generator, its socket directory by tmpfiles.d) answering on loopback,
+// tmpfiles.d, a condition that skips a unit in a container, exim4 (a daemon with only a SysV init script) talking SMTP on loopback and
 // shown as systemd shows it, and `runlevel`. Under ts-init also: `invoke-rc.d cron restart`
 // restarts cron, and `shutdown -h now` ends the container with status 0.
-// Cost: the base image is built once (~2 min); a re-run takes about 20 s.
+// Cost: the base image is built once (~3 min); a re-run takes about 40 s.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -103,7 +104,8 @@ beforeAll(async () => {
   containers.tsInit = resources.container(await runDetached(tsInitImage, { runtime: RUNTIME }));
   for (const c of Object.values(containers)) ids.push(await inspect(c, '{{.Id}}'));
   for (const c of Object.values(containers)) {
-    await waitUntil(async () => (await exec(c, ['systemctl', 'is-active', 'exim4', 'hello-gen'], { runtime: RUNTIME })).stdout === 'active\nactive\n', 60_000, `exim4 and hello-gen up in ${c}`, 250).catch(
+    const units = ['exim4', 'hello-gen', 'postgresql@15-main'];
+    await waitUntil(async () => (await exec(c, ['systemctl', 'is-active', ...units], { runtime: RUNTIME })).stdout === 'active\n'.repeat(units.length), 60_000, `${units.join(', ')} up in ${c}`, 250).catch(
       async (err: Error) => {
         throw new Error(`${err.message}\nlogs:\n${await logs(c)}`);
       },
@@ -127,6 +129,7 @@ describe('a VM-style Debian image under systemd 252 and under ts-init', () => {
     ['tmpfiles.d', "stat -c '%a %U:%G' /run/boot-test; cat /run/boot-test/motd; echo; test -d /run/lock && echo lock-dir; test -e /run/nologin && echo nologin"],
     ['conditions', 'systemctl is-active not-in-container in-container'],
     ['exim4 over SMTP', SMTP_PROBE],
+    ['postgresql cluster from its generator', 'systemctl is-active postgresql postgresql@15-main; pg_isready -h 127.0.0.1; su postgres -c "psql -tAc \'select 6*7\'"'],
     ['exim4 status', 'systemctl status exim4 --no-pager | head -2'],
     ['exim4 enablement', 'systemctl is-enabled exim4; systemctl show -p SourcePath exim4'],
     ['runlevel', 'runlevel'],
@@ -147,6 +150,8 @@ describe('a VM-style Debian image under systemd 252 and under ts-init', () => {
     expect((await sh(c, "stat -c '%a %U' /run/boot-test")).stdout).toBe('750 Debian-exim\n');
     expect((await sh(c, 'systemctl is-active not-in-container in-container')).stdout).toBe('inactive\nactive\n');
     expect((await sh(c, SMTP_PROBE)).stdout).toBe('220 ');
+    expect((await sh(c, 'pg_isready -h 127.0.0.1; su postgres -c "psql -tAc \'select 6*7\'"')).stdout).toBe('127.0.0.1:5432 - accepting connections\n42\n');
+    expect((await sh(c, 'systemctl list-units --no-legend "postgresql*"')).stdout).toMatch(/^postgresql@15-main\.service +loaded active running PostgreSQL Cluster 15-main$/m);
     expect((await sh(c, 'systemctl status exim4 --no-pager | head -2')).stdout).toBe(
       '● exim4.service - LSB: exim Mail Transport Agent\n     Loaded: loaded (/etc/init.d/exim4; generated)\n',
     );
