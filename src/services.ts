@@ -35,7 +35,9 @@ export function servicesFactory(o: InitOptions, dirs: UnitDirectories): { factor
         registry.load();
         const dirs = registry.dirs;
         // /etc/systemd/system is where enabling a unit shows; the vendor directories only change with packages.
-        const watcher = watchUnitDirectories([...dirs.unitDirs, ...dirs.systemDirs.filter((d) => d === '/etc/systemd/system')], () => manager.daemonReload(), log);
+        // A changed file re-reads the units; only an asked-for daemon-reload runs the generators again.
+        const watched = [...dirs.unitDirs, ...dirs.systemDirs.filter((d) => d === '/etc/systemd/system')];
+        const watcher = watchUnitDirectories(watched, () => manager.daemonReload({ generators: false }), log);
         stopWatching = () => watcher?.close();
         control = await startControl(manager, o, log);
         await supervisor.start();

@@ -228,8 +228,8 @@ export class UnitManager implements Manager {
    * ones take the new definition (restarted if running), removed ones are
    * stopped; a unit whose new file is broken keeps running on its old definition.
    */
-  async daemonReload(): Promise<ReloadReport> {
-    await this.regenerate();
+  async daemonReload(o: { generators?: boolean } = {}): Promise<ReloadReport> {
+    if (o.generators !== false) await this.regenerate();
     const { diff, errors } = this.registry.reload();
     const jobs: Promise<unknown>[] = [];
     for (const name of diff.added) if (diff.next.enabled.has(name)) jobs.push(this.start(name));
