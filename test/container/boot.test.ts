@@ -38,12 +38,15 @@ const FILES = {
   '/usr/lib/tmpfiles.d/boot-test.conf': 'd /run/boot-test 0750 Debian-exim Debian-exim -\nf /run/boot-test/motd 0640 - - - hello\n',
   '/etc/systemd/system/not-in-container.service':
     '[Unit]\nConditionVirtualization=!container\n[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\n',
+  // A condition systemd does not know: an unknown key, ignored with a warning (the unit runs).
+  '/etc/systemd/system/unknown-condition.service':
+    '[Unit]\nConditionFrobnicate=yes\n[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\n',
   '/etc/systemd/system/in-container.service':
     '[Unit]\nConditionVirtualization=container\n[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\n',
 };
 const SETUP = [
   'mkdir -p /etc/systemd/system/multi-user.target.wants',
-  'ln -s ../not-in-container.service ../in-container.service /etc/systemd/system/multi-user.target.wants/',
+  'ln -s ../not-in-container.service ../in-container.service ../unknown-condition.service /etc/systemd/system/multi-user.target.wants/',
   // exim4 ships only /etc/init.d/exim4: no native unit anywhere.
   'test -x /etc/init.d/exim4 && ! ls /lib/systemd/system/exim4.service 2>/dev/null && ls /etc/rc2.d/S*exim4',
 ];
@@ -127,7 +130,7 @@ describe('a VM-style Debian image under systemd 252 and under ts-init', () => {
   it.each([
     ['generator unit', 'systemctl is-active hello-gen; cat /run/hello-gen'],
     ['tmpfiles.d', "stat -c '%a %U:%G' /run/boot-test; cat /run/boot-test/motd; echo; test -d /run/lock && echo lock-dir; test -e /run/nologin && echo nologin"],
-    ['conditions', 'systemctl is-active not-in-container in-container'],
+    ['conditions', 'systemctl is-active not-in-container in-container unknown-condition'],
     ['exim4 over SMTP', SMTP_PROBE],
     ['postgresql cluster from its generator', 'systemctl is-active postgresql postgresql@15-main; pg_isready -h 127.0.0.1; su postgres -c "psql -tAc \'select 6*7\'"'],
     ['exim4 status', 'systemctl status exim4 --no-pager | head -2'],
@@ -148,7 +151,7 @@ describe('a VM-style Debian image under systemd 252 and under ts-init', () => {
     const c = containers.tsInit;
     expect((await sh(c, 'systemctl is-active hello-gen; cat /run/hello-gen')).stdout).toBe('active\nsystem\n');
     expect((await sh(c, "stat -c '%a %U' /run/boot-test")).stdout).toBe('750 Debian-exim\n');
-    expect((await sh(c, 'systemctl is-active not-in-container in-container')).stdout).toBe('inactive\nactive\n');
+    expect((await sh(c, 'systemctl is-active not-in-container in-container unknown-condition')).stdout).toBe('inactive\nactive\nactive\n');
     expect((await sh(c, SMTP_PROBE)).stdout).toBe('220 ');
     expect((await sh(c, 'pg_isready -h 127.0.0.1; su postgres -c "psql -tAc \'select 6*7\'"')).stdout).toBe('127.0.0.1:5432 - accepting connections\n42\n');
     expect((await sh(c, 'systemctl list-units --no-legend "postgresql*"')).stdout).toMatch(/^postgresql@15-main\.service +loaded active running PostgreSQL Cluster 15-main$/m);
