@@ -185,7 +185,7 @@ export class UnitRegistry {
       } else {
         const target = fresh.units.get(fresh.aliases.get(n) ?? n);
         if (!target) continue;
-        const state = target.name !== n ? 'alias' : fresh.enabled.has(n) ? 'enabled' : target.wantedBy.length || target.requiredBy.length ? 'disabled' : 'static';
+        const state = target.name !== n ? 'alias' : target.sourcePath.startsWith('/run/systemd/generator') ? 'generated' : fresh.enabled.has(n) ? 'enabled' : target.wantedBy.length || target.requiredBy.length ? 'disabled' : 'static';
         out.push({ name: n, state });
       }
     }

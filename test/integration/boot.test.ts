@@ -150,6 +150,7 @@ describe('SysV init scripts', () => {
       'systemctl is-active legacy-app',
       'systemctl is-active notlinked; systemctl is-enabled notlinked',
       'systemctl show -p SourcePath,Type,FragmentPath legacyd',
+      'systemctl list-unit-files --no-legend "legacyd*" "notlinked*"',
       'systemctl reload legacyd',
       'systemctl stop legacyd; systemctl is-active legacyd; test -e /run/legacyd.pid || echo pidfile-gone',
       'systemctl start legacyd; systemctl is-active legacyd',
@@ -164,16 +165,18 @@ describe('SysV init scripts', () => {
     expect(answers.slice(0, 3)).toEqual(['active', 'enabled', '● legacyd.service - LSB: Legacy daemon']);
     expect(answers[3]).toBe('     Loaded: loaded (/etc/init.d/legacyd; generated)');
     expect(answers[4]).toMatch(/^ {5}Active: active \((exited|running)\) since /);
-    expect(answers.slice(5, 11)).toEqual([
+    expect(answers.slice(5, 13)).toEqual([
       'active',
       'inactive',
       'disabled',
       'FragmentPath=/run/systemd/generator.late/legacyd.service',
       'SourcePath=/etc/init.d/legacyd',
       'Type=forking',
+      'legacyd.service   generated',
+      'notlinked.service generated',
     ]);
     expect(r.stdout).toContain('legacyd.service: reloading legacyd');
     expect(r.stdout).toContain('legacyd.service: stopping legacyd');
-    expect(answers.slice(11)).toEqual(['inactive', 'pidfile-gone', 'active', '']);
+    expect(answers.slice(13)).toEqual(['inactive', 'pidfile-gone', 'active', '']);
   });
 });
