@@ -172,6 +172,7 @@ export class TmpfilesApplier {
         const truncate = l.type === 'F' || l.plus;
         if (st && !st.isFile()) this.inTheWay(real, l, 'a regular file');
         if (!fs.existsSync(real)) {
+          fs.mkdirSync(path.dirname(real), { recursive: true, mode: 0o755 });
           fs.writeFileSync(real, l.argument ?? '', { mode: 0o644, flag: 'wx' });
           fs.chmodSync(real, l.mode ?? 0o644);
         } else if (truncate) fs.writeFileSync(real, l.argument ?? '');

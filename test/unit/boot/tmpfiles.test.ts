@@ -135,6 +135,7 @@ describe('applying, below a private root', () => {
         'r /run/on?',
         'f /run/kept.txt 0600 - - - new',
         'f /run/new.txt 0640 www-data - - line\\n',
+        'f /run/deep/er/file',
         'F /run/trunc.txt - - - - short',
         'w /run/knob - - - - 1',
         'w /run/absent - - - - 1',
@@ -151,7 +152,7 @@ describe('applying, below a private root', () => {
     });
     const r = runTmpfiles(spec, root);
     expect(r.errors).toEqual([]);
-    expect(r.warnings).toEqual([`${path.join(root, '/usr/lib/tmpfiles.d/misc.conf')}:11: duplicate line for path "/run/kept.txt", ignoring`]);
+    expect(r.warnings).toEqual([`${path.join(root, '/usr/lib/tmpfiles.d/misc.conf')}:12: duplicate line for path "/run/kept.txt", ignoring`]);
     expect(r.files).toEqual([path.join(root, '/usr/lib/tmpfiles.d/misc.conf'), path.join(root, '/etc/tmpfiles.d/php.conf')]);
     expect(fs.statSync(path.join(root, '/run/php')).uid).toBe(33);
     expect(mode('/run/php')).toBe('750');
@@ -165,6 +166,7 @@ describe('applying, below a private root', () => {
     expect(mode('/run/kept.txt')).toBe('644');
     expect(fs.readFileSync(path.join(root, '/run/new.txt'), 'utf8')).toBe('line\n');
     expect(mode('/run/new.txt')).toBe('640');
+    expect(fs.readFileSync(path.join(root, '/run/deep/er/file'), 'utf8')).toBe('');
     expect(fs.statSync(path.join(root, '/run/new.txt')).uid).toBe(33);
     expect(fs.readFileSync(path.join(root, '/run/trunc.txt'), 'utf8')).toBe('short');
     expect(fs.readFileSync(path.join(root, '/run/knob'), 'utf8')).toBe('1');
@@ -175,7 +177,7 @@ describe('applying, below a private root', () => {
     expect(fs.statSync(path.join(root, '/run/lock/subsys')).isDirectory()).toBe(true);
     expect(fs.existsSync(path.join(root, '/run/nologin'))).toBe(false);
     const misc = path.join(root, '/usr/lib/tmpfiles.d/misc.conf');
-    expect(r.skipped).toEqual([`${misc}:15: /run/systemd/system belongs to systemd itself`, `${misc}:17: /run/nologin belongs to systemd itself`]);
+    expect(r.skipped).toEqual([`${misc}:16: /run/systemd/system belongs to systemd itself`, `${misc}:18: /run/nologin belongs to systemd itself`]);
   });
 
   it('errors name file and line; "-" silences them; "=" replaces what is in the way', () => {
