@@ -2,9 +2,17 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hostFacts, realFs, virtualizationString } from '../../../src/boot/host-facts';
+import { detectContainer, hostFacts, realFs, virtualizationString } from '../../../src/boot/host-facts';
 
 describe('facts read from this machine', () => {
+  it('an engine without $container is found by its marker file (systemd detect_container)', () => {
+    expect(detectContainer({}, (p) => p === '/run/.containerenv')).toBe('podman');
+    expect(detectContainer({}, (p) => p === '/.dockerenv')).toBe('docker');
+    expect(detectContainer({ container: 'docker' }, () => false)).toBe('docker');
+    expect(detectContainer({ container: 'something' }, () => false)).toBe('container-other');
+    expect(detectContainer({}, () => false)).toBeUndefined();
+  });
+
   it('path tests: mount points, hidden files, executables, read-write', () => {
     const d = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-facts-'));
     fs.writeFileSync(path.join(d, '.hidden'), 'x');

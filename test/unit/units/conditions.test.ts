@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkConditions, compareVersions, fnmatch, type HostFacts, test as holds } from '../../../src/units/conditions';
 import { CONDITION_KINDS } from '../../../src/units/conditions';
-import { detectContainer } from '../../../src/boot/host-facts';
 import type { Condition, ConditionKind } from '../../../src/units/unit';
 import { buildUnit } from '../../../src/units/build-unit';
 import { parseUnitText } from '../../../src/units/syntax';
@@ -134,14 +133,6 @@ describe('conditions against a container', () => {
       v = v.slice(1);
     }
     expect(checkConditions([c(kind, v, { negate })], facts()).ok).toBe(expected);
-  });
-
-  it('an engine without $container is found by its marker file (systemd detect_container)', () => {
-    expect(detectContainer({}, (p) => p === '/run/.containerenv')).toBe('podman');
-    expect(detectContainer({}, (p) => p === '/.dockerenv')).toBe('docker');
-    expect(detectContainer({ container: 'docker' }, () => false)).toBe('docker');
-    expect(detectContainer({ container: 'something' }, () => false)).toBe('container-other');
-    expect(detectContainer({}, () => false)).toBeUndefined();
   });
 
   it('outside a container the VM is what counts', () => {
