@@ -1,5 +1,6 @@
 // Entry point. One executable, several faces: the init itself, the exec helper it
-// starts children through, and (by later dispatch) the control CLI.
+// starts children through, the control CLI, and the container-engine side (OCI hook,
+// runtime wrapper, host installation).
 import * as path from 'node:path';
 import { EXEC_HELPER_ARG } from './process/exec-spec';
 import { isolateRuntimeEnvironment } from './runtime-env';
@@ -11,8 +12,11 @@ function main(): void {
     require('./process/exec-helper').runExecHelper(argv[1] ?? '');
     return;
   }
-  // One executable, named for what it should be: `systemctl`, `service` and `dumb-init` by symlink.
+  // One executable, named for what it should be: `systemctl`, `service` and `dumb-init` by
+  // symlink, `ts-init-runtime` (a runtime handler's BinaryName) and `oci-precreate` likewise.
   const name = path.basename(process.argv0);
+  if (name === 'ts-init-runtime') return require('./engine/runtime-wrapper').runtimeMain(argv, name);
+  if (name === 'oci-precreate') return require('./engine/precreate-hook').precreateMain(name);
   if (name === 'systemctl') return require('./control/systemctl').systemctlMain(argv);
   if (name === 'service') return require('./control/systemctl').serviceMain(argv);
   if (name === 'dumb-init') return require('./personality/dumb-init').dumbInitMain(argv);
@@ -21,6 +25,9 @@ function main(): void {
     return require('./control/sysvinit-fronts').sysvinitMain(name, argv);
   }
   if (argv[0] === 'ctl') return require('./control/ctl-cli').ctlMain(argv.slice(1));
+  if (argv[0] === 'oci-runtime') return require('./engine/runtime-wrapper').runtimeMain(argv.slice(1), 'ts-init oci-runtime');
+  if (argv[0] === 'oci-precreate') return require('./engine/precreate-hook').precreateMain('ts-init oci-precreate');
+  if (argv[0] === 'install-host') return require('./engine/install-host').installHostMain(argv.slice(1));
   require('./init-main').initMain(argv);
 }
 

@@ -10,10 +10,16 @@ export const VERSION: string =
 
 export const GIT_HASH: string = typeof __TS_INIT_GIT__ === 'string' ? __TS_INIT_GIT__ : 'dev';
 
+/** ts-init's own version line. */
+export function ownVersionLine(): string {
+  return `ts-init version ${VERSION} - git.${GIT_HASH}`;
+}
+
 /**
- * Docker's `docker info` runs `INIT --version` and parses the first line as
- * "tini version X.Y.Z - git.HASH", so that line comes first.
+ * Docker's `docker info` runs `INIT --version` and reads the commit from the
+ * "tini version X.Y.Z - git.HASH" line only when it is the last line of stdout, so
+ * ts-init's own line comes first and tini's last.
  */
 export function versionText(): string {
-  return `tini version ${TINI_COMPAT_VERSION} - git.${GIT_HASH}\nts-init version ${VERSION} - git.${GIT_HASH}\n`;
+  return `${ownVersionLine()}\ntini version ${TINI_COMPAT_VERSION} - git.${GIT_HASH}\n`;
 }

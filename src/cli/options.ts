@@ -80,6 +80,28 @@ const LONG_OPTIONS: readonly LongOption[] = [
 
 export const LONG_OPTION_NAMES: readonly string[] = LONG_OPTIONS.map((o) => o.name);
 
+/** What other front ends (the OCI config editor) need to know of each long option. */
+export interface LongOptionSpec {
+  name: string;
+  env: string;
+  flag: boolean;
+}
+
+export const LONG_OPTION_SPECS: readonly LongOptionSpec[] = LONG_OPTIONS.map((o) => ({ name: o.name, env: o.env, flag: !!o.flag }));
+
+/** Checks one value of a long option as the command line would; returns the usage error, if any. */
+export function checkLongOption(name: string, value: string): string | undefined {
+  const opt = LONG_OPTIONS.find((l) => l.name === name);
+  if (!opt) return `unknown option '--${name}'`;
+  try {
+    opt.apply(defaults(), value);
+    return undefined;
+  } catch (err) {
+    if (err instanceof UsageError) return err.message;
+    throw err;
+  }
+}
+
 function defaults(): InitOptions {
   return {
     command: [],

@@ -1,7 +1,7 @@
-import { versionText } from '../version';
+import { ownVersionLine } from '../version';
 
 export function usageText(program: string): string {
-  return `${versionText().split('\n')[1]}
+  return `${ownVersionLine()}
 Usage: ${program} [OPTIONS] [--] PROGRAM [ARGS...] | --version
 
 Runs PROGRAM as the container's main process under a real init: reaps every
@@ -9,7 +9,7 @@ zombie, forwards signals, starts and supervises service units, and exits with
 PROGRAM's exit status.
 
 tini-compatible options:
-  --version        Show the version (first line in tini's format) and exit.
+  --version        Show the version (last line in tini's format) and exit.
   -h, --help       Show this help and exit.
   -s               Register as a process subreaper (automatic when not PID 1).
   -p SIGNAL        Have the kernel send SIGNAL to ts-init when its parent dies.

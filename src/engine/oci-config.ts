@@ -1,0 +1,94 @@
+// The one OCI config editor: given a container's config.json (as parsed JSON) and the
+// host's layout, puts the host's ts-init in front of process.args and binds it (and
+// its FFI module) read-only into the container. Used by the podman precreate hook and
+// by the runtime wrapper alike. Pure: no files, no environment.
+import * as path from 'node:path';
+import { richRequest, RichRequestError } from './rich-request';
+
+/** Where the host's binary appears inside the container. */
+export const CONTAINER_INIT = '/sbin/ts-init';
+/** The loader looks for its module beside the executable (src/sys/native-loader.ts). */
+export const CONTAINER_INIT_DIR = path.posix.dirname(CONTAINER_INIT);
+
+export const BIND_OPTIONS = ['rbind', 'ro', 'nosuid', 'nodev'];
+
+/** Inits that engines (or images) put in front of the CMD; replaced, never stacked. */
+const ENGINE_INITS = new Set(['catatonit', 'docker-init', 'podman-init', 'tini', 'tini-static', 'dumb-init', 'ts-init']);
+/** Short flags of those inits that take a separate value (tini -p/-e, dumb-init -r). */
+const VALUE_FLAGS = new Set(['-p', '-e', '-r', '--rewrite']);
+
+export interface HostLayout {
+  /** Host path of the ts-init executable that containers run. */
+  binary: string;
+  /** Host paths of pre-extracted FFI modules (ts-init-koffi-<tag>.node) to bind beside it. */
+  nativeModules: readonly string[];
+}
+
+export interface OciMount {
+  destination: string;
+  type?: string;
+  source?: string;
+  options?: string[];
+  [k: string]: unknown;
+}
+
+export interface OciConfig {
+  process?: { args?: string[]; env?: string[]; [k: string]: unknown };
+  mounts?: OciMount[];
+  annotations?: Record<string, string>;
+  [k: string]: unknown;
+}
+
+export type EditResult =
+  | { edited: false; why: string }
+  | { edited: true; config: OciConfig; changed: boolean; flags: string[] };
+
+export { RichRequestError };
+
+/** Splits off an init already in front: returns the CMD behind it and the init's path, if any. */
+export function stripEngineInit(args: readonly string[]): { command: string[]; init?: string } {
+  const first = args[0];
+  if (first === undefined || !ENGINE_INITS.has(path.posix.basename(first))) return { command: [...args] };
+  const dashdash = args.indexOf('--', 1);
+  if (dashdash >= 0 && args.slice(1, dashdash).every((a, i, all) => a.startsWith('-') || VALUE_FLAGS.has(all[i - 1] ?? ''))) {
+    return { command: args.slice(dashdash + 1), init: first };
+  }
+  let i = 1;
+  while (i < args.length && args[i]!.startsWith('-') && args[i] !== '-') {
+    i += VALUE_FLAGS.has(args[i]!) ? 2 : 1;
+  }
+  return { command: args.slice(i), init: first };
+}
+
+function isOurMount(m: OciMount): boolean {
+  return m.destination === CONTAINER_INIT || (path.posix.dirname(m.destination) === CONTAINER_INIT_DIR && /^ts-init-koffi-[0-9a-z]+\.node$/.test(path.posix.basename(m.destination)));
+}
+
+function bind(source: string, destination: string): OciMount {
+  return { destination, type: 'bind', source, options: [...BIND_OPTIONS] };
+}
+
+/**
+ * Edits a config when the container asked for rich mode (see rich-request.ts); leaves
+ * it alone otherwise. Editing an edited config gives the same config (changed: false).
+ * Throws RichRequestError for a bad request, naming the annotation or variable.
+ */
+export function editConfig(config: OciConfig, host: HostLayout): EditResult {
+  const request = richRequest(config.annotations, config.process?.env);
+  if (!request.rich) return { edited: false, why: request.why };
+  if (!path.isAbsolute(host.binary)) throw new RichRequestError(`host binary must be an absolute path, not '${host.binary}'`);
+  const args = config.process?.args;
+  if (!args || args.length === 0) throw new RichRequestError('the container has no process.args to run under ts-init');
+
+  const before = JSON.stringify(config);
+  const out = JSON.parse(before) as OciConfig;
+  const { command, init } = stripEngineInit(args);
+  if (command.length === 0) throw new RichRequestError(`nothing to run behind ${init}: process.args is ${JSON.stringify(args)}`);
+  out.process = { ...out.process, args: [CONTAINER_INIT, ...request.flags, '--', ...command] };
+
+  const mounts = (out.mounts ?? []).filter((m) => !isOurMount(m) && (init === undefined || init === CONTAINER_INIT || m.destination !== init));
+  mounts.push(bind(host.binary, CONTAINER_INIT));
+  for (const mod of host.nativeModules) mounts.push(bind(mod, path.posix.join(CONTAINER_INIT_DIR, path.posix.basename(mod))));
+  out.mounts = mounts;
+  return { edited: true, config: out, changed: JSON.stringify(out) !== before, flags: request.flags };
+}

@@ -1,0 +1,60 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { editBundle, parseRuntimeCall, resolveExecutable } from '../../../src/engine/runtime-wrapper';
+
+describe('parseRuntimeCall', () => {
+  it("reads podman/conmon's create", () => {
+    const argv = ['--log-format=json', '--log', '/x/log.json', 'create', '--bundle', '/b', '--pid-file', '/b/pid', 'ID'];
+    expect(parseRuntimeCall(argv, '/cwd')).toEqual({ verb: 'create', bundle: '/b', logFile: '/x/log.json', logFormat: 'json' });
+  });
+
+  it("reads the containerd shim's create", () => {
+    const argv = ['--root', '/run/containerd/runc/k8s.io', '--log', '/b/log.json', '--log-format', 'json', 'create', '--bundle', '/b', '--pid-file', '/b/init.pid', 'ID'];
+    expect(parseRuntimeCall(argv, '/cwd')).toMatchObject({ verb: 'create', bundle: '/b', logFile: '/b/log.json', logFormat: 'json' });
+  });
+
+  it('takes the current directory as the bundle, like runc', () => {
+    expect(parseRuntimeCall(['run', 'ID'], '/here').bundle).toBe('/here');
+    expect(parseRuntimeCall(['run', '-b', 'rel', 'ID'], '/here').bundle).toBe('/here/rel');
+    expect(parseRuntimeCall(['run', '--bundle=/abs', 'ID'], '/here').bundle).toBe('/abs');
+  });
+
+  it('has no bundle for other verbs', () => {
+    for (const verb of ['start', 'state', 'kill', 'delete', 'exec', 'features', 'ps']) {
+      expect(parseRuntimeCall(['--root', '/r', verb, '--bundle', '/b', 'ID'], '/cwd')).toEqual({ verb });
+    }
+    expect(parseRuntimeCall(['--version'], '/cwd')).toEqual({ verb: undefined });
+  });
+});
+
+describe('editBundle', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-bundle-'));
+  const hostBinary = path.join(dir, 'ts-init');
+  fs.writeFileSync(hostBinary, '');
+  const env = { TS_INIT_HOST_BINARY: hostBinary, TS_INIT_ENGINE_CONFIG: '' };
+
+  it('rewrites config.json by rename when asked, keeps it otherwise', () => {
+    const file = path.join(dir, 'config.json');
+    const plain = { process: { args: ['/bin/sh'], env: [] }, mounts: [] };
+    fs.writeFileSync(file, JSON.stringify(plain));
+    const ino = fs.statSync(file).ino;
+    editBundle(dir, env);
+    expect(fs.statSync(file).ino).toBe(ino);
+    fs.writeFileSync(file, JSON.stringify({ ...plain, annotations: { 'io.ts-init.rich': 'true' } }));
+    fs.chmodSync(file, 0o600);
+    editBundle(dir, env);
+    const out = JSON.parse(fs.readFileSync(file, 'utf8'));
+    expect(out.process.args).toEqual(['/sbin/ts-init', '--', '/bin/sh']);
+    expect(out.mounts[0].source).toBe(hostBinary);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(fs.readdirSync(dir).sort()).toEqual(['config.json', 'ts-init']);
+  });
+
+  it('reads the real runtime from PATH', () => {
+    expect(resolveExecutable('sh', '/nonexistent:/bin')).toBe('/bin/sh');
+    expect(resolveExecutable('/x/y', '')).toBe('/x/y');
+    expect(resolveExecutable('no-such-runtime-here', '/bin')).toBeUndefined();
+  });
+});
