@@ -48,6 +48,8 @@ function run(file, args) {
 
 async function main() {
   fs.mkdirSync(dist, { recursive: true });
+  // --deb-only: package the dist/ts-init already built.
+  if (process.argv.includes('--deb-only')) return buildDeb(path.join(dist, 'ts-init'));
   const bundle = path.join(dist, 'ts-init.js');
   const koffiSha = crypto.createHash('sha256').update(fs.readFileSync(koffiNode)).digest('hex');
 
@@ -96,6 +98,51 @@ async function main() {
   fs.renameSync(tmp, out);
   for (const f of [seaConfig, blob]) fs.rmSync(f, { force: true });
   console.log(`built ${path.relative(process.cwd(), out)} (node ${execFileSync(nodeBin, ['--version']).toString().trim()})`);
+  if (process.argv.includes('--deb')) buildDeb(out);
+}
+
+/**
+ * dist/ts-init_VERSION_amd64.deb: the host layout of `ts-init install-host` under /usr
+ * (binary, FFI module, runtime wrapper, podman hook) plus the engine examples. dpkg
+ * unpacks each file beside the old one and renames it over, so an upgrade never
+ * rewrites a binary that running containers have bound.
+ */
+function buildDeb(binary) {
+  const stage = path.join(dist, 'deb');
+  fs.rmSync(stage, { recursive: true, force: true });
+  run(binary, ['install-host', '--prefix', '/usr', '--destdir', stage]);
+  const docs = path.join(stage, 'usr/share/doc/ts-init');
+  fs.mkdirSync(path.join(docs, 'examples'), { recursive: true });
+  fs.cpSync(path.join(root, 'examples/engines'), path.join(docs, 'examples'), { recursive: true });
+  fs.copyFileSync(path.join(root, 'README.md'), path.join(docs, 'README.md'));
+  fs.writeFileSync(path.join(docs, 'copyright'), `ts-init\nLicense: ${pkg.license}\n`);
+  const sizeKb = Math.ceil(Number(execFileSync('du', ['-sk', '--exclude=DEBIAN', stage]).toString().split('\t')[0]));
+  fs.mkdirSync(path.join(stage, 'DEBIAN'));
+  fs.writeFileSync(
+    path.join(stage, 'DEBIAN/control'),
+    [
+      'Package: ts-init',
+      `Version: ${pkg.version}`,
+      'Architecture: amd64',
+      'Maintainer: ts-init <ts-init@localhost>',
+      'Section: admin',
+      'Priority: optional',
+      'Depends: libc6 (>= 2.28), libstdc++6, libgcc-s1',
+      'Suggests: podman | docker.io | containerd',
+      `Installed-Size: ${sizeKb}`,
+      `Description: ${pkg.description}`,
+      ' One executable that is PID 1 of rich containers: reaps, forwards signals and',
+      ' supervises systemd units. This package installs it for container engines:',
+      ' a podman OCI hook (annotation io.ts-init.rich=true) and a runtime wrapper for',
+      ' containerd, Kubernetes RuntimeClasses and Docker.',
+      '',
+    ].join('\n'),
+  );
+  const deb = path.join(dist, `ts-init_${pkg.version}_amd64.deb`);
+  // gzip: xz would take a minute on a 120 MB executable for little gain.
+  run('dpkg-deb', ['--root-owner-group', '-Zgzip', '-z6', '--build', stage, deb]);
+  fs.rmSync(stage, { recursive: true, force: true });
+  console.log(`built ${path.relative(process.cwd(), deb)}`);
 }
 
 main().catch((err) => {

@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from './cli/options';
+import { ENGINE_ERROR_ENV } from './engine/engine-error';
 import { LICENSE_TEXT, usageText } from './cli/usage';
 import { createLogger } from './log/logger';
 import { preloadLibc, setThreadName } from './sys/libc';
@@ -19,6 +20,12 @@ function write(fd: number, text: string): void {
 }
 
 export function initMain(argv: string[]): void {
+  const refused = process.env[ENGINE_ERROR_ENV];
+  if (refused) {
+    // podman drops a failing hook's stderr: the container itself says what was wrong.
+    write(2, `${PROGRAM}: ${refused}\n`);
+    process.exit(1);
+  }
   const parsed = parseArgs(argv, process.env);
   switch (parsed.kind) {
     case 'version':

@@ -3,6 +3,7 @@
 // its FFI module) read-only into the container. Used by the podman precreate hook and
 // by the runtime wrapper alike. Pure: no files, no environment.
 import * as path from 'node:path';
+import { ENGINE_ERROR_ENV } from './engine-error';
 import { richRequest, RichRequestError } from './rich-request';
 
 /** Where the host's binary appears inside the container. */
@@ -86,9 +87,27 @@ export function editConfig(config: OciConfig, host: HostLayout): EditResult {
   if (command.length === 0) throw new RichRequestError(`nothing to run behind ${init}: process.args is ${JSON.stringify(args)}`);
   out.process = { ...out.process, args: [CONTAINER_INIT, ...request.flags, '--', ...command] };
 
-  const mounts = (out.mounts ?? []).filter((m) => !isOurMount(m) && (init === undefined || init === CONTAINER_INIT || m.destination !== init));
-  mounts.push(bind(host.binary, CONTAINER_INIT));
-  for (const mod of host.nativeModules) mounts.push(bind(mod, path.posix.join(CONTAINER_INIT_DIR, path.posix.basename(mod))));
-  out.mounts = mounts;
+  out.mounts = withOurMounts(out.mounts ?? [], host, init);
   return { edited: true, config: out, changed: JSON.stringify(out) !== before, flags: request.flags };
+}
+
+function withOurMounts(mounts: readonly OciMount[], host: HostLayout, init?: string): OciMount[] {
+  const out = mounts.filter((m) => !isOurMount(m) && (init === undefined || m.destination !== init));
+  out.push(bind(host.binary, CONTAINER_INIT));
+  for (const mod of host.nativeModules) out.push(bind(mod, path.posix.join(CONTAINER_INIT_DIR, path.posix.basename(mod))));
+  return out;
+}
+
+/**
+ * For engines that do not show a failing hook's message (podman): a config whose PID 1
+ * is ts-init told to print `message` and exit 1, so the refusal reaches the user as the
+ * container's own output.
+ */
+export function refusedConfig(config: OciConfig, host: HostLayout, message: string): OciConfig {
+  const out = JSON.parse(JSON.stringify(config)) as OciConfig;
+  const env = (out.process?.env ?? []).filter((e) => !e.startsWith(`${ENGINE_ERROR_ENV}=`));
+  env.push(`${ENGINE_ERROR_ENV}=${message.replace(/\0/g, '')}`);
+  out.process = { ...out.process, args: [CONTAINER_INIT], env };
+  out.mounts = withOurMounts(out.mounts ?? [], host);
+  return out;
 }

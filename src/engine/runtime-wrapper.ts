@@ -114,5 +114,8 @@ export function runtimeMain(argv: string[], program: string): void {
     reportError(call, program, `the OCI runtime '${runtime}' is not found (set TS_INIT_RUNTIME or "runtime" in /etc/ts-init/engine.json)`);
     process.exit(1);
   }
+  // The runtime ignores SIGPIPE and SIGXFSZ, and an ignored signal stays ignored across
+  // execve into runc and on into the container; a handled one is reset to default.
+  for (const sig of ['SIGPIPE', 'SIGXFSZ'] as const) process.on(sig, () => undefined);
   (process as unknown as { execve(file: string, args: string[], env: NodeJS.ProcessEnv): never }).execve(file, [runtime, ...argv], process.env);
 }

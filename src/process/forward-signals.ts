@@ -4,6 +4,7 @@
 // PID 1 react at all: the kernel drops default-action signals sent to an init
 // that has no handler.
 import { SIGCHLD, SIGKILL, SIGNALS, SIGRTMIN, SIGRTMAX, SIGSTOP } from '../sys/signals';
+import { isOwnSigpipe } from '../sys/own-sigpipe';
 import { onSignal } from './signal-source';
 
 const NOT_FORWARDED = new Set([
@@ -20,7 +21,13 @@ export function forwardableSignals(): number[] {
   return out;
 }
 
-/** Installs one handler for every forwardable signal; returns those that could not be caught. */
+/**
+ * Installs one handler for every forwardable signal; returns those that could not be
+ * caught. A SIGPIPE that ts-init's own write raised is not passed on.
+ */
 export function catchForwardableSignals(handler: (signum: number) => void): number[] {
-  return forwardableSignals().filter((s) => !onSignal(s, handler));
+  const forward = (signum: number): void => {
+    if (!isOwnSigpipe(signum)) handler(signum);
+  };
+  return forwardableSignals().filter((s) => !onSignal(s, forward));
 }

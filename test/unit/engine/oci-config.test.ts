@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { editConfig, stripEngineInit, type OciConfig, RichRequestError } from '../../../src/engine/oci-config';
+import { editConfig, refusedConfig, stripEngineInit, type OciConfig, RichRequestError } from '../../../src/engine/oci-config';
 import { richRequest } from '../../../src/engine/rich-request';
 import { hookDefinition } from '../../../src/engine/install-host';
 
@@ -54,7 +54,7 @@ describe('editConfig', () => {
   });
 
   it('acts only when asked', () => {
-    for (const annotations of [{}, { 'io.ts-init.rich': 'false' }, { 'io.ts-init.rich': '0' }, { 'io.ts-init.rich': 'no' }, { 'io.ts-init.grace': '3' }]) {
+    for (const annotations of <Record<string, string>[]>[{}, { 'io.ts-init.rich': 'false' }, { 'io.ts-init.rich': '0' }, { 'io.ts-init.rich': 'no' }, { 'io.ts-init.grace': '3' }]) {
       const r = editConfig(config({ annotations }), HOST);
       expect(r.edited).toBe(false);
     }
@@ -189,5 +189,14 @@ describe('hookDefinition', () => {
     const v = new RegExp(value.replace('(?i)', ''), 'i');
     expect(['true', '1', 'yes', 'True'].every((x) => v.test(x))).toBe(true);
     expect(['false', '0', 'truex'].some((x) => v.test(x))).toBe(false);
+  });
+});
+
+describe('refusedConfig', () => {
+  it('gives the container ts-init told to print the reason', () => {
+    const out = refusedConfig(config({ process: { args: ['/bin/sh'], env: ['A=1', 'TS_INIT_ENGINE_ERROR=old'] } }), HOST, 'annotation io.ts-init.grace: bad');
+    expect(out.process!.args).toEqual(['/sbin/ts-init']);
+    expect(out.process!.env).toEqual(['A=1', 'TS_INIT_ENGINE_ERROR=annotation io.ts-init.grace: bad']);
+    expect(out.mounts!.map((m) => m.destination)).toEqual(['/proc', '/sbin/ts-init', '/sbin/ts-init-koffi-0123456789abcdef.node']);
   });
 });
