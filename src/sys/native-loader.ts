@@ -70,8 +70,14 @@ function loadFromSea(): KoffiModule {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') failures.push(`${beside}: ${(err as Error).message.split('\n')[0]}`);
   }
+  const noexec = noexecMounts();
   for (const dir of EXTRACT_DIRS) {
     const file = path.join(dir, dir === '/dev' ? `.${name}` : name);
+    // Known in advance: a failed dlopen would leave a file and a stray mapping behind.
+    if (isOnNoexecMount(dir, noexec)) {
+      failures.push(`${dir}: mounted noexec`);
+      continue;
+    }
     try {
       ensureExtracted(file, bytes, 0o500);
       return dlopen(file);
@@ -79,10 +85,105 @@ function loadFromSea(): KoffiModule {
       failures.push(`${file}: ${(err as Error).message.split('\n')[0]}`);
     }
   }
+  // Nowhere to write an executable file: a memory file (memfd) is not on any noexec
+  // mount. Creating one takes a system call the runtime does not offer without this
+  // very module, so an interpreter of the image makes it and holds it open just long
+  // enough for ts-init to open it through /proc.
+  const viaMemfd = loadThroughMemfd(bytes, failures);
+  if (viaMemfd) return viaMemfd;
   throw new NativeLoadError(
-    `cannot load the embedded FFI module: none of ${EXTRACT_DIRS.join(', ')} is writable and executable ` +
+    `cannot load the embedded FFI module: none of ${EXTRACT_DIRS.join(', ')} is writable and executable, ` +
+      `and neither perl nor python3 is there to make a memory file ` +
       `(put ${name} beside the executable, e.g. \`ts-init install-host\`, or mount an exec tmpfs on /run)\n  ${failures.join('\n  ')}`,
   );
+}
+
+/**
+ * Each helper reads the module on stdin into a new memfd, forks a child that keeps it
+ * open for a few seconds with no stdio, and prints "PID FD". MFD_EXEC (0x10) is asked
+ * for where the kernel knows it (vm.memfd_noexec), plain 0 elsewhere. The holder is
+ * left to exit by itself: by then ts-init reaps (as PID 1 the orphan is its child).
+ */
+const MEMFD_HELPERS: ReadonlyArray<{ file: string; args: string[] }> = [
+  {
+    file: '/usr/bin/perl',
+    args: [
+      '-e',
+      'my $name = "ts-init-koffi"; my $fd = syscall(319, $name, 16); $fd = syscall(319, $name, 0) if $fd < 0; die "memfd_create: $!" if $fd < 0;' +
+        'open(my $m, ">&=", $fd) or die "fdopen: $!"; binmode $m; binmode STDIN; local $/; my $d = <STDIN>;' +
+        'my $o = 0; while ($o < length $d) { my $n = syswrite($m, $d, length($d) - $o, $o); die "write: $!" unless defined $n; $o += $n }' +
+        'my $p = fork; die "fork: $!" unless defined $p; if ($p == 0) { close STDIN; close STDOUT; close STDERR; sleep 3; exit 0 } print "$p $fd\n"',
+    ],
+  },
+  {
+    file: '/usr/bin/python3',
+    args: [
+      '-c',
+      'import os,sys\ntry: fd=os.memfd_create("ts-init-koffi",16)\nexcept OSError: fd=os.memfd_create("ts-init-koffi",0)\n' +
+        'd=sys.stdin.buffer.read()\nwhile d: d=d[os.write(fd,d):]\np=os.fork()\n' +
+        'if p==0:\n  [os.close(i) for i in (0,1,2)]\n  import time; time.sleep(3); os._exit(0)\nprint(p,fd)',
+    ],
+  },
+];
+
+function loadThroughMemfd(bytes: Uint8Array, failures: string[]): KoffiModule | undefined {
+  const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
+  for (const helper of MEMFD_HELPERS) {
+    if (!fs.existsSync(helper.file)) continue;
+    const r = spawnSync(helper.file, helper.args, { input: bytes, timeout: 5000, env: {}, stdio: ['pipe', 'pipe', 'pipe'] });
+    const m = /^(\d+) (\d+)$/.exec(r.stdout?.toString().trim() ?? '');
+    if (!m) {
+      failures.push(`memory file through ${helper.file}: ${(r.stderr?.toString().trim() || r.error?.message || `exit ${r.status}`).split('\n')[0]}`);
+      continue;
+    }
+    const holder = Number(m[1]);
+    let fd = -1;
+    try {
+      fd = fs.openSync(`/proc/${holder}/fd/${m[2]}`, 'r');
+      if (fs.fstatSync(fd).size !== bytes.length) throw new Error('incomplete');
+      return dlopen(`/proc/self/fd/${fd}`);
+    } catch (err) {
+      failures.push(`memory file through ${helper.file}: ${(err as Error).message.split('\n')[0]}`);
+    } finally {
+      if (fd >= 0) fs.closeSync(fd); // the mapping keeps the memory file alive
+    }
+  }
+  return undefined;
+}
+
+/** Mount points and whether each is noexec, from /proc/self/mountinfo (later mounts win). */
+export function parseMountinfo(text: string): Map<string, boolean> {
+  const out = new Map<string, boolean>();
+  for (const line of text.split('\n')) {
+    const f = line.split(' ');
+    if (f.length < 6) continue;
+    const point = f[4]!.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+    out.delete(point);
+    out.set(point, f[5]!.split(',').includes('noexec'));
+  }
+  return out;
+}
+
+function noexecMounts(): Map<string, boolean> {
+  try {
+    return parseMountinfo(fs.readFileSync('/proc/self/mountinfo', 'utf8'));
+  } catch {
+    return new Map();
+  }
+}
+
+/** Whether dir lies on a noexec mount: the longest mount point containing it decides. */
+export function isOnNoexecMount(dir: string, mounts: Map<string, boolean>): boolean {
+  let best = '';
+  let noexec = false;
+  for (const [point, flag] of mounts) {
+    const inside = point === '/' || dir === point || dir.startsWith(`${point}/`);
+    if (inside && point.length >= best.length) {
+      best = point;
+      noexec = flag;
+    }
+  }
+  return noexec;
 }
 
 /** Writes once per content; concurrent starts race safely through rename(2). */

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ResourceTracker,
+  buildImage,
   containerPid,
   containerProcesses,
   ensureContainerEnv,
@@ -134,12 +135,27 @@ describe('podman precreate hook', () => {
     expect(await wait(c)).toBe(141);
   });
 
+  const ro = ['--read-only', '--read-only-tmpfs=false', '--tmpfs', '/run:rw,noexec,nosuid', '--tmpfs', '/tmp:rw,noexec,nosuid'];
+  const probe =
+    'grep -q " /dev/shm .*noexec" /proc/self/mountinfo && grep -q " /run .*noexec" /proc/self/mountinfo && ' +
+    'grep -q " /dev .*noexec" /proc/self/mountinfo && grep -o "/[^ ]*koffi[^ ]*" /proc/1/maps | sort -u';
+
   it('starts on a read-only root whose every tmpfs is noexec', async () => {
-    const ro = ['--read-only', '--read-only-tmpfs=false', '--tmpfs', '/run:rw,noexec,nosuid', '--tmpfs', '/tmp:rw,noexec,nosuid'];
-    const probe = 'grep -q " /dev/shm .*noexec" /proc/self/mountinfo && grep -q " /run .*noexec" /proc/self/mountinfo && grep -o "/[^ ]*koffi[^ ]*" /proc/1/maps | sort -u';
     const r = await hooked(['run', '--rm', ...ro, ...RICH, ...QUIET, base, 'sh', '-c', probe]);
     expect({ code: r.code, out: r.stdout.trim(), err: r.stderr.trim() }).toMatchObject({ code: 0 });
     // The module bound beside the binary: nothing was written in the container.
     expect(r.stdout.trim()).toMatch(/^\/(usr\/)?sbin\/ts-init-koffi-[0-9a-f]{16}\.node$/);
+  });
+
+  it('an image that only COPYs the binary starts there too, from a memory file', async () => {
+    const image = resources.image(await buildImage({ base: 'debian', entrypoint: ['/sbin/ts-init', '--no-units', '--'] }));
+    const r = await podman(['run', '--rm', ...ro, image, 'sh', '-c', probe]);
+    expect({ code: r.code, out: r.stdout.trim() }).toEqual({ code: 0, out: '/memfd:ts-init-koffi' });
+    // Without perl or python3 in the image there is no way to make one: a clear refusal.
+    const small = resources.image(await buildImage({ base: 'small', entrypoint: ['/sbin/ts-init', '--no-units', '--'] }));
+    const s = await podman(['run', '--rm', ...ro, small, 'true']);
+    expect(s.code).toBe(1);
+    expect(s.stderr).toContain('cannot load the embedded FFI module');
+    expect(s.stderr).toContain('beside the executable');
   });
 });
