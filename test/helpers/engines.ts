@@ -58,3 +58,153 @@ export function fileId(file: string): string {
   const st = fs.statSync(file);
   return `${st.dev}:${st.ino}`;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Private daemons
+// ---------------------------------------------------------------------------------------------
+
+export const DOCKER = '/usr/bin/docker'; // Debian's 20.10 client; a newer one may be first in PATH
+export const DOCKERD = '/usr/sbin/dockerd';
+
+export interface Daemon {
+  /** Environment for the daemon's client (DOCKER_HOST or the containerd address). */
+  env: NodeJS.ProcessEnv;
+  address: string;
+  log(): string;
+  stop(): Promise<void>;
+}
+
+/** What a daemon leaves on the host whatever its root/state: removed again if it was not there. */
+function hostLeftovers(paths: string[]): () => void {
+  const existed = new Set(paths.filter((p) => fs.existsSync(p)));
+  return () => {
+    for (const p of [...paths].reverse()) {
+      if (existed.has(p) || !fs.existsSync(p)) continue;
+      try {
+        if (fs.statSync(p).isDirectory()) {
+          if (p.startsWith('/sys/fs/cgroup/')) fs.rmdirSync(p); // empty cgroup: rmdir is how it goes
+          else fs.rmSync(p, { recursive: true, force: true });
+        } else fs.rmSync(p, { force: true });
+      } catch {
+        // busy: a cgroup still populated is left for the next cleanup
+      }
+    }
+  };
+}
+
+function cgroupDirs(name: string): string[] {
+  try {
+    return fs
+      .readdirSync('/sys/fs/cgroup')
+      .map((h) => path.join('/sys/fs/cgroup', h, name))
+      .concat(path.join('/sys/fs/cgroup/unified', name));
+  } catch {
+    return [];
+  }
+}
+
+async function startDaemon(
+  file: string,
+  args: string[],
+  logFile: string,
+  ready: () => Promise<boolean>,
+  leftovers: () => void,
+  env: NodeJS.ProcessEnv,
+  address: string,
+): Promise<Daemon> {
+  const { spawn } = await import('node:child_process');
+  const out = fs.openSync(logFile, 'a');
+  const child = spawn(file, args, { stdio: ['ignore', out, out], detached: true, env });
+  fs.closeSync(out);
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const deadline = Date.now() + 30_000;
+  while (!(await ready())) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${file} did not come up:\n${fs.readFileSync(logFile, 'utf8').slice(-3000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    env,
+    address,
+    log: () => fs.readFileSync(logFile, 'utf8'),
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        const t = setTimeout(() => child.kill('SIGKILL'), 20_000);
+        await exited;
+        clearTimeout(t);
+      }
+      leftovers();
+    },
+  };
+}
+
+export interface DockerdOptions {
+  initPath?: string;
+  runtimes?: Record<string, string>;
+  /** Persistent data-root (image cache); default DIR/data. */
+  dataRoot?: string;
+  /** Environment of the daemon (and so of runtime wrappers). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** A private dockerd (its own containerd inside) with state under dir; nothing of the host's Docker is used. */
+export async function startDockerd(dir: string, opts: DockerdOptions = {}): Promise<Daemon> {
+  const sock = path.join(dir, 'docker.sock');
+  const config = {
+    'data-root': opts.dataRoot ?? path.join(dir, 'data'),
+    'exec-root': path.join(dir, 'exec'),
+    pidfile: path.join(dir, 'docker.pid'),
+    hosts: [`unix://${sock}`],
+    iptables: false,
+    'ip-forward': false,
+    'ip-masq': false,
+    bridge: 'none',
+    'storage-driver': 'overlay2',
+    ...(opts.initPath ? { 'init-path': opts.initPath } : {}),
+    ...(opts.runtimes ? { runtimes: Object.fromEntries(Object.entries(opts.runtimes).map(([k, v]) => [k, { path: v }])) } : {}),
+  };
+  fs.writeFileSync(path.join(dir, 'daemon.json'), JSON.stringify(config, null, 2));
+  const leftovers = hostLeftovers(['/etc/docker', '/etc/docker/key.json', '/run/docker', '/run/containerd', '/run/containerd/s', ...cgroupDirs('docker')]);
+  const env = { ...process.env, DOCKER_HOST: `unix://${sock}` };
+  const d = await startDaemon(
+    DOCKERD,
+    ['--config-file', path.join(dir, 'daemon.json')],
+    path.join(dir, 'dockerd.log'),
+    async () => fs.existsSync(sock) && (await runCommand(DOCKER, ['version'], { env, timeoutMs: 10_000 })).code === 0,
+    leftovers,
+    { ...opts.env, PATH: process.env.PATH },
+    sock,
+  );
+  return { ...d, env };
+}
+
+export function docker(d: Daemon, args: readonly string[], timeoutMs = 120_000) {
+  return runCommand(DOCKER, args, { env: d.env, timeoutMs });
+}
+
+/** A private containerd (CRI included) with root/state under dir. */
+export async function startContainerd(dir: string, toml: (dir: string) => string, env: NodeJS.ProcessEnv = {}): Promise<Daemon> {
+  const sock = path.join(dir, 'containerd.sock');
+  fs.writeFileSync(path.join(dir, 'config.toml'), toml(dir));
+  const leftovers = hostLeftovers([
+    '/run/containerd',
+    '/run/containerd/s',
+    '/run/containerd/fifo',
+    '/run/containerd/runc',
+    ...cgroupDirs('default'),
+    ...cgroupDirs('k8s.io'),
+  ]);
+  const d = await startDaemon(
+    '/usr/bin/containerd',
+    ['--config', path.join(dir, 'config.toml')],
+    path.join(dir, 'containerd.log'),
+    async () => fs.existsSync(sock) && (await runCommand('ctr', ['-a', sock, 'version'], { timeoutMs: 10_000 })).code === 0,
+    leftovers,
+    { ...process.env, ...env },
+    sock,
+  );
+  return { ...d, env: { ...process.env } };
+}

@@ -104,7 +104,9 @@ describe('--version, -h, -l', () => {
     expect(r.stdout.endsWith('\n')).toBe(true);
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^ts-init version \d+\.\d+\.\d+ - git\.[0-9a-z]+$/);
+    expect(lines[0]).toMatch(/^ts-init version \d+\.\d+\.\d+, git\.[0-9a-z]+$/);
+    // Docker splits the output on ' - ' and takes the commit only from a last line.
+    expect(r.stdout.split(' - ')).toHaveLength(2);
     expect(lines[1]).toMatch(/^tini version \d+\.\d+\.\d+ - git\.[0-9a-z]+$/);
   });
 
