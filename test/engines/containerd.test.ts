@@ -18,7 +18,11 @@ let deb: UnpackedDeb;
 let dir = '';
 let image = '';
 let wrapper = '';
-let cri: Record<string, (req: object) => Promise<any>>;
+/** A CRI call: the request as an object, the response as loosely typed JSON (the proto is the schema). */
+// biome-ignore lint/suspicious/noExplicitAny: responses are checked by the tests, not by types
+type Reply = any;
+type Rpc = (req: object) => Promise<Reply>;
+let cri: Record<string, Rpc>;
 
 function ctr(args: string[], timeoutMs = 120_000) {
   return runCommand('ctr', ['-a', d.address, '-n', NS, ...args], { timeoutMs });
@@ -68,11 +72,11 @@ async function importImage(ref: string, from: string, tmp: string): Promise<void
   }
 }
 
-function criClient(socket: string): Record<string, (req: object) => Promise<any>> {
+function criClient(socket: string): Record<string, Rpc> {
   const def = protoLoader.loadSync(path.join(REPO_ROOT, 'test/fixtures/cri/runtime-v1-subset.proto'), { keepCase: false, longs: Number, enums: String, defaults: true });
-  const pkg = grpc.loadPackageDefinition(def) as any;
+  const pkg = grpc.loadPackageDefinition(def) as Reply;
   const client = new pkg.runtime.v1.RuntimeService(`unix://${socket}`, grpc.credentials.createInsecure());
-  const out: Record<string, (req: object) => Promise<any>> = {};
+  const out: Record<string, Rpc> = {};
   for (const m of ['version', 'runPodSandbox', 'stopPodSandbox', 'removePodSandbox', 'podSandboxStatus', 'createContainer', 'startContainer', 'stopContainer', 'removeContainer', 'containerStatus']) {
     out[m] = (req) => new Promise((resolve, reject) => client[m](req, { deadline: Date.now() + 60_000 }, (err: Error | null, res: unknown) => (err ? reject(err) : resolve(res))));
   }
