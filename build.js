@@ -140,7 +140,9 @@ function buildDeb(binary) {
   );
   const deb = path.join(dist, `ts-init_${pkg.version}_amd64.deb`);
   // gzip: xz would take a minute on a 120 MB executable for little gain.
-  run('dpkg-deb', ['--root-owner-group', '-Zgzip', '-z6', '--build', stage, deb]);
+  // Built beside and renamed over: a reader never sees half a package.
+  run('dpkg-deb', ['--root-owner-group', '-Zgzip', '-z6', '--build', stage, `${deb}.tmp`]);
+  fs.renameSync(`${deb}.tmp`, deb);
   fs.rmSync(stage, { recursive: true, force: true });
   console.log(`built ${path.relative(process.cwd(), deb)}`);
 }

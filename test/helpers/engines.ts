@@ -8,13 +8,20 @@ const PKG = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'ut
 export const DEB = path.join(REPO_ROOT, 'dist', `ts-init_${PKG.version}_amd64.deb`);
 export const ENGINES_CACHE = path.join(REPO_ROOT, '.cache', 'engines');
 
-/** dist/ts-init_VERSION_amd64.deb, packaged again when older than dist/ts-init. */
+/**
+ * dist/ts-init_VERSION_amd64.deb, packaged again when older than dist/ts-init. Test files
+ * run in parallel: the check and the build happen under one lock.
+ */
 export async function ensureDeb(): Promise<string> {
   const bin = requireTsInit();
-  if (!fs.existsSync(DEB) || fs.statSync(DEB).mtimeMs < fs.statSync(bin).mtimeMs) {
-    const r = await runCommand(process.execPath, [path.join(REPO_ROOT, 'build.js'), '--deb-only'], { timeoutMs: 300_000 });
-    if (r.code !== 0) throw new Error(`node build.js --deb-only failed:\n${r.stderr}${r.stdout}`);
-  }
+  fs.mkdirSync(ENGINES_CACHE, { recursive: true });
+  const build = `[ -f "$1" ] && [ ! "$1" -ot "$2" ] || "$3" "$4" --deb-only`;
+  const r = await runCommand(
+    'flock',
+    [path.join(ENGINES_CACHE, 'deb.lock'), 'sh', '-c', build, 'sh', DEB, bin, process.execPath, path.join(REPO_ROOT, 'build.js')],
+    { timeoutMs: 300_000 },
+  );
+  if (r.code !== 0) throw new Error(`node build.js --deb-only failed:\n${r.stderr}${r.stdout}`);
   return DEB;
 }
 
