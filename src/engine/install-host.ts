@@ -1,7 +1,8 @@
 // `ts-init install-host`: lays out a host for rich containers from this executable.
 //   PREFIX/libexec/ts-init/ts-init                     the binary containers run (bound read-only)
 //   PREFIX/libexec/ts-init/ts-init-koffi-<tag>.node    its FFI module, bound beside it
-//   PREFIX/libexec/ts-init/ts-init-runtime -> ts-init  the runtime wrapper (containerd, Docker)
+//   PREFIX/libexec/ts-init/ts-init-runtime             the runtime wrapper (containerd, Docker): a
+//                                                      few lines of sh, see runtimeWrapperScript()
 //   PREFIX/libexec/ts-init/oci-precreate -> ts-init    the hook under its own name
 //   PREFIX/share/containers/oci/hooks.d/ts-init.json   podman's hook, for io.ts-init.rich=true
 // Files are replaced by rename, never rewritten in place: running containers keep the
@@ -28,6 +29,37 @@ export function hookDefinition(libexec: string): object {
     when: { annotations: { [`^${RICH_ANNOTATION.replace(/\./g, '\\.')}$`]: '(?i)^(true|1|yes|on)$' } },
     stages: ['precreate'],
   };
+}
+
+/**
+ * The wrapper engines call for every runtime verb. Starting the Node.js runtime costs
+ * tens of milliseconds, so only `create` and `run` (which edit the bundle) go through
+ * ts-init; every other call is an exec of the real runtime by the shell. When the
+ * runtime is set in /etc/ts-init/engine.json (or TS_INIT_ENGINE_CONFIG names a file),
+ * ts-init reads it for every verb. Pure.
+ */
+export function runtimeWrapperScript(): string {
+  return `#!/bin/sh
+# ts-init's OCI runtime wrapper (written by ts-init install-host). create and run go
+# through ts-init, which edits BUNDLE/config.json for rich containers; every other
+# runtime call is passed straight to the real runtime.
+verb= skip=
+for a in "$@"; do
+  if [ -n "$skip" ]; then skip=; continue; fi
+  case $a in
+    --root|--log|--log-format|--criu|--rootless|--cgroup-manager) skip=1 ;;
+    -*) ;;
+    *) verb=$a; break ;;
+  esac
+done
+case $verb in
+  create|run) exec "\${0%/*}/ts-init" oci-runtime "$@" ;;
+esac
+if [ -n "$TS_INIT_ENGINE_CONFIG" ] || { [ -z "$TS_INIT_RUNTIME" ] && [ -e /etc/ts-init/engine.json ]; }; then
+  exec "\${0%/*}/ts-init" oci-runtime "$@"
+fi
+exec "\${TS_INIT_RUNTIME:-runc}" "$@"
+`;
 }
 
 function replaceFile(dest: string, write: (tmp: string) => void): void {
@@ -66,7 +98,9 @@ export function installHost(plan: InstallPlan, self: string): string[] {
   for (const f of fs.readdirSync(stagedLibexec)) {
     if (/^ts-init-koffi-[0-9a-z]+\.node$/.test(f) && f !== keep) fs.rmSync(path.join(stagedLibexec, f), { force: true });
   }
-  replaceSymlink(path.join(stagedLibexec, RUNTIME_NAME), 'ts-init');
+  const wrapper = path.join(stagedLibexec, RUNTIME_NAME);
+  replaceFile(wrapper, (tmp) => fs.writeFileSync(tmp, runtimeWrapperScript(), { mode: 0o755 }));
+  fs.chmodSync(wrapper, 0o755);
   replaceSymlink(path.join(stagedLibexec, HOOK_NAME), 'ts-init');
   const hookFile = path.join(hooksDir, 'ts-init.json');
   replaceFile(hookFile, (tmp) => fs.writeFileSync(tmp, JSON.stringify(hookDefinition(libexec), null, 2) + '\n', { mode: 0o644 }));

@@ -3,7 +3,8 @@
 // Kubernetes RuntimeClasses), Docker's `runtimes`, podman's [engine.runtimes]. Every
 // verb and flag goes through untouched; only `create` and `run` first edit
 // BUNDLE/config.json (atomically) when the container asked for rich mode. It is on
-// the path of every runtime call, so it does as little as possible and then execs.
+// the path of every runtime call, so it does as little as possible and then execs;
+// the installed ts-init-runtime script (install-host.ts) sends only create and run here.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { editConfig, type OciConfig } from './oci-config';

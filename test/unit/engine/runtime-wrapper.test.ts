@@ -1,7 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runtimeWrapperScript } from '../../../src/engine/install-host';
 import { editBundle, parseRuntimeCall, resolveExecutable } from '../../../src/engine/runtime-wrapper';
 
 describe('parseRuntimeCall', () => {
@@ -56,5 +58,31 @@ describe('editBundle', () => {
     expect(resolveExecutable('sh', '/nonexistent:/bin')).toBe('/bin/sh');
     expect(resolveExecutable('/x/y', '')).toBe('/x/y');
     expect(resolveExecutable('no-such-runtime-here', '/bin')).toBeUndefined();
+  });
+});
+
+describe('the installed wrapper script', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-wrapper-'));
+  const wrapper = path.join(dir, 'ts-init-runtime');
+  fs.writeFileSync(wrapper, runtimeWrapperScript(), { mode: 0o755 });
+  // Stand-ins: "ts-init" and the runtime print who they are and what they got.
+  fs.writeFileSync(path.join(dir, 'ts-init'), '#!/bin/sh\necho ts-init "$@"\n', { mode: 0o755 });
+  fs.writeFileSync(path.join(dir, 'fake-runc'), '#!/bin/sh\necho runc "$@"\n', { mode: 0o755 });
+  const call = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+    execFileSync(wrapper, args, { env: { PATH: '/usr/bin:/bin', TS_INIT_RUNTIME: path.join(dir, 'fake-runc'), ...env }, encoding: 'utf8' }).trim();
+
+  it('sends create and run through ts-init, arguments untouched', () => {
+    expect(call(['--root', 'create', '--log', 'x', 'create', '--bundle', '/b', 'ID'])).toBe('ts-init oci-runtime --root create --log x create --bundle /b ID');
+    expect(call(['--log-format=json', 'run', '-b', '/b', 'ID'])).toBe('ts-init oci-runtime --log-format=json run -b /b ID');
+  });
+
+  it('execs the runtime for every other verb', () => {
+    for (const args of [['start', 'ID'], ['--root', '/r', 'delete', '--force', 'ID'], ['--version'], ['state', 'create']]) {
+      expect(call(args)).toBe(`runc ${args.join(' ')}`);
+    }
+  });
+
+  it('asks ts-init for the runtime when a config file is named', () => {
+    expect(call(['kill', 'ID', 'KILL'], { TS_INIT_ENGINE_CONFIG: '/etc/x.json' })).toBe('ts-init oci-runtime kill ID KILL');
   });
 });
