@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, runCommand, uniqueName, waitUntil } from '../helpers/container';
+import { REPO_ROOT, ensureContainerEnv, runCommand, uniqueName, waitUntil } from '../helpers/container';
 import { docker, ENGINES_CACHE, fileId, stateDir, startDockerd, unpackDeb, type Daemon, type UnpackedDeb } from '../helpers/engines';
 
 let d: Daemon;
@@ -30,6 +30,7 @@ function cmdline(pid: number): string[] {
 }
 
 beforeAll(async () => {
+  await ensureContainerEnv(); // the cached Debian tree
   dir = stateDir('docker');
   deb = await unpackDeb(dir);
   // Images are cached in a data-root that outlives the run; everything else is private to it.

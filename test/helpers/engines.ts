@@ -110,16 +110,40 @@ function cgroupDirs(name: string): string[] {
   }
 }
 
+/**
+ * Daemons share host paths they leave behind (/run/containerd/s for every shim): one at a
+ * time, so one test's clean-up never removes what another's daemon is using. The lock is
+ * held by a `flock` child until release.
+ */
+async function hostLock(): Promise<() => Promise<void>> {
+  const { spawn } = await import('node:child_process');
+  fs.mkdirSync(ENGINES_CACHE, { recursive: true });
+  const holder = spawn('flock', ['-x', path.join(ENGINES_CACHE, 'daemons.lock'), '-c', 'echo locked; exec sleep 3600'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    holder.stdout.once('data', () => resolve());
+    holder.once('exit', (code) => reject(new Error(`flock exited ${code}`)));
+  });
+  return async () => {
+    const gone = new Promise((r) => holder.once('exit', r));
+    holder.kill('SIGTERM');
+    await gone;
+  };
+}
+
 async function startDaemon(
   file: string,
   args: string[],
   logFile: string,
   ready: () => Promise<boolean>,
-  leftovers: () => void,
+  leftoverPaths: string[],
   env: NodeJS.ProcessEnv,
   address: string,
 ): Promise<Daemon> {
   const { spawn } = await import('node:child_process');
+  const release = await hostLock();
+  const leftovers = hostLeftovers(leftoverPaths); // what is there now stays
   const out = fs.openSync(logFile, 'a');
   const child = spawn(file, args, { stdio: ['ignore', out, out], detached: true, env });
   fs.closeSync(out);
@@ -128,6 +152,7 @@ async function startDaemon(
   while (!(await ready())) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
+      await release();
       throw new Error(`${file} did not come up:\n${fs.readFileSync(logFile, 'utf8').slice(-3000)}`);
     }
     await new Promise((r) => setTimeout(r, 100));
@@ -144,6 +169,7 @@ async function startDaemon(
         clearTimeout(t);
       }
       leftovers();
+      await release();
     },
   };
 }
@@ -174,7 +200,7 @@ export async function startDockerd(dir: string, opts: DockerdOptions = {}): Prom
     ...(opts.runtimes ? { runtimes: Object.fromEntries(Object.entries(opts.runtimes).map(([k, v]) => [k, { path: v }])) } : {}),
   };
   fs.writeFileSync(path.join(dir, 'daemon.json'), JSON.stringify(config, null, 2));
-  const leftovers = hostLeftovers(['/etc/docker', '/etc/docker/key.json', '/run/docker', '/run/containerd', '/run/containerd/s', ...cgroupDirs('docker')]);
+  const leftovers = ['/etc/docker', '/etc/docker/key.json', '/run/docker', '/run/containerd', '/run/containerd/s', ...cgroupDirs('docker')];
   const env = { ...process.env, DOCKER_HOST: `unix://${sock}` };
   const d = await startDaemon(
     DOCKERD,
@@ -196,14 +222,14 @@ export function docker(d: Daemon, args: readonly string[], timeoutMs = 120_000) 
 export async function startContainerd(dir: string, toml: (dir: string) => string, env: NodeJS.ProcessEnv = {}): Promise<Daemon> {
   const sock = path.join(dir, 'containerd.sock');
   fs.writeFileSync(path.join(dir, 'config.toml'), toml(dir));
-  const leftovers = hostLeftovers([
+  const leftovers = [
     '/run/containerd',
     '/run/containerd/s',
     '/run/containerd/fifo',
     '/run/containerd/runc',
     ...cgroupDirs('default'),
     ...cgroupDirs('k8s.io'),
-  ]);
+  ];
   const d = await startDaemon(
     '/usr/bin/containerd',
     ['--config', path.join(dir, 'config.toml')],
