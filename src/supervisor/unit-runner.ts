@@ -286,7 +286,14 @@ export class UnitRunner {
     const preserve = this.config.runtimeDirectoryPreserveMode;
     const restarting = this.state.sub === 'auto-restart' || this.state.startQueued;
     if (preserve === 'yes' || (preserve === 'restart' && restarting)) return;
-    for (const dir of this.runtimeDirs()) fs.rmSync(dir, { recursive: true, force: true });
+    for (const dir of this.runtimeDirs()) {
+      try {
+        fs.rmSync(dir, { recursive: true, force: true });
+      } catch (err) {
+        // A read-only root (Kubernetes readOnlyRootFilesystem) keeps the image's own copy.
+        this.deps.log.warn({ unit: this.name }, `cannot remove RuntimeDirectory ${dir}: ${(err as Error).message}`);
+      }
+    }
   }
 
   private onNotify(m: NotifyMessage): void {

@@ -118,8 +118,10 @@ function cgroupDirs(name: string): string[] {
 async function hostLock(): Promise<() => Promise<void>> {
   const { spawn } = await import('node:child_process');
   fs.mkdirSync(ENGINES_CACHE, { recursive: true });
-  const holder = spawn('flock', ['-x', path.join(ENGINES_CACHE, 'daemons.lock'), '-c', 'echo locked; exec sleep 3600'], {
+  // Its own process group, so release ends flock and its sleeping child together.
+  const holder = spawn('flock', ['-x', '-o', path.join(ENGINES_CACHE, 'daemons.lock'), '-c', 'echo locked; exec sleep 3600'], {
     stdio: ['ignore', 'pipe', 'ignore'],
+    detached: true,
   });
   await new Promise<void>((resolve, reject) => {
     holder.stdout.once('data', () => resolve());
@@ -127,7 +129,7 @@ async function hostLock(): Promise<() => Promise<void>> {
   });
   return async () => {
     const gone = new Promise((r) => holder.once('exit', r));
-    holder.kill('SIGTERM');
+    process.kill(-holder.pid!, 'SIGTERM');
     await gone;
   };
 }
