@@ -73,8 +73,10 @@ export function richRequest(annotations: Record<string, string> | undefined, env
     }
   }
 
-  const flags: string[] = [];
+  // The rich init whatever the name it runs under and whatever TS_INIT_RICH says.
+  const flags: string[] = ['--rich'];
   for (const opt of LONG_OPTION_SPECS) {
+    if (`${ANNOTATION_PREFIX}${opt.name}` === RICH_ANNOTATION) continue; // the request itself
     const key = `${ANNOTATION_PREFIX}${opt.name}`;
     const value = ann[key];
     if (value !== undefined) {

@@ -126,7 +126,7 @@ describe('ctr run through the wrapper', () => {
   it('edits only the containers that ask', async () => {
     const probe = ['sh', '-c', 'tr "\\0" " " < /proc/1/cmdline'];
     const rich = await ctr(['run', '--rm', '--runc-binary', wrapper, '--annotation', 'io.ts-init.rich=true', '--annotation', 'io.ts-init.no-units=true', image, uniqueName('ctr'), ...probe]);
-    expect({ code: rich.code, out: rich.stdout.trim(), err: rich.stderr }).toMatchObject({ code: 0, out: '/sbin/ts-init --no-units -- sh -c tr "\\0" " " < /proc/1/cmdline' });
+    expect({ code: rich.code, out: rich.stdout.trim(), err: rich.stderr }).toMatchObject({ code: 0, out: '/sbin/ts-init --rich --no-units -- sh -c tr "\\0" " " < /proc/1/cmdline' });
     const plain = await ctr(['run', '--rm', '--runc-binary', wrapper, image, uniqueName('ctr'), ...probe]);
     expect(plain.stdout.trim()).toBe('sh -c tr "\\0" " " < /proc/1/cmdline');
   });
@@ -168,7 +168,7 @@ describe('a pod through the CRI API with the ts-init handler', () => {
       });
       await cri.startContainer({ containerId });
       const info = JSON.parse((await cri.containerStatus({ containerId, verbose: true })).info.info);
-      expect(cmdline(info.pid)).toEqual(['/sbin/ts-init', '--grace=3', '--no-units', '--', 'sleep', '1000']);
+      expect(cmdline(info.pid)).toEqual(['/sbin/ts-init', '--rich', '--grace=3', '--no-units', '--', 'sleep', '1000']);
       expect(fileId(`/proc/${info.pid}/exe`)).toBe(fileId(deb.binary));
       // The CMD runs under it, on a read-only root (the FFI module comes bound beside the binary).
       await waitUntil(() => fs.readdirSync('/proc').some((p) => /^\d+$/.test(p) && safeRead(`/proc/${p}/comm`) === 'sleep\n' && safeRead(`/proc/${p}/stat`).split(' ')[3] === String(info.pid)), 20_000, 'the CMD under ts-init');

@@ -82,7 +82,7 @@ describe('Docker', () => {
     for (const c of [a, b]) expect((await docker(d, ['run', '-d', '--name', c, ...RICH, image, 'sleep', '1000'])).code).toBe(0);
     for (const c of [a, b]) {
       const pid = await pid1(c);
-      expect(cmdline(pid)).toEqual(['/sbin/ts-init', '--', 'sleep', '1000']);
+      expect(cmdline(pid)).toEqual(['/sbin/ts-init', '--rich', '--', 'sleep', '1000']);
       expect(fileId(`/proc/${pid}/exe`)).toBe(fileId(deb.binary));
     }
     await waitUntil(async () => /cron/.test((await docker(d, ['exec', a, 'ps', '-e', '-o', 'comm'])).stdout), 20_000, 'cron in the container');
@@ -92,7 +92,7 @@ describe('Docker', () => {
 
   it('replaces --init under the wrapper; a container without TS_INIT_RICH is untouched', async () => {
     const both = await docker(d, ['run', '--rm', '--init', ...RICH, '-e', 'TS_INIT_NO_UNITS=1', image, 'sh', '-c', 'tr "\\0" " " < /proc/1/cmdline']);
-    expect(both.stdout.trim()).toBe('/sbin/ts-init -- sh -c tr "\\0" " " < /proc/1/cmdline');
+    expect(both.stdout.trim()).toBe('/sbin/ts-init --rich -- sh -c tr "\\0" " " < /proc/1/cmdline');
     const plain = await docker(d, ['run', '--rm', '--runtime', 'ts-init', image, 'sh', '-c', 'tr "\\0" " " < /proc/1/cmdline']);
     expect(plain.stdout.trim()).toBe('sh -c tr "\\0" " " < /proc/1/cmdline');
   });

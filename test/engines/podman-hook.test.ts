@@ -61,7 +61,7 @@ describe('podman precreate hook', () => {
     for (const c of [a, b]) {
       const pid = await containerPid(c);
       expect(fileId(`/proc/${pid}/exe`)).toBe(host);
-      expect(pid1Args(pid)).toEqual(['/sbin/ts-init', '--', 'sleep', '1000']);
+      expect(pid1Args(pid)).toEqual(['/sbin/ts-init', '--rich', '--', 'sleep', '1000']);
     }
     const comms = await waitUntil(
       async () => {
@@ -110,7 +110,7 @@ describe('podman precreate hook', () => {
 
   it('replaces podman --init instead of stacking', async () => {
     const r = await hooked(['run', '--rm', '--init', ...RICH, ...QUIET, base, 'sh', '-c', 'tr "\\0" " " < /proc/1/cmdline']);
-    expect(r.stdout.trim()).toBe('/sbin/ts-init --no-units -- sh -c tr "\\0" " " < /proc/1/cmdline');
+    expect(r.stdout.trim()).toBe('/sbin/ts-init --rich --no-units -- sh -c tr "\\0" " " < /proc/1/cmdline');
     expect(r.code).toBe(0);
   });
 

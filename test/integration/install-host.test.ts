@@ -22,7 +22,7 @@ describe('install-host', () => {
     // The installed binary finds its module beside it and works as the hook.
     const config = JSON.stringify({ process: { args: ['/bin/sh'] }, annotations: { 'io.ts-init.rich': 'true' } });
     const edited = JSON.parse(execFileSync(path.join(libexec, 'ts-init'), ['oci-precreate'], { input: config, env: { PATH: '/usr/bin:/bin' } }).toString());
-    expect(edited.process.args).toEqual(['/sbin/ts-init', '--', '/bin/sh']);
+    expect(edited.process.args).toEqual(['/sbin/ts-init', '--rich', '--', '/bin/sh']);
     expect(edited.mounts.map((m: { source: string }) => m.source)).toEqual([path.join(libexec, 'ts-init'), path.join(libexec, names[2]!)]);
 
     // An old module lying around goes; the binary is a new inode, the old one stays readable.

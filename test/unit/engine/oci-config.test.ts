@@ -25,7 +25,7 @@ function edited(c: OciConfig): OciConfig {
 describe('editConfig', () => {
   it('puts the host binary in front of the CMD and binds it and its module read-only', () => {
     const out = edited(config());
-    expect(out.process!.args).toEqual(['/sbin/ts-init', '--', '/bin/sleep', '100']);
+    expect(out.process!.args).toEqual(['/sbin/ts-init', '--rich', '--', '/bin/sleep', '100']);
     expect(out.mounts!.slice(1)).toEqual([
       { destination: '/sbin/ts-init', type: 'bind', source: HOST.binary, options: ['rbind', 'ro', 'nosuid', 'nodev'] },
       {
@@ -63,7 +63,7 @@ describe('editConfig', () => {
 
   it('takes TS_INIT_RICH from the environment when there are no annotations (Docker 20.10)', () => {
     const c = config({ annotations: undefined, process: { args: ['/bin/sh'], env: ['TS_INIT_RICH=1'] } });
-    expect(edited(c).process!.args).toEqual(['/sbin/ts-init', '--', '/bin/sh']);
+    expect(edited(c).process!.args).toEqual(['/sbin/ts-init', '--rich', '--', '/bin/sh']);
     expect(editConfig(config({ annotations: undefined, process: { args: ['/bin/sh'], env: ['TS_INIT_RICH=0'] } }), HOST).edited).toBe(false);
   });
 
@@ -99,6 +99,7 @@ describe('editConfig', () => {
     };
     expect(edited(config({ annotations })).process!.args).toEqual([
       '/sbin/ts-init',
+      '--rich',
       '--grace=2.5',
       '--log-format=json',
       '--units=/u1',
@@ -147,7 +148,7 @@ describe('editConfig', () => {
     for (const [args, mount] of cases) {
       const mounts = [{ destination: '/proc', type: 'proc' }, ...(mount ? [{ destination: mount, type: 'bind', source: '/usr/bin/tini', options: ['bind', 'ro'] }] : [])];
       const out = edited(config({ process: { args, env: [] }, mounts }));
-      expect(out.process!.args).toEqual(['/sbin/ts-init', '--', '/bin/sh', '-c', 'x']);
+      expect(out.process!.args).toEqual(['/sbin/ts-init', '--rich', '--', '/bin/sh', '-c', 'x']);
       expect(out.mounts!.map((m) => m.destination)).toEqual(['/proc', '/sbin/ts-init', '/sbin/ts-init-koffi-0123456789abcdef.node']);
     }
     expect(stripEngineInit(['/bin/sh', '--', 'x'])).toEqual({ command: ['/bin/sh', '--', 'x'] });
@@ -155,7 +156,7 @@ describe('editConfig', () => {
 
   it('keeps a CMD that merely starts with an option-looking word behind --', () => {
     const out = edited(config({ process: { args: ['/sbin/docker-init', '--', '/bin/echo', '--', '-x'], env: [] } }));
-    expect(out.process!.args).toEqual(['/sbin/ts-init', '--', '/bin/echo', '--', '-x']);
+    expect(out.process!.args).toEqual(['/sbin/ts-init', '--rich', '--', '/bin/echo', '--', '-x']);
   });
 
   it('needs something to run', () => {
@@ -172,7 +173,7 @@ describe('editConfig', () => {
 
 describe('richRequest', () => {
   it('checks TS_INIT_* variables but leaves them to ts-init', () => {
-    expect(richRequest({ 'io.ts-init.rich': '1' }, ['TS_INIT_GRACE=3', 'TS_INIT_NO_WAIT=1'])).toEqual({ rich: true, flags: [] });
+    expect(richRequest({ 'io.ts-init.rich': '1' }, ['TS_INIT_GRACE=3', 'TS_INIT_NO_WAIT=1'])).toEqual({ rich: true, flags: ['--rich'] });
   });
 });
 

@@ -48,7 +48,7 @@ describe('editBundle', () => {
     fs.chmodSync(file, 0o600);
     editBundle(dir, env);
     const out = JSON.parse(fs.readFileSync(file, 'utf8'));
-    expect(out.process.args).toEqual(['/sbin/ts-init', '--', '/bin/sh']);
+    expect(out.process.args).toEqual(['/sbin/ts-init', '--rich', '--', '/bin/sh']);
     expect(out.mounts[0].source).toBe(hostBinary);
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
     expect(fs.readdirSync(dir).sort()).toEqual(['config.json', 'ts-init']);
