@@ -74,9 +74,11 @@ function bind(source: string, destination: string): OciMount {
  * it alone otherwise. Editing an edited config gives the same config (changed: false).
  * Throws RichRequestError for a bad request, naming the annotation or variable.
  */
-export function editConfig(config: OciConfig, host: HostLayout): EditResult {
+export function editConfig(config: OciConfig, hostOrLookup: HostLayout | (() => HostLayout)): EditResult {
   const request = richRequest(config.annotations, config.process?.env);
   if (!request.rich) return { edited: false, why: request.why };
+  // Looked up only now: a container that did not ask never depends on the host layout.
+  const host = typeof hostOrLookup === 'function' ? hostOrLookup() : hostOrLookup;
   if (!path.isAbsolute(host.binary)) throw new RichRequestError(`host binary must be an absolute path, not '${host.binary}'`);
   const args = config.process?.args;
   if (!args || args.length === 0) throw new RichRequestError('the container has no process.args to run under ts-init');

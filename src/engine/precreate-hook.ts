@@ -18,7 +18,7 @@ export function precreateMain(program: string): void {
     } catch (err) {
       throw new Error(`the config on stdin is not valid JSON: ${(err as Error).message}`);
     }
-    const host = hostLayout(process.env);
+    const host = () => hostLayout(process.env);
     try {
       const result = editConfig(config, host);
       out = result.edited ? JSON.stringify(result.config) : input;
@@ -26,7 +26,7 @@ export function precreateMain(program: string): void {
       if (!(err instanceof RichRequestError)) throw err;
       // podman shows nothing of a failing hook but its exit status: let the container say it.
       fs.writeSync(2, `${program}: ${err.message}\n`);
-      out = JSON.stringify(refusedConfig(config, host, err.message));
+      out = JSON.stringify(refusedConfig(config, host(), err.message));
     }
   } catch (err) {
     fs.writeSync(2, `${program}: ${(err as Error).message}\n`);

@@ -70,7 +70,7 @@ export function resolveExecutable(name: string, envPath: string | undefined): st
 export function editBundle(bundle: string, env: NodeJS.ProcessEnv): void {
   const file = path.join(bundle, 'config.json');
   const config = JSON.parse(fs.readFileSync(file, 'utf8')) as OciConfig;
-  const result = editConfig(config, hostLayout(env));
+  const result = editConfig(config, () => hostLayout(env));
   if (!result.edited || !result.changed) return;
   const tmp = path.join(bundle, `.config.json.ts-init-${process.pid}`);
   try {

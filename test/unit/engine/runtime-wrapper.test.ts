@@ -86,3 +86,15 @@ describe('the installed wrapper script', () => {
     expect(call(['kill', 'ID', 'KILL'], { TS_INIT_ENGINE_CONFIG: '/etc/x.json' })).toBe('ts-init oci-runtime kill ID KILL');
   });
 });
+
+describe('editBundle without a usable host binary', () => {
+  it('leaves containers that did not ask alone, and refuses those that did', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-bundle-'));
+    const env = { TS_INIT_HOST_BINARY: '/nonexistent/ts-init', TS_INIT_ENGINE_CONFIG: '' };
+    const file = path.join(dir, 'config.json');
+    fs.writeFileSync(file, JSON.stringify({ process: { args: ['/bin/sh'], env: [] } }));
+    expect(() => editBundle(dir, env)).not.toThrow();
+    fs.writeFileSync(file, JSON.stringify({ process: { args: ['/bin/sh'], env: [] }, annotations: { 'io.ts-init.rich': 'true' } }));
+    expect(() => editBundle(dir, env)).toThrow(/the host binary \/nonexistent\/ts-init does not exist/);
+  });
+});
