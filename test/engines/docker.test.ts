@@ -29,6 +29,11 @@ function cmdline(pid: number): string[] {
   return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
 }
 
+/** PID 1's arguments once the runtime's init has exec'd it (`run -d` can return just before). */
+function execed(pid: number, first: string): Promise<string[]> {
+  return waitUntil(() => cmdline(pid)[0] === first && cmdline(pid), 5_000, `${first} to run`);
+}
+
 beforeAll(async () => {
   await ensureContainerEnv(); // the cached Debian tree
   dir = stateDir('docker');
@@ -68,7 +73,7 @@ describe('Docker', () => {
     const c = name();
     expect((await docker(d, ['run', '-d', '--name', c, '--init', image, 'sleep', '1000'])).code).toBe(0);
     const pid = await pid1(c);
-    expect(cmdline(pid)).toEqual(['/sbin/docker-init', '--', 'sleep', '1000']);
+    expect(await execed(pid, '/sbin/docker-init')).toEqual(['/sbin/docker-init', '--', 'sleep', '1000']);
     expect(fileId(`/proc/${pid}/exe`)).toBe(fileId(deb.binary));
     // Stopped once the CMD runs: a SIGTERM before PID 1 has its handlers is dropped by the kernel.
     await waitUntil(async () => /sleep/.test((await docker(d, ['exec', c, 'ps', '-e', '-o', 'comm'])).stdout), 20_000, 'the CMD');
@@ -82,7 +87,7 @@ describe('Docker', () => {
     for (const c of [a, b]) expect((await docker(d, ['run', '-d', '--name', c, ...RICH, image, 'sleep', '1000'])).code).toBe(0);
     for (const c of [a, b]) {
       const pid = await pid1(c);
-      expect(cmdline(pid)).toEqual(['/sbin/ts-init', '--rich', '--', 'sleep', '1000']);
+      expect(await execed(pid, '/sbin/ts-init')).toEqual(['/sbin/ts-init', '--rich', '--', 'sleep', '1000']);
       expect(fileId(`/proc/${pid}/exe`)).toBe(fileId(deb.binary));
     }
     await waitUntil(async () => /cron/.test((await docker(d, ['exec', a, 'ps', '-e', '-o', 'comm'])).stdout), 20_000, 'cron in the container');

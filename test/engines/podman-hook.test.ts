@@ -60,8 +60,10 @@ describe('podman precreate hook', () => {
     const host = fileId(deb.binary);
     for (const c of [a, b]) {
       const pid = await containerPid(c);
-      expect(fileId(`/proc/${pid}/exe`)).toBe(host);
+      // run -d can return just before the runtime's init has exec'd PID 1.
+      await waitUntil(() => pid1Args(pid)[0] === '/sbin/ts-init', 5_000, 'ts-init to run');
       expect(pid1Args(pid)).toEqual(['/sbin/ts-init', '--rich', '--', 'sleep', '1000']);
+      expect(fileId(`/proc/${pid}/exe`)).toBe(host);
     }
     const comms = await waitUntil(
       async () => {

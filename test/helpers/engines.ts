@@ -82,18 +82,19 @@ export interface Daemon {
 }
 
 /** What a daemon leaves on the host whatever its root/state: removed again if it was not there. */
-function hostLeftovers(paths: string[]): () => void {
+function hostLeftovers(paths: string[]): () => Promise<void> {
   const existed = new Set(paths.filter((p) => fs.existsSync(p)));
-  return () => {
+  return async () => {
     for (const p of [...paths].reverse()) {
       if (existed.has(p) || !fs.existsSync(p)) continue;
-      try {
-        if (fs.statSync(p).isDirectory()) {
-          if (p.startsWith('/sys/fs/cgroup/')) fs.rmdirSync(p); // empty cgroup: rmdir is how it goes
+      // A cgroup empties a moment after its last process is gone: rmdir is retried.
+      for (let attempt = 0; attempt < 40 && fs.existsSync(p); attempt++) {
+        try {
+          if (p.startsWith('/sys/fs/cgroup/')) fs.rmdirSync(p);
           else fs.rmSync(p, { recursive: true, force: true });
-        } else fs.rmSync(p, { force: true });
-      } catch {
-        // busy: a cgroup still populated is left for the next cleanup
+        } catch {
+          await new Promise((r) => setTimeout(r, 50));
+        }
       }
     }
   };
@@ -170,7 +171,7 @@ async function startDaemon(
         await exited;
         clearTimeout(t);
       }
-      leftovers();
+      await leftovers();
       await release();
     },
   };
