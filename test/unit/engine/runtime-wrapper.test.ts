@@ -2,9 +2,19 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runtimeWrapperScript } from '../../../src/engine/install-host';
 import { editBundle, parseRuntimeCall, resolveExecutable } from '../../../src/engine/runtime-wrapper';
+
+const made: string[] = [];
+function tmp(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 describe('parseRuntimeCall', () => {
   it("reads podman/conmon's create", () => {
@@ -32,7 +42,7 @@ describe('parseRuntimeCall', () => {
 });
 
 describe('editBundle', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-bundle-'));
+  const dir = tmp('ts-init-bundle-');
   const hostBinary = path.join(dir, 'ts-init');
   fs.writeFileSync(hostBinary, '');
   const env = { TS_INIT_HOST_BINARY: hostBinary, TS_INIT_ENGINE_CONFIG: '' };
@@ -62,7 +72,7 @@ describe('editBundle', () => {
 });
 
 describe('the installed wrapper script', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-wrapper-'));
+  const dir = tmp('ts-init-wrapper-');
   const wrapper = path.join(dir, 'ts-init-runtime');
   fs.writeFileSync(wrapper, runtimeWrapperScript(), { mode: 0o755 });
   // Stand-ins: "ts-init" and the runtime print who they are and what they got.
@@ -89,7 +99,7 @@ describe('the installed wrapper script', () => {
 
 describe('editBundle without a usable host binary', () => {
   it('leaves containers that did not ask alone, and refuses those that did', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-bundle-'));
+    const dir = tmp('ts-init-bundle-');
     const env = { TS_INIT_HOST_BINARY: '/nonexistent/ts-init', TS_INIT_ENGINE_CONFIG: '' };
     const file = path.join(dir, 'config.json');
     fs.writeFileSync(file, JSON.stringify({ process: { args: ['/bin/sh'], env: [] } }));
