@@ -10,6 +10,7 @@ import type { ProcessTable } from '../process/process-table';
 import { helperArgv, type ExecSpec } from '../process/exec-spec';
 import { EXEC_SEARCH_PATH, expandEnv, resolveExecPath } from '../units/exec-line';
 import type { ExecCommand, OutputTarget, UnitConfig } from '../units/unit';
+import { RLIMITS, type RlimitName } from '../units/rlimits';
 import { CredentialError, readAccountFiles, resolveCredentials, type Credentials } from './account-db';
 import { parseEnvironmentFile } from './environment-file';
 
@@ -129,7 +130,7 @@ export function launchUnitCommand(
   }
 
   const needsHelper =
-    creds !== undefined || unit.umask !== undefined || unit.nice !== undefined || unit.limitNOFILE !== undefined;
+    creds !== undefined || unit.umask !== undefined || unit.nice !== undefined || Object.keys(unit.limits).length > 0;
   let child: ChildProcess;
   try {
     if (needsHelper) {
@@ -143,7 +144,7 @@ export function launchUnitCommand(
         groups: creds?.groups,
         umask: unit.umask,
         nice: unit.nice,
-        nofile: unit.limitNOFILE,
+        rlimits: Object.entries(unit.limits).map(([name, l]) => ({ resource: RLIMITS[name as RlimitName], ...l })),
         cwd,
       };
       child = ctx.table.spawn(process.execPath, helperArgv(spec), { stdio, env: ctx.baseEnv, argv0: argv[0] });

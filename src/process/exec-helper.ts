@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import { isatty } from 'node:tty';
 import * as sys from '../sys/libc';
 import { decodeSpec, type ExecSpec } from './exec-spec';
+import { setLimitClosest } from './rlimit';
 import { EXIT_NOT_EXECUTABLE, spawnErrorExitCode, spawnErrorText } from './exit-code';
 import { SIGPIPE, SIGTTOU, SIGXFSZ } from '../sys/signals';
 import { DEFAULT_SEARCH_PATH, searchPath } from '../sys/exec-path';
@@ -34,7 +35,7 @@ function applySpec(spec: ExecSpec): void {
     }
   }
   if (spec.nice !== undefined) sys.setpriority(0, spec.nice);
-  if (spec.nofile) sys.prlimit(0, sys.RLIMIT_NOFILE, spec.nofile.soft, spec.nofile.hard);
+  for (const l of spec.rlimits ?? []) setLimitClosest(l.resource, l);
   if (spec.umask !== undefined) process.umask(spec.umask);
   if (spec.cwd) process.chdir(spec.cwd);
   if (spec.groups) sys.setgroups(spec.groups);

@@ -18,7 +18,8 @@ export interface ExecSpec {
   groups?: number[];
   umask?: number;
   nice?: number;
-  nofile?: { soft: number; hard: number };
+  /** setrlimit(2) resource number -> limits; clamped to the hard limit the helper may raise to. */
+  rlimits?: { resource: number; soft: number; hard: number }[];
   cwd?: string;
 }
 

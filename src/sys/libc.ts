@@ -231,13 +231,24 @@ export function setpriority(pid: number, nice: number): void {
   check('setpriority', libc().fn('int setpriority(int which, uint32_t who, int prio)')(PRIO_PROCESS, pid, nice) as number);
 }
 
+const RLIM_INFINITY = 0xffffffffffffffffn;
+export const EPERM = 1;
+
 /** prlimit(2) on another process (0 = self); Infinity means RLIM_INFINITY. */
 export function prlimit(pid: number, resource: number, soft: number, hard: number): void {
-  const toRlim = (n: number): bigint => (n === Infinity ? 0xffffffffffffffffn : BigInt(n));
+  const toRlim = (n: number): bigint => (n === Infinity ? RLIM_INFINITY : BigInt(n));
   const buf = Buffer.alloc(16);
   buf.writeBigUInt64LE(toRlim(soft), 0);
   buf.writeBigUInt64LE(toRlim(hard), 8);
   check('prlimit', libc().fn('int prlimit(int pid, int resource, const void *nl, void *ol)')(pid, resource, buf, null) as number);
+}
+
+/** getrlimit(2) of the calling process; Infinity for RLIM_INFINITY. */
+export function getrlimit(resource: number): { soft: number; hard: number } {
+  const buf = Buffer.alloc(16);
+  check('prlimit', libc().fn('int prlimit(int pid, int resource, const void *nl, void *ol)')(0, resource, null, buf) as number);
+  const fromRlim = (b: bigint): number => (b === RLIM_INFINITY ? Infinity : Number(b));
+  return { soft: fromRlim(buf.readBigUInt64LE(0)), hard: fromRlim(buf.readBigUInt64LE(8)) };
 }
 
 /** execve(2): only returns on failure, with the errno. */

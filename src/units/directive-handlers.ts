@@ -14,9 +14,10 @@ import {
   type Condition, type EmergencyAction, type NotifyAccess, type OutputTarget, type RestartPolicy, type ServiceType, type UnitConfig,
 } from './unit';
 import {
-  JOURNAL_LIKE, KILL_MODES, NOTIFY_ACCESS, parseBoolean, parseExitStatusWord, parseLimit, parseMode, parseUnsigned,
+  JOURNAL_LIKE, KILL_MODES, NOTIFY_ACCESS, parseBoolean, parseExitStatusWord, parseMode, parseUnsigned,
   RESTART_POLICIES, SERVICE_TYPES,
 } from './values';
+import { parseLimit, RLIMITS, type RlimitName } from './rlimits';
 
 export interface State {
   unit: UnitConfig;
@@ -541,15 +542,20 @@ const SERVICE_HANDLERS: Readonly<Record<string, Handler>> = {
     if (!(n >= -20 && n <= 19)) warn(s, a, `"${v}" is not a nice level -20..19; ignored`);
     else s.unit.nice = n;
   },
-  LimitNOFILE: (v, a, s) => {
-    if (v === '') {
-      delete s.unit.limitNOFILE;
-      return;
-    }
-    const l = parseLimit(v);
-    if (!l) warn(s, a, `"${v}" is not a limit ("N", "SOFT:HARD" or "infinity"); ignored`);
-    else s.unit.limitNOFILE = l;
-  },
+  ...Object.fromEntries(
+    (Object.keys(RLIMITS) as RlimitName[]).map((name): [string, Handler] => [
+      `Limit${name}`,
+      (v, a, s) => {
+        if (v === '') {
+          delete s.unit.limits[name];
+          return;
+        }
+        const l = parseLimit(v, name);
+        if (!l) warn(s, a, `"${v}" is not a limit ("N", "SOFT:HARD" or "infinity"); ignored`);
+        else s.unit.limits[name] = l;
+      },
+    ]),
+  ),
 };
 
 const INSTALL_HANDLERS: Readonly<Record<string, Handler>> = {

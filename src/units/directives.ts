@@ -67,7 +67,7 @@ const UNSUPPORTED: ReadonlySet<string> = new Set(
 /** True when `key` in `section` is a known systemd directive that ts-init does not implement. */
 export function isUnsupported(section: string, key: string): boolean {
   if (UNSUPPORTED.has(`${section}/${key}`)) return true;
-  if (section === 'Service') return UNSUPPORTED_SERVICE_PREFIXES.some((p) => key.startsWith(p) && key !== 'LimitNOFILE');
+  if (section === 'Service') return UNSUPPORTED_SERVICE_PREFIXES.some((p) => key.startsWith(p) && !/^Limit[A-Z]+$/.test(key));
   return false;
 }
 

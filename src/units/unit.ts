@@ -4,6 +4,7 @@
 
 import { SIGKILL, SIGTERM } from '../sys/signals';
 import type { Diagnostic } from './diagnostic';
+import type { RlimitName } from './rlimits';
 
 export type { Diagnostic } from './diagnostic';
 
@@ -122,7 +123,8 @@ export interface UnitConfig {
   standardError: OutputTarget;
   syslogIdentifier?: string;
   nice?: number;
-  limitNOFILE?: { soft: number; hard: number };
+  /** Limit*= by resource name (NOFILE, NPROC, CORE, ...); Infinity means unlimited. */
+  limits: Partial<Record<RlimitName, { soft: number; hard: number }>>;
   failureAction: EmergencyAction;
   successAction: EmergencyAction;
   failureActionExitStatus?: number;
@@ -202,6 +204,7 @@ export function defaultUnitConfig(name: string, sourcePath = ''): UnitConfig {
     passEnvironment: [],
     unsetEnvironment: [],
     supplementaryGroups: [],
+    limits: {},
     runtimeDirectory: [],
     runtimeDirectoryPreserve: false,
     runtimeDirectoryPreserveMode: 'no',

@@ -1,4 +1,4 @@
-// Parsers for the value types of unit settings: booleans, modes, exit statuses, limits.
+// Parsers for the value types of unit settings: booleans, modes, exit statuses (limits: rlimits.ts).
 
 import { parseSignal } from '../sys/signals';
 import type { NotifyAccess, RestartPolicy, ServiceType, UnitConfig } from './unit';
@@ -48,17 +48,6 @@ export function parseExitStatusWord(word: string): { code: number } | { signal: 
   if (!/^[A-Za-z]/.test(word)) return undefined;
   const signal = parseSignal(word);
   return signal === undefined ? undefined : { signal };
-}
-
-/** "1024", "1024:4096", "infinity", "infinity:infinity" for LimitNOFILE=. */
-export function parseLimit(text: string): { soft: number; hard: number } | undefined {
-  const one = (t: string) => (t === 'infinity' ? Infinity : parseUnsigned(t));
-  const parts = text.trim().split(':');
-  if (parts.length > 2) return undefined;
-  const soft = one(parts[0]!.trim());
-  const hard = parts.length === 2 ? one(parts[1]!.trim()) : soft;
-  if (soft === undefined || hard === undefined || soft > hard) return undefined;
-  return { soft, hard };
 }
 
 export const SERVICE_TYPES: readonly ServiceType[] = ['simple', 'exec', 'forking', 'oneshot', 'notify', 'idle'];

@@ -180,7 +180,7 @@ describe('rsyslog.service', () => {
       // StandardError= is not set: it follows StandardOutput=.
       standardError: { kind: 'null' },
       restart: 'on-failure',
-      limitNOFILE: { soft: 16384, hard: 16384 },
+      limits: { NOFILE: { soft: 16384, hard: 16384 } },
       wantedBy: ['multi-user.target'],
       alias: ['syslog.service'],
     });

@@ -166,8 +166,30 @@ describe('single values: the last assignment wins, empty restores the default', 
 
   it('signals and limits', () => {
     const r = service('KillSignal=SIGINT\nFinalKillSignal=QUIT\nRestartKillSignal=RTMIN+2\nLimitNOFILE=1024:4096\nNice=-5\nUMask=0027');
-    expect(r.unit).toMatchObject({ killSignal: 2, finalKillSignal: 3, restartKillSignal: 36, limitNOFILE: { soft: 1024, hard: 4096 }, nice: -5, umask: 0o027 });
-    expect(service('LimitNOFILE=infinity').unit.limitNOFILE).toEqual({ soft: Infinity, hard: Infinity });
+    expect(r.unit).toMatchObject({ killSignal: 2, finalKillSignal: 3, restartKillSignal: 36, limits: { NOFILE: { soft: 1024, hard: 4096 } }, nice: -5, umask: 0o027 });
+    expect(service('LimitNOFILE=infinity').unit.limits.NOFILE).toEqual({ soft: Infinity, hard: Infinity });
+  });
+
+  it('every Limit*= with its own units', () => {
+    const u = service(
+      'LimitCORE=infinity\nLimitMEMLOCK=64M\nLimitSTACK=8K:16K\nLimitCPU=2min\nLimitRTTIME=5ms\nLimitNICE=-5\nLimitRTPRIO=40\nLimitNPROC=512:1024',
+    ).unit;
+    expect(u.limits).toEqual({
+      CORE: { soft: Infinity, hard: Infinity },
+      MEMLOCK: { soft: 64 * 2 ** 20, hard: 64 * 2 ** 20 },
+      STACK: { soft: 8192, hard: 16384 },
+      CPU: { soft: 120, hard: 120 },
+      RTTIME: { soft: 5000, hard: 5000 },
+      NICE: { soft: 25, hard: 25 },
+      RTPRIO: { soft: 40, hard: 40 },
+      NPROC: { soft: 512, hard: 1024 },
+    });
+    const bad = service('LimitNOFILE=4096:1024\nLimitNICE=-30');
+    expect(bad.unit.limits).toEqual({});
+    expect(bad.diagnostics.map((d) => d.message)).toEqual([
+      expect.stringContaining('LimitNOFILE: "4096:1024" is not a limit'),
+      expect.stringContaining('LimitNICE: "-30" is not a limit'),
+    ]);
   });
 
   it('StandardError= follows StandardOutput= unless set', () => {
