@@ -1,6 +1,9 @@
 // Per-unit NOTIFY_SOCKET endpoints. Node has no AF_UNIX datagram sockets, so they
 // are made through libc, and one worker thread blocks in poll(2) on all of them
 // (plus an eventfd to re-arm when the set changes): no timers, no polling loop.
+// The sockets are writable by every user (a daemon that dropped its privileges
+// must still reach its socket); each datagram carries its sender's pid
+// (SCM_CREDENTIALS), which the unit checks against NotifyAccess=.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
@@ -15,7 +18,8 @@ import {
 } from '../sys/libc';
 import { parseNotifyMessage, type NotifyMessage } from './notify-message';
 
-type Listener = (msg: NotifyMessage) => void;
+/** A message and the pid that sent it (undefined when the kernel did not say). */
+type Listener = (msg: NotifyMessage, senderPid: number | undefined) => void;
 
 export class NotifySockets {
   private readonly sockets = new Map<string, { fd: number; path: string; listener: Listener }>();
@@ -33,6 +37,7 @@ export class NotifySockets {
     const file = path.join(this.dir, `${unit}.sock`);
     fs.rmSync(file, { force: true });
     const fd = bindDatagramSocket(file);
+    fs.chmodSync(file, 0o777);
     this.sockets.set(unit, { fd, path: file, listener });
     this.rearm();
     return file;
@@ -78,7 +83,10 @@ export class NotifySockets {
     if (this.wakeFd !== undefined) drainEventFd(this.wakeFd);
     for (const s of [...this.sockets.values()]) {
       for (let msg = receiveDatagram(s.fd); msg; msg = receiveDatagram(s.fd)) {
-        s.listener(parseNotifyMessage(msg.toString()));
+        const text = msg.data.toString();
+        // sd_notify_barrier(3): its fd is closed on receipt (that releases the sender), nothing else to do.
+        if (text.replace(/\n$/, '') === 'BARRIER=1') continue;
+        s.listener(parseNotifyMessage(text), msg.sender?.pid);
       }
     }
   }

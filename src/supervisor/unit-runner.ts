@@ -13,6 +13,7 @@ import { signalName } from '../sys/signals';
 import type { ExecCommand, UnitConfig } from '../units/unit';
 import { readAccountFiles, resolveCredentials } from '../exec/account-db';
 import { activeState, initialState, step, type Effect, type Event, type Policy, type State, type TimerName } from './lifecycle';
+import { notifyRefusal } from './notify-access';
 import { commandsOf, policyOf } from './unit-policy';
 
 export interface RunnerDeps {
@@ -271,7 +272,7 @@ export class UnitRunner {
     }
     if (this.config.type === 'notify' || this.policy.watchdogMs > 0) {
       try {
-        this.notifyPath = this.deps.notify.open(this.name, (m) => this.onNotify(m));
+        this.notifyPath = this.deps.notify.open(this.name, (m, pid) => this.onNotify(m, pid));
       } catch (err) {
         this.deps.log.error({ unit: this.name }, `cannot create the notify socket: ${(err as Error).message}`);
       }
@@ -296,7 +297,23 @@ export class UnitRunner {
     }
   }
 
-  private onNotify(m: NotifyMessage): void {
+  /** A live process in one of the unit's sessions (how its processes are told apart without cgroups). */
+  private isOwnProcess(pid: number): boolean {
+    const st = readStat(pid);
+    return st !== undefined && (this.sessions.has(st.session) || this.sessions.has(pid));
+  }
+
+  private onNotify(m: NotifyMessage, senderPid: number | undefined): void {
+    const refusal = notifyRefusal(this.config.notifyAccess, {
+      pid: senderPid,
+      mainPid: this.state.mainPid,
+      controlPid: this.state.controlPid,
+      inUnit: senderPid !== undefined && this.isOwnProcess(senderPid),
+    });
+    if (refusal) {
+      this.deps.log.warn({ unit: this.name }, refusal);
+      return;
+    }
     if (m.status !== undefined) this.statusText = m.status;
     if (m.mainPid !== undefined) {
       const st = readStat(m.mainPid);

@@ -402,15 +402,31 @@ function sockaddrUn(path: string): Buffer {
   return addr;
 }
 
-/** A non-blocking AF_UNIX datagram socket bound to path (Node has none). */
+const SO_PASSCRED = 16;
+const SCM_RIGHTS = 1;
+const SCM_CREDENTIALS = 2;
+
+function setIntOption(fd: number, name: number, value: number): void {
+  const v = Buffer.alloc(4);
+  v.writeInt32LE(value);
+  check('setsockopt', libc().fn('int setsockopt(int fd, int level, int name, const void *val, uint32_t len)')(fd, SOL_SOCKET, name, v, 4) as number);
+}
+
+/**
+ * A non-blocking AF_UNIX datagram socket bound to path (Node has none), with
+ * SO_PASSCRED so every datagram says which process sent it.
+ */
 export function bindDatagramSocket(path: string): number {
   const fd = check('socket', libc().fn('int socket(int domain, int type, int protocol)')(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0) as number);
   try {
     const addr = sockaddrUn(path);
     check('bind', libc().fn('int bind(int fd, const void *addr, uint32_t len)')(fd, addr, addr.length) as number);
-    const size = Buffer.alloc(4);
-    size.writeInt32LE(256 * 1024);
-    libc().fn('int setsockopt(int fd, int level, int name, const void *val, uint32_t len)')(fd, SOL_SOCKET, SO_RCVBUF, size, 4);
+    setIntOption(fd, SO_PASSCRED, 1);
+    try {
+      setIntOption(fd, SO_RCVBUF, 256 * 1024);
+    } catch {
+      // the default buffer is enough for notify messages
+    }
   } catch (err) {
     closeFd(fd);
     throw err;
@@ -418,17 +434,55 @@ export function bindDatagramSocket(path: string): number {
   return fd;
 }
 
+/** A datagram and its sender (SCM_CREDENTIALS; undefined when the kernel attached none). */
+export interface Datagram {
+  data: Buffer;
+  sender?: { pid: number; uid: number; gid: number };
+}
+
+let msgTypesDefined = false;
+/** struct iovec and struct msghdr for recvmsg(2), registered with koffi once by name. */
+function defineMsgTypes(): void {
+  if (msgTypesDefined) return;
+  const k = libc().ffi;
+  k.struct('ts_iovec', { base: 'void *', len: 'size_t' });
+  k.struct('ts_msghdr', {
+    name: 'void *', namelen: 'uint32', iov: 'ts_iovec *', iovlen: 'size_t', control: 'void *', controllen: 'size_t', flags: 'int',
+  });
+  msgTypesDefined = true;
+}
+
 /**
- * One datagram, or undefined when none is queued. Every sender that can reach a
- * unit's own socket is the unit's (NotifyAccess=all within the unit).
+ * One datagram with its sender's credentials, or undefined when none is queued.
+ * File descriptors passed along (sd_notify's BARRIER=1 carries one) are closed:
+ * closing is what releases the sender's barrier.
  */
-export function receiveDatagram(fd: number): Buffer | undefined {
+export function receiveDatagram(fd: number): Datagram | undefined {
   const data = Buffer.alloc(4096);
-  const n = libc().fn('intptr_t recv(int fd, void *buf, size_t n, int flags)')(fd, data, data.length, 0) as number;
-  if (n >= 0) return data.subarray(0, n);
-  const e = libc().errno();
-  if (e === EAGAIN || e === EINTR) return undefined;
-  throw new SysError('recv', e);
+  const control = Buffer.alloc(256);
+  const msg = { name: null, namelen: 0, iov: [{ base: data, len: data.length }], iovlen: 1, control, controllen: control.length, flags: 0 };
+  defineMsgTypes();
+  const n = libc().fn('intptr_t recvmsg(int fd, _Inout_ ts_msghdr *m, int flags)')(fd, msg, 0) as number;
+  if (n < 0) {
+    const e = libc().errno();
+    if (e === EAGAIN || e === EINTR) return undefined;
+    throw new SysError('recvmsg', e);
+  }
+  const out: Datagram = { data: data.subarray(0, n) };
+  const end = Math.min(msg.controllen, control.length);
+  for (let off = 0; off + 16 <= end; ) {
+    const len = Number(control.readBigUInt64LE(off));
+    if (len < 16 || off + len > end) break;
+    const level = control.readInt32LE(off + 8);
+    const kind = control.readInt32LE(off + 12);
+    if (level === SOL_SOCKET && kind === SCM_CREDENTIALS && len >= 28) {
+      out.sender = { pid: control.readInt32LE(off + 16), uid: control.readUInt32LE(off + 20), gid: control.readUInt32LE(off + 24) };
+    } else if (level === SOL_SOCKET && kind === SCM_RIGHTS) {
+      for (let p = off + 16; p + 4 <= off + len; p += 4) closeFd(control.readInt32LE(p));
+    }
+    off += (len + 7) & ~7;
+  }
+  return out;
 }
 
 /** The uid and pid of the peer of a connected AF_UNIX stream socket. */
