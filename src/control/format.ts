@@ -1,4 +1,5 @@
 // Human-readable renderings of unit status, close to systemctl's. Pure.
+import { formatTimestamp } from './timestamp';
 import type { LogLine } from '../output/log-ring';
 import { signalName } from '../sys/signals';
 import type { UnitStatus } from './manager';
@@ -40,7 +41,7 @@ export function renderStatus(u: UnitStatus, logs: LogLine[] = [], now = Date.now
   lines.push(`     Loaded: loaded (${u.sourcePath ?? '?'}; ${u.unitFileState})`);
   const since = u.activeState === 'active' && u.activeSince ? u.activeSince : u.stateChangedAt;
   const result = u.activeState === 'failed' ? ` (Result: ${u.result})` : '';
-  lines.push(`     Active: ${activeWords(u)}${result} since ${new Date(since).toISOString()}; ${ago(now - since)}`);
+  lines.push(`     Active: ${activeWords(u)}${result} since ${formatTimestamp(since)}; ${ago(now - since)}`);
   if (u.mainPid) lines.push(`   Main PID: ${u.mainPid}`);
   if (u.statusText) lines.push(`     Status: "${u.statusText}"`);
   if (u.cpuPercent !== undefined || u.rssBytes !== undefined) {

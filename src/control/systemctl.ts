@@ -39,6 +39,11 @@ export function parseSystemctlArgs(argv: readonly string[]): { verb?: string; ar
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
+    if (a === '--') {
+      // deb-systemd-invoke and deb-systemd-helper end the options this way.
+      positional.push(...argv.slice(i + 1));
+      break;
+    }
     const [name, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
     const value = (): string => inline ?? argv[++i] ?? '';
     switch (name) {

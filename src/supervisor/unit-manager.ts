@@ -6,6 +6,7 @@ import { processStats } from '../exec/process-stats';
 import type { LogLine } from '../output/log-ring';
 import type { ServiceOutput } from '../output/service-output';
 import { unitName } from '../control/protocol';
+import { formatTimestamp, monotonicUs } from '../control/timestamp';
 import { activeState, type State } from './lifecycle';
 import { startJobFinished, type Supervisor } from './supervisor';
 import type { UnitRegistry } from './unit-registry';
@@ -80,7 +81,7 @@ export class UnitManager implements Manager {
       StatusText: r.statusText ?? '',
       KillMode: c.killMode,
       TimeoutStopUSec: Number.isFinite(c.timeoutStopMs) ? `${c.timeoutStopMs / 1000}s` : 'infinity',
-      ActiveEnterTimestampMonotonic: String(s.readyAt ?? 0),
+      ...timestampProperties({ StateChange: s.changedAt, ActiveEnter: s.readyAt }),
     };
     return st;
   }
@@ -254,4 +255,16 @@ export class UnitManager implements Manager {
   shutdown(): void {
     this.requestShutdown();
   }
+}
+
+/** NameTimestamp= and NameTimestampMonotonic= for each moment (process.hrtime reads CLOCK_MONOTONIC). */
+function timestampProperties(moments: Record<string, number | undefined>): Record<string, string> {
+  const wall = Date.now();
+  const mono = process.hrtime.bigint() / 1000n;
+  const out: Record<string, string> = {};
+  for (const [name, ms] of Object.entries(moments)) {
+    out[`${name}Timestamp`] = formatTimestamp(ms);
+    out[`${name}TimestampMonotonic`] = monotonicUs(ms, wall, mono);
+  }
+  return out;
 }

@@ -39,6 +39,8 @@ const UNSUPPORTED_NAMES: Readonly<Record<string, readonly string[]>> = {
     'SmackProcessLabel', 'UMaskStartOnly', 'KeyringMode', 'OOMScoreAdjust', 'TimerSlackNSec', 'Personality',
     'IgnoreSIGPIPEStartOnly', 'CPUSchedulingPolicy', 'CPUSchedulingPriority', 'CPUSchedulingResetOnFork',
     'CPUAffinity', 'NUMAPolicy', 'NUMAMask', 'IOSchedulingClass', 'IOSchedulingPriority', 'ReadWritePaths',
+    // The older names systemd still accepts for ReadWritePaths=, ReadOnlyPaths=, InaccessiblePaths=.
+    'ReadWriteDirectories', 'ReadOnlyDirectories', 'InaccessibleDirectories',
     'ReadOnlyPaths', 'InaccessiblePaths', 'ExecPaths', 'NoExecPaths', 'TemporaryFileSystem', 'MountFlags',
     'RemoveIPC', 'LockPersonality', 'MemoryDenyWriteExecute', 'SystemCallFilter', 'SystemCallErrorNumber',
     'SystemCallArchitectures', 'SystemCallLog', 'Hostname', 'NetworkNamespacePath', 'IPCNamespacePath',

@@ -22,8 +22,12 @@ describe('the Active: words of status', () => {
   });
 
   it('a failed unit reads "failed (Result: exit-code)", as in systemctl status', () => {
+    const tz = process.env.TZ;
+    process.env.TZ = 'UTC';
     const text = renderStatus(unit({ activeState: 'failed', subState: 'failed', result: 'exit-code', stateChangedAt: 1000 }), [], 61_000);
-    expect(text).toMatch(/^ {5}Active: failed \(Result: exit-code\) since 1970-01-01T00:00:01\.000Z; 1min 0s ago$/m);
+    if (tz === undefined) delete process.env.TZ;
+    else process.env.TZ = tz;
+    expect(text).toMatch(/^ {5}Active: failed \(Result: exit-code\) since Thu 1970-01-01 00:00:01 UTC; 1min 0s ago$/m);
   });
 
   it('a unit that is not loaded keeps the sub-state when it differs', () => {

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobResult, Manager, UnitFileState, UnitStatus } from '../../../src/control/manager';
 import { startControlServer, type ControlServer } from '../../../src/control/server';
-import { matchesAny, systemctl } from '../../../src/control/systemctl';
+import { matchesAny, parseSystemctlArgs, systemctl } from '../../../src/control/systemctl';
 import { createLogger } from '../../../src/log/logger';
 
 /** Units the scripted manager knows: name -> [loadState, activeState, subState, unitFileState]. */
@@ -84,6 +84,14 @@ async function run(line: string): Promise<{ code: number; out: string; err: stri
   const code = await systemctl(line.split(' '), { out: (s) => (out += s), err: (s) => (err += s), socket: path.join(dir, 'ctl.sock') });
   return { code, out, err };
 }
+
+describe('"--" ends the options (deb-systemd-invoke, deb-systemd-helper)', () => {
+  it('unit names after it are names, even when they look like options', async () => {
+    expect(await run('is-enabled -- cron')).toEqual({ code: 0, out: 'enabled\n', err: '' });
+    expect(await run('--quiet is-active -- cron ssh')).toEqual({ code: 0, out: '', err: '' });
+    expect(parseSystemctlArgs(['start', '--', '-weird.service']).args).toEqual(['-weird.service']);
+  });
+});
 
 describe('is-enabled', () => {
   it('the first unit without a file ends the answer with exit 1, after what came before', async () => {

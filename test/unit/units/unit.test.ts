@@ -382,6 +382,15 @@ describe('bad values, unknown and unsupported directives', () => {
     expect(r.unit.unsupported).toEqual(['PrivateTmp', 'ProtectSystem', 'CapabilityBoundingSet', 'UpheldBy']);
   });
 
+  it('the old names of the sandboxing path settings are known (ReadWriteDirectories= is ReadWritePaths=)', () => {
+    const r = build('[Service]\nExecStart=/bin/true\nReadWriteDirectories=/var/lib/x\nReadOnlyDirectories=/etc\nInaccessibleDirectories=/home\n');
+    expect(diag(r)).toEqual([
+      '3 warning ReadWriteDirectories is not supported by ts-init; ignored',
+      '4 warning ReadOnlyDirectories is not supported by ts-init; ignored',
+      '5 warning InaccessibleDirectories is not supported by ts-init; ignored',
+    ]);
+  });
+
   it('informational directives and X- keys are accepted silently', () => {
     const r = service('SyslogFacility=daemon\nX-Custom=1', 'Documentation=man:x(1)\nDefaultDependencies=no\nX-Whatever=y');
     expect(r.diagnostics).toEqual([]);

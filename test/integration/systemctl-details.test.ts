@@ -1,0 +1,34 @@
+// The systemctl front's details that Debian's maintainer scripts and monitoring read:
+// "--" before unit names (deb-systemd-invoke, deb-systemd-helper) and `show` timestamps.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { expect, it } from 'vitest';
+import { runAsPid1, TS_INIT } from '../helpers/ts-init';
+import { unitDir } from '../helpers/units';
+
+it('"--" before unit names; ActiveEnterTimestamp as systemd formats it, *Monotonic in µs of CLOCK_MONOTONIC', async () => {
+  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-bin-'));
+  fs.symlinkSync(TS_INIT, path.join(bin, 'systemctl'));
+  const dir = unitDir({ 'web.service': '[Service]\nExecStart=/bin/sleep 100\n[Install]\nWantedBy=multi-user.target\n' });
+  const script = [
+    'systemctl is-active -- web.service',
+    'systemctl --quiet is-enabled -- web.service && echo enabled-rc0',
+    'systemctl restart -- web.service && echo restarted',
+    'systemctl show -p ActiveEnterTimestamp,ActiveEnterTimestampMonotonic web',
+    '/usr/bin/python3 -c "import time; print(\'now\', time.monotonic(), time.time())"',
+  ].join('; ');
+  const r = await runAsPid1(['--units', dir, '--', '/bin/sh', '-c', `PATH=${bin}:$PATH TZ=UTC; export TZ; ${script}`]);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/^active\nenabled-rc0\nrestarted\n/);
+  const stamp = /^ActiveEnterTimestamp=(\w{3} \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC)$/m.exec(r.stdout);
+  const mono = /^ActiveEnterTimestampMonotonic=(\d+)$/m.exec(r.stdout);
+  const now = /^now ([\d.]+) ([\d.]+)$/m.exec(r.stdout);
+  expect(stamp, r.stdout).not.toBeNull();
+  expect(mono, r.stdout).not.toBeNull();
+  const [, nowMono, nowWall] = now!.map(Number);
+  const wall = Date.parse(stamp![1]!.replace(/^\w{3} /, '').replace(' UTC', 'Z').replace(' ', 'T')) / 1000;
+  expect(Math.abs(nowWall! - wall)).toBeLessThan(5);
+  expect(Number(mono![1]) / 1e6).toBeLessThanOrEqual(nowMono!);
+  expect(nowMono! - Number(mono![1]) / 1e6).toBeLessThan(5);
+});
