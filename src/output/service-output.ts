@@ -19,6 +19,9 @@ export class ServiceOutput {
   /** Pipes not yet at their end: a process's last lines may still be in them after it was reaped. */
   private readonly open = new Set<Readable>();
   private closedWaiters: Array<() => void> = [];
+  /** The same pipes by unit, and who waits for one unit's pipes to end. */
+  private readonly openByUnit = new Map<string, Set<Readable>>();
+  private readonly unitWaiters = new Map<string, Array<() => void>>();
 
   constructor(
     private readonly format: LogFormat,
@@ -39,9 +42,18 @@ export class ServiceOutput {
     source.setEncoding('utf8');
     const splitter = new LineSplitter((line) => this.line(unit, stream, line, echo));
     this.open.add(source);
+    let mine = this.openByUnit.get(unit);
+    if (!mine) this.openByUnit.set(unit, (mine = new Set()));
+    mine.add(source);
     const finish = (): void => {
       if (!this.open.delete(source)) return;
       splitter.end();
+      mine.delete(source);
+      if (mine.size === 0) {
+        this.openByUnit.delete(unit);
+        for (const w of this.unitWaiters.get(unit)?.splice(0) ?? []) w();
+        this.unitWaiters.delete(unit);
+      }
       if (this.open.size === 0) for (const w of this.closedWaiters.splice(0)) w();
     };
     source.on('data', (chunk: string) => splitter.push(chunk));
@@ -63,6 +75,21 @@ export class ServiceOutput {
         resolve();
       }
       this.closedWaiters.push(done);
+    });
+  }
+
+  /** Resolves when the unit's pipes have all ended (its last lines are in), or after timeoutMs. */
+  unitDrained(unit: string, timeoutMs: number): Promise<void> {
+    if (!this.openByUnit.has(unit)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      let list = this.unitWaiters.get(unit);
+      if (!list) this.unitWaiters.set(unit, (list = []));
+      list.push(done);
     });
   }
 

@@ -89,6 +89,15 @@ export class Supervisor {
       notify: this.notify,
       runtimeRoot: this.runtimeRoot,
       onChange: (runner) => this.onUnitChange(runner),
+      // A failure report quotes the last lines, which may still be in the pipes after the exit.
+      recentOutput: (u, since, max) =>
+        this.deps.output.unitDrained(u, 200).then(() =>
+          this.deps.output
+            .ring(u)
+            .tail(max)
+            .filter((l) => l.time >= since)
+            .map((l) => l.line),
+        ),
       onContainerExit: (code, unitName) => {
         this.deps.log.error({ unit: unitName }, `essential unit ended; the container exits with status ${code}`);
         this.exitListener(code);

@@ -28,10 +28,13 @@ export interface RunnerDeps {
   runtimeRoot: string;
   onChange: (r: UnitRunner, before: State) => void;
   onContainerExit: (code: number, unit: string) => void;
+  /** The unit's output lines since a moment (at most max), once its pipes have ended. */
+  recentOutput?: (unit: string, since: number, max: number) => Promise<string[]>;
 }
 
 const PID_FILE_RETRY_MS = 50;
 const PID_FILE_WAIT_MS = 5_000;
+const FAILURE_LINES = 5;
 
 /** 128 random bits in hex, like systemd's INVOCATION_ID (node:crypto costs start-up time). */
 function invocationId(): string {
@@ -65,6 +68,8 @@ export class UnitRunner {
     this.spawned.delete(pid);
     this.send({ type: 'exited', pid, exit });
   };
+  /** When the current run was set up: its output lines are the ones a failure report quotes. */
+  private startedAt = 0;
 
   constructor(
     public config: UnitConfig,
@@ -98,6 +103,7 @@ export class UnitRunner {
         this.claimTracked();
         if (before.sub !== state.sub) {
           this.deps.log.info({ unit: this.name }, `${activeState(before)} (${before.sub}) -> ${activeState(state)} (${state.sub})`);
+          if (state.sub === 'failed') this.reportFailure(state.result);
           this.deps.onChange(this, before);
         }
       }
@@ -126,6 +132,19 @@ export class UnitRunner {
       this.claimed.add(pid);
     }
   }
+
+  /**
+   * Says once, at the default verbosity, that the unit failed, with its last lines of
+   * this run, once its pipes have ended (the last lines may still be in them after the exit).
+   */
+  private reportFailure(result: string): void {
+    const since = this.startedAt;
+    const lines = this.deps.recentOutput?.(this.name, since, FAILURE_LINES) ?? Promise.resolve([]);
+    void lines.then((l) => {
+      this.deps.log.error({ unit: this.name, result, ...(l.length > 0 && { lastLines: l }) }, `${this.name} failed (Result: ${result})`);
+    });
+  }
+
 
   /**
    * Called after every change among ts-init's children while the machine waits for
@@ -255,6 +274,7 @@ export class UnitRunner {
   private setup(): void {
     this.sessions.clear();
     this.invocation = invocationId();
+    this.startedAt = Date.now();
     let owner: { uid: number; gid: number } | undefined;
     try {
       owner = resolveCredentials(this.config.user, this.config.group, [], readAccountFiles());
