@@ -38,7 +38,7 @@ export function renderStatus(u: UnitStatus, logs: LogLine[] = [], now = Date.now
     lines.push(`     Active: ${activeWords(u)}`);
     return lines.join('\n') + '\n';
   }
-  lines.push(`     Loaded: loaded (${u.sourcePath ?? '?'}; ${u.unitFileState})`);
+  lines.push(`     Loaded: loaded (${u.sourcePath === '' ? 'built into ts-init' : (u.sourcePath ?? '?')}; ${u.unitFileState})`);
   const since = u.activeState === 'active' && u.activeSince ? u.activeSince : u.stateChangedAt;
   const result = u.activeState === 'failed' ? ` (Result: ${u.result})` : '';
   lines.push(`     Active: ${activeWords(u)}${result} since ${formatTimestamp(since)}; ${ago(now - since)}`);

@@ -186,7 +186,9 @@ export class Supervisor {
   start(): Promise<void> {
     if (!this.deps.registry.loaded) this.deps.registry.load();
     const warnings: string[] = [];
-    const units = jobSet(this.runnerDeps(), this.deps.registry.enabledUnits(), warnings);
+    // The boot target's graph (sysinit, sockets, basic, multi-user) and every enabled unit.
+    const boot = this.deps.registry.bootTargets().filter((t) => this.runners.has(t));
+    const units = jobSet(this.runnerDeps(), [...this.deps.registry.enabledUnits(), ...boot], warnings);
     this.ordering = buildOrdering(this.runnerDeps(), units);
     for (const w of [...warnings, ...this.ordering.warnings]) this.deps.log.warn(w);
     if (units.size) this.deps.log.info(`starting ${units.size} units: ${[...units].sort().join(', ')}`);

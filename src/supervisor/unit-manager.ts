@@ -47,7 +47,8 @@ export class UnitManager implements Manager {
       description: c.description || r.name,
       loadState: 'loaded',
       activeState: activeState(s),
-      subState: s.sub,
+      // A started target (or socket) has no process: systemd calls its sub-state "active".
+      subState: c.kind !== 'service' && s.sub === 'exited' ? 'active' : s.sub,
       result: s.result,
       unitFileState: this.fileState(r),
       sourcePath: c.generatedFrom ?? c.sourcePath,
@@ -81,6 +82,11 @@ export class UnitManager implements Manager {
       StatusText: r.statusText ?? '',
       KillMode: c.killMode,
       TimeoutStopUSec: Number.isFinite(c.timeoutStopMs) ? `${c.timeoutStopMs / 1000}s` : 'infinity',
+      Requires: c.requires.join(' '),
+      Wants: c.wants.join(' '),
+      Conflicts: c.conflicts.join(' '),
+      Before: c.before.join(' '),
+      After: c.after.join(' '),
       ...timestampProperties({ StateChange: s.changedAt, ActiveEnter: s.readyAt }),
     };
     return st;

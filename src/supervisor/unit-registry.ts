@@ -15,17 +15,16 @@ import type { UnitConfig } from '../units/unit';
 import { disableUnit, enableUnit, type EnableResult } from './enablement';
 import { diffUnits, type ReloadDiff } from './reload-diff';
 import type { UnitDirectories } from './unit-dirs';
+import { isSystemdOwn, systemdPackageFiles } from './systemd-own-units';
 
 export const BOOT_TARGETS = ['multi-user.target', 'default.target'];
 
 /** systemd's own machinery, enabled in an image's systemd directories, has no place under ts-init. */
 export function isSystemdInternal(unit: UnitConfig): boolean {
-  return (
-    /^(systemd-|getty@|serial-getty@|console-getty|container-getty@|dbus|e2scrub|user@|user-runtime-dir@)/.test(unit.name) ||
-    unit.execStart.some((c) => c.path.startsWith('/lib/systemd/') || c.path.startsWith('/usr/lib/systemd/'))
-  );
+  shippedBySystemd ??= systemdPackageFiles() ?? null;
+  return isSystemdOwn(unit, shippedBySystemd ?? undefined);
 }
-
+let shippedBySystemd: ReadonlySet<string> | null | undefined;
 
 export class UnitRegistry {
   private units = new Map<string, UnitConfig>();
@@ -83,6 +82,11 @@ export class UnitRegistry {
 
   enabledUnits(): ReadonlySet<string> {
     return this.enabled;
+  }
+
+  /** The loaded boot targets by their canonical names (default.target is multi-user.target's alias). */
+  bootTargets(): string[] {
+    return [...new Set(BOOT_TARGETS.map((t) => this.aliases.get(t) ?? t))].filter((t) => this.units.has(t));
   }
 
   isEnabled(name: string): boolean {
@@ -161,7 +165,8 @@ export class UnitRegistry {
    * not, with its state, as systemctl list-unit-files shows them.
    */
   listUnitFiles(): Array<{ name: string; state: UnitFileState }> {
-    const names = new Set(this.units.keys());
+    // Built-in targets have no file to list.
+    const names = new Set([...this.units.values()].filter((u) => u.sourcePath !== '').map((u) => u.name));
     for (const dir of [...this.dirs.unitDirs, ...this.dirs.systemDirs]) {
       let entries: string[];
       try {

@@ -8,7 +8,7 @@ import { SECTIONS, type Handler, type State } from './directive-handlers';
 import { isSilent, isUnsupported } from './directives';
 import { parseUnitName } from './specifiers';
 import type { Assignment, ParsedFile } from './syntax';
-import { defaultUnitConfig, type BuildOptions, type BuildResult } from './unit';
+import { defaultUnitConfig, type BuildOptions, type BuildResult, type UnitKind } from './unit';
 
 /**
  * Build a service unit from its parsed files: `main` first, then `dropIns` in the order
@@ -36,17 +36,18 @@ export function buildUnit(name: string, main: ParsedFile, dropIns: readonly Pars
   };
 
   const parts = parseUnitName(name);
-  if (parts?.type !== 'service') {
+  if (parts?.type !== 'service' && parts?.type !== 'target' && parts?.type !== 'socket') {
     state.diagnostics.push({
       file: main.file,
       severity: 'error',
-      message: `"${name}" is not a service unit name; ts-init only runs .service units`,
+      message: `"${name}" is not a service, socket or target unit name; ts-init only loads those`,
     });
   }
+  const own = SECTIONS_OF[unit.kind];
 
   for (const file of [main, ...dropIns]) {
     for (const section of file.sections) {
-      const handlers = SECTIONS[section.name];
+      const handlers = own.includes(section.name) ? SECTIONS[section.name] : undefined;
       if (!handlers) {
         if (!section.name.startsWith('X-')) {
           state.diagnostics.push({
@@ -93,9 +94,22 @@ function applyAssignment(s: State, handlers: Readonly<Record<string, Handler>>, 
   });
 }
 
+/** The sections each kind of unit reads; [Service] in a target is an unknown section, as in systemd. */
+const SECTIONS_OF: Readonly<Record<UnitKind, readonly string[]>> = {
+  service: ['Unit', 'Service', 'Install'],
+  target: ['Unit', 'Install'],
+  socket: ['Unit', 'Socket', 'Install'],
+};
+
 /** Defaults that depend on other settings, and whole-unit validation. */
 function finish(s: State, file: string): void {
   const u = s.unit;
+  if (u.kind !== 'service') {
+    // A target (or socket) is active once started, until stopped: no process of its own.
+    u.type = 'oneshot';
+    u.remainAfterExit = true;
+    return;
+  }
   const fail = (message: string) => s.diagnostics.push({ file, severity: 'error', message });
   if (!s.typeSet) u.type = u.execStart.length > 0 ? 'simple' : 'oneshot';
   if (!s.notifyAccessSet) u.notifyAccess = u.type === 'notify' || u.watchdogMs > 0 ? 'main' : 'none';

@@ -241,6 +241,11 @@ function parseOutput(value: string, a: Assignment, s: State): OutputTarget | 'in
 const ENV_NAME = /^[^=\s\x00-\x1f]+$/;
 
 const UNIT_HANDLERS: Readonly<Record<string, Handler>> = {
+  DefaultDependencies: (v, a, s) => {
+    const b = v === '' ? true : parseBoolean(v);
+    if (b === undefined) warn(s, a, `"${v}" is not a boolean; ignored`);
+    else s.unit.defaultDependencies = b;
+  },
   Description: (v, a, s) => {
     s.unit.description = spec(s, a, v);
   },

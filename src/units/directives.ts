@@ -5,7 +5,6 @@
 /** Accepted without any message: informational, or meaningless for ts-init. */
 export const SILENT: ReadonlySet<string> = new Set([
   'Unit/Documentation',
-  'Unit/DefaultDependencies',
   'Unit/IgnoreOnIsolate',
   'Unit/AllowIsolate',
   'Unit/CollectMode',

@@ -13,7 +13,7 @@
 //     ("a-b-.service.d", "a-.service.d") and the type-wide "service.d" are searched.
 //   - "foo@bar.service" loads "foo@.service" with %i = "bar".
 //   - Units named in Requires=, Wants= and BindsTo= of a loaded unit (and linked from its
-//     ".wants/" and ".requires/" directories) are loaded too. Only .service units are run;
+//     ".wants/" and ".requires/" directories) are loaded too. Services, sockets and targets are loaded;
 //     other unit types are kept in the lists but not loaded.
 //   - Units named in `requested` are loaded the same way, without being enabled.
 // With `root`, every path (including absolute symlink targets) is taken below that prefix;
@@ -27,6 +27,8 @@ import { instanceName, isTemplate, parseUnitName, templateOf } from './specifier
 import { parseUnitText } from './syntax';
 import type { ParsedFile } from './syntax';
 import { buildUnit } from './build-unit';
+import { BUILTIN_TARGETS, DEFAULT_TARGET_ALIAS } from './builtin-targets';
+import { addOwnDefaultDependencies, addTargetDefaultDependencies } from './default-dependencies';
 import { defaultUnitConfig } from './unit';
 import type { BuildOptions, BuildResult, UnitConfig } from './unit';
 
@@ -336,17 +338,23 @@ export function loadUnits(options: LoadOptions): LoadResult {
   };
   const candidates = enablementCandidates(options, finder, result.diagnostics);
   const loader = new ClosureLoader(finder, result, { hostname: options.hostname, ...machineDefaults(options, finder) });
-  loader.loadAll(candidates, options.requested ?? []);
+  // The boot targets are loaded too: their graph (basic.target, sysinit.target, sockets.target
+  // and what is linked from their .wants/) is what the start job is made of.
+  loader.loadAll(candidates, [...options.targets, ...(options.requested ?? [])]);
   addInstallAliases(result, finder);
   reportMissingReferences(loader.unresolved, result);
   canonicalizeDependencies(result);
+  addTargetDefaultDependencies(result.units);
   return result;
 }
 
-/** A service name that can be loaded as it is (not a template). */
+/** The unit types that are loaded (and run); others are named in dependencies only. */
+const LOADED_TYPES: ReadonlySet<string> = new Set(['service', 'socket', 'target']);
+
+/** A service, socket or target name that can be loaded as it is (not a template). */
 function isLoadableName(n: string): boolean {
   const p = parseUnitName(n);
-  return p !== undefined && p.type === 'service' && p.instance !== '';
+  return p !== undefined && LOADED_TYPES.has(p.type) && p.instance !== '';
 }
 
 /** Phase 1: what is enabled: every service in ts-init's directories, and those linked from the targets' .wants/.requires. */
@@ -372,6 +380,8 @@ class ClosureLoader {
   /** Requested name -> canonical name (undefined: not loaded). */
   private readonly handled = new Map<string, string | undefined>();
   private readonly maskReported = new Set<string>();
+  /** Names whose file could not be read (reported once, with the reason). */
+  private readonly brokenLinks = new Set<string>();
   /** References to units that were not found, judged once aliases are known (phase 4). */
   readonly unresolved: Request[] = [];
 
@@ -397,11 +407,20 @@ class ClosureLoader {
   private load(req: Request): string | undefined {
     if (this.handled.has(req.name)) {
       const canonical = this.handled.get(req.name);
-      if (canonical === undefined && this.result.failed.get(req.name) === 'not-found' && req.from) this.unresolved.push(req);
+      if (canonical === undefined && this.result.failed.get(req.name) === 'not-found' && req.from && !this.brokenLinks.has(req.name)) {
+        this.unresolved.push(req);
+      }
       return canonical;
     }
-    const r = this.finder.resolve(req.name);
-    const canonical = r.state === 'masked' ? this.masked(req, r) : r.state === 'not-found' ? this.notFound(req, r) : this.found(req, r);
+    let r = this.finder.resolve(req.name);
+    if (r.state === 'not-found' && r.reason === undefined && req.name === DEFAULT_TARGET_ALIAS.name) {
+      r = this.finder.resolve(DEFAULT_TARGET_ALIAS.target);
+      if (r.state === 'found') r = { ...r, via: [req.name, ...r.via] };
+    }
+    const builtin = r.state === 'not-found' && r.reason === undefined && Object.hasOwn(BUILTIN_TARGETS, r.name);
+    const canonical = builtin
+      ? this.builtin(req, r.name)
+      : r.state === 'masked' ? this.masked(req, r) : r.state === 'not-found' ? this.notFound(req, r) : this.found(req, r);
     this.handled.set(req.name, canonical);
     return canonical;
   }
@@ -419,6 +438,7 @@ class ClosureLoader {
   private notFound(req: Request, r: Extract<Resolution, { state: 'not-found' }>): undefined {
     this.result.failed.set(req.name, 'not-found');
     if (r.reason !== undefined) {
+      this.brokenLinks.add(req.name);
       this.result.diagnostics.push({ file: req.from?.file ?? req.name, severity: 'error', message: `${req.name}: ${r.reason}` });
     } else if (req.from) {
       this.unresolved.push(req);
@@ -451,10 +471,24 @@ class ClosureLoader {
       result.failed.set(canonical, 'bad-setting');
       return undefined;
     }
-    this.addOwnLinks(built.unit, [canonical, ...aliasNames]);
-    result.units.set(canonical, built.unit);
-    this.queueDependencies(built.unit);
-    return canonical;
+    return this.admit(built.unit, aliasNames);
+  }
+
+  /** A standard target the image does not ship, from ts-init's own definition. */
+  private builtin(req: Request, name: string): string {
+    if (req.name !== name) this.result.aliases.set(req.name, name);
+    if (this.result.units.has(name)) return name;
+    const built = buildUnit(name, parseUnitText(BUILTIN_TARGETS[name]!, ''), [], this.buildOptions);
+    return this.admit(built.unit, req.name === name ? [] : [req.name]);
+  }
+
+  /** Takes a built unit in: its own links, its default dependencies, and what it pulls in. */
+  private admit(unit: UnitConfig, aliasNames: readonly string[]): string {
+    this.addOwnLinks(unit, [unit.name, ...aliasNames]);
+    addOwnDefaultDependencies(unit);
+    this.result.units.set(unit.name, unit);
+    this.queueDependencies(unit);
+    return unit.name;
   }
 
   /** The ".wants/" and ".requires/" directories of the unit itself, under any of its names. */
@@ -469,18 +503,18 @@ class ClosureLoader {
     }
   }
 
-  /** Services the unit needs are loaded next; other unit types are only mentioned (unless wanted or well known). */
+  /** Services, sockets and targets the unit needs are loaded next; other unit types are only mentioned (unless wanted or well known). */
   private queueDependencies(unit: UnitConfig): void {
     for (const key of ['requires', 'bindsTo', 'wants'] as const) {
       for (const dep of unit[key]) {
         const p = parseUnitName(dep);
-        if (p?.type === 'service') {
+        if (p && LOADED_TYPES.has(p.type)) {
           this.queue.push({ name: dep, from: { unit: unit.name, file: unit.sourcePath, key } });
         } else if (key !== 'wants' && !WELL_KNOWN_UNITS.has(dep)) {
           this.result.diagnostics.push({
             file: unit.sourcePath,
             severity: 'warning',
-            message: `${unit.name}: ${DEP_DIRECTIVE[key]}=${dep}: ts-init only runs .service units; dependency ignored`,
+            message: `${unit.name}: ${DEP_DIRECTIVE[key]}=${dep}: ts-init only runs .service, .socket and .target units; dependency ignored`,
           });
         }
       }
@@ -512,6 +546,9 @@ function reportMissingReferences(unresolved: readonly Request[], result: LoadRes
       result.failed.delete(req.name);
       continue;
     }
+    // systemd's own units (syslog.socket, systemd-journald.socket, ...) are absent from images
+    // without systemd, and meaningless here: a dependency on one is treated as met.
+    if (WELL_KNOWN_UNITS.has(req.name)) continue;
     const key = `${from.unit}|${from.key}|${req.name}`;
     if (reported.has(key)) continue;
     reported.add(key);

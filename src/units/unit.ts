@@ -51,8 +51,14 @@ export interface ExitStatusSet {
   signals: number[];
 }
 
+/** The unit types ts-init loads: services run, targets synchronise, sockets listen. */
+export type UnitKind = 'service' | 'target' | 'socket';
+
 export interface UnitConfig {
   name: string;
+  kind: UnitKind;
+  /** DefaultDependencies= (yes by default): the implicit ordering against the boot targets. */
+  defaultDependencies: boolean;
   sourcePath: string;
   /** SourcePath=: the file a generator made this unit from (/etc/init.d/NAME for SysV scripts). */
   generatedFrom?: string;
@@ -160,8 +166,11 @@ export const DEFAULT_START_LIMIT_BURST = 5;
 
 /** A service unit with every setting at its default. */
 export function defaultUnitConfig(name: string, sourcePath = ''): UnitConfig {
+  const type = name.slice(name.lastIndexOf('.') + 1);
   return {
     name,
+    kind: type === 'target' || type === 'socket' ? type : 'service',
+    defaultDependencies: true,
     sourcePath,
     dropIns: [],
     description: '',

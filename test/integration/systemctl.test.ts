@@ -110,7 +110,7 @@ describe('systemctl front', () => {
     expect(b('systemctl show -p ActiveState,SubState,LoadState web')).toEqual({ text: 'LoadState=loaded\nActiveState=active\nSubState=running\n', rc: 0 });
     expect(b('systemctl show -p ActiveState --value web')).toEqual({ text: 'active\n', rc: 0 });
     expect(b('systemctl show -p LoadState nope')).toEqual({ text: 'LoadState=not-found\n', rc: 0 });
-    expect(b('systemctl list-units --all --no-legend').text).toMatch(/^broken-start\.service\s+loaded failed\s+failed\s+broken-start\.service\n/);
+    expect(b('systemctl list-units --all --no-legend').text).toMatch(/^broken-start\.service\s+loaded failed\s+failed\s+broken-start\.service$/m);
     expect(b('systemctl bogus-verb')).toEqual({ text: "Unknown command verb 'bogus-verb'.\n", rc: 1 });
     expect(b('service web status').rc).toBe(0);
     expect(b('service web restart').rc).toBe(0);

@@ -60,7 +60,7 @@ describe('launchUnitCommand', () => {
     expect(s.file).toBe(process.execPath);
     expect(s.args[0]).toBe(EXEC_HELPER_ARG);
     const spec = decodeSpec(s.args[1]!);
-    expect(spec).toMatchObject({ file: '/bin/true', argv: ['/bin/true'], newSession: true, uid: 0, gid: 0, umask: 0o027, nice: 5, nofile: { soft: 1024, hard: 2048 } });
+    expect(spec).toMatchObject({ file: '/bin/true', argv: ['/bin/true'], newSession: true, uid: 0, gid: 0, umask: 0o027, nice: 5, rlimits: [{ resource: 7, soft: 1024, hard: 2048 }] });
     expect(spec.env).toMatchObject({ USER: 'root', HOME: '/root' });
   });
 

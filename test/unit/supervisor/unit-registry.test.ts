@@ -29,6 +29,9 @@ put(system, 'broken.service', '[Service]\nType=bogus\nExecStart=/bin/true\n');
 const logs: string[] = [];
 const log = Object.fromEntries(['fatal', 'error', 'warn', 'info', 'debug', 'trace'].map((l) => [l, (m: unknown) => logs.push(`${l} ${m}`)])) as unknown as Logger;
 
+/** The service units among names (the boot targets are loaded with every tree). */
+const services = (names: Iterable<string>): string[] => [...names].filter((n) => n.endsWith('.service')).sort();
+
 describe('UnitRegistry', () => {
   const registry = new UnitRegistry({ unitDirs: [own], systemDirs: [system] }, log);
   const added: string[] = [];
@@ -36,9 +39,11 @@ describe('UnitRegistry', () => {
 
   it('loads the enabled units, leaving systemd own units out', () => {
     registry.load();
-    expect([...registry.all().keys()].sort()).toEqual(['cron.service', 'web.service']);
+    expect(services(registry.all().keys())).toEqual(['cron.service', 'web.service']);
     expect([...registry.enabledUnits()].sort()).toEqual(['cron.service', 'web.service']);
-    expect(added.sort()).toEqual(['cron.service', 'web.service']);
+    expect(services(added)).toEqual(['cron.service', 'web.service']);
+    // The boot targets come too, built in here (the tree has none); they are not files to list.
+    expect(registry.bootTargets()).toEqual(['multi-user.target']);
     expect(logs).toContain('debug systemd-journald.service is part of systemd itself; not started under ts-init');
   });
 
@@ -73,11 +78,12 @@ describe('UnitRegistry', () => {
     put(system, 'idle.service', '[Service]\nType=bogus\nExecStart=/bin/true\n');
     const { diff, errors } = registry.reload();
     expect(diff.added).toEqual(['new.service']);
-    expect(diff.changed).toEqual(['web.service']);
+    // multi-user.target changed too: cron.service is no longer among what it wants.
+    expect(diff.changed).toEqual(['web.service', 'multi-user.target']);
     expect(diff.removed).toEqual(['cron.service']);
     expect(diff.kept).toEqual(['idle.service']);
     expect(errors.some((e) => /idle\.service: the new definition is broken/.test(e))).toBe(true);
-    expect([...registry.all().keys()].sort()).toEqual(['idle.service', 'new.service', 'web.service']);
+    expect(services(registry.all().keys())).toEqual(['idle.service', 'new.service', 'web.service']);
     expect(registry.get('web.service')!.execStart[0]!.argv).toEqual(['/bin/sleep', '200']);
     expect(registry.isEnabled('new.service')).toBe(true);
     expect(added).toContain('new.service');

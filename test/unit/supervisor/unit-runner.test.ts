@@ -34,7 +34,7 @@ function harness(config: UnitConfig, opts: { failLaunch?: boolean } = {}) {
   const launched: Array<{ argv: string[]; env: Record<string, string>; pid: number }> = [];
   const signals: Array<[number, number]> = [];
   const logs: string[] = [];
-  const notify: { listener?: (m: NotifyMessage) => void; closed: number } = { closed: 0 };
+  const notify: { listener?: (m: NotifyMessage, senderPid?: number) => void; closed: number } = { closed: 0 };
   const changes: string[] = [];
   const containerExits: number[] = [];
   const log = Object.fromEntries(
@@ -51,7 +51,7 @@ function harness(config: UnitConfig, opts: { failLaunch?: boolean } = {}) {
     exits,
     log,
     notify: {
-      open: (_unit: string, listener: (m: NotifyMessage) => void) => ((notify.listener = listener), path.join(runtimeRoot, 'notify.sock')),
+      open: (_unit: string, listener: (m: NotifyMessage, senderPid?: number) => void) => ((notify.listener = listener), path.join(runtimeRoot, 'notify.sock')),
       close: () => void notify.closed++,
     } as unknown as NotifySockets,
     runtimeRoot,
@@ -116,10 +116,12 @@ describe('UnitRunner', async () => {
     h.runner.send({ type: 'start' });
     expect(h.launched[0]!.env.NOTIFY_SOCKET).toBe(path.join(runtimeRoot, 'notify.sock'));
     expect(h.runner.state.sub).toBe('start');
-    h.notify.listener!({ ready: true, status: 'serving', other: [] });
+    // Sent by the main process (NotifyAccess=main, the default for Type=notify).
+    const main = h.launched[0]!.pid;
+    h.notify.listener!({ ready: true, status: 'serving', other: [] }, main);
     expect(h.runner.state.sub).toBe('running');
     expect(h.runner.statusText).toBe('serving');
-    h.notify.listener!({ mainPid: process.pid, other: [] });
+    h.notify.listener!({ mainPid: process.pid, other: [] }, main);
     expect(h.runner.state.mainPid).toBe(process.pid);
     // The first process is no longer the main one; its claim lasts until it ends, and the new main pid is claimed too.
     expect(h.exits.claimed).toBe(2);

@@ -228,8 +228,12 @@ describe('a Debian system tree with the three packages enabled', () => {
     const r = loadTree(root);
     expect(r.diagnostics).toEqual([]);
     expect([...r.enabled].sort()).toEqual(['cron.service', 'rsyslog.service', 'ssh.service']);
-    expect([...r.units.keys()].sort()).toEqual(['cron.service', 'rsyslog.service', 'ssh.service']);
-    expect(Object.fromEntries(r.aliases)).toEqual({ 'sshd.service': 'ssh.service', 'syslog.service': 'rsyslog.service' });
+    expect([...r.units.keys()].filter((n) => n.endsWith('.service')).sort()).toEqual(['cron.service', 'rsyslog.service', 'ssh.service']);
+    // The targets they name come with them: the tree's own multi-user.target, the built-in rest.
+    expect([...r.units.values()].filter((u) => u.kind === 'target').map((u) => `${u.name} ${u.sourcePath ? 'file' : 'built-in'}`).sort()).toEqual([
+      'local-fs.target built-in', 'multi-user.target file', 'swap.target built-in', 'sysinit.target built-in',
+    ]);
+    expect(Object.fromEntries(r.aliases)).toEqual({ 'default.target': 'multi-user.target', 'sshd.service': 'ssh.service', 'syslog.service': 'rsyslog.service' });
     expect(r.units.get('ssh.service')!.sourcePath).toBe(path.join(root, 'lib/systemd/system/ssh.service'));
   });
 
@@ -239,7 +243,10 @@ describe('a Debian system tree with the three packages enabled', () => {
     });
     const r = loadTree(root);
     expect(r.diagnostics).toEqual([]);
-    expect(r.units.get('app.service')).toMatchObject({ requires: ['ssh.service'], after: ['ssh.service', 'rsyslog.service'] });
+    expect(r.units.get('app.service')).toMatchObject({
+      requires: ['ssh.service', 'sysinit.target'],
+      after: ['ssh.service', 'rsyslog.service', 'sysinit.target', 'basic.target'],
+    });
   });
 
   it('an override in /etc applies to the vendor unit', () => {

@@ -412,11 +412,18 @@ describe('bad values, unknown and unsupported directives', () => {
     expect(r.unit.user).toBe('x');
   });
 
-  it('a unit that is not a .service is refused', () => {
-    const r = build('[Service]\nExecStart=/bin/true\n', { name: 'demo.socket' });
+  it('a unit that is not a service, socket or target is refused', () => {
+    const r = build('[Service]\nExecStart=/bin/true\n', { name: 'demo.timer' });
     expect(r.loadable).toBe(false);
     expect(hasErrors(r.diagnostics)).toBe(true);
-    expect(diag(r)).toEqual(['- error "demo.socket" is not a service unit name; ts-init only runs .service units']);
+    expect(diag(r)[0]).toBe('- error "demo.timer" is not a service, socket or target unit name; ts-init only loads those');
+  });
+
+  it('a target reads [Unit] and [Install] only; it is active once started, with no process', () => {
+    const r = build('[Unit]\nDescription=Stuff\nWants=a.service\nDefaultDependencies=no\n[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\n', { name: 'stuff.target' });
+    expect(r.loadable).toBe(true);
+    expect(r.unit).toMatchObject({ kind: 'target', defaultDependencies: false, wants: ['a.service'], wantedBy: ['multi-user.target'], execStart: [], type: 'oneshot', remainAfterExit: true });
+    expect(diag(r)).toEqual(['5 warning unknown section [Service]; ignored']);
   });
 });
 

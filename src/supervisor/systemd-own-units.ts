@@ -1,0 +1,45 @@
+// Which units are systemd's own machinery, meaningless under ts-init (journald, udevd,
+// logind, gettys, the journal's sockets, ...): those that systemd's own Debian packages
+// ship, read from dpkg's file lists, and by name (systemd-*, gettys) where a systemd
+// unit file or program is behind it. Targets are never
+// among them (they are the synchronisation points), and nothing another package ships
+// is (dbus.service is D-Bus's own).
+import * as fs from 'node:fs';
+import type { UnitConfig } from '../units/unit';
+
+/** The Debian packages built from systemd whose units make no sense without systemd as PID 1. */
+const SYSTEMD_PACKAGES = ['systemd', 'udev'];
+/** Shipped by systemd but only a user's hook, pulled in only when /etc/rc.local is there. */
+const KEPT = new Set(['rc-local.service']);
+
+const FALLBACK = /^(systemd-|getty@|serial-getty@|console-getty|container-getty@|autovt@|user@|user-runtime-dir@)/;
+
+/** The unit files systemd's packages installed (undefined on images without dpkg's lists). */
+export function systemdPackageFiles(infoDir = '/var/lib/dpkg/info'): ReadonlySet<string> | undefined {
+  const files = new Set<string>();
+  let any = false;
+  for (const pkg of SYSTEMD_PACKAGES) {
+    let text: string;
+    try {
+      text = fs.readFileSync(`${infoDir}/${pkg}.list`, 'utf8');
+    } catch {
+      continue;
+    }
+    any = true;
+    for (const line of text.split('\n')) {
+      if (!line.includes('/systemd/system/')) continue;
+      // Merged /usr: the same file is /lib/... and /usr/lib/...
+      files.add(line);
+      files.add(line.startsWith('/usr/') ? line.slice(4) : `/usr${line}`);
+    }
+  }
+  return any ? files : undefined;
+}
+
+export function isSystemdOwn(unit: UnitConfig, shipped: ReadonlySet<string> | undefined): boolean {
+  if (unit.kind === 'target' || KEPT.has(unit.name)) return false;
+  if (shipped?.has(unit.sourcePath)) return true;
+  // By name (RPM images, systemd's other packages): systemd's unit files, or its programs.
+  const systemdPath = /^\/(usr\/)?lib\/systemd\//;
+  return FALLBACK.test(unit.name) && (systemdPath.test(unit.sourcePath) || unit.execStart.some((c) => systemdPath.test(c.path)));
+}

@@ -1,0 +1,35 @@
+// systemd's implicit dependencies (DefaultDependencies=yes, systemd.service(5),
+// systemd.socket(5), systemd.target(5)): services and sockets need sysinit.target,
+// services start after basic.target, sockets are up before sockets.target, and a
+// target waits for what it wants. The Conflicts=/Before=shutdown.target half is left
+// out: ts-init stops units in reverse start order without a shutdown transaction. Pure.
+import type { UnitConfig } from './unit';
+
+function add(list: string[], name: string, self: string): void {
+  if (name !== self && !list.includes(name)) list.push(name);
+}
+
+/** The dependencies a service or socket gets from its own type, applied as it is loaded. */
+export function addOwnDefaultDependencies(u: UnitConfig): void {
+  if (!u.defaultDependencies || u.kind === 'target') return;
+  add(u.requires, 'sysinit.target', u.name);
+  add(u.after, 'sysinit.target', u.name);
+  if (u.kind === 'service') add(u.after, 'basic.target', u.name);
+  if (u.kind === 'socket') add(u.before, 'sockets.target', u.name);
+}
+
+/**
+ * A target with default dependencies is ordered after every unit it wants or
+ * requires that has default dependencies itself, unless an ordering the other way
+ * was written (no loop is made). Needs every unit loaded.
+ */
+export function addTargetDefaultDependencies(units: ReadonlyMap<string, UnitConfig>): void {
+  for (const t of units.values()) {
+    if (t.kind !== 'target' || !t.defaultDependencies) continue;
+    for (const name of [...t.requires, ...t.wants, ...t.bindsTo]) {
+      const d = units.get(name);
+      if (!d?.defaultDependencies || t.before.includes(name) || d.after.includes(t.name)) continue;
+      add(t.after, name, t.name);
+    }
+  }
+}

@@ -1,0 +1,38 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isSystemdOwn, systemdPackageFiles } from '../../../src/supervisor/systemd-own-units';
+import { defaultUnitConfig } from '../../../src/units/unit';
+
+const at = (name: string, sourcePath: string) => defaultUnitConfig(name, sourcePath);
+
+describe("systemd's own units", () => {
+  const info = fs.mkdtempSync(path.join(os.tmpdir(), 'dpkg-info-'));
+  fs.writeFileSync(
+    path.join(info, 'systemd.list'),
+    ['/lib/systemd/system/systemd-journald.service', '/lib/systemd/system/syslog.socket', '/lib/systemd/system/basic.target', '/lib/systemd/system/getty@.service', '/lib/systemd/system/rc-local.service'].join('\n'),
+  );
+  const shipped = systemdPackageFiles(info);
+
+  it('are the files systemd’s packages installed (either side of merged /usr), targets and rc-local aside', () => {
+    expect(isSystemdOwn(at('systemd-journald.service', '/lib/systemd/system/systemd-journald.service'), shipped)).toBe(true);
+    expect(isSystemdOwn(at('syslog.socket', '/usr/lib/systemd/system/syslog.socket'), shipped)).toBe(true);
+    expect(isSystemdOwn(at('getty@tty1.service', '/lib/systemd/system/getty@.service'), shipped)).toBe(true);
+    expect(isSystemdOwn(at('basic.target', '/lib/systemd/system/basic.target'), shipped)).toBe(false);
+    expect(isSystemdOwn(at('rc-local.service', '/lib/systemd/system/rc-local.service'), shipped)).toBe(false);
+  });
+
+  it('never what another package ships: dbus, e2scrub, a package unit named systemd-like elsewhere', () => {
+    expect(isSystemdOwn(at('dbus.service', '/lib/systemd/system/dbus.service'), shipped)).toBe(false);
+    expect(isSystemdOwn(at('dbus.socket', '/lib/systemd/system/dbus.socket'), shipped)).toBe(false);
+    expect(isSystemdOwn(at('e2scrub_reap.service', '/lib/systemd/system/e2scrub_reap.service'), shipped)).toBe(false);
+  });
+
+  it('without dpkg lists: systemd-* and the gettys in the system directories, by name; dbus never', () => {
+    expect(systemdPackageFiles(path.join(info, 'none'))).toBeUndefined();
+    expect(isSystemdOwn(at('systemd-logind.service', '/usr/lib/systemd/system/systemd-logind.service'), undefined)).toBe(true);
+    expect(isSystemdOwn(at('dbus.service', '/usr/lib/systemd/system/dbus.service'), undefined)).toBe(false);
+    expect(isSystemdOwn(at('systemd-thing.service', '/etc/ts-init/units/systemd-thing.service'), undefined)).toBe(false);
+  });
+});
