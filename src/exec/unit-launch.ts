@@ -20,6 +20,12 @@ export const EXIT_GROUP = 216;
 export const EXIT_USER = 217;
 export const EXIT_STDOUT = 209;
 
+/** Socket activation: the descriptors a service's main process gets from fd 3 on, and their names. */
+export interface PassFds {
+  fds: number[];
+  names: string[];
+}
+
 export type LaunchResult =
   | { ok: true; child: ChildProcess; pid: number }
   | { ok: false; status: number; message: string };
@@ -97,6 +103,8 @@ export function launchUnitCommand(
   unit: UnitConfig,
   command: ExecCommand,
   extraEnv: Record<string, string>,
+  /** Socket activation: descriptors for fd 3 on, announced in LISTEN_FDS/LISTEN_FDNAMES. */
+  passFds?: PassFds,
 ): LaunchResult {
   let creds: Credentials | undefined;
   try {
@@ -106,6 +114,8 @@ export function launchUnitCommand(
     throw err;
   }
   const env = unitEnvironment(unit, ctx.baseEnv, extraEnv, creds, ctx.warn);
+  for (const k of ['LISTEN_PID', 'LISTEN_FDS', 'LISTEN_FDNAMES']) delete env[k];
+  if (passFds) Object.assign(env, { LISTEN_FDS: String(passFds.fds.length), LISTEN_FDNAMES: passFds.names.join(':') });
   const argv = command.noEnvExpand ? command.argv : expandEnv(command.argv, env);
   const file = command.path.startsWith('/') ? command.path : resolveExecPath(command.path, isExecutableFile);
   if (!file) return { ok: false, status: EXIT_EXEC, message: `${command.path}: not found in ${EXEC_SEARCH_PATH}` };
@@ -123,14 +133,14 @@ export function launchUnitCommand(
   const opened: number[] = [];
   let stdio: StdioOptions;
   try {
-    stdio = ['ignore', stdioFor(unit.standardOutput, opened), stdioFor(unit.standardError, opened)];
+    stdio = ['ignore', stdioFor(unit.standardOutput, opened), stdioFor(unit.standardError, opened), ...(passFds?.fds ?? [])];
   } catch (err) {
     for (const fd of opened) fs.closeSync(fd);
     return { ok: false, status: EXIT_STDOUT, message: `cannot open output file: ${(err as Error).message}` };
   }
 
   const needsHelper =
-    creds !== undefined || unit.umask !== undefined || unit.nice !== undefined || Object.keys(unit.limits).length > 0;
+    creds !== undefined || unit.umask !== undefined || unit.nice !== undefined || Object.keys(unit.limits).length > 0 || passFds !== undefined;
   let child: ChildProcess;
   try {
     if (needsHelper) {
@@ -146,6 +156,7 @@ export function launchUnitCommand(
         nice: unit.nice,
         rlimits: Object.entries(unit.limits).map(([name, l]) => ({ resource: RLIMITS[name as RlimitName], ...l })),
         cwd,
+        ...(passFds && { listenFds: passFds.fds.length }),
       };
       child = ctx.table.spawn(process.execPath, helperArgv(spec), { stdio, env: ctx.baseEnv, argv0: argv[0] });
     } else {

@@ -46,6 +46,7 @@ function applySpec(spec: ExecSpec): void {
   sys.resetSignalDisposition(SIGXFSZ);
   sys.sigprocmask(sys.SIG_SETMASK, []);
   for (const fd of [0, 1, 2]) sys.keepOpenOnExec(fd);
+  for (let fd = 3; fd < 3 + (spec.listenFds ?? 0); fd++) sys.keepOpenOnExec(fd);
 }
 
 function fail(text: string, code: number): never {
@@ -64,6 +65,8 @@ export function runExecHelper(encoded: string): never {
     fail(`cannot prepare '${spec.file}': ${(err as Error).message}`, EXIT_NOT_EXECUTABLE);
   }
   const resolved = resolveExecutable(spec.file, spec.env.PATH);
+  // sd_listen_fds(3) checks LISTEN_PID against getpid(): this pid is the program's after execve.
+  if (spec.listenFds) spec.env.LISTEN_PID = String(process.pid);
   const env = Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
   const errno = resolved ? sys.execve(resolved, spec.argv, env) : sys.ENOENT;
   if (spec.execFailure) {

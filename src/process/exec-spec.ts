@@ -21,6 +21,8 @@ export interface ExecSpec {
   /** setrlimit(2) resource number -> limits; clamped to the hard limit the helper may raise to. */
   rlimits?: { resource: number; soft: number; hard: number }[];
   cwd?: string;
+  /** Socket activation: fds 3.. are the unit's sockets; LISTEN_PID becomes the program's pid. */
+  listenFds?: number;
 }
 
 export const EXEC_HELPER_ARG = '__ts_init_exec';

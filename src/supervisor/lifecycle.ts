@@ -89,7 +89,9 @@ export type Event =
   | { type: 'all-gone' }
   | { type: 'timer'; timer: TimerName }
   | { type: 'watchdog-ping' }
-  | { type: 'extend-timeout'; ms: number };
+  | { type: 'extend-timeout'; ms: number }
+  /** The edge could not prepare the run (a socket unit's endpoint could not be opened). */
+  | { type: 'setup-failed' };
 
 export type TimerName = 'timeout' | 'restart' | 'watchdog';
 
@@ -218,6 +220,12 @@ class Machine {
         return;
       case 'extend-timeout':
         if (this.isStarting() || this.isStopping()) this.emit({ type: 'arm', timer: 'timeout', ms: e.ms });
+        return;
+      case 'setup-failed':
+        if (this.isStarting() || this.s.sub === 'running' || this.s.sub === 'exited') {
+          this.onStop();
+          this.s.result = 'resources';
+        }
         return;
     }
   }

@@ -22,6 +22,8 @@ import { UnitRunner } from './unit-runner';
 import { launchUnitCommand, type LaunchContext } from '../exec/unit-launch';
 import { kill } from '../sys/libc';
 import { SIGKILL } from '../sys/signals';
+import { SocketUnits } from './socket-units';
+import { readAccountFiles, resolveCredentials } from '../exec/account-db';
 
 export interface SupervisorDeps {
   table: ProcessTable;
@@ -50,6 +52,7 @@ export class Supervisor {
   private readonly changeListeners = new Set<(r: UnitRunner) => void>();
   private exitListener: (code: number) => void = () => undefined;
   private readonly notify: NotifySockets;
+  private readonly sockets: SocketUnits;
   private shuttingDown = false;
   readonly runtimeRoot: string;
   private readonly launchContext: LaunchContext;
@@ -60,6 +63,23 @@ export class Supervisor {
     this.facts = deps.facts ?? hostFacts();
     this.launchContext = { table: deps.table, output: deps.output, baseEnv: process.env, warn: (m) => deps.log.warn(m) };
     this.notify = new NotifySockets(path.join(this.runtimeRoot, 'ts-init/notify'));
+    this.sockets = new SocketUnits({
+      log: deps.log,
+      startUnit: (name) => {
+        const r = this.runners.get(name);
+        if (!r) return 'not-loaded';
+        this.startUnit(name);
+        return r.state.sub === 'failed' && r.state.result === 'start-limit-hit' ? 'refused' : 'started';
+      },
+      failUnit: (name) => this.runners.get(name)?.send({ type: 'setup-failed' }),
+      owner: (user, group) => {
+        try {
+          return user === undefined && group === undefined ? undefined : resolveCredentials(user ?? 'root', group, [], readAccountFiles());
+        } catch {
+          return undefined;
+        }
+      },
+    });
     deps.watch.onRound(() => {
       // Stopping many units at once: one /proc scan per round, not one per unit.
       const index = indexOnce();
@@ -82,7 +102,7 @@ export class Supervisor {
   private ensureRunner(name: string, unit: UnitConfig): void {
     if (this.runners.has(name)) return;
     const r = new UnitRunner(unit, {
-      launch: (u, command, extraEnv) => launchUnitCommand(this.launchContext, u, command, extraEnv),
+      launch: (u, command, extraEnv, passFds) => launchUnitCommand(this.launchContext, u, command, extraEnv, passFds),
       kill,
       exits: this.deps.watch.exits,
       log: this.deps.log,
@@ -98,6 +118,7 @@ export class Supervisor {
             .filter((l) => l.time >= since)
             .map((l) => l.line),
         ),
+      sockets: this.sockets,
       onContainerExit: (code, unitName) => {
         this.deps.log.error({ unit: unitName }, `essential unit ended; the container exits with status ${code}`);
         this.exitListener(code);
@@ -116,6 +137,7 @@ export class Supervisor {
   }
 
   private onUnitChange(r: UnitRunner): void {
+    this.sockets.unitChanged(r.name, r.state);
     if (this.started.has(r.name) && !this.finished.has(r.name) && startJobFinished(r.state)) {
       this.finished.add(r.name);
       this.deps.log.debug({ unit: r.name }, 'start job finished');
@@ -247,6 +269,7 @@ export class Supervisor {
       }
     }
     this.notify.closeAll();
+    this.sockets.closeAll();
     if (this.runners.size) this.deps.log.info({ ms: Date.now() - t0 }, 'all units stopped');
   }
 

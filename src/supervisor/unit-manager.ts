@@ -47,8 +47,8 @@ export class UnitManager implements Manager {
       description: c.description || r.name,
       loadState: 'loaded',
       activeState: activeState(s),
-      // A started target (or socket) has no process: systemd calls its sub-state "active".
-      subState: c.kind !== 'service' && s.sub === 'exited' ? 'active' : s.sub,
+      // A started target has no process: systemd calls its sub-state "active"; a socket's is "listening".
+      subState: c.kind !== 'service' && s.sub === 'exited' ? (c.kind === 'socket' ? 'listening' : 'active') : s.sub,
       result: s.result,
       unitFileState: this.fileState(r),
       sourcePath: c.generatedFrom ?? c.sourcePath,

@@ -12,7 +12,7 @@ import { diagnosticReport, formatDiagnostic, type Diagnostic } from '../units/di
 import { loadUnits, type LoadResult, type NotLoadedReason } from '../units/load';
 import { parseUnitName } from '../units/specifiers';
 import type { UnitConfig } from '../units/unit';
-import { disableUnit, enableUnit, type EnableResult } from './enablement';
+import { disableUnit, ENABLE_ROOT, enableUnit, type EnableResult } from './enablement';
 import { diffUnits, type ReloadDiff } from './reload-diff';
 import type { UnitDirectories } from './unit-dirs';
 import { isSystemdOwn, systemdPackageFiles } from './systemd-own-units';
@@ -145,6 +145,11 @@ export class UnitRegistry {
     // Units from generators say so, whether a generator also linked them into a target or not.
     if (unit.sourcePath.startsWith('/run/systemd/generator')) return 'generated';
     if (this.enabled.has(unit.name)) return 'enabled';
+    // Linked where its [Install] section says (sockets.target.wants/ for a socket): enabled.
+    const linked = [...unit.wantedBy.map((t) => `${t}.wants`), ...unit.requiredBy.map((t) => `${t}.requires`)].some((d) =>
+      [ENABLE_ROOT, ...this.dirs.systemDirs].some((root) => fs.existsSync(path.join(root, d, unit.name))),
+    );
+    if (linked) return 'enabled';
     return unit.wantedBy.length || unit.requiredBy.length ? 'disabled' : 'static';
   }
 

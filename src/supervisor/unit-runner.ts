@@ -3,7 +3,7 @@
 // PID files, notify sockets, runtime directories).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { LaunchResult } from '../exec/unit-launch';
+import type { LaunchResult, PassFds } from '../exec/unit-launch';
 import type { ExitOwner, ExitRouter } from '../process/exit-router';
 import { indexOnce, processesInSessions, readStat, type SessionIndex } from '../process/proc';
 import type { Logger } from '../log/logger';
@@ -18,7 +18,7 @@ import { commandsOf, policyOf } from './unit-policy';
 
 export interface RunnerDeps {
   /** Starts one of the unit's commands (exec/unit-launch.ts). */
-  launch: (unit: UnitConfig, command: ExecCommand, extraEnv: Record<string, string>) => LaunchResult;
+  launch: (unit: UnitConfig, command: ExecCommand, extraEnv: Record<string, string>, passFds?: PassFds) => LaunchResult;
   /** kill(2); false when the target is gone. */
   kill: (pid: number, signal: number) => boolean;
   /** Where the exits of the unit's processes come from, whoever collected them. */
@@ -30,6 +30,12 @@ export interface RunnerDeps {
   onContainerExit: (code: number, unit: string) => void;
   /** The unit's output lines since a moment (at most max), once its pipes have ended. */
   recentOutput?: (unit: string, since: number, max: number) => Promise<string[]>;
+  /** Socket units' endpoints, and the descriptors a service is handed (socket activation). */
+  sockets?: {
+    openFor: (unit: UnitConfig) => string | undefined;
+    closeFor: (name: string) => void;
+    fdsFor: (service: string) => { fds: number[]; names: string[] } | undefined;
+  };
 }
 
 const PID_FILE_RETRY_MS = 50;
@@ -234,7 +240,9 @@ export class UnitRunner {
     if (this.notifyPath) extra.NOTIFY_SOCKET = this.notifyPath;
     if (this.state.mainPid !== undefined) extra.MAINPID = String(this.state.mainPid);
     if (this.policy.watchdogMs > 0) extra.WATCHDOG_USEC = String(this.policy.watchdogMs * 1000);
-    const r = this.deps.launch(this.config, command, extra);
+    // LISTEN_FDS: the sockets go to the main process only, as in systemd.
+    const passed = phase === 'start' ? this.deps.sockets?.fdsFor(this.name) : undefined;
+    const r = this.deps.launch(this.config, command, extra, passed);
     if (!r.ok) {
       this.deps.log.error({ unit: this.name }, `${phase} command failed to start (status ${r.status}): ${r.message} [${command.file}:${command.line}]`);
       this.send({ type: 'spawn-failed', role, status: r.status });
@@ -290,6 +298,13 @@ export class UnitRunner {
         this.deps.log.warn({ unit: this.name }, `cannot create RuntimeDirectory ${dir}: ${(err as Error).message}`);
       }
     }
+    if (this.config.kind === 'socket' && this.deps.sockets) {
+      const error = this.deps.sockets.openFor(this.config);
+      if (error) {
+        this.deps.log.error({ unit: this.name }, error);
+        this.send({ type: 'setup-failed' });
+      }
+    }
     if (this.config.type === 'notify' || this.policy.watchdogMs > 0) {
       try {
         this.notifyPath = this.deps.notify.open(this.name, (m, pid) => this.onNotify(m, pid));
@@ -301,6 +316,7 @@ export class UnitRunner {
 
   private teardown(): void {
     this.disarm('pid-file');
+    if (this.config.kind === 'socket') this.deps.sockets?.closeFor(this.name);
     this.awaitingGone = false;
     if (this.notifyPath) this.deps.notify.close(this.name);
     this.notifyPath = undefined;

@@ -528,3 +528,95 @@ export function pollAsync(pollfds: Buffer, count: number, done: (err: unknown, r
 export function releaseFreeMemory(): void {
   libc().fn('int malloc_trim(size_t pad)')(0);
 }
+
+// ---- listening sockets (socket units) ----
+
+export const AF_INET = 2;
+export const AF_INET6 = 10;
+export const SOCK_STREAM = 1;
+export const SOCK_DATAGRAM = 2;
+export const SOCK_SEQPACKET = 5;
+const SO_REUSEADDR = 2;
+const IPPROTO_IPV6 = 41;
+const IPV6_V6ONLY = 26;
+
+/** struct sockaddr_un for a path, or for an abstract name ("@name": a leading NUL, not terminated). */
+export function sockaddrUnix(address: string): Buffer {
+  const abstract = address.startsWith('@');
+  const bytes = Buffer.from(abstract ? address.slice(1) : address);
+  if (bytes.length > 107) throw new Error(`socket path too long: ${address}`);
+  const len = 2 + (abstract ? 1 : 0) + bytes.length + (abstract ? 0 : 1);
+  const addr = Buffer.alloc(len);
+  addr.writeUInt16LE(AF_UNIX, 0);
+  bytes.copy(addr, abstract ? 3 : 2);
+  return addr;
+}
+
+/** struct sockaddr_in / sockaddr_in6 (port in network order). */
+export function sockaddrInet(family: number, ip: string, port: number): Buffer {
+  if (family === AF_INET) {
+    const addr = Buffer.alloc(16);
+    addr.writeUInt16LE(AF_INET, 0);
+    addr.writeUInt16BE(port, 2);
+    ip.split('.').forEach((b, i) => addr.writeUInt8(Number(b), 4 + i));
+    return addr;
+  }
+  const addr = Buffer.alloc(28);
+  addr.writeUInt16LE(AF_INET6, 0);
+  addr.writeUInt16BE(port, 2);
+  ipv6Bytes(ip).copy(addr, 8);
+  return addr;
+}
+
+/** An IPv6 address's 16 bytes ("::", "::1", "fe80::1", full forms; no embedded IPv4). */
+export function ipv6Bytes(ip: string): Buffer {
+  const out = Buffer.alloc(16);
+  const halves = ip.split('::');
+  if (halves.length > 2) throw new Error(`not an IPv6 address: ${ip}`);
+  const [head = '', tail] = halves;
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
+  if (groups.length !== 8 || groups.some((g) => !/^[0-9a-fA-F]{1,4}$/.test(g))) throw new Error(`not an IPv6 address: ${ip}`);
+  groups.forEach((g, i) => out.writeUInt16BE(parseInt(g, 16), i * 2));
+  return out;
+}
+
+/**
+ * A listening socket: socket(2), SO_REUSEADDR for IP, IPV6_V6ONLY off for [::] (both
+ * families, as systemd's BindIPv6Only=default), bind(2), and listen(2) for stream and
+ * seqpacket sockets. Close-on-exec: a child gets it only by being handed it.
+ */
+export function listeningSocket(family: number, type: number, addr: Buffer, backlog: number): number {
+  const fd = check('socket', libc().fn('int socket(int domain, int type, int protocol)')(family, type | SOCK_CLOEXEC, 0) as number);
+  try {
+    if (family !== AF_UNIX) setIntOption(fd, SO_REUSEADDR, 1);
+    if (family === AF_INET6) {
+      const v = Buffer.alloc(4);
+      libc().fn('int setsockopt(int fd, int level, int name, const void *val, uint32_t len)')(fd, IPPROTO_IPV6, IPV6_V6ONLY, v, 4);
+    }
+    check('bind', libc().fn('int bind(int fd, const void *addr, uint32_t len)')(fd, addr, addr.length) as number);
+    if (type !== SOCK_DATAGRAM) check('listen', libc().fn('int listen(int fd, int backlog)')(fd, backlog) as number);
+  } catch (err) {
+    closeFd(fd);
+    throw err;
+  }
+  return fd;
+}
+
+/** accept4(2) of one pending connection, close-on-exec; undefined when none is pending. */
+export function acceptConnection(fd: number): number | undefined {
+  const r = libc().fn('int accept4(int fd, void *addr, void *len, int flags)')(fd, null, null, SOCK_CLOEXEC | SOCK_NONBLOCK) as number;
+  if (r >= 0) {
+    // The connection is handed to a service, which expects a blocking socket.
+    libc().fn('int fcntl(int fd, int cmd, int arg)')(r, 4 /* F_SETFL */, 0);
+    return r;
+  }
+  const e = libc().errno();
+  if (e === EAGAIN || e === EINTR) return undefined;
+  throw new SysError('accept4', e);
+}
+
+export function mkfifo(path: string, mode: number): void {
+  check('mkfifo', libc().fn('int mkfifo(const char *path, uint32_t mode)')(path, mode) as number);
+}

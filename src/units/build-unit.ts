@@ -108,6 +108,7 @@ function finish(s: State, file: string): void {
     // A target (or socket) is active once started, until stopped: no process of its own.
     u.type = 'oneshot';
     u.remainAfterExit = true;
+    if (u.kind === 'socket' && u.socket!.listen.length === 0) s.diagnostics.push({ file, severity: 'error', message: 'socket unit has no Listen*= setting' });
     return;
   }
   const fail = (message: string) => s.diagnostics.push({ file, severity: 'error', message });

@@ -9,8 +9,10 @@ import { expandSpecifiers, isValidUnitName } from './specifiers';
 import type { SpecifierContext } from './specifiers';
 import type { Assignment } from './syntax';
 import { parseTimespan } from './timespan';
+import { parseListenAddress, type ListenKind } from './listen-address';
 import {
-  DEFAULT_RESTART_SEC_MS, DEFAULT_START_LIMIT_BURST, DEFAULT_START_LIMIT_INTERVAL_MS, DEFAULT_TIMEOUT_MS,
+  DEFAULT_RESTART_SEC_MS, DEFAULT_START_LIMIT_BURST, DEFAULT_START_LIMIT_INTERVAL_MS, DEFAULT_TIMEOUT_MS, defaultSocketSettings,
+  type SocketSettings,
   type Condition, type EmergencyAction, type NotifyAccess, type OutputTarget, type RestartPolicy, type ServiceType, type UnitConfig,
 } from './unit';
 import {
@@ -574,8 +576,83 @@ const INSTALL_HANDLERS: Readonly<Record<string, Handler>> = {
   },
 };
 
+/** The [Socket] settings of the unit being built (always there for a .socket unit). */
+function sock(s: State): SocketSettings {
+  s.unit.socket ??= defaultSocketSettings();
+  return s.unit.socket;
+}
+
+function listen(kind: ListenKind): Handler {
+  return (v, a, s) => {
+    if (v === '') {
+      sock(s).listen = [];
+      return;
+    }
+    const text = spec(s, a, v);
+    const address = parseListenAddress(kind, text);
+    if (typeof address === 'string') error(s, a, address);
+    else sock(s).listen.push({ kind, text, address });
+  };
+}
+
+function socketMode(key: 'socketMode' | 'directoryMode'): Handler {
+  return (v, a, s) => {
+    const m = parseMode(v);
+    if (m === undefined) warn(s, a, `"${v}" is not an octal mode; ignored`);
+    else sock(s)[key] = m;
+  };
+}
+
+const SOCKET_HANDLERS: Readonly<Record<string, Handler>> = {
+  ListenStream: listen('stream'),
+  ListenDatagram: listen('datagram'),
+  ListenSequentialPacket: listen('seqpacket'),
+  ListenFIFO: listen('fifo'),
+  Accept: (v, a, s) => {
+    const b = parseBoolean(v);
+    if (b === undefined) warn(s, a, `"${v}" is not a boolean; ignored`);
+    else sock(s).accept = b;
+  },
+  Service: (v, a, s) => {
+    const name = spec(s, a, v);
+    if (!name.endsWith('.service') || !isValidUnitName(name)) error(s, a, `"${name}" is not a service unit name`);
+    else sock(s).service = name;
+  },
+  FileDescriptorName: (v, a, s) => {
+    if (v === '') delete sock(s).fileDescriptorName;
+    else if (v.length > 255 || /[:\s]/.test(v) || !/^[\x21-\x7e]+$/.test(v)) warn(s, a, `"${v}" is not a valid file descriptor name; ignored`);
+    else sock(s).fileDescriptorName = v;
+  },
+  SocketMode: socketMode('socketMode'),
+  DirectoryMode: socketMode('directoryMode'),
+  SocketUser: (v, a, s) => {
+    if (v === '') delete sock(s).socketUser;
+    else sock(s).socketUser = spec(s, a, v);
+  },
+  SocketGroup: (v, a, s) => {
+    if (v === '') delete sock(s).socketGroup;
+    else sock(s).socketGroup = spec(s, a, v);
+  },
+  Backlog: (v, a, s) => {
+    const n = parseUnsigned(v);
+    if (n === undefined) warn(s, a, `"${v}" is not a number; ignored`);
+    else sock(s).backlog = n;
+  },
+  MaxConnections: (v, a, s) => {
+    const n = parseUnsigned(v);
+    if (n === undefined || n === 0) warn(s, a, `"${v}" is not a positive number; ignored`);
+    else sock(s).maxConnections = n;
+  },
+  RemoveOnStop: (v, a, s) => {
+    const b = parseBoolean(v);
+    if (b === undefined) warn(s, a, `"${v}" is not a boolean; ignored`);
+    else sock(s).removeOnStop = b;
+  },
+};
+
 export const SECTIONS: Readonly<Record<string, Readonly<Record<string, Handler>>>> = {
   Unit: UNIT_HANDLERS,
   Service: SERVICE_HANDLERS,
+  Socket: SOCKET_HANDLERS,
   Install: INSTALL_HANDLERS,
 };

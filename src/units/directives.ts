@@ -52,6 +52,16 @@ const UNSUPPORTED_NAMES: Readonly<Record<string, readonly string[]>> = {
     'KillModeStartOnly', 'BPFProgram', 'NFTSet', 'CoredumpReceive', 'MemoryKSM',
   ],
   Install: ['UpheldBy'],
+  Socket: [
+    'BindIPv6Only', 'BindToDevice', 'PassCredentials', 'PassSecurity', 'PassPacketInfo', 'ReusePort', 'FreeBind',
+    'Transparent', 'Broadcast', 'KeepAlive', 'KeepAliveTimeSec', 'KeepAliveIntervalSec', 'KeepAliveProbes', 'NoDelay',
+    'Priority', 'ReceiveBuffer', 'SendBuffer', 'Symlinks', 'Timestamping', 'TriggerLimitIntervalSec', 'TriggerLimitBurst',
+    'PollLimitIntervalSec', 'PollLimitBurst', 'ExecStartPre', 'ExecStartPost', 'ExecStopPre', 'ExecStopPost',
+    'MaxConnectionsPerSource', 'Writable', 'PipeSize', 'MessageQueueMaxMessages', 'MessageQueueMessageSize',
+    'FlushPending', 'Mark', 'IPTOS', 'IPTTL', 'SmackLabel', 'SmackLabelIPIn', 'SmackLabelIPOut',
+    'SELinuxContextFromNet', 'ListenSpecial', 'ListenNetlink', 'ListenMessageQueue', 'ListenUSBFunction',
+    'SocketProtocol', 'DeferAcceptSec', 'TimeoutSec', 'Defer', 'User', 'Group',
+  ],
 };
 
 /** Families of unsupported [Service] directives, matched by name prefix. */

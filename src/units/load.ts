@@ -488,7 +488,22 @@ class ClosureLoader {
     addOwnDefaultDependencies(unit);
     this.result.units.set(unit.name, unit);
     this.queueDependencies(unit);
+    if (unit.socket) this.addTriggered(unit);
     return unit.name;
+  }
+
+  /**
+   * A socket triggers its service (Service=, or the one of the same name; for Accept=yes
+   * the template, whose instances are made per connection) and is up before it.
+   */
+  private addTriggered(unit: UnitConfig): void {
+    const sk = unit.socket!;
+    const base = unit.name.replace(/\.socket$/, '');
+    sk.service ??= sk.accept ? `${base}@.service` : `${base}.service`;
+    if (!sk.accept) {
+      if (!unit.before.includes(sk.service)) unit.before.push(sk.service);
+      this.queue.push({ name: sk.service, optional: true });
+    }
   }
 
   /** The ".wants/" and ".requires/" directories of the unit itself, under any of its names. */
@@ -560,13 +575,14 @@ function reportMissingReferences(unresolved: readonly Request[], result: LoadRes
   }
 }
 
-/** Phase 5: dependency lists name canonical units, once each, never the unit itself. */
+/** Phase 5: dependency lists name canonical units, once each, never the unit itself; so do sockets' services. */
 function canonicalizeDependencies(result: LoadResult): void {
   const canon = (n: string): string => result.aliases.get(n) ?? n;
   for (const unit of result.units.values()) {
     for (const key of ['after', 'before', 'requires', 'wants', 'bindsTo', 'partOf', 'conflicts'] as const) {
       unit[key] = [...new Set(unit[key].map(canon))].filter((n) => n !== unit.name);
     }
+    if (unit.socket?.service) unit.socket.service = canon(unit.socket.service);
   }
 }
 

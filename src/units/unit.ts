@@ -4,6 +4,7 @@
 
 import { SIGKILL, SIGTERM } from '../sys/signals';
 import type { Diagnostic } from './diagnostic';
+import type { Listen } from './listen-address';
 import type { RlimitName } from './rlimits';
 
 export type { Diagnostic } from './diagnostic';
@@ -54,11 +55,35 @@ export interface ExitStatusSet {
 /** The unit types ts-init loads: services run, targets synchronise, sockets listen. */
 export type UnitKind = 'service' | 'target' | 'socket';
 
+/** A socket unit's [Socket] settings (systemd.socket(5)). */
+export interface SocketSettings {
+  listen: Listen[];
+  /** Accept=yes: one service instance per connection, which gets the connection. */
+  accept: boolean;
+  /** Service= (default: the socket's own name, or its template for Accept=yes). */
+  service?: string;
+  /** FileDescriptorName= (default: the socket unit's name), for LISTEN_FDNAMES. */
+  fileDescriptorName?: string;
+  socketMode: number;
+  directoryMode: number;
+  socketUser?: string;
+  socketGroup?: string;
+  backlog: number;
+  removeOnStop: boolean;
+  maxConnections: number;
+}
+
+export function defaultSocketSettings(): SocketSettings {
+  return { listen: [], accept: false, socketMode: 0o666, directoryMode: 0o755, backlog: 4096, removeOnStop: false, maxConnections: 64 };
+}
+
 export interface UnitConfig {
   name: string;
   kind: UnitKind;
   /** DefaultDependencies= (yes by default): the implicit ordering against the boot targets. */
   defaultDependencies: boolean;
+  /** Socket units only. */
+  socket?: SocketSettings;
   sourcePath: string;
   /** SourcePath=: the file a generator made this unit from (/etc/init.d/NAME for SysV scripts). */
   generatedFrom?: string;
@@ -171,6 +196,7 @@ export function defaultUnitConfig(name: string, sourcePath = ''): UnitConfig {
     name,
     kind: type === 'target' || type === 'socket' ? type : 'service',
     defaultDependencies: true,
+    ...(type === 'socket' && { socket: defaultSocketSettings() }),
     sourcePath,
     dropIns: [],
     description: '',

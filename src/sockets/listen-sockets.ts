@@ -1,0 +1,80 @@
+// Opening a socket unit's Listen*= endpoints as systemd does: parent directories with
+// DirectoryMode=, a stale socket file replaced, SocketMode=/SocketUser=/SocketGroup= on
+// the file, FIFOs made and opened read-write; ports on [::] for both families, or on
+// 0.0.0.0 where the kernel has no IPv6. Closing unlinks only with RemoveOnStop=yes.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  AF_INET, AF_INET6, closeFd, listeningSocket, mkfifo, SOCK_DATAGRAM, SOCK_SEQPACKET, SOCK_STREAM, sockaddrInet, sockaddrUnix,
+} from '../sys/libc';
+import type { Listen } from '../units/listen-address';
+import type { SocketSettings } from '../units/unit';
+
+const AF_UNIX = 1;
+const TYPES = { stream: SOCK_STREAM, datagram: SOCK_DATAGRAM, seqpacket: SOCK_SEQPACKET } as const;
+
+export interface Owner {
+  uid: number;
+  gid: number;
+}
+
+function ensureDir(dir: string, mode: number): void {
+  if (fs.existsSync(dir)) return;
+  ensureDir(path.dirname(dir), mode);
+  fs.mkdirSync(dir, { mode });
+  fs.chmodSync(dir, mode);
+}
+
+function openOne(l: Listen, s: SocketSettings, owner: Owner | undefined): number {
+  const a = l.address;
+  if (a.family === 'unix') {
+    const file = a.path.startsWith('/') ? a.path : undefined;
+    if (file) {
+      ensureDir(path.dirname(file), s.directoryMode);
+      const st = fs.lstatSync(file, { throwIfNoEntry: false });
+      if (st && (st.isSocket() || (l.kind === 'fifo' && !st.isFIFO()))) fs.rmSync(file, { force: true });
+    }
+    let fd: number;
+    if (l.kind === 'fifo') {
+      if (!fs.existsSync(file!)) mkfifo(file!, s.socketMode);
+      // Read-write, so opening does not wait for a writer and the FIFO never reports EOF.
+      fd = fs.openSync(file!, fs.constants.O_RDWR | fs.constants.O_NONBLOCK);
+    } else {
+      fd = listeningSocket(AF_UNIX, TYPES[l.kind], sockaddrUnix(a.path), s.backlog);
+    }
+    if (file) {
+      fs.chmodSync(file, s.socketMode);
+      if (owner) fs.chownSync(file, owner.uid, owner.gid);
+    }
+    return fd;
+  }
+  const type = TYPES[l.kind as keyof typeof TYPES];
+  if (a.family === 'ipv4') return listeningSocket(AF_INET, type, sockaddrInet(AF_INET, a.host, a.port), s.backlog);
+  try {
+    return listeningSocket(AF_INET6, type, sockaddrInet(AF_INET6, a.host, a.port), s.backlog);
+  } catch (err) {
+    // errno 97 (EAFNOSUPPORT): no IPv6 here; a plain port is then IPv4's.
+    if (a.host !== '::' || (err as { errno?: number }).errno !== 97) throw err;
+    return listeningSocket(AF_INET, type, sockaddrInet(AF_INET, '0.0.0.0', a.port), s.backlog);
+  }
+}
+
+/** Opens every endpoint, in order; on a failure closes what was opened and throws, naming the endpoint. */
+export function openListening(s: SocketSettings, owner: Owner | undefined): number[] {
+  const fds: number[] = [];
+  for (const l of s.listen) {
+    try {
+      fds.push(openOne(l, s, owner));
+    } catch (err) {
+      for (const fd of fds) closeFd(fd);
+      throw new Error(`cannot listen on ${l.text}: ${(err as Error).message}`);
+    }
+  }
+  return fds;
+}
+
+export function closeListening(s: SocketSettings, fds: readonly number[]): void {
+  for (const fd of fds) closeFd(fd);
+  if (!s.removeOnStop) return;
+  for (const l of s.listen) if (l.address.family === 'unix' && l.address.path.startsWith('/')) fs.rmSync(l.address.path, { force: true });
+}

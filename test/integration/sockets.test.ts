@@ -1,0 +1,75 @@
+// Socket units: endpoints listening from boot (enabled in sockets.target.wants), the
+// service started by the first connection and handed the sockets as LISTEN_FDS from fd 3
+// with LISTEN_PID and LISTEN_FDNAMES; socket files with SocketMode=/SocketUser=; a socket
+// that cannot listen fails with Result: resources.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { expect, it } from 'vitest';
+import { runAsPid1, TS_INIT } from '../helpers/ts-init';
+import { unitDir } from '../helpers/units';
+
+/** Setup lines that install units into the namespace's private system unit directory, sockets enabled. */
+function install(dir: string, enabledSockets: string[]): string {
+  return [
+    `cp ${dir}/* /usr/lib/systemd/system/`,
+    'mkdir -p /etc/systemd/system/sockets.target.wants',
+    ...enabledSockets.map((s) => `ln -s /usr/lib/systemd/system/${s} /etc/systemd/system/sockets.target.wants/${s}`),
+  ].join(' && ');
+}
+
+const client = (connect: string): string =>
+  `/usr/bin/python3 -c 'import socket; ${connect}; print("got", s.recv(100).decode().strip(), flush=True)'`;
+
+it('a connection starts the service, which gets every socket of the unit; the socket files are as configured', async () => {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-bin-'));
+  fs.symlinkSync(TS_INIT, path.join(bin, 'systemctl'));
+  const dir = unitDir({
+    'echo.socket':
+      `[Socket]\nListenStream=/run/echo/echo.sock\nListenStream=@ts-init-test-${port}\nListenStream=127.0.0.1:${port}\n` +
+      'SocketMode=0660\nSocketUser=nobody\nDirectoryMode=0750\nFileDescriptorName=echo\n[Install]\nWantedBy=sockets.target\n',
+    // Not enabled: only the socket brings it up. It answers with what it was handed.
+    'echo.service':
+      `[Service]\nExecStart=/usr/bin/python3 -c 'import os,socket,select\\ninfo="%%s %%s %%s" %% (os.environ["LISTEN_FDS"], os.environ["LISTEN_PID"] == str(os.getpid()), os.environ["LISTEN_FDNAMES"])\\nss=[socket.socket(fileno=n) for n in range(3, 3 + int(os.environ["LISTEN_FDS"]))]\\nwhile True:\\n  for s in select.select(ss, [], [])[0]:\\n    c = s.accept()[0]; c.sendall(info.encode() + b"\\\\n"); c.close()'\n`,
+  });
+  const cmd = [
+    'systemctl is-active echo.socket echo.service',
+    'stat -c "%A %U" /run/echo/echo.sock',
+    'stat -c "%a" /run/echo',
+    client('s=socket.socket(socket.AF_UNIX); s.connect("/run/echo/echo.sock")'),
+    client(`s=socket.socket(socket.AF_UNIX); s.connect("\\0ts-init-test-${port}")`),
+    client(`s=socket.create_connection(("127.0.0.1", ${port}))`),
+    'systemctl is-active echo.socket echo.service',
+    'systemctl is-enabled echo.socket',
+  ].join('; ');
+  const r = await runAsPid1(['--', '/bin/sh', '-c', `PATH=${bin}:$PATH; ${cmd}`], {}, install(dir, ['echo.socket']));
+  expect(r.stderr).not.toMatch(/ERROR/);
+  expect(r.stdout.split('\n').filter((l) => !l.startsWith('echo.service:'))).toEqual([
+    'active',
+    'inactive',
+    'srw-rw---- nobody',
+    '750',
+    'got 3 True echo:echo:echo',
+    'got 3 True echo:echo:echo',
+    'got 3 True echo:echo:echo',
+    'active',
+    'active',
+    'enabled',
+    '',
+  ]);
+  expect(r.code).toBe(0);
+});
+
+it('a socket that cannot listen fails (Result: resources) and says why; its service is not started', async () => {
+  const dir = unitDir({
+    'bad.socket': '[Socket]\nListenStream=/etc/passwd/cannot.sock\n[Install]\nWantedBy=sockets.target\n',
+    'bad.service': '[Service]\nExecStart=/bin/echo should-not-run\n',
+  });
+  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-bin-'));
+  fs.symlinkSync(TS_INIT, path.join(bin, 'systemctl'));
+  const r = await runAsPid1(['--', '/bin/sh', '-c', `PATH=${bin}:$PATH; systemctl show -p ActiveState,Result bad.socket`], {}, install(dir, ['bad.socket']));
+  expect(r.stderr).toMatch(/cannot listen on \/etc\/passwd\/cannot\.sock: .* unit="bad\.socket"/);
+  expect(r.stdout).toMatch(/^ActiveState=failed\nResult=resources$/m);
+  expect(r.stdout).not.toMatch(/should-not-run/);
+});
