@@ -24,6 +24,8 @@ export const EXIT_STDOUT = 209;
 export interface PassFds {
   fds: number[];
   names: string[];
+  /** An Accept=yes instance's connection. */
+  connection?: number;
 }
 
 export type LaunchResult =
@@ -82,10 +84,12 @@ function isExecutableFile(p: string): boolean {
   }
 }
 
-function stdioFor(target: OutputTarget, opened: number[]): 'pipe' | 'ignore' | number {
+function stdioFor(target: OutputTarget, opened: number[], connection: number | undefined): 'pipe' | 'ignore' | number {
   switch (target.kind) {
     case 'null':
       return 'ignore';
+    case 'socket':
+      return connection ?? 'ignore';
     case 'inherit':
     case 'journal':
       return 'pipe';
@@ -103,7 +107,10 @@ export function launchUnitCommand(
   unit: UnitConfig,
   command: ExecCommand,
   extraEnv: Record<string, string>,
-  /** Socket activation: descriptors for fd 3 on, announced in LISTEN_FDS/LISTEN_FDNAMES. */
+  /**
+   * Socket activation: descriptors for fd 3 on, announced in LISTEN_FDS/LISTEN_FDNAMES; for an
+   * Accept=yes instance, the connection (also its stdin/stdout with StandardInput=socket).
+   */
   passFds?: PassFds,
 ): LaunchResult {
   let creds: Credentials | undefined;
@@ -133,7 +140,13 @@ export function launchUnitCommand(
   const opened: number[] = [];
   let stdio: StdioOptions;
   try {
-    stdio = ['ignore', stdioFor(unit.standardOutput, opened), stdioFor(unit.standardError, opened), ...(passFds?.fds ?? [])];
+    const conn = passFds?.connection;
+    stdio = [
+      unit.standardInput === 'socket' && conn !== undefined ? conn : 'ignore',
+      stdioFor(unit.standardOutput, opened, conn),
+      stdioFor(unit.standardError, opened, conn),
+      ...(passFds?.fds ?? []),
+    ];
   } catch (err) {
     for (const fd of opened) fs.closeSync(fd);
     return { ok: false, status: EXIT_STDOUT, message: `cannot open output file: ${(err as Error).message}` };

@@ -5,6 +5,8 @@
 import type { Logger } from '../log/logger';
 import { FdPoller } from '../sockets/fd-poller';
 import { closeListening, openListening, type Owner } from '../sockets/listen-sockets';
+import { acceptConnection, closeFd, peerCredentials, setNonBlocking } from '../sys/libc';
+import { instanceName } from '../units/specifiers';
 import type { UnitConfig } from '../units/unit';
 import type { State } from './lifecycle';
 import { initialSocketState, socketStep, type SocketEvent, type SocketState } from './socket-lifecycle';
@@ -13,6 +15,8 @@ import { initialSocketState, socketStep, type SocketEvent, type SocketState } fr
 export interface PassedFds {
   fds: number[];
   names: string[];
+  /** An Accept=yes instance's connection (its stdin/stdout with StandardInput=socket). */
+  connection?: number;
 }
 
 export interface SocketUnitsDeps {
@@ -21,6 +25,10 @@ export interface SocketUnitsDeps {
   startUnit: (name: string) => 'started' | 'not-loaded' | 'refused';
   /** Makes a socket unit fail (its start job is over, its endpoints closed). */
   failUnit: (name: string) => void;
+  /** Loads and starts an instance of a template for one connection; false when there is no such template. */
+  startInstance: (name: string) => boolean;
+  /** Drops a finished per-connection instance, so that connections do not pile up units. */
+  forgetUnit: (name: string) => void;
   owner: (user: string | undefined, group: string | undefined) => Owner | undefined;
 }
 
@@ -35,6 +43,9 @@ export class SocketUnits {
   /** Services that are up (starting or running), so a socket opened later is not watched. */
   private readonly servicesUp = new Set<string>();
   private readonly poller = new FdPoller();
+  /** Accept=yes instances by name: their connection and the socket they came from. */
+  private readonly connections = new Map<string, { fd: number; socket: string; up: boolean }>();
+  private readonly counters = new Map<string, number>();
 
   constructor(private readonly deps: SocketUnitsDeps) {}
 
@@ -42,10 +53,12 @@ export class SocketUnits {
   openFor(unit: UnitConfig): string | undefined {
     const s = unit.socket!;
     this.closeFor(unit.name);
-    if (s.accept) return 'Accept=yes (a service instance per connection) is not supported by ts-init';
     let fds: number[];
     try {
       fds = openListening(s, this.deps.owner(s.socketUser, s.socketGroup));
+      // ts-init accepts on these itself: they must never block it. (Accept=no endpoints are the
+      // service's and stay blocking, as systemd hands them over.)
+      if (s.accept) for (const fd of fds) setNonBlocking(fd);
     } catch (err) {
       return (err as Error).message;
     }
@@ -67,8 +80,10 @@ export class SocketUnits {
     for (const name of [...this.open.keys()]) this.closeFor(name);
   }
 
-  /** The open Accept=no sockets whose service this is, in name order. */
+  /** The open Accept=no sockets whose service this is, in name order; an instance's connection. */
   fdsFor(service: string): PassedFds | undefined {
+    const conn = this.connections.get(service);
+    if (conn) return { fds: [conn.fd], names: ['connection'], connection: conn.fd };
     const mine = [...this.open.values()]
       .filter((o) => !o.unit.socket!.accept && o.unit.socket!.service === service)
       .sort((a, b) => (a.unit.name < b.unit.name ? -1 : 1));
@@ -80,6 +95,12 @@ export class SocketUnits {
   /** A unit's state changed: a triggered service coming up or going down moves its sockets. */
   unitChanged(name: string, s: State): void {
     const up = s.sub !== 'dead' && s.sub !== 'failed' && s.sub !== 'auto-restart';
+    const conn = this.connections.get(name);
+    if (conn) {
+      if (up) conn.up = true;
+      else if (conn.up) this.connectionDone(name);
+      return;
+    }
     if (up === this.servicesUp.has(name)) return;
     if (up) this.servicesUp.add(name);
     else this.servicesUp.delete(name);
@@ -89,7 +110,8 @@ export class SocketUnits {
     }
   }
 
-  private feed(name: string, e: SocketEvent): void {
+  /** readyFd: for traffic, the endpoint the poller found readable. */
+  private feed(name: string, e: SocketEvent, readyFd?: number): void {
     const o = this.open.get(name);
     if (!o) return;
     const { state, effects } = socketStep(o.state, e, { accept: o.unit.socket!.accept, maxConnections: o.unit.socket!.maxConnections });
@@ -97,7 +119,7 @@ export class SocketUnits {
     for (const fx of effects) {
       switch (fx.type) {
         case 'watch':
-          for (const fd of o.fds) this.poller.watch(fd, () => this.feed(name, { type: 'traffic' }));
+          for (const fd of o.fds) this.poller.watch(fd, () => this.feed(name, { type: 'traffic' }, fd));
           break;
         case 'unwatch':
           for (const fd of o.fds) this.poller.unwatch(fd);
@@ -115,7 +137,7 @@ export class SocketUnits {
           break;
         }
         case 'accept':
-          // Accept=yes is refused at load time (not supported); nothing is ever accepted here.
+          this.acceptOne(name, o, fx.refuse, readyFd);
           break;
         case 'fail':
           this.deps.log.error({ unit: name }, `${o.unit.socket!.service} keeps failing to start; ${name} gives up (Result: service-start-limit-hit)`);
@@ -123,5 +145,50 @@ export class SocketUnits {
           break;
       }
     }
+  }
+
+  /** Accept=yes: takes one pending connection and starts an instance of the template with it. */
+  private acceptOne(name: string, o: OpenSocket, refuse: boolean, readyFd: number | undefined): void {
+    // Accept=yes endpoints are non-blocking (openFor): accept never stalls PID 1.
+    for (const fd of readyFd !== undefined ? [readyFd] : o.fds) {
+      const conn = acceptConnection(fd);
+      if (conn === undefined) continue;
+      if (refuse) {
+        this.deps.log.warn({ unit: name }, `too many incoming connections (${o.unit.socket!.maxConnections}), dropping connection`);
+        closeFd(conn);
+        return;
+      }
+      const n = this.counters.get(name) ?? 0;
+      this.counters.set(name, n + 1);
+      const peer = o.unit.socket!.listen[o.fds.indexOf(fd)]?.address.family === 'unix' ? unixPeer(conn) : '';
+      const instance = instanceName(o.unit.socket!.service!, `${n}${peer}`);
+      this.connections.set(instance, { fd: conn, socket: name, up: false });
+      if (!this.deps.startInstance(instance)) {
+        this.deps.log.error({ unit: name }, `${o.unit.socket!.service} not loaded; dropping connection`);
+        this.connectionDone(instance);
+      }
+      return;
+    }
+    // Nothing was pending after all (another reader took it): the slot is free again.
+    this.feed(name, { type: 'connection-done' });
+  }
+
+  private connectionDone(instance: string): void {
+    const conn = this.connections.get(instance);
+    if (!conn) return;
+    this.connections.delete(instance);
+    closeFd(conn.fd);
+    this.deps.forgetUnit(instance);
+    this.feed(conn.socket, { type: 'connection-done' });
+  }
+}
+
+/** systemd names a unix connection's instance after the peer: "-PID-UID". */
+function unixPeer(fd: number): string {
+  try {
+    const c = peerCredentials(fd);
+    return `-${c.pid}-${c.uid}`;
+  } catch {
+    return '';
   }
 }

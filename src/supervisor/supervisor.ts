@@ -72,6 +72,21 @@ export class Supervisor {
         return r.state.sub === 'failed' && r.state.result === 'start-limit-hit' ? 'refused' : 'started';
       },
       failUnit: (name) => this.runners.get(name)?.send({ type: 'setup-failed' }),
+      startInstance: (name) => {
+        if (!this.deps.registry.get(name) || !this.runners.has(name)) return false;
+        this.startUnit(name);
+        return true;
+      },
+      forgetUnit: (name) => {
+        // After the change listeners of this round have seen the end of the instance.
+        setImmediate(() => {
+          const r = this.runners.get(name);
+          if (r && (r.state.sub === 'dead' || r.state.sub === 'failed')) {
+            this.runners.delete(name);
+            this.deps.registry.forget(name);
+          }
+        });
+      },
       owner: (user, group) => {
         try {
           return user === undefined && group === undefined ? undefined : resolveCredentials(user ?? 'root', group, [], readAccountFiles());

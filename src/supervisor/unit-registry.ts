@@ -80,6 +80,11 @@ export class UnitRegistry {
     return this.units;
   }
 
+  /** Drops a unit that is over for good (a finished per-connection instance). */
+  forget(name: string): void {
+    this.units.delete(name);
+  }
+
   enabledUnits(): ReadonlySet<string> {
     return this.enabled;
   }

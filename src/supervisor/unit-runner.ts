@@ -34,7 +34,7 @@ export interface RunnerDeps {
   sockets?: {
     openFor: (unit: UnitConfig) => string | undefined;
     closeFor: (name: string) => void;
-    fdsFor: (service: string) => { fds: number[]; names: string[] } | undefined;
+    fdsFor: (service: string) => { fds: number[]; names: string[]; connection?: number } | undefined;
   };
 }
 

@@ -609,12 +609,22 @@ export function acceptConnection(fd: number): number | undefined {
   const r = libc().fn('int accept4(int fd, void *addr, void *len, int flags)')(fd, null, null, SOCK_CLOEXEC | SOCK_NONBLOCK) as number;
   if (r >= 0) {
     // The connection is handed to a service, which expects a blocking socket.
-    libc().fn('int fcntl(int fd, int cmd, int arg)')(r, 4 /* F_SETFL */, 0);
+    libc().fn('int fcntl(int fd, int cmd, int arg)')(r, F_SETFL, 0);
     return r;
   }
   const e = libc().errno();
   if (e === EAGAIN || e === EINTR) return undefined;
   throw new SysError('accept4', e);
+}
+
+const F_GETFL = 3;
+const F_SETFL = 4;
+
+/** Sets O_NONBLOCK on an fd (keeping its other status flags). */
+export function setNonBlocking(fd: number): void {
+  const fcntl = libc().fn('int fcntl(int fd, int cmd, int arg)');
+  const flags = check('fcntl', fcntl(fd, F_GETFL, 0) as number);
+  check('fcntl', fcntl(fd, F_SETFL, flags | SOCK_NONBLOCK) as number);
 }
 
 export function mkfifo(path: string, mode: number): void {

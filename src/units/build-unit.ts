@@ -114,6 +114,8 @@ function finish(s: State, file: string): void {
   const fail = (message: string) => s.diagnostics.push({ file, severity: 'error', message });
   if (!s.typeSet) u.type = u.execStart.length > 0 ? 'simple' : 'oneshot';
   if (!s.notifyAccessSet) u.notifyAccess = u.type === 'notify' || u.watchdogMs > 0 ? 'main' : 'none';
+  // systemd: with StandardInput=socket, output defaults to the connection too.
+  if (u.standardInput === 'socket' && !s.stdoutSet) u.standardOutput = { kind: 'socket' };
   u.standardError = s.stderr ?? { ...u.standardOutput };
 
   if (u.type !== 'oneshot') {

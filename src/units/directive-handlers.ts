@@ -29,6 +29,8 @@ export interface State {
   notifyAccessSet: boolean;
   /** undefined: StandardError= not set or "inherit" (same as stdout). */
   stderr?: OutputTarget;
+  /** StandardOutput= was given (otherwise it follows StandardInput=socket). */
+  stdoutSet?: boolean;
   unsupported: Set<string>;
 }
 
@@ -232,7 +234,8 @@ function parseOutput(value: string, a: Assignment, s: State): OutputTarget | 'in
     }
     return { kind: m[1] as 'file' | 'append' | 'truncate', path };
   }
-  if (value === 'socket' || value.startsWith('fd:')) {
+  if (value === 'socket') return { kind: 'socket' };
+  if (value.startsWith('fd:')) {
     warn(s, a, `"${value}" is not supported by ts-init; ignored`);
     return undefined;
   }
@@ -514,7 +517,11 @@ const SERVICE_HANDLERS: Readonly<Record<string, Handler>> = {
     s.unit.runtimeDirectoryPreserve = mode === 'yes';
   },
   StandardInput: (v, a, s) => {
-    if (v !== '' && v !== 'null') {
+    if (v === 'socket') {
+      s.unit.standardInput = 'socket';
+    } else if (v === '' || v === 'null') {
+      s.unit.standardInput = 'null';
+    } else {
       warn(s, a, `"${v}" is not supported by ts-init; standard input is /dev/null`);
       s.unsupported.add('StandardInput');
     }
@@ -526,6 +533,7 @@ const SERVICE_HANDLERS: Readonly<Record<string, Handler>> = {
     }
     const t = parseOutput(v, a, s);
     if (t !== undefined) s.unit.standardOutput = t === 'inherit' ? { kind: 'inherit' } : t;
+    if (t !== undefined) s.stdoutSet = true;
   },
   StandardError: (v, a, s) => {
     if (v === '') {

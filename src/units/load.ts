@@ -499,7 +499,14 @@ class ClosureLoader {
   private addTriggered(unit: UnitConfig): void {
     const sk = unit.socket!;
     const base = unit.name.replace(/\.socket$/, '');
-    sk.service ??= sk.accept ? `${base}@.service` : `${base}.service`;
+    if (sk.accept && sk.service !== undefined) {
+      this.result.diagnostics.push({
+        file: unit.sourcePath,
+        severity: 'warning',
+        message: `${unit.name}: Service= does not go with Accept=yes (instances of ${base}@.service are used); ignored`,
+      });
+    }
+    sk.service = sk.accept ? `${base}@.service` : (sk.service ?? `${base}.service`);
     if (!sk.accept) {
       if (!unit.before.includes(sk.service)) unit.before.push(sk.service);
       this.queue.push({ name: sk.service, optional: true });

@@ -24,7 +24,7 @@ export interface ExecCommand {
 
 export type ServiceType = 'simple' | 'exec' | 'forking' | 'oneshot' | 'notify' | 'idle';
 export type RestartPolicy = 'no' | 'on-success' | 'on-failure' | 'on-abnormal' | 'on-abort' | 'on-watchdog' | 'always';
-export type OutputTarget = { kind: 'inherit' | 'null' | 'journal' } | { kind: 'file' | 'append' | 'truncate'; path: string };
+export type OutputTarget = { kind: 'inherit' | 'null' | 'journal' | 'socket' } | { kind: 'file' | 'append' | 'truncate'; path: string };
 export type EmergencyAction = 'none' | 'exit' | 'exit-force';
 export type NotifyAccess = 'none' | 'main' | 'exec' | 'all';
 
@@ -148,6 +148,8 @@ export interface UnitConfig {
   /** True for RuntimeDirectoryPreserve=yes; see runtimeDirectoryPreserveMode for "restart". */
   runtimeDirectoryPreserve: boolean;
   runtimeDirectoryPreserveMode: 'no' | 'yes' | 'restart';
+  /** StandardInput=: /dev/null, or the connection of an Accept=yes socket. */
+  standardInput: 'null' | 'socket';
   /** "journal", "syslog", "kmsg" and their "+console" forms all mean ts-init's own stdout. */
   standardOutput: OutputTarget;
   /** Defaults to (and "inherit" means) the same target as standardOutput. */
@@ -243,6 +245,7 @@ export function defaultUnitConfig(name: string, sourcePath = ''): UnitConfig {
     runtimeDirectory: [],
     runtimeDirectoryPreserve: false,
     runtimeDirectoryPreserveMode: 'no',
+    standardInput: 'null',
     standardOutput: { kind: 'journal' },
     standardError: { kind: 'journal' },
     failureAction: 'none',

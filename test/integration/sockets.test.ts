@@ -73,3 +73,42 @@ it('a socket that cannot listen fails (Result: resources) and says why; its serv
   expect(r.stdout).toMatch(/^ActiveState=failed\nResult=resources$/m);
   expect(r.stdout).not.toMatch(/should-not-run/);
 });
+
+it('Accept=yes: one instance of the template per connection, with the connection as stdin/stdout and fd 3; MaxConnections= holds', async () => {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const dir = unitDir({
+    'greet.socket': `[Socket]\nListenStream=/run/greet.sock\nListenStream=127.0.0.1:${port}\nAccept=yes\nMaxConnections=2\n[Install]\nWantedBy=sockets.target\n`,
+    'greet@.service': `[Service]\nStandardInput=socket\nExecStart=/bin/sh -c 'read name; echo "hello $name from %i fds=$LISTEN_FDS $LISTEN_FDNAMES"'\n`,
+  });
+  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-bin-'));
+  fs.symlinkSync(TS_INIT, path.join(bin, 'systemctl'));
+  const say = (connect: string, name: string): string =>
+    `/usr/bin/python3 -c 'import socket; ${connect}; s.sendall(b"${name}\\n"); print(s.recv(100).decode().strip(), flush=True)'`;
+  const held = `/usr/bin/python3 -c '
+import socket, time
+ss = [socket.socket(socket.AF_UNIX) for i in range(3)]
+for s in ss: s.connect("/run/greet.sock")
+time.sleep(0.5)
+ss[2].settimeout(3)
+print("third", ss[2].recv(100), flush=True)
+for s in ss[:2]:
+    s.sendall(b"held\\n"); print(s.recv(100).decode().split(" from ")[0], flush=True)
+'`;
+  const cmd = [
+    say('s=socket.socket(socket.AF_UNIX); s.connect("/run/greet.sock")', 'unix'),
+    say(`s=socket.create_connection(("127.0.0.1", ${port}))`, 'tcp'),
+    held,
+    'sleep 0.3',
+    'systemctl list-units --all --no-legend "greet*"',
+  ].join('; ');
+  const r = await runAsPid1(['--', '/bin/sh', '-c', `PATH=${bin}:$PATH; ${cmd}`], {}, install(dir, ['greet.socket']));
+  const lines = r.stdout.split('\n').filter((l) => l && !l.startsWith('greet@'));
+  expect(lines[0]).toMatch(/^hello unix from 0-\d+-0 fds=1 connection$/);
+  expect(lines[1]).toBe('hello tcp from 1 fds=1 connection');
+  // Two connections are held open: the third is dropped at once; the two held ones are served.
+  expect(lines.slice(2, 5)).toEqual(["third b''", 'hello held', 'hello held']);
+  // Finished instances are gone: only the socket is listed.
+  expect(lines.slice(5)).toEqual([expect.stringMatching(/^greet\.socket\s+loaded active listening/)]);
+  expect(r.stderr).toMatch(/too many incoming connections \(2\), dropping connection unit="greet\.socket"/);
+  expect(r.code).toBe(0);
+});

@@ -64,4 +64,11 @@ describe('socket units', () => {
     expect(r.units.has('dbus.service')).toBe(true);
     expect(r.enabled.has('dbus.service')).toBe(false);
   });
+
+  it('StandardInput=socket: input and, unless set, output are the connection', () => {
+    const svc = (t: string) => buildUnit('greet@1.service', parseUnitText(`[Service]\nExecStart=/bin/cat\n${t}`, '/u/greet@.service'), [], { hostname: 'box' }).unit;
+    expect(svc('StandardInput=socket')).toMatchObject({ standardInput: 'socket', standardOutput: { kind: 'socket' }, standardError: { kind: 'socket' } });
+    expect(svc('StandardInput=socket\nStandardOutput=journal')).toMatchObject({ standardOutput: { kind: 'journal' }, standardError: { kind: 'journal' } });
+    expect(svc('StandardInput=socket\nStandardError=journal')).toMatchObject({ standardOutput: { kind: 'socket' }, standardError: { kind: 'journal' } });
+  });
 });
