@@ -26,7 +26,7 @@ it('dbus-send starts dbus-daemon through dbus.socket; it answers and is active',
     'ps -o user= -p $(systemctl show -p MainPID --value dbus.service)',
     'systemctl status dbus.socket | grep Active:',
   ].join('; ');
-  const r = await runAsPid1(['--', '/bin/sh', '-c', `PATH=${bin}:$PATH; ${cmd}`], {}, setup);
+  const r = await runAsPid1(['--rich', '--', '/bin/sh', '-c', `PATH=${bin}:$PATH; ${cmd}`], {}, setup);
   expect(r.stderr).not.toMatch(/ERROR|notification message/);
   expect(r.stdout.trim().split('\n')).toEqual([
     'active',

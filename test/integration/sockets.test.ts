@@ -43,7 +43,7 @@ it('a connection starts the service, which gets every socket of the unit; the so
     'systemctl is-active echo.socket echo.service',
     'systemctl is-enabled echo.socket',
   ].join('; ');
-  const r = await runAsPid1(['--', '/bin/sh', '-c', `PATH=${bin}:$PATH; ${cmd}`], {}, install(dir, ['echo.socket']));
+  const r = await runAsPid1(['--rich', '--', '/bin/sh', '-c', `PATH=${bin}:$PATH; ${cmd}`], {}, install(dir, ['echo.socket']));
   expect(r.stderr).not.toMatch(/ERROR/);
   expect(r.stdout.split('\n').filter((l) => !l.startsWith('echo.service:'))).toEqual([
     'active',
@@ -68,7 +68,7 @@ it('a socket that cannot listen fails (Result: resources) and says why; its serv
   });
   const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-bin-'));
   fs.symlinkSync(TS_INIT, path.join(bin, 'systemctl'));
-  const r = await runAsPid1(['--', '/bin/sh', '-c', `PATH=${bin}:$PATH; systemctl show -p ActiveState,Result bad.socket`], {}, install(dir, ['bad.socket']));
+  const r = await runAsPid1(['--rich', '--', '/bin/sh', '-c', `PATH=${bin}:$PATH; systemctl show -p ActiveState,Result bad.socket`], {}, install(dir, ['bad.socket']));
   expect(r.stderr).toMatch(/cannot listen on \/etc\/passwd\/cannot\.sock: .* unit="bad\.socket"/);
   expect(r.stdout).toMatch(/^ActiveState=failed\nResult=resources$/m);
   expect(r.stdout).not.toMatch(/should-not-run/);
@@ -101,7 +101,7 @@ for s in ss[:2]:
     'sleep 0.3',
     'systemctl list-units --all --no-legend "greet*"',
   ].join('; ');
-  const r = await runAsPid1(['--', '/bin/sh', '-c', `PATH=${bin}:$PATH; ${cmd}`], {}, install(dir, ['greet.socket']));
+  const r = await runAsPid1(['--rich', '--', '/bin/sh', '-c', `PATH=${bin}:$PATH; ${cmd}`], {}, install(dir, ['greet.socket']));
   const lines = r.stdout.split('\n').filter((l) => l && !l.startsWith('greet@'));
   expect(lines[0]).toMatch(/^hello unix from 0-\d+-0 fds=1 connection$/);
   expect(lines[1]).toBe('hello tcp from 1 fds=1 connection');
