@@ -43,3 +43,13 @@ export function isSystemdOwn(unit: UnitConfig, shipped: ReadonlySet<string> | un
   const systemdPath = /^\/(usr\/)?lib\/systemd\//;
   return FALLBACK.test(unit.name) && (systemdPath.test(unit.sourcePath) || unit.execStart.some((c) => systemdPath.test(c.path)));
 }
+
+/**
+ * A unit file of systemd's own (its diagnostics are not worth a message: the unit is left
+ * out, or is a target whose weak wants name what an image lacks).
+ */
+export function isSystemdFile(file: string, shipped: ReadonlySet<string> | undefined): boolean {
+  if (shipped?.has(file)) return true;
+  const base = file.slice(file.lastIndexOf('/') + 1);
+  return FALLBACK.test(base) && /^\/(usr\/)?lib\/systemd\/system\//.test(file);
+}

@@ -15,14 +15,18 @@ import type { UnitConfig } from '../units/unit';
 import { disableUnit, ENABLE_ROOT, enableUnit, type EnableResult } from './enablement';
 import { diffUnits, type ReloadDiff } from './reload-diff';
 import type { UnitDirectories } from './unit-dirs';
-import { isSystemdOwn, systemdPackageFiles } from './systemd-own-units';
+import { isSystemdFile, isSystemdOwn, systemdPackageFiles } from './systemd-own-units';
 
 export const BOOT_TARGETS = ['multi-user.target', 'default.target'];
 
 /** systemd's own machinery, enabled in an image's systemd directories, has no place under ts-init. */
 export function isSystemdInternal(unit: UnitConfig): boolean {
+  return isSystemdOwn(unit, shipped());
+}
+
+function shipped(): ReadonlySet<string> | undefined {
   shippedBySystemd ??= systemdPackageFiles() ?? null;
-  return isSystemdOwn(unit, shippedBySystemd ?? undefined);
+  return shippedBySystemd ?? undefined;
 }
 let shippedBySystemd: ReadonlySet<string> | null | undefined;
 
@@ -50,6 +54,8 @@ export class UnitRegistry {
       r.enabled.delete(name);
       if (say) this.log.debug(`${name} is part of systemd itself; not started under ts-init`);
     }
+    // What systemd's own files would make ts-init say is no news to anyone.
+    r.diagnostics = r.diagnostics.filter((d) => !isSystemdFile(d.file, shipped()));
     return r;
   }
 

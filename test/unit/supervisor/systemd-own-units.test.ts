@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isSystemdOwn, systemdPackageFiles } from '../../../src/supervisor/systemd-own-units';
+import { isSystemdFile, isSystemdOwn, systemdPackageFiles } from '../../../src/supervisor/systemd-own-units';
 import { defaultUnitConfig } from '../../../src/units/unit';
 
 const at = (name: string, sourcePath: string) => defaultUnitConfig(name, sourcePath);
@@ -34,5 +34,12 @@ describe("systemd's own units", () => {
     expect(isSystemdOwn(at('systemd-logind.service', '/usr/lib/systemd/system/systemd-logind.service'), undefined)).toBe(true);
     expect(isSystemdOwn(at('dbus.service', '/usr/lib/systemd/system/dbus.service'), undefined)).toBe(false);
     expect(isSystemdOwn(at('systemd-thing.service', '/etc/ts-init/units/systemd-thing.service'), undefined)).toBe(false);
+  });
+
+  it("their files' diagnostics are left unsaid: the shipped ones, systemd-* in the system directories", () => {
+    expect(isSystemdFile('/lib/systemd/system/basic.target', shipped)).toBe(true);
+    expect(isSystemdFile('/usr/lib/systemd/system/systemd-journald-audit.socket', undefined)).toBe(true);
+    expect(isSystemdFile('/lib/systemd/system/dbus.service', shipped)).toBe(false);
+    expect(isSystemdFile('/etc/ts-init/units/systemd-mine.service', undefined)).toBe(false);
   });
 });
