@@ -55,8 +55,10 @@ const SETUP = [
  *           line up to " since" ("active (running)", "failed (Result: exit-code)")
  *   files   list-unit-files: the UNIT FILE and STATE columns of every row, and the
  *           "N unit files listed." count (systemd 252 adds a PRESET column; ts-init has no presets)
+ *   shape   stdout with every number replaced by N (timestamps differ between two boots;
+ *           their format must not)
  */
-type Aspect = 'out' | 'err' | 'active' | 'files';
+type Aspect = 'out' | 'err' | 'active' | 'files' | 'shape';
 interface Step {
   args: string[];
   compare: Aspect[];
@@ -118,6 +120,12 @@ const STEPS: Step[] = [
   s('show -p UnitFileState helper', 'out', 'err'),
   s('show -p ActiveState --value cron', 'out', 'err'),
   s('show -p ActiveState,SubState cron ssh', 'out', 'err'),
+  // timestamps: systemd's format, the monotonic clock in µs; a unit never active has none
+  s('show -p ActiveEnterTimestamp,ActiveEnterTimestampMonotonic cron', 'shape', 'err'),
+  s('show -p ActiveEnterTimestamp,ActiveEnterTimestampMonotonic idle', 'out', 'err'),
+  // "--" before unit names, as deb-systemd-invoke and deb-systemd-helper pass them
+  s('is-active -- cron', 'out', 'err'),
+  s('is-enabled -- cron idle', 'out', 'err'),
   // jobs on units that cannot run them
   s('start nope', 'out', 'err'),
   s('stop nope', 'out', 'err'),
@@ -244,6 +252,7 @@ function view(o: Outcome, compare: Aspect[]): Record<string, unknown> {
     if (a === 'err') v.stderr = o.stderr;
     if (a === 'active') v.status = activeWords(o.stdout);
     if (a === 'files') v.files = unitFileRows(o.stdout);
+    if (a === 'shape') v.shape = o.stdout.replace(/\d+/g, 'N');
   }
   return v;
 }
