@@ -80,6 +80,12 @@ export class SocketUnits {
     for (const name of [...this.open.keys()]) this.closeFor(name);
   }
 
+  /** An Accept=no socket whose service is up: the socket is the service's now. */
+  serviceHasIt(name: string): boolean {
+    const o = this.open.get(name);
+    return o !== undefined && !o.unit.socket!.accept && o.state.serviceUp;
+  }
+
   /** The open Accept=no sockets whose service this is, in name order; an instance's connection. */
   fdsFor(service: string): PassedFds | undefined {
     const conn = this.connections.get(service);

@@ -109,6 +109,11 @@ export class Supervisor {
     this.runners.get(unit.name)?.replaceConfig(unit);
   }
 
+  /** An active socket unit's sub-state, as systemctl shows it. */
+  socketSubState(name: string): 'listening' | 'running' {
+    return this.sockets.serviceHasIt(name) ? 'running' : 'listening';
+  }
+
   /** A unit whose file is gone, once it has stopped. */
   forget(name: string): void {
     this.runners.delete(name);

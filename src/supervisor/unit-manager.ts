@@ -47,8 +47,9 @@ export class UnitManager implements Manager {
       description: c.description || r.name,
       loadState: 'loaded',
       activeState: activeState(s),
-      // A started target has no process: systemd calls its sub-state "active"; a socket's is "listening".
-      subState: c.kind !== 'service' && s.sub === 'exited' ? (c.kind === 'socket' ? 'listening' : 'active') : s.sub,
+      // A started target has no process: systemd calls its sub-state "active"; a socket's is
+      // "listening", or "running" while its service has it.
+      subState: c.kind !== 'service' && s.sub === 'exited' ? (c.kind === 'socket' ? this.sup.socketSubState(r.name) : 'active') : s.sub,
       result: s.result,
       unitFileState: this.fileState(r),
       sourcePath: c.generatedFrom ?? c.sourcePath,
