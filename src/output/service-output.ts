@@ -78,6 +78,16 @@ export class ServiceOutput {
     });
   }
 
+  /** The unit's last n kept lines, without making a ring for a unit that has none. */
+  recent(unit: string, n: number): LogLine[] {
+    return this.rings.get(unit)?.tail(n) ?? [];
+  }
+
+  /** Drops a unit's kept lines (a finished per-connection instance: no one asks for them again). */
+  forget(unit: string): void {
+    this.rings.delete(unit);
+  }
+
   /** Resolves when the unit's pipes have all ended (its last lines are in), or after timeoutMs. */
   unitDrained(unit: string, timeoutMs: number): Promise<void> {
     if (!this.openByUnit.has(unit)) return Promise.resolve();

@@ -143,7 +143,13 @@ export class SocketUnits {
           break;
         }
         case 'accept':
-          this.acceptOne(name, o, fx.refuse, readyFd);
+          try {
+            this.acceptOne(name, o, fx.refuse, readyFd);
+          } catch (err) {
+            // EMFILE and the like: this connection waits; PID 1 goes on.
+            this.deps.log.error({ unit: name }, `cannot accept a connection: ${(err as Error).message}`);
+            this.feed(name, { type: 'connection-done' });
+          }
           break;
         case 'fail':
           this.deps.log.error({ unit: name }, `${o.unit.socket!.service} keeps failing to start; ${name} gives up (Result: service-start-limit-hit)`);

@@ -84,6 +84,7 @@ export class Supervisor {
           if (r && (r.state.sub === 'dead' || r.state.sub === 'failed')) {
             this.runners.delete(name);
             this.deps.registry.forget(name);
+            this.deps.output.forget(name);
           }
         });
       },
@@ -133,8 +134,7 @@ export class Supervisor {
       recentOutput: (u, since, max) =>
         this.deps.output.unitDrained(u, 200).then(() =>
           this.deps.output
-            .ring(u)
-            .tail(max)
+            .recent(u, max)
             .filter((l) => l.time >= since)
             .map((l) => l.line),
         ),
