@@ -13,7 +13,7 @@ export function watchUnitDirectories(dirs: readonly string[], reload: () => Prom
   let running: Promise<unknown> = Promise.resolve();
   const w = watch(existing, { ignoreInitial: true, depth: 2, usePolling: false, followSymlinks: false });
   w.on('all', (event, file) => {
-    if (!/\.(service|conf)$/.test(file) && !file.endsWith('.wants') && event !== 'unlink') return;
+    if (!/\.(service|socket|target|conf)$/.test(file) && !file.endsWith('.wants') && event !== 'unlink') return;
     log.debug({ event, file }, 'unit directory changed');
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => {

@@ -112,3 +112,11 @@ for s in ss[:2]:
   expect(r.stderr).toMatch(/too many incoming connections \(2\), dropping connection unit="greet\.socket"/);
   expect(r.code).toBe(0);
 });
+
+it('a socket unit added while running (the unit directories are watched) listens', async () => {
+  const dir = unitDir({ 'a.service': '[Service]\nExecStart=/bin/sleep 100\n' });
+  const sock = `/run/late-${process.pid}.sock`;
+  const r = await runAsPid1(['--units', dir, '--', '/bin/sh', '-c', `sleep 0.3; printf '[Socket]\\nListenStream=${sock}\\n' > ${dir}/late.socket; sleep 1.5; stat -c %F ${sock}`]);
+  expect(r.stdout).toMatch(/^socket$/m);
+  expect(r.code).toBe(0);
+});
