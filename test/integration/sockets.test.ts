@@ -120,3 +120,20 @@ it('a socket unit added while running (the unit directories are watched) listens
   expect(r.stdout).toMatch(/^socket$/m);
   expect(r.code).toBe(0);
 });
+
+it('ListenDatagram= and ListenFIFO=: a datagram starts the service, which reads both from fds 3 and 4', async () => {
+  const dir = unitDir({
+    'dg.socket': `[Socket]\nListenDatagram=/run/dg-${process.pid}.sock\nListenFIFO=/run/dg-${process.pid}.fifo\n[Install]\nWantedBy=sockets.target\n`,
+    'dg.service':
+      `[Service]\nExecStart=/usr/bin/python3 -c 'import os,socket\\nd=socket.socket(fileno=3)\\nprint("datagram", d.recv(100).decode(), d.type == socket.SOCK_DGRAM, flush=True)\\nprint("fifo", os.read(4, 100).decode().strip(), flush=True)'\n`,
+  });
+  const cmd = [
+    `/usr/bin/python3 -c 'import socket; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b"hello", "/run/dg-${process.pid}.sock")'`,
+    `echo world > /run/dg-${process.pid}.fifo`,
+    'sleep 1',
+  ].join('; ');
+  const r = await runAsPid1(['--rich', '--', '/bin/sh', '-c', cmd], {}, install(dir, ['dg.socket']));
+  expect(r.stdout).toMatch(/^dg\.service: datagram hello True$/m);
+  expect(r.stdout).toMatch(/^dg\.service: fifo world$/m);
+  expect(r.code).toBe(0);
+});
