@@ -1,0 +1,46 @@
+// The host's cgroup directories as seen by a container test: what a systemd inside a container
+// may leave behind (an init.scope in the host's name=systemd root, or cgroups named after the
+// container id), and how to remove it so that a test leaves the host as it found it.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** Where a systemd running in the host's root cgroup would write its own directories. */
+export const HOST_SYSTEMD_CGROUP = '/sys/fs/cgroup/systemd';
+
+/** The top-level directories of the host's name=systemd hierarchy. */
+export function topCgroups(): string[] {
+  try {
+    return fs.readdirSync(HOST_SYSTEMD_CGROUP, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  } catch {
+    return [];
+  }
+}
+
+/** Every cgroup directory on the host whose name contains `id` (a container id). */
+export function cgroupsOf(id: string): string[] {
+  const found: string[] = [];
+  const walk = (dir: string, depth: number) => {
+    if (depth > 4) return;
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (!e.isDirectory()) continue;
+      const p = path.join(dir, e.name);
+      if (e.name.includes(id)) found.push(p);
+      else walk(p, depth + 1);
+    }
+  };
+  walk('/sys/fs/cgroup', 0);
+  return found;
+}
+
+/** rmdir a cgroup tree, deepest first (cgroup directories hold only kernel files). */
+export function removeCgroupTree(dir: string): void {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) removeCgroupTree(path.join(dir, e.name));
+  fs.rmdirSync(dir);
+}
