@@ -2,7 +2,7 @@
 // bench/results.md. Targets are ratios to anchors measured in the same run
 // (or, for private memory and idle CPU, the stated bound).
 //
-//   node bench/bench.mjs --ts-init PATH [--anchor-node PATH] [--quick] [--only core|units] [--out FILE]
+//   node bench/bench.mjs --ts-init PATH [--anchor-node PATH] [--quick] [--only core|units|rich] [--out FILE]
 //
 // bench/run.sh installs what is needed and calls this with the pinned Node.
 import { execFileSync } from 'node:child_process';
@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { memory, nodeEnvEffect, reap, signalLatency, timeToExec, trueWall } from './core.mjs';
 import { BENCH_DIR, REPO, fmt, sleep } from './lib.mjs';
+import { RICH_INITS, richBench } from './rich.mjs';
 import { unitsBench } from './units.mjs';
 
 function option(name, fallback) {
@@ -32,6 +33,7 @@ const REAP_REPS = quick ? 1 : 3;
 const SIGNALS = quick ? 50 : 200;
 const IDLE_SECONDS = quick ? 10 : 30;
 const UNIT_REPS = quick ? 1 : 3; // start/stop cycles of each supervisor
+const RICH_REPS = quick ? 1 : 3; // boots of the vm image under each init
 
 // With no flags, ts-init is a plain init like the others. As PID 1 it would also
 // look for units in the image's systemd directories; --no-units keeps it the plain
@@ -231,6 +233,60 @@ async function units() {
   }
 }
 
+// ---------------------------------------------------------------- rich boot
+
+const richRows = [];
+/** A row of the rich-boot table: values per init, ratio ts-init / systemd. */
+function richRow(metric, values, { unit = 'ms', digits = 0, target, ok, cells } = {}) {
+  const ratio = values['ts-init'] / values.systemd;
+  richRows.push({
+    metric,
+    cells: cells ?? RICH_INITS.map((i) => (values[i] === undefined ? '' : Number.isFinite(values[i]) ? `${fmt(values[i], digits)} ${unit}` : 'never')),
+    ratio: Number.isFinite(ratio) ? `${fmt(ratio, 2)}×` : '',
+    target: target ?? '—',
+    met: target ? verdict(ok) : '',
+  });
+}
+
+async function rich() {
+  log(`rich boot: the vm image under systemd, ts-init and supervisord (${RICH_REPS} boot(s) each)`);
+  const r = await richBench(TS_INIT, RICH_REPS, log);
+  const pick = (key) => Object.fromEntries(RICH_INITS.map((i) => [i, r[i][key]]));
+  const total = r.systemd.total;
+  const bootNote = note(
+    `The vm image of \`scripts/vm-image.sh\` (Debian bookworm; openssh, cron, rsyslog, dbus, nginx + php8.2-fpm, redis, mariadb, ` +
+      'postgresql, bind9, squid, exim4, slapd, xinetd, supervisor installed by apt), under podman + runc: systemd 252 with ' +
+      '`--systemd=always` and the image\'s units and init scripts; ts-init as the ENTRYPOINT with no flags, the same units and ' +
+      'init scripts; supervisord as PID 1 with `bench/workloads/vm-supervisord.conf`, the same daemons in the foreground. ' +
+      `From just before \`podman run\` until the last of the ${total} services first answers its probe ` +
+      '(`test/fixtures/vm/probe.sh` run by `podman exec`, again and again for the services not up yet; an HTTP GET of a PHP page ' +
+      'through nginx, redis PING, `SELECT 1` in mariadb and postgresql, a DNS query, a request through squid, the SMTP, SSH, ' +
+      'LDAP and daytime answers, a D-Bus call, a syslog line, cron\'s process)' +
+      `${RICH_REPS > 1 ? `; median of ${RICH_REPS} boots, the inits in turns` : ''}. "never": not all up within 60 s.`,
+  );
+  richRow(`container start until all ${total} services answer${bootNote}`, pick('readyMs'), {
+    target: '≤ 0.8× systemd',
+    ok: r['ts-init'].readyMs <= 0.8 * r.systemd.readyMs,
+  });
+  richRow('services answering (fewest in any boot)', {}, {
+    cells: RICH_INITS.map((i) => `${r[i].up} / ${r[i].total}${r[i].down.length ? ` (not: ${r[i].down.join(', ')})` : ''}`),
+  });
+  if (r['ts-init'].cmdMs !== undefined) {
+    richRow('container start until the CMD runs (ts-init)', { 'ts-init': r['ts-init'].cmdMs }, { cells: ['', `${fmt(r['ts-init'].cmdMs, 0)} ms`, ''] });
+  } else {
+    richRow('container start until the CMD runs (ts-init)', {}, { cells: ['', 'not started', ''] });
+  }
+  const stopNote = note(
+    `\`podman stop -t 30\` until it returns, the container exited (systemd gets SIGRTMIN+3, the others SIGTERM). ` +
+      'squid is set to `shutdown_lifetime 1 seconds` in the image, otherwise it alone would hold every shutdown for 30 s.',
+  );
+  richRow(`\`podman stop\` until the container is gone${stopNote}`, pick('stopMs'), {
+    target: '≤ 1.0× systemd',
+    ok: r['ts-init'].stopMs <= r.systemd.stopMs,
+  });
+  richRow('exit status after `podman stop`', pick('exitCodes'), { cells: RICH_INITS.map((i) => r[i].exitCodes.join(', ')) });
+}
+
 // ---------------------------------------------------------------- output
 
 function debianVersions() {
@@ -257,7 +313,7 @@ function describe() {
     `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC with \`bash bench/run.sh${quick ? ' --quick' : ''}\`: ` +
     `${version}; ${os.cpus().length} × ${cpu}, Linux ${os.release()}, Node ${process.version}; ` +
     `${debianVersions()} from Debian. ` +
-    `${RUNS} runs per short command, ${MEMORY_REPS} memory sample(s), ${REAP_REPS} reaping run(s), ${SIGNALS} signals per init, ${UNIT_REPS} start/stop cycle(s) per supervisor.`
+    `${RUNS} runs per short command, ${MEMORY_REPS} memory sample(s), ${REAP_REPS} reaping run(s), ${SIGNALS} signals per init, ${UNIT_REPS} start/stop cycle(s) per supervisor, ${RICH_REPS} rich boot(s) per init.`
   );
 }
 
@@ -279,14 +335,23 @@ function render() {
       '',
     );
   }
+  if (richRows.length) {
+    lines.push(
+      `| rich boot (vm image) | ${RICH_INITS.join(' | ')} | ts-init / systemd | target | met |`,
+      `|---|${RICH_INITS.map(() => '---:').join('|')}|---|---|---|`,
+      ...richRows.map((r) => `| ${r.metric} | ${r.cells.join(' | ')} | ${r.ratio} | ${r.target} | ${r.met} |`),
+      '',
+    );
+  }
   notes.forEach((text, k) => lines.push(`${k + 1}. ${text}`));
   if (notes.length) lines.push('');
   return lines.join('\n');
 }
 
 const started = Date.now();
-if (only !== 'units') await core();
-if (only !== 'core') await units();
+const SECTIONS = { core, units, rich };
+if (only !== 'all' && !(only in SECTIONS)) throw new Error(`--only ${only}: expected one of ${Object.keys(SECTIONS).join(', ')}`);
+for (const [name, run] of Object.entries(SECTIONS)) if (only === 'all' || only === name) await run();
 const table = render();
 fs.writeFileSync(OUT, table);
 process.stdout.write(`\n${table}`);

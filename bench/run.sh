@@ -5,10 +5,13 @@
 #
 #   bash bench/run.sh            # full run, about 3 minutes
 #   bash bench/run.sh --quick    # fewer repetitions, about 1 minute
+#   bash bench/run.sh rich       # only the rich boot (vm image under systemd, ts-init, supervisord)
 #
-# Extra arguments go to bench/bench.mjs (--only core|units, --out FILE).
+# Extra arguments go to bench/bench.mjs (--only core|units|rich, --out FILE); a first argument
+# core, units or rich is short for --only it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+case ${1:-} in core | units | rich) set -- --only "$@" ;; esac
 
 if [[ $(id -u) != 0 ]]; then
   echo "bench/run.sh: run as root (it creates PID namespaces)" >&2

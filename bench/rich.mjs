@@ -1,0 +1,192 @@
+// Rich boot: the vm image of the real-workload test (scripts/vm-image.sh: Debian bookworm with
+// openssh, cron, rsyslog, dbus, nginx + php-fpm, redis, mariadb, postgresql, bind9, squid,
+// exim4, slapd, xinetd, supervisor installed by apt) booted under three inits with podman:
+//   systemd 252   --systemd=always, /sbin/init (the image's own units and init scripts)
+//   ts-init       the image's ENTRYPOINT with no flags (the same units and init scripts)
+//   supervisord   PID 1 with workloads/vm-supervisord.conf (the same daemons in the foreground)
+// For each boot: from just before `podman run` until every service answers its probe
+// (test/fixtures/vm/probe.sh, from inside the container), and from `podman stop` until it
+// returns (the container has exited). Boots run one at a time, the inits in turns.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { REPO, median, monoNs, msSince, realtimeNs, sleep } from './lib.mjs';
+
+const RUNTIME = 'runc'; // cgroups enabled: systemd's cgroups stay inside the container's own
+const READY_DEADLINE_MS = 60_000;
+const STOP_GRACE_S = 30;
+const PROBE = path.join(REPO, 'test/fixtures/vm/probe.sh');
+const SUPERVISORD_CONF = path.join(REPO, 'bench/workloads/vm-supervisord.conf');
+const CMD_STAMP = '/run/vm-cmd-started';
+
+export const RICH_INITS = ['systemd', 'ts-init', 'supervisord'];
+const RUN_ARGS = {
+  // podman 4.3 sets no stop signal when the entrypoint is overridden: systemd wants SIGRTMIN+3.
+  systemd: ['--systemd=always', '--stop-signal=SIGRTMIN+3', '--entrypoint', '["/sbin/init"]'],
+  'ts-init': [],
+  supervisord: ['--entrypoint', '["/usr/bin/supervisord","-n","-c","/etc/vm-bench/supervisord.conf"]'],
+};
+
+/** scripts/vm-image.sh (builds the base once, cached): the podman environment and the base ref. */
+function prepare(log) {
+  log('rich boot: preparing the vm image (scripts/vm-image.sh; the first build takes a few minutes)');
+  const res = spawnSync('bash', [path.join(REPO, 'scripts/vm-image.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (res.status !== 0) throw new Error(`scripts/vm-image.sh exited ${res.status}`);
+  const vars = {};
+  for (const m of res.stdout.matchAll(/^export ([A-Z_]+)='([^']*)'$/gm)) vars[m[1]] = m[2];
+  if (!vars.TS_INIT_BASE_VM) throw new Error('scripts/vm-image.sh printed no TS_INIT_BASE_VM');
+  const env = {
+    ...process.env,
+    CONTAINERS_CONF: vars.CONTAINERS_CONF,
+    CONTAINERS_STORAGE_CONF: vars.CONTAINERS_STORAGE_CONF,
+    TMPDIR: path.join(REPO, '.cache/podman/buildtmp'),
+  };
+  return { env, base: vars.TS_INIT_BASE_VM };
+}
+
+function podmanIn(env) {
+  return (args, { check = true, timeoutMs = 120_000 } = {}) => {
+    const res = spawnSync('podman', ['--runtime', RUNTIME, ...args], { env, encoding: 'utf8', timeout: timeoutMs });
+    if (check && res.status !== 0) throw new Error(`podman ${args.join(' ')} exited ${res.status}: ${res.stderr}`);
+    return res;
+  };
+}
+
+function buildImage(podman, base, tsInitBin) {
+  const ctx = fs.mkdtempSync(path.join(REPO, '.cache/podman/buildtmp/bench-vm-'));
+  const tag = `localhost/ts-init-bench-vm:${process.pid}-${Date.now().toString(36)}`;
+  try {
+    fs.copyFileSync(tsInitBin, path.join(ctx, 'ts-init'));
+    fs.chmodSync(path.join(ctx, 'ts-init'), 0o755);
+    fs.copyFileSync(PROBE, path.join(ctx, 'probe.sh'));
+    fs.chmodSync(path.join(ctx, 'probe.sh'), 0o755);
+    fs.copyFileSync(SUPERVISORD_CONF, path.join(ctx, 'supervisord.conf'));
+    fs.writeFileSync(
+      path.join(ctx, 'Containerfile'),
+      [
+        `FROM ${base}`,
+        'COPY ts-init /sbin/ts-init',
+        'COPY probe.sh /usr/local/bin/vm-probe',
+        'COPY supervisord.conf /etc/vm-bench/supervisord.conf',
+        'ENTRYPOINT ["/sbin/ts-init", "--"]',
+        `CMD ["/bin/sh", "-c", "date +%s%N >${CMD_STAMP}; exec sleep infinity"]`,
+        '',
+      ].join('\n'),
+    );
+    podman(['build', '--pull=never', '--quiet', '-t', tag, ctx], { timeoutMs: 600_000 });
+  } finally {
+    fs.rmSync(ctx, { recursive: true, force: true });
+  }
+  return tag;
+}
+
+/** Every cgroup directory on the host named after the container id (removed, deepest first). */
+function removeCgroupsOf(id) {
+  const rmTree = (dir) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) rmTree(path.join(dir, e.name));
+    fs.rmdirSync(dir);
+  };
+  const walk = (dir, depth) => {
+    if (depth > 4) return;
+    let entries = [];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (!e.isDirectory()) continue;
+      const p = path.join(dir, e.name);
+      if (!e.name.includes(id)) walk(p, depth + 1);
+      else {
+        try {
+          rmTree(p);
+        } catch {
+          /* busy: left for the engine */
+        }
+      }
+    }
+  };
+  walk('/sys/fs/cgroup', 0);
+}
+
+/**
+ * One boot: start, probe until every service answers (probing again only those that have not
+ * yet), stop. `readyMs` is when the last service was first seen answering (Infinity if some
+ * never did within the deadline).
+ */
+async function boot(podman, image, init, n) {
+  const name = `ts-init-bench-vm-${init}-${process.pid}-${n}`;
+  const t0 = monoNs();
+  const t0Real = realtimeNs();
+  podman(['run', '-d', '--cgroups=enabled', '--name', name, ...RUN_ARGS[init], image]);
+  const id = podman(['inspect', '--format', '{{.Id}}', name]).stdout.trim();
+  const firstOk = {};
+  let names;
+  let cmdMs;
+  try {
+    for (;;) {
+      const res = podman(['exec', name, '/usr/local/bin/vm-probe', '--no-is-active', ...(names ?? []).filter((s) => !(s in firstOk))], { check: false });
+      const at = msSince(t0);
+      const rows = res.stdout.split('\n').filter((l) => l.includes('\t')).map((l) => l.split('\t'));
+      names ??= rows.map((r) => r[0]);
+      for (const [svc, result] of rows) if (result === 'ok') firstOk[svc] ??= at;
+      if (names.length && names.every((s) => s in firstOk)) break;
+      if (at > READY_DEADLINE_MS) break;
+      await sleep(100);
+    }
+    if (init === 'ts-init') {
+      const stamp = podman(['exec', name, 'cat', CMD_STAMP], { check: false }).stdout.trim();
+      if (/^\d+$/.test(stamp)) cmdMs = Number(BigInt(stamp) - t0Real) / 1e6;
+    }
+    const s0 = monoNs();
+    podman(['stop', '-t', String(STOP_GRACE_S), name], { timeoutMs: (STOP_GRACE_S + 60) * 1000 });
+    const stopMs = msSince(s0);
+    const exitCode = Number(podman(['inspect', '--format', '{{.State.ExitCode}}', name]).stdout.trim());
+    const up = names.filter((s) => s in firstOk);
+    const readyMs = up.length === names.length && names.length > 0 ? Math.max(...up.map((s) => firstOk[s])) : Infinity;
+    return { readyMs, stopMs, exitCode, cmdMs, up: up.length, total: names.length, down: names.filter((s) => !(s in firstOk)) };
+  } finally {
+    podman(['rm', '-f', '--ignore', '-t', '0', name], { check: false });
+    removeCgroupsOf(id);
+  }
+}
+
+/**
+ * `reps` boots of each init, in turns. Returns per init: median readyMs and stopMs, the services
+ * that answered (fewest over the boots), exit codes, and for ts-init the median CMD start.
+ */
+export async function richBench(tsInitBin, reps, log) {
+  const { env, base } = prepare(log);
+  const podman = podmanIn(env);
+  const image = buildImage(podman, base, tsInitBin);
+  const runs = Object.fromEntries(RICH_INITS.map((i) => [i, []]));
+  try {
+    for (let r = 0; r < reps; r++) {
+      // Rotate the order so that a slow moment of the machine does not always hit the same init.
+      const order = RICH_INITS.map((_, k) => RICH_INITS[(k + r) % RICH_INITS.length]);
+      for (const init of order) {
+        const b = await boot(podman, image, init, r);
+        log(`  ${init}: ${b.up}/${b.total} services up${Number.isFinite(b.readyMs) ? ` in ${Math.round(b.readyMs)} ms` : ` (down: ${b.down.join(' ')})`}, stop ${Math.round(b.stopMs)} ms, exit ${b.exitCode}`);
+        runs[init].push(b);
+        await sleep(1000); // let the machine settle after ending a dozen daemons
+      }
+    }
+  } finally {
+    podman(['rmi', '-f', '--ignore', image], { check: false });
+  }
+  const out = {};
+  for (const [init, bs] of Object.entries(runs)) {
+    const worst = bs.reduce((a, b) => (b.up < a.up ? b : a));
+    out[init] = {
+      readyMs: median(bs.map((b) => b.readyMs)),
+      stopMs: median(bs.map((b) => b.stopMs)),
+      up: worst.up,
+      total: worst.total,
+      down: worst.down,
+      exitCodes: [...new Set(bs.map((b) => b.exitCode))],
+      cmdMs: bs.every((b) => b.cmdMs !== undefined) ? median(bs.map((b) => b.cmdMs)) : undefined,
+    };
+  }
+  return out;
+}
