@@ -21,6 +21,7 @@ import {
   bootArgs,
   buildVmImage,
   cmdStartedAt,
+  needsExplaining,
   probe,
   probeTable,
   unitLogLines,
@@ -84,7 +85,7 @@ async function boot(init: VmInit): Promise<Boot> {
   if (init === 'ts-init') cmdAt ??= await cmdStartedAt(container);
 
   const why: Record<string, string[]> = {};
-  for (const r of rows.filter((x) => !x.ok)) {
+  for (const r of rows.filter(needsExplaining)) {
     why[`${init}/${r.name}`] =
       init === 'ts-init'
         ? await unitLogLines(container, r.unit)

@@ -109,6 +109,11 @@ export async function unitLogLines(container: string, unit: string, max = 3): Pr
   return mentions.slice(-max).map((l) => l.slice(0, 220));
 }
 
+/** A row worth explaining: the probe failed, or the init does not call the unit active. */
+export function needsExplaining(r: ProbeRow): boolean {
+  return !r.ok || (r.active !== 'active' && r.active !== '-');
+}
+
 /** A fixed-width table of probe rows, one column group per init. */
 export function probeTable(runs: Partial<Record<string, ProbeRow[]>>, why: Record<string, string[]> = {}): string {
   const inits = Object.keys(runs);
@@ -128,12 +133,14 @@ export function probeTable(runs: Partial<Record<string, ProbeRow[]>>, why: Recor
   const failed = names.flatMap((n) =>
     inits.flatMap((i) => {
       const r = runs[i]?.find((x) => x.name === n);
-      if (!r || r.ok) return [];
+      if (!r || !needsExplaining(r)) return [];
       const lines = why[`${i}/${n}`] ?? [];
-      return [`  ${i} ${n}: ${r.detail}`, ...lines.map((l) => `      log: ${l}`)];
+      return [`  ${i} ${n}: probe ${r.ok ? 'ok' : 'FAIL'}, is-active ${r.active}: ${r.detail}`, ...lines.map((l) => `      log: ${l}`)];
     }),
   );
-  if (failed.length) out.push('', 'failing probes (what the probe saw, then the unit\'s last log lines):', ...failed);
+  if (failed.length) {
+    out.push('', "failing probes and is-active answers other than active (what the probe saw, then the unit's last log lines):", ...failed);
+  }
   return out.join('\n');
 }
 
