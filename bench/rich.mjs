@@ -145,7 +145,7 @@ async function boot(podman, image, init, n) {
     const exitCode = Number(podman(['inspect', '--format', '{{.State.ExitCode}}', name]).stdout.trim());
     const up = names.filter((s) => s in firstOk);
     const readyMs = up.length === names.length && names.length > 0 ? Math.max(...up.map((s) => firstOk[s])) : Infinity;
-    return { readyMs, stopMs, exitCode, cmdMs, up: up.length, total: names.length, down: names.filter((s) => !(s in firstOk)) };
+    return { readyMs, stopMs, exitCode, cmdMs, firstOk, up: up.length, total: names.length, down: names.filter((s) => !(s in firstOk)) };
   } finally {
     podman(['rm', '-f', '--ignore', '-t', '0', name], { check: false });
     removeCgroupsOf(id);
@@ -154,7 +154,8 @@ async function boot(podman, image, init, n) {
 
 /**
  * `reps` boots of each init, in turns. Returns per init: median readyMs and stopMs, the services
- * that answered (fewest over the boots), exit codes, and for ts-init the median CMD start.
+ * that answered (fewest over the boots), exit codes, for ts-init the median CMD start, and the
+ * median time until the services that answered everywhere (`common`) were all up.
  */
 export async function richBench(tsInitBin, reps, log) {
   const { env, base } = prepare(log);
@@ -175,11 +176,16 @@ export async function richBench(tsInitBin, reps, log) {
   } finally {
     podman(['rmi', '-f', '--ignore', image], { check: false });
   }
-  const out = {};
+  // The services that answered in every boot of every init: their readiness compares the inits
+  // while some services do not come up under one of them.
+  const all = Object.values(runs).flat();
+  const common = Object.keys(all[0]?.firstOk ?? {}).filter((svc) => all.every((b) => svc in b.firstOk));
+  const out = { common };
   for (const [init, bs] of Object.entries(runs)) {
     const worst = bs.reduce((a, b) => (b.up < a.up ? b : a));
     out[init] = {
       readyMs: median(bs.map((b) => b.readyMs)),
+      commonReadyMs: common.length ? median(bs.map((b) => Math.max(...common.map((svc) => b.firstOk[svc])))) : NaN,
       stopMs: median(bs.map((b) => b.stopMs)),
       up: worst.up,
       total: worst.total,
