@@ -80,12 +80,23 @@ function buildImage(podman, base, tsInitBin) {
   return tag;
 }
 
+const rmTree = (dir) => {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) rmTree(path.join(dir, e.name));
+  fs.rmdirSync(dir);
+};
+
+/** Top-level directories of the host's name=systemd hierarchy (where a systemd would add init.scope). */
+const HOST_SYSTEMD_CGROUP = '/sys/fs/cgroup/systemd';
+function topCgroups() {
+  try {
+    return fs.readdirSync(HOST_SYSTEMD_CGROUP, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+  } catch {
+    return [];
+  }
+}
+
 /** Every cgroup directory on the host named after the container id (removed, deepest first). */
 function removeCgroupsOf(id) {
-  const rmTree = (dir) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) rmTree(path.join(dir, e.name));
-    fs.rmdirSync(dir);
-  };
   const walk = (dir, depth) => {
     if (depth > 4) return;
     let entries = [];
@@ -162,6 +173,7 @@ export async function richBench(tsInitBin, reps, log) {
   const podman = podmanIn(env);
   const image = buildImage(podman, base, tsInitBin);
   const runs = Object.fromEntries(RICH_INITS.map((i) => [i, []]));
+  const cgroupsBefore = topCgroups();
   try {
     for (let r = 0; r < reps; r++) {
       // Rotate the order so that a slow moment of the machine does not always hit the same init.
@@ -169,12 +181,24 @@ export async function richBench(tsInitBin, reps, log) {
       for (const init of order) {
         const b = await boot(podman, image, init, r);
         log(`  ${init}: ${b.up}/${b.total} services up${Number.isFinite(b.readyMs) ? ` in ${Math.round(b.readyMs)} ms` : ` (down: ${b.down.join(' ')})`}, stop ${Math.round(b.stopMs)} ms, exit ${b.exitCode}`);
+        const slowest = Object.entries(b.firstOk).sort((x, y) => y[1] - x[1]).slice(0, 4);
+        log(`    last to answer: ${slowest.map(([svc, ms]) => `${svc} ${Math.round(ms)} ms`).join(', ')}`);
         runs[init].push(b);
         await sleep(1000); // let the machine settle after ending a dozen daemons
       }
     }
   } finally {
     podman(['rmi', '-f', '--ignore', image], { check: false });
+    // What a systemd in the host's root cgroup would have made there (other new directories
+    // belong to someone else: left alone).
+    for (const d of topCgroups().filter((x) => !cgroupsBefore.includes(x) && /^(init\.scope|system\.slice|user\.slice)$/.test(x))) {
+      try {
+        rmTree(path.join(HOST_SYSTEMD_CGROUP, d));
+        log(`removed the cgroup ${d} left in ${HOST_SYSTEMD_CGROUP}`);
+      } catch {
+        log(`warning: ${HOST_SYSTEMD_CGROUP}/${d} appeared during the rich boot and is still in use`);
+      }
+    }
   }
   // The services that answered in every boot of every init: their readiness compares the inits
   // while some services do not come up under one of them.
