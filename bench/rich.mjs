@@ -191,7 +191,7 @@ export async function richBench(tsInitBin, reps, log) {
     podman(['rmi', '-f', '--ignore', image], { check: false });
     // What a systemd in the host's root cgroup would have made there (other new directories
     // belong to someone else: left alone).
-    for (const d of topCgroups().filter((x) => !cgroupsBefore.includes(x) && /^(init\.scope|system\.slice|user\.slice)$/.test(x))) {
+    for (const d of topCgroups().filter((x) => !cgroupsBefore.includes(x) && /^(init\.scope|system\.slice|user\.slice|machine\.slice)$/.test(x))) {
       try {
         rmTree(path.join(HOST_SYSTEMD_CGROUP, d));
         log(`removed the cgroup ${d} left in ${HOST_SYSTEMD_CGROUP}`);

@@ -15,7 +15,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResourceTracker, exec, inspect, logs, removeContainers, requireTsInit, runDetached, stop } from '../helpers/container';
-import { HOST_SYSTEMD_CGROUP, cgroupsOf, removeCgroupTree, topCgroups } from '../helpers/host-cgroups';
+import { HOST_SYSTEMD_CGROUP, SYSTEMD_TOP_CGROUP, cgroupsOf, removeCgroupTree, topCgroups } from '../helpers/host-cgroups';
 import {
   VM_RUNTIME,
   bootArgs,
@@ -173,7 +173,7 @@ describe('host clean-up', () => {
   it('leaves no cgroup of either container (and no init.scope in the host name=systemd root) behind', async () => {
     await removeContainers(...resources.containers.splice(0));
     const leftovers = Object.values(boots).flatMap((b) => cgroupsOf(b.id));
-    const newTop = topCgroups().filter((d) => !cgroupsBefore.includes(d) && d !== 'libpod_parent');
+    const newTop = topCgroups().filter((d) => !cgroupsBefore.includes(d) && SYSTEMD_TOP_CGROUP.test(d));
     // Clean whatever was left before failing, so that a failure does not leak into the host.
     for (const dir of [...leftovers, ...newTop.map((d) => `${HOST_SYSTEMD_CGROUP}/${d}`)]) {
       try {

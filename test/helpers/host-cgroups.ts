@@ -8,6 +8,13 @@ import * as path from 'node:path';
 /** Where a systemd running in the host's root cgroup would write its own directories. */
 export const HOST_SYSTEMD_CGROUP = '/sys/fs/cgroup/systemd';
 
+/**
+ * What a systemd running in the host's root cgroup makes at the top of name=systemd. Other new
+ * top-level directories (docker, k8s.io, libpod_parent, ...) belong to other engines and tests
+ * sharing the machine: never touched.
+ */
+export const SYSTEMD_TOP_CGROUP = /^(init\.scope|system\.slice|user\.slice|machine\.slice)$/;
+
 /** The top-level directories of the host's name=systemd hierarchy. */
 export function topCgroups(): string[] {
   try {
