@@ -56,6 +56,8 @@ interface Boot {
   why: Record<string, string[]>;
   /** The end of the container's log after the stop (what it was doing if it had to be killed). */
   stopLog: string;
+  /** Set when the container ended by itself while booting. */
+  gone: string;
 }
 
 const boots: Partial<Record<VmInit, Boot>> = {};
@@ -67,13 +69,24 @@ async function boot(init: VmInit): Promise<Boot> {
   const t0 = Date.now();
   const container = resources.container(await runDetached(image, { runtime: VM_RUNTIME, entrypoint, args }));
   const id = await inspect(container, '{{.Id}}');
-  const pid1 = (await exec(container, ['cat', '/proc/1/comm'], { runtime: VM_RUNTIME, check: true })).stdout.trim();
+  const pid1 = (await exec(container, ['cat', '/proc/1/comm'], { runtime: VM_RUNTIME })).stdout.trim() || '(no answer)';
   let rows: ProbeRow[] = [];
   let readyMs: number | undefined;
   let cmdAt: number | undefined;
   const deadline = t0 + READY_DEADLINE_MS[init];
+  let gone = '';
   for (;;) {
-    rows = await probe(container);
+    try {
+      rows = await probe(container);
+    } catch (err) {
+      // PID 1 gone (a crash, or an exit of its own): nothing more to probe.
+      const status = await inspect(container, '{{.State.Status}} {{.State.ExitCode}}');
+      if (!status.startsWith('running')) {
+        gone = `container ${status.replace(' ', ', exit ')} while booting: ${(err as Error).message.slice(0, 300)}`;
+        break;
+      }
+      throw err;
+    }
     if (init === 'ts-init') cmdAt ??= await cmdStartedAt(container);
     if (rows.length > 0 && rows.every((r) => r.ok)) {
       readyMs = Date.now() - t0;
@@ -99,7 +112,7 @@ async function boot(init: VmInit): Promise<Boot> {
   const stopMs = Date.now() - s0;
   const exitCode = Number(await inspect(container, '{{.State.ExitCode}}'));
   const stopLog = (await logs(container)).split('\n').filter((l) => !/is not supported by ts-init|unknown directive/.test(l)).slice(-25).join('\n');
-  return { container, id, rows, pid1, readyMs, cmdMs: cmdAt === undefined ? undefined : cmdAt - t0, stopMs, exitCode, why, stopLog };
+  return { gone, container, id, rows, pid1, readyMs, cmdMs: cmdAt === undefined ? undefined : cmdAt - t0, stopMs, exitCode, why, stopLog };
 }
 
 function table(): string {
@@ -113,7 +126,7 @@ function table(): string {
     ([init, b]) =>
       `${init}: all probes ${b.readyMs === undefined ? `NOT passing after ${READY_DEADLINE_MS[init as VmInit] / 1000} s` : `passing after ${b.readyMs} ms`}` +
       `${init === 'ts-init' ? `, CMD ${b.cmdMs === undefined ? 'not started' : `started after ${b.cmdMs} ms`}` : ''}` +
-      `, podman stop ${b.stopMs} ms, exit ${b.exitCode}`,
+      `, podman stop ${b.stopMs} ms, exit ${b.exitCode}${b.gone ? `; ${b.gone}` : ''}`,
   );
   return `\n${probeTable(runs, why)}\n\n${timing.join('\n')}\n`;
 }
