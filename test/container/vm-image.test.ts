@@ -95,7 +95,12 @@ async function boot(init: VmInit): Promise<Boot> {
     if (Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, 300));
   }
-  if (init === 'ts-init') cmdAt ??= await cmdStartedAt(container);
+  // Every service may answer before the CMD starts: give the CMD its bound before judging.
+  while (init === 'ts-init' && !gone && cmdAt === undefined) {
+    cmdAt = await cmdStartedAt(container);
+    if (cmdAt !== undefined || Date.now() > t0 + CMD_START_BOUND_MS) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
 
   const why: Record<string, string[]> = {};
   for (const r of rows.filter(needsExplaining)) {
