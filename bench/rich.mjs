@@ -123,8 +123,8 @@ function removeCgroupsOf(id) {
 
 /**
  * One boot: start, probe until every service answers (probing again only those that have not
- * yet), stop. `readyMs` is when the last service was first seen answering (Infinity if some
- * never did within the deadline).
+ * yet), stop. `readyMs` is when the last service first answered, by the probe's own time stamp
+ * (Infinity if some never did within the deadline).
  */
 async function boot(podman, image, init, n) {
   const name = `ts-init-bench-vm-${init}-${process.pid}-${n}`;
@@ -141,7 +141,9 @@ async function boot(podman, image, init, n) {
       const at = msSince(t0);
       const rows = res.stdout.split('\n').filter((l) => l.includes('\t')).map((l) => l.split('\t'));
       names ??= rows.map((r) => r[0]);
-      for (const [svc, result] of rows) if (result === 'ok') firstOk[svc] ??= at;
+      // The probe's own stamp of when it got its answer (CLOCK_REALTIME, ns), not the end of the round.
+      const answeredAt = (stamp) => (/^\d+$/.test(stamp ?? '') ? Number(BigInt(stamp) - t0Real) / 1e6 : at);
+      for (const [svc, result, , , , stamp] of rows) if (result === 'ok') firstOk[svc] ??= answeredAt(stamp);
       if (names.length && names.every((s) => s in firstOk)) break;
       if (at > READY_DEADLINE_MS) break;
       await sleep(100);

@@ -74,6 +74,8 @@ export interface ProbeRow {
   /** First line of `systemctl is-active UNIT` from the container's init. */
   active: string;
   detail: string;
+  /** When the probe ended, ms since the epoch (the container's CLOCK_REALTIME, the host's too). */
+  at: number;
 }
 
 export function parseProbe(stdout: string): ProbeRow[] {
@@ -81,8 +83,8 @@ export function parseProbe(stdout: string): ProbeRow[] {
     .split('\n')
     .filter((l) => l.includes('\t'))
     .map((l) => {
-      const [name = '', result = '', unit = '', active = '', detail = ''] = l.split('\t');
-      return { name, ok: result === 'ok', unit, active, detail };
+      const [name = '', result = '', unit = '', active = '', detail = '', at = ''] = l.split('\t');
+      return { name, ok: result === 'ok', unit, active, detail, at: /^\d+$/.test(at) ? Number(BigInt(at) / 1_000_000n) : Number.NaN };
     });
 }
 
