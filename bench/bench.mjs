@@ -266,7 +266,7 @@ async function rich() {
   );
   richRow(`container start until all ${total} services answer${bootNote}`, pick('readyMs'), {
     target: '≤ 0.8× systemd',
-    ok: r['ts-init'].readyMs <= 0.8 * r.systemd.readyMs,
+    ok: Number.isFinite(r['ts-init'].readyMs) && r['ts-init'].readyMs <= 0.8 * r.systemd.readyMs,
   });
   if (r.common.length < total && r.common.length > 0) {
     richRow(`… until the ${r.common.length} services that answer under every init do (${r.common.join(', ')})`, pick('commonReadyMs'));
@@ -287,7 +287,7 @@ async function rich() {
   const partial = r['ts-init'].up < total ? ` (ts-init had only ${r['ts-init'].up} of ${total} services to stop)` : '';
   richRow(`\`podman stop\` until the container is gone${partial}${stopNote}`, pick('stopMs'), {
     target: '≤ 1.0× systemd, all services up',
-    ok: !partial && r['ts-init'].stopMs <= r.systemd.stopMs,
+    ok: !partial && r['ts-init'].stopMs <= r.systemd.stopMs && r.systemd.up === total,
   });
   richRow('exit status after `podman stop`', pick('exitCodes'), { cells: RICH_INITS.map((i) => r[i].exitCodes.join(', ')) });
 }

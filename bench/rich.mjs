@@ -140,11 +140,12 @@ async function boot(podman, image, init, n) {
       const res = podman(['exec', name, '/usr/local/bin/vm-probe', '--no-is-active', ...(names ?? []).filter((s) => !(s in firstOk))], { check: false });
       const at = msSince(t0);
       const rows = res.stdout.split('\n').filter((l) => l.includes('\t')).map((l) => l.split('\t'));
-      names ??= rows.map((r) => r[0]);
+      // The first round that answers at all names the services (exec may fail while PID 1 starts).
+      if (rows.length) names ??= rows.map((r) => r[0]);
       // The probe's own stamp of when it got its answer (CLOCK_REALTIME, ns), not the end of the round.
       const answeredAt = (stamp) => (/^\d+$/.test(stamp ?? '') ? Number(BigInt(stamp) - t0Real) / 1e6 : at);
       for (const [svc, result, , , , stamp] of rows) if (result === 'ok') firstOk[svc] ??= answeredAt(stamp);
-      if (names.length && names.every((s) => s in firstOk)) break;
+      if (names?.every((s) => s in firstOk)) break;
       if (at > READY_DEADLINE_MS) break;
       await sleep(100);
     }
@@ -156,6 +157,7 @@ async function boot(podman, image, init, n) {
     podman(['stop', '-t', String(STOP_GRACE_S), name], { timeoutMs: (STOP_GRACE_S + 60) * 1000 });
     const stopMs = msSince(s0);
     const exitCode = Number(podman(['inspect', '--format', '{{.State.ExitCode}}', name]).stdout.trim());
+    names ??= [];
     const up = names.filter((s) => s in firstOk);
     const readyMs = up.length === names.length && names.length > 0 ? Math.max(...up.map((s) => firstOk[s])) : Infinity;
     return { readyMs, stopMs, exitCode, cmdMs, firstOk, up: up.length, total: names.length, down: names.filter((s) => !(s in firstOk)) };

@@ -85,7 +85,10 @@ async function boot(init: VmInit): Promise<Boot> {
         gone = `container ${status.replace(' ', ', exit ')} while booting: ${(err as Error).message.slice(0, 300)}`;
         break;
       }
-      throw err;
+      // `podman exec` can fail while PID 1 is still setting up: try again until the deadline.
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 300));
+      continue;
     }
     if (init === 'ts-init') cmdAt ??= await cmdStartedAt(container);
     if (rows.length > 0 && rows.every((r) => r.ok)) {
