@@ -122,9 +122,9 @@ function removeCgroupsOf(id) {
 }
 
 /**
- * One boot: start, probe until every service answers (probing again only those that have not
- * yet), stop. `readyMs` is when the last service first answered, by the probe's own time stamp
- * (Infinity if some never did within the deadline).
+ * One boot: start; one `vm-probe --wait` probes every service again and again, each on its own,
+ * until it answers, and stamps when it did; stop. `readyMs` is when the last service first
+ * answered (Infinity if some never did within the deadline).
  */
 async function boot(podman, image, init, n) {
   const name = `ts-init-bench-vm-${init}-${process.pid}-${n}`;
@@ -133,33 +133,37 @@ async function boot(podman, image, init, n) {
   podman(['run', '-d', '--cgroups=enabled', '--name', name, ...RUN_ARGS[init], image]);
   const id = podman(['inspect', '--format', '{{.Id}}', name]).stdout.trim();
   const firstOk = {};
-  let names;
+  let names = [];
   let cmdMs;
   try {
+    // `podman exec` can fail while PID 1 is still setting up: try again until it runs.
     for (;;) {
-      const res = podman(['exec', name, '/usr/local/bin/vm-probe', '--no-is-active', ...(names ?? []).filter((s) => !(s in firstOk))], { check: false });
-      const at = msSince(t0);
+      const left = Math.max(1, Math.round((READY_DEADLINE_MS - msSince(t0)) / 1000));
+      const res = podman(['exec', name, '/usr/local/bin/vm-probe', '--no-is-active', '--wait', String(left)], {
+        check: false,
+        timeoutMs: (left + 30) * 1000,
+      });
       const rows = res.stdout.split('\n').filter((l) => l.includes('\t')).map((l) => l.split('\t'));
-      // The first round that answers at all names the services (exec may fail while PID 1 starts).
-      if (rows.length) names ??= rows.map((r) => r[0]);
-      // The probe's own stamp of when it got its answer (CLOCK_REALTIME, ns), not the end of the round.
-      const answeredAt = (stamp) => (/^\d+$/.test(stamp ?? '') ? Number(BigInt(stamp) - t0Real) / 1e6 : at);
-      for (const [svc, result, , , , stamp] of rows) if (result === 'ok') firstOk[svc] ??= answeredAt(stamp);
-      if (names?.every((s) => s in firstOk)) break;
-      if (at > READY_DEADLINE_MS) break;
+      if (rows.length) {
+        names = rows.map((r) => r[0]);
+        for (const [svc, result, , , , stamp] of rows) {
+          if (result === 'ok' && /^\d+$/.test(stamp ?? '')) firstOk[svc] = Number(BigInt(stamp) - t0Real) / 1e6;
+        }
+        break;
+      }
+      if (msSince(t0) > READY_DEADLINE_MS) break;
       await sleep(100);
     }
     if (init === 'ts-init') {
       const stamp = podman(['exec', name, 'cat', CMD_STAMP], { check: false }).stdout.trim();
       if (/^\d+$/.test(stamp)) cmdMs = Number(BigInt(stamp) - t0Real) / 1e6;
     }
+    const up = names.filter((s) => s in firstOk);
+    const readyMs = up.length === names.length && names.length > 0 ? Math.max(...up.map((s) => firstOk[s])) : Infinity;
     const s0 = monoNs();
     podman(['stop', '-t', String(STOP_GRACE_S), name], { timeoutMs: (STOP_GRACE_S + 60) * 1000 });
     const stopMs = msSince(s0);
     const exitCode = Number(podman(['inspect', '--format', '{{.State.ExitCode}}', name]).stdout.trim());
-    names ??= [];
-    const up = names.filter((s) => s in firstOk);
-    const readyMs = up.length === names.length && names.length > 0 ? Math.max(...up.map((s) => firstOk[s])) : Infinity;
     return { readyMs, stopMs, exitCode, cmdMs, firstOk, up: up.length, total: names.length, down: names.filter((s) => !(s in firstOk)) };
   } finally {
     podman(['rm', '-f', '--ignore', '-t', '0', name], { check: false });
