@@ -259,7 +259,7 @@ async function rich() {
       '`--systemd=always` and the image\'s units and init scripts; ts-init as the ENTRYPOINT with no flags, the same units and ' +
       'init scripts; supervisord as PID 1 with `bench/workloads/vm-supervisord.conf`, the same daemons in the foreground. ' +
       `From just before \`podman run\` until the last of the ${total} services first answers its probe ` +
-      '(`test/fixtures/vm/probe.sh --wait` in the container: every service probed on its own every 50 ms, stamped when it first answers; an HTTP GET of a PHP page ' +
+      '(`test/fixtures/vm/probe.sh --wait` in the container: every service probed on its own every 250 ms, stamped when it first answers; an HTTP GET of a PHP page ' +
       'through nginx, redis PING, `SELECT 1` in mariadb and postgresql, a DNS query, a request through squid, the SMTP, SSH, ' +
       'LDAP and daytime answers, a D-Bus call, a syslog line, cron\'s process)' +
       `${RICH_REPS > 1 ? `; median of ${RICH_REPS} boots, the inits in turns` : ''}. "never": not all up within 60 s.`,
