@@ -46,6 +46,8 @@ interface Boot {
   rows: ProbeRow[];
   /** /proc/1/comm in the container. */
   pid1: string;
+  /** Whether /run/systemd/system exists (what scripts test for "booted with systemd"). */
+  runSystemd: boolean;
   /** Container start (before `podman run`) until every probe passed; undefined if they never did. */
   readyMs?: number;
   /** Container start until the CMD ran (ts-init only). */
@@ -115,12 +117,13 @@ async function boot(init: VmInit): Promise<Boot> {
             .split('\n');
   }
 
+  const runSystemd = (await exec(container, ['test', '-e', '/run/systemd/system'], { runtime: VM_RUNTIME })).code === 0;
   const s0 = Date.now();
   await stop(container, STOP_GRACE_S, { runtime: VM_RUNTIME });
   const stopMs = Date.now() - s0;
   const exitCode = Number(await inspect(container, '{{.State.ExitCode}}'));
   const stopLog = (await logs(container)).split('\n').filter((l) => !/is not supported by ts-init|unknown directive/.test(l)).slice(-25).join('\n');
-  return { gone, container, id, rows, pid1, readyMs, cmdMs: cmdAt === undefined ? undefined : cmdAt - t0, stopMs, exitCode, why, stopLog };
+  return { gone, container, id, rows, pid1, runSystemd, readyMs, cmdMs: cmdAt === undefined ? undefined : cmdAt - t0, stopMs, exitCode, why, stopLog };
 }
 
 function table(): string {
@@ -162,9 +165,16 @@ describe('vm image: the same services up under systemd 252 and under ts-init', (
     expect(b.rows.filter((r) => r.active !== 'active').map((r) => `${r.unit}: ${r.active}`), table()).toEqual([]);
   });
 
-  it('ts-init is PID 1 with no flags and brings every service up', () => {
+  it('ts-init is PID 1 with no flags, and the installed systemd is not taken for the running init', () => {
     const b = boots['ts-init']!;
     expect(b.pid1).toBe('ts-init');
+    // What init scripts and package scripts test for "booted with systemd".
+    expect(b.runSystemd, '/run/systemd/system exists under ts-init').toBe(false);
+    expect(boots.systemd!.runSystemd).toBe(true);
+  });
+
+  it('ts-init brings every service up', () => {
+    const b = boots['ts-init']!;
     expect(b.rows.map((r) => r.name), table()).toEqual(boots.systemd!.rows.map((r) => r.name));
     expect(b.rows.filter((r) => !r.ok).map((r) => r.name), table()).toEqual([]);
   });
