@@ -10,8 +10,9 @@
 // (SIGTERM handled, not SIGKILL after the grace period). A failure prints the per-service table
 // with what each failing probe saw and the unit's last log lines.
 //
-// Cost: the base image is built once (~1 min with a warm mirror, cached under .cache/); a re-run
-// takes about a minute while every service comes up, and at most ~2.5 min when some do not.
+// Cost: the base image is built once (1–2 min with a fast mirror, cached under .cache/); a re-run
+// takes 60–80 s while some services do not come up under ts-init (its deadline is 45 s), less
+// once they all do.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResourceTracker, exec, inspect, logs, removeContainers, requireTsInit, runDetached, stop } from '../helpers/container';
