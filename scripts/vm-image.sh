@@ -4,7 +4,7 @@
 # way (apt-get in a chroot), so that their maintainer scripts enable their units, create their
 # users, databases and keys exactly as on a machine. Nothing is started during the build
 # (policy-rc.d denies it). Cached: the tree and the image are rebuilt only when this script or
-# the Debian tree it starts from changes (first build 1–2 minutes with a fast mirror, 950 MB;
+# the Debian tree it starts from changes (first build about 2 minutes, 950 MB;
 # then well under a second).
 #
 #   .cache/rootfs/vm/       the tree (a copy of .cache/rootfs/debian plus the packages below)
@@ -49,8 +49,9 @@ VM_PACKAGES=(
   supervisor curl procps iproute2 psmisc
 )
 
-# Build id: the Debian tree's id plus this script (package list and set-up steps).
-VM_ID=$( { cat "$ROOTFS_DIR/debian.ready"; cat "$SELF"; } | sha256sum | cut -c1-16)
+# Build id: the Debian tree's id plus this script's commands (package list and set-up steps;
+# comment lines left out, so that editing them rebuilds nothing).
+VM_ID=$( { cat "$ROOTFS_DIR/debian.ready"; grep -v '^[[:space:]]*#' "$SELF"; } | sha256sum | cut -c1-16)
 VM_DIR="$ROOTFS_DIR/vm"
 VM_MARKER="$ROOTFS_DIR/vm.ready"
 
@@ -84,7 +85,7 @@ in_tree() {
 build_vm_rootfs() {
   local tmp="$ROOTFS_DIR/vm.tmp" start
   start=$(date +%s)
-  log "building the vm tree (${VM_PACKAGES[*]}); a minute or two"
+  log "building the vm tree (${VM_PACKAGES[*]}); about 2 minutes"
   rm -f "$VM_MARKER"
   safe_rm "$tmp"
   safe_rm "$VM_DIR"

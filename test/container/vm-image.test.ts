@@ -10,7 +10,7 @@
 // (SIGTERM handled, not SIGKILL after the grace period). A failure prints the per-service table
 // with what each failing probe saw and the unit's last log lines.
 //
-// Cost: the base image is built once (1–2 min with a fast mirror, cached under .cache/); a re-run
+// Cost: the base image is built once (about 2 min, cached under .cache/); a re-run
 // takes 60–80 s while some services do not come up under ts-init (its deadline is 45 s), less
 // once they all do.
 
