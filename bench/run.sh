@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Benchmarks ts-init against tini, dumb-init and catatonit (the core init) and
-# against supervisord (services), all in one run on this machine. Prints a Markdown
+# Benchmarks ts-init against tini, dumb-init and catatonit (the core init), against
+# supervisord (services), and a VM-style image booted under systemd 252, ts-init and
+# supervisord with podman (rich boot), all in one run on this machine. Prints a Markdown
 # table and writes it to bench/results.md. Runs as root (PID namespaces, mounts).
 #
-#   bash bench/run.sh            # full run, about 3 minutes
-#   bash bench/run.sh --quick    # fewer repetitions, about 1 minute
+#   bash bench/run.sh            # full run, about 8 minutes (5 of them the rich boot)
+#   bash bench/run.sh --quick    # fewer repetitions, about 3 minutes
 #   bash bench/run.sh rich       # only the rich boot (vm image under systemd, ts-init, supervisord)
 #
 # Extra arguments go to bench/bench.mjs (--only core|units|rich, --out FILE); a first argument
