@@ -126,7 +126,7 @@ function removeCgroupsOf(id) {
  * until it answers, and stamps when it did; stop. `readyMs` is when the last service first
  * answered (Infinity if some never did within the deadline).
  */
-async function boot(podman, image, init, n) {
+async function boot(podman, image, init, n, log) {
   const name = `ts-init-bench-vm-${init}-${process.pid}-${n}`;
   const t0 = monoNs();
   const t0Real = realtimeNs();
@@ -151,7 +151,10 @@ async function boot(podman, image, init, n) {
         }
         break;
       }
-      if (msSince(t0) > READY_DEADLINE_MS) break;
+      if (msSince(t0) > READY_DEADLINE_MS) {
+        log(`    ${init}: vm-probe gave no answer (exit ${res.status}): ${(res.stderr ?? '').trim().slice(0, 300)}`);
+        break;
+      }
       await sleep(100);
     }
     if (init === 'ts-init') {
@@ -187,7 +190,7 @@ export async function richBench(tsInitBin, reps, log) {
       // Rotate the order so that a slow moment of the machine does not always hit the same init.
       const order = RICH_INITS.map((_, k) => RICH_INITS[(k + r) % RICH_INITS.length]);
       for (const init of order) {
-        const b = await boot(podman, image, init, r);
+        const b = await boot(podman, image, init, r, log);
         log(`  ${init}: ${b.up}/${b.total} services up${Number.isFinite(b.readyMs) ? ` in ${Math.round(b.readyMs)} ms` : ` (down: ${b.down.join(' ')})`}, stop ${Math.round(b.stopMs)} ms, exit ${b.exitCode}`);
         const slowest = Object.entries(b.firstOk).sort((x, y) => y[1] - x[1]).slice(0, 4);
         log(`    last to answer: ${slowest.map(([svc, ms]) => `${svc} ${Math.round(ms)} ms`).join(', ')}`);
