@@ -10,9 +10,8 @@
 // (SIGTERM handled, not SIGKILL after the grace period). A failure prints the per-service table
 // with what each failing probe saw and the unit's last log lines.
 //
-// Cost: the base image is built once (about 2 min, cached under .cache/); a re-run
-// takes 60–80 s while some services do not come up under ts-init (its deadline is 45 s), less
-// once they all do.
+// Cost: the base image is built once (about 2 min, cached under .cache/); a re-run takes about
+// 20 s when every service comes up, up to ~80 s when some do not (ts-init's deadline is 45 s).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResourceTracker, exec, inspect, logs, removeContainers, requireTsInit, runDetached, stop } from '../helpers/container';
