@@ -6,7 +6,6 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import type { Logger } from '../log/logger';
 import { peerCredentials } from '../sys/libc';
-import { noteOwnBrokenPipe } from '../sys/own-sigpipe';
 import type { Manager } from './manager';
 import { verbRow, VerbError, type VerbStream } from './verbs';
 import { errorReply, MAX_LINE_BYTES, okReply, parseRequest, PROTOCOL_VERSION, RequestError, type Request } from './protocol';
@@ -45,10 +44,8 @@ function execute(manager: Manager, req: Request, socket: net.Socket): Promise<un
 function serve(manager: Manager, socket: net.Socket, log: Logger, allowedUid: number): void {
   socket.setEncoding('utf8');
   socket.setTimeout(IDLE_TIMEOUT_MS, () => socket.destroy());
-  socket.on('error', (err) => {
-    noteOwnBrokenPipe(err); // a client that hung up: the SIGPIPE of the answer is ts-init's
-    socket.destroy();
-  });
+  // A client that hung up (EPIPE): its SIGPIPE stays with ts-init (process/forward-signals.ts).
+  socket.on('error', () => socket.destroy());
   const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
   let uid = -1;
   try {

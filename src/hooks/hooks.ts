@@ -3,7 +3,6 @@
 // reads the container state as JSON on stdin and is bounded by a timeout.
 import * as fs from 'node:fs';
 import type { InitOptions } from '../cli/options';
-import { noteOwnBrokenPipe } from '../sys/own-sigpipe';
 import type { Logger } from '../log/logger';
 import { kill } from '../sys/libc';
 import { SIGKILL, signalName } from '../sys/signals';
@@ -68,8 +67,8 @@ async function runHook(
   }
   const pid = child.pid;
   const ended = watch.exits.exitOf(pid);
-  // A hook that does not read its stdin is fine; the SIGPIPE of that write is ts-init's own.
-  child.stdin?.on('error', noteOwnBrokenPipe);
+  // A hook that does not read its stdin is fine (EPIPE; the SIGPIPE stays with ts-init).
+  child.stdin?.on('error', () => undefined);
   child.stdin?.end(stdin);
   let timedOut = false;
   const timer = setTimeout(() => {
