@@ -6,13 +6,17 @@
 import type { ChildProcess, StdioOptions } from 'node:child_process';
 import * as fs from 'node:fs';
 import type { ServiceOutput } from '../output/service-output';
-import type { ProcessTable } from '../process/process-table';
+import { spawnErrorCode, type ProcessTable } from '../process/process-table';
 import { helperArgv, type ExecSpec } from '../process/exec-spec';
 import { EXEC_SEARCH_PATH, expandEnv, resolveExecPath } from '../units/exec-line';
 import type { ExecCommand, OutputTarget, UnitConfig } from '../units/unit';
 import { RLIMITS, type RlimitName } from '../units/rlimits';
 import { CredentialError, readAccountFiles, resolveCredentials, type Credentials } from './account-db';
 import { parseEnvironmentFile } from './environment-file';
+import { openOutputFile, readRegularFile } from '../process/bounded-file';
+
+/** An EnvironmentFile= larger than this is refused (and said): it is read into PID 1. */
+export const ENVIRONMENT_FILE_MAX_BYTES = 1024 * 1024;
 
 export const EXIT_CHDIR = 200;
 export const EXIT_EXEC = 203;
@@ -30,7 +34,26 @@ export interface PassFds {
 
 export type LaunchResult =
   | { ok: true; child: ChildProcess; pid: number }
-  | { ok: false; status: number; message: string };
+  /** transient: the failure is a lack of resources (EMFILE, EAGAIN, ...) worth retrying. */
+  | { ok: false; status: number; message: string; transient?: boolean };
+
+/** Resource shortages that pass: a spawn failing with one of them is tried again. */
+const TRANSIENT_ERRORS = new Set(['EMFILE', 'ENFILE', 'EAGAIN', 'ENOMEM']);
+
+const ERROR_TEXT: Record<string, string> = {
+  E2BIG: 'argument list and environment too long',
+  EMFILE: 'too many open files',
+  ENFILE: 'too many open files in the system',
+  EAGAIN: 'resource temporarily unavailable',
+  ENOMEM: 'out of memory',
+  EACCES: 'permission denied',
+  ENOENT: 'no such file or directory',
+};
+
+function cannotExecute(file: string, code: string | undefined, detail?: string): LaunchResult {
+  const why = code ? `${code}${ERROR_TEXT[code] ? ` (${ERROR_TEXT[code]})` : ''}` : (detail ?? 'unknown error');
+  return { ok: false, status: EXIT_EXEC, message: `cannot execute ${file}: ${why}`, transient: code !== undefined && TRANSIENT_ERRORS.has(code) };
+}
 
 export interface LaunchContext {
   table: Pick<ProcessTable, 'spawn'>;
@@ -55,14 +78,12 @@ export function unitEnvironment(
   for (const [k, v] of unit.environment) env[k] = v;
   // systemd: variables from EnvironmentFile= override Environment=.
   for (const f of unit.environmentFiles) {
-    let text: string;
-    try {
-      text = fs.readFileSync(f.path, 'utf8');
-    } catch (err) {
-      if (!f.optional) warn(`${unit.name}: cannot read EnvironmentFile ${f.path}: ${(err as Error).message}`);
+    const r = readRegularFile(f.path, ENVIRONMENT_FILE_MAX_BYTES);
+    if (!r.ok) {
+      if (!f.optional || r.code !== 'ENOENT') warn(`${unit.name}: cannot read EnvironmentFile ${f.path}: ${r.message}`);
       continue;
     }
-    const parsed = parseEnvironmentFile(text);
+    const parsed = parseEnvironmentFile(r.text);
     for (const e of parsed.errors) warn(`${f.path}:${e.line}: ${e.message}`);
     for (const [k, v] of parsed.vars) env[k] = v;
   }
@@ -94,8 +115,7 @@ function stdioFor(target: OutputTarget, opened: number[], connection: number | u
     case 'journal':
       return 'pipe';
     default: {
-      const flags = target.kind === 'append' ? 'a' : target.kind === 'truncate' ? 'w' : fs.existsSync(target.path) ? 'r+' : 'w';
-      const fd = fs.openSync(target.path, flags, 0o644);
+      const fd = openOutputFile(target.path, target.kind);
       opened.push(fd);
       return fd;
     }
@@ -175,11 +195,18 @@ export function launchUnitCommand(
     } else {
       child = ctx.table.spawn(file, argv.slice(1), { stdio, env, cwd, detached: true, argv0: argv[0] });
     }
+  } catch (err) {
+    // The runtime throws for what it cannot even try (a NUL byte in an argument or a
+    // variable, E2BIG): this unit's command fails, nothing else.
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ERR_INVALID_ARG_VALUE' || code === 'ERR_INVALID_ARG_TYPE'
+      ? cannotExecute(file, undefined, 'an argument or environment variable contains a NUL byte')
+      : cannotExecute(file, code?.startsWith('E') ? code : undefined, (err as Error).message);
   } finally {
     for (const fd of opened) fs.closeSync(fd);
   }
   child.on('error', () => undefined); // reported through the missing pid below, or the exit
-  if (child.pid === undefined) return { ok: false, status: EXIT_EXEC, message: `cannot execute ${file}` };
+  if (child.pid === undefined) return cannotExecute(file, spawnErrorCode(child));
   if (child.stdout) ctx.output.attach(unit.name, 'stdout', child.stdout);
   if (child.stderr) ctx.output.attach(unit.name, 'stderr', child.stderr);
   return { ok: true, child, pid: child.pid };

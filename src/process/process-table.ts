@@ -11,6 +11,15 @@ type Listener = (pid: number, exit: ProcessExit) => void;
 
 let installed: ProcessTable | undefined;
 
+/** The errno of a spawn that started nothing (its 'error' event comes a tick later). */
+const spawnErrors = new WeakMap<ChildProcess, number>();
+
+/** The error code ('EMFILE', 'ENOENT', ...) of a spawn that started no process, if known. */
+export function spawnErrorCode(child: ChildProcess): string | undefined {
+  const errno = spawnErrors.get(child);
+  return errno === undefined ? undefined : (require('node:util') as typeof import('node:util')).getSystemErrorName(errno);
+}
+
 export class ProcessTable {
   private readonly owned = new Set<number>();
   private readonly exitListeners: Listener[] = [];
@@ -35,6 +44,7 @@ export class ProcessTable {
     const track = (child: ChildProcess): void => this.track(child);
     proto.spawn = function (this: ChildProcess, o: unknown) {
       const r = original.call(this, o);
+      if (typeof r === 'number' && r < 0) spawnErrors.set(this, r);
       track(this);
       return r;
     };

@@ -382,6 +382,17 @@ export function keepOpenOnExec(fd: number): boolean {
   return (libc().fn('int fcntl(int fd, int cmd, int arg)')(fd, F_SETFD, 0) as number) === 0;
 }
 
+const F_GETFL = 3;
+const F_SETFL = 4;
+const O_NONBLOCK = 0o4000;
+
+/** Makes an fd blocking again (one opened O_NONBLOCK so the open itself could not block). */
+export function clearNonBlocking(fd: number): void {
+  const fcntl = libc().fn('int fcntl(int fd, int cmd, int arg)');
+  const flags = check('fcntl', fcntl(fd, F_GETFL, 0) as number);
+  check('fcntl', fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) as number);
+}
+
 const AF_UNIX = 1;
 const SOCK_DGRAM = 2;
 const SOCK_NONBLOCK = 0o4000;

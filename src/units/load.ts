@@ -25,6 +25,7 @@ import * as path from 'node:path';
 import type { Diagnostic } from './diagnostic';
 import { instanceName, isTemplate, parseUnitName, templateOf } from './specifiers';
 import { parseUnitText } from './syntax';
+import { readRegularFile } from '../process/bounded-file';
 import type { ParsedFile } from './syntax';
 import { buildUnit } from './build-unit';
 import { BUILTIN_TARGETS, DEFAULT_TARGET_ALIAS } from './builtin-targets';
@@ -89,13 +90,16 @@ export const WELL_KNOWN_UNITS: ReadonlySet<string> = new Set([
 // ---------------------------------------------------------------------------------------
 // Single files
 
+/** A unit file (or drop-in) larger than this is refused: systemd's own bound on one line. */
+export const UNIT_FILE_MAX_BYTES = 1024 * 1024;
+
 function readParsed(file: string, diagnostics: Diagnostic[]): ParsedFile | undefined {
-  try {
-    return parseUnitText(fs.readFileSync(file, 'utf8'), file);
-  } catch (e) {
-    diagnostics.push({ file, severity: 'error', message: `cannot read unit file: ${(e as Error).message}` });
+  const r = readRegularFile(file, UNIT_FILE_MAX_BYTES);
+  if (!r.ok) {
+    diagnostics.push({ file, severity: 'error', message: `cannot read unit file: ${r.message}` });
     return undefined;
   }
+  return parseUnitText(r.text, file);
 }
 
 /**

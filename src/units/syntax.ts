@@ -51,6 +51,11 @@ function endsWithContinuation(text: string): boolean {
   return n % 2 === 1;
 }
 
+/** A continued line's piece: its final backslash (and blanks after it) becomes a space. */
+function withoutContinuation(raw: string): string {
+  return `${raw.trimEnd().slice(0, -1)} `;
+}
+
 export function parseUnitText(text: string, file: string): ParsedFile {
   const result: ParsedFile = { file, sections: [], assignments: [], diagnostics: [] };
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
@@ -62,7 +67,7 @@ export function parseUnitText(text: string, file: string): ParsedFile {
   // After a malformed section header its assignments are dropped silently (the header
   // already produced an error).
   let inBrokenSection = false;
-  let pending: { text: string; line: number } | undefined;
+  let pending: { parts: string[]; line: number } | undefined;
 
   const warn = (line: number, message: string, severity: Diagnostic['severity'] = 'warning') => {
     result.diagnostics.push({ file, line, severity, message });
@@ -103,6 +108,13 @@ export function parseUnitText(text: string, file: string): ParsedFile {
     result.assignments.push(a);
   };
 
+  // The pieces of a continued line are collected and joined once at its end, so a
+  // file of many continued lines is parsed in linear time.
+  const flush = (): void => {
+    if (!pending) return;
+    handleLogical(pending.parts.join(''), pending.line);
+    pending = undefined;
+  };
   for (let i = 0; i < lines.length; i++) {
     const lineNo = i + 1;
     let raw = lines[i]!;
@@ -112,28 +124,26 @@ export function parseUnitText(text: string, file: string): ParsedFile {
     if (pending) {
       if (trimmed !== '' && isComment(trimmed)) continue; // comments inside a continuation
       if (trimmed === '') {
-        handleLogical(pending.text, pending.line);
-        pending = undefined;
+        flush();
         continue;
       }
-      const joined = pending.text + raw;
       if (endsWithContinuation(trimmed)) {
-        pending = { text: joined.replace(/\\\s*$/, ' '), line: pending.line };
+        pending.parts.push(withoutContinuation(raw));
       } else {
-        handleLogical(joined, pending.line);
-        pending = undefined;
+        pending.parts.push(raw);
+        flush();
       }
       continue;
     }
 
     if (trimmed === '' || isComment(trimmed)) continue;
     if (endsWithContinuation(trimmed) && !trimmed.startsWith('[')) {
-      pending = { text: raw.replace(/\\\s*$/, ' '), line: lineNo };
+      pending = { parts: [withoutContinuation(raw)], line: lineNo };
       continue;
     }
     handleLogical(raw, lineNo);
   }
-  if (pending) handleLogical(pending.text, pending.line);
+  flush();
   return result;
 }
 

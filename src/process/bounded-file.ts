@@ -1,0 +1,81 @@
+// Opening and reading files that a unit or an operator names (unit files,
+// EnvironmentFile=, PIDFile=, StandardOutput=file:) without ever blocking PID 1 or
+// reading without a bound: opened O_NONBLOCK (a FIFO without a writer or reader
+// cannot hang the open), checked with fstat on the open fd (no check-then-open race),
+// and read only up to a limit (/dev/zero cannot grow PID 1).
+import * as fs from 'node:fs';
+import { clearNonBlocking } from '../sys/libc';
+
+const { O_RDONLY, O_WRONLY, O_CREAT, O_APPEND, O_TRUNC, O_NONBLOCK, O_NOCTTY } = fs.constants;
+
+/** owner: the file's uid (systemd trusts a root-owned PID file more). */
+export type BoundedRead = { ok: true; text: string; owner: number } | { ok: false; code?: string; message: string };
+
+function kindOf(st: fs.Stats): string {
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  if (st.isDirectory()) return 'a directory';
+  return 'not a regular file';
+}
+
+/** Reads a regular file of at most maxBytes as UTF-8; anything else is refused with a reason. */
+export function readRegularFile(file: string, maxBytes: number): BoundedRead {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    return { ok: false, code: e.code, message: e.code === 'ENOENT' ? 'no such file' : e.message };
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) return { ok: false, code: 'EINVAL', message: `${kindOf(st)}, not a regular file` };
+    if (st.size > maxBytes) return { ok: false, code: 'EFBIG', message: `larger than ${maxBytes} bytes` };
+    // The size may change under us: read at most one byte more than allowed to tell.
+    const buf = Buffer.allocUnsafe(Math.min(maxBytes, Math.max(st.size, 4096)) + 1);
+    let got = 0;
+    for (;;) {
+      const n = fs.readSync(fd, buf, got, buf.length - got, got);
+      if (n === 0) break;
+      got += n;
+      if (got > maxBytes) return { ok: false, code: 'EFBIG', message: `larger than ${maxBytes} bytes` };
+      if (got === buf.length) break;
+    }
+    return { ok: true, text: buf.toString('utf8', 0, got), owner: st.uid };
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    return { ok: false, code: e.code, message: e.message };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export type OutputMode = 'file' | 'append' | 'truncate';
+
+/**
+ * Opens a StandardOutput=/StandardError= file for a child to write: a regular file
+ * (created if missing) or a character device (/dev/null, /dev/console). A FIFO, socket
+ * or directory is refused: a FIFO without a reader would block the open, one with a
+ * reader the unit's output. Throws an Error whose message says why.
+ */
+export function openOutputFile(file: string, mode: OutputMode): number {
+  const flags = O_WRONLY | O_CREAT | O_NONBLOCK | O_NOCTTY | (mode === 'append' ? O_APPEND : mode === 'truncate' ? O_TRUNC : 0);
+  let fd: number;
+  try {
+    fd = fs.openSync(file, flags, 0o644);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new Error(e.code === 'ENXIO' ? `${file} is a FIFO with no reader` : e.message);
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile() && !st.isCharacterDevice()) throw new Error(`${file} is ${kindOf(st)}, not a regular file or device`);
+    clearNonBlocking(fd); // the child gets an ordinary, blocking fd
+    return fd;
+  } catch (err) {
+    fs.closeSync(fd);
+    throw err;
+  }
+}

@@ -1,0 +1,60 @@
+// Unit files as hostile input: many continued lines parse in linear time, a file over
+// the size bound (or a FIFO, or a device) is refused with an error naming it.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadUnitFile, UNIT_FILE_MAX_BYTES } from '../../../src/units/load';
+import { parseUnitText } from '../../../src/units/syntax';
+
+const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'bounded-units-'));
+
+describe('unit file size and parse time', () => {
+  it('200 KB of 50,000 continued lines parses in well under a second, as one assignment', () => {
+    const text = `[Service]\nExecStart=/bin/echo \\\n${'ab \\\n'.repeat(50_000)}end\n`;
+    expect(text.length).toBeGreaterThan(200_000);
+    const t0 = performance.now();
+    const parsed = parseUnitText(text, 'long.service');
+    const ms = performance.now() - t0;
+    expect(parsed.assignments).toHaveLength(1);
+    expect(parsed.assignments[0]!.value.split(/\s+/).filter((w) => w === 'ab')).toHaveLength(50_000);
+    expect(parsed.assignments[0]!.line).toBe(2);
+    expect(ms).toBeLessThan(500);
+  });
+
+  it('parse time grows linearly: 4x the lines take at most ~4x the time', () => {
+    const time = (n: number): number => {
+      const text = `[Service]\nX=\\\n${'a \\\n'.repeat(n)}z\n`;
+      const t0 = performance.now();
+      for (let i = 0; i < 3; i++) parseUnitText(text, 'x.service');
+      return performance.now() - t0;
+    };
+    time(20_000); // warm up
+    const small = time(25_000);
+    const large = time(100_000);
+    expect(large).toBeLessThan(small * 10 + 20);
+  });
+
+  it('a unit file over the size bound is refused, naming the file and the bound', () => {
+    const d = tmp();
+    const file = path.join(d, 'huge.service');
+    fs.writeFileSync(file, `[Service]\nExecStart=/bin/true\n${'# padding\n'.repeat(UNIT_FILE_MAX_BYTES / 10 + 1)}`);
+    const r = loadUnitFile(file, 'huge.service', []);
+    expect(r.loadable).toBe(false);
+    expect(r.diagnostics[0]).toMatchObject({ file, severity: 'error', message: `cannot read unit file: larger than ${UNIT_FILE_MAX_BYTES} bytes` });
+  });
+
+  it('a FIFO or a character device as unit file or drop-in is refused without blocking', () => {
+    const d = tmp();
+    const fifo = path.join(d, 'fifo.service');
+    require('node:child_process').execFileSync('mkfifo', [fifo]);
+    const r = loadUnitFile(fifo, 'fifo.service', []);
+    expect(r.loadable).toBe(false);
+    expect(r.diagnostics[0]!.message).toBe('cannot read unit file: a FIFO, not a regular file');
+    const ok = path.join(d, 'ok.service');
+    fs.writeFileSync(ok, '[Service]\nExecStart=/bin/true\n');
+    const z = loadUnitFile(ok, 'ok.service', ['/dev/zero']);
+    expect(z.loadable).toBe(false);
+    expect(z.diagnostics[0]).toMatchObject({ file: '/dev/zero', message: 'cannot read unit file: a character device, not a regular file' });
+  });
+});
