@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { LaunchResult, PassFds } from '../exec/unit-launch';
 import type { ExitOwner, ExitRouter } from '../process/exit-router';
+import { readRegularFile } from '../process/bounded-file';
 import { indexOnce, processesInSessions, readStat, type SessionIndex } from '../process/proc';
 import type { Logger } from '../log/logger';
 import type { NotifyMessage } from '../notify/notify-message';
@@ -39,8 +40,12 @@ export interface RunnerDeps {
 }
 
 const PID_FILE_RETRY_MS = 50;
+/** A spawn that failed for want of resources (EMFILE, EAGAIN) is tried again this often, within the phase's timeout. */
+const SPAWN_RETRY_MS = 250;
 const PID_FILE_WAIT_MS = 5_000;
 const FAILURE_LINES = 5;
+/** A PID file holds one number: more than this is not a PID file. */
+const PID_FILE_MAX_BYTES = 4096;
 
 /** 128 random bits in hex, like systemd's INVOCATION_ID (node:crypto costs start-up time). */
 function invocationId(): string {
@@ -59,7 +64,7 @@ export class UnitRunner {
   policy: Policy;
   statusText?: string;
   private readonly sessions = new Set<number>();
-  private readonly timers = new Map<TimerName | 'pid-file', NodeJS.Timeout>();
+  private readonly timers = new Map<TimerName | 'pid-file' | 'spawn-retry', NodeJS.Timeout>();
   private readonly queue: Event[] = [];
   private processing = false;
   private awaitingGone = false;
@@ -76,6 +81,7 @@ export class UnitRunner {
   };
   /** When the current run was set up: its output lines are the ones a failure report quotes. */
   private startedAt = 0;
+  private readonly said = new Set<string>();
 
   constructor(
     public config: UnitConfig,
@@ -182,7 +188,8 @@ export class UnitRunner {
   signal(who: 'main' | 'control' | 'all', signal: number): number[] {
     const targets =
       who === 'main' ? [this.state.mainPid] : who === 'control' ? [this.state.controlPid] : this.processes();
-    return targets.filter((pid): pid is number => pid !== undefined && pid > 0 && this.deps.kill(pid, signal));
+    // Never PID 1 or ts-init itself, whatever the unit's bookkeeping says.
+    return targets.filter((pid): pid is number => pid !== undefined && pid > 1 && pid !== process.pid && this.deps.kill(pid, signal));
   }
 
   private execute(e: Effect): void {
@@ -216,7 +223,7 @@ export class UnitRunner {
     }
   }
 
-  private arm(name: TimerName | 'pid-file', ms: number, fire: () => void): void {
+  private arm(name: TimerName | 'pid-file' | 'spawn-retry', ms: number, fire: () => void): void {
     this.disarm(name);
     if (!Number.isFinite(ms)) return;
     this.timers.set(
@@ -228,7 +235,7 @@ export class UnitRunner {
     );
   }
 
-  private disarm(name: TimerName | 'pid-file'): void {
+  private disarm(name: TimerName | 'pid-file' | 'spawn-retry'): void {
     const t = this.timers.get(name);
     if (t) clearTimeout(t);
     this.timers.delete(name);
@@ -243,6 +250,16 @@ export class UnitRunner {
     // LISTEN_FDS: the sockets go to the main process only, as in systemd.
     const passed = phase === 'start' ? this.deps.sockets?.fdsFor(this.name) : undefined;
     const r = this.deps.launch(this.config, command, extra, passed);
+    if (!r.ok && r.transient) {
+      // A passing shortage must not fail (or wedge) the unit: try again while the
+      // machine still waits for this very command; its phase timeout bounds the wait.
+      this.deps.log.warn({ unit: this.name }, `${phase} command cannot start yet: ${r.message}; retrying`);
+      const { sub } = this.state;
+      this.arm('spawn-retry', SPAWN_RETRY_MS, () => {
+        if (this.state.sub === sub && this.state.phase === phase && this.state.index === index) this.spawn(phase, index, role);
+      });
+      return;
+    }
     if (!r.ok) {
       this.deps.log.error({ unit: this.name }, `${phase} command failed to start (status ${r.status}): ${r.message} [${command.file}:${command.line}]`);
       this.send({ type: 'spawn-failed', role, status: r.status });
@@ -258,11 +275,15 @@ export class UnitRunner {
   private readPidFile(deadline: number): void {
     const file = this.config.pidFile!;
     let pid: number | undefined;
-    try {
-      const text = fs.readFileSync(file, 'utf8').trim();
-      if (/^\d+$/.test(text) && readStat(Number(text))) pid = Number(text);
-    } catch {
-      // not written yet
+    const r = readRegularFile(file, PID_FILE_MAX_BYTES);
+    if (r.ok && /^\s*\d+\s*$/.test(r.text)) {
+      const candidate = Number(r.text.trim());
+      // A root-owned PID file is trusted to name a process outside the unit, as in systemd.
+      const problem = this.mainPidProblem(candidate, r.owner === 0);
+      if (problem) this.warnOnce(`PID ${candidate} in PID file ${file} ${problem}; refusing it`);
+      else pid = candidate;
+    } else if (!r.ok && r.code !== 'ENOENT') {
+      this.warnOnce(`cannot read PID file ${file}: ${r.message}`);
     }
     if (pid !== undefined) {
       const st = readStat(pid);
@@ -275,12 +296,49 @@ export class UnitRunner {
     }
   }
 
+  /** Said once per start: the PID file is read again every PID_FILE_RETRY_MS. */
+  private warnOnce(message: string): void {
+    if (this.said.has(message)) return;
+    this.said.add(message);
+    this.deps.log.warn({ unit: this.name }, message);
+  }
+
+  /**
+   * Why pid cannot become the unit's main process (MAINPID=, PIDFile=), after systemd's
+   * service_is_suitable_main_pid: never PID 1 or ts-init itself (stopping the unit would
+   * signal the container's init), nor the control process, nor a dead process; and it
+   * must be one of the unit's processes unless trusted (a root-owned PID file).
+   */
+  private mainPidProblem(pid: number, trusted: boolean): string | undefined {
+    if (!Number.isSafeInteger(pid) || pid <= 0) return 'is not a process id';
+    if (pid === 1 || pid === process.pid) return 'is the manager';
+    if (pid === this.state.controlPid) return 'is the control process';
+    const st = readStat(pid);
+    if (!st || st.state === 'Z') return 'does not exist or is a zombie';
+    if (trusted || pid === this.state.mainPid || this.belongsToUnit(st)) return undefined;
+    return 'does not belong to the unit';
+  }
+
+  /** In one of the unit's sessions, or descended from one of its processes. */
+  private belongsToUnit(st: { ppid: number; session: number }): boolean {
+    const own = new Set([this.state.mainPid, this.state.controlPid]);
+    let cur: { ppid: number; session: number } | undefined = st;
+    for (let depth = 0; cur && depth < 64; depth++) {
+      if (this.sessions.has(cur.session)) return true;
+      if (cur.ppid <= 1 || cur.ppid === process.pid) return false;
+      if (own.has(cur.ppid)) return true;
+      cur = readStat(cur.ppid);
+    }
+    return false;
+  }
+
   private runtimeDirs(): string[] {
     return this.config.runtimeDirectory.map((d) => path.join(this.deps.runtimeRoot, d));
   }
 
   private setup(): void {
     this.sessions.clear();
+    this.said.clear();
     this.invocation = invocationId();
     this.startedAt = Date.now();
     let owner: { uid: number; gid: number } | undefined;
@@ -317,6 +375,7 @@ export class UnitRunner {
   private teardown(): void {
     this.disarm('pid-file');
     if (this.config.kind === 'socket') this.deps.sockets?.closeFor(this.name);
+    this.disarm('spawn-retry');
     this.awaitingGone = false;
     if (this.notifyPath) this.deps.notify.close(this.name);
     this.notifyPath = undefined;
@@ -351,10 +410,15 @@ export class UnitRunner {
       return;
     }
     if (m.status !== undefined) this.statusText = m.status;
-    if (m.mainPid !== undefined) {
-      const st = readStat(m.mainPid);
-      if (st) this.sessions.add(st.session);
-      this.send({ type: 'main-pid', pid: m.mainPid });
+    if (m.mainPid !== undefined && m.mainPid !== this.state.mainPid) {
+      const problem = this.mainPidProblem(m.mainPid, false);
+      if (problem) {
+        this.deps.log.warn({ unit: this.name }, `new main PID ${m.mainPid} ${problem}; refusing it`);
+      } else {
+        const st = readStat(m.mainPid);
+        if (st) this.sessions.add(st.session);
+        this.send({ type: 'main-pid', pid: m.mainPid });
+      }
     }
     if (m.ready) this.send({ type: 'ready' });
     if (m.stopping) this.send({ type: 'stopping' });

@@ -382,8 +382,6 @@ export function keepOpenOnExec(fd: number): boolean {
   return (libc().fn('int fcntl(int fd, int cmd, int arg)')(fd, F_SETFD, 0) as number) === 0;
 }
 
-const F_GETFL = 3;
-const F_SETFL = 4;
 const O_NONBLOCK = 0o4000;
 
 /** Makes an fd blocking again (one opened O_NONBLOCK so the open itself could not block). */
