@@ -11,6 +11,7 @@ import { spawnErrorExitCode, spawnErrorText } from '../process/exit-code';
 import { exitCodeOf, type ProcessExit } from '../process/process-exit';
 import type { ChildWatch } from '../process/child-watch';
 import type { ProcessTable } from '../process/process-table';
+import { setLongTimeout } from '../process/long-timeout';
 
 /** ts-init's own status when the --initscript it was given cannot be run at all. */
 export const EXIT_INITSCRIPT_UNUSABLE = 120;
@@ -71,13 +72,13 @@ async function runHook(
   child.stdin?.on('error', () => undefined);
   child.stdin?.end(stdin);
   let timedOut = false;
-  const timer = setTimeout(() => {
+  const timer = setLongTimeout(() => {
     timedOut = true;
     log.error(`${hook.label} still running after ${timeoutMs} ms; killing it`);
     kill(-pid, SIGKILL);
   }, timeoutMs);
   const end = await ended;
-  clearTimeout(timer);
+  timer.clear();
   return { end, timedOut };
 }
 

@@ -1,6 +1,7 @@
 // Turns SIGCHLD into reaping plus a notification that the set of children changed,
 // and routes every exit, whoever collected it, through the one exit channel.
 // No timers: everything here runs because the kernel said a child changed state.
+import { setLongTimeout } from './long-timeout';
 import { onSignal } from './signal-source';
 import { ExitRouter } from './exit-router';
 import { OrphanReaper } from './reaper';
@@ -43,10 +44,10 @@ export class ChildWatch {
         if (!check()) return;
         finish(true);
       };
-      const timer = Number.isFinite(timeoutMs) ? setTimeout(() => finish(false), timeoutMs) : undefined;
+      const timer = setLongTimeout(() => finish(false), timeoutMs);
       const finish = (ok: boolean): void => {
         this.listeners.delete(listener);
-        if (timer) clearTimeout(timer);
+        timer.clear();
         resolve(ok);
       };
       this.listeners.add(listener);

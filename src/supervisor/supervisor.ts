@@ -4,6 +4,7 @@
 // exit channel and its notify socket), and stops everything in reverse order with
 // per-unit timeouts. What is loaded is the registry's; the control plane talks to
 // the Manager, which translates.
+import { setLongTimeout } from '../process/long-timeout';
 import * as path from 'node:path';
 import type { InitOptions } from '../cli/options';
 import type { ChildWatch } from '../process/child-watch';
@@ -301,5 +302,5 @@ export class Supervisor {
 }
 
 function delay(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms).unref());
+  return new Promise((r) => setLongTimeout(() => r(), ms, false));
 }

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import type { LaunchResult, PassFds } from '../exec/unit-launch';
 import type { ExitOwner, ExitRouter } from '../process/exit-router';
 import { readRegularFile } from '../process/bounded-file';
+import { setLongTimeout, type LongTimeout } from '../process/long-timeout';
 import { indexOnce, processesInSessions, readStat, type SessionIndex } from '../process/proc';
 import type { Logger } from '../log/logger';
 import type { NotifyMessage } from '../notify/notify-message';
@@ -64,7 +65,7 @@ export class UnitRunner {
   policy: Policy;
   statusText?: string;
   private readonly sessions = new Set<number>();
-  private readonly timers = new Map<TimerName | 'pid-file' | 'spawn-retry', NodeJS.Timeout>();
+  private readonly timers = new Map<TimerName | 'pid-file' | 'spawn-retry', LongTimeout>();
   private readonly queue: Event[] = [];
   private processing = false;
   private awaitingGone = false;
@@ -228,7 +229,7 @@ export class UnitRunner {
     if (!Number.isFinite(ms)) return;
     this.timers.set(
       name,
-      setTimeout(() => {
+      setLongTimeout(() => {
         this.timers.delete(name);
         fire();
       }, ms),
@@ -236,8 +237,7 @@ export class UnitRunner {
   }
 
   private disarm(name: TimerName | 'pid-file' | 'spawn-retry'): void {
-    const t = this.timers.get(name);
-    if (t) clearTimeout(t);
+    this.timers.get(name)?.clear();
     this.timers.delete(name);
   }
 
