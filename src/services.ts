@@ -12,6 +12,9 @@ import { UnitManager } from './supervisor/unit-manager';
 import { UnitRegistry } from './supervisor/unit-registry';
 import { watchUnitDirectories } from './supervisor/unit-watcher';
 
+/** How long shutdown waits for stdout to take the last unit output lines. */
+const STDOUT_FLUSH_MS = 2000;
+
 export function servicesFactory(o: InitOptions, dirs: UnitDirectories): { factory: ServicesFactory; output: ServiceOutput } {
   const output = new ServiceOutput(o.logFormat);
   const factory: ServicesFactory = ({ table, watch, log, requestShutdown }): Services => {
@@ -48,7 +51,9 @@ export function servicesFactory(o: InitOptions, dirs: UnitDirectories): { factor
         await control?.close();
         // Stopped processes are reaped before their pipes are read to the end; keep their last lines.
         await output.drained(1000);
-        await output.flushed();
+        // A stdout nobody reads must not hold up the exit: what it did not take is counted.
+        const lost = await output.flushed(STDOUT_FLUSH_MS);
+        if (lost > 0) log.warn(`${lost} unit output lines not written: stdout is not being read`);
       },
       onContainerExit: (listener) => supervisor.onContainerExit(listener),
     };

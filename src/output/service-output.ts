@@ -109,7 +109,8 @@ export class ServiceOutput {
     if (echo) this.writer.write(formatLine(l, this.format));
   }
 
-  flushed(): Promise<void> {
-    return this.writer.flushed();
+  /** See StdoutWriter.flushed: bounded by timeoutMs, resolves to the lines not written. */
+  flushed(timeoutMs?: number): Promise<number> {
+    return this.writer.flushed(timeoutMs);
   }
 }

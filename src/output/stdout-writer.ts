@@ -3,12 +3,15 @@
 // the reader is too slow, lines are dropped (and counted, and said) rather than
 // stalling PID 1.
 import * as fs from 'node:fs';
+import { setLongTimeout } from '../process/long-timeout';
 
 export class StdoutWriter {
   private queue: string[] = [];
   private queuedBytes = 0;
   private writing = false;
   private dropped = 0;
+  /** Lines in the batch being written now. */
+  private inFlight = 0;
   private idleWaiters: Array<() => void> = [];
 
   constructor(
@@ -27,10 +30,21 @@ export class StdoutWriter {
     this.pump();
   }
 
-  /** Resolves once everything queued so far has been written (used before exit). */
-  flushed(): Promise<void> {
-    if (!this.writing && this.queue.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  /**
+   * Resolves once everything queued so far has been written (used before exit), or
+   * after timeoutMs: a reader that stopped reading must not hold up shutdown. Resolves
+   * to the number of lines that were dropped and not yet said, or are still unwritten.
+   */
+  flushed(timeoutMs = Infinity): Promise<number> {
+    const unwritten = (): number => this.dropped + this.queue.length + this.inFlight;
+    if (!this.writing && this.queue.length === 0) return Promise.resolve(this.dropped);
+    return new Promise((resolve) => {
+      const timer = setLongTimeout(() => resolve(unwritten()), timeoutMs, false);
+      this.idleWaiters.push(() => {
+        timer.clear();
+        resolve(this.dropped);
+      });
+    });
   }
 
   private pump(): void {
@@ -44,11 +58,13 @@ export class StdoutWriter {
       return;
     }
     const batch = this.queue.join('');
+    this.inFlight = this.queue.length;
     this.queue = [];
     this.queuedBytes = 0;
     this.writing = true;
     this.writeAll(Buffer.from(batch), () => {
       this.writing = false;
+      this.inFlight = 0;
       this.pump();
     });
   }

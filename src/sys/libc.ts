@@ -384,6 +384,16 @@ export function keepOpenOnExec(fd: number): boolean {
 
 const O_NONBLOCK = 0o4000;
 
+/**
+ * _exit(2): ends the process at once, without the runtime's exit-time clean-up, which
+ * joins its I/O threads and would wait for ever on one blocked in a write to a stdout
+ * that nobody reads. Everything ts-init writes itself is written synchronously by then.
+ */
+export function exitImmediately(code: number): never {
+  libc().fn('void _exit(int status)')(code);
+  throw new Error('_exit returned');
+}
+
 /** Makes an fd blocking again (one opened O_NONBLOCK so the open itself could not block). */
 export function clearNonBlocking(fd: number): void {
   const fcntl = libc().fn('int fcntl(int fd, int cmd, int arg)');
