@@ -60,6 +60,8 @@ export interface State {
   mainExit?: ProcessExit;
   /** Last exit of the main process, for status. */
   lastExit?: ProcessExit & { at: number };
+  /** The exit that failed this run when no main process did (ExecStartPre=, ExecStop=, ...). */
+  failedExit?: ProcessExit;
   ready: boolean;
   readyAt?: number;
   /** The operator asked for the stop: no automatic restart. */
@@ -263,7 +265,13 @@ class Machine {
       this.s = { ...this.s, sub: this.s.result === 'success' ? 'dead' : 'failed' };
       return;
     }
-    if (sub === 'dead' || sub === 'failed' || this.isStopping()) return;
+    if (sub === 'dead' || sub === 'failed') return;
+    // Already stopping on its own (the main process ended, ExecStopPost= runs): the
+    // request still counts, so the end of this stop is not followed by a restart.
+    if (this.isStopping()) {
+      this.s.stopRequested = true;
+      return;
+    }
     this.s.stopRequested = true;
     if (this.s.controlPid !== undefined) this.emit({ type: 'kill', who: 'control', signal: this.p.killSignal });
     this.s.controlPid = undefined;
@@ -305,6 +313,7 @@ class Machine {
       mainPid: undefined,
       controlPid: undefined,
       mainExit: undefined,
+      failedExit: undefined,
       ready: false,
       stopRequested: false,
       startQueued: false,
@@ -394,7 +403,13 @@ class Machine {
       if (sub === 'reload') return this.enterRunning();
       if (!ok && (phase === 'start-pre' || phase === 'start' || phase === 'start-post')) {
         this.s.result = resultOf(exit);
+        this.s.failedExit = exit;
         return phase === 'start-post' ? this.enterStop() : this.enterSigterm();
+      }
+      // As in systemd, a failing ExecStop= or ExecStopPost= fails the unit (the stop goes on).
+      if (!ok && (phase === 'stop' || phase === 'stop-post') && this.s.result === 'success') {
+        this.s.result = resultOf(exit);
+        this.s.failedExit = exit;
       }
       const next = this.s.index + 1;
       if (next < this.p.commands[phase]) return this.runCommand(phase, next);
@@ -587,7 +602,9 @@ class Machine {
     this.s.sub = failed ? 'failed' : 'dead';
     if (this.s.stopRequested) return; // an operator's stop is never a container exit
     if (failed && this.p.failureAction !== 'none') {
-      this.emit({ type: 'container-exit', code: this.p.failureActionExitStatus ?? exitStatusFor(exit) });
+      // The code of what failed: the main process, else the failing command (ExecStartPre=,
+      // ...), else (start limit hit) the main process's last exit.
+      this.emit({ type: 'container-exit', code: this.p.failureActionExitStatus ?? exitStatusFor(exit ?? this.s.failedExit ?? this.s.lastExit) });
     } else if (!failed && this.p.successAction !== 'none') {
       this.emit({ type: 'container-exit', code: this.p.successActionExitStatus ?? 0 });
     }

@@ -170,7 +170,9 @@ export class UnitManager implements Manager {
     return this.runJob(
       r,
       (x) => x.send({ type: 'restart' }),
-      (s, before) => (s.restarts > before.restarts || before.sub === 'dead' || before.sub === 'failed') && startJobFinished(s),
+      // From dead, failed or a pending auto-restart the restart is a plain start.
+      (s, before) =>
+        (s.restarts > before.restarts || before.sub === 'dead' || before.sub === 'failed' || before.sub === 'auto-restart') && startJobFinished(s),
     );
   }
 
@@ -250,7 +252,9 @@ export class UnitManager implements Manager {
       const r = this.sup.runners.get(name);
       if (r) jobs.push(this.stopJob(r).then(() => this.sup.forget(name)));
     }
-    await Promise.all(jobs);
+    // The definitions are in place now; the jobs run on. Waiting for them here would hold
+    // the next reload (the watcher's) behind a unit that waits for its readiness.
+    void Promise.all(jobs).catch((err: Error) => this.log.error({ err }, 'reload job failed'));
     for (const e of errors) this.log.error(`reload: ${e}`);
     const report: ReloadReport = { added: diff.added, removed: diff.removed, changed: diff.changed, errors };
     if (report.added.length + report.changed.length + report.removed.length) {

@@ -398,3 +398,64 @@ describe('other requests', () => {
     expect(g.effects).toContainEqual({ type: 'container-exit', code: 99 });
   });
 });
+
+describe('faults found by an adversarial run', () => {
+  it('a stop asked for while the unit stops on its own (ExecStopPost= running) is not lost to an auto-restart', () => {
+    const h = new Harness(policy({ restart: 'always', commands: { 'stop-post': 1 } as Policy['commands'] }));
+    h.send({ type: 'start' });
+    h.exitMain({ code: 1 });
+    h.send({ type: 'all-gone' });
+    expect(h.sub).toBe('stop-post');
+    h.send({ type: 'stop' }); // shutdown begins now
+    h.exitControl({ code: 0 });
+    expect(h.sub).toBe('failed');
+    expect(h.kinds()).not.toContain('arm restart 100');
+  });
+
+  it('FailureAction=exit hands on the code of a failing ExecStartPre=', () => {
+    const h = new Harness(policy({ failureAction: 'exit', commands: { 'start-pre': 1 } as Policy['commands'] }));
+    h.send({ type: 'start' });
+    h.exitControl({ code: 7 });
+    h.send({ type: 'all-gone' });
+    expect(h.sub).toBe('failed');
+    expect(h.effects).toContainEqual({ type: 'container-exit', code: 7 });
+  });
+
+  it('FailureAction=exit after the start limit is hit hands on the last failure’s code', () => {
+    const h = new Harness(policy({ failureAction: 'exit', restart: 'always', startLimitBurst: 2 }));
+    h.send({ type: 'start' });
+    for (let i = 0; i < 3; i++) {
+      h.exitMain({ code: 4 });
+      h.send({ type: 'all-gone' });
+      if (h.sub === 'auto-restart') h.send({ type: 'timer', timer: 'restart' });
+    }
+    expect(h.state.result).toBe('start-limit-hit');
+    expect(h.effects.filter((e) => e.type === 'container-exit')).toEqual([{ type: 'container-exit', code: 4 }]);
+  });
+
+  it('a non-zero ExecStop= or ExecStopPost= fails the unit, as in systemd; with "-" it does not', () => {
+    for (const phase of ['stop', 'stop-post'] as const) {
+      const h = new Harness(policy({ commands: { [phase]: 1 } as unknown as Policy['commands'] }));
+      h.send({ type: 'start' });
+      h.send({ type: 'stop' });
+      if (phase === 'stop') h.exitControl({ code: 3 });
+      else {
+        h.exitMain({ signal: 15 });
+        h.send({ type: 'all-gone' });
+        h.exitControl({ code: 3 });
+      }
+      if (h.sub === 'stop-sigterm') {
+        h.exitMain({ signal: 15 });
+        h.send({ type: 'all-gone' });
+      }
+      expect([phase, h.sub, h.state.result]).toEqual([phase, 'failed', 'exit-code']);
+    }
+    const ok = new Harness(policy({ commands: { stop: 1 } as Policy['commands'], ignoreFailure: { stop: [true] } as unknown as Policy['ignoreFailure'] }));
+    ok.send({ type: 'start' });
+    ok.send({ type: 'stop' });
+    ok.exitControl({ code: 3 });
+    ok.exitMain({ signal: 15 });
+    ok.send({ type: 'all-gone' });
+    expect(ok.sub).toBe('dead');
+  });
+});

@@ -1,0 +1,42 @@
+// Jobs that used to hang or be lost: a stop during a unit's own ExecStopPost= (the
+// CMD exits then), restart of a unit waiting in auto-restart, a hot-added unit while
+// another hot-added one waits for readiness.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runAsPid1, TS_INIT } from '../helpers/ts-init';
+import { notifyDaemon, unitDir } from '../helpers/units';
+
+describe('jobs', () => {
+  it('a unit in ExecStopPost= when the CMD exits is stopped, not restarted, and shutdown is prompt', async () => {
+    const dir = unitDir({
+      'flap.service': `[Service]\nRestart=always\nRestartSec=100ms\nExecStart=/bin/sh -c 'exit 1'\nExecStopPost=/bin/sleep 1\n`,
+    });
+    const r = await runAsPid1(['-v', '--units', dir, '--no-wait', '--', '/bin/sleep', '0.5']);
+    expect(r.code).toBe(0);
+    const after = r.stderr.slice(r.stderr.indexOf('shutting down'));
+    expect(after).not.toMatch(/scheduling restart/);
+    expect(after).not.toMatch(/-> activating \(start\)/);
+    expect(r.ms).toBeLessThan(4000);
+  });
+
+  it('ctl restart of a unit waiting in auto-restart returns once it runs again', async () => {
+    const dir = unitDir({ 'later.service': `[Service]\nRestart=always\nRestartSec=30\nExecStart=/bin/sh -c 'test -e /run/ok || exit 1; exec sleep 100'\n` });
+    const cmd = `sleep 0.5; touch /run/ok; timeout 5 "${TS_INIT}" ctl restart later; echo "rc=$?"; "${TS_INIT}" ctl status`;
+    const r = await runAsPid1(['--units', dir, '--', '/bin/sh', '-c', cmd]);
+    expect(r.stdout).toMatch(/^rc=0$/m);
+    expect(r.stdout).toMatch(/^later\.service\s+loaded\s+active\s+running/m);
+  });
+
+  it('a unit added while another hot-added unit waits for readiness is started', async () => {
+    const dir = unitDir({ 'base.service': `[Service]\nExecStart=/bin/sleep 100\n` });
+    const slow = `[Service]\nType=notify\nExecStart=${notifyDaemon(5, 'slow')}\n`;
+    const quick = `[Service]\nExecStart=/bin/sleep 100\n`;
+    fs.writeFileSync(path.join(dir, '.slow'), slow);
+    fs.writeFileSync(path.join(dir, '.quick'), quick);
+    const cmd = `sleep 0.5; mv ${dir}/.slow ${dir}/slow.service; sleep 1.2; mv ${dir}/.quick ${dir}/quick.service; sleep 1.5; "${TS_INIT}" ctl status`;
+    const r = await runAsPid1(['--units', dir, '--', '/bin/sh', '-c', cmd]);
+    expect(r.stdout).toMatch(/^slow\.service\s+loaded\s+activating\s+start/m);
+    expect(r.stdout).toMatch(/^quick\.service\s+loaded\s+active\s+running/m);
+  });
+});
