@@ -19,7 +19,7 @@ export interface Request extends VerbParams {
   verb: Verb;
 }
 
-export type ErrorCode = 'bad-request' | 'unsupported-version' | 'unknown-verb' | 'too-large' | 'not-found' | 'failed' | 'internal' | 'permission-denied';
+export type ErrorCode = 'bad-request' | 'unsupported-version' | 'unknown-verb' | 'too-large' | 'not-found' | 'failed' | 'internal' | 'permission-denied' | 'busy';
 
 export type Reply =
   | { v: number; id: number | string | null; ok: true; result: unknown }

@@ -7,11 +7,22 @@ import * as path from 'node:path';
 import type { Logger } from '../log/logger';
 import { peerCredentials } from '../sys/libc';
 import type { Manager } from './manager';
-import { verbRow, VerbError, type VerbStream } from './verbs';
+import { ClientGone, verbRow, VerbError, type VerbStream } from './verbs';
 import { errorReply, MAX_LINE_BYTES, okReply, parseRequest, PROTOCOL_VERSION, RequestError, type Request } from './protocol';
 
-export const MAX_CONNECTIONS = 64;
+/**
+ * The bounds that keep clients from disturbing PID 1 or each other (README, "Control"):
+ * connections at once (each costs ts-init a file descriptor), how long a connection may
+ * sit without a complete request, how long one request line may take to arrive, how much
+ * reply data may wait for a client that does not read, how many requests may wait behind
+ * the one being answered, and how many units are handled before yielding to others.
+ */
+export const MAX_CONNECTIONS = 32;
 export const IDLE_TIMEOUT_MS = 60_000;
+export const REQUEST_TIMEOUT_MS = 10_000;
+export const MAX_QUEUED_OUTPUT_BYTES = 256 * 1024;
+export const MAX_PENDING_REQUESTS = 8;
+export { UNITS_PER_TURN } from './verbs';
 
 export interface ControlServer {
   close(): Promise<void>;
@@ -27,10 +38,17 @@ export interface ServerOptions {
 function execute(manager: Manager, req: Request, socket: net.Socket): Promise<unknown> {
   const stream: VerbStream = {
     send: (event) => {
-      if (!socket.destroyed) socket.write(`${JSON.stringify({ v: PROTOCOL_VERSION, id: req.id, ...event })}\n`);
+      if (socket.destroyed) return;
+      // A follower that does not read is dropped rather than buffered without end.
+      if (socket.writableLength > MAX_QUEUED_OUTPUT_BYTES) return void socket.destroy();
+      socket.write(`${JSON.stringify({ v: PROTOCOL_VERSION, id: req.id, ...event })}\n`);
     },
     onClose: (listener) => socket.once('close', listener),
-    keepOpen: () => socket.setTimeout(0),
+    keepOpen: () => {
+      (socket as TrackedSocket).following = true;
+      socket.setTimeout(0);
+    },
+    closed: () => socket.destroyed,
     protocolVersion: PROTOCOL_VERSION,
   };
   try {
@@ -41,7 +59,10 @@ function execute(manager: Manager, req: Request, socket: net.Socket): Promise<un
   }
 }
 
-function serve(manager: Manager, socket: net.Socket, log: Logger, allowedUid: number): void {
+/** What the server knows of each connection, to pick one to drop when all slots are taken. */
+type TrackedSocket = net.Socket & { lastRequestAt?: number; busy?: boolean; following?: boolean };
+
+function serve(manager: Manager, socket: TrackedSocket, log: Logger, allowedUid: number): void {
   socket.setEncoding('utf8');
   socket.setTimeout(IDLE_TIMEOUT_MS, () => socket.destroy());
   // A client that hung up (EPIPE): its SIGPIPE stays with ts-init (process/forward-signals.ts).
@@ -58,10 +79,31 @@ function serve(manager: Manager, socket: net.Socket, log: Logger, allowedUid: nu
     return;
   }
   let buffer = '';
-  let queue: Promise<void> = Promise.resolve();
+  const pending: string[] = [];
+  let partialTimer: NodeJS.Timeout | undefined;
   const reply = (text: string): void => {
     if (!socket.destroyed) socket.write(text);
   };
+  // Requests are answered one at a time, in order. Reading stops while requests queue
+  // up or replies wait for the client to read them (backpressure), and resumes after.
+  const pump = (): void => {
+    while (!socket.busy && pending.length && !socket.destroyed && socket.writableLength < MAX_QUEUED_OUTPUT_BYTES) {
+      const line = pending.shift()!;
+      socket.busy = true;
+      void handle(line).finally(() => {
+        socket.busy = false;
+        pump();
+      });
+    }
+    const full = pending.length >= MAX_PENDING_REQUESTS || socket.writableLength >= MAX_QUEUED_OUTPUT_BYTES;
+    if (full) socket.pause();
+    else if (socket.isPaused()) socket.resume();
+  };
+  socket.on('drain', pump);
+  socket.once('close', () => {
+    clearTimeout(partialTimer);
+    pending.length = 0;
+  });
   socket.on('data', (chunk: string) => {
     buffer += chunk;
     let nl = buffer.indexOf('\n');
@@ -69,15 +111,27 @@ function serve(manager: Manager, socket: net.Socket, log: Logger, allowedUid: nu
       const line = buffer.slice(0, nl);
       buffer = buffer.slice(nl + 1);
       if (line.trim()) {
-        // Replies go out in request order, one request at a time per connection.
-        queue = queue.then(() => handle(line));
+        socket.lastRequestAt = Date.now();
+        pending.push(line);
       }
       nl = buffer.indexOf('\n');
     }
     if (Buffer.byteLength(buffer) > MAX_LINE_BYTES) {
       buffer = '';
       socket.end(errorReply(null, 'too-large', `request longer than ${MAX_LINE_BYTES} bytes`));
+      return;
     }
+    // A request line must arrive whole within REQUEST_TIMEOUT_MS (no 1-byte-a-second clients).
+    if (buffer === '') {
+      clearTimeout(partialTimer);
+      partialTimer = undefined;
+    } else if (!partialTimer) {
+      partialTimer = setTimeout(() => {
+        reply(errorReply(null, 'bad-request', `request line not complete after ${REQUEST_TIMEOUT_MS} ms`));
+        socket.destroy();
+      }, REQUEST_TIMEOUT_MS);
+    }
+    pump();
   });
   const handle = async (line: string): Promise<void> => {
     if (Buffer.byteLength(line) > MAX_LINE_BYTES) return reply(errorReply(null, 'too-large', `request longer than ${MAX_LINE_BYTES} bytes`));
@@ -91,6 +145,7 @@ function serve(manager: Manager, socket: net.Socket, log: Logger, allowedUid: nu
     try {
       reply(okReply(req.id, await execute(manager, req, socket)));
     } catch (err) {
+      if (err instanceof ClientGone) return;
       if (err instanceof RequestError) return reply(errorReply(req.id, err.code, err.message));
       log.error({ err, verb: req.verb }, 'control request failed');
       reply(errorReply(req.id, 'internal', (err as Error).message));
@@ -98,11 +153,40 @@ function serve(manager: Manager, socket: net.Socket, log: Logger, allowedUid: nu
   };
 }
 
+/**
+ * All slots taken: drops the connection that has gone longest without a complete
+ * request (not one being answered, and a follower only when no other will do), if that
+ * is more than a second. A new client so always gets in unless every slot is busy.
+ */
+function makeRoom(sockets: Set<TrackedSocket>): boolean {
+  const now = Date.now();
+  let victim: TrackedSocket | undefined;
+  const rank = (s: TrackedSocket): number => (s.following ? 1e15 : 0) + (s.lastRequestAt ?? 0);
+  for (const s of sockets) {
+    if (s.busy || now - (s.lastRequestAt ?? 0) < 1000) continue;
+    if (!victim || rank(s) < rank(victim)) victim = s;
+  }
+  if (!victim) return false;
+  victim.destroy();
+  sockets.delete(victim);
+  return true;
+}
+
 export async function startControlServer(manager: Manager, socketPath: string, log: Logger, opts: ServerOptions = {}): Promise<ControlServer> {
   fs.mkdirSync(path.dirname(socketPath), { recursive: true });
   fs.rmSync(socketPath, { force: true });
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
+  const sockets = new Set<TrackedSocket>();
+  // Every connection, refused ones included, so that closing the server ends them all.
+  const all = new Set<net.Socket>();
+  const server = net.createServer((socket: TrackedSocket) => {
+    all.add(socket);
+    socket.once('close', () => all.delete(socket));
+    socket.lastRequestAt = Date.now();
+    if (sockets.size >= MAX_CONNECTIONS && !makeRoom(sockets)) {
+      socket.on('error', () => undefined);
+      socket.end(errorReply(null, 'busy', `too many control connections (${MAX_CONNECTIONS}); try again`));
+      return;
+    }
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     try {
@@ -112,7 +196,6 @@ export async function startControlServer(manager: Manager, socketPath: string, l
       socket.destroy();
     }
   });
-  server.maxConnections = MAX_CONNECTIONS;
   server.on('error', (err) => log.error({ err }, 'control server error'));
   // The socket is created under a tight umask, so it is never reachable by others, not even briefly.
   const old = process.umask(0o177);
@@ -135,7 +218,7 @@ export async function startControlServer(manager: Manager, socketPath: string, l
         server.close(() => resolve());
         fs.rmSync(socketPath, { force: true });
         // Shutdown never waits for a client that keeps its connection open (logs -f, say).
-        for (const socket of sockets) socket.destroy();
+        for (const socket of all) socket.destroy();
       }),
   };
 }

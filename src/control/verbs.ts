@@ -21,6 +21,8 @@ export interface VerbStream {
   onClose(listener: () => void): void;
   /** The connection may stay open idle as long as the client likes. */
   keepOpen(): void;
+  /** The client has gone: the rest of the work is not done. */
+  closed(): boolean;
   protocolVersion: number;
 }
 
@@ -41,28 +43,55 @@ interface VerbRow {
   run(m: Manager, p: VerbParams, stream: VerbStream): unknown;
 }
 
-const each = <T>(p: VerbParams, f: (u: string) => Promise<T> | T): Promise<T[]> => Promise.all(p.units.map((u) => f(u)));
+/** The client went away while its request was being worked on. */
+export class ClientGone extends Error {}
+
+/** Units handled before yielding to the event loop: a request naming thousands must not stall others. */
+export const UNITS_PER_TURN = 32;
+
+const nextTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** f for every unit, UNITS_PER_TURN at a time (jobs run in parallel; only dispatch is paced). */
+async function each<T>(p: VerbParams, s: VerbStream, f: (u: string) => Promise<T> | T): Promise<T[]> {
+  const jobs: Array<Promise<T> | T> = [];
+  for (let i = 0; i < p.units.length; i++) {
+    if (i > 0 && i % UNITS_PER_TURN === 0) await nextTurn();
+    if (s.closed()) throw new ClientGone();
+    jobs.push(f(p.units[i]!));
+  }
+  return Promise.all(jobs);
+}
+
+async function statusInTurns(m: Manager, p: VerbParams, s: VerbStream): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for (let i = 0; i < p.units.length; i += UNITS_PER_TURN) {
+    if (i > 0) await nextTurn();
+    if (s.closed()) throw new ClientGone();
+    out.push(...(await m.status(p.units.slice(i, i + UNITS_PER_TURN))));
+  }
+  return out;
+}
 
 export const VERB_TABLE = {
   status: {
     units: 'optional',
     usage: 'status [UNIT...]              state, sub-state, main pid, uptime, restarts, last exit, CPU%, RSS',
-    run: (m, p) => (p.units.length ? m.status(p.units) : m.listUnits()),
+    run: (m, p, s) => (p.units.length ? statusInTurns(m, p, s) : m.listUnits()),
   },
   'list-units': { units: 'none', usage: 'list-units', run: (m) => m.listUnits() },
-  start: { units: 'required', usage: 'start UNIT...', run: (m, p) => each(p, (u) => m.start(u)) },
-  stop: { units: 'required', usage: 'stop UNIT...', run: (m, p) => each(p, (u) => m.stop(u)) },
-  restart: { units: 'required', usage: 'restart UNIT...', run: (m, p) => each(p, (u) => m.restart(u)) },
-  reload: { units: 'required', usage: 'reload UNIT...', run: (m, p) => each(p, (u) => m.reload(u)) },
-  'try-restart': { units: 'required', usage: 'try-restart UNIT...', run: (m, p) => each(p, (u) => m.tryRestart(u)) },
-  'reload-or-restart': { units: 'required', usage: 'reload-or-restart UNIT...', run: (m, p) => each(p, (u) => m.reloadOrRestart(u)) },
+  start: { units: 'required', usage: 'start UNIT...', run: (m, p, s) => each(p, s, (u) => m.start(u)) },
+  stop: { units: 'required', usage: 'stop UNIT...', run: (m, p, s) => each(p, s, (u) => m.stop(u)) },
+  restart: { units: 'required', usage: 'restart UNIT...', run: (m, p, s) => each(p, s, (u) => m.restart(u)) },
+  reload: { units: 'required', usage: 'reload UNIT...', run: (m, p, s) => each(p, s, (u) => m.reload(u)) },
+  'try-restart': { units: 'required', usage: 'try-restart UNIT...', run: (m, p, s) => each(p, s, (u) => m.tryRestart(u)) },
+  'reload-or-restart': { units: 'required', usage: 'reload-or-restart UNIT...', run: (m, p, s) => each(p, s, (u) => m.reloadOrRestart(u)) },
   kill: {
     units: 'required',
     usage: 'kill [-s SIGNAL] [--kill-who=main|all] UNIT...',
-    run: (m, p) => {
+    run: (m, p, s) => {
       const signal = parseSignal(String(p.signal ?? 'SIGTERM'));
       if (signal === undefined) throw new VerbError('bad-request', `signal '${p.signal}' is not a signal`);
-      return each(p, (u) => m.kill(u, signal, p.who ?? 'all'));
+      return each(p, s, (u) => m.kill(u, signal, p.who ?? 'all'));
     },
   },
   logs: {
@@ -81,8 +110,8 @@ export const VERB_TABLE = {
     },
   },
   'list-unit-files': { units: 'none', usage: 'list-unit-files', run: (m) => m.listUnitFiles() },
-  enable: { units: 'required', usage: 'enable UNIT...', run: (m, p) => each(p, (u) => m.enable(u)) },
-  disable: { units: 'required', usage: 'disable UNIT...', run: (m, p) => each(p, (u) => m.disable(u)) },
+  enable: { units: 'required', usage: 'enable UNIT...', run: (m, p, s) => each(p, s, (u) => m.enable(u)) },
+  disable: { units: 'required', usage: 'disable UNIT...', run: (m, p, s) => each(p, s, (u) => m.disable(u)) },
   'daemon-reload': { units: 'none', usage: 'daemon-reload                 re-read unit files now', run: (m) => m.daemonReload() },
   shutdown: {
     units: 'none',

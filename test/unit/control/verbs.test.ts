@@ -4,7 +4,7 @@ import { RequestError, validateRequest } from '../../../src/control/protocol';
 import { VERB_TABLE, VERBS, VerbError, verbRow, type VerbStream } from '../../../src/control/verbs';
 import { ctl } from '../../../src/control/ctl-cli';
 
-const stream = (events: unknown[] = []): VerbStream => ({ send: (e) => void events.push(e), onClose: () => undefined, keepOpen: () => undefined, protocolVersion: 1 });
+const stream = (events: unknown[] = []): VerbStream => ({ send: (e) => void events.push(e), onClose: () => undefined, keepOpen: () => undefined, closed: () => false, protocolVersion: 1 });
 
 describe('the verb table', () => {
   it('is what the protocol accepts, and units are required where the row says so', () => {
