@@ -86,8 +86,20 @@ export async function runInit(
   let finish!: (e: Ending) => void;
   const ended = new Promise<Ending>((resolve) => (finish = resolve));
 
+  // A signal kill() cannot deliver is counted and said at most once a second, never
+  // thrown: a flood must not turn into a flood of errors.
+  let undelivered = 0;
+  let undeliveredSaidAt = 0;
   const signalCommand = (signum: number): void => {
-    if (commandPid !== undefined) kill(o.killProcessGroup ? -commandPid : commandPid, signum);
+    if (commandPid === undefined) return;
+    try {
+      kill(o.killProcessGroup ? -commandPid : commandPid, signum);
+    } catch (err) {
+      undelivered++;
+      if (Date.now() - undeliveredSaidAt < 1000) return;
+      undeliveredSaidAt = Date.now();
+      log.warn(`cannot forward ${signalName(signum)}: ${(err as Error).message} (${undelivered} signals not delivered so far)`);
+    }
   };
   const uncaught = catchForwardableSignals((signum) => {
     const action = signalAction(signum, commandPid !== undefined);

@@ -43,6 +43,8 @@ export interface RunnerDeps {
 const PID_FILE_RETRY_MS = 50;
 /** A spawn that failed for want of resources (EMFILE, EAGAIN) is tried again this often, within the phase's timeout. */
 const SPAWN_RETRY_MS = 250;
+/** A failed /proc scan while waiting for a unit's processes to be gone is tried again this often. */
+const GONE_RETRY_MS = 200;
 const PID_FILE_WAIT_MS = 5_000;
 const FAILURE_LINES = 5;
 /** A PID file holds one number: more than this is not a PID file. */
@@ -65,7 +67,7 @@ export class UnitRunner {
   policy: Policy;
   statusText?: string;
   private readonly sessions = new Set<number>();
-  private readonly timers = new Map<TimerName | 'pid-file' | 'spawn-retry', LongTimeout>();
+  private readonly timers = new Map<TimerName | 'pid-file' | 'spawn-retry' | 'gone-retry', LongTimeout>();
   private readonly queue: Event[] = [];
   private processing = false;
   private awaitingGone = false;
@@ -165,7 +167,17 @@ export class UnitRunner {
    */
   checkGone(index: () => SessionIndex = indexOnce()): void {
     if (!this.awaitingGone) return;
-    if (this.liveProcesses(index).length === 0) {
+    let live: number[];
+    try {
+      live = this.liveProcesses(index);
+    } catch (err) {
+      // /proc could not be read (EMFILE, ENOMEM): look again shortly rather than wait
+      // for a child change that may never come, which would wedge the unit.
+      this.deps.log.warn({ unit: this.name }, `cannot scan /proc (${(err as Error).message}); retrying`);
+      this.arm('gone-retry', GONE_RETRY_MS, () => this.checkGone());
+      return;
+    }
+    if (live.length === 0) {
       this.awaitingGone = false;
       this.send({ type: 'all-gone' });
     }
@@ -224,7 +236,7 @@ export class UnitRunner {
     }
   }
 
-  private arm(name: TimerName | 'pid-file' | 'spawn-retry', ms: number, fire: () => void): void {
+  private arm(name: TimerName | 'pid-file' | 'spawn-retry' | 'gone-retry', ms: number, fire: () => void): void {
     this.disarm(name);
     if (!Number.isFinite(ms)) return;
     this.timers.set(
@@ -236,7 +248,7 @@ export class UnitRunner {
     );
   }
 
-  private disarm(name: TimerName | 'pid-file' | 'spawn-retry'): void {
+  private disarm(name: TimerName | 'pid-file' | 'spawn-retry' | 'gone-retry'): void {
     this.timers.get(name)?.clear();
     this.timers.delete(name);
   }
