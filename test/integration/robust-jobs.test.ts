@@ -4,7 +4,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runAsPid1, TS_INIT } from '../helpers/ts-init';
+import { execFileSync } from 'node:child_process';
+import { pid1HostPid, runAsPid1, sleep, startAsPid1, TS_INIT } from '../helpers/ts-init';
 import { notifyDaemon, unitDir } from '../helpers/units';
 
 describe('jobs', () => {
@@ -38,5 +39,28 @@ describe('jobs', () => {
     const r = await runAsPid1(['--units', dir, '--', '/bin/sh', '-c', cmd]);
     expect(r.stdout).toMatch(/^slow\.service\s+loaded\s+activating\s+start/m);
     expect(r.stdout).toMatch(/^quick\.service\s+loaded\s+active\s+running/m);
+  });
+});
+
+describe('resource faults', () => {
+  it('2 s without free file descriptors (EMFILE) leave no Restart=always unit wedged', async () => {
+    const dir = unitDir({
+      'crashy.service': `[Service]\nRestart=always\nRestartSec=100ms\nStartLimitBurst=1000\nExecStart=/bin/sh -c 'sleep 0.2; exit 1'\n`,
+      'steady.service': `[Service]\nRestart=always\nRestartSec=100ms\nExecStart=/bin/sleep 1000\n`,
+    });
+    const cmd = `sleep 5; "${TS_INIT}" ctl status`;
+    const run = startAsPid1(['--units', dir, '--', '/bin/sh', '-c', cmd]);
+    const host = await pid1HostPid(run.child.pid!);
+    await sleep(800);
+    const limits = fs.readFileSync(`/proc/${host}/limits`, 'utf8').match(/Max open files\s+(\d+)\s+(\d+)/)!;
+    const open = fs.readdirSync(`/proc/${host}/fd`).length;
+    execFileSync('prlimit', ['--pid', String(host), `--nofile=${open}:${limits[2]}`]);
+    process.kill(Number(fs.readFileSync(`/proc/${host}/task/${host}/children`, 'utf8').split(' ').find((p) => p && fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('/bin/sleep'))), 'SIGKILL');
+    await sleep(2000);
+    execFileSync('prlimit', ['--pid', String(host), `--nofile=${limits[1]}:${limits[2]}`]);
+    const r = await run.result;
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^steady\.service\s+loaded\s+active\s+running/m);
+    expect(r.stdout).toMatch(/^crashy\.service\s+loaded\s+(active\s+running|activating\s+auto-restart)/m);
   });
 });
