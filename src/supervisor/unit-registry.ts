@@ -116,6 +116,9 @@ export class UnitRegistry {
    */
   private loadOnDemand(name: string): UnitConfig | undefined {
     if (!this.loaded || parseUnitName(name)?.type !== 'service') return undefined;
+    // Reading every unit directory is costly; a name with no file anywhere is not found
+    // at the cost of a few lstat calls (a request may name thousands).
+    if (!this.hasUnitFile(name)) return undefined;
     const fresh = this.read([name]);
     if (fresh.masked.has(name)) this.masked.add(name);
     if (fresh.failed.get(name) === 'bad-setting' && !this.failed.has(name)) {
@@ -133,6 +136,23 @@ export class UnitRegistry {
     }
     for (const [alias, target] of fresh.aliases) if (!this.aliases.has(alias)) this.aliases.set(alias, target);
     return this.units.get(canonical);
+  }
+
+  /** A file (or link, masks included) named for the unit or its template, in some unit directory. */
+  private hasUnitFile(name: string): boolean {
+    const at = name.indexOf('@');
+    const candidates = at > 0 ? [name, `${name.slice(0, at)}@.service`] : [name];
+    for (const dir of [...this.dirs.unitDirs, ...this.dirs.systemDirs]) {
+      for (const c of candidates) {
+        try {
+          fs.lstatSync(path.join(dir, c));
+          return true;
+        } catch {
+          // not in this directory
+        }
+      }
+    }
+    return false;
   }
 
   /** Why a name is not loaded: masked, broken (with the errors, file:line), or no such unit. */
