@@ -423,7 +423,9 @@ export class UnitRunner {
     }
     if (m.status !== undefined) this.statusText = m.status;
     if (m.mainPid !== undefined && m.mainPid !== this.state.mainPid) {
-      const problem = this.mainPidProblem(m.mainPid, false);
+      // The message came on the unit's own socket, whose path only the unit was given:
+      // like systemd for a privileged sender, a live process outside the unit is accepted.
+      const problem = this.mainPidProblem(m.mainPid, true);
       if (problem) {
         this.deps.log.warn({ unit: this.name }, `new main PID ${m.mainPid} ${problem}; refusing it`);
       } else {

@@ -1,5 +1,6 @@
 // The effect interpreter on its own, with fakes for everything it touches: launches,
 // signals, the notify sockets and the logger. Exits arrive through a real exit channel.
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -22,6 +23,17 @@ function unit(serviceLines: string, unitLines = '', name = 'demo.service'): Unit
   expect(r.diagnostics).toEqual([]);
   return r.unit;
 }
+
+/** A live process that is not this one, to stand in for a daemon (killed after the tests). */
+const standIns: ChildProcess[] = [];
+function standIn(): number {
+  const c = spawn('/bin/sleep', ['30'], { stdio: 'ignore' });
+  standIns.push(c);
+  return c.pid!;
+}
+afterAll(() => {
+  for (const c of standIns) c.kill('SIGKILL');
+});
 
 /** The stop sequence looks for what is left of the unit on the next turn of the loop. */
 const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -94,16 +106,18 @@ describe('UnitRunner', async () => {
 
   it("a forking daemon's main pid, read from its PID file, is claimed: its orphan exit reaches the unit", async () => {
     const pidFile = path.join(runtimeRoot, 'daemon.pid');
-    // A pid that exists (readStat must see it): this very process stands in for the daemon.
-    fs.writeFileSync(pidFile, `${process.pid}\n`);
+    // A pid that exists (readStat must see it), and is not ts-init itself (this process
+    // stands in for ts-init, and a unit's main pid may never be ts-init): a sleeping child.
+    const daemon = standIn();
+    fs.writeFileSync(pidFile, `${daemon}\n`);
     const h = harness(unit(`Type=forking\nPIDFile=${pidFile}\nExecStart=/usr/sbin/daemond\nKillMode=process`));
     h.runner.send({ type: 'start' });
     const starter = h.launched[0]!.pid;
     h.exits.deliver(starter, { code: 0 }, 'libuv');
     expect(h.runner.state.sub).toBe('running');
-    expect(h.runner.state.mainPid).toBe(process.pid);
+    expect(h.runner.state.mainPid).toBe(daemon);
     // The daemon was reparented to PID 1; the reaper collects it.
-    h.exits.deliver(process.pid, { signal: 11, coreDumped: true }, 'reaper');
+    h.exits.deliver(daemon, { signal: 11, coreDumped: true }, 'reaper');
     await settle();
     expect(h.runner.state.mainPid).toBeUndefined();
     expect(h.runner.state.result).toBe('core-dump');
@@ -121,11 +135,12 @@ describe('UnitRunner', async () => {
     h.notify.listener!({ ready: true, status: 'serving', other: [] }, main);
     expect(h.runner.state.sub).toBe('running');
     expect(h.runner.statusText).toBe('serving');
-    h.notify.listener!({ mainPid: process.pid, other: [] }, main);
-    expect(h.runner.state.mainPid).toBe(process.pid);
+    const next = standIn();
+    h.notify.listener!({ mainPid: next, other: [] }, main);
+    expect(h.runner.state.mainPid).toBe(next);
     // The first process is no longer the main one; its claim lasts until it ends, and the new main pid is claimed too.
     expect(h.exits.claimed).toBe(2);
-    h.exits.deliver(process.pid, { code: 0 }, 'reaper');
+    h.exits.deliver(next, { code: 0 }, 'reaper');
     expect(h.runner.state.sub).not.toBe('running');
   });
 
