@@ -184,7 +184,9 @@ export async function startControlServer(manager: Manager, socketPath: string, l
     socket.lastRequestAt = Date.now();
     if (sockets.size >= MAX_CONNECTIONS && !makeRoom(sockets)) {
       socket.on('error', () => undefined);
-      socket.end(errorReply(null, 'busy', `too many control connections (${MAX_CONNECTIONS}); try again`));
+      // Closed at once, not left half-open: a refused connection must not hold a descriptor.
+      socket.end(errorReply(null, 'busy', `too many control connections (${MAX_CONNECTIONS}); try again`), () => socket.destroy());
+      setTimeout(() => socket.destroy(), 1000).unref();
       return;
     }
     sockets.add(socket);

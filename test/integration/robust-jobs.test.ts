@@ -5,6 +5,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
+import * as net from 'node:net';
+import * as os from 'node:os';
 import { pid1HostPid, runAsPid1, sleep, startAsPid1, TS_INIT } from '../helpers/ts-init';
 import { notifyDaemon, unitDir } from '../helpers/units';
 
@@ -62,5 +64,27 @@ describe('resource faults', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^steady\.service\s+loaded\s+active\s+running/m);
     expect(r.stdout).toMatch(/^crashy\.service\s+loaded\s+(active\s+running|activating\s+auto-restart)/m);
+  });
+
+  it('64 idle control connections cannot use up the file descriptors a restarting unit needs', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'idle-ctl-'));
+    const socket = path.join(tmp, 'ctl.sock');
+    const dir = unitDir({ 'crashy.service': `[Service]\nRestart=always\nRestartSec=100ms\nStartLimitBurst=1000\nExecStart=/bin/sh -c 'sleep 0.3; exit 1'\n` });
+    const cmd = `sleep 4; "${TS_INIT}" ctl --socket ${socket} --json status crashy`;
+    // A small descriptor limit, as in a container started with --ulimit nofile=72.
+    const run = startAsPid1(['--control-socket', socket, '--units', dir, '--', '/bin/sh', '-c', cmd], {}, 'ulimit -n 72');
+    for (let t = 0; t < 100 && !fs.existsSync(socket); t++) await sleep(50);
+    const idle: net.Socket[] = [];
+    for (let i = 0; i < 64; i++) {
+      const c = net.createConnection(socket);
+      c.on('error', () => undefined);
+      idle.push(c);
+    }
+    const r = await run.result;
+    for (const c of idle) c.destroy();
+    expect(r.code).toBe(0);
+    const status = JSON.parse(r.stdout.slice(r.stdout.indexOf('['))) as Array<{ restarts: number; activeState: string }>;
+    expect(status[0]!.restarts).toBeGreaterThan(2);
+    expect(r.stderr).not.toMatch(/EMFILE|too many open files/i);
   });
 });
