@@ -45,6 +45,8 @@ const PID_FILE_RETRY_MS = 50;
 const SPAWN_RETRY_MS = 250;
 /** A failed /proc scan while waiting for a unit's processes to be gone is tried again this often. */
 const GONE_RETRY_MS = 200;
+/** How often a main process that is not ts-init's child is checked for being gone. */
+const FOREIGN_MAIN_CHECK_MS = 1000;
 const PID_FILE_WAIT_MS = 5_000;
 const FAILURE_LINES = 5;
 /** A PID file holds one number: more than this is not a PID file. */
@@ -67,7 +69,7 @@ export class UnitRunner {
   policy: Policy;
   statusText?: string;
   private readonly sessions = new Set<number>();
-  private readonly timers = new Map<TimerName | 'pid-file' | 'spawn-retry' | 'gone-retry', LongTimeout>();
+  private readonly timers = new Map<TimerName | 'pid-file' | 'spawn-retry' | 'gone-retry' | 'main-alive', LongTimeout>();
   private readonly queue: Event[] = [];
   private processing = false;
   private awaitingGone = false;
@@ -116,6 +118,7 @@ export class UnitRunner {
         this.state = state;
         for (const e of effects) this.execute(e);
         this.claimTracked();
+        this.watchForeignMain();
         if (before.sub !== state.sub) {
           this.deps.log.info({ unit: this.name }, `${activeState(before)} (${before.sub}) -> ${activeState(state)} (${state.sub})`);
           if (state.sub === 'failed') this.reportFailure(state.result);
@@ -160,6 +163,25 @@ export class UnitRunner {
     });
   }
 
+  /**
+   * A main pid from MAINPID= or a PID file need not be ours: if its own parent reaps it,
+   * no exit ever reaches us. Such a main process is looked at every second; once it is
+   * gone, the unit learns so (status unknown, taken as success, as systemd does when a
+   * main process it cannot wait for vanishes).
+   */
+  private watchForeignMain(): void {
+    const pid = this.state.mainPid;
+    if (pid === undefined || this.spawned.has(pid)) return this.disarm('main-alive');
+    if (this.timers.has('main-alive')) return;
+    this.arm('main-alive', FOREIGN_MAIN_CHECK_MS, () => {
+      if (this.state.mainPid !== pid) return this.watchForeignMain();
+      if (readStat(pid) !== undefined) return this.watchForeignMain();
+      this.deps.log.warn({ unit: this.name }, `main PID ${pid} is gone without its exit reaching ts-init; its status is unknown`);
+      this.deps.exits.release(pid, this.onExit);
+      this.claimed.delete(pid);
+      this.send({ type: 'exited', pid, exit: { code: 0 } });
+    });
+  }
 
   /**
    * Called after every change among ts-init's children while the machine waits for
@@ -236,7 +258,7 @@ export class UnitRunner {
     }
   }
 
-  private arm(name: TimerName | 'pid-file' | 'spawn-retry' | 'gone-retry', ms: number, fire: () => void): void {
+  private arm(name: TimerName | 'pid-file' | 'spawn-retry' | 'gone-retry' | 'main-alive', ms: number, fire: () => void): void {
     this.disarm(name);
     if (!Number.isFinite(ms)) return;
     this.timers.set(
@@ -248,7 +270,7 @@ export class UnitRunner {
     );
   }
 
-  private disarm(name: TimerName | 'pid-file' | 'spawn-retry' | 'gone-retry'): void {
+  private disarm(name: TimerName | 'pid-file' | 'spawn-retry' | 'gone-retry' | 'main-alive'): void {
     this.timers.get(name)?.clear();
     this.timers.delete(name);
   }

@@ -93,4 +93,15 @@ describe('main pids that are not the unit’s', () => {
     expect(r.stderr).toMatch(/new main PID 999999 does not exist or is a zombie; refusing it/);
     expect(r.stderr).toMatch(/PID 1 in PID file .*one\.pid is the manager; refusing it/);
   });
+
+  it('a main pid that is not ts-init\'s child and is reaped by its own parent is seen to be gone', async () => {
+    // The unit names its child as MAINPID, then reaps it itself: no exit reaches ts-init.
+    const py = `import os,socket,subprocess,time; p=subprocess.Popen(["sleep","1"]); s=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM); s.sendto(("MAINPID=%d\\\\nREADY=1" % p.pid).encode(), os.environ["NOTIFY_SOCKET"]); p.wait(); time.sleep(100)`;
+    const dir = unitDir({ 'adopt.service': `[Service]\nType=notify\nExecStart=/usr/bin/python3 -c '${py}'\n` });
+    const r = await runAsPid1(['--units', dir, '--', ...statusCmd(['adopt'], 3.5)]);
+    expect(r.code).toBe(0);
+    const s = statuses(r.stdout);
+    expect(s.adopt!.activeState).not.toBe('active');
+    expect(r.stderr).toMatch(/main PID \d+ is gone without its exit reaching ts-init/);
+  });
 });
