@@ -1,6 +1,7 @@
 // The edge of tmpfiles: reads the tmpfiles.d directories, plans, and does it on the file
 // system (below `root`, "/" at boot). Never crosses into another mount when removing.
 import * as fs from 'node:fs';
+import { readRegularFile } from '../process/bounded-file';
 import * as path from 'node:path';
 import { listConfigFiles } from './config-files';
 import { parseTmpfilesText, takesGlob, type SpecifierValues, type TmpfilesLine } from './tmpfiles-parse';
@@ -16,6 +17,9 @@ export interface TmpfilesReport {
   warnings: string[];
   skipped: string[];
 }
+
+/** A tmpfiles.d file larger than this is refused, as a unit file is. */
+const TMPFILES_CONF_MAX_BYTES = 1024 * 1024;
 
 class LineError extends Error {}
 
@@ -257,14 +261,13 @@ export function runTmpfiles(spec: SpecifierValues, root = ''): TmpfilesReport {
   const errors: string[] = [];
   const skipped: string[] = [];
   for (const f of files) {
-    let text: string;
-    try {
-      text = fs.readFileSync(f.path, 'utf8');
-    } catch (e) {
-      errors.push(`${f.path}: cannot read: ${(e as Error).message}`);
+    // Read without blocking or without bound (a FIFO or /dev/zero named *.conf).
+    const r = readRegularFile(f.path, TMPFILES_CONF_MAX_BYTES);
+    if (!r.ok) {
+      errors.push(`${f.path}: cannot read: ${r.message}`);
       continue;
     }
-    const parsed = parseTmpfilesText(text, f.path, spec);
+    const parsed = parseTmpfilesText(r.text, f.path, spec);
     lines.push(...parsed.lines);
     errors.push(...parsed.errors);
     skipped.push(...parsed.skipped);

@@ -194,4 +194,14 @@ describe('applying, below a private root', () => {
     expect(fs.statSync(path.join(root, '/run/file2')).isDirectory()).toBe(true);
     expect(new TmpfilesApplier(root).real('/run/x')).toBe(path.join(root, '/run/x'));
   });
+
+  it('a FIFO named *.conf is refused without blocking; the other files still apply', () => {
+    mk({ '/etc/passwd': 'root:x:0:0::/root:/bin/sh\n', '/etc/group': 'root:x:0:\n', '/etc/tmpfiles.d/ok.conf': 'd /run/made 0755\n' });
+    const fifo = path.join(root, '/etc/tmpfiles.d/fifo.conf');
+    require('node:child_process').execFileSync('mkfifo', [fifo]);
+    const r = runTmpfiles(spec, root);
+    expect(r.errors).toEqual([`${fifo}: cannot read: a FIFO, not a regular file`]);
+    expect(fs.statSync(path.join(root, '/run/made')).isDirectory()).toBe(true);
+  });
 });
+
