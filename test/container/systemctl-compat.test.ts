@@ -8,7 +8,8 @@
 //
 // Units: cron and ssh (Debian's own, enabled, running), broken.service (enabled oneshot that
 // fails at boot), idle.service (installed, not enabled, never started), helper.service (no
-// [Install] section: static), masked.service (a link to /dev/null), nope.service (no such unit).
+// [Install] section: static), masked.service (a link to /dev/null), nope.service (no such unit),
+// stopfail/postfail/dashstop.service (static; their ExecStop=/ExecStopPost= fail, or fail with '-').
 //
 // Both containers run with runc and cgroups enabled: systemd then creates its cgroups inside
 // the container's own (libpod_parent/libpod-ID), which podman removes, instead of in the host's
@@ -41,6 +42,10 @@ const UNIT_FILES = {
   '/etc/systemd/system/idle.service':
     '[Unit]\nDescription=Installed but not enabled\n[Service]\nExecStart=/bin/sleep infinity\n[Install]\nWantedBy=multi-user.target\n',
   '/etc/systemd/system/helper.service': '[Unit]\nDescription=Static helper\n[Service]\nType=oneshot\nExecStart=/bin/true\n',
+  // stop commands that fail: without '-' the unit ends failed, with '-' it does not
+  '/etc/systemd/system/stopfail.service': '[Service]\nExecStart=/bin/sleep infinity\nExecStop=/bin/false\n',
+  '/etc/systemd/system/postfail.service': '[Service]\nExecStart=/bin/sleep infinity\nExecStopPost=/bin/sh -c "exit 3"\n',
+  '/etc/systemd/system/dashstop.service': '[Service]\nExecStart=/bin/sleep infinity\nExecStop=-/bin/false\nExecStopPost=-/bin/false\n',
 };
 const SETUP = [
   'ln -s /etc/systemd/system/broken.service /etc/systemd/system/multi-user.target.wants/broken.service',
@@ -195,6 +200,17 @@ const STEPS: Step[] = [
   s('is-active idle', 'out', 'err'),
   s('stop idle', 'out', 'err'),
   s('is-active idle', 'out', 'err'),
+  // a failing ExecStop= or ExecStopPost= fails the unit; with '-' it is ignored
+  s('start stopfail postfail dashstop', 'out', 'err'),
+  s('stop stopfail', 'out', 'err'),
+  s('is-failed stopfail', 'out', 'err'),
+  s('status stopfail', 'active', 'err'),
+  s('stop postfail', 'out', 'err'),
+  s('is-failed postfail', 'out', 'err'),
+  s('status postfail', 'active', 'err'),
+  s('stop dashstop', 'out', 'err'),
+  s('is-failed dashstop', 'out', 'err'),
+  s('is-active dashstop', 'out', 'err'),
   // systemd 252 says "Unknown command verb bogus.", later versions quote the verb as ts-init does
   s('bogus', 'out'),
 ];
