@@ -19,10 +19,30 @@ let sup: Supervisor;
 let manager: UnitManager;
 let shutdownAsked = 0;
 
+/** Waits (bounded) until web's output has a line that passes; a loaded machine can take seconds. */
+async function webPrinted(check: (line: string) => boolean, ms = 15_000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!manager.logs('web', 100)!.some((l) => check(l.line))) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return true;
+}
+
+/**
+ * web is Type=simple: started means forked, not that its shell has set its HUP trap yet.
+ * Its "serving PID" line comes after the trap, so a HUP sent once it is seen is caught.
+ */
+async function webServing(): Promise<number> {
+  const pid = (await manager.status(['web']))[0]!.mainPid!;
+  expect(await webPrinted((l) => l === `serving ${pid}`)).toBe(true);
+  return pid;
+}
+
 beforeAll(async () => {
   setChildSubreaper();
   const dir = unitDir({
-    'web.service': `[Unit]\nDescription=Web server\n[Service]\nExecStart=/bin/sh -c "trap 'echo reloaded' HUP; echo serving; while :; do sleep 0.05; done"\nExecReload=/bin/kill -HUP $MAINPID\n[Install]\nWantedBy=multi-user.target\n`,
+    'web.service': `[Unit]\nDescription=Web server\n[Service]\nExecStart=/bin/sh -c "trap 'echo reloaded' HUP; echo serving $$$$; while :; do sleep 0.05; done"\nExecReload=/bin/kill -HUP $MAINPID\n[Install]\nWantedBy=multi-user.target\n`,
     'job.service': `[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n`,
     'bad.service': `[Service]\nExecStartPre=/bin/false\nExecStart=/bin/true\n`,
     'broken.service': `[Service]\nType=bogus\nExecStart=/bin/true\n`,
@@ -84,17 +104,19 @@ describe('Manager on a live supervisor', () => {
   });
 
   it('reload runs ExecReload; reload of a unit without one is refused', async () => {
+    await webServing();
     expect(await manager.reload('web')).toEqual({ result: 'done' });
-    for (let i = 0; i < 50 && !manager.logs('web', 100)!.some((l) => l.line === 'reloaded'); i++) await new Promise((r) => setTimeout(r, 20));
+    await webPrinted((l) => l === 'reloaded');
     expect(manager.logs('web', 100)!.map((l) => l.line)).toContain('reloaded');
     expect(await manager.reload('job')).toEqual({ result: 'invalid', message: 'Job type reload is not applicable for unit job.service.' });
   });
 
   it('kill signals the unit; logs and follow see its output', async () => {
+    await webServing();
     const seen: string[] = [];
     const stop = manager.follow('web', (l) => seen.push(l.line))!;
     expect(manager.kill('web', 1, 'main')).toEqual({ result: 'done' });
-    for (let i = 0; i < 50 && !seen.includes('reloaded'); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 750 && !seen.includes('reloaded'); i++) await new Promise((r) => setTimeout(r, 20));
     stop();
     expect(seen).toContain('reloaded');
     expect(manager.logs('web', 1)).toHaveLength(1);
