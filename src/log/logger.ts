@@ -2,6 +2,7 @@
 // transports in PID 1). Quiet by default like tini: warnings and errors only.
 import type pino from 'pino';
 import type { LogFormat } from '../cli/options';
+import { stderrLines, type StderrLines } from './stderr-lines';
 
 type LogFn = {
   (obj: object, msg?: string): void;
@@ -44,18 +45,24 @@ export function formatTextRecord(json: string): string {
   return `[${level} ts-init] ${String(rec.msg ?? '')}${extras.length ? ' ' + extras.join(' ') : ''}\n`;
 }
 
+/** The line that says how many of ts-init's own lines a slow stderr reader cost. */
+function droppedRecord(text: boolean): (n: number) => string {
+  const msg = (n: number): string => `${n} log lines dropped: stderr is not keeping up`;
+  if (text) return (n) => `[WARN  ts-init] ${msg(n)}\n`;
+  return (n) => `${JSON.stringify({ level: LEVEL_VALUES.warn, time: new Date().toISOString(), name: 'ts-init', msg: msg(n) })}\n`;
+}
+
 class SyncFdStream {
+  private readonly out: StderrLines;
   constructor(
-    private readonly fd: number,
+    fd: number,
     private readonly text: boolean,
-  ) {}
+  ) {
+    // A closed or full stderr must never take PID 1 down, nor lose lines silently.
+    this.out = stderrLines(fd, droppedRecord(text));
+  }
   write(chunk: string): boolean {
-    const out = this.text ? formatTextRecord(chunk) : chunk;
-    try {
-      require('node:fs').writeSync(this.fd, out);
-    } catch {
-      // A closed or full stderr must never take PID 1 down.
-    }
+    this.out.write(this.text ? formatTextRecord(chunk) : chunk);
     return true;
   }
 }

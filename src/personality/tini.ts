@@ -1,6 +1,6 @@
 // tini's own wording, where tools and test suites read it: its warning lines are
 // "[WARN  tini (PID)] text" on stderr, shown at tini's default verbosity and above.
-import * as fs from 'node:fs';
+import { stderrLines } from '../log/stderr-lines';
 
 /** tini 0.19's warning when it is neither PID 1 nor a child subreaper. */
 export const TINI_REAPER_WARNING =
@@ -15,9 +15,6 @@ export function reapedZombieText(pid: number): string {
 /** Writes one warning as tini does (verbosity 0 silences warnings, as -v's absence does not). */
 export function tiniWarn(text: string, verbosity: number): void {
   if (verbosity < 1) return;
-  try {
-    fs.writeSync(2, `[WARN  tini (${process.pid})] ${text}\n`);
-  } catch {
-    // a closed stderr must not take the init down
-  }
+  // Queued, not lost, when a slow reader fills the pipe; a closed stderr is ignored.
+  stderrLines(2).write(`[WARN  tini (${process.pid})] ${text}\n`);
 }

@@ -1,7 +1,11 @@
 // Reaping: a storm of orphans leaves no zombie; subreaper mode outside PID 1;
 // whatever outlives the CMD is terminated within the grace, then killed.
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runAsPid1, runDirect, startAsPid1, pid1HostPid } from '../helpers/ts-init';
+import { runAsPid1, runDirect, sleep, startAsPid1, pid1HostPid } from '../helpers/ts-init';
 
 /** Shell that counts zombies in this PID namespace (state Z in /proc/PID/stat). */
 const COUNT_ZOMBIES = `cat /proc/[0-9]*/stat 2>/dev/null | awk '$3 == "Z"' | wc -l`;
@@ -18,6 +22,46 @@ describe('zombie reaping as PID 1', () => {
     expect(r.stdout).toMatch(/^zombies=0$/m);
     const reaped = r.stderr.match(/Reaped zombie process with pid=\d+/g)?.length ?? 0;
     expect(reaped).toBeGreaterThanOrEqual(2000);
+  }, 120_000);
+
+  it('keeps every -w line while its stderr reader is slow (a full, non-blocking pipe)', async () => {
+    // stderr is a FIFO nobody reads until the storm is over: 2,000 lines do not fit.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-slow-stderr-'));
+    const fifo = path.join(dir, 'stderr');
+    execFileSync('mkfifo', [fifo]);
+    const reader = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    const writer = fs.openSync(fifo, fs.constants.O_WRONLY);
+    const readNow = (): string => {
+      let text = '';
+      const buf = Buffer.alloc(65536);
+      for (;;) {
+        try {
+          const n = fs.readSync(reader, buf);
+          if (n === 0) return text;
+          text += buf.subarray(0, n).toString();
+        } catch {
+          return text; // EAGAIN: nothing more for now
+        }
+      }
+    };
+    try {
+      const script = `i=0; while [ $i -lt 2000 ]; do ( /bin/true & ); i=$((i+1)); done; echo spawned; sleep 1`;
+      const run = startAsPid1(['-w', '--', '/bin/sh', '-c', script], { stdio: ['ignore', 'pipe', writer] });
+      fs.closeSync(writer);
+      await run.waitFor(/spawned/, 'stdout', 100_000);
+      await sleep(300);
+      let stderr = '';
+      const reading = setInterval(() => (stderr += readNow()), 10);
+      const r = await run.result;
+      clearInterval(reading);
+      stderr += readNow();
+      expect(r.code).toBe(0);
+      expect(stderr.match(/Reaped zombie process with pid=\d+/g)?.length ?? 0).toBe(2000);
+      expect(stderr).not.toMatch(/dropped/);
+    } finally {
+      fs.closeSync(reader);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 
   it('reaps orphans that die while the CMD keeps running, without -w it is silent', async () => {
