@@ -33,11 +33,16 @@ describe('starting', () => {
   it('independent units start in parallel', async () => {
     const slow = (label: string): string => `[Service]\nType=notify\nExecStart=${notifyDaemon(1.5, label)}\n`;
     const dir = unitDir({ 'p1.service': slow('p1'), 'p2.service': slow('p2'), 'p3.service': slow('p3') });
-    const r = await runAsPid1(['--units', dir, '--', '/bin/true']);
+    const r = await runAsPid1(['-v', '--units', dir, '--', '/bin/true']);
     expect(r.code).toBe(0);
-    const times = ['p1', 'p2', 'p3'].map((l) => ts(r.stdout, new RegExp(`${l} ready ([\\d.]+)`)));
-    expect(Math.max(...times) - Math.min(...times)).toBeLessThan(1.0);
-    expect(r.ms).toBeLessThan(4000);
+    for (const l of ['p1', 'p2', 'p3']) expect(r.stdout).toMatch(new RegExp(`${l} ready`));
+    // In parallel: every one is started before any is ready (each takes 1.5 s to be),
+    // read from the order of ts-init's log, not from clocks a loaded machine skews.
+    const log = r.stderr.split('\n').filter((l) => /unit="p\d\.service"/.test(l) && l.includes(' -> '));
+    const lastStart = log.findLastIndex((l) => l.includes('inactive (dead) -> activating (start)'));
+    const firstReady = log.findIndex((l) => l.includes('activating (start) -> active (running)'));
+    expect(log.filter((l) => l.includes('inactive (dead) -> activating (start)'))).toHaveLength(3);
+    expect(firstReady, log.join('\n')).toBeGreaterThan(lastStart);
   });
 
   it('--no-wait starts the CMD without waiting for readiness', async () => {
@@ -73,22 +78,35 @@ describe('starting', () => {
 describe('restarts', () => {
   it('a crashing unit is restarted with a growing delay, then failed after the start limit', async () => {
     const dir = unitDir({
-      'crash.service': `[Unit]\nStartLimitIntervalSec=60\nStartLimitBurst=4\n[Service]\nExecStart=/usr/bin/python3 -c 'import time; print("run", time.time(), flush=True); raise SystemExit(3)'\nRestart=on-failure\nRestartSec=200ms\n`,
+      'crash.service': `[Unit]\nStartLimitIntervalSec=60\nStartLimitBurst=4\n[Service]\nExecStart=/usr/bin/python3 -c 'print("run", flush=True); raise SystemExit(3)'\nRestart=on-failure\nRestartSec=200ms\n`,
     });
-    const r = await runAsPid1(['-v', '--no-wait', '--units', dir, '--', '/bin/sleep', '6']);
-    const runs = [...r.stdout.matchAll(/crash\.service: run ([\d.]+)/g)].map((m) => Number(m[1]));
-    expect(runs).toHaveLength(4);
-    const gaps = runs.slice(1).map((t, i) => t - runs[i]!);
-    // 200 ms, 400 ms, 800 ms (plus start-up time of each run).
-    expect(gaps[0]).toBeGreaterThanOrEqual(0.2);
-    expect(gaps[1]).toBeGreaterThan(gaps[0]! + 0.1);
-    expect(gaps[2]).toBeGreaterThan(gaps[1]! + 0.2);
-    expect(r.stderr).toMatch(/scheduling restart in 200 ms/);
-    expect(r.stderr).toMatch(/scheduling restart in 400 ms/);
-    expect(r.stderr).toMatch(/scheduling restart in 800 ms/);
-    expect(r.stderr).toMatch(/start request repeated too quickly/);
-    expect(transitions(r.stderr, 'crash.service').at(-1)).toBe('activating (auto-restart) -> failed (failed)');
-  }, 30_000);
+    // The CMD outlives the whole sequence however slow the machine; SIGTERM ends it after.
+    const run = startAsPid1(['-v', '--log-format', 'json', '--no-wait', '--units', dir, '--', '/bin/sleep', '120']);
+    await run.waitFor(/"msg":"activating \(auto-restart\) -> failed \(failed\)"/, 'stderr', 60_000);
+    process.kill(await pid1HostPid(run.child.pid!), 'SIGTERM');
+    const r = await run.result;
+    type Rec = { time: string; unit?: string; msg?: string; line?: string };
+    const records = (text: string): Rec[] => text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Rec);
+    expect(records(r.stdout).filter((l) => l.unit === 'crash.service' && l.line === 'run')).toHaveLength(4);
+    // Measured on ts-init's own clock, from the decision to restart to the new start, so
+    // the interpreter's start-up time on a loaded machine does not count.
+    const log = records(r.stderr).filter((l) => l.unit === 'crash.service');
+    const waits: Array<{ scheduled: number; waited: number }> = [];
+    log.forEach((l, i) => {
+      const m = /^scheduling restart in (\d+) ms/.exec(l.msg ?? '');
+      if (!m) return;
+      // The restart, or (the fourth time) the start limit's refusal, when the delay is over.
+      const next = log.slice(i).find((n) => n.msg?.startsWith('activating (auto-restart) -> '));
+      expect(next, `nothing after ${l.msg}`).toBeDefined();
+      waits.push({ scheduled: Number(m[1]), waited: Date.parse(next!.time) - Date.parse(l.time) });
+    });
+    // 200 ms, 400 ms, 800 ms, then 1,600 ms before the refusal: each honoured in full
+    // (the log's clock counts whole ms).
+    expect(waits.map((w) => w.scheduled)).toEqual([200, 400, 800, 1600]);
+    for (const w of waits) expect(w.waited, JSON.stringify(waits)).toBeGreaterThanOrEqual(w.scheduled - 1);
+    expect(log.some((l) => /start request repeated too quickly/.test(l.msg ?? ''))).toBe(true);
+    expect(log.filter((l) => / -> /.test(l.msg ?? '')).at(-1)?.msg).toBe('activating (auto-restart) -> failed (failed)');
+  }, 90_000);
 
   it('Restart=always brings back a unit that exits cleanly', async () => {
     const dir = unitDir({ 'again.service': `[Service]\nExecStart=/bin/sh -c 'echo tick; sleep 0.2'\nRestart=always\nRestartSec=100ms\n` });
@@ -183,7 +201,9 @@ describe('service types', () => {
     const r = await runAsPid1(['-v', '--units', dir, '--', '/bin/true']);
     expect(r.stderr).toMatch(/PID file not readable after start/);
     expect(transitions(r.stderr, 'nopid.service').at(-1)).toBe('deactivating (stop-sigterm) -> failed (failed)');
-  }, 20_000);
+    // The PID file is waited for 5 s, as promised; the suite's own limit covers a slow machine.
+    expect(r.ms).toBeGreaterThanOrEqual(5000);
+  });
 
   it('oneshot with RemainAfterExit stays active (exited) until shutdown runs its ExecStop', async () => {
     const dir = unitDir({
