@@ -46,6 +46,14 @@ function run(file, args) {
   }
 }
 
+/** `require('assert')` in bundled libraries gets src/log/assert-lite.ts (its comment says why). */
+const assertLite = {
+  name: 'assert-lite',
+  setup(build) {
+    build.onResolve({ filter: /^(node:)?assert$/ }, () => ({ path: path.join(root, 'src/log/assert-lite.ts') }));
+  },
+};
+
 async function main() {
   fs.mkdirSync(dist, { recursive: true });
   // --deb-only: package the dist/ts-init already built.
@@ -61,6 +69,7 @@ async function main() {
     format: 'cjs',
     outfile: bundle,
     external: ['koffi'],
+    plugins: [assertLite],
     minify: true,
     legalComments: 'none',
     logLevel: 'warning',

@@ -23,6 +23,21 @@ describe('NODE_* variables belong to the CMD', () => {
   });
 });
 
+describe("the CMD's stdio", () => {
+  it('stays blocking after ts-init has logged (a pipe shared with the CMD is never made non-blocking)', async () => {
+    // The orphan's warning is written as it is reaped, so once its /proc entry is gone
+    // ts-init has logged; the flags are the pipes' (shared with ts-init), not the shell's own.
+    const script =
+      'o=$( (sleep 0.1 >/dev/null 2>&1 & echo $!) ); while [ -e /proc/$o ]; do sleep 0.05; done; sleep 0.2; ' +
+      'for f in 1 2; do echo "fd$f $(awk \'$1 == "flags:" {print $2}\' /proc/self/fdinfo/$f)"; done';
+    const r = await runAsPid1(['-w', '--', '/bin/sh', '-c', script]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/Reaped zombie process with pid=\d+/);
+    const flags = [...r.stdout.matchAll(/^fd(\d) ([0-7]+)$/gm)].map((m) => ({ fd: Number(m[1]), nonBlocking: (parseInt(m[2]!, 8) & 0o4000) !== 0 }));
+    expect(flags).toEqual([{ fd: 1, nonBlocking: false }, { fd: 2, nonBlocking: false }]);
+  });
+});
+
 describe('embedded FFI module', () => {
   // A private mount namespace where /dev/shm is noexec and /run read-only (Docker's
   // and a read-only root's situation): the module must still load, from /tmp. The
