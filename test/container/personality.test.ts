@@ -42,7 +42,9 @@ beforeAll(async () => {
       run: ['cp /sbin/ts-init /usr/bin/dumb-init'],
       entrypoint: ['/usr/bin/dumb-init', '--'],
       // The CMD's child traps SIGTERM and says so: only a signal to the whole group reaches it.
-      cmd: ['/bin/sh', '-c', `sh -c 'trap "echo child got TERM; exit 0" TERM; echo child ready; while :; do sleep 0.1; done' & wait`],
+      // The CMD, signalled with it, lets the child say so before it dies of the same signal
+      // (dumb-init exits with its child, and the container with it, however slow the machine).
+      cmd: ['/bin/sh', '-c', `trap 'wait; trap - TERM; kill -TERM $$' TERM; sh -c 'trap "echo child got TERM; exit 0" TERM; echo child ready; while :; do sleep 0.1; done' & wait`],
     }),
   ]);
   resources.image(debianImage);
