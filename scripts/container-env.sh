@@ -218,12 +218,19 @@ build_debian_rootfs() {
   safe_rm "$tmp"
   safe_rm "$dir"
   start=$(date +%s)
-  if ! debootstrap --variant=minbase --include="$DEBIAN_PACKAGES${extra:+,$extra}" \
-      "$SUITE" "$tmp" "$MIRROR" >"$ROOTFS_DIR/debootstrap-$name.log" 2>&1; then
+  # A mirror that drops a download now and then (several builds at once) gets two more tries.
+  local try
+  for try in 1 2 3; do
+    if debootstrap --variant=minbase --include="$DEBIAN_PACKAGES${extra:+,$extra}" \
+        "$SUITE" "$tmp" "$MIRROR" >"$ROOTFS_DIR/debootstrap-$name.log" 2>&1; then
+      break
+    fi
     tail -n 30 "$ROOTFS_DIR/debootstrap-$name.log" >&2
     safe_rm "$tmp"
-    die "debootstrap failed (full log: $ROOTFS_DIR/debootstrap-$name.log)"
-  fi
+    [ "$try" -lt 3 ] || die "debootstrap failed 3 times (full log: $ROOTFS_DIR/debootstrap-$name.log)"
+    log "debootstrap of $name failed (try $try of 3); trying again in $((try * 10)) s"
+    sleep $((try * 10))
+  done
   # Drop what only the package manager needs (~85 MB).
   rm -rf "$tmp"/var/cache/apt/archives/*.deb "$tmp"/var/cache/apt/*.bin "$tmp"/var/lib/apt/lists/*
   rm -f "$tmp"/var/log/*.log "$tmp"/var/log/apt/* 2>/dev/null || true
