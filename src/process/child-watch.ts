@@ -13,6 +13,7 @@ export class ChildWatch {
   /** pid -> owner: where each exit goes. */
   readonly exits = new ExitRouter();
   private readonly listeners = new Set<() => void>();
+  private roundQueued = false;
 
   constructor(table: ProcessTable) {
     this.reaper = new OrphanReaper(table, (pid, exit) => this.exits.deliver(pid, exit, 'reaper'));
@@ -20,8 +21,14 @@ export class ChildWatch {
     table.onOwnedExit((pid, exit) => {
       this.exits.deliver(pid, exit, 'libuv');
       // libuv reaps its own children in the same SIGCHLD round; if the reaper had
-      // stopped at one of them, look again once libuv has taken it.
-      setImmediate(() => this.round());
+      // stopped at one of them, look again once libuv has taken it. Many children
+      // ending together give one exit event each: one round for them all.
+      if (this.roundQueued) return;
+      this.roundQueued = true;
+      setImmediate(() => {
+        this.roundQueued = false;
+        this.round();
+      });
     });
   }
 

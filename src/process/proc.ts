@@ -78,7 +78,11 @@ export type SessionIndex = ReadonlyMap<number, readonly number[]>;
 
 export function indexSessions(): SessionIndex {
   const index = new Map<number, number[]>();
-  for (const p of allPids()) {
+  // A unit's processes are all descendants of ts-init (orphans re-parent to it as PID 1
+  // or subreaper). As PID 1 the namespace's /proc holds nothing else; as a subreaper on
+  // a host, walking only our own tree avoids reading the stat of every process there.
+  const candidates = process.pid === 1 ? allPids() : listDescendants();
+  for (const p of candidates) {
     const st = readStat(p);
     if (st === undefined || st.state === 'Z') continue;
     const members = index.get(st.session);
@@ -94,9 +98,23 @@ export function indexOnce(): () => SessionIndex {
   return () => (index ??= indexSessions());
 }
 
+let turnIndex: SessionIndex | undefined;
+/**
+ * indexSessions(), shared by everything that runs in the current synchronous turn (it
+ * is dropped at the next microtask). Stopping N units in one go signals each unit's
+ * processes: one scan of /proc for all of them rather than one per unit.
+ */
+export function indexThisTurn(): SessionIndex {
+  if (!turnIndex) {
+    turnIndex = indexSessions();
+    queueMicrotask(() => (turnIndex = undefined));
+  }
+  return turnIndex;
+}
+
 /** Every live process whose session is one of the given ones (a unit's "control group"). */
 export function processesInSessions(sessions: ReadonlySet<number>, index?: SessionIndex): number[] {
   if (sessions.size === 0) return [];
-  const idx = index ?? indexSessions();
+  const idx = index ?? indexThisTurn();
   return [...sessions].flatMap((s) => idx.get(s) ?? []);
 }
