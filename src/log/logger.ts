@@ -52,6 +52,11 @@ function droppedRecord(text: boolean): (n: number) => string {
   return (n) => `${JSON.stringify({ level: LEVEL_VALUES.warn, time: new Date().toISOString(), name: 'ts-init', msg: msg(n) })}\n`;
 }
 
+/** The text line of a record that has nothing but a level and a message. */
+export function textLine(level: number, msg: string): string {
+  return `[${(LEVEL_NAMES[level] ?? 'LOG').padEnd(5)} ts-init] ${msg}\n`;
+}
+
 class SyncFdStream {
   private readonly out: StderrLines;
   constructor(
@@ -86,9 +91,17 @@ export function createLogger(verbosity: number, format: LogFormat, fd = 2): Logg
       new SyncFdStream(fd, format === 'text'),
     );
   };
+  const text = format === 'text' ? new SyncFdStream(fd, false) : undefined;
   const method = (name: pino.Level): LogFn =>
     ((objOrMsg: object | string, msg?: string) => {
       if (LEVEL_VALUES[name] < threshold) return;
+      // A bare message in text format is the line formatTextRecord makes of pino's record
+      // ({"level":N,"msg":...}, nothing else): write it without loading pino, which would
+      // cost a plain run (the "not PID 1" warning, say) several milliseconds.
+      if (text && typeof objOrMsg === 'string') {
+        text.write(textLine(LEVEL_VALUES[name], objOrMsg));
+        return;
+      }
       real ??= make();
       if (typeof objOrMsg === 'string') real[name](objOrMsg);
       else real[name](objOrMsg, msg);
