@@ -88,6 +88,12 @@ async function main() {
       main: bundle,
       output: blob,
       disableExperimentalSEAWarning: true,
+      // Measured on this executable (perf stat, 30 runs each, `-- /bin/true`): the code
+      // cache saves ~8 ms of CPU per start (the bundle is not parsed again). A startup
+      // snapshot (entry through v8.startupSnapshot, koffi still loaded at run time) was no
+      // faster with the init path pre-loaded, slower without, and faults in ~1,650 more
+      // pages; V8 flags added to execArgv (--expose-gc, --lite-mode, --jitless) change
+      // V8's flag hash, so the code cache is rejected and start-up and memory get worse.
       useSnapshot: false,
       useCodeCache: true,
       execArgv,

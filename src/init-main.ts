@@ -6,7 +6,7 @@ import { parseArgs } from './cli/options';
 import { ENGINE_ERROR_ENV } from './engine/engine-error';
 import { LICENSE_TEXT, usageText } from './cli/usage';
 import { createLogger } from './log/logger';
-import { exitImmediately, preloadLibc, setThreadName } from './sys/libc';
+import { exitImmediately, preloadLibc, setThreadName, shareMallocArenas } from './sys/libc';
 import { versionText } from './version';
 import { anyUnitDirectory } from './supervisor/unit-dirs';
 import { runInit } from './init/init';
@@ -45,6 +45,7 @@ export function initMain(argv: string[]): void {
   const log = createLogger(o.verbosity, o.logFormat);
   try {
     preloadLibc();
+    shareMallocArenas();
   } catch (err) {
     write(2, `${PROGRAM}: ${(err as Error).message}\n`);
     process.exit(1);

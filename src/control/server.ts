@@ -6,6 +6,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import type { Logger } from '../log/logger';
 import { peerCredentials } from '../sys/libc';
+import { releaseMemorySoon } from '../sys/memory';
 import type { Manager } from './manager';
 import { ClientGone, verbRow, VerbError, type VerbStream } from './verbs';
 import { errorReply, MAX_LINE_BYTES, okReply, parseRequest, PROTOCOL_VERSION, RequestError, type Request } from './protocol';
@@ -190,7 +191,11 @@ export async function startControlServer(manager: Manager, socketPath: string, l
       return;
     }
     sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
+    socket.once('close', () => {
+      sockets.delete(socket);
+      // What a request allocated (its status, pidusage's reads) is garbage now: hand it back.
+      releaseMemorySoon();
+    });
     try {
       serve(manager, socket, log, opts.allowedUid ?? 0);
     } catch (err) {

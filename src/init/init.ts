@@ -7,7 +7,8 @@ import type { InitOptions } from '../cli/options';
 import { writeEnvironmentFiles } from '../hooks/env-file';
 import { checkInitScript, EXIT_INITSCRIPT_UNUSABLE, runPoststop, runPrestart, type StopReason } from '../hooks/hooks';
 import type { Logger } from '../log/logger';
-import { isatty, isChildSubreaper, kill, releaseFreeMemory, setChildSubreaper, setParentDeathSignal } from '../sys/libc';
+import { isatty, isChildSubreaper, kill, setChildSubreaper, setParentDeathSignal } from '../sys/libc';
+import { releaseMemory } from '../sys/memory';
 import { SIGTERM, signalName } from '../sys/signals';
 import { ChildWatch } from '../process/child-watch';
 import { startCommand } from './command';
@@ -144,7 +145,7 @@ export async function runInit(
       commandPid = run.pid;
       log.info({ pid: run.pid, command: o.command }, 'started command');
       // Start-up is over: what it allocated and freed can go back to the kernel.
-      setTimeout(releaseFreeMemory, 100).unref();
+      setTimeout(releaseMemory, 100).unref();
       void run.ended.then((end) => {
         commandPid = undefined;
         finish({ end, reason: end.signal === undefined ? 'exited' : 'signaled' });

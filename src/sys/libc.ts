@@ -543,6 +543,18 @@ export function pollAsync(pollfds: Buffer, count: number, done: (err: unknown, r
   );
 }
 
+const M_ARENA_MAX = -8;
+
+/**
+ * Makes threads started from now on (libuv's file-system workers, koffi's async calls)
+ * share malloc's existing arenas instead of each getting its own: an arena per thread
+ * keeps up to a few hundred kB of freed memory resident, and ts-init's threads only
+ * ever allocate a little, rarely.
+ */
+export function shareMallocArenas(): void {
+  libc().fn('int mallopt(int param, int value)')(M_ARENA_MAX, 1);
+}
+
 /** Hands free malloc memory back to the kernel (glibc malloc_trim); start-up leaves some behind. */
 export function releaseFreeMemory(): void {
   libc().fn('int malloc_trim(size_t pad)')(0);

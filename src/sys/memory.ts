@@ -1,0 +1,64 @@
+// Giving memory back once a burst of work is over (start-up, a control request).
+// PID 1 lives as long as the container, and its private memory is what each extra
+// container costs: V8 keeps the young generation's pages committed after the first
+// scavenges, and glibc keeps freed blocks, unless told otherwise.
+import { releaseFreeMemory } from './libc';
+
+type V8Binding = { setFlagsFromString(flags: string): void };
+type GcOptions = { type: 'major'; execution: 'sync'; flavor: 'last-resort' };
+
+function v8Binding(): V8Binding | undefined {
+  try {
+    const mod = process.getBuiltinModule?.('internal/test/binding') as { internalBinding(name: string): V8Binding } | undefined;
+    return mod?.internalBinding('v8');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A last-resort V8 collection (every unreachable object, then the heap shrunk: the
+ * young generation back to its smallest size) followed by malloc_trim. The gc
+ * function only exists in a context made while --expose-gc is set; the flag is set
+ * just for that and cleared again (baked into the executable, it would change V8's
+ * flag hash and so reject the embedded code cache, and the runtime's own code cache
+ * for modules loaded later). Uses V8's internal binding, not node:v8, which would
+ * load the stream modules. Costs a few ms of CPU; call it when work is over.
+ */
+export function releaseMemory(): void {
+  const v8 = v8Binding();
+  if (v8) {
+    try {
+      v8.setFlagsFromString('--expose-gc');
+      const gc = (require('node:vm') as typeof import('node:vm')).runInNewContext('gc') as (o: GcOptions) => void;
+      gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+    } catch {
+      // an older runtime without these: malloc_trim alone still helps
+    } finally {
+      v8.setFlagsFromString('--no-expose-gc');
+    }
+  }
+  releaseFreeMemory();
+}
+
+const RELEASE_DELAY_MS = 500;
+const RELEASE_INTERVAL_MS = 2_000;
+let releaseTimer: NodeJS.Timeout | undefined;
+let lastRelease = 0;
+
+/**
+ * releaseMemory() once the current burst of work is over: 0.5 s after the last call,
+ * and at most once every 2 s, so a health probe polling systemctl many times a second
+ * costs one collection (a few ms) per 2 s, not one per request. The timer never keeps
+ * PID 1 alive.
+ */
+export function releaseMemorySoon(): void {
+  if (releaseTimer) return;
+  const wait = Math.max(RELEASE_DELAY_MS, lastRelease + RELEASE_INTERVAL_MS - Date.now());
+  releaseTimer = setTimeout(() => {
+    releaseTimer = undefined;
+    lastRelease = Date.now();
+    releaseMemory();
+  }, wait);
+  releaseTimer.unref();
+}
