@@ -106,8 +106,9 @@ export async function runInit(
     const action = signalAction(signum, commandPid !== undefined);
     switch (action.kind) {
       case 'forward':
-        log.debug({ target: o.killProcessGroup ? -commandPid! : commandPid }, `forwarding ${signalName(signum)}`);
-        return signalCommand(signum);
+        signalCommand(signum); // first: the log line is not on the signal's way to the CMD
+        log.debug({ target: o.killProcessGroup ? -commandPid! : commandPid }, `forwarded ${signalName(signum)}`);
+        return;
       case 'stop-command':
         log.info(`received ${signalName(signum)}; shutting down`);
         return signalCommand(SIGTERM);

@@ -28,16 +28,19 @@ const NAMED: ReadonlyMap<number, NodeJS.Signals> = new Map(
  * cannot listen for that signal. The handle does not keep the event loop alive.
  */
 export function onSignal(signum: number, handler: (signum: number) => void): boolean {
-  const name = NAMED.get(signum);
-  if (name) {
-    process.on(name, () => handler(signum));
-  } else {
-    const binding = internalSignalBinding();
-    if (!binding) return false;
+  // A signal handle of our own, for every signal: its callback is the handler itself.
+  // process.on() would go through process.emit and EventEmitter on every delivery,
+  // which is on the path of every forwarded signal (latency the CMD sees).
+  const binding = internalSignalBinding();
+  if (binding) {
     const h = new binding.Signal();
     h.onsignal = handler;
     if (h.start(signum) !== 0) return false;
     h.unref(); // like Node's own signal handles: listening does not keep ts-init alive
+  } else {
+    const name = NAMED.get(signum);
+    if (!name) return false;
+    process.on(name, () => handler(signum));
   }
   // --disable-sigusr1 leaves SIGUSR1 blocked in the main thread; unblock it now that
   // a handler (not the inspector) owns it.
