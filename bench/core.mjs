@@ -28,15 +28,60 @@ import {
 const ORPHANS_PY = path.join(BENCH_DIR, 'workloads/orphans.py');
 const SIGNAL_PY = path.join(BENCH_DIR, 'workloads/signal_stamp.py');
 
-/** `INIT -- /bin/true`, wall time; the inits take turns so drift hits them alike. */
-export function trueWall(inits, runs) {
+/**
+ * `INIT -- /bin/true`, wall time; the inits take turns so drift hits them alike, and
+ * `node -e 0` of the anchor Node takes its turn with them (the anchor of this row).
+ */
+export function trueWall(inits, runs, nodeBin) {
   const env = initEnv();
-  const times = Object.fromEntries(inits.map((i) => [i.name, []]));
-  for (const i of inits) timedRun(i.bin, [...i.args, '/bin/true'], env); // warm the page cache
+  const cases = [...inits.map((i) => ({ name: i.name, file: i.bin, args: [...i.args, '/bin/true'] })), { name: 'node -e 0', file: nodeBin, args: ['-e', '0'] }];
+  const times = Object.fromEntries(cases.map((c) => [c.name, []]));
+  for (const c of cases) timedRun(c.file, c.args, env); // warm the page cache
   for (let r = 0; r < runs; r++) {
-    for (const i of inits) times[i.name].push(timedRun(i.bin, [...i.args, '/bin/true'], env));
+    for (const c of cases) times[c.name].push(timedRun(c.file, c.args, env));
   }
-  return Object.fromEntries(inits.map((i) => [i.name, { median: median(times[i.name]), p90: quantile(times[i.name], 0.9) }]));
+  return Object.fromEntries(cases.map((c) => [c.name, { median: median(times[c.name]), p90: quantile(times[c.name], 0.9) }]));
+}
+
+/**
+ * The Node.js floor: private memory (RssAnon) of the anchor Node idling
+ * (`node -e 'setTimeout(()=>{},1e6)'`), read 1.5 s after it started, as a plain
+ * process (being PID 1 does not change a process's own memory). Median over `reps`.
+ */
+export async function nodeFloorKb(nodeBin, reps) {
+  const samples = [];
+  for (let r = 0; r < reps; r++) {
+    const p = startProcess(nodeBin, ['-e', 'setTimeout(()=>{},1e6)']);
+    try {
+      await sleep(1500);
+      samples.push(statusKb(p.pid).RssAnon);
+    } finally {
+      await p.stop('SIGKILL');
+    }
+  }
+  return median(samples);
+}
+
+/**
+ * What the executable is made of: the Node.js binary it was built from, and the
+ * single-executable blob injected into it (the bundle, V8's code cache for it, the
+ * embedded FFI module). The code cache is what is left of the blob once the bundle
+ * and the asset are accounted for (plus a few bytes of header).
+ */
+export function executableParts(tsInitBin, nodeBin, repo) {
+  const size = (f) => {
+    try {
+      return fs.statSync(f).size;
+    } catch {
+      return NaN;
+    }
+  };
+  const exe = size(tsInitBin);
+  const node = size(nodeBin);
+  const bundle = size(path.join(repo, 'dist/ts-init.js'));
+  const koffi = size(path.join(repo, 'node_modules/@koromix/koffi-linux-x64/linux_x64/koffi.node'));
+  const blob = exe - node;
+  return { exe, node, blob, bundle, koffi, codeCache: blob - bundle - koffi };
 }
 
 /**
