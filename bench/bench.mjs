@@ -474,13 +474,15 @@ function render() {
 /** README.md's copy of the table, between its two markers, replaced in place. */
 function updateReadme(table) {
   const readme = path.join(REPO, 'README.md');
-  const begin = '<!-- bench:begin (bash bench/run.sh --readme) -->';
+  // The begin marker names the command that writes the block: `<!-- bench:begin (COMMAND) -->`.
+  const begin = '<!-- bench:begin';
   const end = '<!-- bench:end -->';
   const text = fs.readFileSync(readme, 'utf8');
   const a = text.indexOf(begin);
   const b = text.indexOf(end);
-  if (a < 0 || b < a) throw new Error(`README.md has no ${begin} ... ${end} block`);
-  fs.writeFileSync(readme, `${text.slice(0, a + begin.length)}\n${table}${text.slice(b)}`);
+  if (a < 0 || b < a) throw new Error(`README.md has no ${begin} (COMMAND) --> ... ${end} block`);
+  const lineEnd = text.indexOf('\n', a);
+  fs.writeFileSync(readme, `${text.slice(0, lineEnd)}\n${table}${text.slice(b)}`);
   log('README.md: benchmark table replaced');
 }
 

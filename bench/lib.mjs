@@ -273,14 +273,17 @@ export async function waitFor(check, timeoutMs, everyMs, what) {
 
 /**
  * Runs `bin args` as PID 1 of a new PID namespace with its own /proc. Private tmpfs
- * mounts hide the host's /run, /etc/profile.d and systemd unit directories in that
+ * mounts hide the host's /run, /etc/profile.d, systemd unit directories and boot inputs in that
  * namespace, so ts-init as PID 1 neither writes its environment files and control
  * socket into the host's paths nor sees the host's enabled units (the same mounts
  * for every init). The shell execs the init, which keeps pid 1.
  */
 export function asPid1(bin, args) {
+  // Also the boot machinery's inputs (tmpfiles.d, generators, SysV scripts): a rich PID 1
+  // would apply the host's own, to the host's file system.
   const isolate =
-    'for d in /run /etc/profile.d /etc/ts-init /etc/systemd/system /usr/lib/systemd/system; do ' +
+    'for d in /run /etc/profile.d /etc/ts-init /etc/systemd/system /usr/lib/systemd/system ' +
+    '/etc/tmpfiles.d /usr/lib/tmpfiles.d /usr/lib/systemd/system-generators /etc/init.d /etc/rc1.d /etc/rc2.d /etc/rc3.d /etc/rc4.d /etc/rc5.d; do ' +
     '[ -d "$d" ] && { mount -t tmpfs bench "$d" || exit 99; }; done; exec "$0" "$@"';
   return {
     file: 'unshare',
