@@ -396,7 +396,8 @@ const ran = (section) => only === 'all' || only.split(',').includes(section);
 function describe() {
   const version = (() => {
     try {
-      return execFileSync(TS_INIT, ['--version'], { encoding: 'utf8' }).trim().split('\n').pop();
+      const lines = execFileSync(TS_INIT, ['--version'], { encoding: 'utf8' }).trim().split('\n');
+      return lines.find((l) => l.startsWith('ts-init')) ?? lines.pop(); // its own line, not the tini-compatible one
     } catch {
       return 'unknown version';
     }
