@@ -27,7 +27,7 @@ function readChildrenFiles(pid: number | 'self'): number[] | undefined {
 }
 
 /** Parses the fields of /proc/PID/stat that follow the parenthesised command name. */
-export function readStat(pid: number): { state: string; ppid: number; pgrp: number; session: number } | undefined {
+export function readStat(pid: number): { state: string; ppid: number; pgrp: number; session: number; startTicks: number } | undefined {
   let text: string;
   try {
     text = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
@@ -35,7 +35,8 @@ export function readStat(pid: number): { state: string; ppid: number; pgrp: numb
     return undefined;
   }
   const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { state: rest[0]!, ppid: Number(rest[1]), pgrp: Number(rest[2]), session: Number(rest[3]) };
+  // starttime (field 22): clock ticks since boot, comparable between processes.
+  return { state: rest[0]!, ppid: Number(rest[1]), pgrp: Number(rest[2]), session: Number(rest[3]), startTicks: Number(rest[19]) };
 }
 
 function allPids(): number[] {

@@ -64,6 +64,8 @@ export interface State {
   failedExit?: ProcessExit;
   ready: boolean;
   readyAt?: number;
+  /** When the main process was last known to start (spawned, or named by PIDFile=/MAINPID=): ExecMainStartTimestamp. */
+  mainStartedAt?: number;
   /** The operator asked for the stop: no automatic restart. */
   stopRequested: boolean;
   /** Start again once stopped (restart, or start while stopping). */
@@ -197,6 +199,7 @@ class Machine {
         return;
       case 'main-pid':
         if (this.s.sub === 'start' || this.s.sub === 'start-post' || this.s.sub === 'running' || this.s.sub === 'reload') {
+          if (e.pid !== this.s.mainPid) this.s.mainStartedAt = this.now;
           this.s.mainPid = e.pid;
           this.s.mainExit = undefined;
           if (this.s.sub === 'start' && this.p.type === 'forking') this.enterStartPost();
@@ -348,6 +351,7 @@ class Machine {
       return;
     }
     this.s.mainPid = pid;
+    this.s.mainStartedAt = this.now;
     this.s.mainExit = undefined;
     // simple/exec/idle are ready once the process runs; the others wait.
     if (this.s.sub === 'start' && (this.p.type === 'simple' || this.p.type === 'exec' || this.p.type === 'idle')) {

@@ -20,6 +20,11 @@ export interface Ordering {
   waitsFor: Map<string, Set<string>>;
   /** unit -> units that hard-require it (Requires=/BindsTo=) and are ordered after it. */
   requiredBy: Map<string, Set<string>>;
+  /**
+   * unit -> how many units (targets not counted: they take no time) are on the longest chain
+   * waiting for it: the start order among units free to start together, longest chain first.
+   */
+  chain: Map<string, number>;
   warnings: string[];
 }
 
@@ -62,7 +67,30 @@ export function buildOrdering(deps: ReadonlyMap<string, UnitDeps>, units: Set<st
     }
   }
   breakCycles(waitsFor, warnings);
-  return { units, waitsFor, requiredBy, warnings };
+  return { units, waitsFor, requiredBy, chain: chainLengths(waitsFor), warnings };
+}
+
+/**
+ * For each unit, the length of the longest chain of units waiting for it, counting units that
+ * take time to start (not targets). Starting one unit costs the supervisor a fork and an exec:
+ * among units free to start at once, the one at the head of the longest chain goes first, so
+ * the boot's critical path does not wait behind a dozen independent spawns.
+ */
+function chainLengths(waitsFor: Map<string, Set<string>>): Map<string, number> {
+  const waitedBy = new Map<string, string[]>();
+  for (const [u, ds] of waitsFor) for (const d of ds) (waitedBy.get(d) ?? waitedBy.set(d, []).get(d)!).push(u);
+  const memo = new Map<string, number>();
+  const length = (u: string): number => {
+    const known = memo.get(u);
+    if (known !== undefined) return known;
+    memo.set(u, 0); // cycles are broken already; this only guards against a loop
+    let longest = 0;
+    for (const w of waitedBy.get(u) ?? []) longest = Math.max(longest, length(w) + (w.endsWith('.target') ? 0 : 1));
+    memo.set(u, longest);
+    return longest;
+  };
+  for (const u of waitsFor.keys()) length(u);
+  return memo;
 }
 
 /** Finds ordering cycles; each is reported with its units in order and broken by dropping its last edge. */
@@ -103,9 +131,14 @@ function findCycle(waitsFor: Map<string, Set<string>>): string[] | undefined {
   return undefined;
 }
 
-/** Units whose every ordered-before unit has finished its start job (and that are not started yet). */
+/**
+ * Units whose every ordered-before unit has finished its start job (and that are not started
+ * yet), the head of the longest waiting chain first (see chainLengths), otherwise in job order.
+ */
 export function startable(o: Ordering, finished: ReadonlySet<string>, started: ReadonlySet<string>): string[] {
-  return [...o.units].filter((u) => !started.has(u) && [...o.waitsFor.get(u)!].every((d) => finished.has(d)));
+  const ready = [...o.units].filter((u) => !started.has(u) && [...o.waitsFor.get(u)!].every((d) => finished.has(d)));
+  const chain = (u: string): number => o.chain.get(u) ?? 0;
+  return ready.map((u, i) => ({ u, i })).sort((a, b) => chain(b.u) - chain(a.u) || a.i - b.i).map((x) => x.u);
 }
 
 /** Units that may stop now: every unit ordered after them has stopped already. */

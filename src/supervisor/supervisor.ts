@@ -47,7 +47,7 @@ export function startJobFinished(s: State): boolean {
 
 export class Supervisor {
   readonly runners = new Map<string, UnitRunner>();
-  private ordering: Ordering = { units: new Set(), waitsFor: new Map(), requiredBy: new Map(), warnings: [] };
+  private ordering: Ordering = { units: new Set(), waitsFor: new Map(), requiredBy: new Map(), chain: new Map(), warnings: [] };
   private readonly started = new Set<string>();
   private readonly finished = new Set<string>();
   private readonly changeListeners = new Set<(r: UnitRunner) => void>();
@@ -261,37 +261,63 @@ export class Supervisor {
     });
   }
 
-  /** Stops every unit in reverse dependency order; bounded by the units' own stop timeouts. */
+  /**
+   * Stops every unit in reverse dependency order, as systemd's stop jobs run: each unit as soon
+   * as every unit ordered after it has stopped, independent ones in parallel (a slow stop holds
+   * back only what is ordered before it). Each stop is bounded by the unit's own stop timeouts;
+   * past that its processes get SIGKILL and it counts as stopped.
+   */
   async stopAll(): Promise<void> {
     this.shuttingDown = true;
     const t0 = Date.now();
-    const isUp = (r: UnitRunner): boolean => r.state.sub !== 'dead' && r.state.sub !== 'failed';
+    const isUp = (s: State): boolean => s.sub !== 'dead' && s.sub !== 'failed';
     const all = buildOrdering(this.runnerDeps(), new Set(this.runners.keys()));
-    for (;;) {
-      const running = new Set([...this.runners.values()].filter(isUp).map((r) => r.name));
-      if (running.size === 0) break;
-      let layer = stoppable(all, running);
-      if (layer.length === 0) layer = [...running]; // cannot happen once cycles are broken; never hang on it
-      const budget = Math.max(...layer.map((n) => this.stopBudgetMs(this.runners.get(n)!.config)));
-      this.deps.log.info(`stopping ${layer.sort().join(', ')}`);
-      const stops = layer.map((n) => {
-        const r = this.runners.get(n)!;
-        const t = Date.now();
-        r.send({ type: 'stop' });
-        return this.waitFor(n, (s) => !isUp({ state: s } as UnitRunner)).then(() =>
-          this.deps.log.info({ unit: n, ms: Date.now() - t }, `stopped ${n}`),
-        );
-      });
-      const inTime = await Promise.race([Promise.all(stops).then(() => true), delay(budget).then(() => false)]);
-      if (!inTime) {
-        this.deps.log.error(`units still stopping after ${budget} ms: ${layer.filter((n) => isUp(this.runners.get(n)!)).join(', ')}; moving on`);
-        for (const n of layer) this.runners.get(n)!.signal('all', SIGKILL);
-        break;
-      }
-    }
+    // Units not stopped yet (stopping ones included: they hold back what is ordered before them).
+    const pending = new Set([...this.runners.values()].filter((r) => isUp(r.state)).map((r) => r.name));
+    const sent = new Set<string>();
+    await new Promise<void>((allStopped) => {
+      const done = (n: string): void => {
+        if (!pending.delete(n)) return;
+        next();
+      };
+      const next = (): void => {
+        if (pending.size === 0) return allStopped();
+        let now = stoppable(all, pending).filter((n) => !sent.has(n));
+        // A cycle cannot survive buildOrdering; should one appear anyway, never hang on it.
+        if (now.length === 0 && [...pending].every((n) => sent.has(n) === false)) now = [...pending];
+        if (now.length === 0) return;
+        // Down by itself meanwhile: nothing to stop.
+        const down = now.filter((n) => !isUp(this.runners.get(n)!.state));
+        if (down.length) {
+          for (const n of down) pending.delete(n);
+          return next();
+        }
+        this.deps.log.info(`stopping ${now.sort().join(', ')}`);
+        for (const n of now) {
+          sent.add(n);
+          this.stopOne(n, isUp).then(() => done(n));
+        }
+      };
+      next();
+    });
     this.notify.closeAll();
     this.sockets.closeAll();
     if (this.runners.size) this.deps.log.info({ ms: Date.now() - t0 }, 'all units stopped');
+  }
+
+  /** One unit's stop job: resolves once it is down, or once its stop budget ran out (then SIGKILL). */
+  private async stopOne(n: string, isUp: (s: State) => boolean): Promise<void> {
+    const r = this.runners.get(n)!;
+    const t = Date.now();
+    const budget = this.stopBudgetMs(r.config);
+    r.send({ type: 'stop' });
+    const inTime = await Promise.race([this.waitFor(n, (s) => !isUp(s)).then(() => true), delay(budget).then(() => false)]);
+    if (inTime) {
+      this.deps.log.info({ unit: n, ms: Date.now() - t }, `stopped ${n}`);
+      return;
+    }
+    this.deps.log.error({ unit: n }, `${n} still stopping after ${budget} ms; sending SIGKILL and moving on`);
+    r.signal('all', SIGKILL);
   }
 
   private stopBudgetMs(u: UnitConfig): number {

@@ -88,7 +88,7 @@ export class UnitManager implements Manager {
       Conflicts: c.conflicts.join(' '),
       Before: c.before.join(' '),
       After: c.after.join(' '),
-      ...timestampProperties({ StateChange: s.changedAt, ActiveEnter: s.readyAt }),
+      ...timestampProperties({ ExecMainStart: s.mainStartedAt, StateChange: s.changedAt, ActiveEnter: s.readyAt }),
     };
     return st;
   }

@@ -102,6 +102,8 @@ export class UnitRunner {
   };
   /** When the current run was set up: its output lines are the ones a failure report quotes. */
   private startedAt = 0;
+  /** /proc starttime of this start's first process (see belongsToUnit). */
+  private firstSpawnTicks: number | undefined;
   private readonly said = new Set<string>();
 
   constructor(
@@ -316,6 +318,7 @@ export class UnitRunner {
       return;
     }
     this.sessions.add(r.pid);
+    this.firstSpawnTicks ??= readStat(r.pid)?.startTicks;
     this.spawned.add(r.pid);
     this.claimed.add(r.pid);
     this.deps.exits.claim(r.pid, this.onExit);
@@ -369,13 +372,19 @@ export class UnitRunner {
     return 'does not belong to the unit';
   }
 
-  /** In one of the unit's sessions, or descended from one of its processes. */
-  private belongsToUnit(st: { ppid: number; session: number }): boolean {
+  /**
+   * In one of the unit's sessions, or descended from one of its processes. With no cgroups, a
+   * daemon that left the unit's session (setsid) and whose parent exited (handed to ts-init,
+   * as postgres under pg_ctl) counts when it was born after this start's first process: that
+   * stands in for systemd's "in the unit's cgroup".
+   */
+  private belongsToUnit(st: { ppid: number; session: number; startTicks: number }): boolean {
     const own = new Set([this.state.mainPid, this.state.controlPid]);
-    let cur: { ppid: number; session: number } | undefined = st;
+    let cur: { ppid: number; session: number; startTicks: number } | undefined = st;
     for (let depth = 0; cur && depth < 64; depth++) {
       if (this.sessions.has(cur.session)) return true;
-      if (cur.ppid <= 1 || cur.ppid === process.pid) return false;
+      if (cur.ppid === process.pid) return this.firstSpawnTicks !== undefined && cur.startTicks >= this.firstSpawnTicks;
+      if (cur.ppid <= 1) return false;
       if (own.has(cur.ppid)) return true;
       cur = readStat(cur.ppid);
     }
@@ -388,6 +397,7 @@ export class UnitRunner {
 
   private setup(): void {
     this.sessions.clear();
+    this.firstSpawnTicks = undefined;
     this.said.clear();
     this.invocation = invocationId();
     this.startedAt = Date.now();

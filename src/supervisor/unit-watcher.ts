@@ -12,7 +12,13 @@ export function watchUnitDirectories(dirs: readonly string[], reload: () => Prom
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
   const w = watch(existing, { ignoreInitial: true, depth: 2, usePolling: false, followSymlinks: false });
+  // chokidar reports every symlink its first scan finds as 'add' despite ignoreInitial (and
+  // /etc/systemd/system is all symlinks): without this, each boot ended in a needless
+  // daemon-reload of every unit while the units were still starting.
+  let scanned = false;
+  w.on('ready', () => (scanned = true));
   w.on('all', (event, file) => {
+    if (!scanned) return;
     if (!/\.(service|socket|target|conf)$/.test(file) && !file.endsWith('.wants') && event !== 'unlink') return;
     log.debug({ event, file }, 'unit directory changed');
     if (timer) clearTimeout(timer);

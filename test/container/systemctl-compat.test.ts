@@ -15,9 +15,9 @@
 // the container's own (libpod_parent/libpod-ID), which podman removes, instead of in the host's
 // name=systemd root. The last test checks that nothing is left behind on the host.
 
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HOST_SYSTEMD_CGROUP, SYSTEMD_TOP_CGROUP, cgroupsOf, removeCgroupTree, topCgroups } from '../helpers/host-cgroups';
 import {
   ResourceTracker,
   buildImage,
@@ -128,6 +128,9 @@ const STEPS: Step[] = [
   // timestamps: systemd's format, the monotonic clock in µs; a unit never active has none
   s('show -p ActiveEnterTimestamp,ActiveEnterTimestampMonotonic cron', 'shape', 'err'),
   s('show -p ActiveEnterTimestamp,ActiveEnterTimestampMonotonic idle', 'out', 'err'),
+  // one line per property with --value, the main process's start included (forking: its PID file's)
+  s('show -p ExecMainStartTimestamp -p ActiveEnterTimestamp --value cron', 'shape', 'err'),
+  s('show -p ExecMainStartTimestamp -p ActiveEnterTimestamp --value idle', 'out', 'err'),
   // "--" before unit names, as deb-systemd-invoke and deb-systemd-helper pass them
   s('is-active -- cron', 'out', 'err'),
   s('is-enabled -- cron idle', 'out', 'err'),
@@ -273,42 +276,6 @@ function view(o: Outcome, compare: Aspect[]): Record<string, unknown> {
   return v;
 }
 
-/** Directories under the host's name=systemd hierarchy: where a systemd in the root cgroup would write. */
-const HOST_SYSTEMD_CGROUP = '/sys/fs/cgroup/systemd';
-function topCgroups(): string[] {
-  try {
-    return fs.readdirSync(HOST_SYSTEMD_CGROUP, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
-  } catch {
-    return [];
-  }
-}
-/** Every cgroup directory on the host whose path names the container id. */
-function cgroupsOf(id: string): string[] {
-  const found: string[] = [];
-  const walk = (dir: string, depth: number) => {
-    if (depth > 4) return;
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      if (!e.isDirectory()) continue;
-      const p = path.join(dir, e.name);
-      if (e.name.includes(id)) found.push(p);
-      else walk(p, depth + 1);
-    }
-  };
-  walk('/sys/fs/cgroup', 0);
-  return found;
-}
-/** rmdir a cgroup tree, deepest first (cgroup directories hold only kernel files). */
-function removeCgroupTree(dir: string): void {
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) removeCgroupTree(path.join(dir, e.name));
-  fs.rmdirSync(dir);
-}
-
 let cgroupsBefore: string[] = [];
 const containers = { systemd: '', tsInit: '' };
 const ids: string[] = [];
@@ -395,7 +362,9 @@ describe('host clean-up', () => {
   it('leaves no cgroup of either container (and nothing new in the host name=systemd root) behind', async () => {
     await removeContainers(...resources.containers.splice(0));
     const leftovers = ids.flatMap(cgroupsOf);
-    const newTop = topCgroups().filter((d) => !cgroupsBefore.includes(d) && d !== 'libpod_parent');
+    // Only what a systemd in the host's root cgroup would make: other engines' directories
+    // (docker, k8s.io, libpod_parent, ...) may appear while other tests run and are left alone.
+    const newTop = topCgroups().filter((d) => !cgroupsBefore.includes(d) && SYSTEMD_TOP_CGROUP.test(d));
     // Clean whatever was left before failing, so that a failure does not leak into the host.
     for (const dir of [...leftovers, ...newTop.map((d) => path.join(HOST_SYSTEMD_CGROUP, d))]) {
       try {

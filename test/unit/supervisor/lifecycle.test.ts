@@ -120,6 +120,19 @@ describe('starting by type', () => {
     expect([h.active, h.state.result]).toEqual(['failed', 'signal']);
   });
 
+  it('ExecMainStartTimestamp: when the main process was spawned, or for forking when the PID file named it', () => {
+    const simple = new Harness(policy());
+    simple.send({ type: 'start' });
+    expect(simple.state.mainStartedAt).toBe(1_000);
+    const h = new Harness(policy({ type: 'forking', hasPidFile: true }));
+    h.send({ type: 'start' });
+    h.now = 1_500;
+    h.exitMain({ code: 0 });
+    h.now = 1_700;
+    h.send({ type: 'main-pid', pid: 4242 });
+    expect([h.state.mainStartedAt, h.state.readyAt]).toEqual([1_700, 1_700]);
+  });
+
   it('forking: a missing PID file fails with result resources', () => {
     const h = new Harness(policy({ type: 'forking', hasPidFile: true }));
     h.send({ type: 'start' });

@@ -15,6 +15,24 @@ describe('ordering', () => {
     expect(startable(o, new Set(['b', 'c']), new Set(['b', 'c', 'd']))).toEqual(['a']);
   });
 
+  it('among units free to start together, the head of the longest chain of waiting units goes first', () => {
+    // db <- cache.service <- mail.service <- multi-user.target; web alone; the target adds nothing.
+    const d = deps({
+      'web.service': {},
+      'log.service': { before: ['multi-user.target'] },
+      'db.service': {},
+      'cache.service': { after: ['db.service'] },
+      'mail.service': { after: ['cache.service', 'log.service'] },
+      'multi-user.target': { after: ['web.service', 'mail.service'] },
+    });
+    const o = buildOrdering(d, new Set(d.keys()));
+    expect(o.chain.get('db.service')).toBe(2);
+    expect(o.chain.get('log.service')).toBe(1);
+    expect(o.chain.get('web.service')).toBe(0);
+    expect(startable(o, new Set(), new Set())).toEqual(['db.service', 'log.service', 'web.service']);
+    expect(startLayers(o)[0]).toEqual(['db.service', 'log.service', 'web.service']);
+  });
+
   it('stops in reverse: a unit stops only after those ordered after it', () => {
     const d = deps({ web: { after: ['app'] }, app: { after: ['db'] }, db: {} });
     const o = buildOrdering(d, new Set(d.keys()));

@@ -1,0 +1,39 @@
+// The unit directory watcher: a directory of symlinks (as /etc/systemd/system is) starts no
+// reload by being watched; a file written afterwards does, once, after the quiet period.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RELOAD_DEBOUNCE_MS, watchUnitDirectories } from '../../../src/supervisor/unit-watcher';
+import type { Logger } from '../../../src/log/logger';
+
+const quiet = { debug() {}, info() {}, warn() {}, error() {} } as unknown as Logger;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const dirs: string[] = [];
+
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+describe('unit directory watcher', () => {
+  it('existing symlinks are not changes; a new unit file is', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-watch-'));
+    dirs.push(dir);
+    fs.writeFileSync(path.join(dir, 'real.service'), '[Service]\nExecStart=/bin/true\n');
+    fs.mkdirSync(path.join(dir, 'multi-user.target.wants'));
+    fs.symlinkSync(path.join(dir, 'real.service'), path.join(dir, 'alias.service'));
+    fs.symlinkSync(path.join(dir, 'real.service'), path.join(dir, 'multi-user.target.wants', 'real.service'));
+    let reloads = 0;
+    const w = watchUnitDirectories([dir], async () => void reloads++, quiet)!;
+    try {
+      await new Promise<void>((r) => w.on('ready', () => r()));
+      await sleep(RELOAD_DEBOUNCE_MS + 300);
+      expect(reloads).toBe(0);
+      fs.writeFileSync(path.join(dir, 'new.service'), '[Service]\nExecStart=/bin/true\n');
+      for (let i = 0; i < 50 && reloads === 0; i++) await sleep(50);
+      expect(reloads).toBe(1);
+    } finally {
+      await w.close();
+    }
+  });
+});
