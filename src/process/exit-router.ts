@@ -20,6 +20,11 @@ export class ExitRouter {
   }
 
   /** Gives up a claim, unless someone else has claimed the pid since. */
+  /** Whether someone has claimed pid's exit (its spawner, its unit, the CMD). */
+  isClaimed(pid: number): boolean {
+    return this.owners.has(pid);
+  }
+
   release(pid: number, owner: ExitOwner): void {
     if (this.owners.get(pid) === owner) this.owners.delete(pid);
   }

@@ -27,6 +27,7 @@ function readChildrenFiles(pid: number | 'self'): number[] | undefined {
 }
 
 /** Parses the fields of /proc/PID/stat that follow the parenthesised command name. */
+/** /proc/PID/stat: state, parent, process group, session, and start time (clock ticks since boot). */
 export function readStat(pid: number): { state: string; ppid: number; pgrp: number; session: number; startTicks: number } | undefined {
   let text: string;
   try {
@@ -35,7 +36,6 @@ export function readStat(pid: number): { state: string; ppid: number; pgrp: numb
     return undefined;
   }
   const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  // starttime (field 22): clock ticks since boot, comparable between processes.
   return { state: rest[0]!, ppid: Number(rest[1]), pgrp: Number(rest[2]), session: Number(rest[3]), startTicks: Number(rest[19]) };
 }
 

@@ -102,8 +102,8 @@ export class UnitRunner {
   };
   /** When the current run was set up: its output lines are the ones a failure report quotes. */
   private startedAt = 0;
-  /** /proc starttime of this start's first process (see belongsToUnit). */
-  private firstSpawnTicks: number | undefined;
+  /** When the first process of this start was made (clock ticks since boot, as /proc says). */
+  private startTicks: number | undefined;
   private readonly said = new Set<string>();
 
   constructor(
@@ -318,7 +318,7 @@ export class UnitRunner {
       return;
     }
     this.sessions.add(r.pid);
-    this.firstSpawnTicks ??= readStat(r.pid)?.startTicks;
+    this.startTicks ??= readStat(r.pid)?.startTicks;
     this.spawned.add(r.pid);
     this.claimed.add(r.pid);
     this.deps.exits.claim(r.pid, this.onExit);
@@ -368,25 +368,29 @@ export class UnitRunner {
     if (pid === this.state.controlPid) return 'is the control process';
     const st = readStat(pid);
     if (!st || st.state === 'Z') return 'does not exist or is a zombie';
-    if (trusted || pid === this.state.mainPid || this.belongsToUnit(st)) return undefined;
+    if (trusted || pid === this.state.mainPid || this.belongsToUnit(pid, st)) return undefined;
     return 'does not belong to the unit';
   }
 
   /**
-   * In one of the unit's sessions, or descended from one of its processes. With no cgroups, a
-   * daemon that left the unit's session (setsid) and whose parent exited (handed to ts-init,
-   * as postgres under pg_ctl) counts when it was born after this start's first process: that
-   * stands in for systemd's "in the unit's cgroup".
+   * In one of the unit's sessions, or descended from one of its processes. Without a
+   * cgroup, a daemon that made its own session and whose parent then exited (pg_ctl's
+   * postmaster) shows no tie to the unit but this: it was adopted by ts-init and started
+   * after this start's first process, and nobody claims it (ts-init's own spawns, the
+   * CMD's and every unit's tracked processes are claimed).
    */
-  private belongsToUnit(st: { ppid: number; session: number; startTicks: number }): boolean {
+  private belongsToUnit(pid: number, st: { ppid: number; session: number; startTicks: number }): boolean {
     const own = new Set([this.state.mainPid, this.state.controlPid]);
+    const since = this.startTicks;
+    let curPid = pid;
     let cur: { ppid: number; session: number; startTicks: number } | undefined = st;
     for (let depth = 0; cur && depth < 64; depth++) {
       if (this.sessions.has(cur.session)) return true;
-      if (cur.ppid === process.pid) return this.firstSpawnTicks !== undefined && cur.startTicks >= this.firstSpawnTicks;
+      if (cur.ppid === process.pid) return since !== undefined && cur.startTicks >= since && !this.deps.exits.isClaimed(curPid);
       if (cur.ppid <= 1) return false;
       if (own.has(cur.ppid)) return true;
-      cur = readStat(cur.ppid);
+      curPid = cur.ppid;
+      cur = readStat(curPid);
     }
     return false;
   }
@@ -397,7 +401,7 @@ export class UnitRunner {
 
   private setup(): void {
     this.sessions.clear();
-    this.firstSpawnTicks = undefined;
+    this.startTicks = undefined;
     this.said.clear();
     this.invocation = invocationId();
     this.startedAt = Date.now();

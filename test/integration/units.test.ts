@@ -1,6 +1,7 @@
 // Service units supervised by ts-init as PID 1 in a fresh PID namespace: start
 // order and readiness, parallel starts, restarts with backoff, start limits,
 // essential units, reverse-order shutdown with timeouts, forking and oneshot.
+import * as fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { pid1HostPid, runAsPid1, startAsPid1 } from '../helpers/ts-init';
 import { notifyDaemon, transitions, unitDir } from '../helpers/units';
@@ -194,6 +195,20 @@ describe('service types', () => {
       'active (running) -> deactivating (stop-sigterm)',
       'deactivating (stop-sigterm) -> inactive (dead)',
     ]);
+  });
+
+  it('forking: a daemon in a session of its own whose parent exited is the main pid, from a PID file root does not own', async () => {
+    // pg_ctl's way: the daemon calls setsid() and its starter exits, so only its adoption
+    // by ts-init during this start ties it to the unit (systemd would see it in the cgroup).
+    const script = `/tmp/ts-init-own-daemon-${process.pid}.sh`;
+    fs.writeFileSync(script, `setsid /bin/sh -c 'sleep 1000 & echo $! > /run/own.pid; chown nobody /run/own.pid' </dev/null >/dev/null 2>&1 &\nsleep 0.3\n`);
+    const dir = unitDir({ 'ownsession.service': `[Service]\nType=forking\nPIDFile=/run/own.pid\nExecStart=/bin/sh ${script}\n` });
+    const r = await runAsPid1(['-v', '--units', dir, '--', '/bin/sh', '-c', 'sleep 0.5; stat -c "owner=%U" /run/own.pid; cat /proc/$(cat /run/own.pid)/comm']);
+    fs.rmSync(script, { force: true });
+    expect(r.stdout).toMatch(/owner=nobody/);
+    expect(r.stdout).toMatch(/^sleep$/m);
+    expect(r.stderr).not.toMatch(/refusing it/);
+    expect(transitions(r.stderr, 'ownsession.service')).toContain('activating (start) -> active (running)');
   });
 
   it('forking without the PID file fails with result resources', async () => {
