@@ -26,7 +26,6 @@ function readChildrenFiles(pid: number | 'self'): number[] | undefined {
   return out;
 }
 
-/** Parses the fields of /proc/PID/stat that follow the parenthesised command name. */
 /** /proc/PID/stat: state, parent, process group, session, and start time (clock ticks since boot). */
 export function readStat(pid: number): { state: string; ppid: number; pgrp: number; session: number; startTicks: number } | undefined {
   let text: string;
