@@ -2,11 +2,9 @@
 // that PID 1 has no handler for, so a `docker stop` right after `docker run` would be
 // lost until the init's own handlers exist (after the whole program has loaded). Here
 // the shutdown signals get a handler at once and are held until the init takes them.
-// Node itself catches SIGINT and SIGTERM from its start-up (a one-shot handler that
-// restores the terminal and re-raises); one that fired before any of our code ran no
-// longer shows in SigCgt of /proc/self/status, which is how such a signal is detected.
-// Imports nothing heavier than node:fs: it runs before the rest of the bundle loads.
-import * as fs from 'node:fs';
+// One that hit the Node.js runtime's own start-up handler before we ran is noticed too
+// (startup-signals.ts). Imports nothing heavy: it runs before the rest of the bundle loads.
+import { HELD_SIGNALS_VAR, firedStartupSignals } from './startup-signals';
 
 /** Named by Node, so they can be caught before anything else loads (SIGRTMIN+3 cannot). */
 const EARLY: readonly [NodeJS.Signals, number][] = [
@@ -15,30 +13,18 @@ const EARLY: readonly [NodeJS.Signals, number][] = [
   ['SIGHUP', 1],
   ['SIGQUIT', 3],
 ];
-/** Node's own start-up handlers: their absence at our start means the signal came. */
-const NODE_CAUGHT: readonly number[] = [15, 2];
-
 const held: number[] = [];
 const listeners = new Map<number, () => void>();
-
-function caughtMask(): bigint | undefined {
-  try {
-    const m = /^SigCgt:\s*([0-9a-f]+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
-    return m ? BigInt(`0x${m[1]}`) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Call first, before any other module loads. Only PID 1 is concerned. */
 export function holdEarlySignals(): void {
   if (process.pid !== 1) return;
-  const mask = caughtMask();
-  if (mask !== undefined) {
-    const fired = NODE_CAUGHT.filter((signum) => (mask & (1n << BigInt(signum - 1))) === 0n);
-    // Both gone says nothing (a runtime that does not set them): only one missing is a signal.
-    if (fired.length === 1) held.push(fired[0]!);
+  const carried = process.env[HELD_SIGNALS_VAR];
+  if (carried !== undefined) {
+    delete process.env[HELD_SIGNALS_VAR];
+    for (const n of carried.split(',')) if (/^\d+$/.test(n)) held.push(Number(n));
   }
+  held.push(...firedStartupSignals());
   for (const [name, signum] of EARLY) {
     const listener = (): void => void held.push(signum);
     listeners.set(signum, listener);
@@ -65,6 +51,11 @@ export function releaseEarlySignal(signum: number): number {
     }
   }
   return count;
+}
+
+/** For a re-exec: the environment entry that hands the held signals on, if any. */
+export function heldSignalsEntry(): string | undefined {
+  return held.length ? `${HELD_SIGNALS_VAR}=${held.join(',')}` : undefined;
 }
 
 holdEarlySignals();
