@@ -1,6 +1,8 @@
 // Entry point. One executable, several faces: the init itself, the exec helper it
 // starts children through, the control CLI, and the container-engine side (OCI hook,
 // runtime wrapper, host installation).
+// First: PID 1 holds the shutdown signals from here on (see early-signals.ts).
+import './process/early-signals';
 import * as path from 'node:path';
 import { EXEC_HELPER_ARG } from './process/exec-spec';
 import { isolateRuntimeEnvironment } from './runtime-env';

@@ -5,6 +5,7 @@
 // few that the runtime acts on before any of our code runs make ts-init re-exec
 // itself once without them; the CMD still gets every one unchanged.
 import * as fs from 'node:fs';
+import { heldSignalsEntry } from './process/early-signals';
 
 /** Acted on by the runtime at start-up: debug output, coverage or cache files, an IPC channel. */
 export const RUNTIME_ACTED_VARS = [
@@ -29,6 +30,11 @@ function isSingleExecutable(): boolean {
   }
 }
 
+/** Whether isolateRuntimeEnvironment() is going to replace the process. */
+export function willReexec(): boolean {
+  return process.env[SAVED_ENV_VAR] === undefined && RUNTIME_ACTED_VARS.some((k) => process.env[k] !== undefined) && isSingleExecutable();
+}
+
 /**
  * Call first thing. Returns normally with process.env holding the application's
  * environment exactly as it was given; may instead replace the process (same pid).
@@ -38,9 +44,8 @@ export function isolateRuntimeEnvironment(): void {
   if (saved !== undefined) {
     delete process.env[SAVED_ENV_VAR];
     Object.assign(process.env, JSON.parse(Buffer.from(saved, 'base64').toString()) as Record<string, string>);
-  } else {
-    const present = RUNTIME_ACTED_VARS.filter((k) => process.env[k] !== undefined);
-    if (present.length && isSingleExecutable()) reexecWithout(present);
+  } else if (willReexec()) {
+    reexecWithout(RUNTIME_ACTED_VARS.filter((k) => process.env[k] !== undefined));
   }
   if (process.env.NODE_DEBUG) {
     const debuglog = process.getBuiltinModule?.('internal/util/debuglog') as
@@ -59,10 +64,18 @@ function reexecWithout(names: string[]): void {
     else env.push(`${k}=${v}`);
   }
   env.push(`${SAVED_ENV_VAR}=${Buffer.from(JSON.stringify(setAside)).toString('base64')}`);
-  const { execve, keepOpenOnExec } = require('./sys/libc') as typeof import('./sys/libc');
+  const { execve, keepOpenOnExec, sigprocmask, SIG_BLOCK, SIG_UNBLOCK } = require('./sys/libc') as typeof import('./sys/libc');
   for (const fd of [0, 1, 2]) keepOpenOnExec(fd);
+  // Blocked across the exec, a shutdown signal stays pending until the new runtime
+  // catches it instead of being dropped while it starts (PID 1 has no handler then);
+  // one held so far is handed on by name.
+  const shutdown = [1, 2, 3, 15];
+  sigprocmask(SIG_BLOCK, shutdown);
+  const held = heldSignalsEntry();
+  if (held) env.push(held);
   // The same argv[0]: the name it was started by decides what it is (tini, dumb-init, ...).
   const errno = execve(process.execPath, [process.argv0, ...process.argv.slice(2)], env);
   // Could not re-exec (should not happen): carry on with the variables in effect.
+  sigprocmask(SIG_UNBLOCK, shutdown);
   fs.writeSync(2, `ts-init: warning: could not restart without ${names.join(', ')} (errno ${errno})\n`);
 }

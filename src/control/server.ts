@@ -203,7 +203,6 @@ export async function startControlServer(manager: Manager, socketPath: string, l
       socket.destroy();
     }
   });
-  server.on('error', (err) => log.error({ err }, 'control server error'));
   // The socket is created under a tight umask, so it is never reachable by others, not even briefly.
   const old = process.umask(0o177);
   try {
@@ -217,6 +216,8 @@ export async function startControlServer(manager: Manager, socketPath: string, l
   } finally {
     process.umask(old);
   }
+  // After listening: a failure to listen is the caller's to report, once.
+  server.on('error', (err) => log.error({ err }, 'control server error'));
   fs.chmodSync(socketPath, opts.mode ?? 0o600);
   server.unref();
   return {

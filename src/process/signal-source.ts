@@ -4,6 +4,7 @@
 // executable exposes with --expose-internals.
 import * as os from 'node:os';
 import { sigprocmask, SIG_UNBLOCK } from '../sys/libc';
+import { releaseEarlySignal } from './early-signals';
 
 type SignalHandle = { onsignal: (signum: number) => void; start(signum: number): number; unref(): void; close(): void };
 type SignalBinding = { Signal: new () => SignalHandle };
@@ -45,5 +46,7 @@ export function onSignal(signum: number, handler: (signum: number) => void): boo
   // --disable-sigusr1 leaves SIGUSR1 blocked in the main thread; unblock it now that
   // a handler (not the inspector) owns it.
   if (signum === 10) sigprocmask(SIG_UNBLOCK, [10]);
+  // What came while the program was loading is handled now, once the caller is set up.
+  for (let n = releaseEarlySignal(signum); n > 0; n--) setImmediate(() => handler(signum));
   return true;
 }

@@ -227,6 +227,8 @@ class Machine {
         if (this.isStarting() || this.isStopping()) this.emit({ type: 'arm', timer: 'timeout', ms: e.ms });
         return;
       case 'setup-failed':
+        // Starting: nothing of this run was spawned; straight to stopping (ExecStopPost= still runs).
+        if (this.isStarting() && this.s.mainPid === undefined && this.s.controlPid === undefined) return this.fail('resources');
         if (this.isStarting() || this.s.sub === 'running' || this.s.sub === 'exited') {
           this.onStop();
           this.s.result = 'resources';

@@ -88,6 +88,8 @@ export class UnitRunner {
   private readonly timers = new Map<TimerName | 'pid-file' | 'spawn-retry' | 'gone-retry' | 'main-alive', LongTimeout>();
   private readonly queue: Event[] = [];
   private processing = false;
+  /** Set while executing a step's effects once its setup has failed. */
+  private setupFailed = false;
   private awaitingGone = false;
   private notifyPath?: string;
   private invocation = '';
@@ -134,7 +136,13 @@ export class UnitRunner {
         const before = this.state;
         const { state, effects } = step(this.state, ev, this.policy, Date.now());
         this.state = state;
-        for (const e of effects) this.execute(e);
+        this.setupFailed = false;
+        for (const e of effects) {
+          // A run whose setup failed (no notify socket, no RuntimeDirectory) starts no process,
+          // as systemd does; the queued setup-failed event fails the unit.
+          if (this.setupFailed && e.type === 'spawn') continue;
+          this.execute(e);
+        }
         this.claimTracked();
         this.watchForeignMain();
         if (before.sub !== state.sub) {
@@ -412,28 +420,36 @@ export class UnitRunner {
       owner = undefined; // the spawn reports the bad user with its own status
     }
     for (const dir of this.runtimeDirs()) {
-      try {
-        fs.mkdirSync(dir, { recursive: true });
-        fs.chmodSync(dir, this.config.runtimeDirectoryMode ?? 0o755);
-        if (owner) fs.chownSync(dir, owner.uid, owner.gid);
-      } catch (err) {
-        this.deps.log.warn({ unit: this.name }, `cannot create RuntimeDirectory ${dir}: ${(err as Error).message}`);
+      const error = makeRuntimeDirectory(dir, this.config.runtimeDirectoryMode ?? 0o755, owner);
+      if (error) {
+        // systemd fails the unit (status 233/RUNTIME_DIRECTORY) rather than start it without.
+        this.deps.log.error({ unit: this.name }, `cannot create RuntimeDirectory ${dir}: ${error}${readOnlyHint(this.deps.runtimeRoot)}`);
+        this.failSetup();
+        return;
       }
     }
     if (this.config.kind === 'socket' && this.deps.sockets) {
       const error = this.deps.sockets.openFor(this.config);
       if (error) {
         this.deps.log.error({ unit: this.name }, error);
-        this.send({ type: 'setup-failed' });
+        this.failSetup();
       }
     }
     if (this.config.type === 'notify' || this.policy.watchdogMs > 0) {
       try {
         this.notifyPath = this.deps.notify.open(this.name, (m, pid) => this.onNotify(m, pid));
       } catch (err) {
-        this.deps.log.error({ unit: this.name }, `cannot create the notify socket: ${(err as Error).message}`);
+        // Without its socket the unit could never say READY=1: fail it now, not at its start timeout.
+        const error = (err as Error).message;
+        this.deps.log.error({ unit: this.name }, `cannot create the notify socket: ${error}${readOnlyHint(this.deps.runtimeRoot)}`);
+        this.failSetup();
       }
     }
+  }
+
+  private failSetup(): void {
+    this.setupFailed = true;
+    this.send({ type: 'setup-failed' });
   }
 
   private teardown(): void {
@@ -451,7 +467,8 @@ export class UnitRunner {
         fs.rmSync(dir, { recursive: true, force: true });
       } catch (err) {
         // A read-only root (Kubernetes readOnlyRootFilesystem) keeps the image's own copy.
-        this.deps.log.warn({ unit: this.name }, `cannot remove RuntimeDirectory ${dir}: ${(err as Error).message}`);
+        const e = err as NodeJS.ErrnoException;
+        this.deps.log.warn({ unit: this.name }, `cannot remove RuntimeDirectory ${dir}: ${e.code === 'EROFS' ? 'read-only file system' : e.message}`);
       }
     }
   }
@@ -490,5 +507,29 @@ export class UnitRunner {
     if (m.stopping) this.send({ type: 'stopping' });
     if (m.watchdog) this.send({ type: 'watchdog-ping' });
     if (m.extendTimeoutUsec !== undefined) this.send({ type: 'extend-timeout', ms: Math.ceil(m.extendTimeoutUsec / 1000) });
+  }
+}
+
+/** mkdir + mode + owner; a directory that already has them is left alone (it may sit on a read-only root). */
+function makeRuntimeDirectory(dir: string, mode: number, owner: { uid: number; gid: number } | undefined): string | undefined {
+  try {
+    const st = fs.statSync(dir, { throwIfNoEntry: false });
+    if (st?.isDirectory() && (st.mode & 0o7777) === mode && (!owner || (st.uid === owner.uid && st.gid === owner.gid))) return undefined;
+    fs.mkdirSync(dir, { recursive: true });
+    fs.chmodSync(dir, mode);
+    if (owner) fs.chownSync(dir, owner.uid, owner.gid);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+/** What to do about /run on a read-only root (Kubernetes readOnlyRootFilesystem, docker --read-only). */
+function readOnlyHint(root: string): string {
+  try {
+    fs.accessSync(root, fs.constants.W_OK);
+    return '';
+  } catch {
+    return ` (${root} is not writable: give the container a tmpfs on ${root})`;
   }
 }

@@ -140,18 +140,21 @@ describe('ctr run through the wrapper', () => {
 });
 
 describe('a pod through the CRI API with the ts-init handler', () => {
-  it('gives the app container ts-init (read-only root), leaves the pause container alone', async () => {
-    const ns = { network: 'NODE', pid: 'CONTAINER', ipc: 'POD' };
+  const ns = { network: 'NODE', pid: 'CONTAINER', ipc: 'POD' };
+
+  /**
+   * A pod whose app container runs `sleep 1000` under ts-init on a read-only root, with
+   * `mounts` (an emptyDir is a host folder bound in); `check` runs while the CMD runs,
+   * then the container is stopped and its exit status returned.
+   */
+  async function pod(name: string, mounts: object[], check: (pid: number, log: () => string) => Promise<void>): Promise<number> {
     const sandboxConfig = {
-      metadata: { name: uniqueName('pod'), uid: uniqueName('uid'), namespace: 'default', attempt: 0 },
-      logDirectory: path.join(dir, 'pods'),
-      // No units: under readOnlyRootFilesystem the CRI gives no writable /run for them.
-      annotations: { 'io.ts-init.rich': 'true', 'io.ts-init.grace': '3', 'io.ts-init.no-units': 'true' },
+      metadata: { name: uniqueName(name), uid: uniqueName('uid'), namespace: 'default', attempt: 0 },
+      logDirectory: path.join(dir, 'pods', name),
+      annotations: { 'io.ts-init.rich': 'true', 'io.ts-init.grace': '3' },
       linux: { securityContext: { namespaceOptions: ns } },
     };
-    fs.mkdirSync(path.join(dir, 'pods'), { recursive: true });
-    const version = await cri.version({ version: 'v1' });
-    expect(version.runtimeApiVersion).toBe('v1');
+    fs.mkdirSync(sandboxConfig.logDirectory, { recursive: true });
     const { podSandboxId } = await cri.runPodSandbox({ config: sandboxConfig, runtimeHandler: 'ts-init' });
     try {
       const podInfo = JSON.parse((await cri.podSandboxStatus({ podSandboxId, verbose: true })).info.info);
@@ -166,23 +169,57 @@ describe('a pod through the CRI API with the ts-init handler', () => {
           image: { image },
           command: ['sleep', '1000'],
           logPath: 'app.log',
+          mounts,
           linux: { securityContext: { namespaceOptions: ns, readonlyRootfs: true } },
         },
       });
       await cri.startContainer({ containerId });
       const info = JSON.parse((await cri.containerStatus({ containerId, verbose: true })).info.info);
-      expect(await execed(info.pid, '/sbin/ts-init')).toEqual(['/sbin/ts-init', '--rich', '--grace=3', '--no-units', '--', 'sleep', '1000']);
+      expect(await execed(info.pid, '/sbin/ts-init')).toEqual(['/sbin/ts-init', '--rich', '--grace=3', '--', 'sleep', '1000']);
       expect(fileId(`/proc/${info.pid}/exe`)).toBe(fileId(deb.binary));
-      // The CMD runs under it, on a read-only root (the FFI module comes bound beside the binary).
-      await waitUntil(() => fs.readdirSync('/proc').some((p) => /^\d+$/.test(p) && safeRead(`/proc/${p}/comm`) === 'sleep\n' && safeRead(`/proc/${p}/stat`).split(' ')[3] === String(info.pid)), 20_000, 'the CMD under ts-init');
+      await check(info.pid, () => safeRead(path.join(sandboxConfig.logDirectory, 'app.log')));
       await cri.stopContainer({ containerId, timeout: 10 });
       const status = (await cri.containerStatus({ containerId })).status;
-      expect({ state: status.state, exitCode: status.exitCode }).toEqual({ state: 'CONTAINER_EXITED', exitCode: 143 });
+      expect(status.state).toBe('CONTAINER_EXITED');
       await cri.removeContainer({ containerId });
+      return status.exitCode;
     } finally {
       await cri.stopPodSandbox({ podSandboxId });
       await cri.removePodSandbox({ podSandboxId });
     }
+  }
+
+  /** The comm names of the processes whose parent is pid. */
+  function children(pid: number): string[] {
+    return fs
+      .readdirSync('/proc')
+      .filter((p) => /^\d+$/.test(p) && safeRead(`/proc/${p}/stat`).split(' ')[3] === String(pid))
+      .map((p) => safeRead(`/proc/${p}/comm`).trim());
+  }
+
+  it('read-only root with an emptyDir on /run: the image units come up beside the CMD; the pause container is left alone', async () => {
+    const run = path.join(dir, 'run-emptydir');
+    fs.mkdirSync(run, { recursive: true });
+    const code = await pod('pod', [{ containerPath: '/run', hostPath: run }], async (pid) => {
+      const up = await waitUntil(() => ['sleep', 'cron', 'rsyslogd', 'sshd'].every((n) => children(pid).includes(n)) && children(pid), 20_000, 'the CMD and the units under ts-init');
+      expect(up).toEqual(expect.arrayContaining(['sleep', 'cron', 'rsyslogd', 'sshd']));
+    });
+    expect(code).toBe(143);
+  });
+
+  it('read-only root with nothing writable: the units that need /run fail at once with a clear error, the CMD still runs', async () => {
+    const started = Date.now();
+    const code = await pod('bare', [], async (pid, log) => {
+      await waitUntil(() => children(pid).includes('sleep'), 20_000, 'the CMD under ts-init');
+      // Well before any unit's start timeout (90 s): nothing waited for a READY=1 that could not come.
+      expect(Date.now() - started).toBeLessThan(15_000);
+      await waitUntil(() => /rsyslog.service failed \(Result: (resources|start-limit-hit)\)/.test(log()), 15_000, 'the failure in the log').catch((err) => {
+        throw new Error(`${(err as Error).message}; the container's log:\n${log()}`);
+      });
+      expect(log()).toContain('cannot create the notify socket');
+      expect(log()).toContain('(/run is not writable: give the container a tmpfs on /run)');
+    });
+    expect(code).toBe(143);
   });
 });
 

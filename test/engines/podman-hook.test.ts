@@ -110,6 +110,13 @@ describe('podman precreate hook', () => {
     }
   });
 
+  it("takes the annotation's value in any case (TRUE, Yes, On), as podman matches the hook's regex", async () => {
+    for (const value of ['TRUE', 'Yes', 'On']) {
+      const r = await hooked(['run', '--rm', '--annotation', `io.ts-init.rich=${value}`, ...QUIET, base, 'sh', '-c', 'tr "\\0" " " < /proc/1/cmdline']);
+      expect({ value, code: r.code, out: r.stdout.trim() }).toEqual({ value, code: 0, out: '/sbin/ts-init --rich --no-units -- sh -c tr "\\0" " " < /proc/1/cmdline' });
+    }
+  });
+
   it('replaces podman --init instead of stacking', async () => {
     const r = await hooked(['run', '--rm', '--init', ...RICH, ...QUIET, base, 'sh', '-c', 'tr "\\0" " " < /proc/1/cmdline']);
     expect(r.stdout.trim()).toBe('/sbin/ts-init --rich --no-units -- sh -c tr "\\0" " " < /proc/1/cmdline');

@@ -142,6 +142,18 @@ describe('starting by type', () => {
     expect([h.active, h.state.result]).toEqual(['failed', 'resources']);
   });
 
+  it('a setup that fails at start (no notify socket) fails the unit at once, ExecStopPost still runs', () => {
+    const h = new Harness(policy({ type: 'notify', commands: { 'stop-post': 1 } as Policy['commands'] }));
+    h.send({ type: 'start' });
+    h.clear();
+    h.send({ type: 'setup-failed' });
+    expect(h.state.sub).toBe('stop-sigterm');
+    h.send({ type: 'all-gone' });
+    expect(h.kinds().filter((k) => k.startsWith('spawn'))).toEqual(['spawn stop-post#0']);
+    h.exitControl({ code: 0 });
+    expect([h.active, h.state.result]).toEqual(['failed', 'resources']);
+  });
+
   it('oneshot: ExecStart lines run one after another; RemainAfterExit keeps it active (exited)', () => {
     const h = new Harness(policy({ type: 'oneshot', remainAfterExit: true, commands: { start: 2 } as Policy['commands'] }));
     h.send({ type: 'start' });
