@@ -4,6 +4,9 @@
 // A line that cannot be written now waits in a bounded queue and is retried; past the
 // bound lines are dropped, counted, and the count is said once the queue drains, as the
 // unit-output writer does for stdout. Whatever is queued at exit is written then.
+// A pipe is written through a descriptor of ts-init's own, opened non-blocking on the
+// same pipe (a new open file description, so the CMD's stays as it was): a reader that
+// never reads then costs queued and dropped lines, never a PID 1 stuck in write().
 import * as fs from 'node:fs';
 
 const RETRY_MS = 10;
@@ -17,6 +20,7 @@ export class StderrLines {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private exitHooked = false;
   private broken = false;
+  private out: number | undefined;
 
   constructor(
     private readonly fd = 2,
@@ -100,11 +104,26 @@ export class StderrLines {
     return true;
   }
 
+  /** The descriptor written to: for a pipe, an own non-blocking one; otherwise fd itself. */
+  private target(): number {
+    if (this.out !== undefined) return this.out;
+    this.out = this.fd;
+    try {
+      if (fs.fstatSync(this.fd).isFIFO()) {
+        this.out = fs.openSync(`/proc/self/fd/${this.fd}`, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+      }
+    } catch {
+      // No /proc, or no reader yet (ENXIO): write to fd as it is.
+    }
+    return this.out;
+  }
+
   /** Writes buf; returns what the pipe did not take for now (undefined: all of it, or stderr is gone). */
   private tryWrite(buf: Buffer): Buffer | undefined {
+    const out = this.target();
     while (buf.length > 0) {
       try {
-        const n = fs.writeSync(this.fd, buf);
+        const n = fs.writeSync(out, buf);
         buf = buf.subarray(n);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'EAGAIN') return buf;

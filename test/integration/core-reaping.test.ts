@@ -64,6 +64,29 @@ describe('zombie reaping as PID 1', () => {
     }
   }, 120_000);
 
+  it('never blocks on a stderr pipe that nobody reads: reaping, the CMD and its status go on', async () => {
+    // A blocking FIFO as stderr, its reader open but never reading: 3,000 -w lines fill
+    // it many times over. PID 1 writes through a non-blocking descriptor of its own.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-stuck-stderr-'));
+    const fifo = path.join(dir, 'stderr');
+    execFileSync('mkfifo', [fifo]);
+    const reader = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    const writer = fs.openSync(fifo, fs.constants.O_WRONLY);
+    try {
+      const script = `i=0; while [ $i -lt 3000 ]; do ( /bin/true & ); i=$((i+1)); done
+        n=0; while [ $n -lt 200 ]; do z=$(${COUNT_ZOMBIES}); [ "$z" -eq 0 ] && break; sleep 0.05; n=$((n+1)); done
+        echo "zombies=$z"; exit 7`;
+      const run = startAsPid1(['-w', '--', '/bin/sh', '-c', script], { stdio: ['ignore', 'pipe', writer] });
+      fs.closeSync(writer);
+      const r = await run.result;
+      expect(r.code).toBe(7);
+      expect(r.stdout).toMatch(/^zombies=0$/m);
+    } finally {
+      fs.closeSync(reader);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it('reaps orphans that die while the CMD keeps running, without -w it is silent', async () => {
     const script = `for i in 1 2 3 4 5; do ( sleep 0.1 & ); done; sleep 0.6; echo "zombies=$(${COUNT_ZOMBIES})"`;
     const r = await runAsPid1(['--', '/bin/sh', '-c', script]);
