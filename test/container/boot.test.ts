@@ -7,13 +7,13 @@
 // shown as systemd shows it, and `runlevel`. Under ts-init also: `invoke-rc.d cron restart`
 // restarts cron, and `shutdown -h now` ends the container with status 0.
 // Cost: the base image is built once (~3 min); a re-run takes about 40 s.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   REPO_ROOT, ResourceTracker, buildImage, ensureContainerEnv, exec, inspect, logs, requireTsInit, runCommand, runDetached, wait, waitUntil,
   type Runtime,
 } from '../helpers/container';
+import { cgroupsOf, removeCgroupTree } from '../helpers/host-cgroups';
 
 const resources = new ResourceTracker();
 const RUNTIME: Runtime = 'runc';
@@ -55,31 +55,6 @@ const SMTP_PROBE = `bash -c 'exec 3<>/dev/tcp/127.0.0.1/25 && head -c 4 <&3 && p
 
 const containers = { systemd: '', tsInit: '' };
 
-/** cgroups a systemd container leaves under the host's hierarchies (cgroups enabled, runc). */
-function cgroupsOf(id: string): string[] {
-  const found: string[] = [];
-  const walk = (dir: string, depth: number): void => {
-    if (depth > 4) return;
-    let entries: fs.Dirent[] = [];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      if (!e.isDirectory()) continue;
-      const p = path.join(dir, e.name);
-      if (e.name.includes(id)) found.push(p);
-      else walk(p, depth + 1);
-    }
-  };
-  walk('/sys/fs/cgroup', 0);
-  return found;
-}
-function removeCgroupTree(dir: string): void {
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) removeCgroupTree(path.join(dir, e.name));
-  fs.rmdirSync(dir);
-}
 const ids: string[] = [];
 
 const sh = (c: string, line: string) => exec(c, ['/bin/sh', '-c', line], { runtime: RUNTIME });
