@@ -47,6 +47,8 @@ function printErr(text: string): void {
 
 class DumbInit {
   private childPid = -1;
+  /** Whether a SIGCHLD has reached the handler (dumb-init logs each it receives). */
+  private sigchldSeen = false;
   /** One-time ignores: the SIGHUP and SIGCONT the kernel sends when we give up the terminal. */
   private readonly handOff = new Set<number>();
 
@@ -79,6 +81,7 @@ class DumbInit {
   }
 
   handle(signum: number): void {
+    if (signum === SIGCHLD) this.sigchldSeen = true;
     this.debug(`Received signal ${signum}.`);
     if (this.handOff.delete(signum)) {
       this.debug(`Ignoring tty hand-off signal ${signum}.`);
@@ -95,6 +98,10 @@ class DumbInit {
   /** Every child that ends; the main one ends the run. */
   reaped(pid: number, exit: ProcessExit): void {
     const status = exitCodeOf(exit);
+    // dumb-init finds an exit only when SIGCHLD wakes it, so that line always comes first.
+    // Here a reaping round can collect the child before the runtime hands over the SIGCHLD
+    // that the kernel has already sent: say it, as dumb-init would.
+    if (pid === this.childPid && !this.sigchldSeen) this.debug(`Received signal ${SIGCHLD}.`);
     if (exit.signal === undefined) this.debug(`A child with PID ${pid} exited with exit status ${status}.`);
     else this.debug(`A child with PID ${pid} was terminated by signal ${exit.signal}.`);
     if (pid !== this.childPid) return;
