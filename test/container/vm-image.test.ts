@@ -5,8 +5,9 @@
 // under ts-init (the image's ENTRYPOINT, no flags, CMD stamps the time it starts). In each,
 // test/fixtures/vm/probe.sh talks to every service on loopback or its socket until all answer
 // or a deadline passes. Asserted: every probe passes under both inits; slapd and xinetd, which
-// ship only SysV init scripts, run from those scripts under both (SourcePath); under ts-init
-// `systemctl is-active` says `active` exactly for the services that answer (no false green);
+// ship only SysV init scripts, run from those scripts under both (SourcePath); once the boot is
+// over, under ts-init `systemctl is-active` says `active` exactly for the services that answer
+// (no false green), as systemd's does;
 // the CMD starts without waiting out a start timeout; `podman stop` ends ts-init with 143
 // (SIGTERM handled, not SIGKILL after the grace period). A failure prints the per-service table
 // with what each failing probe saw and the unit's last log lines.
@@ -105,12 +106,19 @@ async function boot(init: VmInit): Promise<Boot> {
     if (Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, 300));
   }
-  // Every service may answer before the CMD starts: give the CMD its bound before judging.
+  // Every service may answer before the init's start-up is over (postgres accepts connections
+  // about 2 s before pg_ctlcluster returns, so postgresql@15-main is still `activating` under
+  // either init): wait for its end (the CMD under ts-init, within its bound; `is-system-running
+  // --wait` under systemd), then probe once more for the is-active comparison.
   while (init === 'ts-init' && !gone && cmdAt === undefined) {
     cmdAt = await cmdStartedAt(container);
     if (cmdAt !== undefined || Date.now() > t0 + CMD_START_BOUND_MS) break;
     await new Promise((r) => setTimeout(r, 200));
   }
+  if (init === 'systemd' && !gone) {
+    await exec(container, ['timeout', '30', 'systemctl', 'is-system-running', '--wait'], { runtime: VM_RUNTIME, timeoutMs: 60_000 });
+  }
+  if (!gone && readyMs !== undefined) rows = await probe(container);
 
   const why: Record<string, string[]> = {};
   for (const r of rows.filter(needsExplaining)) {
