@@ -299,7 +299,7 @@ async function rich() {
   const total = r.systemd.total;
   const bootNote = note(
     `The vm image of \`scripts/vm-image.sh\` (Debian bookworm; openssh, cron, rsyslog, dbus, nginx + php8.2-fpm, redis, mariadb, ` +
-      'postgresql, bind9, squid, exim4, slapd, xinetd, supervisor installed by apt), under podman + runc: systemd 252 with ' +
+      'postgresql, bind9, squid, postfix, slapd, xinetd, supervisor installed by apt), under podman + runc: systemd 252 with ' +
       '`--systemd=always` and the image\'s units and init scripts; ts-init as the ENTRYPOINT with no flags, the same units and ' +
       'init scripts; supervisord as PID 1 with `bench/workloads/vm-supervisord.conf`, the same daemons in the foreground. ' +
       `From just before \`podman run\` until the last of the ${total} services first answers its probe ` +

@@ -13,7 +13,8 @@
 # What is in it (native systemd units unless said otherwise):
 #   openssh-server, cron, rsyslog, dbus (socket-activated), nginx + php8.2-fpm (the default site
 #   passes *.php to FPM; /var/www/html/probe.php), redis-server, mariadb-server, postgresql
-#   (units made by its generator), bind9, squid, exim4 (SysV init script only), slapd (SysV init
+#   (units made by its generator), bind9, squid, postfix ("Local only": listens on loopback;
+#   postfix.service plus the postfix@-.service instance its generator enables), slapd (SysV init
 #   script only), xinetd (SysV init script only; its internal daytime service enabled), systemd +
 #   systemd-sysv (for the systemd oracle runs), supervisor (for the benchmark's third boot),
 #   and the clients the probes use (curl, dig, ldapsearch; redis-cli, mariadb, psql come with
@@ -45,7 +46,7 @@ VM_PACKAGES=(
   nginx php8.2-fpm
   redis-server mariadb-server postgresql
   bind9 bind9-dnsutils squid
-  exim4-daemon-light slapd ldap-utils xinetd
+  postfix slapd ldap-utils xinetd
   supervisor curl procps iproute2 psmisc
 )
 
@@ -96,11 +97,15 @@ build_vm_rootfs() {
   chmod 0755 "$tmp/usr/sbin/policy-rc.d"
   cp -L /etc/resolv.conf "$tmp/etc/resolv.conf"
   # The tree was made with a private hostname-less chroot: give the maintainer scripts
-  # (exim4, slapd) a stable name rather than the build machine's.
+  # (postfix, slapd) a stable name rather than the build machine's.
   echo vm >"$tmp/etc/hostname"
   printf '127.0.0.1\tlocalhost\n127.0.1.1\tvm.localdomain vm\n::1\tlocalhost ip6-localhost ip6-loopback\n' >"$tmp/etc/hosts"
 
+  # postfix asks what kind of mail system this is: a local one, which listens on loopback only
+  # (inet_interfaces = loopback-only), the same configuration whichever init boots the image.
   if ! in_tree "$tmp" "
+      printf '%s\\n' 'postfix postfix/main_mailer_type select Local only' \\
+        'postfix postfix/mailname string vm.localdomain' | debconf-set-selections
       apt-get update -qq
       apt-get install -y -qq --no-install-recommends ${VM_PACKAGES[*]}
     " >"$ROOTFS_DIR/vm-build.log" 2>&1; then

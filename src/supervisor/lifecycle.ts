@@ -66,6 +66,10 @@ export interface State {
   readyAt?: number;
   /** When the main process was last known to start (spawned, or named by PIDFile=/MAINPID=): ExecMainStartTimestamp. */
   mainStartedAt?: number;
+  /** systemd's transition moments: left inactive/failed (the start job began), left active/reloading, reached inactive/failed. */
+  inactiveExitAt?: number;
+  activeExitAt?: number;
+  inactiveEnterAt?: number;
   /** The operator asked for the stop: no automatic restart. */
   stopRequested: boolean;
   /** Start again once stopped (restart, or start while stopping). */
@@ -148,9 +152,20 @@ export function activeState(s: State): ActiveState {
 export function step(prev: State, event: Event, p: Policy, now: number): StepResult {
   const m = new Machine({ ...prev, startTimes: [...prev.startTimes] }, p, now);
   m.handle(event);
-  if (activeState(m.s) !== activeState(prev)) m.s.changedAt = now;
+  const was = activeState(prev);
+  const is = activeState(m.s);
+  if (is !== was) {
+    m.s.changedAt = now;
+    // As systemd stamps them when a unit's active state changes (unit_notify).
+    if (isDown(was) && !isDown(is)) m.s.inactiveExitAt = now;
+    if (isUp(was) && !isUp(is)) m.s.activeExitAt = now;
+    if (!isDown(was) && isDown(is)) m.s.inactiveEnterAt = now;
+  }
   return { state: m.s, effects: m.effects };
 }
+
+const isDown = (a: ActiveState): boolean => a === 'inactive' || a === 'failed';
+const isUp = (a: ActiveState): boolean => a === 'active' || a === 'reloading';
 
 class Machine {
   readonly effects: Effect[] = [];

@@ -88,7 +88,14 @@ export class UnitManager implements Manager {
       Conflicts: c.conflicts.join(' '),
       Before: c.before.join(' '),
       After: c.after.join(' '),
-      ...timestampProperties({ ExecMainStart: s.mainStartedAt, StateChange: s.changedAt, ActiveEnter: s.readyAt }),
+      ...timestampProperties({
+        ExecMainStart: s.mainStartedAt,
+        StateChange: s.changedAt,
+        InactiveExit: s.inactiveExitAt,
+        ActiveEnter: s.readyAt,
+        ActiveExit: s.activeExitAt,
+        InactiveEnter: s.inactiveEnterAt,
+      }),
     };
     return st;
   }

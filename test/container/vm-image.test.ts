@@ -1,11 +1,13 @@
 // The real workload: a VM-style Debian bookworm image (scripts/vm-image.sh: openssh, cron,
-// rsyslog, dbus, nginx + php8.2-fpm, redis, mariadb, postgresql, bind9, squid, exim4, slapd,
+// rsyslog, dbus, nginx + php8.2-fpm, redis, mariadb, postgresql, bind9, squid, postfix, slapd,
 // xinetd, supervisor, all installed by apt with their own units or init scripts, plus Debian's
 // systemd) boots once under systemd 252 (`podman run --systemd=always`, the oracle) and once
 // under ts-init (the image's ENTRYPOINT, no flags, CMD stamps the time it starts). In each,
 // test/fixtures/vm/probe.sh talks to every service on loopback or its socket until all answer
-// or a deadline passes. Asserted: every probe passes under both inits; under ts-init
-// `systemctl is-active` says `active` exactly for the services that answer (no false green);
+// or a deadline passes. Asserted: every probe passes under both inits; slapd and xinetd, which
+// ship only SysV init scripts, run from those scripts under both (SourcePath); once the boot is
+// over, under ts-init `systemctl is-active` says `active` exactly for the services that answer
+// (no false green), as systemd's does;
 // the CMD starts without waiting out a start timeout; `podman stop` ends ts-init with 143
 // (SIGTERM handled, not SIGKILL after the grace period). A failure prints the per-service table
 // with what each failing probe saw and the unit's last log lines.
@@ -39,6 +41,8 @@ const READY_DEADLINE_MS: Record<VmInit, number> = { systemd: 60_000, 'ts-init': 
 const CMD_START_BOUND_MS = 20_000;
 /** `podman stop -t` grace period: exit 143 means ts-init finished before SIGKILL. */
 const STOP_GRACE_S = 20;
+/** The image's services that ship only a SysV init script (no unit file anywhere). */
+const SYSV_ONLY = ['slapd', 'xinetd'];
 
 interface Boot {
   container: string;
@@ -48,6 +52,8 @@ interface Boot {
   pid1: string;
   /** Whether /run/systemd/system exists (what scripts test for "booted with systemd"). */
   runSystemd: boolean;
+  /** `systemctl show -p SourcePath` of the services that have only a SysV init script. */
+  sysvSources: string;
   /** Container start (before `podman run`) until every probe passed; undefined if they never did. */
   readyMs?: number;
   /** Container start until the CMD ran (ts-init only). */
@@ -100,12 +106,19 @@ async function boot(init: VmInit): Promise<Boot> {
     if (Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, 300));
   }
-  // Every service may answer before the CMD starts: give the CMD its bound before judging.
+  // Every service may answer before the init's start-up is over (postgres accepts connections
+  // about 2 s before pg_ctlcluster returns, so postgresql@15-main is still `activating` under
+  // either init): wait for its end (the CMD under ts-init, within its bound; `is-system-running
+  // --wait` under systemd), then probe once more for the is-active comparison.
   while (init === 'ts-init' && !gone && cmdAt === undefined) {
     cmdAt = await cmdStartedAt(container);
     if (cmdAt !== undefined || Date.now() > t0 + CMD_START_BOUND_MS) break;
     await new Promise((r) => setTimeout(r, 200));
   }
+  if (init === 'systemd' && !gone) {
+    await exec(container, ['timeout', '30', 'systemctl', 'is-system-running', '--wait'], { runtime: VM_RUNTIME, timeoutMs: 60_000 });
+  }
+  if (!gone && readyMs !== undefined) rows = await probe(container);
 
   const why: Record<string, string[]> = {};
   for (const r of rows.filter(needsExplaining)) {
@@ -118,12 +131,14 @@ async function boot(init: VmInit): Promise<Boot> {
   }
 
   const runSystemd = (await exec(container, ['test', '-e', '/run/systemd/system'], { runtime: VM_RUNTIME })).code === 0;
+  const systemctl = init === 'systemd' ? '/usr/bin/systemctl' : '/usr/local/lib/ts-init/systemctl';
+  const sysvSources = (await exec(container, [systemctl, 'show', '-p', 'SourcePath', ...SYSV_ONLY.map((s) => `${s}.service`)], { runtime: VM_RUNTIME })).stdout;
   const s0 = Date.now();
   await stop(container, STOP_GRACE_S, { runtime: VM_RUNTIME });
   const stopMs = Date.now() - s0;
   const exitCode = Number(await inspect(container, '{{.State.ExitCode}}'));
   const stopLog = (await logs(container)).split('\n').filter((l) => !/is not supported by ts-init|unknown directive/.test(l)).slice(-25).join('\n');
-  return { gone, container, id, rows, pid1, runSystemd, readyMs, cmdMs: cmdAt === undefined ? undefined : cmdAt - t0, stopMs, exitCode, why, stopLog };
+  return { gone, container, id, rows, pid1, runSystemd, sysvSources, readyMs, cmdMs: cmdAt === undefined ? undefined : cmdAt - t0, stopMs, exitCode, why, stopLog };
 }
 
 function table(): string {
@@ -171,6 +186,14 @@ describe('vm image: the same services up under systemd 252 and under ts-init', (
     // What init scripts and package scripts test for "booted with systemd".
     expect(b.runSystemd, '/run/systemd/system exists under ts-init').toBe(false);
     expect(boots.systemd!.runSystemd).toBe(true);
+  });
+
+  it('slapd and xinetd run from their SysV init scripts under both inits', () => {
+    const expected = SYSV_ONLY.map((s) => `SourcePath=/etc/init.d/${s}`);
+    for (const init of ['systemd', 'ts-init'] as const) {
+      expect(boots[init]!.sysvSources.trim().split('\n').filter(Boolean), init).toEqual(expected);
+      expect(boots[init]!.rows.filter((r) => SYSV_ONLY.includes(r.name) && r.ok).map((r) => r.name), `${init}${table()}`).toEqual(SYSV_ONLY);
+    }
   });
 
   it('ts-init brings every service up', () => {

@@ -32,3 +32,36 @@ it('"--" before unit names; ActiveEnterTimestamp as systemd formats it, *Monoton
   expect(Number(mono![1]) / 1e6).toBeLessThanOrEqual(nowMono!);
   expect(nowMono! - Number(mono![1]) / 1e6).toBeLessThan(5);
 });
+
+it('InactiveExit, ActiveExit and InactiveEnter timestamps: the start job before ExecStartPre=, then the stop (0 before it)', async () => {
+  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-bin-'));
+  fs.symlinkSync(TS_INIT, path.join(bin, 'systemctl'));
+  const dir = unitDir({
+    'pre.service': '[Service]\nExecStartPre=/bin/sleep 0.3\nExecStart=/bin/sleep 100\n[Install]\nWantedBy=multi-user.target\n',
+  });
+  const props = '-p InactiveExitTimestampMonotonic -p ExecMainStartTimestampMonotonic -p ActiveEnterTimestampMonotonic -p ActiveExitTimestampMonotonic -p InactiveEnterTimestampMonotonic';
+  const script = [
+    'while [ "$(systemctl is-active pre)" != active ]; do sleep 0.05; done',
+    `systemctl show ${props} pre`,
+    'systemctl stop pre',
+    `systemctl show ${props} pre | sed s/^/stopped-/`,
+  ].join('; ');
+  const r = await runAsPid1(['--units', dir, '--', '/bin/sh', '-c', `PATH=${bin}:$PATH; ${script}`]);
+  expect(r.code, r.stderr).toBe(0);
+  const get = (key: string): number => {
+    const m = new RegExp(`^${key}TimestampMonotonic=(\\d+)$`, 'm').exec(r.stdout);
+    expect(m, `${key} in\n${r.stdout}`).not.toBeNull();
+    return Number(m![1]) / 1000;
+  };
+  const inactiveExit = get('InactiveExit');
+  const mainStart = get('ExecMainStart');
+  // ExecStartPre= ran between the start job and the main process.
+  expect(mainStart - inactiveExit).toBeGreaterThanOrEqual(250);
+  expect(get('ActiveEnter')).toBeGreaterThanOrEqual(mainStart);
+  expect([get('ActiveExit'), get('InactiveEnter')]).toEqual([0, 0]);
+  const stoppedActiveExit = get('stopped-ActiveExit');
+  expect(stoppedActiveExit).toBeGreaterThanOrEqual(get('ActiveEnter'));
+  expect(get('stopped-InactiveEnter')).toBeGreaterThanOrEqual(stoppedActiveExit);
+  // The same moment, converted to CLOCK_MONOTONIC again by the second call.
+  expect(Math.abs(get('stopped-InactiveExit') - inactiveExit), r.stdout).toBeLessThan(2);
+});

@@ -133,6 +133,34 @@ describe('starting by type', () => {
     expect([h.state.mainStartedAt, h.state.readyAt]).toEqual([1_700, 1_700]);
   });
 
+  it("InactiveExit, ActiveExit and InactiveEnter timestamps: stamped when the active state crosses them, as systemd's", () => {
+    const h = new Harness(policy({ commands: { 'start-pre': 1, start: 1, 'start-post': 0, reload: 0, stop: 0, 'stop-post': 0 } }));
+    h.now = 1_100;
+    h.send({ type: 'start' });
+    expect([h.active, h.state.inactiveExitAt, h.state.mainStartedAt]).toEqual(['activating', 1_100, undefined]);
+    h.now = 1_400;
+    h.send({ type: 'exited', pid: h.state.controlPid!, exit: { code: 0 } });
+    expect([h.active, h.state.inactiveExitAt, h.state.mainStartedAt]).toEqual(['active', 1_100, 1_400]);
+    expect([h.state.activeExitAt, h.state.inactiveEnterAt]).toEqual([undefined, undefined]);
+    h.now = 2_000;
+    h.send({ type: 'stop' });
+    expect([h.active, h.state.activeExitAt, h.state.inactiveEnterAt]).toEqual(['deactivating', 2_000, undefined]);
+    h.now = 2_300;
+    h.send({ type: 'exited', pid: h.state.mainPid!, exit: { signal: 15 } });
+    h.send({ type: 'all-gone' });
+    expect([h.active, h.state.inactiveEnterAt, h.state.inactiveExitAt]).toEqual(['inactive', 2_300, 1_100]);
+    // A failed unit started again leaves failed: a new InactiveExit.
+    const f = new Harness(policy());
+    f.send({ type: 'start' });
+    f.now = 1_500;
+    f.send({ type: 'exited', pid: f.state.mainPid!, exit: { code: 1 } });
+    f.send({ type: 'all-gone' });
+    expect([f.active, f.state.inactiveEnterAt, f.state.activeExitAt]).toEqual(['failed', 1_500, 1_500]);
+    f.now = 3_000;
+    f.send({ type: 'start' });
+    expect([f.active, f.state.inactiveExitAt]).toEqual(['active', 3_000]);
+  });
+
   it('forking: a missing PID file fails with result resources', () => {
     const h = new Harness(policy({ type: 'forking', hasPidFile: true }));
     h.send({ type: 'start' });
