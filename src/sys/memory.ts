@@ -18,8 +18,9 @@ function v8Binding(): V8Binding | undefined {
 
 /**
  * A last-resort V8 collection (every unreachable object, then the heap shrunk: the
- * young generation back to its smallest size) that also drops the bytecode of every
- * function not running at that moment, followed by malloc_trim. A function runs
+ * young generation back to its smallest size, live objects moved together onto fewer
+ * pages) that also drops the bytecode of every function not running at that moment,
+ * followed by malloc_trim. A function runs
  * again by being compiled again from the source, which V8 keeps: a few ms the next
  * time a request or a unit start goes through it, against some 0.4 MB of bytecode,
  * constant pools and position tables that start-up leaves behind (10 units). The gc
@@ -33,7 +34,7 @@ export function releaseMemory(): void {
   const v8 = v8Binding();
   if (v8) {
     try {
-      v8.setFlagsFromString('--expose-gc --stress-flush-code');
+      v8.setFlagsFromString('--expose-gc --stress-flush-code --compact-on-every-full-gc');
       const gc = (require('node:vm') as typeof import('node:vm')).runInNewContext('gc') as (o: GcOptions) => void;
       gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
     } catch {
@@ -42,7 +43,7 @@ export function releaseMemory(): void {
       // gc-count=0: V8's memory reducer would follow this collection with two more of
       // its own 8 s later (~30 ms of CPU in an idle PID 1, for no measurable gain); it
       // is read when the reducer's timer fires, so it stays set.
-      v8.setFlagsFromString('--no-expose-gc --no-stress-flush-code --memory-reducer-gc-count=0');
+      v8.setFlagsFromString('--no-expose-gc --no-stress-flush-code --no-compact-on-every-full-gc --memory-reducer-gc-count=0');
     }
   }
   releaseFreeMemory();
