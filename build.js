@@ -70,6 +70,21 @@ const assertLite = {
   },
 };
 
+// What PID 1 never uses stays out of the bundle and out of its memory: bundled libraries
+// get src/sys/fs-promises-lite.ts for fs/promises, and pino gets neither its transports
+// nor worker_threads (the files' comments say why).
+const libraryDiet = {
+  name: 'library-diet',
+  setup(build) {
+    const fromLibrary = (args) => args.importer.includes(`${path.sep}node_modules${path.sep}`);
+    const fromPino = (args) => args.importer.includes(`${path.sep}node_modules${path.sep}pino${path.sep}`);
+    const to = (file) => ({ path: path.join(root, file) });
+    build.onResolve({ filter: /^(node:)?fs\/promises$/ }, (args) => (fromLibrary(args) ? to('src/sys/fs-promises-lite.ts') : undefined));
+    build.onResolve({ filter: /^\.\/(lib\/)?transport$/ }, (args) => (fromPino(args) ? to('src/log/pino-transport-stub.ts') : undefined));
+    build.onResolve({ filter: /^(node:)?worker_threads$/ }, (args) => (fromPino(args) ? to('src/log/pino-worker-threads.ts') : undefined));
+  },
+};
+
 // `import * as fs from 'node:fs'` becomes, in esbuild's CommonJS output, a copy of the
 // module with one getter per export (__toESM), made again in every file that imports
 // it: some 2,600 closures, contexts and accessors (~0.5 MB of heap) that every run
@@ -114,7 +129,7 @@ async function main() {
     format: 'cjs',
     outfile: bundle,
     external: ['koffi'],
-    plugins: [assertLite, builtinNamespaces],
+    plugins: [assertLite, libraryDiet, builtinNamespaces],
     minify: true,
     legalComments: 'none',
     logLevel: 'warning',

@@ -11,6 +11,7 @@ import { nativeUnitDirs, type UnitDirectories } from './supervisor/unit-dirs';
 import { UnitManager } from './supervisor/unit-manager';
 import { UnitRegistry } from './supervisor/unit-registry';
 import { watchUnitDirectories } from './supervisor/unit-watcher';
+import { interpretOnly } from './sys/memory';
 
 /** How long shutdown waits for stdout to take the last unit output lines. */
 const STDOUT_FLUSH_MS = 2000;
@@ -18,6 +19,7 @@ const STDOUT_FLUSH_MS = 2000;
 export function servicesFactory(o: InitOptions, dirs: UnitDirectories): { factory: ServicesFactory; output: ServiceOutput } {
   const output = new ServiceOutput(o.logFormat);
   const factory: ServicesFactory = ({ table, watch, log, requestShutdown }): Services => {
+    interpretOnly();
     // Units, hooks and pidusage all spawn through child_process: record them all from here on.
     table.hookChildProcess();
     const registry = new UnitRegistry(dirs, log);

@@ -12,6 +12,9 @@ const SYSTEMD_PACKAGES = ['systemd', 'udev'];
 /** Shipped by systemd but only a user's hook, pulled in only when /etc/rc.local is there. */
 const KEPT = new Set(['rc-local.service']);
 
+/** What a unit file's path in a dpkg file list contains. */
+const MARK = '/systemd/system/';
+
 const FALLBACK = /^(systemd-|getty@|serial-getty@|console-getty|container-getty@|autovt@|user@|user-runtime-dir@)/;
 
 /** The unit files systemd's packages installed (undefined on images without dpkg's lists). */
@@ -19,18 +22,24 @@ export function systemdPackageFiles(infoDir = '/var/lib/dpkg/info'): ReadonlySet
   const files = new Set<string>();
   let any = false;
   for (const pkg of SYSTEMD_PACKAGES) {
-    let text: string;
+    let list: Buffer;
     try {
-      text = fs.readFileSync(`${infoDir}/${pkg}.list`, 'utf8');
+      list = fs.readFileSync(`${infoDir}/${pkg}.list`);
     } catch {
       continue;
     }
     any = true;
-    for (const line of text.split('\n')) {
-      if (!line.includes('/systemd/system/')) continue;
+    // Each kept path is decoded on its own: a line split from the whole list would keep
+    // the whole list (tens of KB) alive for as long as PID 1 runs.
+    for (let at = list.indexOf(MARK); at >= 0; ) {
+      const start = list.lastIndexOf(10, at) + 1;
+      const nl = list.indexOf(10, at);
+      const end = nl < 0 ? list.length : nl;
+      const line = list.toString('utf8', start, end);
       // Merged /usr: the same file is /lib/... and /usr/lib/...
       files.add(line);
-      files.add(line.startsWith('/usr/') ? line.slice(4) : `/usr${line}`);
+      files.add(line.startsWith('/usr/') ? list.toString('utf8', start + 4, end) : `/usr${line}`);
+      at = nl < 0 ? -1 : list.indexOf(MARK, end);
     }
   }
   return any ? files : undefined;

@@ -18,19 +18,23 @@ function v8Binding(): V8Binding | undefined {
 
 /**
  * A last-resort V8 collection (every unreachable object, then the heap shrunk: the
- * young generation back to its smallest size) followed by malloc_trim. The gc
- * function only exists in a context made while --expose-gc is set; the flag is set
- * just for that and cleared again (baked into the executable, it would change V8's
- * flag hash and so reject the embedded code cache, and the runtime's own code cache
- * for modules loaded later; --memory-reducer-gc-count stays changed, once start-up is
- * over). Uses V8's internal binding, not node:v8, which would
- * load the stream modules. Costs a few ms of CPU; call it when work is over.
+ * young generation back to its smallest size, live objects moved together onto fewer
+ * pages) that also drops the bytecode of every function not running at that moment,
+ * followed by malloc_trim. A function runs
+ * again by being compiled again from the source, which V8 keeps: a few ms the next
+ * time a request or a unit start goes through it, against some 0.4 MB of bytecode,
+ * constant pools and position tables that start-up leaves behind (10 units). The gc
+ * function only exists in a context made while --expose-gc is set; the flags are set
+ * just for that and cleared again (left set, they would change V8's flag hash and so
+ * reject the runtime's code cache for modules loaded later; --memory-reducer-gc-count
+ * stays changed, once start-up is over). Uses V8's internal binding, not node:v8, which
+ * would load the stream modules. Costs a few ms of CPU; call it when work is over.
  */
 export function releaseMemory(): void {
   const v8 = v8Binding();
   if (v8) {
     try {
-      v8.setFlagsFromString('--expose-gc');
+      v8.setFlagsFromString('--expose-gc --stress-flush-code --compact-on-every-full-gc');
       const gc = (require('node:vm') as typeof import('node:vm')).runInNewContext('gc') as (o: GcOptions) => void;
       gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
     } catch {
@@ -39,10 +43,22 @@ export function releaseMemory(): void {
       // gc-count=0: V8's memory reducer would follow this collection with two more of
       // its own 8 s later (~30 ms of CPU in an idle PID 1, for no measurable gain); it
       // is read when the reducer's timer fires, so it stays set.
-      v8.setFlagsFromString('--no-expose-gc --memory-reducer-gc-count=0');
+      v8.setFlagsFromString('--no-expose-gc --no-stress-flush-code --no-compact-on-every-full-gc --memory-reducer-gc-count=0');
     }
   }
   releaseFreeMemory();
+}
+
+/**
+ * No machine code from here on: V8 runs this process's JavaScript in its interpreter
+ * only. A supervisor's code is never hot enough to gain from compiled code, and what
+ * V8 compiled while ten units started (the spawn path, streams, unit loading) stayed
+ * as some 0.4 MB of private memory that no collection gives back. Set once the
+ * supervisor is loaded; modules the runtime loads later compile from source (the flag
+ * hash no longer matches its code cache), which costs a little once.
+ */
+export function interpretOnly(): void {
+  v8Binding()?.setFlagsFromString('--no-opt --no-maglev --no-sparkplug');
 }
 
 const RELEASE_DELAY_MS = 500;
