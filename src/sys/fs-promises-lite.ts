@@ -4,10 +4,10 @@
 // some 0.3 MB of private memory in every supervising PID 1, for those five calls.
 import * as fs from 'node:fs';
 
-type Callback<T> = (err: NodeJS.ErrnoException | null, value: T) => void;
+type Callback<T> = (err: NodeJS.ErrnoException | null, value: T | undefined) => void;
 
 function promised<T>(call: (done: Callback<T>) => void): Promise<T> {
-  return new Promise((resolve, reject) => call((err, value) => (err ? reject(err) : resolve(value))));
+  return new Promise((resolve, reject) => call((err, value) => (err ? reject(err) : resolve(value as T))));
 }
 
 export function stat(path: fs.PathLike, options?: fs.StatOptions): Promise<fs.Stats | fs.BigIntStats> {
