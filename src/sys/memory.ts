@@ -26,8 +26,8 @@ function v8Binding(): V8Binding | undefined {
  * constant pools and position tables that start-up leaves behind (10 units). The gc
  * function only exists in a context made while --expose-gc is set; the flags are set
  * just for that and cleared again (left set, they would change V8's flag hash and so
- * reject the runtime's code cache for modules loaded later; --memory-reducer-gc-count
- * stays changed, once start-up is over). Uses V8's internal binding, not node:v8, which
+ * reject the runtime's code cache for modules loaded later; V8's own memory reducer is
+ * off, build.js says why). Uses V8's internal binding, not node:v8, which
  * would load the stream modules. Costs a few ms of CPU; call it when work is over.
  */
 export function releaseMemory(): void {
@@ -40,10 +40,7 @@ export function releaseMemory(): void {
     } catch {
       // an older runtime without these: malloc_trim alone still helps
     } finally {
-      // gc-count=0: V8's memory reducer would follow this collection with two more of
-      // its own 8 s later (~30 ms of CPU in an idle PID 1, for no measurable gain); it
-      // is read when the reducer's timer fires, so it stays set.
-      v8.setFlagsFromString('--no-expose-gc --no-stress-flush-code --no-compact-on-every-full-gc --memory-reducer-gc-count=0');
+      v8.setFlagsFromString('--no-expose-gc --no-stress-flush-code --no-compact-on-every-full-gc');
     }
   }
   releaseFreeMemory();
