@@ -68,6 +68,10 @@ export function parseSystemctlArgs(argv: readonly string[]): { verb?: string; ar
       case '--property':
         flags.properties.push(...value().split(',').filter(Boolean));
         break;
+      case '-P': // systemctl 246+: --property=NAME --value
+        flags.properties.push(...value().split(',').filter(Boolean));
+        flags.value = true;
+        break;
       case '-s':
       case '--signal':
         flags.signal = value();

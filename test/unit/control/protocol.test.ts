@@ -47,4 +47,11 @@ describe('systemctl arguments', () => {
     expect(parseSystemctlArgs(['kill', '-s', 'HUP', '--kill-who=main', 'x']).flags).toMatchObject({ signal: 'HUP', killWho: 'main' });
     expect(parseSystemctlArgs(['--bogus']).error).toBe("unrecognized option '--bogus'");
   });
+
+  it('-P NAME is --property=NAME --value, as in systemctl 246 and later', () => {
+    const r = parseSystemctlArgs(['show', '-P', 'MainPID', 'cron']);
+    expect(r.verb).toBe('show');
+    expect(r.args).toEqual(['cron']);
+    expect(r.flags).toMatchObject({ properties: ['MainPID'], value: true });
+  });
 });
