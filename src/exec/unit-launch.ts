@@ -14,6 +14,8 @@ import { RLIMITS, type RlimitName } from '../units/rlimits';
 import { CredentialError, readAccountFiles, resolveCredentials, type Credentials } from './account-db';
 import { parseEnvironmentFile } from './environment-file';
 import { openOutputFile, readRegularFile } from '../process/bounded-file';
+import { planChain, type ChainTools, type LimitContext } from './exec-chain';
+import { chainTools, limitContext } from './chain-context';
 
 /** An EnvironmentFile= larger than this is refused (and said): it is read into PID 1. */
 export const ENVIRONMENT_FILE_MAX_BYTES = 1024 * 1024;
@@ -32,8 +34,11 @@ export interface PassFds {
   connection?: number;
 }
 
+/** How the command was started: itself, through the image's small programs (exec-chain.ts), or the exec helper. */
+export type LaunchPath = 'direct' | 'chain' | 'helper';
+
 export type LaunchResult =
-  | { ok: true; child: ChildProcess; pid: number }
+  | { ok: true; child: ChildProcess; pid: number; via: LaunchPath }
   /** transient: the failure is a lack of resources (EMFILE, EAGAIN, ...) worth retrying. */
   | { ok: false; status: number; message: string; transient?: boolean };
 
@@ -61,7 +66,11 @@ export interface LaunchContext {
   /** The container's environment: what systemd calls the manager environment. */
   baseEnv: NodeJS.ProcessEnv;
   warn: (message: string) => void;
+  /** What planning an exec chain reads of the machine (chain-context.ts unless given). */
+  chain?: { tools(): ChainTools; limits(): LimitContext };
 }
+
+const MACHINE_CHAIN = { tools: chainTools, limits: limitContext };
 
 /** Builds a unit's environment; extra holds NOTIFY_SOCKET, MAINPID and the like. */
 export function unitEnvironment(
@@ -175,6 +184,7 @@ export function launchUnitCommand(
   const needsHelper =
     creds !== undefined || unit.umask !== undefined || unit.nice !== undefined || Object.keys(unit.limits).length > 0 || passFds !== undefined;
   let child: ChildProcess;
+  let via: LaunchPath = 'direct';
   try {
     if (needsHelper) {
       const spec: ExecSpec = {
@@ -191,7 +201,13 @@ export function launchUnitCommand(
         cwd,
         ...(passFds && { listenFds: passFds.fds.length }),
       };
-      child = ctx.table.spawn(process.execPath, helperArgv(spec), { stdio, env: ctx.baseEnv, argv0: argv[0] });
+      // The image's own small programs when they can set it all, else a copy of ts-init.
+      const machine = ctx.chain ?? MACHINE_CHAIN;
+      const chain = planChain(spec, machine.tools(), machine.limits());
+      via = chain ? 'chain' : 'helper';
+      child = chain
+        ? ctx.table.spawn(chain.file, chain.args, { stdio, env, cwd, detached: true, argv0: chain.file })
+        : ctx.table.spawn(process.execPath, helperArgv(spec), { stdio, env: ctx.baseEnv, argv0: argv[0] });
     } else {
       child = ctx.table.spawn(file, argv.slice(1), { stdio, env, cwd, detached: true, argv0: argv[0] });
     }
@@ -209,5 +225,5 @@ export function launchUnitCommand(
   if (child.pid === undefined) return cannotExecute(file, spawnErrorCode(child));
   if (child.stdout) ctx.output.attach(unit.name, 'stdout', child.stdout);
   if (child.stderr) ctx.output.attach(unit.name, 'stderr', child.stderr);
-  return { ok: true, child, pid: child.pid };
+  return { ok: true, child, pid: child.pid, via };
 }

@@ -325,6 +325,7 @@ export class UnitRunner {
       this.send({ type: 'spawn-failed', role, status: r.status });
       return;
     }
+    this.deps.log.debug({ unit: this.name, pid: r.pid, via: r.via }, `${phase} command started`);
     this.sessions.add(r.pid);
     this.startTicks ??= readStat(r.pid)?.startTicks;
     this.spawned.add(r.pid);

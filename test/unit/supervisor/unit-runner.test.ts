@@ -57,7 +57,7 @@ function harness(config: UnitConfig, opts: { failLaunch?: boolean } = {}) {
       if (opts.failLaunch) return { ok: false, status: 203, message: 'no such file' };
       const pid = nextPid++;
       launched.push({ argv: command.argv, env: extraEnv, pid });
-      return { ok: true, pid, child: {} as never };
+      return { ok: true, pid, child: {} as never, via: 'direct' };
     },
     kill: (pid, signal) => (signals.push([pid, signal]), true),
     exits,
