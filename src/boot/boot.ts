@@ -51,10 +51,16 @@ export async function runGeneratorsStep(o: BootOptions): Promise<void> {
   if (outcomes.length) o.log.debug({ ms: Date.now() - t0 }, `ran ${outcomes.length} generators`);
 }
 
-/** Generators (and SysV scripts) first, then tmpfiles.d, as systemd's boot goes. */
+/**
+ * Generators (and SysV scripts) and tmpfiles.d, both before units load. tmpfiles.d is applied
+ * while the generators' processes run: neither reads what the other writes (systemd applies
+ * it from a unit of sysinit.target, so only the units that start later can see its work),
+ * and the boot's first unit starts one of them sooner.
+ */
 export async function runBootMachinery(o: BootOptions): Promise<void> {
-  await runGeneratorsStep(o);
+  const generating = runGeneratorsStep(o); // the generators are spawned before this returns
   runTmpfilesStep(o);
+  await generating;
 }
 
 export function runTmpfilesStep(o: BootOptions): void {
