@@ -17,17 +17,44 @@ function executable(p: string): boolean {
   }
 }
 
-function findTool(name: string): string | undefined {
-  for (const dir of TOOL_DIRS) {
+/** A larger file is no util-linux tool (setpriv and prlimit are some 40-80 KB). */
+const TOOL_MAX_BYTES = 1024 * 1024;
+const UTIL_LINUX = Buffer.from('util-linux');
+/** File identity (device, inode, change time) -> whether it is util-linux's build. */
+const verified = new Map<string, boolean>();
+
+/**
+ * Whether the file is util-linux's program: busybox has a setpriv applet too (and images link
+ * it as /bin/setpriv), which knows none of the options the chain passes. util-linux's programs
+ * carry their package's name in their version text. Read once per file.
+ */
+function isUtilLinux(p: string): boolean {
+  try {
+    const st = fs.statSync(p);
+    const key = `${st.dev}:${st.ino}:${st.ctimeMs}`;
+    let ok = verified.get(key);
+    if (ok === undefined) {
+      if (verified.size >= 16) verified.clear(); // upgrades leave old identities behind
+      ok = st.isFile() && st.size <= TOOL_MAX_BYTES && fs.readFileSync(p).includes(UTIL_LINUX);
+      verified.set(key, ok);
+    }
+    return ok;
+  } catch {
+    return false;
+  }
+}
+
+function findTool(name: string, dirs: readonly string[]): string | undefined {
+  for (const dir of dirs) {
     const p = `${dir}/${name}`;
-    if (executable(p)) return p;
+    if (executable(p)) return isUtilLinux(p) ? p : undefined;
   }
   return undefined;
 }
 
 /** Looked up at each launch: a package installed or removed since boot counts. */
-export function chainTools(): ChainTools {
-  return { sh: executable('/bin/sh') ? '/bin/sh' : undefined, prlimit: findTool('prlimit'), setpriv: findTool('setpriv') };
+export function chainTools(toolDirs: readonly string[] = TOOL_DIRS): ChainTools {
+  return { sh: executable('/bin/sh') ? '/bin/sh' : undefined, prlimit: findTool('prlimit', toolDirs), setpriv: findTool('setpriv', toolDirs) };
 }
 
 let canRaise: boolean | undefined;
