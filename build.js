@@ -156,8 +156,8 @@ async function main() {
 /**
  * The executable: src/sea-main.ts is its main script and compiles the bundle, an asset,
  * with a V8 code cache trained on the init path (another asset). The training executable
- * is the same but for a loader that saves the cache (src/sys/code-cache-training.ts) when
- * `-- /bin/true` ends; it runs once here.
+ * is the same but for a loader that saves the cache (src/sys/code-cache-training.ts) once
+ * the CMD of `-- /bin/true` has started; it runs once here.
  *
  * Measured with bench/sea-options.mjs (the variants in turns, 30 runs each, next to
  * `node -e 0` at 27.6 ms): the runtime's own code cache for a single executable (64 KB,

@@ -6,7 +6,6 @@ import { parseArgs } from './cli/options';
 import { ENGINE_ERROR_ENV } from './engine/engine-error';
 import { LICENSE_TEXT, usageText } from './cli/usage';
 import { createLogger } from './log/logger';
-import { initPathEnded } from './sys/code-cache-training';
 import { exitImmediately, preloadLibc, setThreadName, shareMallocArenas } from './sys/libc';
 import { versionText } from './version';
 import { anyUnitDirectory } from './supervisor/unit-dirs';
@@ -69,10 +68,7 @@ export function initMain(argv: string[]): void {
     ? (require('./services') as typeof import('./services')).servicesFactory(o, personality.units).factory
     : undefined;
   runInit(o, log, services, { face: personality.face, envFiles: personality.rich && isPid1 }).then(
-    (code) => {
-      initPathEnded();
-      exitImmediately(code);
-    },
+    (code) => exitImmediately(code),
     (err: Error) => {
       log.fatal({ err }, 'init failed');
       process.exit(1);

@@ -1,13 +1,13 @@
 // The executable's first script: it compiles the bundle (an asset of the executable)
 // with a V8 code cache that the build made by running the init path once, so every
-// function of that path starts as bytecode instead of being parsed and compiled on
-// its first call. The runtime's own code cache for a single executable holds only
-// what V8 compiles without running anything (the top level), which left a plain
-// `ts-init -- CMD` compiling most of its code while it started (build.js has the
-// figures).
+// function PID 1 runs until its CMD has started is bytecode at once instead of being
+// parsed and compiled on its first call. The runtime's own code cache for a single
+// executable holds only what V8 compiles without running anything (the top level),
+// which left a plain `ts-init -- CMD` compiling most of its code while it started
+// (build.js has the figures).
 import * as sea from 'node:sea';
 import * as vm from 'node:vm';
-import { onInitPathEnd } from './sys/code-cache-training';
+import { onCommandStarted } from './sys/code-cache-training';
 
 /** Set by build.js for its training executable only: where to save the cache. */
 declare const __CODE_CACHE_OUT__: string | undefined;
@@ -28,6 +28,6 @@ const cachedData = asset('code-cache');
 const script = new vm.Script(source, { filename: process.execPath, cachedData });
 if (typeof __CODE_CACHE_OUT__ === 'string') {
   const out = __CODE_CACHE_OUT__;
-  onInitPathEnd(() => require('node:fs').writeFileSync(out, script.createCachedData()));
+  onCommandStarted(() => require('node:fs').writeFileSync(out, script.createCachedData()));
 }
 script.runInThisContext()(module.exports, require, module, __filename, __dirname);
