@@ -143,42 +143,95 @@ async function main() {
     },
   });
 
-  const seaConfig = `${out}.sea-config.json`;
-  const blob = `${out}.sea-prep.blob`;
-  fs.writeFileSync(
-    seaConfig,
-    JSON.stringify({
-      main: bundle,
-      output: blob,
-      disableExperimentalSEAWarning: true,
-      // Measured with bench/sea-options.mjs (the variants in turns, 30 runs each, next
-      // to `node -e 0` at 27.6 ms): the code cache (64 KB, the eagerly compiled part of
-      // the bundle) takes `-- /bin/true` from 40.0 to 33.0 ms and the time until the
-      // CMD runs from 46.9 to 35.9 ms. A startup snapshot (koffi still loaded at run
-      // time) is slower either way (43.5 ms; 40.6 ms with the init path's modules in
-      // it), is 6.3 MB bigger and nearly doubles private memory (8.8 -> 16.2 MB: the
-      // deserialised heap replaces Node's own built-in snapshot). V8 flags added to
-      // execArgv (--expose-gc, --lite-mode, --jitless) change V8's flag hash, so the
-      // code cache is rejected and start-up and memory get worse.
-      useSnapshot: Boolean(snapshot),
-      useCodeCache: useCodeCache && !snapshot, // a snapshot carries its own code
-      execArgv,
-      execArgvExtension: 'none',
-      assets: { 'koffi.node': koffiNode },
-    }),
-  );
-  // The blob must be made by the same Node that runs it.
-  run(nodeBin, ['--experimental-sea-config', seaConfig]);
-
-  const tmp = `${out}.tmp`;
-  fs.copyFileSync(nodeBin, tmp);
-  fs.chmodSync(tmp, 0o755);
-  const postject = require.resolve('postject/dist/cli.js');
-  run(nodeBin, [postject, tmp, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2']);
-  fs.renameSync(tmp, out);
-  for (const f of [seaConfig, blob]) fs.rmSync(f, { force: true });
+  if (snapshot) {
+    // The snapshot carries its own code: the bundle is the executable's main script.
+    makeExecutable(out, { main: bundle, useSnapshot: true, useCodeCache: false, assets: { 'koffi.node': koffiNode } });
+  } else {
+    await makeTrainedExecutable(bundle);
+  }
   console.log(`built ${path.relative(process.cwd(), out)} (node ${execFileSync(nodeBin, ['--version']).toString().trim()})`);
   if (process.argv.includes('--deb')) buildDeb(out);
+}
+
+/**
+ * The executable: src/sea-main.ts is its main script and compiles the bundle, an asset,
+ * with a V8 code cache trained on the init path (another asset). The training executable
+ * is the same but for a loader that saves the cache (src/sys/code-cache-training.ts) once
+ * the CMD of `-- /bin/true` has started; it runs once here.
+ *
+ * Measured with bench/sea-options.mjs (the variants in turns, 30 runs each, next to
+ * `node -e 0` at 27.6 ms): the runtime's own code cache for a single executable (64 KB,
+ * what V8 compiles without running anything: the top level) took `-- /bin/true` from
+ * 40.0 to 33.0 ms and the time until the CMD runs from 46.9 to 35.9 ms. A cache trained
+ * on the init path also holds every function that path calls, which were otherwise
+ * parsed and compiled while ts-init started: `-- /bin/true` 49.0 -> 41.9 ms, until the
+ * CMD runs 43.5 -> 38.9 ms (with `node -e 0` at 37.3 ms), the same private memory. A
+ * startup snapshot (koffi still loaded at run time) is slower either way (43.5 ms; 40.6
+ * ms with the init path's modules in it), is 6.3 MB bigger and nearly doubles private
+ * memory (8.8 -> 16.2 MB: the deserialised heap replaces Node's own built-in snapshot).
+ * V8 flags added to execArgv (--expose-gc, --lite-mode, --jitless) change V8's flag
+ * hash, so the code cache is rejected and start-up and memory get worse.
+ */
+async function makeTrainedExecutable(bundle) {
+  const wrapped = `${out}.bundle.js`;
+  const cache = `${out}.code-cache`;
+  const training = `${out}.training`;
+  const assets = { 'koffi.node': koffiNode, 'bundle.js': wrapped };
+  try {
+    // A CommonJS module function, as the runtime would wrap a main script.
+    fs.writeFileSync(wrapped, `(function (exports, require, module, __filename, __dirname) {${fs.readFileSync(bundle, 'latin1')}\n})`);
+    if (useCodeCache) {
+      makeExecutable(training, { main: await buildLoader(cache), useSnapshot: false, useCodeCache: true, assets });
+      fs.rmSync(cache, { force: true });
+      execFileSync(training, ['--', '/bin/true'], { stdio: 'ignore', env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+      if (!fs.existsSync(cache)) throw new Error('the training run saved no code cache');
+      assets['code-cache'] = cache;
+    }
+    makeExecutable(out, { main: await buildLoader(undefined), useSnapshot: false, useCodeCache, assets });
+  } finally {
+    for (const f of [wrapped, cache, training, `${out}.loader.js`]) fs.rmSync(f, { force: true });
+  }
+}
+
+/** src/sea-main.ts as a script; with cacheOut, the training loader that saves the cache there. */
+async function buildLoader(cacheOut) {
+  const file = `${out}.loader.js`;
+  await esbuild.build({
+    entryPoints: [path.join(root, 'src/sea-main.ts')],
+    bundle: true,
+    platform: 'node',
+    target: 'node24',
+    format: 'cjs',
+    outfile: file,
+    plugins: [builtinNamespaces],
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+    define: { __CODE_CACHE_OUT__: cacheOut === undefined ? 'undefined' : JSON.stringify(cacheOut) },
+  });
+  return file;
+}
+
+/** A copy of the pinned Node.js with the single-executable blob of `sea` injected. */
+function makeExecutable(file, sea) {
+  const seaConfig = `${file}.sea-config.json`;
+  const blob = `${file}.sea-prep.blob`;
+  fs.writeFileSync(
+    seaConfig,
+    JSON.stringify({ ...sea, output: blob, disableExperimentalSEAWarning: true, execArgv, execArgvExtension: 'none' }),
+  );
+  try {
+    // The blob must be made by the same Node that runs it.
+    run(nodeBin, ['--experimental-sea-config', seaConfig]);
+    const tmp = `${file}.tmp`;
+    fs.copyFileSync(nodeBin, tmp);
+    fs.chmodSync(tmp, 0o755);
+    const postject = require.resolve('postject/dist/cli.js');
+    run(nodeBin, [postject, tmp, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2']);
+    fs.renameSync(tmp, file);
+  } finally {
+    for (const f of [seaConfig, blob]) fs.rmSync(f, { force: true });
+  }
 }
 
 /**

@@ -18,7 +18,7 @@ const LAYERS = [
   ['control/'],
   ['supervisor/', 'engine/', 'personality/'],
   ['init/'],
-  ['control-start.ts', 'services.ts', 'init-main.ts', 'main.ts'],
+  ['control-start.ts', 'services.ts', 'init-main.ts', 'main.ts', 'sea-main.ts'],
 ];
 
 function layerOf(rel) {

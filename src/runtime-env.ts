@@ -6,6 +6,7 @@
 // itself once without them; the CMD still gets every one unchanged.
 import * as fs from 'node:fs';
 import { heldSignalsEntry } from './process/early-signals';
+import { execve, keepOpenOnExec, SIG_BLOCK, SIG_UNBLOCK, sigprocmask } from './sys/libc';
 
 /** Acted on by the runtime at start-up: debug output, coverage or cache files, an IPC channel. */
 export const RUNTIME_ACTED_VARS = [
@@ -64,7 +65,6 @@ function reexecWithout(names: string[]): void {
     else env.push(`${k}=${v}`);
   }
   env.push(`${SAVED_ENV_VAR}=${Buffer.from(JSON.stringify(setAside)).toString('base64')}`);
-  const { execve, keepOpenOnExec, sigprocmask, SIG_BLOCK, SIG_UNBLOCK } = require('./sys/libc') as typeof import('./sys/libc');
   for (const fd of [0, 1, 2]) keepOpenOnExec(fd);
   // Blocked across the exec, a shutdown signal stays pending until the new runtime
   // catches it instead of being dropped while it starts (PID 1 has no handler then);

@@ -1,6 +1,5 @@
 // The OCI runtime state document a hook reads on stdin, as PouchContainer's
 // prestart hook got it, filled in with what is known inside the container.
-import * as os from 'node:os';
 
 export interface ContainerState {
   ociVersion: string;
@@ -20,5 +19,7 @@ export function containerState(status: ContainerState['status'], env: NodeJS.Pro
       annotations[k.slice('TS_INIT_ANNOTATION_'.length).toLowerCase().replace(/_/g, '.')] = v;
     }
   }
-  return { ociVersion: '1.0.2', id: os.hostname(), status, pid: process.pid, bundle: '/', annotations };
+  // The os module only when a hook runs: a plain run never loads it.
+  const { hostname } = require('node:os') as typeof import('node:os');
+  return { ociVersion: '1.0.2', id: hostname(), status, pid: process.pid, bundle: '/', annotations };
 }

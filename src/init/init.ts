@@ -8,6 +8,7 @@ import { writeEnvironmentFiles } from '../hooks/env-file';
 import { checkInitScript, EXIT_INITSCRIPT_UNUSABLE, runPoststop, runPrestart, type StopReason } from '../hooks/hooks';
 import type { Logger } from '../log/logger';
 import { isatty, isChildSubreaper, kill, setChildSubreaper, setParentDeathSignal } from '../sys/libc';
+import { commandStarted } from '../sys/code-cache-training';
 import { releaseMemory } from '../sys/memory';
 import { SIGTERM, signalName } from '../sys/signals';
 import { ChildWatch } from '../process/child-watch';
@@ -158,6 +159,7 @@ export async function runInit(
     }
   }
 
+  commandStarted();
   const { end, reason } = await ended;
   warnNotPid1();
   const exitCode = spawnFailed ?? finalExitCode(end, o.remapToZero);

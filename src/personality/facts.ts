@@ -19,6 +19,14 @@ export function rootMount(mountinfo: string): { root: string; fstype: string } |
   return found;
 }
 
+function readMountinfo(): string {
+  try {
+    return fs.readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch {
+    return ''; // no /proc: nothing says host, treat as a container
+  }
+}
+
 /** True when nothing says this is a container: no engine marker, the root is a whole filesystem. */
 export function looksLikeHostRoot(mountinfo: string, env: NodeJS.ProcessEnv, containerEnvFile: boolean): boolean {
   if (env.container || containerEnvFile) return false;
@@ -28,16 +36,11 @@ export function looksLikeHostRoot(mountinfo: string, env: NodeJS.ProcessEnv, con
 }
 
 export function gatherFacts(argv0: string, isPid1: boolean): PersonalityFacts {
-  let mountinfo = '';
-  try {
-    mountinfo = fs.readFileSync('/proc/self/mountinfo', 'utf8');
-  } catch {
-    // no /proc: nothing says host, treat as a container
-  }
   return {
     argv0,
     isPid1,
-    hostRoot: isPid1 && looksLikeHostRoot(mountinfo, process.env, fs.existsSync('/run/.containerenv')),
+    // The mount table only matters to PID 1 (read only then: it is long on a busy host).
+    hostRoot: isPid1 && looksLikeHostRoot(readMountinfo(), process.env, fs.existsSync('/run/.containerenv')),
     tsInitUnitDir: fs.existsSync(TS_INIT_UNIT_DIR),
   };
 }

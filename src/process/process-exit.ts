@@ -1,8 +1,8 @@
 // How a process ended: the one type every exit travels as, whoever collected it
 // (libuv for child_process children, the orphan reaper for everything else).
 // The two collectors' raw forms are converted here and nowhere else.
-import * as os from 'node:os';
 import type { WaitStatus } from '../sys/libc';
+import { parseSignal } from '../sys/signals';
 
 export type ProcessExit =
   | { code: number; signal?: undefined; coreDumped?: undefined }
@@ -17,7 +17,7 @@ export function exitFromWaitStatus(s: WaitStatus): ProcessExit | undefined {
 
 /** libuv's form: child_process's 'exit' arguments (it does not say whether core was dumped). */
 export function exitFromNode(code: number | null, signal: NodeJS.Signals | null): ProcessExit {
-  if (signal) return { signal: os.constants.signals[signal] };
+  if (signal) return { signal: parseSignal(signal)! };
   return { code: code ?? 0 };
 }
 

@@ -2,8 +2,8 @@
 // real-time ones (SIGRTMIN..SIGRTMAX, e.g. SIGRTMIN+3 which `podman stop` sends to
 // systemd images) are reached through Node's own signal binding, which the
 // executable exposes with --expose-internals.
-import * as os from 'node:os';
 import { sigprocmask, SIG_UNBLOCK } from '../sys/libc';
+import { signalName } from '../sys/signals';
 import { releaseEarlySignal } from './early-signals';
 
 type SignalHandle = { onsignal: (signum: number) => void; start(signum: number): number; unref(): void; close(): void };
@@ -20,9 +20,6 @@ function internalSignalBinding(): SignalBinding | undefined {
   }
 }
 
-const NAMED: ReadonlyMap<number, NodeJS.Signals> = new Map(
-  Object.entries(os.constants.signals).map(([name, num]) => [num, name as NodeJS.Signals]),
-);
 
 /**
  * Calls handler on every delivery of signum. Returns false when this runtime
@@ -39,9 +36,9 @@ export function onSignal(signum: number, handler: (signum: number) => void): boo
     if (h.start(signum) !== 0) return false;
     h.unref(); // like Node's own signal handles: listening does not keep ts-init alive
   } else {
-    const name = NAMED.get(signum);
-    if (!name) return false;
-    process.on(name, () => handler(signum));
+    // Without the binding, only the signals Node names (1-31) can be listened for.
+    if (signum < 1 || signum > 31) return false;
+    process.on(signalName(signum) as NodeJS.Signals, () => handler(signum));
   }
   // --disable-sigusr1 leaves SIGUSR1 blocked in the main thread; unblock it now that
   // a handler (not the inspector) owns it.

@@ -19,16 +19,6 @@ import { isSystemdFile, isSystemdOwn, systemdPackageFiles } from './systemd-own-
 
 export const BOOT_TARGETS = ['multi-user.target', 'default.target'];
 
-/** systemd's own machinery, enabled in an image's systemd directories, has no place under ts-init. */
-export function isSystemdInternal(unit: UnitConfig): boolean {
-  return isSystemdOwn(unit, shipped());
-}
-
-function shipped(): ReadonlySet<string> | undefined {
-  shippedBySystemd ??= systemdPackageFiles() ?? null;
-  return shippedBySystemd ?? undefined;
-}
-let shippedBySystemd: ReadonlySet<string> | null | undefined;
 
 export class UnitRegistry {
   private units = new Map<string, UnitConfig>();
@@ -48,14 +38,18 @@ export class UnitRegistry {
   /** Reads the unit directories, loading `requested` too (see LoadOptions.requested); systemd's own units left out. */
   private read(requested?: string[], say = false): LoadResult {
     const r = loadUnits({ ...this.dirs, targets: BOOT_TARGETS, hostname: os.hostname(), requested });
+    // systemd's own machinery, enabled in an image's systemd directories, has no place under
+    // ts-init. Its file list is read for each load rather than kept: some 70 KB of paths
+    // that PID 1 would otherwise hold for as long as it runs.
+    const shipped = systemdPackageFiles();
     for (const [name, unit] of r.units) {
-      if (!isSystemdInternal(unit)) continue;
+      if (!isSystemdOwn(unit, shipped)) continue;
       r.units.delete(name);
       r.enabled.delete(name);
       if (say) this.log.debug(`${name} is part of systemd itself; not started under ts-init`);
     }
     // What systemd's own files would make ts-init say is no news to anyone.
-    r.diagnostics = r.diagnostics.filter((d) => !isSystemdFile(d.file, shipped()));
+    r.diagnostics = r.diagnostics.filter((d) => !isSystemdFile(d.file, shipped));
     return r;
   }
 

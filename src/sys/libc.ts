@@ -1,6 +1,5 @@
 // Every libc call ts-init makes, typed, in one place. Functions are bound lazily
 // so a code path that needs only waitpid does not pay for the rest.
-import * as os from 'node:os';
 import { loadKoffi, type KoffiModule } from './native-loader';
 
 export const WNOHANG = 1;
@@ -19,9 +18,13 @@ export const EAGAIN = 11;
 export const RLIMIT_NOFILE = 7;
 export const PRIO_PROCESS = 0;
 
-/** The symbolic name of an errno value ('ENOENT'), as Node's system errors give it. */
+/**
+ * The symbolic name of an errno value ('ENOENT'), as Node's system errors give it. The
+ * runtime's os module is loaded only here, when a call has failed: a plain run never needs it.
+ */
 export function errnoName(errno: number): string | undefined {
-  return Object.entries(os.constants.errno).find(([, n]) => n === errno)?.[0];
+  const { constants } = require('node:os') as typeof import('node:os');
+  return Object.entries(constants.errno).find(([, n]) => n === errno)?.[0];
 }
 
 /** A syscall failure with its errno, like Node's own system errors. */

@@ -36,4 +36,31 @@ describe('unit directory watcher', () => {
       await w.close();
     }
   });
+
+  it('a unit file written in place, a link added to a .wants directory and a new drop-in directory are changes', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-watch-'));
+    dirs.push(dir);
+    fs.writeFileSync(path.join(dir, 'real.service'), '[Service]\nExecStart=/bin/true\n');
+    fs.mkdirSync(path.join(dir, 'multi-user.target.wants'));
+    let reloads = 0;
+    const w = watchUnitDirectories([dir], async () => void reloads++, quiet)!;
+    const changes = async (n: number) => {
+      for (let i = 0; i < 50 && reloads < n; i++) await sleep(50);
+      expect(reloads).toBe(n);
+    };
+    try {
+      await new Promise<void>((r) => w.on('ready', () => r()));
+      fs.appendFileSync(path.join(dir, 'real.service'), 'Restart=always\n');
+      await changes(1);
+      fs.symlinkSync(path.join(dir, 'real.service'), path.join(dir, 'multi-user.target.wants', 'real.service'));
+      await changes(2);
+      fs.mkdirSync(path.join(dir, 'real.service.d'));
+      await changes(3);
+      fs.writeFileSync(path.join(dir, 'notes.txt'), 'not a unit\n');
+      await sleep(RELOAD_DEBOUNCE_MS + 300);
+      expect(reloads).toBe(3);
+    } finally {
+      await w.close();
+    }
+  });
 });
