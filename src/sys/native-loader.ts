@@ -66,6 +66,8 @@ function loadFromSea(): KoffiModule {
   // the container read-only: nothing is written, nothing needs an executable tmpfs.
   const beside = path.join(path.dirname(process.execPath), name);
   try {
+    // Whoever may write beside the executable may replace the executable itself: the size
+    // is checked, not the owner (which a user namespace shows as nobody).
     if (fs.statSync(beside).size === bytes.length) return dlopen(beside);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') failures.push(`${beside}: ${(err as Error).message.split('\n')[0]}`);
@@ -203,10 +205,21 @@ function extractedPath(dir: string, name: string): string {
   return path.join(dir, dir === '/dev' ? `.${name}` : name);
 }
 
-/** A complete copy that this process may execute, where it lies (X_OK is refused on a noexec mount). */
+/**
+ * Whether a file found under the module's name may be loaded into this process (as root,
+ * for PID 1 and the exec helper): a regular file of the module's size that only root or
+ * this very user owns and nobody else may write. /dev/shm and /tmp are writable by every
+ * user of the container, and a module planted there would run as root when loaded; in
+ * those sticky directories a file of root's cannot be replaced by anyone else.
+ */
+export function isTrustedCopy(st: Pick<fs.Stats, 'uid' | 'mode' | 'size' | 'isFile'>, size: number, euid = process.geteuid?.() ?? 0): boolean {
+  return st.isFile() && st.size === size && (st.uid === 0 || st.uid === euid) && (st.mode & 0o022) === 0;
+}
+
+/** A complete, trusted copy that this process may execute, where it lies (X_OK is refused on a noexec mount). */
 function isExecutableCopy(file: string, size: number): boolean {
   try {
-    if (fs.statSync(file).size !== size) return false;
+    if (!isTrustedCopy(fs.statSync(file), size)) return false;
     fs.accessSync(file, fs.constants.X_OK);
     return true;
   } catch {
@@ -217,7 +230,7 @@ function isExecutableCopy(file: string, size: number): boolean {
 /** Writes once per content; concurrent starts race safely through rename(2). */
 function ensureExtracted(file: string, bytes: Uint8Array, mode: number): void {
   try {
-    if (fs.statSync(file).size === bytes.length) return;
+    if (isTrustedCopy(fs.statSync(file), bytes.length)) return;
   } catch {
     // not there yet
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isOnNoexecMount, parseMountinfo } from '../../../src/sys/native-loader';
+import { isOnNoexecMount, isTrustedCopy, parseMountinfo } from '../../../src/sys/native-loader';
 
 const MOUNTINFO = [
   '100 90 0:50 / / ro,relatime - overlay overlay rw',
@@ -19,5 +19,20 @@ describe('noexec mounts', () => {
     expect(isOnNoexecMount('/tmp', mounts)).toBe(false);
     expect(isOnNoexecMount('/devices', mounts)).toBe(false);
     expect(isOnNoexecMount('/my dir', mounts)).toBe(true);
+  });
+});
+
+describe('a module file found under its name', () => {
+  const file = (uid: number, mode: number, size = 1000, regular = true) => ({ uid, mode, size, isFile: () => regular });
+  it('is loaded only when it is a regular file of the right size that root or this user owns and nobody else may write', () => {
+    expect(isTrustedCopy(file(0, 0o100500), 1000, 0)).toBe(true);
+    expect(isTrustedCopy(file(0, 0o100444), 1000, 1000)).toBe(true);
+    expect(isTrustedCopy(file(1000, 0o100500), 1000, 1000)).toBe(true);
+    // planted by another user of the container in /dev/shm or /tmp
+    expect(isTrustedCopy(file(1000, 0o100500), 1000, 0)).toBe(false);
+    expect(isTrustedCopy(file(0, 0o100522), 1000, 0)).toBe(false);
+    expect(isTrustedCopy(file(0, 0o100502), 1000, 0)).toBe(false);
+    expect(isTrustedCopy(file(0, 0o100500, 999), 1000, 0)).toBe(false);
+    expect(isTrustedCopy(file(0, 0o40500, 1000, false), 1000, 0)).toBe(false);
   });
 });
