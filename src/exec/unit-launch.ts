@@ -204,7 +204,8 @@ export function launchUnitCommand(
       // The image's own small programs when they can set it all, else a copy of ts-init.
       const machine = ctx.chain ?? MACHINE_CHAIN;
       const chain = planChain(spec, machine.tools(), machine.limits());
-      via = chain ? 'chain' : 'helper';
+      // A chain of no links (every limit already as asked) is the program itself.
+      via = !chain ? 'helper' : chain.file === file && chain.args.length === argv.length - 1 ? 'direct' : 'chain';
       child = chain
         ? ctx.table.spawn(chain.file, chain.args, { stdio, env, cwd, detached: true, argv0: chain.file })
         : ctx.table.spawn(process.execPath, helperArgv(spec), { stdio, env: ctx.baseEnv, argv0: argv[0] });
