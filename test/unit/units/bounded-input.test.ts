@@ -3,11 +3,19 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadUnitFile, UNIT_FILE_MAX_BYTES } from '../../../src/units/load';
 import { parseUnitText } from '../../../src/units/syntax';
 
-const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'bounded-units-'));
+const made: string[] = [];
+const tmp = (): string => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'bounded-units-'));
+  made.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+});
 
 describe('unit file size and parse time', () => {
   it('200 KB of 50,000 continued lines parses in well under a second, as one assignment', () => {
