@@ -18,8 +18,14 @@ export function lstat(path: fs.PathLike, options?: fs.StatOptions): Promise<fs.S
   return promised((done) => fs.lstat(path, options ?? {}, done));
 }
 
+/**
+ * The C library's realpath in one request, as the runtime's fs/promises does. The callback
+ * API's fs.realpath walks the path in JavaScript, an lstat and a turn of the event loop
+ * per component: the watcher's first scan of /etc/systemd/system (some 30 links into
+ * /lib, itself a link) cost PID 1 about 100 ms that way, in the middle of the boot.
+ */
 export function realpath(path: fs.PathLike): Promise<string> {
-  return promised((done) => fs.realpath(path, done));
+  return promised((done) => fs.realpath.native(path, done));
 }
 
 export function readdir(path: fs.PathLike, options?: fs.ObjectEncodingOptions & { withFileTypes?: boolean }): Promise<string[] | fs.Dirent[]> {

@@ -20,8 +20,16 @@ describe('fs-promises-lite', () => {
     expect((await lite.stat(link, { bigint: true })).size).toBe((await fsp.stat(link, { bigint: true })).size);
   });
 
-  it('realpath resolves links', async () => {
-    expect(await lite.realpath(path.join(dir, 'b.service'))).toBe(await fsp.realpath(path.join(dir, 'b.service')));
+  it('realpath resolves links, through linked directories too, and rejects as fs/promises does', async () => {
+    fs.symlinkSync('sub', path.join(dir, 'sub-link'));
+    fs.writeFileSync(path.join(dir, 'sub', 'c.service'), 'x');
+    for (const p of ['b.service', 'sub-link/c.service', 'sub/../b.service']) {
+      expect(await lite.realpath(path.join(dir, p))).toBe(await fsp.realpath(path.join(dir, p)));
+    }
+    expect(await lite.realpath(path.join(dir, 'sub-link/c.service'))).toBe(path.join(fs.realpathSync(dir), 'sub', 'c.service'));
+    await expect(lite.realpath(path.join(dir, 'missing'))).rejects.toMatchObject({ code: 'ENOENT' });
+    fs.rmSync(path.join(dir, 'sub-link'));
+    fs.rmSync(path.join(dir, 'sub', 'c.service'));
   });
 
   it('readdir gives names, or entries with their types', async () => {
