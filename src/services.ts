@@ -13,6 +13,8 @@ import { UnitRegistry } from './supervisor/unit-registry';
 import { watchUnitDirectories } from './supervisor/unit-watcher';
 import { interpretOnly } from './sys/memory';
 
+/** The longest the unit directory watcher waits for the boot's start jobs before its first scan. */
+const WATCH_AFTER_MS = 3000;
 /** How long shutdown waits for stdout to take the last unit output lines. */
 const STDOUT_FLUSH_MS = 2000;
 
@@ -26,6 +28,7 @@ export function servicesFactory(o: InitOptions, dirs: UnitDirectories): { factor
     const supervisor = new Supervisor({ table, watch, log, output, options: o, registry });
     const manager = new UnitManager(registry, supervisor, output, log, requestShutdown);
     let stopWatching: () => unknown = () => undefined;
+    let stopping = false;
     let control: { close(): Promise<void> | void } | undefined;
     return {
       async start() {
@@ -37,17 +40,29 @@ export function servicesFactory(o: InitOptions, dirs: UnitDirectories): { factor
           let generating = Promise.resolve();
           manager.beforeReload(() => (generating = generating.then(() => runGeneratorsStep(boot))));
         }
+        const loadedAt = Date.now();
         registry.load();
-        const dirs = registry.dirs;
-        // /etc/systemd/system is where enabling a unit shows; the vendor directories only change with packages.
-        // A changed file re-reads the units; only an asked-for daemon-reload runs the generators again.
-        const watched = [...dirs.unitDirs, ...dirs.systemDirs.filter((d) => d === '/etc/systemd/system')];
-        const watcher = watchUnitDirectories(watched, () => manager.daemonReload({ generators: false }), log);
-        stopWatching = () => watcher?.close();
         control = await startControl(manager, o, log);
-        await supervisor.start();
+        const booting = supervisor.start();
+        // The watcher's first scan (an lstat of every entry, a realpath of every link) would take
+        // PID 1's time from the units starting: it waits for the start jobs, at most WATCH_AFTER_MS,
+        // and counts what changed since the load as a change.
+        let wait: NodeJS.Timeout | undefined;
+        const waited = new Promise<void>((resolve) => (wait = setTimeout(resolve, WATCH_AFTER_MS).unref()));
+        void Promise.race([booting.catch(() => undefined), waited]).then(() => {
+          clearTimeout(wait);
+          if (stopping) return;
+          const dirs = registry.dirs;
+          // /etc/systemd/system is where enabling a unit shows; the vendor directories only change with packages.
+          // A changed file re-reads the units; only an asked-for daemon-reload runs the generators again.
+          const watched = [...dirs.unitDirs, ...dirs.systemDirs.filter((d) => d === '/etc/systemd/system')];
+          const watcher = watchUnitDirectories(watched, () => manager.daemonReload({ generators: false }), log, { changedSince: loadedAt });
+          stopWatching = () => watcher?.close();
+        });
+        await booting;
       },
       async stopAll() {
+        stopping = true;
         await stopWatching();
         await supervisor.stopAll();
         await control?.close();

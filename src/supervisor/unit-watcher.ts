@@ -6,8 +6,23 @@ import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from '../log/logger';
 
 export const RELOAD_DEBOUNCE_MS = 300;
+/** File times come from the kernel's coarse clock, up to a tick (1 to 10 ms) behind Date.now(). */
+const FILE_CLOCK_LAG_MS = 20;
 
-export function watchUnitDirectories(dirs: readonly string[], reload: () => Promise<unknown>, log: Logger): FSWatcher | undefined {
+export interface WatchOptions {
+  /**
+   * When the units were read (ms since the epoch): a unit file, link or directory that the
+   * first scan finds changed since then is a change too, for a watcher started after the load.
+   */
+  changedSince?: number;
+}
+
+export function watchUnitDirectories(
+  dirs: readonly string[],
+  reload: () => Promise<unknown>,
+  log: Logger,
+  options: WatchOptions = {},
+): FSWatcher | undefined {
   const existing = dirs.filter((d) => fs.existsSync(d));
   if (existing.length === 0) return undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -17,20 +32,31 @@ export function watchUnitDirectories(dirs: readonly string[], reload: () => Prom
   // directory's watch, which chokidar passes on as a 'raw' event. Left to itself chokidar
   // would also give every file a watch of its own (an inotify watch, a handle and its
   // bookkeeping, about 3 KB of PID 1's memory per unit file).
+  const since = options.changedSince;
+  let changedBeforeWatch: string | undefined;
   const w = watch(existing, {
     ignoreInitial: true,
     depth: 2,
     usePolling: false,
     followSymlinks: false,
-    ignored: (_file, stats) => stats !== undefined && !stats.isDirectory(),
+    ignored: (file, stats) => {
+      if (stats === undefined) return false;
+      const recent = since !== undefined && Math.max(stats.mtimeMs, stats.ctimeMs) >= since - FILE_CLOCK_LAG_MS;
+      if (recent && (stats.isDirectory() || isUnitPath(file))) changedBeforeWatch ??= file;
+      return !stats.isDirectory();
+    },
   });
   // chokidar reports every directory its first scan finds as added despite ignoreInitial:
   // nothing counts as a change until that scan is over.
   let scanned = false;
-  w.on('ready', () => (scanned = true));
-  const changed = (event: string, file: string): void => {
+  w.on('ready', () => {
+    scanned = true;
+    // A file changed in place, or a directory whose entries changed (one removed shows only there).
+    if (changedBeforeWatch !== undefined) changed('changed before the watch', changedBeforeWatch, true);
+  });
+  const changed = (event: string, file: string, anyName = false): void => {
     if (!scanned) return;
-    if (!/\.(service|socket|target|conf)$/.test(file) && !/\.(wants|d)$/.test(file)) return;
+    if (!anyName && !isUnitPath(file)) return;
     log.debug({ event, file }, 'unit directory changed');
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => {
@@ -49,4 +75,8 @@ export function watchUnitDirectories(dirs: readonly string[], reload: () => Prom
   });
   w.on('error', (err) => log.warn({ err }, 'unit directory watcher error'));
   return w;
+}
+
+function isUnitPath(file: string): boolean {
+  return /\.(service|socket|target|conf)$/.test(file) || /\.(wants|d)$/.test(file);
 }

@@ -63,4 +63,37 @@ describe('unit directory watcher', () => {
       await w.close();
     }
   });
+
+  it('started after the units were read, its first scan counts what changed since then, and only that', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-watch-'));
+    dirs.push(dir);
+    fs.writeFileSync(path.join(dir, 'real.service'), '[Service]\nExecStart=/bin/true\n');
+    fs.mkdirSync(path.join(dir, 'multi-user.target.wants'));
+    fs.symlinkSync(path.join(dir, 'real.service'), path.join(dir, 'multi-user.target.wants', 'real.service'));
+    const scan = async (changedSince: number) => {
+      let reloads = 0;
+      const w = watchUnitDirectories([dir], async () => void reloads++, quiet, { changedSince })!;
+      try {
+        await new Promise<void>((r) => w.on('ready', () => r()));
+        await sleep(RELOAD_DEBOUNCE_MS + 300);
+        return reloads;
+      } finally {
+        await w.close();
+      }
+    };
+    // Nothing written since (file times lag the clock by up to a tick): no reload.
+    await sleep(100);
+    expect(await scan(Date.now())).toBe(0);
+    // A unit file written in place after the load.
+    let loadedAt = Date.now();
+    await sleep(20);
+    fs.appendFileSync(path.join(dir, 'real.service'), 'Restart=always\n');
+    expect(await scan(loadedAt)).toBe(1);
+    // A link removed from a .wants directory (only the directory shows it).
+    await sleep(20);
+    loadedAt = Date.now();
+    await sleep(20);
+    fs.rmSync(path.join(dir, 'multi-user.target.wants', 'real.service'));
+    expect(await scan(loadedAt)).toBe(1);
+  });
 });
