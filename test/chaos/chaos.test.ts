@@ -6,11 +6,11 @@
 // the defaults; the counts are printed.
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pid1HostPid, sleep, startAsPid1, TS_INIT } from '../helpers/ts-init';
 import { unitDir } from '../helpers/units';
+import { tempDir } from '../helpers/temp-dir';
 
 const SEED = Number(process.env.CHAOS_SEED ?? 20261201);
 const SECONDS = Number(process.env.CHAOS_SECONDS ?? 20);
@@ -77,7 +77,7 @@ describe('chaos', () => {
   it(`seed ${SEED}, ${SECONDS} s: no zombies, exits accounted for, status agrees with /proc, bounded shutdown`, async () => {
     const random = rng(SEED);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'chaos-'));
+    const tmp = tempDir('chaos-');
     const socket = path.join(tmp, 'ctl.sock');
     const stopFile = path.join(tmp, 'stop');
     const common = `TimeoutStopSec=${STOP_SEC}\nRestartSec=100ms\nStartLimitBurst=10000\n`;
@@ -103,9 +103,11 @@ describe('chaos', () => {
 
     const counts = { killsMain: 0, killsChild: 0, killsOther: 0, jobs: 0, jobsFailed: 0, reloads: 0, maxJobMs: 0, hungJobs: 0 };
     const killedMains = new Set<number>();
+    const hung: { job: string; unit: string; sent: number; ms: number; code: number | null }[] = [];
     const jobs: Promise<void>[] = [];
     const statuses = async (): Promise<Status[]> => JSON.parse((await ctl(socket, ['--json', 'status', ...names])).out) as Status[];
-    const deadline = Date.now() + SECONDS * 1000;
+    const started = Date.now();
+    const deadline = started + SECONDS * 1000;
     while (Date.now() < deadline) {
       const action = random();
       if (action < 0.45) {
@@ -132,11 +134,14 @@ describe('chaos', () => {
         const verb = pick(['restart', 'stop', 'start', 'start', 'try-restart'] as const);
         const unit = pick(names);
         counts.jobs++;
+        const sent = Date.now();
         jobs.push(
           ctl(socket, [verb, unit], 15_000).then((r) => {
             counts.maxJobMs = Math.max(counts.maxJobMs, r.ms);
-            if (r.code === null || r.ms >= 15_000) counts.hungJobs++;
-            else if (r.code !== 0) counts.jobsFailed++;
+            if (r.code === null || r.ms >= 15_000) {
+              counts.hungJobs++;
+              hung.push({ job: `${verb} ${unit}`, unit: `${unit}.service`, sent, ms: r.ms, code: r.code });
+            } else if (r.code !== 0) counts.jobsFailed++;
           }),
         );
       } else if (action < 0.9) {
@@ -179,6 +184,11 @@ describe('chaos', () => {
     const reaped = r.stderr.split('\n').filter((l) => /reaped zombie process/i.test(l)).length;
     const report = { seed: SEED, seconds: SECONDS, ...counts, orphansReaped: reaped, zombies: zombies.length, zombiesOfLiveParents: othersZombies, disagreements: disagreements.length, shutdownMs, exitCode: r.code };
     console.log(`chaos: ${JSON.stringify(report)}`);
+    // A job that hung: what ts-init logged about its unit, for finding out why.
+    for (const h of hung) {
+      const lines = r.stderr.split('\n').filter((l) => l.includes(h.unit));
+      console.log(`chaos: hung job '${h.job}' (sent ${h.sent - started} ms into the run, ${h.ms} ms, exit ${h.code}); ts-init's last lines about ${h.unit}:\n${lines.slice(-40).join('\n')}`);
+    }
     expect(disagreements).toEqual([]);
     expect(zombies).toEqual([]);
     expect(counts.hungJobs).toBe(0);

@@ -8,8 +8,6 @@
 // environment, a missing initscript stops everything with exit 120, `podman stop` gives 143.
 
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   RUNTIMES,
@@ -26,6 +24,7 @@ import {
   waitUntil,
   type Runtime,
 } from '../helpers/container';
+import { tempDir } from '../helpers/temp-dir';
 
 const resources = new ResourceTracker();
 const RUNTIME: Runtime = 'crun';
@@ -171,7 +170,7 @@ describe('a missing initscript', () => {
     { how: '--initscript flag', entrypoint: ['/sbin/ts-init', '--initscript', '/tmp/missing.sh', '--'], env: {} as Record<string, string> },
     { how: 'TS_INIT_INITSCRIPT', entrypoint: ['/sbin/ts-init', '--'], env: { TS_INIT_INITSCRIPT: '/tmp/missing.sh' } as Record<string, string> },
   ])('via $how: exit 120 with a clear message, no unit and no CMD started', async ({ entrypoint, env }) => {
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-rich-'));
+    const out = tempDir('ts-init-rich-');
     try {
       const name = resources.container(
         await runDetached(envImage, {
@@ -193,7 +192,7 @@ describe('a missing initscript', () => {
   }, 60_000);
 
   it('the marker unit and CMD do leave their marks when the initscript exists (control)', async () => {
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-rich-'));
+    const out = tempDir('ts-init-rich-');
     try {
       const name = resources.container(
         await runDetached(flagImage, {

@@ -1,19 +1,11 @@
 // Writing unit files for tests.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll } from 'vitest';
+import { tempDir } from './temp-dir';
 
-/** The directories unitDir made for this test file: removed once the file's tests are over. */
-const made: string[] = [];
-afterAll(() => {
-  for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-/** A fresh directory holding the given unit files (name -> text). */
+/** A fresh directory holding the given unit files (name -> text), removed after the test file. */
 export function unitDir(units: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-units-'));
-  made.push(dir);
+  const dir = tempDir('ts-init-units-');
   for (const [name, text] of Object.entries(units)) fs.writeFileSync(path.join(dir, name), text);
   return dir;
 }

@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runAsPid1, TS_INIT } from '../helpers/ts-init';
+import { tempDir } from '../helpers/temp-dir';
 
 /** The rich init, booting the namespace's systemd directories (where that is not already the default). */
 const RICH = { env: { ...process.env, TS_INIT_RICH: '1' } };
@@ -13,13 +14,13 @@ const RICH = { env: { ...process.env, TS_INIT_RICH: '1' } };
 let bin: string;
 let files: string;
 beforeAll(() => {
-  bin = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-bin-'));
+  bin = tempDir('ts-init-bin-');
   fs.symlinkSync(TS_INIT, path.join(bin, 'systemctl'));
 });
 
 /** Files to put in place inside the namespace (private mounts only), as a shell setup line. */
 function place(tree: Record<string, string>): string {
-  files = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-boot-'));
+  files = tempDir('ts-init-boot-');
   const lines: string[] = [];
   for (const [p, text] of Object.entries(tree)) {
     if (text.startsWith('->')) {

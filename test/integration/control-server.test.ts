@@ -3,13 +3,13 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callResult } from '../../src/control/client';
 import type { JobResult, Manager, UnitStatus } from '../../src/control/manager';
 import { startControlServer, type ControlServer } from '../../src/control/server';
 import { createLogger } from '../../src/log/logger';
+import { tempDir } from '../helpers/temp-dir';
 
 /** A manager with one unit, "a.service", that only records what it is asked. */
 function fakeManager(): Manager & { calls: string[] } {
@@ -47,7 +47,7 @@ const sock = (): string => path.join(dir, 'ts-init.sock');
 const openSock = (): string => path.join(dir, 'open.sock');
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctl-'));
+  dir = tempDir('ctl-');
   fs.chmodSync(dir, 0o755);
   manager = fakeManager();
   const log = createLogger(0, 'text');

@@ -1,9 +1,9 @@
 // Exit statuses, usage errors and --version of the built executable, as PID 1.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runAsPid1, runDirect } from '../helpers/ts-init';
+import { tempDir } from '../helpers/temp-dir';
 
 describe('exit status of the CMD becomes ts-init\'s', () => {
   it.each([0, 1, 2, 42, 100, 125, 126, 127, 128, 200, 255])('exit %i passes through', async (code) => {
@@ -36,7 +36,7 @@ describe('exit status of the CMD becomes ts-init\'s', () => {
   });
 
   it('a file that is not executable gives 126', async () => {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-')), 'plain.txt');
+    const file = path.join(tempDir('ts-init-'), 'plain.txt');
     fs.writeFileSync(file, 'echo hi\n', { mode: 0o644 });
     const r = await runAsPid1(['--', file]);
     expect(r.code).toBe(126);
@@ -64,7 +64,7 @@ describe('exit status of the CMD becomes ts-init\'s', () => {
 });
 
 describe('usage errors start nothing and exit 1', () => {
-  const marker = (): string => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-')), 'started');
+  const marker = (): string => path.join(tempDir('ts-init-'), 'started');
   it.each([
     [['-x'], /unknown option '-x'/],
     [['--bogus'], /unknown option '--bogus'/],

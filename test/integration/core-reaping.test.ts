@@ -2,10 +2,10 @@
 // whatever outlives the CMD is terminated within the grace, then killed.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runAsPid1, runDirect, sleep, startAsPid1, pid1HostPid } from '../helpers/ts-init';
+import { tempDir } from '../helpers/temp-dir';
 
 /** Shell that counts zombies in this PID namespace (state Z in /proc/PID/stat). */
 const COUNT_ZOMBIES = `cat /proc/[0-9]*/stat 2>/dev/null | awk '$3 == "Z"' | wc -l`;
@@ -26,7 +26,7 @@ describe('zombie reaping as PID 1', () => {
 
   it('keeps every -w line while its stderr reader is slow (a full, non-blocking pipe)', async () => {
     // stderr is a FIFO nobody reads until the storm is over: 2,000 lines do not fit.
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-slow-stderr-'));
+    const dir = tempDir('ts-init-slow-stderr-');
     const fifo = path.join(dir, 'stderr');
     execFileSync('mkfifo', [fifo]);
     const reader = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
@@ -67,7 +67,7 @@ describe('zombie reaping as PID 1', () => {
   it('never blocks on a stderr pipe that nobody reads: reaping, the CMD and its status go on', async () => {
     // A blocking FIFO as stderr, its reader open but never reading: 3,000 -w lines fill
     // it many times over. PID 1 writes through a non-blocking descriptor of its own.
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-stuck-stderr-'));
+    const dir = tempDir('ts-init-stuck-stderr-');
     const fifo = path.join(dir, 'stderr');
     execFileSync('mkfifo', [fifo]);
     const reader = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
@@ -110,7 +110,7 @@ describe('not PID 1', () => {
   it('registers as a child subreaper, warns, and adopts orphans', async () => {
     // The orphan's parent must become ts-init (the CMD's parent), not the host's init.
     const script = `( sleep 2 & echo $! > "$TMPF" ); sleep 0.3; o=$(cat "$TMPF"); awk '{print "orphan-ppid=" $4}' /proc/$o/stat; echo "init-pid=$PPID"; kill $o`;
-    const tmpf = `/tmp/ts-init-orphan-${process.pid}-${Date.now()}`;
+    const tmpf = path.join(tempDir('ts-init-orphan-'), 'pid');
     const r = await runDirect(['--', '/bin/sh', '-c', script], { env: { ...process.env, TMPF: tmpf } });
     expect(r.code).toBe(0);
     const orphanParent = r.stdout.match(/orphan-ppid=(\d+)/)![1];

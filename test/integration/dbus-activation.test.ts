@@ -4,15 +4,15 @@
 // dbus-daemon with the socket as LISTEN_FDS, and the daemon, running as messagebus,
 // becomes ready through its notify socket.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { expect, it } from 'vitest';
 import { runAsPid1, TS_INIT } from '../helpers/ts-init';
+import { tempDir } from '../helpers/temp-dir';
 
 it('dbus-send starts dbus-daemon through dbus.socket; it answers and is active', async () => {
-  const units = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-dbus-'));
+  const units = tempDir('ts-init-dbus-');
   for (const f of ['dbus.socket', 'dbus.service']) fs.copyFileSync(path.join('/lib/systemd/system', f), path.join(units, f));
-  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-bin-'));
+  const bin = tempDir('ts-init-bin-');
   fs.symlinkSync(TS_INIT, path.join(bin, 'systemctl'));
   const setup = [
     `cp ${units}/* /usr/lib/systemd/system/`,

@@ -2,18 +2,17 @@
 // dumb-init rich mode): orphans are reaped, the child's status is the exit status, and
 // nothing of ts-init's own shows; SIGTERM reaches the child's whole group.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installAs } from '../helpers/peer-suites';
 import { ISOLATE_MOUNTS, requireBinary, start, TS_INIT } from '../helpers/ts-init';
+import { tempDir } from '../helpers/temp-dir';
 
 let dir = '';
 let dumbInit = '';
 
 beforeAll(() => {
   requireBinary();
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-dumb-init-'));
+  dir = tempDir('ts-init-dumb-init-');
   dumbInit = installAs(TS_INIT, dir, 'dumb-init');
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -3,12 +3,12 @@
 // PID 1 stays up, keeps answering, and exits with the CMD's status.
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { sleep, startAsPid1 } from '../helpers/ts-init';
 import { controlLine, hostileUnitText, runnableUnitText } from '../helpers/fuzz-units';
+import { tempDir } from '../helpers/temp-dir';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261201);
 
@@ -53,7 +53,7 @@ function ping(socket: string): Promise<Record<string, unknown> | undefined> {
 
 describe('fuzzing PID 1', () => {
   it(`seed ${SEED}: 120 generated unit files and 600 generated control requests; PID 1 stays up and answers`, async () => {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fuzz-pid1-'));
+    const tmp = tempDir('fuzz-pid1-');
     const socket = path.join(tmp, 'ctl.sock');
     const stopFile = path.join(tmp, 'stop');
     const names = Array.from({ length: 100 }, (_, i) => `f${i}.service`);
@@ -63,7 +63,7 @@ describe('fuzzing PID 1', () => {
     fc.sample(hostileUnitText, { seed: SEED + 1, numRuns: 20 }).forEach((t, i) => {
       units[`h${i}.service`] = `${t.replace(/^Exec\w*=.*$/gm, '')}\n[Service]\nExecStart=/bin/sleep 100\n`;
     });
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fuzz-units-'));
+    const dir = tempDir('fuzz-units-');
     for (const [n, t] of Object.entries(units)) fs.writeFileSync(path.join(dir, n), t);
     const cmd = `while [ ! -e ${stopFile} ]; do sleep 0.1; done; exit 3`;
     const run = startAsPid1(['--no-wait', '--grace', '2', '--control-socket', socket, '--units', dir, '--', '/bin/sh', '-c', cmd], {}, `mkfifo ${tmp}/fifo`);

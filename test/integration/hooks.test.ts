@@ -6,9 +6,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pid1HostPid, runAsPid1, startAsPid1 } from '../helpers/ts-init';
+import { tempDir } from '../helpers/temp-dir';
 
 function tmpdir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-hooks-'));
+  return tempDir('ts-init-hooks-');
 }
 
 function script(dir: string, name: string, body: string): string {

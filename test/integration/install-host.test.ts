@@ -2,15 +2,15 @@
 // binary, and replaced by rename on an upgrade (a running container keeps its inode).
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TS_INIT, requireBinary } from '../helpers/ts-init';
+import { tempDir } from '../helpers/temp-dir';
 
 describe('install-host', () => {
   it('lays out binary, FFI module, wrapper and hook; an upgrade replaces files by rename', () => {
     requireBinary();
-    const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-install-'));
+    const prefix = tempDir('ts-init-install-');
     const libexec = path.join(prefix, 'libexec/ts-init');
     execFileSync(TS_INIT, ['install-host', '--prefix', prefix]);
     const names = fs.readdirSync(libexec).sort();

@@ -3,11 +3,11 @@
 // and serves no control socket unless asked (--rich); installed as tini it speaks tini's
 // words. The namespace has private tmpfs over /run, /etc/profile.d and the unit directories.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { looksLikeHostRoot } from '../../src/personality/facts';
 import { requireBinary, runAsPid1, start, TS_INIT } from '../helpers/ts-init';
+import { tempDir } from '../helpers/temp-dir';
 
 const LOOK = 'ls /etc/profile.d/ts-init-env.sh /run/ts-init/env /run/ts-init.sock 2>/dev/null; echo done';
 let dir = '';
@@ -15,7 +15,7 @@ let tini = '';
 
 beforeAll(() => {
   requireBinary();
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-personality-'));
+  dir = tempDir('ts-init-personality-');
   tini = path.join(dir, 'tini');
   fs.symlinkSync(TS_INIT, tini);
 });

@@ -2,15 +2,14 @@
 // not read are bounded (its requests wait), a follower that does not read is dropped,
 // slow-loris connections cannot lock others out, and a request naming thousands of
 // units does not stall other connections.
-import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobResult, Manager, UnitStatus } from '../../src/control/manager';
 import type { LogLine } from '../../src/output/log-ring';
 import { MAX_CONNECTIONS, MAX_QUEUED_OUTPUT_BYTES, startControlServer, type ControlServer } from '../../src/control/server';
 import { createLogger } from '../../src/log/logger';
+import { tempDir } from '../helpers/temp-dir';
 
 const PAD = 'x'.repeat(10_000);
 
@@ -58,7 +57,7 @@ const req = (o: Record<string, unknown>): string => `${JSON.stringify({ v: 1, ..
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctl-flood-'));
+  dir = tempDir('ctl-flood-');
   fake = costlyManager();
   server = await startControlServer(fake.m, sock(), createLogger(0, 'text'));
 });

@@ -6,9 +6,9 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import { pid1HostPid, runAsPid1, sleep, startAsPid1, TS_INIT } from '../helpers/ts-init';
 import { notifyDaemon, unitDir } from '../helpers/units';
+import { tempDir } from '../helpers/temp-dir';
 
 describe('jobs', () => {
   it('a unit in ExecStopPost= when the CMD exits is stopped, not restarted, and shutdown is prompt', async () => {
@@ -67,7 +67,7 @@ describe('resource faults', () => {
   });
 
   it('64 idle control connections cannot use up the file descriptors a restarting unit needs', async () => {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'idle-ctl-'));
+    const tmp = tempDir('idle-ctl-');
     const socket = path.join(tmp, 'ctl.sock');
     const dir = unitDir({ 'crashy.service': `[Service]\nRestart=always\nRestartSec=100ms\nStartLimitBurst=1000\nExecStart=/bin/sh -c 'sleep 0.3; exit 1'\n` });
     const cmd = `sleep 4; "${TS_INIT}" ctl --socket ${socket} --json status crashy`;

@@ -2,11 +2,11 @@
 // with EPIPE); a SIGPIPE sent to PID 1 is still forwarded to the CMD like any signal.
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pid1HostPid, sleep, startAsPid1 } from '../helpers/ts-init';
 import { unitDir } from '../helpers/units';
+import { tempDir } from '../helpers/temp-dir';
 
 const TRAP_PIPE = `trap 'echo CMD-GOT-SIGPIPE' PIPE; i=0; while [ $i -lt 30 ]; do sleep 0.1; i=$((i+1)); done; echo cmd-done`;
 
@@ -23,7 +23,7 @@ describe('self-raised SIGPIPE', () => {
   });
 
   it('control clients that close before reading their replies do not signal the CMD', async () => {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pipe-ctl-'));
+    const tmp = tempDir('pipe-ctl-');
     const sock = path.join(tmp, 'ctl.sock');
     const dir = unitDir({ 'idle.service': `[Service]\nExecStart=/bin/sleep 1000\n` });
     const run = startAsPid1(['--control-socket', sock, '--units', dir, '--', '/bin/sh', '-c', TRAP_PIPE]);

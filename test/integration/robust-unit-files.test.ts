@@ -2,12 +2,11 @@
 // ExecStart=, FIFOs and /dev/zero named as EnvironmentFile=, PIDFile= or output file,
 // a MAINPID= or PID file naming PID 1 or a dead process. Each fails that one unit
 // (with the reason said), the CMD runs, and the exit status is the CMD's.
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runAsPid1, TS_INIT } from '../helpers/ts-init';
 import { unitDir } from '../helpers/units';
+import { tempDir } from '../helpers/temp-dir';
 
 type Status = { name: string; activeState: string; subState: string; mainPid?: number; result: string };
 
@@ -23,7 +22,7 @@ function statuses(stdout: string): Record<string, Status> {
   return Object.fromEntries(list.map((s) => [s.name.replace(/\.service$/, ''), s]));
 }
 
-const tmpDir = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'robust-files-'));
+const tmpDir = (): string => tempDir('robust-files-');
 
 describe('ExecStart= the kernel cannot take', () => {
   it('a NUL byte or an argument over the kernel limit (E2BIG) fails that unit only', async () => {

@@ -3,11 +3,11 @@
 // with LISTEN_PID and LISTEN_FDNAMES; socket files with SocketMode=/SocketUser=; a socket
 // that cannot listen fails with Result: resources.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { expect, it } from 'vitest';
 import { runAsPid1, TS_INIT } from '../helpers/ts-init';
 import { unitDir } from '../helpers/units';
+import { tempDir } from '../helpers/temp-dir';
 
 /** Setup lines that install units into the namespace's private system unit directory, sockets enabled. */
 function install(dir: string, enabledSockets: string[]): string {
@@ -23,7 +23,7 @@ const client = (connect: string): string =>
 
 it('a connection starts the service, which gets every socket of the unit; the socket files are as configured', async () => {
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-bin-'));
+  const bin = tempDir('ts-init-bin-');
   fs.symlinkSync(TS_INIT, path.join(bin, 'systemctl'));
   const dir = unitDir({
     'echo.socket':
@@ -66,7 +66,7 @@ it('a socket that cannot listen fails (Result: resources) and says why; its serv
     'bad.socket': '[Socket]\nListenStream=/etc/passwd/cannot.sock\n[Install]\nWantedBy=sockets.target\n',
     'bad.service': '[Service]\nExecStart=/bin/echo should-not-run\n',
   });
-  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-bin-'));
+  const bin = tempDir('ts-init-bin-');
   fs.symlinkSync(TS_INIT, path.join(bin, 'systemctl'));
   const r = await runAsPid1(['--rich', '--', '/bin/sh', '-c', `PATH=${bin}:$PATH; systemctl show -p ActiveState,Result bad.socket`], {}, install(dir, ['bad.socket']));
   expect(r.stderr).toMatch(/cannot listen on \/etc\/passwd\/cannot\.sock: .* unit="bad\.socket"/);
@@ -80,7 +80,7 @@ it('Accept=yes: one instance of the template per connection, with the connection
     'greet.socket': `[Socket]\nListenStream=/run/greet.sock\nListenStream=127.0.0.1:${port}\nAccept=yes\nMaxConnections=2\n[Install]\nWantedBy=sockets.target\n`,
     'greet@.service': `[Service]\nStandardInput=socket\nExecStart=/bin/sh -c 'read name; echo "hello $name from %i fds=$LISTEN_FDS $LISTEN_FDNAMES"'\n`,
   });
-  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-bin-'));
+  const bin = tempDir('ts-init-bin-');
   fs.symlinkSync(TS_INIT, path.join(bin, 'systemctl'));
   const say = (connect: string, name: string): string =>
     `/usr/bin/python3 -c 'import socket; ${connect}; s.sendall(b"${name}\\n"); print(s.recv(100).decode().strip(), flush=True)'`;

@@ -1,14 +1,14 @@
 // The systemctl front's details that Debian's maintainer scripts and monitoring read:
 // "--" before unit names (deb-systemd-invoke, deb-systemd-helper) and `show` timestamps.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { expect, it } from 'vitest';
 import { runAsPid1, TS_INIT } from '../helpers/ts-init';
 import { unitDir } from '../helpers/units';
+import { tempDir } from '../helpers/temp-dir';
 
 it('"--" before unit names; ActiveEnterTimestamp as systemd formats it, *Monotonic in µs of CLOCK_MONOTONIC', async () => {
-  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-bin-'));
+  const bin = tempDir('ts-init-bin-');
   fs.symlinkSync(TS_INIT, path.join(bin, 'systemctl'));
   const dir = unitDir({ 'web.service': '[Service]\nExecStart=/bin/sleep 100\n[Install]\nWantedBy=multi-user.target\n' });
   const script = [
@@ -34,7 +34,7 @@ it('"--" before unit names; ActiveEnterTimestamp as systemd formats it, *Monoton
 });
 
 it('InactiveExit, ActiveExit and InactiveEnter timestamps: the start job before ExecStartPre=, then the stop (0 before it)', async () => {
-  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-bin-'));
+  const bin = tempDir('ts-init-bin-');
   fs.symlinkSync(TS_INIT, path.join(bin, 'systemctl'));
   const dir = unitDir({
     'pre.service': '[Service]\nExecStartPre=/bin/sleep 0.3\nExecStart=/bin/sleep 100\n[Install]\nWantedBy=multi-user.target\n',

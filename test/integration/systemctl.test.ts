@@ -1,15 +1,15 @@
 // The systemctl front and `ts-init ctl`, from the built executable (dispatch by
 // the name it is invoked as), against ts-init running as PID 1 with real units.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runAsPid1, start, TS_INIT } from '../helpers/ts-init';
 import { unitDir } from '../helpers/units';
+import { tempDir } from '../helpers/temp-dir';
 
 let bin: string;
 beforeAll(() => {
-  bin = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-bin-'));
+  bin = tempDir('ts-init-bin-');
   fs.symlinkSync(TS_INIT, path.join(bin, 'systemctl'));
   fs.symlinkSync(TS_INIT, path.join(bin, 'service'));
 });

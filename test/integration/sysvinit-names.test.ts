@@ -1,17 +1,17 @@
 // systemd-sysv's links (/sbin/shutdown, runlevel, ...) point at the ts-init executable:
 // they answer as systemd does and shut the container down through PID 1.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runAsPid1, TS_INIT } from '../helpers/ts-init';
+import { tempDir } from '../helpers/temp-dir';
 
 /** The rich init, booting the namespace's systemd directories (where that is not already the default). */
 const RICH = { env: { ...process.env, TS_INIT_RICH: '1' } };
 
 let bin: string;
 beforeAll(() => {
-  bin = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-bin-'));
+  bin = tempDir('ts-init-bin-');
   for (const n of ['shutdown', 'runlevel', 'halt', 'telinit']) fs.symlinkSync(TS_INIT, path.join(bin, n));
 });
 

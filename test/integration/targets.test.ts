@@ -6,13 +6,13 @@ import { expect, it } from 'vitest';
 import { runAsPid1, TS_INIT } from '../helpers/ts-init';
 import { notifyDaemon, unitDir } from '../helpers/units';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { tempDir } from '../helpers/temp-dir';
 
 const stamp = (label: string): string => `/usr/bin/python3 -c 'import time; print("${label}", time.time(), flush=True); time.sleep(100)'`;
 
 it('ordering through targets: After=nss-lookup.target waits for the unit that is Before= it', async () => {
-  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-bin-'));
+  const bin = tempDir('ts-init-bin-');
   fs.symlinkSync(TS_INIT, path.join(bin, 'systemctl'));
   const dir = unitDir({
     // BIND: ready after 1 s, before nss-lookup.target (which it pulls in, as Debian's bind9 does).

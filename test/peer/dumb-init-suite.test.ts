@@ -6,11 +6,10 @@
 // and so must ts-init. About 30 s.
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installAs, peerSource } from '../helpers/peer-suites';
 import { requireBinary, TS_INIT } from '../helpers/ts-init';
+import { tempDir } from '../helpers/temp-dir';
 
 const EXPECTED_CASES = 182;
 
@@ -20,7 +19,7 @@ let bin = '';
 beforeAll(() => {
   requireBinary();
   source = peerSource('dumb-init');
-  bin = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-dumb-init-suite-'));
+  bin = tempDir('ts-init-dumb-init-suite-');
   installAs(TS_INIT, bin, 'dumb-init');
 });
 afterAll(() => bin && fs.rmSync(bin, { recursive: true, force: true }));

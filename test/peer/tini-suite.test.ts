@@ -6,11 +6,11 @@
 // About 70 s: 512 runs for the exit-code test, reaping tests that poll once a second.
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { peerSource } from '../helpers/peer-suites';
 import { requireBinary, TS_INIT } from '../helpers/ts-init';
+import { tempDir } from '../helpers/temp-dir';
 
 const UNMEETABLE: Record<string, string> = Object.fromEntries(
   ['SIGTTOU in SigIgn', 'SIGSEGV in SigIgn', 'SIGINT in SigIgn', 'SIGTTIN in SigBlk', 'SIGILL in SigBlk', 'SIGTERM in SigBlk'].map((c) => [
@@ -25,7 +25,7 @@ let build = '';
 beforeAll(() => {
   requireBinary();
   source = peerSource('tini');
-  build = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-tini-suite-'));
+  build = tempDir('ts-init-tini-suite-');
   fs.symlinkSync(TS_INIT, path.join(build, 'tini'));
   execFileSync('gcc', ['-o', path.join(build, 'sigconf-test'), path.join(source, 'test/sigconf/sigconf-test.c')]);
   // Its helper scripts start with `#!/usr/bin/env python` (or python3): Debian's, with psutil.

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { detectContainer, hostFacts, realFs, virtualizationString } from '../../../src/boot/host-facts';
+import { tempDir } from '../../helpers/temp-dir';
 
 describe('facts read from this machine', () => {
   it('an engine without $container is found by its marker file (systemd detect_container)', () => {
@@ -14,7 +14,7 @@ describe('facts read from this machine', () => {
   });
 
   it('path tests: mount points, hidden files, executables, read-write', () => {
-    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-facts-'));
+    const d = tempDir('ts-init-facts-');
     fs.writeFileSync(path.join(d, '.hidden'), 'x');
     fs.writeFileSync(path.join(d, 'backup~'), 'x');
     expect(realFs.directoryNotEmpty(d)).toBe(false);

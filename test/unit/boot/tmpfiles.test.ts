@@ -1,11 +1,11 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { chooseConfigFiles } from '../../../src/boot/config-files';
 import { maskedMode, runTmpfiles, TmpfilesApplier } from '../../../src/boot/tmpfiles-apply';
 import { parseTmpfilesLine, parseTmpfilesText, type SpecifierValues, type TmpfilesLine } from '../../../src/boot/tmpfiles-parse';
 import { planTmpfiles } from '../../../src/boot/tmpfiles-plan';
+import { tempDir } from '../../helpers/temp-dir';
 
 const spec: SpecifierValues = {
   architecture: 'x86-64',
@@ -106,7 +106,7 @@ describe('applying, below a private root', () => {
   let root = '';
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
   const mk = (files: Record<string, string>): void => {
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-tmpfiles-'));
+    root = tempDir('ts-init-tmpfiles-');
     for (const [p, text] of Object.entries(files)) {
       fs.mkdirSync(path.dirname(path.join(root, p)), { recursive: true });
       fs.writeFileSync(path.join(root, p), text);

@@ -2,13 +2,13 @@
 // systemd 252 (see test/container/systemctl-compat.test.ts), against a scripted Manager
 // behind a real control server on a private socket.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobResult, Manager, UnitFileState, UnitStatus } from '../../../src/control/manager';
 import { startControlServer, type ControlServer } from '../../../src/control/server';
 import { matchesAny, parseSystemctlArgs, systemctl } from '../../../src/control/systemctl';
 import { createLogger } from '../../../src/log/logger';
+import { tempDir } from '../../helpers/temp-dir';
 
 /** Units the scripted manager knows: name -> [loadState, activeState, subState, unitFileState]. */
 const UNITS: Record<string, [UnitStatus['loadState'], UnitStatus['activeState'], string, UnitFileState]> = {
@@ -69,7 +69,7 @@ let dir: string;
 let server: ControlServer;
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-systemctl-'));
+  dir = tempDir('ts-init-systemctl-');
   server = await startControlServer(manager, path.join(dir, 'ctl.sock'), createLogger(0, 'text'), { allowedUid: process.getuid!() });
 });
 

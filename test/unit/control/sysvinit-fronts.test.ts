@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultRunlevel, parseSysvinitArgs } from '../../../src/control/sysvinit-fronts';
 import { sysvEnabled } from '../../../src/control/systemctl';
+import { tempDir } from '../../helpers/temp-dir';
 
 describe('sysvinit names', () => {
   it('shutdown: now powers off, -r reboots, -H halts; -k and -c do nothing; a later time is refused, not run early', () => {
@@ -32,7 +32,7 @@ describe('sysvinit names', () => {
   });
 
   it('runlevel: 5 when default.target is graphical.target, 3 for multi-user.target or no link', () => {
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-rl-'));
+    const root = tempDir('ts-init-rl-');
     fs.mkdirSync(path.join(root, 'lib/systemd/system'), { recursive: true });
     fs.mkdirSync(path.join(root, 'etc/systemd/system'), { recursive: true });
     const dirs = ['/etc/systemd/system', '/lib/systemd/system'];
@@ -45,7 +45,7 @@ describe('sysvinit names', () => {
   });
 
   it('is-enabled of a SysV unit: its S links in rc2.d..rc5.d', () => {
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-rc-'));
+    const root = tempDir('ts-init-rc-');
     fs.mkdirSync(path.join(root, 'rc3.d'));
     fs.mkdirSync(path.join(root, 'rc1.d'));
     fs.symlinkSync('../init.d/exim4', path.join(root, 'rc3.d/S02exim4'));

@@ -1,20 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runtimeWrapperScript } from '../../../src/engine/install-host';
 import { editBundle, parseRuntimeCall, resolveExecutable } from '../../../src/engine/runtime-wrapper';
-
-const made: string[] = [];
-function tmp(prefix: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  made.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
-});
+import { tempDir } from '../../helpers/temp-dir';
 
 describe('parseRuntimeCall', () => {
   it("reads podman/conmon's create", () => {
@@ -42,7 +32,7 @@ describe('parseRuntimeCall', () => {
 });
 
 describe('editBundle', () => {
-  const dir = tmp('ts-init-bundle-');
+  const dir = tempDir('ts-init-bundle-');
   const hostBinary = path.join(dir, 'ts-init');
   fs.writeFileSync(hostBinary, '');
   const env = { TS_INIT_HOST_BINARY: hostBinary, TS_INIT_ENGINE_CONFIG: '' };
@@ -72,7 +62,7 @@ describe('editBundle', () => {
 });
 
 describe('the installed wrapper script', () => {
-  const dir = tmp('ts-init-wrapper-');
+  const dir = tempDir('ts-init-wrapper-');
   const wrapper = path.join(dir, 'ts-init-runtime');
   fs.writeFileSync(wrapper, runtimeWrapperScript(), { mode: 0o755 });
   // Stand-ins: "ts-init" and the runtime print who they are and what they got.
@@ -99,7 +89,7 @@ describe('the installed wrapper script', () => {
 
 describe('editBundle without a usable host binary', () => {
   it('leaves containers that did not ask alone, and refuses those that did', () => {
-    const dir = tmp('ts-init-bundle-');
+    const dir = tempDir('ts-init-bundle-');
     const env = { TS_INIT_HOST_BINARY: '/nonexistent/ts-init', TS_INIT_ENGINE_CONFIG: '' };
     const file = path.join(dir, 'config.json');
     fs.writeFileSync(file, JSON.stringify({ process: { args: ['/bin/sh'], env: [] } }));

@@ -1,12 +1,12 @@
 // Which of the image's programs the exec chain may use: util-linux's prlimit and setpriv,
 // never busybox's setpriv applet of the same name (it knows none of the chain's options).
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { chainTools } from '../../../src/exec/chain-context';
+import { tempDir } from '../../helpers/temp-dir';
 
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-chain-'));
+const root = tempDir('ts-init-chain-');
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 function dir(name: string, files: Record<string, string>): string {

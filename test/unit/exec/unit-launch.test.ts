@@ -2,7 +2,6 @@
 // spawned, how, and the systemd statuses for what fails before exec.
 import type { SpawnOptions } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EXIT_CHDIR, EXIT_EXEC, EXIT_USER, launchUnitCommand, type LaunchContext } from '../../../src/exec/unit-launch';
@@ -10,8 +9,9 @@ import { decodeSpec, EXEC_HELPER_ARG } from '../../../src/process/exec-spec';
 import { buildUnit } from '../../../src/units/build-unit';
 import { parseUnitText } from '../../../src/units/syntax';
 import type { UnitConfig } from '../../../src/units/unit';
+import { tempDir } from '../../helpers/temp-dir';
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-launch-'));
+const dir = tempDir('ts-init-launch-');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function unit(serviceLines: string): UnitConfig {

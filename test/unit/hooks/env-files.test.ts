@@ -1,11 +1,11 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeEnvironmentFiles } from '../../../src/hooks/env-file';
+import { tempDir } from '../../helpers/temp-dir';
 
 function scratch(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'env-files-'));
+  return tempDir('env-files-');
 }
 
 describe('environment files', () => {

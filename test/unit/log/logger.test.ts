@@ -1,11 +1,11 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createLogger, formatTextRecord, textLine } from '../../../src/log/logger';
+import { tempDir } from '../../helpers/temp-dir';
 
 function capture(run: (fd: number) => void): string {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-log-')), 'out');
+  const file = path.join(tempDir('ts-init-log-'), 'out');
   const fd = fs.openSync(file, 'w');
   try {
     run(fd);

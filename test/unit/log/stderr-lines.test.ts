@@ -2,10 +2,10 @@
 // later in order, dropped only past the bound, and then counted and said.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StderrLines } from '../../../src/log/stderr-lines';
+import { tempDir } from '../../helpers/temp-dir';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -14,7 +14,7 @@ afterEach(() => {
 
 /** A pipe (a FIFO) with a non-blocking write end and a reader that reads only when told. */
 function slowPipe(): { fd: number; read: () => string; close: () => void } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-stderr-'));
+  const dir = tempDir('ts-init-stderr-');
   dirs.push(dir);
   const fifo = path.join(dir, 'fifo');
   execFileSync('mkfifo', [fifo]);

@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseNotifyMessage, type NotifyMessage } from '../../../src/notify/notify-message';
 import { NotifySockets } from '../../../src/notify/notify-sockets';
+import { tempDir } from '../../helpers/temp-dir';
 
 describe('sd_notify messages', () => {
   it('parses every field ts-init acts on', () => {
@@ -35,7 +35,7 @@ function send(socketPath: string, ...messages: string[]): Promise<void> {
 
 describe('per-unit notify sockets', () => {
   it('deliver each unit its own messages, without a polling loop', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'notify-'));
+    const dir = tempDir('notify-');
     const sockets = new NotifySockets(dir);
     const got: Record<string, NotifyMessage[]> = { a: [], b: [] };
     const pa = sockets.open('a.service', (m) => got.a!.push(m));

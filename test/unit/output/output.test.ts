@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +6,7 @@ import { LineSplitter } from '../../../src/output/line-splitter';
 import { LogRing } from '../../../src/output/log-ring';
 import { formatLine, ServiceOutput } from '../../../src/output/service-output';
 import { StdoutWriter } from '../../../src/output/stdout-writer';
+import { tempDir } from '../../helpers/temp-dir';
 
 describe('line splitting', () => {
   it('emits whole lines only, across chunks, and the last partial line at the end', () => {
@@ -53,7 +53,7 @@ describe('service output', () => {
   });
 
   it('never interleaves half-lines from two units', async () => {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'out-')), 'out');
+    const file = path.join(tempDir('out-'), 'out');
     const fd = fs.openSync(file, 'w');
     const out = new ServiceOutput('text', new StdoutWriter(fd));
     const a = new PassThrough();
@@ -78,7 +78,7 @@ describe('service output', () => {
   });
 
   it('drops (and says so) rather than queueing without bound', async () => {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'out-')), 'out');
+    const file = path.join(tempDir('out-'), 'out');
     const fd = fs.openSync(file, 'w');
     const w = new StdoutWriter(fd, 100);
     for (let i = 0; i < 50; i++) w.write(`0123456789\n`);

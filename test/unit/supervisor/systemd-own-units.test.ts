@@ -1,14 +1,14 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isSystemdFile, isSystemdOwn, systemdPackageFiles } from '../../../src/supervisor/systemd-own-units';
 import { defaultUnitConfig } from '../../../src/units/unit';
+import { tempDir } from '../../helpers/temp-dir';
 
 const at = (name: string, sourcePath: string) => defaultUnitConfig(name, sourcePath);
 
 describe("systemd's own units", () => {
-  const info = fs.mkdtempSync(path.join(os.tmpdir(), 'dpkg-info-'));
+  const info = tempDir('dpkg-info-');
   fs.writeFileSync(
     path.join(info, 'systemd.list'),
     ['/lib/systemd/system/systemd-journald.service', '/lib/systemd/system/syslog.socket', '/lib/systemd/system/basic.target', '/lib/systemd/system/getty@.service', '/lib/systemd/system/rc-local.service'].join('\n'),

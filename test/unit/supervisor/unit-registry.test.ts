@@ -1,13 +1,13 @@
 // What is loaded, on a directory tree of its own: the start-up load, on-demand loads,
 // systemd's own units left out, enablement and daemon-reload.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Logger } from '../../../src/log/logger';
 import { UnitRegistry } from '../../../src/supervisor/unit-registry';
+import { tempDir } from '../../helpers/temp-dir';
 
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-registry-'));
+const root = tempDir('ts-init-registry-');
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 const own = path.join(root, 'units');
 const system = path.join(root, 'system');

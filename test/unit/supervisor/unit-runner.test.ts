@@ -2,7 +2,6 @@
 // signals, the notify sockets and the logger. Exits arrive through a real exit channel.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LaunchResult } from '../../../src/exec/unit-launch';
@@ -14,8 +13,9 @@ import { buildUnit } from '../../../src/units/build-unit';
 import { parseUnitText } from '../../../src/units/syntax';
 import type { ExecCommand, UnitConfig } from '../../../src/units/unit';
 import { UnitRunner } from '../../../src/supervisor/unit-runner';
+import { tempDir } from '../../helpers/temp-dir';
 
-const runtimeRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-runner-'));
+const runtimeRoot = tempDir('ts-init-runner-');
 afterAll(() => fs.rmSync(runtimeRoot, { recursive: true, force: true }));
 
 function unit(serviceLines: string, unitLines = '', name = 'demo.service'): UnitConfig {

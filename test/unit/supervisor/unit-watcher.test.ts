@@ -1,11 +1,11 @@
 // The unit directory watcher: a directory of symlinks (as /etc/systemd/system is) starts no
 // reload by being watched; a file written afterwards does, once, after the quiet period.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RELOAD_DEBOUNCE_MS, watchUnitDirectories } from '../../../src/supervisor/unit-watcher';
 import type { Logger } from '../../../src/log/logger';
+import { tempDir } from '../../helpers/temp-dir';
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} } as unknown as Logger;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -17,7 +17,7 @@ afterEach(() => {
 
 describe('unit directory watcher', () => {
   it('existing symlinks are not changes; a new unit file is', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-watch-'));
+    const dir = tempDir('ts-init-watch-');
     dirs.push(dir);
     fs.writeFileSync(path.join(dir, 'real.service'), '[Service]\nExecStart=/bin/true\n');
     fs.mkdirSync(path.join(dir, 'multi-user.target.wants'));
@@ -38,7 +38,7 @@ describe('unit directory watcher', () => {
   });
 
   it('a unit file written in place, a link added to a .wants directory and a new drop-in directory are changes', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-watch-'));
+    const dir = tempDir('ts-init-watch-');
     dirs.push(dir);
     fs.writeFileSync(path.join(dir, 'real.service'), '[Service]\nExecStart=/bin/true\n');
     fs.mkdirSync(path.join(dir, 'multi-user.target.wants'));
@@ -65,7 +65,7 @@ describe('unit directory watcher', () => {
   });
 
   it('started after the units were read, its first scan counts what changed since then, and only that', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-watch-'));
+    const dir = tempDir('ts-init-watch-');
     dirs.push(dir);
     fs.writeFileSync(path.join(dir, 'real.service'), '[Service]\nExecStart=/bin/true\n');
     fs.mkdirSync(path.join(dir, 'multi-user.target.wants'));

@@ -1,13 +1,13 @@
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as lite from '../../../src/sys/fs-promises-lite';
+import { tempDir } from '../../helpers/temp-dir';
 
 // The calls bundled libraries make must answer as the runtime's fs/promises does.
 describe('fs-promises-lite', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fs-lite-'));
+  const dir = tempDir('fs-lite-');
   fs.writeFileSync(path.join(dir, 'a.service'), 'x');
   fs.symlinkSync('a.service', path.join(dir, 'b.service'));
   fs.mkdirSync(path.join(dir, 'sub'));

@@ -1,15 +1,15 @@
 // Unit files as hostile input: many continued lines parse in linear time, a file over
 // the size bound (or a FIFO, or a device) is refused with an error naming it.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadUnitFile, UNIT_FILE_MAX_BYTES } from '../../../src/units/load';
 import { parseUnitText } from '../../../src/units/syntax';
+import { tempDir } from '../../helpers/temp-dir';
 
 const made: string[] = [];
 const tmp = (): string => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'bounded-units-'));
+  const d = tempDir('bounded-units-');
   made.push(d);
   return d;
 };

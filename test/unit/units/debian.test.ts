@@ -4,12 +4,12 @@
 // expected values are those of the Debian 12 (bookworm) packages.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expandEnv } from '../../../src/units/exec-line';
 import { loadUnitFile, loadUnits } from '../../../src/units/load';
 import type { BuildResult, UnitConfig } from '../../../src/units/unit';
+import { tempDir } from '../../helpers/temp-dir';
 
 const REPO = path.resolve(__dirname, '../../..');
 const CACHE = path.join(REPO, '.cache/debian-units');
@@ -136,7 +136,7 @@ describe('ssh.service', () => {
   });
 
   it('an admin drop-in with sandboxing: warnings name the drop-in and its lines, the unit still loads', () => {
-    const t = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-debian-'));
+    const t = tempDir('ts-init-debian-');
     temps.push(t);
     const conf = path.join(t, 'ssh.service.d', 'hardening.conf');
     fs.mkdirSync(path.dirname(conf));
@@ -191,7 +191,7 @@ describe('rsyslog.service', () => {
 describe('a Debian system tree with the three packages enabled', () => {
   /** The layout dpkg and "systemctl enable" leave behind, below a temporary root. */
   function debianRoot(extra: Record<string, string> = {}): string {
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-debian-root-'));
+    const root = tempDir('ts-init-debian-root-');
     temps.push(root);
     const lib = path.join(root, 'lib/systemd/system');
     const etc = path.join(root, 'etc/systemd/system');

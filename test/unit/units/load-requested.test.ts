@@ -2,12 +2,12 @@
 // that is installed but not enabled): loadUnits' `requested` loads them, and what they need,
 // without enabling them; names without a file are left out quietly.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadUnits } from '../../../src/units/load';
+import { tempDir } from '../../helpers/temp-dir';
 
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-on-demand-'));
+const root = tempDir('ts-init-on-demand-');
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 function put(p: string, text: string | { link: string }): void {

@@ -1,10 +1,10 @@
 // Discovery and loading of unit trees: enablement through ".wants/" directories of the
 // requested targets, precedence of directories, drop-ins, aliases, masks and templates.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadUnits, UnitFinder, type LoadOptions } from '../../../src/units/load';
+import { tempDir } from '../../helpers/temp-dir';
 
 const SYSTEM_DIRS = ['/etc/systemd/system', '/run/systemd/system', '/lib/systemd/system'];
 const UNIT_DIRS = ['/etc/ts-init/units'];
@@ -17,7 +17,7 @@ type Node = string | { link: string };
 
 /** A fresh root directory holding the given files (text) and symlinks ({ link }). */
 function tree(nodes: Record<string, Node>): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-load-test-'));
+  const root = tempDir('ts-init-load-test-');
   roots.push(root);
   for (const [p, node] of Object.entries(nodes)) {
     const real = path.join(root, p);

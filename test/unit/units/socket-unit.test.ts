@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildUnit } from '../../../src/units/build-unit';
@@ -7,6 +6,7 @@ import { parseListenAddress } from '../../../src/units/listen-address';
 import { loadUnits } from '../../../src/units/load';
 import { parseUnitText } from '../../../src/units/syntax';
 import { ipv6Bytes } from '../../../src/sys/libc';
+import { tempDir } from '../../helpers/temp-dir';
 
 const build = (text: string, name = 'x.socket') => buildUnit(name, parseUnitText(text, `/u/${name}`), [], { hostname: 'box' });
 
@@ -50,7 +50,7 @@ describe('socket units', () => {
     expect(build('[Socket]\nAccept=no\n').loadable).toBe(false);
   });
   it('loading: a socket pulls in its service and is ordered before it; it is before sockets.target', () => {
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-sock-'));
+    const root = tempDir('ts-init-sock-');
     const sys = path.join(root, 'lib/systemd/system');
     fs.mkdirSync(path.join(root, 'etc/systemd/system/sockets.target.wants'), { recursive: true });
     fs.mkdirSync(sys, { recursive: true });

@@ -1,7 +1,6 @@
 // From parsed files to UnitConfig: accumulation, resets, drop-ins, specifiers and the
 // diagnostics of bad values, unknown and unsupported directives.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatDiagnostic, hasErrors } from '../../../src/units/diagnostic';
@@ -9,6 +8,7 @@ import { loadUnitFile } from '../../../src/units/load';
 import { parseUnitText } from '../../../src/units/syntax';
 import { buildUnit } from '../../../src/units/build-unit';
 import { DEFAULT_TIMEOUT_MS, defaultUnitConfig, type BuildResult } from '../../../src/units/unit';
+import { tempDir } from '../../helpers/temp-dir';
 
 const FILE = '/etc/systemd/system/demo.service';
 
@@ -464,7 +464,7 @@ describe('drop-ins', () => {
 });
 
 describe('loadUnitFile', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-unit-test-'));
+  const dir = tempDir('ts-init-unit-test-');
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('reads the unit file and its drop-ins in the given order', () => {
