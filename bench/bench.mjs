@@ -305,7 +305,7 @@ async function rich() {
       `From just before \`podman run\` until the last of the ${total} services first answers its probe ` +
       '(`test/fixtures/vm/probe.sh --wait` in the container: every service probed on its own every 250 ms, stamped when it first answers; an HTTP GET of a PHP page ' +
       'through nginx, redis PING, `SELECT 1` in mariadb and postgresql, a DNS query, a request through squid, the SMTP, SSH, ' +
-      'LDAP and daytime answers, a D-Bus call, a syslog line, cron\'s process)' +
+      'LDAP and daytime answers, a D-Bus call, a syslog line, supervisord\'s pid over its socket, cron\'s process)' +
       `${RICH_REPS > 1 ? `; median of ${RICH_REPS} boots, the inits in turns` : ''}. "never": not all up within 60 s.`,
   );
   richRow(`container start until all ${total} services answer${bootNote}`, pick('readyMs'), {
