@@ -3,18 +3,17 @@
 // must carry out (spawn a command, send a signal, arm a timer, ...). No processes,
 // clocks or I/O here; the edge feeds back what happened as events.
 import { nextRestartDelay } from './backoff';
-import type { ActiveState } from '../control/manager';
 import type { ProcessExit } from '../process/process-exit';
 import { isCleanExit, shouldRestart } from './restart-policy';
 import { SIGCONT, SIGHUP, SIGKILL } from '../sys/signals';
 import type { Result } from './result';
+import { activeState, isDown, isIdle, isStarting, isStopping, isUp, takesMainPid, type SubState } from './sub-states';
 
 export type Phase = 'start-pre' | 'start' | 'start-post' | 'reload' | 'stop' | 'stop-post';
 export type Role = 'main' | 'control';
 
-export type SubState =
-  | 'dead' | 'start-pre' | 'start' | 'start-post' | 'running' | 'exited' | 'reload'
-  | 'stop' | 'stop-sigterm' | 'stop-sigkill' | 'stop-post' | 'failed' | 'auto-restart';
+export type { SubState } from './sub-states';
+export { activeState } from './sub-states';
 
 export type { Result } from './result';
 
@@ -127,34 +126,13 @@ export function initialState(now: number): State {
   return { sub: 'dead', result: 'success', index: 0, ready: false, stopRequested: false, startQueued: false, startTimes: [], failures: 0, restarts: 0, changedAt: now };
 }
 
-export function activeState(s: State): ActiveState {
-  switch (s.sub) {
-    case 'dead':
-      return 'inactive';
-    case 'failed':
-      return 'failed';
-    case 'running':
-    case 'exited':
-      return 'active';
-    case 'reload':
-      return 'reloading';
-    case 'start-pre':
-    case 'start':
-    case 'start-post':
-    case 'auto-restart':
-      return 'activating';
-    default:
-      return 'deactivating';
-  }
-}
-
 /** The pure transition function. */
 export function step(prev: State, event: Event, p: Policy, now: number): StepResult {
   const m = new Machine({ ...prev, startTimes: [...prev.startTimes] }, p, now);
   m.handle(event);
-  const was = activeState(prev);
-  const is = activeState(m.s);
-  if (is !== was) {
+  const was = prev.sub;
+  const is = m.s.sub;
+  if (activeState(m.s) !== activeState(prev)) {
     m.s.changedAt = now;
     // As systemd stamps them when a unit's active state changes (unit_notify).
     if (isDown(was) && !isDown(is)) m.s.inactiveExitAt = now;
@@ -163,9 +141,6 @@ export function step(prev: State, event: Event, p: Policy, now: number): StepRes
   }
   return { state: m.s, effects: m.effects };
 }
-
-const isDown = (a: ActiveState): boolean => a === 'inactive' || a === 'failed';
-const isUp = (a: ActiveState): boolean => a === 'active' || a === 'reloading';
 
 class Machine {
   readonly effects: Effect[] = [];
@@ -191,10 +166,10 @@ class Machine {
       case 'reload':
         return this.onReload();
       case 'condition-failed':
-        if (this.s.sub === 'dead' || this.s.sub === 'failed') this.s = { ...this.s, sub: 'dead', result: 'success' };
+        if (isDown(this.s.sub)) this.s = { ...this.s, sub: 'dead', result: 'success' };
         return;
       case 'dependency-failed':
-        if (this.s.sub === 'dead' || this.s.sub === 'failed' || this.s.sub === 'auto-restart') {
+        if (isIdle(this.s.sub)) {
           this.emit({ type: 'disarm', timer: 'restart' });
           this.s.result = 'dependency';
           this.enterFailedOrDead();
@@ -213,7 +188,7 @@ class Machine {
         if (this.s.sub === 'reload') this.enterRunning();
         return;
       case 'main-pid':
-        if (this.s.sub === 'start' || this.s.sub === 'start-post' || this.s.sub === 'running' || this.s.sub === 'reload') {
+        if (takesMainPid(this.s.sub)) {
           if (e.pid !== this.s.mainPid) this.s.mainStartedAt = this.now;
           this.s.mainPid = e.pid;
           this.s.mainExit = undefined;
@@ -253,11 +228,11 @@ class Machine {
   }
 
   private isStarting(): boolean {
-    return this.s.sub === 'start-pre' || this.s.sub === 'start' || this.s.sub === 'start-post' || this.s.sub === 'reload';
+    return isStarting(this.s.sub);
   }
 
   private isStopping(): boolean {
-    return this.s.sub === 'stop' || this.s.sub === 'stop-sigterm' || this.s.sub === 'stop-sigkill' || this.s.sub === 'stop-post';
+    return isStopping(this.s.sub);
   }
 
   // ---- operator requests ----

@@ -10,6 +10,7 @@ import { instanceName } from '../units/specifiers';
 import type { UnitConfig } from '../units/unit';
 import type { State } from './lifecycle';
 import { initialSocketState, socketStep, type SocketEvent, type SocketState } from './socket-lifecycle';
+import { isIdle } from './sub-states';
 
 /** Descriptors for a service's LISTEN_FDS (from fd 3 on) and their LISTEN_FDNAMES. */
 export interface PassedFds {
@@ -100,7 +101,7 @@ export class SocketUnits {
 
   /** A unit's state changed: a triggered service coming up or going down moves its sockets. */
   unitChanged(name: string, s: State): void {
-    const up = s.sub !== 'dead' && s.sub !== 'failed' && s.sub !== 'auto-restart';
+    const up = !isIdle(s.sub);
     const conn = this.connections.get(name);
     if (conn) {
       if (up) conn.up = true;

@@ -24,6 +24,7 @@ import { launchUnitCommand, type LaunchContext } from '../exec/unit-launch';
 import { kill } from '../sys/libc';
 import { SIGKILL } from '../sys/signals';
 import { SocketUnits } from './socket-units';
+import { isDown, startJobFinished } from './sub-states';
 import { readAccountFiles, resolveCredentials } from '../exec/account-db';
 
 export interface SupervisorDeps {
@@ -38,11 +39,6 @@ export interface SupervisorDeps {
   runtimeRoot?: string;
   /** What conditions are tested against: this machine unless given. */
   facts?: HostFacts;
-}
-
-/** A start job is over once the unit has settled: up, finished, failed, or waiting to retry a failed try. */
-export function startJobFinished(s: State): boolean {
-  return s.sub === 'running' || s.sub === 'exited' || s.sub === 'reload' || s.sub === 'dead' || s.sub === 'failed' || s.sub === 'auto-restart';
 }
 
 export class Supervisor {
@@ -82,7 +78,7 @@ export class Supervisor {
         // After the change listeners of this round have seen the end of the instance.
         setImmediate(() => {
           const r = this.runners.get(name);
-          if (r && (r.state.sub === 'dead' || r.state.sub === 'failed')) {
+          if (r && isDown(r.state.sub)) {
             this.runners.delete(name);
             this.deps.registry.forget(name);
             this.deps.output.forget(name);
@@ -270,7 +266,7 @@ export class Supervisor {
   async stopAll(): Promise<void> {
     this.shuttingDown = true;
     const t0 = Date.now();
-    const isUp = (s: State): boolean => s.sub !== 'dead' && s.sub !== 'failed';
+    const isUp = (s: State): boolean => !isDown(s.sub);
     const all = buildOrdering(this.runnerDeps(), new Set(this.runners.keys()));
     // Units not stopped yet (stopping ones included: they hold back what is ordered before them).
     const pending = new Set([...this.runners.values()].filter((r) => isUp(r.state)).map((r) => r.name));

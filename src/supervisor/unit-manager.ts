@@ -7,8 +7,9 @@ import type { LogLine } from '../output/log-ring';
 import type { ServiceOutput } from '../output/service-output';
 import { unitName } from '../control/protocol';
 import { formatTimestamp, monotonicUs } from '../control/timestamp';
-import { activeState, type State } from './lifecycle';
-import { startJobFinished, type Supervisor } from './supervisor';
+import type { State } from './lifecycle';
+import { activeState, isDown, isIdle, jobFailed, startJobFinished } from './sub-states';
+import type { Supervisor } from './supervisor';
 import type { UnitRegistry } from './unit-registry';
 import type { UnitRunner } from './unit-runner';
 import type { Logger } from '../log/logger';
@@ -148,7 +149,7 @@ export class UnitManager implements Manager {
     const before = r.state;
     send(r);
     return this.sup.waitFor(r.name, (s) => done(s, before)).then((s) => {
-      if (s.sub === 'failed' || s.sub === 'auto-restart') return { result: 'failed', message: `${r.name}: ${s.result}` } as JobResult;
+      if (jobFailed(s.sub)) return { result: 'failed', message: `${r.name}: ${s.result}` } as JobResult;
       return { result: 'done' } as JobResult;
     });
   }
@@ -165,7 +166,7 @@ export class UnitManager implements Manager {
   }
 
   private stopJob(r: UnitRunner): Promise<JobResult> {
-    return this.runJob(r, (x) => x.send({ type: 'stop' }), (s) => s.sub === 'dead' || s.sub === 'failed');
+    return this.runJob(r, (x) => x.send({ type: 'stop' }), (s) => isDown(s.sub));
   }
 
   restart(name: string): Promise<JobResult> {
@@ -179,7 +180,7 @@ export class UnitManager implements Manager {
       (x) => x.send({ type: 'restart' }),
       // From dead, failed or a pending auto-restart the restart is a plain start.
       (s, before) =>
-        (s.restarts > before.restarts || before.sub === 'dead' || before.sub === 'failed' || before.sub === 'auto-restart') && startJobFinished(s),
+        (s.restarts > before.restarts || isIdle(before.sub)) && startJobFinished(s),
     );
   }
 

@@ -16,6 +16,7 @@ import type { ExecCommand, UnitConfig } from '../units/unit';
 import { readAccountFiles, resolveCredentials } from '../exec/account-db';
 import { activeState, initialState, step, type Effect, type Event, type Policy, type State, type TimerName } from './lifecycle';
 import { notifyRefusal } from './notify-access';
+import { isRestartPending } from './sub-states';
 import { commandsOf, policyOf } from './unit-policy';
 
 export interface RunnerDeps {
@@ -461,7 +462,7 @@ export class UnitRunner {
     if (this.notifyPath) this.deps.notify.close(this.name);
     this.notifyPath = undefined;
     const preserve = this.config.runtimeDirectoryPreserveMode;
-    const restarting = this.state.sub === 'auto-restart' || this.state.startQueued;
+    const restarting = isRestartPending(this.state.sub) || this.state.startQueued;
     if (preserve === 'yes' || (preserve === 'restart' && restarting)) return;
     for (const dir of this.runtimeDirs()) {
       try {
