@@ -7,6 +7,7 @@ import type { ProcessExit } from '../process/process-exit';
 import { isCleanExit, shouldRestart } from './restart-policy';
 import { SIGCONT, SIGHUP, SIGKILL } from '../sys/signals';
 import type { Result } from './result';
+import type { UnitConfig } from '../units/unit';
 import { activeState, isDown, isIdle, isStarting, isStopping, isUp, takesMainPid, type SubState } from './sub-states';
 
 export type Phase = 'start-pre' | 'start' | 'start-post' | 'reload' | 'stop' | 'stop-post';
@@ -18,33 +19,21 @@ export { activeState } from './sub-states';
 export type { Result } from './result';
 
 
-export interface Policy {
-  type: 'simple' | 'exec' | 'forking' | 'oneshot' | 'notify' | 'idle';
+/** The unit's settings the machine reads, exactly as the model (units/unit.ts) has them. */
+export type PolicySetting =
+  | 'type' | 'remainAfterExit' | 'restart' | 'restartSecMs' | 'restartMaxDelayMs' | 'restartSteps'
+  | 'startLimitIntervalMs' | 'startLimitBurst' | 'timeoutStartMs' | 'timeoutStopMs' | 'watchdogMs'
+  | 'killMode' | 'killSignal' | 'restartKillSignal' | 'finalKillSignal' | 'sendSIGKILL' | 'sendSIGHUP'
+  | 'successExitStatus' | 'restartPreventExitStatus' | 'restartForceExitStatus'
+  | 'failureAction' | 'successAction' | 'failureActionExitStatus' | 'successActionExitStatus';
+
+/** What the machine knows of a unit: its settings, and what is counted from its commands. */
+export interface Policy extends Pick<UnitConfig, PolicySetting> {
   /** Number of commands per phase. */
   commands: Record<Phase, number>;
   /** Per phase, which commands carry the "-" prefix (failure ignored). */
   ignoreFailure: Record<Phase, boolean[]>;
-  remainAfterExit: boolean;
   hasPidFile: boolean;
-  restart: 'no' | 'on-success' | 'on-failure' | 'on-abnormal' | 'on-abort' | 'on-watchdog' | 'always';
-  restartSecMs: number;
-  restartMaxDelayMs?: number;
-  startLimitIntervalMs: number;
-  startLimitBurst: number;
-  timeoutStartMs: number;
-  timeoutStopMs: number;
-  watchdogMs: number;
-  killMode: 'control-group' | 'process' | 'mixed' | 'none';
-  killSignal: number;
-  finalKillSignal: number;
-  sendSIGKILL: boolean;
-  sendSIGHUP: boolean;
-  successExitStatus: { codes: number[]; signals: number[] };
-  restartPreventExitStatus: { codes: number[]; signals: number[] };
-  failureAction: 'none' | 'exit' | 'exit-force';
-  successAction: 'none' | 'exit' | 'exit-force';
-  failureActionExitStatus?: number;
-  successActionExitStatus?: number;
 }
 
 export interface State {
@@ -252,9 +241,10 @@ class Machine {
     }
   }
 
-  private onStop(): void {
+  /** restart: the stop of a restart, which starts again once down (and signals with RestartKillSignal=). */
+  private onStop(restart = false): void {
     const sub = this.s.sub;
-    this.s.startQueued = false;
+    this.s.startQueued = restart;
     if (sub === 'auto-restart') {
       this.emit({ type: 'disarm', timer: 'restart' });
       this.s = { ...this.s, sub: this.s.result === 'success' ? 'dead' : 'failed' };
@@ -268,7 +258,7 @@ class Machine {
       return;
     }
     this.s.stopRequested = true;
-    if (this.s.controlPid !== undefined) this.emit({ type: 'kill', who: 'control', signal: this.p.killSignal });
+    if (this.s.controlPid !== undefined) this.emit({ type: 'kill', who: 'control', signal: this.termSignal() });
     this.s.controlPid = undefined;
     if (sub === 'start-pre') return this.enterSigterm();
     this.enterStop();
@@ -277,8 +267,12 @@ class Machine {
   private onRestart(): void {
     const sub = this.s.sub;
     if (sub === 'dead' || sub === 'failed' || sub === 'auto-restart') return this.onStart();
-    this.onStop();
-    this.s.startQueued = true;
+    this.onStop(true);
+  }
+
+  /** KillSignal=, or RestartKillSignal= when a start waits for this stop (systemd's restart job). */
+  private termSignal(): number {
+    return this.s.startQueued ? (this.p.restartKillSignal ?? this.p.killSignal) : this.p.killSignal;
   }
 
   private onReload(): void {
@@ -496,7 +490,7 @@ class Machine {
     }
     if (this.s.sub === 'stop-sigterm') {
       if (this.p.sendSIGKILL) {
-        this.emit({ type: 'log', level: 'warn', message: `still running ${this.p.timeoutStopMs} ms after ${signalText(this.p.killSignal)}; sending ${signalText(this.p.finalKillSignal)}` });
+        this.emit({ type: 'log', level: 'warn', message: `still running ${this.p.timeoutStopMs} ms after ${signalText(this.termSignal())}; sending ${signalText(this.p.finalKillSignal)}` });
         if (this.s.result === 'success') this.s.result = 'timeout';
         this.s.sub = 'stop-sigkill';
         this.emit({ type: 'kill', who: this.killWho(true), signal: this.p.finalKillSignal });
@@ -543,8 +537,9 @@ class Machine {
     this.emit({ type: 'disarm', timer: 'watchdog' });
     if (this.p.killMode !== 'none') {
       const who = this.killWho(false);
-      this.emit({ type: 'kill', who, signal: this.p.killSignal });
-      if (this.s.controlPid !== undefined && who === 'main') this.emit({ type: 'kill', who: 'control', signal: this.p.killSignal });
+      const signal = this.termSignal();
+      this.emit({ type: 'kill', who, signal });
+      if (this.s.controlPid !== undefined && who === 'main') this.emit({ type: 'kill', who: 'control', signal });
       if (this.p.sendSIGHUP) this.emit({ type: 'kill', who, signal: SIGHUP });
       this.emit({ type: 'kill', who, signal: SIGCONT });
     }
@@ -580,11 +575,11 @@ class Machine {
       return this.beginStart();
     }
     const byOperator = this.s.stopRequested;
-    if (!byOperator && shouldRestart(this.p.restart, this.s.result, exit, this.p.restartPreventExitStatus, this.p.successExitStatus)) {
+    if (!byOperator && shouldRestart(this.p, this.s.result, exit)) {
       // A run that stayed up long enough forgives earlier failures.
       if (this.s.readyAt !== undefined && this.now - this.s.readyAt >= 10_000) this.s.failures = 0;
       this.s.failures++;
-      const ms = nextRestartDelay(this.p.restartSecMs, this.s.failures, this.p.restartMaxDelayMs);
+      const ms = nextRestartDelay(this.p.restartSecMs, this.s.failures, this.p.restartMaxDelayMs, this.p.restartSteps);
       this.s.sub = 'auto-restart';
       this.emit({ type: 'log', level: 'info', message: `scheduling restart in ${ms} ms (result ${this.s.result})` });
       this.emit({ type: 'arm', timer: 'restart', ms });

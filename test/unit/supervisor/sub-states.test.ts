@@ -69,7 +69,7 @@ describe('the sub-state table', () => {
       remainAfterExit: false, hasPidFile: false, restart: 'no', restartSecMs: 100, startLimitIntervalMs: 10_000, startLimitBurst: 5,
       timeoutStartMs: 1000, timeoutStopMs: 1000, watchdogMs: 0, killMode: 'control-group', killSignal: 15, finalKillSignal: 9,
       sendSIGKILL: true, sendSIGHUP: false, successExitStatus: { codes: [], signals: [] }, restartPreventExitStatus: { codes: [], signals: [] },
-      failureAction: 'none', successAction: 'none',
+      restartForceExitStatus: { codes: [], signals: [] }, failureAction: 'none', successAction: 'none',
     };
     for (const sub of ALL) {
       const s = { ...initialState(0), sub, mainPid: 10 };
