@@ -55,7 +55,7 @@ export function renderStatus(u: UnitStatus, logs: LogLine[] = [], now = Date.now
   }
   if (logs.length) {
     lines.push('');
-    for (const l of logs) lines.push(`${new Date(l.time).toISOString()} ${u.name}: ${l.line}`);
+    for (const l of logs) lines.push(`${new Date(l.time).toISOString()} ${l.identifier ?? u.name}: ${l.line}`);
   }
   return lines.join('\n') + '\n';
 }

@@ -224,7 +224,8 @@ export function launchUnitCommand(
   }
   child.on('error', () => undefined); // reported through the missing pid below, or the exit
   if (child.pid === undefined) return cannotExecute(file, spawnErrorCode(child));
-  if (child.stdout) ctx.output.attach(unit.name, 'stdout', child.stdout);
-  if (child.stderr) ctx.output.attach(unit.name, 'stderr', child.stderr);
+  const tag = { identifier: unit.syslogIdentifier };
+  if (child.stdout) ctx.output.attach(unit.name, 'stdout', child.stdout, tag);
+  if (child.stderr) ctx.output.attach(unit.name, 'stderr', child.stderr, tag);
   return { ok: true, child, pid: child.pid, via };
 }

@@ -4,6 +4,8 @@
 export interface LogLine {
   time: number;
   unit: string;
+  /** SyslogIdentifier=: the line's tag where systemd shows the identifier (console, status). */
+  identifier?: string;
   stream: 'stdout' | 'stderr';
   line: string;
 }

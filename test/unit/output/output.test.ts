@@ -52,6 +52,23 @@ describe('service output', () => {
     expect(JSON.parse(formatLine(l, 'json'))).toEqual({ time: '1970-01-01T00:00:00.000Z', unit: 'cron.service', stream: 'stderr', line: 'hi "there"' });
   });
 
+  it('SyslogIdentifier= tags the lines in its place; the ring keeps both', async () => {
+    const l = { time: 0, unit: 'web.service', identifier: 'nginx', stream: 'stdout' as const, line: 'up' };
+    expect(formatLine(l, 'text')).toBe('nginx: up\n');
+    expect(JSON.parse(formatLine(l, 'json'))).toMatchObject({ unit: 'web.service', identifier: 'nginx', line: 'up' });
+    const file = path.join(tempDir('out-'), 'out');
+    const fd = fs.openSync(file, 'w');
+    const out = new ServiceOutput('text', new StdoutWriter(fd));
+    const pipe = new PassThrough();
+    out.attach('web.service', 'stdout', pipe, { identifier: 'nginx' });
+    pipe.end('started\n');
+    await out.drained(1000);
+    await out.flushed();
+    fs.closeSync(fd);
+    expect(fs.readFileSync(file, 'utf8')).toBe('nginx: started\n');
+    expect(out.recent('web.service', 1)).toMatchObject([{ unit: 'web.service', identifier: 'nginx', line: 'started' }]);
+  });
+
   it('never interleaves half-lines from two units', async () => {
     const file = path.join(tempDir('out-'), 'out');
     const fd = fs.openSync(file, 'w');
