@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { LoadState, UnitFileState } from '../control/manager';
 import type { Logger } from '../log/logger';
-import { diagnosticReport, formatDiagnostic, type Diagnostic } from '../units/diagnostic';
+import { diagnosticReport, diagnosticsOf, formatDiagnostic, type Diagnostic } from '../units/diagnostic';
 import { loadUnits, type LoadResult, type NotLoadedReason } from '../units/load';
 import { parseUnitName } from '../units/specifiers';
 import type { UnitConfig } from '../units/unit';
@@ -117,7 +117,7 @@ export class UnitRegistry {
     if (fresh.masked.has(name)) this.masked.add(name);
     if (fresh.failed.get(name) === 'bad-setting' && !this.failed.has(name)) {
       this.failed.set(name, 'bad-setting');
-      this.diagnostics.push(...fresh.diagnostics.filter((d) => d.severity === 'error' && path.basename(d.file).startsWith(name)));
+      this.diagnostics.push(...diagnosticsOf(fresh.diagnostics, name).filter((d) => d.severity === 'error'));
     }
     const canonical = fresh.aliases.get(name) ?? name;
     if (!fresh.units.has(canonical)) return undefined;
@@ -125,7 +125,7 @@ export class UnitRegistry {
       // An enabled unit that is new on disk is for daemon-reload to add, and start.
       if (this.units.has(n) || (fresh.enabled.has(n) && n !== canonical)) continue;
       if (fresh.enabled.has(n)) this.enabled.add(n);
-      for (const line of diagnosticReport(fresh.diagnostics.filter((d) => path.basename(d.file).startsWith(n)))) this.log[line.level](line.text);
+      for (const line of diagnosticReport(diagnosticsOf(fresh.diagnostics, n))) this.log[line.level](line.text);
       this.add(u);
     }
     for (const [alias, target] of fresh.aliases) if (!this.aliases.has(alias)) this.aliases.set(alias, target);
@@ -160,8 +160,8 @@ export class UnitRegistry {
   }
 
   private loadErrors(name: string): string {
-    return this.diagnostics
-      .filter((d) => d.severity === 'error' && path.basename(d.file).startsWith(name))
+    return diagnosticsOf(this.diagnostics, name)
+      .filter((d) => d.severity === 'error')
       .map(formatDiagnostic)
       .join('\n');
   }
