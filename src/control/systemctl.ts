@@ -7,6 +7,7 @@ import { call, ConnectError, controlSocketPath } from './client';
 import { renderStatus, renderUnitTable } from './format';
 import type { LogLine } from '../output/log-ring';
 import { unitName, type Verb } from './protocol';
+import { fnmatch } from '../sys/fnmatch';
 
 /**
  * systemctl's exit codes (LSB): 0 ok, 1 failure, 3 not running (status verbs) or job type not
@@ -116,28 +117,7 @@ export function parseSystemctlArgs(argv: readonly string[]): { verb?: string; ar
 
 /** Shell-style patterns (`*`, `?`, `[...]`) as systemctl's list verbs take them; no patterns match all. */
 export function matchesAny(patterns: readonly string[], name: string): boolean {
-  return patterns.length === 0 || patterns.some((p) => globToRegExp(p).test(name));
-}
-
-function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '*') re += '.*';
-    else if (c === '?') re += '.';
-    else if (c === '[') {
-      const end = glob.indexOf(']', i + 2);
-      if (end < 0) {
-        re += '\\[';
-        continue;
-      }
-      let body = glob.slice(i + 1, end);
-      if (body.startsWith('!')) body = `^${body.slice(1)}`;
-      re += `[${body.replace(/\\/g, '\\\\')}]`;
-      i = end;
-    } else re += c.replace(/[.+^${}()|\\\]]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
+  return patterns.length === 0 || patterns.some((p) => fnmatch(p, name, { noEscape: true }));
 }
 
 async function result<T>(io: Io, verb: Verb, params: Record<string, unknown>): Promise<T> {

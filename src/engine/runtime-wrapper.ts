@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { editConfig, type OciConfig } from './oci-config';
 import { hostLayout, runtimeSetting } from './host-layout';
+import { DEFAULT_SEARCH_PATH, isExecutableFile, searchPath } from '../sys/exec-path';
 
 /** runc's global flags that take a value (the others are booleans). */
 const VALUE_GLOBALS = new Set(['--root', '--log', '--log-format', '--criu', '--rootless', '--cgroup-manager']);
@@ -50,20 +51,13 @@ export function parseRuntimeCall(argv: readonly string[], cwd: string): RuntimeC
   return call;
 }
 
-/** PATH lookup for a runtime given by name; execve itself does not search. */
+/**
+ * PATH lookup for a runtime given by name; execve itself does not search. An empty PATH
+ * entry is skipped, not taken as the working directory: that is the engine's bundle.
+ */
 export function resolveExecutable(name: string, envPath: string | undefined): string | undefined {
-  if (name.includes('/')) return name;
-  for (const dir of (envPath || '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
-    if (!dir) continue;
-    const file = path.join(dir, name);
-    try {
-      fs.accessSync(file, fs.constants.X_OK);
-      if (fs.statSync(file).isFile()) return file;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
+  const dirs = (envPath || DEFAULT_SEARCH_PATH).split(':').filter(Boolean).join(':');
+  return searchPath(name, dirs, isExecutableFile);
 }
 
 /** Edits BUNDLE/config.json in place by write + rename, only when something changes. */

@@ -16,6 +16,7 @@ import { parseEnvironmentFile } from './environment-file';
 import { openOutputFile, readRegularFile } from '../process/bounded-file';
 import { planChain, type ChainTools, type LimitContext } from './exec-chain';
 import { chainTools, limitContext } from './chain-context';
+import { isExecutableFile } from '../sys/exec-path';
 
 /** An EnvironmentFile= larger than this is refused (and said): it is read into PID 1. */
 export const ENVIRONMENT_FILE_MAX_BYTES = 1024 * 1024;
@@ -103,15 +104,6 @@ export function unitEnvironment(
   }
   Object.assign(env, extra);
   return env;
-}
-
-function isExecutableFile(p: string): boolean {
-  try {
-    fs.accessSync(p, fs.constants.X_OK);
-    return fs.statSync(p).isFile();
-  } catch {
-    return false;
-  }
 }
 
 function stdioFor(target: OutputTarget, opened: number[], connection: number | undefined): 'pipe' | 'ignore' | number {
