@@ -12,7 +12,7 @@ import { diagnosticReport, diagnosticsOf, formatDiagnostic, type Diagnostic } fr
 import { loadUnits, type LoadResult, type NotLoadedReason } from '../units/load';
 import { parseUnitName } from '../units/specifiers';
 import type { UnitConfig } from '../units/unit';
-import { disableUnit, ENABLE_ROOT, enableUnit, type EnableResult } from './enablement';
+import { disableUnit, ENABLE_ROOT, enableUnit, unitFileState, type EnableResult } from './enablement';
 import { diffUnits, type ReloadDiff } from './reload-diff';
 import type { UnitDirectories } from './unit-dirs';
 import { isSystemdFile, isSystemdOwn, systemdPackageFiles } from './systemd-own-units';
@@ -166,16 +166,8 @@ export class UnitRegistry {
       .join('\n');
   }
 
-  fileState(unit: UnitConfig): UnitFileState {
-    // Units from generators say so, whether a generator also linked them into a target or not.
-    if (unit.sourcePath.startsWith('/run/systemd/generator')) return 'generated';
-    if (this.enabled.has(unit.name)) return 'enabled';
-    // Linked where its [Install] section says (sockets.target.wants/ for a socket): enabled.
-    const linked = [...unit.wantedBy.map((t) => `${t}.wants`), ...unit.requiredBy.map((t) => `${t}.requires`)].some((d) =>
-      [ENABLE_ROOT, ...this.dirs.systemDirs].some((root) => fs.existsSync(path.join(root, d, unit.name))),
-    );
-    if (linked) return 'enabled';
-    return unit.wantedBy.length || unit.requiredBy.length ? 'disabled' : 'static';
+  fileState(unit: UnitConfig, enabled: ReadonlySet<string> = this.enabled): UnitFileState {
+    return unitFileState(unit, enabled.has(unit.name), [ENABLE_ROOT, ...this.dirs.systemDirs]);
   }
 
   enable(unit: UnitConfig): EnableResult {
@@ -220,8 +212,7 @@ export class UnitRegistry {
       } else {
         const target = fresh.units.get(fresh.aliases.get(n) ?? n);
         if (!target) continue;
-        const state = target.name !== n ? 'alias' : target.sourcePath.startsWith('/run/systemd/generator') ? 'generated' : fresh.enabled.has(n) ? 'enabled' : target.wantedBy.length || target.requiredBy.length ? 'disabled' : 'static';
-        out.push({ name: n, state });
+        out.push({ name: n, state: target.name !== n ? 'alias' : this.fileState(target, fresh.enabled) });
       }
     }
     return out;
