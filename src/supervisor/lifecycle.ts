@@ -228,7 +228,7 @@ class Machine {
 
   private onStart(): void {
     const sub = this.s.sub;
-    if (sub === 'dead' || sub === 'failed') {
+    if (isDown(sub)) {
       // An explicit start clears a start-limit lockout (systemctl reset-failed + start).
       if (this.s.result === 'start-limit-hit') this.s.startTimes = [];
       this.s.failures = 0;
@@ -250,7 +250,7 @@ class Machine {
       this.s = { ...this.s, sub: this.s.result === 'success' ? 'dead' : 'failed' };
       return;
     }
-    if (sub === 'dead' || sub === 'failed') return;
+    if (isDown(sub)) return;
     // Already stopping on its own (the main process ended, ExecStopPost= runs): the
     // request still counts, so the end of this stop is not followed by a restart.
     if (this.isStopping()) {
@@ -266,7 +266,7 @@ class Machine {
 
   private onRestart(): void {
     const sub = this.s.sub;
-    if (sub === 'dead' || sub === 'failed' || sub === 'auto-restart') return this.onStart();
+    if (isIdle(sub)) return this.onStart();
     this.onStop(true);
   }
 
