@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import type { JobResult, ReloadReport, UnitFileState, UnitStatus } from './manager';
 import { call, ConnectError, controlSocketPath } from './client';
 import { renderStatus, renderUnitTable } from './format';
+import { systemctlHelp, systemctlVersion } from './systemctl-help';
 import type { LogLine } from '../output/log-ring';
 import { unitName, type Verb } from './protocol';
 import { fnmatch } from '../sys/fnmatch';
@@ -33,6 +34,8 @@ interface Flags {
   signal?: string;
   killWho?: 'main' | 'all';
   lines: number;
+  /** --help / --version: print and exit, whatever else was given (as systemctl does). */
+  info?: 'help' | 'version';
 }
 
 export function parseSystemctlArgs(argv: readonly string[]): { verb?: string; args: string[]; flags: Flags; error?: string } {
@@ -48,6 +51,13 @@ export function parseSystemctlArgs(argv: readonly string[]): { verb?: string; ar
     const [name, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
     const value = (): string => inline ?? argv[++i] ?? '';
     switch (name) {
+      case '-h':
+      case '--help':
+        flags.info = 'help';
+        break;
+      case '--version':
+        flags.info ??= 'version';
+        break;
       case '-q':
       case '--quiet':
         flags.quiet = true;
@@ -182,8 +192,12 @@ const ENABLED_LIKE: ReadonlySet<UnitFileState> = new Set(['enabled', 'static', '
 export async function systemctl(argv: readonly string[], io: Io): Promise<number> {
   const { verb, args, flags, error } = parseSystemctlArgs(argv);
   if (error) {
-    io.err(`systemctl: ${error}\n`);
+    io.err(`systemctl: ${error}\nSee 'systemctl --help'.\n`);
     return EXIT.FAILURE;
+  }
+  if (flags.info) {
+    io.out(flags.info === 'help' ? systemctlHelp() : systemctlVersion());
+    return EXIT.OK;
   }
   const units = args.map(unitName);
   const needUnits = (): boolean => {

@@ -32,6 +32,9 @@ describe('tmpfiles.d lines', () => {
     expect(line('f= /run/a 0600')).toMatchObject({ force: true, mode: 0o600 });
     expect(line('z /run/log/journal ~2755 root adm - -')).toMatchObject({ mode: 0o2755, modeMasked: true });
     expect(line('d /var/tmp 1777 root root 30d')).toMatchObject({ age: '30d' });
+    // systemd 256's purge mark, as Debian 13's packages use it: applied like the line without it.
+    expect(line('d$ /var/lib/php/sessions 1733 root root -')).toMatchObject({ type: 'd', mode: 0o1733, plus: false });
+    expect(line('L$+ /etc/x - - - - /y')).toMatchObject({ type: 'L', plus: true, argument: '/y' });
   });
 
   it('the argument is the rest of the line, with C escapes for f and w, base64 with ~', () => {
