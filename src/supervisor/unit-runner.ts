@@ -5,7 +5,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { LaunchResult, PassFds } from '../exec/unit-launch';
 import type { ExitOwner, ExitRouter } from '../process/exit-router';
-import { readRegularFile } from '../process/bounded-file';
 import { setLongTimeout, type LongTimeout } from '../process/long-timeout';
 import { indexOnce, processesInSessions, readStat, type SessionIndex } from '../process/proc';
 import type { Logger } from '../log/logger';
@@ -16,6 +15,7 @@ import type { ExecCommand, UnitConfig } from '../units/unit';
 import { readAccountFiles, resolveCredentials } from '../exec/account-db';
 import { activeState, initialState, step, type Effect, type Event, type Policy, type State, type TimerName } from './lifecycle';
 import { notifyRefusal } from './notify-access';
+import { loadPidFile, pidFileRefusal } from './pid-file';
 import { commandsOf, policyOf } from './unit-policy';
 
 export interface RunnerDeps {
@@ -49,8 +49,6 @@ const GONE_RETRY_MS = 200;
 const FOREIGN_MAIN_CHECK_MS = 1000;
 const PID_FILE_WAIT_MS = 5_000;
 const FAILURE_LINES = 5;
-/** A PID file holds one number: more than this is not a PID file. */
-const PID_FILE_MAX_BYTES = 4096;
 
 /** 128 random bits in hex, like systemd's INVOCATION_ID (node:crypto costs start-up time). */
 function invocationId(): string {
@@ -337,14 +335,13 @@ export class UnitRunner {
   private readPidFile(deadline: number): void {
     const file = this.config.pidFile!;
     let pid: number | undefined;
-    const r = readRegularFile(file, PID_FILE_MAX_BYTES);
-    if (r.ok && /^\s*\d+\s*$/.test(r.text)) {
-      const candidate = Number(r.text.trim());
-      // A root-owned PID file is trusted to name a process outside the unit, as in systemd.
-      const problem = this.mainPidProblem(candidate, r.owner === 0);
-      if (problem) this.warnOnce(`PID ${candidate} in PID file ${file} ${problem}; refusing it`);
-      else pid = candidate;
-    } else if (!r.ok && r.code !== 'ENOENT') {
+    const r = loadPidFile(file);
+    if (r.kind === 'pid') {
+      // Trusted to name a process outside the unit: a root-owned file reached safely, as in systemd.
+      const problem = this.mainPidProblem(r.pid, r.trusted);
+      if (problem) this.warnOnce(pidFileRefusal(file, r.pid, problem, r.distrust));
+      else pid = r.pid;
+    } else if (r.kind === 'error') {
       this.warnOnce(`cannot read PID file ${file}: ${r.message}`);
     }
     if (pid !== undefined) {
