@@ -16,6 +16,7 @@ import { readAccountFiles, resolveCredentials } from '../exec/account-db';
 import { activeState, initialState, step, type Effect, type Event, type Policy, type State, type TimerName } from './lifecycle';
 import { notifyRefusal } from './notify-access';
 import { loadPidFile, pidFileRefusal } from './pid-file';
+import { makeRuntimeDirectory, removeRuntimeDirectory } from './runtime-directory';
 import { commandsOf, policyOf } from './unit-policy';
 
 export interface RunnerDeps {
@@ -462,7 +463,7 @@ export class UnitRunner {
     if (preserve === 'yes' || (preserve === 'restart' && restarting)) return;
     for (const dir of this.runtimeDirs()) {
       try {
-        fs.rmSync(dir, { recursive: true, force: true });
+        removeRuntimeDirectory(dir);
       } catch (err) {
         // A read-only root (Kubernetes readOnlyRootFilesystem) keeps the image's own copy.
         const e = err as NodeJS.ErrnoException;
@@ -505,20 +506,6 @@ export class UnitRunner {
     if (m.stopping) this.send({ type: 'stopping' });
     if (m.watchdog) this.send({ type: 'watchdog-ping' });
     if (m.extendTimeoutUsec !== undefined) this.send({ type: 'extend-timeout', ms: Math.ceil(m.extendTimeoutUsec / 1000) });
-  }
-}
-
-/** mkdir + mode + owner; a directory that already has them is left alone (it may sit on a read-only root). */
-function makeRuntimeDirectory(dir: string, mode: number, owner: { uid: number; gid: number } | undefined): string | undefined {
-  try {
-    const st = fs.statSync(dir, { throwIfNoEntry: false });
-    if (st?.isDirectory() && (st.mode & 0o7777) === mode && (!owner || (st.uid === owner.uid && st.gid === owner.gid))) return undefined;
-    fs.mkdirSync(dir, { recursive: true });
-    fs.chmodSync(dir, mode);
-    if (owner) fs.chownSync(dir, owner.uid, owner.gid);
-    return undefined;
-  } catch (err) {
-    return (err as Error).message;
   }
 }
 
