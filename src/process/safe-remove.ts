@@ -1,8 +1,8 @@
 // Removing a tree as root without being steered: every entry is removed by name beneath the
 // directory fd it was listed from (unlinkat), nothing is followed (a symlink is removed, never
-// its target), and a directory on another mount is left alone. Another mount is told by its
-// mount id, not st_dev: a bind mount of the same file system (two volumes from one disk, a
-// volume under /tmp) has the same device.
+// its target), and what is mounted inside is left alone: a directory on another mount, told by
+// its mount id, not st_dev (a bind mount of the same file system, two volumes from one disk or
+// a volume under /tmp, has the same device), and a bound file, which unlink refuses (EBUSY).
 import * as fs from 'node:fs';
 import { AT_REMOVEDIR, errnoName, SysError, unlinkat } from '../sys/libc';
 import { closeNode, isDirectory, mountIdOf, openEntry, pathError, procFdPath, type PathNode } from './safe-path';
@@ -24,15 +24,33 @@ function unlinkEntry(dir: PathNode, name: string, flags: number): void {
 
 /** Removes everything below dir (an fd from safe-path) that is on the mount `mount` (dir's own by default). */
 export function removeBelow(dir: PathNode, mount = mountIdOf(dir.fd, dir.stat)): void {
-  for (const name of fs.readdirSync(procFdPath(dir.fd))) removeOnMount(dir, name, mount);
+  for (const entry of fs.readdirSync(procFdPath(dir.fd), { withFileTypes: true })) {
+    if (entry.isDirectory() || !removedAsFile(dir, entry.name)) removeDirectoryOnMount(dir, entry.name, mount);
+  }
 }
 
-function removeOnMount(dir: PathNode, name: string, mount: number): void {
+/**
+ * One unlinkat for what readdir says is not a directory (most of a tree: no open, no stat).
+ * A file mounted there (EBUSY) is left alone; false when it turned out to be a directory.
+ */
+function removedAsFile(dir: PathNode, name: string): boolean {
+  try {
+    unlinkat(dir.fd, name, 0);
+    return true;
+  } catch (err) {
+    const code = err instanceof SysError ? errnoName(err.errno) : undefined;
+    if (code === 'ENOENT' || code === 'EBUSY') return true;
+    if (code === 'EISDIR') return false;
+    throw pathError(err, `cannot remove ${childPath(dir, name)}`);
+  }
+}
+
+function removeDirectoryOnMount(dir: PathNode, name: string, mount: number): void {
   const child = openEntry(dir, name);
   if (!child) return;
   try {
-    if (mountIdOf(child.fd, child.stat) !== mount) return; // another mount (a volume, a bound file): left alone
     if (!isDirectory(child.stat.mode)) return unlinkEntry(dir, name, 0);
+    if (mountIdOf(child.fd, child.stat) !== mount) return; // another mount (a volume): left alone
     removeBelow(child, mount);
     unlinkEntry(dir, name, AT_REMOVEDIR);
   } finally {

@@ -38,17 +38,19 @@ describe('tmpfiles.d (M3)', () => {
 });
 
 describe('tmpfiles.d removal (M4)', () => {
-  it('D /tmp leaves a volume mounted below it from the same file system alone', async () => {
+  it('D /tmp leaves a volume and a file mounted below it from the same file system alone', async () => {
     const setup = [
       'mkdir -p /run/vol && mount -t tmpfs tmpfs /run/vol && mkdir -p /run/vol/tmp/old /run/vol/shared && chmod 1777 /run/vol/tmp',
       'echo data > /run/vol/shared/precious.db && echo junk > /run/vol/tmp/old/junk',
       // Two volumes from one disk: /tmp and, below it, /tmp/shared (same st_dev, other mounts).
       'mount --bind /run/vol/tmp /tmp && mkdir -p /tmp/shared && mount --bind /run/vol/shared /tmp/shared',
+      // And a file bound there (a secret or a socket handed in).
+      'touch /tmp/bound && mount --bind /run/vol/shared/precious.db /tmp/bound',
       `echo 'D /tmp 1777 root root -' > /etc/tmpfiles.d/tmp.conf`,
     ].join(' && ');
     const r = await runAsPid1(['--', '/bin/sh', '-c', 'ls -A /tmp; cat /tmp/shared/precious.db'], RICH, setup);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toBe('shared\ndata\n');
+    expect(r.stdout).toBe('bound\nshared\ndata\n');
     expect(r.code).toBe(0);
   });
 });
