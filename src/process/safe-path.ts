@@ -82,7 +82,7 @@ function describeTransition(from: PathNode, to: PathNode, whole: string): string
   return `unsafe path transition ${from.path} (owned by uid ${from.stat.uid}) -> ${to.path} (owned by uid ${to.stat.uid}) while resolving ${whole}`;
 }
 
-/** A libc failure as a PathError naming the path ("ELOOP: /a/b: Too many levels of symbolic links"). */
+/** A libc failure as a PathError: the errno name as code, "/a/b: Too many levels of symbolic links" as message. */
 export function pathError(err: unknown, where: string): PathError {
   if (err instanceof PathError) return err;
   if (err instanceof SysError) return new PathError(errnoName(err.errno) ?? `errno ${err.errno}`, `${where}: ${strerror(err.errno)}`);
