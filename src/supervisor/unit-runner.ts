@@ -5,7 +5,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { LaunchResult, PassFds } from '../exec/unit-launch';
 import type { ExitOwner, ExitRouter } from '../process/exit-router';
-import { readRegularFile } from '../process/bounded-file';
 import { setLongTimeout, type LongTimeout } from '../process/long-timeout';
 import { indexOnce, processesInSessions, readStat, type SessionIndex } from '../process/proc';
 import type { Logger } from '../log/logger';
@@ -17,6 +16,8 @@ import { readAccountFiles, resolveCredentials } from '../exec/account-db';
 import { activeState, initialState, step, type Effect, type Event, type Policy, type State, type TimerName } from './lifecycle';
 import { notifyRefusal } from './notify-access';
 import { isRestartPending } from './sub-states';
+import { loadPidFile, pidFileRefusal } from './pid-file';
+import { makeRuntimeDirectory, removeRuntimeDirectory } from './runtime-directory';
 import { commandsOf, policyOf } from './unit-policy';
 
 export interface RunnerDeps {
@@ -50,8 +51,6 @@ const GONE_RETRY_MS = 200;
 const FOREIGN_MAIN_CHECK_MS = 1000;
 const PID_FILE_WAIT_MS = 5_000;
 const FAILURE_LINES = 5;
-/** A PID file holds one number: more than this is not a PID file. */
-const PID_FILE_MAX_BYTES = 4096;
 
 /** 128 random bits in hex, like systemd's INVOCATION_ID (node:crypto costs start-up time). */
 function invocationId(): string {
@@ -338,14 +337,13 @@ export class UnitRunner {
   private readPidFile(deadline: number): void {
     const file = this.config.pidFile!;
     let pid: number | undefined;
-    const r = readRegularFile(file, PID_FILE_MAX_BYTES);
-    if (r.ok && /^\s*\d+\s*$/.test(r.text)) {
-      const candidate = Number(r.text.trim());
-      // A root-owned PID file is trusted to name a process outside the unit, as in systemd.
-      const problem = this.mainPidProblem(candidate, r.owner === 0);
-      if (problem) this.warnOnce(`PID ${candidate} in PID file ${file} ${problem}; refusing it`);
-      else pid = candidate;
-    } else if (!r.ok && r.code !== 'ENOENT') {
+    const r = loadPidFile(file);
+    if (r.kind === 'pid') {
+      // Trusted to name a process outside the unit: a root-owned file reached safely, as in systemd.
+      const problem = this.mainPidProblem(r.pid, r.trusted);
+      if (problem) this.warnOnce(pidFileRefusal(file, r.pid, problem, r.distrust));
+      else pid = r.pid;
+    } else if (r.kind === 'error') {
       this.warnOnce(`cannot read PID file ${file}: ${r.message}`);
     }
     if (pid !== undefined) {
@@ -466,7 +464,7 @@ export class UnitRunner {
     if (preserve === 'yes' || (preserve === 'restart' && restarting)) return;
     for (const dir of this.runtimeDirs()) {
       try {
-        fs.rmSync(dir, { recursive: true, force: true });
+        removeRuntimeDirectory(dir);
       } catch (err) {
         // A read-only root (Kubernetes readOnlyRootFilesystem) keeps the image's own copy.
         const e = err as NodeJS.ErrnoException;
@@ -509,20 +507,6 @@ export class UnitRunner {
     if (m.stopping) this.send({ type: 'stopping' });
     if (m.watchdog) this.send({ type: 'watchdog-ping' });
     if (m.extendTimeoutUsec !== undefined) this.send({ type: 'extend-timeout', ms: Math.ceil(m.extendTimeoutUsec / 1000) });
-  }
-}
-
-/** mkdir + mode + owner; a directory that already has them is left alone (it may sit on a read-only root). */
-function makeRuntimeDirectory(dir: string, mode: number, owner: { uid: number; gid: number } | undefined): string | undefined {
-  try {
-    const st = fs.statSync(dir, { throwIfNoEntry: false });
-    if (st?.isDirectory() && (st.mode & 0o7777) === mode && (!owner || (st.uid === owner.uid && st.gid === owner.gid))) return undefined;
-    fs.mkdirSync(dir, { recursive: true });
-    fs.chmodSync(dir, mode);
-    if (owner) fs.chownSync(dir, owner.uid, owner.gid);
-    return undefined;
-  } catch (err) {
-    return (err as Error).message;
   }
 }
 

@@ -673,3 +673,78 @@ export function setNonBlocking(fd: number): void {
 export function mkfifo(path: string, mode: number): void {
   check('mkfifo', libc().fn('int mkfifo(const char *path, uint32_t mode)')(path, mode) as number);
 }
+
+// ---- file-system calls relative to directory fds (the safe path walker) ----
+
+export const AT_FDCWD = -100;
+/** An fd that names a file without opening it (no FIFO blocks, no device opens); Node has no constant. */
+export const O_PATH = 0o10000000;
+export const O_CLOEXEC = 0o2000000;
+export const AT_SYMLINK_NOFOLLOW = 0x100;
+export const AT_REMOVEDIR = 0x200;
+export const AT_EMPTY_PATH = 0x1000;
+export const ENOSYS = 38;
+const STATX_BASIC_STATS = 0x7ff;
+const STATX_MNT_ID = 0x1000;
+
+/** What statx(2) says of a file; mountId when the kernel gives it (STATX_MNT_ID, Linux 5.8). */
+export interface FileStat {
+  /** st_mode: type and permission bits. */
+  mode: number;
+  uid: number;
+  gid: number;
+  nlink: number;
+  ino: bigint;
+  dev: number;
+  mountId?: number;
+}
+
+/** openat(2); flags from fs.constants plus O_PATH/O_CLOEXEC above. Returns the fd. */
+export function openat(dirfd: number, path: string, flags: number, mode = 0): number {
+  return check('openat', libc().fn('int openat(int dirfd, const char *path, int flags, uint32_t mode)')(dirfd, path, flags, mode) as number);
+}
+
+export function mkdirat(dirfd: number, path: string, mode: number): void {
+  check('mkdirat', libc().fn('int mkdirat(int dirfd, const char *path, uint32_t mode)')(dirfd, path, mode) as number);
+}
+
+/** unlinkat(2): flags 0 for a non-directory, AT_REMOVEDIR for an empty directory. */
+export function unlinkat(dirfd: number, path: string, flags: number): void {
+  check('unlinkat', libc().fn('int unlinkat(int dirfd, const char *path, int flags)')(dirfd, path, flags) as number);
+}
+
+export function symlinkat(target: string, dirfd: number, path: string): void {
+  check('symlinkat', libc().fn('int symlinkat(const char *target, int dirfd, const char *path)')(target, dirfd, path) as number);
+}
+
+/** readlinkat(2); path "" reads the link an O_PATH|O_NOFOLLOW fd names. */
+export function readlinkat(dirfd: number, path: string): string {
+  const buf = Buffer.alloc(4096);
+  const n = check('readlinkat', libc().fn('intptr_t readlinkat(int dirfd, const char *path, void *buf, size_t size)')(dirfd, path, buf, buf.length) as number);
+  if (n >= buf.length) throw new SysError('readlinkat', 36 /* ENAMETOOLONG */);
+  return buf.toString('utf8', 0, n);
+}
+
+/** statx(2) with the basic fields and the mount id; flags AT_EMPTY_PATH (path "") to ask about dirfd itself. */
+export function statx(dirfd: number, path: string, flags: number): FileStat {
+  const buf = Buffer.alloc(256);
+  check(
+    'statx',
+    libc().fn('int statx(int dirfd, const char *path, int flags, uint32_t mask, void *buf)')(dirfd, path, flags, STATX_BASIC_STATS | STATX_MNT_ID, buf) as number,
+  );
+  const mask = buf.readUInt32LE(0);
+  return {
+    nlink: buf.readUInt32LE(16),
+    uid: buf.readUInt32LE(20),
+    gid: buf.readUInt32LE(24),
+    mode: buf.readUInt16LE(28),
+    ino: buf.readBigUInt64LE(32),
+    // makedev(major, minor) as glibc encodes it, so it compares with fs.Stats.dev.
+    dev: devNumber(buf.readUInt32LE(136), buf.readUInt32LE(140)),
+    mountId: (mask & STATX_MNT_ID) !== 0 ? Number(buf.readBigUInt64LE(144)) : undefined,
+  };
+}
+
+function devNumber(major: number, minor: number): number {
+  return Number(((BigInt(major) & 0xfffff000n) << 32n) | ((BigInt(major) & 0xfffn) << 8n) | ((BigInt(minor) & 0xffffff00n) << 12n) | (BigInt(minor) & 0xffn));
+}

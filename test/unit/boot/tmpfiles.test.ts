@@ -198,6 +198,35 @@ describe('applying, below a private root', () => {
     expect(new TmpfilesApplier(root).real('/run/x')).toBe(path.join(root, '/run/x'));
   });
 
+  it("a user's symlink or hard link never turns a chown onto root's files; the refusal names file and line", () => {
+    mk({ '/etc/passwd': 'root:x:0:0::/root:/bin/sh\n', '/etc/group': 'root:x:0:\n', '/etc/shadow': 'secret' });
+    const at = (p: string): string => path.join(root, p);
+    fs.mkdirSync(at('/etc/ssl'));
+    for (const d of ['/var/lib/app', '/var/lib/app2']) {
+      fs.mkdirSync(at(d), { recursive: true });
+      fs.chownSync(at(d), 65534, 65534);
+    }
+    fs.symlinkSync('/etc', at('/var/lib/app/data'));
+    fs.lchownSync(at('/var/lib/app/data'), 65534, 65534);
+    fs.linkSync(at('/etc/shadow'), at('/var/lib/app2/shadow'));
+    fs.writeFileSync(at('/var/lib/app2/own'), '');
+    const text = 'd /var/lib/app/data/ssl 0750 65534 65534\nZ- /var/lib/app2 0700 65534 65534\nz /var/lib/app/data/ssl 0700 65534\n';
+    const conf = at('/etc/tmpfiles.d/app.conf');
+    // Where the kernel does not stop users from linking root's files (fs.protected_hardlinks=0).
+    const r = new TmpfilesApplier(root, false).apply(parseTmpfilesText(text, conf, spec).lines);
+    expect(r.errors).toEqual([
+      `${conf}:1: d /var/lib/app/data/ssl: refused: unsafe path transition /var/lib/app/data (owned by uid 65534) -> / (owned by uid 0) while resolving /var/lib/app/data`,
+      `${conf}:3: z /var/lib/app/data/ssl: refused: unsafe path transition /var/lib/app/data (owned by uid 65534) -> / (owned by uid 0) while resolving /var/lib/app/data/ssl`,
+      `${conf}:2: Z /var/lib/app2: refused: refusing to change the owner or mode of /var/lib/app2/shadow: it has 2 hard links and fs.protected_hardlinks is off`,
+    ].sort((a, b) => a.localeCompare(b)));
+    expect(fs.statSync(at('/etc/ssl')).uid).toBe(0);
+    expect(fs.statSync(at('/etc/ssl')).mode & 0o777).toBe(0o755);
+    expect(fs.statSync(at('/etc/shadow')).uid).toBe(0);
+    // With the kernel's protection on, such a link cannot be a user's doing: Z changes it.
+    expect(new TmpfilesApplier(root, true).apply(parseTmpfilesText('Z /var/lib/app2 0700 65534\n', conf, spec).lines).errors).toEqual([]);
+    expect(fs.statSync(at('/etc/shadow')).uid).toBe(65534);
+  });
+
   it('a FIFO named *.conf is refused without blocking; the other files still apply', () => {
     mk({ '/etc/passwd': 'root:x:0:0::/root:/bin/sh\n', '/etc/group': 'root:x:0:\n', '/etc/tmpfiles.d/ok.conf': 'd /run/made 0755\n' });
     const fifo = path.join(root, '/etc/tmpfiles.d/fifo.conf');
