@@ -1,8 +1,9 @@
 // Unit output: each line a unit prints is passed to ts-init's stdout tagged with
-// the unit name ("cron.service: line", or a JSON object with --log-format json),
-// and kept in the unit's ring for `ctl logs`.
+// the unit name ("cron.service: line", its control characters escaped, or a JSON
+// object with --log-format json), and kept in the unit's ring for `ctl logs`.
 import type { Readable } from 'node:stream';
 import type { LogFormat } from '../cli/options';
+import { escapeControls } from './escape-controls';
 import { LineSplitter } from './line-splitter';
 import { LogRing, type LogLine } from './log-ring';
 import { StdoutWriter } from './stdout-writer';
@@ -11,7 +12,7 @@ export function formatLine(l: LogLine, format: LogFormat): string {
   if (format === 'json') {
     return `${JSON.stringify({ time: new Date(l.time).toISOString(), unit: l.unit, stream: l.stream, line: l.line })}\n`;
   }
-  return `${l.unit}: ${l.line}\n`;
+  return `${l.unit}: ${escapeControls(l.line)}\n`;
 }
 
 export class ServiceOutput {

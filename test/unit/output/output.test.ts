@@ -52,6 +52,14 @@ describe('service output', () => {
     expect(JSON.parse(formatLine(l, 'json'))).toEqual({ time: '1970-01-01T00:00:00.000Z', unit: 'cron.service', stream: 'stderr', line: 'hi "there"' });
   });
 
+  it('escapes control characters in text lines; JSON carries the line as it was', () => {
+    const l = { time: 0, unit: 'web.service', stream: 'stdout' as const, line: '\x1b[2K\r[ERROR ts-init] forged\x07' };
+    expect(formatLine(l, 'text')).toBe('web.service: \\x1b[2K\\x0d[ERROR ts-init] forged\\x07\n');
+    const json = formatLine(l, 'json');
+    expect(json).not.toMatch(/[\x1b\r\x07]/);
+    expect(JSON.parse(json).line).toBe(l.line);
+  });
+
   it('never interleaves half-lines from two units', async () => {
     const file = path.join(tempDir('out-'), 'out');
     const fd = fs.openSync(file, 'w');
