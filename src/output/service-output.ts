@@ -40,7 +40,6 @@ export class ServiceOutput {
 
   /** Reads a unit process's pipe to its end. echo=false keeps lines only in the ring. */
   attach(unit: string, stream: 'stdout' | 'stderr', source: Readable, echo = true): void {
-    source.setEncoding('utf8');
     const splitter = new LineSplitter((line) => this.line(unit, stream, line, echo));
     this.open.add(source);
     let mine = this.openByUnit.get(unit);
@@ -57,7 +56,7 @@ export class ServiceOutput {
       }
       if (this.open.size === 0) for (const w of this.closedWaiters.splice(0)) w();
     };
-    source.on('data', (chunk: string) => splitter.push(chunk));
+    source.on('data', (chunk: Buffer) => splitter.push(chunk));
     source.on('end', finish);
     source.on('close', finish);
     source.on('error', finish);
