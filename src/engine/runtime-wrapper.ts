@@ -7,7 +7,7 @@
 // the installed ts-init-runtime script (install-host.ts) sends only create and run here.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { editConfig, type OciConfig } from './oci-config';
+import { editConfig, parseConfig, serializeConfig } from './oci-config';
 import { hostLayout, runtimeSetting } from './host-layout';
 import { DEFAULT_SEARCH_PATH, isExecutableFile, searchPath } from '../sys/exec-path';
 
@@ -63,13 +63,13 @@ export function resolveExecutable(name: string, envPath: string | undefined): st
 /** Edits BUNDLE/config.json in place by write + rename, only when something changes. */
 export function editBundle(bundle: string, env: NodeJS.ProcessEnv): void {
   const file = path.join(bundle, 'config.json');
-  const config = JSON.parse(fs.readFileSync(file, 'utf8')) as OciConfig;
+  const config = parseConfig(fs.readFileSync(file, 'utf8'));
   const result = editConfig(config, () => hostLayout(env));
   if (!result.edited || !result.changed) return;
   const tmp = path.join(bundle, `.config.json.ts-init-${process.pid}`);
   try {
     const mode = fs.statSync(file).mode & 0o777;
-    fs.writeFileSync(tmp, JSON.stringify(result.config), { mode });
+    fs.writeFileSync(tmp, serializeConfig(result.config), { mode });
     fs.chmodSync(tmp, mode);
     fs.renameSync(tmp, file);
   } finally {

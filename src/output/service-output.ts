@@ -1,9 +1,10 @@
 // Unit output: each line a unit prints is passed to ts-init's stdout tagged with
 // the unit name, or its SyslogIdentifier= when it has one, as journald tags the lines
-// it shows ("cron.service: line", or a JSON object with --log-format json), and kept
-// in the unit's ring for `ctl logs`.
+// it shows ("cron.service: line", its control characters escaped, or a JSON object
+// with --log-format json), and kept in the unit's ring for `ctl logs`.
 import type { Readable } from 'node:stream';
 import type { LogFormat } from '../cli/options';
+import { escapeControls } from './escape-controls';
 import { LineSplitter } from './line-splitter';
 import { LogRing, type LogLine } from './log-ring';
 import { StdoutWriter } from './stdout-writer';
@@ -12,7 +13,7 @@ export function formatLine(l: LogLine, format: LogFormat): string {
   if (format === 'json') {
     return `${JSON.stringify({ time: new Date(l.time).toISOString(), unit: l.unit, ...(l.identifier !== undefined && { identifier: l.identifier }), stream: l.stream, line: l.line })}\n`;
   }
-  return `${l.identifier ?? l.unit}: ${l.line}\n`;
+  return `${l.identifier ?? l.unit}: ${escapeControls(l.line)}\n`;
 }
 
 export class ServiceOutput {
@@ -40,7 +41,6 @@ export class ServiceOutput {
 
   /** Reads a unit process's pipe to its end. echo=false keeps lines only in the ring; identifier: SyslogIdentifier=. */
   attach(unit: string, stream: 'stdout' | 'stderr', source: Readable, { echo = true, identifier }: { echo?: boolean; identifier?: string } = {}): void {
-    source.setEncoding('utf8');
     const splitter = new LineSplitter((line) => this.line(unit, stream, line, echo, identifier));
     this.open.add(source);
     let mine = this.openByUnit.get(unit);
@@ -57,7 +57,7 @@ export class ServiceOutput {
       }
       if (this.open.size === 0) for (const w of this.closedWaiters.splice(0)) w();
     };
-    source.on('data', (chunk: string) => splitter.push(chunk));
+    source.on('data', (chunk: Buffer) => splitter.push(chunk));
     source.on('end', finish);
     source.on('close', finish);
     source.on('error', finish);

@@ -44,4 +44,12 @@ describe('the Active: words of status', () => {
     const text = renderStatus(unit({ loadState: 'masked', activeState: 'inactive', subState: 'dead' }));
     expect(text).toContain('     Loaded: masked\n     Active: inactive (dead)\n');
   });
+
+  it("shows a unit's output lines and STATUS= text with their control characters escaped", () => {
+    const line = '\x1b]52;c;ZWNobw==\x07\x1b[2K\r[ERROR ts-init] forged';
+    const text = renderStatus(unit({ statusText: 'ok\x1b[31m' }), [{ time: 0, unit: 'x.service', stream: 'stdout', line }]);
+    expect(text).not.toMatch(/[\x1b\r\x07]/);
+    expect(text).toContain('     Status: "ok\\x1b[31m"');
+    expect(text).toContain('x.service: \\x1b]52;c;ZWNobw==\\x07\\x1b[2K\\x0d[ERROR ts-init] forged\n');
+  });
 });
