@@ -1,5 +1,6 @@
 // A /run other users can write (a Kubernetes emptyDir: 0777) is not trusted by the rich
-// init (issue 18, H3's /run part). The attacks are made by uid 65534 before ts-init starts (during an earlier
+// init (issue 18, H3's /run part), and the container environment is not handed to other
+// users (L3). The attacks are made by uid 65534 before ts-init starts (during an earlier
 // run of the pod: an emptyDir outlives the container); the victim is a file in a private
 // temporary directory of the test standing in for /etc/passwd.
 import * as fs from 'node:fs';
@@ -57,5 +58,29 @@ describe('a /run other users can write', () => {
     expect(said).toEqual([expect.stringMatching(/ts-init puts none of its files there .* give the container a tmpfs on \/run with mode=0755/)]);
     expect(r.stderr).toMatch(/control socket \/run\/ts-init\.sock unavailable: not creating it: \/run belongs to uid 65534/);
     expect(r.stderr).toMatch(/cannot create the notify socket: not creating \/run\/ts-init\/notify: \/run belongs to uid 65534/);
+  });
+});
+
+describe('the container environment (secrets)', () => {
+  it("reaches root's units and root's login files only; a User= unit gets what systemd gives it unless --unit-environment all", async () => {
+    const show = `/bin/sh -c 'echo "$(id -un) sees DB_PASSWORD=$DB_PASSWORD PATH=$PATH"'`;
+    const units = unitDir({
+      'www.service': `[Service]\nType=oneshot\nUser=nobody\nExecStart=${show}\n`,
+      'db.service': `[Service]\nType=oneshot\nExecStart=${show}\n`,
+      'pass.service': `[Service]\nType=oneshot\nUser=nobody\nPassEnvironment=DB_PASSWORD\nExecStart=${show}\n`,
+    });
+    const env = { ...process.env, DB_PASSWORD: 's3cret', PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
+    const files = `for f in /run/ts-init/env /etc/profile.d/ts-init-env.sh; do ${AS_USER} cat $f >/dev/null 2>&1 && echo "$f readable by nobody"; stat -c "%n %a %U" $f; done`;
+    const r = await runAsPid1(['--units', units, '--', '/bin/sh', '-c', files], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^www\.service: nobody sees DB_PASSWORD= PATH=\/usr\/sbin:\/usr\/bin:\/sbin:\/bin$/m);
+    expect(r.stdout).toMatch(/^db\.service: root sees DB_PASSWORD=s3cret/m);
+    expect(r.stdout).toMatch(/^pass\.service: nobody sees DB_PASSWORD=s3cret/m);
+    expect(r.stdout).not.toMatch(/readable by nobody/);
+    expect(r.stdout).toMatch(/^\/run\/ts-init\/env 600 root$/m);
+    expect(r.stdout).toMatch(/^\/etc\/profile\.d\/ts-init-env\.sh 600 root$/m);
+
+    const all = await runAsPid1(['--unit-environment', 'all', '--units', units, '--', '/bin/true'], { env });
+    expect(all.stdout).toMatch(/^www\.service: nobody sees DB_PASSWORD=s3cret/m);
   });
 });
