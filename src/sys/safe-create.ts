@@ -7,7 +7,6 @@
 // Node's fs only: the native module loader uses this before libc is reachable.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
 
 const { O_CREAT, O_EXCL, O_NOFOLLOW, O_DIRECTORY, O_RDONLY, O_WRONLY } = fs.constants;
 
@@ -15,6 +14,27 @@ const { O_CREAT, O_EXCL, O_NOFOLLOW, O_DIRECTORY, O_RDONLY, O_WRONLY } = fs.cons
 export class UnsafePathError extends Error {}
 
 type Owned = Pick<fs.Stats, 'uid' | 'mode'>;
+
+/**
+ * hex digits nobody can guess ahead, from the kernel's random source (node:crypto would
+ * cost every start several milliseconds to load); the clock where there is no /dev/urandom.
+ * Exclusive creation is what keeps a planted name out: unguessable names only keep a
+ * user from making PID 1's attempt fail.
+ */
+function randomHex(bytes: number): string {
+  const buf = Buffer.alloc(bytes);
+  try {
+    const fd = fs.openSync('/dev/urandom', O_RDONLY);
+    try {
+      fs.readSync(fd, buf, 0, bytes, null);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    buf.writeUIntBE(Number(process.hrtime.bigint() % 2n ** 48n), 0, Math.min(bytes, 6));
+  }
+  return buf.toString('hex');
+}
 
 function euid(): number {
   return process.geteuid?.() ?? 0;
@@ -93,7 +113,7 @@ export function ensurePrivateDirectory(dir: string, mode = 0o755): string | unde
       if (fd >= 0) fs.closeSync(fd);
     }
     // The parent is private, so nobody races this rename.
-    movedAside = `${dir}.untrusted-${randomBytes(4).toString('hex')}`;
+    movedAside = `${dir}.untrusted-${randomHex(4)}`;
     fs.renameSync(dir, movedAside);
   }
   throw new UnsafePathError(`cannot make ${dir} a private directory`);
@@ -120,7 +140,7 @@ export function createExclusive(file: string, mode: number, access = O_WRONLY): 
 
 /** A temporary name beside file that nobody can guess ahead: pid and random bits. */
 export function temporaryName(file: string): string {
-  return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomHex(6)}.tmp`);
 }
 
 function writeAll(fd: number, data: Uint8Array): void {
