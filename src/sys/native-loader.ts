@@ -94,7 +94,7 @@ function loadFromSea(): KoffiModule {
     if (earlier) return earlier;
   }
   // Known in advance: a failed dlopen would leave a file and a stray mapping behind.
-  const noexec = noexecMounts();
+  const noexec = readMounts();
   const usable = EXTRACT_DIRS.filter((dir) => {
     if (isOnNoexecMount(dir, noexec)) failures.push(`${dir}: mounted noexec`);
     return !isOnNoexecMount(dir, noexec);
@@ -134,7 +134,7 @@ function loadCopy(file: string, bytes: Uint8Array, where: CopyPlace, failures: s
   try {
     fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
     const st = fs.fstatSync(fd);
-    if (!isTrustedCopy(st, bytes.length, where, process.geteuid?.() ?? 0, where === 'beside' ? unmappedOwner : undefined)) {
+    if (!isTrustedCopy(st, bytes.length, where, process.geteuid?.() ?? 0, where === 'beside' ? (uid) => unmappedOwner(uid, file) : undefined)) {
       failures.push(`${file}: not loaded (uid ${st.uid}, mode ${(st.mode & 0o7777).toString(8)}, ${st.nlink} links: not root's alone)`);
       return undefined;
     }
@@ -239,20 +239,20 @@ function loadThroughMemfd(bytes: Uint8Array, failures: string[]): KoffiModule | 
   return undefined;
 }
 
-/** Mount points and whether each is noexec, from /proc/self/mountinfo (later mounts win). */
-export function parseMountinfo(text: string): Map<string, boolean> {
-  const out = new Map<string, boolean>();
+/** Mount points and each one's per-mount options (noexec, ro, ...), from /proc/self/mountinfo (later mounts win). */
+export function parseMountinfo(text: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
   for (const line of text.split('\n')) {
     const f = line.split(' ');
     if (f.length < 6) continue;
     const point = f[4]!.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
     out.delete(point);
-    out.set(point, f[5]!.split(',').includes('noexec'));
+    out.set(point, f[5]!.split(','));
   }
   return out;
 }
 
-function noexecMounts(): Map<string, boolean> {
+function readMounts(): Map<string, string[]> {
   try {
     return parseMountinfo(fs.readFileSync('/proc/self/mountinfo', 'utf8'));
   } catch {
@@ -260,18 +260,23 @@ function noexecMounts(): Map<string, boolean> {
   }
 }
 
-/** Whether dir lies on a noexec mount: the longest mount point containing it decides. */
-export function isOnNoexecMount(dir: string, mounts: Map<string, boolean>): boolean {
+/** The options of the mount dir lies on: the longest mount point containing it decides. */
+function mountOptionsOf(dir: string, mounts: Map<string, string[]>): string[] {
   let best = '';
-  let noexec = false;
-  for (const [point, flag] of mounts) {
+  let options: string[] = [];
+  for (const [point, opts] of mounts) {
     const inside = point === '/' || dir === point || dir.startsWith(`${point}/`);
     if (inside && point.length >= best.length) {
       best = point;
-      noexec = flag;
+      options = opts;
     }
   }
-  return noexec;
+  return options;
+}
+
+/** Whether dir lies on a noexec mount. */
+export function isOnNoexecMount(dir: string, mounts: Map<string, string[]>): boolean {
+  return mountOptionsOf(dir, mounts).includes('noexec');
 }
 
 /** Where the module is put in dir (hidden in /dev, which lists devices). */
@@ -302,11 +307,16 @@ export function isTrustedCopy(
   return st.isFile() && st.size === size && owner && (st.mode & 0o022) === 0 && (where === 'beside' || st.nlink === 1);
 }
 
-/** Whether uid is the overflow uid the kernel shows for an owner this user namespace does not map. */
-function unmappedOwner(uid: number): boolean {
+/**
+ * Whether uid is the overflow uid the kernel shows for an owner this user namespace does
+ * not map (the host's root, for a module an engine binds in), so that nobody inside can
+ * be it. Where the namespace maps that uid too (rootless engines map 65534), the file
+ * must also lie on a read-only mount, as the engines' binds do.
+ */
+function unmappedOwner(uid: number, file: string): boolean {
   try {
     if (uid !== Number(fs.readFileSync('/proc/sys/kernel/overflowuid', 'utf8').trim())) return false;
-    return !isMappedUid(uid, fs.readFileSync('/proc/self/uid_map', 'utf8'));
+    return !isMappedUid(uid, fs.readFileSync('/proc/self/uid_map', 'utf8')) || mountOptionsOf(file, readMounts()).includes('ro');
   } catch {
     return false;
   }
