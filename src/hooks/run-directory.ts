@@ -3,8 +3,16 @@
 // 0777 (1777 with medium: Memory), where any user could plant the names PID 1 and its
 // units write through (the control socket, /run/ts-init, a RuntimeDirectory=, PID files).
 import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { moveAsideUnlessPrivate, privatePathProblem } from '../sys/safe-create';
 
 export const RUN_DIR = '/run';
+
+/**
+ * What ts-init reads its configuration from under /run (units, generators, tmpfiles.d),
+ * besides its own /run/ts-init: in a /run others could write, they may hold anything.
+ */
+export const RUN_CONFIG_NAMES = ['systemd', 'tmpfiles.d'];
 
 export type RunDirectoryAction = { kind: 'fine' } | { kind: 'tighten'; mode: number } | { kind: 'refuse'; why: string };
 
@@ -36,7 +44,9 @@ export function secureRunDirectory(dir = RUN_DIR): { level: 'warn' | 'error'; me
     if (action.kind === 'fine') return undefined;
     if (action.kind === 'refuse') return { level: 'error', message: refusal(`${was} and ${action.why}`, dir) };
     fs.fchmodSync(fd, action.mode);
-    return { level: 'warn', message: `${was}: made it ${modeText(action.mode)}, as systemd's /run is, so that nobody else can plant files where ts-init and its units put theirs` };
+    const moved = RUN_CONFIG_NAMES.map((n) => [path.join(dir, n), moveAsideUnlessPrivate(path.join(dir, n))] as const).filter(([, to]) => to);
+    const aside = moved.map(([from, to]) => `; moved ${from}, which others could change, to ${to}`).join('');
+    return { level: 'warn', message: `${was}: made it ${modeText(action.mode)}, as systemd's /run is, so that nobody else can plant files where ts-init and its units put theirs${aside}` };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     // Absent, or read-only (the kernel refuses fchmod there): nobody else can plant anything either.
@@ -48,5 +58,18 @@ export function secureRunDirectory(dir = RUN_DIR): { level: 'warn' | 'error'; me
 }
 
 function refusal(what: string, dir: string): string {
-  return `${what}: ts-init puts none of its files there (no control socket, notify sockets, ${dir}/ts-init/env, runtime directories); give the container a tmpfs on ${dir} with mode=0755`;
+  return (
+    `${what}: ts-init puts none of its files there (no control socket, notify sockets, ${dir}/ts-init/env, runtime directories) ` +
+    `and runs nothing that reads from it (no units from ${dir}/systemd, no generators, no tmpfiles.d); give the container a tmpfs on ${dir} with mode=0755`
+  );
+}
+
+/** Why nothing under dir can be trusted (others may change it), or undefined. */
+export function runDirectoryProblem(dir = RUN_DIR): string | undefined {
+  return privatePathProblem(dir);
+}
+
+/** dirs without those under dir. */
+export function withoutRunDirs(dirs: readonly string[], dir = RUN_DIR): string[] {
+  return dirs.filter((d) => d !== dir && !d.startsWith(`${dir}/`));
 }

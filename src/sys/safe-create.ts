@@ -120,6 +120,41 @@ export function ensurePrivateDirectory(dir: string, mode = 0o755): string | unde
 }
 
 /**
+ * Whether everything in the tree at p (not following links) is root's or this user's and
+ * no directory in it is writable by others: then nobody else can have put anything there.
+ * Trees of more than maxEntries entries count as not private.
+ */
+export function isPrivateTree(p: string, maxEntries = 10_000): boolean {
+  const me = euid();
+  let seen = 0;
+  const walk = (at: string): boolean => {
+    if (++seen > maxEntries) return false;
+    const st = fs.lstatSync(at);
+    if (st.uid !== 0 && st.uid !== me) return false;
+    if (!st.isDirectory()) return true;
+    if ((st.mode & 0o022) !== 0) return false;
+    return fs.readdirSync(at).every((name) => walk(path.join(at, name)));
+  };
+  try {
+    return walk(p);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+}
+
+/**
+ * Renames p to a fresh name beside it unless it is a private tree (or absent); returns the
+ * new name. For a name PID 1 reads its configuration from, in a directory that others could
+ * write until now: what they put there is kept for inspection, never read.
+ */
+export function moveAsideUnlessPrivate(p: string): string | undefined {
+  if (isPrivateTree(p)) return undefined;
+  const aside = `${p}.untrusted-${randomHex(4)}`;
+  fs.renameSync(p, aside);
+  return aside;
+}
+
+/**
  * Opens a new file: O_CREAT|O_EXCL|O_NOFOLLOW, so a name planted beforehand (a file, a
  * symlink) fails the open instead of being reused or followed; then the descriptor is
  * checked to be a regular file of this user's with one link and no group/other write.

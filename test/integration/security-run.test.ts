@@ -61,6 +61,29 @@ describe('a /run other users can write', () => {
   });
 });
 
+/** uid 65534 plants an enabled unit in /run/systemd/system that would run as root. */
+const PLANT_UNIT =
+  `${AS_USER} sh -c 'mkdir -p /run/systemd/system/multi-user.target.wants && ` +
+  `printf "[Service]\\nType=oneshot\\nExecStart=/bin/sh -c \\"echo planted unit ran as \\$(id -un)\\"\\n[Install]\\nWantedBy=multi-user.target\\n" > /run/systemd/system/evil.service && ` +
+  `ln -s ../evil.service /run/systemd/system/multi-user.target.wants/evil.service'`;
+
+describe('what ts-init reads from a /run other users could write', () => {
+  it('a unit another user planted in /run/systemd is moved aside with its directory, never run as root', async () => {
+    const r = await runAsPid1(['--rich', '--', '/bin/sh', '-c', 'ls -A /run | tr "\\n" " "'], {}, `chmod 0777 /run && ${PLANT_UNIT}`);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).not.toMatch(/planted unit ran/);
+    expect(r.stdout).toMatch(/systemd\.untrusted-[0-9a-f]{8}/);
+    expect(r.stderr).toMatch(/moved \/run\/systemd, which others could change, to \/run\/systemd\.untrusted-/);
+  });
+
+  it('in a /run ts-init cannot make its own, no unit is read from it and no generator or tmpfiles.d runs', async () => {
+    const r = await runAsPid1(['--rich', '--', '/bin/true'], {}, `chown 65534:65534 /run && chmod 0777 /run && ${PLANT_UNIT}`);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).not.toMatch(/planted unit ran/);
+    expect(r.stderr).toMatch(/runs nothing that reads from it \(no units from \/run\/systemd, no generators, no tmpfiles\.d\)/);
+  });
+});
+
 describe('the container environment (secrets)', () => {
   it("reaches root's units and root's login files only; a User= unit gets what systemd gives it unless --unit-environment all", async () => {
     const show = `/bin/sh -c 'echo "$(id -un) sees DB_PASSWORD=$DB_PASSWORD PATH=$PATH"'`;

@@ -31,4 +31,16 @@ describe('/run as the rich init finds it', () => {
     expect(secureRunDirectory(run)?.message).toMatch(/^.* \(uid 65534, mode 0777\) was writable by other users and it belongs to uid 65534: ts-init puts none of its files there/);
     expect(fs.statSync(run).mode & 0o7777).toBe(0o777);
   });
+  it("moves aside what ts-init reads its configuration from under a /run it had to tighten, unless it is root's alone", () => {
+    const run = path.join(tempDir('run-dir-'), 'run');
+    fs.mkdirSync(path.join(run, 'systemd/system'), { recursive: true });
+    fs.writeFileSync(path.join(run, 'systemd/system/evil.service'), '[Service]\nExecStart=/bin/true\n');
+    fs.chownSync(path.join(run, 'systemd/system/evil.service'), 65534, 65534);
+    fs.mkdirSync(path.join(run, 'tmpfiles.d'), { mode: 0o755 });
+    fs.writeFileSync(path.join(run, 'tmpfiles.d/ok.conf'), 'd /run/x\n');
+    fs.chmodSync(run, 0o1777);
+    const said = secureRunDirectory(run);
+    expect(said?.message).toMatch(new RegExp(`; moved ${run}/systemd, which others could change, to ${run}/systemd\\.untrusted-[0-9a-f]{8}$`));
+    expect(fs.readdirSync(run).sort()).toEqual([expect.stringMatching(/^systemd\.untrusted-/), 'tmpfiles.d']);
+  });
 });
