@@ -10,9 +10,9 @@ export const RUN_DIR = '/run';
 
 /**
  * What ts-init reads its configuration from under /run (units, generators, tmpfiles.d),
- * besides its own /run/ts-init: in a /run others could write, they may hold anything.
+ * and its own /run/ts-init: in a /run others could write, they may hold anything.
  */
-export const RUN_CONFIG_NAMES = ['systemd', 'tmpfiles.d'];
+export const RUN_CONFIG_NAMES = ['systemd', 'tmpfiles.d', 'ts-init'];
 
 export type RunDirectoryAction = { kind: 'fine' } | { kind: 'tighten'; mode: number } | { kind: 'refuse'; why: string };
 
