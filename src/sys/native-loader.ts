@@ -175,7 +175,12 @@ function extractAndLoad(file: string, bytes: Uint8Array, failures: string[]): Ko
     for (let off = 0; off < bytes.length; ) off += fs.writeSync(fd, bytes, off, bytes.length - off);
     fs.fchmodSync(fd, 0o500);
     const loaded = dlopenVerified(fd, tmp);
-    fs.renameSync(tmp, file);
+    try {
+      fs.renameSync(tmp, file);
+    } catch {
+      // Loaded all the same (in a directory others can write, they may have moved the name away).
+      fs.rmSync(tmp, { force: true });
+    }
     return loaded;
   } catch (err) {
     failures.push(`${file}: ${firstLine(err)}`);
