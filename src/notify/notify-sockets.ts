@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { FdPoller } from '../sockets/fd-poller';
 import { bindDatagramSocket, closeFd, receiveDatagram } from '../sys/libc';
 import { parseNotifyMessage, type NotifyMessage } from './notify-message';
+import { ensurePrivateDirectory } from '../sys/safe-create';
 
 /** A message and the pid that sent it (undefined when the kernel did not say). */
 type Listener = (msg: NotifyMessage, senderPid: number | undefined) => void;
@@ -22,7 +23,10 @@ export class NotifySockets {
   /** Creates the unit's socket and returns the path to put in its NOTIFY_SOCKET. */
   open(unit: string, listener: Listener): string {
     this.close(unit);
-    fs.mkdirSync(this.dir, { recursive: true, mode: 0o755 });
+    // root's alone (checked from / down, nothing planted followed): the socket files are
+    // then replaced and chmod'ed where nobody else can put a name.
+    if (!fs.existsSync(path.dirname(this.dir))) ensurePrivateDirectory(path.dirname(this.dir), 0o755);
+    ensurePrivateDirectory(this.dir, 0o755);
     const file = path.join(this.dir, `${unit}.sock`);
     fs.rmSync(file, { force: true });
     const fd = bindDatagramSocket(file);

@@ -58,7 +58,13 @@ export class Supervisor {
   constructor(private readonly deps: SupervisorDeps) {
     this.runtimeRoot = deps.runtimeRoot ?? '/run';
     this.facts = deps.facts ?? hostFacts();
-    this.launchContext = { table: deps.table, output: deps.output, baseEnv: process.env, warn: (m) => deps.log.warn(m) };
+    this.launchContext = {
+      table: deps.table,
+      output: deps.output,
+      baseEnv: process.env,
+      unitEnvironment: deps.options.unitEnvironment,
+      warn: (m) => deps.log.warn(m),
+    };
     this.notify = new NotifySockets(path.join(this.runtimeRoot, 'ts-init/notify'));
     this.sockets = new SocketUnits({
       log: deps.log,
