@@ -10,7 +10,7 @@ import { setLongTimeout, type LongTimeout } from '../process/long-timeout';
 import { indexOnce, processesInSessions, readStat, type SessionIndex } from '../process/proc';
 import type { Logger } from '../log/logger';
 import type { NotifyMessage } from '../notify/notify-message';
-import type { NotifySockets } from '../notify/notify-sockets';
+import type { NotifyCredentials, NotifySockets } from '../notify/notify-sockets';
 import { signalName } from '../sys/signals';
 import type { ExecCommand, UnitConfig } from '../units/unit';
 import { readAccountFiles, resolveCredentials } from '../exec/account-db';
@@ -438,7 +438,7 @@ export class UnitRunner {
     }
     if (this.config.type === 'notify' || this.policy.watchdogMs > 0) {
       try {
-        this.notifyPath = this.deps.notify.open(this.name, (m, pid) => this.onNotify(m, pid));
+        this.notifyPath = this.deps.notify.open(this.name, (m, sender) => this.onNotify(m, sender));
       } catch (err) {
         // Without its socket the unit could never say READY=1: fail it now, not at its start timeout.
         const error = (err as Error).message;
@@ -480,7 +480,8 @@ export class UnitRunner {
     return st !== undefined && (this.sessions.has(st.session) || this.sessions.has(pid));
   }
 
-  private onNotify(m: NotifyMessage, senderPid: number | undefined): void {
+  private onNotify(m: NotifyMessage, sender: NotifyCredentials | undefined): void {
+    const senderPid = sender?.pid;
     const refusal = notifyRefusal(this.config.notifyAccess, {
       pid: senderPid,
       mainPid: this.state.mainPid,

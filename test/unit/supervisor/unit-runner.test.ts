@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { LaunchResult } from '../../../src/exec/unit-launch';
 import type { Logger } from '../../../src/log/logger';
 import type { NotifyMessage } from '../../../src/notify/notify-message';
-import type { NotifySockets } from '../../../src/notify/notify-sockets';
+import type { NotifyCredentials, NotifySockets } from '../../../src/notify/notify-sockets';
 import { ExitRouter } from '../../../src/process/exit-router';
 import { buildUnit } from '../../../src/units/build-unit';
 import { parseUnitText } from '../../../src/units/syntax';
@@ -46,7 +46,7 @@ function harness(config: UnitConfig, opts: { failLaunch?: boolean } = {}) {
   const launched: Array<{ argv: string[]; env: Record<string, string>; pid: number }> = [];
   const signals: Array<[number, number]> = [];
   const logs: string[] = [];
-  const notify: { listener?: (m: NotifyMessage, senderPid?: number) => void; closed: number } = { closed: 0 };
+  const notify: { listener?: (m: NotifyMessage, sender?: NotifyCredentials) => void; closed: number } = { closed: 0 };
   const changes: string[] = [];
   const containerExits: number[] = [];
   const log = Object.fromEntries(
@@ -63,7 +63,7 @@ function harness(config: UnitConfig, opts: { failLaunch?: boolean } = {}) {
     exits,
     log,
     notify: {
-      open: (_unit: string, listener: (m: NotifyMessage, senderPid?: number) => void) => ((notify.listener = listener), path.join(runtimeRoot, 'notify.sock')),
+      open: (_unit: string, listener: (m: NotifyMessage, sender?: NotifyCredentials) => void) => ((notify.listener = listener), path.join(runtimeRoot, 'notify.sock')),
       close: () => void notify.closed++,
     } as unknown as NotifySockets,
     runtimeRoot,
@@ -132,11 +132,11 @@ describe('UnitRunner', async () => {
     expect(h.runner.state.sub).toBe('start');
     // Sent by the main process (NotifyAccess=main, the default for Type=notify).
     const main = h.launched[0]!.pid;
-    h.notify.listener!({ ready: true, status: 'serving', other: [] }, main);
+    h.notify.listener!({ ready: true, status: 'serving', other: [] }, { pid: main, uid: 0 });
     expect(h.runner.state.sub).toBe('running');
     expect(h.runner.statusText).toBe('serving');
     const next = standIn();
-    h.notify.listener!({ mainPid: next, other: [] }, main);
+    h.notify.listener!({ mainPid: next, other: [] }, { pid: main, uid: 0 });
     expect(h.runner.state.mainPid).toBe(next);
     // The first process is no longer the main one; its claim lasts until it ends, and the new main pid is claimed too.
     expect(h.exits.claimed).toBe(2);

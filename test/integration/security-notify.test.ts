@@ -1,0 +1,133 @@
+// Attacks on the notify sockets (world-writable: a daemon that dropped its privileges must
+// reach its own), run for real by an unprivileged user against ts-init as PID 1:
+// - H1: descriptors whose last close blocks (lingering TCP sockets), passed with
+//   SCM_RIGHTS, must not freeze PID 1;
+// - M1: an unprivileged main process must not name another process as MAINPID=;
+// - L1: refused datagrams must not make PID 1 write without bound.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FIXTURES, pid1HostPid, sleep, startAsPid1, TS_INIT, type Running } from '../helpers/ts-init';
+import { tempDir } from '../helpers/temp-dir';
+import { unitDir } from '../helpers/units';
+
+const NOBODY = ['setpriv', '--reuid', '65534', '--regid', '65534', '--clear-groups', '--inh-caps=-all'];
+
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
+
+/** Something PID 1 must not outlive the test with, whatever state the attack left it in. */
+function killAtEnd(child: ChildProcess | number): void {
+  cleanups.push(() => {
+    try {
+      if (typeof child === 'number') process.kill(child, 'SIGKILL');
+      else child.kill('SIGKILL');
+    } catch {
+      // gone
+    }
+  });
+}
+
+function ctl(socket: string, args: string[], timeoutMs = 5000): Promise<{ code: number | null; out: string; ms: number }> {
+  const t0 = Date.now();
+  return new Promise((resolve) => {
+    execFile(TS_INIT, ['ctl', '--socket', socket, ...args], { timeout: timeoutMs }, (err, stdout) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, out: stdout, ms: Date.now() - t0 });
+    });
+  });
+}
+
+/** A unit's state as ctl --json says it (undefined when ctl did not answer). */
+async function unitState(socket: string, unit: string): Promise<{ activeState: string; mainPid?: number } | undefined> {
+  const r = await ctl(socket, ['--json', 'status', unit]);
+  return r.code === 0 ? (JSON.parse(r.out) as Array<{ activeState: string; mainPid?: number }>)[0] : undefined;
+}
+
+/** ts-init as PID 1 with the units and a control socket the test can reach; resolves once it answers. */
+async function boot(units: Record<string, string>, socket: string, args: string[] = []): Promise<{ run: Running; init: number }> {
+  const run = startAsPid1([...args, '--control-socket', socket, '--units', unitDir(units), '--', '/bin/sleep', '120']);
+  killAtEnd(run.child);
+  const init = await pid1HostPid(run.child.pid!);
+  killAtEnd(init);
+  for (let t = 0; t < 100 && !fs.existsSync(socket); t++) await sleep(50);
+  return { run, init };
+}
+
+/** A python fixture run as nobody inside PID 1's namespaces (its mounts: the notify sockets are on its /run). */
+function asNobodyInside(init: number, fixture: string, args: string[]): { child: ChildProcess; out: () => string } {
+  const code = fs.readFileSync(path.join(FIXTURES, 'notify', fixture), 'utf8');
+  const child = spawn('nsenter', ['-t', String(init), '-m', '-p', '--', ...NOBODY, '/usr/bin/python3', '-c', code, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  killAtEnd(child);
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  return { child, out: () => out };
+}
+
+async function until(ok: () => boolean, ms: number): Promise<boolean> {
+  for (const end = Date.now() + ms; Date.now() < end; await sleep(25)) if (ok()) return true;
+  return ok();
+}
+
+/** The threads of a process whose kernel stack holds the given function. */
+function waitingThreads(pid: number, fn: string): number[] {
+  return fs.readdirSync(`/proc/${pid}/task`).map(Number).filter((tid) => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/task/${tid}/stack`, 'utf8').includes(fn);
+    } catch {
+      return false;
+    }
+  });
+}
+
+const lines = (file: string): number => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').length - 1 : 0);
+
+describe('H1: descriptors passed to a notify socket cannot freeze PID 1', () => {
+  it('after nobody passes 300 lingering TCP sockets: ctl answers, Restart=always restarts, barriers work, SIGTERM ends PID 1', async () => {
+    const tmp = tempDir('sec-h1-');
+    const socket = path.join(tmp, 'ctl.sock');
+    const ticks = path.join(tmp, 'ticks');
+    const go = path.join(tmp, 'go');
+    const { run, init } = await boot(
+      {
+        'web.service': '[Service]\nType=notify\nTimeoutStartSec=infinity\nExecStart=/bin/sleep 1000\n',
+        'tick.service': `[Unit]\nStartLimitIntervalSec=0\n[Service]\nExecStart=/bin/sh -c 'echo tick >> ${ticks}; sleep 0.2'\nRestart=always\nRestartSec=100ms\n`,
+        // systemd-notify --ready waits for the barrier (a pipe passed along): it fails if the pipe is never closed.
+        'late.service': `[Service]\nType=notify\nNotifyAccess=all\nTimeoutStartSec=20\nExecStart=/bin/sh -c 'while [ ! -e ${go} ]; do sleep 0.1; done; systemd-notify --ready && exec sleep 1000'\n`,
+      },
+      socket,
+    );
+    const sock = `/proc/${init}/root/run/ts-init/notify/web.service.sock`;
+    expect(await until(() => fs.existsSync(sock), 5000)).toBe(true);
+
+    const attacker = asNobodyInside(init, 'lingering-fds.py', ['/run/ts-init/notify/web.service.sock', '300', '50']);
+    expect(await until(() => /passed 300 lingering sockets/.test(attacker.out()), 10_000)).toBe(true);
+    // The attack reached PID 1: one of its threads waits in the close, and it is not the main one.
+    expect(await until(() => waitingThreads(init, 'sk_stream_wait_close').length > 0, 5000)).toBe(true);
+    expect(waitingThreads(init, 'sk_stream_wait_close')).not.toContain(init);
+
+    const status = await ctl(socket, ['status', 'tick.service']);
+    expect(status.code).toBe(0);
+    expect(status.ms).toBeLessThan(2000);
+    const before = lines(ticks);
+    await sleep(1500);
+    expect(lines(ticks) - before).toBeGreaterThanOrEqual(2);
+
+    fs.writeFileSync(go, '');
+    let late: string | undefined;
+    for (let t = 0; t < 40 && late !== 'active'; t++, await sleep(200)) late = (await unitState(socket, 'late.service'))?.activeState;
+    expect(late).toBe('active');
+
+    const t0 = Date.now();
+    process.kill(init, 'SIGTERM');
+    const ended = await Promise.race([run.result.then(() => true), sleep(8000).then(() => false)]);
+    expect(ended).toBe(true);
+    expect(Date.now() - t0).toBeLessThan(8000);
+    attacker.child.kill('SIGKILL');
+  }, 40_000);
+});
