@@ -15,7 +15,7 @@ import { signalName } from '../sys/signals';
 import type { ExecCommand, UnitConfig } from '../units/unit';
 import { readAccountFiles, resolveCredentials } from '../exec/account-db';
 import { activeState, initialState, step, type Effect, type Event, type Policy, type State, type TimerName } from './lifecycle';
-import { notifyRefusal } from './notify-access';
+import { mainPidVerdict, notifyRefusal } from './notify-access';
 import { commandsOf, policyOf } from './unit-policy';
 
 export interface RunnerDeps {
@@ -494,13 +494,15 @@ export class UnitRunner {
     }
     if (m.status !== undefined) this.statusText = m.status;
     if (m.mainPid !== undefined && m.mainPid !== this.state.mainPid) {
-      // The message came on the unit's own socket, whose path only the unit was given:
-      // like systemd for a privileged sender, a live process outside the unit is accepted.
-      const problem = this.mainPidProblem(m.mainPid, true);
-      if (problem) {
-        this.deps.log.warn({ unit: this.name }, `new main PID ${m.mainPid} ${problem}; refusing it`);
+      const verdict = mainPidVerdict({
+        senderUid: sender?.uid,
+        problem: this.mainPidProblem(m.mainPid, true),
+        ownProcess: this.mainPidProblem(m.mainPid, false) === undefined,
+      });
+      if (!verdict.accept) {
+        this.deps.log.warn({ unit: this.name }, `new main PID ${m.mainPid} ${verdict.reason}; refusing it`);
       } else {
-        const st = readStat(m.mainPid);
+        const st = verdict.adoptSession ? readStat(m.mainPid) : undefined;
         if (st) this.sessions.add(st.session);
         this.send({ type: 'main-pid', pid: m.mainPid });
       }

@@ -74,6 +74,21 @@ async function until(ok: () => boolean, ms: number): Promise<boolean> {
   return ok();
 }
 
+/** The host pid of a process of PID 1's namespace, from its pid there. */
+function victimHostPid(init: number, nsPid: number): number {
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const status = fs.readFileSync(`/proc/${entry}/status`, 'utf8');
+      const ns = /^NSpid:\s+(.*)$/m.exec(status)?.[1]?.trim().split(/\s+/).map(Number);
+      if (ns && ns.length > 1 && ns[ns.length - 1] === nsPid && fs.readlinkSync(`/proc/${entry}/ns/pid`) === fs.readlinkSync(`/proc/${init}/ns/pid`)) return Number(entry);
+    } catch {
+      // gone
+    }
+  }
+  throw new Error(`no process ${nsPid} in the namespace of ${init}`);
+}
+
 /** The threads of a process whose kernel stack holds the given function. */
 function waitingThreads(pid: number, fn: string): number[] {
   return fs.readdirSync(`/proc/${pid}/task`).map(Number).filter((tid) => {
@@ -130,4 +145,35 @@ describe('H1: descriptors passed to a notify socket cannot freeze PID 1', () => 
     expect(Date.now() - t0).toBeLessThan(8000);
     attacker.child.kill('SIGKILL');
   }, 40_000);
+});
+
+describe('M1: MAINPID= from an unprivileged main process', () => {
+  it('cannot point the unit at another unit\'s root process: stopping it leaves the victim alone', async () => {
+    const tmp = tempDir('sec-m1-');
+    const socket = path.join(tmp, 'ctl.sock');
+    const evil =
+      "import os,socket,time; v=open('/run/victim.pid').read().strip(); s=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM); " +
+      "s.sendto(('READY=1'+chr(10)+'MAINPID='+v).encode(), os.environ['NOTIFY_SOCKET']); time.sleep(1000)";
+    const { init } = await boot(
+      {
+        'victim.service': "[Service]\nExecStart=/bin/sh -c 'echo $$$$ > /run/victim.pid; exec sleep 1000'\n",
+        'web.service': `[Unit]\nAfter=victim.service\n[Service]\nType=notify\nUser=nobody\nTimeoutStartSec=5\nExecStartPre=/bin/sleep 0.3\nExecStart=/usr/bin/python3 -c "${evil}"\n`,
+      },
+      socket,
+    );
+    let victim: number | undefined;
+    let web: { activeState: string; mainPid?: number } | undefined;
+    for (let t = 0; t < 100 && (victim === undefined || web?.activeState !== 'active'); t++, await sleep(50)) {
+      victim = (await unitState(socket, 'victim.service'))?.mainPid;
+      web = await unitState(socket, 'web.service');
+    }
+    expect(web?.activeState).toBe('active');
+    expect(victim).toBeDefined();
+    expect(web?.mainPid).not.toBe(victim);
+
+    expect((await ctl(socket, ['stop', 'web.service'])).code).toBe(0);
+    await sleep(300);
+    expect(await unitState(socket, 'victim.service')).toMatchObject({ activeState: 'active', mainPid: victim });
+    expect(() => process.kill(victimHostPid(init, victim!), 0)).not.toThrow();
+  }, 30_000);
 });

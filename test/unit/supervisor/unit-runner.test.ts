@@ -135,6 +135,7 @@ describe('UnitRunner', async () => {
     h.notify.listener!({ ready: true, status: 'serving', other: [] }, { pid: main, uid: 0 });
     expect(h.runner.state.sub).toBe('running');
     expect(h.runner.statusText).toBe('serving');
+    // A process outside the unit: only a root sender may name it (systemd's rule).
     const next = standIn();
     h.notify.listener!({ mainPid: next, other: [] }, { pid: main, uid: 0 });
     expect(h.runner.state.mainPid).toBe(next);
@@ -142,6 +143,19 @@ describe('UnitRunner', async () => {
     expect(h.exits.claimed).toBe(2);
     h.exits.deliver(next, { code: 0 }, 'reaper');
     expect(h.runner.state.sub).not.toBe('running');
+  });
+
+  it('notify: an unprivileged main process cannot name a process outside the unit as MAINPID=', () => {
+    const h = harness(unit('Type=notify\nExecStart=/usr/bin/app\nKillMode=process'));
+    h.runner.send({ type: 'start' });
+    const main = h.launched[0]!.pid;
+    h.notify.listener!({ ready: true, other: [] }, { pid: main, uid: 1000 });
+    const foreign = standIn();
+    h.notify.listener!({ mainPid: foreign, other: [] }, { pid: main, uid: 1000 });
+    expect(h.runner.state.mainPid).toBe(main);
+    expect(h.logs).toContain(`warn new main PID ${foreign} does not belong to the unit, and only root may name a process outside it; refusing it`);
+    h.runner.send({ type: 'stop' });
+    expect(h.signals.map(([pid]) => pid)).not.toContain(foreign);
   });
 
   it('stop: SIGTERM to the unit, the exit ends it; the runtime directory is made and removed', async () => {
