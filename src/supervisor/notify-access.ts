@@ -59,3 +59,12 @@ export function mainPidVerdict(c: MainPidClaim): MainPidVerdict {
   if (c.senderUid === 0) return { accept: true, adoptSession: false };
   return { accept: false, reason: 'does not belong to the unit, and only root may name a process outside it' };
 }
+
+/**
+ * How loudly a refused message is logged: a process outside the unit (any user can reach
+ * the world-writable socket) only at debug level, as systemd does for a datagram it cannot
+ * attribute to a unit; one of the unit's own processes as a warning, rate-limited per unit.
+ */
+export function refusalLevel(s: NotifySender): 'debug' | 'warn' {
+  return s.pid !== undefined && (s.pid === s.mainPid || s.pid === s.controlPid || s.inUnit) ? 'warn' : 'debug';
+}

@@ -15,7 +15,8 @@ import { signalName } from '../sys/signals';
 import type { ExecCommand, UnitConfig } from '../units/unit';
 import { readAccountFiles, resolveCredentials } from '../exec/account-db';
 import { activeState, initialState, step, type Effect, type Event, type Policy, type State, type TimerName } from './lifecycle';
-import { mainPidVerdict, notifyRefusal } from './notify-access';
+import { mainPidVerdict, notifyRefusal, refusalLevel } from './notify-access';
+import { NotifyRefusals } from './notify-refusals';
 import { commandsOf, policyOf } from './unit-policy';
 
 export interface RunnerDeps {
@@ -92,6 +93,7 @@ export class UnitRunner {
   private setupFailed = false;
   private awaitingGone = false;
   private notifyPath?: string;
+  private notifyRefusals?: NotifyRefusals;
   private invocation = '';
   /** Our spawns that have not exited yet: their exits are ours whatever the machine tracks. */
   private readonly spawned = new Set<number>();
@@ -482,14 +484,16 @@ export class UnitRunner {
 
   private onNotify(m: NotifyMessage, sender: NotifyCredentials | undefined): void {
     const senderPid = sender?.pid;
-    const refusal = notifyRefusal(this.config.notifyAccess, {
+    const who = {
       pid: senderPid,
       mainPid: this.state.mainPid,
       controlPid: this.state.controlPid,
       inUnit: senderPid !== undefined && this.isOwnProcess(senderPid),
-    });
+    };
+    const refusal = notifyRefusal(this.config.notifyAccess, who);
+    this.notifyRefusals ??= new NotifyRefusals(this.deps.log, this.name);
     if (refusal) {
-      this.deps.log.warn({ unit: this.name }, refusal);
+      this.notifyRefusals.report(refusalLevel(who), refusal);
       return;
     }
     if (m.status !== undefined) this.statusText = m.status;
@@ -500,7 +504,7 @@ export class UnitRunner {
         ownProcess: this.mainPidProblem(m.mainPid, false) === undefined,
       });
       if (!verdict.accept) {
-        this.deps.log.warn({ unit: this.name }, `new main PID ${m.mainPid} ${verdict.reason}; refusing it`);
+        this.notifyRefusals.report('warn', `new main PID ${m.mainPid} ${verdict.reason}; refusing it`);
       } else {
         const st = verdict.adoptSession ? readStat(m.mainPid) : undefined;
         if (st) this.sessions.add(st.session);

@@ -177,3 +177,31 @@ describe('M1: MAINPID= from an unprivileged main process', () => {
     expect(() => process.kill(victimHostPid(init, victim!), 0)).not.toThrow();
   }, 30_000);
 });
+
+describe('L1: refused notify datagrams do not make PID 1 write without bound', () => {
+  it('a flood from nobody outside the unit is not logged; one from inside the unit is rate-limited', async () => {
+    const tmp = tempDir('sec-l1-');
+    const socket = path.join(tmp, 'ctl.sock');
+    const floodPy = path.join(FIXTURES, 'notify/flood.py');
+    const { run, init } = await boot(
+      {
+        'web.service': '[Service]\nType=notify\nTimeoutStartSec=infinity\nExecStart=/bin/sleep 1000\n',
+        // NotifyAccess=main: the flooding child is the unit's own, and refused.
+        'chatty.service': `[Service]\nType=notify\nUser=nobody\nTimeoutStartSec=infinity\nExecStart=/bin/sh -c '/usr/bin/python3 ${floodPy} 1.5; exec sleep 1000'\n`,
+      },
+      socket,
+    );
+    expect(await until(() => fs.existsSync(`/proc/${init}/root/run/ts-init/notify/web.service.sock`), 5000)).toBe(true);
+    const outsider = asNobodyInside(init, 'flood.py', ['1.5', '/run/ts-init/notify/web.service.sock']);
+    expect(await until(() => /sent \d+/.test(outsider.out()), 10_000)).toBe(true);
+    const sent = Number(/sent (\d+)/.exec(outsider.out())![1]);
+    expect(sent).toBeGreaterThan(100);
+    await sleep(1000);
+    const err = run.stderr();
+    expect(err.split('\n').filter((l) => l.includes('web.service') && /notification message|cannot find unit/.test(l))).toEqual([]);
+    const chatty = err.split('\n').filter((l) => l.includes('chatty.service') && /notification message/.test(l));
+    expect(chatty.length).toBeGreaterThan(0);
+    expect(chatty.length).toBeLessThanOrEqual(5);
+    expect(err.length).toBeLessThan(20_000);
+  }, 30_000);
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mainPidVerdict, notifyRefusal } from '../../../src/supervisor/notify-access';
+import { mainPidVerdict, notifyRefusal, refusalLevel } from '../../../src/supervisor/notify-access';
 
 const from = (pid: number | undefined, inUnit = false) => ({ pid, mainPid: 10, controlPid: 20, inUnit });
 
@@ -36,5 +36,15 @@ describe('MAINPID= (systemd\'s service_notify_message)', () => {
   it('a pid that can never be a main process is refused, even from root', () => {
     expect(mainPidVerdict({ senderUid: 0, problem: 'is the manager', ownProcess: false })).toEqual({ accept: false, reason: 'is the manager' });
     expect(mainPidVerdict({ senderUid: 0, problem: 'is the control process', ownProcess: true })).toEqual({ accept: false, reason: 'is the control process' });
+  });
+});
+
+describe('how a refused message is logged', () => {
+  it('a sender outside the unit (or without credentials) at debug level, the unit\'s own processes as warnings', () => {
+    expect(refusalLevel(from(30))).toBe('debug');
+    expect(refusalLevel(from(undefined))).toBe('debug');
+    expect(refusalLevel(from(30, true))).toBe('warn');
+    expect(refusalLevel(from(10))).toBe('warn');
+    expect(refusalLevel(from(20))).toBe('warn');
   });
 });
