@@ -145,6 +145,29 @@ describe('H1: descriptors passed to a notify socket cannot freeze PID 1', () => 
     expect(Date.now() - t0).toBeLessThan(8000);
     attacker.child.kill('SIGKILL');
   }, 40_000);
+
+  it('the same through an Accept=yes connection: PID 1 closing it after its instance ends does not wait', async () => {
+    const tmp = tempDir('sec-h1-');
+    const socket = path.join(tmp, 'ctl.sock');
+    const { run, init } = await boot(
+      {
+        'drop.socket': '[Socket]\nListenStream=/run/drop.sock\nSocketMode=0666\nAccept=yes\n',
+        // The instance never reads what its peer sent; PID 1 holds the connection's last reference once it ends.
+        'drop@.service': '[Service]\nExecStart=/bin/sleep 0.5\n',
+      },
+      socket,
+    );
+    expect(await until(() => fs.existsSync(`/proc/${init}/root/run/drop.sock`), 5000)).toBe(true);
+    const attacker = asNobodyInside(init, 'lingering-fds.py', ['stream:/run/drop.sock', '100', '50', 'hello']);
+    expect(await until(() => /passed 100 lingering sockets/.test(attacker.out()), 10_000)).toBe(true);
+    expect(await until(() => waitingThreads(init, 'sk_stream_wait_close').length > 0, 5000)).toBe(true);
+    expect(waitingThreads(init, 'sk_stream_wait_close')).not.toContain(init);
+    const status = await ctl(socket, ['status', 'drop.socket']);
+    expect(status.code).toBe(0);
+    expect(status.ms).toBeLessThan(2000);
+    process.kill(init, 'SIGTERM');
+    expect(await Promise.race([run.result.then(() => true), sleep(8000).then(() => false)])).toBe(true);
+  }, 30_000);
 });
 
 describe('M1: MAINPID= from an unprivileged main process', () => {
