@@ -171,6 +171,30 @@ describe('H1: descriptors passed to a notify socket cannot freeze PID 1', () => 
     process.kill(init, 'SIGTERM');
     expect(await Promise.race([run.result.then(() => true), sleep(8000).then(() => false)])).toBe(true);
   }, 30_000);
+
+  it('the same through a pending connection: PID 1 closing the socket unit\'s socket does not wait', async () => {
+    const tmp = tempDir('sec-h1-');
+    const socket = path.join(tmp, 'ctl.sock');
+    const { run, init } = await boot(
+      {
+        'hold.socket': '[Socket]\nListenStream=/run/hold.sock\nSocketMode=0666\n',
+        // Started by the connection, it never accepts it; once it is gone PID 1 holds the socket's last reference.
+        'hold.service': '[Service]\nExecStart=/bin/sleep 1000\n',
+      },
+      socket,
+    );
+    expect(await until(() => fs.existsSync(`/proc/${init}/root/run/hold.sock`), 5000)).toBe(true);
+    const attacker = asNobodyInside(init, 'lingering-fds.py', ['stream:/run/hold.sock', '100', '50', 'hello']);
+    expect(await until(() => /passed 100 lingering sockets/.test(attacker.out()), 10_000)).toBe(true);
+    void ctl(socket, ['stop', 'hold.service', 'hold.socket'], 3000);
+    expect(await until(() => waitingThreads(init, 'sk_stream_wait_close').length > 0, 5000)).toBe(true);
+    expect(waitingThreads(init, 'sk_stream_wait_close')).not.toContain(init);
+    const status = await ctl(socket, ['status', 'hold.socket']);
+    expect(status.code).toBe(0);
+    expect(status.ms).toBeLessThan(2000);
+    process.kill(init, 'SIGTERM');
+    expect(await Promise.race([run.result.then(() => true), sleep(8000).then(() => false)])).toBe(true);
+  }, 30_000);
 });
 
 describe('M1: MAINPID= from an unprivileged main process', () => {
