@@ -111,7 +111,7 @@ describe('H1: descriptors passed to a notify socket cannot freeze PID 1', () => 
     const { run, init } = await boot(
       {
         'web.service': '[Service]\nType=notify\nTimeoutStartSec=infinity\nExecStart=/bin/sleep 1000\n',
-        'tick.service': `[Unit]\nStartLimitIntervalSec=0\n[Service]\nExecStart=/bin/sh -c 'echo tick >> ${ticks}; sleep 0.2'\nRestart=always\nRestartSec=100ms\n`,
+        'tick.service': `[Unit]\nStartLimitIntervalSec=0\n[Service]\nExecStart=/bin/sh -c 'echo tick >> ${ticks}; sleep 0.2'\nRestart=always\nRestartSec=100ms\nRestartMaxDelaySec=100ms\n`,
         // systemd-notify --ready waits for the barrier (a pipe passed along): it fails if the pipe is never closed.
         'late.service': `[Service]\nType=notify\nNotifyAccess=all\nTimeoutStartSec=20\nExecStart=/bin/sh -c 'while [ ! -e ${go} ]; do sleep 0.1; done; systemd-notify --ready && exec sleep 1000'\n`,
       },
