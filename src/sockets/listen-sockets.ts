@@ -8,6 +8,7 @@ import {
   AF_INET, AF_INET6, closeFd, listeningSocket, mkfifo, SOCK_DATAGRAM, SOCK_SEQPACKET, SOCK_STREAM, sockaddrInet, sockaddrUnix,
 } from '../sys/libc';
 import type { Listen } from '../units/listen-address';
+import { sharedCloser } from './descriptor-closer';
 import type { SocketSettings } from '../units/unit';
 
 const AF_UNIX = 1;
@@ -113,7 +114,15 @@ export function openListening(s: SocketSettings, owner: Owner | undefined): numb
 }
 
 export function closeListening(s: SocketSettings, fds: readonly number[]): void {
-  for (const fd of fds) closeFd(fd);
+  fds.forEach((fd, i) => {
+    const l = s.listen[i];
+    // A unix socket's last close frees what is queued on it (pending connections, datagrams),
+    // descriptors their senders passed included: off the main thread. A port or an abstract
+    // name must be free again at once for a restart, so those close here (a port's queue
+    // holds no descriptors).
+    if (l?.kind !== 'fifo' && l?.address.family === 'unix' && l.address.path.startsWith('/')) sharedCloser().close(fd, 'other');
+    else closeFd(fd);
+  });
   if (!s.removeOnStop) return;
   for (const l of s.listen) if (l.address.family === 'unix' && l.address.path.startsWith('/')) fs.rmSync(l.address.path, { force: true });
 }

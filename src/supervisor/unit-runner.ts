@@ -9,12 +9,13 @@ import { setLongTimeout, type LongTimeout } from '../process/long-timeout';
 import { indexOnce, processesInSessions, readStat, type SessionIndex } from '../process/proc';
 import type { Logger } from '../log/logger';
 import type { NotifyMessage } from '../notify/notify-message';
-import type { NotifySockets } from '../notify/notify-sockets';
+import type { NotifyCredentials, NotifySockets } from '../notify/notify-sockets';
 import { signalName } from '../sys/signals';
 import type { ExecCommand, UnitConfig } from '../units/unit';
 import { readAccountFiles, resolveCredentials } from '../exec/account-db';
 import { activeState, initialState, step, type Effect, type Event, type Policy, type State, type TimerName } from './lifecycle';
-import { notifyRefusal } from './notify-access';
+import { mainPidVerdict, notifyRefusal, refusalLevel } from './notify-access';
+import { NotifyRefusals } from './notify-refusals';
 import { isRestartPending } from './sub-states';
 import { loadPidFile, pidFileRefusal } from './pid-file';
 import { makeRuntimeDirectory, removeRuntimeDirectory } from './runtime-directory';
@@ -92,6 +93,7 @@ export class UnitRunner {
   private setupFailed = false;
   private awaitingGone = false;
   private notifyPath?: string;
+  private notifyRefusals?: NotifyRefusals;
   private invocation = '';
   /** Our spawns that have not exited yet: their exits are ours whatever the machine tracks. */
   private readonly spawned = new Set<number>();
@@ -437,7 +439,7 @@ export class UnitRunner {
     }
     if (this.config.type === 'notify' || this.policy.watchdogMs > 0) {
       try {
-        this.notifyPath = this.deps.notify.open(this.name, (m, pid) => this.onNotify(m, pid));
+        this.notifyPath = this.deps.notify.open(this.name, (m, sender) => this.onNotify(m, sender));
       } catch (err) {
         // Without its socket the unit could never say READY=1: fail it now, not at its start timeout.
         const error = (err as Error).message;
@@ -479,26 +481,31 @@ export class UnitRunner {
     return st !== undefined && (this.sessions.has(st.session) || this.sessions.has(pid));
   }
 
-  private onNotify(m: NotifyMessage, senderPid: number | undefined): void {
-    const refusal = notifyRefusal(this.config.notifyAccess, {
+  private onNotify(m: NotifyMessage, sender: NotifyCredentials | undefined): void {
+    const senderPid = sender?.pid;
+    const who = {
       pid: senderPid,
       mainPid: this.state.mainPid,
       controlPid: this.state.controlPid,
       inUnit: senderPid !== undefined && this.isOwnProcess(senderPid),
-    });
+    };
+    const refusal = notifyRefusal(this.config.notifyAccess, who);
+    this.notifyRefusals ??= new NotifyRefusals(this.deps.log, this.name);
     if (refusal) {
-      this.deps.log.warn({ unit: this.name }, refusal);
+      this.notifyRefusals.report(refusalLevel(who), refusal);
       return;
     }
     if (m.status !== undefined) this.statusText = m.status;
     if (m.mainPid !== undefined && m.mainPid !== this.state.mainPid) {
-      // The message came on the unit's own socket, whose path only the unit was given:
-      // like systemd for a privileged sender, a live process outside the unit is accepted.
-      const problem = this.mainPidProblem(m.mainPid, true);
-      if (problem) {
-        this.deps.log.warn({ unit: this.name }, `new main PID ${m.mainPid} ${problem}; refusing it`);
+      const verdict = mainPidVerdict({
+        senderUid: sender?.uid,
+        problem: this.mainPidProblem(m.mainPid, true),
+        ownProcess: this.mainPidProblem(m.mainPid, false) === undefined,
+      });
+      if (!verdict.accept) {
+        this.notifyRefusals.report('warn', `new main PID ${m.mainPid} ${verdict.reason}; refusing it`);
       } else {
-        const st = readStat(m.mainPid);
+        const st = verdict.adoptSession ? readStat(m.mainPid) : undefined;
         if (st) this.sessions.add(st.session);
         this.send({ type: 'main-pid', pid: m.mainPid });
       }
