@@ -79,19 +79,21 @@ describe('PIDFile= (M2)', () => {
   });
 });
 
-describe('RuntimeDirectory= in a world-writable /run (H3)', () => {
-  it('a symlink raced in at /run/foo between restarts never hands its target to the unit user', async () => {
+describe('RuntimeDirectory= beneath a world-writable directory (H3)', () => {
+  // ts-init makes a 0777 /run 0755 at start (test/integration/security-run.test.ts), so the
+  // attack is run one level down: a 0777 /run/app that an image's tmpfiles line could make.
+  it('a symlink raced in at /run/app/foo between restarts never hands its target to the unit user', async () => {
     const dir = unitDir({
       'foo.service':
-        '[Unit]\nStartLimitIntervalSec=0\n[Service]\nUser=nobody\nRuntimeDirectory=foo\nRestart=always\nRestartSec=0.1\nExecStart=/bin/sh -c "sleep 0.3; exit 1"\n',
+        '[Unit]\nStartLimitIntervalSec=0\n[Service]\nUser=nobody\nRuntimeDirectory=app/foo\nRestart=always\nRestartSec=0.1\nExecStart=/bin/sh -c "sleep 0.3; exit 1"\n',
       'attacker.service':
-        "[Service]\nUser=nobody\nExecStart=/bin/sh -c 'while :; do [ -e /run/foo ] || ln -s /srv/etc /run/foo 2>/dev/null; sleep 0.005; done'\n",
+        "[Service]\nUser=nobody\nExecStart=/bin/sh -c 'while :; do [ -e /run/app/foo ] || ln -s /srv/etc /run/app/foo 2>/dev/null; sleep 0.005; done'\n",
       'fine.service': '[Service]\nUser=nobody\nRuntimeDirectory=fine/sub\nRuntimeDirectoryMode=0750\nExecStart=/bin/sleep 100\n',
     });
-    // /run as a Kubernetes emptyDir gives it: 0777, no sticky bit.
-    const setup = `${PRIVATE_ETC} && chmod 0777 /run`;
+    // /run as a Kubernetes emptyDir gives it (0777, no sticky bit), and a 0777 directory in it.
+    const setup = `${PRIVATE_ETC} && chmod 0777 /run && mkdir -m 0777 /run/app`;
     const r = await runAsPid1(['--units', dir, '--', '/bin/sh', '-c', 'sleep 4; stat -c "%n %U %a" /srv/etc /run/fine /run/fine/sub'], {}, setup);
     expect(r.stdout).toBe('/srv/etc root 755\n/run/fine root 755\n/run/fine/sub nobody 750\n');
-    expect(r.stderr).toContain('cannot create RuntimeDirectory /run/foo: /run/foo exists and is not a directory (a symlink is never followed); refusing it');
+    expect(r.stderr).toContain('cannot create RuntimeDirectory /run/app/foo: /run/app/foo exists and is not a directory (a symlink is never followed); refusing it');
   });
 });
