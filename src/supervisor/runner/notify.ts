@@ -1,0 +1,65 @@
+// The unit's notify socket (Type=notify, WatchdogSec=): opened for a run, closed at its
+// end, and what the unit says on it (READY=1, STATUS=, MAINPID=, ...) turned into events.
+import type { NotifyMessage } from '../../notify/notify-message';
+import type { NotifySockets } from '../../notify/notify-sockets';
+import { notifyRefusal } from '../notify-access';
+import type { UnitProcesses } from './unit-processes';
+import type { UnitView } from './unit-view';
+
+export class UnitNotify {
+  /** The socket's path while it is open (NOTIFY_SOCKET for the unit's commands). */
+  path?: string;
+  /** The last STATUS= the unit sent. */
+  statusText?: string;
+
+  constructor(
+    private readonly unit: UnitView,
+    private readonly sockets: NotifySockets,
+    private readonly processes: UnitProcesses,
+  ) {}
+
+  /** Whether the unit needs a socket this run. */
+  wanted(): boolean {
+    return this.unit.config.type === 'notify' || this.unit.policy.watchdogMs > 0;
+  }
+
+  /** Opens the socket; throws when it cannot be made. */
+  open(): void {
+    this.path = this.sockets.open(this.unit.name, (m, pid) => this.onNotify(m, pid));
+  }
+
+  close(): void {
+    if (this.path) this.sockets.close(this.unit.name);
+    this.path = undefined;
+  }
+
+  onNotify(m: NotifyMessage, senderPid: number | undefined): void {
+    const state = this.unit.state;
+    const refusal = notifyRefusal(this.unit.config.notifyAccess, {
+      pid: senderPid,
+      mainPid: state.mainPid,
+      controlPid: state.controlPid,
+      inUnit: senderPid !== undefined && this.processes.isOwnProcess(senderPid),
+    });
+    if (refusal) {
+      this.unit.log.warn({ unit: this.unit.name }, refusal);
+      return;
+    }
+    if (m.status !== undefined) this.statusText = m.status;
+    if (m.mainPid !== undefined && m.mainPid !== state.mainPid) {
+      // The message came on the unit's own socket, whose path only the unit was given:
+      // like systemd for a privileged sender, a live process outside the unit is accepted.
+      const problem = this.processes.mainPidProblem(m.mainPid, true);
+      if (problem) {
+        this.unit.log.warn({ unit: this.unit.name }, `new main PID ${m.mainPid} ${problem}; refusing it`);
+      } else {
+        this.processes.adopt(m.mainPid);
+        this.unit.send({ type: 'main-pid', pid: m.mainPid });
+      }
+    }
+    if (m.ready) this.unit.send({ type: 'ready' });
+    if (m.stopping) this.unit.send({ type: 'stopping' });
+    if (m.watchdog) this.unit.send({ type: 'watchdog-ping' });
+    if (m.extendTimeoutUsec !== undefined) this.unit.send({ type: 'extend-timeout', ms: Math.ceil(m.extendTimeoutUsec / 1000) });
+  }
+}

@@ -1,0 +1,70 @@
+// PIDFile=: after a forking daemon's starter has exited, its PID file names the main
+// process. Read again every PID_FILE_RETRY_MS until it does, for PID_FILE_WAIT_MS.
+import { readRegularFile, type BoundedRead } from '../../process/bounded-file';
+import type { UnitTimers } from './timers';
+import type { UnitProcesses } from './unit-processes';
+import type { UnitView } from './unit-view';
+
+const PID_FILE_RETRY_MS = 50;
+export const PID_FILE_WAIT_MS = 5_000;
+/** A PID file holds one number: more than this is not a PID file. */
+const PID_FILE_MAX_BYTES = 4096;
+
+export type ReadFile = (file: string, maxBytes: number) => BoundedRead;
+
+export class PidFile {
+  private readonly said = new Set<string>();
+
+  constructor(
+    private readonly unit: UnitView,
+    private readonly processes: UnitProcesses,
+    private readonly timers: UnitTimers,
+    private readonly now: () => number,
+    private readonly readFile: ReadFile = readRegularFile,
+  ) {}
+
+  /** A new start: its warnings may be said again. */
+  reset(): void {
+    this.said.clear();
+  }
+
+  /** Stops reading (the run is over). */
+  cancel(): void {
+    this.timers.disarm('pid-file');
+  }
+
+  /** Whether a read is still to come (an answer for the machine is pending). */
+  pending(): boolean {
+    return this.timers.has('pid-file');
+  }
+
+  readPidFile(deadline: number): void {
+    const file = this.unit.config.pidFile!;
+    let pid: number | undefined;
+    const r = this.readFile(file, PID_FILE_MAX_BYTES);
+    if (r.ok && /^\s*\d+\s*$/.test(r.text)) {
+      const candidate = Number(r.text.trim());
+      // A root-owned PID file is trusted to name a process outside the unit, as in systemd.
+      const problem = this.processes.mainPidProblem(candidate, r.owner === 0);
+      if (problem) this.warnOnce(`PID ${candidate} in PID file ${file} ${problem}; refusing it`);
+      else pid = candidate;
+    } else if (!r.ok && r.code !== 'ENOENT') {
+      this.warnOnce(`cannot read PID file ${file}: ${r.message}`);
+    }
+    if (pid !== undefined) {
+      this.processes.adopt(pid);
+      this.unit.send({ type: 'main-pid', pid });
+    } else if (this.now() < deadline && this.unit.state.sub === 'start') {
+      this.timers.arm('pid-file', PID_FILE_RETRY_MS, () => this.readPidFile(deadline));
+    } else {
+      this.unit.send({ type: 'pid-file-missing' });
+    }
+  }
+
+  /** Said once per start: the PID file is read again every PID_FILE_RETRY_MS. */
+  private warnOnce(message: string): void {
+    if (this.said.has(message)) return;
+    this.said.add(message);
+    this.unit.log.warn({ unit: this.unit.name }, message);
+  }
+}
