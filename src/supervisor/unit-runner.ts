@@ -10,7 +10,9 @@ import type { NotifySockets } from '../notify/notify-sockets';
 import type { SessionIndex } from '../process/proc';
 import { signalName } from '../sys/signals';
 import type { UnitConfig } from '../units/unit';
+import { errorText, isTransientError } from '../process/resource-errors';
 import { activeState, initialState, step, type Effect, type Event, type Policy, type State } from './lifecycle';
+import { wedged } from './liveness';
 import { policyOf } from './unit-policy';
 import { accountOwner, type OwnerOf } from './runner/credentials';
 import { reportFailure, type RecentOutput } from './runner/failure-report';
@@ -93,16 +95,16 @@ export class UnitRunner implements UnitView {
     this.state = initialState(this.now());
     this.policy = policyOf(config);
     const proc = deps.proc ?? procProcessView;
-    this.timers = new UnitTimers(deps.schedule);
+    // What a timer's work throws becomes the machine's to handle, as an effect's failure does.
+    this.timers = new UnitTimers(deps.schedule, (name, err) => this.timerFailed(name, err));
     this.procs = new UnitProcesses(this, proc, (pid) => deps.exits.isClaimed(pid));
-    this.gone = new GoneWatch(this, this.procs, this.timers, proc);
+    this.gone = new GoneWatch(this, this.procs, proc);
     this.pidFile = new PidFile(this, this.procs, this.timers, this.now, deps.readFile);
-    this.notify = new UnitNotify(this, deps.notify, this.procs);
+    this.notify = new UnitNotify(this, deps.notify, this.procs, this.timers);
     this.runtimeDirs = new RuntimeDirectories(this, deps.runtimeRoot);
     this.spawner = new Spawner(this, {
       launch: deps.launch,
       fdsFor: deps.sockets && ((s) => deps.sockets?.fdsFor(s)),
-      timers: this.timers,
       run: () => ({ invocation: this.invocation, notifyPath: this.notify.path }),
       made: (pid) => {
         this.procs.spawned(pid);
@@ -145,9 +147,10 @@ export class UnitRunner implements UnitView {
         this.setupFailed = false;
         for (const e of effects) {
           // A run whose setup failed (no notify socket, no RuntimeDirectory) starts no process,
-          // as systemd does; the queued setup-failed event fails the unit.
+          // as systemd does; the queued setup-failed event fails the unit (or, for a passing
+          // shortage, the machine sets it up again and then starts the command).
           if (this.setupFailed && e.type === 'spawn') continue;
-          this.execute(e);
+          this.attempt(e);
         }
         this.claimTracked();
         this.watchForeignMain();
@@ -156,10 +159,50 @@ export class UnitRunner implements UnitView {
           if (state.sub === 'failed') reportFailure(this, state.result, this.startedAt, this.deps.recentOutput);
           this.deps.onChange(this, before);
         }
+        if (this.queue.length === 0) this.checkLiveness();
       }
     } finally {
       this.processing = false;
     }
+  }
+
+  /**
+   * Carries out one effect. Whatever it throws becomes an event for the machine: tried
+   * again for a passing shortage (EMFILE, ENFILE, ENOMEM, EAGAIN), else the unit fails
+   * and says why. An effect never fails silently.
+   */
+  private attempt(e: Effect): void {
+    try {
+      this.execute(e);
+    } catch (err) {
+      if (e.type === 'setup') this.setupFailed = true;
+      this.send({ type: 'effect-failed', effect: e, transient: isTransientError(err), message: errorText(err) });
+    }
+  }
+
+  /** A timer's own work (the PID file read again, the foreign main process looked at) threw. */
+  private timerFailed(name: string, err: unknown): void {
+    if (name === 'main-alive') return this.watchForeignMain(); // looked at again at the next check
+    const effect: Effect | undefined = name === 'pid-file' ? { type: 'read-pid-file' } : undefined;
+    if (!effect) throw err;
+    this.send({ type: 'effect-failed', effect, transient: isTransientError(err), message: errorText(err) });
+  }
+
+  /** What the edge holds for the unit, for the liveness invariant (liveness.ts). */
+  waits(): { timers: string[]; awaitingGone: boolean; readingPidFile: boolean } {
+    return { timers: this.timers.armed(), awaitingGone: this.gone.waiting, readingPidFile: this.pidFile.pending() };
+  }
+
+  /**
+   * The invariant, checked after every burst of events: a transitional state always has a
+   * timer, a process or an answer of the edge to move it on. Should it ever not hold (a
+   * fault of ts-init's), it is said, and the unit is moved on as at its timeout.
+   */
+  private checkLiveness(): void {
+    const why = wedged(this.state, this.waits());
+    if (!why) return;
+    this.deps.log.error({ unit: this.name }, `internal error: ${this.name} is ${why}; moving it on as at its timeout`);
+    this.send({ type: 'timer', timer: this.state.sub === 'auto-restart' ? 'restart' : 'timeout' });
   }
 
   /**
@@ -216,8 +259,22 @@ export class UnitRunner implements UnitView {
     return this.procs.processes();
   }
 
-  /** Signals the unit's main or control process, or all of its processes; returns the pids reached. */
+  /**
+   * Signals the unit's main or control process, or all of its processes; returns the pids
+   * reached. Asked by the control plane or the shutdown: when /proc cannot be read, the
+   * main and control processes are still reached.
+   */
   signal(who: 'main' | 'control' | 'all', signal: number): number[] {
+    try {
+      return this.signalOrThrow(who, signal);
+    } catch (err) {
+      this.deps.log.warn({ unit: this.name }, `cannot list the unit's processes (${errorText(err)}); signalling its main and control processes only`);
+      return [...this.signalOrThrow('main', signal), ...this.signalOrThrow('control', signal)];
+    }
+  }
+
+  /** signal(), but a failure to list the unit's processes is thrown (the kill effect's is the machine's to handle). */
+  private signalOrThrow(who: 'main' | 'control' | 'all', signal: number): number[] {
     const targets = who === 'main' ? [this.state.mainPid] : who === 'control' ? [this.state.controlPid] : this.processes();
     // Never PID 1 or ts-init itself, whatever the unit's bookkeeping says.
     const self = (this.deps.proc ?? procProcessView).self;
@@ -229,7 +286,7 @@ export class UnitRunner implements UnitView {
       case 'spawn':
         return this.spawner.spawn(e.phase, e.index, e.role);
       case 'kill': {
-        const pids = this.signal(e.who, e.signal);
+        const pids = this.signalOrThrow(e.who, e.signal);
         if (pids.length) this.deps.log.debug({ unit: this.name, pids }, `sent ${signalName(e.signal)} to ${e.who}`);
         return;
       }
@@ -259,10 +316,12 @@ export class UnitRunner implements UnitView {
     this.invocation = (this.deps.newInvocationId ?? invocationId)();
     this.startedAt = this.now();
     const owner = (this.deps.ownerOf ?? accountOwner)(this.config.user, this.config.group);
-    if (this.runtimeDirs.make(owner) !== undefined) return this.failSetup();
+    const dirError = this.runtimeDirs.make(owner);
+    if (dirError !== undefined) return this.failSetup(dirError);
     if (this.config.kind === 'socket' && this.deps.sockets) {
       const error = this.deps.sockets.openFor(this.config);
       if (error) {
+        if (isTransientError(error)) return this.failSetup(error);
         this.deps.log.error({ unit: this.name }, error);
         this.failSetup();
       }
@@ -271,6 +330,7 @@ export class UnitRunner implements UnitView {
       try {
         this.notify.open();
       } catch (err) {
+        if (isTransientError(err)) return this.failSetup(`cannot create the notify socket: ${errorText(err)}`);
         // Without its socket the unit could never say READY=1: fail it now, not at its start timeout.
         const error = (err as Error).message;
         this.deps.log.error({ unit: this.name }, `cannot create the notify socket: ${error}${readOnlyHint(this.deps.runtimeRoot)}`);
@@ -279,15 +339,19 @@ export class UnitRunner implements UnitView {
     }
   }
 
-  private failSetup(): void {
+  /** No process of this run may start; a passing shortage (message names it) has the machine set it up again. */
+  private failSetup(message?: string): void {
     this.setupFailed = true;
-    this.send({ type: 'setup-failed' });
+    if (message !== undefined && isTransientError(message)) {
+      this.send({ type: 'effect-failed', effect: { type: 'setup' }, transient: true, message });
+    } else {
+      this.send({ type: 'setup-failed' });
+    }
   }
 
   private teardown(): void {
     this.pidFile.cancel();
     if (this.config.kind === 'socket') this.deps.sockets?.closeFor(this.name);
-    this.spawner.cancel();
     this.gone.cancel();
     this.notify.close();
     this.runtimeDirs.teardown(this.state.sub === 'auto-restart' || this.state.startQueued);

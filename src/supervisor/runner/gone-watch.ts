@@ -2,12 +2,9 @@
 // are sent, and again after every change among ts-init's children (ChildWatch.onRound).
 import type { SessionIndex } from '../../process/proc';
 import type { ProcessView } from './process-view';
-import type { UnitTimers } from './timers';
+import { errorText, isTransientError } from '../../process/resource-errors';
 import type { UnitProcesses } from './unit-processes';
 import type { UnitView } from './unit-view';
-
-/** A failed /proc scan while waiting for a unit's processes to be gone is tried again this often. */
-const GONE_RETRY_MS = 200;
 
 // Units told to stop together all start waiting for their processes to be gone in the
 // same turn: check them in one batch that shares a single /proc scan, instead of one
@@ -31,7 +28,6 @@ export class GoneWatch {
   constructor(
     private readonly unit: UnitView,
     private readonly processes: UnitProcesses,
-    private readonly timers: UnitTimers,
     private readonly proc: ProcessView,
   ) {}
 
@@ -59,10 +55,9 @@ export class GoneWatch {
     try {
       live = this.processes.liveProcesses(index);
     } catch (err) {
-      // /proc could not be read (EMFILE, ENOMEM): look again shortly rather than wait
-      // for a child change that may never come, which would wedge the unit.
-      this.unit.log.warn({ unit: this.unit.name }, `cannot scan /proc (${(err as Error).message}); retrying`);
-      this.timers.arm('gone-retry', GONE_RETRY_MS, () => this.checkGone());
+      // /proc could not be read (EMFILE, ENOMEM): the machine has it looked at again
+      // shortly rather than wait for a child change that may never come, which would wedge the unit.
+      this.unit.send({ type: 'effect-failed', effect: { type: 'await-all-gone' }, transient: isTransientError(err), message: errorText(err) });
       return;
     }
     if (live.length === 0) {

@@ -2,7 +2,10 @@
 // end, and what the unit says on it (READY=1, STATUS=, MAINPID=, ...) turned into events.
 import type { NotifyMessage } from '../../notify/notify-message';
 import type { NotifySockets } from '../../notify/notify-sockets';
+import { EFFECT_RETRY_MS } from '../lifecycle';
 import { notifyRefusal } from '../notify-access';
+import { errorText, isTransientError } from '../../process/resource-errors';
+import type { UnitTimers } from './timers';
 import type { UnitProcesses } from './unit-processes';
 import type { UnitView } from './unit-view';
 
@@ -11,11 +14,14 @@ export class UnitNotify {
   path?: string;
   /** The last STATUS= the unit sent. */
   statusText?: string;
+  /** Messages that could not be judged for a passing shortage (EMFILE reading /proc), in order. */
+  private readonly held: Array<{ m: NotifyMessage; pid: number | undefined }> = [];
 
   constructor(
     private readonly unit: UnitView,
     private readonly sockets: NotifySockets,
     private readonly processes: UnitProcesses,
+    private readonly timers: UnitTimers,
   ) {}
 
   /** Whether the unit needs a socket this run. */
@@ -25,12 +31,48 @@ export class UnitNotify {
 
   /** Opens the socket; throws when it cannot be made. */
   open(): void {
-    this.path = this.sockets.open(this.unit.name, (m, pid) => this.onNotify(m, pid));
+    this.path = this.sockets.open(this.unit.name, (m, pid) => this.receive(m, pid));
   }
 
   close(): void {
     if (this.path) this.sockets.close(this.unit.name);
     this.path = undefined;
+    this.held.length = 0;
+    this.timers.disarm('notify-retry');
+  }
+
+  /**
+   * A message is never lost to a passing shortage (its sender is judged from /proc): it
+   * is held, with those after it, and judged again shortly. A lost READY=1 would leave
+   * the unit starting until its timeout.
+   */
+  private receive(m: NotifyMessage, pid: number | undefined): void {
+    if (this.held.length > 0) {
+      this.held.push({ m, pid });
+      return;
+    }
+    try {
+      this.onNotify(m, pid);
+    } catch (err) {
+      if (!isTransientError(err)) throw err;
+      this.unit.log.warn({ unit: this.unit.name }, `cannot judge a notify message now (${errorText(err)}); trying again`);
+      this.held.push({ m, pid });
+      this.timers.arm('notify-retry', EFFECT_RETRY_MS, () => this.replay());
+    }
+  }
+
+  private replay(): void {
+    const held = this.held.splice(0);
+    for (const [i, h] of held.entries()) {
+      try {
+        this.onNotify(h.m, h.pid);
+      } catch (err) {
+        if (!isTransientError(err)) throw err;
+        this.held.push(...held.slice(i));
+        this.timers.arm('notify-retry', EFFECT_RETRY_MS, () => this.replay());
+        return;
+      }
+    }
   }
 
   onNotify(m: NotifyMessage, senderPid: number | undefined): void {

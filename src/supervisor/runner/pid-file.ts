@@ -1,6 +1,7 @@
 // PIDFile=: after a forking daemon's starter has exited, its PID file names the main
 // process. Read again every PID_FILE_RETRY_MS until it does, for PID_FILE_WAIT_MS.
 import { readRegularFile, type BoundedRead } from '../../process/bounded-file';
+import { isTransientError } from '../../process/resource-errors';
 import type { UnitTimers } from './timers';
 import type { UnitProcesses } from './unit-processes';
 import type { UnitView } from './unit-view';
@@ -54,7 +55,8 @@ export class PidFile {
     if (pid !== undefined) {
       this.processes.adopt(pid);
       this.unit.send({ type: 'main-pid', pid });
-    } else if (this.now() < deadline && this.unit.state.sub === 'start') {
+    } else if ((this.now() < deadline || shortOf(r)) && this.unit.state.sub === 'start') {
+      // A passing shortage (EMFILE) does not count against the wait: the phase's timeout bounds it.
       this.timers.arm('pid-file', PID_FILE_RETRY_MS, () => this.readPidFile(deadline));
     } else {
       this.unit.send({ type: 'pid-file-missing' });
@@ -67,4 +69,8 @@ export class PidFile {
     this.said.add(message);
     this.unit.log.warn({ unit: this.unit.name }, message);
   }
+}
+
+function shortOf(r: BoundedRead): boolean {
+  return !r.ok && isTransientError(r.code ?? r.message);
 }

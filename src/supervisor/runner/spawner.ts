@@ -5,11 +5,7 @@ import type { LaunchResult, PassFds } from '../../exec/unit-launch';
 import type { ExecCommand, UnitConfig } from '../../units/unit';
 import type { Phase, Role } from '../lifecycle';
 import { commandsOf } from '../unit-policy';
-import type { UnitTimers } from './timers';
 import type { UnitView } from './unit-view';
-
-/** A spawn that failed for want of resources (EMFILE, EAGAIN) is tried again this often, within the phase's timeout. */
-const SPAWN_RETRY_MS = 250;
 
 export type Launch = (unit: UnitConfig, command: ExecCommand, extraEnv: Record<string, string>, passFds?: PassFds) => LaunchResult;
 
@@ -17,7 +13,6 @@ export interface SpawnerDeps {
   launch: Launch;
   /** The descriptors a service is handed (socket activation). */
   fdsFor?: (service: string) => PassFds | undefined;
-  timers: UnitTimers;
   /** What this run's commands are told: its INVOCATION_ID and NOTIFY_SOCKET. */
   run: () => { invocation: string; notifyPath?: string };
   /** A process was made: the unit answers for it (sessions, exit claim). */
@@ -29,10 +24,6 @@ export class Spawner {
     private readonly unit: UnitView,
     private readonly deps: SpawnerDeps,
   ) {}
-
-  cancel(): void {
-    this.deps.timers.disarm('spawn-retry');
-  }
 
   spawn(phase: Phase, index: number, role: Role): void {
     const unit = this.unit;
@@ -46,13 +37,9 @@ export class Spawner {
     const passed = phase === 'start' ? this.deps.fdsFor?.(unit.name) : undefined;
     const r = this.deps.launch(unit.config, command, extra, passed);
     if (!r.ok && r.transient) {
-      // A passing shortage must not fail (or wedge) the unit: try again while the
-      // machine still waits for this very command; its phase timeout bounds the wait.
-      unit.log.warn({ unit: unit.name }, `${phase} command cannot start yet: ${r.message}; retrying`);
-      const { sub } = unit.state;
-      this.deps.timers.arm('spawn-retry', SPAWN_RETRY_MS, () => {
-        if (unit.state.sub === sub && unit.state.phase === phase && unit.state.index === index) this.spawn(phase, index, role);
-      });
+      // A passing shortage must not fail (or wedge) the unit: the machine tries again
+      // while it still waits for this very command; its phase timeout bounds the wait.
+      unit.send({ type: 'effect-failed', effect: { type: 'spawn', phase, index, role }, transient: true, message: r.message });
       return;
     }
     if (!r.ok) {

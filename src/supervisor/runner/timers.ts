@@ -3,7 +3,7 @@
 import { setLongTimeout, type LongTimeout } from '../../process/long-timeout';
 import type { TimerName } from '../lifecycle';
 
-export type RunnerTimer = TimerName | 'pid-file' | 'spawn-retry' | 'gone-retry' | 'main-alive';
+export type RunnerTimer = TimerName | 'pid-file' | 'main-alive' | 'notify-retry';
 
 /** Calls fire once after ms; returns how to cancel it (process/long-timeout.ts by default). */
 export type Schedule = (fire: () => void, ms: number) => LongTimeout;
@@ -11,7 +11,13 @@ export type Schedule = (fire: () => void, ms: number) => LongTimeout;
 export class UnitTimers {
   private readonly timers = new Map<RunnerTimer, LongTimeout>();
 
-  constructor(private readonly schedule: Schedule = setLongTimeout) {}
+  constructor(
+    private readonly schedule: Schedule = setLongTimeout,
+    /** What a timer's work threw: never lost, never an internal error of PID 1's loop. */
+    private readonly onError: (name: RunnerTimer, err: unknown) => void = (_n, err) => {
+      throw err;
+    },
+  ) {}
 
   arm(name: RunnerTimer, ms: number, fire: () => void): void {
     this.disarm(name);
@@ -20,7 +26,11 @@ export class UnitTimers {
       name,
       this.schedule(() => {
         this.timers.delete(name);
-        fire();
+        try {
+          fire();
+        } catch (err) {
+          this.onError(name, err);
+        }
       }, ms),
     );
   }

@@ -27,13 +27,22 @@ export class UnitProcesses {
   /** One of our spawns: its session is the unit's, and the first one dates the run. */
   spawned(pid: number): void {
     this.sessions.add(pid);
-    this.startTicks ??= this.proc.readStat(pid)?.startTicks;
+    this.startTicks ??= this.statIfReadable(pid)?.startTicks;
   }
 
   /** A main process from MAINPID= or a PID file: its session is the unit's too. */
   adopt(pid: number): void {
-    const st = this.proc.readStat(pid);
+    const st = this.statIfReadable(pid);
     if (st) this.sessions.add(st.session);
+  }
+
+  /** For bookkeeping only: a stat that cannot be read now (EMFILE) must not lose the process it is about. */
+  private statIfReadable(pid: number): ProcessStat | undefined {
+    try {
+      return this.proc.readStat(pid);
+    } catch {
+      return undefined;
+    }
   }
 
   alive(pid: number): boolean {

@@ -16,6 +16,7 @@ import { buildUnit } from '../../../src/units/build-unit';
 import { parseUnitText } from '../../../src/units/syntax';
 import type { ExecCommand, UnitConfig } from '../../../src/units/unit';
 import type { ProcessStat, ProcessView } from '../../../src/supervisor/runner/process-view';
+import { wedged } from '../../../src/supervisor/liveness';
 import { UnitRunner } from '../../../src/supervisor/unit-runner';
 import { tempDir } from '../../helpers/temp-dir';
 
@@ -33,16 +34,21 @@ function unit(serviceLines: string, unitLines = '', name = 'demo.service'): Unit
 class FakeProc implements ProcessView {
   readonly table = new Map<number, ProcessStat>();
   readonly self = SELF;
-  failScan?: string;
+  /** An errno name: /proc cannot be read for now (every scan and stat throws it). */
+  failing?: string;
+  private fail(): void {
+    if (this.failing) throw Object.assign(new Error(`${this.failing}: too many open files, scandir '/proc'`), { code: this.failing });
+  }
   add(pid: number, st: Partial<ProcessStat> = {}): number {
     this.table.set(pid, { state: 'S', ppid: SELF, session: pid, startTicks: 100, ...st });
     return pid;
   }
   readStat(pid: number): ProcessStat | undefined {
+    this.fail();
     return this.table.get(pid);
   }
   private index(): SessionIndex {
-    if (this.failScan) throw Object.assign(new Error(`${this.failScan}: scandir '/proc'`), { code: this.failScan });
+    this.fail();
     const idx = new Map<number, number[]>();
     for (const [pid, st] of this.table) if (st.state !== 'Z') idx.set(st.session, [...(idx.get(st.session) ?? []), pid]);
     return idx;
@@ -85,7 +91,10 @@ class FakeClock {
 /** The stop sequence looks for what is left of the unit on the next turn of the loop. */
 const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-function harness(config: UnitConfig, opts: { launch?: (n: number) => LaunchResult | undefined; files?: Record<string, BoundedRead> } = {}) {
+function harness(
+  config: UnitConfig,
+  opts: { launch?: (n: number) => LaunchResult | undefined; files?: Record<string, BoundedRead>; invocationId?: () => string } = {},
+) {
   const exits = new ExitRouter();
   const proc = new FakeProc();
   const clock = new FakeClock();
@@ -121,7 +130,7 @@ function harness(config: UnitConfig, opts: { launch?: (n: number) => LaunchResul
     schedule: clock.schedule,
     readFile: (file) => opts.files?.[file] ?? { ok: false, code: 'ENOENT', message: 'no such file' },
     ownerOf: () => undefined,
-    newInvocationId: () => '0123456789abcdef0123456789abcdef',
+    newInvocationId: opts.invocationId ?? (() => '0123456789abcdef0123456789abcdef'),
     now: () => clock.now,
   });
   /** A process ends: gone from the table, its exit delivered. */
@@ -129,7 +138,9 @@ function harness(config: UnitConfig, opts: { launch?: (n: number) => LaunchResul
     proc.table.delete(pid);
     exits.deliver(pid, e, by);
   };
-  return { runner, exits, proc, clock, launched, signals, logs, notify, changes, containerExits, exit };
+  /** The invariant (liveness.ts): never in a transitional state with nothing to move it on. */
+  const live = () => expect(wedged(runner.state, runner.waits())).toBeUndefined();
+  return { runner, exits, proc, clock, launched, signals, logs, notify, changes, containerExits, exit, live };
 }
 
 describe('UnitRunner', () => {
@@ -324,5 +335,133 @@ describe('UnitRunner', () => {
     h.runner.state = { ...h.runner.state, mainPid: 1 };
     expect(h.runner.signal('main', 15)).toEqual([]);
     expect(h.signals).toEqual([]);
+  });
+
+  describe('an effect that fails becomes an event: retried for a passing shortage, else the unit fails saying why', () => {
+    it("the stop's process listing short of descriptors (scandir '/proc' EMFILE) is tried again; the unit stops once it can", async () => {
+      const h = harness(unit('ExecStart=/bin/sh -c "sleep 0.2; exit 3"\nRestart=always\nRestartSec=100ms'));
+      h.runner.send({ type: 'start' });
+      const main = h.launched[0]!.pid;
+      const child = h.proc.add(900, { session: main, ppid: main });
+      h.proc.failing = 'EMFILE';
+      h.exit(main, { code: 3 });
+      expect(h.runner.state.sub).toBe('stop-sigterm');
+      h.live();
+      await settle();
+      h.live();
+      h.clock.advance(1000);
+      h.live();
+      expect(h.logs.some((l) => /sending signal 15 to the unit failed: EMFILE.*retrying/.test(l))).toBe(true);
+      expect(h.signals).not.toContainEqual([child, 15]);
+      h.proc.failing = undefined;
+      h.clock.advance(250);
+      expect(h.signals).toContainEqual([child, 15]);
+      h.proc.table.delete(child);
+      h.clock.advance(250);
+      await settle();
+      expect(h.runner.state.sub).toBe('auto-restart');
+      h.clock.advance(100);
+      expect(h.runner.state.sub).toBe('running');
+      expect(h.launched).toHaveLength(2);
+      expect(h.logs.filter((l) => l.includes('internal error'))).toEqual([]);
+    });
+
+    it('descriptors short for longer than the stop timeout: SIGKILL, then on; the unit is never left waiting on nothing', async () => {
+      const h = harness(unit('ExecStart=/bin/sleep 100\nTimeoutStopSec=2'));
+      h.runner.send({ type: 'start' });
+      h.proc.add(901, { session: h.launched[0]!.pid });
+      h.proc.failing = 'EMFILE';
+      h.runner.send({ type: 'stop' });
+      for (let t = 0; t < 20; t++) {
+        h.clock.advance(500);
+        await settle();
+        h.live();
+      }
+      expect(h.runner.state.sub).toBe('failed');
+      expect(h.runner.state.result).toBe('timeout');
+      expect(h.logs.some((l) => l.includes('processes survived SIGKILL; giving up on them'))).toBe(true);
+    });
+
+    it("the run's setup short of descriptors (open '/dev/urandom' EMFILE) is tried again, then the command starts", () => {
+      let tries = 0;
+      const h = harness(unit('ExecStart=/bin/sleep 100'), {
+        invocationId: () => {
+          if (++tries <= 2) throw Object.assign(new Error("EMFILE: too many open files, open '/dev/urandom'"), { code: 'EMFILE' });
+          return 'f'.repeat(32);
+        },
+      });
+      h.runner.send({ type: 'start' });
+      expect(h.runner.state.sub).toBe('start');
+      expect(h.launched).toHaveLength(0);
+      h.live();
+      h.clock.advance(600);
+      expect(h.runner.state.sub).toBe('running');
+      expect(h.launched).toHaveLength(1);
+      expect(h.launched[0]!.env.INVOCATION_ID).toBe('f'.repeat(32));
+    });
+
+    it('a setup that cannot be done (not a shortage) fails the unit with Result=resources and a line saying why', async () => {
+      const h = harness(unit('ExecStart=/bin/sleep 100'), {
+        invocationId: () => {
+          throw Object.assign(new Error("ENOENT: no such file or directory, open '/dev/urandom'"), { code: 'ENOENT' });
+        },
+      });
+      h.runner.send({ type: 'start' });
+      await settle();
+      expect(h.launched).toHaveLength(0);
+      expect(h.runner.state.sub).toBe('failed');
+      expect(h.runner.state.result).toBe('resources');
+      expect(h.logs.some((l) => /error setting up the run .* failed: ENOENT: no such file or directory, open '\/dev\/urandom'/.test(l))).toBe(true);
+    });
+
+    it('a PID file read that throws (the main process cannot be judged) is tried again', async () => {
+      const pidFile = '/run/daemon.pid';
+      const files: Record<string, BoundedRead> = {};
+      const h = harness(unit(`Type=forking\nPIDFile=${pidFile}\nExecStart=/usr/sbin/daemond`), { files });
+      h.runner.send({ type: 'start' });
+      const daemon = h.proc.add(500, { session: 500, ppid: SELF, startTicks: 200 });
+      files[pidFile] = { ok: true, text: `${daemon}\n`, owner: 0 };
+      h.exit(h.launched[0]!.pid, { code: 0 });
+      expect(h.runner.state.mainPid).toBe(daemon);
+      h.runner.send({ type: 'stop' });
+      h.exit(daemon, { signal: 15 });
+      await settle();
+      expect(h.runner.state.sub).toBe('dead');
+      // A second run whose PID file cannot be judged for a while.
+      h.runner.send({ type: 'start' });
+      const again = h.proc.add(501, { session: 501, ppid: SELF, startTicks: 300 });
+      files[pidFile] = { ok: true, text: `${again}\n`, owner: 0 };
+      h.proc.failing = 'EMFILE';
+      h.exit(h.launched[1]!.pid, { code: 0 });
+      expect(h.runner.state.sub).toBe('start');
+      h.live();
+      h.clock.advance(300);
+      h.live();
+      h.proc.failing = undefined;
+      h.clock.advance(300);
+      expect(h.runner.state.sub).toBe('running');
+      expect(h.runner.state.mainPid).toBe(again);
+    });
+
+    it('a READY=1 that cannot be judged for a moment (its sender looked up in /proc) is held, not lost', () => {
+      const h = harness(unit('Type=notify\nExecStart=/usr/bin/app\nNotifyAccess=all'));
+      h.runner.send({ type: 'start' });
+      const main = h.launched[0]!.pid;
+      const helper = h.proc.add(950, { session: main, ppid: main });
+      h.proc.failing = 'EMFILE';
+      h.notify.listener!({ ready: true, status: 'up', other: [] }, helper);
+      expect(h.runner.state.sub).toBe('start');
+      h.proc.failing = undefined;
+      h.clock.advance(250);
+      expect(h.runner.state.sub).toBe('running');
+      expect(h.runner.statusText).toBe('up');
+    });
+
+    it('a kill asked for by the control plane reaches the main process when /proc cannot be listed', () => {
+      const h = harness(unit('ExecStart=/bin/sleep 100'));
+      h.runner.send({ type: 'start' });
+      h.proc.failing = 'EMFILE';
+      expect(h.runner.signal('all', 9)).toEqual([h.launched[0]!.pid]);
+    });
   });
 });
