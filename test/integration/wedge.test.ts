@@ -106,4 +106,30 @@ describe('wedges', () => {
     expect(r.stdout, r.stderr).toMatch(/^later\.service\s+loaded\s+active\s+running/m);
     expect(r.stderr).toMatch(/unit definitions reloaded added=\["later\.service"\]/);
   }, 30_000);
+
+  it('a new enabled unit named (loaded on demand) before a reload reads it is started by that reload', async () => {
+    // The rich init on the namespace's systemd directories: the watcher watches /etc/systemd/system,
+    // not /usr/lib/systemd/system, so later.service (installed and enabled there) is read by the
+    // reload that other.service's file starts, after systemctl status has loaded it on demand.
+    const E = '/etc/systemd/system';
+    const U = '/usr/lib/systemd/system';
+    const setup = [
+      `mkdir -p ${E}/multi-user.target.wants`,
+      `printf '[Service]\\nExecStart=/bin/sleep 100\\n[Install]\\nWantedBy=multi-user.target\\n' > ${E}/base.service`,
+      `ln -s ${E}/base.service ${E}/multi-user.target.wants/base.service`,
+    ].join(' && ');
+    const cmd = [
+      'sleep 1',
+      `mkdir -p ${U}/multi-user.target.wants`,
+      `printf '[Service]\\nExecStart=/bin/sleep 100\\n[Install]\\nWantedBy=multi-user.target\\n' > ${U}/later.service`,
+      `ln -s ${U}/later.service ${U}/multi-user.target.wants/later.service`,
+      `"${TS_INIT}" ctl status later.service > /dev/null`,
+      `printf '[Service]\\nExecStart=/bin/sleep 100\\n' > ${E}/other.service`,
+      `for i in $(seq 40); do "${TS_INIT}" ctl status later.service | grep -q 'active (running)' && break; sleep 0.1; done`,
+      `"${TS_INIT}" ctl status`,
+    ].join('; ');
+    const r = await runAsPid1(['-v', '--', '/bin/sh', '-c', cmd], { env: { ...process.env, TS_INIT_RICH: '1' } }, setup);
+    expect(r.stdout, r.stderr).toMatch(/^base\.service\s+loaded\s+active\s+running/m);
+    expect(r.stdout, r.stderr).toMatch(/^later\.service\s+loaded\s+active\s+running/m);
+  }, 30_000);
 });
