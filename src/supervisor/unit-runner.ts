@@ -12,7 +12,7 @@ import { signalName } from '../sys/signals';
 import type { UnitConfig } from '../units/unit';
 import { errorText, isTransientError } from '../process/resource-errors';
 import { activeState, initialState, step, type Effect, type Event, type Policy, type State } from './lifecycle';
-import { wedged } from './liveness';
+import { type EdgeWaits, wedged } from './liveness';
 import { policyOf } from './unit-policy';
 import { accountOwner, type OwnerOf } from './runner/credentials';
 import { reportFailure, type RecentOutput } from './runner/failure-report';
@@ -189,7 +189,7 @@ export class UnitRunner implements UnitView {
   }
 
   /** What the edge holds for the unit, for the liveness invariant (liveness.ts). */
-  waits(): { timers: string[]; awaitingGone: boolean; readingPidFile: boolean } {
+  waits(): EdgeWaits {
     return { timers: this.timers.armed(), awaitingGone: this.gone.waiting, readingPidFile: this.pidFile.pending() };
   }
 
