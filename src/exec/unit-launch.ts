@@ -14,6 +14,7 @@ import { RLIMITS, type RlimitName } from '../units/rlimits';
 import { CredentialError, readAccountFiles, resolveCredentials, type Credentials } from './account-db';
 import { parseEnvironmentFile } from './environment-file';
 import { openOutputFile, readRegularFile } from '../process/bounded-file';
+import { TRANSIENT_ERRORS } from '../process/resource-errors';
 import { planChain, type ChainTools, type LimitContext } from './exec-chain';
 import { chainTools, limitContext } from './chain-context';
 import { isExecutableFile } from '../sys/exec-path';
@@ -44,8 +45,6 @@ export type LaunchResult =
   /** transient: the failure is a lack of resources (EMFILE, EAGAIN, ...) worth retrying. */
   | { ok: false; status: number; message: string; transient?: boolean };
 
-/** Resource shortages that pass: a spawn failing with one of them is tried again. */
-const TRANSIENT_ERRORS = new Set(['EMFILE', 'ENFILE', 'EAGAIN', 'ENOMEM']);
 
 const ERROR_TEXT: Record<string, string> = {
   E2BIG: 'argument list and environment too long',

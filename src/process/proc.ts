@@ -28,11 +28,25 @@ function readChildrenFiles(pid: number | 'self'): number[] | undefined {
 
 /** /proc/PID/stat: state, parent, process group, session, and start time (clock ticks since boot). */
 export function readStat(pid: number): { state: string; ppid: number; pgrp: number; session: number; startTicks: number } | undefined {
+  try {
+    return readStatOrThrow(pid);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * readStat, but undefined only when there is no such process: an error that says nothing
+ * about the process (EMFILE, ENOMEM) is thrown, so that a live process never looks gone.
+ */
+export function readStatOrThrow(pid: number): { state: string; ppid: number; pgrp: number; session: number; startTicks: number } | undefined {
   let text: string;
   try {
     text = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
-  } catch {
-    return undefined;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ESRCH') return undefined;
+    throw err;
   }
   const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
   return { state: rest[0]!, ppid: Number(rest[1]), pgrp: Number(rest[2]), session: Number(rest[3]), startTicks: Number(rest[19]) };
@@ -83,7 +97,8 @@ export function indexSessions(): SessionIndex {
   // a host, walking only our own tree avoids reading the stat of every process there.
   const candidates = process.pid === 1 ? allPids() : listDescendants();
   for (const p of candidates) {
-    const st = readStat(p);
+    // A process whose stat cannot be read for want of descriptors must not look gone.
+    const st = readStatOrThrow(p);
     if (st === undefined || st.state === 'Z') continue;
     const members = index.get(st.session);
     if (members) members.push(p);

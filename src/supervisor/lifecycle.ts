@@ -66,7 +66,22 @@ export interface State {
   failures: number;
   restarts: number;
   changedAt: number;
+  /** Effects that failed for a passing shortage, carried out again when the retry timer fires (if the unit is still where it was). */
+  retry?: Retry;
 }
+
+export interface Retry {
+  sub: SubState;
+  phase?: Phase;
+  index: number;
+  /** What the retry timer will carry out again. */
+  effects: Effect[];
+  /** How many times it was carried out again here already (said once, then every RETRY_SAY_EVERY). */
+  tries: number;
+}
+
+/** A shortage that lasts is said again every this many retries, not at each. */
+const RETRY_SAY_EVERY = 20;
 
 export type Event =
   | { type: 'start' }
@@ -87,9 +102,18 @@ export type Event =
   | { type: 'watchdog-ping' }
   | { type: 'extend-timeout'; ms: number }
   /** The edge could not prepare the run (a socket unit's endpoint could not be opened). */
-  | { type: 'setup-failed' };
+  | { type: 'setup-failed' }
+  /**
+   * The edge could not carry out an effect. transient: for a passing shortage (EMFILE,
+   * ENFILE, ENOMEM, EAGAIN), tried again while the phase's timeout runs; else the unit fails.
+   */
+  | { type: 'effect-failed'; effect: Effect; transient: boolean; message: string };
 
-export type TimerName = 'timeout' | 'restart' | 'watchdog';
+/** retry: effects that failed for a passing shortage are carried out again. */
+export type TimerName = 'timeout' | 'restart' | 'watchdog' | 'retry';
+
+/** How soon an effect that failed for a passing shortage is tried again. */
+export const EFFECT_RETRY_MS = 250;
 
 export type Effect =
   | { type: 'spawn'; phase: Phase; index: number; role: Role }
@@ -205,6 +229,8 @@ class Machine {
       case 'extend-timeout':
         if (this.isStarting() || this.isStopping()) this.emit({ type: 'arm', timer: 'timeout', ms: e.ms });
         return;
+      case 'effect-failed':
+        return e.transient ? this.retryLater(e.effect, e.message) : this.onEffectFailed(e.effect, e.message);
       case 'setup-failed':
         // Starting: nothing of this run was spawned; straight to stopping (ExecStopPost= still runs).
         if (this.isStarting() && this.s.mainPid === undefined && this.s.controlPid === undefined) return this.fail('resources');
@@ -307,6 +333,7 @@ class Machine {
       stopRequested: false,
       startQueued: false,
       index: 0,
+      retry: undefined,
     };
     this.emit({ type: 'setup' });
     this.emit({ type: 'arm', timer: 'timeout', ms: this.p.timeoutStartMs });
@@ -458,7 +485,81 @@ class Machine {
     this.enterStop();
   }
 
+  // ---- effects the edge could not carry out ----
+
+  /** A passing shortage: the effect is carried out again shortly, while the unit is still where it was. */
+  private retryLater(effect: Effect, message: string): void {
+    if (effect.type === 'log' || effect.type === 'disarm') return;
+    const r = this.s.retry;
+    const here = r !== undefined && r.sub === this.s.sub && r.phase === this.s.phase && r.index === this.s.index;
+    const effects = here ? r.effects : [];
+    const tries = here ? r.tries : 0;
+    if (!effects.some((x) => sameEffect(x, effect))) {
+      this.s.retry = { sub: this.s.sub, phase: this.s.phase, index: this.s.index, effects: [...effects, effect], tries };
+    }
+    if (effects.length > 0) return; // the retry timer is armed already
+    if (tries % RETRY_SAY_EVERY === 0) {
+      const again = tries > 0 ? ` (still, after ${tries} tries)` : '';
+      this.emit({ type: 'log', level: 'warn', message: `${effectText(effect)} failed: ${message}${again}; retrying` });
+    }
+    this.emit({ type: 'arm', timer: 'retry', ms: EFFECT_RETRY_MS });
+  }
+
+  private onRetry(): void {
+    const r = this.s.retry;
+    this.s.retry = undefined;
+    if (!r || r.sub !== this.s.sub || r.phase !== this.s.phase || r.index !== this.s.index) return;
+    // Kept (with nothing to do) so that a failure again here counts on rather than being said anew.
+    this.s.retry = { ...r, effects: [], tries: r.tries + 1 };
+    for (const e of r.effects) this.emit(e);
+    // A run whose setup failed started no process: its command is started once the setup is done.
+    const phase = this.s.phase;
+    if (phase === undefined || !r.effects.some((e) => e.type === 'setup') || r.effects.some((e) => e.type === 'spawn')) return;
+    const role: Role = phase === 'start' ? 'main' : 'control';
+    if ((role === 'main' ? this.s.mainPid : this.s.controlPid) === undefined && this.s.index < this.p.commands[phase]) this.runCommand(phase, this.s.index);
+  }
+
+  /** An effect that cannot be carried out: the unit cannot go on as planned, and says why. */
+  private onEffectFailed(effect: Effect, message: string): void {
+    if (effect.type === 'log') return;
+    this.emit({ type: 'log', level: 'error', message: `${effectText(effect)} failed: ${message}` });
+    const sub = this.s.sub;
+    if (sub === 'dead' || sub === 'failed' || sub === 'auto-restart') return; // nothing waits on it (teardown)
+    if (this.s.result === 'success') this.s.result = 'resources';
+    switch (sub) {
+      case 'reload':
+        if (this.s.controlPid !== undefined) this.emit({ type: 'kill', who: 'control', signal: SIGKILL });
+        this.s.controlPid = undefined;
+        return this.enterRunning();
+      case 'start-pre':
+      case 'start':
+      case 'start-post':
+        return this.enterSigterm();
+      case 'running':
+      case 'exited':
+      case 'stop':
+        return sub === 'stop' ? this.enterSigterm() : this.enterStop();
+      case 'stop-sigterm':
+        // The processes cannot be signalled or looked for: SIGKILL as at the timeout, then on.
+        if (this.p.sendSIGKILL) {
+          this.s.sub = 'stop-sigkill';
+          this.emit({ type: 'kill', who: this.killWho(true), signal: this.p.finalKillSignal });
+          this.emit({ type: 'arm', timer: 'timeout', ms: this.p.timeoutStopMs });
+          this.emit({ type: 'await-all-gone' });
+          return;
+        }
+        return this.enterStopPost();
+      case 'stop-sigkill':
+        return this.enterStopPost();
+      case 'stop-post':
+        if (this.s.controlPid !== undefined) this.emit({ type: 'kill', who: 'control', signal: SIGKILL });
+        this.s.controlPid = undefined;
+        return this.enterDead();
+    }
+  }
+
   private onTimer(timer: TimerName): void {
+    if (timer === 'retry') return this.onRetry();
     if (timer === 'restart') {
       if (this.s.sub !== 'auto-restart') return;
       this.s.restarts++;
@@ -561,6 +662,8 @@ class Machine {
   private enterDead(): void {
     this.emit({ type: 'disarm', timer: 'timeout' });
     this.emit({ type: 'disarm', timer: 'watchdog' });
+    this.emit({ type: 'disarm', timer: 'retry' });
+    this.s.retry = undefined;
     this.emit({ type: 'teardown' });
     this.s.phase = undefined;
     this.s.mainPid = undefined;
@@ -617,6 +720,30 @@ function exitStatusFor(exit: ProcessExit | undefined): number {
   if (!exit) return 1;
   if (exit.signal !== undefined) return 128 + exit.signal;
   return exit.code === 0 ? 1 : (exit.code ?? 1);
+}
+
+function sameEffect(a: Effect, b: Effect): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** An effect, as a log line names it. */
+export function effectText(e: Effect): string {
+  switch (e.type) {
+    case 'spawn':
+      return `starting the ${e.phase} command`;
+    case 'kill':
+      return `sending ${signalText(e.signal)} to ${e.who === 'all' ? 'the unit' : `the ${e.who} process`}`;
+    case 'read-pid-file':
+      return 'reading the PID file';
+    case 'setup':
+      return 'setting up the run (invocation id, runtime directories, sockets)';
+    case 'teardown':
+      return 'tearing down the run';
+    case 'await-all-gone':
+      return "looking for the unit's processes";
+    default:
+      return e.type;
+  }
 }
 
 function signalText(n: number): string {

@@ -17,7 +17,8 @@ export type PidFileRead =
   | { kind: 'pid'; pid: number; trusted: boolean; distrust: string }
   /** Not there yet, or not yet a number: read again until the start times out. */
   | { kind: 'none' }
-  | { kind: 'error'; message: string };
+  /** code: the errno name when there is one (a passing shortage, EMFILE, is tried again). */
+  | { kind: 'error'; message: string; code?: string };
 
 /** Why a PID file may not name a process outside the unit (empty when it may), after systemd. */
 export function pidFileDistrust(owner: number, unsafeChain: string | undefined): string {
@@ -37,18 +38,18 @@ export function loadPidFile(file: string): PidFileRead {
     node = openPath(file, { allowUnsafe: true });
   } catch (err) {
     if (err instanceof PathError && err.code === 'ENOENT') return { kind: 'none' };
-    return { kind: 'error', message: (err as Error).message };
+    return { kind: 'error', message: (err as Error).message, code: (err as NodeJS.ErrnoException).code };
   }
   let fd: number | undefined;
   try {
     fd = reopen(node.fd, O_RDONLY | O_NONBLOCK | O_NOCTTY);
     const r = readRegularFd(fd, PID_FILE_MAX_BYTES);
-    if (!r.ok) return { kind: 'error', message: r.message };
+    if (!r.ok) return { kind: 'error', message: r.message, code: r.code };
     if (!/^\s*\d+\s*$/.test(r.text)) return { kind: 'none' };
     const distrust = pidFileDistrust(r.owner, node.unsafe);
     return { kind: 'pid', pid: Number(r.text.trim()), trusted: distrust === '', distrust };
   } catch (err) {
-    return { kind: 'error', message: (err as Error).message };
+    return { kind: 'error', message: (err as Error).message, code: (err as NodeJS.ErrnoException).code };
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
     closeNode(node);

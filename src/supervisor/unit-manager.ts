@@ -245,12 +245,18 @@ export class UnitManager implements Manager {
    * Re-reads every unit: new ones are added (and started when enabled), changed
    * ones take the new definition (restarted if running), removed ones are
    * stopped; a unit whose new file is broken keeps running on its old definition.
+   * Every path that reloads comes here (daemon-reload, the unit watcher, and so
+   * enable --now and the generators' new units): it queues the jobs and returns,
+   * so that no job, however long it waits, holds back the next reload.
    */
   async daemonReload(o: { generators?: boolean } = {}): Promise<ReloadReport> {
     if (o.generators !== false) await this.regenerate();
-    const { diff, errors } = this.registry.reload();
+    const { diff, errors, loadedOnDemand } = this.registry.reload();
     const jobs: Promise<unknown>[] = [];
-    for (const name of diff.added) if (diff.next.enabled.has(name)) jobs.push(this.start(name));
+    // New to this reload: added, or new on disk, enabled, and loaded on demand since the last
+    // one (named before the reload found it) and not started since.
+    const fresh = [...diff.added, ...loadedOnDemand.filter((n) => !diff.removed.includes(n) && this.sup.runners.get(n)?.state.inactiveExitAt === undefined)];
+    for (const name of fresh) if (diff.next.enabled.has(name)) jobs.push(this.start(name));
     for (const name of diff.changed) {
       const r = this.sup.runners.get(name)!;
       this.sup.replaceConfig(diff.next.units.get(name)!);

@@ -28,6 +28,12 @@ export class UnitRegistry {
   private readonly failed = new Map<string, NotLoadedReason>();
   private diagnostics: Diagnostic[] = [];
   private readonly addedListeners: Array<(u: UnitConfig) => void> = [];
+  /**
+   * Enabled units loaded on demand since the last load or reload: new on disk, and so the
+   * next reload's to start. Naming one (systemctl status) before the reload that would have
+   * found it must not keep the reload from treating it as new.
+   */
+  private readonly enabledOnDemand = new Set<string>();
   loaded = false;
 
   constructor(
@@ -124,7 +130,10 @@ export class UnitRegistry {
     for (const [n, u] of fresh.units) {
       // An enabled unit that is new on disk is for daemon-reload to add, and start.
       if (this.units.has(n) || (fresh.enabled.has(n) && n !== canonical)) continue;
-      if (fresh.enabled.has(n)) this.enabled.add(n);
+      if (fresh.enabled.has(n)) {
+        this.enabled.add(n);
+        this.enabledOnDemand.add(n);
+      }
       for (const line of diagnosticReport(diagnosticsOf(fresh.diagnostics, n))) this.log[line.level](line.text);
       this.add(u);
     }
@@ -221,9 +230,12 @@ export class UnitRegistry {
   /**
    * Re-reads every unit. Units loaded on demand stay loaded while their files exist, as
    * do enabled units that were disabled: disabling is no reason to stop (or forget) a unit.
-   * Returns what changed and the errors (file:line); added units are announced.
+   * Returns what changed, the errors (file:line), and the enabled units loaded on demand since
+   * the last reload (new to it, though loaded already); added units are announced.
    */
-  reload(): { diff: ReloadDiff; errors: string[] } {
+  reload(): { diff: ReloadDiff; errors: string[]; loadedOnDemand: string[] } {
+    const loadedOnDemand = [...this.enabledOnDemand];
+    this.enabledOnDemand.clear();
     const fresh = this.read([...this.units.keys()]);
     const errors = fresh.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
     const diff = diffUnits({ units: this.units, enabled: this.enabled }, fresh);
@@ -238,6 +250,6 @@ export class UnitRegistry {
     this.failed.clear();
     for (const [n, why] of fresh.failed) this.failed.set(n, why);
     for (const name of diff.added) this.add(diff.next.units.get(name)!);
-    return { diff, errors };
+    return { diff, errors, loadedOnDemand };
   }
 }

@@ -1,29 +1,36 @@
-// The edge around one unit's lifecycle machine: it feeds events in, and carries
-// the machine's effects out into the world (spawning commands, signals, timers,
-// PID files, notify sockets, runtime directories).
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import type { LaunchResult, PassFds } from '../exec/unit-launch';
+// The edge around one unit's lifecycle machine: it feeds events in, and hands the
+// machine's effects to the rooms that carry them out (runner/: spawning, timers, the
+// unit's processes, PID files, the notify socket, runtime directories, credentials,
+// the failure report). Every room gets what it touches injected, so each can be
+// tested with fakes.
+import type { PassFds } from '../exec/unit-launch';
 import type { ExitOwner, ExitRouter } from '../process/exit-router';
-import { setLongTimeout, type LongTimeout } from '../process/long-timeout';
-import { indexOnce, processesInSessions, readStat, type SessionIndex } from '../process/proc';
 import type { Logger } from '../log/logger';
-import type { NotifyMessage } from '../notify/notify-message';
-import type { NotifyCredentials, NotifySockets } from '../notify/notify-sockets';
+import type { NotifySockets } from '../notify/notify-sockets';
+import type { SessionIndex } from '../process/proc';
 import { signalName } from '../sys/signals';
-import type { ExecCommand, UnitConfig } from '../units/unit';
-import { readAccountFiles, resolveCredentials } from '../exec/account-db';
-import { activeState, initialState, step, type Effect, type Event, type Policy, type State, type TimerName } from './lifecycle';
-import { mainPidVerdict, notifyRefusal, refusalLevel } from './notify-access';
-import { NotifyRefusals } from './notify-refusals';
+import type { UnitConfig } from '../units/unit';
+import { errorText, isTransientError } from '../process/resource-errors';
+import { activeState, initialState, step, type Effect, type Event, type Policy, type State } from './lifecycle';
+import { type EdgeWaits, wedged } from './liveness';
 import { isRestartPending } from './sub-states';
-import { loadPidFile, pidFileRefusal } from './pid-file';
-import { makeRuntimeDirectory, removeRuntimeDirectory } from './runtime-directory';
-import { commandsOf, policyOf } from './unit-policy';
+import { policyOf } from './unit-policy';
+import { accountOwner, type OwnerOf } from './runner/credentials';
+import { reportFailure, type RecentOutput } from './runner/failure-report';
+import { GoneWatch } from './runner/gone-watch';
+import { invocationId } from './runner/invocation';
+import { UnitNotify } from './runner/notify';
+import { type LoadPidFile, PID_FILE_WAIT_MS, PidFile } from './runner/pid-file';
+import { procProcessView, type ProcessView } from './runner/process-view';
+import { readOnlyHint, RuntimeDirectories } from './runner/runtime-directories';
+import { type Launch, Spawner } from './runner/spawner';
+import { type Schedule, UnitTimers } from './runner/timers';
+import { UnitProcesses } from './runner/unit-processes';
+import type { UnitView } from './runner/unit-view';
 
 export interface RunnerDeps {
   /** Starts one of the unit's commands (exec/unit-launch.ts). */
-  launch: (unit: UnitConfig, command: ExecCommand, extraEnv: Record<string, string>, passFds?: PassFds) => LaunchResult;
+  launch: Launch;
   /** kill(2); false when the target is gone. */
   kill: (pid: number, signal: number) => boolean;
   /** Where the exits of the unit's processes come from, whoever collected them. */
@@ -34,66 +41,32 @@ export interface RunnerDeps {
   onChange: (r: UnitRunner, before: State) => void;
   onContainerExit: (code: number, unit: string) => void;
   /** The unit's output lines since a moment (at most max), once its pipes have ended. */
-  recentOutput?: (unit: string, since: number, max: number) => Promise<string[]>;
+  recentOutput?: RecentOutput;
   /** Socket units' endpoints, and the descriptors a service is handed (socket activation). */
   sockets?: {
     openFor: (unit: UnitConfig) => string | undefined;
     closeFor: (name: string) => void;
-    fdsFor: (service: string) => { fds: number[]; names: string[]; connection?: number } | undefined;
+    fdsFor: (service: string) => PassFds | undefined;
   };
+  /** The world, for tests: processes (/proc), timers, file reads, accounts, random ids. */
+  proc?: ProcessView;
+  schedule?: Schedule;
+  loadPidFile?: LoadPidFile;
+  ownerOf?: OwnerOf;
+  newInvocationId?: () => string;
+  now?: () => number;
 }
 
-const PID_FILE_RETRY_MS = 50;
-/** A spawn that failed for want of resources (EMFILE, EAGAIN) is tried again this often, within the phase's timeout. */
-const SPAWN_RETRY_MS = 250;
-/** A failed /proc scan while waiting for a unit's processes to be gone is tried again this often. */
-const GONE_RETRY_MS = 200;
 /** How often a main process that is not ts-init's child is checked for being gone. */
 const FOREIGN_MAIN_CHECK_MS = 1000;
-const PID_FILE_WAIT_MS = 5_000;
-const FAILURE_LINES = 5;
 
-/** 128 random bits in hex, like systemd's INVOCATION_ID (node:crypto costs start-up time). */
-function invocationId(): string {
-  const b = Buffer.alloc(16);
-  const fd = fs.openSync('/dev/urandom', 'r');
-  try {
-    fs.readSync(fd, b, 0, 16, null);
-  } finally {
-    fs.closeSync(fd);
-  }
-  return b.toString('hex');
-}
-
-// Units told to stop together all start waiting for their processes to be gone in the
-// same turn: check them in one batch that shares a single /proc scan, instead of one
-// scan per unit (that made stopping N units cost N scans of /proc).
-const goneChecks = new Set<UnitRunner>();
-function queueGoneCheck(r: UnitRunner): void {
-  if (goneChecks.size === 0) {
-    setImmediate(() => {
-      const index = indexOnce();
-      const batch = [...goneChecks];
-      goneChecks.clear();
-      for (const runner of batch) runner.checkGone(index);
-    });
-  }
-  goneChecks.add(r);
-}
-
-export class UnitRunner {
+export class UnitRunner implements UnitView {
   state: State;
   policy: Policy;
-  statusText?: string;
-  private readonly sessions = new Set<number>();
-  private readonly timers = new Map<TimerName | 'pid-file' | 'spawn-retry' | 'gone-retry' | 'main-alive', LongTimeout>();
   private readonly queue: Event[] = [];
   private processing = false;
   /** Set while executing a step's effects once its setup has failed. */
   private setupFailed = false;
-  private awaitingGone = false;
-  private notifyPath?: string;
-  private notifyRefusals?: NotifyRefusals;
   private invocation = '';
   /** Our spawns that have not exited yet: their exits are ours whatever the machine tracks. */
   private readonly spawned = new Set<number>();
@@ -106,20 +79,54 @@ export class UnitRunner {
   };
   /** When the current run was set up: its output lines are the ones a failure report quotes. */
   private startedAt = 0;
-  /** When the first process of this start was made (clock ticks since boot, as /proc says). */
-  private startTicks: number | undefined;
-  private readonly said = new Set<string>();
+  private readonly timers: UnitTimers;
+  private readonly procs: UnitProcesses;
+  private readonly gone: GoneWatch;
+  private readonly pidFile: PidFile;
+  private readonly notify: UnitNotify;
+  private readonly runtimeDirs: RuntimeDirectories;
+  private readonly spawner: Spawner;
+  private readonly now: () => number;
 
   constructor(
     public config: UnitConfig,
     private readonly deps: RunnerDeps,
   ) {
-    this.state = initialState(Date.now());
+    this.now = deps.now ?? Date.now;
+    this.state = initialState(this.now());
     this.policy = policyOf(config);
+    const proc = deps.proc ?? procProcessView;
+    // What a timer's work throws becomes the machine's to handle, as an effect's failure does.
+    this.timers = new UnitTimers(deps.schedule, (name, err) => this.timerFailed(name, err));
+    this.procs = new UnitProcesses(this, proc, (pid) => deps.exits.isClaimed(pid));
+    this.gone = new GoneWatch(this, this.procs, proc);
+    this.pidFile = new PidFile(this, this.procs, this.timers, this.now, deps.loadPidFile);
+    this.notify = new UnitNotify(this, deps.notify, this.procs, this.timers);
+    this.runtimeDirs = new RuntimeDirectories(this, deps.runtimeRoot);
+    this.spawner = new Spawner(this, {
+      launch: deps.launch,
+      fdsFor: deps.sockets && ((s) => deps.sockets?.fdsFor(s)),
+      run: () => ({ invocation: this.invocation, notifyPath: this.notify.path }),
+      made: (pid) => {
+        this.procs.spawned(pid);
+        this.spawned.add(pid);
+        this.claimed.add(pid);
+        this.deps.exits.claim(pid, this.onExit);
+      },
+    });
   }
 
   get name(): string {
     return this.config.name;
+  }
+
+  get log(): Logger {
+    return this.deps.log;
+  }
+
+  /** The last STATUS= the unit sent. */
+  get statusText(): string | undefined {
+    return this.notify.statusText;
   }
 
   /** A new definition (hot reload): takes effect from the next start. */
@@ -136,26 +143,67 @@ export class UnitRunner {
       while (this.queue.length) {
         const ev = this.queue.shift()!;
         const before = this.state;
-        const { state, effects } = step(this.state, ev, this.policy, Date.now());
+        const { state, effects } = step(this.state, ev, this.policy, this.now());
         this.state = state;
         this.setupFailed = false;
         for (const e of effects) {
           // A run whose setup failed (no notify socket, no RuntimeDirectory) starts no process,
-          // as systemd does; the queued setup-failed event fails the unit.
+          // as systemd does; the queued setup-failed event fails the unit (or, for a passing
+          // shortage, the machine sets it up again and then starts the command).
           if (this.setupFailed && e.type === 'spawn') continue;
-          this.execute(e);
+          this.attempt(e);
         }
         this.claimTracked();
         this.watchForeignMain();
         if (before.sub !== state.sub) {
           this.deps.log.info({ unit: this.name }, `${activeState(before)} (${before.sub}) -> ${activeState(state)} (${state.sub})`);
-          if (state.sub === 'failed') this.reportFailure(state.result);
+          if (state.sub === 'failed') reportFailure(this, state.result, this.startedAt, this.deps.recentOutput);
           this.deps.onChange(this, before);
         }
+        if (this.queue.length === 0) this.checkLiveness();
       }
     } finally {
       this.processing = false;
     }
+  }
+
+  /**
+   * Carries out one effect. Whatever it throws becomes an event for the machine: tried
+   * again for a passing shortage (EMFILE, ENFILE, ENOMEM, EAGAIN), else the unit fails
+   * and says why. An effect never fails silently.
+   */
+  private attempt(e: Effect): void {
+    try {
+      this.execute(e);
+    } catch (err) {
+      if (e.type === 'setup') this.setupFailed = true;
+      this.send({ type: 'effect-failed', effect: e, transient: isTransientError(err), message: errorText(err) });
+    }
+  }
+
+  /** A timer's own work (the PID file read again, the foreign main process looked at) threw. */
+  private timerFailed(name: string, err: unknown): void {
+    if (name === 'main-alive') return this.watchForeignMain(); // looked at again at the next check
+    const effect: Effect | undefined = name === 'pid-file' ? { type: 'read-pid-file' } : undefined;
+    if (!effect) throw err;
+    this.send({ type: 'effect-failed', effect, transient: isTransientError(err), message: errorText(err) });
+  }
+
+  /** What the edge holds for the unit, for the liveness invariant (liveness.ts). */
+  waits(): EdgeWaits {
+    return { timers: this.timers.armed(), awaitingGone: this.gone.waiting, readingPidFile: this.pidFile.pending() };
+  }
+
+  /**
+   * The invariant, checked after every burst of events: a transitional state always has a
+   * timer, a process or an answer of the edge to move it on. Should it ever not hold (a
+   * fault of ts-init's), it is said, and the unit is moved on as at its timeout.
+   */
+  private checkLiveness(): void {
+    const why = wedged(this.state, this.waits());
+    if (!why) return;
+    this.deps.log.error({ unit: this.name }, `internal error: ${this.name} is ${why}; moving it on as at its timeout`);
+    this.send({ type: 'timer', timer: isRestartPending(this.state.sub) ? 'restart' : 'timeout' });
   }
 
   /**
@@ -180,18 +228,6 @@ export class UnitRunner {
   }
 
   /**
-   * Says once, at the default verbosity, that the unit failed, with its last lines of
-   * this run, once its pipes have ended (the last lines may still be in them after the exit).
-   */
-  private reportFailure(result: string): void {
-    const since = this.startedAt;
-    const lines = this.deps.recentOutput?.(this.name, since, FAILURE_LINES) ?? Promise.resolve([]);
-    void lines.then((l) => {
-      this.deps.log.error({ unit: this.name, result, ...(l.length > 0 && { lastLines: l }) }, `${this.name} failed (Result: ${result})`);
-    });
-  }
-
-  /**
    * A main pid from MAINPID= or a PID file need not be ours: if its own parent reaps it,
    * no exit ever reaches us. Such a main process is looked at every second; once it is
    * gone, the unit learns so (status unknown, taken as success, as systemd does when a
@@ -199,11 +235,11 @@ export class UnitRunner {
    */
   private watchForeignMain(): void {
     const pid = this.state.mainPid;
-    if (pid === undefined || this.spawned.has(pid)) return this.disarm('main-alive');
+    if (pid === undefined || this.spawned.has(pid)) return this.timers.disarm('main-alive');
     if (this.timers.has('main-alive')) return;
-    this.arm('main-alive', FOREIGN_MAIN_CHECK_MS, () => {
+    this.timers.arm('main-alive', FOREIGN_MAIN_CHECK_MS, () => {
       if (this.state.mainPid !== pid) return this.watchForeignMain();
-      if (readStat(pid) !== undefined) return this.watchForeignMain();
+      if (this.procs.alive(pid)) return this.watchForeignMain();
       this.deps.log.warn({ unit: this.name }, `main PID ${pid} is gone without its exit reaching ts-init; its status is unknown`);
       this.deps.exits.release(pid, this.onExit);
       this.claimed.delete(pid);
@@ -215,69 +251,58 @@ export class UnitRunner {
    * Called after every change among ts-init's children while the machine waits for
    * the unit to be gone; index() gives the round's one shared scan of /proc.
    */
-  checkGone(index: () => SessionIndex = indexOnce()): void {
-    if (!this.awaitingGone) return;
-    let live: number[];
-    try {
-      live = this.liveProcesses(index);
-    } catch (err) {
-      // /proc could not be read (EMFILE, ENOMEM): look again shortly rather than wait
-      // for a child change that may never come, which would wedge the unit.
-      this.deps.log.warn({ unit: this.name }, `cannot scan /proc (${(err as Error).message}); retrying`);
-      this.arm('gone-retry', GONE_RETRY_MS, () => this.checkGone());
-      return;
-    }
-    if (live.length === 0) {
-      this.awaitingGone = false;
-      this.send({ type: 'all-gone' });
-    }
-  }
-
-  /** The processes the stop sequence waits for, by KillMode=. */
-  private liveProcesses(index: () => SessionIndex): number[] {
-    // Main and control count until their exit has been seen (so the exit status is never lost).
-    const own = [this.state.mainPid, this.state.controlPid].filter((p): p is number => p !== undefined && readStat(p) !== undefined);
-    if (this.policy.killMode === 'none') return [];
-    if (this.policy.killMode === 'process') return own;
-    return [...new Set([...own, ...processesInSessions(this.sessions, index())])];
+  checkGone(index?: () => SessionIndex): void {
+    this.gone.checkGone(index);
   }
 
   /** Every live process of the unit (for status and kill --kill-who=all). */
   processes(): number[] {
-    return [...new Set([this.state.mainPid, this.state.controlPid].filter((p): p is number => p !== undefined).concat(processesInSessions(this.sessions)))];
+    return this.procs.processes();
   }
 
-  /** Signals the unit's main or control process, or all of its processes; returns the pids reached. */
+  /**
+   * Signals the unit's main or control process, or all of its processes; returns the pids
+   * reached. Asked by the control plane or the shutdown: when /proc cannot be read, the
+   * main and control processes are still reached.
+   */
   signal(who: 'main' | 'control' | 'all', signal: number): number[] {
-    const targets =
-      who === 'main' ? [this.state.mainPid] : who === 'control' ? [this.state.controlPid] : this.processes();
+    try {
+      return this.signalOrThrow(who, signal);
+    } catch (err) {
+      this.deps.log.warn({ unit: this.name }, `cannot list the unit's processes (${errorText(err)}); signalling its main and control processes only`);
+      return [...this.signalOrThrow('main', signal), ...this.signalOrThrow('control', signal)];
+    }
+  }
+
+  /** signal(), but a failure to list the unit's processes is thrown (the kill effect's is the machine's to handle). */
+  private signalOrThrow(who: 'main' | 'control' | 'all', signal: number): number[] {
+    const targets = who === 'main' ? [this.state.mainPid] : who === 'control' ? [this.state.controlPid] : this.processes();
     // Never PID 1 or ts-init itself, whatever the unit's bookkeeping says.
-    return targets.filter((pid): pid is number => pid !== undefined && pid > 1 && pid !== process.pid && this.deps.kill(pid, signal));
+    const self = (this.deps.proc ?? procProcessView).self;
+    return targets.filter((pid): pid is number => pid !== undefined && pid > 1 && pid !== self && this.deps.kill(pid, signal));
   }
 
   private execute(e: Effect): void {
     switch (e.type) {
       case 'spawn':
-        return this.spawn(e.phase, e.index, e.role);
+        return this.spawner.spawn(e.phase, e.index, e.role);
       case 'kill': {
-        const pids = this.signal(e.who, e.signal);
+        const pids = this.signalOrThrow(e.who, e.signal);
         if (pids.length) this.deps.log.debug({ unit: this.name, pids }, `sent ${signalName(e.signal)} to ${e.who}`);
         return;
       }
       case 'arm':
-        return this.arm(e.timer, e.ms, () => this.send({ type: 'timer', timer: e.timer }));
+        return this.timers.arm(e.timer, e.ms, () => this.send({ type: 'timer', timer: e.timer }));
       case 'disarm':
-        return this.disarm(e.timer);
+        return this.timers.disarm(e.timer);
       case 'read-pid-file':
-        return this.readPidFile(Date.now() + PID_FILE_WAIT_MS);
+        return this.pidFile.readPidFile(this.now() + PID_FILE_WAIT_MS);
       case 'setup':
         return this.setup();
       case 'teardown':
         return this.teardown();
       case 'await-all-gone':
-        this.awaitingGone = true;
-        queueGoneCheck(this);
-        return;
+        return this.gone.start();
       case 'container-exit':
         return this.deps.onContainerExit(e.code, this.name);
       case 'log':
@@ -286,161 +311,27 @@ export class UnitRunner {
     }
   }
 
-  private arm(name: TimerName | 'pid-file' | 'spawn-retry' | 'gone-retry' | 'main-alive', ms: number, fire: () => void): void {
-    this.disarm(name);
-    if (!Number.isFinite(ms)) return;
-    this.timers.set(
-      name,
-      setLongTimeout(() => {
-        this.timers.delete(name);
-        fire();
-      }, ms),
-    );
-  }
-
-  private disarm(name: TimerName | 'pid-file' | 'spawn-retry' | 'gone-retry' | 'main-alive'): void {
-    this.timers.get(name)?.clear();
-    this.timers.delete(name);
-  }
-
-  private spawn(phase: Parameters<typeof commandsOf>[1], index: number, role: 'main' | 'control'): void {
-    const command = commandsOf(this.config, phase)[index]!;
-    const extra: Record<string, string> = { INVOCATION_ID: this.invocation };
-    if (this.notifyPath) extra.NOTIFY_SOCKET = this.notifyPath;
-    if (this.state.mainPid !== undefined) extra.MAINPID = String(this.state.mainPid);
-    if (this.policy.watchdogMs > 0) extra.WATCHDOG_USEC = String(this.policy.watchdogMs * 1000);
-    // LISTEN_FDS: the sockets go to the main process only, as in systemd.
-    const passed = phase === 'start' ? this.deps.sockets?.fdsFor(this.name) : undefined;
-    const r = this.deps.launch(this.config, command, extra, passed);
-    if (!r.ok && r.transient) {
-      // A passing shortage must not fail (or wedge) the unit: try again while the
-      // machine still waits for this very command; its phase timeout bounds the wait.
-      this.deps.log.warn({ unit: this.name }, `${phase} command cannot start yet: ${r.message}; retrying`);
-      const { sub } = this.state;
-      this.arm('spawn-retry', SPAWN_RETRY_MS, () => {
-        if (this.state.sub === sub && this.state.phase === phase && this.state.index === index) this.spawn(phase, index, role);
-      });
-      return;
-    }
-    if (!r.ok) {
-      this.deps.log.error({ unit: this.name }, `${phase} command failed to start (status ${r.status}): ${r.message} [${command.file}:${command.line}]`);
-      this.send({ type: 'spawn-failed', role, status: r.status });
-      return;
-    }
-    this.deps.log.debug({ unit: this.name, pid: r.pid, via: r.via }, `${phase} command started`);
-    this.sessions.add(r.pid);
-    this.startTicks ??= readStat(r.pid)?.startTicks;
-    this.spawned.add(r.pid);
-    this.claimed.add(r.pid);
-    this.deps.exits.claim(r.pid, this.onExit);
-    this.send({ type: 'spawned', role, pid: r.pid });
-  }
-
-  private readPidFile(deadline: number): void {
-    const file = this.config.pidFile!;
-    let pid: number | undefined;
-    const r = loadPidFile(file);
-    if (r.kind === 'pid') {
-      // Trusted to name a process outside the unit: a root-owned file reached safely, as in systemd.
-      const problem = this.mainPidProblem(r.pid, r.trusted);
-      if (problem) this.warnOnce(pidFileRefusal(file, r.pid, problem, r.distrust));
-      else pid = r.pid;
-    } else if (r.kind === 'error') {
-      this.warnOnce(`cannot read PID file ${file}: ${r.message}`);
-    }
-    if (pid !== undefined) {
-      const st = readStat(pid);
-      if (st) this.sessions.add(st.session);
-      this.send({ type: 'main-pid', pid });
-    } else if (Date.now() < deadline && this.state.sub === 'start') {
-      this.arm('pid-file', PID_FILE_RETRY_MS, () => this.readPidFile(deadline));
-    } else {
-      this.send({ type: 'pid-file-missing' });
-    }
-  }
-
-  /** Said once per start: the PID file is read again every PID_FILE_RETRY_MS. */
-  private warnOnce(message: string): void {
-    if (this.said.has(message)) return;
-    this.said.add(message);
-    this.deps.log.warn({ unit: this.name }, message);
-  }
-
-  /**
-   * Why pid cannot become the unit's main process (MAINPID=, PIDFile=), after systemd's
-   * service_is_suitable_main_pid: never PID 1 or ts-init itself (stopping the unit would
-   * signal the container's init), nor the control process, nor a dead process; and it
-   * must be one of the unit's processes unless trusted (a root-owned PID file).
-   */
-  private mainPidProblem(pid: number, trusted: boolean): string | undefined {
-    if (!Number.isSafeInteger(pid) || pid <= 0) return 'is not a process id';
-    if (pid === 1 || pid === process.pid) return 'is the manager';
-    if (pid === this.state.controlPid) return 'is the control process';
-    const st = readStat(pid);
-    if (!st || st.state === 'Z') return 'does not exist or is a zombie';
-    if (trusted || pid === this.state.mainPid || this.belongsToUnit(pid, st)) return undefined;
-    return 'does not belong to the unit';
-  }
-
-  /**
-   * In one of the unit's sessions, or descended from one of its processes. Without a
-   * cgroup, a daemon that made its own session and whose parent then exited (pg_ctl's
-   * postmaster) shows no tie to the unit but this: it was adopted by ts-init and started
-   * after this start's first process, and nobody claims it (ts-init's own spawns, the
-   * CMD's and every unit's tracked processes are claimed).
-   */
-  private belongsToUnit(pid: number, st: { ppid: number; session: number; startTicks: number }): boolean {
-    const own = new Set([this.state.mainPid, this.state.controlPid]);
-    const since = this.startTicks;
-    let curPid = pid;
-    let cur: { ppid: number; session: number; startTicks: number } | undefined = st;
-    for (let depth = 0; cur && depth < 64; depth++) {
-      if (this.sessions.has(cur.session)) return true;
-      if (cur.ppid === process.pid) return since !== undefined && cur.startTicks >= since && !this.deps.exits.isClaimed(curPid);
-      if (cur.ppid <= 1) return false;
-      if (own.has(cur.ppid)) return true;
-      curPid = cur.ppid;
-      cur = readStat(curPid);
-    }
-    return false;
-  }
-
-  private runtimeDirs(): string[] {
-    return this.config.runtimeDirectory.map((d) => path.join(this.deps.runtimeRoot, d));
-  }
-
   private setup(): void {
-    this.sessions.clear();
-    this.startTicks = undefined;
-    this.said.clear();
-    this.invocation = invocationId();
-    this.startedAt = Date.now();
-    let owner: { uid: number; gid: number } | undefined;
-    try {
-      owner = resolveCredentials(this.config.user, this.config.group, [], readAccountFiles());
-    } catch {
-      owner = undefined; // the spawn reports the bad user with its own status
-    }
-    for (const dir of this.runtimeDirs()) {
-      const error = makeRuntimeDirectory(dir, this.config.runtimeDirectoryMode ?? 0o755, owner);
-      if (error) {
-        // systemd fails the unit (status 233/RUNTIME_DIRECTORY) rather than start it without.
-        this.deps.log.error({ unit: this.name }, `cannot create RuntimeDirectory ${dir}: ${error}${readOnlyHint(this.deps.runtimeRoot)}`);
-        this.failSetup();
-        return;
-      }
-    }
+    this.procs.reset();
+    this.pidFile.reset();
+    this.invocation = (this.deps.newInvocationId ?? invocationId)();
+    this.startedAt = this.now();
+    const owner = (this.deps.ownerOf ?? accountOwner)(this.config.user, this.config.group);
+    const dirError = this.runtimeDirs.make(owner);
+    if (dirError !== undefined) return this.failSetup(dirError);
     if (this.config.kind === 'socket' && this.deps.sockets) {
       const error = this.deps.sockets.openFor(this.config);
       if (error) {
+        if (isTransientError(error)) return this.failSetup(error);
         this.deps.log.error({ unit: this.name }, error);
         this.failSetup();
       }
     }
-    if (this.config.type === 'notify' || this.policy.watchdogMs > 0) {
+    if (this.notify.wanted()) {
       try {
-        this.notifyPath = this.deps.notify.open(this.name, (m, sender) => this.onNotify(m, sender));
+        this.notify.open();
       } catch (err) {
+        if (isTransientError(err)) return this.failSetup(`cannot create the notify socket: ${errorText(err)}`);
         // Without its socket the unit could never say READY=1: fail it now, not at its start timeout.
         const error = (err as Error).message;
         this.deps.log.error({ unit: this.name }, `cannot create the notify socket: ${error}${readOnlyHint(this.deps.runtimeRoot)}`);
@@ -449,80 +340,21 @@ export class UnitRunner {
     }
   }
 
-  private failSetup(): void {
+  /** No process of this run may start; a passing shortage (message names it) has the machine set it up again. */
+  private failSetup(message?: string): void {
     this.setupFailed = true;
-    this.send({ type: 'setup-failed' });
+    if (message !== undefined && isTransientError(message)) {
+      this.send({ type: 'effect-failed', effect: { type: 'setup' }, transient: true, message });
+    } else {
+      this.send({ type: 'setup-failed' });
+    }
   }
 
   private teardown(): void {
-    this.disarm('pid-file');
+    this.pidFile.cancel();
     if (this.config.kind === 'socket') this.deps.sockets?.closeFor(this.name);
-    this.disarm('spawn-retry');
-    this.awaitingGone = false;
-    if (this.notifyPath) this.deps.notify.close(this.name);
-    this.notifyPath = undefined;
-    const preserve = this.config.runtimeDirectoryPreserveMode;
-    const restarting = isRestartPending(this.state.sub) || this.state.startQueued;
-    if (preserve === 'yes' || (preserve === 'restart' && restarting)) return;
-    for (const dir of this.runtimeDirs()) {
-      try {
-        removeRuntimeDirectory(dir);
-      } catch (err) {
-        // A read-only root (Kubernetes readOnlyRootFilesystem) keeps the image's own copy.
-        const e = err as NodeJS.ErrnoException;
-        this.deps.log.warn({ unit: this.name }, `cannot remove RuntimeDirectory ${dir}: ${e.code === 'EROFS' ? 'read-only file system' : e.message}`);
-      }
-    }
-  }
-
-  /** A live process in one of the unit's sessions (how its processes are told apart without cgroups). */
-  private isOwnProcess(pid: number): boolean {
-    const st = readStat(pid);
-    return st !== undefined && (this.sessions.has(st.session) || this.sessions.has(pid));
-  }
-
-  private onNotify(m: NotifyMessage, sender: NotifyCredentials | undefined): void {
-    const senderPid = sender?.pid;
-    const who = {
-      pid: senderPid,
-      mainPid: this.state.mainPid,
-      controlPid: this.state.controlPid,
-      inUnit: senderPid !== undefined && this.isOwnProcess(senderPid),
-    };
-    const refusal = notifyRefusal(this.config.notifyAccess, who);
-    this.notifyRefusals ??= new NotifyRefusals(this.deps.log, this.name);
-    if (refusal) {
-      this.notifyRefusals.report(refusalLevel(who), refusal);
-      return;
-    }
-    if (m.status !== undefined) this.statusText = m.status;
-    if (m.mainPid !== undefined && m.mainPid !== this.state.mainPid) {
-      const verdict = mainPidVerdict({
-        senderUid: sender?.uid,
-        problem: this.mainPidProblem(m.mainPid, true),
-        ownProcess: this.mainPidProblem(m.mainPid, false) === undefined,
-      });
-      if (!verdict.accept) {
-        this.notifyRefusals.report('warn', `new main PID ${m.mainPid} ${verdict.reason}; refusing it`);
-      } else {
-        const st = verdict.adoptSession ? readStat(m.mainPid) : undefined;
-        if (st) this.sessions.add(st.session);
-        this.send({ type: 'main-pid', pid: m.mainPid });
-      }
-    }
-    if (m.ready) this.send({ type: 'ready' });
-    if (m.stopping) this.send({ type: 'stopping' });
-    if (m.watchdog) this.send({ type: 'watchdog-ping' });
-    if (m.extendTimeoutUsec !== undefined) this.send({ type: 'extend-timeout', ms: Math.ceil(m.extendTimeoutUsec / 1000) });
-  }
-}
-
-/** What to do about /run on a read-only root (Kubernetes readOnlyRootFilesystem, docker --read-only). */
-function readOnlyHint(root: string): string {
-  try {
-    fs.accessSync(root, fs.constants.W_OK);
-    return '';
-  } catch {
-    return ` (${root} is not writable: give the container a tmpfs on ${root})`;
+    this.gone.cancel();
+    this.notify.close();
+    this.runtimeDirs.teardown(isRestartPending(this.state.sub) || this.state.startQueued);
   }
 }

@@ -1,5 +1,7 @@
 // Hot reload: chokidar watches the unit directories (inotify, no polling) and a
-// burst of changes becomes one daemon-reload after a short quiet period.
+// burst of changes becomes one daemon-reload after a short quiet period. A reload
+// never waits for the one before it: a reload queues its jobs and returns, and
+// should one ever hang, the next change must still be read.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
@@ -26,7 +28,6 @@ export function watchUnitDirectories(
   const existing = dirs.filter((d) => fs.existsSync(d));
   if (existing.length === 0) return undefined;
   let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
   // Only directories are watched (the unit directories, their .wants and .d): the kernel
   // reports a file added, removed, renamed or written in a watched directory to that
   // directory's watch, which chokidar passes on as a 'raw' event. Left to itself chokidar
@@ -61,7 +62,9 @@ export function watchUnitDirectories(
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => {
       timer = undefined;
-      running = running.then(reload).catch((err: Error) => log.error({ err }, 'reload failed'));
+      Promise.resolve()
+        .then(reload)
+        .catch((err: Error) => log.error({ err }, 'reload failed'));
     }, RELOAD_DEBOUNCE_MS);
   };
   // A file's event, from its directory's watch: the name is relative to that directory.

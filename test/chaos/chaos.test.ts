@@ -1,10 +1,12 @@
 // Chaos, bounded and reproducible: ts-init as PID 1 with units that fork, daemonise
 // and leave orphans, while a seeded driver kills unit processes and their children at
-// random, runs control jobs and reloads, for a fixed time. Then: no zombie stays, every
-// killed main process was seen to end, `ctl status` agrees with /proc, shutdown keeps
-// its bound and the exit status is the CMD's. CHAOS_SEED and CHAOS_SECONDS override
+// random, runs control jobs and reloads, leaves PID 1 short of file descriptors for a
+// moment (its RLIMIT_NOFILE lowered) and hot-adds units that never become ready, for a
+// fixed time. Then: no zombie stays, every killed main process was seen to end, no unit
+// stayed in a transitional state with no process (nothing to move it on), `ctl status`
+// agrees with /proc, shutdown keeps its bound and the exit status is the CMD's. CHAOS_SEED and CHAOS_SECONDS override
 // the defaults; the counts are printed.
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -18,6 +20,10 @@ const STOP_SEC = 2;
 const GRACE_SEC = 2;
 /** All units are independent (one stop layer): TimeoutStopSec x 4 + 1 s, then the grace, plus slack. */
 const SHUTDOWN_BOUND_MS = (STOP_SEC * 4 + 1 + GRACE_SEC) * 1000 + 2000;
+/** Longer than any transitional state of these units can last with nothing to wait for (each stop step is bounded by STOP_SEC). */
+const STUCK_MS = (STOP_SEC * 4 + 2) * 1000;
+/** At most this many never-ready units are hot-added. */
+const NEVER_READY = 3;
 
 /** mulberry32: a small seeded generator, so a run can be repeated exactly. */
 function rng(seed: number): () => number {
@@ -85,7 +91,7 @@ describe('chaos', () => {
       // a shell with two children of its own
       'family.service': `[Service]\nRestart=always\n${common}ExecStart=/bin/sh -c 'sleep 1000 & sleep 1000 & wait'\n`,
       // a daemon that double-forks into its own session and writes a PID file
-      'daemon.service': `[Service]\nType=forking\nRestart=always\n${common}PIDFile=/run/chaos-daemon.pid\nExecStart=/bin/sh -c 'setsid /bin/sh -c "echo \\$\\$ > /run/chaos-daemon.pid; exec sleep 1000" & sleep 0.1'\n`,
+      'daemon.service': `[Service]\nType=forking\nRestart=always\n${common}PIDFile=/run/chaos-daemon.pid\nExecStart=/bin/sh -c 'setsid /bin/sh -c "echo $$$$ > /run/chaos-daemon.pid; exec sleep 1000" & sleep 0.1'\n`,
       // orphans that die on their own, all the time
       'orphans.service': `[Service]\nRestart=always\n${common}ExecStart=/bin/sh -c 'while :; do (sleep 0.05 &) ; (sh -c "sleep 0.1 & exit 3" &) ; sleep 0.05; done'\n`,
       // a notify unit that also leaves a daemonised grandchild behind
@@ -101,16 +107,64 @@ describe('chaos', () => {
     const init = await pid1HostPid(run.child.pid!);
     for (let t = 0; t < 100 && !fs.existsSync(socket); t++) await sleep(50);
 
-    const counts = { killsMain: 0, killsChild: 0, killsOther: 0, jobs: 0, jobsFailed: 0, reloads: 0, maxJobMs: 0, hungJobs: 0 };
+    const counts = { killsMain: 0, killsChild: 0, killsOther: 0, jobs: 0, jobsFailed: 0, reloads: 0, maxJobMs: 0, hungJobs: 0, fdShortages: 0, neverReady: 0 };
+    const hardNofile = fs.readFileSync(`/proc/${init}/limits`, 'utf8').match(/Max open files\s+(\d+)\s+(\d+)/)!;
+    // A unit in a transitional state with no process, by unit: since when, in which state.
+    const noProcessSince = new Map<string, { key: string; since: number }>();
+    const stuck = new Set<string>();
+    const watchStuck = (st: Status[]): void => {
+      const now = Date.now();
+      for (const s of st) {
+        const transitional = (s.activeState === 'activating' || s.activeState === 'deactivating' || s.activeState === 'reloading') && s.subState !== 'auto-restart';
+        if (!transitional || s.mainPid !== undefined) {
+          noProcessSince.delete(s.name);
+          continue;
+        }
+        const key = `${s.name} ${s.activeState} (${s.subState}) restarts=${s.restarts}`;
+        const seen = noProcessSince.get(s.name);
+        if (seen?.key !== key) noProcessSince.set(s.name, { key, since: now });
+        else if (now - seen.since > STUCK_MS) stuck.add(key);
+      }
+    };
     const killedMains = new Set<number>();
     const hung: { job: string; unit: string; sent: number; ms: number; code: number | null }[] = [];
     const jobs: Promise<void>[] = [];
-    const statuses = async (): Promise<Status[]> => JSON.parse((await ctl(socket, ['--json', 'status', ...names])).out) as Status[];
+    const statuses = async (): Promise<Status[]> => {
+      // Every unit, the hot-added ones too. An answer cut short (PID 1 short of descriptors) is none.
+      const out = (await ctl(socket, ['--json', 'status'])).out;
+      try {
+        const st = (JSON.parse(out.slice(out.indexOf('['))) as Status[]).filter((x) => x.name.endsWith('.service'));
+        watchStuck(st);
+        return st;
+      } catch {
+        return [];
+      }
+    };
+    let lastLook = 0;
     const started = Date.now();
     const deadline = started + SECONDS * 1000;
     while (Date.now() < deadline) {
-      const action = random();
-      if (action < 0.45) {
+      if (Date.now() - lastLook > 500) {
+        lastLook = Date.now();
+        await statuses();
+      }
+      // Whatever the seed: a shortage of descriptors at 30% and 70% of the run, a never-ready unit at 20%, 45% and 70%.
+      const progress = (Date.now() - started) / (SECONDS * 1000);
+      const shortageDue = counts.fdShortages < (progress >= 0.7 ? 2 : progress >= 0.3 ? 1 : 0);
+      const neverReadyDue = counts.neverReady < (progress >= 0.7 ? 3 : progress >= 0.45 ? 2 : progress >= 0.2 ? 1 : 0);
+      const action = shortageDue ? 0 : neverReadyDue ? 0.05 : random();
+      if (action < 0.04) {
+        // PID 1 short of file descriptors for a moment, as in a container at its limit.
+        counts.fdShortages++;
+        const soft = pick([12, 18, 24]);
+        execFileSync('prlimit', ['--pid', String(init), `--nofile=${soft}:${hardNofile[2]}`]);
+        await sleep(300 + random() * 700);
+        execFileSync('prlimit', ['--pid', String(init), `--nofile=${hardNofile[1]}:${hardNofile[2]}`]);
+      } else if (action < 0.06 && counts.neverReady < NEVER_READY) {
+        // A unit that never says READY=1, hot-added: the watcher adds and starts it; it must hold back nothing.
+        counts.neverReady++;
+        fs.writeFileSync(path.join(dir, `never${counts.neverReady}.service`), `[Service]\nType=notify\nTimeoutStartSec=infinity\n${common}ExecStart=/bin/sleep 1000\n`);
+      } else if (action < 0.45) {
         // kill something: a unit's main process, one of its children, or anything else of the units
         const procs = namespaceProcs(init).filter((p) => p.ns !== 1 && p.state !== 'Z' && !p.cmd.includes(stopFile) && !p.cmd.includes(' ctl '));
         const st = await statuses();
@@ -160,6 +214,10 @@ describe('chaos', () => {
     // Settle, then compare what ts-init says with what /proc says.
     await sleep(1500);
     const st = await statuses();
+    // The hot-added units were found and started (the driver may have killed one since): none was held back by another.
+    const hot = st.filter((s) => /^never\d+\.service$/.test(s.name));
+    expect(hot.map((s) => s.name).sort()).toEqual(Array.from({ length: counts.neverReady }, (_, i) => `never${i + 1}.service`).sort());
+    expect(hot.filter((s) => s.activeState === 'inactive' && s.restarts === 0 && s.subState === 'dead')).toEqual([]);
     const procs = namespaceProcs(init);
     const byNs = new Map(procs.map((p) => [p.ns, p]));
     const disagreements: string[] = [];
@@ -182,7 +240,7 @@ describe('chaos', () => {
     const r = await run.result;
     const shutdownMs = Date.now() - t0;
     const reaped = r.stderr.split('\n').filter((l) => /reaped zombie process/i.test(l)).length;
-    const report = { seed: SEED, seconds: SECONDS, ...counts, orphansReaped: reaped, zombies: zombies.length, zombiesOfLiveParents: othersZombies, disagreements: disagreements.length, shutdownMs, exitCode: r.code };
+    const report = { seed: SEED, seconds: SECONDS, ...counts, orphansReaped: reaped, zombies: zombies.length, zombiesOfLiveParents: othersZombies, disagreements: disagreements.length, stuck: stuck.size, shutdownMs, exitCode: r.code };
     console.log(`chaos: ${JSON.stringify(report)}`);
     // A job that hung: what ts-init logged about its unit, for finding out why.
     for (const h of hung) {
@@ -190,6 +248,8 @@ describe('chaos', () => {
       console.log(`chaos: hung job '${h.job}' (sent ${h.sent - started} ms into the run, ${h.ms} ms, exit ${h.code}); ts-init's last lines about ${h.unit}:\n${lines.slice(-40).join('\n')}`);
     }
     expect(disagreements).toEqual([]);
+    expect([...stuck]).toEqual([]);
+    expect(counts.fdShortages).toBeGreaterThan(0);
     expect(zombies).toEqual([]);
     expect(counts.hungJobs).toBe(0);
     expect(counts.killsMain).toBeGreaterThan(0);

@@ -96,4 +96,23 @@ describe('unit directory watcher', () => {
     fs.rmSync(path.join(dir, 'multi-user.target.wants', 'real.service'));
     expect(await scan(loadedAt)).toBe(1);
   });
+
+  it('a reload that has not returned does not hold back the next one', async () => {
+    const dir = tempDir('ts-init-watch-');
+    dirs.push(dir);
+    let reloads = 0;
+    // The first reload never returns, as one waiting on a start job that never ends would.
+    const w = watchUnitDirectories([dir], () => (++reloads === 1 ? new Promise(() => undefined) : Promise.resolve()), quiet)!;
+    try {
+      await new Promise<void>((r) => w.on('ready', () => r()));
+      fs.writeFileSync(path.join(dir, 'pending.service'), '[Service]\nType=notify\nExecStart=/bin/sleep 100\n');
+      for (let i = 0; i < 50 && reloads < 1; i++) await sleep(50);
+      expect(reloads).toBe(1);
+      fs.writeFileSync(path.join(dir, 'later.service'), '[Service]\nExecStart=/bin/true\n');
+      for (let i = 0; i < 50 && reloads < 2; i++) await sleep(50);
+      expect(reloads).toBe(2);
+    } finally {
+      await w.close();
+    }
+  });
 });

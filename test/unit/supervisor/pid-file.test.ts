@@ -29,7 +29,7 @@ describe('PID files', () => {
     fs.writeFileSync(path.join(dir, 'half.pid'), '');
     expect(loadPidFile(path.join(dir, 'half.pid'))).toEqual({ kind: 'none' });
     require('node:child_process').execFileSync('mkfifo', [path.join(dir, 'fifo.pid')]);
-    expect(loadPidFile(path.join(dir, 'fifo.pid'))).toEqual({ kind: 'error', message: 'a FIFO, not a regular file' });
+    expect(loadPidFile(path.join(dir, 'fifo.pid'))).toEqual({ kind: 'error', message: 'a FIFO, not a regular file', code: 'EINVAL' });
   });
 
   it('says why a pid is refused', () => {

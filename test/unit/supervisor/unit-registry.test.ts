@@ -78,8 +78,10 @@ describe('UnitRegistry', () => {
     fs.rmSync(path.join(system, 'multi-user.target.wants', 'cron.service'));
     fs.rmSync(path.join(system, 'cron.service'));
     put(system, 'idle.service', '[Service]\nType=bogus\nExecStart=/bin/true\n');
-    const { diff, errors } = registry.reload();
+    const { diff, errors, loadedOnDemand } = registry.reload();
     expect(diff.added).toEqual(['new.service']);
+    // idle.service was loaded on demand while disabled: not new to the reload.
+    expect(loadedOnDemand).toEqual([]);
     // multi-user.target changed too: cron.service is no longer among what it wants.
     expect(diff.changed).toEqual(['web.service', 'multi-user.target']);
     expect(diff.removed).toEqual(['cron.service']);
@@ -89,6 +91,16 @@ describe('UnitRegistry', () => {
     expect(registry.get('web.service')!.execStart[0]!.argv).toEqual(['/bin/sleep', '200']);
     expect(registry.isEnabled('new.service')).toBe(true);
     expect(added).toContain('new.service');
+  });
+
+  it('a new enabled unit loaded on demand (named before the reload read it) is new to the next reload, once', () => {
+    put(own, 'fresh.service', '[Service]\nExecStart=/bin/true\n');
+    expect(registry.get('fresh.service')?.name).toBe('fresh.service');
+    expect(registry.isEnabled('fresh.service')).toBe(true);
+    const first = registry.reload();
+    expect(first.diff.added).toEqual([]);
+    expect(first.loadedOnDemand).toEqual(['fresh.service']);
+    expect(registry.reload().loadedOnDemand).toEqual([]);
   });
 });
 

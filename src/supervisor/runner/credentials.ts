@@ -1,0 +1,15 @@
+// Who owns what a unit's run is given before its first process starts (its runtime
+// directories): User= and Group= resolved against the image's account files.
+import { readAccountFiles, resolveCredentials } from '../../exec/account-db';
+
+export type Owner = { uid: number; gid: number };
+export type OwnerOf = (user: string | undefined, group: string | undefined) => Owner | undefined;
+
+/** User=/Group= as uid and gid; undefined when they cannot be resolved (the spawn reports a bad user with its own status). */
+export const accountOwner: OwnerOf = (user, group) => {
+  try {
+    return resolveCredentials(user, group, [], readAccountFiles());
+  } catch {
+    return undefined;
+  }
+};
