@@ -16,8 +16,9 @@ import type { ServiceOutput } from '../output/service-output';
 import type { UnitConfig } from '../units/unit';
 import { hostFacts } from '../boot/host-facts';
 import { checkConditions, type HostFacts } from '../units/conditions';
-import type { State } from './lifecycle';
+import { activeState, type State } from './lifecycle';
 import { buildOrdering, jobSet, startable, stoppable, type Ordering } from './ordering';
+import { autoJobAllowed, propagatedJobs, retroactiveStops, stateJobs, wentDown, type PropagatedJob, type UnitView } from './propagation';
 import type { UnitRegistry } from './unit-registry';
 import { UnitRunner } from './unit-runner';
 import { launchUnitCommand, type LaunchContext } from '../exec/unit-launch';
@@ -119,6 +120,7 @@ export class Supervisor {
   /** A unit whose file is gone, once it has stopped. */
   forget(name: string): void {
     this.runners.delete(name);
+    this.autoJobs.delete(name);
   }
 
   private ensureRunner(name: string, unit: UnitConfig): void {
@@ -130,7 +132,7 @@ export class Supervisor {
       log: this.deps.log,
       notify: this.notify,
       runtimeRoot: this.runtimeRoot,
-      onChange: (runner) => this.onUnitChange(runner),
+      onChange: (runner, before) => this.onUnitChange(runner, before),
       // A failure report quotes the last lines, which may still be in the pipes after the exit.
       recentOutput: (u, since, max) =>
         this.deps.output.unitDrained(u, 200).then(() =>
@@ -157,14 +159,98 @@ export class Supervisor {
     return () => this.changeListeners.delete(listener);
   }
 
-  private onUnitChange(r: UnitRunner): void {
+  private onUnitChange(r: UnitRunner, before: State): void {
     this.sockets.unitChanged(r.name, r.state);
     if (this.started.has(r.name) && !this.finished.has(r.name) && startJobFinished(r.state)) {
       this.finished.add(r.name);
       this.deps.log.debug({ unit: r.name }, 'start job finished');
       if (!this.shuttingDown) this.startWhatCan();
     }
+    if (!this.shuttingDown) this.followDependencies(r, before);
     for (const l of [...this.changeListeners]) l(r);
+  }
+
+  // ---- propagation between units (PartOf=, BindsTo=, Upholds=, ...; decided in propagation.ts) ----
+
+  private readonly autoJobs = new Map<string, number[]>();
+  private stateCheckQueued = false;
+
+  /** What the propagation decisions see of a unit. */
+  private view(name: string): UnitView | undefined {
+    const r = this.runners.get(name);
+    if (!r) return undefined;
+    const active = activeState(r.state);
+    const queued = this.ordering.units.has(name) && !this.started.has(name);
+    return { active, busy: queued || active === 'activating' || active === 'deactivating' || active === 'reloading', reloadCommand: r.config.execReload.length > 0 };
+  }
+
+  /** Sends the jobs a stop, restart or reload of `name` brings on other units; returns how many. */
+  propagate(name: string, job: 'stop' | 'restart' | 'reload'): number {
+    if (this.shuttingDown) return 0;
+    const jobs = propagatedJobs(this.runnerDeps(), name, job, (n) => this.view(n));
+    for (const j of jobs) this.sendJob(j, `${job} of ${name}`);
+    return jobs.length;
+  }
+
+  private sendJob(j: PropagatedJob, why: string): void {
+    const r = this.runners.get(j.unit);
+    if (!r) return;
+    this.deps.log.info({ unit: j.unit }, `${j.job} of ${j.unit} (${j.because}; ${why})`);
+    if (j.job === 'start') this.startUnit(j.unit);
+    else r.send({ type: j.job });
+  }
+
+  /**
+   * A unit's state changed: what is bound to it stops if it went down by itself; then, once
+   * this turn's changes are in, what BindsTo= and Upholds= ask of the units' states now.
+   */
+  private followDependencies(r: UnitRunner, before: State): void {
+    if (wentDown(activeState(before), activeState(r.state)) && !r.state.stopRequested) {
+      for (const j of retroactiveStops(this.runnerDeps(), r.name, (n) => this.view(n))) this.sendAuto(j, `${r.name} went down`);
+    }
+    if (this.stateCheckQueued) return;
+    this.stateCheckQueued = true;
+    setImmediate(() => {
+      this.stateCheckQueued = false;
+      if (this.shuttingDown) return;
+      for (const j of stateJobs(this.runnerDeps(), (n) => this.view(n))) this.sendAuto(j, 'state check');
+    });
+  }
+
+  /** An automatic job, rate-limited per unit as systemd's are (a unit that keeps failing does not loop). */
+  private sendAuto(j: PropagatedJob, why: string): void {
+    const now = Date.now();
+    const { allowed, history } = autoJobAllowed(this.autoJobs.get(j.unit) ?? [], now);
+    this.autoJobs.set(j.unit, history);
+    if (!allowed) {
+      this.deps.log.warn({ unit: j.unit }, `not acting on ${j.because} for ${j.unit}: too many automatic jobs; waiting`);
+      return;
+    }
+    this.sendJob(j, why);
+  }
+
+  /**
+   * A start job with what it pulls in (Requires=, Wants=, BindsTo=, Upholds=, and the units
+   * linked from its own .wants/ and .requires/), each started once what it is ordered after
+   * has finished, as in systemd's transaction. Units already up count as started.
+   */
+  startWithDependencies(name: string): void {
+    if (!this.runners.has(name) || this.shuttingDown) return;
+    const deps = this.runnerDeps();
+    const warnings: string[] = [];
+    const pulled = jobSet(deps, [name], warnings);
+    pulled.add(name);
+    for (const n of pulled) {
+      const a = activeState(this.runners.get(n)!.state);
+      if (n === name || a === 'inactive' || a === 'failed' || a === 'deactivating') {
+        this.started.delete(n);
+        this.finished.delete(n);
+      }
+    }
+    const said = new Set(this.ordering.warnings);
+    this.ordering = buildOrdering(deps, new Set([...this.ordering.units, ...pulled]));
+    for (const w of [...warnings, ...this.ordering.warnings]) if (!said.has(w)) this.deps.log.warn(w);
+    this.startWhatCan();
   }
 
   /** Sends a unit its start, unless a condition says no. */

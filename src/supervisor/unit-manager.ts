@@ -154,7 +154,7 @@ export class UnitManager implements Manager {
   }
 
   start(name: string): Promise<JobResult> {
-    return this.job(name, (r) => this.sup.startUnit(r.name), startJobFinished);
+    return this.job(name, (r) => this.sup.startWithDependencies(r.name), startJobFinished);
   }
 
   stop(name: string): Promise<JobResult> {
@@ -164,19 +164,31 @@ export class UnitManager implements Manager {
     return job.then((j) => (j.result === 'failed' || j.result === 'masked' ? { result: 'done' } : j));
   }
 
+  /** A stop job, and the stops it brings on others (PartOf=, BindsTo=, Requires=, PropagatesStopTo=). */
   private stopJob(r: UnitRunner): Promise<JobResult> {
-    return this.runJob(r, (x) => x.send({ type: 'stop' }), (s) => s.sub === 'dead' || s.sub === 'failed');
+    return this.runJob(
+      r,
+      (x) => {
+        x.send({ type: 'stop' });
+        this.sup.propagate(x.name, 'stop');
+      },
+      (s) => s.sub === 'dead' || s.sub === 'failed',
+    );
   }
 
   restart(name: string): Promise<JobResult> {
     const r = this.resolve(name);
-    return r ? this.restartJob(r) : Promise.resolve(this.missing(name));
+    return r ? this.restartJob(r, true) : Promise.resolve(this.missing(name));
   }
 
-  private restartJob(r: UnitRunner): Promise<JobResult> {
+  /** A restart; an operator's (propagate) also try-restarts what is PartOf=/BindsTo=/Requires= it. */
+  private restartJob(r: UnitRunner, propagate = false): Promise<JobResult> {
     return this.runJob(
       r,
-      (x) => x.send({ type: 'restart' }),
+      (x) => {
+        x.send({ type: 'restart' });
+        if (propagate) this.sup.propagate(x.name, 'restart');
+      },
       // From dead, failed or a pending auto-restart the restart is a plain start.
       (s, before) =>
         (s.restarts > before.restarts || before.sub === 'dead' || before.sub === 'failed' || before.sub === 'auto-restart') && startJobFinished(s),
@@ -188,7 +200,15 @@ export class UnitManager implements Manager {
     if (!r) return Promise.resolve(this.missing(name));
     if (r.config.execReload.length === 0) return Promise.resolve({ result: 'invalid', message: `Job type reload is not applicable for unit ${r.name}.` });
     if (activeState(r.state) !== 'active') return Promise.resolve({ result: 'inactive', message: `${r.name} is not active, cannot reload.` });
-    return this.job(name, (x) => x.send({ type: 'reload' }), (s) => s.sub !== 'reload');
+    return this.job(
+      name,
+      (x) => {
+        x.send({ type: 'reload' });
+        // PropagatesReloadTo= / ReloadPropagatedFrom=: the others that are up reload too.
+        this.sup.propagate(x.name, 'reload');
+      },
+      (s) => s.sub !== 'reload',
+    );
   }
 
   async tryRestart(name: string): Promise<JobResult> {
