@@ -35,6 +35,7 @@ export function policyOf(u: UnitConfig): Policy {
     ignoreFailure,
     remainAfterExit: u.remainAfterExit,
     hasPidFile: u.pidFile !== undefined,
+    guessMainPid: u.guessMainPID,
     restart: u.restart,
     restartSecMs: u.restartSecMs,
     restartMaxDelayMs: u.restartMaxDelayMs,

@@ -17,6 +17,7 @@ import { readAccountFiles, resolveCredentials } from '../exec/account-db';
 import { activeState, initialState, step, type Effect, type Event, type Policy, type State, type TimerName } from './lifecycle';
 import { notifyRefusal } from './notify-access';
 import { commandsOf, policyOf } from './unit-policy';
+import { guessMainPid } from './main-pid-guess';
 
 export interface RunnerDeps {
   /** Starts one of the unit's commands (exec/unit-launch.ts). */
@@ -267,7 +268,14 @@ export class UnitRunner {
       case 'disarm':
         return this.disarm(e.timer);
       case 'read-pid-file':
-        return this.readPidFile(Date.now() + PID_FILE_WAIT_MS);
+        return this.readPidFile(e.once ? 0 : Date.now() + PID_FILE_WAIT_MS);
+      case 'guess-main-pid': {
+        const pid = guessMainPid((p) => this.mainPidProblem(p, false) === undefined && !this.deps.exits.isClaimed(p));
+        if (pid === undefined) return;
+        const st = readStat(pid);
+        if (st) this.sessions.add(st.session);
+        return this.send({ type: 'main-pid', pid });
+      }
       case 'setup':
         return this.setup();
       case 'teardown':
