@@ -23,6 +23,8 @@ export class UnitManager implements Manager {
   ) {}
 
   private regenerate: () => Promise<void> = () => Promise.resolve();
+  /** The generators' run in progress (or the last one): their output directories are emptied and written again meanwhile. */
+  private generating: Promise<void> = Promise.resolve();
 
   /** What daemon-reload runs before re-reading the units: the generators, as systemd does. */
   beforeReload(f: () => Promise<void>): void {
@@ -266,7 +268,10 @@ export class UnitManager implements Manager {
    * stopped; a unit whose new file is broken keeps running on its old definition.
    */
   async daemonReload(o: { generators?: boolean } = {}): Promise<ReloadReport> {
-    if (o.generators !== false) await this.regenerate();
+    // Every reload (the watcher's too) waits for a generators' run in progress: read half
+    // written, the generated units would seem removed, and be stopped, then added again.
+    if (o.generators !== false) this.generating = this.generating.then(() => this.regenerate()).catch((err: Error) => this.log.error({ err }, 'generators failed'));
+    await this.generating;
     const { diff, errors } = this.registry.reload();
     const jobs: Promise<unknown>[] = [];
     for (const name of diff.added) if (diff.next.enabled.has(name)) jobs.push(this.start(name));
