@@ -162,7 +162,7 @@ export class Supervisor {
   private onUnitChange(r: UnitRunner, before: State): void {
     this.sockets.unitChanged(r.name, r.state);
     if (this.started.has(r.name) && !this.finished.has(r.name) && startJobFinished(r.state)) {
-      this.finished.add(r.name);
+      this.finish(r.name);
       this.deps.log.debug({ unit: r.name }, 'start job finished');
       if (!this.shuttingDown) this.startWhatCan();
     }
@@ -234,23 +234,29 @@ export class Supervisor {
    * linked from its own .wants/ and .requires/), each started once what it is ordered after
    * has finished, as in systemd's transaction. Units already up count as started.
    */
-  startWithDependencies(name: string): void {
-    if (!this.runners.has(name) || this.shuttingDown) return;
+  startWithDependencies(name: string): Promise<void> {
+    if (!this.runners.has(name) || this.shuttingDown) return Promise.resolve();
     const deps = this.runnerDeps();
     const warnings: string[] = [];
     const pulled = jobSet(deps, [name], warnings);
     pulled.add(name);
     for (const n of pulled) {
       const a = activeState(this.runners.get(n)!.state);
-      if (n === name || a === 'inactive' || a === 'failed' || a === 'deactivating') {
+      if (a === 'inactive' || a === 'failed' || a === 'deactivating' || (n === name && a === 'activating')) {
         this.started.delete(n);
         this.finished.delete(n);
+      } else if (n === name) {
+        // Up already: its start job is over as soon as it is asked for.
+        this.started.add(n);
+        this.finished.add(n);
       }
     }
+    const done = this.finished.has(name) ? Promise.resolve() : new Promise<void>((resolve) => this.jobWaiters.set(name, [...(this.jobWaiters.get(name) ?? []), resolve]));
     const said = new Set(this.ordering.warnings);
     this.ordering = buildOrdering(deps, new Set([...this.ordering.units, ...pulled]));
     for (const w of [...warnings, ...this.ordering.warnings]) if (!said.has(w)) this.deps.log.warn(w);
     this.startWhatCan();
+    return done;
   }
 
   /** Sends a unit its start, unless a condition says no. */
@@ -300,12 +306,21 @@ export class Supervisor {
       this.startUnit(name);
     }
     if (startJobFinished(r.state)) {
-      this.finished.add(name);
+      this.finish(name);
       this.startAgain = true;
     }
   }
 
   private startWaiters: Array<() => void> = [];
+  /** Start jobs asked for by name (startWithDependencies), resolved once the unit's start job is over. */
+  private readonly jobWaiters = new Map<string, Array<() => void>>();
+
+  private finish(name: string): void {
+    this.finished.add(name);
+    const waiting = this.jobWaiters.get(name);
+    this.jobWaiters.delete(name);
+    for (const w of waiting ?? []) w();
+  }
 
   private startingDone(): boolean {
     return [...this.ordering.units].every((u) => this.finished.has(u));

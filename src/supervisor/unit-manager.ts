@@ -149,14 +149,13 @@ export class UnitManager implements Manager {
   private runJob(r: UnitRunner, send: (r: UnitRunner) => void, done: (s: State, before: State) => boolean): Promise<JobResult> {
     const before = r.state;
     send(r);
-    return this.sup.waitFor(r.name, (s) => done(s, before)).then((s) => {
-      if (s.sub === 'failed' || s.sub === 'auto-restart') return { result: 'failed', message: `${r.name}: ${s.result}` } as JobResult;
-      return { result: 'done' } as JobResult;
-    });
+    return this.sup.waitFor(r.name, (s) => done(s, before)).then((s) => jobResult(r.name, s));
   }
 
+  /** A start job with what it pulls in; over once the unit's own start is (after those it is ordered after). */
   start(name: string): Promise<JobResult> {
-    return this.job(name, (r) => this.sup.startWithDependencies(r.name), startJobFinished);
+    const r = this.resolve(name);
+    return r ? this.sup.startWithDependencies(r.name).then(() => jobResult(r.name, r.state)) : Promise.resolve(this.missing(name));
   }
 
   stop(name: string): Promise<JobResult> {
@@ -298,6 +297,10 @@ export class UnitManager implements Manager {
   shutdown(): void {
     this.requestShutdown();
   }
+}
+
+function jobResult(name: string, s: State): JobResult {
+  return s.sub === 'failed' || s.sub === 'auto-restart' ? { result: 'failed', message: `${name}: ${s.result}` } : { result: 'done' };
 }
 
 /** NameTimestamp= and NameTimestampMonotonic= for each moment (process.hrtime reads CLOCK_MONOTONIC). */
