@@ -4,16 +4,23 @@
 // and there is no guess: the unit runs without a known main process, as in systemd.
 import { listChildren } from '../process/proc';
 
-/** The one candidate that is the unit's, or undefined. Pure. */
-export function pickMainPid(candidates: readonly number[], isUnits: (pid: number) => boolean): number | undefined {
-  const own = candidates.filter(isUnits);
-  return own.length === 1 ? own[0] : undefined;
+/**
+ * The one candidate that passes the first test any candidate passes, or undefined. Without a
+ * cgroup the tests go from sure to less sure: in one of the unit's sessions, then merely the
+ * unit's by the looser rule (adopted since its start, claimed by nobody). Pure.
+ */
+export function pickMainPid(candidates: readonly number[], tests: ReadonlyArray<(pid: number) => boolean>): number | undefined {
+  for (const test of tests) {
+    const found = candidates.filter(test);
+    if (found.length) return found.length === 1 ? found[0] : undefined;
+  }
+  return undefined;
 }
 
-/** ts-init's children that are the unit's (isUnits: the runner's own test, which also refuses claimed pids). */
-export function guessMainPid(isUnits: (pid: number) => boolean): number | undefined {
+/** ts-init's children that are the unit's, by the tests of pickMainPid. */
+export function guessMainPid(tests: ReadonlyArray<(pid: number) => boolean>): number | undefined {
   try {
-    return pickMainPid(listChildren('self'), isUnits);
+    return pickMainPid(listChildren('self'), tests);
   } catch {
     return undefined; // /proc unreadable (EMFILE): no guess, as when there are several
   }

@@ -121,6 +121,7 @@ export class Supervisor {
   forget(name: string): void {
     this.runners.delete(name);
     this.autoJobs.delete(name);
+    this.autoJobsRefused.delete(name);
   }
 
   private ensureRunner(name: string, unit: UnitConfig): void {
@@ -173,6 +174,7 @@ export class Supervisor {
   // ---- propagation between units (PartOf=, BindsTo=, Upholds=, ...; decided in propagation.ts) ----
 
   private readonly autoJobs = new Map<string, number[]>();
+  private readonly autoJobsRefused = new Set<string>();
   private stateCheckQueued = false;
 
   /** What the propagation decisions see of a unit. */
@@ -187,6 +189,7 @@ export class Supervisor {
   /** Sends the jobs a stop, restart or reload of `name` brings on other units; returns how many. */
   propagate(name: string, job: 'stop' | 'restart' | 'reload'): number {
     if (this.shuttingDown) return 0;
+    if (job === 'stop') this.cancelQueuedStart(name);
     const jobs = propagatedJobs(this.runnerDeps(), name, job, (n) => this.view(n));
     for (const j of jobs) this.sendJob(j, `${job} of ${name}`);
     return jobs.length;
@@ -196,8 +199,17 @@ export class Supervisor {
     const r = this.runners.get(j.unit);
     if (!r) return;
     this.deps.log.info({ unit: j.unit }, `${j.job} of ${j.unit} (${j.because}; ${why})`);
+    if (j.job === 'stop') this.cancelQueuedStart(j.unit);
     if (j.job === 'start') this.startUnit(j.unit);
     else r.send({ type: j.job });
+  }
+
+  /** A stop replaces a start still waiting for its turn, as a stop job replaces a start job in systemd. */
+  private cancelQueuedStart(name: string): void {
+    if (!this.ordering.units.has(name) || this.started.has(name)) return;
+    this.started.add(name);
+    this.finish(name);
+    this.startWhatCan();
   }
 
   /**
@@ -223,9 +235,12 @@ export class Supervisor {
     const { allowed, history } = autoJobAllowed(this.autoJobs.get(j.unit) ?? [], now);
     this.autoJobs.set(j.unit, history);
     if (!allowed) {
-      this.deps.log.warn({ unit: j.unit }, `not acting on ${j.because} for ${j.unit}: too many automatic jobs; waiting`);
+      // Said once until a job is allowed again: every unit's change asks anew.
+      if (!this.autoJobsRefused.has(j.unit)) this.deps.log.warn({ unit: j.unit }, `not acting on ${j.because} for ${j.unit}: its automatic start/stop rate limit was hit`);
+      this.autoJobsRefused.add(j.unit);
       return;
     }
+    this.autoJobsRefused.delete(j.unit);
     this.sendJob(j, why);
   }
 

@@ -270,7 +270,8 @@ export class UnitRunner {
       case 'read-pid-file':
         return this.readPidFile(e.once ? 0 : Date.now() + PID_FILE_WAIT_MS);
       case 'guess-main-pid': {
-        const pid = guessMainPid((p) => this.mainPidProblem(p, false) === undefined && !this.deps.exits.isClaimed(p));
+        const mine = (p: number): boolean => this.mainPidProblem(p, false) === undefined && !this.deps.exits.isClaimed(p);
+        const pid = guessMainPid([(p) => this.isOwnProcess(p) && mine(p), mine]);
         if (pid === undefined) return;
         const st = readStat(pid);
         if (st) this.sessions.add(st.session);

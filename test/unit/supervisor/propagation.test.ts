@@ -193,8 +193,18 @@ describe('autoJobAllowed', () => {
 describe('pickMainPid (GuessMainPID=)', () => {
   it('the one candidate that is the unit\'s; none or several: no guess', () => {
     const mine = new Set([10, 20]);
-    expect(pickMainPid([5, 10, 30], (p) => mine.has(p))).toBe(10);
-    expect(pickMainPid([5, 30], (p) => mine.has(p))).toBeUndefined();
-    expect(pickMainPid([10, 20], (p) => mine.has(p))).toBeUndefined();
+    expect(pickMainPid([5, 10, 30], [(p) => mine.has(p)])).toBe(10);
+    expect(pickMainPid([5, 30], [(p) => mine.has(p)])).toBeUndefined();
+    expect(pickMainPid([10, 20], [(p) => mine.has(p)])).toBeUndefined();
+  });
+
+  it('a surer test decides first: one in the unit\'s session wins over another unit\'s unclaimed daemon', () => {
+    const inSession = new Set([10]);
+    const adopted = new Set([10, 20]);
+    const tests = [(p: number) => inSession.has(p), (p: number) => adopted.has(p)];
+    expect(pickMainPid([10, 20], tests)).toBe(10);
+    // Nothing in the session (a daemon that made its own): the looser test, if it names one.
+    expect(pickMainPid([20], tests)).toBe(20);
+    expect(pickMainPid([20, 30], [(p: number) => inSession.has(p), (p: number) => p >= 20])).toBeUndefined();
   });
 });
