@@ -122,6 +122,9 @@ export class Supervisor {
     this.runners.delete(name);
     this.autoJobs.delete(name);
     this.autoJobsRefused.delete(name);
+    // A start job still waiting for it is over: the unit is gone.
+    for (const w of this.jobWaiters.get(name) ?? []) w();
+    this.jobWaiters.delete(name);
   }
 
   private ensureRunner(name: string, unit: UnitConfig): void {

@@ -237,3 +237,32 @@ describe('systemctl disable/enable of a SysV-only service', () => {
     ]);
   });
 });
+
+describe('daemon-reload and generated units', () => {
+  it('a reload while the generators run (the watcher\'s, on a change in /etc/systemd/system) neither stops nor restarts a SysV unit', async () => {
+    const script = '#!/bin/sh\n### BEGIN INIT INFO\n# Provides: legacyd\n# Default-Start: 2 3 4 5\n# Default-Stop: 0 1 6\n### END INIT INFO\ncase "$1" in\n  start) echo "starting legacyd"; setsid sleep 1000 </dev/null >/dev/null 2>&1 & ;;\n  stop) echo "stopping legacyd" ;;\nesac\nexit 0\n';
+    const { answers, stdout, stderr } = await session(
+      {
+        '/etc/init.d/legacyd': script,
+        '/etc/rc2.d/S01legacyd': '->../init.d/legacyd',
+        // A generator that takes its time: its output directories stay empty meanwhile.
+        '/usr/lib/systemd/system-generators/slow-generator': '#!/bin/sh\nsleep 1.5\n',
+      },
+      [
+        'waitfor "[ \\"\\$(systemctl is-active legacyd)\\" = active ]"',
+        'systemctl daemon-reload & sleep 0.3',
+        `printf '[Service]\\nExecStart=/bin/true\\n' > ${ETC}/other.service`,
+        'wait; sleep 1; systemctl daemon-reload; sleep 0.5',
+        'echo "@ $(systemctl is-active legacyd)"',
+      ],
+    );
+    expect(answers).toEqual(['active']);
+    // Until the CMD ended (and the shutdown stopped it), the unit was started once and left alone.
+    const beforeShutdown = stderr.slice(0, stderr.indexOf('shutting down'));
+    expect(beforeShutdown.split('\n').filter((l) => l.includes('unit="legacyd.service"') && l.includes(' -> '))).toEqual([
+      expect.stringContaining('inactive (dead) -> activating (start)'),
+      expect.stringContaining('activating (start) -> active (running)'),
+    ]);
+    expect(stdout.slice(0, stdout.indexOf('@ active'))).not.toContain('stopping legacyd');
+  });
+});
