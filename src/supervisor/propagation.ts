@@ -131,6 +131,11 @@ export function propagatedJobs(graph: ReadonlyMap<string, PropagationDeps>, anch
   });
 }
 
+/** The units a reload of `unit` is passed on to, whichever side says so. */
+export function reloadTargets(graph: ReadonlyMap<string, PropagationDeps>, unit: string): string[] {
+  return (new Reverse(graph).reloadTo.get(unit) ?? []).map((e) => e.unit);
+}
+
 /**
  * A unit that went down by itself (active or activating before, inactive or deactivating now,
  * no stop asked for): what is bound to it stops too (systemd's retroactively_stop_dependencies).

@@ -18,7 +18,7 @@ import { hostFacts } from '../boot/host-facts';
 import { checkConditions, type HostFacts } from '../units/conditions';
 import { activeState, type State } from './lifecycle';
 import { buildOrdering, jobSet, startable, stoppable, type Ordering } from './ordering';
-import { autoJobAllowed, propagatedJobs, retroactiveStops, stateJobs, wentDown, type PropagatedJob, type UnitView } from './propagation';
+import { autoJobAllowed, propagatedJobs, reloadTargets, retroactiveStops, stateJobs, wentDown, type PropagatedJob, type UnitView } from './propagation';
 import type { UnitRegistry } from './unit-registry';
 import { UnitRunner } from './unit-runner';
 import { launchUnitCommand, type LaunchContext } from '../exec/unit-launch';
@@ -196,6 +196,11 @@ export class Supervisor {
     const jobs = propagatedJobs(this.runnerDeps(), name, job, (n) => this.view(n));
     for (const j of jobs) this.sendJob(j, `${job} of ${name}`);
     return jobs.length;
+  }
+
+  /** Whether a reload of the unit reaches others (PropagatesReloadTo=, or their ReloadPropagatedFrom=). */
+  passesReloadOn(name: string): boolean {
+    return reloadTargets(this.runnerDeps(), name).length > 0;
   }
 
   private sendJob(j: PropagatedJob, why: string): void {

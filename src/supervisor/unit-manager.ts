@@ -199,8 +199,14 @@ export class UnitManager implements Manager {
   reload(name: string): Promise<JobResult> {
     const r = this.resolve(name);
     if (!r) return Promise.resolve(this.missing(name));
-    if (r.config.execReload.length === 0) return Promise.resolve({ result: 'invalid', message: `Job type reload is not applicable for unit ${r.name}.` });
+    // A unit without ExecReload= that passes reloads on (a target with PropagatesReloadTo=) can reload, as systemd's unit_can_reload says.
+    const passesOn = this.sup.passesReloadOn(r.name);
+    if (r.config.execReload.length === 0 && !passesOn) return Promise.resolve({ result: 'invalid', message: `Job type reload is not applicable for unit ${r.name}.` });
     if (activeState(r.state) !== 'active') return Promise.resolve({ result: 'inactive', message: `${r.name} is not active, cannot reload.` });
+    if (r.config.execReload.length === 0) {
+      this.sup.propagate(r.name, 'reload');
+      return Promise.resolve({ result: 'done' });
+    }
     return this.job(
       name,
       (x) => {

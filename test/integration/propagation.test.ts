@@ -49,6 +49,9 @@ describe('PartOf= and ReloadPropagatedFrom= (a postgresql-like pair)', () => {
         ...enabled('postgresql.service'),
         // As Debian's postgresql generator links the clusters: from the umbrella's own .wants/.
         [`${ETC}/postgresql.service.wants/postgresql@15-main.service`]: `->${ETC}/postgresql@.service`,
+        // A target has no reload of its own, but passes one on.
+        [`${ETC}/db.target`]: '[Unit]\nPropagatesReloadTo=postgresql@15-main.service\n',
+        ...enabled('db.target'),
       },
       [
         'waitfor "test -s /run/pg-15-main.serving"',
@@ -72,6 +75,10 @@ describe('PartOf= and ReloadPropagatedFrom= (a postgresql-like pair)', () => {
         // A part does not take the whole with it.
         'systemctl stop postgresql@15-main',
         'echo "@ part stopped $(systemctl is-active postgresql)"',
+        'rm -f /run/pg-15-main.serving; systemctl start postgresql@15-main',
+        'waitfor "test -s /run/pg-15-main.serving"',
+        'systemctl reload db.target; echo "@ target reload rc=$?"',
+        'waitfor "[ \\$(grep -c reloaded /run/pg-15-main.log) -ge 2 ]" && echo "@ target reload reached the cluster"',
       ],
     );
     expect(answers).toEqual([
@@ -81,6 +88,8 @@ describe('PartOf= and ReloadPropagatedFrom= (a postgresql-like pair)', () => {
       'stopped inactive inactive gone',
       'started active active',
       'part stopped active',
+      'target reload rc=0',
+      'target reload reached the cluster',
     ]);
   });
 });

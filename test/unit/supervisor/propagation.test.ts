@@ -7,6 +7,7 @@ import {
   AUTO_JOB_WINDOW_MS,
   autoJobAllowed,
   propagatedJobs,
+  reloadTargets,
   retroactiveStops,
   stateJobs,
   wentDown,
@@ -76,6 +77,12 @@ describe('propagatedJobs', () => {
     expect(propagatedJobs(fwd, 'postfix.service', 'reload', noReload)).toEqual([]);
     // A reload is not a stop: PartOf= plays no part in it.
     expect(propagatedJobs(pg, 'postgresql@15-main.service', 'reload', v)).toEqual([]);
+  });
+
+  it('reloadTargets: what a reload is passed on to, from either side\'s setting', () => {
+    const g = graph({ 'a.target': { propagatesReloadTo: ['b.service'] }, 'b.service': {}, 'c.service': { reloadPropagatedFrom: ['a.target'] } });
+    expect(reloadTargets(g, 'a.target')).toEqual(['b.service', 'c.service']);
+    expect(reloadTargets(g, 'b.service')).toEqual([]);
   });
 
   it('a reload passes through a unit without a reload command of its own that passes it on', () => {
