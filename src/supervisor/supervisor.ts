@@ -356,7 +356,8 @@ export class Supervisor {
     // The boot target's graph (sysinit, sockets, basic, multi-user) and every enabled unit.
     const boot = this.deps.registry.bootTargets().filter((t) => this.runners.has(t));
     const units = jobSet(this.runnerDeps(), [...this.deps.registry.enabledUnits(), ...boot], warnings);
-    this.ordering = buildOrdering(this.runnerDeps(), units);
+    // A start asked for before this one (through the control socket) stays in the job set.
+    this.ordering = buildOrdering(this.runnerDeps(), new Set([...this.ordering.units, ...units]));
     for (const w of [...warnings, ...this.ordering.warnings]) this.deps.log.warn(w);
     if (units.size) this.deps.log.info(`starting ${units.size} units: ${[...units].sort().join(', ')}`);
     const done = new Promise<void>((resolve) => this.startWaiters.push(resolve));
