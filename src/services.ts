@@ -6,6 +6,7 @@ import type { Services, ServicesFactory } from './init/init';
 import { ServiceOutput } from './output/service-output';
 import { runBootMachinery, runGeneratorsStep } from './boot/boot';
 import { startControl } from './control-start';
+import { runDirectoryProblem, withoutRunDirs } from './hooks/run-directory';
 import { Supervisor } from './supervisor/supervisor';
 import { nativeUnitDirs, type UnitDirectories } from './supervisor/unit-dirs';
 import { UnitManager } from './supervisor/unit-manager';
@@ -24,7 +25,10 @@ export function servicesFactory(o: InitOptions, dirs: UnitDirectories): { factor
     interpretOnly();
     // Units, hooks and pidusage all spawn through child_process: record them all from here on.
     table.hookChildProcess();
-    const registry = new UnitRegistry(dirs, log);
+    // A /run others may write that ts-init could not make its own (init/init.ts said so): no
+    // units are read from it, and the boot machinery, which reads and writes there, does not run.
+    const untrustedRun = dirs.systemDirs.length > 0 && runDirectoryProblem() !== undefined;
+    const registry = new UnitRegistry(untrustedRun ? { ...dirs, systemDirs: withoutRunDirs(dirs.systemDirs) } : dirs, log);
     const supervisor = new Supervisor({ table, watch, log, output, options: o, registry });
     const manager = new UnitManager(registry, supervisor, output, log, requestShutdown);
     let stopWatching: () => unknown = () => undefined;
@@ -34,7 +38,7 @@ export function servicesFactory(o: InitOptions, dirs: UnitDirectories): { factor
       async start() {
         // systemd's boot machinery: generators and SysV scripts before the units load, tmpfiles.d before the first starts;
         // the generators again on every daemon-reload (one run at a time).
-        if (registry.dirs.systemDirs.length) {
+        if (registry.dirs.systemDirs.length && !untrustedRun) {
           const boot = { log, facts: supervisor.facts, nativeDirs: nativeUnitDirs(registry.dirs.systemDirs) };
           await runBootMachinery(boot);
           manager.beforeReload(() => runGeneratorsStep(boot));

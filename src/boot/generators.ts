@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { listConfigFiles } from './config-files';
+import { DEFAULT_SEARCH_PATH, isExecutableFile } from '../sys/exec-path';
 
 export const GENERATOR_DIRS = [
   '/run/systemd/system-generators',
@@ -46,7 +47,7 @@ export function generatorEnvironment(
 ): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(base)) if (v !== undefined && k !== 'NOTIFY_SOCKET' && !k.startsWith('TS_INIT_')) env[k] = v;
-  env.PATH ??= '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+  env.PATH ??= DEFAULT_SEARCH_PATH;
   env.SYSTEMD_SCOPE = 'system';
   env.SYSTEMD_IN_INITRD = '0';
   env.SYSTEMD_FIRST_BOOT = facts.firstBoot ? '1' : '0';
@@ -64,14 +65,6 @@ export interface GeneratorOutcome {
   stderr: string;
 }
 
-function isExecutableFile(p: string): boolean {
-  try {
-    const st = fs.statSync(p);
-    return st.isFile() && (st.mode & 0o111) !== 0;
-  } catch {
-    return false;
-  }
-}
 
 /** Empties and recreates the output directories, as systemd does before each run. */
 export function prepareOutputDirs(): void {

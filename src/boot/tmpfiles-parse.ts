@@ -1,5 +1,5 @@
 // tmpfiles.d(5) lines, parsed: "Type Path Mode User Group Age Argument", "-" for the
-// default, C-style quoting of the path, the type's modifiers (+ ! - = ~ ^), and the
+// default, C-style quoting of the path, the type's modifiers (+ ! - = ~ ^ $), and the
 // specifiers of the system manager (%t is /run, %S /var/lib, ...). Pure.
 
 export type TmpfilesType =
@@ -141,7 +141,8 @@ export function parseTmpfilesLine(text: string, file: string, lineNo: number, sp
   const t = typeField[0]!;
   if (!TYPES.has(t)) return { error: `unknown line type '${t}'` };
   const mods = typeField.slice(1);
-  if (!/^[+!\-=~^]*$/.test(mods)) return { error: `unknown modifier in '${typeField}'` };
+  // '$' (systemd 256) marks a line for `systemd-tmpfiles --purge`; boot applies it as any other.
+  if (!/^[+!\-=~^$]*$/.test(mods)) return { error: `unknown modifier in '${typeField}'` };
   const type = t as TmpfilesType;
   const expanded = expandTmpfilesSpecifiers(rawPath, spec);
   if ('error' in expanded) {

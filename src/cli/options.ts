@@ -26,6 +26,8 @@ export interface InitOptions {
   controlSocket: string;
   /** --rich / TS_INIT_RICH: true asks for the rich init, false forbids it; unset lets the name decide. */
   rich?: boolean;
+  /** --unit-environment: which units' processes start with the whole container environment. */
+  unitEnvironment: 'root' | 'all' | 'none';
 }
 
 export type ParseResult =
@@ -76,6 +78,14 @@ const LONG_OPTIONS: readonly LongOption[] = [
   { name: 'poststopcmd', env: 'TS_INIT_POSTSTOPCMD', apply: (o, v) => (o.postStopCmd = v) },
   { name: 'hook-timeout', env: 'TS_INIT_HOOK_TIMEOUT', apply: (o, v) => (o.hookTimeoutMs = parseSeconds('--hook-timeout', v)) },
   { name: 'control-socket', env: 'TS_INIT_CONTROL_SOCKET', apply: (o, v) => (o.controlSocket = v) },
+  {
+    name: 'unit-environment',
+    env: 'TS_INIT_UNIT_ENVIRONMENT',
+    apply: (o, v) => {
+      if (v !== 'root' && v !== 'all' && v !== 'none') throw new UsageError(`--unit-environment takes 'root', 'all' or 'none', not '${v}'`);
+      o.unitEnvironment = v;
+    },
+  },
 ];
 
 export const LONG_OPTION_NAMES: readonly string[] = LONG_OPTIONS.map((o) => o.name);
@@ -117,6 +127,7 @@ function defaults(): InitOptions {
     noUnits: false,
     hookTimeoutMs: DEFAULT_HOOK_TIMEOUT_MS,
     controlSocket: DEFAULT_CONTROL_SOCKET,
+    unitEnvironment: 'root',
   };
 }
 

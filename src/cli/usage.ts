@@ -41,6 +41,10 @@ ts-init options (each also read from the environment variable shown):
   --poststopcmd COMMAND  The same as a shell command (TS_INIT_POSTSTOPCMD).
   --hook-timeout SECONDS Bound on each hook's run time (TS_INIT_HOOK_TIMEOUT, default 90).
   --control-socket PATH  Control socket (TS_INIT_CONTROL_SOCKET, default /run/ts-init.sock).
+  --unit-environment root|all|none
+                         Which units start with the whole container environment:
+                         root's (default), every unit's, or none (systemd's: PATH,
+                         locale, TZ and PassEnvironment=) (TS_INIT_UNIT_ENVIRONMENT).
 
 tini's environment variables are honoured too: TINI_SUBREAPER,
 TINI_VERBOSITY, TINI_KILL_PROCESS_GROUP.

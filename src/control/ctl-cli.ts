@@ -1,5 +1,7 @@
-// `ts-init ctl`: the control CLI. Human-readable by default, raw results with --json.
+// `ts-init ctl`: the control CLI. Human-readable by default (a unit's output lines with
+// their control characters escaped, see output/escape-controls.ts), raw results with --json.
 import * as fs from 'node:fs';
+import { escapeControls } from '../output/escape-controls';
 import type { LogLine } from '../output/log-ring';
 import { call, ConnectError, controlSocketPath } from './client';
 import { renderStatus, renderUnitTable } from './format';
@@ -52,7 +54,7 @@ export async function ctl(argv: readonly string[], out: (s: string) => void, err
   if (verb === 'logs') Object.assign(params, { lines, follow });
   const reply = await call(verb as Verb, params, {
     socket,
-    onEvent: follow ? (e) => out(json ? `${JSON.stringify(e)}\n` : `${(e.line as LogLine).line}\n`) : undefined,
+    onEvent: follow ? (e) => out(json ? `${JSON.stringify(e)}\n` : `${escapeControls((e.line as LogLine).line)}\n`) : undefined,
   });
   if (!reply.ok) {
     err(`ts-init ctl: ${reply.error.message}\n`);
@@ -66,7 +68,7 @@ export async function ctl(argv: readonly string[], out: (s: string) => void, err
   } else if (verb === 'status' || verb === 'list-units') {
     out(renderUnitTable(r as UnitStatus[], true));
   } else if (verb === 'logs') {
-    for (const l of r as LogLine[]) out(`${l.line}\n`);
+    for (const l of r as LogLine[]) out(`${escapeControls(l.line)}\n`);
   } else if (verb === 'list-unit-files') {
     for (const f of r as Array<{ name: string; state: string }>) out(`${f.name} ${f.state}\n`);
   } else if (Array.isArray(r) && r.every((x) => typeof x === 'object' && x !== null && 'result' in x)) {

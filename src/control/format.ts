@@ -1,5 +1,6 @@
 // Human-readable renderings of unit status, close to systemctl's. Pure.
 import { formatTimestamp } from './timestamp';
+import { escapeControls } from '../output/escape-controls';
 import type { LogLine } from '../output/log-ring';
 import { signalName } from '../sys/signals';
 import type { UnitStatus } from './manager';
@@ -43,7 +44,7 @@ export function renderStatus(u: UnitStatus, logs: LogLine[] = [], now = Date.now
   const result = u.activeState === 'failed' ? ` (Result: ${u.result})` : '';
   lines.push(`     Active: ${activeWords(u)}${result} since ${formatTimestamp(since)}; ${ago(now - since)}`);
   if (u.mainPid) lines.push(`   Main PID: ${u.mainPid}`);
-  if (u.statusText) lines.push(`     Status: "${u.statusText}"`);
+  if (u.statusText) lines.push(`     Status: "${escapeControls(u.statusText)}"`);
   if (u.cpuPercent !== undefined || u.rssBytes !== undefined) {
     lines.push(`        CPU: ${u.cpuPercent ?? 0}%`);
     lines.push(`     Memory: ${bytes(u.rssBytes ?? 0)}`);
@@ -55,7 +56,7 @@ export function renderStatus(u: UnitStatus, logs: LogLine[] = [], now = Date.now
   }
   if (logs.length) {
     lines.push('');
-    for (const l of logs) lines.push(`${new Date(l.time).toISOString()} ${u.name}: ${l.line}`);
+    for (const l of logs) lines.push(`${new Date(l.time).toISOString()} ${l.identifier ?? u.name}: ${escapeControls(l.line)}`);
   }
   return lines.join('\n') + '\n';
 }

@@ -10,6 +10,7 @@ import { releaseMemorySoon } from '../sys/memory';
 import type { Manager } from './manager';
 import { ClientGone, verbRow, VerbError, type VerbStream } from './verbs';
 import { errorReply, MAX_LINE_BYTES, okReply, parseRequest, PROTOCOL_VERSION, RequestError, type Request } from './protocol';
+import { privatePathProblem, UnsafePathError } from '../sys/safe-create';
 
 /**
  * The bounds that keep clients from disturbing PID 1 or each other (README, "Control"):
@@ -174,7 +175,11 @@ function makeRoom(sockets: Set<TrackedSocket>): boolean {
 }
 
 export async function startControlServer(manager: Manager, socketPath: string, log: Logger, opts: ServerOptions = {}): Promise<ControlServer> {
-  fs.mkdirSync(path.dirname(socketPath), { recursive: true });
+  fs.mkdirSync(path.dirname(socketPath), { recursive: true, mode: 0o755 });
+  // Only where nobody else can put a name: a planted socket would take the operators'
+  // commands, a planted symlink would have root replace its target.
+  const unsafe = privatePathProblem(path.dirname(socketPath));
+  if (unsafe) throw new UnsafePathError(`not creating it: ${unsafe}`);
   fs.rmSync(socketPath, { force: true });
   const sockets = new Set<TrackedSocket>();
   // Every connection, refused ones included, so that closing the server ends them all.

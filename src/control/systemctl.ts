@@ -5,8 +5,10 @@ import * as fs from 'node:fs';
 import type { JobResult, ReloadReport, UnitFileState, UnitStatus } from './manager';
 import { call, ConnectError, controlSocketPath } from './client';
 import { renderStatus, renderUnitTable } from './format';
+import { systemctlHelp, systemctlVersion } from './systemctl-help';
 import type { LogLine } from '../output/log-ring';
 import { unitName, type Verb } from './protocol';
+import { fnmatch } from '../sys/fnmatch';
 
 /**
  * systemctl's exit codes (LSB): 0 ok, 1 failure, 3 not running (status verbs) or job type not
@@ -32,6 +34,8 @@ interface Flags {
   signal?: string;
   killWho?: 'main' | 'all';
   lines: number;
+  /** --help / --version: print and exit, whatever else was given (as systemctl does). */
+  info?: 'help' | 'version';
 }
 
 export function parseSystemctlArgs(argv: readonly string[]): { verb?: string; args: string[]; flags: Flags; error?: string } {
@@ -47,6 +51,13 @@ export function parseSystemctlArgs(argv: readonly string[]): { verb?: string; ar
     const [name, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
     const value = (): string => inline ?? argv[++i] ?? '';
     switch (name) {
+      case '-h':
+      case '--help':
+        flags.info = 'help';
+        break;
+      case '--version':
+        flags.info ??= 'version';
+        break;
       case '-q':
       case '--quiet':
         flags.quiet = true;
@@ -116,28 +127,7 @@ export function parseSystemctlArgs(argv: readonly string[]): { verb?: string; ar
 
 /** Shell-style patterns (`*`, `?`, `[...]`) as systemctl's list verbs take them; no patterns match all. */
 export function matchesAny(patterns: readonly string[], name: string): boolean {
-  return patterns.length === 0 || patterns.some((p) => globToRegExp(p).test(name));
-}
-
-function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '*') re += '.*';
-    else if (c === '?') re += '.';
-    else if (c === '[') {
-      const end = glob.indexOf(']', i + 2);
-      if (end < 0) {
-        re += '\\[';
-        continue;
-      }
-      let body = glob.slice(i + 1, end);
-      if (body.startsWith('!')) body = `^${body.slice(1)}`;
-      re += `[${body.replace(/\\/g, '\\\\')}]`;
-      i = end;
-    } else re += c.replace(/[.+^${}()|\\\]]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
+  return patterns.length === 0 || patterns.some((p) => fnmatch(p, name, { noEscape: true }));
 }
 
 async function result<T>(io: Io, verb: Verb, params: Record<string, unknown>): Promise<T> {
@@ -202,8 +192,12 @@ const ENABLED_LIKE: ReadonlySet<UnitFileState> = new Set(['enabled', 'static', '
 export async function systemctl(argv: readonly string[], io: Io): Promise<number> {
   const { verb, args, flags, error } = parseSystemctlArgs(argv);
   if (error) {
-    io.err(`systemctl: ${error}\n`);
+    io.err(`systemctl: ${error}\nSee 'systemctl --help'.\n`);
     return EXIT.FAILURE;
+  }
+  if (flags.info) {
+    io.out(flags.info === 'help' ? systemctlHelp() : systemctlVersion());
+    return EXIT.OK;
   }
   const units = args.map(unitName);
   const needUnits = (): boolean => {

@@ -2,6 +2,11 @@
 // host's layout, puts the host's ts-init in front of process.args and binds it (and
 // its FFI module) read-only into the container. Used by the podman precreate hook and
 // by the runtime wrapper alike. Pure: no files, no environment.
+//
+// config.json holds uint64 values (rlimits: RLIM_INFINITY is 18446744073709551615;
+// seccomp argument values) that a JavaScript number cannot hold: a config is read with
+// parseConfig, which keeps every number as the text it was written as, so that
+// serializeConfig gives back every value it did not edit exactly as it was.
 import * as path from 'node:path';
 import { ENGINE_ERROR_ENV } from './engine-error';
 import { richRequest, RichRequestError } from './rich-request';
@@ -46,6 +51,35 @@ export type EditResult =
 
 export { RichRequestError };
 
+/** What Node 24 has and the TypeScript library does not declare yet. */
+interface LosslessJson {
+  parse(text: string, reviver: (key: string, value: unknown, context: { source?: string }) => unknown): unknown;
+  rawJSON(text: string): unknown;
+  isRawJSON(value: unknown): boolean;
+}
+const LOSSLESS = JSON as unknown as LosslessJson;
+
+/**
+ * Parses config.json keeping every number as its source text (JSON.rawJSON), which
+ * JSON.stringify writes back verbatim: 18446744073709551615 stays that, not
+ * 18446744073709552000. Throws SyntaxError for text that is not JSON.
+ */
+export function parseConfig(text: string): OciConfig {
+  const config = LOSSLESS.parse(text, (_key, value, context) => (typeof value === 'number' && context.source !== undefined ? LOSSLESS.rawJSON(context.source) : value));
+  if (typeof config !== 'object' || config === null || Array.isArray(config) || LOSSLESS.isRawJSON(config)) throw new SyntaxError('the config is not a JSON object');
+  return config as OciConfig;
+}
+
+/** The config as JSON text; numbers read by parseConfig come out as they went in. */
+export function serializeConfig(config: OciConfig): string {
+  return JSON.stringify(config);
+}
+
+/** A deep copy that keeps numbers' text (a JSON round trip through numbers would not). */
+function copyConfig(config: OciConfig): OciConfig {
+  return parseConfig(serializeConfig(config));
+}
+
 /** Splits off an init already in front: returns the CMD behind it and the init's path, if any. */
 export function stripEngineInit(args: readonly string[]): { command: string[]; init?: string } {
   const first = args[0];
@@ -83,14 +117,14 @@ export function editConfig(config: OciConfig, hostOrLookup: HostLayout | (() => 
   const args = config.process?.args;
   if (!args || args.length === 0) throw new RichRequestError('the container has no process.args to run under ts-init');
 
-  const before = JSON.stringify(config);
-  const out = JSON.parse(before) as OciConfig;
+  const before = serializeConfig(config);
+  const out = parseConfig(before);
   const { command, init } = stripEngineInit(args);
   if (command.length === 0) throw new RichRequestError(`nothing to run behind ${init}: process.args is ${JSON.stringify(args)}`);
   out.process = { ...out.process, args: [CONTAINER_INIT, ...request.flags, '--', ...command] };
 
   out.mounts = withOurMounts(out.mounts ?? [], host, init);
-  return { edited: true, config: out, changed: JSON.stringify(out) !== before, flags: request.flags };
+  return { edited: true, config: out, changed: serializeConfig(out) !== before, flags: request.flags };
 }
 
 function withOurMounts(mounts: readonly OciMount[], host: HostLayout, init?: string): OciMount[] {
@@ -106,7 +140,7 @@ function withOurMounts(mounts: readonly OciMount[], host: HostLayout, init?: str
  * container's own output.
  */
 export function refusedConfig(config: OciConfig, host: HostLayout, message: string): OciConfig {
-  const out = JSON.parse(JSON.stringify(config)) as OciConfig;
+  const out = copyConfig(config);
   const env = (out.process?.env ?? []).filter((e) => !e.startsWith(`${ENGINE_ERROR_ENV}=`));
   env.push(`${ENGINE_ERROR_ENV}=${message.replace(/\0/g, '')}`);
   out.process = { ...out.process, args: [CONTAINER_INIT], env };

@@ -4,7 +4,7 @@
 // container is given ts-init told to print the reason and exit 1 (refusedConfig).
 // Only a hook that cannot produce any config (bad JSON, no host binary) exits 1.
 import * as fs from 'node:fs';
-import { editConfig, refusedConfig, RichRequestError, type OciConfig } from './oci-config';
+import { editConfig, parseConfig, refusedConfig, RichRequestError, serializeConfig, type OciConfig } from './oci-config';
 import { hostLayout } from './host-layout';
 import { writeAll } from './write-all';
 
@@ -14,19 +14,19 @@ export function precreateMain(program: string): void {
     const input = fs.readFileSync(0, 'utf8');
     let config: OciConfig;
     try {
-      config = JSON.parse(input) as OciConfig;
+      config = parseConfig(input);
     } catch (err) {
       throw new Error(`the config on stdin is not valid JSON: ${(err as Error).message}`);
     }
     const host = () => hostLayout(process.env);
     try {
       const result = editConfig(config, host);
-      out = result.edited ? JSON.stringify(result.config) : input;
+      out = result.edited ? serializeConfig(result.config) : input;
     } catch (err) {
       if (!(err instanceof RichRequestError)) throw err;
       // podman shows nothing of a failing hook but its exit status: let the container say it.
       fs.writeSync(2, `${program}: ${err.message}\n`);
-      out = JSON.stringify(refusedConfig(config, host(), err.message));
+      out = serializeConfig(refusedConfig(config, host(), err.message));
     }
   } catch (err) {
     fs.writeSync(2, `${program}: ${(err as Error).message}\n`);

@@ -7,8 +7,9 @@
 // the installed ts-init-runtime script (install-host.ts) sends only create and run here.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { editConfig, type OciConfig } from './oci-config';
+import { editConfig, parseConfig, serializeConfig } from './oci-config';
 import { hostLayout, runtimeSetting } from './host-layout';
+import { DEFAULT_SEARCH_PATH, isExecutableFile, searchPath } from '../sys/exec-path';
 
 /** runc's global flags that take a value (the others are booleans). */
 const VALUE_GLOBALS = new Set(['--root', '--log', '--log-format', '--criu', '--rootless', '--cgroup-manager']);
@@ -50,32 +51,25 @@ export function parseRuntimeCall(argv: readonly string[], cwd: string): RuntimeC
   return call;
 }
 
-/** PATH lookup for a runtime given by name; execve itself does not search. */
+/**
+ * PATH lookup for a runtime given by name; execve itself does not search. An empty PATH
+ * entry is skipped, not taken as the working directory: that is the engine's bundle.
+ */
 export function resolveExecutable(name: string, envPath: string | undefined): string | undefined {
-  if (name.includes('/')) return name;
-  for (const dir of (envPath || '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
-    if (!dir) continue;
-    const file = path.join(dir, name);
-    try {
-      fs.accessSync(file, fs.constants.X_OK);
-      if (fs.statSync(file).isFile()) return file;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
+  const dirs = (envPath || DEFAULT_SEARCH_PATH).split(':').filter(Boolean).join(':');
+  return searchPath(name, dirs, isExecutableFile);
 }
 
 /** Edits BUNDLE/config.json in place by write + rename, only when something changes. */
 export function editBundle(bundle: string, env: NodeJS.ProcessEnv): void {
   const file = path.join(bundle, 'config.json');
-  const config = JSON.parse(fs.readFileSync(file, 'utf8')) as OciConfig;
+  const config = parseConfig(fs.readFileSync(file, 'utf8'));
   const result = editConfig(config, () => hostLayout(env));
   if (!result.edited || !result.changed) return;
   const tmp = path.join(bundle, `.config.json.ts-init-${process.pid}`);
   try {
     const mode = fs.statSync(file).mode & 0o777;
-    fs.writeFileSync(tmp, JSON.stringify(result.config), { mode });
+    fs.writeFileSync(tmp, serializeConfig(result.config), { mode });
     fs.chmodSync(tmp, mode);
     fs.renameSync(tmp, file);
   } finally {

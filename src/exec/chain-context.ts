@@ -2,20 +2,12 @@
 // programs the image has, ts-init's own resource limits, and whether it may raise them.
 import * as fs from 'node:fs';
 import { getrlimit } from '../sys/libc';
+import { isExecutableFile, searchPath } from '../sys/exec-path';
 import type { ChainTools, LimitContext } from './exec-chain';
 
 /** Where util-linux puts prlimit and setpriv, merged /usr or not. */
 const TOOL_DIRS = ['/usr/bin', '/bin', '/usr/sbin', '/sbin'];
 const CAP_SYS_RESOURCE = 24n;
-
-function executable(p: string): boolean {
-  try {
-    fs.accessSync(p, fs.constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** A larger file is no util-linux tool (setpriv and prlimit are some 40-80 KB). */
 const TOOL_MAX_BYTES = 1024 * 1024;
@@ -44,17 +36,15 @@ function isUtilLinux(p: string): boolean {
   }
 }
 
+/** The first of the directories' programs of that name, if it is util-linux's. */
 function findTool(name: string, dirs: readonly string[]): string | undefined {
-  for (const dir of dirs) {
-    const p = `${dir}/${name}`;
-    if (executable(p)) return isUtilLinux(p) ? p : undefined;
-  }
-  return undefined;
+  const p = searchPath(name, dirs.join(':'), isExecutableFile);
+  return p !== undefined && isUtilLinux(p) ? p : undefined;
 }
 
 /** Looked up at each launch: a package installed or removed since boot counts. */
 export function chainTools(toolDirs: readonly string[] = TOOL_DIRS): ChainTools {
-  return { sh: executable('/bin/sh') ? '/bin/sh' : undefined, prlimit: findTool('prlimit', toolDirs), setpriv: findTool('setpriv', toolDirs) };
+  return { sh: isExecutableFile('/bin/sh') ? '/bin/sh' : undefined, prlimit: findTool('prlimit', toolDirs), setpriv: findTool('setpriv', toolDirs) };
 }
 
 let canRaise: boolean | undefined;

@@ -16,6 +16,8 @@ import { parseEnvironmentFile } from './environment-file';
 import { openOutputFile, readRegularFile } from '../process/bounded-file';
 import { planChain, type ChainTools, type LimitContext } from './exec-chain';
 import { chainTools, limitContext } from './chain-context';
+import { isExecutableFile } from '../sys/exec-path';
+import { containerEnvironmentFor, type UnitEnvironmentPolicy } from './container-environment';
 
 /** An EnvironmentFile= larger than this is refused (and said): it is read into PID 1. */
 export const ENVIRONMENT_FILE_MAX_BYTES = 1024 * 1024;
@@ -65,6 +67,8 @@ export interface LaunchContext {
   output: Pick<ServiceOutput, 'attach'>;
   /** The container's environment: what systemd calls the manager environment. */
   baseEnv: NodeJS.ProcessEnv;
+  /** Which units' processes get all of baseEnv (--unit-environment); 'root' unless given. */
+  unitEnvironment?: UnitEnvironmentPolicy;
   warn: (message: string) => void;
   /** What planning an exec chain reads of the machine (chain-context.ts unless given). */
   chain?: { tools(): ChainTools; limits(): LimitContext };
@@ -105,15 +109,6 @@ export function unitEnvironment(
   return env;
 }
 
-function isExecutableFile(p: string): boolean {
-  try {
-    fs.accessSync(p, fs.constants.X_OK);
-    return fs.statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
-
 function stdioFor(target: OutputTarget, opened: number[], connection: number | undefined): 'pipe' | 'ignore' | number {
   switch (target.kind) {
     case 'null':
@@ -149,7 +144,8 @@ export function launchUnitCommand(
     if (err instanceof CredentialError) return { ok: false, status: err.kind === 'USER' ? EXIT_USER : EXIT_GROUP, message: err.message };
     throw err;
   }
-  const env = unitEnvironment(unit, ctx.baseEnv, extraEnv, creds, ctx.warn);
+  const base = containerEnvironmentFor(ctx.baseEnv, ctx.unitEnvironment ?? 'root', creds?.uid, unit.passEnvironment);
+  const env = unitEnvironment(unit, base, extraEnv, creds, ctx.warn);
   for (const k of ['LISTEN_PID', 'LISTEN_FDS', 'LISTEN_FDNAMES']) delete env[k];
   if (passFds) Object.assign(env, { LISTEN_FDS: String(passFds.fds.length), LISTEN_FDNAMES: passFds.names.join(':') });
   const argv = command.noEnvExpand ? command.argv : expandEnv(command.argv, env);
@@ -224,7 +220,8 @@ export function launchUnitCommand(
   }
   child.on('error', () => undefined); // reported through the missing pid below, or the exit
   if (child.pid === undefined) return cannotExecute(file, spawnErrorCode(child));
-  if (child.stdout) ctx.output.attach(unit.name, 'stdout', child.stdout);
-  if (child.stderr) ctx.output.attach(unit.name, 'stderr', child.stderr);
+  const tag = { identifier: unit.syslogIdentifier };
+  if (child.stdout) ctx.output.attach(unit.name, 'stdout', child.stdout, tag);
+  if (child.stderr) ctx.output.attach(unit.name, 'stderr', child.stderr, tag);
   return { ok: true, child, pid: child.pid, via };
 }

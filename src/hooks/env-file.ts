@@ -1,8 +1,11 @@
 // Persists the container's environment so login shells (`podman exec -it C bash -l`,
 // sshd sessions) see what the CMD sees: /etc/profile.d/ts-init-env.sh is read by
-// login shells, /run/ts-init/env is a plain sourceable copy.
+// login shells, /run/ts-init/env is a plain sourceable copy. Both are root's alone (0600):
+// the container environment holds its secrets, and root's login shells are the ones that
+// may see what PID 1 was given.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ensurePrivateDirectory, replaceFile } from '../sys/safe-create';
 import { isShellName, shellQuote } from './shell-quote';
 
 /** Per-session or per-user variables that must not leak into other users' logins. */
@@ -26,11 +29,8 @@ export function renderEnvironment(env: NodeJS.ProcessEnv, exportKeyword: boolean
   return { text: lines.join('\n') + '\n', skipped };
 }
 
-function writeAtomically(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, text, { mode: 0o644 });
-  fs.renameSync(tmp, file);
-}
+/** Root only: other users' login shells skip a file they cannot read (/etc/profile tests -r). */
+export const ENV_FILE_MODE = 0o600;
 
 export interface EnvFileProblem {
   /** warn: something to fix; info: expected in some images (a read-only root). */
@@ -41,7 +41,9 @@ export interface EnvFileProblem {
 /**
  * Writes both files; returns the problems for the caller to log. The profile file is
  * written only where the image has /etc/profile.d (its login shells read it); the
- * run file's directory is ts-init's own and is created.
+ * run file's directory is ts-init's own and is created (or checked to be root's alone).
+ * Each file is written to a new exclusive temporary file and renamed, in a directory
+ * nobody else can write, so no planted name is ever followed.
  */
 export function writeEnvironmentFiles(
   env: NodeJS.ProcessEnv,
@@ -55,8 +57,11 @@ export function writeEnvironmentFiles(
   else problems.push({ level: 'info', message: `${path.dirname(files.profile)} does not exist: login shells will not get the environment` });
   for (const [file, text] of targets) {
     try {
-      if (file === files.run) fs.mkdirSync(path.dirname(file), { recursive: true });
-      writeAtomically(file, text);
+      if (file === files.run) {
+        const aside = ensurePrivateDirectory(path.dirname(file), 0o755);
+        if (aside) problems.push({ level: 'warn', message: `${path.dirname(file)} was not root's alone: moved it to ${aside}` });
+      }
+      replaceFile(file, text, ENV_FILE_MODE);
     } catch (err) {
       const readOnly = (err as NodeJS.ErrnoException).code === 'EROFS';
       problems.push({ level: readOnly ? 'info' : 'warn', message: `cannot write ${file}: ${(err as Error).message}` });

@@ -5,6 +5,7 @@
 // with the CMD's status.
 import type { InitOptions } from '../cli/options';
 import { writeEnvironmentFiles } from '../hooks/env-file';
+import { secureRunDirectory } from '../hooks/run-directory';
 import { checkInitScript, EXIT_INITSCRIPT_UNUSABLE, runPoststop, runPrestart, type StopReason } from '../hooks/hooks';
 import type { Logger } from '../log/logger';
 import { isatty, isChildSubreaper, kill, setChildSubreaper, setParentDeathSignal } from '../sys/libc';
@@ -125,7 +126,12 @@ export async function runInit(
 
   // Only the rich init of a container speaks for the container; as the engine's plain
   // --init, or on someone's own root, ts-init leaves those files alone.
-  if (isPid1 && how.envFiles) for (const p of writeEnvironmentFiles(process.env)) log[p.level](p.message);
+  // /run is checked first: the environment file, the control and notify sockets go there.
+  if (isPid1 && how.envFiles) {
+    const run = secureRunDirectory();
+    if (run) log[run.level](run.message);
+    for (const p of writeEnvironmentFiles(process.env)) log[p.level](p.message);
+  }
 
   const prestart = await Promise.race([runPrestart(table, watch, o, log), ended.then(() => undefined)]);
   if (prestart && !prestart.ok) {

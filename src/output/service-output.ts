@@ -1,17 +1,19 @@
 // Unit output: each line a unit prints is passed to ts-init's stdout tagged with
-// the unit name ("cron.service: line", or a JSON object with --log-format json),
-// and kept in the unit's ring for `ctl logs`.
+// the unit name, or its SyslogIdentifier= when it has one, as journald tags the lines
+// it shows ("cron.service: line", its control characters escaped, or a JSON object
+// with --log-format json), and kept in the unit's ring for `ctl logs`.
 import type { Readable } from 'node:stream';
 import type { LogFormat } from '../cli/options';
+import { escapeControls } from './escape-controls';
 import { LineSplitter } from './line-splitter';
 import { LogRing, type LogLine } from './log-ring';
 import { StdoutWriter } from './stdout-writer';
 
 export function formatLine(l: LogLine, format: LogFormat): string {
   if (format === 'json') {
-    return `${JSON.stringify({ time: new Date(l.time).toISOString(), unit: l.unit, stream: l.stream, line: l.line })}\n`;
+    return `${JSON.stringify({ time: new Date(l.time).toISOString(), unit: l.unit, ...(l.identifier !== undefined && { identifier: l.identifier }), stream: l.stream, line: l.line })}\n`;
   }
-  return `${l.unit}: ${l.line}\n`;
+  return `${l.identifier ?? l.unit}: ${escapeControls(l.line)}\n`;
 }
 
 export class ServiceOutput {
@@ -37,10 +39,9 @@ export class ServiceOutput {
     return r;
   }
 
-  /** Reads a unit process's pipe to its end. echo=false keeps lines only in the ring. */
-  attach(unit: string, stream: 'stdout' | 'stderr', source: Readable, echo = true): void {
-    source.setEncoding('utf8');
-    const splitter = new LineSplitter((line) => this.line(unit, stream, line, echo));
+  /** Reads a unit process's pipe to its end. echo=false keeps lines only in the ring; identifier: SyslogIdentifier=. */
+  attach(unit: string, stream: 'stdout' | 'stderr', source: Readable, { echo = true, identifier }: { echo?: boolean; identifier?: string } = {}): void {
+    const splitter = new LineSplitter((line) => this.line(unit, stream, line, echo, identifier));
     this.open.add(source);
     let mine = this.openByUnit.get(unit);
     if (!mine) this.openByUnit.set(unit, (mine = new Set()));
@@ -56,7 +57,7 @@ export class ServiceOutput {
       }
       if (this.open.size === 0) for (const w of this.closedWaiters.splice(0)) w();
     };
-    source.on('data', (chunk: string) => splitter.push(chunk));
+    source.on('data', (chunk: Buffer) => splitter.push(chunk));
     source.on('end', finish);
     source.on('close', finish);
     source.on('error', finish);
@@ -103,8 +104,8 @@ export class ServiceOutput {
     });
   }
 
-  line(unit: string, stream: 'stdout' | 'stderr', line: string, echo = true): void {
-    const l: LogLine = { time: Date.now(), unit, stream, line };
+  line(unit: string, stream: 'stdout' | 'stderr', line: string, echo = true, identifier?: string): void {
+    const l: LogLine = { time: Date.now(), unit, ...(identifier !== undefined && { identifier }), stream, line };
     this.ring(unit).add(l);
     if (echo) this.writer.write(formatLine(l, this.format));
   }

@@ -1,7 +1,8 @@
 // Writes whole lines to ts-init's stdout without ever blocking the event loop:
 // one write at a time on libuv's thread pool, a bounded queue behind it, and when
 // the reader is too slow, lines are dropped (and counted, and said) rather than
-// stalling PID 1.
+// stalling PID 1. The bound is in bytes as written (UTF-8) and counts the batch being
+// written too: what a unit prints costs PID 1 at most that while stdout is not read.
 import * as fs from 'node:fs';
 import { setLongTimeout } from '../process/long-timeout';
 
@@ -10,8 +11,9 @@ export class StdoutWriter {
   private queuedBytes = 0;
   private writing = false;
   private dropped = 0;
-  /** Lines in the batch being written now. */
+  /** Lines in the batch being written now, and its bytes. */
   private inFlight = 0;
+  private inFlightBytes = 0;
   private idleWaiters: Array<() => void> = [];
 
   constructor(
@@ -21,12 +23,13 @@ export class StdoutWriter {
 
   /** text must be one or more whole lines, each ending in "\n". */
   write(text: string): void {
-    if (this.queuedBytes + text.length > this.maxQueuedBytes) {
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (this.queuedBytes + this.inFlightBytes + bytes > this.maxQueuedBytes) {
       this.dropped++;
       return;
     }
     this.queue.push(text);
-    this.queuedBytes += text.length;
+    this.queuedBytes += bytes;
     this.pump();
   }
 
@@ -57,14 +60,16 @@ export class StdoutWriter {
       for (const w of this.idleWaiters.splice(0)) w();
       return;
     }
-    const batch = this.queue.join('');
+    const batch = Buffer.from(this.queue.join(''));
     this.inFlight = this.queue.length;
+    this.inFlightBytes = batch.length;
     this.queue = [];
     this.queuedBytes = 0;
     this.writing = true;
-    this.writeAll(Buffer.from(batch), () => {
+    this.writeAll(batch, () => {
       this.writing = false;
       this.inFlight = 0;
+      this.inFlightBytes = 0;
       this.pump();
     });
   }

@@ -30,6 +30,15 @@ export function readRegularFile(file: string, maxBytes: number): BoundedRead {
     return { ok: false, code: e.code, message: e.code === 'ENOENT' ? 'no such file' : e.message };
   }
   try {
+    return readRegularFd(fd, maxBytes);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** readRegularFile on an fd the caller opened (O_NONBLOCK) and closes: the file that fd is. */
+export function readRegularFd(fd: number, maxBytes: number): BoundedRead {
+  try {
     const st = fs.fstatSync(fd);
     if (!st.isFile()) return { ok: false, code: 'EINVAL', message: `${kindOf(st)}, not a regular file` };
     if (st.size > maxBytes) return { ok: false, code: 'EFBIG', message: `larger than ${maxBytes} bytes` };
@@ -47,8 +56,6 @@ export function readRegularFile(file: string, maxBytes: number): BoundedRead {
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     return { ok: false, code: e.code, message: e.message };
-  } finally {
-    fs.closeSync(fd);
   }
 }
 

@@ -8,6 +8,7 @@ import {
   AF_INET, AF_INET6, closeFd, listeningSocket, mkfifo, SOCK_DATAGRAM, SOCK_SEQPACKET, SOCK_STREAM, sockaddrInet, sockaddrUnix,
 } from '../sys/libc';
 import type { Listen } from '../units/listen-address';
+import { sharedCloser } from './descriptor-closer';
 import type { SocketSettings } from '../units/unit';
 
 const AF_UNIX = 1;
@@ -18,11 +19,36 @@ export interface Owner {
   gid: number;
 }
 
+/**
+ * Makes the missing directories of dir with mode. Each is opened without following a
+ * link and its mode set on that descriptor, so a name swapped for a symlink after the
+ * mkdir never has root chmod its target. Existing directories are left as they are.
+ */
 function ensureDir(dir: string, mode: number): void {
   if (fs.existsSync(dir)) return;
   ensureDir(path.dirname(dir), mode);
-  fs.mkdirSync(dir, { mode });
-  fs.chmodSync(dir, mode);
+  try {
+    fs.mkdirSync(dir, { mode });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    return;
+  }
+  const fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW);
+  try {
+    fs.fchmodSync(fd, mode);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Runs make() under a umask that gives a new file exactly mode (0777 & ~umask for sockets and FIFOs). */
+function withMode<T>(mode: number, make: () => T): T {
+  const old = process.umask(~mode & 0o777);
+  try {
+    return make();
+  } finally {
+    process.umask(old);
+  }
 }
 
 function openOne(l: Listen, s: SocketSettings, owner: Owner | undefined): number {
@@ -34,17 +60,31 @@ function openOne(l: Listen, s: SocketSettings, owner: Owner | undefined): number
       const st = fs.lstatSync(file, { throwIfNoEntry: false });
       if (st && (st.isSocket() || (l.kind === 'fifo' && !st.isFIFO()))) fs.rmSync(file, { force: true });
     }
-    let fd: number;
     if (l.kind === 'fifo') {
-      if (!fs.existsSync(file!)) mkfifo(file!, s.socketMode);
-      // Read-write, so opening does not wait for a writer and the FIFO never reports EOF.
-      fd = fs.openSync(file!, fs.constants.O_RDWR | fs.constants.O_NONBLOCK);
-    } else {
-      fd = listeningSocket(AF_UNIX, TYPES[l.kind], sockaddrUnix(a.path), s.backlog);
+      if (!fs.existsSync(file!)) withMode(s.socketMode, () => mkfifo(file!, s.socketMode));
+      // Read-write, so opening does not wait for a writer and the FIFO never reports EOF; never
+      // through a link, and mode and owner set on what was opened.
+      const fd = fs.openSync(file!, fs.constants.O_RDWR | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW);
+      try {
+        if (!fs.fstatSync(fd).isFIFO()) throw new Error(`${file} is not a FIFO`);
+        fs.fchmodSync(fd, s.socketMode);
+        if (owner) fs.fchownSync(fd, owner.uid, owner.gid);
+      } catch (err) {
+        fs.closeSync(fd);
+        throw err;
+      }
+      return fd;
     }
-    if (file) {
-      fs.chmodSync(file, s.socketMode);
-      if (owner) fs.chownSync(file, owner.uid, owner.gid);
+    // bind() never follows a link at the last name; the file gets its mode from the umask at
+    // once (a socket file cannot be opened for fchmod), and lchown never follows a link either.
+    const fd = withMode(s.socketMode, () => listeningSocket(AF_UNIX, TYPES[l.kind as keyof typeof TYPES], sockaddrUnix(a.path), s.backlog));
+    if (file && owner) {
+      try {
+        fs.lchownSync(file, owner.uid, owner.gid);
+      } catch (err) {
+        closeFd(fd);
+        throw err;
+      }
     }
     return fd;
   }
@@ -74,7 +114,15 @@ export function openListening(s: SocketSettings, owner: Owner | undefined): numb
 }
 
 export function closeListening(s: SocketSettings, fds: readonly number[]): void {
-  for (const fd of fds) closeFd(fd);
+  fds.forEach((fd, i) => {
+    const l = s.listen[i];
+    // A unix socket's last close frees what is queued on it (pending connections, datagrams),
+    // descriptors their senders passed included: off the main thread. A port or an abstract
+    // name must be free again at once for a restart, so those close here (a port's queue
+    // holds no descriptors).
+    if (l?.kind !== 'fifo' && l?.address.family === 'unix' && l.address.path.startsWith('/')) sharedCloser().close(fd, 'other');
+    else closeFd(fd);
+  });
   if (!s.removeOnStop) return;
   for (const l of s.listen) if (l.address.family === 'unix' && l.address.path.startsWith('/')) fs.rmSync(l.address.path, { force: true });
 }

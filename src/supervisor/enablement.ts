@@ -3,6 +3,7 @@
 // next container start (and systemd itself, were it ever the init) agrees.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { UnitFileState } from '../control/manager';
 import type { UnitConfig } from '../units/unit';
 
 export const ENABLE_ROOT = '/etc/systemd/system';
@@ -14,6 +15,22 @@ function wantsLinks(unit: UnitConfig, root: string): string[] {
     ...unit.wantedBy.map((t) => path.join(root, `${t}.wants`, unit.name)),
     ...unit.requiredBy.map((t) => path.join(root, `${t}.requires`, unit.name)),
   ];
+}
+
+/** Where systemd's generators write their units. */
+const GENERATOR_DIR = '/run/systemd/generator';
+
+/**
+ * A loaded unit file's state, as `systemctl is-enabled` and `list-unit-files` say it (the one
+ * place it is decided): a generator's unit is "generated"; enabled at load, or linked now where
+ * its [Install] section says (under any of roots), "enabled"; else "disabled" when it has an
+ * [Install] section, "static" when not.
+ */
+export function unitFileState(unit: UnitConfig, enabledAtLoad: boolean, roots: readonly string[]): UnitFileState {
+  if (unit.sourcePath.startsWith(GENERATOR_DIR)) return 'generated';
+  if (enabledAtLoad) return 'enabled';
+  if (roots.some((root) => wantsLinks(unit, root).some((l) => fs.existsSync(l)))) return 'enabled';
+  return unit.wantedBy.length || unit.requiredBy.length ? 'disabled' : 'static';
 }
 
 export function enableUnit(unit: UnitConfig, root = ENABLE_ROOT): EnableResult {

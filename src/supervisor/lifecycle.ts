@@ -3,51 +3,37 @@
 // must carry out (spawn a command, send a signal, arm a timer, ...). No processes,
 // clocks or I/O here; the edge feeds back what happened as events.
 import { nextRestartDelay } from './backoff';
-import type { ActiveState } from '../control/manager';
 import type { ProcessExit } from '../process/process-exit';
 import { isCleanExit, shouldRestart } from './restart-policy';
 import { SIGCONT, SIGHUP, SIGKILL } from '../sys/signals';
 import type { Result } from './result';
+import type { UnitConfig } from '../units/unit';
+import { activeState, isDown, isIdle, isStarting, isStopping, isUp, takesMainPid, type SubState } from './sub-states';
 
 export type Phase = 'start-pre' | 'start' | 'start-post' | 'reload' | 'stop' | 'stop-post';
 export type Role = 'main' | 'control';
 
-export type SubState =
-  | 'dead' | 'start-pre' | 'start' | 'start-post' | 'running' | 'exited' | 'reload'
-  | 'stop' | 'stop-sigterm' | 'stop-sigkill' | 'stop-post' | 'failed' | 'auto-restart';
+export type { SubState } from './sub-states';
+export { activeState } from './sub-states';
 
 export type { Result } from './result';
 
 
-export interface Policy {
-  type: 'simple' | 'exec' | 'forking' | 'oneshot' | 'notify' | 'idle';
+/** The unit's settings the machine reads, exactly as the model (units/unit.ts) has them. */
+export type PolicySetting =
+  | 'type' | 'remainAfterExit' | 'restart' | 'restartSecMs' | 'restartMaxDelayMs' | 'restartSteps'
+  | 'startLimitIntervalMs' | 'startLimitBurst' | 'timeoutStartMs' | 'timeoutStopMs' | 'watchdogMs'
+  | 'killMode' | 'killSignal' | 'restartKillSignal' | 'finalKillSignal' | 'sendSIGKILL' | 'sendSIGHUP'
+  | 'successExitStatus' | 'restartPreventExitStatus' | 'restartForceExitStatus'
+  | 'failureAction' | 'successAction' | 'failureActionExitStatus' | 'successActionExitStatus' | 'guessMainPID';
+
+/** What the machine knows of a unit: its settings, and what is counted from its commands. */
+export interface Policy extends Pick<UnitConfig, PolicySetting> {
   /** Number of commands per phase. */
   commands: Record<Phase, number>;
   /** Per phase, which commands carry the "-" prefix (failure ignored). */
   ignoreFailure: Record<Phase, boolean[]>;
-  remainAfterExit: boolean;
   hasPidFile: boolean;
-  /** GuessMainPID= (default yes): a forking unit without PIDFile= takes its one daemonized process as main. */
-  guessMainPid?: boolean;
-  restart: 'no' | 'on-success' | 'on-failure' | 'on-abnormal' | 'on-abort' | 'on-watchdog' | 'always';
-  restartSecMs: number;
-  restartMaxDelayMs?: number;
-  startLimitIntervalMs: number;
-  startLimitBurst: number;
-  timeoutStartMs: number;
-  timeoutStopMs: number;
-  watchdogMs: number;
-  killMode: 'control-group' | 'process' | 'mixed' | 'none';
-  killSignal: number;
-  finalKillSignal: number;
-  sendSIGKILL: boolean;
-  sendSIGHUP: boolean;
-  successExitStatus: { codes: number[]; signals: number[] };
-  restartPreventExitStatus: { codes: number[]; signals: number[] };
-  failureAction: 'none' | 'exit' | 'exit-force';
-  successAction: 'none' | 'exit' | 'exit-force';
-  failureActionExitStatus?: number;
-  successActionExitStatus?: number;
 }
 
 export interface State {
@@ -138,34 +124,13 @@ export function initialState(now: number): State {
   return { sub: 'dead', result: 'success', index: 0, ready: false, stopRequested: false, startQueued: false, startTimes: [], failures: 0, restarts: 0, changedAt: now };
 }
 
-export function activeState(s: State): ActiveState {
-  switch (s.sub) {
-    case 'dead':
-      return 'inactive';
-    case 'failed':
-      return 'failed';
-    case 'running':
-    case 'exited':
-      return 'active';
-    case 'reload':
-      return 'reloading';
-    case 'start-pre':
-    case 'start':
-    case 'start-post':
-    case 'auto-restart':
-      return 'activating';
-    default:
-      return 'deactivating';
-  }
-}
-
 /** The pure transition function. */
 export function step(prev: State, event: Event, p: Policy, now: number): StepResult {
   const m = new Machine({ ...prev, startTimes: [...prev.startTimes] }, p, now);
   m.handle(event);
-  const was = activeState(prev);
-  const is = activeState(m.s);
-  if (is !== was) {
+  const was = prev.sub;
+  const is = m.s.sub;
+  if (activeState(m.s) !== activeState(prev)) {
     m.s.changedAt = now;
     // As systemd stamps them when a unit's active state changes (unit_notify).
     if (isDown(was) && !isDown(is)) m.s.inactiveExitAt = now;
@@ -174,9 +139,6 @@ export function step(prev: State, event: Event, p: Policy, now: number): StepRes
   }
   return { state: m.s, effects: m.effects };
 }
-
-const isDown = (a: ActiveState): boolean => a === 'inactive' || a === 'failed';
-const isUp = (a: ActiveState): boolean => a === 'active' || a === 'reloading';
 
 class Machine {
   readonly effects: Effect[] = [];
@@ -202,10 +164,10 @@ class Machine {
       case 'reload':
         return this.onReload();
       case 'condition-failed':
-        if (this.s.sub === 'dead' || this.s.sub === 'failed') this.s = { ...this.s, sub: 'dead', result: 'success' };
+        if (isDown(this.s.sub)) this.s = { ...this.s, sub: 'dead', result: 'success' };
         return;
       case 'dependency-failed':
-        if (this.s.sub === 'dead' || this.s.sub === 'failed' || this.s.sub === 'auto-restart') {
+        if (isIdle(this.s.sub)) {
           this.emit({ type: 'disarm', timer: 'restart' });
           this.s.result = 'dependency';
           this.enterFailedOrDead();
@@ -229,7 +191,7 @@ class Machine {
           if (e.pid === this.s.pidFileRecheck) return this.handle({ type: 'pid-file-missing' });
           this.s.pidFileRecheck = undefined;
         }
-        if (this.s.sub === 'start' || this.s.sub === 'start-post' || this.s.sub === 'running' || this.s.sub === 'reload') {
+        if (takesMainPid(this.s.sub)) {
           if (e.pid !== this.s.mainPid) this.s.mainStartedAt = this.now;
           this.s.mainPid = e.pid;
           this.s.mainExit = undefined;
@@ -274,18 +236,18 @@ class Machine {
   }
 
   private isStarting(): boolean {
-    return this.s.sub === 'start-pre' || this.s.sub === 'start' || this.s.sub === 'start-post' || this.s.sub === 'reload';
+    return isStarting(this.s.sub);
   }
 
   private isStopping(): boolean {
-    return this.s.sub === 'stop' || this.s.sub === 'stop-sigterm' || this.s.sub === 'stop-sigkill' || this.s.sub === 'stop-post';
+    return isStopping(this.s.sub);
   }
 
   // ---- operator requests ----
 
   private onStart(): void {
     const sub = this.s.sub;
-    if (sub === 'dead' || sub === 'failed') {
+    if (isDown(sub)) {
       // An explicit start clears a start-limit lockout (systemctl reset-failed + start).
       if (this.s.result === 'start-limit-hit') this.s.startTimes = [];
       this.s.failures = 0;
@@ -298,15 +260,16 @@ class Machine {
     }
   }
 
-  private onStop(): void {
+  /** restart: the stop of a restart, which starts again once down (and signals with RestartKillSignal=). */
+  private onStop(restart = false): void {
     const sub = this.s.sub;
-    this.s.startQueued = false;
+    this.s.startQueued = restart;
     if (sub === 'auto-restart') {
       this.emit({ type: 'disarm', timer: 'restart' });
       this.s = { ...this.s, sub: this.s.result === 'success' ? 'dead' : 'failed' };
       return;
     }
-    if (sub === 'dead' || sub === 'failed') return;
+    if (isDown(sub)) return;
     // Already stopping on its own (the main process ended, ExecStopPost= runs): the
     // request still counts, so the end of this stop is not followed by a restart.
     if (this.isStopping()) {
@@ -314,7 +277,7 @@ class Machine {
       return;
     }
     this.s.stopRequested = true;
-    if (this.s.controlPid !== undefined) this.emit({ type: 'kill', who: 'control', signal: this.p.killSignal });
+    if (this.s.controlPid !== undefined) this.emit({ type: 'kill', who: 'control', signal: this.termSignal() });
     this.s.controlPid = undefined;
     if (sub === 'start-pre') return this.enterSigterm();
     this.enterStop();
@@ -322,9 +285,13 @@ class Machine {
 
   private onRestart(): void {
     const sub = this.s.sub;
-    if (sub === 'dead' || sub === 'failed' || sub === 'auto-restart') return this.onStart();
-    this.onStop();
-    this.s.startQueued = true;
+    if (isIdle(sub)) return this.onStart();
+    this.onStop(true);
+  }
+
+  /** KillSignal=, or RestartKillSignal= when a start waits for this stop (systemd's restart job). */
+  private termSignal(): number {
+    return this.s.startQueued ? (this.p.restartKillSignal ?? this.p.killSignal) : this.p.killSignal;
   }
 
   private onReload(): void {
@@ -482,7 +449,7 @@ class Machine {
         }
         if (this.p.hasPidFile) this.emit({ type: 'read-pid-file' });
         else {
-          if (this.p.guessMainPid) this.emit({ type: 'guess-main-pid' });
+          if (this.p.guessMainPID) this.emit({ type: 'guess-main-pid' });
           this.enterStartPost();
         }
         return;
@@ -558,7 +525,7 @@ class Machine {
     }
     if (this.s.sub === 'stop-sigterm') {
       if (this.p.sendSIGKILL) {
-        this.emit({ type: 'log', level: 'warn', message: `still running ${this.p.timeoutStopMs} ms after ${signalText(this.p.killSignal)}; sending ${signalText(this.p.finalKillSignal)}` });
+        this.emit({ type: 'log', level: 'warn', message: `still running ${this.p.timeoutStopMs} ms after ${signalText(this.termSignal())}; sending ${signalText(this.p.finalKillSignal)}` });
         if (this.s.result === 'success') this.s.result = 'timeout';
         this.s.sub = 'stop-sigkill';
         this.emit({ type: 'kill', who: this.killWho(true), signal: this.p.finalKillSignal });
@@ -605,8 +572,9 @@ class Machine {
     this.emit({ type: 'disarm', timer: 'watchdog' });
     if (this.p.killMode !== 'none') {
       const who = this.killWho(false);
-      this.emit({ type: 'kill', who, signal: this.p.killSignal });
-      if (this.s.controlPid !== undefined && who === 'main') this.emit({ type: 'kill', who: 'control', signal: this.p.killSignal });
+      const signal = this.termSignal();
+      this.emit({ type: 'kill', who, signal });
+      if (this.s.controlPid !== undefined && who === 'main') this.emit({ type: 'kill', who: 'control', signal });
       if (this.p.sendSIGHUP) this.emit({ type: 'kill', who, signal: SIGHUP });
       this.emit({ type: 'kill', who, signal: SIGCONT });
     }
@@ -642,11 +610,11 @@ class Machine {
       return this.beginStart();
     }
     const byOperator = this.s.stopRequested;
-    if (!byOperator && shouldRestart(this.p.restart, this.s.result, exit, this.p.restartPreventExitStatus, this.p.successExitStatus)) {
+    if (!byOperator && shouldRestart(this.p, this.s.result, exit)) {
       // A run that stayed up long enough forgives earlier failures.
       if (this.s.readyAt !== undefined && this.now - this.s.readyAt >= 10_000) this.s.failures = 0;
       this.s.failures++;
-      const ms = nextRestartDelay(this.p.restartSecMs, this.s.failures, this.p.restartMaxDelayMs);
+      const ms = nextRestartDelay(this.p.restartSecMs, this.s.failures, this.p.restartMaxDelayMs, this.p.restartSteps);
       this.s.sub = 'auto-restart';
       this.emit({ type: 'log', level: 'info', message: `scheduling restart in ${ms} ms (result ${this.s.result})` });
       this.emit({ type: 'arm', timer: 'restart', ms });

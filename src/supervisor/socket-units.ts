@@ -3,13 +3,15 @@
 // service on traffic, stop watching while it runs, fail the socket. Services get the
 // descriptors of their sockets (fdsFor) when their main process is launched.
 import type { Logger } from '../log/logger';
+import { sharedCloser } from '../sockets/descriptor-closer';
 import { FdPoller } from '../sockets/fd-poller';
 import { closeListening, openListening, type Owner } from '../sockets/listen-sockets';
-import { acceptConnection, closeFd, peerCredentials, setNonBlocking } from '../sys/libc';
+import { acceptConnection, peerCredentials, setNonBlocking } from '../sys/libc';
 import { instanceName } from '../units/specifiers';
 import type { UnitConfig } from '../units/unit';
 import type { State } from './lifecycle';
 import { initialSocketState, socketStep, type SocketEvent, type SocketState } from './socket-lifecycle';
+import { isIdle } from './sub-states';
 
 /** Descriptors for a service's LISTEN_FDS (from fd 3 on) and their LISTEN_FDNAMES. */
 export interface PassedFds {
@@ -100,7 +102,7 @@ export class SocketUnits {
 
   /** A unit's state changed: a triggered service coming up or going down moves its sockets. */
   unitChanged(name: string, s: State): void {
-    const up = s.sub !== 'dead' && s.sub !== 'failed' && s.sub !== 'auto-restart';
+    const up = !isIdle(s.sub);
     const conn = this.connections.get(name);
     if (conn) {
       if (up) conn.up = true;
@@ -167,7 +169,8 @@ export class SocketUnits {
       if (conn === undefined) continue;
       if (refuse) {
         this.deps.log.warn({ unit: name }, `too many incoming connections (${o.unit.socket!.maxConnections}), dropping connection`);
-        closeFd(conn);
+        // A connection's last close frees what its peer left unread, descriptors included: off the main thread.
+        sharedCloser().close(conn, 'other');
         return;
       }
       const n = this.counters.get(name) ?? 0;
@@ -189,7 +192,7 @@ export class SocketUnits {
     const conn = this.connections.get(instance);
     if (!conn) return;
     this.connections.delete(instance);
-    closeFd(conn.fd);
+    sharedCloser().close(conn.fd, 'other');
     this.deps.forgetUnit(instance);
     this.feed(conn.socket, { type: 'connection-done' });
   }

@@ -16,7 +16,7 @@ import type { ServiceOutput } from '../output/service-output';
 import type { UnitConfig } from '../units/unit';
 import { hostFacts } from '../boot/host-facts';
 import { checkConditions, type HostFacts } from '../units/conditions';
-import { activeState, type State } from './lifecycle';
+import type { State } from './lifecycle';
 import { buildOrdering, jobSet, startable, stoppable, type Ordering } from './ordering';
 import { autoJobAllowed, propagatedJobs, reloadTargets, retroactiveStops, stateJobs, wentDown, type PropagatedJob, type UnitView } from './propagation';
 import type { UnitRegistry } from './unit-registry';
@@ -25,6 +25,7 @@ import { launchUnitCommand, type LaunchContext } from '../exec/unit-launch';
 import { kill } from '../sys/libc';
 import { SIGKILL } from '../sys/signals';
 import { SocketUnits } from './socket-units';
+import { activeState, isDown, startJobFinished } from './sub-states';
 import { readAccountFiles, resolveCredentials } from '../exec/account-db';
 
 export interface SupervisorDeps {
@@ -39,11 +40,6 @@ export interface SupervisorDeps {
   runtimeRoot?: string;
   /** What conditions are tested against: this machine unless given. */
   facts?: HostFacts;
-}
-
-/** A start job is over once the unit has settled: up, finished, failed, or waiting to retry a failed try. */
-export function startJobFinished(s: State): boolean {
-  return s.sub === 'running' || s.sub === 'exited' || s.sub === 'reload' || s.sub === 'dead' || s.sub === 'failed' || s.sub === 'auto-restart';
 }
 
 export class Supervisor {
@@ -63,7 +59,13 @@ export class Supervisor {
   constructor(private readonly deps: SupervisorDeps) {
     this.runtimeRoot = deps.runtimeRoot ?? '/run';
     this.facts = deps.facts ?? hostFacts();
-    this.launchContext = { table: deps.table, output: deps.output, baseEnv: process.env, warn: (m) => deps.log.warn(m) };
+    this.launchContext = {
+      table: deps.table,
+      output: deps.output,
+      baseEnv: process.env,
+      unitEnvironment: deps.options.unitEnvironment,
+      warn: (m) => deps.log.warn(m),
+    };
     this.notify = new NotifySockets(path.join(this.runtimeRoot, 'ts-init/notify'));
     this.sockets = new SocketUnits({
       log: deps.log,
@@ -83,7 +85,7 @@ export class Supervisor {
         // After the change listeners of this round have seen the end of the instance.
         setImmediate(() => {
           const r = this.runners.get(name);
-          if (r && (r.state.sub === 'dead' || r.state.sub === 'failed')) {
+          if (r && isDown(r.state.sub)) {
             this.runners.delete(name);
             this.deps.registry.forget(name);
             this.deps.output.forget(name);
@@ -395,7 +397,7 @@ export class Supervisor {
   async stopAll(): Promise<void> {
     this.shuttingDown = true;
     const t0 = Date.now();
-    const isUp = (s: State): boolean => s.sub !== 'dead' && s.sub !== 'failed';
+    const isUp = (s: State): boolean => !isDown(s.sub);
     const all = buildOrdering(this.runnerDeps(), new Set(this.runners.keys()));
     // Units not stopped yet (stopping ones included: they hold back what is ordered before them).
     const pending = new Set([...this.runners.values()].filter((r) => isUp(r.state)).map((r) => r.name));

@@ -7,8 +7,9 @@ import type { LogLine } from '../output/log-ring';
 import type { ServiceOutput } from '../output/service-output';
 import { unitName } from '../control/protocol';
 import { formatTimestamp, monotonicUs } from '../control/timestamp';
-import { activeState, type State } from './lifecycle';
-import { startJobFinished, type Supervisor } from './supervisor';
+import type { State } from './lifecycle';
+import { activeState, isDown, isIdle, jobFailed, startJobFinished } from './sub-states';
+import type { Supervisor } from './supervisor';
 import type { UnitRegistry } from './unit-registry';
 import type { UnitRunner } from './unit-runner';
 import type { Logger } from '../log/logger';
@@ -173,7 +174,7 @@ export class UnitManager implements Manager {
         x.send({ type: 'stop' });
         this.sup.propagate(x.name, 'stop');
       },
-      (s) => s.sub === 'dead' || s.sub === 'failed',
+      (s) => isDown(s.sub),
     );
   }
 
@@ -192,7 +193,7 @@ export class UnitManager implements Manager {
       },
       // From dead, failed or a pending auto-restart the restart is a plain start.
       (s, before) =>
-        (s.restarts > before.restarts || before.sub === 'dead' || before.sub === 'failed' || before.sub === 'auto-restart') && startJobFinished(s),
+        (s.restarts > before.restarts || isIdle(before.sub)) && startJobFinished(s),
     );
   }
 
@@ -306,7 +307,7 @@ export class UnitManager implements Manager {
 }
 
 function jobResult(name: string, s: State): JobResult {
-  return s.sub === 'failed' || s.sub === 'auto-restart' ? { result: 'failed', message: `${name}: ${s.result}` } : { result: 'done' };
+  return jobFailed(s.sub) ? { result: 'failed', message: `${name}: ${s.result}` } : { result: 'done' };
 }
 
 /** NameTimestamp= and NameTimestampMonotonic= for each moment (process.hrtime reads CLOCK_MONOTONIC). */

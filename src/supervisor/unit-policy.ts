@@ -1,6 +1,6 @@
 // From a parsed unit to what the lifecycle machine needs. Pure.
 import type { UnitConfig } from '../units/unit';
-import type { Phase, Policy } from './lifecycle';
+import type { Phase, Policy, PolicySetting } from './lifecycle';
 import type { ExecCommand } from '../units/unit';
 
 export function commandsOf(u: UnitConfig, phase: Phase): ExecCommand[] {
@@ -29,31 +29,16 @@ export function policyOf(u: UnitConfig): Policy {
     commands[ph] = commandsOf(u, ph).length;
     ignoreFailure[ph] = commandsOf(u, ph).map((c) => c.ignoreFailure);
   }
-  return {
-    type: u.type,
-    commands,
-    ignoreFailure,
-    remainAfterExit: u.remainAfterExit,
-    hasPidFile: u.pidFile !== undefined,
-    guessMainPid: u.guessMainPID,
-    restart: u.restart,
-    restartSecMs: u.restartSecMs,
-    restartMaxDelayMs: u.restartMaxDelayMs,
-    startLimitIntervalMs: u.startLimitIntervalMs,
-    startLimitBurst: u.startLimitBurst,
-    timeoutStartMs: u.timeoutStartMs,
-    timeoutStopMs: u.timeoutStopMs,
-    watchdogMs: u.watchdogMs,
-    killMode: u.killMode,
-    killSignal: u.killSignal,
-    finalKillSignal: u.finalKillSignal,
-    sendSIGKILL: u.sendSIGKILL,
-    sendSIGHUP: u.sendSIGHUP,
-    successExitStatus: u.successExitStatus,
-    restartPreventExitStatus: u.restartPreventExitStatus,
-    failureAction: u.failureAction,
-    successAction: u.successAction,
-    failureActionExitStatus: u.failureActionExitStatus,
-    successActionExitStatus: u.successActionExitStatus,
-  };
+  const settings = {} as Record<PolicySetting, unknown>;
+  for (const k of Object.keys(SETTINGS) as PolicySetting[]) settings[k] = u[k];
+  return { ...(settings as Pick<UnitConfig, PolicySetting>), commands, ignoreFailure, hasPidFile: u.pidFile !== undefined };
 }
+
+/** Every setting the machine reads (the typecheck holds this to PolicySetting), copied as it is. */
+const SETTINGS: Record<PolicySetting, true> = {
+  type: true, remainAfterExit: true, restart: true, restartSecMs: true, restartMaxDelayMs: true, restartSteps: true,
+  startLimitIntervalMs: true, startLimitBurst: true, timeoutStartMs: true, timeoutStopMs: true, watchdogMs: true,
+  killMode: true, killSignal: true, restartKillSignal: true, finalKillSignal: true, sendSIGKILL: true, sendSIGHUP: true,
+  successExitStatus: true, restartPreventExitStatus: true, restartForceExitStatus: true,
+  failureAction: true, successAction: true, failureActionExitStatus: true, successActionExitStatus: true, guessMainPID: true,
+};

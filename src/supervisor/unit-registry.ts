@@ -8,11 +8,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { LoadState, UnitFileState } from '../control/manager';
 import type { Logger } from '../log/logger';
-import { diagnosticReport, formatDiagnostic, type Diagnostic } from '../units/diagnostic';
+import { diagnosticReport, diagnosticsOf, formatDiagnostic, type Diagnostic } from '../units/diagnostic';
 import { loadUnits, type LoadResult, type NotLoadedReason } from '../units/load';
 import { parseUnitName } from '../units/specifiers';
 import type { UnitConfig } from '../units/unit';
-import { disableUnit, ENABLE_ROOT, enableUnit, type EnableResult } from './enablement';
+import { disableUnit, ENABLE_ROOT, enableUnit, unitFileState, type EnableResult } from './enablement';
 import { diffUnits, type ReloadDiff } from './reload-diff';
 import type { UnitDirectories } from './unit-dirs';
 import { isSystemdFile, isSystemdOwn, systemdPackageFiles } from './systemd-own-units';
@@ -124,7 +124,7 @@ export class UnitRegistry {
     if (fresh.masked.has(name)) this.masked.add(name);
     if (fresh.failed.get(name) === 'bad-setting' && !this.failed.has(name)) {
       this.failed.set(name, 'bad-setting');
-      this.diagnostics.push(...fresh.diagnostics.filter((d) => d.severity === 'error' && path.basename(d.file).startsWith(name)));
+      this.diagnostics.push(...diagnosticsOf(fresh.diagnostics, name).filter((d) => d.severity === 'error'));
     }
     const canonical = fresh.aliases.get(name) ?? name;
     if (!fresh.units.has(canonical)) return undefined;
@@ -132,7 +132,7 @@ export class UnitRegistry {
       // An enabled unit that is new on disk is for daemon-reload to add, and start.
       if (this.units.has(n) || (fresh.enabled.has(n) && n !== canonical)) continue;
       if (fresh.enabled.has(n)) this.enabled.add(n);
-      for (const line of diagnosticReport(fresh.diagnostics.filter((d) => path.basename(d.file).startsWith(n)))) this.log[line.level](line.text);
+      for (const line of diagnosticReport(diagnosticsOf(fresh.diagnostics, n))) this.log[line.level](line.text);
       this.add(u);
     }
     for (const [alias, target] of fresh.aliases) if (!this.aliases.has(alias)) this.aliases.set(alias, target);
@@ -167,22 +167,14 @@ export class UnitRegistry {
   }
 
   private loadErrors(name: string): string {
-    return this.diagnostics
-      .filter((d) => d.severity === 'error' && path.basename(d.file).startsWith(name))
+    return diagnosticsOf(this.diagnostics, name)
+      .filter((d) => d.severity === 'error')
       .map(formatDiagnostic)
       .join('\n');
   }
 
-  fileState(unit: UnitConfig): UnitFileState {
-    // Units from generators say so, whether a generator also linked them into a target or not.
-    if (unit.sourcePath.startsWith('/run/systemd/generator')) return 'generated';
-    if (this.enabled.has(unit.name)) return 'enabled';
-    // Linked where its [Install] section says (sockets.target.wants/ for a socket): enabled.
-    const linked = [...unit.wantedBy.map((t) => `${t}.wants`), ...unit.requiredBy.map((t) => `${t}.requires`)].some((d) =>
-      [ENABLE_ROOT, ...this.dirs.systemDirs].some((root) => fs.existsSync(path.join(root, d, unit.name))),
-    );
-    if (linked) return 'enabled';
-    return unit.wantedBy.length || unit.requiredBy.length ? 'disabled' : 'static';
+  fileState(unit: UnitConfig, enabled: ReadonlySet<string> = this.enabled): UnitFileState {
+    return unitFileState(unit, enabled.has(unit.name), [ENABLE_ROOT, ...this.dirs.systemDirs]);
   }
 
   enable(unit: UnitConfig): EnableResult {
@@ -235,8 +227,7 @@ export class UnitRegistry {
       } else {
         const target = fresh.units.get(fresh.aliases.get(n) ?? n);
         if (!target) continue;
-        const state = target.name !== n ? 'alias' : target.sourcePath.startsWith('/run/systemd/generator') ? 'generated' : fresh.enabled.has(n) ? 'enabled' : target.wantedBy.length || target.requiredBy.length ? 'disabled' : 'static';
-        out.push({ name: n, state });
+        out.push({ name: n, state: target.name !== n ? 'alias' : this.fileState(target, fresh.enabled) });
       }
     }
     return out;

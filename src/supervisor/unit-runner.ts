@@ -5,17 +5,20 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { LaunchResult, PassFds } from '../exec/unit-launch';
 import type { ExitOwner, ExitRouter } from '../process/exit-router';
-import { readRegularFile } from '../process/bounded-file';
 import { setLongTimeout, type LongTimeout } from '../process/long-timeout';
 import { indexOnce, processesInSessions, readStat, type SessionIndex } from '../process/proc';
 import type { Logger } from '../log/logger';
 import type { NotifyMessage } from '../notify/notify-message';
-import type { NotifySockets } from '../notify/notify-sockets';
+import type { NotifyCredentials, NotifySockets } from '../notify/notify-sockets';
 import { signalName } from '../sys/signals';
 import type { ExecCommand, UnitConfig } from '../units/unit';
 import { readAccountFiles, resolveCredentials } from '../exec/account-db';
 import { activeState, initialState, step, type Effect, type Event, type Policy, type State, type TimerName } from './lifecycle';
-import { notifyRefusal } from './notify-access';
+import { mainPidVerdict, notifyRefusal, refusalLevel } from './notify-access';
+import { NotifyRefusals } from './notify-refusals';
+import { isRestartPending } from './sub-states';
+import { loadPidFile, pidFileRefusal } from './pid-file';
+import { makeRuntimeDirectory, removeRuntimeDirectory } from './runtime-directory';
 import { commandsOf, policyOf } from './unit-policy';
 import { guessMainPid } from './main-pid-guess';
 
@@ -50,8 +53,6 @@ const GONE_RETRY_MS = 200;
 const FOREIGN_MAIN_CHECK_MS = 1000;
 const PID_FILE_WAIT_MS = 5_000;
 const FAILURE_LINES = 5;
-/** A PID file holds one number: more than this is not a PID file. */
-const PID_FILE_MAX_BYTES = 4096;
 
 /** 128 random bits in hex, like systemd's INVOCATION_ID (node:crypto costs start-up time). */
 function invocationId(): string {
@@ -93,6 +94,7 @@ export class UnitRunner {
   private setupFailed = false;
   private awaitingGone = false;
   private notifyPath?: string;
+  private notifyRefusals?: NotifyRefusals;
   private invocation = '';
   /** Our spawns that have not exited yet: their exits are ours whatever the machine tracks. */
   private readonly spawned = new Set<number>();
@@ -346,14 +348,13 @@ export class UnitRunner {
   private readPidFile(deadline: number): void {
     const file = this.config.pidFile!;
     let pid: number | undefined;
-    const r = readRegularFile(file, PID_FILE_MAX_BYTES);
-    if (r.ok && /^\s*\d+\s*$/.test(r.text)) {
-      const candidate = Number(r.text.trim());
-      // A root-owned PID file is trusted to name a process outside the unit, as in systemd.
-      const problem = this.mainPidProblem(candidate, r.owner === 0);
-      if (problem) this.warnOnce(`PID ${candidate} in PID file ${file} ${problem}; refusing it`);
-      else pid = candidate;
-    } else if (!r.ok && r.code !== 'ENOENT') {
+    const r = loadPidFile(file);
+    if (r.kind === 'pid') {
+      // Trusted to name a process outside the unit: a root-owned file reached safely, as in systemd.
+      const problem = this.mainPidProblem(r.pid, r.trusted);
+      if (problem) this.warnOnce(pidFileRefusal(file, r.pid, problem, r.distrust));
+      else pid = r.pid;
+    } else if (r.kind === 'error') {
       this.warnOnce(`cannot read PID file ${file}: ${r.message}`);
     }
     if (pid !== undefined) {
@@ -447,7 +448,7 @@ export class UnitRunner {
     }
     if (this.config.type === 'notify' || this.policy.watchdogMs > 0) {
       try {
-        this.notifyPath = this.deps.notify.open(this.name, (m, pid) => this.onNotify(m, pid));
+        this.notifyPath = this.deps.notify.open(this.name, (m, sender) => this.onNotify(m, sender));
       } catch (err) {
         // Without its socket the unit could never say READY=1: fail it now, not at its start timeout.
         const error = (err as Error).message;
@@ -470,11 +471,11 @@ export class UnitRunner {
     if (this.notifyPath) this.deps.notify.close(this.name);
     this.notifyPath = undefined;
     const preserve = this.config.runtimeDirectoryPreserveMode;
-    const restarting = this.state.sub === 'auto-restart' || this.state.startQueued;
+    const restarting = isRestartPending(this.state.sub) || this.state.startQueued;
     if (preserve === 'yes' || (preserve === 'restart' && restarting)) return;
     for (const dir of this.runtimeDirs()) {
       try {
-        fs.rmSync(dir, { recursive: true, force: true });
+        removeRuntimeDirectory(dir);
       } catch (err) {
         // A read-only root (Kubernetes readOnlyRootFilesystem) keeps the image's own copy.
         const e = err as NodeJS.ErrnoException;
@@ -489,26 +490,31 @@ export class UnitRunner {
     return st !== undefined && (this.sessions.has(st.session) || this.sessions.has(pid));
   }
 
-  private onNotify(m: NotifyMessage, senderPid: number | undefined): void {
-    const refusal = notifyRefusal(this.config.notifyAccess, {
+  private onNotify(m: NotifyMessage, sender: NotifyCredentials | undefined): void {
+    const senderPid = sender?.pid;
+    const who = {
       pid: senderPid,
       mainPid: this.state.mainPid,
       controlPid: this.state.controlPid,
       inUnit: senderPid !== undefined && this.isOwnProcess(senderPid),
-    });
+    };
+    const refusal = notifyRefusal(this.config.notifyAccess, who);
+    this.notifyRefusals ??= new NotifyRefusals(this.deps.log, this.name);
     if (refusal) {
-      this.deps.log.warn({ unit: this.name }, refusal);
+      this.notifyRefusals.report(refusalLevel(who), refusal);
       return;
     }
     if (m.status !== undefined) this.statusText = m.status;
     if (m.mainPid !== undefined && m.mainPid !== this.state.mainPid) {
-      // The message came on the unit's own socket, whose path only the unit was given:
-      // like systemd for a privileged sender, a live process outside the unit is accepted.
-      const problem = this.mainPidProblem(m.mainPid, true);
-      if (problem) {
-        this.deps.log.warn({ unit: this.name }, `new main PID ${m.mainPid} ${problem}; refusing it`);
+      const verdict = mainPidVerdict({
+        senderUid: sender?.uid,
+        problem: this.mainPidProblem(m.mainPid, true),
+        ownProcess: this.mainPidProblem(m.mainPid, false) === undefined,
+      });
+      if (!verdict.accept) {
+        this.notifyRefusals.report('warn', `new main PID ${m.mainPid} ${verdict.reason}; refusing it`);
       } else {
-        const st = readStat(m.mainPid);
+        const st = verdict.adoptSession ? readStat(m.mainPid) : undefined;
         if (st) this.sessions.add(st.session);
         this.send({ type: 'main-pid', pid: m.mainPid });
       }
@@ -517,20 +523,6 @@ export class UnitRunner {
     if (m.stopping) this.send({ type: 'stopping' });
     if (m.watchdog) this.send({ type: 'watchdog-ping' });
     if (m.extendTimeoutUsec !== undefined) this.send({ type: 'extend-timeout', ms: Math.ceil(m.extendTimeoutUsec / 1000) });
-  }
-}
-
-/** mkdir + mode + owner; a directory that already has them is left alone (it may sit on a read-only root). */
-function makeRuntimeDirectory(dir: string, mode: number, owner: { uid: number; gid: number } | undefined): string | undefined {
-  try {
-    const st = fs.statSync(dir, { throwIfNoEntry: false });
-    if (st?.isDirectory() && (st.mode & 0o7777) === mode && (!owner || (st.uid === owner.uid && st.gid === owner.gid))) return undefined;
-    fs.mkdirSync(dir, { recursive: true });
-    fs.chmodSync(dir, mode);
-    if (owner) fs.chownSync(dir, owner.uid, owner.gid);
-    return undefined;
-  } catch (err) {
-    return (err as Error).message;
   }
 }
 

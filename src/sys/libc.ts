@@ -434,8 +434,16 @@ function sockaddrUn(path: string): Buffer {
 }
 
 const SO_PASSCRED = 16;
+/** Linux 6.16+ (asm-generic value, x86_64 and arm64): whether senders may pass descriptors at all. */
+const SO_PASSRIGHTS = 83;
+const ENOPROTOOPT = 92;
 const SCM_RIGHTS = 1;
 const SCM_CREDENTIALS = 2;
+const MSG_DONTWAIT = 0x40;
+const MSG_CMSG_CLOEXEC = 0x40000000;
+/** SCM_MAX_FD: the most descriptors one datagram can carry. */
+const SCM_MAX_FD = 253;
+const SHUT_RD = 0;
 
 function setIntOption(fd: number, name: number, value: number): void {
   const v = Buffer.alloc(4);
@@ -445,14 +453,24 @@ function setIntOption(fd: number, name: number, value: number): void {
 
 /**
  * A non-blocking AF_UNIX datagram socket bound to path (Node has none), with
- * SO_PASSCRED so every datagram says which process sent it.
+ * SO_PASSCRED so every datagram says which process sent it. Unless passRights, senders
+ * may not pass descriptors (SO_PASSRIGHTS off: their sendmsg fails with EPERM) where the
+ * kernel has the option; older kernels (ENOPROTOOPT) deliver them, and the reader must
+ * close them off its main thread whatever it asked for.
  */
-export function bindDatagramSocket(path: string): number {
+export function bindDatagramSocket(path: string, options: { passRights: boolean }): number {
   const fd = check('socket', libc().fn('int socket(int domain, int type, int protocol)')(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0) as number);
   try {
     const addr = sockaddrUn(path);
     check('bind', libc().fn('int bind(int fd, const void *addr, uint32_t len)')(fd, addr, addr.length) as number);
     setIntOption(fd, SO_PASSCRED, 1);
+    if (!options.passRights) {
+      try {
+        setIntOption(fd, SO_PASSRIGHTS, 0);
+      } catch (err) {
+        if (!(err instanceof SysError && err.errno === ENOPROTOOPT)) throw err;
+      }
+    }
     try {
       setIntOption(fd, SO_RCVBUF, 256 * 1024);
     } catch {
@@ -465,10 +483,17 @@ export function bindDatagramSocket(path: string): number {
   return fd;
 }
 
-/** A datagram and its sender (SCM_CREDENTIALS; undefined when the kernel attached none). */
+/** shutdown(SHUT_RD): senders get EPIPE from now on; what is queued can still be read. */
+export function shutdownReceive(fd: number): void {
+  libc().fn('int shutdown(int fd, int how)')(fd, SHUT_RD);
+}
+
+/** A datagram, its sender (SCM_CREDENTIALS; undefined when the kernel attached none) and the descriptors passed along. */
 export interface Datagram {
   data: Buffer;
   sender?: { pid: number; uid: number; gid: number };
+  /** Open in this process (close-on-exec) and the caller's to close: never on the main thread, see receiveDatagram. */
+  fds: number[];
 }
 
 let msgTypesDefined = false;
@@ -483,23 +508,32 @@ function defineMsgTypes(): void {
   msgTypesDefined = true;
 }
 
+/** CMSG_SPACE(n): a control message's header and n bytes of data, 8-aligned. */
+const cmsgSpace = (n: number): number => 16 + ((n + 7) & ~7);
+/** Room for the credentials and SCM_MAX_FD descriptors, so the kernel never has to drop any. */
+const CONTROL_BYTES = cmsgSpace(12) + cmsgSpace(4 * SCM_MAX_FD);
+
 /**
  * One datagram with its sender's credentials, or undefined when none is queued.
- * File descriptors passed along (sd_notify's BARRIER=1 carries one) are closed:
- * closing is what releases the sender's barrier.
+ * Descriptors passed along (sd_notify's BARRIER=1 carries one) are returned, not closed:
+ * the last close of a file can block for as long as its sender likes (a TCP socket
+ * lingering on unsent data, a file on a hung mount), so the caller closes them off its
+ * main thread. They arrive close-on-exec (MSG_CMSG_CLOEXEC), so no spawn inherits them,
+ * and the control buffer fits the most a datagram can carry: a descriptor that did not
+ * fit would be released by the kernel in this thread, with the same wait.
  */
 export function receiveDatagram(fd: number): Datagram | undefined {
   const data = Buffer.alloc(4096);
-  const control = Buffer.alloc(256);
+  const control = Buffer.alloc(CONTROL_BYTES);
   const msg = { name: null, namelen: 0, iov: [{ base: data, len: data.length }], iovlen: 1, control, controllen: control.length, flags: 0 };
   defineMsgTypes();
-  const n = libc().fn('intptr_t recvmsg(int fd, _Inout_ ts_msghdr *m, int flags)')(fd, msg, 0) as number;
+  const n = libc().fn('intptr_t recvmsg(int fd, _Inout_ ts_msghdr *m, int flags)')(fd, msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) as number;
   if (n < 0) {
     const e = libc().errno();
     if (e === EAGAIN || e === EINTR) return undefined;
     throw new SysError('recvmsg', e);
   }
-  const out: Datagram = { data: data.subarray(0, n) };
+  const out: Datagram = { data: data.subarray(0, n), fds: [] };
   const end = Math.min(msg.controllen, control.length);
   for (let off = 0; off + 16 <= end; ) {
     const len = Number(control.readBigUInt64LE(off));
@@ -509,7 +543,7 @@ export function receiveDatagram(fd: number): Datagram | undefined {
     if (level === SOL_SOCKET && kind === SCM_CREDENTIALS && len >= 28) {
       out.sender = { pid: control.readInt32LE(off + 16), uid: control.readUInt32LE(off + 20), gid: control.readUInt32LE(off + 24) };
     } else if (level === SOL_SOCKET && kind === SCM_RIGHTS) {
-      for (let p = off + 16; p + 4 <= off + len; p += 4) closeFd(control.readInt32LE(p));
+      for (let p = off + 16; p + 4 <= off + len; p += 4) out.fds.push(control.readInt32LE(p));
     }
     off += (len + 7) & ~7;
   }
@@ -526,6 +560,11 @@ export function peerCredentials(fd: number): { pid: number; uid: number; gid: nu
 
 export function closeFd(fd: number): void {
   libc().fn('int close(int fd)')(fd);
+}
+
+/** close(2) on one of the runtime's worker threads (koffi's async call): for a close that may block. */
+export function closeFdAsync(fd: number, done: () => void): void {
+  (libc().fn('int close(int fd)') as unknown as { async: (...a: unknown[]) => void }).async(fd, () => done());
 }
 
 export function eventFd(): number {
@@ -672,4 +711,79 @@ export function setNonBlocking(fd: number): void {
 
 export function mkfifo(path: string, mode: number): void {
   check('mkfifo', libc().fn('int mkfifo(const char *path, uint32_t mode)')(path, mode) as number);
+}
+
+// ---- file-system calls relative to directory fds (the safe path walker) ----
+
+export const AT_FDCWD = -100;
+/** An fd that names a file without opening it (no FIFO blocks, no device opens); Node has no constant. */
+export const O_PATH = 0o10000000;
+export const O_CLOEXEC = 0o2000000;
+export const AT_SYMLINK_NOFOLLOW = 0x100;
+export const AT_REMOVEDIR = 0x200;
+export const AT_EMPTY_PATH = 0x1000;
+export const ENOSYS = 38;
+const STATX_BASIC_STATS = 0x7ff;
+const STATX_MNT_ID = 0x1000;
+
+/** What statx(2) says of a file; mountId when the kernel gives it (STATX_MNT_ID, Linux 5.8). */
+export interface FileStat {
+  /** st_mode: type and permission bits. */
+  mode: number;
+  uid: number;
+  gid: number;
+  nlink: number;
+  ino: bigint;
+  dev: number;
+  mountId?: number;
+}
+
+/** openat(2); flags from fs.constants plus O_PATH/O_CLOEXEC above. Returns the fd. */
+export function openat(dirfd: number, path: string, flags: number, mode = 0): number {
+  return check('openat', libc().fn('int openat(int dirfd, const char *path, int flags, uint32_t mode)')(dirfd, path, flags, mode) as number);
+}
+
+export function mkdirat(dirfd: number, path: string, mode: number): void {
+  check('mkdirat', libc().fn('int mkdirat(int dirfd, const char *path, uint32_t mode)')(dirfd, path, mode) as number);
+}
+
+/** unlinkat(2): flags 0 for a non-directory, AT_REMOVEDIR for an empty directory. */
+export function unlinkat(dirfd: number, path: string, flags: number): void {
+  check('unlinkat', libc().fn('int unlinkat(int dirfd, const char *path, int flags)')(dirfd, path, flags) as number);
+}
+
+export function symlinkat(target: string, dirfd: number, path: string): void {
+  check('symlinkat', libc().fn('int symlinkat(const char *target, int dirfd, const char *path)')(target, dirfd, path) as number);
+}
+
+/** readlinkat(2); path "" reads the link an O_PATH|O_NOFOLLOW fd names. */
+export function readlinkat(dirfd: number, path: string): string {
+  const buf = Buffer.alloc(4096);
+  const n = check('readlinkat', libc().fn('intptr_t readlinkat(int dirfd, const char *path, void *buf, size_t size)')(dirfd, path, buf, buf.length) as number);
+  if (n >= buf.length) throw new SysError('readlinkat', 36 /* ENAMETOOLONG */);
+  return buf.toString('utf8', 0, n);
+}
+
+/** statx(2) with the basic fields and the mount id; flags AT_EMPTY_PATH (path "") to ask about dirfd itself. */
+export function statx(dirfd: number, path: string, flags: number): FileStat {
+  const buf = Buffer.alloc(256);
+  check(
+    'statx',
+    libc().fn('int statx(int dirfd, const char *path, int flags, uint32_t mask, void *buf)')(dirfd, path, flags, STATX_BASIC_STATS | STATX_MNT_ID, buf) as number,
+  );
+  const mask = buf.readUInt32LE(0);
+  return {
+    nlink: buf.readUInt32LE(16),
+    uid: buf.readUInt32LE(20),
+    gid: buf.readUInt32LE(24),
+    mode: buf.readUInt16LE(28),
+    ino: buf.readBigUInt64LE(32),
+    // makedev(major, minor) as glibc encodes it, so it compares with fs.Stats.dev.
+    dev: devNumber(buf.readUInt32LE(136), buf.readUInt32LE(140)),
+    mountId: (mask & STATX_MNT_ID) !== 0 ? Number(buf.readBigUInt64LE(144)) : undefined,
+  };
+}
+
+function devNumber(major: number, minor: number): number {
+  return Number(((BigInt(major) & 0xfffff000n) << 32n) | ((BigInt(major) & 0xfffn) << 8n) | ((BigInt(minor) & 0xffffff00n) << 12n) | (BigInt(minor) & 0xffn));
 }

@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as Koffi from 'koffi';
+import { createExclusive, privatePathProblem, replaceFile, temporaryName } from './safe-create';
 
 export type KoffiModule = typeof Koffi;
 
@@ -48,7 +49,8 @@ export function nativeModuleFileName(bytes: Uint8Array = embeddedModule()): stri
 export function extractNativeModule(dir: string): string {
   const bytes = embeddedModule();
   const file = path.join(dir, nativeModuleFileName(bytes));
-  ensureExtracted(file, bytes, 0o444);
+  // The directory is the installer's: the file is still created exclusively, never through a planted name.
+  replaceFile(file, bytes, 0o444, false);
   return file;
 }
 
@@ -58,6 +60,23 @@ function dlopen(file: string): KoffiModule {
   return mod.exports;
 }
 
+/**
+ * Loads the file open on fd, the very inode that was checked: through /proc/self/fd, so
+ * no name is looked up again (a name in a directory others can write may point elsewhere
+ * by now). Without /proc only a file in a private directory is loaded by its name.
+ */
+function dlopenVerified(fd: number, file: string): KoffiModule {
+  const byFd = `/proc/self/fd/${fd}`;
+  if (fs.existsSync(byFd)) return dlopen(byFd);
+  const problem = privatePathProblem(path.dirname(file));
+  if (problem) throw new NativeLoadError(`/proc is not mounted and ${problem}`);
+  return dlopen(file);
+}
+
+function firstLine(err: unknown): string {
+  return (err as Error).message.split('\n')[0]!;
+}
+
 function loadFromSea(): KoffiModule {
   const bytes = embeddedModule();
   const name = nativeModuleFileName(bytes);
@@ -65,51 +84,111 @@ function loadFromSea(): KoffiModule {
   // A host installation ships the module beside the binary, and engines bind both into
   // the container read-only: nothing is written, nothing needs an executable tmpfs.
   const beside = path.join(path.dirname(process.execPath), name);
-  try {
-    // Whoever may write beside the executable may replace the executable itself: the size
-    // is checked, not the owner (which a user namespace shows as nobody).
-    if (fs.statSync(beside).size === bytes.length) return dlopen(beside);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') failures.push(`${beside}: ${(err as Error).message.split('\n')[0]}`);
-  }
-  // Extracted by an earlier start where it can be mapped executable (the kernel refuses
-  // X_OK on a noexec mount): loaded without reading the mount table (0.4 ms, more with
-  // many mounts). Every later start of the executable in the same container, exec
-  // helpers included, takes this way.
-  const earlier = EXTRACT_DIRS.map((dir) => extractedPath(dir, name)).find((file) => isExecutableCopy(file, bytes.length));
-  if (earlier) {
-    try {
-      return dlopen(earlier);
-    } catch (err) {
-      failures.push(`${earlier}: ${(err as Error).message.split('\n')[0]}`);
-    }
-  }
-  const noexec = noexecMounts();
+  const fromBeside = loadCopy(beside, bytes, 'beside', failures);
+  if (fromBeside) return fromBeside;
+  // Extracted by an earlier start where it can be mapped executable: every later start
+  // of the executable in the same container, exec helpers included, takes this way. A
+  // copy is loaded only when it is root's (or this user's) alone and holds the module.
   for (const dir of EXTRACT_DIRS) {
-    const file = extractedPath(dir, name);
-    // Known in advance: a failed dlopen would leave a file and a stray mapping behind.
-    if (isOnNoexecMount(dir, noexec)) {
-      failures.push(`${dir}: mounted noexec`);
-      continue;
-    }
-    try {
-      ensureExtracted(file, bytes, 0o500);
-      return dlopen(file);
-    } catch (err) {
-      failures.push(`${file}: ${(err as Error).message.split('\n')[0]}`);
-    }
+    const earlier = loadCopy(extractedPath(dir, name), bytes, 'extracted', failures);
+    if (earlier) return earlier;
   }
-  // Nowhere to write an executable file: a memory file (memfd) is not on any noexec
-  // mount. Creating one takes a system call the runtime does not offer without this
+  // Known in advance: a failed dlopen would leave a file and a stray mapping behind.
+  const noexec = readMounts();
+  const usable = EXTRACT_DIRS.filter((dir) => {
+    if (isOnNoexecMount(dir, noexec)) failures.push(`${dir}: mounted noexec`);
+    return !isOnNoexecMount(dir, noexec);
+  });
+  // Private places first (a directory only root can change: /run, /dev of a container);
+  // then a memory file, which is nobody's to touch; a directory every user can write
+  // (/tmp, /dev/shm) only last, with a file created exclusively and loaded by descriptor.
+  const shared = usable.filter((dir) => privatePathProblem(dir) !== undefined);
+  for (const dir of usable.filter((d) => !shared.includes(d))) {
+    const loaded = extractAndLoad(extractedPath(dir, name), bytes, failures);
+    if (loaded) return loaded;
+  }
+  // Creating a memory file takes a system call the runtime does not offer without this
   // very module, so an interpreter of the image makes it and holds it open just long
   // enough for ts-init to open it through /proc.
   const viaMemfd = loadThroughMemfd(bytes, failures);
   if (viaMemfd) return viaMemfd;
+  for (const dir of shared) {
+    const loaded = extractAndLoad(extractedPath(dir, name), bytes, failures);
+    if (loaded) return loaded;
+  }
   throw new NativeLoadError(
     `cannot load the embedded FFI module: none of ${EXTRACT_DIRS.join(', ')} is writable and executable, ` +
       `and neither perl nor python3 is there to make a memory file ` +
       `(put ${name} beside the executable, e.g. \`ts-init install-host\`, or mount an exec tmpfs on /run)\n  ${failures.join('\n  ')}`,
   );
+}
+
+/**
+ * A copy found under the module's name, loaded when it may be: opened without following
+ * a link, checked on the descriptor (isTrustedCopy) and compared with the embedded module
+ * byte for byte, then loaded through that descriptor. Undefined when there is none or it
+ * may not be loaded (a refused copy is named in failures).
+ */
+function loadCopy(file: string, bytes: Uint8Array, where: CopyPlace, failures: string[]): KoffiModule | undefined {
+  let fd = -1;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+    const st = fs.fstatSync(fd);
+    if (!isTrustedCopy(st, bytes.length, where, process.geteuid?.() ?? 0, where === 'beside' ? (uid) => unmappedOwner(uid, file) : undefined)) {
+      failures.push(`${file}: not loaded (uid ${st.uid}, mode ${(st.mode & 0o7777).toString(8)}, ${st.nlink} links: not root's alone)`);
+      return undefined;
+    }
+    if (!sameBytes(fd, bytes)) {
+      failures.push(`${file}: not loaded (its content is not the embedded module's)`);
+      return undefined;
+    }
+    // A copy on a noexec mount (the kernel refuses X_OK there) would fail to map.
+    fs.accessSync(`/proc/self/fd/${fd}`, fs.constants.X_OK);
+    return dlopenVerified(fd, file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && (where === 'beside' || code !== 'EACCES')) failures.push(`${file}: ${firstLine(err)}`);
+    return undefined;
+  } finally {
+    if (fd >= 0) fs.closeSync(fd);
+  }
+}
+
+/** Whether the file open on fd holds exactly bytes. */
+function sameBytes(fd: number, bytes: Uint8Array): boolean {
+  const buf = Buffer.alloc(bytes.length + 1);
+  let n = 0;
+  for (let r = 1; r > 0 && n < buf.length; n += r) r = fs.readSync(fd, buf, n, buf.length - n, n);
+  return n === bytes.length && buf.subarray(0, n).equals(bytes);
+}
+
+/**
+ * Writes the module to a new file in dir's place for it, created exclusively under a
+ * name nobody can guess, and loads what was written through its descriptor. Renamed to
+ * the module's name for later starts, which check what they find there.
+ */
+function extractAndLoad(file: string, bytes: Uint8Array, failures: string[]): KoffiModule | undefined {
+  const tmp = temporaryName(file);
+  let fd = -1;
+  try {
+    fd = createExclusive(tmp, 0o500, fs.constants.O_RDWR);
+    for (let off = 0; off < bytes.length; ) off += fs.writeSync(fd, bytes, off, bytes.length - off);
+    fs.fchmodSync(fd, 0o500);
+    const loaded = dlopenVerified(fd, tmp);
+    try {
+      fs.renameSync(tmp, file);
+    } catch {
+      // Loaded all the same (in a directory others can write, they may have moved the name away).
+      fs.rmSync(tmp, { force: true });
+    }
+    return loaded;
+  } catch (err) {
+    failures.push(`${file}: ${firstLine(err)}`);
+    if (fd >= 0) fs.rmSync(tmp, { force: true });
+    return undefined;
+  } finally {
+    if (fd >= 0) fs.closeSync(fd);
+  }
 }
 
 /**
@@ -154,7 +233,7 @@ function loadThroughMemfd(bytes: Uint8Array, failures: string[]): KoffiModule | 
     let fd = -1;
     try {
       fd = fs.openSync(`/proc/${holder}/fd/${m[2]}`, 'r');
-      if (fs.fstatSync(fd).size !== bytes.length) throw new Error('incomplete');
+      if (!sameBytes(fd, bytes)) throw new Error('incomplete');
       return dlopen(`/proc/self/fd/${fd}`);
     } catch (err) {
       failures.push(`memory file through ${helper.file}: ${(err as Error).message.split('\n')[0]}`);
@@ -165,20 +244,20 @@ function loadThroughMemfd(bytes: Uint8Array, failures: string[]): KoffiModule | 
   return undefined;
 }
 
-/** Mount points and whether each is noexec, from /proc/self/mountinfo (later mounts win). */
-export function parseMountinfo(text: string): Map<string, boolean> {
-  const out = new Map<string, boolean>();
+/** Mount points and each one's per-mount options (noexec, ro, ...), from /proc/self/mountinfo (later mounts win). */
+export function parseMountinfo(text: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
   for (const line of text.split('\n')) {
     const f = line.split(' ');
     if (f.length < 6) continue;
     const point = f[4]!.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
     out.delete(point);
-    out.set(point, f[5]!.split(',').includes('noexec'));
+    out.set(point, f[5]!.split(','));
   }
   return out;
 }
 
-function noexecMounts(): Map<string, boolean> {
+function readMounts(): Map<string, string[]> {
   try {
     return parseMountinfo(fs.readFileSync('/proc/self/mountinfo', 'utf8'));
   } catch {
@@ -186,18 +265,23 @@ function noexecMounts(): Map<string, boolean> {
   }
 }
 
-/** Whether dir lies on a noexec mount: the longest mount point containing it decides. */
-export function isOnNoexecMount(dir: string, mounts: Map<string, boolean>): boolean {
+/** The options of the mount dir lies on: the longest mount point containing it decides. */
+function mountOptionsOf(dir: string, mounts: Map<string, string[]>): string[] {
   let best = '';
-  let noexec = false;
-  for (const [point, flag] of mounts) {
+  let options: string[] = [];
+  for (const [point, opts] of mounts) {
     const inside = point === '/' || dir === point || dir.startsWith(`${point}/`);
     if (inside && point.length >= best.length) {
       best = point;
-      noexec = flag;
+      options = opts;
     }
   }
-  return noexec;
+  return options;
+}
+
+/** Whether dir lies on a noexec mount. */
+export function isOnNoexecMount(dir: string, mounts: Map<string, string[]>): boolean {
+  return mountOptionsOf(dir, mounts).includes('noexec');
 }
 
 /** Where the module is put in dir (hidden in /dev, which lists devices). */
@@ -205,42 +289,50 @@ function extractedPath(dir: string, name: string): string {
   return path.join(dir, dir === '/dev' ? `.${name}` : name);
 }
 
+/** Where a copy was found: beside the executable (installed), or extracted by an earlier start. */
+type CopyPlace = 'beside' | 'extracted';
+
 /**
  * Whether a file found under the module's name may be loaded into this process (as root,
- * for PID 1 and the exec helper): a regular file of the module's size that only root or
- * this very user owns and nobody else may write. /dev/shm and /tmp are writable by every
- * user of the container, and a module planted there would run as root when loaded; in
- * those sticky directories a file of root's cannot be replaced by anyone else.
+ * for PID 1 and the exec helper), from its fstat: a regular file of the module's size
+ * that only root or this very user owns and nobody else may write; an extracted copy also
+ * has no second name (one made elsewhere and linked in). /dev/shm and /tmp are writable by
+ * every user of the container, and a module planted there would run as root when loaded.
+ * A copy beside the executable may also belong to an owner this user namespace does not
+ * map (the host's root, shown as nobody): nobody in the container can write it either.
  */
-export function isTrustedCopy(st: Pick<fs.Stats, 'uid' | 'mode' | 'size' | 'isFile'>, size: number, euid = process.geteuid?.() ?? 0): boolean {
-  return st.isFile() && st.size === size && (st.uid === 0 || st.uid === euid) && (st.mode & 0o022) === 0;
+export function isTrustedCopy(
+  st: Pick<fs.Stats, 'uid' | 'mode' | 'size' | 'nlink' | 'isFile'>,
+  size: number,
+  where: CopyPlace,
+  euid = process.geteuid?.() ?? 0,
+  unmapped: (uid: number) => boolean = () => false,
+): boolean {
+  const owner = st.uid === 0 || st.uid === euid || unmapped(st.uid);
+  return st.isFile() && st.size === size && owner && (st.mode & 0o022) === 0 && (where === 'beside' || st.nlink === 1);
 }
 
-/** A complete, trusted copy that this process may execute, where it lies (X_OK is refused on a noexec mount). */
-function isExecutableCopy(file: string, size: number): boolean {
+/**
+ * Whether uid is the overflow uid the kernel shows for an owner this user namespace does
+ * not map (the host's root, for a module an engine binds in), so that nobody inside can
+ * be it. Where the namespace maps that uid too (rootless engines map 65534), the file
+ * must also lie on a read-only mount, as the engines' binds do.
+ */
+function unmappedOwner(uid: number, file: string): boolean {
   try {
-    if (!isTrustedCopy(fs.statSync(file), size)) return false;
-    fs.accessSync(file, fs.constants.X_OK);
-    return true;
+    if (uid !== Number(fs.readFileSync('/proc/sys/kernel/overflowuid', 'utf8').trim())) return false;
+    return !isMappedUid(uid, fs.readFileSync('/proc/self/uid_map', 'utf8')) || mountOptionsOf(file, readMounts()).includes('ro');
   } catch {
     return false;
   }
 }
 
-/** Writes once per content; concurrent starts race safely through rename(2). */
-function ensureExtracted(file: string, bytes: Uint8Array, mode: number): void {
-  try {
-    if (isTrustedCopy(fs.statSync(file), bytes.length)) return;
-  } catch {
-    // not there yet
-  }
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    fs.writeFileSync(tmp, bytes, { mode });
-    fs.renameSync(tmp, file);
-  } finally {
-    fs.rmSync(tmp, { force: true });
-  }
+/** Whether uid lies inside one of uid_map's ranges ("inside outside count" lines). */
+export function isMappedUid(uid: number, uidMap: string): boolean {
+  return uidMap.split('\n').some((line) => {
+    const [inside, , count] = line.trim().split(/\s+/).map(Number);
+    return inside !== undefined && count !== undefined && uid >= inside && uid < inside + count;
+  });
 }
 
 let cached: KoffiModule | undefined;

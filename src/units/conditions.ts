@@ -3,6 +3,7 @@
 // makes a triggering condition (at least one of those must hold), asserts are checked first.
 import * as path from 'node:path';
 import type { Condition, ConditionKind } from './unit';
+import { fnmatch } from '../sys/fnmatch';
 
 export type PressureKind = 'memory' | 'cpu' | 'io';
 
@@ -121,28 +122,6 @@ function ordered(order: Order, cmp: number): boolean {
     case '>=': return cmp >= 0;
     case '>': return cmp > 0;
   }
-}
-
-/** fnmatch(3) without flags: *, ? and [...]. */
-export function fnmatch(pattern: string, s: string): boolean {
-  let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '*') re += '.*';
-    else if (c === '?') re += '.';
-    else if (c === '[') {
-      const end = pattern.indexOf(']', i + 2);
-      if (end < 0) re += '\\[';
-      else {
-        let body = pattern.slice(i + 1, end);
-        if (body.startsWith('!')) body = `^${body.slice(1)}`;
-        re += `[${body.replace(/\\/g, '\\\\')}]`;
-        i = end;
-      }
-    } else if (c === '\\' && i + 1 < pattern.length) re += `\\${pattern[++i]}`;
-    else re += c.replace(/[.+^${}()|\\\]]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`, 's').test(s);
 }
 
 function parseSize(s: string): number | undefined {

@@ -2,6 +2,11 @@
 
 export interface Diagnostic {
   file: string;
+  /**
+   * The unit it concerns, set by the loader (load.ts) for everything it reports of a unit:
+   * the file may be a drop-in (a.service.d/x.conf) or a template (getty@.service).
+   */
+  unit?: string;
   line?: number;
   severity: 'error' | 'warning';
   message: string;
@@ -24,11 +29,9 @@ export interface ReportLine {
   text: string;
 }
 
-/** The unit a diagnostic's file belongs to: NAME.service, also for NAME.service.d/x.conf. */
-function unitOf(file: string): string {
-  const parts = file.split('/');
-  const dir = parts[parts.length - 2] ?? '';
-  return dir.endsWith('.d') ? dir.slice(0, -2) : (parts[parts.length - 1] ?? file);
+/** The diagnostics that concern one unit. */
+export function diagnosticsOf(diagnostics: readonly Diagnostic[], unit: string): Diagnostic[] {
+  return diagnostics.filter((d) => d.unit === unit);
 }
 
 const SHOWN_NAMES = 6;
@@ -43,7 +46,7 @@ export function diagnosticReport(diagnostics: readonly Diagnostic[]): ReportLine
   const harmless = new Map<string, Diagnostic[]>();
   for (const d of diagnostics) {
     if (d.harmless) {
-      const unit = unitOf(d.file);
+      const unit = d.unit ?? d.file;
       harmless.set(unit, [...(harmless.get(unit) ?? []), d]);
     } else {
       out.push({ level: d.severity === 'error' ? 'error' : 'warn', text: formatDiagnostic(d) });

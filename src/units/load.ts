@@ -119,6 +119,7 @@ export function loadUnitFile(
   if (!main) {
     const unit = defaultUnitConfig(name, file);
     unit.dropIns = [...dropIns];
+    for (const d of readErrors) d.unit = name;
     return { unit, diagnostics: readErrors, loadable: false };
   }
   const result = buildUnit(name, main, extra, buildOptions);
@@ -126,6 +127,8 @@ export function loadUnitFile(
     result.diagnostics.unshift(...readErrors);
     result.loadable = false;
   }
+  // Whichever file (drop-in, template) it came from, each says which unit it is about.
+  for (const d of result.diagnostics) d.unit = name;
   return result;
 }
 
@@ -471,7 +474,7 @@ class ClosureLoader {
     if (!this.maskReported.has(req.name)) {
       this.maskReported.add(req.name);
       const by = req.from ? ` (${DEP_DIRECTIVE[req.from.key]}= of ${req.from.unit})` : '';
-      this.result.diagnostics.push({ file: r.path, severity: 'warning', message: `${req.name} is masked; not loaded${by}` });
+      this.result.diagnostics.push({ file: r.path, unit: req.name, severity: 'warning', message: `${req.name} is masked; not loaded${by}` });
     }
     return undefined;
   }
@@ -480,11 +483,11 @@ class ClosureLoader {
     this.result.failed.set(req.name, 'not-found');
     if (r.reason !== undefined) {
       this.brokenLinks.add(req.name);
-      this.result.diagnostics.push({ file: req.from?.file ?? req.name, severity: 'error', message: `${req.name}: ${r.reason}` });
+      this.result.diagnostics.push({ file: req.from?.file ?? req.name, unit: req.from?.unit ?? req.name, severity: 'error', message: `${req.name}: ${r.reason}` });
     } else if (req.from) {
       this.unresolved.push(req);
     } else if (!req.optional) {
-      this.result.diagnostics.push({ file: req.name, severity: 'error', message: `${req.name}: unit file not found` });
+      this.result.diagnostics.push({ file: req.name, unit: req.name, severity: 'error', message: `${req.name}: unit file not found` });
     }
     return undefined;
   }
@@ -500,6 +503,7 @@ class ClosureLoader {
       result.failed.set(canonical, 'bad-setting');
       result.diagnostics.push({
         file: r.path,
+        unit: canonical,
         severity: 'error',
         message: `${canonical} is a template; only its instances (name@instance.service) can be loaded`,
       });
@@ -543,6 +547,7 @@ class ClosureLoader {
     if (sk.accept && sk.service !== undefined) {
       this.result.diagnostics.push({
         file: unit.sourcePath,
+        unit: unit.name,
         severity: 'warning',
         message: `${unit.name}: Service= does not go with Accept=yes (instances of ${base}@.service are used); ignored`,
       });
@@ -575,6 +580,7 @@ class ClosureLoader {
         } else if (key !== 'wants' && key !== 'upholds' && !WELL_KNOWN_UNITS.has(dep)) {
           this.result.diagnostics.push({
             file: unit.sourcePath,
+            unit: unit.name,
             severity: 'warning',
             message: `${unit.name}: ${DEP_DIRECTIVE[key]}=${dep}: ts-init only runs .service, .socket and .target units; dependency ignored`,
           });
@@ -616,6 +622,7 @@ function reportMissingReferences(unresolved: readonly Request[], result: LoadRes
     reported.add(key);
     result.diagnostics.push({
       file: from.file,
+      unit: from.unit,
       severity: from.key === 'wants' || from.key === 'upholds' ? 'warning' : 'error',
       message: `${from.unit}: ${DEP_DIRECTIVE[from.key]}=${req.name}: unit not found`,
     });

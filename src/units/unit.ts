@@ -27,6 +27,7 @@ export type RestartPolicy = 'no' | 'on-success' | 'on-failure' | 'on-abnormal' |
 export type OutputTarget = { kind: 'inherit' | 'null' | 'journal' | 'socket' } | { kind: 'file' | 'append' | 'truncate'; path: string };
 export type EmergencyAction = 'none' | 'exit' | 'exit-force';
 export type NotifyAccess = 'none' | 'main' | 'exec' | 'all';
+export type KillMode = 'control-group' | 'process' | 'mixed' | 'none';
 
 export type ConditionKind =
   | 'Architecture' | 'Firmware' | 'Virtualization' | 'Host' | 'KernelCommandLine' | 'KernelVersion' | 'Credential'
@@ -127,7 +128,7 @@ export interface UnitConfig {
   /** 0 = off. */
   watchdogMs: number;
   notifyAccess: NotifyAccess;
-  killMode: 'control-group' | 'process' | 'mixed' | 'none';
+  killMode: KillMode;
   killSignal: number;
   /** RestartKillSignal=; undefined means killSignal. */
   restartKillSignal?: number;

@@ -79,8 +79,8 @@ export const BOOT_CONFIG_DIRS = [
   '/etc/rc1.d', '/etc/rc2.d', '/etc/rc3.d', '/etc/rc4.d', '/etc/rc5.d',
 ];
 export const ISOLATE_MOUNTS =
-  'mount -t tmpfs tmpfs /run && mount -t tmpfs tmpfs /etc/systemd/system && ' +
-  'mount -t tmpfs tmpfs /usr/lib/systemd/system && mkdir -p /etc/profile.d && mount -t tmpfs tmpfs /etc/profile.d && ' +
+  'mount -t tmpfs -o mode=755 tmpfs /run && mount -t tmpfs tmpfs /etc/systemd/system && ' +
+  'mount -t tmpfs tmpfs /usr/lib/systemd/system && mkdir -p /etc/profile.d && mount -t tmpfs -o mode=755 tmpfs /etc/profile.d && ' +
   `for d in ${BOOT_CONFIG_DIRS.join(' ')}; do if [ -d "$d" ]; then mount -t tmpfs tmpfs "$d"; fi; done`;
 
 /**

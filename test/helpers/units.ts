@@ -3,10 +3,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tempDir } from './temp-dir';
 
-/** A fresh directory holding the given unit files (name -> text), removed after the test file. */
+/** A fresh directory holding the given unit files (name -> text; "a.service.d/x.conf" for a drop-in), removed after the test file. */
 export function unitDir(units: Record<string, string>): string {
   const dir = tempDir('ts-init-units-');
-  for (const [name, text] of Object.entries(units)) fs.writeFileSync(path.join(dir, name), text);
+  for (const [name, text] of Object.entries(units)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), text);
+  }
   return dir;
 }
 

@@ -48,7 +48,8 @@ describe('embedded FFI module', () => {
     start('unshare', ['--mount', '--propagation', 'private', '/bin/sh', '-c', `${setup}; exec ${PINNED_TS_INIT} -s -- /bin/sh -c 'echo ran'`]).result;
 
   it('falls back past a noexec /dev/shm and a read-only /run', async () => {
-    const r = await shell(`mount -t tmpfs -o noexec tmpfs /dev/shm && ${readOnlyRun} && mount -t tmpfs tmpfs /tmp`);
+    // /dev noexec too: the host's /dev is root's and executable, and would take the module first.
+    const r = await shell(`mount -t tmpfs -o noexec tmpfs /dev/shm && ${readOnlyRun} && mount -t tmpfs tmpfs /tmp && mount -t tmpfs -o noexec tmpfs /dev`);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('ran\n');
     expect(r.code).toBe(0);

@@ -119,6 +119,23 @@ describe('systemctl front', () => {
     expect(JSON.parse(b('ts-init ctl --json ping').text)).toEqual({ pong: true, protocol: 1, pid: 1 });
   }, 30_000);
 
+  it("a bad drop-in's error shows in status; SyslogIdentifier= tags the unit's lines", async () => {
+    const out = await session(
+      {
+        'dropped.service': '[Service]\nExecStart=/bin/sleep 100\n',
+        'dropped.service.d/bad.conf': '[Service]\nRestartSec=soon\n',
+        'tagged.service': '[Service]\nSyslogIdentifier=tagger\nExecStart=/bin/sh -c "echo hello; exec sleep 100"\n',
+      },
+      ['sleep 0.3', 'systemctl status dropped', 'ts-init ctl status dropped', 'systemctl status tagged'].map((l) => l.replace(/^ts-init /, `${TS_INIT} `)),
+    );
+    const b = (l: string): { text: string; rc: number } => block(out, l.replace(/^ts-init /, `${TS_INIT} `));
+    const loaded = /Loaded: bad-setting \(\S*dropped\.service\.d\/bad\.conf:2: error: RestartSec: invalid time span "soon"\)/;
+    expect(b('systemctl status dropped').text).toMatch(loaded);
+    expect(b('ts-init ctl status dropped').text).toMatch(loaded);
+    expect(b('systemctl status tagged').text).toMatch(/^\S+ tagger: hello$/m);
+    expect(out).toMatch(/^tagger: hello$/m);
+  }, 30_000);
+
   it('outside ts-init it says it cannot operate, exit 1', async () => {
     const r = await start(path.join(bin, 'systemctl'), ['is-active', 'cron'], { env: { ...process.env, TS_INIT_CONTROL_SOCKET: '/nonexistent/ts-init.sock' } }).result;
     expect(r.code).toBe(1);

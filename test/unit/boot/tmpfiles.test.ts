@@ -32,6 +32,9 @@ describe('tmpfiles.d lines', () => {
     expect(line('f= /run/a 0600')).toMatchObject({ force: true, mode: 0o600 });
     expect(line('z /run/log/journal ~2755 root adm - -')).toMatchObject({ mode: 0o2755, modeMasked: true });
     expect(line('d /var/tmp 1777 root root 30d')).toMatchObject({ age: '30d' });
+    // systemd 256's purge mark, as Debian 13's packages use it: applied like the line without it.
+    expect(line('d$ /var/lib/php/sessions 1733 root root -')).toMatchObject({ type: 'd', mode: 0o1733, plus: false });
+    expect(line('L$+ /etc/x - - - - /y')).toMatchObject({ type: 'L', plus: true, argument: '/y' });
   });
 
   it('the argument is the rest of the line, with C escapes for f and w, base64 with ~', () => {
@@ -193,6 +196,35 @@ describe('applying, below a private root', () => {
     expect(r.errors).toEqual([`${conf}:1: d /run/file: /run/file exists and is not a directory`, `${conf}:4: d /run/u: unknown user "nosuchuser"`]);
     expect(fs.statSync(path.join(root, '/run/file2')).isDirectory()).toBe(true);
     expect(new TmpfilesApplier(root).real('/run/x')).toBe(path.join(root, '/run/x'));
+  });
+
+  it("a user's symlink or hard link never turns a chown onto root's files; the refusal names file and line", () => {
+    mk({ '/etc/passwd': 'root:x:0:0::/root:/bin/sh\n', '/etc/group': 'root:x:0:\n', '/etc/shadow': 'secret' });
+    const at = (p: string): string => path.join(root, p);
+    fs.mkdirSync(at('/etc/ssl'));
+    for (const d of ['/var/lib/app', '/var/lib/app2']) {
+      fs.mkdirSync(at(d), { recursive: true });
+      fs.chownSync(at(d), 65534, 65534);
+    }
+    fs.symlinkSync('/etc', at('/var/lib/app/data'));
+    fs.lchownSync(at('/var/lib/app/data'), 65534, 65534);
+    fs.linkSync(at('/etc/shadow'), at('/var/lib/app2/shadow'));
+    fs.writeFileSync(at('/var/lib/app2/own'), '');
+    const text = 'd /var/lib/app/data/ssl 0750 65534 65534\nZ- /var/lib/app2 0700 65534 65534\nz /var/lib/app/data/ssl 0700 65534\n';
+    const conf = at('/etc/tmpfiles.d/app.conf');
+    // Where the kernel does not stop users from linking root's files (fs.protected_hardlinks=0).
+    const r = new TmpfilesApplier(root, false).apply(parseTmpfilesText(text, conf, spec).lines);
+    expect(r.errors).toEqual([
+      `${conf}:1: d /var/lib/app/data/ssl: refused: unsafe path transition /var/lib/app/data (owned by uid 65534) -> / (owned by uid 0) while resolving /var/lib/app/data`,
+      `${conf}:3: z /var/lib/app/data/ssl: refused: unsafe path transition /var/lib/app/data (owned by uid 65534) -> / (owned by uid 0) while resolving /var/lib/app/data/ssl`,
+      `${conf}:2: Z /var/lib/app2: refused: refusing to change the owner or mode of /var/lib/app2/shadow: it has 2 hard links and fs.protected_hardlinks is off`,
+    ].sort((a, b) => a.localeCompare(b)));
+    expect(fs.statSync(at('/etc/ssl')).uid).toBe(0);
+    expect(fs.statSync(at('/etc/ssl')).mode & 0o777).toBe(0o755);
+    expect(fs.statSync(at('/etc/shadow')).uid).toBe(0);
+    // With the kernel's protection on, such a link cannot be a user's doing: Z changes it.
+    expect(new TmpfilesApplier(root, true).apply(parseTmpfilesText('Z /var/lib/app2 0700 65534\n', conf, spec).lines).errors).toEqual([]);
+    expect(fs.statSync(at('/etc/shadow')).uid).toBe(65534);
   });
 
   it('a FIFO named *.conf is refused without blocking; the other files still apply', () => {

@@ -28,7 +28,10 @@ function fakes(started = true) {
   const child = { pid, stdout: { fake: 'out' }, stderr: { fake: 'err' }, on: () => child };
   const ctx: LaunchContext = {
     table: { spawn: (file, args, options) => (spawned.push({ file, args, options }), child as never) },
-    output: { attach: (u: string, stream: string) => void attached.push(`${u} ${stream}`) } as never,
+    output: {
+      attach: (u: string, stream: string, _s: unknown, o?: { identifier?: string }) =>
+        void attached.push(`${u} ${stream}${o?.identifier ? ` as ${o.identifier}` : ''}`),
+    } as never,
     baseEnv: { PATH: '/usr/bin:/bin', HOME: '/root', KEEP: 'base' },
     warn: (m) => void warnings.push(m),
   };
@@ -50,6 +53,12 @@ describe('launchUnitCommand', () => {
     expect(s.options).toMatchObject({ detached: true, cwd: dir, argv0: '/bin/echo' });
     expect(s.options.env).toMatchObject({ GREETING: 'hello', KEEP: 'base', INVOCATION_ID: 'abc', PATH: '/usr/bin:/bin' });
     expect(f.attached).toEqual(['web.service stdout', 'web.service stderr']);
+  });
+
+  it('tags the output with SyslogIdentifier= when the unit sets one', () => {
+    const f = fakes();
+    expect(launch(f, unit('SyslogIdentifier=%p-daemon\nExecStart=/bin/true')).ok).toBe(true);
+    expect(f.attached).toEqual(['web.service stdout as web-daemon', 'web.service stderr as web-daemon']);
   });
 
   it('goes through the exec helper when credentials, umask, nice or rlimits need setting', () => {

@@ -35,7 +35,7 @@ function send(socketPath: string, ...messages: string[]): Promise<void> {
 
 describe('per-unit notify sockets', () => {
   it('deliver each unit its own messages, without a polling loop', async () => {
-    const dir = tempDir('notify-');
+    const dir = path.join(tempDir('notify-'), 'notify'); // /run/ts-init/notify's shape: made in a private parent
     const sockets = new NotifySockets(dir);
     const got: Record<string, NotifyMessage[]> = { a: [], b: [] };
     const pa = sockets.open('a.service', (m) => got.a!.push(m));

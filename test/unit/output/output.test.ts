@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { LineSplitter } from '../../../src/output/line-splitter';
-import { LogRing } from '../../../src/output/log-ring';
+import { LogRing, RING_MAX_BYTES } from '../../../src/output/log-ring';
 import { formatLine, ServiceOutput } from '../../../src/output/service-output';
 import { StdoutWriter } from '../../../src/output/stdout-writer';
 import { tempDir } from '../../helpers/temp-dir';
@@ -12,10 +12,10 @@ describe('line splitting', () => {
   it('emits whole lines only, across chunks, and the last partial line at the end', () => {
     const lines: string[] = [];
     const s = new LineSplitter((l) => lines.push(l));
-    s.push('hel');
-    s.push('lo\nwor');
+    s.push(Buffer.from('hel'));
+    s.push(Buffer.from('lo\nwor'));
     expect(lines).toEqual(['hello']);
-    s.push('ld\r\n\nlast');
+    s.push(Buffer.from('ld\r\n\nlast'));
     expect(lines).toEqual(['hello', 'world', '']);
     s.end();
     expect(lines).toEqual(['hello', 'world', '', 'last']);
@@ -24,14 +24,66 @@ describe('line splitting', () => {
   it('cuts a line that never ends into bounded pieces', () => {
     const lines: string[] = [];
     const s = new LineSplitter((l) => lines.push(l), 4);
-    s.push('abcdefghij');
+    s.push(Buffer.from('abcdefghij'));
     expect(lines).toEqual(['abcd', 'efgh']);
-    s.push('\n');
+    s.push(Buffer.from('\n'));
     expect(lines).toEqual(['abcd', 'efgh', 'ij']);
+  });
+
+  it('counts bytes, not characters, and never cuts a character in two', () => {
+    const lines: string[] = [];
+    const s = new LineSplitter((l) => lines.push(l), 5);
+    // é is 2 bytes, € 3: pieces of at most 5 bytes, each valid UTF-8.
+    s.push(Buffer.from('ééé€€'));
+    s.push(Buffer.from('\né'));
+    expect(lines).toEqual(['éé', 'é€', '€']);
+    for (const l of lines) expect(Buffer.byteLength(l)).toBeLessThanOrEqual(5);
+    // A character split across two reads of the pipe is joined again.
+    const euro = Buffer.from('€\n');
+    s.push(euro.subarray(0, 1));
+    s.push(euro.subarray(1));
+    expect(lines.slice(3)).toEqual(['é€']);
+  });
+
+  it('keeps a CR inside a line (it is escaped when shown), drops the one before the newline', () => {
+    const lines: string[] = [];
+    const s = new LineSplitter((l) => lines.push(l));
+    s.push(Buffer.from('a\rb\r\n\r\n'));
+    expect(lines).toEqual(['a\rb', '']);
   });
 });
 
 describe('log ring', () => {
+  const add = (r: LogRing, line: string): void => r.add({ time: 0, unit: 'u', stream: 'stdout', line });
+
+  it('is bounded in bytes: whole lines, the oldest go first', () => {
+    const r = new LogRing(1000, 10_000, 2_000);
+    for (let i = 0; i < 500; i++) add(r, `${i}:${'é'.repeat(450)}`);
+    expect(r.size()).toBeLessThanOrEqual(10_000);
+    const kept = r.tail();
+    // 450 é are 900 bytes; with the number and the record, 11 lines would be over 10,000.
+    expect(kept.map((l) => l.line.split(':')[0])).toEqual(Array.from({ length: 10 }, (_, i) => String(490 + i)));
+    for (const l of kept) expect(l.line).toBe(`${l.line.split(':')[0]}:${'é'.repeat(450)}`);
+  });
+
+  it('keeps a line over its line bound cut, saying how much is missing', () => {
+    const r = new LogRing(1000, 10_000, 100);
+    add(r, `${'x'.repeat(99)}€€`);
+    expect(r.tail()[0]!.line).toBe(`${'x'.repeat(99)} [line cut: 6 more bytes]`);
+    // Replacement characters (3 bytes each) from undecodable output count as what they are.
+    add(r, '\ufffd'.repeat(50));
+    expect(r.tail()[1]!.line).toBe(`${'\ufffd'.repeat(33)} [line cut: 51 more bytes]`);
+  });
+
+  it('the default bound: a unit printing 16 KiB lines of é for ever keeps at most 1 MiB', () => {
+    const r = new LogRing();
+    const line = 'é'.repeat(8192);
+    for (let i = 0; i < 3000; i++) add(r, line);
+    expect(r.size()).toBeLessThanOrEqual(RING_MAX_BYTES);
+    expect(r.tail().length).toBe(Math.floor(RING_MAX_BYTES / (16 * 1024 + 64)));
+    expect(r.tail().every((l) => l.line === line)).toBe(true);
+  });
+
   it('keeps the last N lines and feeds followers', () => {
     const r = new LogRing(3);
     const followed: string[] = [];
@@ -50,6 +102,31 @@ describe('service output', () => {
     const l = { time: 0, unit: 'cron.service', stream: 'stderr' as const, line: 'hi "there"' };
     expect(formatLine(l, 'text')).toBe('cron.service: hi "there"\n');
     expect(JSON.parse(formatLine(l, 'json'))).toEqual({ time: '1970-01-01T00:00:00.000Z', unit: 'cron.service', stream: 'stderr', line: 'hi "there"' });
+  });
+
+  it('SyslogIdentifier= tags the lines in its place; the ring keeps both', async () => {
+    const l = { time: 0, unit: 'web.service', identifier: 'nginx', stream: 'stdout' as const, line: 'up' };
+    expect(formatLine(l, 'text')).toBe('nginx: up\n');
+    expect(JSON.parse(formatLine(l, 'json'))).toMatchObject({ unit: 'web.service', identifier: 'nginx', line: 'up' });
+    const file = path.join(tempDir('out-'), 'out');
+    const fd = fs.openSync(file, 'w');
+    const out = new ServiceOutput('text', new StdoutWriter(fd));
+    const pipe = new PassThrough();
+    out.attach('web.service', 'stdout', pipe, { identifier: 'nginx' });
+    pipe.end('started\n');
+    await out.drained(1000);
+    await out.flushed();
+    fs.closeSync(fd);
+    expect(fs.readFileSync(file, 'utf8')).toBe('nginx: started\n');
+    expect(out.recent('web.service', 1)).toMatchObject([{ unit: 'web.service', identifier: 'nginx', line: 'started' }]);
+  });
+
+  it('escapes control characters in text lines; JSON carries the line as it was', () => {
+    const l = { time: 0, unit: 'web.service', stream: 'stdout' as const, line: '\x1b[2K\r[ERROR ts-init] forged\x07' };
+    expect(formatLine(l, 'text')).toBe('web.service: \\x1b[2K\\x0d[ERROR ts-init] forged\\x07\n');
+    const json = formatLine(l, 'json');
+    expect(json).not.toMatch(/[\x1b\r\x07]/);
+    expect(JSON.parse(json).line).toBe(l.line);
   });
 
   it('never interleaves half-lines from two units', async () => {

@@ -12,6 +12,7 @@ function policy(over: Partial<Policy> = {}): Policy {
     ignoreFailure: { 'start-pre': [], start: [], 'start-post': [], reload: [], stop: [], 'stop-post': [], ...(over.ignoreFailure ?? {}) },
     remainAfterExit: false,
     hasPidFile: false,
+    guessMainPID: true,
     restart: 'no',
     restartSecMs: 100,
     startLimitIntervalMs: 10_000,
@@ -26,6 +27,7 @@ function policy(over: Partial<Policy> = {}): Policy {
     sendSIGHUP: false,
     successExitStatus: { codes: [], signals: [] },
     restartPreventExitStatus: { codes: [], signals: [] },
+    restartForceExitStatus: { codes: [], signals: [] },
     failureAction: 'none',
     successAction: 'none',
     ...over,
@@ -78,6 +80,20 @@ class Harness {
   clear(): void {
     this.effects = [];
   }
+}
+
+/** The main process fails after each uptime in turn; the restart delays the machine arms. */
+function crashDelays(h: Harness, uptimes: number[]): number[] {
+  return uptimes.map((uptime) => {
+    h.clear();
+    h.now += uptime;
+    h.exitMain({ code: 1 });
+    h.send({ type: 'all-gone' });
+    const arm = h.effects.find((e) => e.type === 'arm' && e.timer === 'restart') as { ms: number };
+    h.now += arm.ms;
+    h.send({ type: 'timer', timer: 'restart' });
+    return arm.ms;
+  });
 }
 
 describe('starting by type', () => {
@@ -145,7 +161,7 @@ describe('starting by type', () => {
 
   it('forking without PIDFile=: GuessMainPID= asks the edge for the daemon; GuessMainPID=no does not', () => {
     for (const guess of [true, false]) {
-      const h = new Harness(policy({ type: 'forking', guessMainPid: guess }));
+      const h = new Harness(policy({ type: 'forking', guessMainPID: guess }));
       h.send({ type: 'start' });
       h.clear();
       h.exitMain({ code: 0 });
@@ -414,21 +430,69 @@ describe('restarts', () => {
     }
   });
 
+  it('RestartSteps= with RestartMaxDelaySec=: the delay grows from RestartSec= to the maximum in equal factors, then stays', () => {
+    // 100 ms to 10 s over 4 steps: factor 100^(1/4) = 3.16 each.
+    expect([1, 2, 3, 4, 5, 6].map((n) => nextRestartDelay(100, n, 10_000, 4))).toEqual([100, 316, 1000, 3162, 10_000, 10_000]);
+    // Without a finite maximum, or with RestartSteps=0, ts-init's doubling stays.
+    expect(nextRestartDelay(100, 3, Number.POSITIVE_INFINITY, 4)).toBe(400);
+    expect(nextRestartDelay(100, 3, 10_000, 0)).toBe(400);
+    // No growth from RestartSec=0, nor when the maximum is not above RestartSec=.
+    expect(nextRestartDelay(0, 3, 10_000, 4)).toBe(0);
+    expect(nextRestartDelay(500, 3, 200, 4)).toBe(500);
+
+    const h = new Harness(policy({ restart: 'always', restartSecMs: 100, restartMaxDelayMs: 10_000, restartSteps: 4, startLimitBurst: 100 }));
+    h.send({ type: 'start' });
+    expect(crashDelays(h, [10, 10, 10, 10, 10, 10])).toEqual([100, 316, 1000, 3162, 10_000, 10_000]);
+  });
+
+  it('RestartForceExitStatus=: a listed exit restarts even with Restart=no', () => {
+    const h = new Harness(policy({ restart: 'no', restartForceExitStatus: { codes: [75], signals: [] } }));
+    h.send({ type: 'start' });
+    h.exitMain({ code: 75 });
+    h.send({ type: 'all-gone' });
+    expect([h.sub, h.state.result]).toEqual(['auto-restart', 'exit-code']);
+    h.send({ type: 'timer', timer: 'restart' });
+    expect(h.sub).toBe('running');
+    h.exitMain({ code: 1 });
+    h.send({ type: 'all-gone' });
+    expect(h.sub).toBe('failed');
+  });
+
+  it('RestartKillSignal=: the stop of a restart signals with it, a plain stop with KillSignal=', () => {
+    const p = policy({ killSignal: 15, restartKillSignal: 2, killMode: 'mixed', commands: { stop: 1 } as Policy['commands'] });
+    const restart = new Harness(p);
+    restart.send({ type: 'start' });
+    restart.clear();
+    restart.send({ type: 'restart' });
+    // ExecStop= first; then the signal once it is done.
+    expect(restart.kinds()).toEqual(['disarm watchdog', 'spawn stop#0', 'arm timeout 90000']);
+    restart.exitControl({ code: 0 });
+    expect(restart.kinds()).toContain('kill main 2');
+    expect(restart.kinds()).not.toContain('kill main 15');
+    restart.exitMain({ signal: 2 });
+    restart.send({ type: 'all-gone' });
+    expect([restart.sub, restart.state.restarts]).toEqual(['running', 1]);
+
+    const stop = new Harness(p);
+    stop.send({ type: 'start' });
+    stop.clear();
+    stop.send({ type: 'stop' });
+    stop.exitControl({ code: 0 });
+    expect(stop.kinds()).toContain('kill main 15');
+    expect(stop.kinds()).not.toContain('kill main 2');
+
+    // Unset, a restart uses KillSignal=.
+    const plain = new Harness(policy({ killSignal: 15 }));
+    plain.send({ type: 'start' });
+    plain.clear();
+    plain.send({ type: 'restart' });
+    expect(plain.kinds()).toContain('kill all 15');
+  });
+
   it('a run that stayed up 10 s resets the backoff', () => {
     const h = new Harness(policy({ restart: 'always' }));
     h.send({ type: 'start' });
-    const delays: number[] = [];
-    for (const uptime of [10, 10, 20_000]) {
-      h.clear();
-      h.now += uptime;
-      h.exitMain({ code: 1 });
-      h.send({ type: 'all-gone' });
-      const arm = h.effects.find((e) => e.type === 'arm' && e.timer === 'restart') as { ms: number };
-      delays.push(arm.ms);
-      h.now += arm.ms;
-      h.send({ type: 'timer', timer: 'restart' });
-    }
-    expect(delays).toEqual([100, 200, 100]);
+    expect(crashDelays(h, [10, 10, 20_000])).toEqual([100, 200, 100]);
   });
 
   it('watchdog: no ping within WatchdogSec stops it with result watchdog (restarted by on-watchdog)', () => {

@@ -1,10 +1,17 @@
 // The Restart= table of systemd.service(5), row by row.
 import { describe, expect, it } from 'vitest';
 import type { ProcessExit } from '../../../src/process/process-exit';
-import { isCleanExit, shouldRestart } from '../../../src/supervisor/restart-policy';
+import { isCleanExit, shouldRestart, type RestartSettings } from '../../../src/supervisor/restart-policy';
 import type { Result } from '../../../src/supervisor/lifecycle';
+import type { ExitStatusSet } from '../../../src/units/unit';
 
-const none = { codes: [], signals: [] };
+const none: ExitStatusSet = { codes: [], signals: [] };
+const settings = (restart: RestartSettings['restart'], prevent = none, force = none): RestartSettings => ({
+  restart,
+  restartPreventExitStatus: prevent,
+  restartForceExitStatus: force,
+  successExitStatus: none,
+});
 const rows: Array<[string, Result, ProcessExit | undefined]> = [
   ['clean exit code or signal', 'success', { code: 0 }],
   ['unclean exit code', 'exit-code', { code: 1 }],
@@ -25,7 +32,7 @@ const columns = ['no', 'always', 'on-success', 'on-failure', 'on-abnormal', 'on-
 describe('Restart= table', () => {
   for (const [row, result, exit] of rows) {
     it(row, () => {
-      expect(columns.map((c) => shouldRestart(c, result, exit, none, none))).toEqual(table[row]);
+      expect(columns.map((c) => shouldRestart(settings(c), result, exit))).toEqual(table[row]);
     });
   }
 
@@ -38,7 +45,21 @@ describe('Restart= table', () => {
   });
 
   it('RestartPreventExitStatus= wins; a start-limit-hit never restarts', () => {
-    expect(shouldRestart('always', 'exit-code', { code: 3 }, { codes: [3], signals: [] }, none)).toBe(false);
-    expect(shouldRestart('always', 'start-limit-hit', undefined, none, none)).toBe(false);
+    expect(shouldRestart(settings('always', { codes: [3], signals: [] }), 'exit-code', { code: 3 })).toBe(false);
+    expect(shouldRestart(settings('always'), 'start-limit-hit', undefined)).toBe(false);
+  });
+
+  it('RestartForceExitStatus= restarts whatever Restart= says, but not past RestartPreventExitStatus= or a start limit', () => {
+    const force = { codes: [42], signals: [10] };
+    for (const policy of columns) {
+      expect(shouldRestart(settings(policy, none, force), 'exit-code', { code: 42 })).toBe(true);
+      expect(shouldRestart(settings(policy, none, force), 'signal', { signal: 10 })).toBe(true);
+      // A clean exit named there restarts too (systemd tests the status before the policy).
+      expect(shouldRestart(settings(policy, none, { codes: [0], signals: [] }), 'success', { code: 0 })).toBe(true);
+    }
+    expect(shouldRestart(settings('no', none, force), 'exit-code', { code: 43 })).toBe(false);
+    expect(shouldRestart(settings('no', force, force), 'exit-code', { code: 42 })).toBe(false);
+    expect(shouldRestart(settings('always', none, force), 'start-limit-hit', { code: 42 })).toBe(false);
+    expect(shouldRestart(settings('no', none, force), 'timeout', undefined)).toBe(false);
   });
 });

@@ -3,6 +3,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { renderStatus } from '../../../src/control/format';
+import type { UnitStatus } from '../../../src/control/manager';
 import type { Logger } from '../../../src/log/logger';
 import { UnitRegistry } from '../../../src/supervisor/unit-registry';
 import { tempDir } from '../../helpers/temp-dir';
@@ -89,3 +91,35 @@ describe('UnitRegistry', () => {
     expect(added).toContain('new.service');
   });
 });
+
+describe('load errors name their unit, whichever file they are in', () => {
+  const dir = tempDir('ts-init-registry-errors-');
+  put(dir, 'dropped.service', '[Service]\nExecStart=/bin/true\n');
+  fs.mkdirSync(path.join(dir, 'dropped.service.d'));
+  put(path.join(dir, 'dropped.service.d'), 'bad.conf', '[Service]\nRestartSec=soon\n');
+  put(dir, 'tpl@.service', '[Service]\nType=bogus\nExecStart=/bin/echo %i\n');
+  const registry = new UnitRegistry({ unitDirs: [], systemDirs: [dir] }, log);
+  registry.load();
+
+  it("a drop-in's error is its unit's load error (status: bad-setting with the file:line)", () => {
+    expect(registry.get('dropped.service')).toBeUndefined();
+    const r = registry.notLoaded('dropped.service');
+    expect(r.loadState).toBe('bad-setting');
+    expect(r.loadError).toBe(`${path.join(dir, 'dropped.service.d/bad.conf')}:2: error: RestartSec: invalid time span "soon"`);
+    expect(renderStatus({ ...statusOf('dropped.service'), loadState: r.loadState, loadError: r.loadError })).toContain(
+      `Loaded: bad-setting (${path.join(dir, 'dropped.service.d/bad.conf')}:2: error: RestartSec: invalid time span "soon")`,
+    );
+  });
+
+  it("a template's error is its instance's load error", () => {
+    expect(registry.get('tpl@one.service')).toBeUndefined();
+    expect(registry.notLoaded('tpl@one.service')).toEqual({
+      loadState: 'bad-setting',
+      loadError: `${path.join(dir, 'tpl@.service')}:2: error: Type: unknown service type "bogus"`,
+    });
+  });
+});
+
+function statusOf(name: string): UnitStatus {
+  return { name, description: name, loadState: 'loaded', activeState: 'inactive', subState: 'dead', result: 'success', unitFileState: 'static', stateChangedAt: 0, restarts: 0, properties: {} };
+}

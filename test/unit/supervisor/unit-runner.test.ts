@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { LaunchResult } from '../../../src/exec/unit-launch';
 import type { Logger } from '../../../src/log/logger';
 import type { NotifyMessage } from '../../../src/notify/notify-message';
-import type { NotifySockets } from '../../../src/notify/notify-sockets';
+import type { NotifyCredentials, NotifySockets } from '../../../src/notify/notify-sockets';
 import { ExitRouter } from '../../../src/process/exit-router';
 import { buildUnit } from '../../../src/units/build-unit';
 import { parseUnitText } from '../../../src/units/syntax';
@@ -46,7 +46,7 @@ function harness(config: UnitConfig, opts: { failLaunch?: boolean } = {}) {
   const launched: Array<{ argv: string[]; env: Record<string, string>; pid: number }> = [];
   const signals: Array<[number, number]> = [];
   const logs: string[] = [];
-  const notify: { listener?: (m: NotifyMessage, senderPid?: number) => void; closed: number } = { closed: 0 };
+  const notify: { listener?: (m: NotifyMessage, sender?: NotifyCredentials) => void; closed: number } = { closed: 0 };
   const changes: string[] = [];
   const containerExits: number[] = [];
   const log = Object.fromEntries(
@@ -63,7 +63,7 @@ function harness(config: UnitConfig, opts: { failLaunch?: boolean } = {}) {
     exits,
     log,
     notify: {
-      open: (_unit: string, listener: (m: NotifyMessage, senderPid?: number) => void) => ((notify.listener = listener), path.join(runtimeRoot, 'notify.sock')),
+      open: (_unit: string, listener: (m: NotifyMessage, sender?: NotifyCredentials) => void) => ((notify.listener = listener), path.join(runtimeRoot, 'notify.sock')),
       close: () => void notify.closed++,
     } as unknown as NotifySockets,
     runtimeRoot,
@@ -132,16 +132,30 @@ describe('UnitRunner', async () => {
     expect(h.runner.state.sub).toBe('start');
     // Sent by the main process (NotifyAccess=main, the default for Type=notify).
     const main = h.launched[0]!.pid;
-    h.notify.listener!({ ready: true, status: 'serving', other: [] }, main);
+    h.notify.listener!({ ready: true, status: 'serving', other: [] }, { pid: main, uid: 0 });
     expect(h.runner.state.sub).toBe('running');
     expect(h.runner.statusText).toBe('serving');
+    // A process outside the unit: only a root sender may name it (systemd's rule).
     const next = standIn();
-    h.notify.listener!({ mainPid: next, other: [] }, main);
+    h.notify.listener!({ mainPid: next, other: [] }, { pid: main, uid: 0 });
     expect(h.runner.state.mainPid).toBe(next);
     // The first process is no longer the main one; its claim lasts until it ends, and the new main pid is claimed too.
     expect(h.exits.claimed).toBe(2);
     h.exits.deliver(next, { code: 0 }, 'reaper');
     expect(h.runner.state.sub).not.toBe('running');
+  });
+
+  it('notify: an unprivileged main process cannot name a process outside the unit as MAINPID=', () => {
+    const h = harness(unit('Type=notify\nExecStart=/usr/bin/app\nKillMode=process'));
+    h.runner.send({ type: 'start' });
+    const main = h.launched[0]!.pid;
+    h.notify.listener!({ ready: true, other: [] }, { pid: main, uid: 1000 });
+    const foreign = standIn();
+    h.notify.listener!({ mainPid: foreign, other: [] }, { pid: main, uid: 1000 });
+    expect(h.runner.state.mainPid).toBe(main);
+    expect(h.logs).toContain(`warn new main PID ${foreign} does not belong to the unit, and only root may name a process outside it; refusing it`);
+    h.runner.send({ type: 'stop' });
+    expect(h.signals.map(([pid]) => pid)).not.toContain(foreign);
   });
 
   it('stop: SIGTERM to the unit, the exit ends it; the runtime directory is made and removed', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkConditions, compareVersions, fnmatch, type HostFacts, test as holds } from '../../../src/units/conditions';
+import { checkConditions, compareVersions, type HostFacts, test as holds } from '../../../src/units/conditions';
+import { fnmatch } from '../../../src/sys/fnmatch';
 import { CONDITION_KINDS } from '../../../src/units/conditions';
 import type { Condition, ConditionKind } from '../../../src/units/unit';
 import { buildUnit } from '../../../src/units/build-unit';

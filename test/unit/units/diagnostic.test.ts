@@ -1,8 +1,10 @@
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { diagnosticReport, type Diagnostic } from '../../../src/units/diagnostic';
 
-const harmless = (file: string, line: number, directive: string): Diagnostic => ({
+const harmless = (file: string, line: number, directive: string, unit = path.basename(file)): Diagnostic => ({
   file,
+  unit,
   line,
   severity: 'warning',
   message: `${directive} is not supported by ts-init; ignored`,
@@ -16,7 +18,7 @@ describe('diagnosticReport', () => {
     const lines = diagnosticReport([
       harmless(unit, 10, 'ProtectSystem'),
       harmless(unit, 11, 'PrivateTmp'),
-      harmless(dropIn, 2, 'PrivateTmp'),
+      harmless(dropIn, 2, 'PrivateTmp', 'e2scrub_reap.service'),
       harmless('/lib/systemd/system/ssh.service', 7, 'RuntimeDirectoryMode'),
     ]);
     expect(lines.filter((l) => l.level === 'warn').map((l) => l.text)).toEqual([

@@ -148,8 +148,8 @@ describe('precedence and drop-ins', () => {
     const res = load(bad);
     const conf = path.join(bad, '/etc/systemd/system/x.service.d/override.conf');
     expect(res.diagnostics).toEqual([
-      { file: conf, line: 2, severity: 'error', message: 'RestartSec: invalid time span "soon"' },
-      { file: conf, line: 3, severity: 'warning', message: 'PrivateTmp is not supported by ts-init; ignored', harmless: { directive: 'PrivateTmp' } },
+      { file: conf, unit: 'x.service', line: 2, severity: 'error', message: 'RestartSec: invalid time span "soon"' },
+      { file: conf, unit: 'x.service', line: 3, severity: 'warning', message: 'PrivateTmp is not supported by ts-init; ignored', harmless: { directive: 'PrivateTmp' } },
     ]);
     expect(res.units.has('x.service')).toBe(false);
     expect(res.failed.get('x.service')).toBe('bad-setting');
@@ -223,9 +223,9 @@ describe('masks, aliases and missing units', () => {
 
   it('a missing Requires= is an error, a missing Wants= a warning, a dangling link an error', () => {
     const file = path.join(root, '/lib/systemd/system/a.service');
-    expect(r.diagnostics).toContainEqual({ file, severity: 'error', message: 'a.service: Requires=gone.service: unit not found' });
-    expect(r.diagnostics).toContainEqual({ file, severity: 'warning', message: 'a.service: Wants=maybe.service: unit not found' });
-    expect(r.diagnostics).toContainEqual({ file: 'dangling.service', severity: 'error', message: expect.stringContaining('dangling.service: dangling symlink') });
+    expect(r.diagnostics).toContainEqual({ file, unit: 'a.service', severity: 'error', message: 'a.service: Requires=gone.service: unit not found' });
+    expect(r.diagnostics).toContainEqual({ file, unit: 'a.service', severity: 'warning', message: 'a.service: Wants=maybe.service: unit not found' });
+    expect(r.diagnostics).toContainEqual({ file: 'dangling.service', unit: 'dangling.service', severity: 'error', message: expect.stringContaining('dangling.service: dangling symlink') });
     expect(r.failed.get('gone.service')).toBe('not-found');
     expect(r.diagnostics).toHaveLength(5);
   });

@@ -485,11 +485,11 @@ describe('loadUnitFile', () => {
     const missing = path.join(dir, 'missing.service');
     const r = loadUnitFile(missing, 'missing.service', []);
     expect(r.loadable).toBe(false);
-    expect(r.diagnostics).toEqual([{ file: missing, severity: 'error', message: expect.stringContaining('cannot read unit file') }]);
+    expect(r.diagnostics).toEqual([{ file: missing, unit: 'missing.service', severity: 'error', message: expect.stringContaining('cannot read unit file') }]);
     const file = path.join(dir, 'ok.service');
     fs.writeFileSync(file, '[Service]\nExecStart=/bin/true\n');
     const withBadDropIn = loadUnitFile(file, 'ok.service', [path.join(dir, 'nope.conf')]);
     expect(withBadDropIn.loadable).toBe(false);
-    expect(withBadDropIn.diagnostics[0]!.file).toBe(path.join(dir, 'nope.conf'));
+    expect(withBadDropIn.diagnostics[0]).toMatchObject({ file: path.join(dir, 'nope.conf'), unit: 'ok.service' });
   });
 });

@@ -153,10 +153,10 @@ describe('ssh.service', () => {
     const r = load('ssh.service', [conf]);
     expect(r.loadable).toBe(true);
     expect(r.diagnostics).toEqual([
-      { file: conf, line: 2, severity: 'warning', message: 'ProtectSystem is not supported by ts-init; ignored', harmless: { directive: 'ProtectSystem' } },
-      { file: conf, line: 3, severity: 'warning', message: 'PrivateTmp is not supported by ts-init; ignored', harmless: { directive: 'PrivateTmp' } },
-      { file: conf, line: 4, severity: 'warning', message: 'NoNewPrivileges is not supported by ts-init; ignored', harmless: { directive: 'NoNewPrivileges' } },
-      { file: conf, line: 5, severity: 'warning', message: 'unknown directive SSHDFrobnicate in section [Service]' },
+      { file: conf, unit: 'ssh.service', line: 2, severity: 'warning', message: 'ProtectSystem is not supported by ts-init; ignored', harmless: { directive: 'ProtectSystem' } },
+      { file: conf, unit: 'ssh.service', line: 3, severity: 'warning', message: 'PrivateTmp is not supported by ts-init; ignored', harmless: { directive: 'PrivateTmp' } },
+      { file: conf, unit: 'ssh.service', line: 4, severity: 'warning', message: 'NoNewPrivileges is not supported by ts-init; ignored', harmless: { directive: 'NoNewPrivileges' } },
+      { file: conf, unit: 'ssh.service', line: 5, severity: 'warning', message: 'unknown directive SSHDFrobnicate in section [Service]' },
     ]);
     expect(r.unit.unsupported).toEqual(['ProtectSystem', 'PrivateTmp', 'NoNewPrivileges']);
     expect(r.unit.dropIns).toEqual([conf]);

@@ -1,0 +1,87 @@
+// AF_UNIX datagram sockets that PID 1 reads with their ancillary data (the senders'
+// credentials, descriptors they pass): the notify sockets, and any later socket of the
+// kind. Every such datagram is received here, so that none of them can make PID 1
+// wait on a descriptor's close:
+// - a socket that takes no descriptors refuses them in the kernel (SO_PASSRIGHTS off,
+//   Linux 6.16+: the sender's sendmsg fails), the way systemd's sockets do;
+// - whatever arrives anyway (older kernels, sockets that take a descriptor such as
+//   sd_notify's BARRIER=1) is received close-on-exec and closed off the main thread
+//   (DescriptorCloser); a socket whose descriptors fill the closer's lane is not read
+//   until it has room, so a blocked close costs a delay on that socket, not PID 1;
+// - closing a socket first shuts its receiving side, so nothing more can arrive, and
+//   leaves the close (which releases whatever is still queued) to the closer as well.
+// Node has no AF_UNIX datagram sockets: they are made through libc and watched by an
+// FdPoller (one worker thread in poll(2)).
+import { bindDatagramSocket, receiveDatagram, shutdownReceive } from '../sys/libc';
+import { type CloseLane, type DescriptorCloser, sharedCloser } from './descriptor-closer';
+import { FdPoller } from './fd-poller';
+
+/** A datagram as its reader sees it: the descriptors it carried are already on their way to being closed. */
+export interface ReceivedDatagram {
+  data: Buffer;
+  /** From SCM_CREDENTIALS (undefined when the kernel attached none). */
+  sender?: { pid: number; uid: number; gid: number };
+  descriptors: number;
+}
+
+export interface DatagramSocketOptions {
+  /** Whether senders may pass descriptors (sd_notify_barrier passes one); they are closed unread either way. */
+  passRights: boolean;
+}
+
+export interface DatagramEndpoint {
+  readonly fd: number;
+}
+
+interface Endpoint extends DatagramEndpoint {
+  onDatagram: (d: ReceivedDatagram) => void;
+  paused: boolean;
+  closed: boolean;
+}
+
+export class DatagramSockets {
+  private readonly poller = new FdPoller();
+
+  constructor(private readonly closer: DescriptorCloser = sharedCloser()) {}
+
+  /** Binds a socket at path and calls onDatagram for each datagram, in order. */
+  open(path: string, options: DatagramSocketOptions, onDatagram: (d: ReceivedDatagram) => void): DatagramEndpoint {
+    const e: Endpoint = { fd: bindDatagramSocket(path, options), onDatagram, paused: false, closed: false };
+    this.poller.watch(e.fd, () => this.drain(e));
+    return e;
+  }
+
+  close(endpoint: DatagramEndpoint): void {
+    const e = endpoint as Endpoint;
+    if (e.closed) return;
+    e.closed = true;
+    this.poller.unwatch(e.fd);
+    shutdownReceive(e.fd);
+    this.closer.close(e.fd, 'other');
+  }
+
+  private drain(e: Endpoint): void {
+    while (!e.closed && !e.paused) {
+      const d = receiveDatagram(e.fd);
+      if (!d) return;
+      const lanes = new Set<CloseLane>();
+      try {
+        e.onDatagram({ data: d.data, sender: d.sender, descriptors: d.fds.length });
+      } finally {
+        for (const fd of d.fds) lanes.add(this.closer.close(fd));
+      }
+      for (const lane of lanes) if (this.closer.full(lane)) this.pause(e, lane);
+    }
+  }
+
+  /** Leaves the socket's datagrams (and their descriptors) in the kernel until the lane has room. */
+  private pause(e: Endpoint, lane: CloseLane): void {
+    if (e.paused || e.closed) return;
+    e.paused = true;
+    this.poller.unwatch(e.fd);
+    this.closer.whenRoom(lane, () => {
+      e.paused = false;
+      if (!e.closed) this.poller.watch(e.fd, () => this.drain(e));
+    });
+  }
+}
