@@ -41,8 +41,7 @@ export function servicesFactory(o: InitOptions, dirs: UnitDirectories): { factor
         if (registry.dirs.systemDirs.length && !untrustedRun) {
           const boot = { log, facts: supervisor.facts, nativeDirs: nativeUnitDirs(registry.dirs.systemDirs) };
           await runBootMachinery(boot);
-          let generating = Promise.resolve();
-          manager.beforeReload(() => (generating = generating.then(() => runGeneratorsStep(boot))));
+          manager.beforeReload(() => runGeneratorsStep(boot));
         }
         const loadedAt = Date.now();
         registry.load();

@@ -206,3 +206,45 @@ export function renderSysvUnit(s: SysvScript): string {
   if (s.reload) lines.push(`ExecReload=${p} reload`);
   return `${lines.join('\n')}\n`;
 }
+
+/** The runlevels a script's LSB header starts (Default-Start:) or stops (Default-Stop:) it in. */
+export function defaultLevels(text: string): { start: string[]; stop: string[] } {
+  const levels = (key: string): string[] => {
+    const m = new RegExp(`^#\\s*${key}:[ \\t]*(.*)$`, 'im').exec(text);
+    return m ? m[1]!.split(/\s+/).filter(Boolean) : [];
+  };
+  return { start: levels('Default-Start'), stop: levels('Default-Stop') };
+}
+
+export type RcChange = { kind: 'rename'; dir: string; from: string; to: string } | { kind: 'link'; dir: string; name: string };
+
+/**
+ * What systemd-sysv-install does on `systemctl enable|disable` of a SysV-only service, as
+ * Debian's update-rc.d: disable turns the script's S?? links into K?? links (same number) in
+ * the runlevels it starts in; enable turns them back, after making the default links first
+ * when the script has none anywhere ("update-rc.d NAME defaults": S01 in its start levels,
+ * K01 in its stop levels). Runlevels outside S and 2-5 are left alone. Pure.
+ */
+export function rcChanges(
+  script: string,
+  act: 'enable' | 'disable',
+  levels: { start: string[]; stop: string[] },
+  rcDirs: ReadonlyArray<{ level: string; entries: readonly string[] }>,
+): RcChange[] {
+  const start = (levels.start.length ? levels.start : ['2', '3', '4', '5']).filter((l) => /^[S2345]$/.test(l));
+  const mine = (e: string): boolean => /^[SK]\d\d/.test(e) && e.slice(3) === script;
+  const out: RcChange[] = [];
+  const entries = new Map(rcDirs.map((d) => [d.level, [...d.entries]]));
+  if (act === 'enable' && !rcDirs.some((d) => d.entries.some(mine))) {
+    for (const l of start) out.push({ kind: 'link', dir: `rc${l}.d`, name: `S01${script}` });
+    for (const l of levels.stop.filter((x) => /^[0-6S]$/.test(x) && !start.includes(x))) out.push({ kind: 'link', dir: `rc${l}.d`, name: `K01${script}` });
+    return out;
+  }
+  const [from, to] = act === 'disable' ? ['S', 'K'] : ['K', 'S'];
+  for (const l of start) {
+    for (const e of entries.get(l) ?? []) {
+      if (mine(e) && e.startsWith(from)) out.push({ kind: 'rename', dir: `rc${l}.d`, from: e, to: `${to}${e.slice(1)}` });
+    }
+  }
+  return out;
+}

@@ -25,7 +25,7 @@ export type PolicySetting =
   | 'startLimitIntervalMs' | 'startLimitBurst' | 'timeoutStartMs' | 'timeoutStopMs' | 'watchdogMs'
   | 'killMode' | 'killSignal' | 'restartKillSignal' | 'finalKillSignal' | 'sendSIGKILL' | 'sendSIGHUP'
   | 'successExitStatus' | 'restartPreventExitStatus' | 'restartForceExitStatus'
-  | 'failureAction' | 'successAction' | 'failureActionExitStatus' | 'successActionExitStatus';
+  | 'failureAction' | 'successAction' | 'failureActionExitStatus' | 'successActionExitStatus' | 'guessMainPID';
 
 /** What the machine knows of a unit: its settings, and what is counted from its commands. */
 export interface Policy extends Pick<UnitConfig, PolicySetting> {
@@ -46,6 +46,8 @@ export interface State {
   controlPid?: number;
   /** The main process ended, and how (kept while the stop sequence runs). */
   mainExit?: ProcessExit;
+  /** The main process that exited while PIDFile= is read again: a PID file still naming it names no new main process. */
+  pidFileRecheck?: number;
   /** Last exit of the main process, for status. */
   lastExit?: ProcessExit & { at: number };
   /** The exit that failed this run when no main process did (ExecStartPre=, ExecStop=, ...). */
@@ -120,7 +122,14 @@ export type Effect =
   | { type: 'kill'; who: 'main' | 'control' | 'all'; signal: number }
   | { type: 'arm'; timer: TimerName; ms: number }
   | { type: 'disarm'; timer: TimerName }
-  | { type: 'read-pid-file' }
+  /**
+   * Read PIDFile= and answer 'main-pid' or 'pid-file-missing': while starting, waiting a while for
+   * it to appear; with `once`, now only (the main process exited: a daemon that moved to a new
+   * process, nginx's binary upgrade, has written the new one's pid there first).
+   */
+  | { type: 'read-pid-file'; once?: true }
+  /** A forking unit without PIDFile=: find its one daemonized process (answered with 'main-pid', or not at all). */
+  | { type: 'guess-main-pid' }
   /** Prepare per-run resources (runtime directories, notify socket) / release them. */
   | { type: 'setup' }
   | { type: 'teardown' }
@@ -201,6 +210,11 @@ class Machine {
         if (this.s.sub === 'reload') this.enterRunning();
         return;
       case 'main-pid':
+        if (this.s.pidFileRecheck !== undefined) {
+          // The PID file still names the process that exited: there is no new main process.
+          if (e.pid === this.s.pidFileRecheck) return this.handle({ type: 'pid-file-missing' });
+          this.s.pidFileRecheck = undefined;
+        }
         if (takesMainPid(this.s.sub)) {
           if (e.pid !== this.s.mainPid) this.s.mainStartedAt = this.now;
           this.s.mainPid = e.pid;
@@ -212,6 +226,11 @@ class Machine {
         if (this.s.sub === 'start' && this.p.type === 'forking') {
           this.emit({ type: 'log', level: 'error', message: 'PID file not readable after start; the daemon probably failed to start' });
           this.fail('resources');
+        }
+        // The main process exited and the PID file names no new one: it is gone.
+        if (this.s.pidFileRecheck !== undefined) {
+          this.s.pidFileRecheck = undefined;
+          if ((this.s.sub === 'running' || this.s.sub === 'reload') && this.s.mainExit) this.onMainGone(this.s.mainExit);
         }
         return;
       case 'stopping':
@@ -329,6 +348,7 @@ class Machine {
       controlPid: undefined,
       mainExit: undefined,
       failedExit: undefined,
+      pidFileRecheck: undefined,
       ready: false,
       stopRequested: false,
       startQueued: false,
@@ -404,6 +424,7 @@ class Machine {
   // ---- exits ----
 
   private onExit(role: Role, exit: ProcessExit): void {
+    const exitedMain = this.s.mainPid;
     if (role === 'main') {
       this.s.lastExit = { ...exit, at: this.now };
       this.s.mainPid = undefined;
@@ -454,7 +475,10 @@ class Machine {
           return this.enterSigterm();
         }
         if (this.p.hasPidFile) this.emit({ type: 'read-pid-file' });
-        else this.enterStartPost();
+        else {
+          if (this.p.guessMainPID) this.emit({ type: 'guess-main-pid' });
+          this.enterStartPost();
+        }
         return;
       }
       if (this.p.type === 'notify') {
@@ -465,8 +489,19 @@ class Machine {
       this.s.result = resultOf(exit);
       return this.enterSigterm();
     }
+    // As systemd's service_sigchld_event: with PIDFile=, the daemon may have moved to a new
+    // process that wrote its pid there before the old one exited; look before judging the exit.
+    const recheck = this.p.hasPidFile && (sub === 'start-post' || sub === 'running' || sub === 'reload');
+    if (recheck) {
+      this.s.pidFileRecheck = exitedMain ?? 0;
+      this.emit({ type: 'read-pid-file', once: true });
+    }
     if (sub === 'start-post') {
       this.s.mainExit = exit; // judged once start-post is done
+      return;
+    }
+    if (recheck) {
+      this.s.mainExit = exit; // judged on the PID file's answer ('main-pid' or 'pid-file-missing')
       return;
     }
     if (sub === 'running' || sub === 'reload') return this.onMainGone(exit);

@@ -1,5 +1,5 @@
 // The dependency graph between units, as systemd builds its transactions: which
-// units a start pulls in (Requires=, Wants=, BindsTo=), which must wait for which
+// units a start pulls in (Requires=, Wants=, BindsTo=, Upholds=), which must wait for which
 // (After=/Before=), cycles reported by name and broken by dropping an ordering
 // edge, and the reverse order for stopping. Pure.
 
@@ -11,6 +11,8 @@ export interface UnitDeps {
   bindsTo: readonly string[];
   partOf: readonly string[];
   conflicts: readonly string[];
+  /** Pulled in like Wants= (what it adds beyond that is propagation.ts'). */
+  upholds?: readonly string[];
 }
 
 export interface Ordering {
@@ -37,7 +39,7 @@ export function jobSet(deps: ReadonlyMap<string, UnitDeps>, requested: Iterable<
     if (out.has(u) || !deps.has(u)) continue;
     out.add(u);
     const d = deps.get(u)!;
-    for (const dep of [...d.requires, ...d.bindsTo, ...d.wants]) if (deps.has(dep)) queue.push(dep);
+    for (const dep of [...d.requires, ...d.bindsTo, ...d.wants, ...(d.upholds ?? [])]) if (deps.has(dep)) queue.push(dep);
   }
   // Conflicts=: the later one in the set stays out, like a transaction refusing both.
   for (const u of [...out]) {

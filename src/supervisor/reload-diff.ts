@@ -27,7 +27,7 @@ export function diffUnits(
   for (const [name, unit] of fresh.units) {
     const old = current.units.get(name);
     if (!old) diff.added.push(name);
-    else if (JSON.stringify(old) !== JSON.stringify(unit)) diff.changed.push(name);
+    else if (!sameDefinition(old, unit)) diff.changed.push(name);
   }
   for (const [name, old] of current.units) {
     if (fresh.units.has(name)) continue;
@@ -40,4 +40,31 @@ export function diffUnits(
     diff.removed.push(name);
   }
   return diff;
+}
+
+/**
+ * Lists whose order means nothing (dependencies, install targets, names): a unit read again,
+ * its .wants/ links or a generator's output written in another order, is the same unit.
+ */
+const UNORDERED: ReadonlySet<string> = new Set<keyof UnitConfig>([
+  'after', 'before', 'requires', 'wants', 'bindsTo', 'partOf', 'conflicts', 'upholds', 'propagatesReloadTo',
+  'reloadPropagatedFrom', 'propagatesStopTo', 'stopPropagatedFrom', 'wantedBy', 'requiredBy', 'alias', 'also', 'unsupported',
+]);
+
+/**
+ * Whether two definitions of a unit are the same: compared by value, whatever order their
+ * fields were set in and their unordered lists hold. A unit a generator writes again unchanged
+ * must compare equal, or daemon-reload would restart it.
+ */
+export function sameDefinition(a: UnitConfig, b: UnitConfig): boolean {
+  return canonical(a) === canonical(b);
+}
+
+function canonical(u: UnitConfig): string {
+  const lists = Object.fromEntries(Object.entries(u).map(([k, v]) => [k, UNORDERED.has(k) && Array.isArray(v) ? [...(v as string[])].sort() : v]));
+  return JSON.stringify(lists, (_key, value: unknown) =>
+    value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)))
+      : value,
+  );
 }

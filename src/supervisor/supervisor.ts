@@ -18,13 +18,14 @@ import { hostFacts } from '../boot/host-facts';
 import { checkConditions, type HostFacts } from '../units/conditions';
 import type { State } from './lifecycle';
 import { buildOrdering, jobSet, startable, stoppable, type Ordering } from './ordering';
+import { autoJobAllowed, propagatedJobs, reloadTargets, retroactiveStops, stateJobs, wentDown, type PropagatedJob, type UnitView } from './propagation';
 import type { UnitRegistry } from './unit-registry';
 import { UnitRunner } from './unit-runner';
 import { launchUnitCommand, type LaunchContext } from '../exec/unit-launch';
 import { kill } from '../sys/libc';
 import { SIGKILL } from '../sys/signals';
 import { SocketUnits } from './socket-units';
-import { isDown, startJobFinished } from './sub-states';
+import { activeState, isDown, startJobFinished } from './sub-states';
 import { readAccountFiles, resolveCredentials } from '../exec/account-db';
 
 export interface SupervisorDeps {
@@ -121,6 +122,11 @@ export class Supervisor {
   /** A unit whose file is gone, once it has stopped. */
   forget(name: string): void {
     this.runners.delete(name);
+    this.autoJobs.delete(name);
+    this.autoJobsRefused.delete(name);
+    // A start job still waiting for it is over: the unit is gone.
+    for (const w of this.jobWaiters.get(name) ?? []) w();
+    this.jobWaiters.delete(name);
   }
 
   private ensureRunner(name: string, unit: UnitConfig): void {
@@ -132,7 +138,7 @@ export class Supervisor {
       log: this.deps.log,
       notify: this.notify,
       runtimeRoot: this.runtimeRoot,
-      onChange: (runner) => this.onUnitChange(runner),
+      onChange: (runner, before) => this.onUnitChange(runner, before),
       // A failure report quotes the last lines, which may still be in the pipes after the exit.
       recentOutput: (u, since, max) =>
         this.deps.output.unitDrained(u, 200).then(() =>
@@ -159,14 +165,123 @@ export class Supervisor {
     return () => this.changeListeners.delete(listener);
   }
 
-  private onUnitChange(r: UnitRunner): void {
+  private onUnitChange(r: UnitRunner, before: State): void {
     this.sockets.unitChanged(r.name, r.state);
     if (this.started.has(r.name) && !this.finished.has(r.name) && startJobFinished(r.state)) {
-      this.finished.add(r.name);
+      this.finish(r.name);
       this.deps.log.debug({ unit: r.name }, 'start job finished');
       if (!this.shuttingDown) this.startWhatCan();
     }
+    if (!this.shuttingDown) this.followDependencies(r, before);
     for (const l of [...this.changeListeners]) l(r);
+  }
+
+  // ---- propagation between units (PartOf=, BindsTo=, Upholds=, ...; decided in propagation.ts) ----
+
+  private readonly autoJobs = new Map<string, number[]>();
+  private readonly autoJobsRefused = new Set<string>();
+  private stateCheckQueued = false;
+
+  /** What the propagation decisions see of a unit. */
+  private view(name: string): UnitView | undefined {
+    const r = this.runners.get(name);
+    if (!r) return undefined;
+    const active = activeState(r.state);
+    const queued = this.ordering.units.has(name) && !this.started.has(name);
+    return { active, busy: queued || active === 'activating' || active === 'deactivating' || active === 'reloading', reloadCommand: r.config.execReload.length > 0 };
+  }
+
+  /** Sends the jobs a stop, restart or reload of `name` brings on other units; returns how many. */
+  propagate(name: string, job: 'stop' | 'restart' | 'reload'): number {
+    if (this.shuttingDown) return 0;
+    if (job === 'stop') this.cancelQueuedStart(name);
+    const jobs = propagatedJobs(this.runnerDeps(), name, job, (n) => this.view(n));
+    for (const j of jobs) this.sendJob(j, `${job} of ${name}`);
+    return jobs.length;
+  }
+
+  /** Whether a reload of the unit reaches others (PropagatesReloadTo=, or their ReloadPropagatedFrom=). */
+  passesReloadOn(name: string): boolean {
+    return reloadTargets(this.runnerDeps(), name).length > 0;
+  }
+
+  private sendJob(j: PropagatedJob, why: string): void {
+    const r = this.runners.get(j.unit);
+    if (!r) return;
+    this.deps.log.info({ unit: j.unit }, `${j.job} of ${j.unit} (${j.because}; ${why})`);
+    if (j.job === 'stop') this.cancelQueuedStart(j.unit);
+    if (j.job === 'start') this.startUnit(j.unit);
+    else r.send({ type: j.job });
+  }
+
+  /** A stop replaces a start still waiting for its turn, as a stop job replaces a start job in systemd. */
+  private cancelQueuedStart(name: string): void {
+    if (!this.ordering.units.has(name) || this.started.has(name)) return;
+    this.started.add(name);
+    this.finish(name);
+    this.startWhatCan();
+  }
+
+  /**
+   * A unit's state changed: what is bound to it stops if it went down by itself; then, once
+   * this turn's changes are in, what BindsTo= and Upholds= ask of the units' states now.
+   */
+  private followDependencies(r: UnitRunner, before: State): void {
+    if (wentDown(activeState(before), activeState(r.state)) && !r.state.stopRequested) {
+      for (const j of retroactiveStops(this.runnerDeps(), r.name, (n) => this.view(n))) this.sendAuto(j, `${r.name} went down`);
+    }
+    if (this.stateCheckQueued) return;
+    this.stateCheckQueued = true;
+    setImmediate(() => {
+      this.stateCheckQueued = false;
+      if (this.shuttingDown) return;
+      for (const j of stateJobs(this.runnerDeps(), (n) => this.view(n))) this.sendAuto(j, 'state check');
+    });
+  }
+
+  /** An automatic job, rate-limited per unit as systemd's are (a unit that keeps failing does not loop). */
+  private sendAuto(j: PropagatedJob, why: string): void {
+    const now = Date.now();
+    const { allowed, history } = autoJobAllowed(this.autoJobs.get(j.unit) ?? [], now);
+    this.autoJobs.set(j.unit, history);
+    if (!allowed) {
+      // Said once until a job is allowed again: every unit's change asks anew.
+      if (!this.autoJobsRefused.has(j.unit)) this.deps.log.warn({ unit: j.unit }, `not acting on ${j.because} for ${j.unit}: its automatic start/stop rate limit was hit`);
+      this.autoJobsRefused.add(j.unit);
+      return;
+    }
+    this.autoJobsRefused.delete(j.unit);
+    this.sendJob(j, why);
+  }
+
+  /**
+   * A start job with what it pulls in (Requires=, Wants=, BindsTo=, Upholds=, and the units
+   * linked from its own .wants/ and .requires/), each started once what it is ordered after
+   * has finished, as in systemd's transaction. Units already up count as started.
+   */
+  startWithDependencies(name: string): Promise<void> {
+    if (!this.runners.has(name) || this.shuttingDown) return Promise.resolve();
+    const deps = this.runnerDeps();
+    const warnings: string[] = [];
+    const pulled = jobSet(deps, [name], warnings);
+    pulled.add(name);
+    for (const n of pulled) {
+      const a = activeState(this.runners.get(n)!.state);
+      if (a === 'inactive' || a === 'failed' || a === 'deactivating' || (n === name && a === 'activating')) {
+        this.started.delete(n);
+        this.finished.delete(n);
+      } else if (n === name) {
+        // Up already: its start job is over as soon as it is asked for.
+        this.started.add(n);
+        this.finished.add(n);
+      }
+    }
+    const done = this.finished.has(name) ? Promise.resolve() : new Promise<void>((resolve) => this.jobWaiters.set(name, [...(this.jobWaiters.get(name) ?? []), resolve]));
+    const said = new Set(this.ordering.warnings);
+    this.ordering = buildOrdering(deps, new Set([...this.ordering.units, ...pulled]));
+    for (const w of [...warnings, ...this.ordering.warnings]) if (!said.has(w)) this.deps.log.warn(w);
+    this.startWhatCan();
+    return done;
   }
 
   /** Sends a unit its start, unless a condition says no. */
@@ -216,12 +331,21 @@ export class Supervisor {
       this.startUnit(name);
     }
     if (startJobFinished(r.state)) {
-      this.finished.add(name);
+      this.finish(name);
       this.startAgain = true;
     }
   }
 
   private startWaiters: Array<() => void> = [];
+  /** Start jobs asked for by name (startWithDependencies), resolved once the unit's start job is over. */
+  private readonly jobWaiters = new Map<string, Array<() => void>>();
+
+  private finish(name: string): void {
+    this.finished.add(name);
+    const waiting = this.jobWaiters.get(name);
+    this.jobWaiters.delete(name);
+    for (const w of waiting ?? []) w();
+  }
 
   private startingDone(): boolean {
     return [...this.ordering.units].every((u) => this.finished.has(u));
@@ -234,7 +358,8 @@ export class Supervisor {
     // The boot target's graph (sysinit, sockets, basic, multi-user) and every enabled unit.
     const boot = this.deps.registry.bootTargets().filter((t) => this.runners.has(t));
     const units = jobSet(this.runnerDeps(), [...this.deps.registry.enabledUnits(), ...boot], warnings);
-    this.ordering = buildOrdering(this.runnerDeps(), units);
+    // A start asked for before this one (through the control socket) stays in the job set.
+    this.ordering = buildOrdering(this.runnerDeps(), new Set([...this.ordering.units, ...units]));
     for (const w of [...warnings, ...this.ordering.warnings]) this.deps.log.warn(w);
     if (units.size) this.deps.log.info(`starting ${units.size} units: ${[...units].sort().join(', ')}`);
     const done = new Promise<void>((resolve) => this.startWaiters.push(resolve));

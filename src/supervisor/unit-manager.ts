@@ -24,6 +24,8 @@ export class UnitManager implements Manager {
   ) {}
 
   private regenerate: () => Promise<void> = () => Promise.resolve();
+  /** The generators' run in progress (or the last one): their output directories are emptied and written again meanwhile. */
+  private generating: Promise<void> = Promise.resolve();
 
   /** What daemon-reload runs before re-reading the units: the generators, as systemd does. */
   beforeReload(f: () => Promise<void>): void {
@@ -148,14 +150,13 @@ export class UnitManager implements Manager {
   private runJob(r: UnitRunner, send: (r: UnitRunner) => void, done: (s: State, before: State) => boolean): Promise<JobResult> {
     const before = r.state;
     send(r);
-    return this.sup.waitFor(r.name, (s) => done(s, before)).then((s) => {
-      if (jobFailed(s.sub)) return { result: 'failed', message: `${r.name}: ${s.result}` } as JobResult;
-      return { result: 'done' } as JobResult;
-    });
+    return this.sup.waitFor(r.name, (s) => done(s, before)).then((s) => jobResult(r.name, s));
   }
 
+  /** A start job with what it pulls in; over once the unit's own start is (after those it is ordered after). */
   start(name: string): Promise<JobResult> {
-    return this.job(name, (r) => this.sup.startUnit(r.name), startJobFinished);
+    const r = this.resolve(name);
+    return r ? this.sup.startWithDependencies(r.name).then(() => jobResult(r.name, r.state)) : Promise.resolve(this.missing(name));
   }
 
   stop(name: string): Promise<JobResult> {
@@ -165,19 +166,31 @@ export class UnitManager implements Manager {
     return job.then((j) => (j.result === 'failed' || j.result === 'masked' ? { result: 'done' } : j));
   }
 
+  /** A stop job, and the stops it brings on others (PartOf=, BindsTo=, Requires=, PropagatesStopTo=). */
   private stopJob(r: UnitRunner): Promise<JobResult> {
-    return this.runJob(r, (x) => x.send({ type: 'stop' }), (s) => isDown(s.sub));
+    return this.runJob(
+      r,
+      (x) => {
+        x.send({ type: 'stop' });
+        this.sup.propagate(x.name, 'stop');
+      },
+      (s) => isDown(s.sub),
+    );
   }
 
   restart(name: string): Promise<JobResult> {
     const r = this.resolve(name);
-    return r ? this.restartJob(r) : Promise.resolve(this.missing(name));
+    return r ? this.restartJob(r, true) : Promise.resolve(this.missing(name));
   }
 
-  private restartJob(r: UnitRunner): Promise<JobResult> {
+  /** A restart; an operator's (propagate) also try-restarts what is PartOf=/BindsTo=/Requires= it. */
+  private restartJob(r: UnitRunner, propagate = false): Promise<JobResult> {
     return this.runJob(
       r,
-      (x) => x.send({ type: 'restart' }),
+      (x) => {
+        x.send({ type: 'restart' });
+        if (propagate) this.sup.propagate(x.name, 'restart');
+      },
       // From dead, failed or a pending auto-restart the restart is a plain start.
       (s, before) =>
         (s.restarts > before.restarts || isIdle(before.sub)) && startJobFinished(s),
@@ -187,9 +200,23 @@ export class UnitManager implements Manager {
   reload(name: string): Promise<JobResult> {
     const r = this.resolve(name);
     if (!r) return Promise.resolve(this.missing(name));
-    if (r.config.execReload.length === 0) return Promise.resolve({ result: 'invalid', message: `Job type reload is not applicable for unit ${r.name}.` });
+    // A unit without ExecReload= that passes reloads on (a target with PropagatesReloadTo=) can reload, as systemd's unit_can_reload says.
+    const passesOn = this.sup.passesReloadOn(r.name);
+    if (r.config.execReload.length === 0 && !passesOn) return Promise.resolve({ result: 'invalid', message: `Job type reload is not applicable for unit ${r.name}.` });
     if (activeState(r.state) !== 'active') return Promise.resolve({ result: 'inactive', message: `${r.name} is not active, cannot reload.` });
-    return this.job(name, (x) => x.send({ type: 'reload' }), (s) => s.sub !== 'reload');
+    if (r.config.execReload.length === 0) {
+      this.sup.propagate(r.name, 'reload');
+      return Promise.resolve({ result: 'done' });
+    }
+    return this.job(
+      name,
+      (x) => {
+        x.send({ type: 'reload' });
+        // PropagatesReloadTo= / ReloadPropagatedFrom=: the others that are up reload too.
+        this.sup.propagate(x.name, 'reload');
+      },
+      (s) => s.sub !== 'reload',
+    );
   }
 
   async tryRestart(name: string): Promise<JobResult> {
@@ -250,7 +277,10 @@ export class UnitManager implements Manager {
    * so that no job, however long it waits, holds back the next reload.
    */
   async daemonReload(o: { generators?: boolean } = {}): Promise<ReloadReport> {
-    if (o.generators !== false) await this.regenerate();
+    // Every reload (the watcher's too) waits for a generators' run in progress: read half
+    // written, the generated units would seem removed, and be stopped, then added again.
+    if (o.generators !== false) this.generating = this.generating.then(() => this.regenerate()).catch((err: Error) => this.log.error({ err }, 'generators failed'));
+    await this.generating;
     const { diff, errors, loadedOnDemand } = this.registry.reload();
     const jobs: Promise<unknown>[] = [];
     // New to this reload: added, or new on disk, enabled, and loaded on demand since the last
@@ -280,6 +310,10 @@ export class UnitManager implements Manager {
   shutdown(): void {
     this.requestShutdown();
   }
+}
+
+function jobResult(name: string, s: State): JobResult {
+  return jobFailed(s.sub) ? { result: 'failed', message: `${name}: ${s.result}` } : { result: 'done' };
 }
 
 /** NameTimestamp= and NameTimestampMonotonic= for each moment (process.hrtime reads CLOCK_MONOTONIC). */

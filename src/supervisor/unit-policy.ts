@@ -40,5 +40,5 @@ const SETTINGS: Record<PolicySetting, true> = {
   startLimitIntervalMs: true, startLimitBurst: true, timeoutStartMs: true, timeoutStopMs: true, watchdogMs: true,
   killMode: true, killSignal: true, restartKillSignal: true, finalKillSignal: true, sendSIGKILL: true, sendSIGHUP: true,
   successExitStatus: true, restartPreventExitStatus: true, restartForceExitStatus: true,
-  failureAction: true, successAction: true, failureActionExitStatus: true, successActionExitStatus: true,
+  failureAction: true, successAction: true, failureActionExitStatus: true, successActionExitStatus: true, guessMainPID: true,
 };

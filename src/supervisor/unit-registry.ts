@@ -16,6 +16,13 @@ import { disableUnit, ENABLE_ROOT, enableUnit, unitFileState, type EnableResult 
 import { diffUnits, type ReloadDiff } from './reload-diff';
 import type { UnitDirectories } from './unit-dirs';
 import { isSystemdFile, isSystemdOwn, systemdPackageFiles } from './systemd-own-units';
+import { sysvInstall } from '../boot/sysv-install';
+
+/** The init script a unit was generated from (SourcePath=/etc/init.d/NAME), if it was. */
+function sysvScriptOf(unit: UnitConfig | undefined): string | undefined {
+  const from = unit?.generatedFrom;
+  return from?.startsWith('/etc/init.d/') ? from : undefined;
+}
 
 export const BOOT_TARGETS = ['multi-user.target', 'default.target'];
 
@@ -180,13 +187,21 @@ export class UnitRegistry {
   }
 
   enable(unit: UnitConfig): EnableResult {
-    const res = enableUnit(unit);
+    const script = sysvScriptOf(unit);
+    // A unit made from a SysV script has no [Install]: its rc?.d links are what enable it.
+    const res = script ? sysvInstall('enable', script) : enableUnit(unit);
     if (!res.error) this.enabled.add(unit.name);
     return res;
   }
 
   disable(name: string): EnableResult {
     const res = disableUnit(name);
+    const script = sysvScriptOf(this.units.get(name));
+    if (script) {
+      const sysv = sysvInstall('disable', script);
+      res.changes.push(...sysv.changes);
+      if (sysv.error) res.error = sysv.error;
+    }
     this.enabled.delete(name);
     return res;
   }

@@ -15,6 +15,7 @@ import { activeState, initialState, step, type Effect, type Event, type Policy, 
 import { type EdgeWaits, wedged } from './liveness';
 import { isRestartPending } from './sub-states';
 import { policyOf } from './unit-policy';
+import { guessMainPid } from './main-pid-guess';
 import { accountOwner, type OwnerOf } from './runner/credentials';
 import { reportFailure, type RecentOutput } from './runner/failure-report';
 import { GoneWatch } from './runner/gone-watch';
@@ -296,7 +297,14 @@ export class UnitRunner implements UnitView {
       case 'disarm':
         return this.timers.disarm(e.timer);
       case 'read-pid-file':
-        return this.pidFile.readPidFile(this.now() + PID_FILE_WAIT_MS);
+        return this.pidFile.readPidFile(e.once ? 0 : this.now() + PID_FILE_WAIT_MS);
+      case 'guess-main-pid': {
+        const mine = (p: number): boolean => this.procs.mainPidProblem(p, false) === undefined && !this.deps.exits.isClaimed(p);
+        const pid = guessMainPid([(p) => this.procs.isOwnProcess(p) && mine(p), mine]);
+        if (pid === undefined) return;
+        this.procs.adopt(pid);
+        return this.send({ type: 'main-pid', pid });
+      }
       case 'setup':
         return this.setup();
       case 'teardown':

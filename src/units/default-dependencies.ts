@@ -19,14 +19,14 @@ export function addOwnDefaultDependencies(u: UnitConfig): void {
 }
 
 /**
- * A target with default dependencies is ordered after every unit it wants or
- * requires that has default dependencies itself, unless an ordering the other way
+ * A target with default dependencies is ordered after every unit it wants, requires,
+ * binds to or upholds that has default dependencies itself, unless an ordering the other way
  * was written (no loop is made). Needs every unit loaded.
  */
 export function addTargetDefaultDependencies(units: ReadonlyMap<string, UnitConfig>): void {
   for (const t of units.values()) {
     if (t.kind !== 'target' || !t.defaultDependencies) continue;
-    for (const name of [...t.requires, ...t.wants, ...t.bindsTo]) {
+    for (const name of [...t.requires, ...t.wants, ...t.bindsTo, ...t.upholds]) {
       const d = units.get(name);
       if (!d?.defaultDependencies || t.before.includes(name) || d.after.includes(t.name)) continue;
       add(t.after, name, t.name);

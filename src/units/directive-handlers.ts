@@ -48,7 +48,8 @@ function spec(s: State, a: Assignment, text: string): string {
   return expandSpecifiers(text, s.specCtx, (m) => warn(s, a, m));
 }
 
-type ListKey = 'after' | 'before' | 'requires' | 'wants' | 'bindsTo' | 'partOf' | 'conflicts'
+type ListKey = 'after' | 'before' | 'requires' | 'wants' | 'bindsTo' | 'partOf' | 'conflicts' | 'upholds'
+  | 'propagatesReloadTo' | 'reloadPropagatedFrom' | 'propagatesStopTo' | 'stopPropagatedFrom'
   | 'wantedBy' | 'requiredBy' | 'alias' | 'also';
 
 /** Space-separated unit names; empty resets; duplicates dropped. */
@@ -260,6 +261,11 @@ const UNIT_HANDLERS: Readonly<Record<string, Handler>> = {
   Wants: unitList('wants'),
   BindsTo: unitList('bindsTo'),
   PartOf: unitList('partOf'),
+  Upholds: unitList('upholds'),
+  PropagatesReloadTo: unitList('propagatesReloadTo'),
+  ReloadPropagatedFrom: unitList('reloadPropagatedFrom'),
+  PropagatesStopTo: unitList('propagatesStopTo'),
+  StopPropagatedFrom: unitList('stopPropagatedFrom'),
   Conflicts: unitList('conflicts'),
   StartLimitIntervalSec: time(['startLimitIntervalMs'], DEFAULT_START_LIMIT_INTERVAL_MS),
   StartLimitInterval: time(['startLimitIntervalMs'], DEFAULT_START_LIMIT_INTERVAL_MS),

@@ -17,8 +17,7 @@ export const SILENT: ReadonlySet<string> = new Set([
 
 const UNSUPPORTED_NAMES: Readonly<Record<string, readonly string[]>> = {
   Unit: [
-    'Requisite', 'Upholds', 'PropagatesReloadTo', 'ReloadPropagatedFrom', 'PropagatesStopTo',
-    'StopPropagatedFrom', 'JoinsNamespaceOf', 'OnFailure', 'OnSuccess', 'OnFailureJobMode',
+    'Requisite', 'JoinsNamespaceOf', 'OnFailure', 'OnSuccess', 'OnFailureJobMode',
     'OnFailureIsolate', 'StopWhenUnneeded', 'RefuseManualStart', 'RefuseManualStop',
     'JobTimeoutSec', 'JobRunningTimeoutSec', 'JobTimeoutAction', 'JobTimeoutRebootArgument',
     'StartLimitAction', 'RebootArgument', 'SurviveFinalKillSignal',

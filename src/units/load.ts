@@ -12,8 +12,8 @@
 //     the template's ("foo@.service.d"), its aliases', the hierarchical prefixes'
 //     ("a-b-.service.d", "a-.service.d") and the type-wide "service.d" are searched.
 //   - "foo@bar.service" loads "foo@.service" with %i = "bar".
-//   - Units named in Requires=, Wants= and BindsTo= of a loaded unit (and linked from its
-//     ".wants/" and ".requires/" directories) are loaded too. Services, sockets and targets are loaded;
+//   - Units named in Requires=, Wants=, BindsTo= and Upholds= of a loaded unit (and linked from
+//     its ".wants/", ".requires/" and ".upholds/" directories) are loaded too. Services, sockets and targets are loaded;
 //     other unit types are kept in the lists but not loaded.
 //   - Units named in `requested` are loaded the same way, without being enabled.
 // With `root`, every path (including absolute symlink targets) is taken below that prefix;
@@ -338,8 +338,8 @@ export class UnitFinder {
 // ---------------------------------------------------------------------------------------
 // Whole tree
 
-type DepKey = 'requires' | 'wants' | 'bindsTo';
-const DEP_DIRECTIVE: Readonly<Record<DepKey, string>> = { requires: 'Requires', wants: 'Wants', bindsTo: 'BindsTo' };
+type DepKey = 'requires' | 'wants' | 'bindsTo' | 'upholds';
+const DEP_DIRECTIVE: Readonly<Record<DepKey, string>> = { requires: 'Requires', wants: 'Wants', bindsTo: 'BindsTo', upholds: 'Upholds' };
 
 interface Request {
   name: string;
@@ -559,26 +559,25 @@ class ClosureLoader {
     }
   }
 
-  /** The ".wants/" and ".requires/" directories of the unit itself, under any of its names. */
+  /** The ".wants/", ".requires/" and ".upholds/" directories of the unit itself (any unit type), under any of its names. */
   private addOwnLinks(unit: UnitConfig, names: readonly string[]): void {
     for (const n of names) {
-      for (const w of this.finder.linkedNames(`${n}.wants`)) {
-        if (parseUnitName(w) && !unit.wants.includes(w)) unit.wants.push(w);
-      }
-      for (const w of this.finder.linkedNames(`${n}.requires`)) {
-        if (parseUnitName(w) && !unit.requires.includes(w)) unit.requires.push(w);
+      for (const key of ['wants', 'requires', 'upholds'] as const) {
+        for (const w of this.finder.linkedNames(`${n}.${key}`)) {
+          if (parseUnitName(w) && !unit[key].includes(w)) unit[key].push(w);
+        }
       }
     }
   }
 
   /** Services, sockets and targets the unit needs are loaded next; other unit types are only mentioned (unless wanted or well known). */
   private queueDependencies(unit: UnitConfig): void {
-    for (const key of ['requires', 'bindsTo', 'wants'] as const) {
+    for (const key of ['requires', 'bindsTo', 'wants', 'upholds'] as const) {
       for (const dep of unit[key]) {
         const p = parseUnitName(dep);
         if (p && LOADED_TYPES.has(p.type)) {
           this.queue.push({ name: dep, from: { unit: unit.name, file: unit.sourcePath, key } });
-        } else if (key !== 'wants' && !WELL_KNOWN_UNITS.has(dep)) {
+        } else if (key !== 'wants' && key !== 'upholds' && !WELL_KNOWN_UNITS.has(dep)) {
           this.result.diagnostics.push({
             file: unit.sourcePath,
             unit: unit.name,
@@ -624,17 +623,22 @@ function reportMissingReferences(unresolved: readonly Request[], result: LoadRes
     result.diagnostics.push({
       file: from.file,
       unit: from.unit,
-      severity: from.key === 'wants' ? 'warning' : 'error',
+      severity: from.key === 'wants' || from.key === 'upholds' ? 'warning' : 'error',
       message: `${from.unit}: ${DEP_DIRECTIVE[from.key]}=${req.name}: unit not found`,
     });
   }
 }
 
+const DEPENDENCY_LISTS = [
+  'after', 'before', 'requires', 'wants', 'bindsTo', 'partOf', 'conflicts', 'upholds',
+  'propagatesReloadTo', 'reloadPropagatedFrom', 'propagatesStopTo', 'stopPropagatedFrom',
+] as const;
+
 /** Phase 5: dependency lists name canonical units, once each, never the unit itself; so do sockets' services. */
 function canonicalizeDependencies(result: LoadResult): void {
   const canon = (n: string): string => result.aliases.get(n) ?? n;
   for (const unit of result.units.values()) {
-    for (const key of ['after', 'before', 'requires', 'wants', 'bindsTo', 'partOf', 'conflicts'] as const) {
+    for (const key of DEPENDENCY_LISTS) {
       unit[key] = [...new Set(unit[key].map(canon))].filter((n) => n !== unit.name);
     }
     if (unit.socket?.service) unit.socket.service = canon(unit.socket.service);

@@ -96,6 +96,14 @@ export interface UnitConfig {
   wants: string[];
   bindsTo: string[];
   partOf: string[];
+  /** Upholds= (and NAME.upholds/): started again whenever found inactive while this unit is up. */
+  upholds: string[];
+  /** PropagatesReloadTo= / ReloadPropagatedFrom=: a reload of one reaches the other (load.ts makes each the other's inverse). */
+  propagatesReloadTo: string[];
+  reloadPropagatedFrom: string[];
+  /** PropagatesStopTo= / StopPropagatedFrom=: a stop (or restart) of one stops the other. */
+  propagatesStopTo: string[];
+  stopPropagatedFrom: string[];
   conflicts: string[];
   conditions: Condition[];
   type: ServiceType;
@@ -209,6 +217,11 @@ export function defaultUnitConfig(name: string, sourcePath = ''): UnitConfig {
     wants: [],
     bindsTo: [],
     partOf: [],
+    upholds: [],
+    propagatesReloadTo: [],
+    reloadPropagatedFrom: [],
+    propagatesStopTo: [],
+    stopPropagatedFrom: [],
     conflicts: [],
     conditions: [],
     type: 'simple',

@@ -7,32 +7,18 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runAsPid1, TS_INIT } from '../helpers/ts-init';
 import { tempDir } from '../helpers/temp-dir';
+import { placeFiles } from '../helpers/place-files';
 
 /** The rich init, booting the namespace's systemd directories (where that is not already the default). */
 const RICH = { env: { ...process.env, TS_INIT_RICH: '1' } };
 
 let bin: string;
-let files: string;
 beforeAll(() => {
   bin = tempDir('ts-init-bin-');
   fs.symlinkSync(TS_INIT, path.join(bin, 'systemctl'));
 });
 
-/** Files to put in place inside the namespace (private mounts only), as a shell setup line. */
-function place(tree: Record<string, string>): string {
-  files = tempDir('ts-init-boot-');
-  const lines: string[] = [];
-  for (const [p, text] of Object.entries(tree)) {
-    if (text.startsWith('->')) {
-      lines.push(`mkdir -p ${path.dirname(p)} && ln -s ${text.slice(2)} ${p}`);
-      continue;
-    }
-    const src = path.join(files, p.replace(/\//g, '_'));
-    fs.writeFileSync(src, text, { mode: 0o755 });
-    lines.push(`mkdir -p ${path.dirname(p)} && cp -p ${src} ${p}`);
-  }
-  return lines.join(' && ');
-}
+const place = placeFiles;
 
 const wanted = (name: string) => ({ [`/etc/systemd/system/multi-user.target.wants/${name}`]: `->/etc/systemd/system/${name}` });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyRcLinks, parseSysvScript, renderSysvUnit, type SysvScript } from '../../../src/boot/sysv-units';
+import { applyRcLinks, defaultLevels, parseSysvScript, rcChanges, renderSysvUnit, type SysvScript } from '../../../src/boot/sysv-units';
 import { buildUnit } from '../../../src/units/build-unit';
 import { parseUnitText } from '../../../src/units/syntax';
 
@@ -90,5 +90,37 @@ describe('SysV scripts as systemd-sysv-generator sees them', () => {
     });
     expect(built.unit.successExitStatus.codes).toEqual([5, 6]);
     expect(built.unit.execReload[0]!.argv).toEqual(['/etc/init.d/exim4', 'reload']);
+  });
+});
+
+describe('systemctl enable|disable of a SysV-only service (systemd-sysv-install, update-rc.d)', () => {
+  const header = '#!/bin/sh\n### BEGIN INIT INFO\n# Provides: slapd\n# Default-Start:     2 3 4 5\n# Default-Stop:      0 1 6\n### END INIT INFO\n';
+  const rc = (links: Record<string, string[]>) => ['S', '0', '1', '2', '3', '4', '5', '6'].map((level) => ({ level, entries: links[level] ?? [] }));
+
+  it('reads Default-Start: and Default-Stop:', () => {
+    expect(defaultLevels(header)).toEqual({ start: ['2', '3', '4', '5'], stop: ['0', '1', '6'] });
+    expect(defaultLevels('#!/bin/sh\necho hi\n')).toEqual({ start: [], stop: [] });
+  });
+
+  it('disable turns the S links of the start levels into K links with the same number; enable turns them back', () => {
+    const links = rc({ '0': ['K01slapd'], '2': ['S01cron', 'S02slapd'], '3': ['S02slapd'], '4': ['S02slapd'], '5': ['S02slapd', 'S02slapd-extra'], '6': ['K01slapd'] });
+    const off = rcChanges('slapd', 'disable', defaultLevels(header), links);
+    expect(off).toEqual(['2', '3', '4', '5'].map((l) => ({ kind: 'rename', dir: `rc${l}.d`, from: 'S02slapd', to: 'K02slapd' })));
+    const disabled = rc({ '0': ['K01slapd'], '2': ['K02slapd', 'S01cron'], '3': ['K02slapd'], '4': ['K02slapd'], '5': ['K02slapd'], '6': ['K01slapd'] });
+    expect(rcChanges('slapd', 'disable', defaultLevels(header), disabled)).toEqual([]);
+    const on = rcChanges('slapd', 'enable', defaultLevels(header), disabled);
+    expect(on).toEqual(['2', '3', '4', '5'].map((l) => ({ kind: 'rename', dir: `rc${l}.d`, from: 'K02slapd', to: 'S02slapd' })));
+  });
+
+  it('enable of a script with no links at all makes the default ones first (S01 in its start levels, K01 in its stop levels)', () => {
+    expect(rcChanges('slapd', 'enable', defaultLevels(header), rc({}))).toEqual([
+      ...['2', '3', '4', '5'].map((l) => ({ kind: 'link', dir: `rc${l}.d`, name: 'S01slapd' })),
+      ...['0', '1', '6'].map((l) => ({ kind: 'link', dir: `rc${l}.d`, name: 'K01slapd' })),
+    ]);
+  });
+
+  it('without Default-Start: the levels 2-5; the K links of the stop levels are never touched', () => {
+    const links = rc({ '1': ['K01old'], '2': ['S20old'], '6': ['K01old'] });
+    expect(rcChanges('old', 'disable', { start: [], stop: [] }, links)).toEqual([{ kind: 'rename', dir: 'rc2.d', from: 'S20old', to: 'K20old' }]);
   });
 });

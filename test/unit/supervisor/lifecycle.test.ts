@@ -12,6 +12,7 @@ function policy(over: Partial<Policy> = {}): Policy {
     ignoreFailure: { 'start-pre': [], start: [], 'start-post': [], reload: [], stop: [], 'stop-post': [], ...(over.ignoreFailure ?? {}) },
     remainAfterExit: false,
     hasPidFile: false,
+    guessMainPID: true,
     restart: 'no',
     restartSecMs: 100,
     startLimitIntervalMs: 10_000,
@@ -130,9 +131,46 @@ describe('starting by type', () => {
     expect(h.active).toBe('activating');
     h.send({ type: 'main-pid', pid: 4242 });
     expect([h.active, h.state.mainPid]).toEqual(['active', 4242]);
+    h.clear();
     h.send({ type: 'exited', pid: 4242, exit: { signal: 9 } });
+    // With PIDFile=, a main exit is judged once the PID file has been read again.
+    expect(h.effects).toEqual([{ type: 'read-pid-file', once: true }]);
+    expect(h.active).toBe('active');
+    h.send({ type: 'pid-file-missing' });
     h.send({ type: 'all-gone' });
     expect([h.active, h.state.result]).toEqual(['failed', 'signal']);
+  });
+
+  it('forking: a main process that exits after writing a new one into the PID file is followed (nginx binary upgrade)', () => {
+    const h = new Harness(policy({ type: 'forking', hasPidFile: true, restart: 'on-failure' }));
+    h.send({ type: 'start' });
+    h.exitMain({ code: 0 });
+    h.send({ type: 'main-pid', pid: 4242 });
+    h.clear();
+    h.send({ type: 'exited', pid: 4242, exit: { code: 0 } });
+    expect(h.effects).toEqual([{ type: 'read-pid-file', once: true }]);
+    h.send({ type: 'main-pid', pid: 5252 });
+    expect([h.sub, h.state.mainPid, h.state.mainExit]).toEqual(['running', 5252, undefined]);
+    // The PID file naming the process that just exited names no new one: the exit is judged.
+    h.send({ type: 'exited', pid: 5252, exit: { signal: 9 } });
+    h.send({ type: 'main-pid', pid: 5252 });
+    expect(h.sub).toBe('stop-sigterm');
+    h.send({ type: 'all-gone' });
+    expect([h.sub, h.state.result]).toEqual(['auto-restart', 'signal']);
+  });
+
+  it('forking without PIDFile=: GuessMainPID= asks the edge for the daemon; GuessMainPID=no does not', () => {
+    for (const guess of [true, false]) {
+      const h = new Harness(policy({ type: 'forking', guessMainPID: guess }));
+      h.send({ type: 'start' });
+      h.clear();
+      h.exitMain({ code: 0 });
+      expect(h.kinds()).toEqual(guess ? ['guess-main-pid', 'disarm timeout'] : ['disarm timeout']);
+      expect(h.sub).toBe('running');
+      if (!guess) continue;
+      h.send({ type: 'main-pid', pid: 777 });
+      expect(h.state.mainPid).toBe(777);
+    }
   });
 
   it('ExecMainStartTimestamp: when the main process was spawned, or for forking when the PID file named it', () => {

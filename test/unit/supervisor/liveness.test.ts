@@ -31,6 +31,7 @@ const policyArb: fc.Arbitrary<Policy> = fc.record({
   watchdogMs: fc.constantFrom(0, 500),
   killMode: fc.constantFrom('control-group', 'process', 'mixed', 'none'),
   sendSIGKILL: fc.boolean(),
+  guessMainPID: fc.boolean(),
 }).map((o) => ({
   ...o,
   ignoreFailure: { 'start-pre': [], start: [], 'start-post': [], reload: [], stop: [], 'stop-post': [] } as Record<Phase, boolean[]>,

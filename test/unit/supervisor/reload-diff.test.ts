@@ -46,3 +46,22 @@ describe('daemon-reload diff', () => {
     expect([...fresh.units.keys()]).toEqual(['b.service']);
   });
 });
+
+describe('a unit written again unchanged compares equal (no restart on daemon-reload)', () => {
+  it('whatever order its dependency lists and its fields come in', () => {
+    const a = unit('slapd.service', { wants: ['network-online.target', 'remote-fs.target'], after: ['a.service', 'b.service'], pidFile: '/run/slapd/slapd.pid', wantedBy: ['multi-user.target'] });
+    // The same definition, its links read in another order and its fields set in another order.
+    const { pidFile, ...rest } = a;
+    const b = { pidFile, ...rest, wants: ['remote-fs.target', 'network-online.target'], after: ['b.service', 'a.service'] } as UnitConfig;
+    const d = diffUnits({ units: byName(a), enabled: new Set() }, { units: byName(b), enabled: new Set(), failed: new Map() });
+    expect(d.changed).toEqual([]);
+  });
+
+  it('an order that means something still counts: commands, environment', () => {
+    const cmd = (raw: string) => ({ path: raw, argv: [raw], ignoreFailure: false, argv0Override: false, privileged: false, noEnvExpand: false, raw, file: 'f', line: 1 });
+    const a = unit('x.service', { execStartPre: [cmd('/bin/a'), cmd('/bin/b')], environment: [['A', '1'], ['A', '2']] });
+    const b = unit('x.service', { execStartPre: [cmd('/bin/b'), cmd('/bin/a')], environment: [['A', '1'], ['A', '2']] });
+    const c = unit('x.service', { execStartPre: [cmd('/bin/a'), cmd('/bin/b')], environment: [['A', '2'], ['A', '1']] });
+    for (const other of [b, c]) expect(diffUnits({ units: byName(a), enabled: new Set() }, { units: byName(other), enabled: new Set(), failed: new Map() }).changed).toEqual(['x.service']);
+  });
+});

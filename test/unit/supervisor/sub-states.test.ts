@@ -66,7 +66,7 @@ describe('the sub-state table', () => {
     const p: Policy = {
       type: 'notify', commands: { 'start-pre': 0, start: 1, 'start-post': 0, reload: 0, stop: 0, 'stop-post': 0 },
       ignoreFailure: { 'start-pre': [], start: [], 'start-post': [], reload: [], stop: [], 'stop-post': [] },
-      remainAfterExit: false, hasPidFile: false, restart: 'no', restartSecMs: 100, startLimitIntervalMs: 10_000, startLimitBurst: 5,
+      remainAfterExit: false, hasPidFile: false, guessMainPID: true, restart: 'no', restartSecMs: 100, startLimitIntervalMs: 10_000, startLimitBurst: 5,
       timeoutStartMs: 1000, timeoutStopMs: 1000, watchdogMs: 0, killMode: 'control-group', killSignal: 15, finalKillSignal: 9,
       sendSIGKILL: true, sendSIGHUP: false, successExitStatus: { codes: [], signals: [] }, restartPreventExitStatus: { codes: [], signals: [] },
       restartForceExitStatus: { codes: [], signals: [] }, failureAction: 'none', successAction: 'none',

@@ -230,3 +230,41 @@ describe('masks, aliases and missing units', () => {
     expect(r.diagnostics).toHaveLength(5);
   });
 });
+
+describe('a service\'s own .wants/, .requires/ and .upholds/, and the propagation settings', () => {
+  // Debian 13's ssh.service.wants/sshd-keygen.service; an .upholds/ link; postgresql's clusters.
+  const root = tree({
+    '/lib/systemd/system/multi-user.target': '[Unit]\n',
+    '/lib/systemd/system/ssh.service': svc('/usr/sbin/sshd -D', 'After=sshd-keygen.service'),
+    '/lib/systemd/system/sshd-keygen.service': svc('/usr/bin/ssh-keygen -A', ''),
+    '/lib/systemd/system/ssh.service.wants/sshd-keygen.service': { link: '../sshd-keygen.service' },
+    '/lib/systemd/system/ssh.service.requires/host-keys.service': { link: '../host-keys.service' },
+    '/lib/systemd/system/host-keys.service': svc('/bin/true'),
+    '/etc/systemd/system/ssh.service.upholds/agent.service': { link: '/lib/systemd/system/agent.service' },
+    '/lib/systemd/system/agent.service': svc('/usr/bin/agent'),
+    '/etc/systemd/system/multi-user.target.wants/ssh.service': { link: '/lib/systemd/system/ssh.service' },
+    '/lib/systemd/system/pg.service': svc('/bin/true', 'PropagatesReloadTo=pg@main.service\nPropagatesStopTo=pg-log.service\nUpholds=pg-log.service'),
+    '/lib/systemd/system/pg@.service': svc('/usr/bin/pg %i', 'PartOf=pg.service\nReloadPropagatedFrom=pg.service\nStopPropagatedFrom=pg.service'),
+    '/lib/systemd/system/pg-log.service': svc('/usr/bin/log'),
+    '/etc/systemd/system/multi-user.target.wants/pg.service': { link: '/lib/systemd/system/pg.service' },
+    '/etc/systemd/system/multi-user.target.wants/pg@main.service': { link: '/lib/systemd/system/pg@.service' },
+  });
+  const r = load(root);
+
+  it('links in a service\'s own directories are its Wants=, Requires= and Upholds=, and are loaded', () => {
+    const ssh = r.units.get('ssh.service')!;
+    expect(ssh.wants).toContain('sshd-keygen.service');
+    expect(ssh.requires).toContain('host-keys.service');
+    expect(ssh.upholds).toEqual(['agent.service']);
+    for (const n of ['sshd-keygen.service', 'host-keys.service', 'agent.service']) expect(r.units.has(n)).toBe(true);
+  });
+
+  it('PartOf=, Upholds=, PropagatesReloadTo=/ReloadPropagatedFrom= and PropagatesStopTo=/StopPropagatedFrom= are read, none reported unsupported', () => {
+    const pg = r.units.get('pg.service')!;
+    const main = r.units.get('pg@main.service')!;
+    expect([pg.propagatesReloadTo, pg.propagatesStopTo, pg.upholds]).toEqual([['pg@main.service'], ['pg-log.service'], ['pg-log.service']]);
+    expect([main.partOf, main.reloadPropagatedFrom, main.stopPropagatedFrom]).toEqual([['pg.service'], ['pg.service'], ['pg.service']]);
+    expect(r.units.has('pg-log.service')).toBe(true);
+    expect(r.diagnostics.filter((d) => /not supported|unsupported/i.test(d.message))).toEqual([]);
+  });
+});
