@@ -14,6 +14,9 @@ import type { UnitRegistry } from './unit-registry';
 import type { UnitRunner } from './unit-runner';
 import type { Logger } from '../log/logger';
 
+/** How soon a reload deferred by a passing shortage (EMFILE) is tried again. */
+const RELOAD_RETRY_MS = 500;
+
 export class UnitManager implements Manager {
   constructor(
     private readonly registry: UnitRegistry,
@@ -26,6 +29,8 @@ export class UnitManager implements Manager {
   private regenerate: () => Promise<void> = () => Promise.resolve();
   /** The generators' run in progress (or the last one): their output directories are emptied and written again meanwhile. */
   private generating: Promise<void> = Promise.resolve();
+  /** A reload deferred by a passing shortage, to be tried again. */
+  private reloadRetry?: NodeJS.Timeout;
 
   /** What daemon-reload runs before re-reading the units: the generators, as systemd does. */
   beforeReload(f: () => Promise<void>): void {
@@ -281,7 +286,17 @@ export class UnitManager implements Manager {
     // written, the generated units would seem removed, and be stopped, then added again.
     if (o.generators !== false) this.generating = this.generating.then(() => this.regenerate()).catch((err: Error) => this.log.error({ err }, 'generators failed'));
     await this.generating;
-    const { diff, errors, loadedOnDemand } = this.registry.reload();
+    const read = this.registry.reload();
+    if ('deferred' in read) {
+      // Tried again until the shortage passes: a change the watcher saw must not be lost.
+      this.log.warn(`reload deferred, the unit files could not all be read: ${read.deferred}; trying again in ${RELOAD_RETRY_MS} ms`);
+      this.reloadRetry ??= setTimeout(() => {
+        this.reloadRetry = undefined;
+        void this.daemonReload({ generators: false });
+      }, RELOAD_RETRY_MS);
+      return { added: [], removed: [], changed: [], errors: [`reload deferred: ${read.deferred}`] };
+    }
+    const { diff, errors, loadedOnDemand } = read;
     const jobs: Promise<unknown>[] = [];
     // New to this reload: added, or new on disk, enabled, and loaded on demand since the last
     // one (named before the reload found it) and not started since.

@@ -17,6 +17,7 @@ import { diffUnits, type ReloadDiff } from './reload-diff';
 import type { UnitDirectories } from './unit-dirs';
 import { isSystemdFile, isSystemdOwn, systemdPackageFiles } from './systemd-own-units';
 import { sysvInstall } from '../boot/sysv-install';
+import { isTransientError } from '../process/resource-errors';
 
 /** The init script a unit was generated from (SourcePath=/etc/init.d/NAME), if it was. */
 function sysvScriptOf(unit: UnitConfig | undefined): string | undefined {
@@ -248,10 +249,17 @@ export class UnitRegistry {
    * Returns what changed, the errors (file:line), and the enabled units loaded on demand since
    * the last reload (new to it, though loaded already); added units are announced.
    */
-  reload(): { diff: ReloadDiff; errors: string[]; loadedOnDemand: string[] } {
+  /**
+   * Re-reads every unit and takes the new definitions. A read cut short by a passing shortage
+   * (EMFILE listing a directory or opening a unit file) changes nothing and says so (`deferred`):
+   * read half, the units it missed would seem removed and be stopped.
+   */
+  reload(): { diff: ReloadDiff; errors: string[]; loadedOnDemand: string[] } | { deferred: string } {
+    const fresh = this.read([...this.units.keys()]);
+    const shortage = reloadShortage(fresh.diagnostics);
+    if (shortage) return { deferred: shortage };
     const loadedOnDemand = [...this.enabledOnDemand];
     this.enabledOnDemand.clear();
-    const fresh = this.read([...this.units.keys()]);
     const errors = fresh.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
     const diff = diffUnits({ units: this.units, enabled: this.enabled }, fresh);
     for (const name of diff.kept) errors.push(`${name}: the new definition is broken; the running one is kept`);
@@ -267,4 +275,10 @@ export class UnitRegistry {
     for (const name of diff.added) this.add(diff.next.units.get(name)!);
     return { diff, errors, loadedOnDemand };
   }
+}
+
+/** What cut a read of the units short for a passing shortage (EMFILE, ENFILE, ENOMEM, EAGAIN), if anything did. */
+export function reloadShortage(diagnostics: readonly Diagnostic[]): string | undefined {
+  const d = diagnostics.find((x) => isTransientError(x.message));
+  return d && formatDiagnostic(d);
 }

@@ -53,11 +53,26 @@ describe('resource faults', () => {
     const cmd = `sleep 5; "${TS_INIT}" ctl status`;
     const run = startAsPid1(['--units', dir, '--', '/bin/sh', '-c', cmd]);
     const host = await pid1HostPid(run.child.pid!);
-    await sleep(800);
+    // steady.service's sleep: PID 1's child once the units run (a slow start takes a while).
+    const steadyPid = (): number | undefined => {
+      const kids = fs.readFileSync(`/proc/${host}/task/${host}/children`, 'utf8').split(' ').filter(Boolean);
+      const found = kids.find((p) => {
+        try {
+          return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('/bin/sleep');
+        } catch {
+          return false; // gone meanwhile
+        }
+      });
+      return found === undefined ? undefined : Number(found);
+    };
+    let steady: number | undefined;
+    for (const t0 = Date.now(); (steady = steadyPid()) === undefined; await sleep(100)) {
+      if (Date.now() - t0 > 10_000) throw new Error('steady.service never started');
+    }
     const limits = fs.readFileSync(`/proc/${host}/limits`, 'utf8').match(/Max open files\s+(\d+)\s+(\d+)/)!;
     const open = fs.readdirSync(`/proc/${host}/fd`).length;
     execFileSync('prlimit', ['--pid', String(host), `--nofile=${open}:${limits[2]}`]);
-    process.kill(Number(fs.readFileSync(`/proc/${host}/task/${host}/children`, 'utf8').split(' ').find((p) => p && fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('/bin/sleep'))), 'SIGKILL');
+    process.kill(steady, 'SIGKILL');
     await sleep(2000);
     execFileSync('prlimit', ['--pid', String(host), `--nofile=${limits[1]}:${limits[2]}`]);
     const r = await run.result;

@@ -43,7 +43,10 @@ describe('wedges', () => {
     const run = startAsPid1(['-v', '--control-socket', socket, '--units', dir, '--', '/bin/sh', '-c', `while [ ! -e ${done} ]; do sleep 0.2; done`]);
     try {
       const host = await pid1HostPid(run.child.pid!);
-      await sleep(1000);
+      // The shortage comes once the units run (a slow start must not meet it half-way).
+      for (const t0 = Date.now(); (status(socket) ?? []).filter((s) => s.name.startsWith('u')).length < 4; await sleep(200)) {
+        if (Date.now() - t0 > 20_000) throw new Error(`the units never came up: ${run.stderr().slice(-2000)}`);
+      }
       const hard = fs.readFileSync(`/proc/${host}/limits`, 'utf8').match(/Max open files\s+\d+\s+(\d+)/)![1];
       for (const soft of [12, 18, 24]) {
         execFileSync('prlimit', ['--pid', String(host), `--nofile=${soft}:${hard}`]);

@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { renderStatus } from '../../../src/control/format';
 import type { UnitStatus } from '../../../src/control/manager';
 import type { Logger } from '../../../src/log/logger';
-import { UnitRegistry } from '../../../src/supervisor/unit-registry';
+import { reloadShortage, UnitRegistry } from '../../../src/supervisor/unit-registry';
+import type { Diagnostic } from '../../../src/units/diagnostic';
 import { tempDir } from '../../helpers/temp-dir';
 
 const root = tempDir('ts-init-registry-');
@@ -78,7 +79,7 @@ describe('UnitRegistry', () => {
     fs.rmSync(path.join(system, 'multi-user.target.wants', 'cron.service'));
     fs.rmSync(path.join(system, 'cron.service'));
     put(system, 'idle.service', '[Service]\nType=bogus\nExecStart=/bin/true\n');
-    const { diff, errors, loadedOnDemand } = registry.reload();
+    const { diff, errors, loadedOnDemand } = applied(registry.reload());
     expect(diff.added).toEqual(['new.service']);
     // idle.service was loaded on demand while disabled: not new to the reload.
     expect(loadedOnDemand).toEqual([]);
@@ -97,12 +98,24 @@ describe('UnitRegistry', () => {
     put(own, 'fresh.service', '[Service]\nExecStart=/bin/true\n');
     expect(registry.get('fresh.service')?.name).toBe('fresh.service');
     expect(registry.isEnabled('fresh.service')).toBe(true);
-    const first = registry.reload();
+    const first = applied(registry.reload());
     expect(first.diff.added).toEqual([]);
     expect(first.loadedOnDemand).toEqual(['fresh.service']);
-    expect(registry.reload().loadedOnDemand).toEqual([]);
+    expect(applied(registry.reload()).loadedOnDemand).toEqual([]);
+  });
+
+  it('a read cut short by a passing shortage (EMFILE) defers the reload; other problems do not', () => {
+    const d = (message: string): Diagnostic => ({ file: own, severity: 'warning', message });
+    expect(reloadShortage([d('cannot read directory: EMFILE: too many open files, scandir')])).toMatch(/EMFILE/);
+    expect(reloadShortage([d('cannot read directory: EACCES: permission denied'), { ...d('Unknown key Foo'), severity: 'error' }])).toBeUndefined();
   });
 });
+
+/** A reload that was applied (not deferred by a shortage). */
+function applied<T extends object>(r: T | { deferred: string }): T {
+  if ('deferred' in r) throw new Error(`reload deferred: ${r.deferred}`);
+  return r;
+}
 
 describe('load errors name their unit, whichever file they are in', () => {
   const dir = tempDir('ts-init-registry-errors-');
