@@ -145,7 +145,7 @@ export function fnmatch(pattern: string, s: string): boolean {
   return new RegExp(`^${re}$`, 's').test(s);
 }
 
-function parseSize(s: string): number | undefined {
+export function parseSize(s: string): number | undefined {
   const m = /^(\d+(?:\.\d+)?)\s*([KMGTPE]?)(?:i?B)?$/i.exec(s.trim());
   if (!m) return undefined;
   const exp = ' KMGTPE'.indexOf((m[2] || ' ').toUpperCase());
