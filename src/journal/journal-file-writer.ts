@@ -141,6 +141,24 @@ interface DataState extends EntryList {
   offset: number;
 }
 
+/** A data object found or made: where, and its two hashes (computed once per payload). */
+interface KnownData {
+  offset: number;
+  /** The table hash, as the entry item stores it (little-endian). */
+  hash: Buffer;
+  /** Jenkins hash halves, for the entry's xor_hash. */
+  jHi: number;
+  jLo: number;
+}
+
+/**
+ * A payload's cache key without building its bytes: string values and byte values in separate
+ * name spaces (the same text could be either), never equal for different bytes.
+ */
+function dataKey(name: string, value: string | Uint8Array): string {
+  return typeof value === 'string' ? `s${name}=${value}` : `b${name}=${Buffer.from(value.buffer, value.byteOffset, value.length).toString('latin1')}`;
+}
+
 interface FieldState {
   offset: number;
   headData: number;
@@ -151,25 +169,19 @@ interface Scattered {
   buf: Buffer;
 }
 
-const u64 = (n: number): Buffer => {
-  const b = Buffer.alloc(8);
-  putU64(b, 0, n);
-  return b;
-};
-
 /** Two generations: a hot key survives the turnover that a flood of unique keys causes. */
-class TwoGenerationCache<V> {
-  private young = new Map<string, V>();
-  private old = new Map<string, V>();
+class TwoGenerationCache<K, V> {
+  private young = new Map<K, V>();
+  private old = new Map<K, V>();
   constructor(private readonly max: number) {}
-  get(key: string): V | undefined {
+  get(key: K): V | undefined {
     const v = this.young.get(key);
     if (v !== undefined) return v;
     const o = this.old.get(key);
     if (o !== undefined) this.set(key, o);
     return o;
   }
-  set(key: string, value: V): void {
+  set(key: K, value: V): void {
     if (this.young.size >= this.max) {
       this.old = this.young;
       this.young = new Map();
@@ -180,8 +192,11 @@ class TwoGenerationCache<V> {
 
 export class JournalFileWriter {
   private broken: string | undefined;
-  private readonly dataCache = new TwoGenerationCache<DataState>(DATA_CACHE_MAX);
-  private readonly fieldCache = new TwoGenerationCache<FieldState>(FIELD_CACHE_MAX);
+  /** Payload key (dataKey) -> its data object; list state by data object offset, separately,
+   * so that two keys of one object (a string and a binary value of the same bytes) share it. */
+  private readonly dataCache = new TwoGenerationCache<string, KnownData>(DATA_CACHE_MAX);
+  private readonly stateCache = new TwoGenerationCache<number, DataState>(DATA_CACHE_MAX);
+  private readonly fieldCache = new TwoGenerationCache<string, FieldState>(FIELD_CACHE_MAX);
   private readonly keyed: boolean;
   private readonly fileId: Buffer;
   private readonly dataTable: number;
@@ -370,6 +385,14 @@ export class JournalFileWriter {
     this.io.pwrite(this.fd, this.header.subarray(H.state, H.state + 1), H.state);
   }
 
+  /** A data object's entry-list state, read from the file. */
+  private readDataState(offset: number): DataState {
+    const o = this.read(offset, DATA.payload);
+    const list = JournalFileWriter.readList(this.io, this.fd, getU64(o, DATA.nEntries), getU64(o, DATA.entryArrayOffset), true);
+    if (!list) throw new Error(`data object at ${offset}: entry array chain does not add up`);
+    return { ...list, offset };
+  }
+
   /**
    * Finds a data object by payload through the data hash table; walks the whole chain up to
    * the objects this append plans (at or past the end: not written yet, and new payloads).
@@ -382,12 +405,7 @@ export class JournalFileWriter {
       const o = this.read(p, DATA.payload);
       const size = getU64(o, 8);
       if (o[0] === OBJECT_DATA && getBig64(o, DATA.hash) === hash && size - DATA.payload === payload.length) {
-        if (this.read(p + DATA.payload, payload.length).equals(payload)) {
-          const nEntries = getU64(o, DATA.nEntries);
-          const list = JournalFileWriter.readList(this.io, this.fd, nEntries, getU64(o, DATA.entryArrayOffset), true);
-          if (!list) throw new Error(`data object at ${p}: entry array chain does not add up`);
-          return { state: { ...list, offset: p }, depth };
-        }
+        if (this.read(p + DATA.payload, payload.length).equals(payload)) return { state: this.stateCache.get(p) ?? this.readDataState(p), depth };
       }
       p = getU64(o, DATA.nextHashOffset);
     }
@@ -415,80 +433,129 @@ export class JournalFileWriter {
    * to a reader then.
    */
   append(entry: JournalEntry): AppendResult {
-    if (this.broken) return { ok: false, error: { kind: 'io', message: this.broken } };
-    const invalid = checkEntry(entry);
-    if (invalid) return { ok: false, error: { kind: 'invalid', message: invalid } };
-    if (entry.realtimeUsec < getU64(this.header, H.tailEntryRealtime)) return { ok: false, error: { kind: 'clock-went-back' } };
-    let plan: Plan;
-    try {
-      plan = this.plan(entry);
-    } catch (e) {
-      return this.fail(e);
+    return this.appendMany([entry])[0];
+  }
+
+  /**
+   * Appends entries in order, as one write sequence: what a caller received in one go (a burst
+   * of datagrams, a stream's lines) costs a few writes instead of some thirty per entry, and a
+   * process that dies half-way loses at most these entries. Invalid entries are skipped (their
+   * result says why). The first entry that does not fit the file ('file-full') or goes back in
+   * time ('clock-went-back') stops the batch: it and every later entry get that result, so the
+   * caller rotates and appends them again.
+   */
+  appendMany(entries: readonly JournalEntry[]): AppendResult[] {
+    const results: AppendResult[] = new Array(entries.length);
+    if (this.broken) return results.fill({ ok: false, error: { kind: 'io', message: this.broken } });
+    const take: number[] = [];
+    let tail = getU64(this.header, H.tailEntryRealtime);
+    let stop = entries.length;
+    let stopError: AppendError | undefined;
+    for (let i = 0; i < entries.length; i++) {
+      const invalid = checkEntry(entries[i]);
+      if (invalid) {
+        results[i] = { ok: false, error: { kind: 'invalid', message: invalid } };
+        continue;
+      }
+      if (entries[i].realtimeUsec < tail) {
+        stop = i;
+        stopError = { kind: 'clock-went-back' };
+        break;
+      }
+      tail = entries[i].realtimeUsec;
+      take.push(i);
     }
-    if (plan.newEnd > this.maxFileSize && this.nEntries > 0) return { ok: false, error: { kind: 'file-full' } };
+    // Plan the batch; when it does not fit the file, plan the first half, and so on.
+    let count = take.length;
+    let plan: Plan | undefined;
     try {
-      this.io.pwrite(this.fd, plan.appended, this.end);
-      for (const group of [plan.links, plan.slots, plan.counts]) for (const w of group) this.io.pwrite(this.fd, w.buf, w.pos);
-      this.io.pwrite(this.fd, plan.header.subarray(H.tailEntryBootId), H.tailEntryBootId);
+      while (count > 0) {
+        plan = this.plan(take.slice(0, count).map((i) => entries[i]));
+        if (plan.newEnd <= this.maxFileSize || (this.nEntries === 0 && count === 1)) break;
+        plan = undefined;
+        count = count === 1 ? 0 : Math.ceil(count / 2);
+      }
     } catch (e) {
-      return this.fail(e);
+      const err = this.fail(e);
+      for (const i of take) results[i] = err;
+      return fillFrom(results, stop, stopError);
     }
-    plan.header.copy(this.header);
-    this.end = plan.newEnd;
-    Object.assign(this.entries, plan.entries);
-    for (const [key, state] of plan.dataStates) this.dataCache.set(key, state);
-    for (const [key, state] of plan.fieldStates) this.fieldCache.set(key, state);
-    return { ok: true, seqnum: getU64(this.header, H.tailEntrySeqnum) };
+    if (count < take.length) {
+      stop = take[count];
+      stopError = { kind: 'file-full' };
+    }
+    if (plan) {
+      try {
+        this.io.pwrite(this.fd, plan.appended, this.end);
+        for (const group of [plan.links, plan.slots, plan.counts]) for (const run of coalesce(group)) this.io.pwrite(this.fd, run.buf, run.pos);
+        this.io.pwrite(this.fd, plan.header.subarray(H.tailEntryBootId), H.tailEntryBootId);
+      } catch (e) {
+        const err = this.fail(e);
+        for (const i of take.slice(0, count)) results[i] = err;
+        return fillFrom(results, stop, stopError);
+      }
+      plan.header.copy(this.header);
+      this.end = plan.newEnd;
+      Object.assign(this.entries, plan.entries);
+      for (const [key, d] of plan.batchKeys) if (key.length <= CACHE_PAYLOAD_MAX) this.dataCache.set(key, d);
+      for (const [offset, state] of plan.batchStates) this.stateCache.set(offset, state);
+      for (const [key, state] of plan.fieldStates) this.fieldCache.set(key, state);
+      take.slice(0, count).forEach((i, k) => (results[i] = { ok: true, seqnum: plan!.firstSeqnum + k }));
+    }
+    return fillFrom(results, stop, stopError);
   }
 
   private fail(e: unknown): AppendResult {
     const err = e as NodeJS.ErrnoException;
     const message = `${this.path}: ${err.message}`;
-    if (err.code === 'ENOSPC' || err.code === 'EDQUOT') {
-      // What was written of the entry is unreachable (the header was not updated) unless the
-      // disk filled during the links: then the file is not trusted for more appends.
-      this.broken = message;
-      return { ok: false, error: { kind: 'disk-full', message } };
-    }
+    // What was written of the batch is unreachable by count (the header was not updated), but
+    // links may have been written half-way: the file takes no more appends.
     this.broken = message;
+    if (err.code === 'ENOSPC' || err.code === 'EDQUOT') return { ok: false, error: { kind: 'disk-full', message } };
     return { ok: false, error: { kind: 'io', message } };
   }
 
-  /** Works out every byte one append writes, reading the file but changing nothing. */
-  private plan(entry: JournalEntry): Plan {
+  /** Works out every byte an append of `batch` writes, reading the file but changing nothing. */
+  private plan(batch: readonly JournalEntry[]): Plan {
     const header = Buffer.from(this.header);
     const chunks: Buffer[] = [];
     let at = this.end;
-    const objects = new Map<number, Buffer>(); // new objects by offset, to patch before writing
+    const objects: Array<{ start: number; buf: Buffer }> = []; // new objects, in file order
     const place = (buf: Buffer): number => {
       const pos = at;
       chunks.push(buf);
-      objects.set(pos, buf);
+      objects.push({ start: pos, buf });
       at += buf.length;
       putU64(header, H.nObjects, getU64(header, H.nObjects) + 1);
       putU64(header, H.tailObjectOffset, pos);
       return pos;
     };
-    const links: Scattered[] = [];
-    const slots: Scattered[] = [];
-    const counts: Scattered[] = [];
-    /** Writes 8 bytes at `pos`: into a new object's buffer, or as a scattered write. */
-    const set64 = (group: Scattered[], pos: number, value: number) => {
-      for (const [start, buf] of objects) {
-        if (pos >= start && pos < start + buf.length) {
-          putU64(buf, pos - start, value);
-          return;
+    const links: Writes = new Map();
+    const slots: Writes = new Map();
+    const counts: Writes = new Map();
+    /** 8 bytes at `pos`: into a new object's buffer, else a write of the group (the last value wins). */
+    const set64 = (group: Writes, pos: number, value: number) => {
+      if (pos >= this.end) {
+        // binary search: the new objects are in file order
+        let lo = 0;
+        let hi = objects.length - 1;
+        while (lo < hi) {
+          const mid = (lo + hi + 1) >> 1;
+          if (objects[mid].start <= pos) lo = mid;
+          else hi = mid - 1;
         }
+        putU64(objects[lo].buf, pos - objects[lo].start, value);
+        return;
       }
-      group.push({ pos, buf: u64(value) });
+      group.set(pos, value);
     };
-    const buckets = new Map<number, { head: number; tail: number; depth: number }>();
+    const buckets = new Map<number, { head: number; tail: number }>();
     const bucketAt = (table: number, index: number) => {
       const pos = table + index * HASH_ITEM_SIZE;
       let b = buckets.get(pos);
       if (!b) {
         const raw = this.read(pos, HASH_ITEM_SIZE);
-        b = { head: getU64(raw, 0), tail: getU64(raw, 8), depth: -1 };
+        b = { head: getU64(raw, 0), tail: getU64(raw, 8) };
         buckets.set(pos, b);
       }
       return { pos, b };
@@ -500,77 +567,69 @@ export class JournalFileWriter {
       else set64(links, b.tail + nextAt, p);
       b.tail = p;
       if (walked + 1 > getU64(header, depthField)) putU64(header, depthField, walked + 1);
-      links.push({ pos, buf: Buffer.concat([u64(b.head), u64(b.tail)]) });
+      links.set(pos, b.head);
+      links.set(pos + 8, b.tail);
     };
 
-    const dataStates = new Map<string, DataState>();
+    const batchKeys = new Map<string, KnownData>(); // every payload key of the batch
+    const planned = new Map<string, KnownData>(); // new data objects of the batch, by payload bytes
+    const batchStates = new Map<number, DataState>(); // working copies, to the cache after the write
     const fieldStates = new Map<string, FieldState>();
-    const newData: number[] = [];
-    const items: Array<{ state: DataState; hash: bigint; key: string | undefined }> = [];
-    let xor = 0n;
-    const seen = new Set<string>();
-    // journalctl finds boots (-b, --list-boots) through the _BOOT_ID field, and journald gives
-    // every entry _BOOT_ID and _MACHINE_ID: added here when the caller did not.
-    const fields: Array<readonly [string, string | Uint8Array]> = [...entry.fields];
-    if (!fields.some(([n]) => n === '_BOOT_ID')) fields.push(['_BOOT_ID', Buffer.from(entry.bootId).toString('hex')]);
-    if (!fields.some(([n]) => n === '_MACHINE_ID')) fields.push(['_MACHINE_ID', this.header.subarray(H.machineId, H.machineId + 16).toString('hex')]);
-    for (const [name, value] of fields) {
-      const payload = fieldPayload(name, value);
-      const key = payload.toString('latin1');
-      if (seen.has(key)) continue; // the same field and value twice is one item (as journald 254+)
-      seen.add(key);
-      xor ^= jenkinsHash64(payload);
-      const cacheKey = payload.length <= CACHE_PAYLOAD_MAX ? key : undefined;
-      const cached = cacheKey !== undefined ? this.dataCache.get(cacheKey) : undefined;
-      const hash = this.hash(payload);
-      if (cached) {
-        items.push({ state: { ...cached }, hash, key: cacheKey });
-        continue;
+    const entries = { ...this.entries };
+    const firstSeqnum = getU64(header, H.tailEntrySeqnum) + 1;
+    const machineHex = this.header.subarray(H.machineId, H.machineId + 16).toString('hex');
+    /** The batch's working copy of a data object's list state (cache, else the file). */
+    const stateOf = (offset: number, fresh?: DataState): DataState => {
+      let st = batchStates.get(offset);
+      if (!st) {
+        const cached = fresh ?? this.stateCache.get(offset);
+        st = cached ? { ...cached } : this.readDataState(offset);
+        batchStates.set(offset, st);
       }
+      return st;
+    };
+    /** The data object of NAME=value: known, found through the hash table, or planned new. */
+    const resolve = (name: string, value: string | Uint8Array, key: string): KnownData => {
+      const known = batchKeys.get(key) ?? (key.length <= CACHE_PAYLOAD_MAX ? this.dataCache.get(key) : undefined);
+      if (known) return known;
+      const payload = fieldPayload(name, value);
+      const bytesKey = payload.toString('latin1');
+      const mine = planned.get(bytesKey); // the same bytes under another key, new in this batch
+      if (mine) return mine;
+      const hash = this.hash(payload);
+      const hashBytes = Buffer.alloc(8);
+      putBig64(hashBytes, 0, hash);
+      const j = this.keyed ? jenkinsHash64(payload) : hash;
+      const jHi = Number(j >> 32n);
+      const jLo = Number(j & 0xffffffffn);
       const index = Number(hash % BigInt(this.dataItems));
       const { b } = bucketAt(this.dataTable, index);
       const found = this.findData(payload, hash, b.head);
       if (found.state) {
-        items.push({ state: found.state, hash, key: cacheKey });
-        continue;
+        stateOf(found.state.offset, found.state);
+        return { offset: found.state.offset, hash: hashBytes, jHi, jLo };
       }
       // A new data object, linked into the table and onto its field's list.
       const obj = Buffer.alloc(align8(DATA.payload + payload.length));
       obj[0] = OBJECT_DATA;
       putU64(obj, 8, DATA.payload + payload.length);
-      putBig64(obj, DATA.hash, hash);
+      hashBytes.copy(obj, DATA.hash);
       payload.copy(obj, DATA.payload);
       const p = place(obj);
-      newData.push(p);
       putU64(header, H.nData, getU64(header, H.nData) + 1);
       chain(this.dataTable, index, p, DATA.nextHashOffset, H.dataHashChainDepth, found.depth);
       const field = this.fieldFor(name, header, place, chain, bucketAt, fieldStates);
       set64(links, p + DATA.nextFieldOffset, field.headData);
       field.headData = p;
       set64(links, field.offset + FIELD.headDataOffset, p);
-      const state: DataState = { offset: p, nEntries: 0, head: 0, tail: 0, tailCap: 0, tailCount: 0 };
-      items.push({ state, hash, key: cacheKey });
-    }
+      stateOf(p, { offset: p, nEntries: 0, head: 0, tail: 0, tailCap: 0, tailCount: 0 });
+      const made = { offset: p, hash: hashBytes, jHi, jLo };
+      planned.set(bytesKey, made);
+      return made;
+    };
 
-    // The entry object: items in file order, as journald sorts them.
-    items.sort((a, b) => a.state.offset - b.state.offset);
-    const seqnum = getU64(header, H.tailEntrySeqnum) + 1;
-    const e = Buffer.alloc(ENTRY.items + items.length * ENTRY.itemSize);
-    e[0] = OBJECT_ENTRY;
-    putU64(e, 8, e.length);
-    putU64(e, ENTRY.seqnum, seqnum);
-    putU64(e, ENTRY.realtime, entry.realtimeUsec);
-    putU64(e, ENTRY.monotonic, entry.monotonicUsec);
-    Buffer.from(entry.bootId).copy(e, ENTRY.bootId);
-    putBig64(e, ENTRY.xorHash, xor);
-    items.forEach((it, i) => {
-      putU64(e, ENTRY.items + i * ENTRY.itemSize, it.state.offset);
-      putBig64(e, ENTRY.items + i * ENTRY.itemSize + 8, it.hash);
-    });
-    const entryAt = place(e);
-
-    /** Adds the entry to a list; returns where the list's array head must be written if it is new. */
-    const link = (list: EntryList, inlineFirst: boolean, headAt: number | undefined): void => {
+    /** Adds the entry at `entryAt` to a list (data objects keep their first entry inline). */
+    const link = (list: EntryList, entryAt: number, inlineFirst: boolean, headAt: number | undefined): void => {
       if (inlineFirst && list.nEntries === 0) {
         list.nEntries = 1;
         return;
@@ -598,39 +657,80 @@ export class JournalFileWriter {
       list.nEntries++;
     };
 
-    const entries = { ...this.entries };
-    link(entries, false, undefined);
-    putU64(header, H.entryArrayOffset, entries.head);
-    for (const it of items) {
-      const s = it.state;
-      const wasEmpty = s.nEntries === 0;
-      link(s, true, s.offset + DATA.entryArrayOffset);
-      if (wasEmpty) {
-        // entry_offset and n_entries become non-zero together (a reader checks that they agree).
-        const both = Buffer.alloc(24);
-        putU64(both, 0, entryAt);
-        putU64(both, 8, s.head);
-        putU64(both, 16, 1);
-        const obj = objects.get(s.offset);
-        if (obj) both.copy(obj, DATA.entryOffset);
-        else counts.push({ pos: s.offset + DATA.entryOffset, buf: both });
-      } else set64(counts, s.offset + DATA.nEntries, s.nEntries);
-    }
-    for (const it of items) if (it.key !== undefined) dataStates.set(it.key, it.state);
+    batch.forEach((entry, k) => {
+      // journalctl finds boots (-b, --list-boots) through the _BOOT_ID field, and journald gives
+      // every entry _BOOT_ID and _MACHINE_ID: added here when the caller did not.
+      const fields: Array<readonly [string, string | Uint8Array]> = [...entry.fields];
+      if (!fields.some(([n]) => n === '_BOOT_ID')) fields.push(['_BOOT_ID', Buffer.from(entry.bootId).toString('hex')]);
+      if (!fields.some(([n]) => n === '_MACHINE_ID')) fields.push(['_MACHINE_ID', machineHex]);
+      const items: KnownData[] = [];
+      let xHi = 0;
+      let xLo = 0;
+      for (const [name, value] of fields) {
+        const key = dataKey(name, value);
+        const d = resolve(name, value, key);
+        batchKeys.set(key, d);
+        items.push(d);
+      }
+      // The same payload twice is one item (as journald 254+), whatever the field's spelling.
+      items.sort((a, b) => a.offset - b.offset);
+      let n = 0;
+      for (const it of items) {
+        if (n > 0 && items[n - 1].offset === it.offset) continue;
+        items[n++] = it;
+        xHi ^= it.jHi;
+        xLo ^= it.jLo;
+      }
+      items.length = n;
 
+      // The entry object: items in file order, as journald sorts them.
+      const seqnum = firstSeqnum + k;
+      const e = Buffer.alloc(ENTRY.items + items.length * ENTRY.itemSize);
+      e[0] = OBJECT_ENTRY;
+      putU64(e, 8, e.length);
+      putU64(e, ENTRY.seqnum, seqnum);
+      putU64(e, ENTRY.realtime, entry.realtimeUsec);
+      putU64(e, ENTRY.monotonic, entry.monotonicUsec);
+      Buffer.from(entry.bootId).copy(e, ENTRY.bootId);
+      e.writeUInt32LE(xLo >>> 0, ENTRY.xorHash);
+      e.writeUInt32LE(xHi >>> 0, ENTRY.xorHash + 4);
+      items.forEach((it, i) => {
+        putU64(e, ENTRY.items + i * ENTRY.itemSize, it.offset);
+        it.hash.copy(e, ENTRY.items + i * ENTRY.itemSize + 8);
+      });
+      const entryAt = place(e);
+
+      link(entries, entryAt, false, undefined);
+      for (const it of items) {
+        const s = stateOf(it.offset);
+        if (s.nEntries === 0) {
+          // entry_offset and n_entries become non-zero together (a reader checks that they agree):
+          // three adjacent values of one write.
+          link(s, entryAt, true, undefined);
+          set64(counts, s.offset + DATA.entryOffset, entryAt);
+          set64(counts, s.offset + DATA.entryArrayOffset, s.head);
+          set64(counts, s.offset + DATA.nEntries, 1);
+        } else {
+          link(s, entryAt, true, s.offset + DATA.entryArrayOffset);
+          set64(counts, s.offset + DATA.nEntries, s.nEntries);
+        }
+      }
+      if (getU64(header, H.headEntrySeqnum) === 0) putU64(header, H.headEntrySeqnum, seqnum);
+      if (getU64(header, H.headEntryRealtime) === 0) putU64(header, H.headEntryRealtime, entry.realtimeUsec);
+      putU64(header, H.tailEntrySeqnum, seqnum);
+      putU64(header, H.tailEntryRealtime, entry.realtimeUsec);
+      putU64(header, H.tailEntryMonotonic, entry.monotonicUsec);
+      Buffer.from(entry.bootId).copy(header, H.tailEntryBootId);
+    });
+
+    putU64(header, H.entryArrayOffset, entries.head);
     putU64(header, H.nEntries, entries.nEntries);
-    putU64(header, H.tailEntrySeqnum, seqnum);
-    if (getU64(header, H.headEntrySeqnum) === 0) putU64(header, H.headEntrySeqnum, seqnum);
-    if (getU64(header, H.headEntryRealtime) === 0) putU64(header, H.headEntryRealtime, entry.realtimeUsec);
-    putU64(header, H.tailEntryRealtime, entry.realtimeUsec);
-    putU64(header, H.tailEntryMonotonic, entry.monotonicUsec);
-    Buffer.from(entry.bootId).copy(header, H.tailEntryBootId);
     // The header's 32-bit cache of the file's tail entry array (systemd 252+); files here stay
     // far below 4 GiB.
     header.writeUInt32LE(entries.tail, H.tailEntryArrayOffset);
     header.writeUInt32LE(entries.tailCount, H.tailEntryArrayNEntries);
     putU64(header, H.arenaSize, at - HEADER_SIZE);
-    return { appended: Buffer.concat(chunks), links, slots, counts, header, newEnd: at, entries, dataStates, fieldStates };
+    return { appended: Buffer.concat(chunks), links, slots, counts, header, newEnd: at, entries, batchKeys, batchStates, fieldStates, firstSeqnum };
   }
 
   private fieldFor(
@@ -688,14 +788,40 @@ export class JournalFileWriter {
 
 interface Plan {
   appended: Buffer;
-  links: Scattered[];
-  slots: Scattered[];
-  counts: Scattered[];
+  links: Writes;
+  slots: Writes;
+  counts: Writes;
   header: Buffer;
   newEnd: number;
   entries: EntryList;
-  dataStates: Map<string, DataState>;
+  batchKeys: Map<string, KnownData>;
+  batchStates: Map<number, DataState>;
   fieldStates: Map<string, FieldState>;
+  firstSeqnum: number;
+}
+
+/** 8-byte values to write into existing objects, by file offset. */
+type Writes = Map<number, number>;
+
+/** Adjacent values of a group as one write each (one pwrite per run, in file order). */
+function coalesce(group: Writes): Scattered[] {
+  const positions = [...group.keys()].sort((a, b) => a - b);
+  const runs: Scattered[] = [];
+  let i = 0;
+  while (i < positions.length) {
+    let j = i + 1;
+    while (j < positions.length && positions[j] === positions[j - 1] + 8) j++;
+    const buf = Buffer.alloc((j - i) * 8);
+    for (let k = i; k < j; k++) putU64(buf, (k - i) * 8, group.get(positions[k])!);
+    runs.push({ pos: positions[i], buf });
+    i = j;
+  }
+  return runs;
+}
+
+function fillFrom(results: AppendResult[], from: number, error: AppendError | undefined): AppendResult[] {
+  if (error) for (let i = from; i < results.length; i++) if (!results[i]) results[i] = { ok: false, error };
+  return results;
 }
 
 /** Why an entry cannot be stored, or undefined. */

@@ -125,7 +125,7 @@ export function vacuumPlan(files: readonly StoredFile[], limits: Limits, freeByt
   const ordered = journalFilesOldestFirst(files);
   const active = ordered.find((f) => f.active);
   let used = ordered.reduce((sum, f) => sum + (f.active ? 0 : f.size), 0) + Math.max(limits.maxFileSize, active?.size ?? 0);
-  let free = freeBytes - Math.max(0, limits.maxFileSize - (active?.size ?? 0));
+  let free = freeBytes;
   let count = ordered.length + (active ? 0 : 1);
   const out: string[] = [];
   for (const f of ordered) {

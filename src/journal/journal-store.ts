@@ -244,36 +244,51 @@ export class JournalStore {
 
   /** Stores one entry; see the file's head for what it promises. */
   append(entry: JournalEntry): AppendResult {
+    return this.appendMany([entry])[0];
+  }
+
+  /** Stores entries received together as one write sequence (JournalFileWriter.appendMany). */
+  appendMany(entries: readonly JournalEntry[]): AppendResult[] {
     try {
-      return this.appendOrRotate(entry);
+      return this.appendOrRotate(entries);
     } catch (e) {
       this.writer = undefined;
       this.retryAtMs = this.now() + RETRY_AFTER_FAILURE_MS;
       const message = (e as Error).message;
       this.warnOnce('io', `journal: ${message}`);
       const code = (e as NodeJS.ErrnoException).code;
-      return { ok: false, error: code === 'ENOSPC' || code === 'EDQUOT' ? { kind: 'disk-full', message } : { kind: 'io', message } };
+      const error: AppendResult = { ok: false, error: code === 'ENOSPC' || code === 'EDQUOT' ? { kind: 'disk-full', message } : { kind: 'io', message } };
+      return entries.map(() => error);
     }
   }
 
-  private appendOrRotate(entry: JournalEntry): AppendResult {
+  private appendOrRotate(entries: readonly JournalEntry[]): AppendResult[] {
     if (!this.writer || this.writer.failure) {
-      if (this.now() < this.retryAtMs) return { ok: false, error: { kind: 'io', message: 'journal file not writable; retrying shortly' } };
+      if (this.now() < this.retryAtMs) {
+        const error: AppendResult = { ok: false, error: { kind: 'io', message: 'journal file not writable; retrying shortly' } };
+        return entries.map(() => error);
+      }
       this.rotate();
     }
-    const w0 = this.writer!;
     const maxFileMs = this.opts.settings.maxFileMs;
+    const w0 = this.writer!;
     if (w0.rotateSuggested || (maxFileMs > 0 && w0.nEntries > 0 && this.now() - this.createdMs > maxFileMs)) this.rotate();
-    let r = this.writer!.append(entry);
-    if (!r.ok && (r.error.kind === 'file-full' || r.error.kind === 'clock-went-back')) {
+    const results = this.writer!.appendMany(entries);
+    // A batch larger than what is left of the file (or one whose clock went back) goes on in
+    // the next file; a batch larger than a whole file, in several.
+    for (let turn = 0; turn < 64; turn++) {
+      const k = results.findIndex((r) => !r.ok && (r.error.kind === 'file-full' || r.error.kind === 'clock-went-back'));
+      if (k < 0) break;
       this.rotate();
-      r = this.writer!.append(entry);
+      const rest = this.writer!.appendMany(entries.slice(k));
+      results.splice(k, rest.length, ...rest);
     }
-    if (!r.ok && (r.error.kind === 'disk-full' || r.error.kind === 'io')) {
+    const failed = results.find((r) => !r.ok && (r.error.kind === 'disk-full' || r.error.kind === 'io'));
+    if (failed && !failed.ok && (failed.error.kind === 'disk-full' || failed.error.kind === 'io')) {
       this.retryAtMs = this.now() + RETRY_AFTER_FAILURE_MS;
-      this.warnOnce(r.error.kind, `journal: ${r.error.message}; entries are dropped until it can be written again`);
+      this.warnOnce(failed.error.kind, `journal: ${failed.error.message}; entries are dropped until it can be written again`);
     }
-    return r;
+    return results;
   }
 
   /** Sets the active file OFFLINE and closes it (it is appended to again on the next start). */

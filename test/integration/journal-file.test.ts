@@ -4,7 +4,7 @@
 // as one (-D), a follower (-f) sees an entry as it is written, and a writer that dies half-way
 // through an entry leaves a file that reads up to the last whole entry and is set aside
 // (`~`) on the next start, as systemd does.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -197,6 +197,45 @@ describe('the store as journald keeps it', () => {
     s.rotate();
     s.close();
     expect(fs.readdirSync(s.dir).filter((n) => n !== 'system.journal').length).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('a full disk', () => {
+  it('is an error value (never a throw), what was stored stays readable, and the store goes on once there is space', () => {
+    const root = tempDir('jfull-');
+    fs.mkdirSync(path.join(root, 'run'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=6m', 'tmpfs', path.join(root, 'run')]);
+    try {
+      fs.writeFileSync(path.join(root, 'run/filler'), Buffer.alloc(2 * 1024 * 1024));
+      let now = Date.now();
+      const lines: string[] = [];
+      const settings = { ...defaultJournaldSettings(), runtimeMaxFileSize: 32 << 20, runtimeMaxUse: 64 << 20, runtimeKeepFree: 0 };
+      const s = JournalStore.open({ machineId: MACHINE, settings, root, warn: (l) => lines.push(l), nowMs: () => now })!;
+      let stored = 0;
+      let last: ReturnType<JournalStore['append']> | undefined;
+      for (let i = 0; i < 20_000; i++) {
+        last = s.append(sampleEntry(i, { message: `entry ${i} ${'x'.repeat(150)}` }));
+        if (!last.ok) break;
+        stored++;
+      }
+      expect(last).toMatchObject({ ok: false, error: { kind: 'disk-full' } });
+      expect(stored).toBeGreaterThan(100);
+      // While the disk stays full, appends fail at once and the line is said once.
+      for (let i = 0; i < 1000; i++) expect(s.append(sampleEntry(stored + 1 + i)).ok).toBe(false);
+      expect(lines.filter((l) => /no space|ENOSPC/i.test(l)).length).toBe(1);
+      const dir = s.dir;
+      const cat = () => journalctl(['-D', dir, '-o', 'cat']).stdout.toString().trim().split('\n').filter(Boolean);
+      expect(cat().length).toBe(stored);
+      fs.rmSync(path.join(root, 'run/filler'));
+      now += 2000;
+      expect(s.append(sampleEntry(30_000, { message: 'after the disk had room again' })).ok).toBe(true);
+      s.close();
+      const after = cat();
+      expect(after.length).toBe(stored + 1);
+      expect(after.at(-1)).toBe('after the disk had room again');
+    } finally {
+      execFileSync('umount', [path.join(root, 'run')]);
+    }
   });
 });
 
