@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import type { JournalEntry } from '../../src/journal/entry';
+import { type FileIo, plainIo } from '../../src/journal/journal-file-writer';
 
 export const MACHINE = crypto.randomBytes(16);
 export const BOOT_A = crypto.randomBytes(16);
@@ -82,4 +83,28 @@ export function fieldSet(fields: ReadonlyArray<readonly [string, string | Uint8A
   return fields
     .map(([n, v]) => `${n}=${Buffer.from(typeof v === 'string' ? Buffer.from(v) : v).toString('hex')}`)
     .sort();
+}
+
+/** Positional I/O that stops (throws) after a set number of further writes, as a killed writer does. */
+export function dyingIo(): { io: FileIo; dieAfter(writes: number): void } {
+  let left = Number.POSITIVE_INFINITY;
+  return {
+    io: {
+      pwrite: (fd, b, p) => {
+        if (left-- <= 0) throw Object.assign(new Error('killed'), { code: 'EKILLED' });
+        plainIo.pwrite(fd, b, p);
+      },
+      pread: plainIo.pread,
+    },
+    dieAfter: (writes) => {
+      left = writes;
+    },
+  };
+}
+
+/** Positional I/O that counts its writes. */
+export function countingIo(): { io: FileIo; count: number } {
+  const c = { count: 0, io: undefined as unknown as FileIo };
+  c.io = { pwrite: (fd, b, p) => (c.count++, plainIo.pwrite(fd, b, p)), pread: plainIo.pread };
+  return c;
 }

@@ -7,10 +7,10 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FileIo, JournalFileWriter, plainIo } from '../../src/journal/journal-file-writer';
+import { JournalFileWriter } from '../../src/journal/journal-file-writer';
 import { JournalStore } from '../../src/journal/journal-store';
 import { defaultJournaldSettings } from '../../src/journal/journald-conf';
-import { BOOT_A, BOOT_B, fieldSet, journalctl, MACHINE, parseExport, sampleEntry } from '../helpers/journal';
+import { BOOT_A, BOOT_B, dyingIo, fieldSet, journalctl, MACHINE, parseExport, sampleEntry } from '../helpers/journal';
 
 const ROOT = path.resolve(__dirname, '../..');
 let tree = '';
@@ -25,21 +25,14 @@ beforeAll(() => {
   const machineDir = path.join(base, 'run/log/journal', MACHINE.toString('hex'));
   fs.mkdirSync(machineDir, { recursive: true });
   // A writer that dies half-way through its 6th entry: left ONLINE, set aside on the next start.
-  let left = Number.POSITIVE_INFINITY;
-  const dying: FileIo = {
-    pwrite: (fd, b, p) => {
-      if (left-- <= 0) throw new Error('killed');
-      plainIo.pwrite(fd, b, p);
-    },
-    pread: plainIo.pread,
-  };
-  const first = JournalFileWriter.create(path.join(machineDir, 'system.journal'), { machineId: MACHINE, maxFileSize: 1 << 20, io: dying });
+  const dying = dyingIo();
+  const first = JournalFileWriter.create(path.join(machineDir, 'system.journal'), { machineId: MACHINE, maxFileSize: 1 << 20, io: dying.io });
   for (let i = 0; i < 5; i++) {
     const e = sampleEntry(i, { boot: BOOT_A });
     first.append(e);
     written.push(e);
   }
-  left = 4;
+  dying.dieAfter(4);
   first.append(sampleEntry(5, { boot: BOOT_A, message: 'lost with the writer' }));
   // The next start: the file is set aside, then enough entries for a few rotations.
   const settings = { ...defaultJournaldSettings(), runtimeMaxFileSize: 512 * 1024, runtimeMaxUse: 64 << 20 };

@@ -9,10 +9,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { JournalFileReader } from '../../src/journal/journal-file-reader';
-import { type FileIo, JournalFileWriter, plainIo } from '../../src/journal/journal-file-writer';
+import { type FileIo, JournalFileWriter } from '../../src/journal/journal-file-writer';
 import { JournalStore } from '../../src/journal/journal-store';
 import { defaultJournaldSettings } from '../../src/journal/journald-conf';
-import { BASE_USEC, BOOT_A, BOOT_B, fieldSet, journalctl, MACHINE, parseExport, sampleEntry } from '../helpers/journal';
+import { BASE_USEC, BOOT_A, BOOT_B, countingIo, dyingIo, fieldSet, journalctl, MACHINE, parseExport, sampleEntry } from '../helpers/journal';
 import { tempDir } from '../helpers/temp-dir';
 
 const MACHINE_HEX = MACHINE.toString('hex');
@@ -265,13 +265,11 @@ describe('following and crashing', () => {
 
   it('a writer that dies after any of the writes of an entry leaves the entries before it readable, and the next start sets the file aside', () => {
     // Count the writes one append makes, then stop after each of them in turn.
-    let count = 0;
-    const counting: FileIo = { pwrite: (fd, b, p) => (count++, plainIo.pwrite(fd, b, p)), pread: plainIo.pread };
-    const probeDir = tempDir('jf-');
-    const probe = writeFile(path.join(probeDir, 'p.journal'), 10, { io: counting });
-    count = 0;
+    const counting = countingIo();
+    const probe = writeFile(path.join(tempDir('jf-'), 'p.journal'), 10, { io: counting.io });
+    counting.count = 0;
     probe.w.append(sampleEntry(10, { message: 'new message' }));
-    const writesPerAppend = count;
+    const writesPerAppend = counting.count;
     probe.w.close();
     expect(writesPerAppend).toBeGreaterThan(3);
 
@@ -283,17 +281,10 @@ describe('following and crashing', () => {
       const dir = path.join(root, 'run/log/journal', MACHINE_HEX);
       fs.mkdirSync(dir, { recursive: true });
       const file = path.join(dir, 'system.journal');
-      let left = Number.POSITIVE_INFINITY;
-      const dying: FileIo = {
-        pwrite: (fd, b, p) => {
-          if (left-- <= 0) throw Object.assign(new Error('killed'), { code: 'EKILLED' });
-          plainIo.pwrite(fd, b, p);
-        },
-        pread: plainIo.pread,
-      };
-      const { w } = writeFile(file, 10, { io: dying });
+      const dying = dyingIo();
+      const { w } = writeFile(file, 10, { io: dying.io });
       const sizeBefore = fs.statSync(file).size;
-      left = k === writesPerAppend ? 1 : k;
+      dying.dieAfter(k === writesPerAppend ? 1 : k);
       expect(w.append(sampleEntry(10, { message: 'new message' })).ok).toBe(false);
       if (k === writesPerAppend) {
         // Only the new objects' write happened, and only half of it reached the disk.
@@ -316,6 +307,26 @@ describe('following and crashing', () => {
       expect(names[0]).toBe('system.journal');
       expect(names[1]).toMatch(/^system@[0-9a-f]{16}-[0-9a-f]{16}\.journal~$/);
       expect(cat(['-D', dir])).toEqual([...ten, 'after the restart']);
+    }
+  });
+
+  it('a writer that dies during a batch leaves every entry before the batch and none of it', () => {
+    const batch = [10, 11, 12, 13, 14].map((i) => sampleEntry(i, { message: `batch ${i}` }));
+    const counting = countingIo();
+    const probe = writeFile(path.join(tempDir('jf-'), 'p.journal'), 10, { io: counting.io });
+    counting.count = 0;
+    expect(probe.w.appendMany(batch).every((r) => r.ok)).toBe(true);
+    const writesPerBatch = counting.count;
+    probe.w.close();
+    const ten = [...Array(10).keys()].map((i) => sampleEntry(i).fields[0][1]);
+    for (let k = 0; k < writesPerBatch; k++) {
+      const file = path.join(tempDir('jcrash-'), 'system.journal');
+      const dying = dyingIo();
+      const { w } = writeFile(file, 10, { io: dying.io });
+      dying.dieAfter(k);
+      expect(w.appendMany(batch).every((r) => !r.ok)).toBe(true);
+      const lines = journalctl(['--file', file, '-o', 'cat']).stdout.toString().trim().split('\n');
+      expect(lines, `stopped after write ${k} of ${writesPerBatch}`).toEqual(ten);
     }
   });
 });
