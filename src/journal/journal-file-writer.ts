@@ -471,8 +471,19 @@ export class JournalFileWriter {
     try {
       while (count > 0) {
         plan = this.plan(take.slice(0, count).map((i) => entries[i]));
-        if (plan.newEnd <= this.maxFileSize || (this.nEntries === 0 && count === 1)) break;
+        if (plan.newEnd <= this.maxFileSize) break;
         plan = undefined;
+        if (count === 1 && this.nEntries === 0) {
+          // Not even an empty file holds it (journald refuses such an entry too).
+          results[take[0]] = { ok: false, error: { kind: 'invalid', message: `entry larger than a journal file (${this.maxFileSize} bytes)` } };
+          take.shift();
+          count = 0;
+          if (take.length > 0) {
+            stop = take[0];
+            stopError = { kind: 'file-full' };
+          }
+          return fillFrom(results, stop, stopError);
+        }
         count = count === 1 ? 0 : Math.ceil(count / 2);
       }
     } catch (e) {
@@ -768,13 +779,18 @@ export class JournalFileWriter {
     return state;
   }
 
-  /** Sets the file OFFLINE (synced) and closes it; `archive` marks it ARCHIVED instead. */
+  /**
+   * Sets the file OFFLINE (synced to disk) and closes it. `archive` marks it ARCHIVED instead and
+   * does not wait for the disk: a rotation happens in the middle of appending, which must not
+   * stall on a slow disk (readers do not need the state, and the kernel writes it back).
+   */
   close(archive = false): void {
     if (this.fd < 0) return;
     try {
-      if (!this.broken || archive) {
+      if (archive) this.setState(STATE_ARCHIVED);
+      else if (!this.broken) {
         fs.fsyncSync(this.fd);
-        this.setState(archive ? STATE_ARCHIVED : STATE_OFFLINE);
+        this.setState(STATE_OFFLINE);
         fs.fsyncSync(this.fd);
       }
     } catch {

@@ -80,7 +80,6 @@ function ensureTrustedDir(base: string, rel: string): string | undefined {
 
 export class JournalStore {
   private writer: JournalFileWriter | undefined;
-  private createdMs = 0;
   private retryAtMs = 0;
   private readonly lastWarn = new Map<string, number>();
   readonly limits: Limits;
@@ -149,7 +148,6 @@ export class JournalStore {
       const got = JournalFileWriter.open(active, { machineId: this.opts.machineId, maxFileSize: this.limits.maxFileSize, io: this.opts.io });
       if (got.ok) {
         this.writer = got.writer;
-        this.createdMs = this.now();
         this.vacuum();
         return;
       }
@@ -194,7 +192,6 @@ export class JournalStore {
       tailSeqnum: template?.tailSeqnum,
       io: this.opts.io,
     });
-    this.createdMs = this.now();
   }
 
   /** Archives the active file (ARCHIVED, renamed system@SEQNUM_ID-HEAD-REALTIME.journal) and starts the next one in its sequence. */
@@ -272,7 +269,8 @@ export class JournalStore {
     }
     const maxFileMs = this.opts.settings.maxFileMs;
     const w0 = this.writer!;
-    if (w0.rotateSuggested || (maxFileMs > 0 && w0.nEntries > 0 && this.now() - this.createdMs > maxFileMs)) this.rotate();
+    // MaxFileSec= counts from the file's first entry, as journald's does.
+    if (w0.rotateSuggested || (maxFileMs > 0 && w0.headRealtime > 0 && this.now() * 1000 - w0.headRealtime > maxFileMs * 1000)) this.rotate();
     const results = this.writer!.appendMany(entries);
     // A batch larger than what is left of the file (or one whose clock went back) goes on in
     // the next file; a batch larger than a whole file, in several.

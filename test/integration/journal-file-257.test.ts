@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JournalFileWriter } from '../../src/journal/journal-file-writer';
 import { JournalStore } from '../../src/journal/journal-store';
 import { defaultJournaldSettings } from '../../src/journal/journald-conf';
-import { BOOT_A, BOOT_B, dyingIo, fieldSet, journalctl, MACHINE, parseExport, sampleEntry } from '../helpers/journal';
+import { BASE_USEC, BOOT_A, BOOT_B, dyingIo, fieldSet, journalctl, MACHINE, parseExport, sampleEntry } from '../helpers/journal';
 
 const ROOT = path.resolve(__dirname, '../..');
 let tree = '';
@@ -36,7 +36,7 @@ beforeAll(() => {
   first.append(sampleEntry(5, { boot: BOOT_A, message: 'lost with the writer' }));
   // The next start: the file is set aside, then enough entries for a few rotations.
   const settings = { ...defaultJournaldSettings(), runtimeMaxFileSize: 512 * 1024, runtimeMaxUse: 64 << 20 };
-  const store = JournalStore.open({ machineId: MACHINE, settings, root: base })!;
+  const store = JournalStore.open({ machineId: MACHINE, settings, root: base, nowMs: () => BASE_USEC / 1000 + 3600_000 })!;
   for (let i = 5; i < 3000; i++) {
     const e = sampleEntry(i, {
       boot: BOOT_B,

@@ -16,6 +16,8 @@ import { BASE_USEC, BOOT_A, BOOT_B, countingIo, dyingIo, fieldSet, journalctl, M
 import { tempDir } from '../helpers/temp-dir';
 
 const MACHINE_HEX = MACHINE.toString('hex');
+/** The sample entries are stamped from 2026-01-01: the store's clock is set to that day too (MaxFileSec= counts from a file's first entry). */
+const SAMPLE_DAY = () => BASE_USEC / 1000 + 3600_000;
 
 function writeFile(file: string, n: number, opts: { unkeyed?: boolean; io?: FileIo } = {}) {
   const w = JournalFileWriter.create(file, { machineId: MACHINE, maxFileSize: 8 << 20, ...opts });
@@ -114,12 +116,12 @@ describe('the store as journald keeps it', () => {
     const root = tempDir('jroot-');
     fs.mkdirSync(path.join(root, 'run'));
     fs.mkdirSync(path.join(root, 'var/log'), { recursive: true });
-    const s1 = JournalStore.open({ machineId: MACHINE, settings: defaultJournaldSettings(), root })!;
+    const s1 = JournalStore.open({ machineId: MACHINE, settings: defaultJournaldSettings(), root , nowMs: SAMPLE_DAY })!;
     expect(s1.activePath).toBe(path.join(root, 'run/log/journal', MACHINE_HEX, 'system.journal'));
     expect(s1.append(sampleEntry(0)).ok).toBe(true);
     s1.close();
     fs.mkdirSync(path.join(root, 'var/log/journal'));
-    const s2 = JournalStore.open({ machineId: MACHINE, settings: defaultJournaldSettings(), root })!;
+    const s2 = JournalStore.open({ machineId: MACHINE, settings: defaultJournaldSettings(), root , nowMs: SAMPLE_DAY })!;
     expect(s2.activePath).toBe(path.join(root, 'var/log/journal', MACHINE_HEX, 'system.journal'));
     expect(s2.persistent).toBe(true);
     s2.close();
@@ -136,7 +138,7 @@ describe('the store as journald keeps it', () => {
     fs.mkdirSync(path.join(root, 'elsewhere'));
     make(path.join(root, 'var/log/journal'), root);
     const lines: string[] = [];
-    const s = JournalStore.open({ machineId: MACHINE, settings: defaultJournaldSettings(), root, warn: (l) => lines.push(l) })!;
+    const s = JournalStore.open({ machineId: MACHINE, settings: defaultJournaldSettings(), root, warn: (l) => lines.push(l) , nowMs: SAMPLE_DAY })!;
     expect(s.persistent).toBe(false);
     expect(lines.join('\n')).toMatch(/\/var\/log\/journal .*volatile/);
     expect(fs.readdirSync(path.join(root, 'elsewhere'))).toEqual([]);
@@ -146,7 +148,7 @@ describe('the store as journald keeps it', () => {
   it('reopens its OFFLINE file and continues the sequence in it', () => {
     const root = tempDir('jroot-');
     fs.mkdirSync(path.join(root, 'run'));
-    const open = () => JournalStore.open({ machineId: MACHINE, settings: defaultJournaldSettings(), root })!;
+    const open = () => JournalStore.open({ machineId: MACHINE, settings: defaultJournaldSettings(), root , nowMs: SAMPLE_DAY })!;
     const s1 = open();
     for (let i = 0; i < 5; i++) s1.append(sampleEntry(i));
     s1.close();
@@ -163,7 +165,7 @@ describe('the store as journald keeps it', () => {
     fs.mkdirSync(path.join(root, 'run'));
     fs.mkdirSync(path.join(root, 'var/log/journal'), { recursive: true });
     const settings = { ...defaultJournaldSettings(), systemMaxFileSize: 512 * 1024, systemMaxUse: 2 * 1024 * 1024 };
-    const s = JournalStore.open({ machineId: MACHINE, settings, root })!;
+    const s = JournalStore.open({ machineId: MACHINE, settings, root , nowMs: SAMPLE_DAY })!;
     const N = 12_000;
     for (let i = 0; i < N; i++) expect(s.append(sampleEntry(i, { message: `entry ${i} ${'x'.repeat(100)}` })).ok).toBe(true);
     s.close();
@@ -182,6 +184,23 @@ describe('the store as journald keeps it', () => {
     expect(seqnums).toEqual([...Array(seqnums.length).keys()].map((k) => N - seqnums.length + k));
     expect(journalctl(['-D', s.dir, '--list-boots']).stdout.toString()).toContain(BOOT_A.toString('hex'));
     expect(journalctl(['-D', s.dir, '--verify']).status).toBe(0);
+  });
+
+  it('MaxFileSec= rotates a file whose first entry is older than that', () => {
+    const root = tempDir('jroot-');
+    fs.mkdirSync(path.join(root, 'run'));
+    const settings = { ...defaultJournaldSettings(), maxFileMs: 3600_000 };
+    let now = BASE_USEC / 1000;
+    const s = JournalStore.open({ machineId: MACHINE, settings, root, nowMs: () => now })!;
+    s.append(sampleEntry(0));
+    now += 1800_000;
+    s.append(sampleEntry(1));
+    expect(fs.readdirSync(s.dir)).toEqual(['system.journal']);
+    now += 1900_000;
+    s.append(sampleEntry(2));
+    s.close();
+    expect(fs.readdirSync(s.dir).length).toBe(2);
+    expect(journalctl(['-D', s.dir, '-o', 'cat']).stdout.toString().trim().split('\n').length).toBe(3);
   });
 
   it('MaxRetentionSec= deletes archives that started before the retention', () => {
@@ -207,7 +226,7 @@ describe('a full disk', () => {
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=6m', 'tmpfs', path.join(root, 'run')]);
     try {
       fs.writeFileSync(path.join(root, 'run/filler'), Buffer.alloc(2 * 1024 * 1024));
-      let now = Date.now();
+      let now = SAMPLE_DAY();
       const lines: string[] = [];
       const settings = { ...defaultJournaldSettings(), runtimeMaxFileSize: 32 << 20, runtimeMaxUse: 64 << 20, runtimeKeepFree: 0 };
       const s = JournalStore.open({ machineId: MACHINE, settings, root, warn: (l) => lines.push(l), nowMs: () => now })!;
@@ -298,7 +317,7 @@ describe('following and crashing', () => {
       expect(cat(['--file', file, '_SYSTEMD_UNIT=cron.service']).filter((m) => m !== 'new message')).toEqual(ten.filter((_, i) => i % 3 === 1));
       // systemd's rule on the next start: an ONLINE file is renamed system@...journal~ and a new one started.
       const lines: string[] = [];
-      const s = JournalStore.open({ machineId: MACHINE, settings: defaultJournaldSettings(), root, warn: (l) => lines.push(l) })!;
+      const s = JournalStore.open({ machineId: MACHINE, settings: defaultJournaldSettings(), root, warn: (l) => lines.push(l) , nowMs: SAMPLE_DAY })!;
       expect(lines.join('\n')).toMatch(/not closed cleanly.*journal~/);
       expect(s.append(sampleEntry(11, { message: 'after the restart' })).ok).toBe(true);
       s.close();

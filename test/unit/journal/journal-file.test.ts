@@ -95,6 +95,17 @@ describe('JournalFileWriter + JournalFileReader', () => {
     w2.close();
   });
 
+  it('refuses an entry no file could hold, and goes on with the rest of the batch in the next file', () => {
+    const { w } = newFile(512 * 1024);
+    const huge = sampleEntry(0, { message: 'h'.repeat(600 * 1024) });
+    const r = w.appendMany([huge, sampleEntry(1)]);
+    expect(r[0]).toMatchObject({ ok: false, error: { kind: 'invalid', message: expect.stringMatching(/larger than a journal file/) } });
+    expect(r[1]).toMatchObject({ ok: false, error: { kind: 'file-full' } });
+    expect(w.nEntries).toBe(0);
+    expect(w.append(sampleEntry(1))).toEqual({ ok: true, seqnum: 1 });
+    w.close();
+  });
+
   it('rotation is suggested once the data hash table is three quarters full', () => {
     const { w } = newFile(512 * 1024); // 2047 buckets
     let i = 0;
