@@ -1,6 +1,6 @@
-// Slow tier: systemd 257's journalctl (Debian 13's, in a trixie tree cached under
-// .cache/rootfs/trixie-journal by scripts/journal-257-env.sh, built once with debootstrap)
-// reads the files written here: the same store (rotated, two boots, binary fields, a file left
+// Slow tier: systemd 257's journalctl and python3-systemd's journal.Reader (Debian 13's, in a
+// trixie tree cached under .cache/rootfs/trixie-journal by scripts/journal-257-env.sh, built
+// once with debootstrap) read the files written here: the same store (rotated, two boots, binary fields, a file left
 // ONLINE by a writer that died and set aside as `~`) gives 257 the same answers as 252, and
 // both give back what was written.
 import { execFileSync } from 'node:child_process';
@@ -107,6 +107,22 @@ describe('systemd 257 reads the store', () => {
     const out = j257(['-D', inTree, '--list-boots']).stdout.toString();
     expect(out).toContain(BOOT_A.toString('hex'));
     expect(out).toContain(BOOT_B.toString('hex'));
+  });
+
+  it("python3-systemd's journal.Reader (libsystemd 257, fail2ban's backend) reads every entry and filters by unit", () => {
+    const script = [
+      'import sys',
+      'from systemd import journal',
+      'r = journal.Reader(path=sys.argv[1])',
+      'n = sum(1 for _ in r)',
+      'r = journal.Reader(path=sys.argv[1])',
+      "r.add_match(_SYSTEMD_UNIT='cron.service')",
+      "msgs = [e['MESSAGE'] for e in r]",
+      "print(n, len(msgs), msgs[0], msgs[-1], sep='|')",
+    ].join('\n');
+    const out = execFileSync('chroot', [tree, 'python3', '-c', script, inTree], { encoding: 'utf8' }).trim();
+    const cron = written.filter((e) => e.fields.some(([n, v]) => n === '_SYSTEMD_UNIT' && v === 'cron.service'));
+    expect(out).toBe([written.length, cron.length, cron[0].fields[0][1], cron.at(-1)!.fields[0][1]].join('|'));
   });
 
   it('-o json: fields and binary values', () => {
