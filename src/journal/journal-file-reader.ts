@@ -61,6 +61,29 @@ export class JournalFileReader {
     }
   }
 
+  /**
+   * The sequence and head of any journal file, whatever its variant (journald's compact or
+   * compressed files too): what an archive's name is made of. Undefined when it is no journal.
+   */
+  static sequenceOf(path: string): { seqnumId: Buffer; headSeqnum: number; tailSeqnum: number; headRealtime: number } | undefined {
+    let fd: number | undefined;
+    try {
+      fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+      const h = Buffer.alloc(HEADER_SIZE_MIN);
+      if (fs.readSync(fd, h, 0, h.length, 0) < h.length || !h.subarray(0, 8).equals(SIGNATURE)) return undefined;
+      return {
+        seqnumId: Buffer.from(h.subarray(H.seqnumId, H.seqnumId + 16)),
+        headSeqnum: getU64(h, H.headEntrySeqnum),
+        tailSeqnum: getU64(h, H.tailEntrySeqnum),
+        headRealtime: getU64(h, H.headEntryRealtime),
+      };
+    } catch {
+      return undefined;
+    } finally {
+      if (fd !== undefined) fs.closeSync(fd);
+    }
+  }
+
   close(): void {
     if (this.fd >= 0) fs.closeSync(this.fd);
     this.fd = -1;

@@ -158,19 +158,22 @@ export class JournalStore {
     this.vacuum();
   }
 
-  /** A whole file this writer does not append to (another journald's variant): archived under journald's name. */
+  /** A whole file this writer does not append to (journald's compact or compressed variant): archived under journald's name. */
   private archiveForeign(file: string): { seqnumId: Buffer; tailSeqnum: number } | undefined {
+    const seq = JournalFileReader.sequenceOf(file);
+    if (!seq) {
+      this.dispose(file, 'not a journal file');
+      return undefined;
+    }
+    const name = archivedName(seq.seqnumId, seq.headSeqnum, seq.headRealtime);
+    this.opts.warn?.(`journal: ${file} is in a variant not appended to here; archived as ${name}, starting a new file`);
     try {
-      const r = JournalFileReader.open(file);
-      const name = archivedName(r.seqnumId, r.headSeqnum, r.headRealtime);
-      const t = { seqnumId: r.seqnumId, tailSeqnum: r.tailSeqnum };
-      r.close();
       fs.renameSync(file, path.join(this.dir, name));
-      return t;
     } catch (e) {
       this.dispose(file, (e as Error).message);
       return undefined;
     }
+    return { seqnumId: seq.seqnumId, tailSeqnum: seq.tailSeqnum };
   }
 
   /** systemd's rule for a file found ONLINE or unreadable: renamed to system@...journal~ and left for readers. */

@@ -160,6 +160,30 @@ describe('the store as journald keeps it', () => {
     expect(cat).toEqual([...Array(8).keys()].map((i) => `message number ${i} from ${['sshd', 'CRON', 'postfix/smtpd'][i % 3]}`));
   });
 
+  it("archives a file in a variant it does not append to (journald's compact one) and continues its sequence", () => {
+    const root = tempDir('jroot-');
+    fs.mkdirSync(path.join(root, 'run'));
+    const dir = path.join(root, 'run/log/journal', MACHINE_HEX);
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, 'system.journal');
+    const { w } = writeFile(file, 4);
+    w.close();
+    // Mark it compact, as journald 252+ writes by default: a flag this writer does not write.
+    const fd = fs.openSync(file, 'r+');
+    const flags = Buffer.alloc(4);
+    fs.readSync(fd, flags, 0, 4, 12);
+    flags.writeUInt32LE(flags.readUInt32LE(0) | 16);
+    fs.writeSync(fd, flags, 0, 4, 12);
+    fs.closeSync(fd);
+    const seqnumId = JournalFileReader.sequenceOf(file)!.seqnumId.toString('hex');
+    const lines: string[] = [];
+    const s = JournalStore.open({ machineId: MACHINE, settings: defaultJournaldSettings(), root, warn: (l) => lines.push(l), nowMs: SAMPLE_DAY })!;
+    expect(s.append(sampleEntry(4))).toEqual({ ok: true, seqnum: 5 });
+    s.close();
+    expect(lines.join('\n')).toMatch(/variant not appended to here; archived as system@/);
+    expect(fs.readdirSync(dir).sort()).toEqual(['system.journal', `system@${seqnumId}-0000000000000001-${BASE_USEC.toString(16).padStart(16, '0')}.journal`]);
+  });
+
   it('rotates by size into journald-named archives and deletes the oldest beyond SystemMaxUse=; journalctl -D reads the rest as one', () => {
     const root = tempDir('jroot-');
     fs.mkdirSync(path.join(root, 'run'));
