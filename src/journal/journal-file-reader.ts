@@ -132,7 +132,8 @@ export class JournalFileReader {
     while (p !== 0 && left > 0) {
       const h = this.read(p, ENTRY_ARRAY.items);
       if (h[0] !== OBJECT_ENTRY_ARRAY) throw new Error(`${this.path}: no entry array at ${p}`);
-      const cap = (getU64(h, 8) - ENTRY_ARRAY.items) / ENTRY_ARRAY.itemSize;
+      const cap = Math.floor((getU64(h, 8) - ENTRY_ARRAY.items) / ENTRY_ARRAY.itemSize);
+      if (!(cap > 0)) throw new Error(`${this.path}: empty entry array at ${p}`); // a loop of empty arrays would never end
       const take = Math.min(cap, left);
       const items = this.read(p + ENTRY_ARRAY.items, take * ENTRY_ARRAY.itemSize);
       for (let i = 0; i < take; i++) out.push(getU64(items, i * ENTRY_ARRAY.itemSize));

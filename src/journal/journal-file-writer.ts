@@ -117,11 +117,15 @@ const DEFAULT_DATA_HASH_ITEMS = 2047;
 const FIELD_HASH_ITEMS = 333;
 /** journald rotates a file whose hash chains grew this deep (a flood of colliding payloads). */
 const HASH_CHAIN_DEPTH_MAX = 100;
-/** Data objects whose entry-list state is kept in memory (two generations of this many). */
-const DATA_CACHE_MAX = 4096;
+/**
+ * Data objects kept in memory (two generations of this many, payload keys of at most
+ * CACHE_PAYLOAD_MAX characters: about a megabyte at worst); the hot ones of a journal (_PID=,
+ * _SYSTEMD_UNIT=, _HOSTNAME=, ...) are far fewer. Longer payloads are not cached: a unique
+ * long message would only evict.
+ */
+const DATA_CACHE_MAX = 2048;
 const FIELD_CACHE_MAX = 1024;
-/** Payloads longer than this are not cached (a unique long message would only evict). */
-const CACHE_PAYLOAD_MAX = 512;
+const CACHE_PAYLOAD_MAX = 256;
 
 export function dataHashItemsFor(maxFileSize: number): number {
   return Math.max(DEFAULT_DATA_HASH_ITEMS, Math.floor((maxFileSize * 4) / 768 / 3));
