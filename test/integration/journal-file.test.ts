@@ -306,6 +306,31 @@ describe('following and crashing', () => {
     }
   });
 
+  it('a journalctl -f over the directory goes on into the next file when the store rotates', async () => {
+    const root = tempDir('jroot-');
+    fs.mkdirSync(path.join(root, 'run'));
+    const s = JournalStore.open({ machineId: MACHINE, settings: { ...defaultJournaldSettings(), runtimeMaxFileSize: 512 * 1024 }, root, nowMs: SAMPLE_DAY })!;
+    s.append(sampleEntry(0, { message: 'first' }));
+    const child = spawn('journalctl', ['--no-pager', '-D', s.dir, '-f', '-n', '1', '-o', 'cat'], { env: { ...process.env, TZ: 'UTC' } });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const waitFor = async (text: string) => {
+      for (let t = 0; t < 200 && !out.includes(text); t++) await new Promise((r) => setTimeout(r, 50));
+      return out.includes(text);
+    };
+    try {
+      expect(await waitFor('first')).toBe(true);
+      const before = fs.readdirSync(s.dir).length;
+      let i = 1;
+      while (fs.readdirSync(s.dir).length === before) expect(s.append(sampleEntry(i++, { message: `filler ${i} ${'x'.repeat(200)}` })).ok).toBe(true);
+      expect(s.append(sampleEntry(i, { message: 'in the next file' })).ok).toBe(true);
+      expect(await waitFor('in the next file'), out.slice(-300)).toBe(true);
+    } finally {
+      child.kill();
+      s.close();
+    }
+  });
+
   it('a writer that dies after any of the writes of an entry leaves the entries before it readable, and the next start sets the file aside', () => {
     // Count the writes one append makes, then stop after each of them in turn.
     const counting = countingIo();
