@@ -18,13 +18,15 @@
 //
 // How it writes: plain pread/pwrite at offsets (no mmap: a full disk is an error value, never a
 // SIGBUS), objects appended at the end, the file exactly as long as header + arena. One append
-// is, in this order: (1) one write of every new object (data, field, the entry, new entry
+// (or one appendMany batch, whose writes of each kind are merged where adjacent) is, in order: (1) one write of every new object (data, field, the entry, new entry
 // arrays), complete and already pointing at each other; (2) the links from existing objects to
 // the new data/field objects (hash chains, a field's data list); (3) the new entry's slot in the
 // entry arrays (the file's and each data object's); (4) the counters (each data object's
 // n_entries); (5) the header (n_entries, tails, seqnum), one write. A reader bounds everything
 // by those counters, so it sees an entry only once it is whole, and a process that dies between
-// two writes leaves a file that reads up to the last whole entry. The file is ONLINE while
+// two writes leaves a file that reads up to the last whole entry (batch). (A reader matching a
+// field may see the entries of that last batch through the data counters before the header
+// counts them: they are whole by then, as with journald.) The file is ONLINE while
 // open and OFFLINE once closed; a file found ONLINE was not closed and is set aside (see
 // journal-store.ts), never appended to.
 import * as crypto from 'node:crypto';
