@@ -14,7 +14,7 @@ const LAYERS = [
   ['cli/'],
   ['log/'],
   ['process/', 'units/', 'runtime-env.ts'],
-  ['output/', 'notify/', 'exec/', 'hooks/', 'boot/', 'sockets/'],
+  ['output/', 'notify/', 'exec/', 'hooks/', 'boot/', 'sockets/', 'journal/'],
   ['control/'],
   ['supervisor/', 'engine/', 'personality/'],
   ['init/'],

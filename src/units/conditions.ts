@@ -124,7 +124,7 @@ function ordered(order: Order, cmp: number): boolean {
   }
 }
 
-function parseSize(s: string): number | undefined {
+export function parseSize(s: string): number | undefined {
   const m = /^(\d+(?:\.\d+)?)\s*([KMGTPE]?)(?:i?B)?$/i.exec(s.trim());
   if (!m) return undefined;
   const exp = ' KMGTPE'.indexOf((m[2] || ' ').toUpperCase());

@@ -1,0 +1,90 @@
+// The journal file store's write cost, alone (no sockets, no PID 1): entries of ~12 fields
+// with a 200-byte message, as a unit's syslog line carries them, appended one by one and in
+// bursts of 64 (what a sink reads from a busy socket in one turn), into one file in a fresh
+// temporary directory. Prints entries/s (wall), CPU per 100,000 entries (user + system of
+// this process) and the file's bytes per entry, then checks the file with systemd's
+// journalctl when there is one.
+//
+//   node bench/journal-file.mjs [ENTRIES]
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { build } from 'esbuild';
+import { REPO } from './lib.mjs';
+
+const N = Number(process.argv[2] ?? 100_000);
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'journal-bench-'));
+try {
+  const bundle = path.join(tmp, 'writer.cjs');
+  await build({ entryPoints: [path.join(REPO, 'src/journal/journal-file-writer.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: bundle, logLevel: 'warning' });
+  const { createRequire } = await import('node:module');
+  const { JournalFileWriter } = createRequire(import.meta.url)(bundle);
+  const { randomBytes } = await import('node:crypto');
+  const machineId = randomBytes(16);
+  const bootId = randomBytes(16);
+  const units = ['ssh', 'cron', 'postfix', 'nginx'];
+  const entry = (i, base) => {
+    const u = units[i % 4];
+    return {
+      realtimeUsec: base + i,
+      monotonicUsec: 1_000_000 + i,
+      bootId,
+      fields: [
+        ['MESSAGE', `${i} ${'x'.repeat(200)}`.slice(0, 200)],
+        ['PRIORITY', String(i % 8)],
+        ['SYSLOG_FACILITY', '3'],
+        ['SYSLOG_IDENTIFIER', u],
+        ['_PID', String(1000 + (i % 4))],
+        ['_UID', '0'],
+        ['_GID', '0'],
+        ['_COMM', u],
+        ['_EXE', `/usr/sbin/${u}`],
+        ['_SYSTEMD_UNIT', `${u}.service`],
+        ['_TRANSPORT', 'syslog'],
+        ['_HOSTNAME', 'bench'],
+      ],
+    };
+  };
+  const rows = [];
+  for (const burst of [1, 64]) {
+    const file = path.join(tmp, `burst-${burst}.journal`);
+    const w = JournalFileWriter.create(file, { machineId, maxFileSize: 128 << 20 });
+    const base = Date.now() * 1000;
+    const cpu0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < N; i += burst) {
+      const batch = [];
+      for (let k = i; k < Math.min(N, i + burst); k++) batch.push(entry(k, base));
+      const results = w.appendMany(batch);
+      if (!results.every((r) => r.ok)) throw new Error(`append failed: ${JSON.stringify(results.find((r) => !r.ok))}`);
+    }
+    const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
+    const cpu = process.cpuUsage(cpu0);
+    w.close();
+    const size = fs.statSync(file).size;
+    let check = 'no journalctl';
+    if (spawnSync('journalctl', ['--version']).status === 0) {
+      const t = process.hrtime.bigint();
+      const out = execFileSync('journalctl', ['--no-pager', '--file', file, '_SYSTEMD_UNIT=cron.service', '-n', '20', '-o', 'cat'], { encoding: 'utf8' });
+      const ms = Number(process.hrtime.bigint() - t) / 1e6;
+      check = `journalctl -n 20 by unit: ${out.trim().split('\n').length} lines in ${ms.toFixed(0)} ms`;
+    }
+    rows.push({
+      burst,
+      perSec: Math.round(N / wallS),
+      cpuPer100k: ((cpu.user + cpu.system) / 1000 / N) * 100_000,
+      userShare: cpu.user / (cpu.user + cpu.system),
+      bytes: size / N,
+      check,
+    });
+  }
+  console.log(`| appended | entries/s (wall) | CPU per 100,000 entries | of which user | bytes per entry | read back |`);
+  console.log(`| --- | --- | --- | --- | --- | --- |`);
+  for (const r of rows) {
+    console.log(`| ${r.burst === 1 ? 'one by one' : `in bursts of ${r.burst}`} | ${r.perSec} | ${(r.cpuPer100k / 1000).toFixed(2)} s | ${(r.userShare * 100).toFixed(0)}% | ${r.bytes.toFixed(0)} | ${r.check} |`);
+  }
+  console.log(`\n${N} entries each, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), file system of ${os.tmpdir()}.`);
+} finally {
+  fs.rmSync(tmp, { recursive: true, force: true });
+}

@@ -1,0 +1,247 @@
+// Reads one journal file (regular mode, uncompressed; keyed or Jenkins hash): the entries in
+// file order through the entry arrays, their fields, and the entries that match FIELD=value
+// through the data hash table. What a reader sees is bounded by the header's n_entries, so a
+// file being written (or cut short by a crash) reads up to its last whole entry.
+import * as fs from 'node:fs';
+import { fieldPayload } from './entry';
+import {
+  DATA,
+  ENTRY,
+  ENTRY_ARRAY,
+  getBig64,
+  getU64,
+  H,
+  HASH_ITEM_SIZE,
+  HEADER_SIZE_MIN,
+  INCOMPATIBLE_KEYED_HASH,
+  OBJECT_DATA,
+  OBJECT_ENTRY,
+  OBJECT_ENTRY_ARRAY,
+  SIGNATURE,
+} from './format';
+import { jenkinsHash64, siphash24 } from './hash';
+
+export interface ReadEntry {
+  offset: number;
+  seqnum: number;
+  realtimeUsec: number;
+  monotonicUsec: number;
+  bootId: Buffer;
+  /** In the entry's item order (file order of the data objects). */
+  fields: Array<[string, Buffer]>;
+}
+
+export class JournalFileReader {
+  private readonly header: Buffer;
+  private readonly keyed: boolean;
+
+  private constructor(
+    readonly path: string,
+    private fd: number,
+    header: Buffer,
+  ) {
+    this.header = header;
+    this.keyed = (header.readUInt32LE(H.incompatibleFlags) & INCOMPATIBLE_KEYED_HASH) !== 0;
+  }
+
+  /** Opens a file; throws when it is not a journal file this reader understands. */
+  static open(path: string): JournalFileReader {
+    const fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    try {
+      const h = Buffer.alloc(HEADER_SIZE_MIN + 56);
+      const n = fs.readSync(fd, h, 0, h.length, 0);
+      if (n < HEADER_SIZE_MIN || !h.subarray(0, 8).equals(SIGNATURE)) throw new Error(`${path}: not a journal file`);
+      if ((h.readUInt32LE(H.incompatibleFlags) & ~INCOMPATIBLE_KEYED_HASH) !== 0) {
+        throw new Error(`${path}: compressed or compact journal files are not read here`);
+      }
+      return new JournalFileReader(path, fd, h);
+    } catch (e) {
+      fs.closeSync(fd);
+      throw e;
+    }
+  }
+
+  /**
+   * The sequence and head of any journal file, whatever its variant (journald's compact or
+   * compressed files too): what an archive's name is made of. Undefined when it is no journal.
+   */
+  static sequenceOf(path: string): { seqnumId: Buffer; headSeqnum: number; tailSeqnum: number; headRealtime: number } | undefined {
+    let fd: number | undefined;
+    try {
+      fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+      const h = Buffer.alloc(HEADER_SIZE_MIN);
+      if (fs.readSync(fd, h, 0, h.length, 0) < h.length || !h.subarray(0, 8).equals(SIGNATURE)) return undefined;
+      return {
+        seqnumId: Buffer.from(h.subarray(H.seqnumId, H.seqnumId + 16)),
+        headSeqnum: getU64(h, H.headEntrySeqnum),
+        tailSeqnum: getU64(h, H.tailEntrySeqnum),
+        headRealtime: getU64(h, H.headEntryRealtime),
+      };
+    } catch {
+      return undefined;
+    } finally {
+      if (fd !== undefined) fs.closeSync(fd);
+    }
+  }
+
+  close(): void {
+    if (this.fd >= 0) fs.closeSync(this.fd);
+    this.fd = -1;
+  }
+
+  /** Re-reads the header (a writer may have appended since). */
+  refresh(): void {
+    fs.readSync(this.fd, this.header, 0, this.header.length, 0);
+  }
+
+  get state(): number {
+    return this.header[H.state];
+  }
+  get nEntries(): number {
+    return getU64(this.header, H.nEntries);
+  }
+  get seqnumId(): Buffer {
+    return Buffer.from(this.header.subarray(H.seqnumId, H.seqnumId + 16));
+  }
+  get fileId(): Buffer {
+    return Buffer.from(this.header.subarray(H.fileId, H.fileId + 16));
+  }
+  get headSeqnum(): number {
+    return getU64(this.header, H.headEntrySeqnum);
+  }
+  get tailSeqnum(): number {
+    return getU64(this.header, H.tailEntrySeqnum);
+  }
+  get headRealtime(): number {
+    return getU64(this.header, H.headEntryRealtime);
+  }
+  get tailRealtime(): number {
+    return getU64(this.header, H.tailEntryRealtime);
+  }
+
+  private read(pos: number, length: number): Buffer {
+    const b = Buffer.alloc(length);
+    if (fs.readSync(this.fd, b, 0, length, pos) < length) throw new Error(`${this.path}: short read at ${pos}`);
+    return b;
+  }
+
+  /** `count` offsets from an entry array chain starting at `head`. */
+  private listFrom(head: number, count: number, out: number[]): void {
+    let p = head;
+    let left = count;
+    while (p !== 0 && left > 0) {
+      const h = this.read(p, ENTRY_ARRAY.items);
+      if (h[0] !== OBJECT_ENTRY_ARRAY) throw new Error(`${this.path}: no entry array at ${p}`);
+      const cap = Math.floor((getU64(h, 8) - ENTRY_ARRAY.items) / ENTRY_ARRAY.itemSize);
+      if (!(cap > 0)) throw new Error(`${this.path}: empty entry array at ${p}`); // a loop of empty arrays would never end
+      const take = Math.min(cap, left);
+      const items = this.read(p + ENTRY_ARRAY.items, take * ENTRY_ARRAY.itemSize);
+      for (let i = 0; i < take; i++) out.push(getU64(items, i * ENTRY_ARRAY.itemSize));
+      left -= take;
+      p = getU64(h, ENTRY_ARRAY.nextEntryArrayOffset);
+    }
+  }
+
+  /** Every entry's offset, in file (seqnum) order. */
+  entryOffsets(): number[] {
+    const out: number[] = [];
+    this.listFrom(getU64(this.header, H.entryArrayOffset), this.nEntries, out);
+    return out;
+  }
+
+  /** The offset of the data object holding `payload`, or 0. */
+  private findData(payload: Buffer): number {
+    const tableAt = getU64(this.header, H.dataHashTableOffset);
+    const items = getU64(this.header, H.dataHashTableSize) / HASH_ITEM_SIZE;
+    if (items === 0) return 0;
+    const hash = this.keyed ? siphash24(payload, this.header.subarray(H.fileId, H.fileId + 16)) : jenkinsHash64(payload);
+    let p = getU64(this.read(tableAt + Number(hash % BigInt(items)) * HASH_ITEM_SIZE, 8), 0);
+    for (let guard = 0; p !== 0 && guard < 1_000_000; guard++) {
+      const o = this.read(p, DATA.payload);
+      if (o[0] === OBJECT_DATA && getBig64(o, DATA.hash) === hash && getU64(o, 8) - DATA.payload === payload.length) {
+        if (this.read(p + DATA.payload, payload.length).equals(payload)) return p;
+      }
+      p = getU64(o, DATA.nextHashOffset);
+    }
+    return 0;
+  }
+
+  /** The offsets of the entries holding FIELD=value, in file order (bounded by the header). */
+  offsetsWith(name: string, value: string | Uint8Array): number[] {
+    const p = this.findData(fieldPayload(name, value));
+    if (p === 0) return [];
+    const o = this.read(p, DATA.payload);
+    const n = getU64(o, DATA.nEntries);
+    if (n === 0) return [];
+    const out = [getU64(o, DATA.entryOffset)];
+    this.listFrom(getU64(o, DATA.entryArrayOffset), n - 1, out);
+    const last = this.lastEntryOffset();
+    return out.filter((e) => e <= last);
+  }
+
+  /**
+   * The last entry the header counts. A data object's list may run ahead of the header while an
+   * entry is being linked (or was, when the writer died): its entries are bounded by this one.
+   */
+  private lastEntryOffset(): number {
+    if (this.nEntries === 0) return 0;
+    const tail = this.header.readUInt32LE(H.tailEntryArrayOffset);
+    const inTail = this.header.readUInt32LE(H.tailEntryArrayNEntries);
+    if (getU64(this.header, H.headerSize) > H.tailEntryArrayNEntries && tail !== 0 && inTail > 0) {
+      return getU64(this.read(tail + ENTRY_ARRAY.items + (inTail - 1) * ENTRY_ARRAY.itemSize, 8), 0);
+    }
+    const offsets = this.entryOffsets();
+    return offsets[offsets.length - 1] ?? 0;
+  }
+
+  /**
+   * Offsets of the entries matching `matches` ("FIELD=value"), journalctl's way: matches of
+   * the same field are alternatives, different fields must all hold. No matches: every entry.
+   */
+  match(matches: readonly string[]): number[] {
+    if (matches.length === 0) return this.entryOffsets();
+    const byField = new Map<string, string[]>();
+    for (const m of matches) {
+      const eq = m.indexOf('=');
+      if (eq <= 0) throw new Error(`invalid match ${JSON.stringify(m)}`);
+      const name = m.slice(0, eq);
+      byField.set(name, [...(byField.get(name) ?? []), m.slice(eq + 1)]);
+    }
+    let result: Set<number> | undefined;
+    for (const [name, values] of byField) {
+      const any = new Set<number>();
+      for (const v of values) for (const o of this.offsetsWith(name, v)) any.add(o);
+      result = result === undefined ? any : new Set([...result].filter((o) => any.has(o)));
+    }
+    return [...(result ?? [])].sort((a, b) => a - b);
+  }
+
+  /** The entry at `offset` with all its fields. */
+  readEntry(offset: number): ReadEntry {
+    const h = this.read(offset, ENTRY.items);
+    if (h[0] !== OBJECT_ENTRY) throw new Error(`${this.path}: no entry at ${offset}`);
+    const n = (getU64(h, 8) - ENTRY.items) / ENTRY.itemSize;
+    const items = this.read(offset + ENTRY.items, n * ENTRY.itemSize);
+    const fields: Array<[string, Buffer]> = [];
+    for (let i = 0; i < n; i++) {
+      const d = getU64(items, i * ENTRY.itemSize);
+      const size = getU64(this.read(d, 16), 8);
+      const payload = this.read(d + DATA.payload, size - DATA.payload);
+      const eq = payload.indexOf(0x3d);
+      if (eq > 0) fields.push([payload.subarray(0, eq).toString('latin1'), payload.subarray(eq + 1)]);
+    }
+    return {
+      offset,
+      seqnum: getU64(h, ENTRY.seqnum),
+      realtimeUsec: getU64(h, ENTRY.realtime),
+      monotonicUsec: getU64(h, ENTRY.monotonic),
+      bootId: Buffer.from(h.subarray(ENTRY.bootId, ENTRY.bootId + 16)),
+      fields,
+    };
+  }
+
+  /** Every entry matching `matches`, in file order. */
+  *entries(matches: readonly string[] = []): Generator<ReadEntry> {
+    for (const o of this.match(matches)) yield this.readEntry(o);
+  }
+}

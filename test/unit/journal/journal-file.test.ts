@@ -1,0 +1,118 @@
+// The writer and the reader of this folder against each other: batches, matches, reopening,
+// the limits that stop a batch, and the bound on what a reader of a half-written file sees.
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { JournalFileReader } from '../../../src/journal/journal-file-reader';
+import { JournalFileWriter } from '../../../src/journal/journal-file-writer';
+import { BASE_USEC, BOOT_A, fieldSet, MACHINE, sampleEntry } from '../../helpers/journal';
+import { tempDir } from '../../helpers/temp-dir';
+
+const newFile = (maxFileSize = 8 << 20) => {
+  const file = path.join(tempDir('jfu-'), 'system.journal');
+  return { file, w: JournalFileWriter.create(file, { machineId: MACHINE, maxFileSize }) };
+};
+
+describe('JournalFileWriter + JournalFileReader', () => {
+  it('a batch and single appends read back in order, fields and seqnums whole', () => {
+    const { file, w } = newFile();
+    const batch = [0, 1, 2, 3, 4].map((i) => sampleEntry(i));
+    expect(w.appendMany(batch)).toEqual([1, 2, 3, 4, 5].map((seqnum) => ({ ok: true, seqnum })));
+    expect(w.append(sampleEntry(5))).toEqual({ ok: true, seqnum: 6 });
+    w.close();
+    const r = JournalFileReader.open(file);
+    const got = [...r.entries()];
+    expect(got.map((e) => e.seqnum)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(got[2].realtimeUsec).toBe(BASE_USEC + 2_000_000);
+    expect(got[2].bootId).toEqual(BOOT_A);
+    expect(fieldSet(got[2].fields)).toEqual(fieldSet([...sampleEntry(2).fields, ['_BOOT_ID', BOOT_A.toString('hex')], ['_MACHINE_ID', MACHINE.toString('hex')]]));
+    r.close();
+  });
+
+  it('the same payload twice in an entry is one item; a string and bytes of the same payload are one data object', () => {
+    const { file, w } = newFile();
+    const e = sampleEntry(0, { extra: [['TAG', 'x'], ['TAG', 'x'], ['TAG', Buffer.from('x')], ['BIN', Uint8Array.from([0xe9])], ['TXT', 'é']] });
+    expect(w.append(e).ok).toBe(true);
+    expect(w.append(sampleEntry(1, { extra: [['TAG', Buffer.from('x')]] })).ok).toBe(true);
+    w.close();
+    const r = JournalFileReader.open(file);
+    const first = r.readEntry(r.entryOffsets()[0]);
+    expect(first.fields.filter(([n]) => n === 'TAG').length).toBe(1);
+    expect(first.fields.find(([n]) => n === 'BIN')![1]).toEqual(Buffer.from([0xe9]));
+    expect(first.fields.find(([n]) => n === 'TXT')![1]).toEqual(Buffer.from('é'));
+    expect(r.offsetsWith('TAG', 'x').length).toBe(2);
+    r.close();
+  });
+
+  it('matches: the same field ORs, different fields AND, unknown values find nothing', () => {
+    const { file, w } = newFile();
+    w.appendMany([...Array(30).keys()].map((i) => sampleEntry(i)));
+    w.close();
+    const r = JournalFileReader.open(file);
+    const seq = (m: string[]) => [...r.entries(m)].map((e) => e.seqnum - 1);
+    const all = [...Array(30).keys()];
+    expect(seq(['_SYSTEMD_UNIT=ssh.service'])).toEqual(all.filter((i) => i % 3 === 0));
+    expect(seq(['_SYSTEMD_UNIT=ssh.service', '_SYSTEMD_UNIT=cron.service'])).toEqual(all.filter((i) => i % 3 !== 2));
+    expect(seq(['_SYSTEMD_UNIT=ssh.service', 'PRIORITY=0'])).toEqual(all.filter((i) => i % 3 === 0 && i % 8 === 0));
+    expect(seq(['_SYSTEMD_UNIT=none.service'])).toEqual([]);
+    expect(() => seq(['nonsense'])).toThrow(/invalid match/);
+    r.close();
+  });
+
+  it('reopens an OFFLINE file and appends after its last entry; refuses an ONLINE one', () => {
+    const { file, w } = newFile();
+    w.appendMany([0, 1, 2].map((i) => sampleEntry(i)));
+    const busy = JournalFileWriter.open(file, { machineId: MACHINE, maxFileSize: 8 << 20 });
+    expect(busy).toMatchObject({ ok: false, reason: 'online' });
+    w.close();
+    const other = JournalFileWriter.open(file, { machineId: Buffer.alloc(16, 1), maxFileSize: 8 << 20 });
+    expect(other).toMatchObject({ ok: false, reason: 'foreign' });
+    const again = JournalFileWriter.open(file, { machineId: MACHINE, maxFileSize: 8 << 20 });
+    if (!again.ok) throw new Error(again.message);
+    expect(again.writer.appendMany([3, 4].map((i) => sampleEntry(i)))).toEqual([
+      { ok: true, seqnum: 4 },
+      { ok: true, seqnum: 5 },
+    ]);
+    again.writer.close();
+    const r = JournalFileReader.open(file);
+    expect([...r.entries(['_SYSTEMD_UNIT=ssh.service'])].map((e) => e.seqnum)).toEqual([1, 4]);
+    r.close();
+  });
+
+  it('stops a batch at the entry that does not fit or goes back in time, skips invalid ones', () => {
+    const { w } = newFile(512 * 1024);
+    const big = (i: number) => sampleEntry(i, { message: `${i} ${'m'.repeat(4000)}` });
+    const results = w.appendMany([...Array(200).keys()].map(big));
+    const full = results.findIndex((r) => !r.ok);
+    expect(full).toBeGreaterThan(10);
+    expect(results.slice(0, full).every((r) => r.ok)).toBe(true);
+    expect(results.slice(full).every((r) => !r.ok && r.error.kind === 'file-full')).toBe(true);
+    expect(w.size).toBeLessThanOrEqual(512 * 1024);
+    const { w: w2 } = newFile();
+    const mixed = w2.appendMany([sampleEntry(5), { ...sampleEntry(6), fields: [['lower', 'x']] }, sampleEntry(7), sampleEntry(1), sampleEntry(8)]);
+    expect(mixed.map((r) => (r.ok ? 'ok' : r.error.kind))).toEqual(['ok', 'invalid', 'ok', 'clock-went-back', 'clock-went-back']);
+    expect(w2.append({ ...sampleEntry(9), bootId: Buffer.alloc(16) })).toMatchObject({ ok: false, error: { kind: 'invalid' } });
+    w.close();
+    w2.close();
+  });
+
+  it('refuses an entry no file could hold, and goes on with the rest of the batch in the next file', () => {
+    const { w } = newFile(512 * 1024);
+    const huge = sampleEntry(0, { message: 'h'.repeat(600 * 1024) });
+    const r = w.appendMany([huge, sampleEntry(1)]);
+    expect(r[0]).toMatchObject({ ok: false, error: { kind: 'invalid', message: expect.stringMatching(/larger than a journal file/) } });
+    expect(r[1]).toMatchObject({ ok: false, error: { kind: 'file-full' } });
+    expect(w.nEntries).toBe(0);
+    expect(w.append(sampleEntry(1))).toEqual({ ok: true, seqnum: 1 });
+    w.close();
+  });
+
+  it('rotation is suggested once the data hash table is three quarters full', () => {
+    const { w } = newFile(512 * 1024); // 2047 buckets
+    let i = 0;
+    const small = (k: number) => ({ ...sampleEntry(k), fields: [['M', String(k)] as const] });
+    while (!w.rotateSuggested && i < 3000) expect(w.append(small(i++)).ok).toBe(true);
+    expect(i).toBeGreaterThan(1400);
+    expect(i).toBeLessThan(1600);
+    w.close();
+  });
+});
