@@ -8,10 +8,11 @@ import type { ServiceOutput } from '../output/service-output';
 import { unitName } from '../control/protocol';
 import { formatTimestamp, monotonicUs } from '../control/timestamp';
 import type { State } from './lifecycle';
-import { activeState, isDown, isIdle, jobFailed, startJobFinished } from './sub-states';
+import { activeState, isDown, isIdle, isReloading, jobFailed, startJobFinished } from './sub-states';
 import type { Supervisor } from './supervisor';
 import type { UnitRegistry } from './unit-registry';
 import type { UnitRunner } from './unit-runner';
+import type { UnitConfig } from '../units/unit';
 import type { Logger } from '../log/logger';
 
 export class UnitManager implements Manager {
@@ -187,9 +188,14 @@ export class UnitManager implements Manager {
   reload(name: string): Promise<JobResult> {
     const r = this.resolve(name);
     if (!r) return Promise.resolve(this.missing(name));
-    if (r.config.execReload.length === 0) return Promise.resolve({ result: 'invalid', message: `Job type reload is not applicable for unit ${r.name}.` });
+    if (!canReload(r.config)) return Promise.resolve({ result: 'invalid', message: `Job type reload is not applicable for unit ${r.name}.` });
     if (activeState(r.state) !== 'active') return Promise.resolve({ result: 'inactive', message: `${r.name} is not active, cannot reload.` });
-    return this.job(name, (x) => x.send({ type: 'reload' }), (s) => s.sub !== 'reload');
+    // Stamped on the clock MONOTONIC_USEC= speaks (libuv's hrtime is CLOCK_MONOTONIC).
+    r.send({ type: 'reload', monotonicUsec: Number(process.hrtime.bigint() / 1000n) });
+    // The job is over once no reload runs; it failed if the reload did (timed out, ExecReload= failed).
+    return this.sup.waitFor(r.name, (s) => !isReloading(s.sub)).then((s) =>
+      s.reloadResult !== undefined && s.reloadResult !== 'success' ? { result: 'failed', message: `${r.name}: ${s.reloadResult}` } : { result: 'done' },
+    );
   }
 
   async tryRestart(name: string): Promise<JobResult> {
@@ -201,7 +207,7 @@ export class UnitManager implements Manager {
   async reloadOrRestart(name: string): Promise<JobResult> {
     const r = this.resolve(name);
     if (!r) return this.missing(name);
-    if (r.config.execReload.length && activeState(r.state) === 'active') return this.reload(name);
+    if (canReload(r.config) && activeState(r.state) === 'active') return this.reload(name);
     return this.restart(name);
   }
 
@@ -277,6 +283,11 @@ export class UnitManager implements Manager {
 }
 
 /** NameTimestamp= and NameTimestampMonotonic= for each moment (process.hrtime reads CLOCK_MONOTONIC). */
+/** systemd's CanReload=: ExecReload=, or Type=notify-reload's signal. */
+function canReload(u: UnitConfig): boolean {
+  return u.execReload.length > 0 || u.type === 'notify-reload';
+}
+
 function timestampProperties(moments: Record<string, number | undefined>): Record<string, string> {
   const wall = Date.now();
   const mono = process.hrtime.bigint() / 1000n;

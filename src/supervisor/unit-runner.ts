@@ -11,7 +11,7 @@ import type { Logger } from '../log/logger';
 import type { NotifyMessage } from '../notify/notify-message';
 import type { NotifySockets } from '../notify/notify-sockets';
 import { signalName } from '../sys/signals';
-import type { ExecCommand, UnitConfig } from '../units/unit';
+import { notifiesReady, type ExecCommand, type UnitConfig } from '../units/unit';
 import { readAccountFiles, resolveCredentials } from '../exec/account-db';
 import { activeState, initialState, step, type Effect, type Event, type Policy, type State, type TimerName } from './lifecycle';
 import { notifyRefusal } from './notify-access';
@@ -435,7 +435,7 @@ export class UnitRunner {
         this.failSetup();
       }
     }
-    if (this.config.type === 'notify' || this.policy.watchdogMs > 0) {
+    if (notifiesReady(this.config.type) || this.policy.watchdogMs > 0) {
       try {
         this.notifyPath = this.deps.notify.open(this.name, (m, pid) => this.onNotify(m, pid));
       } catch (err) {
@@ -503,6 +503,7 @@ export class UnitRunner {
         this.send({ type: 'main-pid', pid: m.mainPid });
       }
     }
+    if (m.reloading) this.send({ type: 'reloading', monotonicUsec: m.monotonicUsec });
     if (m.ready) this.send({ type: 'ready' });
     if (m.stopping) this.send({ type: 'stopping' });
     if (m.watchdog) this.send({ type: 'watchdog-ping' });

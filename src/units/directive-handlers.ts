@@ -1,7 +1,7 @@
 // What each [Unit], [Service] and [Install] directive does to the unit being built: one
 // handler per directive name, applied in file order by build-unit.ts.
 
-import { parseSignal, SIGKILL, SIGTERM } from '../sys/signals';
+import { parseSignal, SIGHUP, SIGKILL, SIGTERM } from '../sys/signals';
 import type { Diagnostic } from './diagnostic';
 import { CONDITION_KINDS, takesPath } from './conditions';
 import { parseExecLine, splitWords } from './exec-line';
@@ -125,7 +125,7 @@ function time(keys: TimeKey[], fallback: number, zeroIsInfinity = false): Handle
   };
 }
 
-type SignalKey = 'killSignal' | 'finalKillSignal';
+type SignalKey = 'killSignal' | 'finalKillSignal' | 'reloadSignal';
 
 function signal(key: SignalKey, fallback: number): Handler {
   return (value, a, s) => {
@@ -296,10 +296,6 @@ const SERVICE_HANDLERS: Readonly<Record<string, Handler>> = {
       s.unit.type = 'simple';
       s.typeSet = true;
       warn(s, a, `Type=dbus is not supported by ts-init; the service is treated as Type=simple`);
-    } else if (v === 'notify-reload') {
-      s.unit.type = 'notify';
-      s.typeSet = true;
-      warn(s, a, `Type=notify-reload is not supported by ts-init; the service is treated as Type=notify`);
     } else {
       error(s, a, `unknown service type "${v}"`);
     }
@@ -375,6 +371,7 @@ const SERVICE_HANDLERS: Readonly<Record<string, Handler>> = {
   },
   KillSignal: signal('killSignal', SIGTERM),
   FinalKillSignal: signal('finalKillSignal', SIGKILL),
+  ReloadSignal: signal('reloadSignal', SIGHUP),
   RestartKillSignal: (v, a, s) => {
     if (v === '') {
       delete s.unit.restartKillSignal;

@@ -28,7 +28,7 @@ const UNSUPPORTED_NAMES: Readonly<Record<string, readonly string[]>> = {
     'ExecCondition', 'BusName', 'TimeoutAbortSec', 'TimeoutStartFailureMode', 'TimeoutStopFailureMode',
     'RuntimeMaxSec', 'RuntimeRandomizedExtraSec', 'OOMPolicy', 'ExitType', 'RestartMode',
     'FileDescriptorStoreMax', 'FileDescriptorStorePreserve', 'USBFunctionDescriptors', 'USBFunctionStrings',
-    'Sockets', 'NonBlocking', 'OpenFile', 'ReloadSignal', 'PermissionsStartOnly', 'RootDirectoryStartOnly',
+    'Sockets', 'NonBlocking', 'OpenFile', 'PermissionsStartOnly', 'RootDirectoryStartOnly',
     'WatchdogSignal',
     // systemd.exec: paths, credentials, sandboxing
     'RootDirectory', 'RootImage', 'RootImageOptions', 'RootHash', 'RootHashSignature', 'RootVerity',

@@ -2,7 +2,7 @@
 // build-unit.ts fills it from parsed unit files; values.ts and directive-handlers.ts
 // parse the settings.
 
-import { SIGKILL, SIGTERM } from '../sys/signals';
+import { SIGHUP, SIGKILL, SIGTERM } from '../sys/signals';
 import type { Diagnostic } from './diagnostic';
 import type { Listen } from './listen-address';
 import type { RlimitName } from './rlimits';
@@ -22,7 +22,12 @@ export interface ExecCommand {
   line: number;
 }
 
-export type ServiceType = 'simple' | 'exec' | 'forking' | 'oneshot' | 'notify' | 'idle';
+export type ServiceType = 'simple' | 'exec' | 'forking' | 'oneshot' | 'notify' | 'notify-reload' | 'idle';
+
+/** Types that say READY=1 on the notify socket (notify-reload is notify with a reload protocol). */
+export function notifiesReady(type: ServiceType): boolean {
+  return type === 'notify' || type === 'notify-reload';
+}
 export type RestartPolicy = 'no' | 'on-success' | 'on-failure' | 'on-abnormal' | 'on-abort' | 'on-watchdog' | 'always';
 export type OutputTarget = { kind: 'inherit' | 'null' | 'journal' | 'socket' } | { kind: 'file' | 'append' | 'truncate'; path: string };
 export type EmergencyAction = 'none' | 'exit' | 'exit-force';
@@ -122,6 +127,8 @@ export interface UnitConfig {
   notifyAccess: NotifyAccess;
   killMode: KillMode;
   killSignal: number;
+  /** ReloadSignal= (Type=notify-reload): what `reload` sends the main process; SIGHUP by default. */
+  reloadSignal: number;
   /** RestartKillSignal=; undefined means killSignal. */
   restartKillSignal?: number;
   finalKillSignal: number;
@@ -231,6 +238,7 @@ export function defaultUnitConfig(name: string, sourcePath = ''): UnitConfig {
     killMode: 'control-group',
     killSignal: SIGTERM,
     finalKillSignal: SIGKILL,
+    reloadSignal: SIGHUP,
     sendSIGKILL: true,
     sendSIGHUP: false,
     ignoreSIGPIPE: true,

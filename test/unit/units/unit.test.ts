@@ -341,11 +341,14 @@ describe('bad values, unknown and unsupported directives', () => {
     expect(formatDiagnostic(r.diagnostics[0]!)).toBe(`${FILE}:5: error: Type: unknown service type "sometimes"`);
   });
 
-  it('Type=dbus and Type=notify-reload are replaced with a warning', () => {
+  it('Type=dbus is replaced with a warning; Type=notify-reload is its own type, ReloadSignal= SIGHUP by default', () => {
     expect(service('Type=dbus')).toMatchObject({ loadable: true, unit: { type: 'simple' } });
-    expect(diag(service('Type=notify-reload'))).toEqual([
-      '5 warning Type: Type=notify-reload is not supported by ts-init; the service is treated as Type=notify',
-    ]);
+    const r = service('Type=notify-reload');
+    expect(diag(r)).toEqual([]);
+    expect(r.unit).toMatchObject({ type: 'notify-reload', reloadSignal: 1, notifyAccess: 'main' });
+    expect(service('Type=notify-reload\nReloadSignal=SIGUSR2').unit.reloadSignal).toBe(12);
+    expect(service('ReloadSignal=SIGUSR2\nReloadSignal=').unit.reloadSignal).toBe(1);
+    expect(diag(service('ReloadSignal=SIGBOGUS'))).toEqual(['5 error ReloadSignal: unknown signal "SIGBOGUS"']);
   });
 
   it('a bad boolean is a warning and keeps the previous value', () => {
