@@ -5,6 +5,8 @@ import type { InitOptions } from './cli/options';
 import type { Services, ServicesFactory } from './init/init';
 import { ServiceOutput } from './output/service-output';
 import { runBootMachinery, runGeneratorsStep } from './boot/boot';
+import { hostFacts } from './boot/host-facts';
+import { setupMachineId } from './boot/machine-id';
 import { startControl } from './control-start';
 import { Supervisor } from './supervisor/supervisor';
 import { nativeUnitDirs, type UnitDirectories } from './supervisor/unit-dirs';
@@ -18,14 +20,18 @@ const WATCH_AFTER_MS = 3000;
 /** How long shutdown waits for stdout to take the last unit output lines. */
 const STDOUT_FLUSH_MS = 2000;
 
-export function servicesFactory(o: InitOptions, dirs: UnitDirectories): { factory: ServicesFactory; output: ServiceOutput } {
+/** ownsMachine: PID 1 of a container's own root (personality/rule.ts), which sets up /etc/machine-id. */
+export function servicesFactory(o: InitOptions, dirs: UnitDirectories, machine: { ownsMachine: boolean } = { ownsMachine: false }): { factory: ServicesFactory; output: ServiceOutput } {
   const output = new ServiceOutput(o.logFormat);
   const factory: ServicesFactory = ({ table, watch, log, requestShutdown }): Services => {
     interpretOnly();
     // Units, hooks and pidusage all spawn through child_process: record them all from here on.
     table.hookChildProcess();
     const registry = new UnitRegistry(dirs, log);
-    const supervisor = new Supervisor({ table, watch, log, output, options: o, registry });
+    // This boot's first-boot answer is taken before the machine ID is set up (which fills the file).
+    let firstBoot: boolean | undefined;
+    const facts = hostFacts(process.env, { firstBoot: () => firstBoot });
+    const supervisor = new Supervisor({ table, watch, log, output, options: o, registry, facts });
     const manager = new UnitManager(registry, supervisor, output, log, requestShutdown);
     let stopWatching: () => unknown = () => undefined;
     let stopping = false;
@@ -35,6 +41,7 @@ export function servicesFactory(o: InitOptions, dirs: UnitDirectories): { factor
         // systemd's boot machinery: generators and SysV scripts before the units load, tmpfiles.d before the first starts;
         // the generators again on every daemon-reload (one run at a time).
         if (registry.dirs.systemDirs.length) {
+          if (machine.ownsMachine) firstBoot = setupMachineId(log, facts.container() !== undefined).firstBoot;
           const boot = { log, facts: supervisor.facts, nativeDirs: nativeUnitDirs(registry.dirs.systemDirs) };
           await runBootMachinery(boot);
           let generating = Promise.resolve();

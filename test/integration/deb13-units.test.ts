@@ -1,0 +1,151 @@
+// What Debian 13's packages (systemd 257) expect of the init beyond unit files, under ts-init
+// as PID 1: a machine ID at boot, Type=notify-reload, OpenFile=, credentials, one line for
+// the sandboxing settings a container cannot apply, and a socket's Result=.
+// Every file is private to the namespace: /etc is a copy on the private /run, bind-mounted
+// over the host's in the test's own mount namespace; the host's /etc/machine-id is never touched.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runAsPid1, TS_INIT } from '../helpers/ts-init';
+import { tempDir } from '../helpers/temp-dir';
+
+const ID_RE = /^[0-9a-f]{32}$/;
+/** The host's D-Bus machine ID (which systemd prefers) hidden behind a private tmpfs. */
+const HIDE_DBUS = 'mkdir -p /var/lib/dbus && mount -t tmpfs tmpfs /var/lib/dbus';
+const UUID = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
+
+let bin: string;
+beforeAll(() => {
+  bin = tempDir('ts-init-bin-');
+  fs.symlinkSync(TS_INIT, path.join(bin, 'systemctl'));
+});
+
+/** The environment of a container's rich init ($container says so; $container_uuid as libvirt/LXC give it). */
+function containerEnv(extra: Record<string, string> = {}): { env: NodeJS.ProcessEnv } {
+  return { env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, TS_INIT_RICH: '1', container: 'podman', ...extra } };
+}
+
+/**
+ * Shell steps: a private copy of /etc on the namespace's /run, its machine-id replaced by
+ * `machineId` (a text, 'missing', 'fifo' or 'dir'), bind-mounted over /etc (read-only with ro).
+ */
+function privateEtc(machineId: string, o: { ro?: boolean; files?: Record<string, string> } = {}): string {
+  const files = tempDir('ts-init-etc-');
+  const steps = ['mkdir -p /run/etc-copy', 'cp -a /etc/. /run/etc-copy/', 'rm -rf /run/etc-copy/machine-id'];
+  if (machineId === 'fifo') steps.push('mkfifo /run/etc-copy/machine-id');
+  else if (machineId === 'dir') steps.push('mkdir /run/etc-copy/machine-id');
+  else if (machineId !== 'missing') {
+    fs.writeFileSync(path.join(files, 'machine-id'), machineId);
+    steps.push(`cp ${path.join(files, 'machine-id')} /run/etc-copy/machine-id`);
+  }
+  for (const [p, text] of Object.entries(o.files ?? {})) {
+    const dest = path.join('/run/etc-copy', p.replace(/^\/etc\//, ''));
+    if (text.startsWith('->')) {
+      steps.push(`mkdir -p ${path.dirname(dest)} && ln -s ${text.slice(2)} ${dest}`);
+      continue;
+    }
+    const src = path.join(files, p.replace(/\//g, '_'));
+    fs.writeFileSync(src, text, { mode: 0o755 });
+    steps.push(`mkdir -p ${path.dirname(dest)} && cp -p ${src} ${dest}`);
+  }
+  steps.push('mount --bind /run/etc-copy /etc');
+  if (o.ro) steps.push('mount -o remount,bind,ro /etc');
+  return steps.join(' && ');
+}
+
+const wanted = (name: string) => ({ [`/etc/systemd/system/multi-user.target.wants/${name}`]: `->/etc/systemd/system/${name}` });
+
+/** Two oneshot units that say whether ConditionFirstBoot= held. */
+const FIRST_BOOT_UNITS = {
+  '/etc/systemd/system/first.service': '[Unit]\nConditionFirstBoot=yes\n[Service]\nType=oneshot\nExecStart=/bin/echo first-boot-unit-ran\n',
+  '/etc/systemd/system/later.service': '[Unit]\nConditionFirstBoot=no\n[Service]\nType=oneshot\nExecStart=/bin/echo not-first-boot-unit-ran\n',
+  ...wanted('first.service'),
+  ...wanted('later.service'),
+};
+
+/** What the CMD reports: the ID seen through /etc, the file beneath it, whether it is a read-only mount. */
+const REPORT = [
+  'echo "seen=$(cat /etc/machine-id)"',
+  'echo "beneath=$(cat /run/etc-copy/machine-id 2>&1 | head -c 40)"',
+  'echo "mounted=$(grep -c " /etc/machine-id " /proc/self/mountinfo)"',
+  '(echo x > /etc/machine-id) 2>/dev/null && echo write=yes || echo write=no',
+].join('; ');
+
+function field(out: string, name: string): string | undefined {
+  return new RegExp(`^${name}=(.*)$`, 'm').exec(out)?.[1];
+}
+
+describe('the machine ID at boot', () => {
+  it('an empty file on a writable /etc gets the ID written in ($container_uuid); not a first boot', async () => {
+    const setup = `${HIDE_DBUS} && ${privateEtc('', { files: FIRST_BOOT_UNITS })}`;
+    const r = await runAsPid1(['--', '/bin/sh', '-c', REPORT], containerEnv({ container_uuid: UUID }), setup);
+    expect(r.code).toBe(0);
+    expect(field(r.stdout, 'seen')).toBe(UUID.replace(/-/g, ''));
+    expect(field(r.stdout, 'beneath')).toBe(UUID.replace(/-/g, ''));
+    expect(field(r.stdout, 'mounted')).toBe('0');
+    expect(r.stdout).toContain('not-first-boot-unit-ran');
+    expect(r.stdout).not.toMatch(/first\.service: first-boot-unit-ran/);
+  });
+
+  it("D-Bus's machine ID comes first, when it is a regular file", async () => {
+    const dbusId = 'ab'.repeat(16);
+    const setup = `${HIDE_DBUS} && echo ${dbusId} > /var/lib/dbus/machine-id && ${privateEtc('')}`;
+    const r = await runAsPid1(['--', '/bin/sh', '-c', REPORT], containerEnv({ container_uuid: UUID }), setup);
+    expect(field(r.stdout, 'seen')).toBe(dbusId);
+  });
+
+  it.each(['missing', 'uninitialized\n'])('%j: a first boot: transient ID bind-mounted read-only, "uninitialized" beneath', async (content) => {
+    const setup = privateEtc(content, { files: FIRST_BOOT_UNITS });
+    const r = await runAsPid1(['--', '/bin/sh', '-c', REPORT], containerEnv(), setup);
+    expect(r.code).toBe(0);
+    expect(field(r.stdout, 'seen')).toMatch(ID_RE);
+    expect(field(r.stdout, 'beneath')).toBe('uninitialized');
+    expect(field(r.stdout, 'mounted')).toBe('1');
+    expect(field(r.stdout, 'write')).toBe('no');
+    expect(r.stdout).toMatch(/first\.service: first-boot-unit-ran/);
+    expect(r.stdout).not.toContain('not-first-boot-unit-ran');
+  });
+
+  it('a read-only /etc: the empty file stays empty beneath a transient ID; not a first boot', async () => {
+    const setup = privateEtc('', { ro: true, files: FIRST_BOOT_UNITS });
+    const r = await runAsPid1(['--', '/bin/sh', '-c', REPORT], containerEnv(), setup);
+    expect(r.code).toBe(0);
+    expect(field(r.stdout, 'seen')).toMatch(ID_RE);
+    expect(field(r.stdout, 'beneath')).toBe('');
+    expect(field(r.stdout, 'mounted')).toBe('1');
+    expect(r.stdout).toContain('not-first-boot-unit-ran');
+  });
+
+  it('a FIFO is never read into a hang nor written: a warning, and a transient ID over it', async () => {
+    const setup = privateEtc('fifo');
+    const r = await runAsPid1(['--', '/bin/sh', '-c', 'echo "seen=$(cat /etc/machine-id)"; test -p /run/etc-copy/machine-id && echo fifo-beneath'], containerEnv(), setup);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('/etc/machine-id is a FIFO, not a machine ID file');
+    expect(field(r.stdout, 'seen')).toMatch(ID_RE);
+    expect(r.stdout).toContain('fifo-beneath');
+  });
+
+  it('a directory or garbage: said, and handled as systemd does (refused; garbage replaced)', async () => {
+    const dir = await runAsPid1(['--', '/bin/true'], containerEnv(), privateEtc('dir'));
+    expect(dir.code).toBe(0);
+    expect(dir.stderr).toContain('machine ID not set up: /etc/machine-id is a directory');
+    const junk = await runAsPid1(['--', '/bin/sh', '-c', 'echo "seen=$(cat /etc/machine-id)"'], containerEnv(), privateEtc('not an id\n'));
+    expect(junk.stderr).toContain('/etc/machine-id does not hold a valid machine ID; replacing it');
+    expect(field(junk.stdout, 'seen')).toMatch(ID_RE);
+  });
+
+  it('a planted symlink at /etc/machine-id is not followed', async () => {
+    const setup = `${privateEtc('')} && echo keep-me > /run/target && rm /etc/machine-id && ln -s /run/target /etc/machine-id`;
+    const r = await runAsPid1(['--', '/bin/sh', '-c', 'cat /run/target'], containerEnv(), setup);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('keep-me\n');
+    expect(r.stderr).toContain('machine ID not set up: /etc/machine-id is a symbolic link; not followed');
+  });
+
+  it('in a bare PID namespace on the host root (no container), nothing is written', async () => {
+    const r = await runAsPid1(['--', '/bin/sh', '-c', REPORT], { env: { ...process.env, TS_INIT_RICH: '1' } }, privateEtc(''));
+    expect(r.code).toBe(0);
+    expect(field(r.stdout, 'seen')).toBe('');
+    expect(field(r.stdout, 'mounted')).toBe('0');
+  });
+});
