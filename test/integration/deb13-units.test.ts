@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runAsPid1, TS_INIT } from '../helpers/ts-init';
 import { tempDir } from '../helpers/temp-dir';
+import { unitDir } from '../helpers/units';
 
 const ID_RE = /^[0-9a-f]{32}$/;
 /** The host's D-Bus machine ID (which systemd prefers) hidden behind a private tmpfs. */
@@ -147,5 +148,25 @@ describe('the machine ID at boot', () => {
     expect(r.code).toBe(0);
     expect(field(r.stdout, 'seen')).toBe('');
     expect(field(r.stdout, 'mounted')).toBe('0');
+  });
+});
+
+describe('settings a container cannot apply', () => {
+  const units = {
+    'a.service': '[Service]\nType=oneshot\nPrivateTmp=yes\nProtectSystem=strict\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\n',
+    'b.service': '[Service]\nType=oneshot\nProtectHome=yes\nPrivateDevices=yes\nExecStart=/bin/true\n',
+    'c.service': '[Service]\nType=oneshot\nPrivateTmp=disconnected\nNoNewPrivileges=yes\nExecStart=/bin/true\n',
+  };
+
+  it('ONE line for the whole boot at the default verbosity, naming how many units and -v; -v lists each unit', async () => {
+    const dir = unitDir(units);
+    const quiet = await runAsPid1(['--units', dir, '--', '/bin/true']);
+    expect(quiet.code).toBe(0);
+    const lines = quiet.stderr.split('\n').filter((l) => /container cannot apply|not applied in a container|not supported/.test(l));
+    expect(lines).toEqual(['[WARN  ts-init] 3 units carry settings a container cannot apply (sandboxing, resource control, scheduling); they are ignored (-v lists them)']);
+    const verbose = await runAsPid1(['-v', '--units', dir, '--', '/bin/true']);
+    expect(verbose.stderr).toMatch(/a\.service: 2 settings not applied in a container, ignored: PrivateTmp, ProtectSystem/);
+    expect(verbose.stderr).toMatch(/b\.service: 2 settings not applied in a container, ignored: ProtectHome, PrivateDevices/);
+    expect(verbose.stderr).toMatch(/c\.service: 2 settings not applied in a container, ignored: PrivateTmp, NoNewPrivileges/);
   });
 });
