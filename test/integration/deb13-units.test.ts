@@ -170,3 +170,74 @@ describe('settings a container cannot apply', () => {
     expect(verbose.stderr).toMatch(/c\.service: 2 settings not applied in a container, ignored: PrivateTmp, NoNewPrivileges/);
   });
 });
+
+/** A Type=notify-reload daemon in python: READY=1 at start; on SIGHUP (answer=yes) RELOADING=1 with MONOTONIC_USEC=, then READY=1. */
+function reloadDaemon(answer: boolean): string {
+  const py = [
+    'import os,signal,socket,time',
+    'def say(m):',
+    ' s=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM); s.sendto(m.encode(),os.environ["NOTIFY_SOCKET"]); s.close()',
+    'def hup(n,f):',
+    ' print("got SIGHUP",flush=True)',
+    answer ? ' say("RELOADING=1\\nMONOTONIC_USEC=%d" % (time.clock_gettime_ns(time.CLOCK_MONOTONIC)//1000)); time.sleep(0.3); say("READY=1"); print("reloaded",flush=True)' : ' pass',
+    'signal.signal(signal.SIGHUP,hup)',
+    'say("READY=1")',
+    'while True: time.sleep(1)',
+  ].join('\n');
+  fs.writeFileSync(path.join(daemons, answer ? 'answers.py' : 'silent.py'), `${py}\n`);
+  return `/usr/bin/python3 ${path.join(daemons, answer ? 'answers.py' : 'silent.py')}`;
+}
+
+let daemons: string;
+beforeAll(() => {
+  daemons = tempDir('ts-init-daemons-');
+});
+
+describe('Type=notify-reload', () => {
+  it('reload sends SIGHUP and waits for RELOADING=1 and READY=1; one that never answers fails the reload after the timeout and stays up', async () => {
+    const dir = unitDir({
+      'answers.service': `[Service]\nType=notify-reload\nExecStart=${reloadDaemon(true)}\n[Install]\nWantedBy=multi-user.target\n`,
+      'silent.service': `[Service]\nType=notify-reload\nTimeoutStartSec=1\nExecStart=${reloadDaemon(false)}\n[Install]\nWantedBy=multi-user.target\n`,
+    });
+    const script = [
+      't0=$(date +%s%N); systemctl reload answers; echo "answers rc=$? ms=$(( ($(date +%s%N)-t0)/1000000 ))"',
+      't0=$(date +%s%N); systemctl reload silent; echo "silent rc=$? ms=$(( ($(date +%s%N)-t0)/1000000 ))"',
+      'echo "silent is $(systemctl is-active silent)"',
+      'echo "answers is $(systemctl is-active answers)"',
+    ].join('; ');
+    const r = await runAsPid1(['--units', dir, '--', '/bin/sh', '-c', `PATH=${bin}:$PATH; ${script}`]);
+    expect(r.code).toBe(0);
+    const answers = /answers rc=(\d+) ms=(\d+)/.exec(r.stdout)!;
+    expect(answers[1]).toBe('0');
+    // systemctl returned only once the daemon had reloaded (it takes 300 ms after the signal).
+    expect(Number(answers[2])).toBeGreaterThanOrEqual(250);
+    expect(r.stdout.indexOf('answers.service: reloaded')).toBeLessThan(r.stdout.indexOf('answers rc=0'));
+    const silent = /silent rc=(\d+) ms=(\d+)/.exec(r.stdout)!;
+    expect(silent[1]).toBe('1');
+    expect(Number(silent[2])).toBeGreaterThanOrEqual(900);
+    expect(r.stdout).toContain('silent.service: got SIGHUP');
+    expect(r.stdout).toContain('silent is active');
+    expect(r.stdout).toContain('answers is active');
+    expect(r.stderr).toMatch(/reload timed out after 1000 ms/);
+  });
+});
+
+describe("a socket's Result=", () => {
+  it('a socket whose service hits its start limit says Result: service-start-limit-hit in status and show', async () => {
+    const dir = unitDir({
+      'flap.socket': '[Socket]\nListenStream=/run/flap.sock\n[Install]\nWantedBy=sockets.target\n',
+      'flap.service': '[Unit]\nStartLimitBurst=2\nStartLimitIntervalSec=60\n[Service]\nExecStart=/bin/false\n',
+    });
+    const setup = [
+      `cp ${dir}/* /usr/lib/systemd/system/`,
+      'mkdir -p /etc/systemd/system/sockets.target.wants',
+      'ln -s /usr/lib/systemd/system/flap.socket /etc/systemd/system/sockets.target.wants/flap.socket',
+    ].join(' && ');
+    const poke = `/usr/bin/python3 -c 'import socket,time\nfor i in range(8):\n  try:\n    s=socket.socket(socket.AF_UNIX); s.connect("/run/flap.sock"); s.close()\n  except OSError: pass\n  time.sleep(0.3)'`;
+    const cmd = `${poke}; systemctl status flap.socket; systemctl show -p Result flap.socket; true`;
+    const r = await runAsPid1(['--rich', '--', '/bin/sh', '-c', `PATH=${bin}:$PATH; ${cmd}`], {}, setup);
+    expect(r.stderr).toMatch(/flap\.service keeps failing to start; flap\.socket gives up \(Result: service-start-limit-hit\)/);
+    expect(r.stdout).toMatch(/Active: failed \(Result: service-start-limit-hit\)/);
+    expect(r.stdout).toContain('Result=service-start-limit-hit');
+  });
+});
