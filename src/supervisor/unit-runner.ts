@@ -13,11 +13,13 @@ import type { NotifySockets } from '../notify/notify-sockets';
 import { signalName } from '../sys/signals';
 import { notifiesReady, type ExecCommand, type UnitConfig } from '../units/unit';
 import { readAccountFiles, resolveCredentials } from '../exec/account-db';
+import { EXIT_FDS, withOpenFiles } from '../exec/open-files';
 import { activeState, initialState, step, type Effect, type Event, type Policy, type State, type TimerName } from './lifecycle';
 import { notifyRefusal } from './notify-access';
 import { isRestartPending } from './sub-states';
 import { loadPidFile, pidFileRefusal } from './pid-file';
 import { makeRuntimeDirectory, removeRuntimeDirectory } from './runtime-directory';
+import { removeCredentials, setupCredentials } from './credentials';
 import { commandsOf, policyOf } from './unit-policy';
 
 export interface RunnerDeps {
@@ -92,6 +94,8 @@ export class UnitRunner {
   private setupFailed = false;
   private awaitingGone = false;
   private notifyPath?: string;
+  /** $CREDENTIALS_DIRECTORY of this run (credentials.ts). */
+  private credentialsDir?: string;
   private invocation = '';
   /** Our spawns that have not exited yet: their exits are ours whatever the machine tracks. */
   private readonly spawned = new Set<number>();
@@ -305,11 +309,19 @@ export class UnitRunner {
     const command = commandsOf(this.config, phase)[index]!;
     const extra: Record<string, string> = { INVOCATION_ID: this.invocation };
     if (this.notifyPath) extra.NOTIFY_SOCKET = this.notifyPath;
+    if (this.credentialsDir) extra.CREDENTIALS_DIRECTORY = this.credentialsDir;
     if (this.state.mainPid !== undefined) extra.MAINPID = String(this.state.mainPid);
     if (this.policy.watchdogMs > 0) extra.WATCHDOG_USEC = String(this.policy.watchdogMs * 1000);
     // LISTEN_FDS: the sockets go to the main process only, as in systemd.
-    const passed = phase === 'start' ? this.deps.sockets?.fdsFor(this.name) : undefined;
-    const r = this.deps.launch(this.config, command, extra, passed);
+    const sockets = phase === 'start' ? this.deps.sockets?.fdsFor(this.name) : undefined;
+    const files = withOpenFiles(sockets, phase === 'start' ? this.config.openFiles : [], (why) => this.deps.log.info({ unit: this.name }, `${why}; skipped (graceful)`));
+    if (files.error) {
+      this.deps.log.error({ unit: this.name }, `${phase} command failed to start (status ${EXIT_FDS}): ${files.error}`);
+      this.send({ type: 'spawn-failed', role, status: EXIT_FDS });
+      return;
+    }
+    const r = this.deps.launch(this.config, command, extra, files.pass);
+    files.close();
     if (!r.ok && r.transient) {
       // A passing shortage must not fail (or wedge) the unit: try again while the
       // machine still waits for this very command; its phase timeout bounds the wait.
@@ -428,6 +440,13 @@ export class UnitRunner {
         return;
       }
     }
+    const creds = setupCredentials(this.config, this.deps.runtimeRoot, owner, process.env.CREDENTIALS_DIRECTORY);
+    this.credentialsDir = creds.dir;
+    if (creds.error) {
+      this.deps.log.error({ unit: this.name }, `cannot set up the credentials: ${creds.error}`);
+      this.failSetup();
+      return;
+    }
     if (this.config.kind === 'socket' && this.deps.sockets) {
       const error = this.deps.sockets.openFor(this.config);
       if (error) {
@@ -459,6 +478,8 @@ export class UnitRunner {
     this.awaitingGone = false;
     if (this.notifyPath) this.deps.notify.close(this.name);
     this.notifyPath = undefined;
+    if (this.credentialsDir) removeCredentials(this.deps.runtimeRoot, this.name);
+    this.credentialsDir = undefined;
     const preserve = this.config.runtimeDirectoryPreserveMode;
     const restarting = isRestartPending(this.state.sub) || this.state.startQueued;
     if (preserve === 'yes' || (preserve === 'restart' && restarting)) return;

@@ -20,6 +20,7 @@ import {
   RESTART_POLICIES, SERVICE_TYPES,
 } from './values';
 import { parseLimit, RLIMITS, type RlimitName } from './rlimits';
+import { parseLoadCredential, parseOpenFile, parseSetCredential } from './service-files';
 
 export interface State {
   unit: UnitConfig;
@@ -137,6 +138,15 @@ function signal(key: SignalKey, fallback: number): Handler {
     if (n === undefined) error(s, a, `unknown signal "${value}"`);
     else s.unit[key] = n;
   };
+}
+
+/** LoadCredentialEncrypted=/SetCredentialEncrypted=: recorded as "Directive=ID"; the start refuses them. */
+function encrypted(value: string, a: Assignment, s: State): void {
+  if (value === '') {
+    s.unit.credentials.encrypted = s.unit.credentials.encrypted.filter((e) => !e.startsWith(`${a.key}=`));
+    return;
+  }
+  s.unit.credentials.encrypted.push(`${a.key}=${value.split(':')[0]}`);
 }
 
 type StatusKey = 'successExitStatus' | 'restartPreventExitStatus' | 'restartForceExitStatus';
@@ -372,6 +382,45 @@ const SERVICE_HANDLERS: Readonly<Record<string, Handler>> = {
   KillSignal: signal('killSignal', SIGTERM),
   FinalKillSignal: signal('finalKillSignal', SIGKILL),
   ReloadSignal: signal('reloadSignal', SIGHUP),
+  RestartMode: (v, a, s) => {
+    if (v === '' || v === 'normal' || v === 'direct') s.unit.restartMode = v === 'direct' ? 'direct' : 'normal';
+    else error(s, a, `unknown restart mode "${v}"`);
+  },
+  OpenFile: (v, a, s) => {
+    if (v === '') {
+      s.unit.openFiles = [];
+      return;
+    }
+    const r = parseOpenFile(spec(s, a, v));
+    if (typeof r === 'string') error(s, a, r);
+    else s.unit.openFiles.push(r);
+  },
+  SetCredential: (v, a, s) => {
+    if (v === '') {
+      s.unit.credentials.set = [];
+      return;
+    }
+    const r = parseSetCredential(spec(s, a, v));
+    if (typeof r === 'string') error(s, a, r);
+    else s.unit.credentials.set = [...s.unit.credentials.set.filter((c) => c.id !== r.id), r];
+  },
+  LoadCredential: (v, a, s) => {
+    if (v === '') {
+      s.unit.credentials.load = [];
+      return;
+    }
+    const r = parseLoadCredential(spec(s, a, v));
+    if (typeof r === 'string') error(s, a, r);
+    else s.unit.credentials.load = [...s.unit.credentials.load.filter((c) => c.id !== r.id), r];
+  },
+  ImportCredential: (v, a, s) => {
+    if (v === '') s.unit.credentials.import = [];
+    else if (v.includes('/')) error(s, a, `invalid credential glob "${v}"`);
+    else if (!s.unit.credentials.import.includes(v)) s.unit.credentials.import.push(spec(s, a, v));
+  },
+  // Accepted, so the unit loads; its start is refused with a clear message (no TPM2 or host key to decrypt with).
+  LoadCredentialEncrypted: encrypted,
+  SetCredentialEncrypted: encrypted,
   RestartKillSignal: (v, a, s) => {
     if (v === '') {
       delete s.unit.restartKillSignal;

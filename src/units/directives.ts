@@ -26,9 +26,9 @@ const UNSUPPORTED_NAMES: Readonly<Record<string, readonly string[]>> = {
   Service: [
     // systemd.service
     'ExecCondition', 'BusName', 'TimeoutAbortSec', 'TimeoutStartFailureMode', 'TimeoutStopFailureMode',
-    'RuntimeMaxSec', 'RuntimeRandomizedExtraSec', 'OOMPolicy', 'ExitType', 'RestartMode',
+    'RuntimeMaxSec', 'RuntimeRandomizedExtraSec', 'OOMPolicy', 'ExitType',
     'FileDescriptorStoreMax', 'FileDescriptorStorePreserve', 'USBFunctionDescriptors', 'USBFunctionStrings',
-    'Sockets', 'NonBlocking', 'OpenFile', 'PermissionsStartOnly', 'RootDirectoryStartOnly',
+    'Sockets', 'NonBlocking', 'PermissionsStartOnly', 'RootDirectoryStartOnly',
     'WatchdogSignal',
     // systemd.exec: paths, credentials, sandboxing
     'RootDirectory', 'RootImage', 'RootImageOptions', 'RootHash', 'RootHashSignature', 'RootVerity',
@@ -45,7 +45,6 @@ const UNSUPPORTED_NAMES: Readonly<Record<string, readonly string[]>> = {
     'SystemCallArchitectures', 'SystemCallLog', 'Hostname', 'NetworkNamespacePath', 'IPCNamespacePath',
     'StateDirectory', 'CacheDirectory', 'LogsDirectory', 'ConfigurationDirectory', 'StateDirectoryMode',
     'CacheDirectoryMode', 'LogsDirectoryMode', 'ConfigurationDirectoryMode', 'TimeoutCleanSec',
-    'LoadCredential', 'LoadCredentialEncrypted', 'SetCredential', 'SetCredentialEncrypted', 'ImportCredential',
     'UtmpIdentifier', 'UtmpMode', 'TTYPath', 'TTYReset', 'TTYVHangup', 'TTYVTDisallocate', 'TTYRows',
     'TTYColumns', 'StandardInputText', 'StandardInputData', 'CoredumpFilter', 'Slice', 'Delegate',
     'DelegateSubgroup', 'DevicePolicy', 'DeviceAllow', 'TasksAccounting', 'TasksMax', 'DisableControllers',

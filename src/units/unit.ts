@@ -6,6 +6,7 @@ import { SIGHUP, SIGKILL, SIGTERM } from '../sys/signals';
 import type { Diagnostic } from './diagnostic';
 import type { Listen } from './listen-address';
 import type { RlimitName } from './rlimits';
+import { emptyCredentials, type CredentialSettings, type OpenFileSpec } from './service-files';
 
 export type { Diagnostic } from './diagnostic';
 
@@ -129,6 +130,15 @@ export interface UnitConfig {
   killSignal: number;
   /** ReloadSignal= (Type=notify-reload): what `reload` sends the main process; SIGHUP by default. */
   reloadSignal: number;
+  /**
+   * RestartMode= (systemd 254): "direct" skips the failed state on an automatic restart.
+   * ts-init's auto-restart never passes through failed, so both read the same.
+   */
+  restartMode: 'normal' | 'direct';
+  /** OpenFile=: files opened for the main process, passed after the sockets with their names. */
+  openFiles: OpenFileSpec[];
+  /** LoadCredential=, SetCredential=, ImportCredential=: $CREDENTIALS_DIRECTORY's content. */
+  credentials: CredentialSettings;
   /** RestartKillSignal=; undefined means killSignal. */
   restartKillSignal?: number;
   finalKillSignal: number;
@@ -239,6 +249,9 @@ export function defaultUnitConfig(name: string, sourcePath = ''): UnitConfig {
     killSignal: SIGTERM,
     finalKillSignal: SIGKILL,
     reloadSignal: SIGHUP,
+    restartMode: 'normal',
+    openFiles: [],
+    credentials: emptyCredentials(),
     sendSIGKILL: true,
     sendSIGHUP: false,
     ignoreSIGPIPE: true,

@@ -241,3 +241,64 @@ describe("a socket's Result=", () => {
     expect(r.stdout).toContain('Result=service-start-limit-hit');
   });
 });
+
+describe('OpenFile=', () => {
+  it('the files are opened by ts-init and passed from fd 3 with their names; graceful ones may be missing, others fail the start', async () => {
+    const py = path.join(daemons, 'openfile.py');
+    fs.writeFileSync(
+      py,
+      'import os\nprint("fds", os.environ["LISTEN_FDS"], os.environ["LISTEN_FDNAMES"], os.environ["LISTEN_PID"] == str(os.getpid()), flush=True)\n' +
+        'print("read", os.read(3, 100).decode().strip(), flush=True)\nos.write(4, b"appended\\n")\n',
+      { mode: 0o644 },
+    );
+    fs.chmodSync(daemons, 0o755); // the unit runs as nobody
+    const dir = unitDir({
+      'files.service': `[Service]\nType=oneshot\nUser=nobody\nOpenFile=/run/secret.txt:secret:read-only\nOpenFile=/run/out.log::append\nOpenFile=/run/missing:gone:graceful\nExecStart=/usr/bin/python3 ${py}\n[Install]\nWantedBy=multi-user.target\n`,
+      'strict.service': '[Service]\nType=oneshot\nOpenFile=/run/missing\nExecStart=/bin/echo should-not-run\n[Install]\nWantedBy=multi-user.target\n',
+    });
+    // Root-only files the unit could not open itself: it runs as nobody.
+    const setup = 'echo top-secret > /run/secret.txt && chmod 600 /run/secret.txt && echo first > /run/out.log && chmod 600 /run/out.log';
+    const r = await runAsPid1(['--units', dir, '--', '/bin/sh', '-c', `PATH=${bin}:$PATH; cat /run/out.log; systemctl is-failed strict`], {}, setup);
+    expect(r.stdout).toContain('files.service: fds 2 secret:/run/out.log True');
+    expect(r.stdout).toContain('files.service: read top-secret');
+    expect(r.stdout).toContain('first\nappended\n');
+    expect(r.stdout).not.toContain('should-not-run');
+    expect(r.stdout).toMatch(/^failed$/m);
+    expect(r.stderr).toMatch(/status 202\): OpenFile=\/run\/missing: ENOENT/);
+  });
+});
+
+describe('credentials', () => {
+  it("$CREDENTIALS_DIRECTORY: the unit's User= reads its credentials; another user cannot; removed when the unit stops", async () => {
+    const dir = unitDir({
+      'app.service':
+        '[Service]\nUser=daemon\nSetCredential=token:s3cret\nSetCredential=key:not-this-one\nLoadCredential=key:/run/keyfile\n' +
+        'ExecStart=/bin/sh -c \'echo "dir=$CREDENTIALS_DIRECTORY"; echo "token=$(cat $CREDENTIALS_DIRECTORY/token)"; echo "key=$(cat $CREDENTIALS_DIRECTORY/key)"; exec sleep 100\'\n' +
+        '[Install]\nWantedBy=multi-user.target\n',
+    });
+    const cmd = [
+      'sleep 1',
+      'stat -c "%a %U" /run/credentials/app.service /run/credentials/app.service/token',
+      'setpriv --reuid 65534 --regid 65534 --clear-groups cat /run/credentials/app.service/token 2>&1 | sed "s/^/nobody: /"',
+      'systemctl stop app',
+      'test -e /run/credentials/app.service && echo still-there || echo removed',
+    ].join('; ');
+    const r = await runAsPid1(['--units', dir, '--', '/bin/sh', '-c', `PATH=${bin}:$PATH; ${cmd}`], {}, 'echo from-file > /run/keyfile && chmod 600 /run/keyfile');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('app.service: dir=/run/credentials/app.service');
+    expect(r.stdout).toContain('app.service: token=s3cret');
+    expect(r.stdout).toContain('app.service: key=from-file');
+    expect(r.stdout).toContain('500 daemon\n400 daemon\n');
+    expect(r.stdout).toMatch(/nobody: cat: \/run\/credentials\/app\.service\/token: Permission denied/);
+    expect(r.stdout).toContain('removed');
+  });
+
+  it('an encrypted credential is refused at start, clearly', async () => {
+    const dir = unitDir({
+      'enc.service': '[Service]\nType=oneshot\nSetCredentialEncrypted=db:AAAA\nExecStart=/bin/echo should-not-run\n[Install]\nWantedBy=multi-user.target\n',
+    });
+    const r = await runAsPid1(['--units', dir, '--', '/bin/true']);
+    expect(r.stdout).not.toContain('should-not-run');
+    expect(r.stderr).toContain("cannot set up the credentials: SetCredentialEncrypted=db: encrypted credentials need systemd-creds' TPM2 or host key");
+  });
+});

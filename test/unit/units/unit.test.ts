@@ -496,3 +496,51 @@ describe('loadUnitFile', () => {
     expect(withBadDropIn.diagnostics[0]).toMatchObject({ file: path.join(dir, 'nope.conf'), unit: 'ok.service' });
   });
 });
+
+describe('settings of systemd 253–257', () => {
+  it('RestartMode=: normal or direct; anything else is an error', () => {
+    expect(service('RestartMode=direct').unit.restartMode).toBe('direct');
+    expect(service('RestartMode=direct\nRestartMode=').unit.restartMode).toBe('normal');
+    expect(diag(service('RestartMode=sideways'))).toEqual(['5 error RestartMode: unknown restart mode "sideways"']);
+  });
+
+  it('OpenFile=: path, name, options; an empty value resets', () => {
+    const r = service('OpenFile=/etc/app.conf\nOpenFile=/var/log/app.log:log:append,graceful\nOpenFile=/run/x:%n');
+    expect(diag(r)).toEqual([]);
+    expect(r.unit.openFiles).toEqual([
+      { path: '/etc/app.conf', name: '/etc/app.conf', mode: 'read-write', graceful: false },
+      { path: '/var/log/app.log', name: 'log', mode: 'append', graceful: true },
+      { path: '/run/x', name: 'demo.service', mode: 'read-write', graceful: false },
+    ]);
+    expect(service('OpenFile=/a\nOpenFile=').unit.openFiles).toEqual([]);
+    expect(diag(service('OpenFile=relative\nOpenFile=/a:n:read-only,truncate\nOpenFile=/a:n:sparkly'))).toEqual([
+      '5 error OpenFile: "relative" is not an absolute path',
+      '6 error OpenFile: "read-only" and "truncate" exclude each other',
+      '7 error OpenFile: unknown option "sparkly"',
+    ]);
+  });
+
+  it('credentials: SetCredential= C-unescaped, LoadCredential= path or name, ImportCredential= globs; later wins per ID', () => {
+    const r = service('SetCredential=token:a\\x20b\\n\nSetCredential=token:second\nSetCredential=other:x\nLoadCredential=key:/etc/app/key\nLoadCredential=named\nImportCredential=app.*');
+    expect(diag(r)).toEqual([]);
+    expect(r.unit.credentials).toEqual({
+      set: [{ id: 'token', value: 'second' }, { id: 'other', value: 'x' }],
+      load: [{ id: 'key', path: '/etc/app/key' }, { id: 'named', path: 'named' }],
+      import: ['app.*'],
+      encrypted: [],
+    });
+    expect(service('SetCredential=a:b\\x20c').unit.credentials.set).toEqual([{ id: 'a', value: 'b c' }]);
+    expect(diag(service('SetCredential=novalue\nLoadCredential=../x\nLoadCredential=a:/x/../y\nImportCredential=a/b'))).toEqual([
+      '5 error SetCredential: "novalue" is not ID:VALUE',
+      '6 error LoadCredential: invalid credential name "../x"',
+      '7 error LoadCredential: "/x/../y" contains ".."',
+      '8 error ImportCredential: invalid credential glob "a/b"',
+    ]);
+  });
+
+  it('encrypted credentials load, quietly, and are recorded for the start to refuse', () => {
+    const r = service('SetCredentialEncrypted=db:k6iUCUh0RJCQyvL8k8q1UyAAAAABAAAADAAAABAAAAC1lFmbWAqWZ8dCCQkAAAAAgAAAA\nLoadCredentialEncrypted=tls:/etc/tls.cred');
+    expect(diag(r)).toEqual([]);
+    expect(r.unit.credentials.encrypted).toEqual(['SetCredentialEncrypted=db', 'LoadCredentialEncrypted=tls']);
+  });
+});
