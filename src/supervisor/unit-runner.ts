@@ -20,6 +20,7 @@ import { isRestartPending } from './sub-states';
 import { loadPidFile, pidFileRefusal } from './pid-file';
 import { makeRuntimeDirectory, removeRuntimeDirectory } from './runtime-directory';
 import { removeCredentials, setupCredentials } from './credentials';
+import { execDirectoryEnvironment, makeExecDirectories } from './exec-directories';
 import { commandsOf, policyOf } from './unit-policy';
 
 export interface RunnerDeps {
@@ -310,6 +311,7 @@ export class UnitRunner {
     const extra: Record<string, string> = { INVOCATION_ID: this.invocation };
     if (this.notifyPath) extra.NOTIFY_SOCKET = this.notifyPath;
     if (this.credentialsDir) extra.CREDENTIALS_DIRECTORY = this.credentialsDir;
+    Object.assign(extra, execDirectoryEnvironment(this.config));
     if (this.state.mainPid !== undefined) extra.MAINPID = String(this.state.mainPid);
     if (this.policy.watchdogMs > 0) extra.WATCHDOG_USEC = String(this.policy.watchdogMs * 1000);
     // LISTEN_FDS: the sockets go to the main process only, as in systemd.
@@ -439,6 +441,12 @@ export class UnitRunner {
         this.failSetup();
         return;
       }
+    }
+    const dirError = makeExecDirectories(this.config, owner);
+    if (dirError) {
+      this.deps.log.error({ unit: this.name }, dirError);
+      this.failSetup();
+      return;
     }
     const creds = setupCredentials(this.config, this.deps.runtimeRoot, owner, process.env.CREDENTIALS_DIRECTORY);
     this.credentialsDir = creds.dir;

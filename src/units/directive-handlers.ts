@@ -13,7 +13,7 @@ import { parseListenAddress, type ListenKind } from './listen-address';
 import {
   DEFAULT_RESTART_SEC_MS, DEFAULT_START_LIMIT_BURST, DEFAULT_START_LIMIT_INTERVAL_MS, DEFAULT_TIMEOUT_MS, defaultSocketSettings,
   type SocketSettings,
-  type Condition, type EmergencyAction, type NotifyAccess, type OutputTarget, type RestartPolicy, type ServiceType, type UnitConfig,
+  type Condition, type EmergencyAction, type ExecDirectoryKind, type NotifyAccess, type OutputTarget, type RestartPolicy, type ServiceType, type UnitConfig,
 } from './unit';
 import {
   JOURNAL_LIKE, KILL_MODES, NOTIFY_ACCESS, parseBoolean, parseExitStatusWord, parseMode, parseUnsigned,
@@ -137,6 +137,34 @@ function signal(key: SignalKey, fallback: number): Handler {
     const n = parseSignal(value);
     if (n === undefined) error(s, a, `unknown signal "${value}"`);
     else s.unit[key] = n;
+  };
+}
+
+/** StateDirectory= and its kin: relative paths ("NAME[:SYMLINK]"; the symlink part is not made). */
+function execDirectory(kind: ExecDirectoryKind): Handler {
+  return (v, a, s) => {
+    const list = s.unit.execDirectories[kind].names;
+    if (v === '') {
+      list.length = 0;
+      return;
+    }
+    for (const word of spec(s, a, v).split(/\s+/)) {
+      const d = word.split(':')[0]!;
+      if (d.startsWith('/') || d.split('/').some((c) => c === '..' || c === '.' || c === '')) warn(s, a, `"${d}" is not a relative path; ignored`);
+      else if (!list.includes(d)) list.push(d);
+    }
+  };
+}
+
+function execDirectoryMode(kind: ExecDirectoryKind): Handler {
+  return (v, a, s) => {
+    if (v === '') {
+      delete s.unit.execDirectories[kind].mode;
+      return;
+    }
+    const m = parseMode(v);
+    if (m === undefined) warn(s, a, `"${v}" is not an octal mode; ignored`);
+    else s.unit.execDirectories[kind].mode = m;
   };
 }
 
@@ -547,6 +575,14 @@ const SERVICE_HANDLERS: Readonly<Record<string, Handler>> = {
     if (m === undefined) warn(s, a, `"${v}" is not an octal mode; ignored`);
     else s.unit.runtimeDirectoryMode = m;
   },
+  StateDirectory: execDirectory('state'),
+  CacheDirectory: execDirectory('cache'),
+  LogsDirectory: execDirectory('logs'),
+  ConfigurationDirectory: execDirectory('configuration'),
+  StateDirectoryMode: execDirectoryMode('state'),
+  CacheDirectoryMode: execDirectoryMode('cache'),
+  LogsDirectoryMode: execDirectoryMode('logs'),
+  ConfigurationDirectoryMode: execDirectoryMode('configuration'),
   RuntimeDirectoryPreserve: (v, a, s) => {
     let mode: UnitConfig['runtimeDirectoryPreserveMode'] | undefined;
     if (v === '') mode = 'no';

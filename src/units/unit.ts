@@ -33,6 +33,9 @@ export type RestartPolicy = 'no' | 'on-success' | 'on-failure' | 'on-abnormal' |
 export type OutputTarget = { kind: 'inherit' | 'null' | 'journal' | 'socket' } | { kind: 'file' | 'append' | 'truncate'; path: string };
 export type EmergencyAction = 'none' | 'exit' | 'exit-force';
 export type NotifyAccess = 'none' | 'main' | 'exec' | 'all';
+/** The directories systemd makes for a service besides RuntimeDirectory=, by their setting's name. */
+export type ExecDirectoryKind = 'state' | 'cache' | 'logs' | 'configuration';
+
 export type KillMode = 'control-group' | 'process' | 'mixed' | 'none';
 
 export type ConditionKind =
@@ -163,6 +166,11 @@ export interface UnitConfig {
   umask?: number;
   runtimeDirectory: string[];
   runtimeDirectoryMode?: number;
+  /**
+   * StateDirectory=, CacheDirectory=, LogsDirectory=, ConfigurationDirectory=: names below
+   * /var/lib, /var/cache, /var/log, /etc, made when missing (never removed), with their modes.
+   */
+  execDirectories: Record<ExecDirectoryKind, { names: string[]; mode?: number }>;
   /** True for RuntimeDirectoryPreserve=yes; see runtimeDirectoryPreserveMode for "restart". */
   runtimeDirectoryPreserve: boolean;
   runtimeDirectoryPreserveMode: 'no' | 'yes' | 'restart';
@@ -266,6 +274,7 @@ export function defaultUnitConfig(name: string, sourcePath = ''): UnitConfig {
     limits: {},
     runtimeDirectory: [],
     runtimeDirectoryPreserve: false,
+    execDirectories: { state: { names: [] }, cache: { names: [] }, logs: { names: [] }, configuration: { names: [] } },
     runtimeDirectoryPreserveMode: 'no',
     standardInput: 'null',
     standardOutput: { kind: 'journal' },

@@ -302,3 +302,24 @@ describe('credentials', () => {
     expect(r.stderr).toContain("cannot set up the credentials: SetCredentialEncrypted=db: encrypted credentials need systemd-creds' TPM2 or host key");
   });
 });
+
+describe('StateDirectory= and its kin', () => {
+  it('made when missing, owned by User= (the configuration one by root), named in $STATE_DIRECTORY...; an existing one is left as it is', async () => {
+    const dir = unitDir({
+      'dirs.service':
+        '[Service]\nType=oneshot\nUser=daemon\nStateDirectory=app app/sub\nStateDirectoryMode=0750\nCacheDirectory=app\nLogsDirectory=app\nConfigurationDirectory=app\nLogsDirectory=kept\n' +
+        'ExecStart=/bin/sh -c \'echo "state=$STATE_DIRECTORY cache=$CACHE_DIRECTORY logs=$LOGS_DIRECTORY conf=$CONFIGURATION_DIRECTORY"; touch /var/lib/app/ok && echo writable\'\n' +
+        '[Install]\nWantedBy=multi-user.target\n',
+    });
+    // Private /var/lib, /var/cache, /var/log and /etc: nothing is made on the host.
+    const setup = `${privateEtc('')} && for d in /var/lib /var/cache /var/log; do mount -t tmpfs tmpfs $d; done && mkdir -m 0700 /var/log/kept`;
+    const cmd = 'stat -c "%n %a %U" /var/lib/app /var/lib/app/sub /var/cache/app /var/log/app /etc/app /var/log/kept';
+    const r = await runAsPid1(['--units', dir, '--', '/bin/sh', '-c', cmd], {}, setup);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('dirs.service: state=/var/lib/app:/var/lib/app/sub cache=/var/cache/app logs=/var/log/app:/var/log/kept conf=/etc/app');
+    expect(r.stdout).toContain('dirs.service: writable');
+    expect(r.stdout).toContain(
+      ['/var/lib/app 750 daemon', '/var/lib/app/sub 750 daemon', '/var/cache/app 755 daemon', '/var/log/app 755 daemon', '/etc/app 755 root', '/var/log/kept 700 root'].join('\n'),
+    );
+  });
+});

@@ -544,3 +544,11 @@ describe('settings of systemd 253–257', () => {
     expect(r.unit.credentials.encrypted).toEqual(['SetCredentialEncrypted=db', 'LoadCredentialEncrypted=tls']);
   });
 });
+
+describe('StateDirectory= and its kin', () => {
+  it('relative names (a symlink part dropped), modes; absolute or ".." refused; an empty value resets', () => {
+    const r = service('StateDirectory=app app/sub\nStateDirectory=app\nStateDirectoryMode=0750\nLogsDirectory=/abs ../up log:link\nCacheDirectory=c\nCacheDirectory=');
+    expect(r.unit.execDirectories).toEqual({ state: { names: ['app', 'app/sub'], mode: 0o750 }, cache: { names: [] }, logs: { names: ['log'] }, configuration: { names: [] } });
+    expect(diag(r)).toEqual(['8 warning LogsDirectory: "/abs" is not a relative path; ignored', '8 warning LogsDirectory: "../up" is not a relative path; ignored']);
+  });
+});
