@@ -20,7 +20,7 @@ const UNSUPPORTED_NAMES: Readonly<Record<string, readonly string[]>> = {
     'Requisite', 'Upholds', 'PropagatesReloadTo', 'ReloadPropagatedFrom', 'PropagatesStopTo',
     'StopPropagatedFrom', 'JoinsNamespaceOf', 'OnFailure', 'OnSuccess', 'OnFailureJobMode',
     'OnFailureIsolate', 'StopWhenUnneeded', 'RefuseManualStart', 'RefuseManualStop',
-    'JobTimeoutSec', 'JobRunningTimeoutSec', 'JobTimeoutAction', 'JobTimeoutRebootArgument',
+    'JobTimeoutSec', 'JobRunningTimeoutSec', 'JobTimeoutAction', 'JobTimeoutRebootArgument', 'OnSuccessJobMode',
     'StartLimitAction', 'RebootArgument', 'SurviveFinalKillSignal',
   ],
   Service: [
@@ -48,6 +48,9 @@ const UNSUPPORTED_NAMES: Readonly<Record<string, readonly string[]>> = {
     'TTYColumns', 'StandardInputText', 'StandardInputData', 'CoredumpFilter', 'Slice', 'Delegate',
     'DelegateSubgroup', 'DevicePolicy', 'DeviceAllow', 'TasksAccounting', 'TasksMax', 'DisableControllers',
     'KillModeStartOnly', 'BPFProgram', 'NFTSet', 'CoredumpReceive', 'MemoryKSM',
+    // systemd 254-257
+    'RootImagePolicy', 'MountImagePolicy', 'ExtensionImagePolicy', 'SetLoginEnvironment', 'BPFDelegateCommands',
+    'BPFDelegateMaps', 'BPFDelegatePrograms', 'BPFDelegateAttachments',
   ],
   Install: ['UpheldBy'],
   Socket: [
@@ -58,7 +61,7 @@ const UNSUPPORTED_NAMES: Readonly<Record<string, readonly string[]>> = {
     'MaxConnectionsPerSource', 'Writable', 'PipeSize', 'MessageQueueMaxMessages', 'MessageQueueMessageSize',
     'FlushPending', 'Mark', 'IPTOS', 'IPTTL', 'SmackLabel', 'SmackLabelIPIn', 'SmackLabelIPOut',
     'SELinuxContextFromNet', 'ListenSpecial', 'ListenNetlink', 'ListenMessageQueue', 'ListenUSBFunction',
-    'SocketProtocol', 'DeferAcceptSec', 'TimeoutSec', 'Defer', 'User', 'Group',
+    'SocketProtocol', 'DeferAcceptSec', 'TimeoutSec', 'Defer', 'User', 'Group', 'PassFileDescriptorsToExec',
   ],
 };
 

@@ -552,3 +552,17 @@ describe('StateDirectory= and its kin', () => {
     expect(diag(r)).toEqual(['8 warning LogsDirectory: "/abs" is not a relative path; ignored', '8 warning LogsDirectory: "../up" is not a relative path; ignored']);
   });
 });
+
+describe("Debian 13's settings a container cannot apply", () => {
+  it('are harmless (counted in the one boot line), never unknown', () => {
+    const lines = [
+      'PrivateTmp=disconnected', 'ProtectHostname=private', 'PrivatePIDs=yes', 'ProtectControlGroups=private', 'RootImagePolicy=root=verity',
+      'MountImagePolicy=*', 'ExtensionImagePolicy=*', 'SetLoginEnvironment=no', 'BPFDelegateCommands=map_create', 'MemoryZSwapWriteback=no',
+    ];
+    const r = service(lines.join('\n'), 'OnSuccessJobMode=fail');
+    expect(r.diagnostics.filter((d) => !d.harmless)).toEqual([]);
+    expect(r.diagnostics.map((d) => d.harmless!.directive).sort()).toEqual(
+      ['OnSuccessJobMode', ...lines.map((l) => l.split('=')[0]!)].sort(),
+    );
+  });
+});
