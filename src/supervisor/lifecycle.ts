@@ -300,9 +300,10 @@ class Machine {
    */
   private onReload(monotonicUsec: number | undefined): void {
     if (this.s.sub !== 'running' && this.s.sub !== 'exited') return;
+    // Nothing to do (no main process to signal) is a reload that succeeded, as in systemd.
+    this.s.reloadResult = 'success';
     const signal = this.p.type === 'notify-reload' && this.s.mainPid !== undefined;
     if (this.p.commands.reload === 0 && !signal) return;
-    this.s.reloadResult = 'success';
     this.s.reloadBeganUsec = monotonicUsec;
     if (signal) this.emit({ type: 'kill', who: 'main', signal: this.p.reloadSignal });
     if (this.p.commands.reload > 0) {

@@ -622,6 +622,18 @@ describe('Type=notify-reload', () => {
     expect(h.state.reloadResult).toBe('success'); // a new reload starts clean
   });
 
+  it('a reload with nothing to signal (the main process gone, RemainAfterExit=) succeeds at once, whatever the last one did', () => {
+    const h = up({ remainAfterExit: true });
+    h.send({ type: 'reload', monotonicUsec: 1 });
+    h.send({ type: 'timer', timer: 'timeout' });
+    expect(h.state.reloadResult).toBe('timeout');
+    h.exitMain({ code: 0 });
+    expect(h.sub).toBe('exited');
+    h.clear();
+    h.send({ type: 'reload', monotonicUsec: 2 });
+    expect([h.sub, h.state.reloadResult, h.kinds()]).toEqual(['exited', 'success', []]);
+  });
+
   it('the daemon may reload on its own: RELOADING=1 while running, READY=1 ends it', () => {
     const h = up();
     h.send({ type: 'reloading', monotonicUsec: 5 });
