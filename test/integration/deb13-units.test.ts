@@ -119,7 +119,7 @@ describe('the machine ID at boot', () => {
 
   it('a FIFO is never read into a hang nor written: a warning, and a transient ID over it', async () => {
     const setup = privateEtc('fifo');
-    const r = await runAsPid1(['--', '/bin/sh', '-c', 'echo "seen=$(cat /etc/machine-id)"; test -p /run/etc-copy/machine-id && echo fifo-beneath'], containerEnv(), setup);
+    const r = await runAsPid1(['--', '/bin/sh', '-c', 'echo "seen=$(timeout 5 cat /etc/machine-id)"; test -p /run/etc-copy/machine-id && echo fifo-beneath'], containerEnv(), setup);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('/etc/machine-id is a FIFO, not a machine ID file');
     expect(field(r.stdout, 'seen')).toMatch(ID_RE);
