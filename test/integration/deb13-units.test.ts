@@ -143,6 +143,18 @@ describe('the machine ID at boot', () => {
     expect(r.stderr).toContain('machine ID not set up: /etc/machine-id is a symbolic link; not followed');
   });
 
+  it.each([
+    ['missing', '1'],
+    ['', '0'],
+  ])('generators run after the ID is set up, with SYSTEMD_FIRST_BOOT as systemd 257 says (%j: %s)', async (content, expected) => {
+    const gen = path.join(tempDir('ts-init-gen-'), 'first-boot-generator');
+    fs.writeFileSync(gen, '#!/bin/sh\necho "$SYSTEMD_FIRST_BOOT $(cat /etc/machine-id)" > /run/generator-saw\n', { mode: 0o755 });
+    const setup = `${privateEtc(content)} && cp ${gen} /usr/lib/systemd/system-generators/`;
+    const r = await runAsPid1(['--', '/bin/cat', '/run/generator-saw'], containerEnv(), setup);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^${expected} [0-9a-f]{32}\n$`));
+  });
+
   it('in a bare PID namespace on the host root (no container), nothing is written', async () => {
     const r = await runAsPid1(['--', '/bin/sh', '-c', REPORT], { env: { ...process.env, TS_INIT_RICH: '1' } }, privateEtc(''));
     expect(r.code).toBe(0);
