@@ -30,6 +30,7 @@ export function servicesFactory(o: InitOptions, dirs: UnitDirectories, machine: 
     const registry = new UnitRegistry(dirs, log);
     // This boot's first-boot answer is taken before the machine ID is set up (which fills the file).
     let firstBoot: boolean | undefined;
+    let commitMachineId: (() => void) | undefined;
     const facts = hostFacts(process.env, { firstBoot: () => firstBoot });
     const supervisor = new Supervisor({ table, watch, log, output, options: o, registry, facts });
     const manager = new UnitManager(registry, supervisor, output, log, requestShutdown);
@@ -41,7 +42,7 @@ export function servicesFactory(o: InitOptions, dirs: UnitDirectories, machine: 
         // systemd's boot machinery: generators and SysV scripts before the units load, tmpfiles.d before the first starts;
         // the generators again on every daemon-reload (one run at a time).
         if (registry.dirs.systemDirs.length) {
-          if (machine.ownsMachine) firstBoot = setupMachineId(log, facts.container() !== undefined).firstBoot;
+          if (machine.ownsMachine) ({ firstBoot, commit: commitMachineId } = setupMachineId(log, facts.container() !== undefined));
           const boot = { log, facts: supervisor.facts, nativeDirs: nativeUnitDirs(registry.dirs.systemDirs) };
           await runBootMachinery(boot);
           let generating = Promise.resolve();
@@ -67,6 +68,8 @@ export function servicesFactory(o: InitOptions, dirs: UnitDirectories, machine: 
           stopWatching = () => watcher?.close();
         });
         await booting;
+        // systemd-machine-id-commit: a first boot's transient ID made permanent once the boot is done.
+        commitMachineId?.();
       },
       async stopAll() {
         stopping = true;

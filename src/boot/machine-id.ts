@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import type { Logger } from '../log/logger';
 import { readRegularFd } from '../process/bounded-file';
 import { procFdPath } from '../process/safe-path';
-import { AT_FDCWD, errnoName, mount, MS_BIND, MS_RDONLY, MS_REMOUNT, O_CLOEXEC, O_PATH, openat, SysError } from '../sys/libc';
+import { AT_FDCWD, errnoName, MNT_DETACH, mount, MS_BIND, MS_RDONLY, MS_REMOUNT, O_CLOEXEC, O_PATH, openat, SysError, umount2 } from '../sys/libc';
 import { id128FromRandomBytes, isFirstBoot, planMachineId, type MachineIdFile, type MachineIdPlan } from './machine-id-plan';
 
 const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_TRUNC, O_NOFOLLOW, O_NONBLOCK, O_NOCTTY } = fs.constants;
@@ -58,15 +58,29 @@ function etcWritable(f: MachineIdFile): boolean {
   }
 }
 
-/** Replaces the text of /etc/machine-id (creating it 0444 when missing), without following a symlink. */
-function writeEtc(text: string, create: boolean): void {
+/** /etc/machine-id opened for writing (created 0444 when missing), never through a symlink; a regular file only. */
+function openEtc(create: boolean): number {
   const fd = fs.openSync(ETC_MACHINE_ID, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | (create ? O_CREAT | O_EXCL : 0), 0o444);
   try {
     if (!fs.fstatSync(fd).isFile()) throw new Error('not a regular file');
     if (create) fs.fchmodSync(fd, 0o444);
-    fs.ftruncateSync(fd, 0);
-    fs.writeSync(fd, text, 0);
-    fs.fsyncSync(fd);
+    return fd;
+  } catch (err) {
+    fs.closeSync(fd);
+    throw err;
+  }
+}
+
+function replaceText(fd: number, text: string): void {
+  fs.ftruncateSync(fd, 0);
+  fs.writeSync(fd, text, 0);
+  fs.fsyncSync(fd);
+}
+
+function writeEtc(text: string): void {
+  const fd = openEtc(false);
+  try {
+    replaceText(fd, text);
   } finally {
     fs.closeSync(fd);
   }
@@ -95,6 +109,18 @@ function mountTransient(id: string): void {
   mount(null, ETC_MACHINE_ID, null, MS_BIND | MS_REMOUNT | MS_RDONLY);
 }
 
+function commitTransient(log: Logger, beneath: number, id: string): void {
+  try {
+    replaceText(beneath, `${id}\n`);
+    umount2(ETC_MACHINE_ID, MNT_DETACH);
+    log.debug(`committed the machine ID to ${ETC_MACHINE_ID}`);
+  } catch (err) {
+    log.warn(`cannot commit the machine ID to ${ETC_MACHINE_ID}: ${errCode(err)}; it stays transient until the next boot`);
+  } finally {
+    fs.closeSync(beneath);
+  }
+}
+
 function readDbusId(): string | undefined {
   const f = inspectIdFile(DBUS_MACHINE_ID);
   return f.kind === 'regular' ? f.text : undefined;
@@ -104,6 +130,13 @@ export interface MachineIdSetup {
   /** ConditionFirstBoot= and SYSTEMD_FIRST_BOOT for this boot, decided before anything was written. */
   firstBoot: boolean;
   plan: MachineIdPlan;
+  /**
+   * systemd-machine-id-commit, for a first boot's transient ID on a writable /etc: once the
+   * boot's start jobs are over, the ID is written into the file beneath the mount (through the
+   * fd opened before it) and the mount detached, so readers never see "uninitialized" and the
+   * next boot is not a first boot.
+   */
+  commit?: () => void;
 }
 
 const SOURCE_TEXT = { dbus: 'the D-Bus machine ID', container: 'the container UUID', random: 'the random generator' } as const;
@@ -125,6 +158,7 @@ export function setupMachineId(log: Logger, inContainer: boolean, env: Readonly<
     log.warn(`${ETC_MACHINE_ID} does not hold a valid machine ID; replacing it`);
   }
   if (etc.kind === 'other') log.warn(`${ETC_MACHINE_ID} is ${etc.what}, not a machine ID file`);
+  let commit: (() => void) | undefined;
   try {
     switch (plan.action) {
       case 'keep':
@@ -134,25 +168,38 @@ export function setupMachineId(log: Logger, inContainer: boolean, env: Readonly<
         break;
       case 'write':
         log.info(`initializing machine ID from ${SOURCE_TEXT[plan.source]}`);
-        writeEtc(`${plan.id}\n`, false);
+        writeEtc(`${plan.id}\n`);
         break;
-      case 'transient':
+      case 'transient': {
         log.info(`initializing machine ID from ${SOURCE_TEXT[plan.source]}`);
-        if (plan.markUninitialized) writeEtc('uninitialized\n', etc.kind === 'missing');
+        const beneath = plan.markUninitialized ? openEtc(etc.kind === 'missing') : undefined;
+        if (beneath !== undefined) {
+          try {
+            replaceText(beneath, 'uninitialized\n');
+          } catch (err) {
+            fs.closeSync(beneath);
+            throw err;
+          }
+        }
         try {
           mountTransient(plan.id);
           log.debug(`installed transient ${ETC_MACHINE_ID}`);
         } catch (err) {
           // No CAP_SYS_ADMIN (Docker's default): the ID is written into the image's file when
           // /etc can take it, so libsystemd's users still find one.
-          if (!writable) throw err;
-          writeEtc(`${plan.id}\n`, false);
+          if (beneath === undefined && !writable) throw err;
+          if (beneath !== undefined) replaceText(beneath, `${plan.id}\n`);
+          else writeEtc(`${plan.id}\n`);
           log.info(`cannot bind-mount ${RUN_MACHINE_ID} over ${ETC_MACHINE_ID} (${errCode(err)}); wrote the machine ID into it`);
+          if (beneath !== undefined) fs.closeSync(beneath);
+          break;
         }
+        if (beneath !== undefined) commit = () => commitTransient(log, beneath, plan.id);
         break;
+      }
     }
   } catch (err) {
     log.error(`machine ID not set up: ${errCode(err)}`);
   }
-  return { firstBoot, plan };
+  return { firstBoot, plan, commit };
 }

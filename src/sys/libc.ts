@@ -759,3 +759,10 @@ export const MS_BIND = 0x1000;
 export function mount(source: string | null, target: string, fstype: string | null, flags: number): void {
   check('mount', libc().fn('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const void *data)')(source, target, fstype, flags, null) as number);
 }
+
+export const MNT_DETACH = 0x2;
+
+/** umount2(2). */
+export function umount2(target: string, flags: number): void {
+  check('umount2', libc().fn('int umount2(const char *target, int flags)')(target, flags) as number);
+}

@@ -95,17 +95,29 @@ describe('the machine ID at boot', () => {
     expect(field(r.stdout, 'seen')).toBe(dbusId);
   });
 
-  it.each(['missing', 'uninitialized\n'])('%j: a first boot: transient ID bind-mounted read-only, "uninitialized" beneath', async (content) => {
-    const setup = privateEtc(content, { files: FIRST_BOOT_UNITS });
-    const r = await runAsPid1(['--', '/bin/sh', '-c', REPORT], containerEnv(), setup);
-    expect(r.code).toBe(0);
-    expect(field(r.stdout, 'seen')).toMatch(ID_RE);
-    expect(field(r.stdout, 'beneath')).toBe('uninitialized');
-    expect(field(r.stdout, 'mounted')).toBe('1');
-    expect(field(r.stdout, 'write')).toBe('no');
-    expect(r.stdout).toMatch(/first\.service: first-boot-unit-ran/);
-    expect(r.stdout).not.toContain('not-first-boot-unit-ran');
-  });
+  it.each(['missing', 'uninitialized\n'])(
+    '%j: a first boot: a transient ID bind-mounted read-only during the boot, "uninitialized" beneath; committed once the boot is done',
+    async (content) => {
+      const during = {
+        '/etc/systemd/system/during.service': `[Service]\nType=oneshot\nExecStart=/bin/sh -c '${REPORT.replace(/'/g, "'\\''")}'\n`,
+        ...wanted('during.service'),
+      };
+      const setup = privateEtc(content, { files: { ...FIRST_BOOT_UNITS, ...during } });
+      const r = await runAsPid1(['--', '/bin/sh', '-c', REPORT], containerEnv(), setup);
+      expect(r.code).toBe(0);
+      const seen = field(r.stdout, 'during.service: seen');
+      expect(seen).toMatch(ID_RE);
+      expect(field(r.stdout, 'during.service: beneath')).toBe('uninitialized');
+      expect(field(r.stdout, 'during.service: mounted')).toBe('1');
+      expect(field(r.stdout, 'during.service: write')).toBe('no');
+      expect(r.stdout).toMatch(/first\.service: first-boot-unit-ran/);
+      expect(r.stdout).not.toContain('not-first-boot-unit-ran');
+      // systemd-machine-id-commit's work: the same ID, now in the file itself.
+      expect(field(r.stdout, 'seen')).toBe(seen);
+      expect(field(r.stdout, 'beneath')).toBe(seen);
+      expect(field(r.stdout, 'mounted')).toBe('0');
+    },
+  );
 
   it('a read-only /etc: the empty file stays empty beneath a transient ID; not a first boot', async () => {
     const setup = privateEtc('', { ro: true, files: FIRST_BOOT_UNITS });
