@@ -2,11 +2,11 @@
 // users (sd_id128_get_machine) and dbus-broker fail on an empty file. What to do is decided in
 // machine-id-plan.ts; here the files are read and written, never following a symlink, and
 // the transient ID is bind-mounted. Runs only as the rich init of a container's own root.
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import type { Logger } from '../log/logger';
 import { readRegularFd } from '../process/bounded-file';
 import { procFdPath } from '../process/safe-path';
+import { urandomBytes } from '../sys/urandom';
 import { AT_FDCWD, errnoName, MNT_DETACH, mount, MS_BIND, MS_RDONLY, MS_REMOUNT, O_CLOEXEC, O_PATH, openat, SysError, umount2 } from '../sys/libc';
 import { id128FromRandomBytes, isFirstBoot, planMachineId, type MachineIdFile, type MachineIdPlan } from './machine-id-plan';
 
@@ -152,7 +152,7 @@ export function setupMachineId(log: Logger, inContainer: boolean, env: Readonly<
     dbusText: readDbusId(),
     containerUuid: env.container_uuid,
     inContainer,
-    random: () => id128FromRandomBytes(crypto.randomBytes(16)),
+    random: () => id128FromRandomBytes(urandomBytes(16)),
   });
   if (etc.kind === 'regular' && plan.action !== 'keep' && etc.text !== '' && !firstBoot) {
     log.warn(`${ETC_MACHINE_ID} does not hold a valid machine ID; replacing it`);
