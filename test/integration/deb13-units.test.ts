@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runAsPid1, TS_INIT } from '../helpers/ts-init';
+import { PINNED_TS_INIT, runAsPid1, TS_INIT } from '../helpers/ts-init';
 import { tempDir } from '../helpers/temp-dir';
 import { unitDir } from '../helpers/units';
 
@@ -165,6 +165,17 @@ describe('the machine ID at boot', () => {
     const r = await runAsPid1(['--', '/bin/cat', '/run/generator-saw'], containerEnv(), setup);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^${expected} [0-9a-f]{32}\n$`));
+  });
+
+  it("without CAP_SYS_ADMIN (Docker's default) no mount can be made: a writable /etc/machine-id gets the ID written in", async () => {
+    // The setup execs ts-init itself, without CAP_SYS_ADMIN in its bounding set (still PID 1).
+    const setup = `${privateEtc('missing')} && exec setpriv --bounding-set -sys_admin -- ${PINNED_TS_INIT} "$@"`;
+    const r = await runAsPid1(['-v', '--', '/bin/sh', '-c', REPORT], containerEnv(), setup);
+    expect(r.code).toBe(0);
+    expect(field(r.stdout, 'seen')).toMatch(ID_RE);
+    expect(field(r.stdout, 'beneath')).toBe(field(r.stdout, 'seen'));
+    expect(field(r.stdout, 'mounted')).toBe('0');
+    expect(r.stderr).toMatch(/cannot bind-mount \/run\/machine-id over \/etc\/machine-id \(EPERM\); wrote the machine ID into it/);
   });
 
   it('in a bare PID namespace on the host root (no container), nothing is written', async () => {
