@@ -5,7 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FsFacts, HostFacts, PressureKind } from '../units/conditions';
 import { ETC_MACHINE_ID, inspectIdFile } from './machine-id';
-import { isFirstBoot, readId128Text } from './machine-id-plan';
+import { readId128Text } from '../units/id128';
+import { isFirstBoot } from './machine-id-plan';
 
 function read(p: string): string | undefined {
   try {

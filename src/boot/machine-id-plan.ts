@@ -3,8 +3,6 @@
 // and whether to bind-mount a transient /run/machine-id over it comes out. Pure.
 import { parseId128String, readId128Text } from '../units/id128';
 
-export { parseId128String, readId128Text, type Id128Read } from '../units/id128';
-
 /** What /etc/machine-id is, as the edge found it (never following a symlink). */
 export type MachineIdFile =
   | { kind: 'missing' }

@@ -1,38 +1,12 @@
 // systemd 257's machine_id_setup and first-boot rule, decided purely.
 import { describe, expect, it } from 'vitest';
-import {
-  chooseMachineId,
-  id128FromRandomBytes,
-  isFirstBoot,
-  parseId128String,
-  planMachineId,
-  readId128Text,
-  type MachineIdInputs,
-} from '../../../src/boot/machine-id-plan';
+import { chooseMachineId, id128FromRandomBytes, isFirstBoot, planMachineId, type MachineIdInputs } from '../../../src/boot/machine-id-plan';
 
 const ID = '0123456789abcdef0123456789abcdef';
 const RANDOM = 'feedfacefeedfacefeedfacefeedface';
 const inputs = (over: Partial<MachineIdInputs>): MachineIdInputs => ({ etc: { kind: 'missing' }, etcWritable: true, inContainer: false, random: () => RANDOM, ...over });
 
-describe('reading a machine-id file as id128_read does', () => {
-  it('32 hex digits with an optional newline; empty, uninitialized, all-zero and anything else refused', () => {
-    expect(readId128Text(`${ID}\n`)).toEqual({ ok: true, id: ID });
-    expect(readId128Text(ID.toUpperCase())).toEqual({ ok: true, id: ID });
-    expect(readId128Text('')).toEqual({ ok: false, why: 'empty' });
-    expect(readId128Text('uninitialized\n')).toEqual({ ok: false, why: 'uninitialized' });
-    expect(readId128Text('0'.repeat(32))).toEqual({ ok: false, why: 'null' });
-    for (const bad of ['\n', `${ID}\n\n`, `${ID.slice(1)}x\n`, '01234567-89ab-cdef-0123-456789abcdef\n', 'hello', ` ${ID}`]) {
-      expect(readId128Text(bad), bad).toEqual({ ok: false, why: 'invalid' });
-    }
-  });
-
-  it('$container_uuid: plain or UUID form', () => {
-    expect(parseId128String('01234567-89AB-cdef-0123-456789abcdef')).toBe(ID);
-    expect(parseId128String(ID)).toBe(ID);
-    expect(parseId128String('nope')).toBeUndefined();
-    expect(parseId128String('00000000-0000-0000-0000-000000000000')).toBeUndefined();
-  });
-
+describe('random IDs', () => {
   it('a random ID is a version 4 UUID', () => {
     const id = id128FromRandomBytes(new Uint8Array(16).fill(0xff));
     expect(id).toMatch(/^[0-9a-f]{12}4[0-9a-f]{3}[89ab][0-9a-f]{15}$/);
