@@ -282,12 +282,12 @@ export class UnitManager implements Manager {
   }
 }
 
-/** NameTimestamp= and NameTimestampMonotonic= for each moment (process.hrtime reads CLOCK_MONOTONIC). */
 /** systemd's CanReload=: ExecReload=, or Type=notify-reload's signal. */
 function canReload(u: UnitConfig): boolean {
   return u.execReload.length > 0 || u.type === 'notify-reload';
 }
 
+/** NameTimestamp= and NameTimestampMonotonic= for each moment (process.hrtime reads CLOCK_MONOTONIC). */
 function timestampProperties(moments: Record<string, number | undefined>): Record<string, string> {
   const wall = Date.now();
   const mono = process.hrtime.bigint() / 1000n;
