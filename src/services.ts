@@ -5,6 +5,8 @@ import type { InitOptions } from './cli/options';
 import type { Services, ServicesFactory } from './init/init';
 import { ServiceOutput } from './output/service-output';
 import { runBootMachinery, runGeneratorsStep } from './boot/boot';
+import { hostFacts } from './boot/host-facts';
+import { setupMachineId } from './boot/machine-id';
 import { startControl } from './control-start';
 import { runDirectoryProblem, withoutRunDirs } from './hooks/run-directory';
 import { Supervisor } from './supervisor/supervisor';
@@ -19,7 +21,8 @@ const WATCH_AFTER_MS = 3000;
 /** How long shutdown waits for stdout to take the last unit output lines. */
 const STDOUT_FLUSH_MS = 2000;
 
-export function servicesFactory(o: InitOptions, dirs: UnitDirectories): { factory: ServicesFactory; output: ServiceOutput } {
+/** ownsMachine: PID 1 of a container's own root (personality/rule.ts), which sets up /etc/machine-id. */
+export function servicesFactory(o: InitOptions, dirs: UnitDirectories, machine: { ownsMachine: boolean } = { ownsMachine: false }): { factory: ServicesFactory; output: ServiceOutput } {
   const output = new ServiceOutput(o.logFormat);
   const factory: ServicesFactory = ({ table, watch, log, requestShutdown }): Services => {
     interpretOnly();
@@ -29,7 +32,11 @@ export function servicesFactory(o: InitOptions, dirs: UnitDirectories): { factor
     // units are read from it, and the boot machinery, which reads and writes there, does not run.
     const untrustedRun = dirs.systemDirs.length > 0 && runDirectoryProblem() !== undefined;
     const registry = new UnitRegistry(untrustedRun ? { ...dirs, systemDirs: withoutRunDirs(dirs.systemDirs) } : dirs, log);
-    const supervisor = new Supervisor({ table, watch, log, output, options: o, registry });
+    // This boot's first-boot answer is taken before the machine ID is set up (which fills the file).
+    let firstBoot: boolean | undefined;
+    let commitMachineId: (() => void) | undefined;
+    const facts = hostFacts(process.env, { firstBoot: () => firstBoot });
+    const supervisor = new Supervisor({ table, watch, log, output, options: o, registry, facts });
     const manager = new UnitManager(registry, supervisor, output, log, requestShutdown);
     let stopWatching: () => unknown = () => undefined;
     let stopping = false;
@@ -39,6 +46,7 @@ export function servicesFactory(o: InitOptions, dirs: UnitDirectories): { factor
         // systemd's boot machinery: generators and SysV scripts before the units load, tmpfiles.d before the first starts;
         // the generators again on every daemon-reload (one run at a time).
         if (registry.dirs.systemDirs.length && !untrustedRun) {
+          if (machine.ownsMachine) ({ firstBoot, commit: commitMachineId } = setupMachineId(log, facts.container() !== undefined));
           const boot = { log, facts: supervisor.facts, nativeDirs: nativeUnitDirs(registry.dirs.systemDirs) };
           await runBootMachinery(boot);
           manager.beforeReload(() => runGeneratorsStep(boot));
@@ -63,6 +71,8 @@ export function servicesFactory(o: InitOptions, dirs: UnitDirectories): { factor
           stopWatching = () => watcher?.close();
         });
         await booting;
+        // systemd-machine-id-commit: a first boot's transient ID made permanent once the boot is done.
+        commitMachineId?.();
       },
       async stopAll() {
         stopping = true;

@@ -4,6 +4,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FsFacts, HostFacts, PressureKind } from '../units/conditions';
+import { ETC_MACHINE_ID, inspectIdFile } from './machine-id';
+import { readId128Text } from '../units/id128';
+import { isFirstBoot } from './machine-id-plan';
 
 function read(p: string): string | undefined {
   try {
@@ -177,10 +180,19 @@ function acPower(): boolean {
   return !mains || online;
 }
 
+export interface HostFactsOptions {
+  /** This boot's first-boot answer, decided before the machine ID was set up (boot/machine-id.ts). */
+  firstBoot?: () => boolean | undefined;
+}
+
 /** The machine ts-init runs on, as conditions and generators see it. */
-export function hostFacts(env: Readonly<Record<string, string | undefined>> = process.env): HostFacts {
+export function hostFacts(env: Readonly<Record<string, string | undefined>> = process.env, o: HostFactsOptions = {}): HostFacts {
   const container = once(() => detectContainer(env, (p) => fs.existsSync(p)));
-  const machineId = once(() => read('/etc/machine-id')?.trim() || undefined);
+  const machineId = once(() => {
+    const f = inspectIdFile(ETC_MACHINE_ID);
+    const r = f.kind === 'regular' ? readId128Text(f.text) : undefined;
+    return r?.ok ? r.id : undefined;
+  });
   return {
     architecture: () => ARCH[process.arch] ?? process.arch,
     container,
@@ -207,10 +219,8 @@ export function hostFacts(env: Readonly<Record<string, string | undefined>> = pr
       const stamp = statOr(path.join(dir, '.updated'));
       return stamp === undefined || usr.mtimeMs > stamp.mtimeMs;
     },
-    firstBoot: () => {
-      const id = machineId();
-      return id === undefined || id === 'uninitialized';
-    },
+    // As systemd 257: a missing file or "uninitialized"; an empty file is not a first boot.
+    firstBoot: () => o.firstBoot?.() ?? isFirstBoot(inspectIdFile(ETC_MACHINE_ID)),
     firmware: (what) => {
       if (what === 'device-tree') return fs.existsSync('/sys/firmware/devicetree');
       if (what === 'uefi') return fs.existsSync('/sys/firmware/efi');

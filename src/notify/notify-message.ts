@@ -10,6 +10,8 @@ export interface NotifyMessage {
   watchdogTrigger?: boolean;
   watchdogUsec?: number;
   extendTimeoutUsec?: number;
+  /** MONOTONIC_USEC=: when (CLOCK_MONOTONIC) a RELOADING=1 began; ties it to the reload asked for. */
+  monotonicUsec?: number;
   errno?: number;
   /** Assignments ts-init does not act on (FDSTORE=1, BARRIER=1, ...), kept for diagnostics. */
   other: string[];
@@ -50,6 +52,9 @@ export function parseNotifyMessage(text: string): NotifyMessage {
         break;
       case 'EXTEND_TIMEOUT_USEC':
         msg.extendTimeoutUsec = int();
+        break;
+      case 'MONOTONIC_USEC':
+        msg.monotonicUsec = int();
         break;
       case 'ERRNO':
         msg.errno = int();

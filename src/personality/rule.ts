@@ -26,6 +26,11 @@ export interface Personality {
   /** The rich init: the environment files (as PID 1), the control socket with any units. */
   rich: boolean;
   units: UnitDirectories;
+  /**
+   * The rich init as PID 1 of a container's own root: it may set up the machine's own files
+   * at boot (/etc/machine-id). Never as tini or dumb-init, nor on the host's root filesystem.
+   */
+  ownsMachine: boolean;
   /** One line for `-v`: which personality and why. */
   why: string;
 }
@@ -39,8 +44,9 @@ export function choosePersonality(o: InitOptions, f: PersonalityFacts): Personal
   const tiniName = TINI_NAMES.has(name);
   const plainFace = tiniName ? 'tini' : 'ts-init';
   const started = `started as ${name}`;
-  const rich = (units: UnitDirectories, why: string): Personality => ({ face: 'ts-init', rich: true, units: o.noUnits ? NONE : units, why });
-  const plain = (why: string): Personality => ({ face: plainFace, rich: false, units: NONE, why });
+  const ownsMachine = f.isPid1 && !f.hostRoot;
+  const rich = (units: UnitDirectories, why: string): Personality => ({ face: 'ts-init', rich: true, units: o.noUnits ? NONE : units, ownsMachine, why });
+  const plain = (why: string): Personality => ({ face: plainFace, rich: false, units: NONE, ownsMachine: false, why });
 
   if (o.unitDirs.length && !o.noUnits) return rich({ unitDirs: o.unitDirs, systemDirs: [] }, `${started}, --units given: units from ${o.unitDirs.join(', ')} only`);
   if (!f.isPid1) return plain(`${started}, not PID 1: only --units directories are read`);

@@ -22,6 +22,20 @@ function kindOf(st: fs.Stats): string {
 
 /** Reads a regular file of at most maxBytes as UTF-8; anything else is refused with a reason. */
 export function readRegularFile(file: string, maxBytes: number): BoundedRead {
+  return asText(readRegularFileBytes(file, maxBytes));
+}
+
+/** readRegularFile on an fd the caller opened (O_NONBLOCK) and closes: the file that fd is. */
+export function readRegularFd(fd: number, maxBytes: number): BoundedRead {
+  return asText(readRegularFdBytes(fd, maxBytes));
+}
+
+function asText(r: BoundedBytes): BoundedRead {
+  return r.ok ? { ok: true, text: r.data.toString('utf8'), owner: r.owner } : r;
+}
+
+/** readRegularFile's bytes as they are (a credential may be binary). */
+export function readRegularFileBytes(file: string, maxBytes: number): BoundedBytes {
   let fd: number;
   try {
     fd = fs.openSync(file, O_RDONLY | O_NONBLOCK | O_NOCTTY);
@@ -30,14 +44,15 @@ export function readRegularFile(file: string, maxBytes: number): BoundedRead {
     return { ok: false, code: e.code, message: e.code === 'ENOENT' ? 'no such file' : e.message };
   }
   try {
-    return readRegularFd(fd, maxBytes);
+    return readRegularFdBytes(fd, maxBytes);
   } finally {
     fs.closeSync(fd);
   }
 }
 
-/** readRegularFile on an fd the caller opened (O_NONBLOCK) and closes: the file that fd is. */
-export function readRegularFd(fd: number, maxBytes: number): BoundedRead {
+export type BoundedBytes = { ok: true; data: Buffer; owner: number } | { ok: false; code?: string; message: string };
+
+function readRegularFdBytes(fd: number, maxBytes: number): BoundedBytes {
   try {
     const st = fs.fstatSync(fd);
     if (!st.isFile()) return { ok: false, code: 'EINVAL', message: `${kindOf(st)}, not a regular file` };
@@ -52,7 +67,7 @@ export function readRegularFd(fd: number, maxBytes: number): BoundedRead {
       if (got > maxBytes) return { ok: false, code: 'EFBIG', message: `larger than ${maxBytes} bytes` };
       if (got === buf.length) break;
     }
-    return { ok: true, text: buf.toString('utf8', 0, got), owner: st.uid };
+    return { ok: true, data: buf.subarray(0, got), owner: st.uid };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     return { ok: false, code: e.code, message: e.message };

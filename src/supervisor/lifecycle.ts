@@ -7,8 +7,8 @@ import type { ProcessExit } from '../process/process-exit';
 import { isCleanExit, shouldRestart } from './restart-policy';
 import { SIGCONT, SIGHUP, SIGKILL } from '../sys/signals';
 import type { Result } from './result';
-import type { UnitConfig } from '../units/unit';
-import { activeState, isDown, isIdle, isStarting, isStopping, isUp, takesMainPid, type SubState } from './sub-states';
+import { notifiesReady, type UnitConfig } from '../units/unit';
+import { activeState, isDown, isIdle, isReloading, isStarting, isStopping, isUp, takesMainPid, type SubState } from './sub-states';
 
 export type Phase = 'start-pre' | 'start' | 'start-post' | 'reload' | 'stop' | 'stop-post';
 export type Role = 'main' | 'control';
@@ -25,7 +25,8 @@ export type PolicySetting =
   | 'startLimitIntervalMs' | 'startLimitBurst' | 'timeoutStartMs' | 'timeoutStopMs' | 'watchdogMs'
   | 'killMode' | 'killSignal' | 'restartKillSignal' | 'finalKillSignal' | 'sendSIGKILL' | 'sendSIGHUP'
   | 'successExitStatus' | 'restartPreventExitStatus' | 'restartForceExitStatus'
-  | 'failureAction' | 'successAction' | 'failureActionExitStatus' | 'successActionExitStatus' | 'guessMainPID';
+  | 'failureAction' | 'successAction' | 'failureActionExitStatus' | 'successActionExitStatus' | 'guessMainPID'
+  | 'reloadSignal';
 
 /** What the machine knows of a unit: its settings, and what is counted from its commands. */
 export interface Policy extends Pick<UnitConfig, PolicySetting> {
@@ -60,6 +61,14 @@ export interface State {
   inactiveExitAt?: number;
   activeExitAt?: number;
   inactiveEnterAt?: number;
+  /** How the last reload ended ('success' while one runs): what `systemctl reload` reports. */
+  reloadResult?: Result;
+  /**
+   * When (CLOCK_MONOTONIC, µs) the last reload was asked for: Type=notify-reload's
+   * RELOADING=1 counts only with a MONOTONIC_USEC= at or after it, so a reload the daemon
+   * was already doing is not taken for the one asked.
+   */
+  reloadBeganUsec?: number;
   /** The operator asked for the stop: no automatic restart. */
   stopRequested: boolean;
   /** Start again once stopped (restart, or start while stopping). */
@@ -89,13 +98,16 @@ export type Event =
   | { type: 'start' }
   | { type: 'stop' }
   | { type: 'restart' }
-  | { type: 'reload' }
+  /** monotonicUsec: when it was asked (CLOCK_MONOTONIC, µs), for Type=notify-reload. */
+  | { type: 'reload'; monotonicUsec?: number }
   | { type: 'condition-failed' }
   | { type: 'dependency-failed' }
   | { type: 'spawned'; role: Role; pid: number }
   | { type: 'spawn-failed'; role: Role; status: number }
   | { type: 'exited'; pid: number; exit: ProcessExit }
   | { type: 'ready' }
+  /** RELOADING=1, with its MONOTONIC_USEC= when the daemon sent one. */
+  | { type: 'reloading'; monotonicUsec?: number }
   | { type: 'main-pid'; pid: number }
   | { type: 'pid-file-missing' }
   | { type: 'stopping' }
@@ -103,8 +115,12 @@ export type Event =
   | { type: 'timer'; timer: TimerName }
   | { type: 'watchdog-ping' }
   | { type: 'extend-timeout'; ms: number }
-  /** The edge could not prepare the run (a socket unit's endpoint could not be opened). */
-  | { type: 'setup-failed' }
+  /**
+   * The edge could not prepare the run (a socket unit's endpoint could not be opened), or
+   * gave up on it (a socket whose service hit its start limit): `result` says which, in
+   * systemd's words; 'resources' when absent.
+   */
+  | { type: 'setup-failed'; result?: Result }
   /**
    * The edge could not carry out an effect. transient: for a passing shortage (EMFILE,
    * ENFILE, ENOMEM, EAGAIN), tried again while the phase's timeout runs; else the unit fails.
@@ -186,7 +202,7 @@ class Machine {
       case 'restart':
         return this.onRestart();
       case 'reload':
-        return this.onReload();
+        return this.onReload(e.monotonicUsec);
       case 'condition-failed':
         if (isDown(this.s.sub)) this.s = { ...this.s, sub: 'dead', result: 'success' };
         return;
@@ -206,9 +222,11 @@ class Machine {
         if (e.pid === this.s.mainPid) return this.onExit('main', e.exit);
         return; // a late event from an earlier run, or a process we do not track
       case 'ready':
-        if (this.s.sub === 'start' && this.p.type === 'notify') this.enterStartPost();
-        if (this.s.sub === 'reload') this.enterRunning();
+        if (this.s.sub === 'start' && notifiesReady(this.p.type)) this.enterStartPost();
+        if (this.s.sub === 'reload' || this.s.sub === 'reload-notify') this.enterRunning();
         return;
+      case 'reloading':
+        return this.onReloading(e.monotonicUsec);
       case 'main-pid':
         if (this.s.pidFileRecheck !== undefined) {
           // The PID file still names the process that exited: there is no new main process.
@@ -252,10 +270,10 @@ class Machine {
         return e.transient ? this.retryLater(e.effect, e.message) : this.onEffectFailed(e.effect, e.message);
       case 'setup-failed':
         // Starting: nothing of this run was spawned; straight to stopping (ExecStopPost= still runs).
-        if (this.isStarting() && this.s.mainPid === undefined && this.s.controlPid === undefined) return this.fail('resources');
+        if (this.isStarting() && this.s.mainPid === undefined && this.s.controlPid === undefined) return this.fail(e.result ?? 'resources');
         if (this.isStarting() || this.s.sub === 'running' || this.s.sub === 'exited') {
           this.onStop();
-          this.s.result = 'resources';
+          this.s.result = e.result ?? 'resources';
         }
         return;
     }
@@ -320,12 +338,41 @@ class Machine {
     return this.s.startQueued ? (this.p.restartKillSignal ?? this.p.killSignal) : this.p.killSignal;
   }
 
-  private onReload(): void {
+  /**
+   * ExecReload= runs as the control process; Type=notify-reload also sends ReloadSignal= to
+   * the main process and, without ExecReload=, waits for RELOADING=1 then READY=1. Either
+   * is bounded by TimeoutStartSec=, as in systemd; the unit stays up whatever the reload's end.
+   */
+  private onReload(monotonicUsec: number | undefined): void {
     if (this.s.sub !== 'running' && this.s.sub !== 'exited') return;
-    if (this.p.commands.reload === 0) return;
-    this.s.sub = 'reload';
-    this.runCommand('reload', 0);
+    // Nothing to do (no main process to signal) is a reload that succeeded, as in systemd.
+    this.s.reloadResult = 'success';
+    const signal = this.p.type === 'notify-reload' && this.s.mainPid !== undefined;
+    if (this.p.commands.reload === 0 && !signal) return;
+    this.s.reloadBeganUsec = monotonicUsec;
+    if (signal) this.emit({ type: 'kill', who: 'main', signal: this.p.reloadSignal });
+    if (this.p.commands.reload > 0) {
+      this.s.sub = 'reload';
+      this.runCommand('reload', 0);
+    } else {
+      this.s.sub = 'reload-signal';
+    }
     this.emit({ type: 'arm', timer: 'timeout', ms: this.p.timeoutStartMs });
+  }
+
+  /** RELOADING=1: the daemon answers the signal, or (running) begins a reload of its own. */
+  private onReloading(monotonicUsec: number | undefined): void {
+    if (this.s.sub === 'reload-signal') {
+      const asked = this.s.reloadBeganUsec;
+      if (monotonicUsec === undefined || (asked !== undefined && monotonicUsec < asked)) return;
+      this.s.sub = 'reload-notify';
+      return;
+    }
+    if (this.s.sub === 'running' && notifiesReady(this.p.type)) {
+      this.s.reloadResult = 'success';
+      this.s.sub = 'reload-notify';
+      this.emit({ type: 'arm', timer: 'timeout', ms: this.p.timeoutStartMs });
+    }
   }
 
   // ---- starting ----
@@ -438,7 +485,10 @@ class Machine {
       const phase = this.s.phase!;
       const ignored = this.p.ignoreFailure[phase]?.[this.s.index] ?? false;
       const ok = clean || ignored;
-      if (sub === 'reload') return this.enterRunning();
+      if (sub === 'reload') {
+        if (!ok) this.s.reloadResult = resultOf(exit);
+        return this.enterRunning();
+      }
       if (!ok && (phase === 'start-pre' || phase === 'start' || phase === 'start-post')) {
         this.s.result = resultOf(exit);
         this.s.failedExit = exit;
@@ -481,7 +531,7 @@ class Machine {
         }
         return;
       }
-      if (this.p.type === 'notify') {
+      if (notifiesReady(this.p.type)) {
         this.s.result = clean ? 'protocol' : resultOf(exit);
         return this.enterSigterm();
       }
@@ -504,7 +554,7 @@ class Machine {
       this.s.mainExit = exit; // judged on the PID file's answer ('main-pid' or 'pid-file-missing')
       return;
     }
-    if (sub === 'running' || sub === 'reload') return this.onMainGone(exit);
+    if (sub === 'running' || isReloading(sub)) return this.onMainGone(exit);
     // While stopping, the main exit is expected; the stop sequence goes on.
     if (this.isStopping()) this.s.mainExit = exit;
   }
@@ -609,10 +659,13 @@ class Machine {
     }
     // The phase timeout.
     if (this.isStarting()) {
-      this.emit({ type: 'log', level: 'error', message: `${this.s.sub === 'reload' ? 'reload' : 'start'} timed out after ${this.p.timeoutStartMs} ms` });
-      if (this.s.sub === 'reload') {
+      const reloading = isReloading(this.s.sub);
+      this.emit({ type: 'log', level: 'error', message: `${reloading ? 'reload' : 'start'} timed out after ${this.p.timeoutStartMs} ms` });
+      if (reloading) {
         if (this.s.controlPid !== undefined) this.emit({ type: 'kill', who: 'control', signal: SIGKILL });
         this.s.controlPid = undefined;
+        this.s.reloadResult = 'timeout';
+        this.s.phase = undefined;
         this.s.sub = 'running';
         return;
       }

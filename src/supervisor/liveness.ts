@@ -23,6 +23,8 @@ const TRANSITIONAL: Record<SubState, boolean> = {
   start: true,
   'start-post': true,
   reload: true,
+  'reload-signal': true,
+  'reload-notify': true,
   stop: true,
   'stop-sigterm': true,
   'stop-sigkill': true,

@@ -2,4 +2,6 @@
 // that the lifecycle and the restart policy both use it without importing each other.
 export type Result =
   | 'success' | 'exit-code' | 'signal' | 'core-dump' | 'timeout' | 'watchdog'
-  | 'start-limit-hit' | 'resources' | 'protocol' | 'dependency';
+  | 'start-limit-hit' | 'resources' | 'protocol' | 'dependency'
+  /** A socket unit's: its service kept failing to start (systemd's SOCKET_FAILURE_SERVICE_START_LIMIT_HIT). */
+  | 'service-start-limit-hit';

@@ -26,7 +26,8 @@ export interface SocketUnitsDeps {
   /** Starts a unit by name: whether it started, is not loaded, or refused (start limit hit). */
   startUnit: (name: string) => 'started' | 'not-loaded' | 'refused';
   /** Makes a socket unit fail (its start job is over, its endpoints closed). */
-  failUnit: (name: string) => void;
+  /** Fails a socket unit; `result` is its Result= (systemd's word), 'resources' when absent. */
+  failUnit: (name: string, result?: 'service-start-limit-hit') => void;
   /** Loads and starts an instance of a template for one connection; false when there is no such template. */
   startInstance: (name: string) => boolean;
   /** Drops a finished per-connection instance, so that connections do not pile up units. */
@@ -155,7 +156,7 @@ export class SocketUnits {
           break;
         case 'fail':
           this.deps.log.error({ unit: name }, `${o.unit.socket!.service} keeps failing to start; ${name} gives up (Result: service-start-limit-hit)`);
-          this.deps.failUnit(name);
+          this.deps.failUnit(name, 'service-start-limit-hit');
           break;
       }
     }

@@ -5,6 +5,8 @@ import type { ActiveState } from '../control/manager';
 
 export type SubState =
   | 'dead' | 'start-pre' | 'start' | 'start-post' | 'running' | 'exited' | 'reload'
+  /** Type=notify-reload: ReloadSignal= sent, RELOADING=1 awaited; then READY=1 awaited. */
+  | 'reload-signal' | 'reload-notify'
   | 'stop' | 'stop-sigterm' | 'stop-sigkill' | 'stop-post' | 'failed' | 'auto-restart';
 
 /**
@@ -31,6 +33,8 @@ export const SUB_STATES = {
   running: { active: 'active', stage: 'up', mainProcess: true },
   exited: { active: 'active', stage: 'up', mainProcess: false },
   reload: { active: 'reloading', stage: 'reloading', mainProcess: true },
+  'reload-signal': { active: 'reloading', stage: 'reloading', mainProcess: true },
+  'reload-notify': { active: 'reloading', stage: 'reloading', mainProcess: true },
   stop: { active: 'deactivating', stage: 'stopping', mainProcess: false },
   'stop-sigterm': { active: 'deactivating', stage: 'stopping', mainProcess: false },
   'stop-sigkill': { active: 'deactivating', stage: 'stopping', mainProcess: false },
@@ -56,6 +60,11 @@ export function isIdle(sub: SubState): boolean {
 export function isUp(sub: SubState): boolean {
   const { stage } = SUB_STATES[sub];
   return stage === 'up' || stage === 'reloading';
+}
+
+/** A reload is under way (ExecReload=, or Type=notify-reload's signal and answer). */
+export function isReloading(sub: SubState): boolean {
+  return SUB_STATES[sub].stage === 'reloading';
 }
 
 /** A command of the start (or reload) is under way; the start timeout bounds it. */

@@ -75,7 +75,7 @@ export class Supervisor {
         this.startUnit(name);
         return r.state.sub === 'failed' && r.state.result === 'start-limit-hit' ? 'refused' : 'started';
       },
-      failUnit: (name) => this.runners.get(name)?.send({ type: 'setup-failed' }),
+      failUnit: (name, result) => this.runners.get(name)?.send({ type: 'setup-failed', result }),
       startInstance: (name) => {
         if (!this.deps.registry.get(name) || !this.runners.has(name)) return false;
         this.startUnit(name);

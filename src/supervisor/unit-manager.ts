@@ -8,10 +8,11 @@ import type { ServiceOutput } from '../output/service-output';
 import { unitName } from '../control/protocol';
 import { formatTimestamp, monotonicUs } from '../control/timestamp';
 import type { State } from './lifecycle';
-import { activeState, isDown, isIdle, jobFailed, startJobFinished } from './sub-states';
+import { activeState, isDown, isIdle, isReloading, jobFailed, startJobFinished } from './sub-states';
 import type { Supervisor } from './supervisor';
 import type { UnitRegistry } from './unit-registry';
 import type { UnitRunner } from './unit-runner';
+import type { UnitConfig } from '../units/unit';
 import type { Logger } from '../log/logger';
 
 /** How soon a reload deferred by a passing shortage (EMFILE) is tried again. */
@@ -147,11 +148,6 @@ export class UnitManager implements Manager {
     });
   }
 
-  private job(name: string, send: (r: UnitRunner) => void, done: (s: State, before: State) => boolean): Promise<JobResult> {
-    const r = this.resolve(name);
-    return r ? this.runJob(r, send, done) : Promise.resolve(this.missing(name));
-  }
-
   private runJob(r: UnitRunner, send: (r: UnitRunner) => void, done: (s: State, before: State) => boolean): Promise<JobResult> {
     const before = r.state;
     send(r);
@@ -205,22 +201,21 @@ export class UnitManager implements Manager {
   reload(name: string): Promise<JobResult> {
     const r = this.resolve(name);
     if (!r) return Promise.resolve(this.missing(name));
-    // A unit without ExecReload= that passes reloads on (a target with PropagatesReloadTo=) can reload, as systemd's unit_can_reload says.
+    // A unit that cannot reload itself but passes reloads on (a target with PropagatesReloadTo=) can reload, as systemd's unit_can_reload says.
     const passesOn = this.sup.passesReloadOn(r.name);
-    if (r.config.execReload.length === 0 && !passesOn) return Promise.resolve({ result: 'invalid', message: `Job type reload is not applicable for unit ${r.name}.` });
+    if (!canReload(r.config) && !passesOn) return Promise.resolve({ result: 'invalid', message: `Job type reload is not applicable for unit ${r.name}.` });
     if (activeState(r.state) !== 'active') return Promise.resolve({ result: 'inactive', message: `${r.name} is not active, cannot reload.` });
-    if (r.config.execReload.length === 0) {
+    // PropagatesReloadTo= / ReloadPropagatedFrom=: the others that are up reload too.
+    if (!canReload(r.config)) {
       this.sup.propagate(r.name, 'reload');
       return Promise.resolve({ result: 'done' });
     }
-    return this.job(
-      name,
-      (x) => {
-        x.send({ type: 'reload' });
-        // PropagatesReloadTo= / ReloadPropagatedFrom=: the others that are up reload too.
-        this.sup.propagate(x.name, 'reload');
-      },
-      (s) => s.sub !== 'reload',
+    // Stamped on the clock MONOTONIC_USEC= speaks (libuv's hrtime is CLOCK_MONOTONIC).
+    r.send({ type: 'reload', monotonicUsec: Number(process.hrtime.bigint() / 1000n) });
+    this.sup.propagate(r.name, 'reload');
+    // The job is over once no reload runs; it failed if the reload did (timed out, ExecReload= failed).
+    return this.sup.waitFor(r.name, (s) => !isReloading(s.sub)).then((s) =>
+      s.reloadResult !== undefined && s.reloadResult !== 'success' ? { result: 'failed', message: `${r.name}: ${s.reloadResult}` } : { result: 'done' },
     );
   }
 
@@ -233,7 +228,7 @@ export class UnitManager implements Manager {
   async reloadOrRestart(name: string): Promise<JobResult> {
     const r = this.resolve(name);
     if (!r) return this.missing(name);
-    if (r.config.execReload.length && activeState(r.state) === 'active') return this.reload(name);
+    if (canReload(r.config) && activeState(r.state) === 'active') return this.reload(name);
     return this.restart(name);
   }
 
@@ -329,6 +324,11 @@ export class UnitManager implements Manager {
 
 function jobResult(name: string, s: State): JobResult {
   return jobFailed(s.sub) ? { result: 'failed', message: `${name}: ${s.result}` } : { result: 'done' };
+}
+
+/** systemd's CanReload=: ExecReload=, or Type=notify-reload's signal. */
+function canReload(u: UnitConfig): boolean {
+  return u.execReload.length > 0 || u.type === 'notify-reload';
 }
 
 /** NameTimestamp= and NameTimestampMonotonic= for each moment (process.hrtime reads CLOCK_MONOTONIC). */

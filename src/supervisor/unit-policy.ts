@@ -41,4 +41,5 @@ const SETTINGS: Record<PolicySetting, true> = {
   killMode: true, killSignal: true, restartKillSignal: true, finalKillSignal: true, sendSIGKILL: true, sendSIGHUP: true,
   successExitStatus: true, restartPreventExitStatus: true, restartForceExitStatus: true,
   failureAction: true, successAction: true, failureActionExitStatus: true, successActionExitStatus: true, guessMainPID: true,
+  reloadSignal: true,
 };

@@ -135,6 +135,7 @@ export class UnitRegistry {
     }
     const canonical = fresh.aliases.get(name) ?? name;
     if (!fresh.units.has(canonical)) return undefined;
+    const added: Diagnostic[] = [];
     for (const [n, u] of fresh.units) {
       // An enabled unit that is new on disk is for daemon-reload to add, and start.
       if (this.units.has(n) || (fresh.enabled.has(n) && n !== canonical)) continue;
@@ -142,9 +143,11 @@ export class UnitRegistry {
         this.enabled.add(n);
         this.enabledOnDemand.add(n);
       }
-      for (const line of diagnosticReport(diagnosticsOf(fresh.diagnostics, n))) this.log[line.level](line.text);
+      added.push(...diagnosticsOf(fresh.diagnostics, n));
       this.add(u);
     }
+    // One report for the load, so its units' sandboxing settings are one line, as at boot.
+    for (const line of diagnosticReport(added)) this.log[line.level](line.text);
     for (const [alias, target] of fresh.aliases) if (!this.aliases.has(alias)) this.aliases.set(alias, target);
     return this.units.get(canonical);
   }

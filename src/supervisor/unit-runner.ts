@@ -16,6 +16,8 @@ import { type EdgeWaits, wedged } from './liveness';
 import { isRestartPending } from './sub-states';
 import { policyOf } from './unit-policy';
 import { guessMainPid } from './main-pid-guess';
+import { removeCredentials, setupCredentials } from './credentials';
+import { makeExecDirectories } from './exec-directories';
 import { accountOwner, type OwnerOf } from './runner/credentials';
 import { reportFailure, type RecentOutput } from './runner/failure-report';
 import { GoneWatch } from './runner/gone-watch';
@@ -68,6 +70,8 @@ export class UnitRunner implements UnitView {
   private processing = false;
   /** Set while executing a step's effects once its setup has failed. */
   private setupFailed = false;
+  /** $CREDENTIALS_DIRECTORY of this run (../credentials.ts). */
+  private credentialsDir?: string;
   private invocation = '';
   /** Our spawns that have not exited yet: their exits are ours whatever the machine tracks. */
   private readonly spawned = new Set<number>();
@@ -107,7 +111,7 @@ export class UnitRunner implements UnitView {
     this.spawner = new Spawner(this, {
       launch: deps.launch,
       fdsFor: deps.sockets && ((s) => deps.sockets?.fdsFor(s)),
-      run: () => ({ invocation: this.invocation, notifyPath: this.notify.path }),
+      run: () => ({ invocation: this.invocation, notifyPath: this.notify.path, credentialsDir: this.credentialsDir }),
       made: (pid) => {
         this.procs.spawned(pid);
         this.spawned.add(pid);
@@ -327,6 +331,20 @@ export class UnitRunner implements UnitView {
     const owner = (this.deps.ownerOf ?? accountOwner)(this.config.user, this.config.group);
     const dirError = this.runtimeDirs.make(owner);
     if (dirError !== undefined) return this.failSetup(dirError);
+    const execDirError = makeExecDirectories(this.config, owner);
+    if (execDirError !== undefined) {
+      if (isTransientError(execDirError)) return this.failSetup(execDirError);
+      this.deps.log.error({ unit: this.name }, execDirError);
+      return this.failSetup();
+    }
+    const creds = setupCredentials(this.config, this.deps.runtimeRoot, owner, process.env.CREDENTIALS_DIRECTORY);
+    this.credentialsDir = creds.dir;
+    if (creds.error !== undefined) {
+      const line = `cannot set up the credentials: ${creds.error}`;
+      if (isTransientError(creds.error)) return this.failSetup(line);
+      this.deps.log.error({ unit: this.name }, line);
+      return this.failSetup();
+    }
     if (this.config.kind === 'socket' && this.deps.sockets) {
       const error = this.deps.sockets.openFor(this.config);
       if (error) {
@@ -363,6 +381,8 @@ export class UnitRunner implements UnitView {
     if (this.config.kind === 'socket') this.deps.sockets?.closeFor(this.name);
     this.gone.cancel();
     this.notify.close();
+    if (this.credentialsDir) removeCredentials(this.deps.runtimeRoot, this.name);
+    this.credentialsDir = undefined;
     this.runtimeDirs.teardown(isRestartPending(this.state.sub) || this.state.startQueued);
   }
 }

@@ -787,3 +787,21 @@ export function statx(dirfd: number, path: string, flags: number): FileStat {
 function devNumber(major: number, minor: number): number {
   return Number(((BigInt(major) & 0xfffff000n) << 32n) | ((BigInt(major) & 0xfffn) << 8n) | ((BigInt(minor) & 0xffffff00n) << 12n) | (BigInt(minor) & 0xffn));
 }
+
+// ---- mounts (the transient machine ID) ----
+
+export const MS_RDONLY = 0x1;
+export const MS_REMOUNT = 0x20;
+export const MS_BIND = 0x1000;
+
+/** mount(2); source and fstype may be null (a remount). */
+export function mount(source: string | null, target: string, fstype: string | null, flags: number): void {
+  check('mount', libc().fn('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const void *data)')(source, target, fstype, flags, null) as number);
+}
+
+export const MNT_DETACH = 0x2;
+
+/** umount2(2). */
+export function umount2(target: string, flags: number): void {
+  check('umount2', libc().fn('int umount2(const char *target, int flags)')(target, flags) as number);
+}

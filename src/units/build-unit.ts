@@ -8,7 +8,7 @@ import { SECTIONS, type Handler, type State } from './directive-handlers';
 import { isSilent, isUnsupported } from './directives';
 import { parseUnitName } from './specifiers';
 import type { Assignment, ParsedFile } from './syntax';
-import { defaultUnitConfig, type BuildOptions, type BuildResult, type UnitKind } from './unit';
+import { defaultUnitConfig, notifiesReady, type BuildOptions, type BuildResult, type UnitKind } from './unit';
 
 /**
  * Build a service unit from its parsed files: `main` first, then `dropIns` in the order
@@ -113,7 +113,7 @@ function finish(s: State, file: string): void {
   }
   const fail = (message: string) => s.diagnostics.push({ file, severity: 'error', message });
   if (!s.typeSet) u.type = u.execStart.length > 0 ? 'simple' : 'oneshot';
-  if (!s.notifyAccessSet) u.notifyAccess = u.type === 'notify' || u.watchdogMs > 0 ? 'main' : 'none';
+  if (!s.notifyAccessSet) u.notifyAccess = notifiesReady(u.type) || u.watchdogMs > 0 ? 'main' : 'none';
   // systemd: with StandardInput=socket, output defaults to the connection too.
   if (u.standardInput === 'socket' && !s.stdoutSet) u.standardOutput = { kind: 'socket' };
   u.standardError = s.stderr ?? { ...u.standardOutput };

@@ -25,7 +25,7 @@ export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
 }
 
 export interface ReportLine {
-  level: 'error' | 'warn' | 'info';
+  level: 'error' | 'warn' | 'info' | 'debug';
   text: string;
 }
 
@@ -38,8 +38,10 @@ const SHOWN_NAMES = 6;
 
 /**
  * What to log for a set of diagnostics: errors and real warnings one by one; the harmless
- * directives of a unit as one warning line naming them, their file:line details at info
- * (-v). Debian's units carry many such settings; they must not flood the default output.
+ * directives (sandboxing, cgroup, scheduling settings a container cannot apply) as ONE
+ * warning line for all units together, naming how many and how to list them; each unit's
+ * names at info (-v), their file:line details at debug (-vv). Debian's units carry many
+ * such settings; they must not flood the default output.
  */
 export function diagnosticReport(diagnostics: readonly Diagnostic[]): ReportLine[] {
   const out: ReportLine[] = [];
@@ -52,12 +54,15 @@ export function diagnosticReport(diagnostics: readonly Diagnostic[]): ReportLine
       out.push({ level: d.severity === 'error' ? 'error' : 'warn', text: formatDiagnostic(d) });
     }
   }
+  if (harmless.size === 0) return out;
+  const units = harmless.size === 1 ? '1 unit carries' : `${harmless.size} units carry`;
+  out.push({ level: 'warn', text: `${units} settings a container cannot apply (sandboxing, resource control, scheduling); they are ignored (-v lists them)` });
   for (const [unit, list] of harmless) {
     const names = [...new Set(list.map((d) => d.harmless!.directive))];
     const shown = names.slice(0, SHOWN_NAMES).join(', ') + (names.length > SHOWN_NAMES ? `, ... (${names.length - SHOWN_NAMES} more)` : '');
     const count = names.length === 1 ? '1 setting' : `${names.length} settings`;
-    out.push({ level: 'warn', text: `${unit}: ${count} not applied in a container, ignored: ${shown}` });
-    for (const d of list) out.push({ level: 'info', text: formatDiagnostic(d) });
+    out.push({ level: 'info', text: `${unit}: ${count} not applied in a container, ignored: ${shown}` });
+    for (const d of list) out.push({ level: 'debug', text: formatDiagnostic(d) });
   }
   return out;
 }

@@ -1,7 +1,7 @@
 // What each [Unit], [Service] and [Install] directive does to the unit being built: one
 // handler per directive name, applied in file order by build-unit.ts.
 
-import { parseSignal, SIGKILL, SIGTERM } from '../sys/signals';
+import { parseSignal, SIGHUP, SIGKILL, SIGTERM } from '../sys/signals';
 import type { Diagnostic } from './diagnostic';
 import { CONDITION_KINDS, takesPath } from './conditions';
 import { parseExecLine, splitWords } from './exec-line';
@@ -13,13 +13,14 @@ import { parseListenAddress, type ListenKind } from './listen-address';
 import {
   DEFAULT_RESTART_SEC_MS, DEFAULT_START_LIMIT_BURST, DEFAULT_START_LIMIT_INTERVAL_MS, DEFAULT_TIMEOUT_MS, defaultSocketSettings,
   type SocketSettings,
-  type Condition, type EmergencyAction, type NotifyAccess, type OutputTarget, type RestartPolicy, type ServiceType, type UnitConfig,
+  type Condition, type EmergencyAction, type ExecDirectoryKind, type NotifyAccess, type OutputTarget, type RestartPolicy, type ServiceType, type UnitConfig,
 } from './unit';
 import {
   JOURNAL_LIKE, KILL_MODES, NOTIFY_ACCESS, parseBoolean, parseExitStatusWord, parseMode, parseUnsigned,
   RESTART_POLICIES, SERVICE_TYPES,
 } from './values';
 import { parseLimit, RLIMITS, type RlimitName } from './rlimits';
+import { parseLoadCredential, parseOpenFile, parseSetCredential } from './service-files';
 
 export interface State {
   unit: UnitConfig;
@@ -126,7 +127,7 @@ function time(keys: TimeKey[], fallback: number, zeroIsInfinity = false): Handle
   };
 }
 
-type SignalKey = 'killSignal' | 'finalKillSignal';
+type SignalKey = 'killSignal' | 'finalKillSignal' | 'reloadSignal';
 
 function signal(key: SignalKey, fallback: number): Handler {
   return (value, a, s) => {
@@ -138,6 +139,43 @@ function signal(key: SignalKey, fallback: number): Handler {
     if (n === undefined) error(s, a, `unknown signal "${value}"`);
     else s.unit[key] = n;
   };
+}
+
+/** StateDirectory= and its kin: relative paths ("NAME[:SYMLINK]"; the symlink part is not made). */
+function execDirectory(kind: ExecDirectoryKind): Handler {
+  return (v, a, s) => {
+    const list = s.unit.execDirectories[kind].names;
+    if (v === '') {
+      list.length = 0;
+      return;
+    }
+    for (const word of spec(s, a, v).split(/\s+/)) {
+      const d = word.split(':')[0]!;
+      if (d.startsWith('/') || d.split('/').some((c) => c === '..' || c === '.' || c === '')) warn(s, a, `"${d}" is not a relative path; ignored`);
+      else if (!list.includes(d)) list.push(d);
+    }
+  };
+}
+
+function execDirectoryMode(kind: ExecDirectoryKind): Handler {
+  return (v, a, s) => {
+    if (v === '') {
+      delete s.unit.execDirectories[kind].mode;
+      return;
+    }
+    const m = parseMode(v);
+    if (m === undefined) warn(s, a, `"${v}" is not an octal mode; ignored`);
+    else s.unit.execDirectories[kind].mode = m;
+  };
+}
+
+/** LoadCredentialEncrypted=/SetCredentialEncrypted=: recorded as "Directive=ID"; the start refuses them. */
+function encrypted(value: string, a: Assignment, s: State): void {
+  if (value === '') {
+    s.unit.credentials.encrypted = s.unit.credentials.encrypted.filter((e) => !e.startsWith(`${a.key}=`));
+    return;
+  }
+  s.unit.credentials.encrypted.push(`${a.key}=${value.split(':')[0]}`);
 }
 
 type StatusKey = 'successExitStatus' | 'restartPreventExitStatus' | 'restartForceExitStatus';
@@ -302,10 +340,6 @@ const SERVICE_HANDLERS: Readonly<Record<string, Handler>> = {
       s.unit.type = 'simple';
       s.typeSet = true;
       warn(s, a, `Type=dbus is not supported by ts-init; the service is treated as Type=simple`);
-    } else if (v === 'notify-reload') {
-      s.unit.type = 'notify';
-      s.typeSet = true;
-      warn(s, a, `Type=notify-reload is not supported by ts-init; the service is treated as Type=notify`);
     } else {
       error(s, a, `unknown service type "${v}"`);
     }
@@ -381,6 +415,46 @@ const SERVICE_HANDLERS: Readonly<Record<string, Handler>> = {
   },
   KillSignal: signal('killSignal', SIGTERM),
   FinalKillSignal: signal('finalKillSignal', SIGKILL),
+  ReloadSignal: signal('reloadSignal', SIGHUP),
+  RestartMode: (v, a, s) => {
+    if (v === '' || v === 'normal' || v === 'direct') s.unit.restartMode = v === 'direct' ? 'direct' : 'normal';
+    else error(s, a, `unknown restart mode "${v}"`);
+  },
+  OpenFile: (v, a, s) => {
+    if (v === '') {
+      s.unit.openFiles = [];
+      return;
+    }
+    const r = parseOpenFile(spec(s, a, v));
+    if (typeof r === 'string') error(s, a, r);
+    else s.unit.openFiles.push(r);
+  },
+  SetCredential: (v, a, s) => {
+    if (v === '') {
+      s.unit.credentials.set = [];
+      return;
+    }
+    const r = parseSetCredential(spec(s, a, v));
+    if (typeof r === 'string') error(s, a, r);
+    else s.unit.credentials.set = [...s.unit.credentials.set.filter((c) => c.id !== r.id), r];
+  },
+  LoadCredential: (v, a, s) => {
+    if (v === '') {
+      s.unit.credentials.load = [];
+      return;
+    }
+    const r = parseLoadCredential(spec(s, a, v));
+    if (typeof r === 'string') error(s, a, r);
+    else s.unit.credentials.load = [...s.unit.credentials.load.filter((c) => c.id !== r.id), r];
+  },
+  ImportCredential: (v, a, s) => {
+    if (v === '') s.unit.credentials.import = [];
+    else if (v.includes('/')) error(s, a, `invalid credential glob "${v}"`);
+    else if (!s.unit.credentials.import.includes(v)) s.unit.credentials.import.push(spec(s, a, v));
+  },
+  // Accepted, so the unit loads; its start is refused with a clear message (no TPM2 or host key to decrypt with).
+  LoadCredentialEncrypted: encrypted,
+  SetCredentialEncrypted: encrypted,
   RestartKillSignal: (v, a, s) => {
     if (v === '') {
       delete s.unit.restartKillSignal;
@@ -507,6 +581,14 @@ const SERVICE_HANDLERS: Readonly<Record<string, Handler>> = {
     if (m === undefined) warn(s, a, `"${v}" is not an octal mode; ignored`);
     else s.unit.runtimeDirectoryMode = m;
   },
+  StateDirectory: execDirectory('state'),
+  CacheDirectory: execDirectory('cache'),
+  LogsDirectory: execDirectory('logs'),
+  ConfigurationDirectory: execDirectory('configuration'),
+  StateDirectoryMode: execDirectoryMode('state'),
+  CacheDirectoryMode: execDirectoryMode('cache'),
+  LogsDirectoryMode: execDirectoryMode('logs'),
+  ConfigurationDirectoryMode: execDirectoryMode('configuration'),
   RuntimeDirectoryPreserve: (v, a, s) => {
     let mode: UnitConfig['runtimeDirectoryPreserveMode'] | undefined;
     if (v === '') mode = 'no';

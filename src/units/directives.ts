@@ -19,15 +19,15 @@ const UNSUPPORTED_NAMES: Readonly<Record<string, readonly string[]>> = {
   Unit: [
     'Requisite', 'JoinsNamespaceOf', 'OnFailure', 'OnSuccess', 'OnFailureJobMode',
     'OnFailureIsolate', 'StopWhenUnneeded', 'RefuseManualStart', 'RefuseManualStop',
-    'JobTimeoutSec', 'JobRunningTimeoutSec', 'JobTimeoutAction', 'JobTimeoutRebootArgument',
+    'JobTimeoutSec', 'JobRunningTimeoutSec', 'JobTimeoutAction', 'JobTimeoutRebootArgument', 'OnSuccessJobMode',
     'StartLimitAction', 'RebootArgument', 'SurviveFinalKillSignal',
   ],
   Service: [
     // systemd.service
     'ExecCondition', 'BusName', 'TimeoutAbortSec', 'TimeoutStartFailureMode', 'TimeoutStopFailureMode',
-    'RuntimeMaxSec', 'RuntimeRandomizedExtraSec', 'OOMPolicy', 'ExitType', 'RestartMode',
+    'RuntimeMaxSec', 'RuntimeRandomizedExtraSec', 'OOMPolicy', 'ExitType',
     'FileDescriptorStoreMax', 'FileDescriptorStorePreserve', 'USBFunctionDescriptors', 'USBFunctionStrings',
-    'Sockets', 'NonBlocking', 'OpenFile', 'ReloadSignal', 'PermissionsStartOnly', 'RootDirectoryStartOnly',
+    'Sockets', 'NonBlocking', 'PermissionsStartOnly', 'RootDirectoryStartOnly',
     'WatchdogSignal',
     // systemd.exec: paths, credentials, sandboxing
     'RootDirectory', 'RootImage', 'RootImageOptions', 'RootHash', 'RootHashSignature', 'RootVerity',
@@ -42,13 +42,14 @@ const UNSUPPORTED_NAMES: Readonly<Record<string, readonly string[]>> = {
     'ReadOnlyPaths', 'InaccessiblePaths', 'ExecPaths', 'NoExecPaths', 'TemporaryFileSystem', 'MountFlags',
     'RemoveIPC', 'LockPersonality', 'MemoryDenyWriteExecute', 'SystemCallFilter', 'SystemCallErrorNumber',
     'SystemCallArchitectures', 'SystemCallLog', 'Hostname', 'NetworkNamespacePath', 'IPCNamespacePath',
-    'StateDirectory', 'CacheDirectory', 'LogsDirectory', 'ConfigurationDirectory', 'StateDirectoryMode',
-    'CacheDirectoryMode', 'LogsDirectoryMode', 'ConfigurationDirectoryMode', 'TimeoutCleanSec',
-    'LoadCredential', 'LoadCredentialEncrypted', 'SetCredential', 'SetCredentialEncrypted', 'ImportCredential',
+    'TimeoutCleanSec',
     'UtmpIdentifier', 'UtmpMode', 'TTYPath', 'TTYReset', 'TTYVHangup', 'TTYVTDisallocate', 'TTYRows',
     'TTYColumns', 'StandardInputText', 'StandardInputData', 'CoredumpFilter', 'Slice', 'Delegate',
     'DelegateSubgroup', 'DevicePolicy', 'DeviceAllow', 'TasksAccounting', 'TasksMax', 'DisableControllers',
     'KillModeStartOnly', 'BPFProgram', 'NFTSet', 'CoredumpReceive', 'MemoryKSM',
+    // systemd 254-257
+    'RootImagePolicy', 'MountImagePolicy', 'ExtensionImagePolicy', 'SetLoginEnvironment', 'BPFDelegateCommands',
+    'BPFDelegateMaps', 'BPFDelegatePrograms', 'BPFDelegateAttachments',
   ],
   Install: ['UpheldBy'],
   Socket: [
@@ -59,7 +60,7 @@ const UNSUPPORTED_NAMES: Readonly<Record<string, readonly string[]>> = {
     'MaxConnectionsPerSource', 'Writable', 'PipeSize', 'MessageQueueMaxMessages', 'MessageQueueMessageSize',
     'FlushPending', 'Mark', 'IPTOS', 'IPTTL', 'SmackLabel', 'SmackLabelIPIn', 'SmackLabelIPOut',
     'SELinuxContextFromNet', 'ListenSpecial', 'ListenNetlink', 'ListenMessageQueue', 'ListenUSBFunction',
-    'SocketProtocol', 'DeferAcceptSec', 'TimeoutSec', 'Defer', 'User', 'Group',
+    'SocketProtocol', 'DeferAcceptSec', 'TimeoutSec', 'Defer', 'User', 'Group', 'PassFileDescriptorsToExec',
   ],
 };
 

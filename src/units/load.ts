@@ -26,6 +26,7 @@ import type { Diagnostic } from './diagnostic';
 import { instanceName, isTemplate, parseUnitName, templateOf } from './specifiers';
 import { parseUnitText } from './syntax';
 import { readRegularFile } from '../process/bounded-file';
+import { readId128Text } from './id128';
 import type { ParsedFile } from './syntax';
 import { buildUnit } from './build-unit';
 import { BUILTIN_TARGETS, DEFAULT_TARGET_ALIAS } from './builtin-targets';
@@ -356,9 +357,15 @@ function machineDefaults(options: LoadOptions, finder: UnitFinder): Omit<BuildOp
       return undefined;
     }
   };
+  // Never a blocking read (a FIFO there would hang PID 1), and %m only for a valid ID, not "uninitialized".
+  const readMachineId = (p: string) => {
+    const r = readRegularFile(p, 4096);
+    const id = r.ok ? readId128Text(r.text) : undefined;
+    return id?.ok ? id.id : undefined;
+  };
   const arch: Record<string, string> = { x64: 'x86-64', arm64: 'arm64', ia32: 'x86', arm: 'arm', ppc64: 'ppc64', s390x: 's390x', riscv64: 'riscv64' };
   const out: Omit<BuildOptions, 'hostname'> = {};
-  const machineId = options.machineId ?? read(finder.real('/etc/machine-id'));
+  const machineId = options.machineId ?? readMachineId(finder.real('/etc/machine-id'));
   const bootId = options.bootId ?? read('/proc/sys/kernel/random/boot_id');
   const kernelRelease = options.kernelRelease ?? os.release();
   const architecture = options.architecture ?? arch[process.arch] ?? process.arch;

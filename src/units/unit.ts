@@ -2,10 +2,11 @@
 // build-unit.ts fills it from parsed unit files; values.ts and directive-handlers.ts
 // parse the settings.
 
-import { SIGKILL, SIGTERM } from '../sys/signals';
+import { SIGHUP, SIGKILL, SIGTERM } from '../sys/signals';
 import type { Diagnostic } from './diagnostic';
 import type { Listen } from './listen-address';
 import type { RlimitName } from './rlimits';
+import { emptyCredentials, type CredentialSettings, type OpenFileSpec } from './service-files';
 
 export type { Diagnostic } from './diagnostic';
 
@@ -22,11 +23,19 @@ export interface ExecCommand {
   line: number;
 }
 
-export type ServiceType = 'simple' | 'exec' | 'forking' | 'oneshot' | 'notify' | 'idle';
+export type ServiceType = 'simple' | 'exec' | 'forking' | 'oneshot' | 'notify' | 'notify-reload' | 'idle';
+
+/** Types that say READY=1 on the notify socket (notify-reload is notify with a reload protocol). */
+export function notifiesReady(type: ServiceType): boolean {
+  return type === 'notify' || type === 'notify-reload';
+}
 export type RestartPolicy = 'no' | 'on-success' | 'on-failure' | 'on-abnormal' | 'on-abort' | 'on-watchdog' | 'always';
 export type OutputTarget = { kind: 'inherit' | 'null' | 'journal' | 'socket' } | { kind: 'file' | 'append' | 'truncate'; path: string };
 export type EmergencyAction = 'none' | 'exit' | 'exit-force';
 export type NotifyAccess = 'none' | 'main' | 'exec' | 'all';
+/** The directories systemd makes for a service besides RuntimeDirectory=, by their setting's name. */
+export type ExecDirectoryKind = 'state' | 'cache' | 'logs' | 'configuration';
+
 export type KillMode = 'control-group' | 'process' | 'mixed' | 'none';
 
 export type ConditionKind =
@@ -130,6 +139,17 @@ export interface UnitConfig {
   notifyAccess: NotifyAccess;
   killMode: KillMode;
   killSignal: number;
+  /** ReloadSignal= (Type=notify-reload): what `reload` sends the main process; SIGHUP by default. */
+  reloadSignal: number;
+  /**
+   * RestartMode= (systemd 254): "direct" skips the failed state on an automatic restart.
+   * ts-init's auto-restart never passes through failed, so both read the same.
+   */
+  restartMode: 'normal' | 'direct';
+  /** OpenFile=: files opened for the main process, passed after the sockets with their names. */
+  openFiles: OpenFileSpec[];
+  /** LoadCredential=, SetCredential=, ImportCredential=: $CREDENTIALS_DIRECTORY's content. */
+  credentials: CredentialSettings;
   /** RestartKillSignal=; undefined means killSignal. */
   restartKillSignal?: number;
   finalKillSignal: number;
@@ -154,6 +174,11 @@ export interface UnitConfig {
   umask?: number;
   runtimeDirectory: string[];
   runtimeDirectoryMode?: number;
+  /**
+   * StateDirectory=, CacheDirectory=, LogsDirectory=, ConfigurationDirectory=: names below
+   * /var/lib, /var/cache, /var/log, /etc, made when missing (never removed), with their modes.
+   */
+  execDirectories: Record<ExecDirectoryKind, { names: string[]; mode?: number }>;
   /** True for RuntimeDirectoryPreserve=yes; see runtimeDirectoryPreserveMode for "restart". */
   runtimeDirectoryPreserve: boolean;
   runtimeDirectoryPreserveMode: 'no' | 'yes' | 'restart';
@@ -244,6 +269,10 @@ export function defaultUnitConfig(name: string, sourcePath = ''): UnitConfig {
     killMode: 'control-group',
     killSignal: SIGTERM,
     finalKillSignal: SIGKILL,
+    reloadSignal: SIGHUP,
+    restartMode: 'normal',
+    openFiles: [],
+    credentials: emptyCredentials(),
     sendSIGKILL: true,
     sendSIGHUP: false,
     ignoreSIGPIPE: true,
@@ -258,6 +287,7 @@ export function defaultUnitConfig(name: string, sourcePath = ''): UnitConfig {
     limits: {},
     runtimeDirectory: [],
     runtimeDirectoryPreserve: false,
+    execDirectories: { state: { names: [] }, cache: { names: [] }, logs: { names: [] }, configuration: { names: [] } },
     runtimeDirectoryPreserveMode: 'no',
     standardInput: 'null',
     standardOutput: { kind: 'journal' },

@@ -50,7 +50,7 @@ export function parseExitStatusWord(word: string): { code: number } | { signal: 
   return signal === undefined ? undefined : { signal };
 }
 
-export const SERVICE_TYPES: readonly ServiceType[] = ['simple', 'exec', 'forking', 'oneshot', 'notify', 'idle'];
+export const SERVICE_TYPES: readonly ServiceType[] = ['simple', 'exec', 'forking', 'oneshot', 'notify', 'notify-reload', 'idle'];
 export const RESTART_POLICIES: readonly RestartPolicy[] = [
   'no', 'on-success', 'on-failure', 'on-abnormal', 'on-abort', 'on-watchdog', 'always',
 ];

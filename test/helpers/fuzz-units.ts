@@ -14,6 +14,7 @@ export const DIRECTIVES = [
   'Environment', 'EnvironmentFile', 'PassEnvironment', 'UnsetEnvironment', 'WorkingDirectory', 'User', 'Group',
   'SupplementaryGroups', 'UMask', 'RuntimeDirectory', 'RuntimeDirectoryMode', 'StandardOutput', 'StandardError',
   'Nice', 'LimitNOFILE', 'WantedBy', 'RequiredBy', 'Alias', 'NotifyAccess', 'ProtectSystem', 'NoSuchKey',
+  'ReloadSignal', 'RestartMode', 'OpenFile', 'SetCredential', 'LoadCredential', 'ImportCredential', 'SetCredentialEncrypted',
 ];
 
 const nasty = fc.oneof(
@@ -21,7 +22,7 @@ const nasty = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.constantFrom('\\', '\\\\', '"', "'", '%', '%n%i%Z', '$', '${', '$$', '\0', '\\x00', '\\u12', '-', '@', '+!', ';', '#',
     'infinity', '0', '-1', '99999999999999999999', '1.5e308', '30d', '1min 30s', '1y 2w', 'yes', 'no', 'always', 'on-failure',
-    'notify', 'forking', 'oneshot', 'exit', 'exit-force', 'SIGKILL', 'SIGRTMIN+3', 'control-group', 'file:', 'append:',
+    'notify', 'notify-reload', 'forking', 'oneshot', 'exit', 'exit-force', 'SIGKILL', 'SIGRTMIN+3', 'control-group', 'file:', 'append:',
     'inherit', 'journal', ' ', '\t', '=', '[', ']'),
   fc.string({ maxLength: 3 }).map((s) => s.repeat(200)),
 );

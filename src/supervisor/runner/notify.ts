@@ -2,6 +2,7 @@
 // end, and what the unit says on it (READY=1, STATUS=, MAINPID=, ...) turned into events.
 import type { NotifyMessage } from '../../notify/notify-message';
 import type { NotifyCredentials, NotifySockets } from '../../notify/notify-sockets';
+import { notifiesReady } from '../../units/unit';
 import { EFFECT_RETRY_MS } from '../lifecycle';
 import { mainPidVerdict, notifyRefusal, refusalLevel } from '../notify-access';
 import { NotifyRefusals } from '../notify-refusals';
@@ -31,7 +32,7 @@ export class UnitNotify {
 
   /** Whether the unit needs a socket this run. */
   wanted(): boolean {
-    return this.unit.config.type === 'notify' || this.unit.policy.watchdogMs > 0;
+    return notifiesReady(this.unit.config.type) || this.unit.policy.watchdogMs > 0;
   }
 
   /** Opens the socket; throws when it cannot be made. */
@@ -109,6 +110,7 @@ export class UnitNotify {
         this.unit.send({ type: 'main-pid', pid: m.mainPid });
       }
     }
+    if (m.reloading) this.unit.send({ type: 'reloading', monotonicUsec: m.monotonicUsec });
     if (m.ready) this.unit.send({ type: 'ready' });
     if (m.stopping) this.unit.send({ type: 'stopping' });
     if (m.watchdog) this.unit.send({ type: 'watchdog-ping' });

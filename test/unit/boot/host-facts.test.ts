@@ -47,3 +47,11 @@ describe('facts read from this machine', () => {
     expect(typeof f.capabilityBoundingSet()).toBe('bigint');
   });
 });
+
+describe('first boot', () => {
+  it("this boot's answer, when the machine-ID setup gave one, wins over the file (which the setup has filled since)", () => {
+    expect(hostFacts({}, { firstBoot: () => true }).firstBoot()).toBe(true);
+    expect(hostFacts({}, { firstBoot: () => false }).firstBoot()).toBe(false);
+    expect(typeof hostFacts({}, { firstBoot: () => undefined }).firstBoot()).toBe('boolean');
+  });
+});

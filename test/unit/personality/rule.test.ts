@@ -85,3 +85,13 @@ describe('host root detection', () => {
     expect(looksLikeHostRoot(host, {}, true)).toBe(false);
   });
 });
+
+describe('who sets up the machine ID', () => {
+  it('only the rich init as PID 1 of a container root: never tini, never on the host root, never when not PID 1', () => {
+    expect(choosePersonality(options([]), { ...container, argv0: '/sbin/init' }).ownsMachine).toBe(true);
+    expect(choosePersonality(options([]), { ...container, argv0: '/usr/bin/ts-init' }).ownsMachine).toBe(true);
+    expect(choosePersonality(options([]), { ...container, argv0: '/sbin/docker-init' }).ownsMachine).toBe(false);
+    expect(choosePersonality(options(['--rich']), { ...container, argv0: 'ts-init', hostRoot: true }).ownsMachine).toBe(false);
+    expect(choosePersonality(options(['--units', '/x']), { ...container, argv0: 'ts-init', isPid1: false }).ownsMachine).toBe(false);
+  });
+});

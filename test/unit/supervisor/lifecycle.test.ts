@@ -30,6 +30,7 @@ function policy(over: Partial<Policy> = {}): Policy {
     restartForceExitStatus: { codes: [], signals: [] },
     failureAction: 'none',
     successAction: 'none',
+    reloadSignal: 1,
     ...over,
     ...(over.commands ? { commands: { ...zero, ...over.commands } } : {}),
   };
@@ -611,5 +612,112 @@ describe('faults found by an adversarial run', () => {
     ok.exitMain({ signal: 15 });
     ok.send({ type: 'all-gone' });
     expect(ok.sub).toBe('dead');
+  });
+});
+
+describe('Type=notify-reload', () => {
+  function up(over: Partial<Policy> = {}): Harness {
+    const h = new Harness(policy({ type: 'notify-reload', reloadSignal: 1, timeoutStartMs: 5_000, ...over }));
+    h.send({ type: 'start' });
+    expect(h.sub).toBe('start');
+    h.send({ type: 'ready' });
+    expect([h.active, h.sub]).toEqual(['active', 'running']);
+    h.clear();
+    return h;
+  }
+
+  it('reload sends ReloadSignal= to the main process, then waits for RELOADING=1 and READY=1', () => {
+    const h = up({ reloadSignal: 10 });
+    h.send({ type: 'reload', monotonicUsec: 1_000 });
+    expect(h.kinds()).toEqual(['kill main 10', 'arm timeout 5000']);
+    expect([h.active, h.sub]).toEqual(['reloading', 'reload-signal']);
+    h.send({ type: 'ready' }); // READY=1 without RELOADING=1 does not end it
+    expect(h.sub).toBe('reload-signal');
+    h.send({ type: 'reloading', monotonicUsec: 1_500 });
+    expect([h.active, h.sub]).toEqual(['reloading', 'reload-notify']);
+    h.send({ type: 'ready' });
+    expect([h.active, h.sub, h.state.reloadResult]).toEqual(['active', 'running', 'success']);
+    expect(h.kinds()).toContain('disarm timeout');
+  });
+
+  it('a RELOADING=1 from before the request, or without MONOTONIC_USEC=, is not the answer', () => {
+    const h = up();
+    h.send({ type: 'reload', monotonicUsec: 2_000 });
+    h.send({ type: 'reloading', monotonicUsec: 1_999 });
+    h.send({ type: 'reloading' });
+    expect(h.sub).toBe('reload-signal');
+    h.send({ type: 'reloading', monotonicUsec: 2_000 });
+    expect(h.sub).toBe('reload-notify');
+  });
+
+  it('no answer within TimeoutStartSec=: the reload fails with timeout, the unit stays up', () => {
+    const h = up();
+    h.send({ type: 'reload', monotonicUsec: 1 });
+    h.send({ type: 'timer', timer: 'timeout' });
+    expect([h.active, h.sub, h.state.reloadResult, h.state.mainPid]).toEqual(['active', 'running', 'timeout', 100]);
+    expect(h.kinds().filter((k) => k.startsWith('kill'))).toEqual(['kill main 1']);
+    h.send({ type: 'reload', monotonicUsec: 2 });
+    expect(h.state.reloadResult).toBe('success'); // a new reload starts clean
+  });
+
+  it('a reload with nothing to signal (the main process gone, RemainAfterExit=) succeeds at once, whatever the last one did', () => {
+    const h = up({ remainAfterExit: true });
+    h.send({ type: 'reload', monotonicUsec: 1 });
+    h.send({ type: 'timer', timer: 'timeout' });
+    expect(h.state.reloadResult).toBe('timeout');
+    h.exitMain({ code: 0 });
+    expect(h.sub).toBe('exited');
+    h.clear();
+    h.send({ type: 'reload', monotonicUsec: 2 });
+    expect([h.sub, h.state.reloadResult, h.kinds()]).toEqual(['exited', 'success', []]);
+  });
+
+  it('the daemon may reload on its own: RELOADING=1 while running, READY=1 ends it', () => {
+    const h = up();
+    h.send({ type: 'reloading', monotonicUsec: 5 });
+    expect([h.active, h.sub]).toEqual(['reloading', 'reload-notify']);
+    h.send({ type: 'ready' });
+    expect(h.sub).toBe('running');
+  });
+
+  it('with ExecReload= too, the signal goes and ExecReload= runs as the control process', () => {
+    const h = up({ commands: { reload: 1 } as Policy['commands'] });
+    h.send({ type: 'reload', monotonicUsec: 1 });
+    expect(h.kinds()).toEqual(['kill main 1', 'spawn reload#0', 'arm timeout 5000']);
+    h.exitControl({ code: 3 });
+    expect([h.sub, h.state.reloadResult]).toEqual(['running', 'exit-code']);
+  });
+
+  it('the main process dying during the reload ends the run as when running', () => {
+    const h = up();
+    h.send({ type: 'reload', monotonicUsec: 1 });
+    h.exitMain({ code: 1 });
+    h.send({ type: 'all-gone' });
+    expect([h.active, h.state.result]).toEqual(['failed', 'exit-code']);
+  });
+
+  it('starts as Type=notify: exiting before READY=1 is a protocol failure', () => {
+    const h = new Harness(policy({ type: 'notify-reload' }));
+    h.send({ type: 'start' });
+    h.exitMain({ code: 0 });
+    h.send({ type: 'all-gone' });
+    expect([h.active, h.state.result]).toEqual(['failed', 'protocol']);
+  });
+});
+
+describe("a socket unit's end", () => {
+  it('setup-failed with a result: the unit fails with that result (service-start-limit-hit), else resources', () => {
+    const h = new Harness(policy({ commands: { start: 0 } as Policy['commands'] }));
+    h.send({ type: 'start' });
+    expect(h.sub).toBe('running');
+    h.send({ type: 'setup-failed', result: 'service-start-limit-hit' });
+    h.send({ type: 'all-gone' });
+    expect([h.active, h.state.result]).toEqual(['failed', 'service-start-limit-hit']);
+
+    const r = new Harness(policy({ commands: { start: 0 } as Policy['commands'] }));
+    r.send({ type: 'start' });
+    r.send({ type: 'setup-failed' });
+    r.send({ type: 'all-gone' });
+    expect([r.active, r.state.result]).toEqual(['failed', 'resources']);
   });
 });

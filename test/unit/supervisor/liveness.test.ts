@@ -14,7 +14,7 @@ type Outcome = 'ok' | 'transient' | 'permanent';
 const FALLIBLE = new Set<Effect['type']>(['spawn', 'kill', 'read-pid-file', 'setup', 'teardown', 'await-all-gone']);
 
 const policyArb: fc.Arbitrary<Policy> = fc.record({
-  type: fc.constantFrom('simple', 'exec', 'forking', 'oneshot', 'notify', 'idle'),
+  type: fc.constantFrom('simple', 'exec', 'forking', 'oneshot', 'notify', 'notify-reload', 'idle'),
   commands: fc.record({
     'start-pre': fc.integer({ min: 0, max: 2 }),
     start: fc.integer({ min: 0, max: 2 }),
@@ -44,6 +44,7 @@ const policyArb: fc.Arbitrary<Policy> = fc.record({
   successExitStatus: { codes: [], signals: [] },
   restartPreventExitStatus: { codes: [], signals: [] },
   restartForceExitStatus: { codes: [], signals: [] },
+  reloadSignal: 1,
   failureAction: 'none' as const,
   successAction: 'none' as const,
 }));

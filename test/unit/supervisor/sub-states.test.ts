@@ -4,6 +4,7 @@ import {
   activeState,
   isDown,
   isIdle,
+  isReloading,
   isStarting,
   isStopping,
   isUp,
@@ -24,7 +25,7 @@ describe('the sub-state table', () => {
     // @ts-expect-error 'running' is not classified
     const incomplete = missing satisfies Record<SubState, SubStateMeaning>;
     expect(Object.keys(incomplete)).not.toContain('running');
-    expect(ALL).toHaveLength(13);
+    expect(ALL).toHaveLength(15);
   });
 
   it("maps sub-states to systemd's active states", () => {
@@ -38,6 +39,8 @@ describe('the sub-state table', () => {
       running: 'active',
       exited: 'active',
       reload: 'reloading',
+      'reload-signal': 'reloading',
+      'reload-notify': 'reloading',
       stop: 'deactivating',
       'stop-sigterm': 'deactivating',
       'stop-sigkill': 'deactivating',
@@ -55,11 +58,12 @@ describe('the sub-state table', () => {
 
   it('says which states are idle, starting, stopping, settled, failed for a job, and take a main pid', () => {
     expect(where(isIdle)).toEqual(['auto-restart', 'dead', 'failed']);
-    expect(where(isStarting)).toEqual(['reload', 'start', 'start-post', 'start-pre']);
+    expect(where(isStarting)).toEqual(['reload', 'reload-notify', 'reload-signal', 'start', 'start-post', 'start-pre']);
+    expect(where(isReloading)).toEqual(['reload', 'reload-notify', 'reload-signal']);
     expect(where(isStopping)).toEqual(['stop', 'stop-post', 'stop-sigkill', 'stop-sigterm']);
-    expect(where((s) => startJobFinished({ sub: s }))).toEqual(['auto-restart', 'dead', 'exited', 'failed', 'reload', 'running']);
+    expect(where((s) => startJobFinished({ sub: s }))).toEqual(['auto-restart', 'dead', 'exited', 'failed', 'reload', 'reload-notify', 'reload-signal', 'running']);
     expect(where(jobFailed)).toEqual(['auto-restart', 'failed']);
-    expect(where(takesMainPid)).toEqual(['reload', 'running', 'start', 'start-post']);
+    expect(where(takesMainPid)).toEqual(['reload', 'reload-notify', 'reload-signal', 'running', 'start', 'start-post']);
   });
 
   it('the machine follows the table: MAINPID= is taken only where it says so', () => {
@@ -69,7 +73,7 @@ describe('the sub-state table', () => {
       remainAfterExit: false, hasPidFile: false, guessMainPID: true, restart: 'no', restartSecMs: 100, startLimitIntervalMs: 10_000, startLimitBurst: 5,
       timeoutStartMs: 1000, timeoutStopMs: 1000, watchdogMs: 0, killMode: 'control-group', killSignal: 15, finalKillSignal: 9,
       sendSIGKILL: true, sendSIGHUP: false, successExitStatus: { codes: [], signals: [] }, restartPreventExitStatus: { codes: [], signals: [] },
-      restartForceExitStatus: { codes: [], signals: [] }, failureAction: 'none', successAction: 'none',
+      restartForceExitStatus: { codes: [], signals: [] }, failureAction: 'none', successAction: 'none', reloadSignal: 1,
     };
     for (const sub of ALL) {
       const s = { ...initialState(0), sub, mainPid: 10 };

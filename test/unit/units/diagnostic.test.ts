@@ -12,7 +12,7 @@ const harmless = (file: string, line: number, directive: string, unit = path.bas
 });
 
 describe('diagnosticReport', () => {
-  it('one warning line per unit for harmless directives, file:line details at info', () => {
+  it('one warning line for all units together; each unit at info (-v), file:line details at debug', () => {
     const unit = '/lib/systemd/system/e2scrub_reap.service';
     const dropIn = '/etc/systemd/system/e2scrub_reap.service.d/x.conf';
     const lines = diagnosticReport([
@@ -22,10 +22,13 @@ describe('diagnosticReport', () => {
       harmless('/lib/systemd/system/ssh.service', 7, 'RuntimeDirectoryMode'),
     ]);
     expect(lines.filter((l) => l.level === 'warn').map((l) => l.text)).toEqual([
+      '2 units carry settings a container cannot apply (sandboxing, resource control, scheduling); they are ignored (-v lists them)',
+    ]);
+    expect(lines.filter((l) => l.level === 'info').map((l) => l.text)).toEqual([
       'e2scrub_reap.service: 2 settings not applied in a container, ignored: ProtectSystem, PrivateTmp',
       'ssh.service: 1 setting not applied in a container, ignored: RuntimeDirectoryMode',
     ]);
-    expect(lines.filter((l) => l.level === 'info').map((l) => l.text)).toEqual([
+    expect(lines.filter((l) => l.level === 'debug').map((l) => l.text)).toEqual([
       `${unit}:10: warning: ProtectSystem is not supported by ts-init; ignored`,
       `${unit}:11: warning: PrivateTmp is not supported by ts-init; ignored`,
       `${dropIn}:2: warning: PrivateTmp is not supported by ts-init; ignored`,
@@ -35,8 +38,9 @@ describe('diagnosticReport', () => {
 
   it('long lists are cut after six names', () => {
     const names = ['A1', 'A2', 'A3', 'A4', 'A5', 'A6', 'A7', 'A8'];
-    const [first] = diagnosticReport(names.map((n, i) => harmless('/x/a.service', i + 1, n)));
-    expect(first!.text).toBe('a.service: 8 settings not applied in a container, ignored: A1, A2, A3, A4, A5, A6, ... (2 more)');
+    const lines = diagnosticReport(names.map((n, i) => harmless('/x/a.service', i + 1, n)));
+    expect(lines[0]!.text).toMatch(/^1 unit carries settings a container cannot apply/);
+    expect(lines[1]!.text).toBe('a.service: 8 settings not applied in a container, ignored: A1, A2, A3, A4, A5, A6, ... (2 more)');
   });
 
   it('real problems stay one line each, at their own level', () => {

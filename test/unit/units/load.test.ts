@@ -1,5 +1,6 @@
 // Discovery and loading of unit trees: enablement through ".wants/" directories of the
 // requested targets, precedence of directories, drop-ins, aliases, masks and templates.
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -266,5 +267,26 @@ describe('a service\'s own .wants/, .requires/ and .upholds/, and the propagatio
     expect([main.partOf, main.reloadPropagatedFrom, main.stopPropagatedFrom]).toEqual([['pg.service'], ['pg.service'], ['pg.service']]);
     expect(r.units.has('pg-log.service')).toBe(true);
     expect(r.diagnostics.filter((d) => /not supported|unsupported/i.test(d.message))).toEqual([]);
+  });
+});
+
+describe("%m from the image's /etc/machine-id", () => {
+  const unit = { '/etc/ts-init/units/m.service': svc('/bin/echo %m') };
+  const argv = (root: string) => load(root, { machineId: undefined }).units.get('m.service')?.execStart[0]?.argv;
+
+  it('a valid ID is used; "uninitialized" or empty is no ID (the unit says so)', () => {
+    expect(argv(tree({ ...unit, '/etc/machine-id': 'ABCDEF0123456789abcdef0123456789\n' }))).toEqual(['/bin/echo', 'abcdef0123456789abcdef0123456789']);
+    for (const text of ['uninitialized\n', '']) {
+      const r = load(tree({ ...unit, '/etc/machine-id': text }), { machineId: undefined });
+      expect(r.diagnostics.map((d) => d.message).join('\n')).toMatch(/machine id/);
+    }
+  });
+
+  it('a FIFO there is not read (a blocking read would hang PID 1)', () => {
+    const root = tree(unit);
+    fs.mkdirSync(path.join(root, 'etc'), { recursive: true });
+    execFileSync('mkfifo', [path.join(root, 'etc/machine-id')]);
+    const r = load(root, { machineId: undefined });
+    expect(r.units.has('m.service')).toBe(true);
   });
 });

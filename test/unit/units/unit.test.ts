@@ -341,11 +341,14 @@ describe('bad values, unknown and unsupported directives', () => {
     expect(formatDiagnostic(r.diagnostics[0]!)).toBe(`${FILE}:5: error: Type: unknown service type "sometimes"`);
   });
 
-  it('Type=dbus and Type=notify-reload are replaced with a warning', () => {
+  it('Type=dbus is replaced with a warning; Type=notify-reload is its own type, ReloadSignal= SIGHUP by default', () => {
     expect(service('Type=dbus')).toMatchObject({ loadable: true, unit: { type: 'simple' } });
-    expect(diag(service('Type=notify-reload'))).toEqual([
-      '5 warning Type: Type=notify-reload is not supported by ts-init; the service is treated as Type=notify',
-    ]);
+    const r = service('Type=notify-reload');
+    expect(diag(r)).toEqual([]);
+    expect(r.unit).toMatchObject({ type: 'notify-reload', reloadSignal: 1, notifyAccess: 'main' });
+    expect(service('Type=notify-reload\nReloadSignal=SIGUSR2').unit.reloadSignal).toBe(12);
+    expect(service('ReloadSignal=SIGUSR2\nReloadSignal=').unit.reloadSignal).toBe(1);
+    expect(diag(service('ReloadSignal=SIGBOGUS'))).toEqual(['5 error ReloadSignal: unknown signal "SIGBOGUS"']);
   });
 
   it('a bad boolean is a warning and keeps the previous value', () => {
@@ -491,5 +494,75 @@ describe('loadUnitFile', () => {
     const withBadDropIn = loadUnitFile(file, 'ok.service', [path.join(dir, 'nope.conf')]);
     expect(withBadDropIn.loadable).toBe(false);
     expect(withBadDropIn.diagnostics[0]).toMatchObject({ file: path.join(dir, 'nope.conf'), unit: 'ok.service' });
+  });
+});
+
+describe('settings of systemd 253–257', () => {
+  it('RestartMode=: normal or direct; anything else is an error', () => {
+    expect(service('RestartMode=direct').unit.restartMode).toBe('direct');
+    expect(service('RestartMode=direct\nRestartMode=').unit.restartMode).toBe('normal');
+    expect(diag(service('RestartMode=sideways'))).toEqual(['5 error RestartMode: unknown restart mode "sideways"']);
+  });
+
+  it('OpenFile=: path, name, options; an empty value resets', () => {
+    const r = service('OpenFile=/etc/app.conf\nOpenFile=/var/log/app.log:log:append,graceful\nOpenFile=/run/x:%n');
+    expect(diag(r)).toEqual([]);
+    expect(r.unit.openFiles).toEqual([
+      { path: '/etc/app.conf', name: '/etc/app.conf', mode: 'read-write', graceful: false },
+      { path: '/var/log/app.log', name: 'log', mode: 'append', graceful: true },
+      { path: '/run/x', name: 'demo.service', mode: 'read-write', graceful: false },
+    ]);
+    expect(service('OpenFile=/a\nOpenFile=').unit.openFiles).toEqual([]);
+    expect(diag(service('OpenFile=relative\nOpenFile=/a:n:read-only,truncate\nOpenFile=/a:n:sparkly'))).toEqual([
+      '5 error OpenFile: "relative" is not an absolute path',
+      '6 error OpenFile: "read-only" and "truncate" exclude each other',
+      '7 error OpenFile: unknown option "sparkly"',
+    ]);
+  });
+
+  it('credentials: SetCredential= C-unescaped, LoadCredential= path or name, ImportCredential= globs; later wins per ID', () => {
+    const r = service('SetCredential=token:a\\x20b\\n\nSetCredential=token:second\nSetCredential=other:x\nLoadCredential=key:/etc/app/key\nLoadCredential=named\nImportCredential=app.*');
+    expect(diag(r)).toEqual([]);
+    expect(r.unit.credentials).toEqual({
+      set: [{ id: 'token', value: 'second' }, { id: 'other', value: 'x' }],
+      load: [{ id: 'key', path: '/etc/app/key' }, { id: 'named', path: 'named' }],
+      import: ['app.*'],
+      encrypted: [],
+    });
+    expect(service('SetCredential=a:b\\x20c').unit.credentials.set).toEqual([{ id: 'a', value: 'b c' }]);
+    expect(diag(service('SetCredential=novalue\nLoadCredential=../x\nLoadCredential=a:/x/../y\nImportCredential=a/b'))).toEqual([
+      '5 error SetCredential: "novalue" is not ID:VALUE',
+      '6 error LoadCredential: invalid credential name "../x"',
+      '7 error LoadCredential: "/x/../y" contains ".."',
+      '8 error ImportCredential: invalid credential glob "a/b"',
+    ]);
+  });
+
+  it('encrypted credentials load, quietly, and are recorded for the start to refuse', () => {
+    const r = service('SetCredentialEncrypted=db:k6iUCUh0RJCQyvL8k8q1UyAAAAABAAAADAAAABAAAAC1lFmbWAqWZ8dCCQkAAAAAgAAAA\nLoadCredentialEncrypted=tls:/etc/tls.cred');
+    expect(diag(r)).toEqual([]);
+    expect(r.unit.credentials.encrypted).toEqual(['SetCredentialEncrypted=db', 'LoadCredentialEncrypted=tls']);
+  });
+});
+
+describe('StateDirectory= and its kin', () => {
+  it('relative names (a symlink part dropped), modes; absolute or ".." refused; an empty value resets', () => {
+    const r = service('StateDirectory=app app/sub\nStateDirectory=app\nStateDirectoryMode=0750\nLogsDirectory=/abs ../up log:link\nCacheDirectory=c\nCacheDirectory=');
+    expect(r.unit.execDirectories).toEqual({ state: { names: ['app', 'app/sub'], mode: 0o750 }, cache: { names: [] }, logs: { names: ['log'] }, configuration: { names: [] } });
+    expect(diag(r)).toEqual(['8 warning LogsDirectory: "/abs" is not a relative path; ignored', '8 warning LogsDirectory: "../up" is not a relative path; ignored']);
+  });
+});
+
+describe("Debian 13's settings a container cannot apply", () => {
+  it('are harmless (counted in the one boot line), never unknown', () => {
+    const lines = [
+      'PrivateTmp=disconnected', 'ProtectHostname=private', 'PrivatePIDs=yes', 'ProtectControlGroups=private', 'RootImagePolicy=root=verity',
+      'MountImagePolicy=*', 'ExtensionImagePolicy=*', 'SetLoginEnvironment=no', 'BPFDelegateCommands=map_create', 'MemoryZSwapWriteback=no',
+    ];
+    const r = service(lines.join('\n'), 'OnSuccessJobMode=fail');
+    expect(r.diagnostics.filter((d) => !d.harmless)).toEqual([]);
+    expect(r.diagnostics.map((d) => d.harmless!.directive).sort()).toEqual(
+      ['OnSuccessJobMode', ...lines.map((l) => l.split('=')[0]!)].sort(),
+    );
   });
 });
