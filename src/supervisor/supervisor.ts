@@ -54,11 +54,13 @@ export class Supervisor {
   readonly runtimeRoot: string;
   private readonly launchContext: LaunchContext;
   readonly facts: HostFacts;
+  /** systemd's manager environment: the container's, changed by set-/unset-environment; every unit started after a change gets it. */
+  readonly environment: Record<string, string | undefined> = { ...process.env };
 
   constructor(private readonly deps: SupervisorDeps) {
     this.runtimeRoot = deps.runtimeRoot ?? '/run';
     this.facts = deps.facts ?? hostFacts();
-    this.launchContext = { table: deps.table, output: deps.output, baseEnv: process.env, warn: (m) => deps.log.warn(m) };
+    this.launchContext = { table: deps.table, output: deps.output, baseEnv: this.environment, warn: (m) => deps.log.warn(m) };
     this.notify = new NotifySockets(path.join(this.runtimeRoot, 'ts-init/notify'));
     this.sockets = new SocketUnits({
       log: deps.log,
@@ -105,6 +107,12 @@ export class Supervisor {
   /** A new definition from daemon-reload: the unit's runner takes it from its next start. */
   replaceConfig(unit: UnitConfig): void {
     this.runners.get(unit.name)?.replaceConfig(unit);
+  }
+
+  /** Where the manager stands: the boot's start jobs under way, done, or stopping everything. */
+  phase(): 'starting' | 'up' | 'stopping' {
+    if (this.shuttingDown) return 'stopping';
+    return this.startingDone() ? 'up' : 'starting';
   }
 
   /** An active socket unit's sub-state, as systemctl shows it. */
