@@ -34,6 +34,8 @@ export interface FrontContext {
   };
   env: NodeJS.ProcessEnv;
   version: string;
+  /** stdout and stderr are terminals (edit needs one). */
+  onTty: boolean;
 }
 
 /** The result codes of these verbs (systemctl's LSB codes). */
@@ -98,6 +100,11 @@ async function cat(c: FrontContext): Promise<number> {
 }
 
 async function edit(c: FrontContext): Promise<number> {
+  // As systemctl 252: an editor needs a terminal (stdout and stderr).
+  if (!c.onTty) {
+    c.err('Cannot edit units if not on a tty.\n');
+    return FAILURE;
+  }
   const st = await c.ask<UnitStatus[]>('status', { units: c.units });
   let changed = false;
   for (const s of st) {

@@ -2,6 +2,7 @@
 // verbs and flags work with systemctl's words and exit codes, so package scripts
 // and operators' habits keep working inside the container.
 import * as fs from 'node:fs';
+import * as tty from 'node:tty';
 import type { JobResult, ReloadReport, UnitFileState, UnitStatus } from './manager';
 import { AccessDenied, callResult, ConnectError, controlSocketPath, socketForCaller } from './client';
 import { renderStatus, renderUnitTable } from './format';
@@ -24,6 +25,8 @@ export interface Io {
   socket: string;
   /** The environment edit's editor is chosen from (the process's by default). */
   env?: NodeJS.ProcessEnv;
+  /** Whether stdout and stderr are terminals (by default: asked of fds 1 and 2). */
+  onTty?: boolean;
 }
 
 interface Flags {
@@ -166,27 +169,29 @@ function result<T>(io: Io, verb: Verb, params: Record<string, unknown>): Promise
   return callResult<T>(verb, params, { socket: io.socket });
 }
 
-/** What systemctl says when the manager refuses a caller (systemd without polkit: "Access denied"). */
+/** What systemctl 252 says when the manager refuses a caller (no polkit: "Access denied"), and its exit code. */
 function denied(io: Io, verb: string, units: readonly string[]): number {
-  if (JOB_WORDS[verb] || verb === 'condrestart' || verb === 'force-reload' || verb === 'kill') {
-    for (const u of units) {
-      io.err(`Failed to ${JOB_WORDS[verb] ?? verb} ${u}: Access denied\nSee system logs and 'systemctl status ${u}' for details.\n`);
-    }
+  const job = JOB_WORDS[verb] ?? (verb === 'condrestart' ? 'try-restart' : verb === 'force-reload' ? 'reload-or-restart' : undefined);
+  if (job) {
+    for (const u of units) io.err(`Failed to ${job} ${u}: Access denied\nSee system logs and 'systemctl status ${u}' for details.\n`);
     return EXIT.NO_PERMISSION;
   }
-  const what: Record<string, string> = {
-    'daemon-reload': 'reload daemon',
-    'daemon-reexec': 'reexecute daemon',
-    'show-environment': 'get environment',
-    'set-environment': 'set environment',
-    'unset-environment': 'unset environment',
-    'reset-failed': 'reset failed state',
-    'set-default': 'set default target',
-    poweroff: 'power off system',
-    halt: 'halt system',
-    reboot: 'reboot system',
+  const perUnit: Record<string, string> = { kill: 'kill unit', 'reset-failed': 'reset failed state of unit' };
+  if (perUnit[verb] && units.length) {
+    for (const u of units) io.err(`Failed to ${perUnit[verb]} ${u}: Access denied\n`);
+    return EXIT.FAILURE;
+  }
+  const calls: Record<string, string> = { poweroff: 'PowerOff', halt: 'Halt', reboot: 'Reboot' };
+  const said: Record<string, string> = {
+    'daemon-reload': 'Reload daemon failed',
+    'daemon-reexec': 'Reexecution failed',
+    'reset-failed': 'Failed to execute operation',
+    'show-environment': 'Failed to get environment',
+    'set-environment': 'Failed to set environment',
+    'unset-environment': 'Failed to unset environment',
+    'set-default': 'Failed to set default target',
   };
-  io.err(`Failed to ${what[verb] ?? `${verb} unit`}: Access denied\n`);
+  io.err(`${calls[verb] ? `Call to ${calls[verb]} failed` : (said[verb] ?? `Failed to ${verb} unit`)}: Access denied\n`);
   return EXIT.FAILURE;
 }
 
@@ -429,6 +434,7 @@ function front(io: Io, flags: Flags, units: string[], args: string[]): Parameter
     flags,
     env: io.env ?? process.env,
     version: `${SYSTEMD_COMPAT_VERSION} (ts-init ${VERSION})`,
+    onTty: io.onTty ?? (tty.isatty(1) && tty.isatty(2)),
   };
 }
 

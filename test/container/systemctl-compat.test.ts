@@ -62,8 +62,10 @@ const SETUP = [
  *           "N unit files listed." count (systemd 252 adds a PRESET column; ts-init has no presets)
  *   shape   stdout with every number replaced by N (timestamps differ between two boots;
  *           their format must not)
+ *   system  status without units: its State: and Jobs: lines (the failed units are compared
+ *           through list-units --failed)
  */
-type Aspect = 'out' | 'err' | 'active' | 'files' | 'shape';
+type Aspect = 'out' | 'err' | 'active' | 'files' | 'shape' | 'system';
 interface Step {
   args: string[];
   compare: Aspect[];
@@ -245,7 +247,10 @@ const STEPS: Step[] = [
   s('help helper', 'out', 'err'),
   s('list-dependencies helper'),
   s('list-sockets'),
-  s('status'),
+  s('status', 'system'),
+  s('list-units --failed --no-legend --plain', 'out', 'err'),
+  // an editor needs a terminal, root's or not
+  s('edit helper', 'out', 'err'),
 ];
 
 interface Outcome {
@@ -302,6 +307,7 @@ function view(o: Outcome, compare: Aspect[]): Record<string, unknown> {
     if (a === 'active') v.status = activeWords(o.stdout);
     if (a === 'files') v.files = unitFileRows(o.stdout);
     if (a === 'shape') v.shape = o.stdout.replace(/\d+/g, 'N');
+    if (a === 'system') v.system = o.stdout.split('\n').filter((l) => /^\s+(State|Jobs): /.test(l));
   }
   return v;
 }

@@ -56,6 +56,7 @@ async function session(lines: string[]): Promise<(line: string) => { text: strin
     const text = r.stdout
       .slice(start + line.length + 5, end)
       .split('\n')
+      .map((l) => l.replace(/\r$/, ''))
       .filter((l) => !/^(web\.service: )?serving$/.test(l))
       .join('\n');
     return { text, rc: Number(/<<< rc=(\d+)/.exec(r.stdout.slice(end))![1]) };
@@ -178,34 +179,37 @@ describe('systemctl verbs', () => {
   it('edit: a drop-in by the editor, an empty edit removes it, --full, --drop-in=; revert; help', async () => {
     const b = await session([
       'SYSTEMD_EDITOR=ed-set systemctl edit web',
+      "script -qec 'SYSTEMD_EDITOR=ed-set systemctl edit web' /dev/null",
       'cat /etc/systemd/system/web.service.d/override.conf',
       'systemctl show -p DropInPaths web',
-      'EDITOR=ed-set systemctl edit --drop-in=20-more web',
+      "script -qec 'EDITOR=ed-set systemctl edit --drop-in=20-more web' /dev/null",
       'ls /etc/systemd/system/web.service.d',
-      'SYSTEMD_EDITOR=ed-empty systemctl edit web',
-      'SYSTEMD_EDITOR=ed-set systemctl edit --full helper',
+      "script -qec 'SYSTEMD_EDITOR=ed-empty systemctl edit web' /dev/null",
+      "script -qec 'SYSTEMD_EDITOR=ed-set systemctl edit --full helper' /dev/null",
       'cat /etc/systemd/system/helper.service',
-      'SYSTEMD_EDITOR=ed-set systemctl edit nope',
-      'SYSTEMD_EDITOR=ed-empty systemctl edit --force --full nope',
-      'PATH=/nowhere SYSTEMD_EDITOR= EDITOR= VISUAL= /run/bin/systemctl edit web',
+      "script -qec 'SYSTEMD_EDITOR=ed-set systemctl edit nope' /dev/null",
+      "script -qec 'SYSTEMD_EDITOR=ed-empty systemctl edit --force --full nope' /dev/null",
+      "script -qec 'PATH=/nowhere SYSTEMD_EDITOR= EDITOR= VISUAL= /run/bin/systemctl edit web' /dev/null",
       'systemctl revert web',
       'systemctl revert helper',
       'ls /etc/systemd/system',
       'PATH=/nowhere /run/bin/systemctl help web',
       'systemctl help helper',
     ]);
-    expect(b('SYSTEMD_EDITOR=ed-set systemctl edit web')).toEqual({ text: '', rc: 0 });
+    // As systemctl 252: an editor needs a terminal.
+    expect(b('SYSTEMD_EDITOR=ed-set systemctl edit web')).toEqual({ text: 'Cannot edit units if not on a tty.\n', rc: 1 });
+    expect(b("script -qec 'SYSTEMD_EDITOR=ed-set systemctl edit web' /dev/null")).toEqual({ text: '', rc: 0 });
     expect(b('cat /etc/systemd/system/web.service.d/override.conf').text).toBe('[Service]\nEnvironment=EDITED=1\n');
     expect(b('systemctl show -p DropInPaths web').text).toBe('DropInPaths=/etc/systemd/system/web.service.d/10-extra.conf /etc/systemd/system/web.service.d/override.conf\n');
     expect(b('ls /etc/systemd/system/web.service.d').text).toBe('10-extra.conf\n20-more.conf\noverride.conf\n');
-    expect(b('SYSTEMD_EDITOR=ed-empty systemctl edit web')).toEqual({ text: 'Removed "/etc/systemd/system/web.service.d/override.conf".\n', rc: 0 });
+    expect(b("script -qec 'SYSTEMD_EDITOR=ed-empty systemctl edit web' /dev/null")).toEqual({ text: 'Removed "/etc/systemd/system/web.service.d/override.conf".\n', rc: 0 });
     expect(b('cat /etc/systemd/system/helper.service').text).toBe('[Service]\nEnvironment=EDITED=1\n');
-    expect(b('SYSTEMD_EDITOR=ed-set systemctl edit nope')).toEqual({
+    expect(b("script -qec 'SYSTEMD_EDITOR=ed-set systemctl edit nope' /dev/null")).toEqual({
       text: "No files found for nope.service.\nRun 'systemctl edit --force --full nope.service' to create a new unit.\n",
       rc: 1,
     });
-    expect(b('SYSTEMD_EDITOR=ed-empty systemctl edit --force --full nope')).toEqual({ text: 'Editing "/etc/systemd/system/nope.service" canceled: temporary file is empty.\n', rc: 0 });
-    expect(b('PATH=/nowhere SYSTEMD_EDITOR= EDITOR= VISUAL= /run/bin/systemctl edit web')).toEqual({
+    expect(b("script -qec 'SYSTEMD_EDITOR=ed-empty systemctl edit --force --full nope' /dev/null")).toEqual({ text: 'Editing "/etc/systemd/system/nope.service" canceled: temporary file is empty.\n', rc: 0 });
+    expect(b("script -qec 'PATH=/nowhere SYSTEMD_EDITOR= EDITOR= VISUAL= /run/bin/systemctl edit web' /dev/null")).toEqual({
       text: 'Cannot edit units, no editor available. Please set either $SYSTEMD_EDITOR, $EDITOR or $VISUAL.\n',
       rc: 1,
     });
@@ -239,6 +243,8 @@ describe('systemctl verbs', () => {
       `${NOBODY} systemctl set-environment A=1`,
       `${NOBODY} systemctl reset-failed`,
       `${NOBODY} systemctl poweroff`,
+      `${NOBODY} systemctl kill web`,
+      `${NOBODY} systemctl reset-failed bad`,
       'systemctl is-active web helper',
       'systemctl is-failed bad',
     ]);
@@ -260,12 +266,19 @@ describe('systemctl verbs', () => {
       text: "Failed to stop web.service: Access denied\nSee system logs and 'systemctl status web.service' for details.\n",
       rc: 4,
     });
-    expect(b(`${NOBODY} systemctl restart web helper`).rc).toBe(4);
+    expect(b(`${NOBODY} systemctl restart web helper`)).toEqual({
+      text:
+        "Failed to restart web.service: Access denied\nSee system logs and 'systemctl status web.service' for details.\n" +
+        "Failed to restart helper.service: Access denied\nSee system logs and 'systemctl status helper.service' for details.\n",
+      rc: 4,
+    });
     expect(b(`${NOBODY} systemctl enable late`)).toEqual({ text: 'Failed to enable unit: Access denied\n', rc: 1 });
-    expect(b(`${NOBODY} systemctl daemon-reload`)).toEqual({ text: 'Failed to reload daemon: Access denied\n', rc: 1 });
+    expect(b(`${NOBODY} systemctl daemon-reload`)).toEqual({ text: 'Reload daemon failed: Access denied\n', rc: 1 });
     expect(b(`${NOBODY} systemctl set-environment A=1`)).toEqual({ text: 'Failed to set environment: Access denied\n', rc: 1 });
-    expect(b(`${NOBODY} systemctl reset-failed`)).toEqual({ text: 'Failed to reset failed state: Access denied\n', rc: 1 });
-    expect(b(`${NOBODY} systemctl poweroff`)).toEqual({ text: 'Failed to power off system: Access denied\n', rc: 1 });
+    expect(b(`${NOBODY} systemctl reset-failed`)).toEqual({ text: 'Failed to execute operation: Access denied\n', rc: 1 });
+    expect(b(`${NOBODY} systemctl reset-failed bad`)).toEqual({ text: 'Failed to reset failed state of unit bad.service: Access denied\n', rc: 1 });
+    expect(b(`${NOBODY} systemctl poweroff`)).toEqual({ text: 'Call to PowerOff failed: Access denied\n', rc: 1 });
+    expect(b(`${NOBODY} systemctl kill web`)).toEqual({ text: 'Failed to kill unit web.service: Access denied\n', rc: 1 });
     // Nothing was done: both still run, bad is still failed.
     expect(b('systemctl is-active web helper')).toEqual({ text: 'active\nactive\n', rc: 0 });
     expect(b('systemctl is-failed bad')).toEqual({ text: 'failed\n', rc: 0 });
