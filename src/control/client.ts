@@ -8,7 +8,23 @@ export function controlSocketPath(env: NodeJS.ProcessEnv = process.env): string 
   return env.TS_INIT_CONTROL_SOCKET || DEFAULT_CONTROL_SOCKET;
 }
 
+/**
+ * The socket every user may connect to, beside root's ("/run/ts-init.sock" ->
+ * "/run/ts-init.public.sock"): what other users may ask is decided per request.
+ */
+export function publicSocketPath(rootSocket: string): string {
+  return rootSocket.endsWith('.sock') ? `${rootSocket.slice(0, -'.sock'.length)}.public.sock` : `${rootSocket}.public`;
+}
+
+/** The socket this process talks to: root's for root, everyone's for other users. */
+export function socketForCaller(rootSocket: string, uid = process.getuid?.() ?? 0): string {
+  return uid === 0 ? rootSocket : publicSocketPath(rootSocket);
+}
+
 export class ConnectError extends Error {}
+
+/** ts-init refused the request: the caller may not ask for it (not root). */
+export class AccessDenied extends Error {}
 
 export interface CallOptions {
   socket: string;
@@ -50,6 +66,6 @@ export function call(verb: Verb, params: Record<string, unknown>, opts: CallOpti
 /** The result of a successful call, or throws with the server's message. */
 export async function callResult<T>(verb: Verb, params: Record<string, unknown>, opts: CallOptions): Promise<T> {
   const r = await call(verb, params, opts);
-  if (!r.ok) throw new Error(r.error.message);
+  if (!r.ok) throw r.error.code === 'access-denied' ? new AccessDenied(r.error.message) : new Error(r.error.message);
   return r.result as T;
 }

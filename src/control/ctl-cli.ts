@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import { escapeControls } from '../output/escape-controls';
 import type { LogLine } from '../output/log-ring';
-import { call, ConnectError, controlSocketPath } from './client';
+import { call, ConnectError, controlSocketPath, socketForCaller } from './client';
 import { renderStatus, renderUnitTable } from './format';
 import type { JobResult, UnitStatus } from './manager';
 import { unitName } from './protocol';
@@ -15,7 +15,7 @@ Commands:
 ${VERBS.map((v) => `  ${verbRow(v).usage}\n`).join('')}`;
 
 export async function ctl(argv: readonly string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
-  let socket = controlSocketPath();
+  let socket = socketForCaller(controlSocketPath());
   let json = false;
   let follow = false;
   let lines = 50;

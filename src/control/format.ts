@@ -3,7 +3,7 @@ import { formatTimestamp } from './timestamp';
 import { escapeControls } from '../output/escape-controls';
 import type { LogLine } from '../output/log-ring';
 import { signalName } from '../sys/signals';
-import type { UnitStatus } from './manager';
+import type { SystemStatus, UnitStatus } from './manager';
 
 export function ago(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
@@ -40,6 +40,7 @@ export function renderStatus(u: UnitStatus, logs: LogLine[] = [], now = Date.now
     return lines.join('\n') + '\n';
   }
   lines.push(`     Loaded: loaded (${u.sourcePath === '' ? 'built into ts-init' : (u.sourcePath ?? '?')}; ${u.unitFileState})`);
+  lines.push(...dropInLines((u.properties.DropInPaths ?? '').split(' ').filter(Boolean)));
   const since = u.activeState === 'active' && u.activeSince ? u.activeSince : u.stateChangedAt;
   const result = u.activeState === 'failed' ? ` (Result: ${u.result})` : '';
   lines.push(`     Active: ${activeWords(u)}${result} since ${formatTimestamp(since)}; ${ago(now - since)}`);
@@ -69,4 +70,53 @@ export function renderUnitTable(units: UnitStatus[], legend: boolean): string {
   const out = [...(legend ? [fmt(head)] : []), ...rows.map(fmt)];
   if (legend) out.push('', `${units.length} loaded units listed.`);
   return out.join('\n') + '\n';
+}
+
+/** status's "Drop-In:" lines: each directory, then its files after └─, comma-separated (as systemd 252). */
+export function dropInLines(paths: readonly string[]): string[] {
+  const lines: string[] = [];
+  let dir: string | undefined;
+  let files: string[] = [];
+  const flush = (): void => {
+    if (dir === undefined) return;
+    lines.push(`${lines.length ? '             ' : '    Drop-In: '}${dir}`, `             └─${files.join(', ')}`);
+  };
+  for (const p of paths) {
+    const d = p.slice(0, p.lastIndexOf('/'));
+    if (d !== dir) {
+      flush();
+      dir = d;
+      files = [];
+    }
+    files.push(p.slice(p.lastIndexOf('/') + 1));
+  }
+  flush();
+  return lines;
+}
+
+/** A unit's line in status's tree, with its main process under it. */
+export interface TreeUnit {
+  name: string;
+  mainPid?: number;
+  command?: string;
+}
+
+/** `systemctl status` without units: the system's state (systemd 252's first lines) and its units' tree. */
+export function renderSystemStatus(s: SystemStatus, units: readonly TreeUnit[], version: string, now = Date.now()): string {
+  const lines = [
+    `● ${s.hostname}`,
+    `    State: ${s.state}`,
+    `    Units: ${s.units} loaded (incl. loaded aliases)`,
+    `     Jobs: ${s.jobs} queued`,
+    `   Failed: ${s.failed} units`,
+    `    Since: ${formatTimestamp(s.since)}; ${ago(now - s.since)}`,
+    `  systemd: ${version}`,
+    '   CGroup: /',
+  ];
+  units.forEach((u, i) => {
+    const last = i === units.length - 1;
+    lines.push(`           ${last ? '└─' : '├─'}${u.name}`);
+    if (u.mainPid) lines.push(`           ${last ? '  ' : '│ '}└─${u.mainPid} ${escapeControls(u.command ?? '')}`.trimEnd());
+  });
+  return `${lines.join('\n')}\n`;
 }

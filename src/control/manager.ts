@@ -47,6 +47,38 @@ export interface ReloadReport {
   errors: string[];
 }
 
+/** What changing unit files did, in systemctl's words ("Created symlink ...", "Removed ..."). */
+export interface UnitFileChange {
+  changes: string[];
+  error?: string;
+  warning?: string;
+}
+
+/** Ways of changing a unit's files in /etc that need nothing but its name. */
+export type UnitFileOp = 'mask' | 'unmask' | 'revert' | 'preset';
+
+/** systemctl is-system-running's words (those a container can be in). */
+export type SystemState = 'starting' | 'running' | 'degraded' | 'stopping';
+
+export interface SystemStatus {
+  state: SystemState;
+  hostname: string;
+  /** Units loaded, jobs running (units starting or stopping), failed units. */
+  units: number;
+  jobs: number;
+  failed: number;
+  /** Epoch ms the manager entered its current state (its start, for starting and running). */
+  since: number;
+}
+
+/** A job as list-jobs shows it: a unit on its way up (start) or down (stop). */
+export interface JobInfo {
+  id: number;
+  unit: string;
+  type: 'start' | 'stop' | 'restart' | 'reload';
+  state: 'running' | 'waiting';
+}
+
 export interface Manager {
   /** Async because CPU% and RSS are measured (pidusage) when asked. */
   listUnits(): Promise<UnitStatus[]>;
@@ -68,6 +100,20 @@ export interface Manager {
   logs(name: string, lines: number): LogLine[] | undefined;
   follow(name: string, listener: (l: LogLine) => void): (() => void) | undefined;
   daemonReload(): Promise<ReloadReport>;
+  /** systemd's ResetFailedUnit/ResetFailed: failed units become inactive (dead) with Result=success; no names: every unit. */
+  resetFailed(names: readonly string[]): JobResult[];
+  /** mask, unmask, revert or preset one unit's files in /etc (the caller asks for daemon-reload). */
+  changeUnitFiles(op: UnitFileOp, name: string): Promise<UnitFileChange>;
+  /** default.target's target, and pointing it elsewhere. */
+  getDefault(): string;
+  setDefault(target: string): UnitFileChange;
+  /** The manager's environment, which every unit started from now on gets: NAME=VALUE, sorted. */
+  environment(): string[];
+  /** Each NAME=VALUE set, each NAME unset; the error names the first that is not a valid assignment/name. */
+  setEnvironment(assignments: readonly string[]): { error?: string };
+  unsetEnvironment(names: readonly string[]): { error?: string };
+  systemStatus(): SystemStatus;
+  listJobs(): JobInfo[];
   /** Begin stopping everything and exit, like SIGTERM to systemd. */
   shutdown(): void;
 }

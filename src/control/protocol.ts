@@ -12,6 +12,8 @@ export function unitName(name: string): string {
   return /\.[a-z]+$/.test(name) ? name : `${name}.service`;
 }
 export const MAX_LINE_BYTES = 64 * 1024;
+/** set-environment's assignments in one request (the line's bound holds their size). */
+export const MAX_ARGS = 256;
 
 export interface Request extends VerbParams {
   v: number;
@@ -19,7 +21,7 @@ export interface Request extends VerbParams {
   verb: Verb;
 }
 
-export type ErrorCode = 'bad-request' | 'unsupported-version' | 'unknown-verb' | 'too-large' | 'not-found' | 'failed' | 'internal' | 'permission-denied' | 'busy';
+export type ErrorCode = 'bad-request' | 'access-denied' | 'unsupported-version' | 'unknown-verb' | 'too-large' | 'not-found' | 'failed' | 'internal' | 'permission-denied' | 'busy';
 
 export type Reply =
   | { v: number; id: number | string | null; ok: true; result: unknown }
@@ -80,6 +82,13 @@ export function validateRequest(raw: unknown): Request {
   if (raw.lines !== undefined) {
     if (typeof raw.lines !== 'number' || !Number.isInteger(raw.lines) || raw.lines < 0) throw new RequestError('bad-request', 'lines must be a whole number', id);
     req.lines = raw.lines;
+  }
+  if (raw.args !== undefined) {
+    const args = raw.args;
+    if (!Array.isArray(args) || args.length > MAX_ARGS || args.some((a) => typeof a !== 'string')) {
+      throw new RequestError('bad-request', `args must be an array of at most ${MAX_ARGS} strings`, id);
+    }
+    req.args = args as string[];
   }
   if (raw.follow !== undefined) {
     if (typeof raw.follow !== 'boolean') throw new RequestError('bad-request', 'follow must be true or false', id);

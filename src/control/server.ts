@@ -1,6 +1,9 @@
-// The control server: an AF_UNIX stream socket, root only (mode 0600 and a
-// SO_PEERCRED check), newline-delimited JSON. Malformed or oversized requests get
-// an error reply; nothing a client sends can disturb PID 1.
+// The control server: an AF_UNIX stream socket, newline-delimited JSON. Two of them:
+// root's (mode 0600 and a SO_PEERCRED check at connect) and everyone's (mode 0666), where
+// each request is checked against the caller's SO_PEERCRED uid: other users get what
+// systemd answers them (state, properties) and "Access denied" for the rest. Each socket
+// has its own connection slots, so other users cannot crowd root out. Malformed or
+// oversized requests get an error reply; nothing a client sends can disturb PID 1.
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -8,7 +11,7 @@ import type { Logger } from '../log/logger';
 import { peerCredentials } from '../sys/libc';
 import { releaseMemorySoon } from '../sys/memory';
 import type { Manager } from './manager';
-import { ClientGone, verbRow, VerbError, type VerbStream } from './verbs';
+import { ClientGone, mayAsk, verbRow, VerbError, type VerbStream } from './verbs';
 import { errorReply, MAX_LINE_BYTES, okReply, parseRequest, PROTOCOL_VERSION, RequestError, type Request } from './protocol';
 import { privatePathProblem, UnsafePathError } from '../sys/safe-create';
 
@@ -33,9 +36,14 @@ export interface ControlServer {
 export interface ServerOptions {
   /** Which uid may connect (0: root). */
   allowedUid?: number;
-  /** File mode of the socket (0600). */
+  /** Every user may connect (mode 0666); what each may ask is decided per request (verbs.ts' access). */
+  everyone?: boolean;
+  /** File mode of the socket (0600; 0666 for everyone's). */
   mode?: number;
 }
+
+/** What a caller who may not ask for a verb is told, in systemd's words (its polkit-less answer). */
+export const ACCESS_DENIED = 'Access denied';
 
 function execute(manager: Manager, req: Request, socket: net.Socket): Promise<unknown> {
   const stream: VerbStream = {
@@ -64,7 +72,7 @@ function execute(manager: Manager, req: Request, socket: net.Socket): Promise<un
 /** What the server knows of each connection, to pick one to drop when all slots are taken. */
 type TrackedSocket = net.Socket & { lastRequestAt?: number; busy?: boolean; following?: boolean };
 
-function serve(manager: Manager, socket: TrackedSocket, log: Logger, allowedUid: number): void {
+function serve(manager: Manager, socket: TrackedSocket, log: Logger, allowedUid: number | 'everyone'): void {
   socket.setEncoding('utf8');
   socket.setTimeout(IDLE_TIMEOUT_MS, () => socket.destroy());
   // A client that hung up (EPIPE): its SIGPIPE stays with ts-init (process/forward-signals.ts).
@@ -76,7 +84,7 @@ function serve(manager: Manager, socket: TrackedSocket, log: Logger, allowedUid:
   } catch {
     uid = -1;
   }
-  if (uid !== allowedUid) {
+  if (uid < 0 || (allowedUid !== 'everyone' && uid !== allowedUid)) {
     socket.end(errorReply(null, 'permission-denied', 'permission denied: the control socket is for root only'));
     return;
   }
@@ -144,6 +152,7 @@ function serve(manager: Manager, socket: TrackedSocket, log: Logger, allowedUid:
       const e = err as RequestError;
       return reply(errorReply(e.id ?? null, e.code ?? 'bad-request', e.message));
     }
+    if (!mayAsk(req.verb, uid)) return reply(errorReply(req.id, 'access-denied', ACCESS_DENIED));
     try {
       reply(okReply(req.id, await execute(manager, req, socket)));
     } catch (err) {
@@ -202,7 +211,7 @@ export async function startControlServer(manager: Manager, socketPath: string, l
       releaseMemorySoon();
     });
     try {
-      serve(manager, socket, log, opts.allowedUid ?? 0);
+      serve(manager, socket, log, opts.everyone ? 'everyone' : (opts.allowedUid ?? 0));
     } catch (err) {
       log.error({ err }, 'control connection failed');
       socket.destroy();
@@ -223,7 +232,7 @@ export async function startControlServer(manager: Manager, socketPath: string, l
   }
   // After listening: a failure to listen is the caller's to report, once.
   server.on('error', (err) => log.error({ err }, 'control server error'));
-  fs.chmodSync(socketPath, opts.mode ?? 0o600);
+  fs.chmodSync(socketPath, opts.mode ?? (opts.everyone ? 0o666 : 0o600));
   server.unref();
   return {
     close: () =>

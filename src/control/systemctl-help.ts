@@ -20,10 +20,15 @@ export const SYSTEMCTL_HELP: ReadonlyArray<{ section: string; rows: readonly Hel
     section: 'Unit Commands',
     rows: [
       { usage: 'list-units [PATTERN...]', what: 'List units currently in memory' },
+      { usage: 'list-sockets [PATTERN...]', what: 'List socket units currently in memory, ordered by address' },
+      { usage: 'is-system-running', what: 'Check whether system is fully running' },
       { usage: 'is-active PATTERN...', what: 'Check whether units are active' },
       { usage: 'is-failed PATTERN...', what: 'Check whether units are failed' },
       { usage: 'status [PATTERN...]', what: 'Show runtime status of one or more units' },
       { usage: 'show [PATTERN...]', what: 'Show properties of one or more units' },
+      { usage: 'cat PATTERN...', what: 'Show files and drop-ins of specified units' },
+      { usage: 'help PATTERN...', what: 'Show manual for one or more units' },
+      { usage: 'list-dependencies [UNIT...]', what: 'Recursively show units which are required or wanted by the units or by which those units are required or wanted' },
       { usage: 'start UNIT...', what: 'Start (activate) one or more units' },
       { usage: 'stop UNIT...', what: 'Stop (deactivate) one or more units' },
       { usage: 'reload UNIT...', what: 'Reload one or more units' },
@@ -33,7 +38,7 @@ export const SYSTEMCTL_HELP: ReadonlyArray<{ section: string; rows: readonly Hel
       { usage: 'condrestart UNIT...', what: 'Same as try-restart' },
       { usage: 'force-reload UNIT...', what: 'Same as reload-or-restart' },
       { usage: 'kill UNIT...', what: 'Send signal to processes of a unit' },
-      { usage: 'reset-failed [PATTERN...]', what: 'Accepted; a failed unit stays failed until it is started again' },
+      { usage: 'reset-failed [PATTERN...]', what: 'Reset failed state for all, one, or more units' },
     ],
   },
   {
@@ -43,6 +48,25 @@ export const SYSTEMCTL_HELP: ReadonlyArray<{ section: string; rows: readonly Hel
       { usage: 'enable UNIT...', what: 'Enable one or more unit files' },
       { usage: 'disable UNIT...', what: 'Disable one or more unit files' },
       { usage: 'is-enabled UNIT...', what: 'Check whether unit files are enabled' },
+      { usage: 'preset UNIT...', what: 'Enable/disable one or more unit files based on preset configuration' },
+      { usage: 'mask UNIT...', what: 'Mask one or more units' },
+      { usage: 'unmask UNIT...', what: 'Unmask one or more units' },
+      { usage: 'revert UNIT...', what: 'Revert one or more unit files to vendor version' },
+      { usage: 'edit UNIT...', what: 'Edit one or more unit files' },
+      { usage: 'get-default', what: 'Get the name of the default target' },
+      { usage: 'set-default TARGET', what: 'Set the default target' },
+    ],
+  },
+  {
+    section: 'Job Commands',
+    rows: [{ usage: 'list-jobs [PATTERN...]', what: 'List jobs' }],
+  },
+  {
+    section: 'Environment Commands',
+    rows: [
+      { usage: 'show-environment', what: 'Dump environment' },
+      { usage: 'set-environment VARIABLE=VALUE...', what: 'Set one or more environment variables' },
+      { usage: 'unset-environment VARIABLE...', what: 'Unset one or more environment variables' },
     ],
   },
   {
@@ -65,12 +89,17 @@ export const SYSTEMCTL_HELP: ReadonlyArray<{ section: string; rows: readonly Hel
 const OPTIONS: readonly HelpRow[] = [
   { usage: '-h --help', what: 'Show this help' },
   { usage: '--version', what: 'Show package version' },
-  { usage: '-t --type=TYPE', what: 'Accepted; list all unit types' },
+  { usage: '-t --type=TYPE', what: 'List units of a particular type' },
   { usage: '--state=STATE', what: 'List units with particular LOAD or SUB or ACTIVE state' },
   { usage: '--failed', what: 'Shortcut for --state=failed' },
   { usage: '-p --property=NAME', what: 'Show only properties by this name' },
   { usage: '-P NAME', what: 'Equivalent to --value --property=NAME' },
   { usage: '-a --all', what: 'Show all properties/all units currently in memory, including dead/empty ones' },
+  { usage: '--reverse', what: 'Show reverse dependencies with \'list-dependencies\'' },
+  { usage: '--full', what: 'Edit the whole unit file (edit)' },
+  { usage: '--drop-in=NAME', what: 'Edit unit files using the specified drop-in file name' },
+  { usage: '--force', what: 'With edit: create a new unit file' },
+  { usage: '--no-reload', what: 'Don\'t reload daemon after en-/dis-abling unit files' },
   { usage: '--value', what: 'When showing properties, only print the value' },
   { usage: '-s --signal=SIGNAL', what: 'Which signal to send' },
   { usage: '--kill-whom=WHOM', what: 'Whom to send signal to (main or all)' },
@@ -78,7 +107,7 @@ const OPTIONS: readonly HelpRow[] = [
   { usage: '-q --quiet', what: 'Suppress output' },
   { usage: '--now', what: 'Start or stop unit after enabling or disabling it' },
   { usage: '--no-legend', what: 'Do not print a legend (column headers and hints)' },
-  { usage: '--no-pager --no-block --no-ask-password --plain --full --system --force', what: 'Accepted' },
+  { usage: '--no-pager --no-block --no-ask-password --plain --system', what: 'Accepted' },
 ];
 
 function rows(list: readonly HelpRow[]): string {

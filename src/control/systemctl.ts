@@ -2,10 +2,13 @@
 // verbs and flags work with systemctl's words and exit codes, so package scripts
 // and operators' habits keep working inside the container.
 import * as fs from 'node:fs';
+import * as tty from 'node:tty';
 import type { JobResult, ReloadReport, UnitFileState, UnitStatus } from './manager';
-import { call, ConnectError, controlSocketPath } from './client';
+import { AccessDenied, callResult, ConnectError, controlSocketPath, socketForCaller } from './client';
 import { renderStatus, renderUnitTable } from './format';
-import { systemctlHelp, systemctlVersion } from './systemctl-help';
+import { SYSTEMD_COMPAT_VERSION, systemctlHelp, systemctlVersion } from './systemctl-help';
+import { moreVerbs, ofTypes } from './systemctl-verbs';
+import { VERSION } from '../version';
 import type { LogLine } from '../output/log-ring';
 import { unitName, type Verb } from './protocol';
 import { fnmatch } from '../sys/fnmatch';
@@ -14,12 +17,16 @@ import { fnmatch } from '../sys/fnmatch';
  * systemctl's exit codes (LSB): 0 ok, 1 failure, 3 not running (status verbs) or job type not
  * applicable (job verbs: LSB's "unimplemented feature"), 4 no such unit, 5 not loaded.
  */
-export const EXIT = { OK: 0, FAILURE: 1, NOT_RUNNING: 3, NOT_APPLICABLE: 3, NO_SUCH_UNIT: 4, NOT_LOADED: 5 } as const;
+export const EXIT = { OK: 0, FAILURE: 1, NOT_RUNNING: 3, NOT_APPLICABLE: 3, NO_SUCH_UNIT: 4, NO_PERMISSION: 4, NOT_LOADED: 5 } as const;
 
 export interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
   socket: string;
+  /** The environment edit's editor is chosen from (the process's by default). */
+  env?: NodeJS.ProcessEnv;
+  /** Whether stdout and stderr are terminals (by default: asked of fds 1 and 2). */
+  onTty?: boolean;
 }
 
 interface Flags {
@@ -34,12 +41,23 @@ interface Flags {
   signal?: string;
   killWho?: 'main' | 'all';
   lines: number;
+  /** -t/--type: unit types the list verbs show. */
+  types: string[];
+  /** edit --full, edit --force, list-dependencies --reverse, --no-reload, edit --drop-in=NAME. */
+  full: boolean;
+  force: boolean;
+  reverse: boolean;
+  noReload: boolean;
+  dropIn?: string;
   /** --help / --version: print and exit, whatever else was given (as systemctl does). */
   info?: 'help' | 'version';
 }
 
 export function parseSystemctlArgs(argv: readonly string[]): { verb?: string; args: string[]; flags: Flags; error?: string } {
-  const flags: Flags = { quiet: false, now: false, legend: true, all: false, value: false, properties: [], states: [], lines: 10 };
+  const flags: Flags = {
+    quiet: false, now: false, legend: true, all: false, value: false, properties: [], states: [], lines: 10, types: [],
+    full: false, force: false, reverse: false, noReload: false,
+  };
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -105,17 +123,31 @@ export function parseSystemctlArgs(argv: readonly string[]): { verb?: string; ar
         break;
       case '-t':
       case '--type':
-        value();
+        // systemctl's unit types; a load or active state given here counts as --state=.
+        for (const t of value().split(',').filter(Boolean)) (UNIT_TYPES.has(t) ? flags.types : flags.states).push(t);
+        break;
+      case '--full':
+      case '-l':
+        flags.full = true;
+        break;
+      case '--force':
+      case '-f':
+        flags.force = true;
+        break;
+      case '--reverse':
+        flags.reverse = true;
+        break;
+      case '--no-reload':
+        flags.noReload = true;
+        break;
+      case '--drop-in':
+        flags.dropIn = value();
         break;
       case '--no-pager':
       case '--no-block':
       case '--no-ask-password':
       case '--plain':
-      case '--full':
-      case '-l':
       case '--system':
-      case '--force':
-      case '-f':
         break;
       default:
         if (a.startsWith('-') && a.length > 1) return { args: [], flags, error: `unrecognized option '${a}'` };
@@ -125,15 +157,42 @@ export function parseSystemctlArgs(argv: readonly string[]): { verb?: string; ar
   return { verb: positional[0], args: positional.slice(1), flags };
 }
 
+/** The unit types systemctl knows (-t). */
+const UNIT_TYPES: ReadonlySet<string> = new Set(['service', 'mount', 'swap', 'socket', 'target', 'device', 'automount', 'timer', 'path', 'slice', 'scope']);
+
 /** Shell-style patterns (`*`, `?`, `[...]`) as systemctl's list verbs take them; no patterns match all. */
 export function matchesAny(patterns: readonly string[], name: string): boolean {
   return patterns.length === 0 || patterns.some((p) => fnmatch(p, name, { noEscape: true }));
 }
 
-async function result<T>(io: Io, verb: Verb, params: Record<string, unknown>): Promise<T> {
-  const r = await call(verb, params, { socket: io.socket });
-  if (!r.ok) throw new Error(r.error.message);
-  return r.result as T;
+function result<T>(io: Io, verb: Verb, params: Record<string, unknown>): Promise<T> {
+  return callResult<T>(verb, params, { socket: io.socket });
+}
+
+/** What systemctl 252 says when the manager refuses a caller (no polkit: "Access denied"), and its exit code. */
+function denied(io: Io, verb: string, units: readonly string[]): number {
+  const job = JOB_WORDS[verb] ?? (verb === 'condrestart' ? 'try-restart' : verb === 'force-reload' ? 'reload-or-restart' : undefined);
+  if (job) {
+    for (const u of units) io.err(`Failed to ${job} ${u}: Access denied\nSee system logs and 'systemctl status ${u}' for details.\n`);
+    return EXIT.NO_PERMISSION;
+  }
+  const perUnit: Record<string, string> = { kill: 'kill unit', 'reset-failed': 'reset failed state of unit' };
+  if (perUnit[verb] && units.length) {
+    for (const u of units) io.err(`Failed to ${perUnit[verb]} ${u}: Access denied\n`);
+    return EXIT.FAILURE;
+  }
+  const calls: Record<string, string> = { poweroff: 'PowerOff', halt: 'Halt', reboot: 'Reboot' };
+  const said: Record<string, string> = {
+    'daemon-reload': 'Reload daemon failed',
+    'daemon-reexec': 'Reexecution failed',
+    'reset-failed': 'Failed to execute operation',
+    'show-environment': 'Failed to get environment',
+    'set-environment': 'Failed to set environment',
+    'unset-environment': 'Failed to unset environment',
+    'set-default': 'Failed to set default target',
+  };
+  io.err(`${calls[verb] ? `Call to ${calls[verb]} failed` : (said[verb] ?? `Failed to ${verb} unit`)}: Access denied\n`);
+  return EXIT.FAILURE;
 }
 
 const JOB_WORDS: Record<string, string> = {
@@ -190,7 +249,17 @@ export function sysvEnabled(script: string, rcRoot = '/etc'): 'enabled' | 'disab
 const ENABLED_LIKE: ReadonlySet<UnitFileState> = new Set(['enabled', 'static', 'alias', 'generated']);
 
 export async function systemctl(argv: readonly string[], io: Io): Promise<number> {
-  const { verb, args, flags, error } = parseSystemctlArgs(argv);
+  const parsed = parseSystemctlArgs(argv);
+  try {
+    return await systemctlVerb(parsed, io);
+  } catch (err) {
+    if (err instanceof AccessDenied) return denied(io, parsed.verb ?? 'list-units', parsed.args.map(unitName));
+    throw err;
+  }
+}
+
+async function systemctlVerb(parsed: ReturnType<typeof parseSystemctlArgs>, io: Io): Promise<number> {
+  const { verb, args, flags, error } = parsed;
   if (error) {
     io.err(`systemctl: ${error}\nSee 'systemctl --help'.\n`);
     return EXIT.FAILURE;
@@ -250,11 +319,7 @@ export async function systemctl(argv: readonly string[], io: Io): Promise<number
       return ok ? EXIT.OK : EXIT.FAILURE;
     }
     case 'status': {
-      if (!units.length) {
-        const all = await result<UnitStatus[]>(io, 'list-units', {});
-        io.out(renderUnitTable(all, flags.legend));
-        return EXIT.OK;
-      }
+      if (!units.length) return moreVerbs('system-status', front(io, flags, units, args))!;
       const st = await result<UnitStatus[]>(io, 'status', { units });
       let code: number = EXIT.OK;
       for (const s of st) {
@@ -263,7 +328,14 @@ export async function systemctl(argv: readonly string[], io: Io): Promise<number
           code = Math.max(code, EXIT.NO_SUCH_UNIT);
           continue;
         }
-        const logs = flags.lines > 0 && s.loadState === 'loaded' ? await result<LogLine[]>(io, 'logs', { units: [s.name], lines: flags.lines }) : [];
+        // Another user sees no unit output, as systemctl shows none from a journal it may not read.
+        const logs =
+          flags.lines > 0 && s.loadState === 'loaded'
+            ? await result<LogLine[]>(io, 'logs', { units: [s.name], lines: flags.lines }).catch((err: Error) => {
+                if (err instanceof AccessDenied) return [];
+                throw err;
+              })
+            : [];
         io.out(renderStatus(s, logs));
         if (s.activeState !== 'active' && s.activeState !== 'reloading') code = Math.max(code, EXIT.NOT_RUNNING);
       }
@@ -273,9 +345,13 @@ export async function systemctl(argv: readonly string[], io: Io): Promise<number
       if (!needUnits()) return EXIT.FAILURE;
       const st = await result<UnitStatus[]>(io, 'status', { units });
       st.forEach((s, i) => {
-        const props = Object.entries(s.properties).filter(([k]) => flags.properties.length === 0 || flags.properties.includes(k));
+        // Named properties show even when empty; otherwise empty ones only with --all (as systemctl).
+        const props = Object.entries(s.properties).filter(([k, v]) => (flags.properties.length ? flags.properties.includes(k) : flags.all || v !== ''));
         if (i > 0) io.out('\n');
-        for (const [k, v] of props) io.out(flags.value ? `${v}\n` : `${k}=${v}\n`);
+        for (const [k, v] of props) {
+          // A property with several values (ExecStart=, Listen=) is one line per value.
+          for (const line of v === '' ? [''] : v.split('\n')) io.out(flags.value ? `${line}\n` : `${k}=${line}\n`);
+        }
       });
       return EXIT.OK;
     }
@@ -285,6 +361,7 @@ export async function systemctl(argv: readonly string[], io: Io): Promise<number
         (u) =>
           (flags.all || flags.states.length > 0 || u.activeState !== 'inactive') &&
           matchesAny(args, u.name) &&
+          ofTypes(flags.types, u.name) &&
           (flags.states.length === 0 || [u.loadState, u.activeState, u.subState].some((s) => flags.states.includes(s))),
       );
       io.out(renderUnitTable(shown, flags.legend));
@@ -292,7 +369,7 @@ export async function systemctl(argv: readonly string[], io: Io): Promise<number
     }
     case 'list-unit-files': {
       const all = await result<Array<{ name: string; state: string }>>(io, 'list-unit-files', {});
-      const files = all.filter((f) => matchesAny(args, f.name) && (flags.states.length === 0 || flags.states.includes(f.state)));
+      const files = all.filter((f) => matchesAny(args, f.name) && ofTypes(flags.types, f.name) && (flags.states.length === 0 || flags.states.includes(f.state)));
       const w = Math.max(9, ...files.map((f) => f.name.length));
       const body = files.map((f) => `${f.name.padEnd(w)} ${f.state}\n`).join('');
       io.out(flags.legend ? `${'UNIT FILE'.padEnd(w)} STATE\n${body}\n${files.length} unit files listed.\n` : body);
@@ -331,7 +408,6 @@ export async function systemctl(argv: readonly string[], io: Io): Promise<number
       for (const e of rep.errors) io.err(`${e}\n`);
       return EXIT.OK;
     }
-    case 'reset-failed':
     case 'daemon-reexec':
       return EXIT.OK;
     case 'poweroff':
@@ -339,10 +415,27 @@ export async function systemctl(argv: readonly string[], io: Io): Promise<number
     case 'reboot':
       await result(io, 'shutdown', {});
       return EXIT.OK;
-    default:
+    default: {
+      const more = moreVerbs(verb ?? 'list-units', front(io, flags, units, args));
+      if (more) return more;
       io.err(`Unknown command verb '${verb}'.\n`);
       return EXIT.FAILURE;
+    }
   }
+}
+
+function front(io: Io, flags: Flags, units: string[], args: string[]): Parameters<typeof moreVerbs>[1] {
+  return {
+    out: io.out,
+    err: io.err,
+    ask: (verb, params) => result(io, verb, params),
+    units,
+    args,
+    flags,
+    env: io.env ?? process.env,
+    version: `${SYSTEMD_COMPAT_VERSION} (ts-init ${VERSION})`,
+    onTty: io.onTty ?? (tty.isatty(1) && tty.isatty(2)),
+  };
 }
 
 /** Entry point for the `systemctl` name. */
@@ -350,11 +443,13 @@ export function systemctlMain(argv: readonly string[]): void {
   const io: Io = {
     out: (s) => fs.writeSync(1, s),
     err: (s) => fs.writeSync(2, s),
-    socket: controlSocketPath(),
+    socket: socketForCaller(controlSocketPath()),
   };
   systemctl(argv, io).then(
     (code) => process.exit(code),
-    (err: Error) => {
+    (err: NodeJS.ErrnoException) => {
+      // A reader that went away (`| head`): systemctl ends on SIGPIPE, silently.
+      if (err.code === 'EPIPE') process.exit(EXIT.FAILURE);
       if (err instanceof ConnectError) {
         io.err(`System has not been booted with ts-init as init system (PID 1). Can't operate.\nFailed to connect to bus: Host is down\n`);
       } else {

@@ -5,7 +5,7 @@
 // for multi-user.target), which is what invoke-rc.d reads to decide what to restart.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { call, ConnectError, controlSocketPath } from './client';
+import { call, ConnectError, controlSocketPath, socketForCaller } from './client';
 
 export type FrontAction =
   | { kind: 'shutdown'; what: 'poweroff' | 'halt' | 'reboot' }
@@ -120,7 +120,8 @@ const UNIT_DIRS = ['/etc/systemd/system', '/run/systemd/system', '/usr/local/lib
 export function sysvinitMain(name: string, argv: readonly string[]): void {
   const out = (s: string) => fs.writeSync(1, s);
   const err = (s: string) => fs.writeSync(2, s);
-  const socket = controlSocketPath();
+  // runlevel answers other users too (it reads the state); shutdown is refused them.
+  const socket = socketForCaller(controlSocketPath());
   const action = parseSysvinitArgs(name, argv);
   const fail = (e: Error) => {
     if (e instanceof ConnectError) {

@@ -12,6 +12,8 @@ export interface VerbParams {
   who?: 'main' | 'all';
   lines?: number;
   follow?: boolean;
+  /** set-environment's NAME=VALUE assignments, unset-environment's names; set-default's target. */
+  args?: string[];
 }
 
 /** The connection, for verbs that stream (logs -f). */
@@ -36,9 +38,18 @@ export class VerbError extends Error {
   }
 }
 
+/**
+ * Who may ask: 'anyone' for what systemd answers every user (state, properties, unit files),
+ * 'root' for what changes something (jobs, unit files, the manager's environment) or shows
+ * what only root may read (units' output, the manager's environment: the container's, which
+ * /proc/1/environ keeps from other users).
+ */
+export type VerbAccess = 'anyone' | 'root';
+
 interface VerbRow {
   /** 'required': needs at least one unit; 'optional': units narrow it; 'none'. */
   units: 'required' | 'optional' | 'none';
+  access: VerbAccess;
   usage: string;
   run(m: Manager, p: VerbParams, stream: VerbStream): unknown;
 }
@@ -74,18 +85,20 @@ async function statusInTurns(m: Manager, p: VerbParams, s: VerbStream): Promise<
 
 export const VERB_TABLE = {
   status: {
+    access: 'anyone',
     units: 'optional',
     usage: 'status [UNIT...]              state, sub-state, main pid, uptime, restarts, last exit, CPU%, RSS',
     run: (m, p, s) => (p.units.length ? statusInTurns(m, p, s) : m.listUnits()),
   },
-  'list-units': { units: 'none', usage: 'list-units', run: (m) => m.listUnits() },
-  start: { units: 'required', usage: 'start UNIT...', run: (m, p, s) => each(p, s, (u) => m.start(u)) },
-  stop: { units: 'required', usage: 'stop UNIT...', run: (m, p, s) => each(p, s, (u) => m.stop(u)) },
-  restart: { units: 'required', usage: 'restart UNIT...', run: (m, p, s) => each(p, s, (u) => m.restart(u)) },
-  reload: { units: 'required', usage: 'reload UNIT...', run: (m, p, s) => each(p, s, (u) => m.reload(u)) },
-  'try-restart': { units: 'required', usage: 'try-restart UNIT...', run: (m, p, s) => each(p, s, (u) => m.tryRestart(u)) },
-  'reload-or-restart': { units: 'required', usage: 'reload-or-restart UNIT...', run: (m, p, s) => each(p, s, (u) => m.reloadOrRestart(u)) },
+  'list-units': { access: 'anyone', units: 'none', usage: 'list-units', run: (m) => m.listUnits() },
+  start: { access: 'root', units: 'required', usage: 'start UNIT...', run: (m, p, s) => each(p, s, (u) => m.start(u)) },
+  stop: { access: 'root', units: 'required', usage: 'stop UNIT...', run: (m, p, s) => each(p, s, (u) => m.stop(u)) },
+  restart: { access: 'root', units: 'required', usage: 'restart UNIT...', run: (m, p, s) => each(p, s, (u) => m.restart(u)) },
+  reload: { access: 'root', units: 'required', usage: 'reload UNIT...', run: (m, p, s) => each(p, s, (u) => m.reload(u)) },
+  'try-restart': { access: 'root', units: 'required', usage: 'try-restart UNIT...', run: (m, p, s) => each(p, s, (u) => m.tryRestart(u)) },
+  'reload-or-restart': { access: 'root', units: 'required', usage: 'reload-or-restart UNIT...', run: (m, p, s) => each(p, s, (u) => m.reloadOrRestart(u)) },
   kill: {
+    access: 'root',
     units: 'required',
     usage: 'kill [-s SIGNAL] [--kill-who=main|all] UNIT...',
     run: (m, p, s) => {
@@ -95,6 +108,7 @@ export const VERB_TABLE = {
     },
   },
   logs: {
+    access: 'root',
     units: 'required',
     usage: 'logs [-f] [-n LINES] UNIT     recent output of a unit (-f: keep following)',
     run: (m, p, stream) => {
@@ -109,11 +123,12 @@ export const VERB_TABLE = {
       return lines;
     },
   },
-  'list-unit-files': { units: 'none', usage: 'list-unit-files', run: (m) => m.listUnitFiles() },
-  enable: { units: 'required', usage: 'enable UNIT...', run: (m, p, s) => each(p, s, (u) => m.enable(u)) },
-  disable: { units: 'required', usage: 'disable UNIT...', run: (m, p, s) => each(p, s, (u) => m.disable(u)) },
-  'daemon-reload': { units: 'none', usage: 'daemon-reload                 re-read unit files now', run: (m) => m.daemonReload() },
+  'list-unit-files': { access: 'anyone', units: 'none', usage: 'list-unit-files', run: (m) => m.listUnitFiles() },
+  enable: { access: 'root', units: 'required', usage: 'enable UNIT...', run: (m, p, s) => each(p, s, (u) => m.enable(u)) },
+  disable: { access: 'root', units: 'required', usage: 'disable UNIT...', run: (m, p, s) => each(p, s, (u) => m.disable(u)) },
+  'daemon-reload': { access: 'root', units: 'none', usage: 'daemon-reload                 re-read unit files now', run: (m) => m.daemonReload() },
   shutdown: {
+    access: 'root',
     units: 'none',
     usage: 'shutdown                      stop everything and exit, like SIGTERM to systemd',
     run: (m) => {
@@ -121,7 +136,39 @@ export const VERB_TABLE = {
       return { shuttingDown: true };
     },
   },
-  ping: { units: 'none', usage: 'ping', run: (_m, _p, stream) => ({ pong: true, protocol: stream.protocolVersion, pid: process.pid }) },
+  'reset-failed': {
+    access: 'root',
+    units: 'optional',
+    usage: 'reset-failed [UNIT...]        failed units become inactive (all failed units without names)',
+    run: (m, p) => m.resetFailed(p.units),
+  },
+  mask: { access: 'root', units: 'required', usage: 'mask UNIT...', run: (m, p, s) => each(p, s, (u) => m.changeUnitFiles('mask', u)) },
+  unmask: { access: 'root', units: 'required', usage: 'unmask UNIT...', run: (m, p, s) => each(p, s, (u) => m.changeUnitFiles('unmask', u)) },
+  revert: { access: 'root', units: 'required', usage: 'revert UNIT...', run: (m, p, s) => each(p, s, (u) => m.changeUnitFiles('revert', u)) },
+  preset: { access: 'root', units: 'required', usage: 'preset UNIT...', run: (m, p, s) => each(p, s, (u) => m.changeUnitFiles('preset', u)) },
+  'get-default': { access: 'anyone', units: 'none', usage: 'get-default', run: (m) => m.getDefault() },
+  'set-default': {
+    access: 'root',
+    units: 'required',
+    usage: 'set-default TARGET',
+    run: (m, p) => m.setDefault(p.units[0]!),
+  },
+  environment: { access: 'root', units: 'none', usage: 'environment                   the manager environment units get', run: (m) => m.environment() },
+  'set-environment': {
+    access: 'root',
+    units: 'none',
+    usage: 'set-environment NAME=VALUE...',
+    run: (m, p) => m.setEnvironment(p.args ?? []),
+  },
+  'unset-environment': {
+    access: 'root',
+    units: 'none',
+    usage: 'unset-environment NAME...',
+    run: (m, p) => m.unsetEnvironment(p.args ?? []),
+  },
+  'system-state': { access: 'anyone', units: 'none', usage: 'system-state                  running, degraded, starting or stopping', run: (m) => m.systemStatus() },
+  'list-jobs': { access: 'anyone', units: 'none', usage: 'list-jobs', run: (m) => m.listJobs() },
+  ping: { access: 'anyone', units: 'none', usage: 'ping', run: (_m, _p, stream) => ({ pong: true, protocol: stream.protocolVersion, pid: process.pid }) },
 } satisfies Record<string, VerbRow>;
 
 export type Verb = keyof typeof VERB_TABLE;
@@ -130,4 +177,9 @@ export const VERBS = Object.keys(VERB_TABLE) as Verb[];
 
 export function verbRow(verb: Verb): VerbRow {
   return VERB_TABLE[verb];
+}
+
+/** Whether a caller with this uid may ask for the verb (root may ask for anything). */
+export function mayAsk(verb: Verb, uid: number): boolean {
+  return uid === 0 || verbRow(verb).access === 'anyone';
 }

@@ -100,6 +100,8 @@ export type Event =
   | { type: 'restart' }
   /** monotonicUsec: when it was asked (CLOCK_MONOTONIC, µs), for Type=notify-reload. */
   | { type: 'reload'; monotonicUsec?: number }
+  /** systemctl reset-failed: a failed unit becomes inactive; the result and the start limit are forgotten. */
+  | { type: 'reset-failed' }
   | { type: 'condition-failed' }
   | { type: 'dependency-failed' }
   | { type: 'spawned'; role: Role; pid: number }
@@ -203,6 +205,8 @@ class Machine {
         return this.onRestart();
       case 'reload':
         return this.onReload(e.monotonicUsec);
+      case 'reset-failed':
+        return this.onResetFailed();
       case 'condition-failed':
         if (isDown(this.s.sub)) this.s = { ...this.s, sub: 'dead', result: 'success' };
         return;
@@ -288,6 +292,15 @@ class Machine {
   }
 
   // ---- operator requests ----
+
+  /** As systemd's unit_reset_failed: failed -> dead; Result= success, start limit and restart count cleared, whatever the state. */
+  private onResetFailed(): void {
+    if (this.s.sub === 'failed') this.s.sub = 'dead';
+    this.s.result = 'success';
+    this.s.startTimes = [];
+    this.s.failures = 0;
+    this.s.restarts = 0;
+  }
 
   private onStart(): void {
     const sub = this.s.sub;

@@ -55,6 +55,8 @@ export class Supervisor {
   readonly runtimeRoot: string;
   private readonly launchContext: LaunchContext;
   readonly facts: HostFacts;
+  /** systemd's manager environment: the container's, changed by set-/unset-environment; every unit started after a change gets it. */
+  readonly environment: Record<string, string | undefined> = { ...process.env };
 
   constructor(private readonly deps: SupervisorDeps) {
     this.runtimeRoot = deps.runtimeRoot ?? '/run';
@@ -62,7 +64,7 @@ export class Supervisor {
     this.launchContext = {
       table: deps.table,
       output: deps.output,
-      baseEnv: process.env,
+      baseEnv: this.environment,
       unitEnvironment: deps.options.unitEnvironment,
       warn: (m) => deps.log.warn(m),
     };
@@ -112,6 +114,12 @@ export class Supervisor {
   /** A new definition from daemon-reload: the unit's runner takes it from its next start. */
   replaceConfig(unit: UnitConfig): void {
     this.runners.get(unit.name)?.replaceConfig(unit);
+  }
+
+  /** Where the manager stands: the boot's start jobs under way, done, or stopping everything. */
+  phase(): 'starting' | 'up' | 'stopping' {
+    if (this.shuttingDown) return 'stopping';
+    return this.startingDone() ? 'up' : 'starting';
   }
 
   /** An active socket unit's sub-state, as systemctl shows it. */

@@ -1,14 +1,21 @@
 // The Manager the control plane talks to: it translates between the control
 // plane's words (systemd's status, properties, jobs that resolve when done) and the
 // registry (what is loaded, enablement, reload) and the supervisor (what runs).
-import type { JobResult, Manager, ReloadReport, UnitFileState, UnitStatus } from '../control/manager';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import type { JobInfo, JobResult, Manager, ReloadReport, SystemStatus, UnitFileChange, UnitFileOp, UnitFileState, UnitStatus } from '../control/manager';
 import { processStats } from '../exec/process-stats';
 import type { LogLine } from '../output/log-ring';
 import type { ServiceOutput } from '../output/service-output';
 import { unitName } from '../control/protocol';
-import { formatTimestamp, monotonicUs } from '../control/timestamp';
 import type { State } from './lifecycle';
-import { activeState, isDown, isIdle, isReloading, jobFailed, startJobFinished } from './sub-states';
+import { disableUnit, enableUnit } from './enablement';
+import { presetAction, readPresetRules } from './preset';
+import { unitProperties } from './show-properties';
+import { activeState, isDown, isIdle, isReloading, isRestartPending, jobFailed, startJobFinished } from './sub-states';
+import { DEFAULT_TARGET_ALIAS } from '../units/builtin-targets';
+import { defaultTarget, findUnitFile, maskUnit, revertUnit, setDefaultTarget, unmaskUnit } from './unit-file-ops';
+import { environmentList, invalidAssignment, invalidName } from './manager-environment';
 import type { Supervisor } from './supervisor';
 import type { UnitRegistry } from './unit-registry';
 import type { UnitRunner } from './unit-runner';
@@ -48,7 +55,34 @@ export class UnitManager implements Manager {
     return this.registry.fileState(r.config);
   }
 
-  private describe(r: UnitRunner, stats?: { cpuPercent: number; rssBytes: number }): UnitStatus {
+  /** A unit file or drop-in changed after the definition was read: systemd's NeedDaemonReload=. */
+  private needsReload(c: UnitRunner['config']): boolean {
+    const readAt = this.registry.definitionReadAt(c);
+    if (readAt === undefined) return false;
+    return [c.sourcePath, ...c.dropIns].some((f) => {
+      try {
+        return f !== '' && fs.statSync(f).mtimeMs > readAt;
+      } catch {
+        return true; // gone since
+      }
+    });
+  }
+
+  /** Which units each socket starts, and which sockets start each unit (Triggers=, TriggeredBy=). */
+  private triggerLinks(): TriggerLinks {
+    const triggers = new Map<string, string[]>();
+    const triggeredBy = new Map<string, string[]>();
+    for (const r of this.sup.runners.values()) {
+      const sock = r.config.socket;
+      if (r.config.kind !== 'socket' || !sock || sock.accept) continue;
+      const service = sock.service ?? r.name.replace(/\.socket$/, '.service');
+      triggers.set(r.name, [service]);
+      triggeredBy.set(service, [...(triggeredBy.get(service) ?? []), r.name]);
+    }
+    return { triggers, triggeredBy };
+  }
+
+  private describe(r: UnitRunner, stats?: { cpuPercent: number; rssBytes: number }, links?: TriggerLinks): UnitStatus {
     const s = r.state;
     const c = r.config;
     const st: UnitStatus = {
@@ -72,40 +106,17 @@ export class UnitManager implements Manager {
       rssBytes: stats?.rssBytes,
       properties: {},
     };
-    st.properties = {
-      Id: r.name,
-      Names: r.name,
-      Description: st.description,
-      LoadState: 'loaded',
-      ActiveState: st.activeState,
-      SubState: st.subState,
-      Result: st.result,
-      UnitFileState: st.unitFileState,
-      FragmentPath: c.sourcePath,
-      SourcePath: c.generatedFrom ?? '',
-      Type: c.type,
-      Restart: c.restart,
-      MainPID: String(s.mainPid ?? 0),
-      ExecMainPID: String(s.mainPid ?? 0),
-      ExecMainStatus: String(s.lastExit?.code ?? s.lastExit?.signal ?? 0),
-      NRestarts: String(s.restarts),
-      StatusText: r.statusText ?? '',
-      KillMode: c.killMode,
-      TimeoutStopUSec: Number.isFinite(c.timeoutStopMs) ? `${c.timeoutStopMs / 1000}s` : 'infinity',
-      Requires: c.requires.join(' '),
-      Wants: c.wants.join(' '),
-      Conflicts: c.conflicts.join(' '),
-      Before: c.before.join(' '),
-      After: c.after.join(' '),
-      ...timestampProperties({
-        ExecMainStart: s.mainStartedAt,
-        StateChange: s.changedAt,
-        InactiveExit: s.inactiveExitAt,
-        ActiveEnter: s.readyAt,
-        ActiveExit: s.activeExitAt,
-        InactiveEnter: s.inactiveEnterAt,
-      }),
-    };
+    st.properties = unitProperties(c, s, {
+      activeState: st.activeState,
+      subState: st.subState,
+      unitFileState: st.unitFileState,
+      statusText: r.statusText,
+      triggers: links?.triggers.get(r.name) ?? [],
+      triggeredBy: links?.triggeredBy.get(r.name) ?? [],
+      needDaemonReload: this.needsReload(c),
+      nowMs: Date.now(),
+      nowMonoUs: process.hrtime.bigint() / 1000n,
+    });
     return st;
   }
 
@@ -142,9 +153,10 @@ export class UnitManager implements Manager {
     const runners = names.map((n) => this.resolve(n));
     const pids = runners.map((r) => r?.state.mainPid).filter((p): p is number => p !== undefined);
     const stats = await processStats(pids);
+    const links = this.triggerLinks();
     return names.map((n, i) => {
       const r = runners[i];
-      return r ? this.describe(r, r.state.mainPid !== undefined ? stats.get(r.state.mainPid) : undefined) : this.notFound(n);
+      return r ? this.describe(r, r.state.mainPid !== undefined ? stats.get(r.state.mainPid) : undefined, links) : this.notFound(n);
     });
   }
 
@@ -317,6 +329,100 @@ export class UnitManager implements Manager {
     return report;
   }
 
+  resetFailed(names: readonly string[]): JobResult[] {
+    const runners = names.length ? names.map((n) => this.resolve(n)) : [...this.sup.runners.values()];
+    return runners.map((r, i) => {
+      if (!r) return this.missing(names[i]!);
+      r.send({ type: 'reset-failed' });
+      return { result: 'done' };
+    });
+  }
+
+  async changeUnitFiles(op: UnitFileOp, name: string): Promise<UnitFileChange> {
+    const n = unitName(name);
+    try {
+      if (op === 'mask') return maskUnit(n);
+      if (op === 'unmask') return unmaskUnit(n);
+      if (op === 'revert') return revertUnit(n);
+      const r = this.resolve(n);
+      if (!r) return { changes: [], error: this.noUnitFile(n) };
+      return presetAction(readPresetRules(), r.name) === 'enable' ? enableUnit(r.config) : disableUnit(r.name);
+    } catch (err) {
+      return { changes: [], error: (err as Error).message };
+    }
+  }
+
+  private unitDirs(): string[] {
+    return [...this.registry.dirs.unitDirs, ...this.registry.dirs.systemDirs];
+  }
+
+  /** default.target's link; without one, the target ts-init boots when the image has none. */
+  getDefault(): string {
+    return defaultTarget(this.unitDirs()) ?? DEFAULT_TARGET_ALIAS.target;
+  }
+
+  setDefault(target: string): UnitFileChange {
+    // Looked up as files: the standard targets are systemd's own units, which are not loaded.
+    const file = findUnitFile(target, this.unitDirs());
+    if (!file) return { changes: [], error: `Unit file ${target} does not exist.` };
+    try {
+      return setDefaultTarget(file);
+    } catch (err) {
+      return { changes: [], error: (err as Error).message };
+    }
+  }
+
+  environment(): string[] {
+    return environmentList(this.sup.environment);
+  }
+
+  setEnvironment(assignments: readonly string[]): { error?: string } {
+    if (assignments.some(invalidAssignment)) return { error: 'Invalid environment assignments' };
+    for (const a of assignments) this.sup.environment[a.slice(0, a.indexOf('='))] = a.slice(a.indexOf('=') + 1);
+    return {};
+  }
+
+  unsetEnvironment(names: readonly string[]): { error?: string } {
+    if (names.some((n) => (n.includes('=') ? invalidAssignment(n) : invalidName(n)))) {
+      return { error: 'Invalid environment variable names or assignments' };
+    }
+    const env = this.sup.environment;
+    for (const n of names) {
+      const eq = n.indexOf('=');
+      // NAME=VALUE unsets NAME only while it has that value, as systemd does.
+      if (eq < 0) delete env[n];
+      else if (env[n.slice(0, eq)] === n.slice(eq + 1)) delete env[n.slice(0, eq)];
+    }
+    return {};
+  }
+
+  systemStatus(): SystemStatus {
+    const runners = [...this.sup.runners.values()];
+    const failed = runners.filter((r) => activeState(r.state) === 'failed').length;
+    const phase = this.sup.phase();
+    const state = phase === 'stopping' ? 'stopping' : phase === 'starting' ? 'starting' : failed ? 'degraded' : 'running';
+    return {
+      state,
+      hostname: os.hostname(),
+      units: runners.length,
+      jobs: this.listJobs().length,
+      failed,
+      since: Math.round(Date.now() - process.uptime() * 1000),
+    };
+  }
+
+  listJobs(): JobInfo[] {
+    const jobs: JobInfo[] = [];
+    for (const r of [...this.sup.runners.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+      const a = activeState(r.state);
+      // A restart pending is a timer, not a job, until it fires.
+      if (isRestartPending(r.state.sub)) continue;
+      const type = a === 'activating' ? 'start' : a === 'deactivating' ? (r.state.startQueued ? 'restart' : 'stop') : a === 'reloading' ? 'reload' : undefined;
+      if (type) jobs.push({ id: jobs.length + 1, unit: r.name, type, state: 'running' });
+    }
+    return jobs;
+  }
+
   shutdown(): void {
     this.requestShutdown();
   }
@@ -331,14 +437,7 @@ function canReload(u: UnitConfig): boolean {
   return u.execReload.length > 0 || u.type === 'notify-reload';
 }
 
-/** NameTimestamp= and NameTimestampMonotonic= for each moment (process.hrtime reads CLOCK_MONOTONIC). */
-function timestampProperties(moments: Record<string, number | undefined>): Record<string, string> {
-  const wall = Date.now();
-  const mono = process.hrtime.bigint() / 1000n;
-  const out: Record<string, string> = {};
-  for (const [name, ms] of Object.entries(moments)) {
-    out[`${name}Timestamp`] = formatTimestamp(ms);
-    out[`${name}TimestampMonotonic`] = monotonicUs(ms, wall, mono);
-  }
-  return out;
+interface TriggerLinks {
+  triggers: Map<string, string[]>;
+  triggeredBy: Map<string, string[]>;
 }

@@ -34,6 +34,7 @@ export class UnitRegistry {
   private readonly aliases = new Map<string, string>();
   private readonly masked = new Set<string>();
   private readonly failed = new Map<string, NotLoadedReason>();
+  private readonly readAt = new WeakMap<UnitConfig, number>();
   private diagnostics: Diagnostic[] = [];
   private readonly addedListeners: Array<(u: UnitConfig) => void> = [];
   /**
@@ -51,6 +52,7 @@ export class UnitRegistry {
 
   /** Reads the unit directories, loading `requested` too (see LoadOptions.requested); systemd's own units left out. */
   private read(requested?: string[], say = false): LoadResult {
+    const readAt = Date.now();
     const r = loadUnits({ ...this.dirs, targets: BOOT_TARGETS, hostname: os.hostname(), requested });
     // systemd's own machinery, enabled in an image's systemd directories, has no place under
     // ts-init. Its file list is read for each load rather than kept: some 70 KB of paths
@@ -64,7 +66,13 @@ export class UnitRegistry {
     }
     // What systemd's own files would make ts-init say is no news to anyone.
     r.diagnostics = r.diagnostics.filter((d) => !isSystemdFile(d.file, shipped));
+    for (const unit of r.units.values()) this.readAt.set(unit, readAt);
     return r;
+  }
+
+  /** When a definition's files were read (epoch ms): a file changed later means NeedDaemonReload=yes. */
+  definitionReadAt(unit: UnitConfig): number | undefined {
+    return this.readAt.get(unit);
   }
 
   /** Called for every unit that becomes loaded (at load, on demand, on reload). */

@@ -62,8 +62,10 @@ const SETUP = [
  *           "N unit files listed." count (systemd 252 adds a PRESET column; ts-init has no presets)
  *   shape   stdout with every number replaced by N (timestamps differ between two boots;
  *           their format must not)
+ *   system  status without units: its State: and Jobs: lines (the failed units are compared
+ *           through list-units --failed)
  */
-type Aspect = 'out' | 'err' | 'active' | 'files' | 'shape';
+type Aspect = 'out' | 'err' | 'active' | 'files' | 'shape' | 'system';
 interface Step {
   args: string[];
   compare: Aspect[];
@@ -216,6 +218,39 @@ const STEPS: Step[] = [
   s('is-active dashstop', 'out', 'err'),
   // systemd 252 says "Unknown command verb bogus.", later versions quote the verb as ts-init does
   s('bogus', 'out'),
+  // the verbs operators type: cat, show's properties, mask/unmask, reset-failed, the system's
+  // state, jobs, the manager environment, the default target, revert, preset, help
+  s('cat helper', 'out', 'err'),
+  s('cat nope', 'out', 'err'),
+  s('show -p ExecStart helper', 'out', 'err'),
+  s('show -p Restart,RestartUSec,TimeoutStartUSec,WorkingDirectory,User,Group,NeedDaemonReload idle', 'out', 'err'),
+  s('show -p Environment,DropInPaths,UnitFileState helper', 'out', 'err'),
+  s('is-system-running', 'out', 'err'),
+  s('list-jobs', 'out', 'err'),
+  s('reset-failed broken', 'out', 'err'),
+  s('is-failed broken', 'out', 'err'),
+  s('reset-failed nope', 'err'),
+  s('mask idle', 'out', 'err'),
+  s('mask idle', 'out', 'err'),
+  s('is-enabled idle', 'out', 'err'),
+  s('start idle', 'out', 'err'),
+  s('unmask idle', 'out', 'err'),
+  s('unmask idle', 'out', 'err'),
+  s('is-enabled idle', 'out', 'err'),
+  s('set-environment FOO=bar', 'out', 'err'),
+  s('set-environment 1FOO=bar', 'out', 'err'),
+  s('show-environment'),
+  s('unset-environment FOO', 'out', 'err'),
+  s('get-default', 'out', 'err'),
+  s('revert idle', 'out', 'err'),
+  s('preset helper', 'out'),
+  s('help helper', 'out', 'err'),
+  s('list-dependencies helper'),
+  s('list-sockets'),
+  s('status', 'system'),
+  s('list-units --failed --no-legend --plain', 'out', 'err'),
+  // an editor needs a terminal, root's or not
+  s('edit helper', 'out', 'err'),
 ];
 
 interface Outcome {
@@ -272,6 +307,7 @@ function view(o: Outcome, compare: Aspect[]): Record<string, unknown> {
     if (a === 'active') v.status = activeWords(o.stdout);
     if (a === 'files') v.files = unitFileRows(o.stdout);
     if (a === 'shape') v.shape = o.stdout.replace(/\d+/g, 'N');
+    if (a === 'system') v.system = o.stdout.split('\n').filter((l) => /^\s+(State|Jobs): /.test(l));
   }
   return v;
 }
@@ -346,7 +382,11 @@ describe('systemctl front vs systemd 252, same commands in the same order', () =
 
   it('covers every verb the comparison is about', () => {
     const verbs = new Set(STEPS.map((st) => st.args[0]));
-    for (const v of ['start', 'stop', 'restart', 'reload', 'try-restart', 'reload-or-restart', 'status', 'is-active', 'is-enabled', 'is-failed', 'enable', 'disable', 'list-unit-files', 'daemon-reload', 'show']) {
+    for (const v of [
+      'start', 'stop', 'restart', 'reload', 'try-restart', 'reload-or-restart', 'status', 'is-active', 'is-enabled', 'is-failed', 'enable', 'disable',
+      'list-unit-files', 'daemon-reload', 'show', 'cat', 'mask', 'unmask', 'reset-failed', 'is-system-running', 'list-jobs', 'set-environment',
+      'unset-environment', 'show-environment', 'get-default', 'revert', 'preset', 'help', 'list-dependencies', 'list-sockets',
+    ]) {
       expect(verbs.has(v), v).toBe(true);
     }
     // Sanity of the reference itself: these are systemd's documented answers.

@@ -7,9 +7,10 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callResult } from '../../src/control/client';
 import type { JobResult, Manager, UnitStatus } from '../../src/control/manager';
-import { startControlServer, type ControlServer } from '../../src/control/server';
+import { MAX_CONNECTIONS, startControlServer, type ControlServer } from '../../src/control/server';
 import { createLogger } from '../../src/log/logger';
 import { tempDir } from '../helpers/temp-dir';
+import { managerExtras } from '../helpers/manager-extras';
 
 /** A manager with one unit, "a.service", that only records what it is asked. */
 function fakeManager(): Manager & { calls: string[] } {
@@ -36,6 +37,7 @@ function fakeManager(): Manager & { calls: string[] } {
     follow: () => () => undefined,
     daemonReload: async () => ({ added: [], removed: [], changed: [], errors: [] }),
     shutdown: () => void calls.push('shutdown'),
+    ...managerExtras(),
   };
 }
 
@@ -43,8 +45,10 @@ let dir: string;
 let manager: ReturnType<typeof fakeManager>;
 let server: ControlServer;
 let open: ControlServer;
+let everyone: ControlServer;
 const sock = (): string => path.join(dir, 'ts-init.sock');
 const openSock = (): string => path.join(dir, 'open.sock');
+const everyoneSock = (): string => path.join(dir, 'ts-init.public.sock');
 
 beforeAll(async () => {
   dir = tempDir('ctl-');
@@ -54,11 +58,13 @@ beforeAll(async () => {
   server = await startControlServer(manager, sock(), log);
   // A socket anyone may connect to, to show that the server checks the peer itself.
   open = await startControlServer(manager, openSock(), log, { mode: 0o666 });
+  everyone = await startControlServer(manager, everyoneSock(), log, { everyone: true });
 });
 
 afterAll(async () => {
   await server?.close();
   await open?.close();
+  await everyone?.close();
 });
 
 /** Sends raw bytes, collects reply lines until `count` arrive or the server closes. */
@@ -150,5 +156,57 @@ describe('control server', () => {
     expect((await asNobody(sock())).stdout).toBe('ERR EACCES');
     const r = await asNobody(openSock());
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, error: { code: 'permission-denied' } });
+  });
+
+  it("everyone's socket (0666): another user gets the read-only verbs and \"Access denied\" for the rest, each request checked", async () => {
+    expect(fs.statSync(everyoneSock()).mode & 0o777).toBe(0o666);
+    const requests = [
+      { verb: 'ping' },
+      { verb: 'status', units: ['a.service'] },
+      { verb: 'list-units' },
+      { verb: 'start', units: ['a.service'] },
+      { verb: 'stop', units: ['a.service'] },
+      { verb: 'logs', units: ['a.service'] },
+      { verb: 'environment' },
+      { verb: 'set-environment', args: ['A=1'] },
+      { verb: 'shutdown' },
+      { verb: 'is-not-a-verb' },
+    ].map((r, i) => JSON.stringify({ v: 1, id: i, ...r }));
+    const before = manager.calls.length;
+    const script =
+      `const c=require("net").createConnection(${JSON.stringify(everyoneSock())});let n=0,b="";` +
+      `c.on("connect",()=>c.write(${JSON.stringify(requests.join('\n') + '\n')}));` +
+      `c.on("data",d=>{b+=d;const l=b.split("\\n");b=l.pop();for(const x of l){const m=JSON.parse(x);process.stdout.write((m.ok?"ok":m.error.code+" "+m.error.message)+"\\n");if(++n===${requests.length})c.end();}});`;
+    const out = await new Promise<string>((resolve) =>
+      execFile('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', script], (_err, stdout) => resolve(stdout)),
+    );
+    expect(out.split('\n').filter(Boolean)).toEqual([
+      'ok',
+      'ok',
+      'ok',
+      'access-denied Access denied',
+      'access-denied Access denied',
+      'access-denied Access denied',
+      'access-denied Access denied',
+      'access-denied Access denied',
+      'access-denied Access denied',
+      "unknown-verb unknown verb 'is-not-a-verb'",
+    ]);
+    // Nothing was carried out for the refused requests.
+    expect(manager.calls.slice(before)).toEqual([]);
+    // Root may ask for anything there too.
+    expect(await callResult('start', { units: ['a.service'] }, { socket: everyoneSock() })).toEqual([{ result: 'done' }]);
+  });
+
+  it("other users filling everyone's socket's connection slots leave root's socket answering", async () => {
+    const script =
+      `const s=[];for(let i=0;i<${MAX_CONNECTIONS + 8};i++){const c=require("net").createConnection(${JSON.stringify(everyoneSock())});c.on("error",()=>{});c.on("connect",()=>c.write('{"v":1,"id":1,'));s.push(c);}` +
+      'setTimeout(()=>process.exit(0),3000);';
+    const hog = execFile('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', script]);
+    await new Promise((r) => setTimeout(r, 1000));
+    const t0 = Date.now();
+    expect(await callResult('ping', {}, { socket: sock() })).toMatchObject({ pong: true });
+    expect(Date.now() - t0).toBeLessThan(1000);
+    await new Promise((r) => hog.once('exit', r));
   });
 });

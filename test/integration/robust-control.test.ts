@@ -10,6 +10,7 @@ import type { LogLine } from '../../src/output/log-ring';
 import { MAX_CONNECTIONS, MAX_QUEUED_OUTPUT_BYTES, startControlServer, type ControlServer } from '../../src/control/server';
 import { createLogger } from '../../src/log/logger';
 import { tempDir } from '../helpers/temp-dir';
+import { managerExtras } from '../helpers/manager-extras';
 
 const PAD = 'x'.repeat(10_000);
 
@@ -45,6 +46,7 @@ function costlyManager() {
     },
     daemonReload: async () => ({ added: [], removed: [], changed: [], errors: [] }),
     shutdown: () => undefined,
+    ...managerExtras(),
   };
   return { m, calls, listeners };
 }

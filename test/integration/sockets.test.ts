@@ -70,7 +70,7 @@ it('a socket that cannot listen fails (Result: resources) and says why; its serv
   fs.symlinkSync(TS_INIT, path.join(bin, 'systemctl'));
   const r = await runAsPid1(['--rich', '--', '/bin/sh', '-c', `PATH=${bin}:$PATH; systemctl show -p ActiveState,Result bad.socket`], {}, install(dir, ['bad.socket']));
   expect(r.stderr).toMatch(/cannot listen on \/etc\/passwd\/cannot\.sock: .* unit="bad\.socket"/);
-  expect(r.stdout).toMatch(/^ActiveState=failed\nResult=resources$/m);
+  expect(r.stdout).toMatch(/^Result=resources\nActiveState=failed$/m);
   expect(r.stdout).not.toMatch(/should-not-run/);
 });
 

@@ -9,6 +9,7 @@ import { startControlServer, type ControlServer } from '../../../src/control/ser
 import { matchesAny, parseSystemctlArgs, systemctl } from '../../../src/control/systemctl';
 import { createLogger } from '../../../src/log/logger';
 import { tempDir } from '../../helpers/temp-dir';
+import { managerExtras } from '../../helpers/manager-extras';
 
 /** Units the scripted manager knows: name -> [loadState, activeState, subState, unitFileState]. */
 const UNITS: Record<string, [UnitStatus['loadState'], UnitStatus['activeState'], string, UnitFileState]> = {
@@ -63,6 +64,7 @@ const manager: Manager = {
   follow: () => () => undefined,
   daemonReload: async () => ({ added: [], removed: [], changed: [], errors: [] }),
   shutdown: () => undefined,
+  ...managerExtras(),
 };
 
 let dir: string;

@@ -721,3 +721,28 @@ describe("a socket unit's end", () => {
     expect([r.active, r.state.result]).toEqual(['failed', 'resources']);
   });
 });
+
+describe('reset-failed', () => {
+  it("as systemd's unit_reset_failed: failed becomes dead with Result=success; the start limit and restart count are forgotten", () => {
+    const h = new Harness(policy({ restart: 'always', startLimitBurst: 1 }));
+    h.send({ type: 'start' });
+    h.exitMain({ code: 1 });
+    h.send({ type: 'all-gone' });
+    h.now += 100;
+    h.send({ type: 'timer', timer: 'restart' });
+    expect(h.state).toMatchObject({ sub: 'failed', result: 'start-limit-hit' });
+    const effects = h.send({ type: 'reset-failed' });
+    expect(effects).toEqual([]);
+    expect(h.state).toMatchObject({ sub: 'dead', result: 'success', restarts: 0, startTimes: [] });
+    expect(h.active).toBe('inactive');
+    h.send({ type: 'start' });
+    expect(h.sub).toBe('running');
+  });
+
+  it('a running unit keeps running; only its result and counters are cleared', () => {
+    const h = new Harness(policy());
+    h.send({ type: 'start' });
+    h.send({ type: 'reset-failed' });
+    expect(h.state).toMatchObject({ sub: 'running', result: 'success' });
+  });
+});
