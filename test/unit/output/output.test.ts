@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { LineSplitter } from '../../../src/output/line-splitter';
-import { LogRing, RING_MAX_BYTES } from '../../../src/output/log-ring';
+import { LogRing, RING_MAX_BYTES, textBytes } from '../../../src/output/log-ring';
 import { formatLine, ServiceOutput } from '../../../src/output/service-output';
 import { StdoutWriter } from '../../../src/output/stdout-writer';
 import { tempDir } from '../../helpers/temp-dir';
@@ -82,6 +82,17 @@ describe('log ring', () => {
     expect(r.size()).toBeLessThanOrEqual(RING_MAX_BYTES);
     expect(r.tail().length).toBe(Math.floor(RING_MAX_BYTES / (16 * 1024 + 64)));
     expect(r.tail().every((l) => l.line === line)).toBe(true);
+  });
+
+  it('counts a line as at least what the runtime holds for it', () => {
+    // Latin-1 text is one byte a character in the runtime, fewer than its UTF-8 bytes.
+    expect(textBytes('é'.repeat(100))).toBe(200);
+    // One character past U+00FF makes the runtime keep 2 bytes for every character.
+    expect(textBytes(`€${'x'.repeat(99)}`)).toBe(200);
+    expect(textBytes('x'.repeat(100))).toBe(100);
+    const r = new LogRing(1000, 10_000, 20_000);
+    for (let i = 0; i < 100; i++) add(r, `€${'x'.repeat(999)}`);
+    expect(r.tail().length).toBe(Math.floor(10_000 / (2000 + 64)));
   });
 
   it('keeps the last N lines and feeds followers', () => {
