@@ -21,12 +21,16 @@ export const RING_MAX_LINE_BYTES = 16 * 1024;
 /** What a kept line costs besides its text (the record, its slot). */
 const LINE_OVERHEAD_BYTES = 64;
 
+/** A character the runtime cannot keep in one byte: a string holding one takes 2 bytes a character. */
+const WIDE = /[^\x00-\xff]/;
+
 /**
- * A line's text as the ring counts it: its UTF-8 bytes, never less than what the
- * runtime holds for it (1 byte a character for Latin-1 text, 2 otherwise).
+ * A line's text as the ring counts it: its UTF-8 bytes, or what the runtime holds for
+ * it where that is more (a line of ASCII with one € in it: 2 bytes a character).
  */
-function textBytes(s: string): number {
-  return Buffer.byteLength(s, 'utf8');
+export function textBytes(s: string): number {
+  const utf8 = Buffer.byteLength(s, 'utf8');
+  return WIDE.test(s) ? Math.max(utf8, 2 * s.length) : utf8;
 }
 
 /** The line cut to at most maxBytes of UTF-8 (whole characters) and the marker. */
@@ -54,11 +58,8 @@ export class LogRing {
   ) {}
 
   add(line: LogLine): void {
-    let size = textBytes(line.line);
-    if (size > this.maxLineBytes) {
-      line = { ...line, line: cutLine(line.line, this.maxLineBytes) };
-      size = textBytes(line.line);
-    }
+    if (Buffer.byteLength(line.line, 'utf8') > this.maxLineBytes) line = { ...line, line: cutLine(line.line, this.maxLineBytes) };
+    const size = textBytes(line.line);
     this.lines.push(line);
     this.sizes.push(size + LINE_OVERHEAD_BYTES);
     this.bytes += size + LINE_OVERHEAD_BYTES;

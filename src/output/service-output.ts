@@ -2,8 +2,15 @@
 // the unit name, or its SyslogIdentifier= when it has one, as journald tags the lines
 // it shows ("cron.service: line", its control characters escaped, or a JSON object
 // with --log-format json), and kept in the unit's ring for `ctl logs`.
+//
+// A pipe whose lines go to stdout is not read while stdout's queue is full: the unit
+// waits, as a service waits for journald, and PID 1 does not read and drop its output
+// at full speed (some 100 MB/s of garbage for one chatty unit). Its lines reach the ring
+// at stdout's pace, none lost. A pipe someone waits to see the end of (a unit's exit, a
+// failure report, shutdown) is read regardless; what stdout cannot take of it is dropped.
 import type { Readable } from 'node:stream';
 import type { LogFormat } from '../cli/options';
+import { releaseMemorySoon } from '../sys/memory';
 import { escapeControls } from './escape-controls';
 import { LineSplitter } from './line-splitter';
 import { LogRing, type LogLine } from './log-ring';
@@ -24,6 +31,10 @@ export class ServiceOutput {
   /** The same pipes by unit, and who waits for one unit's pipes to end. */
   private readonly openByUnit = new Map<string, Set<Readable>>();
   private readonly unitWaiters = new Map<string, Array<() => void>>();
+  /** Pipes paused until stdout's queue has room, and those read to their end whatever stdout does (with how many wait for that). */
+  private readonly waiting = new Set<Readable>();
+  private readonly toTheEnd = new Map<Readable, number>();
+  private roomAsked = false;
 
   constructor(
     private readonly format: LogFormat,
@@ -49,6 +60,7 @@ export class ServiceOutput {
     const finish = (): void => {
       if (!this.open.delete(source)) return;
       splitter.end();
+      this.waiting.delete(source);
       mine.delete(source);
       if (mine.size === 0) {
         this.openByUnit.delete(unit);
@@ -57,10 +69,43 @@ export class ServiceOutput {
       }
       if (this.open.size === 0) for (const w of this.closedWaiters.splice(0)) w();
     };
-    source.on('data', (chunk: Buffer) => splitter.push(chunk));
+    source.on('data', (chunk: Buffer) => {
+      splitter.push(chunk);
+      if (echo && this.writer.full() && !this.toTheEnd.has(source)) this.wait(source);
+    });
     source.on('end', finish);
     source.on('close', finish);
     source.on('error', finish);
+  }
+
+  /** Stops reading source until stdout's queue has room; the first pipe to wait asks for the garbage of the burst to be given back. */
+  private wait(source: Readable): void {
+    source.pause();
+    this.waiting.add(source);
+    if (this.roomAsked) return;
+    this.roomAsked = true;
+    this.writer.onRoom(() => {
+      this.roomAsked = false;
+      for (const s of this.waiting) s.resume();
+      this.waiting.clear();
+    });
+    releaseMemorySoon();
+  }
+
+  /** Reads these pipes to their end, stdout's queue full or not, until the returned function is called. */
+  private readToTheEnd(pipes: Iterable<Readable>): () => void {
+    const list = [...pipes];
+    for (const p of list) {
+      this.toTheEnd.set(p, (this.toTheEnd.get(p) ?? 0) + 1);
+      if (this.waiting.delete(p)) p.resume();
+    }
+    return () => {
+      for (const p of list.splice(0)) {
+        const n = this.toTheEnd.get(p)! - 1;
+        if (n > 0) this.toTheEnd.set(p, n);
+        else this.toTheEnd.delete(p);
+      }
+    };
   }
 
   /**
@@ -69,10 +114,12 @@ export class ServiceOutput {
    */
   drained(timeoutMs: number): Promise<void> {
     if (this.open.size === 0) return Promise.resolve();
+    const release = this.readToTheEnd(this.open);
     return new Promise((resolve) => {
       const timer = setTimeout(done, timeoutMs);
       function done(): void {
         clearTimeout(timer);
+        release();
         resolve();
       }
       this.closedWaiters.push(done);
@@ -91,11 +138,14 @@ export class ServiceOutput {
 
   /** Resolves when the unit's pipes have all ended (its last lines are in), or after timeoutMs. */
   unitDrained(unit: string, timeoutMs: number): Promise<void> {
-    if (!this.openByUnit.has(unit)) return Promise.resolve();
+    const pipes = this.openByUnit.get(unit);
+    if (!pipes) return Promise.resolve();
+    const release = this.readToTheEnd(pipes);
     return new Promise((resolve) => {
       const timer = setTimeout(done, timeoutMs);
       function done(): void {
         clearTimeout(timer);
+        release();
         resolve();
       }
       let list = this.unitWaiters.get(unit);

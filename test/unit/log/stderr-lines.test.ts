@@ -1,41 +1,8 @@
 // ts-init's own lines on a non-blocking pipe whose reader is slow: queued and written
 // later in order, dropped only past the bound, and then counted and said.
-import { execFileSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { StderrLines } from '../../../src/log/stderr-lines';
-import { tempDir } from '../../helpers/temp-dir';
-
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-
-/** A pipe (a FIFO) with a non-blocking write end and a reader that reads only when told. */
-function slowPipe(): { fd: number; read: () => string; close: () => void } {
-  const dir = tempDir('ts-init-stderr-');
-  dirs.push(dir);
-  const fifo = path.join(dir, 'fifo');
-  execFileSync('mkfifo', [fifo]);
-  const reader = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-  const fd = fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
-  const read = (): string => {
-    const chunks: Buffer[] = [];
-    const buf = Buffer.alloc(65536);
-    for (;;) {
-      try {
-        const n = fs.readSync(reader, buf);
-        if (n === 0) break;
-        chunks.push(Buffer.from(buf.subarray(0, n)));
-      } catch {
-        break; // EAGAIN: the pipe is empty
-      }
-    }
-    return Buffer.concat(chunks).toString();
-  };
-  return { fd, read, close: () => (fs.closeSync(fd), fs.closeSync(reader)) };
-}
+import { slowPipe } from '../../helpers/slow-pipe';
 
 /** Reads until no line is pending and the pipe is empty, letting the retry timer run. */
 async function drain(w: StderrLines, read: () => string): Promise<string> {

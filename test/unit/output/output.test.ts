@@ -3,10 +3,13 @@ import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { LineSplitter } from '../../../src/output/line-splitter';
-import { LogRing, RING_MAX_BYTES } from '../../../src/output/log-ring';
+import { LogRing, RING_MAX_BYTES, textBytes } from '../../../src/output/log-ring';
 import { formatLine, ServiceOutput } from '../../../src/output/service-output';
-import { StdoutWriter } from '../../../src/output/stdout-writer';
+import { StdoutWriter, unwritten } from '../../../src/output/stdout-writer';
+import { slowPipe } from '../../helpers/slow-pipe';
 import { tempDir } from '../../helpers/temp-dir';
+
+const tick = (ms = 20): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('line splitting', () => {
   it('emits whole lines only, across chunks, and the last partial line at the end', () => {
@@ -82,6 +85,17 @@ describe('log ring', () => {
     expect(r.size()).toBeLessThanOrEqual(RING_MAX_BYTES);
     expect(r.tail().length).toBe(Math.floor(RING_MAX_BYTES / (16 * 1024 + 64)));
     expect(r.tail().every((l) => l.line === line)).toBe(true);
+  });
+
+  it('counts a line as at least what the runtime holds for it', () => {
+    // Latin-1 text is one byte a character in the runtime, fewer than its UTF-8 bytes.
+    expect(textBytes('é'.repeat(100))).toBe(200);
+    // One character past U+00FF makes the runtime keep 2 bytes for every character.
+    expect(textBytes(`€${'x'.repeat(99)}`)).toBe(200);
+    expect(textBytes('x'.repeat(100))).toBe(100);
+    const r = new LogRing(1000, 10_000, 20_000);
+    for (let i = 0; i < 100; i++) add(r, `€${'x'.repeat(999)}`);
+    expect(r.tail().length).toBe(Math.floor(10_000 / (2000 + 64)));
   });
 
   it('keeps the last N lines and feeds followers', () => {
@@ -189,5 +203,98 @@ describe('service output', () => {
     const t = Date.now();
     await out.drained(5_000);
     expect(Date.now() - t, 'every pipe at its end: resolves at once').toBeLessThan(50);
+  });
+
+  it('writes what a partial write left, from the byte it stopped at', () => {
+    const bufs = [Buffer.from('abc'), Buffer.from('de'), Buffer.from('fgh')];
+    expect(unwritten(bufs, 0).map(String)).toEqual(['abc', 'de', 'fgh']);
+    expect(unwritten(bufs, 4).map(String)).toEqual(['e', 'fgh']);
+    expect(unwritten(bufs, 5).map(String)).toEqual(['fgh']);
+    expect(unwritten(bufs, 8)).toEqual([]);
+  });
+
+  it('queues lines of every size whole and in order while stdout is slow', async () => {
+    const p = slowPipe();
+    const w = new StdoutWriter(p.fd, 64 * 1024 * 1024);
+    const sent: string[] = [];
+    // Lines short and long (some longer than a queue block), most queued behind a full pipe.
+    for (let i = 0; i < 300; i++) {
+      const line = `${i} ${'é€x'.repeat((i * 7919) % 15_000)}\n`;
+      sent.push(line);
+      w.write(line);
+    }
+    const all = Buffer.from(sent.join(''));
+    const got: Buffer[] = [];
+    for (let i = 0, n = 0; i < 2000 && n < all.length; i++) {
+      got.push(p.readBytes());
+      n += got.at(-1)!.length;
+      await tick(2);
+    }
+    p.close();
+    expect(Buffer.concat(got).equals(all)).toBe(true);
+  });
+});
+
+describe('a stdout that is not keeping up makes units wait', () => {
+  /** A service output on a slow pipe whose queue says "full" from waitBytes on. */
+  function slowOutput(waitBytes: number, maxBytes = 4 * waitBytes): { out: ServiceOutput; pipe: ReturnType<typeof slowPipe>; writer: StdoutWriter } {
+    const pipe = slowPipe();
+    const writer = new StdoutWriter(pipe.fd, maxBytes, waitBytes);
+    return { out: new ServiceOutput('text', writer), pipe, writer };
+  }
+  const line = (i: number): string => `${i} ${'y'.repeat(1000)}\n`;
+
+  it('a unit whose lines go to stdout is not read while the queue is full, and loses no line', async () => {
+    const { out, pipe, writer } = slowOutput(64 * 1024);
+    const unit = new PassThrough();
+    out.attach('chatty', 'stdout', unit);
+    // The pipe takes 64 KiB, the queue another 64 KiB: 300 lines of 1 KB do not fit.
+    for (let i = 0; i < 300; i++) unit.write(line(i));
+    await tick();
+    expect(writer.full()).toBe(true);
+    expect(unit.isPaused()).toBe(true);
+    const kept = out.recent('chatty', 1000).length;
+    expect(kept).toBeLessThan(300);
+    await tick(50);
+    expect(out.recent('chatty', 1000).length, 'nothing is read while it waits').toBe(kept);
+    // stdout is read again: the unit goes on, every line arrives, in order, none dropped.
+    let got = '';
+    for (let i = 0; i < 500 && !got.includes(`chatty: ${line(299)}`); i++) {
+      got += pipe.read();
+      await tick(5);
+    }
+    pipe.close();
+    expect(got).toBe(Array.from({ length: 300 }, (_, i) => `chatty: ${line(i)}`).join(''));
+    expect(out.recent('chatty', 1000).length).toBe(300);
+    expect(unit.isPaused()).toBe(false);
+  });
+
+  it('a unit whose lines only go to the ring is never made to wait', async () => {
+    const { out, pipe } = slowOutput(16 * 1024);
+    const loud = new PassThrough();
+    const quiet = new PassThrough();
+    out.attach('loud', 'stdout', loud);
+    out.attach('ringonly', 'stdout', quiet, { echo: false });
+    for (let i = 0; i < 300; i++) loud.write(line(i));
+    for (let i = 0; i < 300; i++) quiet.write(line(i));
+    await tick();
+    expect(loud.isPaused()).toBe(true);
+    expect(quiet.isPaused()).toBe(false);
+    expect(out.recent('ringonly', 1000).length).toBe(300);
+    pipe.close();
+  });
+
+  it("a unit's exit reads its pipe to the end while stdout is full (its last lines reach the ring); the rest is dropped and counted", async () => {
+    const { out, pipe, writer } = slowOutput(16 * 1024, 32 * 1024);
+    const unit = new PassThrough();
+    out.attach('chatty', 'stdout', unit);
+    for (let i = 0; i < 300; i++) unit.write(line(i));
+    unit.end('last words\n');
+    await tick();
+    expect(unit.isPaused()).toBe(true);
+    await out.unitDrained('chatty', 1000);
+    expect(out.recent('chatty', 1).map((l) => l.line)).toEqual(['last words']);
+    expect(await writer.flushed(50)).toBeGreaterThan(0);
+    pipe.close();
   });
 });
