@@ -77,6 +77,7 @@ export class UnitManager implements Manager {
       SourcePath: c.generatedFrom ?? '',
       Type: c.type,
       Restart: c.restart,
+      CanReload: c.execReload.length ? 'yes' : 'no',
       MainPID: String(s.mainPid ?? 0),
       ExecMainPID: String(s.mainPid ?? 0),
       ExecMainStatus: String(s.lastExit?.code ?? s.lastExit?.signal ?? 0),
@@ -273,6 +274,10 @@ export class UnitManager implements Manager {
 
   shutdown(): void {
     this.requestShutdown();
+  }
+
+  onUnitChange(listener: (name: string) => void): () => void {
+    return this.sup.onChange((r) => listener(r.name));
   }
 }
 
