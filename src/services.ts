@@ -5,6 +5,7 @@ import type { InitOptions } from './cli/options';
 import type { Services, ServicesFactory } from './init/init';
 import { ServiceOutput } from './output/service-output';
 import { runBootMachinery, runGeneratorsStep } from './boot/boot';
+import { startBus } from './bus-start';
 import { startControl } from './control-start';
 import { Supervisor } from './supervisor/supervisor';
 import { nativeUnitDirs, type UnitDirectories } from './supervisor/unit-dirs';
@@ -30,6 +31,7 @@ export function servicesFactory(o: InitOptions, dirs: UnitDirectories): { factor
     let stopWatching: () => unknown = () => undefined;
     let stopping = false;
     let control: { close(): Promise<void> | void } | undefined;
+    let bus: { close(): void } | undefined;
     return {
       async start() {
         // systemd's boot machinery: generators and SysV scripts before the units load, tmpfiles.d before the first starts;
@@ -43,6 +45,8 @@ export function servicesFactory(o: InitOptions, dirs: UnitDirectories): { factor
         const loadedAt = Date.now();
         registry.load();
         control = await startControl(manager, o, log);
+        // The system bus, when the image runs one: ts-init answers there as systemd does.
+        bus = startBus(manager, log);
         const booting = supervisor.start();
         // The watcher's first scan (an lstat of every entry, a realpath of every link) would take
         // PID 1's time from the units starting: it waits for the start jobs, at most WATCH_AFTER_MS,
@@ -63,6 +67,7 @@ export function servicesFactory(o: InitOptions, dirs: UnitDirectories): { factor
       },
       async stopAll() {
         stopping = true;
+        bus?.close();
         await stopWatching();
         await supervisor.stopAll();
         await control?.close();

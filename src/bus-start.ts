@@ -1,0 +1,87 @@
+// When the image runs a system bus, ts-init joins it as org.freedesktop.systemd1 (bus/).
+// The bus code is loaded only once the bus socket exists. A bus comes and goes with its
+// units (dbus.service, dbus-broker.service) or by itself: every unit change and every change
+// in the socket's directory looks again, and a lost connection is retried with a backoff
+// while the socket is there. A socket still held by dbus.socket for a daemon not yet
+// started is left alone: connecting would start the daemon, which systemd does not do.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { BusFront } from './bus/bus-front';
+import type { Manager } from './control/manager';
+import type { Logger } from './log/logger';
+
+export const SYSTEM_BUS_SOCKET = '/run/dbus/system_bus_socket';
+const RETRY_MS = [500, 1000, 2000, 5000, 10_000, 30_000];
+
+export function startBus(manager: Manager, log: Logger, socketPath = SYSTEM_BUS_SOCKET): { close(): void } {
+  let front: BusFront | undefined;
+  let connecting = false;
+  let stopped = false;
+  let failures = 0;
+  let retry: NodeJS.Timeout | undefined;
+  let pending: NodeJS.Immediate | undefined;
+  let watcher: fs.FSWatcher | undefined;
+
+  const watchDirectory = (): void => {
+    if (watcher || stopped) return;
+    try {
+      watcher = fs.watch(path.dirname(socketPath), { persistent: false }, (_e, file) => {
+        if (file === null || file === path.basename(socketPath)) look();
+      });
+      watcher.on('error', () => {
+        watcher?.close();
+        watcher = undefined;
+      });
+    } catch {
+      watcher = undefined; // no directory yet: a unit change looks again
+    }
+  };
+
+  const attempt = async (): Promise<void> => {
+    if (front || connecting || stopped) return;
+    watchDirectory();
+    if (!fs.existsSync(socketPath)) return;
+    const [socketUnit] = await manager.status(['dbus.socket']);
+    if (socketUnit?.loadState === 'loaded' && socketUnit.subState === 'listening') return;
+    connecting = true;
+    try {
+      const { connectSystemd1 } = require('./bus/bus-front') as typeof import('./bus/bus-front');
+      front = await connectSystemd1(socketPath, manager, log);
+      failures = 0;
+      void front.closed.then(() => {
+        front = undefined;
+        if (!stopped) log.info('system bus connection closed');
+        look();
+      });
+    } catch (err) {
+      failures++;
+      if (failures === 1) log.warn(`system bus ${socketPath}: ${(err as Error).message}`);
+      clearTimeout(retry);
+      retry = setTimeout(look, RETRY_MS[Math.min(failures - 1, RETRY_MS.length - 1)]).unref();
+    } finally {
+      connecting = false;
+    }
+  };
+
+  // Many looks in one turn (a boot's unit changes) are one.
+  const look = (): void => {
+    if (stopped || front || pending) return;
+    pending = setImmediate(() => {
+      pending = undefined;
+      void attempt().catch((err: Error) => log.error({ err }, 'system bus connection failed'));
+    });
+  };
+
+  const offChange = manager.onUnitChange?.(() => look());
+  look();
+  return {
+    close() {
+      stopped = true;
+      offChange?.();
+      clearTimeout(retry);
+      if (pending) clearImmediate(pending);
+      watcher?.close();
+      front?.close();
+    },
+  };
+}
