@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import type { BusFront } from './bus/bus-front';
 import type { Manager } from './control/manager';
 import type { Logger } from './log/logger';
+import { releaseMemorySoon } from './sys/memory';
 
 export const SYSTEM_BUS_SOCKET = '/run/dbus/system_bus_socket';
 const RETRY_MS = [500, 1000, 2000, 5000, 10_000, 30_000];
@@ -48,6 +49,8 @@ export function startBus(manager: Manager, log: Logger, socketPath = SYSTEM_BUS_
       const { connectSystemd1 } = require('./bus/bus-front') as typeof import('./bus/bus-front');
       front = await connectSystemd1(socketPath, manager, log);
       failures = 0;
+      // Loading and compiling the bus code left garbage behind: hand it back.
+      releaseMemorySoon();
       void front.closed.then(() => {
         front = undefined;
         if (!stopped) log.info('system bus connection closed');
