@@ -50,7 +50,7 @@ describe('org.freedesktop.systemd1 on the system bus', () => {
       'echo list; busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager ListUnits | tr " " "\\n" | grep -E "^\\"(sleeper|dbus|idle)\\.(service|socket)\\"$" | sort',
       'echo getunit; busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager GetUnit s sleeper.service',
       'echo active; busctl get-property org.freedesktop.systemd1 /org/freedesktop/systemd1/unit/sleeper_2eservice org.freedesktop.systemd1.Unit ActiveState; systemctl is-active sleeper.service',
-      'echo mainpid; busctl get-property org.freedesktop.systemd1 /org/freedesktop/systemd1/unit/sleeper_2eservice org.freedesktop.systemd1.Service MainPID | cut -d" " -f2 > /tmp/.bus-pid; systemctl show -p MainPID --value sleeper.service > /tmp/.ctl-pid; cmp -s /tmp/.bus-pid /tmp/.ctl-pid && echo same-pid',
+      'echo mainpid; busctl get-property org.freedesktop.systemd1 /org/freedesktop/systemd1/unit/sleeper_2eservice org.freedesktop.systemd1.Service MainPID | cut -d" " -f2 > /run/.bus-pid; systemctl show -p MainPID --value sleeper.service > /run/.ctl-pid; cmp -s /run/.bus-pid /run/.ctl-pid && echo same-pid',
       'echo nosuch; busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager GetUnit s nosuch.service 2>&1',
       'echo unknown; busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager NoSuchMethod 2>&1',
       'echo version; busctl get-property org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager Version',
@@ -76,7 +76,10 @@ describe('org.freedesktop.systemd1 on the system bus', () => {
       `busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager ${verb} ss ${unit} replace`;
     const cmd = [
       `echo nobody-start; ${NOBODY} ${call('StartUnit', 'idle.service')} 2>&1; systemctl is-active idle.service`,
+      // A subscriber sees the job come and go (dbus-monitor as root, in the background).
+      "dbus-monitor --system \"type='signal',interface='org.freedesktop.systemd1.Manager'\" > /run/.bus-signals 2>&1 & mon=$!; sleep 0.3",
       `echo root-start; ${call('StartUnit', 'idle.service')}; sleep 0.5; systemctl is-active idle.service`,
+      `kill $mon; grep -oE "member=Job(New|Removed)" /run/.bus-signals; grep -A4 "member=JobRemoved" /run/.bus-signals | grep -oE 'string "(idle.service|done)"'`,
       `echo nobody-stop; ${NOBODY} ${call('StopUnit', 'idle.service')} 2>&1; systemctl is-active idle.service`,
       `echo root-stop; ${call('StopUnit', 'idle.service')} >/dev/null; sleep 0.5; systemctl is-active idle.service`,
       `echo missing; ${call('StartUnit', 'nosuch.service')} 2>&1`,
@@ -84,7 +87,7 @@ describe('org.freedesktop.systemd1 on the system bus', () => {
     ].join('; ');
     const r = await withBus(cmd);
     expect(r.stdout, r.stderr).toContain('nobody-start\nCall failed: Access denied\ninactive\n');
-    expect(r.stdout).toMatch(/root-start\no "\/org\/freedesktop\/systemd1\/job\/\d+"\nactive\n/);
+    expect(r.stdout).toMatch(/root-start\no "\/org\/freedesktop\/systemd1\/job\/\d+"\nactive\nmember=JobNew\nmember=JobRemoved\nstring "idle.service"\nstring "done"\n/);
     expect(r.stdout).toContain('nobody-stop\nCall failed: Access denied\nactive\n');
     expect(r.stdout).toContain('root-stop\ninactive\n');
     expect(r.stdout).toContain('missing\nCall failed: Unit nosuch.service not found.\n');
@@ -110,6 +113,9 @@ describe('org.freedesktop.systemd1 on the system bus', () => {
     ].join(' && ');
     const cmd = [
       'echo missing; t0=$(date +%s%N); dbus-send --system --print-reply --dest=org.freedesktop.hostname1 /org/freedesktop/hostname1 org.freedesktop.DBus.Peer.Ping 2>&1; echo ms=$(( ($(date +%s%N) - t0) / 1000000 ))',
+      // systemd's own hostnamectl asks hostname1 over the bus: it fails at once too (it first wants
+      // sd_booted(), /run/systemd/system, which ts-init does not make: made here for it alone).
+      'echo hostnamectl; mkdir -p /run/systemd/system; t0=$(date +%s%N); hostnamectl status 2>&1; echo ms=$(( ($(date +%s%N) - t0) / 1000000 )); rmdir /run/systemd/system',
       // A signal that claims to be the bus daemon's request, sent by a client (root, whom the policy lets through): ignored.
       'echo spoofed; dbus-send --system --type=signal --dest=org.freedesktop.systemd1 /org/freedesktop/DBus org.freedesktop.systemd1.Activator.ActivationRequest string:spoof.service',
       // A real activation (the call itself waits for a name the unit never takes; it is not waited for).
@@ -120,6 +126,8 @@ describe('org.freedesktop.systemd1 on the system bus', () => {
       /missing\nError org\.freedesktop\.systemd1\.NoSuchUnit: Unit dbus-org\.freedesktop\.hostname1\.service not found\.\nms=(\d+)\n/,
     );
     expect(Number(/ms=(\d+)/.exec(r.stdout)![1])).toBeLessThan(1000);
+    expect(r.stdout).toMatch(/hostnamectl\nFailed to query system properties: Unit dbus-org\.freedesktop\.hostname1\.service not found\.\nms=(\d+)\n/);
+    expect(Number(/hostnamectl\n.*\nms=(\d+)/.exec(r.stdout)![1])).toBeLessThan(1000);
     expect(r.stdout).toContain('spoofed\nactivate\nactive\ninactive\n');
   });
 
