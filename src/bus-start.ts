@@ -38,8 +38,10 @@ export function startBus(manager: Manager, log: Logger, socketPath = SYSTEM_BUS_
     }
   };
 
+  // After a failure, unit changes do not bring the next attempt forward: the backoff holds.
+  let notBefore = 0;
   const attempt = async (): Promise<void> => {
-    if (front || connecting || stopped) return;
+    if (front || connecting || stopped || Date.now() < notBefore) return;
     watchDirectory();
     if (!fs.existsSync(socketPath)) return;
     const [socketUnit] = await manager.status(['dbus.socket']);
@@ -59,8 +61,10 @@ export function startBus(manager: Manager, log: Logger, socketPath = SYSTEM_BUS_
     } catch (err) {
       failures++;
       if (failures === 1) log.warn(`system bus ${socketPath}: ${(err as Error).message}`);
+      const wait = RETRY_MS[Math.min(failures - 1, RETRY_MS.length - 1)]!;
+      notBefore = Date.now() + wait;
       clearTimeout(retry);
-      retry = setTimeout(look, RETRY_MS[Math.min(failures - 1, RETRY_MS.length - 1)]).unref();
+      retry = setTimeout(look, wait).unref();
     } finally {
       connecting = false;
     }

@@ -84,15 +84,6 @@ export class BusConnection {
     return this.closed;
   }
 
-  /** Stops reading while the caller has too much in hand (backpressure onto the bus daemon). */
-  pause(): void {
-    this.socket.pause();
-  }
-
-  resume(): void {
-    if (this.socket.isPaused()) this.socket.resume();
-  }
-
   close(): void {
     this.socket.destroy();
   }

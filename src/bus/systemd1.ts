@@ -4,8 +4,7 @@
 // never silence. Jobs are systemd's: StartUnit & co. answer with the job's path at once,
 // JobNew/JobRemoved tell its course. Calls that change something are for root only (the
 // sender's uid, asked of the bus): systemd would ask polkit, and there is none here.
-// Work in hand is bounded (calls being answered, jobs); past it the connection stops being
-// read, and the bus daemon holds (and bounds) the rest.
+// Work in hand is bounded (calls being answered, jobs); past it calls are refused at once.
 import * as fs from 'node:fs';
 import type { ActiveState, JobResult, Manager, UnitStatus } from '../control/manager';
 import type { Logger } from '../log/logger';
@@ -25,8 +24,8 @@ const DBUS = 'org.freedesktop.DBus';
 const DBUS_PATH = '/org/freedesktop/DBus';
 const ACTIVATOR_IFACE = 'org.freedesktop.systemd1.Activator';
 
-/** Calls being answered at once before the connection stops being read, and jobs running at once. */
-export const MAX_CALLS_IN_HAND = 32;
+/** Calls being answered at once (more are refused with LimitsExceeded), and jobs running at once. */
+export const MAX_CALLS_IN_HAND = 64;
 export const MAX_JOBS = 256;
 /** Senders whose uid is remembered (unique names are never reused on a bus), and subscribers. */
 const MAX_KNOWN_SENDERS = 256;
@@ -177,17 +176,19 @@ export class Systemd1 {
   private onMessage(m: Message): void {
     if (m.type === MessageType.Signal) return this.onSignal(m);
     if (m.type !== MessageType.MethodCall) return;
-    // Only a few answers need more than one turn; those hold a slot while they wait.
+    // Answers that need more than one turn hold a slot while they wait. With every slot taken a
+    // call is refused at once rather than left unread: the connection must go on being read,
+    // since the bus's replies to our own calls (the callers' uids) come through it too.
+    const peer = m.interface === 'org.freedesktop.DBus.Peer';
+    if (this.inHand >= MAX_CALLS_IN_HAND && !peer) return void this.conn.error(m, E.limits, `Too many calls at once (${MAX_CALLS_IN_HAND}); try again.`);
     const answer = this.answer(m);
     if (!(answer instanceof Promise)) return;
     this.inHand++;
-    if (this.inHand >= MAX_CALLS_IN_HAND) this.conn.pause();
     void answer.finally(() => this.handedBack());
   }
 
   private handedBack(): void {
     this.inHand--;
-    if (this.inHand < MAX_CALLS_IN_HAND / 2) this.conn.resume();
     // What a burst of calls allocated (statuses, pidusage's reads) is garbage now: hand it back.
     if (this.inHand === 0) releaseMemorySoon();
   }

@@ -219,6 +219,38 @@ describe('org.freedesktop.systemd1 on the system bus', () => {
     expect(Number(/growth-kb=(-?\d+)/.exec(r.stdout)![1])).toBeLessThan(8 * 1024);
   });
 
+  it('a flood of job calls from a user (each asks the bus for the caller\'s uid) is refused without stalling anyone', async () => {
+    // 20 connections of nobody's, 120 StartUnit calls each, unanswered: every one makes ts-init ask
+    // the bus for the caller's uid, whose replies come through the same connection.
+    const script = [
+      'import dbus, dbus.lowlevel, time',
+      "D, P, M = 'org.freedesktop.systemd1', '/org/freedesktop/systemd1', 'org.freedesktop.systemd1.Manager'",
+      'floods = [dbus.SystemBus(private=True) for _ in range(20)]',
+      'for f in floods:',
+      '    for i in range(120):',
+      "        m = dbus.lowlevel.MethodCallMessage(D, P, M, 'StartUnit')",
+      "        m.append('idle.service'); m.append('replace')",
+      '        f.send_message(m)',
+      '    f.flush()',
+      'time.sleep(0.5)',
+      'bus = dbus.SystemBus()',
+      't0 = time.time()',
+      'for _ in range(100):',
+      '    try:',
+      "        bus.get_object(D, P, introspect=False).StartUnit('idle.service', 'replace', dbus_interface=M); print('started'); break",
+      '    except dbus.DBusException as e:',
+      "        if e.get_dbus_name() == 'org.freedesktop.DBus.Error.LimitsExceeded': time.sleep(0.1); continue",
+      '        print(e.get_dbus_name()); break',
+      "print('ms=%d' % ((time.time() - t0) * 1000))",
+    ].join('\n');
+    const dir = tempDir('ts-init-dbus-jobs-');
+    fs.writeFileSync(path.join(dir, 'jobs.py'), script);
+    fs.chmodSync(dir, 0o755); // nobody runs it
+    const r = await withBus(`${NOBODY} /usr/bin/python3 ${dir}/jobs.py 2>&1; systemctl is-active idle.service`);
+    expect(r.stdout, r.stderr).toMatch(/^org\.freedesktop\.DBus\.Error\.AccessDenied\nms=(\d+)\ninactive\n$/);
+    expect(Number(/ms=(\d+)/.exec(r.stdout)![1])).toBeLessThan(5000);
+  });
+
   it('a bus that restarts is joined again', async () => {
     const cmd = [
       'systemctl restart dbus.service',

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BusConnection } from '../../../src/bus/connection';
 import { type Message, MessageType } from '../../../src/bus/message';
-import { jobRemovedResult, Systemd1, systemState, unitFileChange } from '../../../src/bus/systemd1';
+import { jobRemovedResult, MAX_CALLS_IN_HAND, Systemd1, systemState, unitFileChange } from '../../../src/bus/systemd1';
 import { listUnitsRow, matchesStates, propertyValues, spanUs, UNIT_PROPERTIES } from '../../../src/bus/unit-properties';
 import type { JobResult, Manager, UnitStatus } from '../../../src/control/manager';
 
@@ -66,8 +66,6 @@ function fakeBus(uids: Record<string, number>): { conn: BusConnection; sent: Sen
     onMessage: (h: (m: Message) => void) => (handler = h),
     onClose: () => undefined,
     isClosed: false,
-    pause: () => undefined,
-    resume: () => undefined,
     reply: (to: Message, sig = '', body: unknown[] = []) => sent.push({ kind: 'reply', to: to.serial, sig, body }),
     error: (to: Message, name: string, text: string) => sent.push({ kind: 'error', to: to.serial, name, body: [text] }),
     signal: (_p: string, _i: string, member: string, sig = '', body: unknown[] = []) => sent.push({ kind: 'signal', name: member, sig, body }),
@@ -172,6 +170,16 @@ describe('Systemd1', () => {
       sig: 'sss',
       body: ['dbus-org.freedesktop.hostname1.service', 'org.freedesktop.systemd1.NoSuchUnit', 'Unit dbus-org.freedesktop.hostname1.service not found.'],
     });
+  });
+
+  it('with every slot taken by calls in hand, the next call is refused at once, and Ping still answered', async () => {
+    const { deliver, sent, manager } = setup();
+    manager.status = () => new Promise(() => undefined); // a status that never comes
+    for (let i = 0; i < MAX_CALLS_IN_HAND; i++) deliver({ interface: M, member: 'GetUnit', signature: 's', body: ['ssh.service'] });
+    expect(sent).toEqual([]);
+    deliver({ interface: M, member: 'GetUnit', signature: 's', body: ['ssh.service'] });
+    deliver({ interface: 'org.freedesktop.DBus.Peer', member: 'Ping' });
+    expect(sent.map((s) => s.name ?? s.kind)).toEqual(['org.freedesktop.DBus.Error.LimitsExceeded', 'reply']);
   });
 
   it('Properties: Get and GetAll of the manager and of units; Set is refused', async () => {
