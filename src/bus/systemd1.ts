@@ -430,8 +430,9 @@ export class Systemd1 {
         return { sig: '', body: [] };
       }
       case 'ListUnitFiles': {
+        // The file of a loaded unit; one not loaded is named by its name alone (the Manager lists names).
         const loaded = new Map((await this.manager.listUnits()).map((u) => [u.name, u.sourcePath]));
-        return { sig: 'a(ss)', body: [this.manager.listUnitFiles().map((f) => [loaded.get(f.name) ?? f.name, f.state])] };
+        return { sig: 'a(ss)', body: [this.manager.listUnitFiles().map((f) => [loaded.get(f.name) || f.name, f.state])] };
       }
       case 'GetUnitFileState': {
         const [s] = await this.manager.status([String(arg[0])]);

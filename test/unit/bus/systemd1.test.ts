@@ -182,6 +182,30 @@ describe('Systemd1', () => {
     expect(sent.map((s) => s.name ?? s.kind)).toEqual(['org.freedesktop.DBus.Error.LimitsExceeded', 'reply']);
   });
 
+  it('a subscriber gets UnitNew once and PropertiesChanged for each change; nobody subscribed, no signals', async () => {
+    const { sent, manager } = setup();
+    let changed: (name: string) => void = () => undefined;
+    manager.onUnitChange = (l) => ((changed = l), () => undefined);
+    const bus2 = fakeBus({});
+    new Systemd1(bus2.conn, manager, facts, log);
+    changed('ssh.service');
+    await settle();
+    expect(bus2.sent).toEqual([]);
+    bus2.deliver({ interface: M, member: 'Subscribe' });
+    bus2.deliver({ interface: M, member: 'Subscribe' });
+    changed('ssh.service');
+    changed('ssh.service');
+    await settle();
+    expect(bus2.sent.map((s) => s.name ?? s.kind)).toEqual(['reply', 'org.freedesktop.systemd1.AlreadySubscribed', 'PropertiesChanged', 'PropertiesChanged']);
+    const unitChange = bus2.sent[2]!.body as [string, Array<[string, { value: unknown }]>, string[]];
+    expect(unitChange[0]).toBe('org.freedesktop.systemd1.Unit');
+    expect(Object.fromEntries(unitChange[1].map(([k, v]) => [k, v.value]))).toMatchObject({ ActiveState: 'active', SubState: 'running' });
+    changed('new.service');
+    await settle();
+    expect(bus2.sent.slice(4).map((s) => s.name)).toEqual(['UnitNew', 'PropertiesChanged', 'PropertiesChanged']);
+    expect(sent).toEqual([]);
+  });
+
   it('Properties: Get and GetAll of the manager and of units; Set is refused', async () => {
     const { deliver, sent } = setup();
     const P = 'org.freedesktop.DBus.Properties';
