@@ -53,6 +53,7 @@ describe('org.freedesktop.systemd1 on the system bus', () => {
       'echo mainpid; busctl get-property org.freedesktop.systemd1 /org/freedesktop/systemd1/unit/sleeper_2eservice org.freedesktop.systemd1.Service MainPID | cut -d" " -f2 > /run/.bus-pid; systemctl show -p MainPID --value sleeper.service > /run/.ctl-pid; cmp -s /run/.bus-pid /run/.ctl-pid && echo same-pid',
       'echo nosuch; busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager GetUnit s nosuch.service 2>&1',
       'echo unknown; busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager NoSuchMethod 2>&1',
+      'echo tree; busctl tree org.freedesktop.systemd1 | grep -oE "/org/freedesktop/systemd1/unit/(sleeper_2eservice|dbus_2esocket)$" | sort',
       `echo files; busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager ListUnitFiles | grep -oE '"[^"]*/sleeper[.]service" "enabled"'`,
       'echo version; busctl get-property org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager Version',
       'echo introspect; busctl introspect org.freedesktop.systemd1 /org/freedesktop/systemd1 | grep -cE "^\\.(ListUnits|StartUnit|GetUnit) "',
@@ -67,6 +68,7 @@ describe('org.freedesktop.systemd1 on the system bus', () => {
     expect(out).toContain('same-pid');
     expect(out).toMatch(/nosuch\nCall failed: Unit nosuch.service not loaded\./);
     expect(out).toMatch(/unknown\nCall failed: Unknown method NoSuchMethod/);
+    expect(out).toContain('tree\n/org/freedesktop/systemd1/unit/dbus_2esocket\n/org/freedesktop/systemd1/unit/sleeper_2eservice\nfiles\n');
     expect(out).toMatch(/files\n"\/(usr\/)?lib\/systemd\/system\/sleeper\.service" "enabled"\n/);
     expect(out).toMatch(/version\ns "252 \(ts-init /);
     expect(out).toContain('introspect\n3\n');
