@@ -1,7 +1,7 @@
 // When the image runs a system bus, ts-init joins it as org.freedesktop.systemd1 (bus/).
 // The bus code is loaded only once the bus socket exists. A bus comes and goes with its
 // units (dbus.service, dbus-broker.service) or by itself: every unit change and every change
-// in the socket's directory looks again, and a lost connection is retried with a backoff
+// in the socket's directory (or, before it exists, in its parent) looks again, and a lost connection is retried with a backoff
 // while the socket is there. A socket still held by dbus.socket for a daemon not yet
 // started is left alone: connecting would start the daemon, which systemd does not do.
 import * as fs from 'node:fs';
@@ -22,20 +22,43 @@ export function startBus(manager: Manager, log: Logger, socketPath = SYSTEM_BUS_
   let retry: NodeJS.Timeout | undefined;
   let pending: NodeJS.Immediate | undefined;
   let watcher: fs.FSWatcher | undefined;
+  let watchingParent = false;
 
-  const watchDirectory = (): void => {
-    if (watcher || stopped) return;
+  // The socket's directory is watched (and, until it exists, its parent, for it to appear).
+  const watch = (dir: string, wanted: string | undefined, then: () => void): fs.FSWatcher | undefined => {
     try {
-      watcher = fs.watch(path.dirname(socketPath), { persistent: false }, (_e, file) => {
-        if (file === null || file === path.basename(socketPath)) look();
+      const w = fs.watch(dir, { persistent: false }, (_e, file) => {
+        if (wanted === undefined || file === null || file === wanted) then();
       });
-      watcher.on('error', () => {
+      w.on('error', () => {
+        w.close();
+        if (watcher === w) watcher = undefined;
+      });
+      return w;
+    } catch {
+      return undefined;
+    }
+  };
+  const watchDirectory = (): void => {
+    if (stopped || (watcher && !watchingParent)) return;
+    const dir = path.dirname(socketPath);
+    // Any change there: the socket, or the directory itself going away (then the parent is watched again).
+    const inDir = watch(dir, undefined, () => {
+      if (!fs.existsSync(dir)) {
         watcher?.close();
         watcher = undefined;
-      });
-    } catch {
-      watcher = undefined; // no directory yet: a unit change looks again
+      }
+      look();
+    });
+    if (inDir) {
+      watcher?.close();
+      watcher = inDir;
+      watchingParent = false;
+      return;
     }
+    if (watcher) return;
+    watcher = watch(path.dirname(dir), path.basename(dir), () => look());
+    watchingParent = true;
   };
 
   // After a failure, unit changes do not bring the next attempt forward: the backoff holds.

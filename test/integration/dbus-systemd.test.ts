@@ -264,5 +264,27 @@ describe('org.freedesktop.systemd1 on the system bus', () => {
     const r = await withBus(cmd);
     expect(r.stdout, r.stderr).toBe('s "active"\n');
   });
+
+  it('a bus that the CMD runs itself, in a directory made after boot, is joined, and joined again when it comes back', async () => {
+    const owner =
+      'i=0; until dbus-send --system --print-reply --dest=org.freedesktop.DBus / org.freedesktop.DBus.NameHasOwner string:org.freedesktop.systemd1 2>/dev/null | grep -q true; do i=$((i+1)); [ $i -gt 100 ] && echo no-owner && break; sleep 0.05; done';
+    const state = 'busctl get-property org.freedesktop.systemd1 /org/freedesktop/systemd1/unit/sleeper_2eservice org.freedesktop.systemd1.Unit ActiveState';
+    const cmd = [
+      'sleep 0.5; mkdir -p /run/dbus; dbus-daemon --system --fork --nopidfile',
+      owner,
+      state,
+      'kill $(pidof dbus-daemon); i=0; while pidof dbus-daemon >/dev/null && [ $i -lt 100 ]; do i=$((i+1)); sleep 0.05; done; rm -f /run/dbus/system_bus_socket',
+      'dbus-daemon --system --fork --nopidfile',
+      owner,
+      state,
+    ].join('; ');
+    const setup = [
+      `cp ${units}/sleeper.service /usr/lib/systemd/system/`,
+      'mkdir -p /etc/systemd/system/multi-user.target.wants',
+      'ln -s /lib/systemd/system/sleeper.service /etc/systemd/system/multi-user.target.wants/sleeper.service',
+    ].join(' && ');
+    const r = await runAsPid1(['--rich', '--', '/bin/sh', '-c', cmd], {}, setup);
+    expect(r.stdout, r.stderr).toBe('s "active"\ns "active"\n');
+  });
 });
 
