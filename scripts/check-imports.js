@@ -15,10 +15,10 @@ const LAYERS = [
   ['log/'],
   ['process/', 'units/', 'runtime-env.ts'],
   ['output/', 'notify/', 'exec/', 'hooks/', 'boot/', 'sockets/', 'journal/'],
-  ['control/'],
+  ['control/', 'bus/'],
   ['supervisor/', 'engine/', 'personality/'],
   ['init/'],
-  ['control-start.ts', 'services.ts', 'init-main.ts', 'main.ts', 'sea-main.ts'],
+  ['control-start.ts', 'bus-start.ts', 'services.ts', 'init-main.ts', 'main.ts', 'sea-main.ts'],
 ];
 
 function layerOf(rel) {

@@ -10,6 +10,10 @@ for pair in unshare:util-linux script:bsdutils python3:python3 ps:procps awk:gaw
   command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair##*:}")
 done
 [ -x /usr/bin/python3 ] || need+=(python3)
+# The system bus tests: Debian's dbus-daemon, busctl, and python3-dbus as a client.
+command -v dbus-daemon >/dev/null 2>&1 || need+=(dbus-daemon)
+command -v busctl >/dev/null 2>&1 || need+=(systemd)
+/usr/bin/python3 -c 'import dbus' 2>/dev/null || need+=(python3-dbus)
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq

@@ -7,6 +7,7 @@ import { ServiceOutput } from './output/service-output';
 import { runBootMachinery, runGeneratorsStep } from './boot/boot';
 import { hostFacts } from './boot/host-facts';
 import { setupMachineId } from './boot/machine-id';
+import { startBus } from './bus-start';
 import { startControl } from './control-start';
 import { runDirectoryProblem, withoutRunDirs } from './hooks/run-directory';
 import { Supervisor } from './supervisor/supervisor';
@@ -41,6 +42,7 @@ export function servicesFactory(o: InitOptions, dirs: UnitDirectories, machine: 
     let stopWatching: () => unknown = () => undefined;
     let stopping = false;
     let control: { close(): Promise<void> | void } | undefined;
+    let bus: { close(): void } | undefined;
     return {
       async start() {
         // systemd's boot machinery: generators and SysV scripts before the units load, tmpfiles.d before the first starts;
@@ -54,6 +56,8 @@ export function servicesFactory(o: InitOptions, dirs: UnitDirectories, machine: 
         const loadedAt = Date.now();
         registry.load();
         control = await startControl(manager, o, log);
+        // The system bus, when the image runs one: ts-init answers there as systemd does.
+        bus = startBus(manager, log);
         const booting = supervisor.start();
         // The watcher's first scan (an lstat of every entry, a realpath of every link) would take
         // PID 1's time from the units starting: it waits for the start jobs, at most WATCH_AFTER_MS,
@@ -76,6 +80,7 @@ export function servicesFactory(o: InitOptions, dirs: UnitDirectories, machine: 
       },
       async stopAll() {
         stopping = true;
+        bus?.close();
         await stopWatching();
         await supervisor.stopAll();
         await control?.close();

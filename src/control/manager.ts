@@ -116,4 +116,6 @@ export interface Manager {
   listJobs(): JobInfo[];
   /** Begin stopping everything and exit, like SIGTERM to systemd. */
   shutdown(): void;
+  /** Calls `listener` with a unit's name whenever its state changes (the bus front's signals); returns the way to stop. */
+  onUnitChange?(listener: (name: string) => void): () => void;
 }

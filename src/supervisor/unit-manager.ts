@@ -426,6 +426,10 @@ export class UnitManager implements Manager {
   shutdown(): void {
     this.requestShutdown();
   }
+
+  onUnitChange(listener: (name: string) => void): () => void {
+    return this.sup.onChange((r) => listener(r.name));
+  }
 }
 
 function jobResult(name: string, s: State): JobResult {
