@@ -14,8 +14,6 @@ const MAX_YEAR = 2199;
 const ALL_WEEKDAYS = 127;
 /** systemd's safety valve (MAX_CALENDAR_ITERATIONS). */
 const MAX_STEPS = 1_000;
-/** Most searches end within a few dozen steps; watching for a cycle costs only after these. */
-const CYCLE_WATCH_FROM = 32;
 /** The last instant systemd formats (9999-12-30), its bound on the base time. */
 const MAX_BASE_USEC = 253_402_214_400 * USEC - 1;
 /** glibc mktime's search for a neighbouring time with the wanted DST flag: a week's stride, ~8.5 years. */
@@ -52,9 +50,8 @@ class BrokenDownClock {
   }
 
   localtime(t: number): Tm {
-    const offset = this.zone ? this.zone.offsetAt(t) : 0;
-    const tm = fromSeconds(t + offset);
-    tm.isdst = this.zone?.isDst(t) ? 1 : 0;
+    const tm = newTm();
+    this.localtimeInto(t, tm);
     return tm;
   }
 
@@ -62,16 +59,18 @@ class BrokenDownClock {
   mktime(tm: Tm): number {
     const wall = toSeconds(tm);
     const t = this.zone ? this.resolve(this.zone, wall, tm.isdst) : wall;
-    const normalized = this.localtime(t);
-    tm.year = normalized.year;
-    tm.mon = normalized.mon;
-    tm.mday = normalized.mday;
-    tm.hour = normalized.hour;
-    tm.min = normalized.min;
-    tm.sec = normalized.sec;
-    tm.wday = normalized.wday;
-    tm.isdst = normalized.isdst;
+    this.localtimeInto(t, tm);
     return t < 0 ? -1 : t;
+  }
+
+  private localtimeInto(t: number, tm: Tm): void {
+    if (!this.zone) {
+      fillFromSeconds(t, tm);
+      tm.isdst = 0;
+      return;
+    }
+    fillFromSeconds(t + this.zone.offsetAt(t), tm);
+    tm.isdst = this.zone.isDst(t) ? 1 : 0;
   }
 
   // glibc's __mktime_internal: iterate from the last offset towards an instant whose wall time
@@ -147,7 +146,21 @@ function toSeconds(tm: Tm): number {
   return daysFromCivil(tm.year, tm.mon, tm.mday) * 86_400 + tm.hour * 3_600 + tm.min * 60 + tm.sec;
 }
 
-function fromSeconds(s: number): Tm {
+const newTm = (): Tm => ({ year: 0, mon: 0, mday: 0, hour: 0, min: 0, sec: 0, wday: 0, isdst: 0 });
+
+function copyTm(from: Tm, to: Tm): Tm {
+  to.year = from.year;
+  to.mon = from.mon;
+  to.mday = from.mday;
+  to.hour = from.hour;
+  to.min = from.min;
+  to.sec = from.sec;
+  to.wday = from.wday;
+  to.isdst = from.isdst;
+  return to;
+}
+
+function fillFromSeconds(s: number, tm: Tm): void {
   const days = Math.floor(s / 86_400);
   let rest = s - days * 86_400;
   const z = days + 719_468;
@@ -156,22 +169,24 @@ function fromSeconds(s: number): Tm {
   const yoe = Math.floor((doe - Math.floor(doe / 1_460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
   const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
   const mp = Math.floor((5 * doy + 2) / 153);
-  const mday = doy - Math.floor((153 * mp + 2) / 5) + 1;
   const month = mp < 10 ? mp + 3 : mp - 9;
-  const hour = Math.floor(rest / 3_600);
-  rest -= hour * 3_600;
-  const min = Math.floor(rest / 60);
-  return {
-    year: yoe + era * 400 + (month <= 2 ? 1 : 0),
-    mon: month - 1,
-    mday,
-    hour,
-    min,
-    sec: rest - min * 60,
-    wday: (((days + 4) % 7) + 7) % 7,
-    isdst: 0,
-  };
+  tm.year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  tm.mon = month - 1;
+  tm.mday = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  tm.hour = Math.floor(rest / 3_600);
+  rest -= tm.hour * 3_600;
+  tm.min = Math.floor(rest / 60);
+  tm.sec = rest - tm.min * 60;
+  tm.wday = (((days + 4) % 7) + 7) % 7;
 }
+
+const sameTm = (a: Tm, b: Tm): boolean =>
+  a.year === b.year && a.mon === b.mon && a.mday === b.mday && a.hour === b.hour && a.min === b.min && a.sec === b.sec && a.isdst === b.isdst;
+
+// Scratch copies for the checks that normalise a copy of the search's time (one search at a time).
+const boundsScratch = newTm();
+const monthEndScratch = newTm();
+const weekdayScratch = newTm();
 
 /** Why an event has no next elapse: it never elapses again, or the search did not settle. */
 export type NoElapse = 'never' | 'gave up';
@@ -237,13 +252,21 @@ function findNext(spec: CalendarSpec, clock: BrokenDownClock, start: Tm, startUs
   };
 
   // The walk is deterministic: a state seen before at the top of the loop means a cycle, which
-  // systemd would follow to its 1,000th step and then give up. Give up at once.
-  const seen = new Set<string>();
+  // systemd would follow to its 1,000th step and then give up. Give up at once (Brent's cycle
+  // detection: compare with a state saved at steps 1, 2, 4, 8, ...; no allocation per step).
+  const saved = newTm();
+  let savedUsec = -1;
+  let savedGuess = Number.NaN;
+  let power = 1;
+  let sinceSaved = 0;
   for (let step = 0; step < MAX_STEPS; step++) {
-    if (step >= CYCLE_WATCH_FROM) {
-      const state = `${c.year} ${c.mon} ${c.mday} ${c.hour} ${c.min} ${c.sec} ${c.isdst} ${usec} ${clock.guessed}`;
-      if (seen.has(state)) return 'gave up';
-      seen.add(state);
+    if (usec === savedUsec && clock.guessed === savedGuess && sameTm(c, saved)) return 'gave up';
+    if (++sinceSaved === power) {
+      copyTm(c, saved);
+      savedUsec = usec;
+      savedGuess = clock.guessed;
+      power *= 2;
+      sinceSaved = 0;
     }
     clock.mktime(c);
     c.isdst = -1;
@@ -354,7 +377,9 @@ function matchChain(spec: CalendarSpec, chain: CalendarChain, isDay: boolean, cl
 
 /** The day of `tm`'s month that is `day` days from its end (1: the last), or -1. */
 function endOfMonthDay(tm: Tm, clock: BrokenDownClock, day: number): number {
-  const t: Tm = { ...tm, mon: tm.mon + 1, mday: 1 - day };
+  const t = copyTm(tm, monthEndScratch);
+  t.mon++;
+  t.mday = 1 - day;
   if (clock.mktime(t) < 0 || t.mon !== tm.mon) return -1;
   return t.mday;
 }
@@ -365,7 +390,7 @@ function endOfMonthDay(tm: Tm, clock: BrokenDownClock, day: number): number {
  */
 function withinBounds(tm: Tm, clock: BrokenDownClock): number {
   if (tm.year > MAX_YEAR) return -1;
-  const t: Tm = { ...tm };
+  const t = copyTm(tm, boundsScratch);
   if (clock.mktime(t) < 0) return -1;
   let cmp: number;
   if ((cmp = Math.sign(t.year - tm.year)) !== 0) t.mon = 0;
@@ -375,13 +400,13 @@ function withinBounds(tm: Tm, clock: BrokenDownClock): number {
   else if ((cmp = Math.sign(t.min - tm.min)) !== 0) t.sec = 0;
   else cmp = Math.sign(t.sec - tm.sec);
   if (cmp < 0) return -2;
-  if (cmp > 0) Object.assign(tm, t);
+  if (cmp > 0) copyTm(t, tm);
   return cmp === 0 ? 1 : 0;
 }
 
 function matchesWeekday(weekdays: number, tm: Tm, clock: BrokenDownClock): boolean {
   if (weekdays < 0 || weekdays >= ALL_WEEKDAYS) return true;
-  const t: Tm = { ...tm };
+  const t = copyTm(tm, weekdayScratch);
   if (clock.mktime(t) < 0) return false;
   const k = t.wday === 0 ? 6 : t.wday - 1;
   return (weekdays & (1 << k)) !== 0;
