@@ -4,7 +4,7 @@
 // the JIT), in a zone with DST, where the search does the most.
 import { describe, expect, it } from 'vitest';
 import { parseCalendar } from '../../../src/units/calendar';
-import { nextElapse } from '../../../src/units/calendar-next';
+import { nextElapse, nextElapseOrWhyNot } from '../../../src/units/calendar-next';
 import { DEBIAN_TIMER_CALENDARS, generateExpression, seededRandom } from '../../helpers/calendar-expressions';
 
 const AFTER = Date.parse('2026-12-07T12:00:00Z') * 1000;
@@ -54,5 +54,14 @@ describe('calendar cost', () => {
     console.log(`1,000 generated expressions: ${ms.toFixed(1)} ms CPU; the costliest, ${JSON.stringify(worstText)}: ${worst.toFixed(3)} ms`);
     expect(ms).toBeLessThan(100);
     expect(worst).toBeLessThan(1);
+  });
+
+  it('an impossible date walks to 2199 and stops: about a millisecond, never a loop', () => {
+    const r = parseCalendar('*-02-30');
+    if (!r.ok) throw new Error(r.error);
+    expect(nextElapseOrWhyNot(r.spec, AFTER, ZONE)).toBe('never'); // learns the zone up to 2199
+    const warm = Math.min(...[0, 1, 2].map(() => cpuMs(() => nextElapseOrWhyNot(r.spec, AFTER, ZONE))));
+    console.log(`*-02-30 in ${ZONE}: ${warm.toFixed(3)} ms CPU to say it never elapses`);
+    expect(warm).toBeLessThan(5);
   });
 });

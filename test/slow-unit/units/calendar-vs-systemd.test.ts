@@ -103,6 +103,8 @@ const CASES: readonly (readonly [string, readonly string[]])[] = [
   ['America/New_York', [PLAIN_DAY, '2026-03-08T04:00:00Z', '2026-11-01T03:00:00Z']],
   // a 30-minute DST, in the southern hemisphere
   ['Australia/Lord_Howe', ['2026-04-04T12:00:00Z', '2026-10-03T13:00:00Z']],
+  // changes at midnight: a day without 00:00, a day with two
+  ['America/Santiago', ['2026-04-04T12:00:00Z', '2026-09-05T12:00:00Z']],
 ];
 
 describe(`calendar expressions agree with ${systemdAnalyze()}`, () => {
