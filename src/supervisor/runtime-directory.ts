@@ -13,15 +13,15 @@ const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW } = fs.constants;
 
 /**
  * Makes dir (absolute) a directory with mode and owner (intermediate directories root's, 0755);
- * one that already has them is left alone (it may sit on a read-only root). An existing
- * directory must be root's or the unit user's. Returns why it failed, or undefined.
+ * one that already has them is left alone (it may sit on a read-only root); one that has not is
+ * given them (with no User=, the manager's own). Returns why it failed, or undefined.
  */
 export function makeRuntimeDirectory(dir: string, mode: number, owner: { uid: number; gid: number } | undefined): string | undefined {
   try {
     const parent = openParent(dir, { mkdirMode: 0o755 });
     let fd: number | undefined;
     try {
-      const made = makeDirectory(parent.dir, parent.name, mode);
+      makeDirectory(parent.dir, parent.name, mode);
       try {
         fd = openat(parent.dir.fd, parent.name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       } catch (err) {
@@ -30,10 +30,13 @@ export function makeRuntimeDirectory(dir: string, mode: number, owner: { uid: nu
         throw err;
       }
       const st = statFd(fd);
-      if (!made && st.uid !== 0 && st.uid !== owner?.uid) return `${dir} is owned by uid ${st.uid}, neither root nor the unit's user; refusing it`;
-      if ((st.mode & 0o7777) === mode && (!owner || (st.uid === owner.uid && st.gid === owner.gid))) return undefined;
+      // An existing directory becomes the unit's, whoever made it (a package's tmpfiles.d line
+      // makes /run/squid proxy's; squid.service runs as root): as systemd's setup_exec_directory
+      // does, through the open fd, so a name re-pointed meanwhile is never what changes hands.
+      const want = owner ?? { uid: process.geteuid?.() ?? 0, gid: process.getegid?.() ?? 0 };
+      if ((st.mode & 0o7777) === mode && st.uid === want.uid && st.gid === want.gid) return undefined;
       // Owner first: a chown may clear set-id bits the mode asks for.
-      if (owner) fs.fchownSync(fd, owner.uid, owner.gid);
+      if (st.uid !== want.uid || st.gid !== want.gid) fs.fchownSync(fd, want.uid, want.gid);
       fs.fchmodSync(fd, mode);
       return undefined;
     } finally {

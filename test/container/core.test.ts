@@ -136,7 +136,11 @@ describe('a read-only root filesystem (podman run --read-only)', () => {
         : await runDetached(plainImage, { runtime: 'crun', cmd, init: true, args: ['--read-only'] }),
     );
     expect(await wait(name, { runtime: 'crun', timeoutMs: 60_000 })).toBe(42);
-    expect(await logs(name)).toBe('');
+    const said = await logs(name);
+    // podman's /run there is a 1777 tmpfs: the rich init (the entrypoint) makes it 0755, as
+    // systemd's /run is, and says so in one line; as the engine's --init (tini) it says nothing.
+    if (mode === 'entrypoint') expect(said).toMatch(/^\[WARN {2}ts-init\] \/run \(uid 0, mode 1777\) was writable by other users: made it 0755[^\n]*\n$/);
+    else expect(said).toBe('');
   });
 });
 

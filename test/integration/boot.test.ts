@@ -156,9 +156,10 @@ describe('SysV init scripts', () => {
       'active',
       'inactive',
       'disabled',
+      // In systemd's order: the service's properties come before the unit's.
+      'Type=forking',
       'FragmentPath=/run/systemd/generator.late/legacyd.service',
       'SourcePath=/etc/init.d/legacyd',
-      'Type=forking',
       'legacyd.service   generated',
       'notlinked.service generated',
     ]);

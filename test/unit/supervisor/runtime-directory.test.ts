@@ -43,8 +43,10 @@ describe('RuntimeDirectory=', () => {
     expect(fs.readFileSync(path.join(victim, 'passwd'), 'utf8')).toBe('root');
     fs.mkdirSync(path.join(run, 'bar'));
     fs.chownSync(path.join(run, 'bar'), 1000, 1000);
-    expect(makeRuntimeDirectory(path.join(run, 'bar'), 0o755, NOBODY)).toBe(`${run}/bar is owned by uid 1000, neither root nor the unit's user; refusing it`);
-    // A parent planted by a user in the 0777 directory is an unsafe step.
-    expect(makeRuntimeDirectory(path.join(run, 'bar/sub'), 0o755, NOBODY)).toMatch(/^unsafe path transition .*\/run \(owned by uid 0\) -> .*\/run\/bar \(owned by uid 1000\)/);
+    // A real directory someone else made becomes the unit's, as systemd makes it (through the fd).
+    expect(makeRuntimeDirectory(path.join(run, 'bar'), 0o755, NOBODY)).toBeUndefined();
+    expect(fs.statSync(path.join(run, 'bar'))).toMatchObject({ uid: NOBODY.uid, gid: NOBODY.gid });
+    // A parent owned by a user in the 0777 directory is an unsafe step.
+    expect(makeRuntimeDirectory(path.join(run, 'bar/sub'), 0o755, NOBODY)).toMatch(/^unsafe path transition .*\/run \(owned by uid 0\) -> .*\/run\/bar \(owned by uid 65534\)/);
   });
 });
