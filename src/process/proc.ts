@@ -1,11 +1,13 @@
 // Reading the process tree from /proc. Pure reads; nothing here signals or reaps.
 import * as fs from 'node:fs';
 
-function readChildrenFiles(pid: number | 'self'): number[] | undefined {
+/** strict: an error that says nothing about the process (EMFILE, ENOMEM) is thrown rather than taken for no children. */
+function readChildrenFiles(pid: number | 'self', strict = false): number[] | undefined {
   let tasks: string[];
   try {
     tasks = fs.readdirSync(`/proc/${pid}/task`);
-  } catch {
+  } catch (err) {
+    if (strict && !isGoneError(err)) throw err;
     return [];
   }
   const out: number[] = [];
@@ -19,6 +21,7 @@ function readChildrenFiles(pid: number | 'self'): number[] | undefined {
         if (!fs.existsSync(`/proc/${pid}/task/${tid}`)) continue;
         return undefined;
       }
+      if (strict && !isGoneError(err)) throw err;
       continue;
     }
     for (const word of text.split(' ')) if (word) out.push(Number(word));
@@ -65,6 +68,18 @@ export function listChildren(pid: number | 'self' = 'self'): number[] {
   if (fast) return fast;
   const parent = pid === 'self' ? process.pid : pid;
   return allPids().filter((p) => readStat(p)?.ppid === parent);
+}
+
+/** ts-init's own children (zombies too); throws when /proc cannot tell (EMFILE), so that a live child never looks gone. */
+export function listOwnChildrenOrThrow(): number[] {
+  const fast = readChildrenFiles('self', true);
+  if (fast) return fast;
+  return allPids().filter((p) => readStatOrThrow(p)?.ppid === process.pid);
+}
+
+function isGoneError(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ESRCH';
 }
 
 /** Every descendant of a process, parents before their children. */

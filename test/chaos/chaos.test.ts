@@ -68,7 +68,7 @@ function namespaceProcs(init: number): Proc[] {
   return out;
 }
 
-type Status = { name: string; activeState: string; subState: string; mainPid?: number; restarts: number };
+type Status = { name: string; activeState: string; subState: string; mainPid?: number; restarts: number; stateChangedAt: number };
 
 function ctl(socket: string, args: string[], timeoutMs = 15_000): Promise<{ code: number | null; out: string; ms: number }> {
   const t0 = Date.now();
@@ -91,7 +91,8 @@ describe('chaos', () => {
       // a shell with two children of its own
       'family.service': `[Service]\nRestart=always\n${common}ExecStart=/bin/sh -c 'sleep 1000 & sleep 1000 & wait'\n`,
       // a daemon that double-forks into its own session and writes a PID file
-      'daemon.service': `[Service]\nType=forking\nRestart=always\n${common}PIDFile=/run/chaos-daemon.pid\nExecStart=/bin/sh -c 'setsid /bin/sh -c "echo $$$$ > /run/chaos-daemon.pid; exec sleep 1000" & sleep 0.1'\n`,
+      // (The inner script is in single quotes: its $$ is the daemon's pid, not the starter's.)
+      'daemon.service': `[Service]\nType=forking\nRestart=always\n${common}PIDFile=/run/chaos-daemon.pid\nExecStart=/bin/sh -c "setsid /bin/sh -c 'echo $$$$ > /run/chaos-daemon.pid; exec sleep 1000' & sleep 0.1"\n`,
       // orphans that die on their own, all the time
       'orphans.service': `[Service]\nRestart=always\n${common}ExecStart=/bin/sh -c 'while :; do (sleep 0.05 &) ; (sh -c "sleep 0.1 & exit 3" &) ; sleep 0.05; done'\n`,
       // a notify unit that also leaves a daemonised grandchild behind
@@ -109,8 +110,10 @@ describe('chaos', () => {
 
     const counts = { killsMain: 0, killsChild: 0, killsOther: 0, jobs: 0, jobsFailed: 0, reloads: 0, maxJobMs: 0, hungJobs: 0, fdShortages: 0, neverReady: 0 };
     const hardNofile = fs.readFileSync(`/proc/${init}/limits`, 'utf8').match(/Max open files\s+(\d+)\s+(\d+)/)!;
-    // A unit in a transitional state with no process, by unit: since when, in which state.
-    const noProcessSince = new Map<string, { key: string; since: number }>();
+    // A unit in a transitional state with no process, by unit: since when, in which state of which run.
+    // A run is told apart by its restarts and the moment its active state last changed: a stop and a
+    // start between two looks leave the same state and restarts, but not the same moment.
+    const noProcessSince = new Map<string, { key: string; run: string; since: number }>();
     const stuck = new Set<string>();
     const watchStuck = (st: Status[]): void => {
       const now = Date.now();
@@ -121,9 +124,13 @@ describe('chaos', () => {
           continue;
         }
         const key = `${s.name} ${s.activeState} (${s.subState}) restarts=${s.restarts}`;
+        const run = `${key} ${s.stateChangedAt}`;
         const seen = noProcessSince.get(s.name);
-        if (seen?.key !== key) noProcessSince.set(s.name, { key, since: now });
-        else if (now - seen.since > STUCK_MS) stuck.add(key);
+        if (seen?.run !== run) noProcessSince.set(s.name, { key, run, since: now });
+        else if (now - seen.since > STUCK_MS && !stuck.has(key)) {
+          stuck.add(key);
+          console.log(`chaos: ${key} since ${seen.since - started} ms into the run (wall ${new Date(seen.since).toISOString()})`);
+        }
       }
     };
     const killedMains = new Set<number>();
@@ -256,6 +263,12 @@ describe('chaos', () => {
     for (const h of hung) {
       const lines = r.stderr.split('\n').filter((l) => l.includes(h.unit));
       console.log(`chaos: hung job '${h.job}' (sent ${h.sent - started} ms into the run, ${h.ms} ms, exit ${h.code}); ts-init's last lines about ${h.unit}:\n${lines.slice(-40).join('\n')}`);
+    }
+    // A unit seen stuck: what ts-init logged about it, for finding out why.
+    for (const key of stuck) {
+      const unit = key.split(' ')[0]!;
+      const lines = r.stderr.split('\n').filter((l) => l.includes(unit));
+      console.log(`chaos: stuck '${key}'; ts-init's last lines about ${unit}:\n${lines.slice(-60).join('\n')}`);
     }
     expect(disagreements).toEqual([]);
     expect([...stuck]).toEqual([]);

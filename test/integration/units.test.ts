@@ -211,11 +211,25 @@ describe('service types', () => {
     expect(transitions(r.stderr, 'ownsession.service')).toContain('activating (start) -> active (running)');
   });
 
-  it('forking without the PID file fails with result resources', async () => {
-    const dir = unitDir({ 'nopid.service': `[Service]\nType=forking\nPIDFile=/run/never.pid\nExecStart=/bin/true\n` });
+  it('forking without the PID file, nothing of the unit left: fails at once with result resources, as systemd', async () => {
+    const dir = unitDir({
+      'nopid.service': `[Service]\nType=forking\nPIDFile=/run/never.pid\nExecStart=/bin/true\n`,
+      // A stale PID file: the starter wrote its own pid, and is gone.
+      'stale.service': `[Service]\nType=forking\nPIDFile=/run/stale.pid\nExecStart=/bin/sh -c 'echo $$$$ > /run/stale.pid'\n`,
+    });
     const r = await runAsPid1(['-v', '--units', dir, '--', '/bin/true']);
     expect(r.stderr).toMatch(/PID file not readable after start/);
-    expect(transitions(r.stderr, 'nopid.service').at(-1)).toBe('deactivating (stop-sigterm) -> failed (failed)');
+    expect(r.stderr).toMatch(/no process of the unit is left to write its PID file \/run\/stale\.pid unit=\\?"stale\.service/);
+    for (const u of ['nopid.service', 'stale.service']) expect(transitions(r.stderr, u).at(-1)).toBe('deactivating (stop-sigterm) -> failed (failed)');
+    // Not the 5 s wait: nothing could write the file any more.
+    expect(r.ms).toBeLessThan(4000);
+  });
+
+  it('forking whose daemon lives but never writes its PID file: waited for 5 s, then fails', async () => {
+    const dir = unitDir({ 'silent.service': `[Service]\nType=forking\nPIDFile=/run/silent.pid\nExecStart=/bin/sh -c 'setsid sleep 1000 & exit 0'\n` });
+    const r = await runAsPid1(['-v', '--units', dir, '--', '/bin/true']);
+    expect(r.stderr).toMatch(/PID file not readable after start/);
+    expect(transitions(r.stderr, 'silent.service').at(-1)).toBe('deactivating (stop-sigterm) -> failed (failed)');
     // The PID file is waited for 5 s, as promised; the suite's own limit covers a slow machine.
     expect(r.ms).toBeGreaterThanOrEqual(5000);
   });

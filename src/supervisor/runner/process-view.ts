@@ -1,6 +1,6 @@
 // How the runner's rooms look at processes: /proc by default, a table in tests (so a
 // test needs no live stand-in process and no pid that no process can have).
-import { indexOnce, processesInSessions, readStatOrThrow, type SessionIndex } from '../../process/proc';
+import { indexOnce, listOwnChildrenOrThrow, processesInSessions, readStatOrThrow, type SessionIndex } from '../../process/proc';
 
 export type ProcessStat = { state: string; ppid: number; session: number; startTicks: number };
 
@@ -11,6 +11,8 @@ export interface ProcessView {
   inSessions(sessions: ReadonlySet<number>, index?: SessionIndex): number[];
   /** One scan of /proc, made on first use and shared by everyone who asks this round. */
   indexOnce(): () => SessionIndex;
+  /** ts-init's own children (orphans it adopted among them); throws when /proc cannot tell. */
+  children(): number[];
   /** ts-init's own pid: never a unit's process. */
   readonly self: number;
 }
@@ -19,5 +21,6 @@ export const procProcessView: ProcessView = {
   readStat: readStatOrThrow,
   inSessions: processesInSessions,
   indexOnce,
+  children: listOwnChildrenOrThrow,
   self: process.pid,
 };

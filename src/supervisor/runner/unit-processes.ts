@@ -66,6 +66,16 @@ export class UnitProcesses {
     return [...new Set([...own, ...this.proc.inSessions(this.sessions, index())])];
   }
 
+  /**
+   * Whether anything of this run may still be alive (systemd: its control group is not empty):
+   * a process in one of its sessions, or one of ts-init's children that is the unit's by the
+   * looser rule (a daemon in a session of its own whose starter exited). Throws when /proc cannot tell.
+   */
+  anyLeft(): boolean {
+    if (this.proc.inSessions(this.sessions).length > 0) return true;
+    return this.proc.children().some((pid) => !this.isClaimed(pid) && this.mainPidProblem(pid, false) === undefined);
+  }
+
   /** A live process in one of the unit's sessions (how its processes are told apart without cgroups). */
   isOwnProcess(pid: number): boolean {
     const st = this.proc.readStat(pid);

@@ -62,6 +62,10 @@ class FakeProc implements ProcessView {
     let i: SessionIndex | undefined;
     return () => (i ??= this.index());
   }
+  children(): number[] {
+    this.fail();
+    return [...this.table].filter(([, st]) => st.ppid === SELF).map(([pid]) => pid);
+  }
 }
 
 /** Timers on a manual clock: advance(ms) fires what is due, in order. */
@@ -190,11 +194,12 @@ describe('UnitRunner', () => {
     const h = harness(unit(`Type=forking\nPIDFile=${pidFile}\nExecStart=/usr/sbin/daemond\nKillMode=process`), { files });
     h.runner.send({ type: 'start' });
     const starter = h.launched[0]!.pid;
+    // The daemon, started after the starter and adopted by ts-init once it exited, has not written its PID file yet.
+    const daemon = h.proc.add(500, { session: 500, ppid: SELF, startTicks: 200 });
     h.exit(starter, { code: 0 });
     h.clock.advance(120);
     expect(h.runner.state.sub).toBe('start');
-    // The daemon, started after the starter and adopted by ts-init, wrote its (non-root) PID file.
-    const daemon = h.proc.add(500, { session: 500, ppid: SELF, startTicks: 200 });
+    // Now it has (a non-root file).
     files[pidFile] = { ok: true, text: `${daemon}\n`, owner: 1000 };
     h.clock.advance(50);
     expect(h.runner.state.sub).toBe('running');
@@ -212,6 +217,8 @@ describe('UnitRunner', () => {
     const files: Record<string, BoundedRead> = { [pidFile]: { ok: true, text: `${SELF}\n`, owner: 0 } };
     const h = harness(unit(`Type=forking\nPIDFile=${pidFile}\nExecStart=/usr/sbin/daemond\nTimeoutStartSec=60`), { files });
     h.runner.send({ type: 'start' });
+    // The unit's daemon lives (it could still write the file), so the wait goes on.
+    h.proc.add(500, { session: 500, ppid: SELF, startTicks: 200 });
     h.exit(h.launched[0]!.pid, { code: 0 });
     h.clock.advance(1000);
     expect(h.logs.filter((l) => l.includes(`PID ${SELF} in PID file ${pidFile} is the manager; refusing it`))).toHaveLength(1);
@@ -222,6 +229,61 @@ describe('UnitRunner', () => {
     h.clock.advance(5000);
     expect(h.runner.state.result).toBe('resources');
     expect(h.runner.state.mainPid).toBeUndefined();
+  });
+
+  it('PIDFile= naming a dead process when nothing of the unit is left to write it: fails at once, as systemd does', async () => {
+    const pidFile = '/run/daemon.pid';
+    // A stale file: the daemon of an earlier run, or one killed after writing it.
+    const files: Record<string, BoundedRead> = { [pidFile]: { ok: true, text: '4242\n', owner: 0 } };
+    const h = harness(unit(`Type=forking\nPIDFile=${pidFile}\nExecStart=/usr/sbin/daemond\nRestart=always\nRestartSec=100ms`), { files });
+    h.runner.send({ type: 'start' });
+    h.exit(h.launched[0]!.pid, { code: 0 });
+    await settle();
+    expect(h.runner.state.sub).toBe('auto-restart');
+    expect(h.runner.state.result).toBe('resources');
+    expect(h.logs.some((l) => l.includes(`no process of the unit is left to write its PID file ${pidFile}`))).toBe(true);
+    h.live();
+  });
+
+  it('PIDFile= not yet naming the daemon while it lives: the wait goes on, and ends once the daemon is gone', async () => {
+    const pidFile = '/run/daemon.pid';
+    const files: Record<string, BoundedRead> = { [pidFile]: { ok: true, text: '4242\n', owner: 0 } };
+    const h = harness(unit(`Type=forking\nPIDFile=${pidFile}\nExecStart=/usr/sbin/daemond`), { files });
+    h.runner.send({ type: 'start' });
+    // Daemonized: a session of its own, adopted by ts-init once its starter exited.
+    const daemon = h.proc.add(500, { session: 500, ppid: SELF, startTicks: 200 });
+    h.exit(h.launched[0]!.pid, { code: 0 });
+    h.clock.advance(1000);
+    expect(h.runner.state.sub).toBe('start');
+    h.live();
+    h.exit(daemon, { signal: 9 }, 'reaper');
+    h.clock.advance(50);
+    await settle();
+    expect(h.runner.state.sub).toBe('failed');
+    expect(h.runner.state.result).toBe('resources');
+  });
+
+  it('a shortage during the PID file wait neither ends it nor starts it anew: the unit is out of start once the wait is over', async () => {
+    const pidFile = '/run/daemon.pid';
+    const files: Record<string, BoundedRead> = { [pidFile]: { ok: true, text: '4242\n', owner: 0 } };
+    const h = harness(unit(`Type=forking\nPIDFile=${pidFile}\nExecStart=/usr/sbin/daemond`), { files });
+    h.runner.send({ type: 'start' });
+    h.proc.add(500, { session: 500, ppid: SELF, startTicks: 200 });
+    h.exit(h.launched[0]!.pid, { code: 0 });
+    h.clock.advance(4900);
+    // /proc cannot be read for a second (RLIMIT_NOFILE lowered): the pid cannot be judged.
+    h.proc.failing = 'EMFILE';
+    for (let t = 0; t < 10; t++) {
+      h.clock.advance(100);
+      expect(h.runner.state.sub).toBe('start');
+      h.live();
+    }
+    h.proc.failing = undefined;
+    h.clock.advance(100);
+    await settle();
+    // 5 s of waiting and the shortage: not 5 s more.
+    expect(h.runner.state.sub).not.toBe('start');
+    expect(h.runner.state.result).toBe('resources');
   });
 
   it('notify: NOTIFY_SOCKET is passed, READY=1 makes it active, MAINPID= moves the claim', async () => {
