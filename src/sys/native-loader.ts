@@ -134,7 +134,9 @@ function loadCopy(file: string, bytes: Uint8Array, where: CopyPlace, failures: s
   try {
     fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
     const st = fs.fstatSync(fd);
-    if (!isTrustedCopy(st, bytes.length, where, process.geteuid?.() ?? 0, where === 'beside' ? (uid) => unmappedOwner(uid, file) : undefined)) {
+    // The mount of the very inode opened (not of a name looked up again), undefined without /proc.
+    const mount = mountOptionsOfFd(fd);
+    if (!isTrustedCopy(st, bytes.length, where, process.geteuid?.() ?? 0, where === 'beside' ? (uid) => unmappedOwner(uid, mount) : undefined)) {
       failures.push(`${file}: not loaded (uid ${st.uid}, mode ${(st.mode & 0o7777).toString(8)}, ${st.nlink} links: not root's alone)`);
       return undefined;
     }
@@ -142,8 +144,12 @@ function loadCopy(file: string, bytes: Uint8Array, where: CopyPlace, failures: s
       failures.push(`${file}: not loaded (its content is not the embedded module's)`);
       return undefined;
     }
-    // A copy on a noexec mount (the kernel refuses X_OK there) would fail to map.
-    fs.accessSync(`/proc/self/fd/${fd}`, fs.constants.X_OK);
+    // A copy on a noexec mount would fail to map. Not asked of access(X_OK): root is refused
+    // that on a file without any execute bit, and the installed module is 0444.
+    if (mount?.includes('noexec')) {
+      failures.push(`${file}: not loaded (on a noexec mount)`);
+      return undefined;
+    }
     return dlopenVerified(fd, file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
@@ -279,6 +285,25 @@ function mountOptionsOf(dir: string, mounts: Map<string, string[]>): string[] {
   return options;
 }
 
+/** The per-mount options (noexec, ro, ...) of the mount whose id is id, from /proc/self/mountinfo's text. */
+export function mountOptionsById(mountinfo: string, id: number): string[] | undefined {
+  for (const line of mountinfo.split('\n')) {
+    const f = line.split(' ');
+    if (f.length >= 6 && Number(f[0]) === id) return f[5]!.split(',');
+  }
+  return undefined;
+}
+
+/** The options of the mount the file open on fd lies on (its mnt_id in /proc/self/fdinfo), or undefined. */
+function mountOptionsOfFd(fd: number): string[] | undefined {
+  try {
+    const id = /^mnt_id:\s*(\d+)$/m.exec(fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))?.[1];
+    return id === undefined ? undefined : mountOptionsById(fs.readFileSync('/proc/self/mountinfo', 'utf8'), Number(id));
+  } catch {
+    return undefined;
+  }
+}
+
 /** Whether dir lies on a noexec mount. */
 export function isOnNoexecMount(dir: string, mounts: Map<string, string[]>): boolean {
   return mountOptionsOf(dir, mounts).includes('noexec');
@@ -316,12 +341,13 @@ export function isTrustedCopy(
  * Whether uid is the overflow uid the kernel shows for an owner this user namespace does
  * not map (the host's root, for a module an engine binds in), so that nobody inside can
  * be it. Where the namespace maps that uid too (rootless engines map 65534), the file
- * must also lie on a read-only mount, as the engines' binds do.
+ * must also lie on a read-only mount (mount: the options of the one it was opened on), as
+ * the engines' binds do.
  */
-function unmappedOwner(uid: number, file: string): boolean {
+function unmappedOwner(uid: number, mount: string[] | undefined): boolean {
   try {
     if (uid !== Number(fs.readFileSync('/proc/sys/kernel/overflowuid', 'utf8').trim())) return false;
-    return !isMappedUid(uid, fs.readFileSync('/proc/self/uid_map', 'utf8')) || mountOptionsOf(file, readMounts()).includes('ro');
+    return !isMappedUid(uid, fs.readFileSync('/proc/self/uid_map', 'utf8')) || mount?.includes('ro') === true;
   } catch {
     return false;
   }

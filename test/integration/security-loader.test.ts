@@ -87,4 +87,24 @@ describe('the FFI module of a root PID 1, with a shared /tmp an unprivileged use
     expect(mappedPath, r.stdout).not.toBe(beside);
     expect(mappedIno).not.toBe(besideIno);
   });
+
+  // As an engine binds the installed module: root's file, mode 0444 (no execute bit), on a
+  // read-only bind, while every place ts-init could write is noexec or shared.
+  const BESIDE = `${PINNED_TS_INIT.replace(/[^/]+$/, '')}${NAME}`;
+  const bindBeside = (options: string) =>
+    `install -o 0 -g 0 -m 0444 ${KOFFI} /run/.module && touch ${BESIDE} && mount --bind /run/.module ${BESIDE} && mount -o remount,bind,${options} ${BESIDE} && ${READ_ONLY_RUN}`;
+  const lookBeside = `grep -m1 'r-xp.*koffi' /proc/1/maps | ${MAPPED}; stat -c '%i' ${BESIDE}`;
+
+  it("beside the executable, root's read-only copy without an execute bit is loaded, that very inode", async () => {
+    const r = await runAsPid1(['--', '/bin/sh', '-c', lookBeside], {}, `${SHARED_TMP} && ${PLANT} && ${bindBeside('ro')}`);
+    expect(r.code, r.stderr).toBe(0);
+    const [mapped, besideIno] = r.stdout.trim().split('\n');
+    expect(mapped, r.stdout).toBe(`${besideIno} ${BESIDE}`);
+  });
+
+  it('beside the executable, a copy on a noexec mount is passed over, not mapped', async () => {
+    const r = await runAsPid1(['--', '/bin/sh', '-c', lookBeside], {}, `${SHARED_TMP} && ${PLANT} && ${bindBeside('ro,noexec')}`);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n')[0], r.stdout).toMatch(/^\d+ \/memfd:ts-init-koffi \(deleted\)$/);
+  });
 });

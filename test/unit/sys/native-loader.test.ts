@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isMappedUid, isOnNoexecMount, isTrustedCopy, parseMountinfo } from '../../../src/sys/native-loader';
+import { isMappedUid, isOnNoexecMount, isTrustedCopy, mountOptionsById, parseMountinfo } from '../../../src/sys/native-loader';
 
 const MOUNTINFO = [
   '100 90 0:50 / / ro,relatime - overlay overlay rw',
@@ -19,6 +19,16 @@ describe('noexec mounts', () => {
     expect(isOnNoexecMount('/tmp', mounts)).toBe(false);
     expect(isOnNoexecMount('/devices', mounts)).toBe(false);
     expect(isOnNoexecMount('/my dir', mounts)).toBe(true);
+  });
+});
+
+describe('the mount a descriptor lies on', () => {
+  it('is found by its id, whatever its mount point, and only its own options count', () => {
+    expect(mountOptionsById(MOUNTINFO, 107)).toEqual(['rw', 'nosuid', 'nodev']);
+    expect(mountOptionsById(MOUNTINFO, 108)).toContain('noexec');
+    expect(mountOptionsById(MOUNTINFO, 100)).toEqual(['ro', 'relatime']);
+    expect(mountOptionsById(MOUNTINFO, 10)).toBeUndefined();
+    expect(mountOptionsById('', 100)).toBeUndefined();
   });
 });
 
