@@ -169,7 +169,10 @@ export class UnitManager implements Manager {
   /** A start job with what it pulls in; over once the unit's own start is (after those it is ordered after). */
   start(name: string): Promise<JobResult> {
     const r = this.resolve(name);
-    return r ? this.sup.startWithDependencies(r.name).then(() => jobResult(r.name, r.state)) : Promise.resolve(this.missing(name));
+    if (!r) return Promise.resolve(this.missing(name));
+    return this.sup
+      .startWithDependencies(r.name)
+      .then((): JobResult => (this.sup.startFailedOnDependency(r.name) ? { result: 'dependency', message: `${r.name}: a required unit failed` } : jobResult(r.name, r.state)));
   }
 
   stop(name: string): Promise<JobResult> {
