@@ -3,8 +3,8 @@
 // nss-lookup.target); targets nobody pulls in stay out; DefaultDependencies=no units
 // start ahead of sysinit.target's followers.
 import { expect, it } from 'vitest';
-import { runAsPid1, TS_INIT } from '../helpers/ts-init';
-import { notifyDaemon, unitDir } from '../helpers/units';
+import { PINNED_TS_INIT, runAsPid1, TS_INIT } from '../helpers/ts-init';
+import { notifyDaemon, transitions, unitDir } from '../helpers/units';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tempDir } from '../helpers/temp-dir';
@@ -76,4 +76,24 @@ it('a start that fails because a required unit failed leaves the target as it wa
   expect(answers['start wanting.target']).toBe('rc=0\n');
   expect(answers['is-active wanting.target']).toBe('active\nrc=0\n');
   expect(sections.at(-1)![1]).toBe(onlyFails);
+});
+
+it('enabling and disabling units changes multi-user.target\'s Wants= without taking the target down and up', async () => {
+  const vendor = unitDir({
+    'web.service': '[Service]\nExecStart=/bin/sleep 100\n[Install]\nWantedBy=multi-user.target\n',
+    'late.service': '[Service]\nExecStart=/bin/sleep 100\n[Install]\nWantedBy=multi-user.target\n',
+  });
+  const setup =
+    `cp -r ${vendor}/. /usr/lib/systemd/system/ && mkdir -p /etc/systemd/system/multi-user.target.wants /run/bin && ` +
+    `ln -s /usr/lib/systemd/system/web.service /etc/systemd/system/multi-user.target.wants/web.service && ln -s ${PINNED_TS_INIT} /run/bin/systemctl`;
+  const steps = ['enable late', 'disable late', 'enable --now late', 'disable --now late', 'disable web', 'daemon-reload', 'enable web', 'is-active multi-user.target', 'list-units --failed --no-legend --plain'];
+  const script = ['while [ "$(systemctl is-active web)" != active ]; do sleep 0.05; done', ...steps.map((s) => `systemctl ${s} >/dev/null 2>&1`), 'systemctl is-active multi-user.target web late'].join('; ');
+  const r = await runAsPid1(['-v', '--', '/bin/sh', '-c', `PATH=/run/bin:$PATH; ${script}`], { env: { ...process.env, TS_INIT_RICH: '1' } }, setup);
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stdout).toBe('active\nactive\ninactive\n');
+  // The reloads saw the target's definition change, and left its state alone (systemd never restarts on a
+  // reload). Restarted on each, multi-user.target hit its start limit (5 in 10 s) and ended failed.
+  expect(r.stderr).toMatch(/changed=\["multi-user\.target"\]/);
+  const beforeShutdown = r.stderr.slice(0, r.stderr.indexOf('shutting down'));
+  expect(transitions(beforeShutdown, 'multi-user.target')).toEqual(['inactive (dead) -> active (exited)']);
 });
