@@ -77,7 +77,7 @@ export async function ctl(argv: readonly string[], out: (s: string) => void, err
     out(`${JSON.stringify(r)}\n`);
   }
   if (verb === 'status' && units.length && (r as UnitStatus[]).some((s) => s.loadState === 'not-found')) return 4;
-  if (Array.isArray(r) && (r as JobResult[]).some((j) => j && (j.result === 'failed' || j.result === 'not-found' || j.result === 'invalid' || j.result === 'inactive' || j.result === 'masked'))) return 1;
+  if (Array.isArray(r) && (r as JobResult[]).some((j) => j && (j.result === 'failed' || j.result === 'dependency' || j.result === 'not-found' || j.result === 'invalid' || j.result === 'inactive' || j.result === 'masked'))) return 1;
   if (follow) await new Promise(() => undefined); // until interrupted or the server closes
   return 0;
 }

@@ -223,6 +223,9 @@ async function jobs(io: Io, verb: Verb, units: string[]): Promise<number> {
         `Job for ${u} failed because the control process exited with error code.\nSee "systemctl status ${u}" and "journalctl -xeu ${u}" for details.\n`,
       );
       code = Math.max(code, EXIT.FAILURE);
+    } else if (r.result === 'dependency') {
+      io.err(`A dependency job for ${u} failed. See 'journalctl -xe' for details.\n`);
+      code = Math.max(code, EXIT.FAILURE);
     } else if (r.result !== 'done') {
       io.err(`Failed to ${JOB_WORDS[verb]} ${u}: ${r.message ?? r.result}\n`);
       code = Math.max(code, EXIT.FAILURE);

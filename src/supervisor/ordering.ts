@@ -134,6 +134,16 @@ function findCycle(waitsFor: Map<string, Set<string>>): string[] | undefined {
 }
 
 /**
+ * The unit a start job waits for (After=) and requires (Requires=, BindsTo=) whose own start
+ * job failed, if any: that start then ends with the job result "dependency" and never runs.
+ * The unit keeps the state it had, as systemd's job_fail_dependencies leaves it (a dependency
+ * job result is the job's, not the unit's: a target never becomes failed through it).
+ */
+export function failedRequirement(o: Ordering, unit: string, startFailed: (u: string) => boolean): string | undefined {
+  return [...(o.waitsFor.get(unit) ?? [])].find((d) => o.requiredBy.get(d)?.has(unit) && startFailed(d));
+}
+
+/**
  * Units whose every ordered-before unit has finished its start job (and that are not started
  * yet), the head of the longest waiting chain first (see chainLengths), otherwise in job order.
  */

@@ -1,8 +1,9 @@
 // daemon-reload's decision, pure: given what is loaded and what the unit files say
 // now, which units are new, which changed, which are gone, and which keep their
 // old definition because the new one is broken.
+import type { ActiveState } from '../control/manager';
 import type { NotLoadedReason } from '../units/load';
-import type { UnitConfig } from '../units/unit';
+import type { UnitConfig, UnitKind } from '../units/unit';
 
 export interface LoadedUnits {
   units: ReadonlyMap<string, UnitConfig>;
@@ -40,6 +41,17 @@ export function diffUnits(
     diff.removed.push(name);
   }
   return diff;
+}
+
+/**
+ * Whether a unit whose definition changed is restarted to take the new one on: one that is
+ * up, unless it is a target. A target runs nothing, its new dependencies (an enable or disable
+ * changes its .wants/) apply to its next start job, and systemd leaves its state alone on a
+ * reload. Restarted, multi-user.target went down and up on every enable or disable, and the
+ * sixth time within 10 s hit its start limit and ended failed.
+ */
+export function restartsOnReload(kind: UnitKind, active: ActiveState): boolean {
+  return kind !== 'target' && (active === 'active' || active === 'activating');
 }
 
 /**

@@ -17,7 +17,7 @@ import type { UnitConfig } from '../units/unit';
 import { hostFacts } from '../boot/host-facts';
 import { checkConditions, type HostFacts } from '../units/conditions';
 import type { State } from './lifecycle';
-import { buildOrdering, jobSet, startable, stoppable, type Ordering } from './ordering';
+import { buildOrdering, failedRequirement, jobSet, startable, stoppable, type Ordering } from './ordering';
 import { autoJobAllowed, propagatedJobs, reloadTargets, retroactiveStops, stateJobs, wentDown, type PropagatedJob, type UnitView } from './propagation';
 import type { UnitRegistry } from './unit-registry';
 import { UnitRunner } from './unit-runner';
@@ -47,6 +47,8 @@ export class Supervisor {
   private ordering: Ordering = { units: new Set(), waitsFor: new Map(), requiredBy: new Map(), chain: new Map(), warnings: [] };
   private readonly started = new Set<string>();
   private readonly finished = new Set<string>();
+  /** Units whose last start job ended with the result "dependency" (their state left as it was). */
+  private readonly dependencyFailed = new Set<string>();
   private readonly changeListeners = new Set<(r: UnitRunner) => void>();
   private exitListener: (code: number) => void = () => undefined;
   private readonly notify: NotifySockets;
@@ -175,6 +177,7 @@ export class Supervisor {
 
   private onUnitChange(r: UnitRunner, before: State): void {
     this.sockets.unitChanged(r.name, r.state);
+    if (!isDown(r.state.sub)) this.dependencyFailed.delete(r.name);
     if (this.started.has(r.name) && !this.finished.has(r.name) && startJobFinished(r.state)) {
       this.finish(r.name);
       this.deps.log.debug({ unit: r.name }, 'start job finished');
@@ -278,6 +281,7 @@ export class Supervisor {
       if (a === 'inactive' || a === 'failed' || a === 'deactivating' || (n === name && a === 'activating')) {
         this.started.delete(n);
         this.finished.delete(n);
+        this.dependencyFailed.delete(n);
       } else if (n === name) {
         // Up already: its start job is over as soon as it is asked for.
         this.started.add(n);
@@ -329,12 +333,11 @@ export class Supervisor {
   private startOne(name: string): void {
     this.started.add(name);
     const r = this.runners.get(name)!;
-    const failedDep = [...(this.ordering.waitsFor.get(name) ?? [])].find(
-      (d) => this.ordering.requiredBy.get(d)?.has(name) && this.runners.get(d)?.state.sub === 'failed',
-    );
+    const failedDep = failedRequirement(this.ordering, name, (d) => this.runners.get(d)?.state.sub === 'failed' || this.dependencyFailed.has(d));
     if (failedDep) {
-      this.deps.log.error({ unit: name }, `not starting: required unit ${failedDep} failed`);
-      r.send({ type: 'dependency-failed' });
+      // The start job fails, the unit does not: it stays as it was (inactive, or failed from before).
+      this.deps.log.error({ unit: name }, `not starting: required unit ${failedDep} failed (job result: dependency)`);
+      this.dependencyFailed.add(name);
     } else {
       this.startUnit(name);
     }
@@ -342,6 +345,11 @@ export class Supervisor {
       this.finish(name);
       this.startAgain = true;
     }
+  }
+
+  /** Whether the unit's last start job ended with the result "dependency": a unit it requires failed to start. */
+  startFailedOnDependency(name: string): boolean {
+    return this.dependencyFailed.has(name);
   }
 
   private startWaiters: Array<() => void> = [];

@@ -11,6 +11,7 @@ import { unitName } from '../control/protocol';
 import type { State } from './lifecycle';
 import { disableUnit, enableUnit } from './enablement';
 import { presetAction, readPresetRules } from './preset';
+import { restartsOnReload } from './reload-diff';
 import { unitProperties } from './show-properties';
 import { activeState, isDown, isIdle, isReloading, isRestartPending, jobFailed, startJobFinished } from './sub-states';
 import { DEFAULT_TARGET_ALIAS } from '../units/builtin-targets';
@@ -169,7 +170,10 @@ export class UnitManager implements Manager {
   /** A start job with what it pulls in; over once the unit's own start is (after those it is ordered after). */
   start(name: string): Promise<JobResult> {
     const r = this.resolve(name);
-    return r ? this.sup.startWithDependencies(r.name).then(() => jobResult(r.name, r.state)) : Promise.resolve(this.missing(name));
+    if (!r) return Promise.resolve(this.missing(name));
+    return this.sup
+      .startWithDependencies(r.name)
+      .then((): JobResult => (this.sup.startFailedOnDependency(r.name) ? { result: 'dependency', message: `${r.name}: a required unit failed` } : jobResult(r.name, r.state)));
   }
 
   stop(name: string): Promise<JobResult> {
@@ -311,8 +315,9 @@ export class UnitManager implements Manager {
     for (const name of fresh) if (diff.next.enabled.has(name)) jobs.push(this.start(name));
     for (const name of diff.changed) {
       const r = this.sup.runners.get(name)!;
-      this.sup.replaceConfig(diff.next.units.get(name)!);
-      if (activeState(r.state) === 'active' || activeState(r.state) === 'activating') jobs.push(this.restartJob(r));
+      const next = diff.next.units.get(name)!;
+      this.sup.replaceConfig(next);
+      if (restartsOnReload(next.kind, activeState(r.state))) jobs.push(this.restartJob(r));
     }
     for (const name of diff.removed) {
       const r = this.sup.runners.get(name);

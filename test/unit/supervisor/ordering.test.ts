@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildOrdering, jobSet, startable, startLayers, stoppable, type UnitDeps } from '../../../src/supervisor/ordering';
+import { buildOrdering, failedRequirement, jobSet, startable, startLayers, stoppable, type UnitDeps } from '../../../src/supervisor/ordering';
 
 function deps(spec: Record<string, Partial<UnitDeps>>): Map<string, UnitDeps> {
   const empty = { after: [], before: [], requires: [], wants: [], bindsTo: [], partOf: [], conflicts: [] };
@@ -57,6 +57,29 @@ describe('ordering', () => {
     expect(o.warnings[1]).toMatch(/^ordering cycle: two1 -> two2 -> two1; dropping/);
     // Everything can start: no deadlock.
     expect(startLayers(o).flat().sort()).toEqual(['a', 'b', 'c', 's', 'two1', 'two2']);
+  });
+
+  it('a start whose Requires=/BindsTo= unit failed to start fails on that one; Wants= and an unordered Requires= never do', () => {
+    const d = deps({
+      'multi-user.target': { requires: ['basic.target'], wants: ['broken.service'], after: ['basic.target', 'broken.service'] },
+      'basic.target': { requires: ['sysinit.target'], after: ['sysinit.target'] },
+      'sysinit.target': {},
+      'broken.service': {},
+      'app.service': { bindsTo: ['db.service'], after: ['db.service'] },
+      'db.service': {},
+      'loose.service': { requires: ['db.service'] },
+    });
+    const o = buildOrdering(d, new Set(d.keys()));
+    const failed = (...units: string[]) => (u: string) => units.includes(u);
+    // Wants= a failed unit: the target starts.
+    expect(failedRequirement(o, 'multi-user.target', failed('broken.service'))).toBeUndefined();
+    // A chain: sysinit failed, so basic's start fails (dependency), so multi-user's does.
+    expect(failedRequirement(o, 'basic.target', failed('sysinit.target'))).toBe('sysinit.target');
+    expect(failedRequirement(o, 'multi-user.target', failed('basic.target'))).toBe('basic.target');
+    expect(failedRequirement(o, 'app.service', failed('db.service'))).toBe('db.service');
+    // Requires= without After=: both start together, nothing waits to see the other fail.
+    expect(failedRequirement(o, 'loose.service', failed('db.service'))).toBeUndefined();
+    expect(failedRequirement(o, 'multi-user.target', failed())).toBeUndefined();
   });
 
   it('required-by is recorded for dependency failure propagation', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diffUnits } from '../../../src/supervisor/reload-diff';
+import { diffUnits, restartsOnReload } from '../../../src/supervisor/reload-diff';
 import { defaultUnitConfig, type UnitConfig } from '../../../src/units/unit';
 
 function unit(name: string, over: Partial<UnitConfig> = {}): UnitConfig {
@@ -8,6 +8,17 @@ function unit(name: string, over: Partial<UnitConfig> = {}): UnitConfig {
 const byName = (...us: UnitConfig[]): Map<string, UnitConfig> => new Map(us.map((u) => [u.name, u]));
 
 describe('daemon-reload diff', () => {
+  it('a changed unit that is up restarts to take its new definition on; a target never does', () => {
+    expect(restartsOnReload('service', 'active')).toBe(true);
+    expect(restartsOnReload('service', 'activating')).toBe(true);
+    expect(restartsOnReload('socket', 'active')).toBe(true);
+    expect(restartsOnReload('service', 'inactive')).toBe(false);
+    expect(restartsOnReload('service', 'failed')).toBe(false);
+    // An enable or disable changes multi-user.target's Wants=: it stays as it is, as in systemd.
+    expect(restartsOnReload('target', 'active')).toBe(false);
+    expect(restartsOnReload('target', 'activating')).toBe(false);
+  });
+
   it('new, changed, unchanged and gone units', () => {
     const current = { units: byName(unit('a.service'), unit('b.service'), unit('c.service')), enabled: new Set(['a.service']) };
     const fresh = {
