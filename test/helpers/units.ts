@@ -13,9 +13,9 @@ export function unitDir(units: Record<string, string>): string {
   return dir;
 }
 
-/** A notify-type daemon in python: sleeps delay seconds, says READY=1, prints when it said so, and stays. */
+/** A notify-type daemon in python: sleeps delay seconds, prints "LABEL ready" (before it says READY=1, so the line is in the pipe before a CMD that waits for readiness can end the run), says READY=1, and stays. */
 export function notifyDaemon(delaySeconds: number, label: string): string {
-  return `/usr/bin/python3 -c 'import os,socket,time; time.sleep(${delaySeconds}); t=time.time(); s=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM); s.sendto(b"READY=1", os.environ["NOTIFY_SOCKET"]); print("${label} ready", t, flush=True); time.sleep(1000)'`;
+  return `/usr/bin/python3 -c 'import os,socket,time; time.sleep(${delaySeconds}); t=time.time(); print("${label} ready", t, flush=True); s=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM); s.sendto(b"READY=1", os.environ["NOTIFY_SOCKET"]); time.sleep(1000)'`;
 }
 
 /** Lines of ts-init's log that record a unit's state changes, in order. */
