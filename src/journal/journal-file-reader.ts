@@ -17,6 +17,8 @@ import {
   OBJECT_DATA,
   OBJECT_ENTRY,
   OBJECT_ENTRY_ARRAY,
+  OBJECT_FIELD,
+  FIELD,
   SIGNATURE,
 } from './format';
 import { jenkinsHash64, siphash24 } from './hash';
@@ -27,6 +29,8 @@ export interface ReadEntry {
   realtimeUsec: number;
   monotonicUsec: number;
   bootId: Buffer;
+  /** The entry's xor_hash (a cursor's x=). */
+  xorHash: bigint;
   /** In the entry's item order (file order of the data objects). */
   fields: Array<[string, Buffer]>;
 }
@@ -166,6 +170,12 @@ export class JournalFileReader {
     return 0;
   }
 
+  /** How many entries hold FIELD=value (the data object's count: cheap, may run one batch ahead of the header). */
+  countWith(name: string, value: string | Uint8Array): number {
+    const p = this.findData(fieldPayload(name, value));
+    return p === 0 ? 0 : getU64(this.read(p, DATA.payload), DATA.nEntries);
+  }
+
   /** The offsets of the entries holding FIELD=value, in file order (bounded by the header). */
   offsetsWith(name: string, value: string | Uint8Array): number[] {
     const p = this.findData(fieldPayload(name, value));
@@ -216,6 +226,57 @@ export class JournalFileReader {
     return [...(result ?? [])].sort((a, b) => a - b);
   }
 
+  /** The realtime of the entry at `offset` (its header only). */
+  realtimeAt(offset: number): number {
+    return getU64(this.read(offset + ENTRY.realtime, 8), 0);
+  }
+
+  /** The head of the data list of field `name` (the field object's head_data_offset), or 0. */
+  private fieldHead(name: string): number {
+    const tableAt = getU64(this.header, H.fieldHashTableOffset);
+    const items = getU64(this.header, H.fieldHashTableSize) / HASH_ITEM_SIZE;
+    if (items === 0) return 0;
+    const bytes = Buffer.from(name, 'latin1');
+    const hash = this.keyed ? siphash24(bytes, this.header.subarray(H.fileId, H.fileId + 16)) : jenkinsHash64(bytes);
+    let p = getU64(this.read(tableAt + Number(hash % BigInt(items)) * HASH_ITEM_SIZE, 8), 0);
+    for (let guard = 0; p !== 0 && guard < 1_000_000; guard++) {
+      const o = this.read(p, FIELD.payload);
+      if (o[0] === OBJECT_FIELD && getBig64(o, FIELD.hash) === hash && getU64(o, 8) - FIELD.payload === bytes.length) {
+        if (this.read(p + FIELD.payload, bytes.length).equals(bytes)) return getU64(o, FIELD.headDataOffset);
+      }
+      p = getU64(o, FIELD.nextHashOffset);
+    }
+    return 0;
+  }
+
+  /**
+   * The values field `name` takes in this file, in the field's list order (newest first);
+   * `withRange`: each with its first and last entry (offsets, bounded by the header).
+   */
+  fieldValues(name: string, withRange = false): Array<{ value: Buffer; first?: number; last?: number }> {
+    const out: Array<{ value: Buffer; first?: number; last?: number }> = [];
+    const bound = this.lastEntryOffset();
+    let p = this.fieldHead(name);
+    for (let guard = 0; p !== 0 && guard < 10_000_000; guard++) {
+      const o = this.read(p, DATA.payload);
+      if (o[0] !== OBJECT_DATA) break;
+      const payload = this.read(p + DATA.payload, getU64(o, 8) - DATA.payload);
+      const n = getU64(o, DATA.nEntries);
+      let first: number | undefined;
+      let last: number | undefined;
+      if (withRange && n > 0) {
+        const list = [getU64(o, DATA.entryOffset)];
+        this.listFrom(getU64(o, DATA.entryArrayOffset), n - 1, list);
+        const seen = list.filter((e) => e <= bound);
+        first = seen[0];
+        last = seen[seen.length - 1];
+      }
+      out.push({ value: payload.subarray(name.length + 1), first, last });
+      p = getU64(o, DATA.nextFieldOffset);
+    }
+    return out;
+  }
+
   /** The entry at `offset` with all its fields. */
   readEntry(offset: number): ReadEntry {
     const h = this.read(offset, ENTRY.items);
@@ -236,6 +297,7 @@ export class JournalFileReader {
       realtimeUsec: getU64(h, ENTRY.realtime),
       monotonicUsec: getU64(h, ENTRY.monotonic),
       bootId: Buffer.from(h.subarray(ENTRY.bootId, ENTRY.bootId + 16)),
+      xorHash: getBig64(h, ENTRY.xorHash),
       fields,
     };
   }
