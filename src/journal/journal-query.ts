@@ -1,0 +1,77 @@
+// Which entries of one journal file a match expression selects (journalctl-args.ts'
+// matchGroups: groups ANDed, terms ORed, fields of a term ANDed, values of a field ORed), from
+// the file's data objects alone: an entry is read only once it is selected. A term's fields
+// are taken rarest first and the term stops at the first that matches nothing, so "_UID=0
+// OBJECT_SYSTEMD_UNIT=x" never lists every entry of root's. Offsets are in file order.
+import type { JournalFileReader } from './journal-file-reader';
+
+/** Both lists sorted ascending. */
+export function intersectSorted(a: readonly number[], b: readonly number[]): number[] {
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    if (a[i]! < b[j]!) i++;
+    else if (a[i]! > b[j]!) j++;
+    else {
+      out.push(a[i]!);
+      i++;
+      j++;
+    }
+  }
+  return out;
+}
+
+export function unionSorted(a: readonly number[], b: readonly number[]): number[] {
+  if (a.length === 0) return b as number[];
+  if (b.length === 0) return a as number[];
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && a[i]! < b[j]!)) out.push(a[i++]!);
+    else if (i >= a.length || b[j]! < a[i]!) out.push(b[j++]!);
+    else {
+      out.push(a[i++]!);
+      j++;
+    }
+  }
+  return out;
+}
+
+function split(match: string): [string, string] {
+  const eq = match.indexOf('=');
+  return [match.slice(0, eq), match.slice(eq + 1)];
+}
+
+function termOffsets(r: JournalFileReader, term: readonly string[]): number[] {
+  const byField = new Map<string, string[]>();
+  for (const m of term) {
+    const [name, value] = split(m);
+    byField.set(name, [...(byField.get(name) ?? []), value]);
+  }
+  const fields = [...byField].map(([name, values]) => ({ name, values, count: values.reduce((n, v) => n + r.countWith(name, v), 0) }));
+  if (fields.some((f) => f.count === 0)) return [];
+  fields.sort((a, b) => a.count - b.count);
+  let result: number[] | undefined;
+  for (const f of fields) {
+    let any: number[] = [];
+    for (const v of f.values) any = unionSorted(any, r.offsetsWith(f.name, v));
+    result = result === undefined ? any : intersectSorted(result, any);
+    if (result.length === 0) return [];
+  }
+  return result ?? [];
+}
+
+/** The offsets `groups` selects in `r`; no groups: every entry. */
+export function selectOffsets(r: JournalFileReader, groups: readonly (readonly (readonly string[])[])[]): number[] {
+  if (groups.length === 0) return r.entryOffsets();
+  let result: number[] | undefined;
+  for (const terms of groups) {
+    let any: number[] = [];
+    for (const t of terms) any = unionSorted(any, termOffsets(r, t));
+    result = result === undefined ? any : intersectSorted(result, any);
+    if (result.length === 0) return [];
+  }
+  return result ?? [];
+}
