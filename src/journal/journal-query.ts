@@ -2,7 +2,9 @@
 // matchGroups: groups ANDed, terms ORed, fields of a term ANDed, values of a field ORed), from
 // the file's data objects alone: an entry is read only once it is selected. A term's fields
 // are taken rarest first and the term stops at the first that matches nothing, so "_UID=0
-// OBJECT_SYSTEMD_UNIT=x" never lists every entry of root's. Offsets are in file order.
+// OBJECT_SYSTEMD_UNIT=x" never lists every entry of root's. Offsets are in file order. And
+// which of the selected entries journalctl shows, by position (positionsToShow). Pure but for
+// the reader's reads.
 import type { JournalFileReader } from './journal-file-reader';
 
 /** Both lists sorted ascending. */
@@ -74,4 +76,25 @@ export function selectOffsets(r: JournalFileReader, groups: readonly (readonly (
     if (result.length === 0) return [];
   }
   return result ?? [];
+}
+
+/**
+ * The positions journalctl 252 shows, in order, as its main loop walks: from --since forward
+ * (at most -n), from --until backward with -r, from the end backward with -r, the last -n
+ * forward (then cut at --until: 252 shows none when the last N are all later), else all.
+ */
+export function positionsToShow(sel: { length: number; firstAtOrAfter(usec: number): number }, o: { lines?: number; reverse: boolean }, q: { since?: number; until?: number }): number[] {
+  const out: number[] = [];
+  const limit = o.lines ?? Number.POSITIVE_INFINITY;
+  const endForward = q.until === undefined ? sel.length : sel.firstAtOrAfter(q.until + 1);
+  if (!o.reverse) {
+    let from = 0;
+    if (q.since !== undefined) from = sel.firstAtOrAfter(q.since);
+    else if (o.lines !== undefined) from = Math.max(0, sel.length - o.lines);
+    for (let i = from; i < endForward && out.length < limit; i++) out.push(i);
+  } else {
+    const stop = q.since === undefined ? 0 : sel.firstAtOrAfter(q.since);
+    for (let i = endForward - 1; i >= stop && out.length < limit; i--) out.push(i);
+  }
+  return out;
 }

@@ -353,3 +353,10 @@ export function matchGroups(o: JournalctlOptions, units: readonly string[], boot
   }
   return groups;
 }
+
+/** The pager journalctl would start: SYSTEMD_PAGER, PAGER, else less; "" or "cat" for none. */
+export function pagerCommand(env: NodeJS.ProcessEnv): string | undefined {
+  const chosen = env.SYSTEMD_PAGER ?? env.PAGER;
+  if (chosen !== undefined && (chosen.trim() === '' || chosen.trim() === 'cat')) return undefined;
+  return chosen ?? 'less';
+}

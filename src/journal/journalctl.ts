@@ -8,13 +8,13 @@ import * as path from 'node:path';
 import { fnmatch } from '../sys/fnmatch';
 import { parseTimespan } from '../units/timespan';
 import { VERSION } from '../version';
-import { type BootSpec, type JournalctlOptions, matchGroups, parseJournalctlArgs } from './journalctl-args';
+import { type BootSpec, type JournalctlOptions, matchGroups, pagerCommand, parseJournalctlArgs } from './journalctl-args';
 import { formatBytes, formatEntry, fullTimestamp, showsBootSeparator } from './journalctl-format';
 import { journalctlHelp } from './journalctl-help';
 import { parseJournalTime } from './journalctl-time';
 import { JournalFileReader } from './journal-file-reader';
 import { id128Hex } from './format';
-import { selectOffsets } from './journal-query';
+import { positionsToShow, selectOffsets } from './journal-query';
 
 const DEFAULT_DIRS = ['/run/log/journal', '/var/log/journal'];
 const FOLLOW_POLL_MS = 200;
@@ -260,27 +260,6 @@ class Selection {
   }
 }
 
-/**
- * The positions journalctl 252 shows, in order, as its main loop walks: from --since forward
- * (at most -n), from --until backward with -r, from the end backward with -r, the last -n
- * forward (then cut at --until: 252 shows none when the last N are all later), else all.
- */
-export function positionsToShow(sel: { length: number; firstAtOrAfter(usec: number): number }, o: { lines?: number; reverse: boolean }, q: { since?: number; until?: number }): number[] {
-  const out: number[] = [];
-  const limit = o.lines ?? Number.POSITIVE_INFINITY;
-  const endForward = q.until === undefined ? sel.length : sel.firstAtOrAfter(q.until + 1);
-  if (!o.reverse) {
-    let from = 0;
-    if (q.since !== undefined) from = sel.firstAtOrAfter(q.since);
-    else if (o.lines !== undefined) from = Math.max(0, sel.length - o.lines);
-    for (let i = from; i < endForward && out.length < limit; i++) out.push(i);
-  } else {
-    const stop = q.since === undefined ? 0 : sel.firstAtOrAfter(q.since);
-    for (let i = endForward - 1; i >= stop && out.length < limit; i--) out.push(i);
-  }
-  return out;
-}
-
 /** Prints entries, with "-- Boot ID --" where the boot changes; returns how many were printed. */
 class Printer {
   private previousBoot: string | undefined;
@@ -390,13 +369,6 @@ function vacuum(o: JournalctlOptions, sources: readonly Source[], nowUsec: numbe
     }
     process.stderr.write(`Vacuuming done, freed ${formatBytes(freed)} of archived journals from ${dir}.\n`);
   }
-}
-
-/** The pager journalctl would start: SYSTEMD_PAGER, PAGER, else less; "" or "cat" for none. */
-export function pagerCommand(env: NodeJS.ProcessEnv): string | undefined {
-  const chosen = env.SYSTEMD_PAGER ?? env.PAGER;
-  if (chosen !== undefined && (chosen.trim() === '' || chosen.trim() === 'cat')) return undefined;
-  return chosen ?? 'less';
 }
 
 function page(text: Buffer, end: boolean): boolean {
