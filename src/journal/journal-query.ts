@@ -46,7 +46,13 @@ function split(match: string): [string, string] {
   return [match.slice(0, eq), match.slice(eq + 1)];
 }
 
-function termOffsets(r: JournalFileReader, term: readonly string[]): number[] {
+/** Where a selection gets its entry lists: whole (selectOffsets) or their ends (selectTail). */
+interface Lists {
+  all(): number[];
+  with(name: string, value: string): number[];
+}
+
+function termOffsets(r: JournalFileReader, term: readonly string[], lists: Lists): number[] {
   const byField = new Map<string, string[]>();
   for (const m of term) {
     const [name, value] = split(m);
@@ -58,7 +64,19 @@ function termOffsets(r: JournalFileReader, term: readonly string[]): number[] {
   let result: number[] | undefined;
   for (const f of fields) {
     let any: number[] = [];
-    for (const v of f.values) any = unionSorted(any, r.offsetsWith(f.name, v));
+    for (const v of f.values) any = unionSorted(any, lists.with(f.name, v));
+    result = result === undefined ? any : intersectSorted(result, any);
+    if (result.length === 0) return [];
+  }
+  return result ?? [];
+}
+
+function evaluate(r: JournalFileReader, groups: readonly (readonly (readonly string[])[])[], lists: Lists): number[] {
+  if (groups.length === 0) return lists.all();
+  let result: number[] | undefined;
+  for (const terms of groups) {
+    let any: number[] = [];
+    for (const t of terms) any = unionSorted(any, termOffsets(r, t, lists));
     result = result === undefined ? any : intersectSorted(result, any);
     if (result.length === 0) return [];
   }
@@ -67,15 +85,31 @@ function termOffsets(r: JournalFileReader, term: readonly string[]): number[] {
 
 /** The offsets `groups` selects in `r`; no groups: every entry. */
 export function selectOffsets(r: JournalFileReader, groups: readonly (readonly (readonly string[])[])[]): number[] {
-  if (groups.length === 0) return r.entryOffsets();
-  let result: number[] | undefined;
-  for (const terms of groups) {
-    let any: number[] = [];
-    for (const t of terms) any = unionSorted(any, termOffsets(r, t));
-    result = result === undefined ? any : intersectSorted(result, any);
-    if (result.length === 0) return [];
+  return evaluate(r, groups, { all: () => r.entryOffsets(), with: (name, value) => r.offsetsWith(name, value) });
+}
+
+/**
+ * The last `n` offsets `groups` selects in `r`, from the ends of the lists only: the last k of
+ * each list give the exact selection from the highest offset where a list was cut on; k grows
+ * (eightfold) until that holds n entries or every list is read whole. `-u X -n 20` over a
+ * million entries reads some hundred offsets, not the unit's whole list.
+ */
+export function selectTail(r: JournalFileReader, groups: readonly (readonly (readonly string[])[])[], n: number): number[] {
+  if (n <= 0) return [];
+  for (let k = Math.max(64, n); ; k *= 8) {
+    let from = 0;
+    let complete = true;
+    const take = (t: { offsets: number[]; complete: boolean }) => {
+      if (!t.complete) {
+        complete = false;
+        from = Math.max(from, t.offsets.length ? t.offsets[0]! : Number.POSITIVE_INFINITY);
+      }
+      return t.offsets;
+    };
+    const result = evaluate(r, groups, { all: () => take(r.tailEntryOffsets(k)), with: (name, value) => take(r.tailOffsetsWith(name, value, k)) });
+    const exact = complete ? result : result.filter((o) => o >= from);
+    if (complete || exact.length >= n) return exact.slice(-n);
   }
-  return result ?? [];
 }
 
 /**

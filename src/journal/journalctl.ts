@@ -14,7 +14,7 @@ import { journalctlHelp } from './journalctl-help';
 import { parseJournalTime } from './journalctl-time';
 import { JournalFileReader } from './journal-file-reader';
 import { id128Hex } from './format';
-import { positionsToShow, selectOffsets } from './journal-query';
+import { positionsToShow, selectOffsets, selectTail } from './journal-query';
 
 const DEFAULT_DIRS = ['/run/log/journal', '/var/log/journal'];
 const FOLLOW_POLL_MS = 200;
@@ -283,13 +283,34 @@ class Printer {
 
 function showEntries(o: JournalctlOptions, sources: Source[], q: Query, out: Out): void {
   const printer = new Printer(out, o);
-  const sel = new Selection(sources.map((s) => ({ s, offsets: selectOffsets(s.reader, q.groups) })));
+  // Only the last N can be shown (252 walks back N from the end): each file's end, newest file first.
+  const tailOnly = o.lines !== undefined && (o.reverse ? q.until === undefined : q.since === undefined);
+  let parts: Array<{ s: Source; offsets: number[] }>;
+  if (tailOnly) {
+    parts = [];
+    let have = 0;
+    for (let i = sources.length - 1; i >= 0 && have < o.lines!; i--) {
+      const offsets = selectTail(sources[i]!.reader, q.groups, o.lines! - have);
+      parts.unshift({ s: sources[i]!, offsets });
+      have += offsets.length;
+    }
+  } else parts = sources.map((s) => ({ s, offsets: selectOffsets(s.reader, q.groups) }));
+  const sel = new Selection(parts);
+  // -f goes on after each file's last entry now (offsets only grow within a file).
   const lastSeen = new Map<string, number>();
-  for (const { s, offsets } of sel.parts) lastSeen.set(s.key, offsets[offsets.length - 1] ?? 0);
+  for (const s of sources) lastSeen.set(s.key, s.reader.tailEntryOffsets(1).offsets[0] ?? 0);
   for (const i of positionsToShow(sel, o, q)) printer.print(...sel.at(i));
   if (printer.shown === 0 && !o.quiet && !o.follow && showsBootSeparator(o.output)) out.write('-- No entries --\n');
   out.flush();
   if (o.follow) follow(o, sources, q, out, printer, lastSeen);
+}
+
+/** The selected entries after offset `after`, read from the lists' ends. */
+function appendedSince(r: JournalFileReader, groups: string[][][], after: number): number[] {
+  for (let n = 64; ; n *= 8) {
+    const got = selectTail(r, groups, n);
+    if (got.length < n || got[0]! <= after) return got.filter((x) => x > after);
+  }
 }
 
 /** -f: polls the files (new ones too: a rotation's next file) and prints what was appended. */
@@ -302,7 +323,7 @@ function follow(o: JournalctlOptions, sources: Source[], q: Query, out: Out, pri
     for (const s of sources) {
       s.reader.refresh();
       const after = lastSeen.get(s.key) ?? 0;
-      const offsets = selectOffsets(s.reader, q.groups).filter((x) => x > after && (q.until === undefined || s.reader.realtimeAt(x) <= q.until));
+      const offsets = appendedSince(s.reader, q.groups, after).filter((x) => q.until === undefined || s.reader.realtimeAt(x) <= q.until);
       for (const x of offsets) printer.print(s, x);
       if (offsets.length) lastSeen.set(s.key, offsets[offsets.length - 1]!);
     }

@@ -116,6 +116,13 @@ const CASES: string[][] = [
   ['_PID=1000', '+', 'SYSLOG_IDENTIFIER=CRON', '-n', '6'],
   ['SYSLOG_IDENTIFIER=sshd', 'PRIORITY=3'],
   ['-u', 'ssh', 'PRIORITY=6'],
+  // rare matches at the end: the lists' ends are read further back until N are found
+  ['-u', 'ssh', 'PRIORITY=6', '-n', '5'],
+  ['-u', 'cron', '-n', '3'],
+  ['-t', 'sshd', '-p', 'err', '-n', '30'],
+  ['-u', 'ssh', '_TRANSPORT=kernel', '-n', '2'],
+  ['_PID=1', '-n', '300'],
+  ['-r', '-u', 'ssh', 'PRIORITY=6', '-n', '4'],
   ['bad'],
   ['-F', '_PID'],
   ['-F', 'MESSAGE'],

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { JournalFileReader } from '../../../src/journal/journal-file-reader';
 import { pagerCommand } from '../../../src/journal/journalctl-args';
-import { intersectSorted, positionsToShow, selectOffsets, unionSorted } from '../../../src/journal/journal-query';
+import { intersectSorted, positionsToShow, selectOffsets, selectTail, unionSorted } from '../../../src/journal/journal-query';
 
 /** A file of entries at offsets 1..n with fields; counts and offsets as the reader gives them. */
 function fakeReader(entries: Array<Record<string, string>>): JournalFileReader & { listed: string[] } {
@@ -10,6 +10,12 @@ function fakeReader(entries: Array<Record<string, string>>): JournalFileReader &
   return {
     listed,
     entryOffsets: () => entries.map((_, i) => i + 1),
+    tailEntryOffsets: (k: number) => ({ offsets: entries.map((_, i) => i + 1).slice(-k), complete: k >= entries.length }),
+    tailOffsetsWith: (name: string, value: string, k: number) => {
+      listed.push(`tail ${k} ${name}=${value}`);
+      const all = offsetsWith(name, value);
+      return { offsets: all.slice(-k), complete: k >= all.length };
+    },
     countWith: (name: string, value: string) => offsetsWith(name, value).length,
     offsetsWith: (name: string, value: string) => {
       listed.push(`${name}=${value}`);
@@ -45,6 +51,27 @@ describe('selecting entries by match expression', () => {
     const r = fakeReader(many);
     expect(selectOffsets(r, [[['_UID=0', 'OBJECT_SYSTEMD_UNIT=x.service'], ['_SYSTEMD_UNIT=x.service']]])).toEqual([8]);
     expect(r.listed).toEqual(['_SYSTEMD_UNIT=x.service']);
+  });
+});
+
+describe('the last N selected, from the lists\' ends', () => {
+  // 2000 entries: unit a on the even ones, priority 3 on every 100th
+  const entries = Array.from({ length: 2000 }, (_, i) => ({ U: i % 2 ? 'b' : 'a', P: i % 100 === 0 ? '3' : '6' }));
+  it('gives what the whole selection ends with, reading further back only as needed', () => {
+    for (const [groups, n] of [
+      [[], 5],
+      [[[['U=a']]], 20],
+      [[[['U=a', 'P=3']]], 7],
+      [[[['U=a'], ['P=3']]], 30],
+      [[[['U=b', 'P=3']]], 3],
+      [[[['U=a']], [['P=3', 'P=6']]], 1000],
+    ] as Array<[string[][][], number]>) {
+      const r = fakeReader(entries);
+      expect(selectTail(r, groups, n)).toEqual(selectOffsets(fakeReader(entries), groups).slice(-n));
+    }
+    const r = fakeReader(entries);
+    selectTail(r, [[['U=a']]], 20);
+    expect(r.listed).toEqual(['tail 64 U=a']);
   });
 });
 
