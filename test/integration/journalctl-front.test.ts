@@ -209,6 +209,16 @@ describe.skipIf(!HAS_JOURNALCTL)('journalctl front against systemd 252 journalct
     }
   });
 
+  it.skipIf(spawnSync('script', ['--version']).status !== 0)('a pager on a terminal (SYSTEMD_PAGER), none with --no-pager or when not a terminal', () => {
+    const onTty = (cmd: string) =>
+      spawnSync('script', ['-qec', cmd, '/dev/null'], { env: { ...ENV, TERM: 'dumb', SYSTEMD_PAGER: 'sed s/^/PAGED:/' }, stdio: ['ignore', 'pipe', 'pipe'] }).stdout.toString();
+    const paged = onTty(`${ours} -D ${stores.one} -n 2 -o cat`);
+    expect(paged).toMatch(/PAGED:message number 198 from sshd\r?\nPAGED:/);
+    expect(onTty(`${ours} --no-pager -D ${stores.one} -n 2 -o cat`)).not.toContain('PAGED:');
+    const piped = spawnSync(ours, ['-D', stores.one, '-n', '2', '-o', 'cat'], { env: { ...ENV, SYSTEMD_PAGER: 'sed s/^/PAGED:/' } });
+    expect(piped.stdout.toString()).toBe('message number 198 from sshd\nümlaut ünïcödé ✓\n');
+  });
+
   it('--vacuum-size deletes the oldest archived files and says so as systemd does', () => {
     const copy = (label: string) => {
       const d = tempDir(`jctl-vac-${label}-`);
