@@ -317,7 +317,13 @@ function appendedSince(r: JournalFileReader, groups: string[][][], after: number
 function follow(o: JournalctlOptions, sources: Source[], q: Query, out: Out, printer: Printer, lastSeen: Map<string, number>): void {
   const seen = new Set(sources.map((s) => s.key));
   const tick = () => {
-    const added = openSources(listFiles(o), seen);
+    let paths: string[];
+    try {
+      paths = listFiles(o);
+    } catch {
+      paths = []; // the directory is gone for now: the files already open are still followed
+    }
+    const added = openSources(paths, seen);
     sources.push(...added);
     for (const s of added) lastSeen.set(s.key, 0);
     for (const s of sources) {
@@ -347,6 +353,7 @@ function showField(name: string, sources: readonly Source[], out: Out): void {
 
 function showBoots(sources: readonly Source[], utc: boolean, out: Out): void {
   const boots = listBoots(sources);
+  if (boots.length === 0) return; // 252 prints no table then, not even its header
   const rows = boots.map((b, i) => [String(i - boots.length + 1), b.id, fullTimestamp(b.first, utc), fullTimestamp(b.last, utc)]);
   const table = [['IDX', 'BOOT ID', 'FIRST ENTRY', 'LAST ENTRY'], ...rows];
   const widths = [0, 1, 2].map((c) => Math.max(...table.map((r) => r[c]!.length)));

@@ -172,7 +172,8 @@ describe.skipIf(!HAS_JOURNALCTL)('journalctl front against systemd 252 journalct
 
   it('--file reads one file; a missing file or directory is an error as systemd words it', () => {
     const file = path.join(stores.one, 'system.journal');
-    for (const args of [['--file', file, '-n', '3'], ['--file', '/nonexistent.journal'], ['-D', '/nonexistent-dir'], ['-D', tempDir('jctl-empty-')]]) {
+    const empty = tempDir('jctl-empty-');
+    for (const args of [['--file', file, '-n', '3'], ['--file', '/nonexistent.journal'], ['-D', '/nonexistent-dir'], ['-D', empty], ['-D', empty, '--list-boots'], ['-D', empty, '--disk-usage'], ['-D', empty, '-F', '_PID']]) {
       const want = run('/usr/bin/journalctl', args);
       const got = run(ours, args);
       expect([got.status, got.stderr, got.stdout.toString()]).toEqual([want.status, want.stderr, want.stdout.toString()]);
