@@ -2,9 +2,10 @@
 // systemd's), it reads the journal files the store writes (and journald's own), with systemd
 // 252's options, output and exit codes (README's journalctl table says what differs). It never
 // loads the supervisor: the journal's reader and its pure parts only.
-import { spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { DEFAULT_SEARCH_PATH, isExecutableFile, searchPath } from '../sys/exec-path';
 import { fnmatch } from '../sys/fnmatch';
 import { parseTimespan } from '../units/timespan';
 import { VERSION } from '../version';
@@ -26,30 +27,61 @@ interface Source {
   key: string;
 }
 
-/** Output to fd 1, buffered; a closed pipe ends the program quietly, as journalctl's SIGPIPE does. */
+/**
+ * Output to fd 1 or into the pager's stdin, buffered. A closed pipe ends the program quietly
+ * (fd 1), or ends the output (the pager was quit), as journalctl's SIGPIPE does.
+ */
 class Out {
   private chunks: Buffer[] = [];
   private size = 0;
-  readonly collected: Buffer[] | undefined;
-  constructor(collect: boolean) {
-    this.collected = collect ? [] : undefined;
+  /** The pager has gone (quit before the end): nothing more is written. */
+  gone = false;
+  constructor(private readonly pager?: ChildProcess) {
+    pager?.stdin?.on('error', () => {
+      this.gone = true;
+    });
+    pager?.on('error', () => {
+      this.gone = true;
+    });
   }
   write(b: Buffer | string): void {
     const buf = typeof b === 'string' ? Buffer.from(b) : b;
-    if (this.collected) {
-      this.collected.push(buf);
-      return;
-    }
     this.chunks.push(buf);
     this.size += buf.length;
     if (this.size >= 64 * 1024) this.flush();
   }
   flush(): void {
-    if (this.collected || this.size === 0) return;
+    if (this.size === 0) return;
     const all = Buffer.concat(this.chunks);
     this.chunks = [];
     this.size = 0;
-    writeAll(1, all);
+    if (!this.pager) writeAll(1, all);
+    else if (!this.gone) this.pager.stdin!.write(all);
+  }
+  /** Whether the pager has more than it reads yet: the caller waits (drain) before printing on. */
+  get needsDrain(): boolean {
+    return !!this.pager && !this.gone && this.pager.stdin!.writableNeedDrain;
+  }
+  async drain(): Promise<void> {
+    const stdin = this.pager?.stdin;
+    if (!stdin || this.gone || !stdin.writableNeedDrain) return;
+    await new Promise<void>((resolve) => {
+      stdin.once('drain', resolve);
+      stdin.once('close', resolve);
+      stdin.once('error', resolve);
+    });
+  }
+  /** Writes what is left and, with a pager, ends its input and waits until it exits. */
+  async close(): Promise<void> {
+    this.flush();
+    const pager = this.pager;
+    if (!pager) return;
+    if (pager.exitCode !== null || pager.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      pager.once('exit', () => resolve());
+      pager.once('error', () => resolve());
+      pager.stdin!.end();
+    });
   }
 }
 
@@ -281,7 +313,7 @@ class Printer {
   }
 }
 
-function showEntries(o: JournalctlOptions, sources: Source[], q: Query, out: Out): void {
+async function showEntries(o: JournalctlOptions, sources: Source[], q: Query, out: Out): Promise<void> {
   const printer = new Printer(out, o);
   // Only the last N can be shown (252 walks back N from the end): each file's end, newest file first.
   const tailOnly = o.lines !== undefined && (o.reverse ? q.until === undefined : q.since === undefined);
@@ -299,7 +331,14 @@ function showEntries(o: JournalctlOptions, sources: Source[], q: Query, out: Out
   // -f goes on after each file's last entry now (offsets only grow within a file).
   const lastSeen = new Map<string, number>();
   for (const s of sources) lastSeen.set(s.key, s.reader.tailEntryOffsets(1).offsets[0] ?? 0);
-  for (const i of positionsToShow(sel, o, q)) printer.print(...sel.at(i));
+  for (const i of positionsToShow(sel, o, q)) {
+    printer.print(...sel.at(i));
+    if (out.needsDrain) {
+      out.flush();
+      await out.drain();
+    }
+    if (out.gone) return;
+  }
   if (printer.shown === 0 && !o.quiet && !o.follow && showsBootSeparator(o.output)) out.write('-- No entries --\n');
   out.flush();
   if (o.follow) follow(o, sources, q, out, printer, lastSeen);
@@ -399,19 +438,27 @@ function vacuum(o: JournalctlOptions, sources: readonly Source[], nowUsec: numbe
   }
 }
 
-function page(text: Buffer, end: boolean): boolean {
+/** The pager, started before the first line as journalctl starts it; undefined when there is none to start. */
+function startPager(end: boolean): ChildProcess | undefined {
   const command = pagerCommand(process.env);
-  if (command === undefined) return false;
+  if (command === undefined) return undefined;
   const env = { ...process.env, LESS: process.env.SYSTEMD_LESS ?? 'FRSXMK', LESSCHARSET: process.env.LESSCHARSET ?? 'utf-8' };
-  const candidates = command === 'less' ? [['less', end ? ['+G'] : []], ['more', []]] : [['/bin/sh', ['-c', command]]];
-  for (const [cmd, args] of candidates as Array<[string, string[]]>) {
-    const r = spawnSync(cmd, args, { input: text, stdio: ['pipe', 'inherit', 'inherit'], env });
-    if (!r.error) return true;
-  }
-  return false;
+  if (command !== 'less') return spawn('/bin/sh', ['-c', command], { stdio: ['pipe', 'inherit', 'inherit'], env });
+  const search = process.env.PATH ?? DEFAULT_SEARCH_PATH;
+  const less = searchPath('less', search, isExecutableFile);
+  if (less) return spawn(less, end ? ['+G'] : [], { stdio: ['pipe', 'inherit', 'inherit'], env });
+  const more = searchPath('more', search, isExecutableFile);
+  return more ? spawn(more, [], { stdio: ['pipe', 'inherit', 'inherit'], env }) : undefined;
 }
 
 export function journalctlMain(argv: readonly string[]): void {
+  run(argv).catch((e: unknown) => {
+    process.stderr.write(`${(e as Error).message}\n`);
+    process.exit(1);
+  });
+}
+
+async function run(argv: readonly string[]): Promise<void> {
   const parsed = parseJournalctlArgs(
     argv,
     (t) => {
@@ -433,8 +480,8 @@ export function journalctlMain(argv: readonly string[]): void {
     writeAll(1, Buffer.from(`systemd 252 (ts-init ${VERSION})\n-PAM -AUDIT -SELINUX -APPARMOR -IMA -SMACK -SECCOMP -GCRYPT -GNUTLS -OPENSSL -ACL -BLKID -CURL -ELFUTILS -FIDO2 -IDN2 -IDN -IPTC -KMOD -LIBCRYPTSETUP -LIBFDISK -PCRE2 -PWQUALITY -P11KIT -QRENCODE -TPM2 -BZIP2 -LZ4 -XZ -ZLIB -ZSTD -BPF_FRAMEWORK -XKBCOMMON -UTMP -SYSVINIT\n`));
     process.exit(0);
   }
-  const paging = o.pager && !o.follow && fs.fstatSync(1).isCharacterDevice() && require('node:tty').isatty(1) && pagerCommand(process.env) !== undefined;
-  const out = new Out(paging);
+  const paging = o.pager && !o.follow && require('node:tty').isatty(1);
+  const out = new Out(paging ? startPager(o.end) : undefined);
   try {
     const nowUsec = Date.now() * 1000;
     const time = (t: string | undefined, which: string) => {
@@ -468,20 +515,16 @@ export function journalctlMain(argv: readonly string[]): void {
         const local = o.files.length === 0 && o.directories.length === 0;
         const bootId = o.boot ? resolveBoot(o.boot, sources, local) : undefined;
         const units = expandUnits(o.units, sources);
-        showEntries(o, sources, { groups: matchGroups(o, units, bootId), since, until }, out);
+        await showEntries(o, sources, { groups: matchGroups(o, units, bootId), since, until }, out);
         if (o.follow) return;
       }
     }
-    out.flush();
+    await out.close();
   } catch (e) {
     if (!(e instanceof Failure)) throw e;
-    out.flush();
+    await out.close();
     process.stderr.write(`${e.message}\n`);
     process.exit(1);
-  }
-  if (out.collected?.length) {
-    const text = Buffer.concat(out.collected);
-    if (!page(text, o.end)) writeAll(1, text);
   }
   process.exit(0);
 }
