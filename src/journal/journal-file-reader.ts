@@ -35,8 +35,13 @@ export interface ReadEntry {
   fields: Array<[string, Buffer]>;
 }
 
+/** A data object read whole in one read when its payload is this small; FIELD_CACHE_MAX of them kept. */
+const SMALL_PAYLOAD = 192;
+const FIELD_CACHE_MAX = 4096;
+
 export class JournalFileReader {
   private readonly header: Buffer;
+  private readonly fieldCache = new Map<number, [string, Buffer]>();
   private readonly keyed: boolean;
 
   private constructor(
@@ -337,6 +342,29 @@ export class JournalFileReader {
     return out;
   }
 
+  /**
+   * The field of the data object at `d`: one read for a small object, and small ones are kept
+   * (bounded) since most of an entry's fields are shared with its neighbours (_UID=0, the
+   * unit, the host), so reading many entries costs about one read per entry and message.
+   */
+  private fieldAt(d: number): [string, Buffer] | undefined {
+    const cached = this.fieldCache.get(d);
+    if (cached) return cached;
+    const head = Buffer.alloc(DATA.payload + SMALL_PAYLOAD);
+    const got = fs.readSync(this.fd, head, 0, head.length, d);
+    if (got < 16) throw new Error(`${this.path}: short read at ${d}`);
+    const size = getU64(head, 8);
+    const payload = size <= got ? head.subarray(DATA.payload, size) : this.read(d + DATA.payload, size - DATA.payload);
+    const eq = payload.indexOf(0x3d);
+    if (eq <= 0) return undefined;
+    const field: [string, Buffer] = [payload.subarray(0, eq).toString('latin1'), payload.subarray(eq + 1)];
+    if (size <= got) {
+      if (this.fieldCache.size >= FIELD_CACHE_MAX) this.fieldCache.clear();
+      this.fieldCache.set(d, field);
+    }
+    return field;
+  }
+
   /** The entry at `offset` with all its fields. */
   readEntry(offset: number): ReadEntry {
     const h = this.read(offset, ENTRY.items);
@@ -346,10 +374,8 @@ export class JournalFileReader {
     const fields: Array<[string, Buffer]> = [];
     for (let i = 0; i < n; i++) {
       const d = getU64(items, i * ENTRY.itemSize);
-      const size = getU64(this.read(d, 16), 8);
-      const payload = this.read(d + DATA.payload, size - DATA.payload);
-      const eq = payload.indexOf(0x3d);
-      if (eq > 0) fields.push([payload.subarray(0, eq).toString('latin1'), payload.subarray(eq + 1)]);
+      const field = this.fieldAt(d);
+      if (field) fields.push(field);
     }
     return {
       offset,
