@@ -17,6 +17,8 @@ import {
   OBJECT_DATA,
   OBJECT_ENTRY,
   OBJECT_ENTRY_ARRAY,
+  OBJECT_FIELD,
+  FIELD,
   SIGNATURE,
 } from './format';
 import { jenkinsHash64, siphash24 } from './hash';
@@ -27,12 +29,19 @@ export interface ReadEntry {
   realtimeUsec: number;
   monotonicUsec: number;
   bootId: Buffer;
+  /** The entry's xor_hash (a cursor's x=). */
+  xorHash: bigint;
   /** In the entry's item order (file order of the data objects). */
   fields: Array<[string, Buffer]>;
 }
 
+/** A data object read whole in one read when its payload is this small; FIELD_CACHE_MAX of them kept. */
+const SMALL_PAYLOAD = 192;
+const FIELD_CACHE_MAX = 4096;
+
 export class JournalFileReader {
   private readonly header: Buffer;
+  private readonly fieldCache = new Map<number, [string, Buffer]>();
   private readonly keyed: boolean;
 
   private constructor(
@@ -135,11 +144,69 @@ export class JournalFileReader {
       const cap = Math.floor((getU64(h, 8) - ENTRY_ARRAY.items) / ENTRY_ARRAY.itemSize);
       if (!(cap > 0)) throw new Error(`${this.path}: empty entry array at ${p}`); // a loop of empty arrays would never end
       const take = Math.min(cap, left);
-      const items = this.read(p + ENTRY_ARRAY.items, take * ENTRY_ARRAY.itemSize);
-      for (let i = 0; i < take; i++) out.push(getU64(items, i * ENTRY_ARRAY.itemSize));
+      this.readItems(p + ENTRY_ARRAY.items, take, out);
       left -= take;
       p = getU64(h, ENTRY_ARRAY.nextEntryArrayOffset);
     }
+  }
+
+  /** `n` le64 offsets at `pos`, appended to `out` (read as 32-bit halves of an aligned array: a million in milliseconds). */
+  private readItems(pos: number, n: number, out: number[]): void {
+    const words = new Uint32Array(n * 2);
+    const bytes = Buffer.from(words.buffer);
+    if (fs.readSync(this.fd, bytes, 0, bytes.length, pos) < bytes.length) throw new Error(`${this.path}: short read at ${pos}`);
+    for (let i = 0; i < n; i++) out.push(words[2 * i]! + words[2 * i + 1]! * 0x1_0000_0000);
+  }
+
+  /**
+   * The last `k` of `count` offsets of the chain at `head` (fewer when it holds fewer): only the
+   * arrays' heads are read on the way, and the items of the arrays at the end.
+   */
+  private tailFrom(head: number, count: number, k: number): number[] {
+    const arrays: Array<{ at: number; take: number }> = [];
+    let p = head;
+    let left = count;
+    while (p !== 0 && left > 0) {
+      const h = this.read(p, ENTRY_ARRAY.items);
+      if (h[0] !== OBJECT_ENTRY_ARRAY) throw new Error(`${this.path}: no entry array at ${p}`);
+      const cap = Math.floor((getU64(h, 8) - ENTRY_ARRAY.items) / ENTRY_ARRAY.itemSize);
+      if (!(cap > 0)) throw new Error(`${this.path}: empty entry array at ${p}`);
+      const take = Math.min(cap, left);
+      arrays.push({ at: p + ENTRY_ARRAY.items, take });
+      left -= take;
+      p = getU64(h, ENTRY_ARRAY.nextEntryArrayOffset);
+    }
+    const parts: number[][] = [];
+    let need = k;
+    for (let i = arrays.length - 1; i >= 0 && need > 0; i--) {
+      const a = arrays[i]!;
+      const n = Math.min(a.take, need);
+      const part: number[] = [];
+      this.readItems(a.at + (a.take - n) * ENTRY_ARRAY.itemSize, n, part);
+      parts.unshift(part);
+      need -= n;
+    }
+    return parts.flat();
+  }
+
+  /** The last `k` entries' offsets in file order, and whether that is all of them. */
+  tailEntryOffsets(k: number): { offsets: number[]; complete: boolean } {
+    const n = this.nEntries;
+    return { offsets: this.tailFrom(getU64(this.header, H.entryArrayOffset), n, k), complete: k >= n };
+  }
+
+  /** The last `k` offsets of the entries holding FIELD=value (bounded by the header), and whether that is all of them. */
+  tailOffsetsWith(name: string, value: string | Uint8Array, k: number): { offsets: number[]; complete: boolean } {
+    const p = this.findData(fieldPayload(name, value));
+    if (p === 0) return { offsets: [], complete: true };
+    const o = this.read(p, DATA.payload);
+    const n = getU64(o, DATA.nEntries);
+    if (n === 0) return { offsets: [], complete: true };
+    const complete = k >= n;
+    const fromChain = this.tailFrom(getU64(o, DATA.entryArrayOffset), n - 1, complete ? n - 1 : k);
+    const list = complete ? [getU64(o, DATA.entryOffset), ...fromChain] : fromChain;
+    const last = this.lastEntryOffset();
+    return { offsets: list.filter((e) => e <= last), complete };
   }
 
   /** Every entry's offset, in file (seqnum) order. */
@@ -164,6 +231,12 @@ export class JournalFileReader {
       p = getU64(o, DATA.nextHashOffset);
     }
     return 0;
+  }
+
+  /** How many entries hold FIELD=value (the data object's count: cheap, may run one batch ahead of the header). */
+  countWith(name: string, value: string | Uint8Array): number {
+    const p = this.findData(fieldPayload(name, value));
+    return p === 0 ? 0 : getU64(this.read(p, DATA.payload), DATA.nEntries);
   }
 
   /** The offsets of the entries holding FIELD=value, in file order (bounded by the header). */
@@ -216,6 +289,82 @@ export class JournalFileReader {
     return [...(result ?? [])].sort((a, b) => a - b);
   }
 
+  /** The realtime of the entry at `offset` (its header only). */
+  realtimeAt(offset: number): number {
+    return getU64(this.read(offset + ENTRY.realtime, 8), 0);
+  }
+
+  /** The head of the data list of field `name` (the field object's head_data_offset), or 0. */
+  private fieldHead(name: string): number {
+    const tableAt = getU64(this.header, H.fieldHashTableOffset);
+    const items = getU64(this.header, H.fieldHashTableSize) / HASH_ITEM_SIZE;
+    if (items === 0) return 0;
+    const bytes = Buffer.from(name, 'latin1');
+    const hash = this.keyed ? siphash24(bytes, this.header.subarray(H.fileId, H.fileId + 16)) : jenkinsHash64(bytes);
+    let p = getU64(this.read(tableAt + Number(hash % BigInt(items)) * HASH_ITEM_SIZE, 8), 0);
+    for (let guard = 0; p !== 0 && guard < 1_000_000; guard++) {
+      const o = this.read(p, FIELD.payload);
+      if (o[0] === OBJECT_FIELD && getBig64(o, FIELD.hash) === hash && getU64(o, 8) - FIELD.payload === bytes.length) {
+        if (this.read(p + FIELD.payload, bytes.length).equals(bytes)) return getU64(o, FIELD.headDataOffset);
+      }
+      p = getU64(o, FIELD.nextHashOffset);
+    }
+    return 0;
+  }
+
+  /**
+   * The values field `name` takes in this file, in the field's list order (newest first);
+   * `withRange`: each with its first and last entry (offsets, bounded by the header).
+   */
+  fieldValues(name: string, withRange = false): Array<{ value: Buffer; first?: number; last?: number }> {
+    const out: Array<{ value: Buffer; first?: number; last?: number }> = [];
+    const bound = this.lastEntryOffset();
+    let p = this.fieldHead(name);
+    for (let guard = 0; p !== 0 && guard < 10_000_000; guard++) {
+      const o = this.read(p, DATA.payload);
+      if (o[0] !== OBJECT_DATA) break;
+      const payload = this.read(p + DATA.payload, getU64(o, 8) - DATA.payload);
+      const n = getU64(o, DATA.nEntries);
+      let first: number | undefined;
+      let last: number | undefined;
+      if (withRange && n > 0) {
+        // the first entry is in the object; the last at the end of its chain (read from there)
+        first = getU64(o, DATA.entryOffset);
+        if (first > bound) first = undefined;
+        else {
+          const tail = n > 1 ? this.tailFrom(getU64(o, DATA.entryArrayOffset), n - 1, 64).filter((e) => e <= bound) : [];
+          last = tail[tail.length - 1] ?? first;
+        }
+      }
+      out.push({ value: payload.subarray(name.length + 1), first, last });
+      p = getU64(o, DATA.nextFieldOffset);
+    }
+    return out;
+  }
+
+  /**
+   * The field of the data object at `d`: one read for a small object, and small ones are kept
+   * (bounded) since most of an entry's fields are shared with its neighbours (_UID=0, the
+   * unit, the host), so reading many entries costs about one read per entry and message.
+   */
+  private fieldAt(d: number): [string, Buffer] | undefined {
+    const cached = this.fieldCache.get(d);
+    if (cached) return cached;
+    const head = Buffer.alloc(DATA.payload + SMALL_PAYLOAD);
+    const got = fs.readSync(this.fd, head, 0, head.length, d);
+    if (got < 16) throw new Error(`${this.path}: short read at ${d}`);
+    const size = getU64(head, 8);
+    const payload = size <= got ? head.subarray(DATA.payload, size) : this.read(d + DATA.payload, size - DATA.payload);
+    const eq = payload.indexOf(0x3d);
+    if (eq <= 0) return undefined;
+    const field: [string, Buffer] = [payload.subarray(0, eq).toString('latin1'), payload.subarray(eq + 1)];
+    if (size <= got) {
+      if (this.fieldCache.size >= FIELD_CACHE_MAX) this.fieldCache.clear();
+      this.fieldCache.set(d, field);
+    }
+    return field;
+  }
+
   /** The entry at `offset` with all its fields. */
   readEntry(offset: number): ReadEntry {
     const h = this.read(offset, ENTRY.items);
@@ -225,10 +374,8 @@ export class JournalFileReader {
     const fields: Array<[string, Buffer]> = [];
     for (let i = 0; i < n; i++) {
       const d = getU64(items, i * ENTRY.itemSize);
-      const size = getU64(this.read(d, 16), 8);
-      const payload = this.read(d + DATA.payload, size - DATA.payload);
-      const eq = payload.indexOf(0x3d);
-      if (eq > 0) fields.push([payload.subarray(0, eq).toString('latin1'), payload.subarray(eq + 1)]);
+      const field = this.fieldAt(d);
+      if (field) fields.push(field);
     }
     return {
       offset,
@@ -236,6 +383,7 @@ export class JournalFileReader {
       realtimeUsec: getU64(h, ENTRY.realtime),
       monotonicUsec: getU64(h, ENTRY.monotonic),
       bootId: Buffer.from(h.subarray(ENTRY.bootId, ENTRY.bootId + 16)),
+      xorHash: getBig64(h, ENTRY.xorHash),
       fields,
     };
   }

@@ -108,3 +108,71 @@ export function countingIo(): { io: FileIo; count: number } {
   c.io = { pwrite: (fd, b, p) => (c.count++, plainIo.pwrite(fd, b, p)), pread: plainIo.pread };
   return c;
 }
+
+/** Entries that exercise the formats: controls, colours, tabs, binary, lines, long values, missing fields, two boots. */
+export function formatSampleEntries(n: number): JournalEntry[] {
+  const out: JournalEntry[] = [];
+  for (let i = 0; i < n; i++) {
+    const boot = i < n / 2 ? BOOT_A : BOOT_B;
+    const e = sampleEntry(i, { boot });
+    const fields = e.fields.map(([k, v]) => [k, v] as [string, string | Uint8Array]);
+    const set = (k: string, v: string | Uint8Array | undefined) => {
+      const at = fields.findIndex(([f]) => f === k);
+      if (v === undefined) fields.splice(at, 1);
+      else if (at >= 0) fields[at] = [k, v];
+      else fields.push([k, v]);
+    };
+    switch (i % 23) {
+      case 4:
+        set('MESSAGE', 'colour \x1b[31mred\x1b[0m and\ttab');
+        break;
+      case 5:
+        set('MESSAGE', 'bell \x07 and \x1b[1;31mbold\x1b[0m');
+        break;
+      case 6:
+        set('MESSAGE', Uint8Array.from([0x41, 0xff, 0x00, 0x42]));
+        break;
+      case 7:
+        set('MESSAGE', 'first line\nsecond line\n\nfourth');
+        break;
+      case 8:
+        set('MESSAGE', '');
+        break;
+      case 9:
+        set('MESSAGE', undefined);
+        break;
+      case 10:
+        set('_HOSTNAME', undefined);
+        set('SYSLOG_IDENTIFIER', undefined);
+        set('SYSLOG_PID', '4242');
+        set('_PID', undefined);
+        break;
+      case 11:
+        set('MESSAGE', `long ${'y'.repeat(5000)}`);
+        set('LONGISH', 'z'.repeat(200));
+        break;
+      case 12:
+        set('_SOURCE_REALTIME_TIMESTAMP', String(BASE_USEC + i * 1_000_000 - 500_000));
+        set('_SOURCE_MONOTONIC_TIMESTAMP', '1234567');
+        break;
+      case 13:
+        // systemd's own lines about a unit, and a daemon's about another
+        set('_PID', '1');
+        set('UNIT', 'cron.service');
+        set('_SYSTEMD_UNIT', 'init.scope');
+        break;
+      case 14:
+        set('OBJECT_SYSTEMD_UNIT', 'ssh.service');
+        set('_SYSTEMD_UNIT', 'systemd-logind.service');
+        set('TAG', 'a');
+        fields.push(['TAG', 'b']);
+        break;
+      case 15:
+        set('MESSAGE', 'ümlaut ünïcödé ✓');
+        set('_TRANSPORT', 'kernel');
+        break;
+    }
+    out.push({ ...e, fields });
+  }
+  return out;
+}

@@ -1,0 +1,116 @@
+// ts-init's journalctl front over a big store: issue 20's "journalctl -u X -n 20 over 1,000,000
+// entries answers in under 100 ms". The store is written with the store's batched append
+// (entries of ~12 fields, a 200-byte message, four units, rotated at journald's default file
+// size) into a fresh temporary directory; then each query runs RUNS times through dist/ts-init
+// invoked as `journalctl` and, when the host has one, through systemd's journalctl on the same
+// files, and the median and best wall times are printed (the process's start included).
+// The executable alone (`--version`) is the floor.
+//
+//   node build.js && node bench/journalctl.mjs [ENTRIES] [RUNS] [KEEP_DIR]
+// With KEEP_DIR the store is written there once and kept: later runs with the same KEEP_DIR
+// only query it.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { build } from 'esbuild';
+import { REPO } from './lib.mjs';
+
+const N = Number(process.argv[2] ?? 1_000_000);
+const RUNS = Number(process.argv[3] ?? 15);
+const KEEP = process.argv[4];
+const tmp = KEEP ?? fs.mkdtempSync(path.join(os.tmpdir(), 'journalctl-bench-'));
+fs.mkdirSync(tmp, { recursive: true });
+try {
+  const bundle = path.join(tmp, 'store.cjs');
+  await build({ entryPoints: [path.join(REPO, 'src/journal/journal-store.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: bundle, logLevel: 'warning' });
+  const { JournalStore } = createRequire(import.meta.url)(bundle);
+  const { randomBytes } = await import('node:crypto');
+  const machineId = randomBytes(16);
+  const bootId = randomBytes(16);
+  const root = path.join(tmp, 'root');
+  fs.mkdirSync(path.join(root, 'run'), { recursive: true });
+  fs.mkdirSync(path.join(root, 'var/log/journal'), { recursive: true });
+  const base = Date.now() * 1000 - N * 1000;
+  const settings = { storage: 'auto', maxRetentionMs: 0, maxFileMs: 0, systemMaxUse: 4 << 30 };
+  const existing = fs.existsSync(path.join(root, 'var/log/journal')) ? fs.readdirSync(path.join(root, 'var/log/journal')) : [];
+  const reuse = KEEP !== undefined && existing.length === 1;
+  const store = reuse ? { dir: path.join(root, 'var/log/journal', existing[0]), close() {} } : JournalStore.open({ machineId, settings, root, nowMs: () => base / 1000 });
+  const units = ['ssh', 'cron', 'postfix', 'nginx'];
+  const t0 = process.hrtime.bigint();
+  const BURST = 256;
+  for (let i = 0; i < (reuse ? 0 : N); i += BURST) {
+    const batch = [];
+    for (let k = i; k < Math.min(N, i + BURST); k++) {
+      const u = units[k % 4];
+      batch.push({
+        realtimeUsec: base + k * 1000,
+        monotonicUsec: 1_000_000 + k * 1000,
+        bootId,
+        fields: [
+          ['MESSAGE', `${k} ${'x'.repeat(200)}`.slice(0, 200)],
+          ['PRIORITY', String(k % 8)],
+          ['SYSLOG_FACILITY', '3'],
+          ['SYSLOG_IDENTIFIER', u],
+          ['_PID', String(1000 + (k % 4))],
+          ['_UID', '0'],
+          ['_GID', '0'],
+          ['_COMM', u],
+          ['_EXE', `/usr/sbin/${u}`],
+          ['_SYSTEMD_UNIT', `${u}.service`],
+          ['_TRANSPORT', 'syslog'],
+          ['_HOSTNAME', 'bench'],
+        ],
+      });
+    }
+    const results = store.appendMany(batch);
+    if (!results.every((r) => r.ok)) throw new Error(`append failed: ${JSON.stringify(results.find((r) => !r.ok))}`);
+  }
+  store.close();
+  const writeS = Number(process.hrtime.bigint() - t0) / 1e9;
+  const files = fs.readdirSync(store.dir);
+  const bytes = files.reduce((n, f) => n + fs.statSync(path.join(store.dir, f)).size, 0);
+
+  const bin = path.join(tmp, 'bin');
+  fs.rmSync(bin, { recursive: true, force: true });
+  fs.mkdirSync(bin);
+  fs.symlinkSync(path.join(REPO, 'dist/ts-init'), path.join(bin, 'journalctl'));
+  const ours = path.join(bin, 'journalctl');
+  const systemd = spawnSync('/usr/bin/journalctl', ['--version']).status === 0 ? '/usr/bin/journalctl' : undefined;
+  const time = (cmd, args) => {
+    const ms = [];
+    let out = '';
+    for (let r = 0; r < RUNS; r++) {
+      const t = process.hrtime.bigint();
+      const p = spawnSync(cmd, args, { env: { PATH: process.env.PATH, TZ: 'UTC' }, maxBuffer: 1 << 30 });
+      ms.push(Number(process.hrtime.bigint() - t) / 1e6);
+      if (p.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${p.status}: ${p.stderr}`);
+      out = p.stdout.toString();
+    }
+    ms.sort((a, b) => a - b);
+    return { median: ms[Math.floor(ms.length / 2)], best: ms[0], lines: out.trimEnd().split('\n').length, out };
+  };
+  const queries = [
+    ['--version'],
+    ['--no-pager', '-D', store.dir, '-u', 'cron', '-n', '20'],
+    ['--no-pager', '-D', store.dir, '-u', 'cron', '-n', '20', '-o', 'cat'],
+    ['--no-pager', '-D', store.dir, '-n', '20'],
+    ['--no-pager', '-D', store.dir, '-u', 'cron', '-p', 'err', '-n', '20'],
+    ['--no-pager', '-D', store.dir, '-t', 'nginx', '--since', `@${Math.floor((base + (N - 500) * 1000) / 1e6)}`],
+    ['--no-pager', '-D', store.dir, '--list-boots'],
+  ];
+  console.log('| query | ts-init journalctl: median (best) | systemd 252 journalctl: median (best) | lines | same output |');
+  console.log('| --- | --- | --- | --- | --- |');
+  for (const q of queries) {
+    const a = time(ours, q);
+    const b = systemd ? time(systemd, q) : undefined;
+    const label = q.filter((x) => x !== '--no-pager' && x !== '-D' && x !== store.dir).join(' ');
+    const same = !b ? '-' : q[0] === '--version' ? '-' : a.out === b.out ? 'yes' : 'NO';
+    console.log(`| \`journalctl ${label}\` | ${a.median.toFixed(0)} ms (${a.best.toFixed(0)}) | ${b ? `${b.median.toFixed(0)} ms (${b.best.toFixed(0)})` : '-'} | ${a.lines} | ${same} |`);
+  }
+  const load = fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
+  console.log(`\n${N} entries in ${files.length} files (${(bytes / 2 ** 20).toFixed(0)} MiB)${reuse ? ' (kept from an earlier run)' : ` written in ${writeS.toFixed(1)} s`}; load average ${load}; ${RUNS} runs each; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}).`);
+} finally {
+  if (!KEEP) fs.rmSync(tmp, { recursive: true, force: true });
+}
