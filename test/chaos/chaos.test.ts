@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { pid1HostPid, sleep, startAsPid1, TS_INIT } from '../helpers/ts-init';
 import { unitDir } from '../helpers/units';
 import { tempDir } from '../helpers/temp-dir';
+import { seededRandom } from '../helpers/seeded-random';
 
 const SEED = Number(process.env.CHAOS_SEED ?? 20261201);
 const SECONDS = Number(process.env.CHAOS_SECONDS ?? 20);
@@ -24,18 +25,6 @@ const SHUTDOWN_BOUND_MS = (STOP_SEC * 4 + 1 + GRACE_SEC) * 1000 + 2000;
 const STUCK_MS = (STOP_SEC * 4 + 2) * 1000;
 /** At most this many never-ready units are hot-added. */
 const NEVER_READY = 3;
-
-/** mulberry32: a small seeded generator, so a run can be repeated exactly. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Proc = { host: number; ns: number; ppidNs: number; state: string; cmd: string };
 
@@ -81,7 +70,7 @@ function ctl(socket: string, args: string[], timeoutMs = 15_000): Promise<{ code
 
 describe('chaos', () => {
   it(`seed ${SEED}, ${SECONDS} s: no zombies, exits accounted for, status agrees with /proc, bounded shutdown`, async () => {
-    const random = rng(SEED);
+    const random = seededRandom(SEED);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
     const tmp = tempDir('chaos-');
     const socket = path.join(tmp, 'ctl.sock');

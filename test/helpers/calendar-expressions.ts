@@ -25,17 +25,7 @@ export const DEBIAN_TIMER_CALENDARS: readonly string[] = [
   'semiannually',
 ];
 
-/** A small deterministic generator (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from './seeded-random';
 
 const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun', 'Monday', 'friday', 'SUNDAY', 'wed'];
 const ZONES = [' UTC', ' utc', ' Europe/Berlin', ' America/New_York', ' Asia/Kolkata', ' Australia/Lord_Howe', ' Etc/UTC'];
