@@ -134,8 +134,12 @@ export class JournalFileReader {
     return b;
   }
 
-  /** `count` offsets from an entry array chain starting at `head`. */
-  private listFrom(head: number, count: number, out: number[]): void {
+  /**
+   * The arrays of an entry array chain starting at `head`, holding `count` offsets in all: where
+   * each array's items start and how many of them count. Only the arrays' heads are read.
+   */
+  private arraysOf(head: number, count: number): Array<{ at: number; take: number }> {
+    const arrays: Array<{ at: number; take: number }> = [];
     let p = head;
     let left = count;
     while (p !== 0 && left > 0) {
@@ -144,10 +148,16 @@ export class JournalFileReader {
       const cap = Math.floor((getU64(h, 8) - ENTRY_ARRAY.items) / ENTRY_ARRAY.itemSize);
       if (!(cap > 0)) throw new Error(`${this.path}: empty entry array at ${p}`); // a loop of empty arrays would never end
       const take = Math.min(cap, left);
-      this.readItems(p + ENTRY_ARRAY.items, take, out);
+      arrays.push({ at: p + ENTRY_ARRAY.items, take });
       left -= take;
       p = getU64(h, ENTRY_ARRAY.nextEntryArrayOffset);
     }
+    return arrays;
+  }
+
+  /** `count` offsets from an entry array chain starting at `head`. */
+  private listFrom(head: number, count: number, out: number[]): void {
+    for (const a of this.arraysOf(head, count)) this.readItems(a.at, a.take, out);
   }
 
   /** `n` le64 offsets at `pos`, appended to `out` (read as 32-bit halves of an aligned array: a million in milliseconds). */
@@ -163,19 +173,7 @@ export class JournalFileReader {
    * arrays' heads are read on the way, and the items of the arrays at the end.
    */
   private tailFrom(head: number, count: number, k: number): number[] {
-    const arrays: Array<{ at: number; take: number }> = [];
-    let p = head;
-    let left = count;
-    while (p !== 0 && left > 0) {
-      const h = this.read(p, ENTRY_ARRAY.items);
-      if (h[0] !== OBJECT_ENTRY_ARRAY) throw new Error(`${this.path}: no entry array at ${p}`);
-      const cap = Math.floor((getU64(h, 8) - ENTRY_ARRAY.items) / ENTRY_ARRAY.itemSize);
-      if (!(cap > 0)) throw new Error(`${this.path}: empty entry array at ${p}`);
-      const take = Math.min(cap, left);
-      arrays.push({ at: p + ENTRY_ARRAY.items, take });
-      left -= take;
-      p = getU64(h, ENTRY_ARRAY.nextEntryArrayOffset);
-    }
+    const arrays = this.arraysOf(head, count);
     const parts: number[][] = [];
     let need = k;
     for (let i = arrays.length - 1; i >= 0 && need > 0; i--) {
