@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { build } from 'esbuild';
+import { syslogEntry } from './journal-workload.mjs';
 import { REPO } from './lib.mjs';
 
 const N = Number(process.argv[2] ?? 100_000);
@@ -23,29 +24,6 @@ try {
   const { randomBytes } = await import('node:crypto');
   const machineId = randomBytes(16);
   const bootId = randomBytes(16);
-  const units = ['ssh', 'cron', 'postfix', 'nginx'];
-  const entry = (i, base) => {
-    const u = units[i % 4];
-    return {
-      realtimeUsec: base + i,
-      monotonicUsec: 1_000_000 + i,
-      bootId,
-      fields: [
-        ['MESSAGE', `${i} ${'x'.repeat(200)}`.slice(0, 200)],
-        ['PRIORITY', String(i % 8)],
-        ['SYSLOG_FACILITY', '3'],
-        ['SYSLOG_IDENTIFIER', u],
-        ['_PID', String(1000 + (i % 4))],
-        ['_UID', '0'],
-        ['_GID', '0'],
-        ['_COMM', u],
-        ['_EXE', `/usr/sbin/${u}`],
-        ['_SYSTEMD_UNIT', `${u}.service`],
-        ['_TRANSPORT', 'syslog'],
-        ['_HOSTNAME', 'bench'],
-      ],
-    };
-  };
   const rows = [];
   for (const burst of [1, 64]) {
     const file = path.join(tmp, `burst-${burst}.journal`);
@@ -55,7 +33,7 @@ try {
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < N; i += burst) {
       const batch = [];
-      for (let k = i; k < Math.min(N, i + burst); k++) batch.push(entry(k, base));
+      for (let k = i; k < Math.min(N, i + burst); k++) batch.push(syslogEntry(k, base, 1, bootId));
       const results = w.appendMany(batch);
       if (!results.every((r) => r.ok)) throw new Error(`append failed: ${JSON.stringify(results.find((r) => !r.ok))}`);
     }

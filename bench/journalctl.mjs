@@ -15,6 +15,7 @@ import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { build } from 'esbuild';
+import { syslogEntry } from './journal-workload.mjs';
 import { REPO } from './lib.mjs';
 
 const N = Number(process.argv[2] ?? 1_000_000);
@@ -37,33 +38,11 @@ try {
   const existing = fs.existsSync(path.join(root, 'var/log/journal')) ? fs.readdirSync(path.join(root, 'var/log/journal')) : [];
   const reuse = KEEP !== undefined && existing.length === 1;
   const store = reuse ? { dir: path.join(root, 'var/log/journal', existing[0]), close() {} } : JournalStore.open({ machineId, settings, root, nowMs: () => base / 1000 });
-  const units = ['ssh', 'cron', 'postfix', 'nginx'];
   const t0 = process.hrtime.bigint();
   const BURST = 256;
   for (let i = 0; i < (reuse ? 0 : N); i += BURST) {
     const batch = [];
-    for (let k = i; k < Math.min(N, i + BURST); k++) {
-      const u = units[k % 4];
-      batch.push({
-        realtimeUsec: base + k * 1000,
-        monotonicUsec: 1_000_000 + k * 1000,
-        bootId,
-        fields: [
-          ['MESSAGE', `${k} ${'x'.repeat(200)}`.slice(0, 200)],
-          ['PRIORITY', String(k % 8)],
-          ['SYSLOG_FACILITY', '3'],
-          ['SYSLOG_IDENTIFIER', u],
-          ['_PID', String(1000 + (k % 4))],
-          ['_UID', '0'],
-          ['_GID', '0'],
-          ['_COMM', u],
-          ['_EXE', `/usr/sbin/${u}`],
-          ['_SYSTEMD_UNIT', `${u}.service`],
-          ['_TRANSPORT', 'syslog'],
-          ['_HOSTNAME', 'bench'],
-        ],
-      });
-    }
+    for (let k = i; k < Math.min(N, i + BURST); k++) batch.push(syslogEntry(k, base, 1000, bootId));
     const results = store.appendMany(batch);
     if (!results.every((r) => r.ok)) throw new Error(`append failed: ${JSON.stringify(results.find((r) => !r.ok))}`);
   }
