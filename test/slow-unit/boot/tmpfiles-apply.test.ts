@@ -4,17 +4,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runTmpfiles, TmpfilesApplier } from '../../../src/boot/tmpfiles-apply';
-import { parseTmpfilesText, type SpecifierValues } from '../../../src/boot/tmpfiles-parse';
+import { parseTmpfilesText } from '../../../src/boot/tmpfiles-parse';
 import { tempDir } from '../../helpers/temp-dir';
+import { TEST_SPEC } from '../../helpers/tmpfiles-spec';
 
-const spec: SpecifierValues = {
-  architecture: 'x86-64',
-  bootId: 'b00t',
-  hostname: 'web-1.example.org',
-  machineId: 'abc123',
-  kernelRelease: '6.1.0',
-  osRelease: { ID: 'debian', VERSION_ID: '12' },
-};
+const spec = TEST_SPEC;
 
 describe('applying, below a private root', () => {
   let root = '';

@@ -1,17 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { chooseConfigFiles } from '../../../src/boot/config-files';
 import { maskedMode } from '../../../src/boot/tmpfiles-apply';
-import { parseTmpfilesLine, parseTmpfilesText, type SpecifierValues, type TmpfilesLine } from '../../../src/boot/tmpfiles-parse';
+import { parseTmpfilesLine, parseTmpfilesText, type TmpfilesLine } from '../../../src/boot/tmpfiles-parse';
 import { planTmpfiles } from '../../../src/boot/tmpfiles-plan';
+import { TEST_SPEC } from '../../helpers/tmpfiles-spec';
 
-const spec: SpecifierValues = {
-  architecture: 'x86-64',
-  bootId: 'b00t',
-  hostname: 'web-1.example.org',
-  machineId: 'abc123',
-  kernelRelease: '6.1.0',
-  osRelease: { ID: 'debian', VERSION_ID: '12' },
-};
+const spec = TEST_SPEC;
 
 const line = (text: string): TmpfilesLine => {
   const r = parseTmpfilesLine(text, '/etc/tmpfiles.d/t.conf', 1, spec);
