@@ -18,7 +18,7 @@ import { policyOf } from './unit-policy';
 import { guessMainPid } from './main-pid-guess';
 import { removeCredentials, setupCredentials } from './credentials';
 import { makeExecDirectories } from './exec-directories';
-import { accountOwner, type OwnerOf } from './runner/credentials';
+import { accountOwner, type OwnerOf } from './runner/owner';
 import { reportFailure, type RecentOutput } from './runner/failure-report';
 import { GoneWatch } from './runner/gone-watch';
 import { invocationId } from './runner/invocation';

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { makeRuntimeDirectory, removeRuntimeDirectory } from '../runtime-directory';
-import type { Owner } from './credentials';
+import type { Owner } from './owner';
 import type { UnitView } from './unit-view';
 
 export class RuntimeDirectories {
