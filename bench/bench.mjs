@@ -472,19 +472,24 @@ function render() {
   return lines.join('\n');
 }
 
-/** README.md's copy of the table, between its two markers, replaced in place. */
+/**
+ * The documentation's copy of the table (docs/benchmarks.md; README.md shows its headline),
+ * between its two markers, replaced in place.
+ */
+const TABLE_PAGE = 'docs/benchmarks.md';
+
 function updateReadme(table) {
-  const readme = path.join(REPO, 'README.md');
+  const page = path.join(REPO, TABLE_PAGE);
   // The begin marker names the command that writes the block: `<!-- bench:begin (COMMAND) -->`.
   const begin = '<!-- bench:begin';
   const end = '<!-- bench:end -->';
-  const text = fs.readFileSync(readme, 'utf8');
+  const text = fs.readFileSync(page, 'utf8');
   const a = text.indexOf(begin);
   const b = text.indexOf(end);
-  if (a < 0 || b < a) throw new Error(`README.md has no ${begin} (COMMAND) --> ... ${end} block`);
+  if (a < 0 || b < a) throw new Error(`${TABLE_PAGE} has no ${begin} (COMMAND) --> ... ${end} block`);
   const lineEnd = text.indexOf('\n', a);
-  fs.writeFileSync(readme, `${text.slice(0, lineEnd)}\n${table}${text.slice(b)}`);
-  log('README.md: benchmark table replaced');
+  fs.writeFileSync(page, `${text.slice(0, lineEnd)}\n${table}${text.slice(b)}`);
+  log(`${TABLE_PAGE}: benchmark table replaced`);
 }
 
 const started = Date.now();
