@@ -2,7 +2,7 @@
 // init (units from the image, the control socket, the environment files). An engine-wide
 // default init must never start services nobody asked for, so the rich behaviour is on
 // only where the name says ts-init (the image's ENTRYPOINT, /sbin/init) or the container
-// asks for it. Pure: the facts about the machine are passed in. README: "Personalities".
+// asks for it. Pure: the facts about the machine are passed in. docs/personalities.md.
 import * as path from 'node:path';
 import type { InitOptions } from '../cli/options';
 import { SYSTEM_UNIT_DIRS, TS_INIT_UNIT_DIR, type UnitDirectories } from '../supervisor/unit-dirs';
