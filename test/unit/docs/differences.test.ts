@@ -1,6 +1,6 @@
 // docs/differences-from-systemd.md stays complete: every directive of the unit-file tables and
 // every verb of the systemctl and ctl fronts is either documented as honoured (docs/units.md's
-// directive sections, docs/boot.md; docs/operating.md for verbs) or listed as a difference.
+// directive sections, docs/boot.md, docs/timers.md; docs/operating.md for verbs) or listed as a difference.
 // The lists come from the code at test time, so a new directive or verb fails here until it
 // is documented.
 import * as fs from 'node:fs';
@@ -29,7 +29,10 @@ function mentions(text: string, name: string): boolean {
   return [...text.matchAll(/`(\w+)\*=`/g)].some((m) => name.startsWith(m[1]!));
 }
 
-const honouredDirectives = `${sections('docs/units.md', /Directives honoured|Settings of systemd/)}\n${prose(readPage('docs/boot.md'))}`;
+/** Pages that document a unit type's directives whole (docs/timers.md: `.timer` units, once merged). */
+const UNIT_TYPE_PAGES = ['docs/boot.md', 'docs/timers.md'].filter((p) => fs.existsSync(path.join(REPO, p)));
+
+const honouredDirectives = [sections('docs/units.md', /Directives honoured|Settings of systemd/), ...UNIT_TYPE_PAGES.map((p) => prose(readPage(p)))].join('\n');
 const differences = prose(readPage(DIFFERENCES));
 
 /** The verbs a front's switch statements answer (case 'verb':), read from the source. */
