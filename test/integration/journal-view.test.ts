@@ -150,3 +150,34 @@ describe('the container log: --log-console, --log-console-max-level', () => {
     for (const out of [cmd, bound, fromEnv]) expect(out).toBe('cmd-line\n');
   });
 });
+
+describe('control characters in journalctl short formats', () => {
+  it("as systemd 252's journalctl: colour and OSC sequences stripped, tabs expanded, anything else not text a blob; -a and cat raw", () => {
+    const root = tempDir('journal-view-controls-');
+    fs.mkdirSync(path.join(root, 'run'));
+    const s = JournalStore.open({ machineId: Buffer.from(MACHINE, 'hex'), settings: defaultJournaldSettings(), root })!;
+    const messages: Array<string | Uint8Array> = [
+      'c1 \u0085 next', 'del \x7f x', 'osc \x1b]0;title\x07 x', 'csi 256 \x1b[38;5;196mred\x1b[0m', 'csi erase \x1b[2K x', 'cr \r x', 'bs \b x',
+      Uint8Array.from([0x61, 0, 0x62]), 'tab\tend', 'trailing nl\n', '\x1b[1mbold only\x1b[m', 'esc at end \x1b', 'unterminated \x1b[12', Uint8Array.from([0xc3]),
+      'ff \f', 'line sep \u2028 bidi \u202e x', 'osc cut \x1b]0;title', 'osc tab \x1b]0;a\tb\x07 x', 'link \x1b]8;;http://x/\x07text\x1b]8;;\x07 end', 'osc \x1b]0;é\x07 x',
+    ];
+    const t0 = Date.UTC(2026, 0, 1) * 1000;
+    const list = messages.map((m, i) => entry(t0 + i * 1_000_000, 1_000_000 + i, [['MESSAGE', m], ['SYSLOG_IDENTIFIER', i === 3 ? 'id\x1bx' : 'app'], ['_PID', '7']]));
+    expect(s.appendMany(list).every((r) => r.ok)).toBe(true);
+    s.close();
+    const ours = path.join(bin, 'journalctl');
+    if (!fs.existsSync(ours)) fs.symlinkSync(TS_INIT, ours);
+    const read = (file: string, args: string[]) => {
+      const r = spawnSync(file, ['--no-pager', '-D', s.dir, ...args], { env: ENV });
+      return { out: r.stdout.toString('latin1'), status: r.status };
+    };
+    const short = read(ours, []).out.split('\n');
+    expect(short[2]).toMatch(/app\[7\]: osc {2}x$/);
+    expect(short[5]).toMatch(/app\[7\]: \[6B blob data\]$/);
+    expect(short.join('\n')).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
+    if (!HAS_JOURNALCTL) return;
+    for (const args of [[], ['-a'], ['-o', 'short-iso'], ['-o', 'short-precise'], ['-o', 'short-monotonic'], ['-o', 'cat'], ['-o', 'verbose'], ['-o', 'export']]) {
+      expect(read(ours, args), args.join(' ')).toEqual(read('/usr/bin/journalctl', args));
+    }
+  });
+});
