@@ -9,7 +9,7 @@
 // Unit output lines count as info, as journald stores them (SyslogLevel='s default) unless a
 // level is given. Pure.
 import type { ConsoleMode, LogFormat } from '../cli/options';
-import type { JournalEntry } from '../journal/entry';
+import type { FieldValue } from '../journal/entry';
 import { escapeControls } from './escape-controls';
 
 export interface ConsolePolicy {
@@ -33,8 +33,11 @@ export function showsOnConsole(p: ConsolePolicy, source: ConsoleSource, level = 
   return source === 'unit-output' || p.mode === 'all';
 }
 
-function first(e: JournalEntry, name: string): string | undefined {
-  const f = e.fields.find(([n]) => n === name);
+/** An entry's fields, as the journal's sinks build them (its timestamps are the writer's). */
+export type EntryFields = ReadonlyArray<readonly [string, FieldValue]>;
+
+function first(e: EntryFields, name: string): string | undefined {
+  const f = e.find(([n]) => n === name);
   if (!f) return undefined;
   const v = f[1];
   return typeof v === 'string' ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8');
@@ -48,7 +51,7 @@ const decimal = (v: string | undefined): string | undefined => (v !== undefined 
  * tag: SYSLOG_IDENTIFIER, else _COMM), the message on one line with its control characters,
  * newlines included, escaped (escape-controls.ts) and cut at 16 KiB; json: one object.
  */
-export function consoleLineFor(e: JournalEntry, policy: ConsolePolicy, format: LogFormat): string | undefined {
+export function consoleLineFor(e: EntryFields, policy: ConsolePolicy, format: LogFormat, nowMs = Date.now()): string | undefined {
   const priority = decimal(first(e, 'PRIORITY'));
   const level = priority !== undefined && Number(priority) <= 7 ? Number(priority) : INFO;
   if (!showsOnConsole(policy, 'journal', level)) return undefined;
@@ -59,7 +62,7 @@ export function consoleLineFor(e: JournalEntry, policy: ConsolePolicy, format: L
   const pid = decimal(first(e, '_PID')) ?? decimal(first(e, 'SYSLOG_PID'));
   const unit = first(e, '_SYSTEMD_UNIT');
   if (format === 'json') {
-    const time = new Date(Math.floor(e.realtimeUsec / 1000)).toISOString();
+    const time = new Date(nowMs).toISOString();
     return `${JSON.stringify({ time, ...(unit !== undefined && { unit }), identifier, ...(pid !== undefined && { pid: Number(pid) }), priority: level, line: message })}\n`;
   }
   return `${escapeControls(identifier)}${pid !== undefined ? `[${pid}]` : ''}: ${escapeControls(message)}\n`;

@@ -10,9 +10,8 @@
 // failure report, shutdown) is read regardless; what stdout cannot take of it is dropped.
 import type { Readable } from 'node:stream';
 import type { LogFormat } from '../cli/options';
-import type { JournalEntry } from '../journal/entry';
 import { releaseMemorySoon } from '../sys/memory';
-import { type ConsolePolicy, consoleLineFor, DEFAULT_CONSOLE_POLICY, showsOnConsole } from './console-policy';
+import { type ConsolePolicy, consoleLineFor, DEFAULT_CONSOLE_POLICY, type EntryFields, showsOnConsole } from './console-policy';
 import { escapeControls } from './escape-controls';
 import { LineSplitter } from './line-splitter';
 import { LogRing, type LogLine } from './log-ring';
@@ -165,8 +164,8 @@ export class ServiceOutput {
   }
 
   /** A message one of the journal's sockets received, to the container log as --log-console says (console-policy.ts). */
-  journalMessage(entry: JournalEntry): void {
-    const line = consoleLineFor(entry, this.console, this.format);
+  journalMessage(fields: EntryFields): void {
+    const line = consoleLineFor(fields, this.console, this.format);
     if (line !== undefined) this.writer.write(line);
   }
 
