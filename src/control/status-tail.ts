@@ -12,6 +12,8 @@ export interface TailRequest {
   all: boolean;
   /** The unit's InactiveExitTimestampMonotonic (µs); 0: since the boot. */
   notBeforeMonotonicUsec: number;
+  /** -q leaves out the notice that the journal was rotated since the unit started. */
+  quiet?: boolean;
 }
 
 export class StatusJournal {
@@ -29,7 +31,7 @@ export class StatusJournal {
   /** The unit's lines as status prints them after its blank line ("" for none: nothing is printed). */
   tail(unit: string, r: TailRequest): string {
     this.sources ??= openSources(this.paths); // files this user may not read are left out, as sd-journal does
-    const lines = unitTail(this.sources, unit, { lines: r.lines, mode: r.mode, all: r.all, utc: false, notBeforeMonotonicUsec: r.notBeforeMonotonicUsec, ...(this.bootId && { bootId: this.bootId }) });
+    const lines = unitTail(this.sources, unit, { lines: r.lines, mode: r.mode, all: r.all, utc: false, notBeforeMonotonicUsec: r.notBeforeMonotonicUsec, warnCutoff: !r.quiet, ...(this.bootId && { bootId: this.bootId }) });
     return Buffer.concat(lines).toString('utf8');
   }
 

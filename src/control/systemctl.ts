@@ -348,7 +348,7 @@ async function systemctlVerb(parsed: ReturnType<typeof parseSystemctlArgs>, io: 
         }
         const wanted = flags.lines > 0 && s.loadState === 'loaded';
         if (wanted && journal) {
-          const tail = journal.tail(s.name, { lines: flags.lines, mode: flags.output, all: flags.all, notBeforeMonotonicUsec: Number(s.properties.InactiveExitTimestampMonotonic) || 0 });
+          const tail = journal.tail(s.name, { lines: flags.lines, mode: flags.output, all: flags.all, notBeforeMonotonicUsec: Number(s.properties.InactiveExitTimestampMonotonic) || 0, quiet: flags.quiet });
           io.out(renderStatus(s) + (tail && `\n${tail}`));
         } else {
           // No journal on this machine: the lines PID 1 keeps. Another user sees none, as systemctl shows none from a journal it may not read.

@@ -6,7 +6,7 @@ import type { JournalEntry } from '../../../src/journal/entry';
 import { defaultJournaldSettings } from '../../../src/journal/journald-conf';
 import { currentBootId, openSources } from '../../../src/journal/journal-sources';
 import { JournalStore } from '../../../src/journal/journal-store';
-import { unitTail } from '../../../src/journal/unit-tail';
+import { ROTATED_NOTICE, unitTail } from '../../../src/journal/unit-tail';
 import { BASE_USEC, MACHINE } from '../../helpers/journal';
 import { tempDir } from '../../helpers/temp-dir';
 
@@ -78,6 +78,26 @@ describe("systemctl status's journal tail", () => {
     const since = text(unitTail(sources, 'web.service', { ...SHORT, lines: 5, notBeforeMonotonicUsec: 10_000_000 + 3001 * 1_000_000 })).split('\n');
     expect(since).toHaveLength(4);
     expect(text(unitTail(sources, 'web.service', { ...SHORT, mode: 'cat', lines: 1 }))).toBe('colour \x1b[31mred\x1b[0m\n');
+  });
+
+  it("systemd's notice when this boot's first entries were deleted after the unit started, not for a journal that began after it", () => {
+    n = 0;
+    const entries: JournalEntry[] = [];
+    for (let i = 0; i < 3000; i++) entries.push(unitLine('busy.service', `x${i}`.repeat(20)));
+    entries.push(unitLine('web.service', 'late line'));
+    const dir = store(entries, 512 * 1024);
+    const files = () => fs.readdirSync(dir).map((f) => path.join(dir, f));
+    const ask = { ...SHORT, lines: 10, bootId: BOOT.toString('hex'), notBeforeMonotonicUsec: 10_500_000, warnCutoff: true };
+    // Nothing deleted: the journal simply begins after the unit started.
+    expect(text(unitTail(openSources(files()), 'web.service', ask))).toMatch(/late line\n$/);
+    const archived = files().filter((f) => f.includes('@')).sort();
+    fs.unlinkSync(archived[0]!);
+    const sources = openSources(files());
+    expect(text(unitTail(sources, 'web.service', ask))).toMatch(new RegExp(`late line\\n${ROTATED_NOTICE.replace('.', '\\.')}$`));
+    expect(text(unitTail(sources, 'web.service', { ...ask, warnCutoff: false }))).toMatch(/late line\n$/);
+    // The unit started after the first entry still there, or showed its N lines: no notice.
+    expect(text(unitTail(sources, 'web.service', { ...ask, notBeforeMonotonicUsec: 10_000_000 + 2999 * 1_000_000 }))).toMatch(/late line\n$/);
+    expect(text(unitTail(sources, 'web.service', { ...ask, lines: 1 }))).toMatch(/late line\n$/);
   });
 
   it('status finds the files (none: no journal, the caller falls back) and reads them only when asked', () => {
