@@ -340,12 +340,15 @@ async function systemctlVerb(parsed: ReturnType<typeof parseSystemctlArgs>, io: 
       let code: number = EXIT.OK;
       // The unit's journal lines are read here, from the files, as systemctl reads them (not by PID 1).
       const journal = flags.lines > 0 ? StatusJournal.find(io.journalDirs) : undefined;
+      let shown = false;
       for (const s of st) {
         if (s.loadState === 'not-found') {
           io.err(`Unit ${s.name} could not be found.\n`);
           code = Math.max(code, EXIT.NO_SUCH_UNIT);
           continue;
         }
+        if (shown) io.out('\n'); // a blank line between units, as systemctl's show_one
+        shown = true;
         const wanted = flags.lines > 0 && s.loadState === 'loaded';
         if (wanted && journal) {
           const tail = journal.tail(s.name, { lines: flags.lines, mode: flags.output, all: flags.all, notBeforeMonotonicUsec: Number(s.properties.InactiveExitTimestampMonotonic) || 0, quiet: flags.quiet });
