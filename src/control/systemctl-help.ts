@@ -112,6 +112,7 @@ const OPTIONS: readonly HelpRow[] = [
   { usage: '-s --signal=SIGNAL', what: 'Which signal to send' },
   { usage: '--kill-whom=WHOM', what: 'Whom to send signal to (main or all)' },
   { usage: '-n --lines=INTEGER', what: 'Number of journal entries to show' },
+  { usage: '-o --output=STRING', what: 'Change journal output mode (short, short-iso, short-precise, cat, json, verbose, ...)' },
   { usage: '-q --quiet', what: 'Suppress output' },
   { usage: '--now', what: 'Start or stop unit after enabling or disabling it' },
   { usage: '--no-legend', what: 'Do not print a legend (column headers and hints)' },
