@@ -90,7 +90,7 @@ export const UNIT_PROPERTIES: readonly PropertySpec[] = [
   { name: 'CanStart', sig: 'b', get: (s) => loaded(s) && kind(s) !== 'device' },
   { name: 'CanStop', sig: 'b', get: (s) => loaded(s) },
   { name: 'CanReload', sig: 'b', get: (s) => loaded(s) && prop(s, 'CanReload') === 'yes' },
-  { name: 'CanIsolate', sig: 'b', get: (s) => loaded(s) && kind(s) === 'target' },
+  { name: 'CanIsolate', sig: 'b', get: (s) => loaded(s) && prop(s, 'CanIsolate') === 'yes' },
   { name: 'CanFreeze', sig: 'b', get: () => false },
   { name: 'Job', sig: '(uo)', get: () => [0, '/'] },
   { name: 'StopWhenUnneeded', sig: 'b', get: () => false },

@@ -25,6 +25,7 @@ import { launchUnitCommand, type LaunchContext } from '../exec/unit-launch';
 import { kill } from '../sys/libc';
 import { SIGKILL } from '../sys/signals';
 import { SocketUnits } from './socket-units';
+import { unitTypeRooms, type UnitTypeRooms } from './types/unit-types';
 import { activeState, isDown, startJobFinished } from './sub-states';
 import { readAccountFiles, resolveCredentials } from '../exec/account-db';
 
@@ -53,6 +54,8 @@ export class Supervisor {
   private exitListener: (code: number) => void = () => undefined;
   private readonly notify: NotifySockets;
   private readonly sockets: SocketUnits;
+  /** Each unit type's room (types/): what the runners and the manager ask of a unit's type. */
+  readonly types: UnitTypeRooms;
   private shuttingDown = false;
   readonly runtimeRoot: string;
   private readonly launchContext: LaunchContext;
@@ -104,6 +107,7 @@ export class Supervisor {
         }
       },
     });
+    this.types = unitTypeRooms({ sockets: this.sockets });
     deps.watch.onRound(() => {
       // Stopping many units at once: one /proc scan per round, not one per unit.
       const index = indexOnce();
@@ -122,11 +126,6 @@ export class Supervisor {
   phase(): 'starting' | 'up' | 'stopping' {
     if (this.shuttingDown) return 'stopping';
     return this.startingDone() ? 'up' : 'starting';
-  }
-
-  /** An active socket unit's sub-state, as systemctl shows it. */
-  socketSubState(name: string): 'listening' | 'running' {
-    return this.sockets.serviceHasIt(name) ? 'running' : 'listening';
   }
 
   /** A unit whose file is gone, once it has stopped. */
@@ -157,7 +156,8 @@ export class Supervisor {
             .filter((l) => l.time >= since)
             .map((l) => l.line),
         ),
-      sockets: this.sockets,
+      room: (u) => this.types[u.kind],
+      fdsFor: (service) => this.sockets.fdsFor(service),
       onContainerExit: (code, unitName) => {
         this.deps.log.error({ unit: unitName }, `essential unit ended; the container exits with status ${code}`);
         this.exitListener(code);
@@ -176,7 +176,7 @@ export class Supervisor {
   }
 
   private onUnitChange(r: UnitRunner, before: State): void {
-    this.sockets.unitChanged(r.name, r.state);
+    for (const room of Object.values(this.types)) room.unitChanged(r.name, r.state);
     if (!isDown(r.state.sub)) this.dependencyFailed.delete(r.name);
     if (this.started.has(r.name) && !this.finished.has(r.name) && startJobFinished(r.state)) {
       this.finish(r.name);
@@ -444,7 +444,7 @@ export class Supervisor {
       next();
     });
     this.notify.closeAll();
-    this.sockets.closeAll();
+    for (const room of Object.values(this.types)) room.closeAll();
     if (this.runners.size) this.deps.log.info({ ms: Date.now() - t0 }, 'all units stopped');
   }
 

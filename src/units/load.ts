@@ -31,7 +31,7 @@ import type { ParsedFile } from './syntax';
 import { buildUnit } from './build-unit';
 import { BUILTIN_TARGETS, DEFAULT_TARGET_ALIAS } from './builtin-targets';
 import { addOwnDefaultDependencies, addTargetDefaultDependencies } from './default-dependencies';
-import { defaultUnitConfig } from './unit';
+import { defaultUnitConfig, isUnitKind } from './unit';
 import type { BuildOptions, BuildResult, UnitConfig } from './unit';
 
 export interface LoadOptions {
@@ -399,13 +399,10 @@ export function loadUnits(options: LoadOptions): LoadResult {
   return result;
 }
 
-/** The unit types that are loaded (and run); others are named in dependencies only. */
-const LOADED_TYPES: ReadonlySet<string> = new Set(['service', 'socket', 'target']);
-
-/** A service, socket or target name that can be loaded as it is (not a template). */
+/** A name of a type that is loaded (and run; others are named in dependencies only) that can be loaded as it is (not a template). */
 function isLoadableName(n: string): boolean {
   const p = parseUnitName(n);
-  return p !== undefined && LOADED_TYPES.has(p.type) && p.instance !== '';
+  return p !== undefined && isUnitKind(p.type) && p.instance !== '';
 }
 
 /** Phase 1: what is enabled: every service in ts-init's directories, and those linked from the targets' .wants/.requires. */
@@ -582,7 +579,7 @@ class ClosureLoader {
     for (const key of ['requires', 'bindsTo', 'wants', 'upholds'] as const) {
       for (const dep of unit[key]) {
         const p = parseUnitName(dep);
-        if (p && LOADED_TYPES.has(p.type)) {
+        if (p && isUnitKind(p.type)) {
           this.queue.push({ name: dep, from: { unit: unit.name, file: unit.sourcePath, key } });
         } else if (key !== 'wants' && key !== 'upholds' && !WELL_KNOWN_UNITS.has(dep)) {
           this.result.diagnostics.push({

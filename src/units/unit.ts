@@ -62,8 +62,13 @@ export interface ExitStatusSet {
   signals: number[];
 }
 
-/** The unit types ts-init loads: services run, targets synchronise, sockets listen. */
-export type UnitKind = 'service' | 'target' | 'socket';
+/** The unit types ts-init loads: services run, sockets listen, targets synchronise (each one room: units/unit-types.ts, supervisor/types/). */
+export const UNIT_KINDS = ['service', 'socket', 'target'] as const;
+export type UnitKind = (typeof UNIT_KINDS)[number];
+
+export function isUnitKind(type: string): type is UnitKind {
+  return (UNIT_KINDS as readonly string[]).includes(type);
+}
 
 /** A socket unit's [Socket] settings (systemd.socket(5)). */
 export interface SocketSettings {
@@ -230,7 +235,7 @@ export function defaultUnitConfig(name: string, sourcePath = ''): UnitConfig {
   const type = name.slice(name.lastIndexOf('.') + 1);
   return {
     name,
-    kind: type === 'target' || type === 'socket' ? type : 'service',
+    kind: isUnitKind(type) ? type : 'service',
     defaultDependencies: true,
     ...(type === 'socket' && { socket: defaultSocketSettings() }),
     sourcePath,
