@@ -21,6 +21,7 @@ export const SYSTEMCTL_HELP: ReadonlyArray<{ section: string; rows: readonly Hel
     rows: [
       { usage: 'list-units [PATTERN...]', what: 'List units currently in memory' },
       { usage: 'list-sockets [PATTERN...]', what: 'List socket units currently in memory, ordered by address' },
+      { usage: 'list-timers [PATTERN...]', what: 'List timer units currently in memory, ordered by next elapse' },
       { usage: 'is-system-running', what: 'Check whether system is fully running' },
       { usage: 'is-active PATTERN...', what: 'Check whether units are active' },
       { usage: 'is-failed PATTERN...', what: 'Check whether units are failed' },

@@ -26,6 +26,7 @@ import { kill } from '../sys/libc';
 import { SIGKILL } from '../sys/signals';
 import { SocketUnits } from './socket-units';
 import { unitTypeRooms, type UnitTypeRooms } from './types/unit-types';
+import { TimerUnits } from './timer-units';
 import { activeState, isDown, startJobFinished } from './sub-states';
 import { readAccountFiles, resolveCredentials } from '../exec/account-db';
 
@@ -107,7 +108,7 @@ export class Supervisor {
         }
       },
     });
-    this.types = unitTypeRooms({ sockets: this.sockets });
+    this.types = unitTypeRooms({ sockets: this.sockets, timers: this.timerUnits() });
     deps.watch.onRound(() => {
       // Stopping many units at once: one /proc scan per round, not one per unit.
       const index = indexOnce();
@@ -115,6 +116,27 @@ export class Supervisor {
     });
     for (const unit of deps.registry.all().values()) this.ensureRunner(unit.name, unit);
     deps.registry.onAdded((unit) => this.ensureRunner(unit.name, unit));
+  }
+
+  /** The timer units' edge: what a timer starts, and what it reads of the machine. */
+  private timerUnits(): TimerUnits {
+    return new TimerUnits({
+      log: this.deps.log,
+      startUnit: (name) => {
+        // Named now: an installed unit not loaded yet is loaded on demand (and gets its runner).
+        if (!this.runners.has(name)) this.deps.registry.get(name);
+        const r = this.runners.get(name);
+        if (!r) return 'not-loaded';
+        // A start job as systemctl start makes it: what the unit requires comes up first.
+        void this.startWithDependencies(name);
+        return r.state.sub === 'failed' && r.state.result === 'start-limit-hit' ? 'refused' : 'started';
+      },
+      stopTimer: (name) => this.runners.get(name)?.send({ type: 'stop' }),
+      failTimer: (name) => this.runners.get(name)?.send({ type: 'setup-failed' }),
+      unitState: (name) => this.runners.get(name)?.state,
+      machineId: () => this.facts.machineId(),
+      inContainer: this.facts.container() !== undefined,
+    });
   }
 
   /** A new definition from daemon-reload: the unit's runner takes it from its next start. */

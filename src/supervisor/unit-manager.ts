@@ -119,6 +119,7 @@ export class UnitManager implements Manager {
       nowMonoUs: process.hrtime.bigint() / 1000n,
     };
     st.properties = unitProperties(c, s, x, room.properties(c, s, x));
+    if (room.elapse && activeState(s) !== 'inactive') st.elapse = room.elapse(r.name);
     return st;
   }
 

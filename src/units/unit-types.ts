@@ -17,8 +17,15 @@ export interface UnitTypeDefinition {
    * dependencies apply to its next start job, and systemd leaves its state alone on a reload.
    */
   readonly restartsOnReload: boolean;
-  /** Whether systemd's own units of this type are kept (its targets are the boot's skeleton). */
+  /** Whether systemd's own units of this type are kept (its targets are the boot's skeleton; its timers do housekeeping). */
   readonly keptWhenSystemdOwn: boolean;
+  /**
+   * The unit it starts (a socket's service, a timer's Unit=), settled at load time: loaded with
+   * it, and this unit ordered before it. `warn` reports a setting that is ignored.
+   */
+  triggered?(u: UnitConfig, warn: (message: string) => void): string | undefined;
+  /** Its triggered unit's name, made canonical once aliases are known. */
+  renameTriggered?(u: UnitConfig, canon: (name: string) => string): void;
 }
 
 /** A unit with no process of its own: active once started, until stopped. */
@@ -77,6 +84,18 @@ const socket: UnitTypeDefinition = {
   },
   restartsOnReload: true,
   keptWhenSystemdOwn: false,
+  // Its service (Service=, or the one of its name; for Accept=yes the template, whose instances
+  // are made per connection, none of them loaded now).
+  triggered(u, warn) {
+    const sk = u.socket!;
+    const base = u.name.replace(/\.socket$/, '');
+    if (sk.accept && sk.service !== undefined) warn(`${u.name}: Service= does not go with Accept=yes (instances of ${base}@.service are used); ignored`);
+    sk.service = sk.accept ? `${base}@.service` : (sk.service ?? `${base}.service`);
+    return sk.accept ? undefined : sk.service;
+  },
+  renameTriggered(u, canon) {
+    if (u.socket?.service) u.socket.service = canon(u.socket.service);
+  },
 };
 
 const target: UnitTypeDefinition = {
@@ -90,4 +109,31 @@ const target: UnitTypeDefinition = {
   keptWhenSystemdOwn: true,
 };
 
-export const UNIT_TYPES: Readonly<Record<UnitKind, UnitTypeDefinition>> = { service, socket, target };
+const timer: UnitTypeDefinition = {
+  sections: ['Unit', 'Timer', 'Install'],
+  finish(s, fail) {
+    noProcess(s.unit);
+    if (s.unit.timer!.values.length === 0) fail('timer unit lacks value setting; refusing');
+  },
+  // systemd's timer_add_default_dependencies: before timers.target, after the clock is set when
+  // it counts by the calendar (the half about shutdown.target is left out, as for the others).
+  ownDependencies(u, add) {
+    needsSysinit(u, add);
+    add(u.before, 'timers.target');
+    if (u.timer!.values.some((v) => v.base === 'OnCalendar')) {
+      add(u.after, 'time-set.target');
+      add(u.after, 'time-sync.target');
+    }
+  },
+  restartsOnReload: true,
+  keptWhenSystemdOwn: true,
+  triggered(u) {
+    u.timer!.unit ??= u.name.replace(/\.timer$/, '.service');
+    return u.timer!.unit;
+  },
+  renameTriggered(u, canon) {
+    if (u.timer?.unit) u.timer.unit = canon(u.timer.unit);
+  },
+};
+
+export const UNIT_TYPES: Readonly<Record<UnitKind, UnitTypeDefinition>> = { service, socket, target, timer };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SocketUnits } from '../../../src/supervisor/socket-units';
+import { TimerUnits } from '../../../src/supervisor/timer-units';
 import { unitTypeRooms } from '../../../src/supervisor/types/unit-types';
 import { defaultUnitConfig, UNIT_KINDS } from '../../../src/units/unit';
 import { UNIT_TYPES } from '../../../src/units/unit-types';
@@ -8,6 +9,7 @@ import { addOwnDefaultDependencies } from '../../../src/units/default-dependenci
 const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined } as never;
 const rooms = unitTypeRooms({
   sockets: new SocketUnits({ log: quiet, startUnit: () => 'started', failUnit: () => undefined, startInstance: () => false, forgetUnit: () => undefined, owner: () => undefined }),
+  timers: new TimerUnits({ log: quiet, startUnit: () => 'started', stopTimer: () => undefined, failTimer: () => undefined, unitState: () => undefined, machineId: () => undefined, bootId: () => undefined, inContainer: true }),
 });
 
 describe('a unit type is one room', () => {
