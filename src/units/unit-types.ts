@@ -19,6 +19,8 @@ export interface UnitTypeDefinition {
   readonly restartsOnReload: boolean;
   /** Whether systemd's own units of this type are kept (its targets are the boot's skeleton; its timers do housekeeping). */
   readonly keptWhenSystemdOwn: boolean;
+  /** Whether an installed unit of this type that was not loaded at start is loaded when a command names it. */
+  readonly loadedOnDemand: boolean;
   /**
    * The unit it starts (a socket's service, a timer's Unit=), settled at load time: loaded with
    * it, and this unit ordered before it. `warn` reports a setting that is ignored.
@@ -70,6 +72,7 @@ const service: UnitTypeDefinition = {
   },
   restartsOnReload: true,
   keptWhenSystemdOwn: false,
+  loadedOnDemand: true,
 };
 
 const socket: UnitTypeDefinition = {
@@ -84,6 +87,7 @@ const socket: UnitTypeDefinition = {
   },
   restartsOnReload: true,
   keptWhenSystemdOwn: false,
+  loadedOnDemand: false,
   // Its service (Service=, or the one of its name; for Accept=yes the template, whose instances
   // are made per connection, none of them loaded now).
   triggered(u, warn) {
@@ -107,6 +111,7 @@ const target: UnitTypeDefinition = {
   ownDependencies() {},
   restartsOnReload: false,
   keptWhenSystemdOwn: true,
+  loadedOnDemand: false,
 };
 
 const timer: UnitTypeDefinition = {
@@ -127,6 +132,7 @@ const timer: UnitTypeDefinition = {
   },
   restartsOnReload: true,
   keptWhenSystemdOwn: true,
+  loadedOnDemand: true,
   triggered(u) {
     u.timer!.unit ??= u.name.replace(/\.timer$/, '.service');
     return u.timer!.unit;
