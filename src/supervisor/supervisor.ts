@@ -131,6 +131,7 @@ export class Supervisor {
         void this.startWithDependencies(name);
         return r.state.sub === 'failed' && r.state.result === 'start-limit-hit' ? 'refused' : 'started';
       },
+      isLoaded: (name) => this.runners.has(name) || (this.deps.registry.get(name) !== undefined && this.runners.has(name)),
       stopTimer: (name) => this.runners.get(name)?.send({ type: 'stop' }),
       failTimer: (name) => this.runners.get(name)?.send({ type: 'setup-failed' }),
       unitState: (name) => this.runners.get(name)?.state,

@@ -24,6 +24,8 @@ export interface TimerUnitsDeps {
   stopTimer: (name: string) => void;
   /** The timer cannot go on (its unit is not loaded): it fails with Result=resources. */
   failTimer: (name: string) => void;
+  /** Whether a unit is loaded (or can be, on demand): a timer whose unit is not refuses to start, as systemd's. */
+  isLoaded: (name: string) => boolean;
   /** A unit's state now (the triggered unit's last start and stop count for OnUnit*Sec=). */
   unitState: (name: string) => State | undefined;
   machineId: () => string | undefined;
@@ -90,6 +92,7 @@ export class TimerUnits {
   /** The timer unit started: its last trigger from its stamp (Persistent=), then its next elapse. */
   activate(unit: UnitConfig): string | undefined {
     const t = unit.timer!;
+    if (!this.deps.isLoaded(t.unit!)) return `refusing to start ${unit.name}: the unit it starts, ${t.unit}, is not loaded`;
     const now = this.clock();
     let stampUs: number | undefined;
     if (t.persistent) {

@@ -17,7 +17,7 @@ export interface UnitTypeDefinition {
    * dependencies apply to its next start job, and systemd leaves its state alone on a reload.
    */
   readonly restartsOnReload: boolean;
-  /** Whether systemd's own units of this type are kept (its targets are the boot's skeleton; its timers do housekeeping). */
+  /** Whether systemd's own units of this type are kept (its targets are the boot's skeleton). */
   readonly keptWhenSystemdOwn: boolean;
   /** Whether an installed unit of this type that was not loaded at start is loaded when a command names it. */
   readonly loadedOnDemand: boolean;
@@ -131,7 +131,8 @@ const timer: UnitTypeDefinition = {
     }
   },
   restartsOnReload: true,
-  keptWhenSystemdOwn: true,
+  // With the service it starts, which is systemd's own too (systemd-tmpfiles-clean.timer).
+  keptWhenSystemdOwn: false,
   loadedOnDemand: true,
   triggered(u) {
     u.timer!.unit ??= u.name.replace(/\.timer$/, '.service');

@@ -27,6 +27,7 @@ function world() {
       started.push(name);
       return 'started';
     },
+    isLoaded: (n) => n !== 'ghost.service',
     stopTimer: () => undefined,
     failTimer: () => undefined,
     unitState: () => initialState(0),
@@ -81,6 +82,12 @@ describe('timer units at the edge', () => {
     for (let i = 0; i < 1000; i++) w.timers.deactivate(`t${i}.timer`);
     await flush();
     expect(w.live()).toEqual([]);
+  });
+
+  it("a timer whose unit is not loaded refuses to start, as systemd's", () => {
+    const w = world();
+    expect(w.timers.activate(timer('ghost.timer', [cal('daily')]))).toBe('refusing to start ghost.timer: the unit it starts, ghost.service, is not loaded');
+    expect(w.timers.subState('ghost.timer')).toBe('dead');
   });
 
   it('an elapse starts the unit once, then waits for the next; the unit going down counts for the next computation', async () => {

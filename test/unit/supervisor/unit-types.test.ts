@@ -9,7 +9,8 @@ import { addOwnDefaultDependencies } from '../../../src/units/default-dependenci
 const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined } as never;
 const rooms = unitTypeRooms({
   sockets: new SocketUnits({ log: quiet, startUnit: () => 'started', failUnit: () => undefined, startInstance: () => false, forgetUnit: () => undefined, owner: () => undefined }),
-  timers: new TimerUnits({ log: quiet, startUnit: () => 'started', stopTimer: () => undefined, failTimer: () => undefined, unitState: () => undefined, machineId: () => undefined, bootId: () => undefined, inContainer: true }),
+  timers: new TimerUnits({ log: quiet, startUnit: () => 'started', isLoaded: (n) => n !== 'ghost.service',
+    stopTimer: () => undefined, failTimer: () => undefined, unitState: () => undefined, machineId: () => undefined, bootId: () => undefined, inContainer: true }),
 });
 
 describe('a unit type is one room', () => {
