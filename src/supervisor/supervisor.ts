@@ -140,9 +140,11 @@ export class Supervisor {
     });
   }
 
-  /** A new definition from daemon-reload: the unit's runner takes it from its next start. */
+  /** A new definition from daemon-reload: the runner takes it from its next start; a type that is not restarted for it (a timer) takes it on now. */
   replaceConfig(unit: UnitConfig): void {
-    this.runners.get(unit.name)?.replaceConfig(unit);
+    const r = this.runners.get(unit.name);
+    r?.replaceConfig(unit);
+    if (r && !isDown(r.state.sub)) this.types[unit.kind].redefined?.(unit);
   }
 
   /** Where the manager stands: the boot's start jobs under way, done, or stopping everything. */

@@ -43,6 +43,8 @@ export interface TimerFacts {
 }
 
 const US = 1000;
+/** How early a runtime timer may fire (its clock is in whole milliseconds). */
+const EARLY_US = 1000;
 
 /**
  * A timer's start (systemd's timer_start): no trigger known, unless Persistent='s stamp says
@@ -87,7 +89,8 @@ export function enterWaiting(t: TimerSettings, run: Omit<TimerRun, 'sub'>, f: Ti
     }
     if (v.base === 'OnUnitActiveSec' || v.base === 'OnUnitInactiveSec') leaveAround = true;
     const next = base + v.ms * US;
-    if (run.lastTrigger.realtime > 0 && !timeChange && next < f.now.monotonic && isOneTime(v)) {
+    // Passed: before now, or within the millisecond a runtime timer may fire early (it elapsed then).
+    if (run.lastTrigger.realtime > 0 && !timeChange && next < f.now.monotonic + EARLY_US && isOneTime(v)) {
       disabled.push(i);
       return;
     }
@@ -127,10 +130,14 @@ function monotonicBase(v: Exclude<TimerValue, { base: 'OnCalendar' }>, run: Omit
   }
 }
 
-/** Whether the timer is due now on either clock (`slackUs`: how early a runtime timer may fire). */
-export function isDue(run: TimerRun, now: Dual, slackUs = 1000): boolean {
+/**
+ * Whether the timer is due now on either clock. Never early: a trigger before its elapse would
+ * compute the same elapse again from it and fire twice (a runtime timer that fires early is
+ * armed again for the rest).
+ */
+export function isDue(run: TimerRun, now: Dual): boolean {
   if (run.sub !== 'waiting') return false;
-  return (run.nextMonotonic !== undefined && run.nextMonotonic <= now.monotonic + slackUs) || (run.nextRealtime !== undefined && run.nextRealtime <= now.realtime + slackUs);
+  return (run.nextMonotonic !== undefined && run.nextMonotonic <= now.monotonic) || (run.nextRealtime !== undefined && run.nextRealtime <= now.realtime);
 }
 
 /** It elapsed: the unit is started and the trigger remembered (timer_enter_running). */

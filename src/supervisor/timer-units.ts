@@ -113,6 +113,15 @@ export class TimerUnits {
     return undefined;
   }
 
+  /** A new definition (daemon-reload) for an active timer: its next elapse from it, the last trigger kept. */
+  redefine(unit: UnitConfig): void {
+    const a = this.armed.get(unit.name);
+    if (!a) return;
+    a.unit = unit;
+    a.run = { ...a.run, disabled: [] };
+    if (a.run.sub !== 'running') this.enterWaiting(unit.name, this.clock());
+  }
+
   deactivate(name: string): void {
     if (this.armed.delete(name)) this.queueRearm();
   }

@@ -130,7 +130,9 @@ const timer: UnitTypeDefinition = {
       add(u.after, 'time-sync.target');
     }
   },
-  restartsOnReload: true,
+  // A new definition is taken on while it runs (supervisor/types/timer-type.ts), its last
+  // trigger kept, as systemd does across a reload: a restart would count OnActiveSec= anew.
+  restartsOnReload: false,
   // With the service it starts, which is systemd's own too (systemd-tmpfiles-clean.timer).
   keptWhenSystemdOwn: false,
   loadedOnDemand: true,

@@ -18,6 +18,7 @@ export function timerType(timers: TimerUnits): UnitTypeRoom {
   return {
     activate: (unit) => timers.activate(unit),
     deactivate: (name) => timers.deactivate(name),
+    redefined: (unit) => timers.redefine(unit),
     unitChanged: (name, s) => timers.unitChanged(name, s),
     closeAll: () => timers.closeAll(),
     idleSubState: (name) => timers.subState(name),

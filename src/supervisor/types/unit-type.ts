@@ -15,6 +15,8 @@ export interface UnitTypeRoom {
   activate(unit: UnitConfig): string | undefined;
   /** Lets it go again as the unit goes down (or its start failed). */
   deactivate(name: string): void;
+  /** daemon-reload gave an active unit a new definition (for a type that is not restarted for it). */
+  redefined?(unit: UnitConfig): void;
   /** Any unit's state changed: a room that follows other units (a socket its service) looks. */
   unitChanged(name: string, s: State): void;
   /** What an active unit with no process running shows as its sub-state (the machine's "exited"). */

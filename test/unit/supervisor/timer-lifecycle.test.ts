@@ -53,6 +53,13 @@ describe('the timer machine: when it elapses next', () => {
     expect(isDue(after.run, now)).toBe(false);
   });
 
+  it('never due early: a runtime timer that fires a little before the elapse is armed again', () => {
+    const w = enterWaiting(settings([cal('*:*:0/10')]), fresh(), facts());
+    expect(w.run.nextRealtime).toBe(NOON + 10 * S);
+    expect(isDue(w.run, { realtime: NOON + 10 * S - 500, monotonic: 110 * S - 500 })).toBe(false);
+    expect(isDue(w.run, { realtime: NOON + 10 * S, monotonic: 110 * S })).toBe(true);
+  });
+
   it("a stamp in the future is not used (the clock was off)", () => {
     const r = startRun(NOON + S, now);
     expect(r.stampInFuture).toBe(true);

@@ -107,6 +107,22 @@ describe('timer units at the edge', () => {
     expect(w.timers.times('tick.timer')).toMatchObject({ next: NOON + 20 * S, lastRealtime: NOON + 10 * S });
   });
 
+  it('daemon-reload: a new definition is taken on at once, the last trigger kept (a past OnBootSec= does not fire again)', async () => {
+    const w = world();
+    w.timers.activate(timer('t.timer', [{ base: 'OnActiveSec', ms: 1000 }]));
+    await flush();
+    await w.pass(S);
+    expect(w.started).toEqual(['t.service']);
+    w.timers.unitChanged('t.service', initialState(0));
+    await flush();
+    expect(w.timers.subState('t.timer')).toBe('elapsed');
+    w.timers.redefine(timer('t.timer', [{ base: 'OnActiveSec', ms: 1000 }, cal('*:*:0/30')]));
+    await flush();
+    expect(w.timers.subState('t.timer')).toBe('waiting');
+    expect(w.live()[0]!.ms).toBe(29_000);
+    expect(w.started).toEqual(['t.service']);
+  });
+
   it('a wall clock set forward by days fires a calendar timer once, not once per missed elapse; set back, it waits', async () => {
     const w = world();
     w.timers.activate(timer('hourly.timer', [cal('hourly')]));
