@@ -236,7 +236,7 @@ export class UnitRegistry {
       }
       for (const f of entries) {
         const p = parseUnitName(f);
-        if (p?.type === 'service' && p.instance !== '') names.add(f);
+        if (p && isUnitKind(p.type) && UNIT_TYPES[p.type].loadedOnDemand && p.instance !== '') names.add(f);
       }
     }
     const fresh = this.read([...names]);

@@ -56,6 +56,7 @@ describe('timer units', () => {
       'sleep 1.5',
       'echo "== stop"; systemctl stop cal.timer; systemctl is-active cal.timer',
       'echo "== enable"; systemctl enable manual.timer 2>&1; systemctl is-enabled manual.timer',
+      'echo "== files"; systemctl list-unit-files --no-legend "*.timer"',
       'sleep 2.2',
       'echo "== stamps"; stat -c "%n %Y" /var/lib/systemd/timers/stamp-daily.timer /var/lib/systemd/timers/stamp-fresh.timer',
       'echo "== ticks"; cat /run/ticks; date +%s.%N',
@@ -98,6 +99,8 @@ describe('timer units', () => {
     expect(part('start')).toBe('active\n');
     expect(at('manual.service').length).toBe(1);
     expect(part('stop')).toBe('inactive\n');
+    expect(part('files')).toMatch(/^boot\.timer +enabled/m);
+    expect(part('files')).toMatch(/^manual\.timer +enabled/m);
     expect(part('enable')).toMatch(/Created symlink .*timers\.target\.wants\/manual\.timer .*\nenabled\n$/);
 
     // list-timers: systemd's columns, soonest first, n/a for what there is none of, the footer.
