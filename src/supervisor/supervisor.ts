@@ -127,6 +127,9 @@ export class Supervisor {
         if (!this.runners.has(name)) this.deps.registry.get(name);
         const r = this.runners.get(name);
         if (!r) return 'not-loaded';
+        // Its start limit holds for a timer, as systemd's: an operator's start clears a lockout
+        // (lifecycle.ts), a timer's must not, or OnUnitInactiveSec=0 would run it without end.
+        if (startLimited(r)) return 'refused';
         // A start job as systemctl start makes it: what the unit requires comes up first.
         void this.startWithDependencies(name);
         return r.state.sub === 'failed' && r.state.result === 'start-limit-hit' ? 'refused' : 'started';
@@ -493,6 +496,14 @@ export class Supervisor {
     // ExecStop, SIGTERM and SIGKILL each get TimeoutStopSec=, ExecStopPost too.
     return stop * 4 + 1000;
   }
+}
+
+/** A unit whose start limit was hit and whose window is still full. */
+function startLimited(r: UnitRunner): boolean {
+  const s = r.state;
+  if (s.sub !== 'failed' || s.result !== 'start-limit-hit') return false;
+  const since = Date.now() - r.policy.startLimitIntervalMs;
+  return s.startTimes.filter((t) => t > since).length >= r.policy.startLimitBurst;
 }
 
 function delay(ms: number): Promise<void> {

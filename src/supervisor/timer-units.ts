@@ -10,7 +10,7 @@ import { readRegularFile } from '../process/bounded-file';
 import { type LongTimeout, setLongTimeout } from '../process/long-timeout';
 import { localZoneName } from '../units/time-zone';
 import type { UnitConfig } from '../units/unit';
-import type { State } from './lifecycle';
+import { activeState, type State } from './lifecycle';
 import { isDown } from './sub-states';
 import { clockChanged, type Deadline, type Dual, enterWaiting, isDue, perturbFromBootId, startRun, type TimerFacts, type TimerRun, triggered, wakeUp } from './timer-lifecycle';
 import { randomDelayUs } from './timer-random';
@@ -59,6 +59,8 @@ function systemClock(): Dual {
 
 export class TimerUnits {
   private readonly armed = new Map<string, Armed>();
+  /** The last active state seen of each unit (unitChanged). */
+  private readonly unitActive = new Map<string, string>();
   private readonly clock: () => Dual;
   private readonly startup: Dual;
   private readonly perturb: number;
@@ -153,10 +155,23 @@ export class TimerUnits {
     };
   }
 
-  /** A unit's state changed: the timers that start it compute their next elapse (systemd's trigger_notify). */
+  /**
+   * A unit's state changed: the timers that start it compute their next elapse (systemd's
+   * trigger_notify). Only a change of its active state counts: a start refused by the unit's
+   * start limit leaves it failed as it was, and must not have the timer elapse again at once
+   * (OnUnitInactiveSec=0 would loop).
+   */
   unitChanged(name: string, s: State): void {
-    for (const [timer, a] of this.armed) {
-      if (a.unit.timer!.unit !== name) continue;
+    const watching = [...this.armed].filter(([, a]) => a.unit.timer!.unit === name);
+    // Kept for the units timers start only: a socket's per-connection instances come and go.
+    if (watching.length === 0) {
+      this.unitActive.delete(name);
+      return;
+    }
+    const active = activeState(s);
+    if (this.unitActive.get(name) === active) return;
+    this.unitActive.set(name, active);
+    for (const [timer, a] of watching) {
       if (a.run.sub === 'running' && !isDown(s.sub)) continue;
       this.enterWaiting(timer, this.clock());
     }

@@ -18,6 +18,7 @@ const VENDOR: Record<string, string> = {
   'fresh.service': tick('fresh'),
   'odd.service': tick('odd'),
   'manual.service': tick('manual'),
+  'spin.service': tick('spin'),
   'boot.timer': '[Unit]\nDescription=Boot tick\n[Timer]\nOnBootSec=1s\nAccuracySec=1ms\nUnit=tick.service\n[Install]\nWantedBy=timers.target\n',
   'active.timer': '[Timer]\nOnActiveSec=2s\nAccuracySec=200ms\n[Install]\nWantedBy=timers.target\n',
   'cal.timer': '[Timer]\nOnCalendar=*:*:0/2\nAccuracySec=1ms\nUnit=tock.service\n[Install]\nWantedBy=timers.target\n',
@@ -25,8 +26,10 @@ const VENDOR: Record<string, string> = {
   'fresh.timer': '[Timer]\nOnCalendar=daily\nPersistent=yes\nAccuracySec=1ms\n[Install]\nWantedBy=timers.target\n',
   'odd.timer': '[Timer]\nOnCalendar=daily\nPersistent=yes\nAccuracySec=1ms\n[Install]\nWantedBy=timers.target\n',
   'manual.timer': '[Timer]\nOnActiveSec=1s\nAccuracySec=1ms\n[Install]\nWantedBy=timers.target\n',
+  // Due again as soon as its unit is down: its unit's start limit ends it, never a loop.
+  'spin.timer': '[Timer]\nOnActiveSec=0\nOnUnitInactiveSec=0\nAccuracySec=1us\n[Install]\nWantedBy=timers.target\n',
 };
-const ENABLED = ['boot', 'active', 'cal', 'daily', 'fresh', 'odd'];
+const ENABLED = ['boot', 'active', 'cal', 'daily', 'fresh', 'odd', 'spin'];
 
 describe('timer units', () => {
   it('fire within their accuracy, catch up a missed persistent run once, and systemctl shows them', async () => {
@@ -95,6 +98,9 @@ describe('timer units', () => {
     const stamps = Object.fromEntries(part('stamps').trim().split('\n').map((l) => l.split(' ')));
     expect(Math.abs(Number(stamps['/var/lib/systemd/timers/stamp-daily.timer']) - at('daily.service')[0]!)).toBeLessThan(2);
     expect(Number(stamps['/var/lib/systemd/timers/stamp-fresh.timer'])).toBeLessThan(end - 30);
+    // OnUnitInactiveSec=0: the unit ran until its start limit (5 in 10 s), then the timer waits.
+    expect(at('spin.service').length).toBe(5);
+    expect(r.stderr).toMatch(/spin\.service failed \(Result: start-limit-hit\)/);
     // systemctl start of a timer arms it: manual.service ran about 1 s later.
     expect(part('start')).toBe('active\n');
     expect(at('manual.service').length).toBe(1);
@@ -109,7 +115,7 @@ describe('timer units', () => {
     expect(list.find((l) => / cal\.timer /.test(l))).toMatch(/^\w{3} \d{4}-\d\d-\d\d \d\d:\d\d:\d[02468] UTC +\d+(ms|s) left +\w{3} .* UTC +\d+(ms|s) ago +cal\.timer +tock\.service$/);
     expect(list.find((l) => / boot\.timer /.test(l))).toMatch(/^n\/a +n\/a +\w{3} \d{4}-.* UTC +\d+s ago +boot\.timer +tick\.service$/);
     expect(list.find((l) => / fresh\.timer /.test(l))).toMatch(/^\w{3} \d{4}-\d\d-\d\d 00:00:00 UTC +\d+h( \d+min)? left +\w{3} .* UTC +\d+min \d+s ago +fresh\.timer +fresh\.service$/);
-    expect(part('list')).toMatch(/\n\n6 timers listed\.\n$/);
+    expect(part('list')).toMatch(/\n\n7 timers listed\.\n$/);
     expect(part('list-active')).toMatch(/\n\n\d timers listed\.\nPass --all to see loaded but inactive timers, too\.\n$/);
     const status = part('status');
     expect(status).toMatch(/● boot\.timer - Boot tick\n.*\n +Active: active \(elapsed\) since .*\n +Trigger: n\/a\n +Triggers: ● tick\.service\n/);

@@ -107,6 +107,26 @@ describe('timer units at the edge', () => {
     expect(w.timers.times('tick.timer')).toMatchObject({ next: NOON + 20 * S, lastRealtime: NOON + 10 * S });
   });
 
+  it('OnUnitInactiveSec=0 and a unit whose start is refused (start limit): no loop, the timer waits in "running" as systemd\'s', async () => {
+    const w = world();
+    const failed = { ...initialState(0), sub: 'failed' as const, result: 'start-limit-hit' as const };
+    w.timers.activate(timer('spin.timer', [{ base: 'OnActiveSec', ms: 0 }, { base: 'OnUnitInactiveSec', ms: 0 }]));
+    await flush();
+    await w.pass(0);
+    expect(w.started).toEqual(['spin.service']);
+    // The unit failed: the timer waits again, and OnUnitInactiveSec=0 is due at once.
+    w.timers.unitChanged('spin.service', failed);
+    await flush();
+    await w.pass(0);
+    expect(w.started).toEqual(['spin.service', 'spin.service']);
+    // Refused: the unit reports failed again, unchanged; that is no news, nothing is armed.
+    for (let i = 0; i < 100; i++) w.timers.unitChanged('spin.service', failed);
+    await flush();
+    expect(w.timers.subState('spin.timer')).toBe('running');
+    expect(w.live()).toEqual([]);
+    expect(w.started.length).toBe(2);
+  });
+
   it('daemon-reload: a new definition is taken on at once, the last trigger kept (a past OnBootSec= does not fire again)', async () => {
     const w = world();
     w.timers.activate(timer('t.timer', [{ base: 'OnActiveSec', ms: 1000 }]));
