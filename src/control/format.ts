@@ -32,11 +32,17 @@ export function activeWords(u: Pick<UnitStatus, 'activeState' | 'subState'>): st
   return u.subState && u.subState !== u.activeState ? `${u.activeState} (${u.subState})` : u.activeState;
 }
 
-/** A timer's "Trigger:" (its next elapse) and "Triggers:" (its unit) lines, as systemctl status prints them. */
+/**
+ * "TriggeredBy:" (the timers and sockets that start the unit), and a timer's "Trigger:" (its
+ * next elapse) and "Triggers:" (its unit), as systemctl status prints them after "Active:".
+ */
 function triggerLines(u: UnitStatus, now: number): string[] {
-  if (!u.elapse) return [];
+  const lines: string[] = [];
+  const by = (u.properties.TriggeredBy ?? '').split(' ').filter(Boolean);
+  if (by.length) lines.push(`TriggeredBy: ${by.map((n) => `● ${n}`).join('\n             ')}`);
+  if (!u.elapse) return lines;
   const next = u.elapse.nextUs;
-  const lines = [`    Trigger: ${next ? `${formatTimestamp(next / 1000)}; ${formatRelative(next, now * 1000)}` : 'n/a'}`];
+  lines.push(`    Trigger: ${next ? `${formatTimestamp(next / 1000)}; ${formatRelative(next, now * 1000)}` : 'n/a'}`);
   if (u.properties.Triggers) lines.push(`   Triggers: ● ${u.properties.Triggers}`);
   return lines;
 }

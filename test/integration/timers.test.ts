@@ -54,6 +54,7 @@ describe('timer units', () => {
       'echo "== list"; systemctl list-timers --all',
       'echo "== list-active"; systemctl list-timers',
       'echo "== status"; systemctl status boot.timer cal.timer',
+      'echo "== status-service"; systemctl status daily.service | head -4',
       'echo "== show"; systemctl show -p Unit,Persistent,TimersCalendar,NextElapseUSecRealtime,LastTriggerUSec,SubState daily.timer',
       'echo "== start"; systemctl start manual.timer; systemctl is-active manual.timer',
       'sleep 1.5',
@@ -120,6 +121,7 @@ describe('timer units', () => {
     const status = part('status');
     expect(status).toMatch(/● boot\.timer - Boot tick\n.*\n +Active: active \(elapsed\) since .*\n +Trigger: n\/a\n +Triggers: ● tick\.service\n/);
     expect(status).toMatch(/● cal\.timer - cal\.timer\n.*\n +Active: active \(waiting\) since .*\n +Trigger: \w{3} \d{4}-.* UTC; \d+(ms|s) left\n +Triggers: ● tock\.service\n/);
+    expect(part('status-service')).toMatch(/^○ daily\.service - daily\n +Loaded: .*\n +Active: inactive \(dead\) since .*\nTriggeredBy: ● daily\.timer\n/);
     const show = part('show');
     expect(show).toMatch(/^Unit=daily\.service$/m);
     expect(show).toMatch(/^Persistent=yes$/m);
