@@ -14,13 +14,14 @@ function main(): void {
     require('./process/exec-helper').runExecHelper(argv[1] ?? '');
     return;
   }
-  // One executable, named for what it should be: `systemctl`, `journalctl`, `service` and `dumb-init` by
+  // One executable, named for what it should be: `systemctl`, `journalctl`, `systemd-analyze`, `service` and `dumb-init` by
   // symlink, `ts-init-runtime` (a runtime handler's BinaryName) and `oci-precreate` likewise.
   const name = path.basename(process.argv0);
   if (name === 'ts-init-runtime') return require('./engine/runtime-wrapper').runtimeMain(argv, name);
   if (name === 'oci-precreate') return require('./engine/precreate-hook').precreateMain(name);
   if (name === 'systemctl') return require('./control/systemctl').systemctlMain(argv);
   if (name === 'journalctl') return require('./journal/journalctl').journalctlMain(argv);
+  if (name === 'systemd-analyze') return require('./control/systemd-analyze').systemdAnalyzeMain(argv);
   if (name === 'service') return require('./control/systemctl').serviceMain(argv);
   if (name === 'dumb-init') return require('./personality/dumb-init').dumbInitMain(argv);
   // systemd-sysv's links to systemctl: /sbin/shutdown, halt, poweroff, reboot, runlevel, telinit.

@@ -29,6 +29,7 @@ export const SYSTEMCTL_HELP: ReadonlyArray<{ section: string; rows: readonly Hel
     rows: [
       fromVerbTable('list-units', '[PATTERN...]'),
       { usage: 'list-sockets [PATTERN...]', what: 'List socket units currently in memory, ordered by address' },
+      { usage: 'list-timers [PATTERN...]', what: 'List timer units currently in memory, ordered by next elapse' },
       fromVerbTable('is-system-running', '', 'system-state'),
       { usage: 'is-active PATTERN...', what: 'Check whether units are active' },
       { usage: 'is-failed PATTERN...', what: 'Check whether units are failed' },

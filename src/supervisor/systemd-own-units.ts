@@ -6,6 +6,7 @@
 // is (dbus.service is D-Bus's own).
 import * as fs from 'node:fs';
 import type { UnitConfig } from '../units/unit';
+import { UNIT_TYPES } from '../units/unit-types';
 
 /** The Debian packages built from systemd whose units make no sense without systemd as PID 1. */
 const SYSTEMD_PACKAGES = ['systemd', 'udev'];
@@ -46,7 +47,7 @@ export function systemdPackageFiles(infoDir = '/var/lib/dpkg/info'): ReadonlySet
 }
 
 export function isSystemdOwn(unit: UnitConfig, shipped: ReadonlySet<string> | undefined): boolean {
-  if (unit.kind === 'target' || KEPT.has(unit.name)) return false;
+  if (UNIT_TYPES[unit.kind].keptWhenSystemdOwn || KEPT.has(unit.name)) return false;
   if (shipped?.has(unit.sourcePath)) return true;
   // By name (RPM images, systemd's other packages): systemd's unit files, or its programs.
   const systemdPath = /^\/(usr\/)?lib\/systemd\//;

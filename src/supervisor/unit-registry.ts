@@ -11,7 +11,8 @@ import type { Logger } from '../log/logger';
 import { diagnosticReport, diagnosticsOf, formatDiagnostic, type Diagnostic } from '../units/diagnostic';
 import { loadUnits, type LoadResult, type NotLoadedReason } from '../units/load';
 import { parseUnitName } from '../units/specifiers';
-import type { UnitConfig } from '../units/unit';
+import { isUnitKind, type UnitConfig } from '../units/unit';
+import { UNIT_TYPES } from '../units/unit-types';
 import { disableUnit, ENABLE_ROOT, enableUnit, unitFileState, type EnableResult } from './enablement';
 import { diffUnits, type ReloadDiff } from './reload-diff';
 import type { UnitDirectories } from './unit-dirs';
@@ -131,7 +132,8 @@ export class UnitRegistry {
    * started. A masked or broken name is recorded, so that status says so.
    */
   private loadOnDemand(name: string): UnitConfig | undefined {
-    if (!this.loaded || parseUnitName(name)?.type !== 'service') return undefined;
+    const type = parseUnitName(name)?.type;
+    if (!this.loaded || type === undefined || !isUnitKind(type) || !UNIT_TYPES[type].loadedOnDemand) return undefined;
     // Reading every unit directory is costly; a name with no file anywhere is not found
     // at the cost of a few lstat calls (a request may name thousands).
     if (!this.hasUnitFile(name)) return undefined;
@@ -234,7 +236,7 @@ export class UnitRegistry {
       }
       for (const f of entries) {
         const p = parseUnitName(f);
-        if (p?.type === 'service' && p.instance !== '') names.add(f);
+        if (p && isUnitKind(p.type) && UNIT_TYPES[p.type].loadedOnDemand && p.instance !== '') names.add(f);
       }
     }
     const fresh = this.read([...names]);
