@@ -81,7 +81,7 @@ export function startJournal(deps: { supervisor: Supervisor; table: ProcessTable
     unitSettings,
     hostname: os.hostname(),
     rateLimit: { intervalMs: settings.rateLimitIntervalMs, burst: settings.rateLimitBurst },
-    ...(forwarder && { forward: (d: Buffer) => forwarder.send(d) }),
+    ...(forwarder && { forward: forwarder }),
   });
   const sockets = openJournalSockets(sinks, say, deps.linkDevLog);
   return {
