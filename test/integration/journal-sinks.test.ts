@@ -5,9 +5,10 @@
 // directives (SyslogIdentifier=, SyslogLevelPrefix=, LogLevelMax=, LogExtraFields=), a client's
 // forged trusted fields dropped. And nothing of it where no units run. (A sender's /proc is read
 // when its message is: the senders here are still running then, as journald needs them too.)
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEV_LOG, journalEntries, startJournalRun } from '../helpers/journal-pid1';
-import { runAsPid1 } from '../helpers/ts-init';
+import { FIXTURES, runAsPid1 } from '../helpers/ts-init';
 
 const wanted = (name: string) => ({ [`/etc/systemd/system/multi-user.target.wants/${name}`]: `->/etc/systemd/system/${name}` });
 
@@ -21,13 +22,20 @@ const UNITS = {
   ...wanted('quiet.service'),
 };
 
+const FIX = path.join(FIXTURES, 'journal');
 const CLIENTS = `
+/usr/bin/python3 ${FIX}/syslog-daemon.py /run/forwarded &
+for i in $(seq 50); do [ -e /run/forwarded.ready ] && break; sleep 0.1; done
+/usr/bin/python3 ${FIX}/sealed-memfd.py
+/usr/bin/python3 ${FIX}/sealed-memfd.py unsealed
 # A sender still running when its datagram is read (journald, too, reads /proc of the sender then).
 (echo "via logger"; sleep 0.5) | logger -u ${DEV_LOG} -t mytag
 logger -u ${DEV_LOG} -p auth.err -t authy "auth error"
 echo "from systemd-cat" | systemd-cat -t catty -p warning
 /usr/bin/python3 -c 'from systemd import journal; journal.send("via python", SYSLOG_IDENTIFIER="pyid", PRIORITY=3, CUSTOM_FIELD="x", _SYSTEMD_UNIT="forged.service"); import time; time.sleep(0.5)'
 for i in $(seq 100); do journalctl -D /var/log/journal -o cat --no-pager 2>/dev/null | grep -q warn-shown && break; sleep 0.1; done
+sleep 0.3
+echo "--- forwarded"; cat /run/forwarded; echo "--- end"
 `;
 
 describe('the journal of the rich PID 1', () => {
@@ -52,6 +60,18 @@ describe('the journal of the rich PID 1', () => {
     expect(by('warn-shown')).toMatchObject({ _SYSTEMD_UNIT: 'quiet.service', PRIORITY: '4', SYSLOG_FACILITY: '18' });
     expect(by('info-hidden')).toBeUndefined();
     expect(all.every((e) => typeof e._BOOT_ID === 'string' && typeof e._MACHINE_ID === 'string' && typeof e._HOSTNAME === 'string')).toBe(true);
+
+    // sd_journal_send's memfd form: sealed, taken; unsealed, refused.
+    expect(by('from-a-sealed-memfd')).toMatchObject({ _TRANSPORT: 'journal', SYSLOG_IDENTIFIER: 'memfd-test' });
+    expect(by('from-an-unsealed-memfd')).toBeUndefined();
+    expect(all.some((e) => e.MESSAGE === 'from-a-unsealed-memfd')).toBe(false);
+
+    // ForwardToSyslog=: a syslog daemon listening on /run/systemd/journal/syslog gets each entry as journald sends it.
+    const forwarded = r.stdout.split('--- forwarded\n')[1].split('--- end')[0];
+    expect(forwarded).toMatch(/^<13>\w{3} [ \d]\d \d\d:\d\d:\d\d mytag\[\d+\]: via logger$/m);
+    expect(forwarded).toMatch(/^<35>.* authy\[\d+\]: auth error$/m);
+    expect(forwarded).toMatch(/^<12>.* catty\[\d+\]: from systemd-cat$/m);
+    expect(forwarded).toMatch(/^<11>.* pyid\[\d+\]: via python$/m);
 
     // ts-init's own lines, and journalctl's own filters over the store.
     expect(all.some((e) => e.SYSLOG_IDENTIFIER === 'ts-init' && e._TRANSPORT === 'driver')).toBe(true);
