@@ -70,8 +70,8 @@ sleep 2.1
 
   it('a stalled writer: entries are dropped and counted, PID 1 answers as before', async () => {
     const script = `
-writer=$(pgrep -f -- --ts-init-journal-writer)
-kill -STOP $writer
+writer=$(pgrep -x ts-init-journal)
+echo writer=$writer state=$(kill -STOP $writer && sleep 0.1 && awk '{print $3}' /proc/$writer/stat)
 echo rss-before=$(${RSS_ANON})
 /usr/bin/python3 ${FLOOD} 3 syslog,syslog,syslog,native > /run/flood.out 2>&1 &
 /usr/bin/python3 ${PING} 3
@@ -84,6 +84,7 @@ kill -CONT $writer
     const conf = { '/run/systemd/journald.conf.d/limits.conf': '[Journal]\nRateLimitBurst=0\n' };
     const r = await startJournalRun({ ...STEADY, ...conf }, script).done;
     expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^writer=\d+ state=T$/m);
     const ping = numbers(r.stdout.match(/pings=.*/)![0]);
     const before = Number(r.stdout.match(/rss-before=(\d+)/)![1]);
     const after = Number(r.stdout.match(/rss-after=(\d+)/)![1]);
