@@ -26,6 +26,8 @@ const LEVELS: Record<Level, number> = { fatal: 2, error: 3, warn: 4, info: 6 };
 
 export interface RunningJournal {
   sinks: JournalSinks;
+  /** The writer's queue, which a unit's pipe waits for when it is full. */
+  feed: JournalFeed;
   own(level: Level, message: string, unit?: string): void;
   close(): Promise<void>;
 }
@@ -83,9 +85,10 @@ export function startJournal(deps: { supervisor: Supervisor; table: ProcessTable
     rateLimit: { intervalMs: settings.rateLimitIntervalMs, burst: settings.rateLimitBurst },
     ...(forwarder && { forward: forwarder }),
   });
-  const sockets = openJournalSockets(sinks, say, deps.linkDevLog);
+  const sockets = openJournalSockets(sinks, feed, say, deps.linkDevLog);
   return {
     sinks,
+    feed,
     own: (level, message, unit) => sinks.own(LEVELS[level], message, unit),
     async close() {
       sockets.close();

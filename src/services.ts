@@ -59,7 +59,8 @@ export function servicesFactory(o: InitOptions, dirs: UnitDirectories, machine: 
           manager.beforeReload(() => runGeneratorsStep(boot));
           // The journal listens before any unit starts (syslog.socket's daemon, too, finds it there).
           journal = startJournal({ supervisor, table, log: console, linkDevLog: machine.ownsMachine });
-          if (journal) output.toJournal = (unit, line) => journal?.sinks.unitLine(unit, line);
+          const j = journal;
+          if (j) output.toJournal = { line: (unit, line) => j.sinks.unitLine(unit, line), full: () => j.feed.full(), onRoom: (then) => j.feed.onRoom(then) };
         }
         const loadedAt = Date.now();
         registry.load();
