@@ -79,6 +79,20 @@ describe('the journal of the rich PID 1', () => {
     expect(journalEntries(r.journal, ['-p', 'err', '-t', 'authy']).map((e) => e.MESSAGE)).toEqual(['auth error']);
   });
 
+  it("keeps every line of a unit that writes as fast as it can: its pipe waits for the writer, nothing is dropped", async () => {
+    const units = {
+      '/etc/systemd/system/chatty.service': "[Service]\nType=oneshot\nExecStart=/bin/sh -c 'seq 1 20000 | sed s/^/chatty-/'\nStandardOutput=journal\n",
+      ...wanted('chatty.service'),
+      // Past journald's default burst (10,000 per 30 s), which would suppress the rest.
+      '/run/systemd/journald.conf.d/no-limit.conf': '[Journal]\nRateLimitBurst=0\n',
+    };
+    const script = 'for i in $(seq 300); do [ "$(journalctl -D /var/log/journal -u chatty.service _TRANSPORT=stdout -n 1 -o cat --no-pager 2>/dev/null)" = chatty-20000 ] && break; sleep 0.2; done';
+    const r = await startJournalRun(units, script).done;
+    const lines = journalEntries(r.journal, ['-u', 'chatty.service', '_TRANSPORT=stdout']).map((e) => e.MESSAGE);
+    expect(lines).toEqual(Array.from({ length: 20000 }, (_, i) => `chatty-${i + 1}`));
+    expect(journalEntries(r.journal).some((e) => /^Suppressed/.test(String(e.MESSAGE)))).toBe(false);
+  });
+
   it('listens nowhere where no image units run (--units only): no sockets, no writer', async () => {
     const r = await runAsPid1(['--units', '/nonexistent', '--', '/bin/sh', '-c', 'ls /run/systemd/journal 2>&1; pgrep -c ts-init-journal || true']);
     expect(r.stdout).toMatch(/No such file or directory\n0\n$/);
