@@ -13,7 +13,7 @@ import type { ProcessTable } from './process/process-table';
 import { readStat } from './process/proc';
 import { JournalFeed } from './sinks/journal-feed';
 import { JournalSinks, type UnitLogSettings } from './sinks/journal-sinks';
-import { openJournalSockets, SYSLOG_SOCKET } from './sinks/journal-sockets';
+import { JOURNAL_DIR, openJournalSockets, SYSLOG_SOCKET } from './sinks/journal-sockets';
 import { SenderContexts } from './sinks/sender-context';
 import { SyslogForwarder } from './sinks/syslog-forward';
 import { unitOfProcess } from './supervisor/process-units';
@@ -85,7 +85,13 @@ export function startJournal(deps: { supervisor: Supervisor; table: ProcessTable
     rateLimit: { intervalMs: settings.rateLimitIntervalMs, burst: settings.rateLimitBurst },
     ...(forwarder && { forward: forwarder }),
   });
-  const sockets = openJournalSockets(sinks, feed, say, deps.linkDevLog);
+  let sockets: { close(): void } = { close() {} };
+  try {
+    sockets = openJournalSockets(sinks, feed, say, deps.linkDevLog);
+  } catch (e) {
+    // /run/systemd not PID 1's own (sys/safe-create.ts): unit lines still reach the journal.
+    say(`journal: not listening on ${JOURNAL_DIR}: ${(e as Error).message}`);
+  }
   return {
     sinks,
     feed,

@@ -10,6 +10,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { FieldValue } from '../journal/entry';
 import { encodeFrame } from '../journal/entry-frames';
+import { releaseMemorySoon } from '../sys/memory';
 
 /**
  * What PID 1 holds for a writer that is behind (its socket holds some 200 KiB more): a unit's
@@ -152,6 +153,8 @@ export class JournalFeed {
     this.batchBytes = 0;
     if (!stdin?.writable || parts.length === 0) return;
     stdin.write(parts.length === 1 ? parts[0] : Buffer.concat(parts));
+    // A burst's frames are garbage once written: given back when it is over.
+    if (stdin.writableLength >= FLUSH_AT_BYTES) releaseMemorySoon();
   }
 
   /** Gives the writer what is queued, ends its input and waits (at most timeoutMs) for it to close the store. */
