@@ -22,7 +22,7 @@ const STEADY = {
   ...wanted('steady.service'),
 };
 /** A small burst so the rate limit shows within the test (journald's own default is 10,000 per 30 s). */
-const CONF = { '/run/systemd/journald.conf.d/limits.conf': '[Journal]\nRateLimitIntervalSec=2s\nRateLimitBurst=200\n' };
+const CONF = { '/run/systemd/journald.conf.d/limits.conf': '[Journal]\nRateLimitIntervalSec=2s\nRateLimitBurst=50\n' };
 
 const numbers = (line: string) => Object.fromEntries([...line.matchAll(/(\w+)=([\d.]+)/g)].map((m) => [m[1], Number(m[2])]));
 
@@ -61,7 +61,7 @@ sleep 2.1
     expect(suppressed.length).toBeGreaterThan(0);
     expect(all.some((e) => e.MESSAGE === 'from-an-unsealed-memfd')).toBe(false);
     expect(all.some((e) => e._SYSTEMD_UNIT === 'forged.service' || (e._PID === '1' && e._UID === '65534'))).toBe(false);
-    expect(all.filter((e) => e._UID === '65534').length).toBeLessThan(200 * 4);
+    expect(all.filter((e) => e._UID === '65534').length).toBeLessThan(50 * 5);
     // The sender still gets in after its limit's interval, and so does a unit under its own.
     expect(all.find((e) => e.MESSAGE === 'after-the-flood')).toMatchObject({ _UID: '65534', _TRANSPORT: 'syslog' });
     const steady = all.filter((e) => e._SYSTEMD_UNIT === 'steady.service').map((e) => Number(String(e.MESSAGE).slice(7)));
@@ -71,7 +71,7 @@ sleep 2.1
 
   it('a stalled writer: entries are dropped and counted, PID 1 answers as before', async () => {
     const script = `
-writer=$(pgrep -x ts-init-journal)
+for i in $(seq 50); do writer=$(pgrep -x ts-init-journal) && break; sleep 0.1; done
 echo writer=$writer state=$(kill -STOP $writer && sleep 0.1 && awk '{print $3}' /proc/$writer/stat)
 echo rss-before=$(${RSS_ANON})
 /usr/bin/python3 ${FLOOD} 3 syslog,syslog,syslog,native > /run/flood.out 2>&1 &
