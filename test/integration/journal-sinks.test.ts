@@ -93,6 +93,24 @@ describe('the journal of the rich PID 1', () => {
     expect(journalEntries(r.journal).some((e) => /^Suppressed/.test(String(e.MESSAGE)))).toBe(false);
   });
 
+  it("syslog.socket (systemd's, which rsyslog requires) listens before any service: what the first service logs reaches the daemon", async () => {
+    const units = {
+      // Debian's /lib/systemd/system/syslog.socket, shipped by the systemd package.
+      '/usr/lib/systemd/system/syslog.socket':
+        '[Unit]\nDescription=Syslog Socket\nDefaultDependencies=no\nBefore=sockets.target\nConflicts=shutdown.target\nBefore=shutdown.target\n' +
+        '[Socket]\nListenDatagram=/run/systemd/journal/syslog\nSocketMode=0666\nPassCredentials=yes\nPassSecurity=yes\nReceiveBuffer=8M\nService=syslog.service\n',
+      '/etc/systemd/system/fake-rsyslog.service':
+        `[Unit]\nRequires=syslog.socket\n[Service]\nType=simple\nExecStart=/usr/bin/python3 ${FIX}/activated-syslog-daemon.py /run/forwarded\n[Install]\nWantedBy=multi-user.target\nAlias=syslog.service\n`,
+      '/etc/systemd/system/syslog.service': '->/etc/systemd/system/fake-rsyslog.service',
+      ...wanted('fake-rsyslog.service'),
+      '/etc/systemd/system/early.service': `[Service]\nType=oneshot\nExecStart=/usr/bin/logger -u ${DEV_LOG} -t early first-service-line\n`,
+      ...wanted('early.service'),
+    };
+    const script = 'for i in $(seq 50); do grep -q first-service-line /run/forwarded 2>/dev/null && break; sleep 0.1; done; echo "--- forwarded"; cat /run/forwarded';
+    const r = await startJournalRun(units, script).done;
+    expect(r.stdout.split('--- forwarded\n')[1]).toMatch(/^<13>.* early\[\d+\]: first-service-line$/m);
+  });
+
   it('listens nowhere where no image units run (--units only): no sockets, no writer', async () => {
     const r = await runAsPid1(['--units', '/nonexistent', '--', '/bin/sh', '-c', 'ls /run/systemd/journal 2>&1; pgrep -c ts-init-journal || true']);
     expect(r.stdout).toMatch(/No such file or directory\n0\n$/);
