@@ -53,13 +53,13 @@ export function startJournal(deps: { supervisor: Supervisor; table: ProcessTable
     return undefined;
   }
   const { settings } = readJournaldConf();
-  if (settings.storage === 'none') return undefined;
   const say = (line: string): void => deps.log.warn(line);
   const feed = new JournalFeed({
     spawnWriter: () => deps.table.spawn(process.execPath, [JOURNAL_WRITER_ARG, boot], { stdio: ['pipe', 'ignore', 'inherit'] }),
     say,
   });
-  feed.start();
+  // Storage=none: nothing is stored (no writer), but the sockets listen and forward, as journald's do.
+  if (settings.storage !== 'none') feed.start();
   const runners = deps.supervisor.runners;
   const contexts = new SenderContexts((pid) => unitOfProcess(runners, pid, readStat));
   const unitSettings = (unit: string): UnitLogSettings | undefined => {
