@@ -17,16 +17,30 @@ import { type CloseLane, type DescriptorCloser, sharedCloser } from './descripto
 import { FdPoller } from './fd-poller';
 
 /** A datagram as its reader sees it: the descriptors it carried are already on their way to being closed. */
+/**
+ * The most datagrams read per wake-up, and the most time spent reading them: a socket a
+ * flood keeps full is read in turns with everything else PID 1 does (the poller wakes again
+ * at once while it is readable), however long its reader takes over each.
+ */
+export const DATAGRAMS_PER_WAKE = 128;
+export const DRAIN_BUDGET_MS = 5;
+
 export interface ReceivedDatagram {
   data: Buffer;
   /** From SCM_CREDENTIALS (undefined when the kernel attached none). */
   sender?: { pid: number; uid: number; gid: number };
   descriptors: number;
+  /** The descriptors themselves, open only while the reader's callback runs (never to be closed by it): a journal reads a sealed memfd. */
+  fds: readonly number[];
 }
 
 export interface DatagramSocketOptions {
   /** Whether senders may pass descriptors (sd_notify_barrier passes one); they are closed unread either way. */
   passRights: boolean;
+  /** The largest datagram read whole (longer ones are cut); 4096 unless said. */
+  maxBytes?: number;
+  /** SO_RCVBUF, bytes. */
+  receiveBuffer?: number;
 }
 
 export interface DatagramEndpoint {
@@ -34,6 +48,7 @@ export interface DatagramEndpoint {
 }
 
 interface Endpoint extends DatagramEndpoint {
+  maxBytes: number;
   onDatagram: (d: ReceivedDatagram) => void;
   paused: boolean;
   closed: boolean;
@@ -46,7 +61,7 @@ export class DatagramSockets {
 
   /** Binds a socket at path and calls onDatagram for each datagram, in order. */
   open(path: string, options: DatagramSocketOptions, onDatagram: (d: ReceivedDatagram) => void): DatagramEndpoint {
-    const e: Endpoint = { fd: bindDatagramSocket(path, options), onDatagram, paused: false, closed: false };
+    const e: Endpoint = { fd: bindDatagramSocket(path, options), maxBytes: options.maxBytes ?? 4096, onDatagram, paused: false, closed: false };
     this.poller.watch(e.fd, () => this.drain(e));
     return e;
   }
@@ -61,12 +76,13 @@ export class DatagramSockets {
   }
 
   private drain(e: Endpoint): void {
-    while (!e.closed && !e.paused) {
-      const d = receiveDatagram(e.fd);
+    const until = performance.now() + DRAIN_BUDGET_MS;
+    for (let n = 0; n < DATAGRAMS_PER_WAKE && !e.closed && !e.paused && (n === 0 || performance.now() < until); n++) {
+      const d = receiveDatagram(e.fd, e.maxBytes);
       if (!d) return;
       const lanes = new Set<CloseLane>();
       try {
-        e.onDatagram({ data: d.data, sender: d.sender, descriptors: d.fds.length });
+        e.onDatagram({ data: d.data, sender: d.sender, descriptors: d.fds.length, fds: d.fds });
       } finally {
         for (const fd of d.fds) lanes.add(this.closer.close(fd));
       }

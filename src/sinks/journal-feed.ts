@@ -1,0 +1,189 @@
+// PID 1's side of the journal's writer process (journal/journal-writer-main.ts): entries
+// are framed (journal/entry-frames.ts), gathered for one event-loop turn and written to the
+// writer's stdin in one piece. The queue is bounded: while the writer is behind (a slow or
+// full disk, a flood) by more than MAX_QUEUED_BYTES, or not running, entries are dropped and
+// counted, and the first entry that fits again is preceded by one saying how many were
+// lost. Who can wait instead (a unit's pipe, a stream connection) is held from half the bound
+// on (full, onRoom), as a unit waits for journald. PID 1 never waits for the writer and its
+// memory never grows with the backlog. A writer that ends is started again, at most once per
+// RESTART_AFTER_MS.
+import type { ChildProcess } from 'node:child_process';
+import type { FieldValue } from '../journal/entry';
+import { encodeFrame } from '../journal/entry-frames';
+import { releaseMemorySoon } from '../sys/memory';
+
+/**
+ * What PID 1 holds for a writer that is behind (its socket holds some 200 KiB more): a unit's
+ * 64 KiB read of short lines makes some 1 MiB of entries, and a few such reads may come in a turn.
+ */
+export const MAX_QUEUED_BYTES = 4 << 20;
+/** A batch this large goes to the writer at once, not at the end of the turn. */
+const FLUSH_AT_BYTES = 256 << 10;
+const RESTART_AFTER_MS = 1000;
+
+export type Fields = ReadonlyArray<readonly [string, FieldValue]>;
+
+export interface FeedDeps {
+  /** Starts the writer with its stdin a pipe. */
+  spawnWriter: () => ChildProcess;
+  say: (line: string) => void;
+}
+
+/** CLOCK_REALTIME and CLOCK_MONOTONIC now, in microseconds. */
+export function stampsNow(): { realtimeUsec: number; monotonicUsec: number } {
+  return { realtimeUsec: Math.round((performance.timeOrigin + performance.now()) * 1000), monotonicUsec: Number(process.hrtime.bigint() / 1000n) };
+}
+
+export class JournalFeed {
+  private child: ChildProcess | undefined;
+  private batch: Buffer[] = [];
+  private batchBytes = 0;
+  private flushQueued = false;
+  private dropped = 0;
+  private closing = false;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private lastStartMs = 0;
+  private roomWaiters: Array<() => void> = [];
+  /** Entries handed on and dropped since the start (for tests and the docs' numbers). */
+  readonly counts = { stored: 0, dropped: 0 };
+
+  constructor(private readonly deps: FeedDeps) {}
+
+  start(): void {
+    if (this.closing || this.child) return;
+    this.lastStartMs = Date.now();
+    let child: ChildProcess;
+    try {
+      child = this.deps.spawnWriter();
+    } catch (e) {
+      this.deps.say(`journal: the writer did not start: ${(e as Error).message}`);
+      this.restartLater();
+      return;
+    }
+    this.child = child;
+    child.stdin?.on('error', () => {}); // EPIPE: the exit handler restarts it
+    child.stdin?.on('drain', () => this.tellRoom());
+    child.once('error', (e) => {
+      this.deps.say(`journal: the writer did not start: ${e.message}`);
+      this.gone(child);
+    });
+    child.once('exit', (code, signal) => {
+      if (!this.closing) this.deps.say(`journal: the writer ended (${signal ?? `status ${code}`}); starting it again`);
+      this.gone(child);
+    });
+  }
+
+  private gone(child: ChildProcess): void {
+    if (this.child !== child) return;
+    this.child = undefined;
+    this.tellRoom();
+    this.restartLater();
+  }
+
+  private restartLater(): void {
+    if (this.closing || this.restartTimer) return;
+    const wait = Math.max(0, this.lastStartMs + RESTART_AFTER_MS - Date.now());
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      this.start();
+    }, wait);
+    this.restartTimer.unref();
+  }
+
+  /** Bytes waiting for the writer: this turn's batch and what its pipe has not taken. */
+  get queuedBytes(): number {
+    return this.batchBytes + (this.child?.stdin?.writableLength ?? 0);
+  }
+
+  /**
+   * Half the bound is queued: who can wait (a unit's pipe, a stream connection) stops sending
+   * until onRoom; datagrams, which cannot wait, are dropped only at the bound itself. A writer
+   * that is not running holds nobody.
+   */
+  full(): boolean {
+    return this.child !== undefined && this.queuedBytes >= MAX_QUEUED_BYTES / 2;
+  }
+
+  /** then() once the queue is no longer full (at once when it is not). */
+  onRoom(then: () => void): void {
+    if (!this.full()) then();
+    else this.roomWaiters.push(then);
+  }
+
+  private tellRoom(): void {
+    if (this.full() || this.roomWaiters.length === 0) return;
+    for (const w of this.roomWaiters.splice(0)) w();
+  }
+
+  /** Hands one entry on (stamped now, unless stamps are given); dropped and counted when the writer is behind. */
+  submit(fields: Fields, stamps = stampsNow()): boolean {
+    const frame = encodeFrame(fields, stamps.realtimeUsec, stamps.monotonicUsec);
+    const room = MAX_QUEUED_BYTES - this.queuedBytes;
+    if (!this.child?.stdin?.writable || frame.length + (this.dropped > 0 ? 256 : 0) > room) {
+      this.dropped++;
+      this.counts.dropped++;
+      return false;
+    }
+    if (this.dropped > 0) {
+      const n = this.dropped;
+      this.dropped = 0;
+      this.push(encodeFrame(droppedNotice(n), stamps.realtimeUsec, stamps.monotonicUsec));
+    }
+    this.push(frame);
+    this.counts.stored++;
+    return true;
+  }
+
+  private push(frame: Buffer): void {
+    this.batch.push(frame);
+    this.batchBytes += frame.length;
+    if (this.batchBytes >= FLUSH_AT_BYTES) return this.flush();
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    setImmediate(() => {
+      this.flushQueued = false;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    const stdin = this.child?.stdin;
+    const parts = this.batch;
+    this.batch = [];
+    this.batchBytes = 0;
+    if (!stdin?.writable || parts.length === 0) return;
+    stdin.write(parts.length === 1 ? parts[0] : Buffer.concat(parts));
+    // A burst's frames are garbage once written: given back when it is over.
+    if (stdin.writableLength >= FLUSH_AT_BYTES) releaseMemorySoon();
+  }
+
+  /** Gives the writer what is queued, ends its input and waits (at most timeoutMs) for it to close the store. */
+  close(timeoutMs: number): Promise<void> {
+    this.flush();
+    this.closing = true;
+    clearTimeout(this.restartTimer);
+    const child = this.child;
+    if (!child) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      child.stdin?.end();
+    });
+  }
+}
+
+/** The entry that says how many were lost, as journald's own such lines are (its driver's). */
+export function droppedNotice(n: number): Fields {
+  return [
+    ['MESSAGE', `Suppressed ${n} messages: the journal's writer was behind (dropped, not stored)`],
+    ['PRIORITY', '4'],
+    ['SYSLOG_IDENTIFIER', 'ts-init'],
+    ['_TRANSPORT', 'driver'],
+    ['_PID', String(process.pid)],
+    ['_UID', '0'],
+    ['_GID', '0'],
+  ];
+}
