@@ -7,6 +7,7 @@ import { ServiceOutput } from './output/service-output';
 import { runBootMachinery, runGeneratorsStep } from './boot/boot';
 import { hostFacts } from './boot/host-facts';
 import { setupMachineId } from './boot/machine-id';
+import { announceSystemd } from './boot/systemd-identity';
 import { startBus } from './bus-start';
 import { startControl } from './control-start';
 import { runDirectoryProblem, withoutRunDirs } from './hooks/run-directory';
@@ -22,8 +23,15 @@ const WATCH_AFTER_MS = 3000;
 /** How long shutdown waits for stdout to take the last unit output lines. */
 const STDOUT_FLUSH_MS = 2000;
 
-/** ownsMachine: PID 1 of a container's own root (personality/rule.ts), which sets up /etc/machine-id. */
-export function servicesFactory(o: InitOptions, dirs: UnitDirectories, machine: { ownsMachine: boolean } = { ownsMachine: false }): { factory: ServicesFactory; output: ServiceOutput } {
+/**
+ * ownsMachine: PID 1 of a container's own root (personality/rule.ts), which sets up /etc/machine-id;
+ * systemdIdentity: it also says it is systemd (/run/systemd/system).
+ */
+export function servicesFactory(
+  o: InitOptions,
+  dirs: UnitDirectories,
+  machine: { ownsMachine: boolean; systemdIdentity?: boolean } = { ownsMachine: false },
+): { factory: ServicesFactory; output: ServiceOutput } {
   const output = new ServiceOutput(o.logFormat);
   const factory: ServicesFactory = ({ table, watch, log, requestShutdown }): Services => {
     interpretOnly();
@@ -48,6 +56,7 @@ export function servicesFactory(o: InitOptions, dirs: UnitDirectories, machine: 
         // systemd's boot machinery: generators and SysV scripts before the units load, tmpfiles.d before the first starts;
         // the generators again on every daemon-reload (one run at a time).
         if (registry.dirs.systemDirs.length && !untrustedRun) {
+          if (machine.systemdIdentity) announceSystemd(log);
           if (machine.ownsMachine) ({ firstBoot, commit: commitMachineId } = setupMachineId(log, facts.container() !== undefined));
           const boot = { log, facts: supervisor.facts, nativeDirs: nativeUnitDirs(registry.dirs.systemDirs) };
           await runBootMachinery(boot);
