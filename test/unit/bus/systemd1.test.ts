@@ -242,6 +242,10 @@ describe('the mapping of Manager answers to D-Bus values', () => {
     expect(values.ActiveEnterTimestamp).toEqual({ sig: 't', value: 8_000_000n });
     expect(values.InactiveExitTimestamp).toEqual({ sig: 't', value: 0n });
     expect(values.CanReload).toEqual({ sig: 'b', value: false });
+    // systemctl stop asks for TriggeredBy and fails the whole verb's message without it.
+    expect(values.TriggeredBy).toEqual({ sig: 'as', value: [] });
+    const sock = Object.fromEntries(propertyValues(UNIT_PROPERTIES, status('ssh.service', { properties: { TriggeredBy: 'ssh.socket' } }), clock));
+    expect(sock.TriggeredBy).toEqual({ sig: 'as', value: ['ssh.socket'] });
     const missing = Object.fromEntries(propertyValues(UNIT_PROPERTIES, status('x.service', { loadState: 'not-found' }), clock));
     expect(missing.LoadError).toEqual({ sig: '(ss)', value: ['org.freedesktop.systemd1.NoSuchUnit', 'Unit x.service not found.'] });
   });
