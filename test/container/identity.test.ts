@@ -1,0 +1,100 @@
+// The image's own software, once ts-init says it is systemd (/run/systemd/system): on the "vm"
+// image (scripts/vm-image.sh: Debian 12 with its daemons installed by apt, and systemd's own
+// systemctl, which then talks to ts-init over the system bus), every way Debian restarts a
+// daemon keeps it under ts-init's supervision: redis-server's postinst run as dpkg runs it on an
+// upgrade, `service`, `/etc/init.d/X`, `invoke-rc.d`; a SysV-only daemon (xinetd) restarted
+// through its init script goes to systemctl once and no further (its unit runs the script with
+// PPID 1, which /lib/lsb/init-functions does not redirect); sd_booted() says yes.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ResourceTracker, exec, requireTsInit, runDetached, waitUntil } from '../helpers/container';
+import { VM_RUNTIME, buildVmImage } from '../helpers/vm-image';
+
+const resources = new ResourceTracker();
+const FRONT = '/usr/local/lib/ts-init/systemctl';
+const DAEMONS = ['redis-server', 'cron', 'ssh', 'nginx', 'xinetd'];
+let container = '';
+
+async function sh(script: string, timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return exec(container, ['sh', '-c', script], { runtime: VM_RUNTIME, timeoutMs });
+}
+
+/** MainPID, ActiveState and how many processes of that name there are. */
+async function state(unit: string, comm: string): Promise<{ pid: number; active: string; count: number }> {
+  const r = await sh(`${FRONT} show -p MainPID --value ${unit}; ${FRONT} is-active ${unit}; pgrep -x ${comm} | wc -l`);
+  const [pid, active, count] = r.stdout.trim().split('\n');
+  return { pid: Number(pid), active: active ?? '', count: Number(count) };
+}
+
+beforeAll(async () => {
+  requireTsInit();
+  const image = resources.image(await buildVmImage());
+  container = resources.container(await runDetached(image, { runtime: VM_RUNTIME }));
+  await waitUntil(async () => (await sh(`${FRONT} is-active ${DAEMONS.join(' ')}`)).code === 0, 60_000, 'the daemons to be active', 300);
+}, 10 * 60_000);
+
+afterAll(async () => {
+  await resources.cleanup();
+});
+
+describe('the systemd identity on the vm image', () => {
+  it('/run/systemd/system is there, and sd_booted() (systemd-notify --booted) says systemd', async () => {
+    expect((await sh('stat -c "%a %U" /run/systemd/system')).stdout.trim()).toBe('755 root');
+    expect((await sh('systemd-notify --booted')).code).toBe(0);
+  });
+
+  it("redis-server's postinst as dpkg runs it on an upgrade restarts it under supervision: a new main pid, one instance, active", async () => {
+    const before = await state('redis-server', 'redis-server');
+    const env = [
+      'DPKG_MAINTSCRIPT_PACKAGE=redis-server', 'DPKG_MAINTSCRIPT_NAME=postinst', 'DPKG_MAINTSCRIPT_ARCH=amd64',
+      'DPKG_MAINTSCRIPT_PACKAGE_REFCOUNT=1', 'DPKG_RUNNING_VERSION=1.21.22', 'DPKG_ADMINDIR=/var/lib/dpkg',
+    ].join(' ');
+    const old = (await sh("dpkg-query -W -f '${Version}' redis-server")).stdout.trim();
+    const r = await sh(`env ${env} /var/lib/dpkg/info/redis-server.postinst configure '${old}' 2>&1; echo "rc=$?"`);
+    expect(r.stdout, r.stdout).toMatch(/rc=0$/m);
+    const after = await state('redis-server', 'redis-server');
+    expect(after.active).toBe('active');
+    expect(after.pid).toBeGreaterThan(0);
+    expect(after.pid).not.toBe(before.pid);
+    expect(after.count).toBe(1);
+    expect((await sh('redis-cli ping')).stdout.trim()).toBe('PONG');
+  });
+
+  it.each([
+    ['service cron restart', 'cron', 'cron'],
+    ['/etc/init.d/ssh restart', 'ssh', 'sshd'],
+    ['invoke-rc.d nginx restart', 'nginx', 'nginx'],
+  ])('%s keeps the daemon supervised: a new main pid, active, no second copy', async (command, unit, comm) => {
+    const before = await state(unit, comm);
+    const r = await sh(`${command} 2>&1; echo "rc=$?"`);
+    expect(r.stdout, r.stdout).toMatch(/rc=0$/m);
+    const after = await state(unit, comm);
+    expect(after.active).toBe('active');
+    expect(after.pid).not.toBe(before.pid);
+    // nginx: one master plus its workers, all of the new main pid's tree.
+    if (comm === 'nginx') expect((await sh(`pgrep -f '^nginx: master' | wc -l`)).stdout.trim()).toBe('1');
+    else expect(after.count).toBe(1);
+  });
+
+  it('/etc/init.d/ssh stop and start go through systemctl, and systemctl says nothing failed', async () => {
+    const stop = await sh('/etc/init.d/ssh stop 2>&1; echo "rc=$?"');
+    expect(stop.stdout).toMatch(/Stopping ssh \(via systemctl\): ssh\.service/);
+    expect(stop.stdout).not.toMatch(/Failed/);
+    expect((await state('ssh', 'sshd')).active).toBe('inactive');
+    await sh('/etc/init.d/ssh start');
+    expect((await state('ssh', 'sshd')).active).toBe('active');
+  });
+
+  it('a SysV-only daemon restarted through its script: redirected to systemctl once, the unit runs the script itself (no loop)', async () => {
+    const before = await state('xinetd', 'xinetd');
+    const t0 = Date.now();
+    const r = await sh('timeout 30 /etc/init.d/xinetd restart 2>&1; echo "rc=$?"', 40_000);
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    expect(r.stdout, r.stdout).toMatch(/Restarting xinetd \(via systemctl\): xinetd\.service/);
+    expect(r.stdout).toMatch(/rc=0$/m);
+    const after = await state('xinetd', 'xinetd');
+    expect(after.active).toBe('active');
+    expect(after.count).toBe(1);
+    expect((await sh(`${FRONT} show -p SourcePath --value xinetd`)).stdout.trim()).toBe('/etc/init.d/xinetd');
+    expect(before.count).toBe(1);
+  });
+});
