@@ -8,6 +8,7 @@ import { runBootMachinery, runGeneratorsStep } from './boot/boot';
 import { hostFacts } from './boot/host-facts';
 import { setupMachineId } from './boot/machine-id';
 import { announceSystemd } from './boot/systemd-identity';
+import { writeBootRecord, writeRunlevelRecord, writeShutdownRecord } from './boot/utmp';
 import { startBus } from './bus-start';
 import { startControl } from './control-start';
 import { runDirectoryProblem, withoutRunDirs } from './hooks/run-directory';
@@ -51,6 +52,8 @@ export function servicesFactory(
     let stopping = false;
     let control: { close(): Promise<void> | void } | undefined;
     let bus: { close(): void } | undefined;
+    // systemd-update-utmp's records (boot, runlevel, shutdown), written where ts-init says it is systemd.
+    let bootRecords = false;
     return {
       async start() {
         // systemd's boot machinery: generators and SysV scripts before the units load, tmpfiles.d before the first starts;
@@ -60,6 +63,8 @@ export function servicesFactory(
           if (machine.ownsMachine) ({ firstBoot, commit: commitMachineId } = setupMachineId(log, facts.container() !== undefined));
           const boot = { log, facts: supervisor.facts, nativeDirs: nativeUnitDirs(registry.dirs.systemDirs) };
           await runBootMachinery(boot);
+          // After tmpfiles.d, which makes /run/utmp (systemd-update-utmp.service is ordered so too).
+          if ((bootRecords = machine.systemdIdentity === true)) writeBootRecord(log, performance.timeOrigin);
           manager.beforeReload(() => runGeneratorsStep(boot));
         }
         const loadedAt = Date.now();
@@ -84,6 +89,10 @@ export function servicesFactory(
           stopWatching = () => watcher?.close();
         });
         await booting;
+        if (bootRecords) {
+          const targets = await manager.status(['graphical.target', 'multi-user.target', 'rescue.target']).catch(() => []);
+          writeRunlevelRecord(log, new Set(targets.filter((t) => t.activeState === 'active').map((t) => t.name)));
+        }
         // systemd-machine-id-commit: a first boot's transient ID made permanent once the boot is done.
         commitMachineId?.();
       },
@@ -92,6 +101,7 @@ export function servicesFactory(
         bus?.close();
         await stopWatching();
         await supervisor.stopAll();
+        if (bootRecords) writeShutdownRecord(log);
         await control?.close();
         // Stopped processes are reaped before their pipes are read to the end; keep their last lines.
         await output.drained(1000);

@@ -57,6 +57,19 @@ describe('/run/systemd/system', () => {
     expect(r.stderr).toMatch(/\/run\/systemd was not root's alone: moved it to/);
   });
 
+  it("systemd-update-utmp's records: the boot and the runlevel in utmp (made by tmpfiles.d) before the CMD, the shutdown in wtmp after the units", async () => {
+    const setup = placeFiles({ '/usr/lib/tmpfiles.d/systemd.conf': 'f /run/utmp 0664 root utmp -\n' });
+    const look = 'LC_ALL=C who -b /run/utmp; LC_ALL=C who -r /run/utmp';
+    const after = "LC_ALL=C last -x -f /var/log/wtmp | sed -n 's/^\\(reboot\\|shutdown\\|runlevel\\) *\\(system boot\\|system down\\|(to lvl 3)\\).*/wtmp: \\1 \\2/p'";
+    const r = await runAsPid1(['--poststopcmd', after, '--', '/bin/sh', '-c', look], { env: CONTAINER }, setup);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^\s+system boot\s+\w+\s+\d+ \d\d:\d\d$/m);
+    expect(r.stdout).toMatch(/^\s+run-level 3\s+/m);
+    expect(r.stdout.match(/^wtmp: .*/gm)).toEqual(['wtmp: shutdown system down', 'wtmp: runlevel (to lvl 3)', 'wtmp: reboot system boot']);
+    const off = await runAsPid1(['--systemd-identity=no', '--', '/bin/sh', '-c', 'wc -c < /run/utmp'], { env: CONTAINER }, setup);
+    expect(off.stdout.trim()).toBe('0');
+  });
+
   it.each(['tini', 'dumb-init'])('as %s in a container: absent', async (name) => {
     const r = await runNamedAsPid1(name, ['--', '/bin/sh', '-c', LOOK], CONTAINER);
     expect(r.code).toBe(0);
