@@ -5,10 +5,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UTMP_RECORD_SIZE } from '../../src/boot/utmp-records';
-import { utmpLayoutKnown, writeBootRecord, writeRunlevelRecord, writeShutdownRecord } from '../../src/boot/utmp';
-import { createLogger } from '../../src/log/logger';
-import { tempDir } from '../helpers/temp-dir';
+import { UTMP_RECORD_SIZE } from '../../../src/boot/utmp-records';
+import { utmpLayoutKnown, writeBootRecord, writeRunlevelRecord, writeShutdownRecord } from '../../../src/boot/utmp';
+import { createLogger } from '../../../src/log/logger';
+import { tempDir } from '../../helpers/temp-dir';
 
 const log = createLogger(0, 'text');
 const run = (cmd: string, args: string[]): string => execFileSync(cmd, args, { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C', TZ: 'UTC' } });
