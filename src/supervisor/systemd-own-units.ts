@@ -5,12 +5,31 @@
 // among them (they are the synchronisation points), and nothing another package ships
 // is (dbus.service is D-Bus's own).
 import * as fs from 'node:fs';
-import type { UnitConfig } from '../units/unit';
+import type { ExecCommand, UnitConfig } from '../units/unit';
 
 /** The Debian packages built from systemd whose units make no sense without systemd as PID 1. */
 const SYSTEMD_PACKAGES = ['systemd', 'udev'];
-/** Shipped by systemd but only a user's hook, pulled in only when /etc/rc.local is there. */
-const KEPT = new Set(['rc-local.service']);
+/**
+ * Shipped by systemd but kept: rc-local is only a user's hook, pulled in only when /etc/rc.local
+ * is there; the tmpfiles clean timer is the only thing that ages /tmp and /var/tmp.
+ */
+const KEPT = new Set(['rc-local.service', 'systemd-tmpfiles-clean.timer']);
+
+/**
+ * systemd's own units whose program ts-init answers itself (main.ts dispatches it by name), so
+ * that they do their work whether or not the image has systemd's binary: the unit is kept with
+ * each command of that program run as ts-init's executable under the program's name.
+ */
+const ANSWERED: Readonly<Record<string, string>> = { 'systemd-tmpfiles-clean.service': 'systemd-tmpfiles' };
+
+/** The unit as ts-init runs it, when it is one of ANSWERED; undefined otherwise. */
+export function answeredByTsInit(unit: UnitConfig, self = process.execPath): UnitConfig | undefined {
+  const program = ANSWERED[unit.name];
+  if (!program) return undefined;
+  const mine = (c: ExecCommand): ExecCommand =>
+    c.path === program || c.path.endsWith(`/${program}`) ? { ...c, path: self, argv: [program, ...c.argv.slice(1)], argv0Override: true } : c;
+  return { ...unit, execStart: unit.execStart.map(mine) };
+}
 
 /** What a unit file's path in a dpkg file list contains. */
 const MARK = '/systemd/system/';
