@@ -84,6 +84,29 @@ describe('the systemd identity on the vm image', () => {
     expect((await state('ssh', 'sshd')).active).toBe('active');
   });
 
+  it("pg_ctlcluster's restart goes through systemctl (its unit runs it with --skip-systemctl-redirect): a new postgres under postgresql@15-main", async () => {
+    const before = await state('postgresql@15-main', 'postgres');
+    const r = await sh('pg_ctlcluster 15 main restart 2>&1; echo "rc=$?"', 90_000);
+    expect(r.stdout, r.stdout).toMatch(/rc=0$/m);
+    const after = await state('postgresql@15-main', 'postgres');
+    expect(after.active).toBe('active');
+    expect(after.pid).not.toBe(before.pid);
+  });
+
+  it("package scripts' other systemctl calls answer: daemon-reexec (libc6's postinst, set -e), kill -s HUP (rsyslog's logrotate hook), update-rc.d's daemon-reload", async () => {
+    const r = await sh('systemctl daemon-reexec; echo "reexec=$?"; /usr/lib/rsyslog/rsyslog-rotate; echo "rotate=$?"; update-rc.d cron defaults; echo "update-rc.d=$?"');
+    expect(r.stdout.trim().split('\n')).toEqual(['reexec=0', 'rotate=0', 'update-rc.d=0']);
+    expect(r.stderr).toBe('');
+    expect((await state('rsyslog', 'rsyslogd')).active).toBe('active');
+  });
+
+  it("the boot records: who -b, who -r (the default target's runlevel) and last -x reboot read them", async () => {
+    const r = await sh('LC_ALL=C who -b; LC_ALL=C who -r; LC_ALL=C last -x -f /var/log/wtmp reboot runlevel');
+    expect(r.stdout).toMatch(/^\s+system boot\s+\w+\s+\d+ \d\d:\d\d$/m);
+    expect(r.stdout).toMatch(/^\s+run-level [35]\s+/m);
+    expect(r.stdout).toMatch(/^reboot\s+system boot\s+\S+.*still running$/m);
+  });
+
   it('a SysV-only daemon restarted through its script: redirected to systemctl once, the unit runs the script itself (no loop)', async () => {
     const before = await state('xinetd', 'xinetd');
     const t0 = Date.now();
