@@ -6,7 +6,10 @@
 // through its init script goes to systemctl once and no further (its unit runs the script with
 // PPID 1, which /lib/lsb/init-functions does not redirect); sd_booted() says yes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ResourceTracker, exec, requireTsInit, runDetached, waitUntil } from '../helpers/container';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ResourceTracker, exec, podman, requireTsInit, runCommand, runDetached, waitUntil } from '../helpers/container';
+import { tempDir } from '../helpers/temp-dir';
 import { VM_RUNTIME, buildVmImage } from '../helpers/vm-image';
 
 const resources = new ResourceTracker();
@@ -105,6 +108,25 @@ describe('the systemd identity on the vm image', () => {
     expect(r.stdout).toMatch(/^\s+system boot\s+\w+\s+\d+ \d\d:\d\d$/m);
     expect(r.stdout).toMatch(/^\s+run-level [35]\s+/m);
     expect(r.stdout).toMatch(/^reboot\s+system boot\s+\S+.*still running$/m);
+  });
+
+  it('an ssh login with libpam-systemd (from the mirror, the version of the image\'s systemd) takes under a second: pam_systemd asks logind and is told at once that there is none', async () => {
+    const version = (await sh("dpkg-query -W -f '${Version}' systemd")).stdout.trim();
+    const dir = tempDir('ts-init-debs-');
+    const got = await runCommand('apt-get', ['download', `libpam-systemd=${version}`], { cwd: dir, timeoutMs: 120_000 });
+    const deb = fs.readdirSync(dir).find((f) => f.endsWith('.deb'));
+    expect(deb, `apt-get download libpam-systemd=${version}: ${got.stderr}`).toBeDefined();
+    await podman(['cp', path.join(dir, deb!), `${container}:/root/libpam-systemd.deb`], { runtime: VM_RUNTIME, check: true });
+    const install = await sh('DEBIAN_FRONTEND=noninteractive dpkg -i /root/libpam-systemd.deb 2>&1; echo "rc=$?"; grep -c pam_systemd /etc/pam.d/common-session', 120_000);
+    expect(install.stdout.trim(), install.stdout).toMatch(/rc=0\n1$/);
+    await sh("rm -f /root/.ssh/id_ed25519* && ssh-keygen -q -t ed25519 -N '' -f /root/.ssh/id_ed25519 && cat /root/.ssh/id_ed25519.pub >> /root/.ssh/authorized_keys");
+    const login = await sh(
+      's=$(date +%s%N); ssh -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null root@127.0.0.1 "echo logged-in; echo XDG=\\$XDG_SESSION_ID" 2>/dev/null; echo "ms=$(( ($(date +%s%N) - s) / 1000000 ))"',
+    );
+    expect(login.stdout).toContain('logged-in');
+    const ms = Number(/ms=(\d+)/.exec(login.stdout)?.[1]);
+    process.stdout.write(`ssh login with libpam-systemd: ${ms} ms\n`);
+    expect(ms).toBeLessThan(1000);
   });
 
   it('a SysV-only daemon restarted through its script: redirected to systemctl once, the unit runs the script itself (no loop)', async () => {
