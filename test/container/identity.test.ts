@@ -4,7 +4,9 @@
 // daemon keeps it under ts-init's supervision: redis-server's postinst run as dpkg runs it on an
 // upgrade, `service`, `/etc/init.d/X`, `invoke-rc.d`; a SysV-only daemon (xinetd) restarted
 // through its init script goes to systemctl once and no further (its unit runs the script with
-// PPID 1, which /lib/lsb/init-functions does not redirect); sd_booted() says yes.
+// PPID 1, which /lib/lsb/init-functions does not redirect); sd_booted() says yes; a reinstall of
+// redis-server (dpkg -i of a .deb fetched from the host's mirror) restarts it under supervision;
+// an ssh login with libpam-systemd installed takes under a second.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -26,6 +28,16 @@ async function state(unit: string, comm: string): Promise<{ pid: number; active:
   const r = await sh(`${FRONT} show -p MainPID --value ${unit}; ${FRONT} is-active ${unit}; pgrep -x ${comm} | wc -l`);
   const [pid, active, count] = r.stdout.trim().split('\n');
   return { pid: Number(pid), active: active ?? '', count: Number(count) };
+}
+
+/** A package at the image's version, fetched from the host's mirror into the container (the container has no network). */
+async function download(pkg: string, version: string): Promise<string> {
+  const dir = tempDir('ts-init-debs-');
+  const got = await runCommand('apt-get', ['download', `${pkg}=${version}`], { cwd: dir, timeoutMs: 120_000 });
+  const deb = fs.readdirSync(dir).find((f) => f.endsWith('.deb'));
+  if (!deb) throw new Error(`apt-get download ${pkg}=${version}: ${got.stderr}`);
+  await podman(['cp', path.join(dir, deb), `${container}:/root/${deb}`], { runtime: VM_RUNTIME, check: true });
+  return `/root/${deb}`;
 }
 
 beforeAll(async () => {
@@ -110,14 +122,19 @@ describe('the systemd identity on the vm image', () => {
     expect(r.stdout).toMatch(/^reboot\s+system boot\s+\S+.*still running$/m);
   });
 
+  it("reinstalling redis-server as apt-get install --reinstall does (dpkg -i of the same version, from the mirror: the image keeps no .deb): stopped and started again under supervision", async () => {
+    const before = await state('redis-server', 'redis-server');
+    const deb = await download('redis-server', (await sh("dpkg-query -W -f '${Version}' redis-server")).stdout.trim());
+    const r = await sh(`DEBIAN_FRONTEND=noninteractive dpkg -i ${deb} 2>&1; echo "rc=$?"`, 120_000);
+    expect(r.stdout, r.stdout).toMatch(/rc=0$/m);
+    const after = await state('redis-server', 'redis-server');
+    expect(after).toMatchObject({ active: 'active', count: 1 });
+    expect(after.pid).not.toBe(before.pid);
+  });
+
   it('an ssh login with libpam-systemd (from the mirror, the version of the image\'s systemd) takes under a second: pam_systemd asks logind and is told at once that there is none', async () => {
-    const version = (await sh("dpkg-query -W -f '${Version}' systemd")).stdout.trim();
-    const dir = tempDir('ts-init-debs-');
-    const got = await runCommand('apt-get', ['download', `libpam-systemd=${version}`], { cwd: dir, timeoutMs: 120_000 });
-    const deb = fs.readdirSync(dir).find((f) => f.endsWith('.deb'));
-    expect(deb, `apt-get download libpam-systemd=${version}: ${got.stderr}`).toBeDefined();
-    await podman(['cp', path.join(dir, deb!), `${container}:/root/libpam-systemd.deb`], { runtime: VM_RUNTIME, check: true });
-    const install = await sh('DEBIAN_FRONTEND=noninteractive dpkg -i /root/libpam-systemd.deb 2>&1; echo "rc=$?"; grep -c pam_systemd /etc/pam.d/common-session', 120_000);
+    const deb = await download('libpam-systemd', (await sh("dpkg-query -W -f '${Version}' systemd")).stdout.trim());
+    const install = await sh(`DEBIAN_FRONTEND=noninteractive dpkg -i ${deb} 2>&1; echo "rc=$?"; grep -c pam_systemd /etc/pam.d/common-session`, 120_000);
     expect(install.stdout.trim(), install.stdout).toMatch(/rc=0\n1$/);
     await sh("rm -f /root/.ssh/id_ed25519* && ssh-keygen -q -t ed25519 -N '' -f /root/.ssh/id_ed25519 && cat /root/.ssh/id_ed25519.pub >> /root/.ssh/authorized_keys");
     const login = await sh(
