@@ -98,9 +98,12 @@ export function servicesFactory(
       },
       async stopAll() {
         stopping = true;
-        bus?.close();
         await stopWatching();
+        // Still on the bus while the units stop, as systemd is: their stop commands ask systemctl
+        // (Debian's init-functions does, for every init script), which would otherwise wait out
+        // the bus's 25 s activation timeout for a systemd1 that has gone.
         await supervisor.stopAll();
+        bus?.close();
         if (bootRecords) writeShutdownRecord(log);
         await control?.close();
         // Stopped processes are reaped before their pipes are read to the end; keep their last lines.
