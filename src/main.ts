@@ -26,6 +26,8 @@ function main(): void {
   if (name === 'systemd-analyze') return require('./control/systemd-analyze').systemdAnalyzeMain(argv);
   if (name === 'service') return require('./control/systemctl').serviceMain(argv);
   if (name === 'dumb-init') return require('./personality/dumb-init').dumbInitMain(argv);
+  // systemd-tmpfiles-clean.service's command, run by ts-init under that name (supervisor/systemd-own-units.ts).
+  if (name === 'systemd-tmpfiles') return require('./boot/tmpfiles-main').tmpfilesMain(argv);
   // systemd-sysv's links to systemctl: /sbin/shutdown, halt, poweroff, reboot, runlevel, telinit.
   if (['shutdown', 'halt', 'poweroff', 'reboot', 'runlevel', 'telinit'].includes(name)) {
     return require('./control/sysvinit-fronts').sysvinitMain(name, argv);

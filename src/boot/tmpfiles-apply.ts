@@ -145,13 +145,7 @@ export class TmpfilesApplier {
 
   /** Paths a line acts on (inside the root): its glob's matches, or its path. */
   private targets(l: TmpfilesLine): string[] {
-    if (!takesGlob(l.type) || !/[*?[]/.test(l.path)) return [l.path];
-    try {
-      const found = fs.globSync(this.real(l.path)).sort();
-      return this.root === '' ? found : found.map((p) => `/${path.relative(this.root, p)}`);
-    } catch {
-      return [];
-    }
+    return lineTargets(l, this.root);
   }
 
   /** name beneath dir as it is (a symlink as itself), the step into it checked; undefined when missing. */
@@ -381,8 +375,19 @@ export class TmpfilesApplier {
   }
 }
 
-/** systemd-tmpfiles --create --remove --boot, on the tree at root. */
-export function runTmpfiles(spec: SpecifierValues, root = ''): TmpfilesReport {
+/** Paths a line acts on (inside root): its glob's matches, or its path. */
+export function lineTargets(l: TmpfilesLine, root = ''): string[] {
+  if (!takesGlob(l.type) || !/[*?[]/.test(l.path)) return [l.path];
+  try {
+    const found = fs.globSync(root === '' ? l.path : path.join(root, l.path)).sort();
+    return root === '' ? found : found.map((p) => `/${path.relative(root, p)}`);
+  } catch {
+    return [];
+  }
+}
+
+/** Every line of every tmpfiles.d file (an earlier directory's file overriding a later's by name), with what could not be read. */
+export function readTmpfilesLines(spec: SpecifierValues, root = ''): { files: string[]; lines: TmpfilesLine[]; errors: string[]; skipped: string[] } {
   const files = listConfigFiles(TMPFILES_DIRS, (n) => n.endsWith('.conf'), root);
   const lines: TmpfilesLine[] = [];
   const errors: string[] = [];
@@ -399,8 +404,14 @@ export function runTmpfiles(spec: SpecifierValues, root = ''): TmpfilesReport {
     errors.push(...parsed.errors);
     skipped.push(...parsed.skipped);
   }
+  return { files: files.map((f) => f.path), lines, errors, skipped };
+}
+
+/** systemd-tmpfiles --create --remove --boot, on the tree at root. */
+export function runTmpfiles(spec: SpecifierValues, root = ''): TmpfilesReport {
+  const { files, lines, errors, skipped } = readTmpfilesLines(spec, root);
   const applier = new TmpfilesApplier(root);
   // Paths in lines are inside the root; file names in messages are the real ones.
   const report = applier.apply(lines);
-  return { files: files.map((f) => f.path), applied: report.applied, errors: [...errors, ...report.errors], warnings: report.warnings, skipped: [...skipped, ...report.skipped] };
+  return { files, applied: report.applied, errors: [...errors, ...report.errors], warnings: report.warnings, skipped: [...skipped, ...report.skipped] };
 }

@@ -88,6 +88,9 @@ export const MANAGER_METHODS: readonly MethodSpec[] = [
   { name: 'Subscribe', in: '', out: '' },
   { name: 'Unsubscribe', in: '', out: '' },
   { name: 'Reload', in: '', out: '' },
+  // libc6's postinst runs `systemctl daemon-reexec` under set -e wherever /run/systemd/system is:
+  // ts-init is not re-executed, but re-reads its units as a re-executed systemd does.
+  { name: 'Reexecute', in: '', out: '' },
   { name: 'ListUnitFiles', in: '', out: 'a(ss)' },
   { name: 'GetUnitFileState', in: 's', out: 's' },
   { name: 'EnableUnitFiles', in: 'asbb', out: 'ba(sss)' },
@@ -105,7 +108,7 @@ const MANAGER_SIGNALS = [
   { name: 'Reloading', sig: 'b' },
 ];
 
-const MUTATING = new Set([...Object.keys(JOB_VERBS), 'KillUnit', 'Reload', 'EnableUnitFiles', 'DisableUnitFiles']);
+const MUTATING = new Set([...Object.keys(JOB_VERBS), 'KillUnit', 'Reload', 'Reexecute', 'EnableUnitFiles', 'DisableUnitFiles']);
 
 export interface ManagerFacts {
   version: string;
@@ -423,6 +426,7 @@ export class Systemd1 {
       case 'Unsubscribe':
         if (!this.subscribers.delete(m.sender ?? '')) throw new CallError(E.notSubscribed, 'Client is not subscribed.');
         return { sig: '', body: [] };
+      case 'Reexecute':
       case 'Reload': {
         const report = await this.manager.daemonReload();
         for (const n of report.added) this.announce(n);

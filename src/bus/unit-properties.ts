@@ -77,6 +77,9 @@ export const UNIT_PROPERTIES: readonly PropertySpec[] = [
   list('Conflicts'),
   list('Before'),
   list('After'),
+  // systemctl stop reads TriggeredBy (to warn of a socket that would start the unit again) and says it failed without it.
+  list('Triggers'),
+  list('TriggeredBy'),
   { name: 'Description', sig: 's', get: (s) => s.description },
   { name: 'LoadState', sig: 's', get: (s) => s.loadState },
   { name: 'ActiveState', sig: 's', get: (s) => s.activeState },

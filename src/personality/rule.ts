@@ -31,6 +31,11 @@ export interface Personality {
    * at boot (/etc/machine-id). Never as tini or dumb-init, nor on the host's root filesystem.
    */
   ownsMachine: boolean;
+  /**
+   * Where ts-init owns the machine, it says it is systemd (/run/systemd/system, the boot
+   * records) unless --systemd-identity=no: the image's software then goes through systemctl.
+   */
+  systemdIdentity: boolean;
   /** One line for `-v`: which personality and why. */
   why: string;
 }
@@ -45,8 +50,9 @@ export function choosePersonality(o: InitOptions, f: PersonalityFacts): Personal
   const plainFace = tiniName ? 'tini' : 'ts-init';
   const started = `started as ${name}`;
   const ownsMachine = f.isPid1 && !f.hostRoot;
-  const rich = (units: UnitDirectories, why: string): Personality => ({ face: 'ts-init', rich: true, units: o.noUnits ? NONE : units, ownsMachine, why });
-  const plain = (why: string): Personality => ({ face: plainFace, rich: false, units: NONE, ownsMachine: false, why });
+  const systemdIdentity = ownsMachine && o.systemdIdentity;
+  const rich = (units: UnitDirectories, why: string): Personality => ({ face: 'ts-init', rich: true, units: o.noUnits ? NONE : units, ownsMachine, systemdIdentity, why });
+  const plain = (why: string): Personality => ({ face: plainFace, rich: false, units: NONE, ownsMachine: false, systemdIdentity: false, why });
 
   if (o.unitDirs.length && !o.noUnits) return rich({ unitDirs: o.unitDirs, systemDirs: [] }, `${started}, --units given: units from ${o.unitDirs.join(', ')} only`);
   if (!f.isPid1) return plain(`${started}, not PID 1: only --units directories are read`);

@@ -16,7 +16,7 @@ import { UNIT_TYPES } from '../units/unit-types';
 import { disableUnit, ENABLE_ROOT, enableUnit, unitFileState, type EnableResult } from './enablement';
 import { diffUnits, type ReloadDiff } from './reload-diff';
 import type { UnitDirectories } from './unit-dirs';
-import { isSystemdFile, isSystemdOwn, systemdPackageFiles } from './systemd-own-units';
+import { answeredByTsInit, isSystemdFile, isSystemdOwn, systemdPackageFiles } from './systemd-own-units';
 import { sysvInstall } from '../boot/sysv-install';
 import { isTransientError } from '../process/resource-errors';
 
@@ -61,6 +61,11 @@ export class UnitRegistry {
     const shipped = systemdPackageFiles();
     for (const [name, unit] of r.units) {
       if (!isSystemdOwn(unit, shipped)) continue;
+      const answered = answeredByTsInit(unit);
+      if (answered) {
+        r.units.set(name, answered);
+        continue;
+      }
       r.units.delete(name);
       r.enabled.delete(name);
       if (say) this.log.debug(`${name} is part of systemd itself; not started under ts-init`);

@@ -787,6 +787,14 @@ export function unlinkat(dirfd: number, path: string, flags: number): void {
   check('unlinkat', libc().fn('int unlinkat(int dirfd, const char *path, int flags)')(dirfd, path, flags) as number);
 }
 
+export const LOCK_EX = 2;
+export const LOCK_NB = 4;
+
+/** flock(2) on an open (not O_PATH) fd. */
+export function flock(fd: number, operation: number): void {
+  check('flock', libc().fn('int flock(int fd, int operation)')(fd, operation) as number);
+}
+
 export function symlinkat(target: string, dirfd: number, path: string): void {
   check('symlinkat', libc().fn('int symlinkat(const char *target, int dirfd, const char *path)')(target, dirfd, path) as number);
 }

@@ -83,7 +83,9 @@ export const ISOLATE_MOUNTS =
   'mount -t tmpfs -o mode=755 tmpfs /run && mount -t tmpfs tmpfs /etc/systemd/system && ' +
   'mount -t tmpfs tmpfs /usr/lib/systemd/system && mkdir -p /etc/profile.d && mount -t tmpfs -o mode=755 tmpfs /etc/profile.d && ' +
   `for d in ${BOOT_CONFIG_DIRS.join(' ')}; do if [ -d "$d" ]; then mount -t tmpfs tmpfs "$d"; fi; done && ` +
-  'if [ -d /var/log/journal ]; then mount -t tmpfs -o mode=755 tmpfs /var/log/journal; fi';
+  'if [ -d /var/log/journal ]; then mount -t tmpfs -o mode=755 tmpfs /var/log/journal; fi && ' +
+  // The rich PID 1 of a container appends its boot and shutdown records to wtmp: a private, empty one.
+  'if [ -f /var/log/wtmp ]; then : > /run/.wtmp-under-test && mount --bind /run/.wtmp-under-test /var/log/wtmp; fi';
 
 /**
  * Where the executable stays reachable inside a private mount namespace whose setup
