@@ -14,8 +14,7 @@ function main(): void {
     require('./process/exec-helper').runExecHelper(argv[1] ?? '');
     return;
   }
-  // One executable, named for what it should be: `systemctl`, `journalctl`, `service`, `hostnamectl`,
-  // `timedatectl`, `localectl` and `dumb-init` by
+  // One executable, named for what it should be: `systemctl`, `journalctl`, `service` and `dumb-init` by
   // symlink, `ts-init-runtime` (a runtime handler's BinaryName) and `oci-precreate` likewise.
   const name = path.basename(process.argv0);
   if (name === 'ts-init-runtime') return require('./engine/runtime-wrapper').runtimeMain(argv, name);
@@ -23,6 +22,7 @@ function main(): void {
   if (name === 'systemctl') return require('./control/systemctl').systemctlMain(argv);
   if (name === 'journalctl') return require('./journal/journalctl').journalctlMain(argv);
   if (name === 'service') return require('./control/systemctl').serviceMain(argv);
+  // hostnamectl, timedatectl, localectl: the settings fronts, over the files systemd's daemons keep.
   if (name === 'hostnamectl') return require('./host-settings/hostnamectl').hostnamectlMain(argv);
   if (name === 'timedatectl') return require('./host-settings/timedatectl').timedatectlMain(argv);
   if (name === 'localectl') return require('./host-settings/localectl').localectlMain(argv);
