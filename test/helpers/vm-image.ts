@@ -174,7 +174,7 @@ export interface BusProbe {
   timings: Record<string, { ms: number; code: number; detail: string }>;
   /** The units node-exporter's systemd collector says are active. */
   exporterActive: string[];
-  /** Each settings front's status output. */
+  /** Each settings front's status output, and (settings-set) what setting a zone, a pretty name, a host name and a locale printed and left. */
   fronts: Record<string, string>;
 }
 
@@ -201,9 +201,9 @@ export function parseBusProbe(stdout: string): BusProbe {
   }
   for (const l of lines('timings')) {
     const [name = '', ms = '', code = '', detail = ''] = l.split('\t');
-    out.timings[name] = { ms: Number(ms), code: Number(code), detail };
+    out.timings[name] = { ms: Number(ms), code: Number(code), detail: detail.trim() };
   }
-  for (const f of ['hostnamectl', 'timedatectl', 'localectl']) out.fronts[f] = (sections[f] ?? []).join('\n').trim();
+  for (const f of ['hostnamectl', 'timedatectl', 'localectl', 'settings-set']) out.fronts[f] = (sections[f] ?? []).join('\n').trim();
   return out;
 }
 
