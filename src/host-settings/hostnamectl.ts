@@ -48,7 +48,7 @@ const PROPERTY_VERBS: Record<string, { key: string; word: string }> = {
   deployment: { key: 'DEPLOYMENT', word: 'deployment' },
   location: { key: 'LOCATION', word: 'location' },
 };
-const CHASSIS_TYPES = ['desktop', 'laptop', 'convertible', 'server', 'tablet', 'handset', 'watch', 'embedded', 'vm', 'container'];
+export const CHASSIS_TYPES = ['desktop', 'laptop', 'convertible', 'server', 'tablet', 'handset', 'watch', 'embedded', 'vm', 'container'];
 
 export function hostnamectlHelp(): string {
   return `hostnamectl [OPTIONS...] COMMAND ...
@@ -87,7 +87,8 @@ function readMachineInfo(): Record<string, string> {
 
 const trimmed = (p: string): string | undefined => readSetting(p)?.trim() || undefined;
 
-function gatherInfo(): HostnameInfo {
+/** What hostnamed would report of this machine now (hostnamectl's status, hostname1's properties). */
+export function readHostnameInfo(): HostnameInfo {
   const facts = hostFacts();
   const os_ = facts.osRelease();
   return {
@@ -131,7 +132,7 @@ export function hostnamectl(argv: readonly string[], io: Io): number {
   const name = chosen.verb.name.replace(/^set-/, '');
   const value = chosen.args[0];
   if (name === 'status' || (name === 'hostname' && value === undefined)) {
-    const info = gatherInfo();
+    const info = readHostnameInfo();
     const json = parsed.options.get('json')?.at(-1);
     if (json === 'short' || json === 'pretty') {
       io.out(`${JSON.stringify(jsonOf(info), null, json === 'pretty' ? 8 : undefined)}\n`);
@@ -149,7 +150,7 @@ export function hostnamectl(argv: readonly string[], io: Io): number {
   if (name === 'hostname') return setHostname(value!, flags, io);
   const prop = PROPERTY_VERBS[name]!;
   if (value === undefined) {
-    const info = gatherInfo();
+    const info = readHostnameInfo();
     const shown = name === 'icon-name' ? iconNameOf(info) : name === 'chassis' ? chassisOfInfo(info) : (info.machineInfo[prop.key] ?? '');
     io.out(`${shown}\n`);
     return EXIT_OK;
@@ -165,9 +166,26 @@ export function hostnamectl(argv: readonly string[], io: Io): number {
   return setMachineInfo(prop.key, value, io) ? EXIT_OK : EXIT_FAILURE;
 }
 
+/** One /etc/machine-info setting changed (removed when empty; the file too when nothing is left). Throws. */
+export function writeMachineInfo(key: string, value: string): void {
+  writeSetting(MACHINE_INFO, withMachineInfo(readSetting(MACHINE_INFO) ?? '', key, value), true);
+}
+
+/** /etc/hostname set (removed when empty), and the kernel's name made the same where allowed. Throws. */
+export function writeStaticHostname(name: string): void {
+  writeSetting(ETC_HOSTNAME, name ? `${name}\n` : '', true);
+  // hostnamed makes the kernel's name the static one at once.
+  if (name) trySethostname(name);
+}
+
+/** The static name /etc/hostname holds ('' when none). */
+export function currentStaticHostname(): string {
+  return staticHostnameOf(readSetting(ETC_HOSTNAME) ?? '');
+}
+
 function setMachineInfo(key: string, value: string, io: Io): boolean {
   try {
-    writeSetting(MACHINE_INFO, withMachineInfo(readSetting(MACHINE_INFO) ?? '', key, value), true);
+    writeMachineInfo(key, value);
     return true;
   } catch (err) {
     io.err(`Could not set property: Failed to write ${MACHINE_INFO}: ${errorText(err)}\n`);
@@ -180,16 +198,14 @@ function setHostname(name: string, flags: { static: boolean; transient: boolean;
   if (set.pretty !== undefined && !setMachineInfo('PRETTY_HOSTNAME', set.pretty, io)) return EXIT_FAILURE;
   if (set.static !== undefined) {
     try {
-      writeSetting(ETC_HOSTNAME, set.static ? `${set.static}\n` : '', true);
+      writeStaticHostname(set.static);
     } catch (err) {
       io.err(`Could not set static hostname: Failed to set static hostname: ${errorText(err)}\n`);
       return EXIT_FAILURE;
     }
-    // hostnamed makes the kernel's name the static one at once.
-    if (set.static) trySethostname(set.static);
   }
   if (set.transient !== undefined && set.static === undefined) {
-    const current = staticHostnameOf(readSetting(ETC_HOSTNAME) ?? '');
+    const current = currentStaticHostname();
     if (current && current !== set.transient) {
       io.err('Hint: static hostname is already set, so the specified transient hostname will not be used.\n');
       return EXIT_OK;
