@@ -319,8 +319,13 @@ for (const suite of SUITES) {
       }
     });
 
-    it('hostnamectl, timedatectl and localectl print, set and refuse what systemd\'s do', () => {
-      for (const front of ['hostnamectl', 'timedatectl', 'localectl', 'settings-set']) {
+    it('hostnamectl, timedatectl and localectl print, set and refuse what systemd\'s do; systemd\'s own hostnamectl gets the same over the bus', () => {
+      for (const front of ['hostnamectl', 'timedatectl', 'localectl', 'hostname1', 'settings-set']) {
+        // systemd's own hostnamectl will not talk to any bus unless /run/systemd/system says systemd booted.
+        if (front === 'hostname1' && !boots['ts-init']!.runSystemd) {
+          process.stdout.write(`hostname1 (${suite}): not compared, /run/systemd/system is missing under ts-init\n`);
+          continue;
+        }
         const of = (init: VmInit): string => normaliseStatus(boots[init]!.bus!.fronts[front] ?? '', boots[init]!.id.slice(0, 12));
         if (suite === 'bookworm') expect(of('ts-init'), front).toBe(of('systemd'));
         else if (of('ts-init') !== of('systemd')) process.stdout.write(`${front} (${suite}): systemd ${systemdVersion}:\n${of('systemd')}\nts-init:\n${of('ts-init')}\n`);

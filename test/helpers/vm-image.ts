@@ -203,7 +203,7 @@ export function parseBusProbe(stdout: string): BusProbe {
     const [name = '', ms = '', code = '', detail = ''] = l.split('\t');
     out.timings[name] = { ms: Number(ms), code: Number(code), detail: detail.trim() };
   }
-  for (const f of ['hostnamectl', 'timedatectl', 'localectl', 'settings-set']) out.fronts[f] = (sections[f] ?? []).join('\n').trim();
+  for (const f of ['hostnamectl', 'timedatectl', 'localectl', 'hostname1', 'settings-set']) out.fronts[f] = (sections[f] ?? []).join('\n').trim();
   return out;
 }
 
