@@ -15,7 +15,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { executableParts, memory, nodeEnvEffect, nodeFloorKb, reap, signalLatency, timeToExec, trueWall } from './core.mjs';
 import { BENCH_DIR, REPO, fmt, sleep } from './lib.mjs';
-import { RICH_INITS, richBench } from './rich.mjs';
+import { RICH_INITS, RICH_SUITES, richBench } from './rich.mjs';
 import { MEMORY_UNITS, systemctlMemory } from './systemctl-memory.mjs';
 import { IDLE_TIMERS, unitsBench } from './units.mjs';
 
@@ -294,7 +294,7 @@ async function units() {
 
 const richRows = [];
 /** A row of the rich-boot table: values per init, ratio ts-init / systemd. */
-function richRow(metric, values, { unit = 'ms', digits = 0, target, ok, cells } = {}) {
+function addRichRow(metric, values, { unit = 'ms', digits = 0, target, ok, cells } = {}) {
   const ratio = values['ts-init'] / values.systemd;
   richRows.push({
     metric,
@@ -305,20 +305,30 @@ function richRow(metric, values, { unit = 'ms', digits = 0, target, ok, cells } 
   });
 }
 
+/** The rich boot on each Debian release of the vm image (TS_INIT_RICH_SUITES=trixie: one of them). */
 async function rich() {
-  log(`rich boot: the vm image under systemd, ts-init and supervisord (${RICH_REPS} boot(s) each)`);
-  const r = await richBench(TS_INIT, RICH_REPS, log);
+  const suites = (process.env.TS_INIT_RICH_SUITES ?? Object.keys(RICH_SUITES).join(',')).split(',').filter((s) => s in RICH_SUITES);
+  for (const suite of suites) await richSuite(suite);
+}
+
+async function richSuite(suite) {
+  const { debian, systemd } = RICH_SUITES[suite];
+  log(`rich boot: the ${suite} vm image under systemd ${systemd}, ts-init and supervisord (${RICH_REPS} boot(s) each)`);
+  const r = await richBench(TS_INIT, RICH_REPS, log, suite);
+  // The first release's rows keep their names; the others' say which image they are.
+  const first = suite === Object.keys(RICH_SUITES)[0];
+  const richRow = (metric, values, opts) => addRichRow(first ? metric : `Debian ${debian} (systemd ${systemd}): ${metric}`, values, opts);
   const pick = (key) => Object.fromEntries(RICH_INITS.map((i) => [i, r[i][key]]));
   const total = r.systemd.total;
   const bootNote = note(
-    `The vm image of \`scripts/vm-image.sh\` (Debian bookworm; openssh, cron, rsyslog, dbus, nginx + php8.2-fpm, redis, mariadb, ` +
-      'postgresql, bind9, squid, postfix, slapd, xinetd, supervisor installed by apt), under podman + runc: systemd 252 with ' +
+    `The vm image of \`scripts/vm-image.sh ${suite}\` (Debian ${debian}; openssh, cron, rsyslog, dbus${suite === 'trixie' ? ' (dbus-broker as the bus)' : ''}, nginx + php-fpm, redis, mariadb, ` +
+      `postgresql, bind9, squid, postfix, slapd, xinetd, prometheus-node-exporter, supervisor installed by apt), under podman + runc: systemd ${systemd} with ` +
       '`--systemd=always` and the image\'s units and init scripts; ts-init as the ENTRYPOINT with no flags, the same units and ' +
       'init scripts; supervisord as PID 1 with `bench/workloads/vm-supervisord.conf`, the same daemons in the foreground. ' +
       `From just before \`podman run\` until the last of the ${total} services first answers its probe ` +
       '(`test/fixtures/vm/probe.sh --wait` in the container: every service probed on its own every 250 ms, stamped when it first answers; an HTTP GET of a PHP page ' +
       'through nginx, redis PING, `SELECT 1` in mariadb and postgresql, a DNS query, a request through squid, the SMTP, SSH, ' +
-      'LDAP and daytime answers, a D-Bus call, a syslog line, supervisord\'s pid over its socket, cron\'s process)' +
+      'LDAP and daytime answers, a D-Bus call, node-exporter\'s page (with the systemd collector\'s unit states under an init with units), a syslog line, supervisord\'s pid over its socket, cron\'s process)' +
       `${RICH_REPS > 1 ? `; median of ${RICH_REPS} boots, the inits in turns` : ''}. "never": not all up within 60 s.`,
   );
   richRow(`container start until all ${total} services answer${bootNote}`, pick('readyMs'), {

@@ -14,7 +14,7 @@ const LAYERS = [
   ['cli/'],
   ['log/'],
   ['process/', 'units/', 'runtime-env.ts'],
-  ['output/', 'notify/', 'exec/', 'hooks/', 'boot/', 'sockets/', 'journal/', 'sinks/'],
+  ['output/', 'notify/', 'exec/', 'hooks/', 'boot/', 'sockets/', 'journal/', 'sinks/', 'host-settings/'],
   ['control/', 'bus/'],
   ['supervisor/', 'engine/', 'personality/'],
   ['init/'],

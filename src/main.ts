@@ -25,6 +25,10 @@ function main(): void {
   if (name === 'journalctl') return require('./journal/journalctl').journalctlMain(argv);
   if (name === 'systemd-analyze') return require('./control/systemd-analyze').systemdAnalyzeMain(argv);
   if (name === 'service') return require('./control/systemctl').serviceMain(argv);
+  // hostnamectl, timedatectl, localectl: the settings fronts, over the files systemd's daemons keep.
+  if (name === 'hostnamectl') return require('./host-settings/hostnamectl').hostnamectlMain(argv);
+  if (name === 'timedatectl') return require('./host-settings/timedatectl').timedatectlMain(argv);
+  if (name === 'localectl') return require('./host-settings/localectl').localectlMain(argv);
   if (name === 'dumb-init') return require('./personality/dumb-init').dumbInitMain(argv);
   // systemd-tmpfiles-clean.service's command, run by ts-init under that name (supervisor/systemd-own-units.ts).
   if (name === 'systemd-tmpfiles') return require('./boot/tmpfiles-main').tmpfilesMain(argv);

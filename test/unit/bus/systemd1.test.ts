@@ -228,6 +228,26 @@ describe('Systemd1', () => {
     expect(sent).toEqual([]);
   });
 
+  it('hostname1: its properties for anyone, its setters refused to all but root (and checked before anything is written)', async () => {
+    const H = '/org/freedesktop/hostname1';
+    const user = setup({ ':1.9': 1000 });
+    user.deliver({ path: H, interface: 'org.freedesktop.DBus.Properties', member: 'Get', signature: 'ss', body: ['org.freedesktop.hostname1', 'KernelName'] });
+    user.deliver({ path: H, interface: 'org.freedesktop.hostname1', member: 'SetStaticHostname', signature: 'sb', body: ['x', false] });
+    await settle();
+    expect(user.sent[0]).toMatchObject({ kind: 'reply', sig: 'v', body: [{ sig: 's', value: 'Linux' }] });
+    expect(user.sent[1]).toMatchObject({ kind: 'error', name: 'org.freedesktop.DBus.Error.AccessDenied' });
+    const root = setup();
+    root.deliver({ path: H, interface: 'org.freedesktop.hostname1', member: 'SetStaticHostname', signature: 'sb', body: ['bad..name', false] });
+    root.deliver({ path: H, interface: 'org.freedesktop.hostname1', member: 'SetChassis', signature: 'sb', body: ['spaceship', false] });
+    root.deliver({ path: H, interface: 'org.freedesktop.hostname1', member: 'SetHostname', signature: 's', body: ['x'] });
+    await settle();
+    expect([...root.sent].sort((a, b) => a.to! - b.to!).map((s) => [s.name, s.body[0]])).toEqual([
+      ['org.freedesktop.DBus.Error.InvalidArgs', "Invalid static hostname 'bad..name'"],
+      ['org.freedesktop.DBus.Error.InvalidArgs', "Invalid chassis 'spaceship'"],
+      ['org.freedesktop.DBus.Error.InvalidArgs', "Invalid arguments 's' to call org.freedesktop.hostname1.SetHostname(), expecting 'sb'."],
+    ]);
+  });
+
   it('Properties: Get and GetAll of the manager and of units; Set is refused', async () => {
     const { deliver, sent } = setup();
     const P = 'org.freedesktop.DBus.Properties';
