@@ -66,7 +66,7 @@ export function servicesFactory(
         if (registry.dirs.systemDirs.length && !untrustedRun) {
           if (machine.systemdIdentity) announceSystemd(log);
           if (machine.ownsMachine) ({ firstBoot, commit: commitMachineId } = setupMachineId(log, facts.container() !== undefined));
-          const boot = { log, facts: supervisor.facts, nativeDirs: nativeUnitDirs(registry.dirs.systemDirs) };
+          const boot = { log, facts: supervisor.facts, nativeDirs: nativeUnitDirs(registry.dirs.systemDirs), ownsMachine: machine.ownsMachine };
           await runBootMachinery(boot);
           // After tmpfiles.d, which makes /run/utmp (systemd-update-utmp.service is ordered so too).
           if ((bootRecords = machine.systemdIdentity === true)) writeBootRecord(log, performance.timeOrigin);

@@ -19,6 +19,8 @@ export interface BootOptions {
   facts: HostFacts;
   /** Unit directories of native units, in precedence order (no generator output among them). */
   nativeDirs: readonly string[];
+  /** PID 1 of a container's own root (personality/rule.ts): only then does tmpfiles.d remove anything. */
+  ownsMachine: boolean;
   generatorTimeoutMs?: number;
 }
 
@@ -68,7 +70,7 @@ export function runTmpfilesStep(o: BootOptions): void {
   const f = o.facts;
   const t0 = Date.now();
   try {
-    const r = runTmpfiles(tmpfilesSpecifiers(f));
+    const r = runTmpfiles(tmpfilesSpecifiers(f), '', o.ownsMachine);
     for (const e of r.errors) o.log.warn(`tmpfiles: ${e}`);
     for (const w of r.warnings) o.log.info(`tmpfiles: ${w}`);
     for (const s of r.skipped) o.log.debug(`tmpfiles: ${s}`);

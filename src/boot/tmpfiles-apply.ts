@@ -365,11 +365,14 @@ export class TmpfilesApplier {
     }
   }
 
-  apply(lines: readonly TmpfilesLine[]): Omit<TmpfilesReport, 'files'> {
+  /** removes: false leaves out every removal (D's emptying, r, R): see runTmpfiles. */
+  apply(lines: readonly TmpfilesLine[], removes = true): Omit<TmpfilesReport, 'files'> {
     const plan = planTmpfiles(lines);
     const errors: string[] = [];
     let applied = 0;
-    for (const l of plan.remove) if (this.run(l, this.removeLine, errors)) applied++;
+    if (!removes) {
+      for (const l of plan.remove) plan.skipped.push(`${l.file}:${l.line}: ${l.type} ${l.path}: not removed: this is not a container's own root`);
+    } else for (const l of plan.remove) if (this.run(l, this.removeLine, errors)) applied++;
     for (const l of plan.create) if (this.run(l, this.createLine, errors)) applied++;
     return { applied, errors, warnings: plan.warnings, skipped: plan.skipped };
   }
@@ -407,11 +410,15 @@ export function readTmpfilesLines(spec: SpecifierValues, root = ''): { files: st
   return { files: files.map((f) => f.path), lines, errors, skipped };
 }
 
-/** systemd-tmpfiles --create --remove --boot, on the tree at root. */
-export function runTmpfiles(spec: SpecifierValues, root = ''): TmpfilesReport {
+/**
+ * systemd-tmpfiles --create --remove --boot, on the tree at root. removes: false is --create alone,
+ * for a PID 1 that does not own the machine (a PID namespace on the host's root): the host's
+ * `D /tmp` would empty the host's /tmp.
+ */
+export function runTmpfiles(spec: SpecifierValues, root = '', removes = true): TmpfilesReport {
   const { files, lines, errors, skipped } = readTmpfilesLines(spec, root);
   const applier = new TmpfilesApplier(root);
   // Paths in lines are inside the root; file names in messages are the real ones.
-  const report = applier.apply(lines);
+  const report = applier.apply(lines, removes);
   return { files, applied: report.applied, errors: [...errors, ...report.errors], warnings: report.warnings, skipped: [...skipped, ...report.skipped] };
 }

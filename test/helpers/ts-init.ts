@@ -97,9 +97,21 @@ export const PINNED_TS_INIT = '/run/.ts-init-under-test/ts-init';
 /** Shell steps, run once /run is a private writable tmpfs, that pin the executable at PINNED_TS_INIT. */
 export const PIN_BINARY = `mkdir -p ${path.dirname(PINNED_TS_INIT)} && touch ${PINNED_TS_INIT} && mount --bind "${TS_INIT}" ${PINNED_TS_INIT}`;
 
+/**
+ * A private /dev for runs that claim to be a container (`container=` in the environment): the rich
+ * PID 1 of a container's own root links /dev/log to its journal, and the host's /dev is shared by
+ * every mount namespace. The device nodes tests use are bound from the host's.
+ */
+export const PRIVATE_DEV =
+  'mkdir -p /run/.host-dev && mount --rbind /dev /run/.host-dev && mount -t tmpfs -o mode=755,nosuid tmpfs /dev && ' +
+  'for n in null zero full random urandom tty ptmx; do touch /dev/$n && mount --bind /run/.host-dev/$n /dev/$n; done && ' +
+  'mkdir -p /dev/pts /dev/shm && mount --rbind /run/.host-dev/pts /dev/pts && mount --rbind /run/.host-dev/shm /dev/shm && ' +
+  'ln -s /proc/self/fd /dev/fd && ln -s /proc/self/fd/0 /dev/stdin && ln -s /proc/self/fd/1 /dev/stdout && ln -s /proc/self/fd/2 /dev/stderr';
+
 /** ts-init as PID 1 of a new PID namespace with its own /proc (the shell execs it, keeping pid 1). */
 export function startAsPid1(args: readonly string[], options: SpawnOptions = {}, setup = ''): Running {
   requireBinary();
+  if (options.env?.container) setup = setup ? `${PRIVATE_DEV} && ${setup}` : PRIVATE_DEV;
   // A setup may hide the checkout (a tmpfs over /tmp): run the pinned copy then.
   const script = setup ? `${ISOLATE_MOUNTS} && ${PIN_BINARY} && ${setup} && exec ${PINNED_TS_INIT} "$@"` : `${ISOLATE_MOUNTS} && exec "$0" "$@"`;
   return start('unshare', ['--pid', '--fork', '--mount-proc', '--propagation', 'private', '/bin/sh', '-c', script, TS_INIT, ...args], options);
