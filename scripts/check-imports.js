@@ -18,7 +18,7 @@ const LAYERS = [
   ['control/', 'bus/'],
   ['supervisor/', 'engine/', 'personality/'],
   ['init/'],
-  ['control-start.ts', 'bus-start.ts', 'journal-start.ts', 'services.ts', 'init-main.ts', 'main.ts', 'sea-main.ts'],
+  ['control-start.ts', 'bus-start.ts', 'journal-start.ts', 'services.ts', 'init-main.ts', 'client-main.ts', 'face.ts', 'main.ts', 'sea-main.ts'],
 ];
 
 function layerOf(rel) {
