@@ -29,8 +29,8 @@ function mentions(text: string, name: string): boolean {
   return [...text.matchAll(/`(\w+)\*=`/g)].some((m) => name.startsWith(m[1]!));
 }
 
-/** Pages that document a unit type's directives whole (docs/timers.md: `.timer` units, once merged). */
-const UNIT_TYPE_PAGES = ['docs/boot.md', 'docs/timers.md'].filter((p) => fs.existsSync(path.join(REPO, p)));
+/** Pages that document a unit type's directives whole (boot.md: `[Socket]`, timers.md: `[Timer]`). */
+const UNIT_TYPE_PAGES = ['docs/boot.md', 'docs/timers.md'];
 
 const honouredDirectives = [sections('docs/units.md', /Directives honoured|Settings of systemd/), ...UNIT_TYPE_PAGES.map((p) => prose(readPage(p)))].join('\n');
 const differences = prose(readPage(DIFFERENCES));

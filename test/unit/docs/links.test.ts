@@ -2,15 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { anchors, documentationPages, readPage, REPO } from '../../helpers/markdown';
-import { relativeLinks } from '../../helpers/markdown';
-
-/**
- * Pages README links to that are written on other branches (the journal, timers, the systemd
- * identity, the system bus and Debian 13). The link test leaves them to the test below, which
- * FAILS until those branches are merged: that failure is expected, and it is the only one.
- */
-const PAGES_FROM_OTHER_BRANCHES = ['docs/logs.md', 'docs/logs-sinks.md', 'docs/timers.md', 'docs/systemd-identity.md', 'docs/bus.md', 'docs/debian13.md'];
+import { anchors, documentationPages, readPage, REPO, relativeLinks } from '../../helpers/markdown';
 
 function resolve(page: string, target: string): { file: string; anchor?: string } {
   const [file, anchor] = target.split('#') as [string, string | undefined];
@@ -23,7 +15,6 @@ describe('links of README.md and docs/', () => {
     for (const page of documentationPages()) {
       for (const { target, line } of relativeLinks(readPage(page))) {
         const { file, anchor } = resolve(page, target);
-        if (PAGES_FROM_OTHER_BRANCHES.includes(file)) continue;
         if (!fs.existsSync(path.join(REPO, file))) {
           broken.push(`${page}:${line}: ${target}: no file ${file}`);
           continue;
@@ -32,12 +23,6 @@ describe('links of README.md and docs/', () => {
       }
     }
     expect(broken).toEqual([]);
-  });
-
-  it('the pages written on other branches exist (fails until those branches are merged)', () => {
-    const linked = new Set(documentationPages().flatMap((page) => relativeLinks(readPage(page)).map((l) => resolve(page, l.target).file)));
-    const missing = PAGES_FROM_OTHER_BRANCHES.filter((p) => linked.has(p) && !fs.existsSync(path.join(REPO, p)));
-    expect(missing).toEqual([]);
   });
 
   it('every page of docs/ is linked from README.md', () => {
