@@ -320,7 +320,11 @@ for (const suite of SUITES) {
     });
 
     it('hostnamectl, timedatectl and localectl print, set and refuse what systemd\'s do; systemd\'s own hostnamectl gets the same over the bus', () => {
-      for (const front of ['hostnamectl', 'timedatectl', 'localectl', 'hostname1', 'settings-set']) {
+      // On Debian 13 the setters are not compared: systemd 257's localed refuses `set-locale` from root
+      // without CAP_SYS_ADMIN (podman's default) when no polkit is installed ("Access denied"); ts-init
+      // writes the file (docs/differences-from-systemd.md). Debian 12 compares them.
+      const fronts = ['hostnamectl', 'timedatectl', 'localectl', 'hostname1', ...(suite === 'bookworm' ? ['settings-set'] : [])];
+      for (const front of fronts) {
         // (systemd's own hostnamectl talks to the bus only because /run/systemd/system says systemd booted.)
         const of = (init: VmInit): string => normaliseStatus(boots[init]!.bus!.fronts[front] ?? '', boots[init]!.id.slice(0, 12));
         expect(of('ts-init'), `${front} (${suite}), against systemd ${systemdVersion}`).toBe(of('systemd'));
