@@ -692,7 +692,8 @@ function unknownMethod(member: string, iface: string | undefined): CallError {
 
 /** "Created symlink L → T." / "Removed "L"." → systemd's (type, file, destination) change rows. */
 export function unitFileChange(line: string): [string, string, string] {
-  const created = /^Created symlink (.+) → (.+?)\.?$/.exec(line);
+  // \u2192 (→) escaped: the executable reads its bundle as latin1, and esbuild keeps a regular expression's characters as written.
+  const created = /^Created symlink (.+) \u2192 (.+?)\.?$/.exec(line);
   if (created) return ['symlink', created[1]!, created[2]!];
   const removed = /^Removed "?(.+?)"?\.?$/.exec(line);
   if (removed) return ['unlink', removed[1]!, ''];
