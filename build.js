@@ -219,7 +219,14 @@ async function makeTrainedExecutable(bundle, clientsBundle) {
   const assets = { 'koffi.node': koffiNode, 'bundle.js': wrapped, 'clients.js': clientsWrapped };
   try {
     // A CommonJS module function, as the runtime would wrap a main script.
-    const wrap = (file) => `(function (exports, require, module, __filename, __dirname) {${fs.readFileSync(file, 'latin1')}\n})`;
+    const wrap = (file) => {
+      const text = fs.readFileSync(file, 'latin1');
+      // sea-main.ts reads the bundle as latin1: esbuild escapes strings to ASCII but keeps a
+      // regular expression's characters as written, which would then be read as others.
+      const at = text.search(/[^\x00-\x7f]/);
+      if (at >= 0) throw new Error(`${file}: a byte that is not ASCII at ${at}, ${JSON.stringify(text.slice(Math.max(0, at - 60), at + 8))}: write it as a \\u escape in the source`);
+      return `(function (exports, require, module, __filename, __dirname) {${text}\n})`;
+    };
     fs.writeFileSync(wrapped, wrap(bundle));
     fs.writeFileSync(clientsWrapped, wrap(clientsBundle));
     if (useCodeCache) {

@@ -7,7 +7,7 @@ import { ServiceOutput } from './output/service-output';
 import { runBootMachinery, runGeneratorsStep } from './boot/boot';
 import { hostFacts } from './boot/host-facts';
 import { setupMachineId } from './boot/machine-id';
-import { announceSystemd } from './boot/systemd-identity';
+import { announceSystemd, takeInitName } from './boot/systemd-identity';
 import { writeBootRecord, writeRunlevelRecord, writeShutdownRecord } from './boot/utmp';
 import { startBus } from './bus-start';
 import { startControl } from './control-start';
@@ -64,7 +64,7 @@ export function servicesFactory(
         // systemd's boot machinery: generators and SysV scripts before the units load, tmpfiles.d before the first starts;
         // the generators again on every daemon-reload (one run at a time).
         if (registry.dirs.systemDirs.length && !untrustedRun) {
-          if (machine.systemdIdentity) announceSystemd(log);
+          if (machine.systemdIdentity && announceSystemd(log)) takeInitName(log);
           if (machine.ownsMachine) ({ firstBoot, commit: commitMachineId } = setupMachineId(log, facts.container() !== undefined));
           const boot = { log, facts: supervisor.facts, nativeDirs: nativeUnitDirs(registry.dirs.systemDirs), ownsMachine: machine.ownsMachine };
           await runBootMachinery(boot);

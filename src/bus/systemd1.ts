@@ -96,6 +96,9 @@ export const MANAGER_METHODS: readonly MethodSpec[] = [
   { name: 'GetUnitFileState', in: 's', out: 's' },
   { name: 'EnableUnitFiles', in: 'asbb', out: 'ba(sss)' },
   { name: 'DisableUnitFiles', in: 'asb', out: 'a(sss)' },
+  // systemctl mask/unmask, as Ansible's systemd module runs them (systemctl reloads afterwards itself).
+  { name: 'MaskUnitFiles', in: 'asbb', out: 'a(sss)' },
+  { name: 'UnmaskUnitFiles', in: 'asb', out: 'a(sss)' },
   { name: 'GetDefaultTarget', in: '', out: 's' },
 ];
 
@@ -109,7 +112,7 @@ const MANAGER_SIGNALS = [
   { name: 'Reloading', sig: 'b' },
 ];
 
-const MUTATING = new Set([...Object.keys(JOB_VERBS), 'KillUnit', 'Reload', 'Reexecute', 'EnableUnitFiles', 'DisableUnitFiles']);
+const MUTATING = new Set([...Object.keys(JOB_VERBS), 'KillUnit', 'Reload', 'Reexecute', 'EnableUnitFiles', 'DisableUnitFiles', 'MaskUnitFiles', 'UnmaskUnitFiles']);
 
 export interface ManagerFacts {
   version: string;
@@ -487,6 +490,16 @@ export class Systemd1 {
         }
         return member === 'EnableUnitFiles' ? { sig: 'ba(sss)', body: [install, changes] } : { sig: 'a(sss)', body: [changes] };
       }
+      case 'MaskUnitFiles':
+      case 'UnmaskUnitFiles': {
+        const changes: Array<[string, string, string]> = [];
+        for (const name of arg[0] as string[]) {
+          const r = await this.manager.changeUnitFiles(member === 'MaskUnitFiles' ? 'mask' : 'unmask', name.slice(name.lastIndexOf('/') + 1));
+          if (r.error) throw new CallError(E.failed, r.error);
+          changes.push(...r.changes.map(unitFileChange));
+        }
+        return { sig: 'a(sss)', body: [changes] };
+      }
       default:
         throw unknownMethod(member, MANAGER_IFACE);
     }
@@ -692,7 +705,8 @@ function unknownMethod(member: string, iface: string | undefined): CallError {
 
 /** "Created symlink L → T." / "Removed "L"." → systemd's (type, file, destination) change rows. */
 export function unitFileChange(line: string): [string, string, string] {
-  const created = /^Created symlink (.+) → (.+?)\.?$/.exec(line);
+  // \u2192 (→) escaped: the executable reads its bundle as latin1, and esbuild keeps a regular expression's characters as written.
+  const created = /^Created symlink (.+) \u2192 (.+?)\.?$/.exec(line);
   if (created) return ['symlink', created[1]!, created[2]!];
   const removed = /^Removed "?(.+?)"?\.?$/.exec(line);
   if (removed) return ['unlink', removed[1]!, ''];

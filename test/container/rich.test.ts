@@ -120,11 +120,12 @@ describe.each(VARIANTS)('Pouch rich-container example, podman + $runtime, $how',
       annotations: { 'org.opencontainers.container.manager': 'podman' },
     });
 
-    // ps inside: PID 1 is ts-init, the CMD is its child.
+    // ps inside: PID 1 is ts-init (named init, as it says it is systemd: docs/systemd-identity.md), the CMD is its child.
     const ps = await exec(name, ['ps', '-eo', 'pid,ppid,comm'], { runtime });
     expect(ps.code, ps.stderr).toBe(0);
     const rows = parsePs(ps.stdout);
-    expect(rows.find((r) => r.pid === 1), ps.stdout).toEqual({ pid: 1, ppid: 0, comm: 'ts-init' });
+    expect(rows.find((r) => r.pid === 1), ps.stdout).toEqual({ pid: 1, ppid: 0, comm: 'init' });
+    expect((await exec(name, ['ps', '-o', 'args=', '-p', '1'], { runtime })).stdout).toMatch(/^\/sbin\/ts-init /);
     const sleeps = rows.filter((r) => r.comm === 'sleep');
     expect(sleeps, ps.stdout).toHaveLength(1);
     expect(sleeps[0]!.ppid, ps.stdout).toBe(1);

@@ -57,9 +57,9 @@ export function ensureVmBase(suite: VmSuite = 'bookworm'): Promise<string> {
   return p;
 }
 
-/** The vm base plus dist/ts-init at /sbin/ts-init (the ENTRYPOINT), the probe scripts and the bus fixtures. */
-export async function buildVmImage(suite: VmSuite = 'bookworm'): Promise<string> {
-  const from = await ensureVmBase(suite);
+/** The vm base (or `base`, an image made from it) plus dist/ts-init at /sbin/ts-init (the ENTRYPOINT), the probe scripts and the bus fixtures. */
+export async function buildVmImage(suite: VmSuite = 'bookworm', base?: string): Promise<string> {
+  const from = base ?? (await ensureVmBase(suite));
   return buildImage({
     base: 'debian',
     from,

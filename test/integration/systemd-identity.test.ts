@@ -1,7 +1,9 @@
 // The systemd identity: as the rich PID 1 of a container's root, /run/systemd/system exists
 // (root's, 0755) before the first unit starts, so sd_booted() and Debian's scripts take ts-init
 // for systemd; --systemd-identity=no keeps it absent, and as tini, as dumb-init, or in a bare
-// PID namespace on the host's root nothing changes. The namespace's /run is a private tmpfs.
+// PID namespace on the host's root nothing changes. With it, PID 1 is named `init` (/proc/1/comm,
+// which Ansible names the service manager after unless it is `init`); otherwise its own name.
+// The namespace's /run is a private tmpfs.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +12,7 @@ import { ISOLATE_MOUNTS, requireBinary, runAsPid1, start, TS_INIT } from '../hel
 import { tempDir } from '../helpers/temp-dir';
 import { placeFiles } from '../helpers/place-files';
 
-const LOOK = 'stat -c "identity=%a %U %F" /run/systemd/system 2>/dev/null || echo identity=absent';
+const LOOK = '{ stat -c "identity=%a %U %F" /run/systemd/system 2>/dev/null || echo identity=absent; }; echo "comm=$(cat /proc/1/comm)"';
 /** A container's rich init: $container says it is one. */
 const CONTAINER = { ...process.env, container: 'podman' };
 const onHostRoot = looksLikeHostRoot(fs.readFileSync('/proc/self/mountinfo', 'utf8'), process.env, fs.existsSync('/run/.containerenv'));
@@ -24,6 +26,7 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const identity = (out: string): string | undefined => /identity=(.*)/.exec(out)?.[1];
+const comm = (out: string): string | undefined => /comm=(.*)/.exec(out)?.[1];
 
 /** Another name of the executable as PID 1 of the test's namespace, with the same private mounts. */
 function runNamedAsPid1(name: string, args: readonly string[], env: NodeJS.ProcessEnv) {
@@ -31,7 +34,7 @@ function runNamedAsPid1(name: string, args: readonly string[], env: NodeJS.Proce
 }
 
 describe('/run/systemd/system', () => {
-  it("the rich init of a container makes it, root's and 0755, before the first unit starts", async () => {
+  it("the rich init of a container makes it, root's and 0755, before the first unit starts, and is named init", async () => {
     const setup = placeFiles({
       '/etc/systemd/system/early.service': `[Service]\nType=oneshot\nExecStart=/bin/sh -c 'test -d /run/systemd/system && echo unit-saw-systemd'\n`,
       '/etc/systemd/system/multi-user.target.wants/early.service': '->/etc/systemd/system/early.service',
@@ -39,14 +42,17 @@ describe('/run/systemd/system', () => {
     const r = await runAsPid1(['--', '/bin/sh', '-c', LOOK], { env: CONTAINER }, setup);
     expect(r.code).toBe(0);
     expect(identity(r.stdout)).toBe('755 root directory');
+    expect(comm(r.stdout)).toBe('init');
     expect(r.stdout).toContain('early.service: unit-saw-systemd');
   });
 
-  it('--systemd-identity=no (or TS_INIT_SYSTEMD_IDENTITY=no) keeps it absent', async () => {
+  it('--systemd-identity=no (or TS_INIT_SYSTEMD_IDENTITY=no) keeps it absent, and the name ts-init', async () => {
     const off = await runAsPid1(['--systemd-identity=no', '--', '/bin/sh', '-c', LOOK], { env: CONTAINER });
     expect(identity(off.stdout)).toBe('absent');
+    expect(comm(off.stdout)).toBe('ts-init');
     const offEnv = await runAsPid1(['--', '/bin/sh', '-c', LOOK], { env: { ...CONTAINER, TS_INIT_SYSTEMD_IDENTITY: 'no' } });
     expect(identity(offEnv.stdout)).toBe('absent');
+    expect(comm(offEnv.stdout)).toBe('ts-init');
   });
 
   it('a /run/systemd another user planted is moved aside, and the directory made root\'s', async () => {
@@ -70,10 +76,11 @@ describe('/run/systemd/system', () => {
     expect(off.stdout.trim()).toBe('0');
   });
 
-  it.each(['tini', 'dumb-init'])('as %s in a container: absent', async (name) => {
+  it.each(['tini', 'dumb-init'])('as %s in a container: absent, and PID 1 keeps that name', async (name) => {
     const r = await runNamedAsPid1(name, ['--', '/bin/sh', '-c', LOOK], CONTAINER);
     expect(r.code).toBe(0);
     expect(identity(r.stdout)).toBe('absent');
+    expect(comm(r.stdout)).toBe(name);
   });
 
   it.runIf(onHostRoot)("PID 1 of a bare PID namespace on the host's root: absent, even with --rich", async () => {
@@ -81,6 +88,7 @@ describe('/run/systemd/system', () => {
       const r = await runAsPid1([...args, '--', '/bin/sh', '-c', LOOK], { env: { ...process.env, container: '' } });
       expect(r.code).toBe(0);
       expect(identity(r.stdout)).toBe('absent');
+      expect(comm(r.stdout)).toBe('ts-init');
     }
   });
 });

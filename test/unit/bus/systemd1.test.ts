@@ -177,6 +177,28 @@ describe('Systemd1', () => {
     expect(reloads).toBe(1);
   });
 
+  it('MaskUnitFiles and UnmaskUnitFiles (systemctl mask/unmask, Ansible\'s masked=) change the files for root, as the changes systemctl prints; refused others', async () => {
+    const user = setup({ ':1.9': 1000 });
+    user.deliver({ interface: M, member: 'MaskUnitFiles', signature: 'asbb', body: [['cron.service'], false, false] });
+    const root = setup();
+    const asked: string[] = [];
+    root.manager.changeUnitFiles = async (op, name) => {
+      asked.push(`${op} ${name}`);
+      if (name === 'bad.service') return { changes: [], error: 'File /etc/systemd/system/bad.service already exists.' };
+      return { changes: [op === 'mask' ? `Created symlink /etc/systemd/system/${name} → /dev/null.` : `Removed "/etc/systemd/system/${name}".`] };
+    };
+    root.deliver({ interface: M, member: 'MaskUnitFiles', signature: 'asbb', body: [['/lib/systemd/system/cron.service'], false, false] });
+    root.deliver({ interface: M, member: 'UnmaskUnitFiles', signature: 'asb', body: [['cron.service'], false] });
+    root.deliver({ interface: M, member: 'MaskUnitFiles', signature: 'asbb', body: [['bad.service'], false, false] });
+    await settle();
+    expect(user.sent.map((s) => s.name)).toEqual(['org.freedesktop.DBus.Error.AccessDenied']);
+    expect(asked).toEqual(['mask cron.service', 'unmask cron.service', 'mask bad.service']);
+    const bySerial = (n: number): Sent => root.sent.find((s) => s.to === n)!;
+    expect(bySerial(1)).toEqual({ kind: 'reply', to: 1, sig: 'a(sss)', body: [[['symlink', '/etc/systemd/system/cron.service', '/dev/null']]] });
+    expect(bySerial(2)).toEqual({ kind: 'reply', to: 2, sig: 'a(sss)', body: [[['unlink', '/etc/systemd/system/cron.service', '']]] });
+    expect(bySerial(3)).toMatchObject({ kind: 'error', name: 'org.freedesktop.DBus.Error.Failed', body: ['File /etc/systemd/system/bad.service already exists.'] });
+  });
+
   it('activation: the bus daemon\'s request starts the unit; an unknown unit gets ActivationFailure at once; others are ignored', async () => {
     const { deliver, sent, manager } = setup();
     const request = (unit: string, sender = 'org.freedesktop.DBus'): void =>
