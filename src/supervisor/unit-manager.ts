@@ -13,7 +13,7 @@ import { disableUnit, enableUnit } from './enablement';
 import { presetAction, readPresetRules } from './preset';
 import { restartsOnReload } from './reload-diff';
 import { type ShowContext, unitProperties } from './show-properties';
-import { activeState, isDown, isIdle, isReloading, isRestartPending, jobFailed, startJobFinished } from './sub-states';
+import { activeState, isDown, isIdle, isReloading, isRestartPending, isStopping, jobFailed, startJobFinished } from './sub-states';
 import { DEFAULT_TARGET_ALIAS } from '../units/builtin-targets';
 import { defaultTarget, findUnitFile, maskUnit, revertUnit, setDefaultTarget, unmaskUnit } from './unit-file-ops';
 import { environmentList, invalidAssignment, invalidName } from './manager-environment';
@@ -185,16 +185,21 @@ export class UnitManager implements Manager {
     return job.then((j) => (j.result === 'failed' || j.result === 'masked' ? { result: 'done' } : j));
   }
 
-  /** A stop job, and the stops it brings on others (PartOf=, BindsTo=, Requires=, PropagatesStopTo=). */
-  private stopJob(r: UnitRunner): Promise<JobResult> {
-    return this.runJob(
-      r,
-      (x) => {
-        x.send({ type: 'stop' });
-        this.sup.propagate(x.name, 'stop');
-      },
-      (s) => isDown(s.sub),
-    );
+  /**
+   * A stop job, and the stops it brings on others (PartOf=, BindsTo=, Requires=, PropagatesStopTo=).
+   * Over once the unit is down, or once a start queued behind the stop (a start or restart that
+   * came while it stopped) has begun the next run: the machine goes from stopping straight to
+   * starting then, never down, and the job is canceled as systemd cancels a stop job a
+   * conflicting start job replaces. Waiting for "down" alone, it waited for the next stop.
+   * untilDown: a removed unit's stop, which is forgotten after it, waits for down whatever comes.
+   */
+  private stopJob(r: UnitRunner, untilDown = false): Promise<JobResult> {
+    const before = r.state;
+    r.send({ type: 'stop' });
+    this.sup.propagate(r.name, 'stop');
+    return this.sup
+      .waitFor(r.name, (s) => isDown(s.sub) || (!untilDown && nextRunBegun(before, s)))
+      .then((s) => (isDown(s.sub) ? jobResult(r.name, s) : { result: 'canceled', message: `Job for ${r.name} canceled.` }));
   }
 
   restart(name: string): Promise<JobResult> {
@@ -323,7 +328,7 @@ export class UnitManager implements Manager {
     }
     for (const name of diff.removed) {
       const r = this.sup.runners.get(name);
-      if (r) jobs.push(this.stopJob(r).then(() => this.sup.forget(name)));
+      if (r) jobs.push(this.stopJob(r, true).then(() => this.sup.forget(name)));
     }
     // The definitions are in place now; the jobs run on. Waiting for them here would hold
     // the next reload (the watcher's) behind a unit that waits for its readiness.
@@ -437,6 +442,11 @@ export class UnitManager implements Manager {
   onUnitChange(listener: (name: string) => void): () => void {
     return this.sup.onChange((r) => listener(r.name));
   }
+}
+
+/** A run after the one `before` saw has begun (the machine counts a start queued behind a stop as a restart). */
+function nextRunBegun(before: State, s: State): boolean {
+  return !isStopping(s.sub) && s.restarts > before.restarts;
 }
 
 function jobResult(name: string, s: State): JobResult {

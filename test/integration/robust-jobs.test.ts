@@ -31,6 +31,21 @@ describe('jobs', () => {
     expect(r.stdout).toMatch(/^later\.service\s+loaded\s+active\s+running/m);
   });
 
+  // The machine goes from stopping straight into the next run when a start or restart came
+  // while the unit stopped: the stop job, which waited for the unit to be down, waited for
+  // its next stop (a chaos run's 'stop' hung 15 s). Now it is over, canceled as systemd's.
+  for (const verb of ['start', 'restart'] as const) {
+    it(`ctl stop returns when a ${verb} sent while the unit stops begins the next run`, async () => {
+      const dir = unitDir({ 'slow.service': `[Service]\nExecStart=/bin/sleep 100\nExecStop=/bin/sleep 1\n` });
+      const ctl = `"${TS_INIT}" ctl`;
+      const cmd = `sleep 0.5; (timeout 6 ${ctl} stop slow; echo "stop=$?") & sleep 0.3; timeout 6 ${ctl} ${verb} slow; echo "${verb}=$?"; wait; ${ctl} status`;
+      const r = await runAsPid1(['--units', dir, '--', '/bin/sh', '-c', cmd]);
+      expect(r.stdout).toMatch(/^stop=0$/m);
+      expect(r.stdout).toMatch(new RegExp(`^${verb}=0$`, 'm'));
+      expect(r.stdout).toMatch(/^slow\.service\s+loaded\s+active\s+running/m);
+    });
+  }
+
   it('a unit added while another hot-added unit waits for readiness is started', async () => {
     const dir = unitDir({ 'base.service': `[Service]\nExecStart=/bin/sleep 100\n` });
     const slow = `[Service]\nType=notify\nExecStart=${notifyDaemon(5, 'slow')}\n`;
