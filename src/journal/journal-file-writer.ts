@@ -162,7 +162,10 @@ interface KnownData {
  * name spaces (the same text could be either), never equal for different bytes.
  */
 function dataKey(name: string, value: string | Uint8Array): string {
-  return typeof value === 'string' ? `s${name}=${value}` : `b${name}=${Buffer.from(value.buffer, value.byteOffset, value.length).toString('latin1')}`;
+  if (typeof value === 'string') return `s${name}=${value}`;
+  // The decoder's values are Buffers already: no view made per field.
+  const bytes = Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.length);
+  return `b${name}=${bytes.toString('latin1')}`;
 }
 
 interface FieldState {
