@@ -867,7 +867,8 @@ const TABLE_WRITE_GAP = 4096;
  * table (`mirrorAt` gives its mirror), values up to TABLE_WRITE_GAP apart too.
  */
 function coalesce(group: Writes, mirrorAt: (pos: number) => { buf: Buffer; start: number } | undefined): Scattered[] {
-  const positions = [...group.keys()].sort((a, b) => a - b);
+  // A typed array sorts numerically without a comparator call per step (a batch has thousands).
+  const positions = Float64Array.from(group.keys()).sort();
   const runs: Scattered[] = [];
   let i = 0;
   while (i < positions.length) {
