@@ -162,7 +162,10 @@ interface KnownData {
  * name spaces (the same text could be either), never equal for different bytes.
  */
 function dataKey(name: string, value: string | Uint8Array): string {
-  return typeof value === 'string' ? `s${name}=${value}` : `b${name}=${Buffer.from(value.buffer, value.byteOffset, value.length).toString('latin1')}`;
+  if (typeof value === 'string') return `s${name}=${value}`;
+  // The decoder's values are Buffers already: no view made per field.
+  const bytes = Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.length);
+  return `b${name}=${bytes.toString('latin1')}`;
 }
 
 interface FieldState {
@@ -211,6 +214,14 @@ export class JournalFileWriter {
   private readonly fieldItems: number;
   private end: number;
   private readonly entries: EntryList;
+  /**
+   * The two hash tables as they are on the file (read once; every change to them is made here):
+   * a new payload's bucket is looked up without a read, and a batch's bucket writes are merged
+   * across small gaps (TABLE_WRITE_GAP). 16 bytes per item: 32 KiB for a small file, 3.7 MB for
+   * journald's largest (128 MiB) file, about what journald's mapping of the table keeps resident.
+   */
+  private readonly dataMirror: Buffer;
+  private readonly fieldMirror: Buffer;
 
   private constructor(
     readonly path: string,
@@ -228,6 +239,18 @@ export class JournalFileWriter {
     this.fieldItems = getU64(header, H.fieldHashTableSize) / HASH_ITEM_SIZE;
     this.end = HEADER_SIZE + getU64(header, H.arenaSize);
     this.entries = entries;
+    this.dataMirror = Buffer.alloc(this.dataItems * HASH_ITEM_SIZE);
+    this.fieldMirror = Buffer.alloc(this.fieldItems * HASH_ITEM_SIZE);
+    for (const [m, at] of [[this.dataMirror, this.dataTable], [this.fieldMirror, this.fieldTable]] as const) {
+      if (io.pread(fd, m, at) < m.length) throw new Error(`short read of the hash table at ${at}`);
+    }
+  }
+
+  /** The mirror holding file offset `pos` (a hash table's), and where in it. */
+  private mirrorAt(pos: number): { buf: Buffer; start: number } | undefined {
+    if (pos >= this.dataTable && pos < this.dataTable + this.dataMirror.length) return { buf: this.dataMirror, start: this.dataTable };
+    if (pos >= this.fieldTable && pos < this.fieldTable + this.fieldMirror.length) return { buf: this.fieldMirror, start: this.fieldTable };
+    return undefined;
   }
 
   /** Creates a new file (it must not exist) and sets it ONLINE. */
@@ -504,7 +527,7 @@ export class JournalFileWriter {
     if (plan) {
       try {
         this.io.pwrite(this.fd, plan.appended, this.end);
-        for (const group of [plan.links, plan.slots, plan.counts]) for (const run of coalesce(group)) this.io.pwrite(this.fd, run.buf, run.pos);
+        for (const group of [plan.links, plan.slots, plan.counts]) for (const run of coalesce(group, (pos) => this.mirrorAt(pos))) this.io.pwrite(this.fd, run.buf, run.pos);
         this.io.pwrite(this.fd, plan.header.subarray(H.tailEntryBootId), H.tailEntryBootId);
       } catch (e) {
         const err = this.fail(e);
@@ -512,6 +535,11 @@ export class JournalFileWriter {
         return fillFrom(results, stop, stopError);
       }
       plan.header.copy(this.header);
+      for (const [pos, b] of plan.buckets) {
+        const m = this.mirrorAt(pos)!;
+        putU64(m.buf, pos - m.start, b.head);
+        putU64(m.buf, pos - m.start + 8, b.tail);
+      }
       this.end = plan.newEnd;
       Object.assign(this.entries, plan.entries);
       for (const [key, d] of plan.batchKeys) if (key.length <= CACHE_PAYLOAD_MAX) this.dataCache.set(key, d);
@@ -571,8 +599,8 @@ export class JournalFileWriter {
       const pos = table + index * HASH_ITEM_SIZE;
       let b = buckets.get(pos);
       if (!b) {
-        const raw = this.read(pos, HASH_ITEM_SIZE);
-        b = { head: getU64(raw, 0), tail: getU64(raw, 8) };
+        const m = this.mirrorAt(pos)!;
+        b = { head: getU64(m.buf, pos - m.start), tail: getU64(m.buf, pos - m.start + 8) };
         buckets.set(pos, b);
       }
       return { pos, b };
@@ -747,7 +775,7 @@ export class JournalFileWriter {
     header.writeUInt32LE(entries.tail, H.tailEntryArrayOffset);
     header.writeUInt32LE(entries.tailCount, H.tailEntryArrayNEntries);
     putU64(header, H.arenaSize, at - HEADER_SIZE);
-    return { appended: Buffer.concat(chunks), links, slots, counts, header, newEnd: at, entries, batchKeys, batchStates, fieldStates, firstSeqnum };
+    return { appended: Buffer.concat(chunks), links, slots, counts, buckets, header, newEnd: at, entries, batchKeys, batchStates, fieldStates, firstSeqnum };
   }
 
   private fieldFor(
@@ -811,6 +839,8 @@ export class JournalFileWriter {
 interface Plan {
   appended: Buffer;
   links: Writes;
+  /** The hash table buckets the batch changes, by file offset: to the mirrors once written. */
+  buckets: Map<number, { head: number; tail: number }>;
   slots: Writes;
   counts: Writes;
   header: Buffer;
@@ -825,17 +855,31 @@ interface Plan {
 /** 8-byte values to write into existing objects, by file offset. */
 type Writes = Map<number, number>;
 
-/** Adjacent values of a group as one write each (one pwrite per run, in file order). */
-function coalesce(group: Writes): Scattered[] {
-  const positions = [...group.keys()].sort((a, b) => a - b);
+/**
+ * Within a hash table, values less than this many bytes apart are one write, the bytes between
+ * them written again as the table's mirror has them (what the file holds): a system call costs
+ * more than copying a page, and a flood of new payloads changes buckets all over the table.
+ */
+const TABLE_WRITE_GAP = 4096;
+
+/**
+ * Adjacent values of a group as one write each (one pwrite per run, in file order); in a hash
+ * table (`mirrorAt` gives its mirror), values up to TABLE_WRITE_GAP apart too.
+ */
+function coalesce(group: Writes, mirrorAt: (pos: number) => { buf: Buffer; start: number } | undefined): Scattered[] {
+  // A typed array sorts numerically without a comparator call per step (a batch has thousands).
+  const positions = Float64Array.from(group.keys()).sort();
   const runs: Scattered[] = [];
   let i = 0;
   while (i < positions.length) {
+    const m = mirrorAt(positions[i]);
     let j = i + 1;
-    while (j < positions.length && positions[j] === positions[j - 1] + 8) j++;
-    const buf = Buffer.alloc((j - i) * 8);
-    for (let k = i; k < j; k++) putU64(buf, (k - i) * 8, group.get(positions[k])!);
-    runs.push({ pos: positions[i], buf });
+    if (m) while (j < positions.length && positions[j] - positions[j - 1] <= TABLE_WRITE_GAP && positions[j] + 8 <= m.start + m.buf.length) j++;
+    else while (j < positions.length && positions[j] === positions[j - 1] + 8) j++;
+    const from = positions[i];
+    const buf = m ? Buffer.from(m.buf.subarray(from - m.start, positions[j - 1] + 8 - m.start)) : Buffer.alloc((j - i) * 8);
+    for (let k = i; k < j; k++) putU64(buf, positions[k] - from, group.get(positions[k])!);
+    runs.push({ pos: from, buf });
     i = j;
   }
   return runs;

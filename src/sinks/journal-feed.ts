@@ -37,6 +37,9 @@ export function stampsNow(): { realtimeUsec: number; monotonicUsec: number } {
 export class JournalFeed {
   private child: ChildProcess | undefined;
   private batch: Buffer[] = [];
+  /** Text frames since the last binary one, joined: one Buffer per batch, not one per entry. */
+  private text = '';
+  /** The batch's size, text counted in characters (its UTF-8 may be longer, within FLUSH_AT_BYTES's bound). */
   private batchBytes = 0;
   private flushQueued = false;
   private dropped = 0;
@@ -134,8 +137,12 @@ export class JournalFeed {
     return true;
   }
 
-  private push(frame: Buffer): void {
-    this.batch.push(frame);
+  private push(frame: string | Buffer): void {
+    if (typeof frame === 'string') this.text += frame;
+    else {
+      this.textToBatch();
+      this.batch.push(frame);
+    }
     this.batchBytes += frame.length;
     if (this.batchBytes >= FLUSH_AT_BYTES) return this.flush();
     if (this.flushQueued) return;
@@ -146,8 +153,15 @@ export class JournalFeed {
     });
   }
 
+  private textToBatch(): void {
+    if (this.text.length === 0) return;
+    this.batch.push(Buffer.from(this.text, 'utf8'));
+    this.text = '';
+  }
+
   private flush(): void {
     const stdin = this.child?.stdin;
+    this.textToBatch();
     const parts = this.batch;
     this.batch = [];
     this.batchBytes = 0;

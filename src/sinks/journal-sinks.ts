@@ -60,6 +60,7 @@ export interface SinkDeps {
 
 /** A field value as a client's bytes (latin1 text holds one byte per character). */
 const bytes = (latin1: string): Buffer => Buffer.from(latin1, 'latin1');
+const NOT_ASCII = /[^\x00-\x7f]/;
 
 export class JournalSinks {
   private readonly limiter: RateLimiter;
@@ -81,15 +82,19 @@ export class JournalSinks {
   /** One datagram of /dev/log. */
   syslogDatagram(d: ReceivedDatagram): void {
     if (d.data.length === 0 || this.overLimit(d.sender)) return;
-    const m = parseSyslogDatagram(d.data.toString('latin1'));
+    const text = d.data.toString('latin1');
+    const m = parseSyslogDatagram(text);
+    // ASCII is the same bytes as text: kept as strings, the entry goes to the writer as a text
+    // frame (journal-feed.ts); other bytes are kept exactly as they came.
+    const value: (latin1: string) => FieldValue = NOT_ASCII.test(text) ? bytes : (t) => t;
     const fields: Array<[string, FieldValue]> = [
       ['PRIORITY', String(m.priority & 7)],
       ['SYSLOG_FACILITY', String(m.priority >> 3)],
     ];
-    if (m.identifier !== undefined) fields.push(['SYSLOG_IDENTIFIER', bytes(m.identifier)]);
-    if (m.pid !== undefined) fields.push(['SYSLOG_PID', bytes(m.pid)]);
+    if (m.identifier !== undefined) fields.push(['SYSLOG_IDENTIFIER', value(m.identifier)]);
+    if (m.pid !== undefined) fields.push(['SYSLOG_PID', value(m.pid)]);
     if (m.timestamp !== undefined) fields.push(['SYSLOG_TIMESTAMP', m.timestamp]);
-    fields.push(['MESSAGE', bytes(m.message)]);
+    fields.push(['MESSAGE', value(m.message)]);
     this.store(fields, m.priority & 7, 'syslog', d.sender);
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeFrame, FrameDecoder } from '../../../src/journal/entry-frames';
+import { binaryFrame, encodeFrame, FrameDecoder, textFrame } from '../../../src/journal/entry-frames';
 
 const BOOT = Buffer.alloc(16, 7);
 
@@ -7,7 +7,7 @@ describe('entries on the pipe to the writer', () => {
   it('come back whole, however the stream is cut', () => {
     const a = encodeFrame([['MESSAGE', 'one'], ['BIN', Uint8Array.from([0, 10, 61, 255])]], 1_700_000_000_000_123, 42);
     const b = encodeFrame([['MESSAGE', 'two=2']], 5, 6);
-    const all = Buffer.concat([a, b]);
+    const all = Buffer.concat([a, b].map((f) => Buffer.from(f)));
     for (let cut = 0; cut <= all.length; cut += 7) {
       const d = new FrameDecoder(BOOT);
       const got = [...d.push(all.subarray(0, cut)), ...d.push(all.subarray(cut))];
@@ -15,6 +15,30 @@ describe('entries on the pipe to the writer', () => {
       expect(got[0].realtimeUsec).toBe(1_700_000_000_000_123);
       expect(got[1].monotonicUsec).toBe(6);
     }
+  });
+
+  it('text values without a newline go as text; bytes and newlines as binary; both come back the same', () => {
+    const fields = [['MESSAGE', 'h\u00e9llo = <3> \r\t'], ['PRIORITY', '6'], ['EMPTY', '']] as const;
+    expect(typeof encodeFrame(fields, 1, 2)).toBe('string');
+    expect(Buffer.isBuffer(encodeFrame([['MESSAGE', 'two\nlines']], 1, 2))).toBe(true);
+    expect(Buffer.isBuffer(encodeFrame([['MESSAGE', Uint8Array.from([65])]], 1, 2))).toBe(true);
+    const all = Buffer.concat([
+      Buffer.from(textFrame(fields, 1_700_000_000_000_123, 42)!),
+      binaryFrame(fields, 7, 8),
+      Buffer.from(textFrame([['MESSAGE', 'last']], 9, 10)!),
+    ]);
+    for (let cut = 0; cut <= all.length; cut++) {
+      const d = new FrameDecoder(BOOT);
+      const got = [...d.push(all.subarray(0, cut)), ...d.push(all.subarray(cut))];
+      const text = got.map((e) => e.fields.map(([n, v]) => `${n}=${Buffer.from(v as Uint8Array).toString('utf8')}`));
+      expect(text).toEqual([['MESSAGE=h\u00e9llo = <3> \r\t', 'PRIORITY=6', 'EMPTY='], ['MESSAGE=h\u00e9llo = <3> \r\t', 'PRIORITY=6', 'EMPTY='], ['MESSAGE=last']]);
+      expect(got.map((e) => [e.realtimeUsec, e.monotonicUsec])).toEqual([[1_700_000_000_000_123, 42], [7, 8], [9, 10]]);
+    }
+  });
+
+  it('a text frame that never ends is refused at the bound', () => {
+    const d = new FrameDecoder(BOOT);
+    expect(() => d.push(Buffer.concat([Buffer.from('T1 2\nMESSAGE='), Buffer.alloc(3 << 20, 0x61)]))).toThrow(/frame/);
   });
 
   it('a stream that is not frames is refused', () => {

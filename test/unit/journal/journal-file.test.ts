@@ -43,6 +43,20 @@ describe('JournalFileWriter + JournalFileReader', () => {
     r.close();
   });
 
+  it('batches of new payloads all over the hash table (written in merged runs) and a reopen keep every hash chain whole', () => {
+    const { file, w } = newFile();
+    const n = 3000; // more payloads than the 2047 buckets: chains of two and three
+    for (let b = 0; b < 6; b++) expect(w.appendMany([...Array(n / 6).keys()].map((k) => sampleEntry(b * (n / 6) + k))).every((r) => r.ok)).toBe(true);
+    w.close();
+    const again = JournalFileWriter.open(file, { machineId: MACHINE, maxFileSize: 8 << 20 });
+    if (!again.ok) throw new Error(again.message);
+    expect(again.writer.appendMany([sampleEntry(n), sampleEntry(n + 1, { message: 'message number 7 from CRON' })]).every((r) => r.ok)).toBe(true);
+    again.writer.close();
+    const r = JournalFileReader.open(file);
+    for (let i = 0; i <= n; i++) expect(r.countWith('MESSAGE', `message number ${i} from ${['sshd', 'CRON', 'postfix/smtpd'][i % 3]}`)).toBe(i === 7 ? 2 : 1);
+    r.close();
+  });
+
   it('matches: the same field ORs, different fields AND, unknown values find nothing', () => {
     const { file, w } = newFile();
     w.appendMany([...Array(30).keys()].map((i) => sampleEntry(i)));

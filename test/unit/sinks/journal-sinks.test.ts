@@ -1,6 +1,7 @@
 // The entries the sinks make: trusted fields from what PID 1 knows, a client's "_" fields never,
 // unit directives, the rate limit with journald's line, and forwarding to a syslog daemon.
 import { describe, expect, it } from 'vitest';
+import { encodeFrame } from '../../../src/journal/entry-frames';
 import type { Fields } from '../../../src/sinks/journal-feed';
 import { JournalSinks, type UnitLogSettings } from '../../../src/sinks/journal-sinks';
 import { SenderContexts } from '../../../src/sinks/sender-context';
@@ -37,12 +38,14 @@ describe('syslog datagrams', () => {
       _PID: '42', _UID: '0', _GID: '0', _COMM: 'comm42', _EXE: '/bin/p42', _CMDLINE: 'p42 --flag', _SYSTEMD_UNIT: 'ssh.service', _TRANSPORT: 'syslog', _HOSTNAME: 'box',
     });
     expect(forwarded[0]).toMatch(/^<38>\w{3} [ \d]\d \d\d:\d\d:\d\d sshd\[812\]: Accepted publickey$/);
+    expect(typeof encodeFrame(got[0], 1, 1)).toBe('string'); // ASCII: PID 1's cheap text frame
   });
 
   it('keeps bytes that are not UTF-8 as they came', () => {
     const { s, got } = sinks();
     s.syslogDatagram(dgram(Buffer.from([0x3c, 0x31, 0x33, 0x3e, 0xff, 0xfe, 0x00, 0x41])));
     expect(Buffer.from(got[0].find(([n]) => n === 'MESSAGE')![1] as Uint8Array)).toEqual(Buffer.from([0xff, 0xfe, 0x00, 0x41]));
+    expect(Buffer.isBuffer(encodeFrame(got[0], 1, 1))).toBe(true);
   });
 });
 
