@@ -152,8 +152,9 @@ describe('stopping', () => {
   });
 
   it('a unit that ignores SIGTERM gets SIGKILL after TimeoutStopSec', async () => {
-    const dir = unitDir({ 'stubborn.service': `[Service]\nExecStart=/bin/sh -c 'trap "" TERM; while :; do sleep 0.1; done'\nTimeoutStopSec=1\n` });
-    const r = await runAsPid1(['-v', '--units', dir, '--', '/bin/true']);
+    // The CMD ends only once the unit ignores SIGTERM (else, on a loaded machine, the stop can come first).
+    const dir = unitDir({ 'stubborn.service': `[Service]\nExecStart=/bin/sh -c 'trap "" TERM; touch /run/stubborn-trapped; while :; do sleep 0.1; done'\nTimeoutStopSec=1\n` });
+    const r = await runAsPid1(['-v', '--units', dir, '--', '/bin/sh', '-c', 'until [ -e /run/stubborn-trapped ]; do sleep 0.05; done']);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/still running 1000 ms after signal 15; sending signal 9/);
     expect(r.ms).toBeGreaterThanOrEqual(1000);
