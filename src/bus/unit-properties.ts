@@ -149,8 +149,12 @@ const spanOf = (v: string): bigint => {
 export const TIMER_PROPERTIES: readonly PropertySpec[] = [
   str('Unit'),
   { name: 'Result', sig: 's', get: (s) => s.result },
-  { name: 'NextElapseUSecRealtime', sig: 't', get: (s) => usecOf(s.elapse?.nextUs) },
+  // Each clock's own next elapse, as systemd gives them: systemctl list-timers asks for both and
+  // shows the earlier (CLOCK_MONOTONIC is the host's in any container, the same for client and PID 1).
+  { name: 'NextElapseUSecRealtime', sig: 't', get: (s) => usecOf(s.elapse?.nextRealtimeUs) },
+  { name: 'NextElapseUSecMonotonic', sig: 't', get: (s) => usecOf(s.elapse?.nextMonotonicUs) },
   { name: 'LastTriggerUSec', sig: 't', get: (s) => usecOf(s.elapse?.lastUs) },
+  { name: 'LastTriggerUSecMonotonic', sig: 't', get: (s) => usecOf(s.elapse?.lastMonotonicUs) },
   { name: 'Persistent', sig: 'b', get: (s) => prop(s, 'Persistent') === 'yes' },
   { name: 'RemainAfterElapse', sig: 'b', get: (s) => prop(s, 'RemainAfterElapse') === 'yes' },
   { name: 'AccuracyUSec', sig: 't', get: (s) => spanOf(prop(s, 'AccuracyUSec')) },
