@@ -107,6 +107,8 @@ interface Run {
   /** Under ts-init, the image's own /usr/bin/systemctl's, which asks ts-init over the system bus. */
   imageListTimers: string;
   imageRows: ListTimersRow[];
+  /** The same, run as root. */
+  imageRootListTimers: string;
   /** `systemctl show` of Debian's timers' services: Result, ExecMainStatus, whether they ended. */
   debianServices: Record<string, Record<string, string>>;
   /** Stamps of tp-persist.service before the restart, and after it. */
@@ -205,7 +207,11 @@ async function run(image: string, init: VmInit): Promise<Run> {
       return (stamps.boot?.length ?? 0) >= 1 && (stamps.cal?.length ?? 0) >= 2 && ended;
     });
     const listTimers = await sh(container, `${systemctl} list-timers --all --no-pager`);
-    const imageListTimers = init === 'ts-init' ? await sh(container, 'timeout 30 /usr/bin/systemctl list-timers --all --no-pager 2>&1') : listTimers;
+    // As an unprivileged user, systemctl asks PID 1 over the system bus; as root, systemd 257's
+    // asks only through /run/systemd/private, which ts-init does not serve (252's falls back to the bus).
+    const imageListTimers =
+      init === 'ts-init' ? await sh(container, 'timeout 30 setpriv --reuid 65534 --regid 65534 --clear-groups /usr/bin/systemctl list-timers --all --no-pager 2>&1') : listTimers;
+    const imageRootListTimers = init === 'ts-init' ? await sh(container, 'timeout 30 /usr/bin/systemctl list-timers --all --no-pager 2>&1') : listTimers;
     // Read once the boot is over: the runtime names its thread "MainThread" until ts-init renames it.
     const pid1 = (await sh(container, 'cat /proc/1/comm')).trim();
     // The persistent timer: its stamp made 40 days old, then a restart (as after a long stop).
@@ -231,6 +237,7 @@ async function run(image: string, init: VmInit): Promise<Run> {
       rows: parseListTimers(listTimers),
       imageListTimers,
       imageRows: parseListTimers(imageListTimers),
+      imageRootListTimers,
       debianServices,
       persistBefore,
       persistAfter,
@@ -254,7 +261,7 @@ function report(runs: Partial<Record<VmInit, Run>>): string {
         `tp-persist: ${r.persistBefore} run(s) before the restart, ${r.persistAfter.length} after, at ${r.persistAfter.map((s) => (s.uptime - r.restartStartUptime).toFixed(2)).join(', ')} s after PID 1 started`,
         ...Object.entries(r.debianServices).map(([u, p]) => `${u}: Result=${p.Result} ExecMainStatus=${p.ExecMainStatus} ActiveState=${p.ActiveState} exited at ${(Number(p.ExecMainExitTimestampMonotonic) / 1e6).toFixed(2)}`),
         r.listTimers.trimEnd(),
-        ...(init === 'ts-init' ? ['-- the image\'s /usr/bin/systemctl over the bus:', r.imageListTimers.trimEnd()] : []),
+        ...(init === 'ts-init' ? ["-- the image's /usr/bin/systemctl over the bus (as nobody):", r.imageListTimers.trimEnd(), '-- as root:', r.imageRootListTimers.trimEnd()] : []),
       ].join('\n');
     })
     .join('\n\n');
@@ -330,6 +337,17 @@ for (const suite of SUITES) {
     it("the image's own systemctl, asking ts-init over the bus, prints the list-timers --all systemd does (times normalised)", () => {
       expect(shape(runs['ts-init']!.imageRows), report(runs)).toEqual(shape(runs.systemd!.rows));
     });
+
+    if (SUITE_SYSTEMD[suite] === 252) {
+      it("systemd 252's systemctl run as root prints the same (it falls back to the bus)", () => {
+        expect(shape(parseListTimers(runs['ts-init']!.imageRootListTimers)), report(runs)).toEqual(shape(runs.systemd!.rows));
+      });
+    } else {
+      // A known gap (docs/differences-from-systemd.md): when ts-init serves the private socket, make this the 252 case.
+      it("systemd 257's systemctl run as root reaches PID 1 only through /run/systemd/private, which ts-init does not serve", () => {
+        expect(runs['ts-init']!.imageRootListTimers, report(runs)).toMatch(/Failed to connect to system scope bus via local transport: No such file or directory/);
+      });
+    }
 
     it.each(INITS)('under %s, Persistent=true with a stamp 40 days old catches up once at boot after a restart', (init) => {
       const r = runs[init]!;
