@@ -17,10 +17,14 @@ describe("the bus's Timer interface", () => {
       LastTriggerUSec: 1_764_900_000_000_000n, LastTriggerUSecMonotonic: 30_000_000n,
       Persistent: true, RemainAfterElapse: true, AccuracyUSec: 3_600_000_000n, RandomizedDelayUSec: 90_000_000n,
     });
-    expect(TIMER_PROPERTIES.find((p) => p.name === 'NextElapseUSecRealtime')!.get({ ...s, elapse: undefined }, clock)).toBe(0n);
-    // A timer with only monotonic settings has no realtime elapse (0), as under systemd.
-    expect(TIMER_PROPERTIES.find((p) => p.name === 'NextElapseUSecRealtime')!.get({ ...s, elapse: { nextUs: 5, nextMonotonicUs: 7 } }, clock)).toBe(0n);
-    expect(TIMER_PROPERTIES.find((p) => p.name === 'NextElapseUSecMonotonic')!.get({ ...s, elapse: undefined }, clock)).toBe(0n);
+    const get = (name: string, elapse: UnitStatus['elapse']) => TIMER_PROPERTIES.find((p) => p.name === name)!.get({ ...s, elapse }, clock);
+    // What systemd 252 answers: a timer waiting for nothing (inactive, elapsed) has infinity on
+    // both clocks (list-timers sorts it last); a timer waiting on one clock has 0 on the other.
+    expect(get('NextElapseUSecRealtime', undefined)).toBe(0xffffffffffffffffn);
+    expect(get('NextElapseUSecMonotonic', { lastUs: 5 })).toBe(0xffffffffffffffffn);
+    expect(get('NextElapseUSecRealtime', { nextUs: 5, nextMonotonicUs: 7 })).toBe(0n);
+    expect(get('NextElapseUSecMonotonic', { nextUs: 5, nextMonotonicUs: 7 })).toBe(7n);
+    expect(get('NextElapseUSecMonotonic', { nextUs: 5, nextRealtimeUs: 5 })).toBe(0n);
     expect(typeInterface('logrotate.timer')?.iface).toBe('org.freedesktop.systemd1.Timer');
   });
 });
