@@ -146,11 +146,22 @@ const spanOf = (v: string): bigint => {
   return ms === undefined ? 0n : ms === Infinity ? 0xffffffffffffffffn : BigInt(Math.round(ms * 1000));
 };
 
+/**
+ * One clock's next elapse as systemd's Timer gives it: 0 when only the other clock has one,
+ * infinity when the timer waits for nothing (inactive or elapsed), which list-timers sorts last.
+ */
+const nextElapseOf = (s: UnitStatus, us: number | undefined): bigint =>
+  s.elapse?.nextRealtimeUs === undefined && s.elapse?.nextMonotonicUs === undefined ? 0xffffffffffffffffn : usecOf(us);
+
 export const TIMER_PROPERTIES: readonly PropertySpec[] = [
   str('Unit'),
   { name: 'Result', sig: 's', get: (s) => s.result },
-  { name: 'NextElapseUSecRealtime', sig: 't', get: (s) => usecOf(s.elapse?.nextUs) },
+  // Each clock's own next elapse, as systemd gives them: systemctl list-timers asks for both and
+  // shows the earlier (CLOCK_MONOTONIC is the host's in any container, the same for client and PID 1).
+  { name: 'NextElapseUSecRealtime', sig: 't', get: (s) => nextElapseOf(s, s.elapse?.nextRealtimeUs) },
+  { name: 'NextElapseUSecMonotonic', sig: 't', get: (s) => nextElapseOf(s, s.elapse?.nextMonotonicUs) },
   { name: 'LastTriggerUSec', sig: 't', get: (s) => usecOf(s.elapse?.lastUs) },
+  { name: 'LastTriggerUSecMonotonic', sig: 't', get: (s) => usecOf(s.elapse?.lastMonotonicUs) },
   { name: 'Persistent', sig: 'b', get: (s) => prop(s, 'Persistent') === 'yes' },
   { name: 'RemainAfterElapse', sig: 'b', get: (s) => prop(s, 'RemainAfterElapse') === 'yes' },
   { name: 'AccuracyUSec', sig: 't', get: (s) => spanOf(prop(s, 'AccuracyUSec')) },

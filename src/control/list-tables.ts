@@ -43,12 +43,12 @@ export interface TimerRow {
   activates: string;
 }
 
-/** list-timers: soonest first, those with no next elapse last; "n/a" for a moment there is none of. */
+/** list-timers: soonest first, those with no next elapse last; "-" for a moment there is none of (252 and 257 print that, not "n/a"). */
 export function renderTimers(rows: readonly TimerRow[], legend: boolean, all: boolean, nowUs: number): string {
   const key = (r: TimerRow): number => r.next ?? Infinity;
   const sorted = [...rows].sort((a, b) => key(a) - key(b) || a.unit.localeCompare(b.unit));
-  const when = (us: number | undefined): string => (us ? formatTimestamp(us / 1000) : 'n/a');
-  const rel = (us: number | undefined): string => (us ? formatRelative(us, nowUs) : 'n/a');
+  const when = (us: number | undefined): string => (us ? formatTimestamp(us / 1000) : '-');
+  const rel = (us: number | undefined): string => (us ? formatRelative(us, nowUs) : '-');
   const body = table(
     ['NEXT', 'LEFT', 'LAST', 'PASSED', 'UNIT', 'ACTIVATES'],
     sorted.map((r) => [when(r.next), rel(r.next), when(r.last), rel(r.last), r.unit, r.activates]),

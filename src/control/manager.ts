@@ -32,8 +32,12 @@ export interface UnitStatus {
   rssBytes?: number;
   /** Extra systemd-style properties for `show -p`: e.g. Type, Restart, ExecMainPID, NRestarts. */
   properties: Record<string, string>;
-  /** A timer's next elapse and last trigger, µs of the wall clock (list-timers, status, the bus). */
-  elapse?: { nextUs?: number; lastUs?: number };
+  /**
+   * A timer's next elapse and last trigger, µs of the wall clock (list-timers, status, the bus);
+   * for the bus also each clock's own next elapse and the last trigger's monotonic µs, as
+   * systemd's Timer interface gives them (systemctl's list-timers asks for both clocks).
+   */
+  elapse?: { nextUs?: number; lastUs?: number; nextRealtimeUs?: number; nextMonotonicUs?: number; lastMonotonicUs?: number };
 }
 
 export type JobResult = {

@@ -140,7 +140,7 @@ export class TimerUnits {
   }
 
   /** NEXT (realtime µs, the earlier of its clocks mapped onto the wall clock) and LAST, for list-timers and show. */
-  times(name: string): { next?: number; nextMonotonic?: number; lastRealtime?: number; lastMonotonic?: number } {
+  times(name: string): { next?: number; nextRealtime?: number; nextMonotonic?: number; lastRealtime?: number; lastMonotonic?: number } {
     const a = this.armed.get(name);
     if (!a) return {};
     const now = this.clock();
@@ -149,6 +149,7 @@ export class TimerUnits {
     const next = nextRealtime === undefined ? mapped : mapped === undefined ? nextRealtime : Math.min(nextRealtime, mapped);
     return {
       next,
+      nextRealtime,
       nextMonotonic,
       lastRealtime: lastTrigger.realtime || undefined,
       lastMonotonic: lastTrigger.monotonic || undefined,

@@ -27,7 +27,7 @@ export function timerType(timers: TimerUnits): UnitTypeRoom {
     canIsolate: false,
     elapse: (name) => {
       const t = timers.times(name);
-      return { nextUs: t.next, lastUs: t.lastRealtime };
+      return { nextUs: t.next, lastUs: t.lastRealtime, nextRealtimeUs: t.nextRealtime, nextMonotonicUs: t.nextMonotonic, lastMonotonicUs: t.lastMonotonic };
     },
   };
 }

@@ -26,7 +26,7 @@ export interface UnitTypeRoom {
   /** Its type's own `systemctl show` properties, printed before the unit's. */
   properties(c: UnitConfig, s: State, x: ShowContext): Record<string, string>;
   /** A timer's next elapse and last trigger (µs of the wall clock), for list-timers and status. */
-  elapse?(name: string): { nextUs?: number; lastUs?: number };
+  elapse?(name: string): { nextUs?: number; lastUs?: number; nextRealtimeUs?: number; nextMonotonicUs?: number; lastMonotonicUs?: number };
   /** `systemctl isolate` may name it. */
   readonly canIsolate: boolean;
   /** Shutdown: every unit is down; whatever is still held goes. */

@@ -25,7 +25,7 @@ describe('relative times as systemd prints them', () => {
 });
 
 describe('list-timers', () => {
-  it("systemd's columns, soonest first, n/a where there is nothing, the count and the hint", () => {
+  it("systemd's columns, soonest first, '-' where there is nothing (not 'n/a'), the count and the hint", () => {
     const out = renderTimers(
       [
         { unit: 'boot.timer', activates: 'tick.service', last: NOW - 2 * S },
@@ -41,9 +41,9 @@ describe('list-timers', () => {
     // Each column as wide as its widest cell, one blank apart.
     expect(lines[1]!.indexOf('1s left')).toBe(lines[0]!.indexOf('LEFT'));
     expect(lines[2]!.indexOf('daily.timer')).toBe(lines[0]!.indexOf('UNIT'));
-    expect(lines[1]).toMatch(/^\w{3} 2026-12-0\d \d\d:00:01 \S+ +1s left +n\/a +n\/a +cal\.timer +tock\.service$/);
+    expect(lines[1]).toMatch(/^\w{3} 2026-12-0\d \d\d:00:01 \S+ +1s left +- +- +cal\.timer +tock\.service$/);
     expect(lines[2]).toMatch(/ 12h left +\w{3} .* 12h ago +daily\.timer +daily\.service$/);
-    expect(lines[3]).toMatch(/^n\/a +n\/a +\w{3} .* 2s ago +boot\.timer +tick\.service$/);
+    expect(lines[3]).toMatch(/^- +- +\w{3} .* 2s ago +boot\.timer +tick\.service$/);
     expect(lines.slice(4).join('\n')).toBe('\n3 timers listed.\nPass --all to see loaded but inactive timers, too.\n');
     expect(renderTimers([], false, true, NOW)).toBe('');
   });
