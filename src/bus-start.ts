@@ -115,3 +115,9 @@ export function startBus(manager: Manager, log: Logger, socketPath = SYSTEM_BUS_
     },
   };
 }
+
+/** /run/systemd/private (bus/private-socket.ts), loaded only where ts-init says it is systemd. */
+export function startPrivateBus(manager: Manager, log: Logger): { close(): void } {
+  const { startPrivateSocket } = require('./bus/private-socket') as typeof import('./bus/private-socket');
+  return startPrivateSocket(manager, log);
+}

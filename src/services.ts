@@ -9,7 +9,7 @@ import { hostFacts } from './boot/host-facts';
 import { setupMachineId } from './boot/machine-id';
 import { announceSystemd, takeInitName } from './boot/systemd-identity';
 import { writeBootRecord, writeRunlevelRecord, writeShutdownRecord } from './boot/utmp';
-import { startBus } from './bus-start';
+import { startBus, startPrivateBus } from './bus-start';
 import { startControl } from './control-start';
 import { type RunningJournal, startJournal } from './journal-start';
 import { teeLogger } from './log/tee-logger';
@@ -57,6 +57,8 @@ export function servicesFactory(
     let stopping = false;
     let control: { close(): Promise<void> | void } | undefined;
     let bus: { close(): void } | undefined;
+    let privateBus: { close(): void } | undefined;
+    let saysSystemd = false;
     // systemd-update-utmp's records (boot, runlevel, shutdown), written where ts-init says it is systemd.
     let bootRecords = false;
     return {
@@ -64,7 +66,7 @@ export function servicesFactory(
         // systemd's boot machinery: generators and SysV scripts before the units load, tmpfiles.d before the first starts;
         // the generators again on every daemon-reload (one run at a time).
         if (registry.dirs.systemDirs.length && !untrustedRun) {
-          if (machine.systemdIdentity && announceSystemd(log)) takeInitName(log);
+          if (machine.systemdIdentity && (saysSystemd = announceSystemd(log))) takeInitName(log);
           if (machine.ownsMachine) ({ firstBoot, commit: commitMachineId } = setupMachineId(log, facts.container() !== undefined));
           const boot = { log, facts: supervisor.facts, nativeDirs: nativeUnitDirs(registry.dirs.systemDirs), ownsMachine: machine.ownsMachine };
           await runBootMachinery(boot);
@@ -81,6 +83,8 @@ export function servicesFactory(
         control = await startControl(manager, o, log);
         // The system bus, when the image runs one: ts-init answers there as systemd does.
         bus = startBus(manager, log);
+        // systemd's private socket, where systemd 257's systemctl (as root) looks for PID 1.
+        if (saysSystemd) privateBus = startPrivateBus(manager, log);
         const booting = supervisor.start();
         // The watcher's first scan (an lstat of every entry, a realpath of every link) would take
         // PID 1's time from the units starting: it waits for the start jobs, at most WATCH_AFTER_MS,
@@ -113,6 +117,7 @@ export function servicesFactory(
         // the bus's 25 s activation timeout for a systemd1 that has gone.
         await supervisor.stopAll();
         bus?.close();
+        privateBus?.close();
         if (bootRecords) writeShutdownRecord(log);
         await control?.close();
         // Stopped processes are reaped before their pipes are read to the end; keep their last lines.

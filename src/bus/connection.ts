@@ -41,6 +41,8 @@ export interface CallSpec {
 
 export class BusConnection {
   uniqueName = '';
+  /** On a peer-to-peer connection (no bus daemon), the peer's uid from SO_PEERCRED; undefined on a bus. */
+  peerUid: number | undefined;
   /** Messages not written because the bus did not read (MAX_QUEUED_WRITE_BYTES), and messages read that were malformed or oversized. */
   dropped = { written: 0, read: 0 };
   private serial = 0;
@@ -69,6 +71,14 @@ export class BusConnection {
       socket.destroy();
       throw err;
     }
+  }
+
+  /** A peer-to-peer connection whose authentication (private-socket.ts) is done: no Hello, messages from `leftover` on. */
+  static peer(socket: net.Socket, peerUid: number, leftover: Buffer): BusConnection {
+    const c = new BusConnection(socket);
+    c.peerUid = peerUid;
+    c.reading(leftover);
+    return c;
   }
 
   onMessage(handler: (m: Message) => void): void {
@@ -165,10 +175,10 @@ export class BusConnection {
   }
 
   /** Frames messages out of the stream: whole ones are decoded, oversized ones skipped. */
-  private reading(): void {
+  private reading(first?: Buffer): void {
     let buf: Buffer = Buffer.alloc(0);
     let skip = 0;
-    this.socket.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       if (skip > 0) {
         const n = Math.min(skip, chunk.length);
         skip -= n;
@@ -211,7 +221,9 @@ export class BusConnection {
       }
       // What stays buffered is less than one message: a copy, so the big chunk it came from is freed.
       if (buf.length && buf.byteOffset !== 0) buf = Buffer.from(buf);
-    });
+    };
+    this.socket.on('data', onData);
+    if (first?.length) onData(first);
   }
 }
 

@@ -23,6 +23,8 @@ const JOB_IFACE = 'org.freedesktop.systemd1.Job';
 const PROPS_IFACE = 'org.freedesktop.DBus.Properties';
 const DBUS = 'org.freedesktop.DBus';
 const DBUS_PATH = '/org/freedesktop/DBus';
+/** The name a peer-to-peer client's Hello gets (it is the only other end). */
+const PEER_NAME = ':1.1';
 const ACTIVATOR_IFACE = 'org.freedesktop.systemd1.Activator';
 
 /** Calls being answered at once (more are refused with LimitsExceeded), and jobs running at once. */
@@ -231,6 +233,8 @@ export class Systemd1 {
     const iface = m.interface;
     const member = m.member!;
     if (iface === 'org.freedesktop.DBus.Peer' || (!iface && (member === 'Ping' || member === 'GetMachineId'))) return this.peer(member, m);
+    // Peer to peer there is no bus, but bus clients (busctl) say Hello first: they get a name.
+    if (this.conn.peerUid !== undefined && path === DBUS_PATH && iface === DBUS && member === 'Hello') return { sig: 's', body: [PEER_NAME] };
     const object = this.object(path);
     if (!object) throw new CallError(E.unknownObject, `Unknown object '${path}'.`);
     if (iface === 'org.freedesktop.DBus.Introspectable' || (!iface && member === 'Introspect')) {
@@ -561,9 +565,10 @@ export class Systemd1 {
 
   /** Resolves when the caller is root (asked of the bus, remembered per unique name); else AccessDenied. */
   private async asRoot(m: Message): Promise<void> {
-    const sender = m.sender;
-    if (!sender) throw new CallError(E.accessDenied, 'Access denied');
-    let uid = this.uids.get(sender);
+    const sender = m.sender ?? '';
+    if (!sender && this.conn.peerUid === undefined) throw new CallError(E.accessDenied, 'Access denied');
+    // Peer to peer (/run/systemd/private), the caller is the peer, its uid taken at connect.
+    let uid = this.conn.peerUid ?? this.uids.get(sender);
     if (uid === undefined) {
       const r = await this.conn.call({ destination: DBUS, path: DBUS_PATH, interface: DBUS, member: 'GetConnectionUnixUser', signature: 's', body: [sender] });
       uid = Number(r.body[0]);
