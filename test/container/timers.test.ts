@@ -10,7 +10,7 @@
 // systemd-tmpfiles-clean.service ran and ended as systemd's did; `list-timers --all` names the
 // same timers with the same units, and the same shape of NEXT and LEFT, both from ts-init's own
 // systemctl (which prints as 252) and from the image's systemctl asking ts-init over the bus
-// (as nobody; as root, 257's uses only /run/systemd/private, which ts-init does not serve); after the persistent
+// (as nobody, and as root: 257's then uses only /run/systemd/private, which ts-init serves too); after the persistent
 // timer's stamp is made 40 days old and the container restarted, it catches up exactly once at
 // boot. Times are the only thing normalised (they differ between any two boots).
 // TS_INIT_VM_SUITES=bookworm (or trixie) runs one release only.
@@ -209,8 +209,8 @@ async function run(image: string, init: VmInit): Promise<Run> {
       return (stamps.boot?.length ?? 0) >= 1 && (stamps.cal?.length ?? 0) >= 2 && ended;
     });
     const listTimers = await sh(container, `${systemctl} list-timers --all --no-pager`);
-    // As an unprivileged user, systemctl asks PID 1 over the system bus; as root, systemd 257's
-    // asks only through /run/systemd/private, which ts-init does not serve (252's falls back to the bus).
+    // As an unprivileged user, systemctl asks PID 1 over the system bus; as root, through
+    // /run/systemd/private (252's falls back to the bus, 257's does not).
     const imageListTimers =
       init === 'ts-init' ? await sh(container, 'timeout 30 setpriv --reuid 65534 --regid 65534 --clear-groups /usr/bin/systemctl list-timers --all --no-pager 2>&1') : listTimers;
     const imageRootListTimers = init === 'ts-init' ? await sh(container, 'timeout 30 /usr/bin/systemctl list-timers --all --no-pager 2>&1') : listTimers;
@@ -344,16 +344,10 @@ for (const suite of SUITES) {
       expect(order(runs['ts-init']!.imageRows), report(runs)).toBe(order(runs.systemd!.rows));
     });
 
-    if (SUITE_SYSTEMD[suite] === 252) {
-      it("systemd 252's systemctl run as root prints the same (it falls back to the bus)", () => {
-        expect(shape(parseListTimers(runs['ts-init']!.imageRootListTimers)), report(runs)).toEqual(shape(runs.systemd!.rows));
-      });
-    } else {
-      // A known gap (docs/differences-from-systemd.md): when ts-init serves the private socket, make this the 252 case.
-      it("systemd 257's systemctl run as root reaches PID 1 only through /run/systemd/private, which ts-init does not serve", () => {
-        expect(runs['ts-init']!.imageRootListTimers, report(runs)).toMatch(/Failed to connect to system scope bus via local transport: No such file or directory/);
-      });
-    }
+    // 252's systemctl, as root, falls back to the bus; 257's reaches PID 1 only through /run/systemd/private, which ts-init serves.
+    it(`systemd ${SUITE_SYSTEMD[suite]}'s systemctl run as root prints the same`, () => {
+      expect(shape(parseListTimers(runs['ts-init']!.imageRootListTimers)), report(runs)).toEqual(shape(runs.systemd!.rows));
+    });
 
     it.each(INITS)('under %s, Persistent=true with a stamp 40 days old catches up once at boot after a restart', (init) => {
       const r = runs[init]!;
