@@ -36,8 +36,11 @@ describe('/run/systemd/private', () => {
   });
 
   // systemctl start returns only once its job's JobRemoved came (it subscribes first).
-  it("runs the host's systemctl as root with no bus daemon: start (waiting for JobRemoved), is-active, show, stop", async () => {
+  it("runs the host's systemctl as root with no bus daemon: daemon-reload, is-enabled, start (waiting for JobRemoved), is-active, show, stop", async () => {
     const script = [
+      // What Debian's maintainer scripts ask (deb-systemd-helper, debhelper's snippets).
+      'systemctl daemon-reload && echo reloaded',
+      'systemctl is-enabled demo.service | sed "s/^/is-enabled: /"',
       'systemctl start demo.service && echo started',
       'systemctl is-active demo.service | sed "s/^/is-active: /"',
       'systemctl show -p ActiveState -p SubState demo.service',
@@ -45,6 +48,8 @@ describe('/run/systemd/private', () => {
       'systemctl is-active demo.service | sed "s/^/after-stop: /"',
     ].join('; ');
     const r = await runAsPid1(['--', '/bin/sh', '-c', script], { env: CONTAINER }, UNITS);
+    expect(r.stdout).toContain('reloaded');
+    expect(r.stdout).toMatch(/is-enabled: (static|disabled)/);
     expect(r.stdout).toContain('started');
     expect(r.stdout).toContain('is-active: active');
     expect(r.stdout).toContain('ActiveState=active');
