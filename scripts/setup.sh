@@ -14,6 +14,8 @@ done
 command -v dbus-daemon >/dev/null 2>&1 || need+=(dbus-daemon)
 command -v busctl >/dev/null 2>&1 || need+=(systemd)
 /usr/bin/python3 -c 'import dbus' 2>/dev/null || need+=(python3-dbus)
+# The journal's sinks: python3-systemd's journal.send as a native-protocol client.
+/usr/bin/python3 -c 'import systemd.journal' 2>/dev/null || need+=(python3-systemd)
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq

@@ -5,6 +5,7 @@
 import './process/early-signals';
 import * as path from 'node:path';
 import { EXEC_HELPER_ARG } from './process/exec-spec';
+import { JOURNAL_WRITER_ARG } from './journal/journal-writer-arg';
 import { isolateRuntimeEnvironment } from './runtime-env';
 
 function main(): void {
@@ -14,6 +15,7 @@ function main(): void {
     require('./process/exec-helper').runExecHelper(argv[1] ?? '');
     return;
   }
+  if (argv[0] === JOURNAL_WRITER_ARG) return require('./journal/journal-writer-main').journalWriterMain(argv.slice(1));
   // One executable, named for what it should be: `systemctl`, `journalctl`, `service` and `dumb-init` by
   // symlink, `ts-init-runtime` (a runtime handler's BinaryName) and `oci-precreate` likewise.
   const name = path.basename(process.argv0);

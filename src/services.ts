@@ -9,6 +9,8 @@ import { hostFacts } from './boot/host-facts';
 import { setupMachineId } from './boot/machine-id';
 import { startBus } from './bus-start';
 import { startControl } from './control-start';
+import { type RunningJournal, startJournal } from './journal-start';
+import { teeLogger } from './log/tee-logger';
 import { runDirectoryProblem, withoutRunDirs } from './hooks/run-directory';
 import { Supervisor } from './supervisor/supervisor';
 import { nativeUnitDirs, type UnitDirectories } from './supervisor/unit-dirs';
@@ -25,7 +27,10 @@ const STDOUT_FLUSH_MS = 2000;
 /** ownsMachine: PID 1 of a container's own root (personality/rule.ts), which sets up /etc/machine-id. */
 export function servicesFactory(o: InitOptions, dirs: UnitDirectories, machine: { ownsMachine: boolean } = { ownsMachine: false }): { factory: ServicesFactory; output: ServiceOutput } {
   const output = new ServiceOutput(o.logFormat);
-  const factory: ServicesFactory = ({ table, watch, log, requestShutdown }): Services => {
+  const factory: ServicesFactory = ({ table, watch, log: console, requestShutdown }): Services => {
+    // ts-init's own lines go to the journal too, once it runs (as systemd's own do).
+    let journal: RunningJournal | undefined;
+    const log = teeLogger(console, (level, message, unit) => journal?.own(level, message, unit));
     interpretOnly();
     // Units, hooks and pidusage all spawn through child_process: record them all from here on.
     table.hookChildProcess();
@@ -52,6 +57,9 @@ export function servicesFactory(o: InitOptions, dirs: UnitDirectories, machine: 
           const boot = { log, facts: supervisor.facts, nativeDirs: nativeUnitDirs(registry.dirs.systemDirs) };
           await runBootMachinery(boot);
           manager.beforeReload(() => runGeneratorsStep(boot));
+          // The journal listens before any unit starts (syslog.socket's daemon, too, finds it there).
+          journal = startJournal({ supervisor, table, log: console, linkDevLog: machine.ownsMachine });
+          if (journal) output.toJournal = (unit, line) => journal?.sinks.unitLine(unit, line);
         }
         const loadedAt = Date.now();
         registry.load();
@@ -89,6 +97,7 @@ export function servicesFactory(o: InitOptions, dirs: UnitDirectories, machine: 
         // A stdout nobody reads must not hold up the exit: what it did not take is counted.
         const lost = await output.flushed(STDOUT_FLUSH_MS);
         if (lost > 0) log.warn(`${lost} unit output lines not written: stdout is not being read`);
+        await journal?.close();
       },
       onContainerExit: (listener) => supervisor.onContainerExit(listener),
     };

@@ -7,6 +7,7 @@
 import type { ParsedFile } from '../units/syntax';
 import { parseSize } from '../units/conditions';
 import { parseTimespan } from '../units/timespan';
+import { parseBoolean } from '../units/values';
 
 export type StorageMode = 'auto' | 'volatile' | 'persistent' | 'none';
 
@@ -25,6 +26,12 @@ export interface JournaldSettings {
   maxRetentionMs: number;
   /** Milliseconds; journald's default is a month. */
   maxFileMs: number;
+  /** RateLimitIntervalSec=, in milliseconds (0: no limit); journald's default 30 s. */
+  rateLimitIntervalMs: number;
+  /** RateLimitBurst= (0: no limit); journald's default 10,000. */
+  rateLimitBurst: number;
+  /** ForwardToSyslog=: yes on Debian (its systemd package re-enables it), where rsyslog listens. */
+  forwardToSyslog: boolean;
 }
 
 export const JOURNALD_CONF = '/etc/systemd/journald.conf';
@@ -34,7 +41,7 @@ export const JOURNALD_CONF_DROPIN_DIRS = ['/etc/systemd/journald.conf.d', '/run/
 const MONTH_MS = 2_629_800_000;
 
 export function defaultJournaldSettings(): JournaldSettings {
-  return { storage: 'auto', maxRetentionMs: 0, maxFileMs: MONTH_MS };
+  return { storage: 'auto', maxRetentionMs: 0, maxFileMs: MONTH_MS, rateLimitIntervalMs: 30_000, rateLimitBurst: 10_000, forwardToSyslog: true };
 }
 
 type SizeKey = 'systemMaxUse' | 'systemKeepFree' | 'systemMaxFileSize' | 'runtimeMaxUse' | 'runtimeKeepFree' | 'runtimeMaxFileSize';
@@ -83,8 +90,20 @@ export function journaldSettings(files: readonly ParsedFile[]): { settings: Jour
           if (ms === undefined) bad();
           else s[field] = ms === Infinity ? 0 : ms;
         }
+      } else if (a.key === 'RateLimitIntervalSec') {
+        const ms = v === '' ? 30_000 : parseTimespan(v);
+        if (ms === undefined) bad();
+        else s.rateLimitIntervalMs = ms === Infinity ? 0 : ms;
+      } else if (a.key === 'RateLimitBurst') {
+        if (v === '') s.rateLimitBurst = 10_000;
+        else if (/^\d+$/.test(v)) s.rateLimitBurst = Number(v);
+        else bad();
+      } else if (a.key === 'ForwardToSyslog') {
+        const b = v === '' ? true : parseBoolean(v);
+        if (b === undefined) bad();
+        else s.forwardToSyslog = b;
       }
-      // Other keys (Compress=, Seal=, RateLimit..., ForwardTo...) belong to other parts.
+      // Other keys (Compress=, Seal=, ForwardToKMsg=, ...) are not used.
     }
   }
   return { settings: s, warnings };

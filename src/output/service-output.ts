@@ -35,6 +35,8 @@ export class ServiceOutput {
   private readonly waiting = new Set<Readable>();
   private readonly toTheEnd = new Map<Readable, number>();
   private roomAsked = false;
+  /** The journal's hook: every unit line, echoed or not (set by the wiring when the journal runs). */
+  toJournal: ((unit: string, line: string) => void) | undefined;
 
   constructor(
     private readonly format: LogFormat,
@@ -157,6 +159,7 @@ export class ServiceOutput {
   line(unit: string, stream: 'stdout' | 'stderr', line: string, echo = true, identifier?: string): void {
     const l: LogLine = { time: Date.now(), unit, ...(identifier !== undefined && { identifier }), stream, line };
     this.ring(unit).add(l);
+    this.toJournal?.(unit, line);
     if (echo) this.writer.write(formatLine(l, this.format));
   }
 

@@ -22,11 +22,17 @@ export interface ReceivedDatagram {
   /** From SCM_CREDENTIALS (undefined when the kernel attached none). */
   sender?: { pid: number; uid: number; gid: number };
   descriptors: number;
+  /** The descriptors themselves, open only while the reader's callback runs (never to be closed by it): a journal reads a sealed memfd. */
+  fds: readonly number[];
 }
 
 export interface DatagramSocketOptions {
   /** Whether senders may pass descriptors (sd_notify_barrier passes one); they are closed unread either way. */
   passRights: boolean;
+  /** The largest datagram read whole (longer ones are cut); 4096 unless said. */
+  maxBytes?: number;
+  /** SO_RCVBUF, bytes. */
+  receiveBuffer?: number;
 }
 
 export interface DatagramEndpoint {
@@ -34,6 +40,7 @@ export interface DatagramEndpoint {
 }
 
 interface Endpoint extends DatagramEndpoint {
+  maxBytes: number;
   onDatagram: (d: ReceivedDatagram) => void;
   paused: boolean;
   closed: boolean;
@@ -46,7 +53,7 @@ export class DatagramSockets {
 
   /** Binds a socket at path and calls onDatagram for each datagram, in order. */
   open(path: string, options: DatagramSocketOptions, onDatagram: (d: ReceivedDatagram) => void): DatagramEndpoint {
-    const e: Endpoint = { fd: bindDatagramSocket(path, options), onDatagram, paused: false, closed: false };
+    const e: Endpoint = { fd: bindDatagramSocket(path, options), maxBytes: options.maxBytes ?? 4096, onDatagram, paused: false, closed: false };
     this.poller.watch(e.fd, () => this.drain(e));
     return e;
   }
@@ -62,11 +69,11 @@ export class DatagramSockets {
 
   private drain(e: Endpoint): void {
     while (!e.closed && !e.paused) {
-      const d = receiveDatagram(e.fd);
+      const d = receiveDatagram(e.fd, e.maxBytes);
       if (!d) return;
       const lanes = new Set<CloseLane>();
       try {
-        e.onDatagram({ data: d.data, sender: d.sender, descriptors: d.fds.length });
+        e.onDatagram({ data: d.data, sender: d.sender, descriptors: d.fds.length, fds: d.fds });
       } finally {
         for (const fd of d.fds) lanes.add(this.closer.close(fd));
       }

@@ -9,8 +9,12 @@ import type { UnitConfig } from '../units/unit';
 
 /** The Debian packages built from systemd whose units make no sense without systemd as PID 1. */
 const SYSTEMD_PACKAGES = ['systemd', 'udev'];
-/** Shipped by systemd but only a user's hook, pulled in only when /etc/rc.local is there. */
-const KEPT = new Set(['rc-local.service']);
+/**
+ * Shipped by systemd but not its machinery: rc-local.service is a user's hook, pulled in only
+ * when /etc/rc.local is there; syslog.socket is where a syslog daemon (rsyslog) takes what the
+ * journal forwards, listening from sockets.target on, before any service, as under systemd.
+ */
+const KEPT = new Set(['rc-local.service', 'syslog.socket']);
 
 /** What a unit file's path in a dpkg file list contains. */
 const MARK = '/systemd/system/';

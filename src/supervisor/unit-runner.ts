@@ -260,6 +260,11 @@ export class UnitRunner implements UnitView {
     this.gone.checkGone(index);
   }
 
+  /** Whether the process (with its session) is this unit's: its main or control process, or in one of its sessions (the journal's _SYSTEMD_UNIT). */
+  ownsProcess(pid: number, session: number): boolean {
+    return pid === this.state.mainPid || pid === this.state.controlPid || this.procs.hasSession(session);
+  }
+
   /** Every live process of the unit (for status and kill --kill-who=all). */
   processes(): number[] {
     return this.procs.processes();

@@ -458,7 +458,7 @@ function setIntOption(fd: number, name: number, value: number): void {
  * kernel has the option; older kernels (ENOPROTOOPT) deliver them, and the reader must
  * close them off its main thread whatever it asked for.
  */
-export function bindDatagramSocket(path: string, options: { passRights: boolean }): number {
+export function bindDatagramSocket(path: string, options: { passRights: boolean; receiveBuffer?: number }): number {
   const fd = check('socket', libc().fn('int socket(int domain, int type, int protocol)')(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0) as number);
   try {
     const addr = sockaddrUn(path);
@@ -472,7 +472,7 @@ export function bindDatagramSocket(path: string, options: { passRights: boolean 
       }
     }
     try {
-      setIntOption(fd, SO_RCVBUF, 256 * 1024);
+      setIntOption(fd, SO_RCVBUF, options.receiveBuffer ?? 256 * 1024);
     } catch {
       // the default buffer is enough for notify messages
     }
@@ -513,6 +513,12 @@ const cmsgSpace = (n: number): number => 16 + ((n + 7) & ~7);
 /** Room for the credentials and SCM_MAX_FD descriptors, so the kernel never has to drop any. */
 const CONTROL_BYTES = cmsgSpace(12) + cmsgSpace(4 * SCM_MAX_FD);
 
+let scratchBuffer: Buffer | undefined;
+function scratch(bytes: number): Buffer {
+  if (!scratchBuffer || scratchBuffer.length < bytes) scratchBuffer = Buffer.allocUnsafe(bytes);
+  return scratchBuffer.subarray(0, bytes);
+}
+
 /**
  * One datagram with its sender's credentials, or undefined when none is queued.
  * Descriptors passed along (sd_notify's BARRIER=1 carries one) are returned, not closed:
@@ -522,8 +528,10 @@ const CONTROL_BYTES = cmsgSpace(12) + cmsgSpace(4 * SCM_MAX_FD);
  * and the control buffer fits the most a datagram can carry: a descriptor that did not
  * fit would be released by the kernel in this thread, with the same wait.
  */
-export function receiveDatagram(fd: number): Datagram | undefined {
-  const data = Buffer.alloc(4096);
+export function receiveDatagram(fd: number, maxBytes = 4096): Datagram | undefined {
+  // A larger datagram is cut to maxBytes (the rest is discarded by the kernel). A large
+  // buffer is reused, and only what arrived is copied out of it.
+  const data = maxBytes <= 4096 ? Buffer.alloc(maxBytes) : scratch(maxBytes);
   const control = Buffer.alloc(CONTROL_BYTES);
   const msg = { name: null, namelen: 0, iov: [{ base: data, len: data.length }], iovlen: 1, control, controllen: control.length, flags: 0 };
   defineMsgTypes();
@@ -533,7 +541,7 @@ export function receiveDatagram(fd: number): Datagram | undefined {
     if (e === EAGAIN || e === EINTR) return undefined;
     throw new SysError('recvmsg', e);
   }
-  const out: Datagram = { data: data.subarray(0, n), fds: [] };
+  const out: Datagram = { data: maxBytes <= 4096 ? data.subarray(0, n) : Buffer.from(data.subarray(0, n)), fds: [] };
   const end = Math.min(msg.controllen, control.length);
   for (let off = 0; off + 16 <= end; ) {
     const len = Number(control.readBigUInt64LE(off));
@@ -548,6 +556,33 @@ export function receiveDatagram(fd: number): Datagram | undefined {
     off += (len + 7) & ~7;
   }
   return out;
+}
+
+const F_GET_SEALS = 1034;
+/** F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE: a memfd nobody can change any more. */
+const ALL_SEALS = 0x1 | 0x2 | 0x4 | 0x8;
+
+/**
+ * Whether fd is a memfd sealed against every change (journald's memfd_get_sealed): only a
+ * shmem file can be sealed at all, so reading it never waits on a disk or a peer.
+ */
+export function isSealedMemfd(fd: number): boolean {
+  const seals = libc().fn('int fcntl(int fd, int cmd, int arg)')(fd, F_GET_SEALS, 0) as number;
+  return seals >= 0 && (seals & ALL_SEALS) === ALL_SEALS;
+}
+
+const MSG_NOSIGNAL = 0x4000;
+
+/** A non-blocking, unbound AF_UNIX datagram socket to send from. */
+export function sendingDatagramSocket(): number {
+  return check('socket', libc().fn('int socket(int domain, int type, int protocol)')(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0) as number);
+}
+
+/** sendto(2) a datagram to the socket at path without waiting: 0, or the errno (EAGAIN when its queue is full, ENOENT/ECONNREFUSED when nobody listens). */
+export function sendDatagramTo(fd: number, path: string, data: Uint8Array): number {
+  const addr = sockaddrUn(path);
+  const n = libc().fn('intptr_t sendto(int fd, const void *buf, size_t n, int flags, const void *addr, uint32_t len)')(fd, data, data.length, MSG_DONTWAIT | MSG_NOSIGNAL, addr, addr.length) as number;
+  return n < 0 ? libc().errno() : 0;
 }
 
 /** The uid and pid of the peer of a connected AF_UNIX stream socket. */

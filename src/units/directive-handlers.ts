@@ -16,7 +16,7 @@ import {
   type Condition, type EmergencyAction, type ExecDirectoryKind, type NotifyAccess, type OutputTarget, type RestartPolicy, type ServiceType, type UnitConfig,
 } from './unit';
 import {
-  JOURNAL_LIKE, KILL_MODES, NOTIFY_ACCESS, parseBoolean, parseExitStatusWord, parseMode, parseUnsigned,
+  JOURNAL_LIKE, KILL_MODES, NOTIFY_ACCESS, parseBoolean, parseExitStatusWord, parseExtraField, parseLogFacility, parseLogLevel, parseMode, parseUnsigned,
   RESTART_POLICIES, SERVICE_TYPES,
 } from './values';
 import { parseLimit, RLIMITS, type RlimitName } from './rlimits';
@@ -39,6 +39,16 @@ export type Handler = (value: string, a: Assignment, s: State) => void;
 
 function error(s: State, a: Assignment, message: string): void {
   s.diagnostics.push({ file: a.file, line: a.line, severity: 'error', message: `${a.key}: ${message}` });
+}
+
+/** SyslogLevel=, LogLevelMax=: a level name or number; empty puts the default back. */
+function logLevel(field: 'syslogLevel' | 'logLevelMax'): Handler {
+  return (v, a, s) => {
+    const l = v === '' ? undefined : parseLogLevel(v);
+    if (v !== '' && l === undefined) warn(s, a, `"${v}" is not a log level; ignored`);
+    else if (l === undefined) delete s.unit[field];
+    else s.unit[field] = l;
+  };
 }
 
 function warn(s: State, a: Assignment, message: string): void {
@@ -635,6 +645,30 @@ const SERVICE_HANDLERS: Readonly<Record<string, Handler>> = {
   SyslogIdentifier: (v, a, s) => {
     if (v === '') delete s.unit.syslogIdentifier;
     else s.unit.syslogIdentifier = spec(s, a, v);
+  },
+  SyslogFacility: (v, a, s) => {
+    const f = v === '' ? undefined : parseLogFacility(v);
+    if (v !== '' && f === undefined) warn(s, a, `"${v}" is not a syslog facility; ignored`);
+    else if (f === undefined) delete s.unit.syslogFacility;
+    else s.unit.syslogFacility = f;
+  },
+  SyslogLevel: logLevel('syslogLevel'),
+  SyslogLevelPrefix: (v, a, s) => {
+    const b = v === '' ? true : parseBoolean(v);
+    if (b === undefined) warn(s, a, `"${v}" is not a boolean; ignored`);
+    else s.unit.syslogLevelPrefix = b;
+  },
+  LogLevelMax: logLevel('logLevelMax'),
+  LogExtraFields: (v, a, s) => {
+    if (v === '') {
+      delete s.unit.logExtraFields;
+      return;
+    }
+    for (const { text } of splitWords(spec(s, a, v), { cunescape: true, relax: true }).words) {
+      const f = parseExtraField(text);
+      if (!f) warn(s, a, `"${text}" is not a FIELD=VALUE assignment a unit may set; ignored`);
+      else (s.unit.logExtraFields ??= []).push(f);
+    }
   },
   Nice: (v, a, s) => {
     if (v === '') {

@@ -10,9 +10,6 @@ export const SILENT: ReadonlySet<string> = new Set([
   'Unit/CollectMode',
   'Unit/RequiresMountsFor',
   'Unit/WantsMountsFor',
-  'Service/SyslogFacility',
-  'Service/SyslogLevel',
-  'Service/SyslogLevelPrefix',
 ]);
 
 const UNSUPPORTED_NAMES: Readonly<Record<string, readonly string[]>> = {

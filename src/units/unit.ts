@@ -189,6 +189,16 @@ export interface UnitConfig {
   /** Defaults to (and "inherit" means) the same target as standardOutput. */
   standardError: OutputTarget;
   syslogIdentifier?: string;
+  /** SyslogFacility= (the facility number; the journal's default: daemon). */
+  syslogFacility?: number;
+  /** SyslogLevel= (the journal's default: info). */
+  syslogLevel?: number;
+  /** SyslogLevelPrefix= (default yes: a `<N>` at a line's start is its level). */
+  syslogLevelPrefix?: boolean;
+  /** LogLevelMax=: the journal drops the unit's entries less important than this. */
+  logLevelMax?: number;
+  /** LogExtraFields=: fields added to every journal entry of the unit. */
+  logExtraFields?: Array<[string, string]>;
   nice?: number;
   /** Limit*= by resource name (NOFILE, NPROC, CORE, ...); Infinity means unlimited. */
   limits: Partial<Record<RlimitName, { soft: number; hard: number }>>;

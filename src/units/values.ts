@@ -57,3 +57,32 @@ export const RESTART_POLICIES: readonly RestartPolicy[] = [
 export const KILL_MODES: readonly UnitConfig['killMode'][] = ['control-group', 'process', 'mixed', 'none'];
 export const NOTIFY_ACCESS: readonly NotifyAccess[] = ['none', 'main', 'exec', 'all'];
 export const JOURNAL_LIKE = new Set(['journal', 'syslog', 'kmsg', 'journal+console', 'syslog+console', 'kmsg+console']);
+
+/** syslog's levels by name (systemd also takes the number). */
+const LOG_LEVELS = ['emerg', 'alert', 'crit', 'err', 'warning', 'notice', 'info', 'debug'];
+/** syslog's facilities by name, as systemd's SyslogFacility= takes them. */
+const LOG_FACILITIES: Readonly<Record<string, number>> = {
+  kern: 0, user: 1, mail: 2, daemon: 3, auth: 4, syslog: 5, lpr: 6, news: 7, uucp: 8, cron: 9, authpriv: 10, ftp: 11,
+  local0: 16, local1: 17, local2: 18, local3: 19, local4: 20, local5: 21, local6: 22, local7: 23,
+};
+
+/** SyslogLevel=, LogLevelMax=: a level name or 0..7. */
+export function parseLogLevel(text: string): number | undefined {
+  const t = text.trim();
+  if (/^[0-7]$/.test(t)) return Number(t);
+  const i = LOG_LEVELS.indexOf(t);
+  return i < 0 ? undefined : i;
+}
+
+/** SyslogFacility=: a facility name (the number, not shifted). */
+export function parseLogFacility(text: string): number | undefined {
+  return LOG_FACILITIES[text.trim()];
+}
+
+/** LogExtraFields='s FIELD=VALUE: a field name a client may set (no "_" prefix). */
+export function parseExtraField(text: string): [string, string] | undefined {
+  const eq = text.indexOf('=');
+  if (eq <= 0) return undefined;
+  const name = text.slice(0, eq);
+  return /^[A-Z][A-Z0-9_]{0,63}$/.test(name) ? [name, text.slice(eq + 1)] : undefined;
+}

@@ -9,7 +9,7 @@ export const DIRECTIVES = [
   'FailureAction', 'SuccessAction', 'FailureActionExitStatus', 'SuccessActionExitStatus', 'Type', 'ExecStartPre',
   'ExecStart', 'ExecStartPost', 'ExecReload', 'ExecStop', 'ExecStopPost', 'RemainAfterExit', 'SendSIGKILL', 'SendSIGHUP',
   'PIDFile', 'Restart', 'RestartSec', 'RestartMaxDelaySec', 'RestartSteps', 'RestartForceExitStatus', 'RestartKillSignal',
-  'SyslogIdentifier', 'TimeoutStartSec', 'TimeoutStopSec', 'TimeoutSec',
+  'SyslogIdentifier', 'SyslogFacility', 'SyslogLevel', 'SyslogLevelPrefix', 'LogLevelMax', 'LogExtraFields', 'TimeoutStartSec', 'TimeoutStopSec', 'TimeoutSec',
   'WatchdogSec', 'SuccessExitStatus', 'RestartPreventExitStatus', 'KillMode', 'KillSignal', 'FinalKillSignal',
   'Environment', 'EnvironmentFile', 'PassEnvironment', 'UnsetEnvironment', 'WorkingDirectory', 'User', 'Group',
   'SupplementaryGroups', 'UMask', 'RuntimeDirectory', 'RuntimeDirectoryMode', 'StandardOutput', 'StandardError',

@@ -72,7 +72,8 @@ export function start(file: string, args: readonly string[], options: SpawnOptio
  * The namespace's private mounts: ts-init as PID 1 writes /etc/profile.d and /run
  * and reads the systemd unit directories; the host's must stay untouched and unseen.
  * At boot it also runs the generators, turns /etc/init.d scripts into units and applies
- * tmpfiles.d: the host's are hidden too, so that only what a test puts there counts.
+ * tmpfiles.d: the host's are hidden too, so that only what a test puts there counts. The rich
+ * PID 1 keeps a journal: the host's persistent journal directory is hidden by an empty one.
  */
 export const BOOT_CONFIG_DIRS = [
   '/etc/tmpfiles.d', '/usr/lib/tmpfiles.d', '/usr/lib/systemd/system-generators', '/etc/init.d',
@@ -81,7 +82,8 @@ export const BOOT_CONFIG_DIRS = [
 export const ISOLATE_MOUNTS =
   'mount -t tmpfs -o mode=755 tmpfs /run && mount -t tmpfs tmpfs /etc/systemd/system && ' +
   'mount -t tmpfs tmpfs /usr/lib/systemd/system && mkdir -p /etc/profile.d && mount -t tmpfs -o mode=755 tmpfs /etc/profile.d && ' +
-  `for d in ${BOOT_CONFIG_DIRS.join(' ')}; do if [ -d "$d" ]; then mount -t tmpfs tmpfs "$d"; fi; done`;
+  `for d in ${BOOT_CONFIG_DIRS.join(' ')}; do if [ -d "$d" ]; then mount -t tmpfs tmpfs "$d"; fi; done && ` +
+  'if [ -d /var/log/journal ]; then mount -t tmpfs -o mode=755 tmpfs /var/log/journal; fi';
 
 /**
  * Where the executable stays reachable inside a private mount namespace whose setup

@@ -45,6 +45,11 @@ export class UnitProcesses {
     }
   }
 
+  /** Whether the session is one of this run's (no /proc read). */
+  hasSession(session: number): boolean {
+    return this.sessions.has(session);
+  }
+
   alive(pid: number): boolean {
     return this.proc.readStat(pid) !== undefined;
   }

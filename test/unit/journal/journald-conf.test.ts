@@ -18,6 +18,7 @@ describe('journaldSettings', () => {
     );
     expect(warnings).toEqual([]);
     expect(settings).toEqual({
+      ...defaultJournaldSettings(),
       storage: 'persistent',
       systemMaxUse: 500 * 1024 * 1024,
       systemKeepFree: 1024 ** 3,
@@ -46,5 +47,13 @@ describe('journaldSettings', () => {
       'f0.conf:7: invalid SystemMaxFiles=-1, ignored',
       'f0.conf:8: invalid MaxRetentionSec=soon, ignored',
     ]);
+  });
+
+  it('reads the rate limit and ForwardToSyslog= (yes by default, as Debian ships journald)', () => {
+    expect(defaultJournaldSettings()).toMatchObject({ rateLimitIntervalMs: 30_000, rateLimitBurst: 10_000, forwardToSyslog: true });
+    const { settings, warnings } = parse('[Journal]\nRateLimitIntervalSec=5s\nRateLimitBurst=100\nForwardToSyslog=no\nRateLimitBurst=many\n');
+    expect(settings).toMatchObject({ rateLimitIntervalMs: 5000, rateLimitBurst: 100, forwardToSyslog: false });
+    expect(warnings).toEqual(['f0.conf:5: invalid RateLimitBurst=many, ignored']);
+    expect(parse('[Journal]\nRateLimitIntervalSec=0\n').settings.rateLimitIntervalMs).toBe(0);
   });
 });

@@ -566,3 +566,25 @@ describe("Debian 13's settings a container cannot apply", () => {
     );
   });
 });
+
+describe('the journal directives', () => {
+  it('SyslogFacility=, SyslogLevel=, SyslogLevelPrefix=, LogLevelMax=, LogExtraFields=', () => {
+    const r = build(
+      '[Service]\nExecStart=/bin/true\nSyslogFacility=local3\nSyslogLevel=warning\nSyslogLevelPrefix=no\nLogLevelMax=5\nLogExtraFields=TEAM=core "NOTE=two words"\nLogExtraFields=_PID=1 lower=x\n',
+    );
+    expect(r.unit).toMatchObject({ syslogFacility: 19, syslogLevel: 4, syslogLevelPrefix: false, logLevelMax: 5, logExtraFields: [['TEAM', 'core'], ['NOTE', 'two words']] });
+    expect(r.diagnostics.map((d) => d.message)).toEqual([
+      expect.stringContaining('"_PID=1" is not a FIELD=VALUE assignment a unit may set'),
+      expect.stringContaining('"lower=x" is not a FIELD=VALUE assignment a unit may set'),
+    ]);
+  });
+
+  it('bad values are said and ignored; empty resets', () => {
+    const r = build('[Service]\nExecStart=/bin/true\nSyslogFacility=nowhere\nSyslogLevel=loud\nLogLevelMax=info\nLogLevelMax=\nLogExtraFields=A=1\nLogExtraFields=\n');
+    expect(r.unit.syslogFacility).toBeUndefined();
+    expect(r.unit.syslogLevel).toBeUndefined();
+    expect(r.unit.logLevelMax).toBeUndefined();
+    expect(r.unit.logExtraFields).toBeUndefined();
+    expect(r.diagnostics).toHaveLength(2);
+  });
+});

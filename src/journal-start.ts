@@ -1,0 +1,95 @@
+// The journal of the rich PID 1, put together: the writer process (journal/journal-writer-main.ts)
+// fed through a bounded pipe (sinks/journal-feed.ts), the sinks that make entries
+// (sinks/journal-sinks.ts) with their senders' context and unit (supervisor/process-units.ts),
+// the sockets they listen on (sinks/journal-sockets.ts), and forwarding to a syslog daemon.
+// Started by the wiring (services.ts) before any unit, only where the image's units run.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { readJournaldConf } from './journal/journal-store';
+import { JOURNAL_WRITER_ARG } from './journal/journal-writer-arg';
+import type { Level } from './log/tee-logger';
+import type { Logger } from './log/logger';
+import type { ProcessTable } from './process/process-table';
+import { readStat } from './process/proc';
+import { JournalFeed } from './sinks/journal-feed';
+import { JournalSinks, type UnitLogSettings } from './sinks/journal-sinks';
+import { openJournalSockets, SYSLOG_SOCKET } from './sinks/journal-sockets';
+import { SenderContexts } from './sinks/sender-context';
+import { SyslogForwarder } from './sinks/syslog-forward';
+import { unitOfProcess } from './supervisor/process-units';
+import type { Supervisor } from './supervisor/supervisor';
+
+/** How long shutdown waits for the writer to store the last entries and close the file. */
+const CLOSE_MS = 2000;
+
+const LEVELS: Record<Level, number> = { fatal: 2, error: 3, warn: 4, info: 6 };
+
+export interface RunningJournal {
+  sinks: JournalSinks;
+  own(level: Level, message: string, unit?: string): void;
+  close(): Promise<void>;
+}
+
+function bootIdHex(): string | undefined {
+  try {
+    return fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim().replace(/-/g, '');
+  } catch {
+    return undefined;
+  }
+}
+
+/** ExecStart='s program name, as journald names a unit's stdout stream without SyslogIdentifier=. */
+function programName(path: string | undefined, unit: string): string {
+  if (!path) return unit.replace(/\.service$/, '');
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+export function startJournal(deps: { supervisor: Supervisor; table: ProcessTable; log: Logger; linkDevLog: boolean }): RunningJournal | undefined {
+  const boot = bootIdHex();
+  if (!boot) {
+    deps.log.warn('journal: no boot id (/proc/sys/kernel/random/boot_id); not keeping a journal');
+    return undefined;
+  }
+  const { settings } = readJournaldConf();
+  if (settings.storage === 'none') return undefined;
+  const say = (line: string): void => deps.log.warn(line);
+  const feed = new JournalFeed({
+    spawnWriter: () => deps.table.spawn(process.execPath, [JOURNAL_WRITER_ARG, boot], { stdio: ['pipe', 'ignore', 'inherit'] }),
+    say,
+  });
+  feed.start();
+  const runners = deps.supervisor.runners;
+  const contexts = new SenderContexts((pid) => unitOfProcess(runners, pid, readStat));
+  const unitSettings = (unit: string): UnitLogSettings | undefined => {
+    const r = runners.get(unit);
+    if (!r) return undefined;
+    const c = r.config;
+    return {
+      identifier: c.syslogIdentifier ?? programName(c.execStart[0]?.path, unit),
+      facility: c.syslogFacility ?? 3,
+      level: c.syslogLevel ?? 6,
+      levelPrefix: c.syslogLevelPrefix ?? true,
+      ...(c.logLevelMax !== undefined && { levelMax: c.logLevelMax }),
+      extraFields: c.logExtraFields ?? [],
+      ...(r.state.mainPid !== undefined && { mainPid: r.state.mainPid }),
+    };
+  };
+  const forwarder = settings.forwardToSyslog ? new SyslogForwarder(SYSLOG_SOCKET) : undefined;
+  const sinks = new JournalSinks({
+    submit: (fields) => feed.submit(fields),
+    contexts,
+    unitSettings,
+    hostname: os.hostname(),
+    rateLimit: { intervalMs: settings.rateLimitIntervalMs, burst: settings.rateLimitBurst },
+    ...(forwarder && { forward: (d: Buffer) => forwarder.send(d) }),
+  });
+  const sockets = openJournalSockets(sinks, say, deps.linkDevLog);
+  return {
+    sinks,
+    own: (level, message, unit) => sinks.own(LEVELS[level], message, unit),
+    async close() {
+      sockets.close();
+      await feed.close(CLOSE_MS);
+    },
+  };
+}

@@ -1,0 +1,50 @@
+// journald's RateLimitIntervalSec=/RateLimitBurst=: per sender (journald: per unit), at most
+// `burst` messages in each interval; what is over is dropped and counted, and the first
+// message of the next interval is preceded by "Suppressed N messages from UNIT". Bounded:
+// at most MAX_KEYS senders are tracked (the oldest window is forgotten first). Pure: the
+// caller gives the time.
+
+export const DEFAULT_INTERVAL_MS = 30_000;
+export const DEFAULT_BURST = 10_000;
+const MAX_KEYS = 1024;
+
+interface Window {
+  startMs: number;
+  count: number;
+  suppressed: number;
+}
+
+export type RateDecision = { pass: true; suppressedBefore: number } | { pass: false };
+
+export class RateLimiter {
+  private readonly windows = new Map<string, Window>();
+
+  constructor(
+    readonly intervalMs = DEFAULT_INTERVAL_MS,
+    readonly burst = DEFAULT_BURST,
+  ) {}
+
+  /** Whether one message of `key` passes now; suppressedBefore: how many were dropped in its last window. */
+  test(key: string, nowMs: number): RateDecision {
+    if (this.intervalMs <= 0 || this.burst <= 0) return { pass: true, suppressedBefore: 0 };
+    let w = this.windows.get(key);
+    if (w && nowMs - w.startMs >= this.intervalMs) {
+      const suppressed = w.suppressed;
+      this.windows.delete(key);
+      w = { startMs: nowMs, count: 1, suppressed: 0 };
+      this.windows.set(key, w);
+      return { pass: true, suppressedBefore: suppressed };
+    }
+    if (!w) {
+      if (this.windows.size >= MAX_KEYS) this.windows.delete(this.windows.keys().next().value!);
+      this.windows.set(key, { startMs: nowMs, count: 1, suppressed: 0 });
+      return { pass: true, suppressedBefore: 0 };
+    }
+    if (w.count < this.burst) {
+      w.count++;
+      return { pass: true, suppressedBefore: 0 };
+    }
+    w.suppressed++;
+    return { pass: false };
+  }
+}

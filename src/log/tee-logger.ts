@@ -1,0 +1,19 @@
+// A logger that also hands each line at or above info to `also` (the journal takes ts-init's
+// own lines, whatever the console's verbosity), with the unit it is about when the record
+// names one (as systemd's own lines carry UNIT=). Pure wrapper.
+import type { Logger } from './logger';
+
+export type Level = 'fatal' | 'error' | 'warn' | 'info';
+
+export function teeLogger(log: Logger, also: (level: Level, message: string, unit?: string) => void): Logger {
+  const tee =
+    (level: Level): Logger[Level] =>
+    ((objOrMsg: object | string, msg?: string) => {
+      const text = typeof objOrMsg === 'string' ? objOrMsg : msg;
+      const unit = typeof objOrMsg === 'object' && objOrMsg !== null ? (objOrMsg as { unit?: unknown }).unit : undefined;
+      if (text !== undefined) also(level, text, typeof unit === 'string' ? unit : undefined);
+      if (typeof objOrMsg === 'string') log[level](objOrMsg);
+      else log[level](objOrMsg, msg);
+    }) as Logger[Level];
+  return { fatal: tee('fatal'), error: tee('error'), warn: tee('warn'), info: tee('info'), debug: log.debug, trace: log.trace };
+}

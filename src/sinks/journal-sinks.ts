@@ -1,0 +1,222 @@
+// What reaches the journal and how each entry is made, as journald makes it: the syslog
+// datagrams of /dev/log, the native protocol's (sd_journal_send, with its sealed-memfd form),
+// the stream protocol's lines (systemd-cat, sd_journal_stream_fd), every unit's stdout and
+// stderr lines, and ts-init's own. Each entry gets its trusted fields here (_PID, _UID, _GID,
+// _COMM, _EXE, _CMDLINE, _SYSTEMD_UNIT, _TRANSPORT, _HOSTNAME; the writer adds _BOOT_ID and
+// _MACHINE_ID), a client's own "_" fields never. Per sender unit (else per uid): LogLevelMax=,
+// the rate limit (journald.conf's RateLimitIntervalSec=/RateLimitBurst=) with journald's
+// "Suppressed N messages from UNIT" line, LogExtraFields=; and, where a syslog daemon listens,
+// ForwardToSyslog=. Nothing received is executed or used as a path.
+import * as fs from 'node:fs';
+import type { FieldValue } from '../journal/entry';
+import { parseNativeMessage } from '../journal/native-message';
+import { RateLimiter } from '../journal/rate-limit';
+import { LOG_INFO, LOG_USER, parseSyslogDatagram, syslogHead } from '../journal/syslog-message';
+import type { ReceivedDatagram } from '../sockets/datagram-sockets';
+import { isSealedMemfd } from '../sys/libc';
+import type { Fields } from './journal-feed';
+import type { SenderContexts } from './sender-context';
+
+/** The largest entry taken from a memfd (journald takes more; PID 1 reads it whole). */
+export const MEMFD_MAX_BYTES = 2 << 20;
+
+export type Transport = 'syslog' | 'journal' | 'stdout' | 'driver';
+
+/** What a unit's directives say about its log lines. */
+export interface UnitLogSettings {
+  /** SyslogIdentifier=, else the name of the program ExecStart= runs. */
+  identifier: string;
+  /** SyslogFacility= (the facility number, not shifted). */
+  facility: number;
+  /** SyslogLevel=. */
+  level: number;
+  /** SyslogLevelPrefix=. */
+  levelPrefix: boolean;
+  /** LogLevelMax=: entries less important than this are dropped. */
+  levelMax?: number;
+  /** LogExtraFields=. */
+  extraFields: ReadonlyArray<readonly [string, string]>;
+  mainPid?: number;
+}
+
+export interface Sender {
+  pid: number;
+  uid: number;
+  gid: number;
+}
+
+export interface SinkDeps {
+  submit: (fields: Fields) => void;
+  contexts: SenderContexts;
+  unitSettings: (unit: string) => UnitLogSettings | undefined;
+  hostname: string;
+  rateLimit: { intervalMs: number; burst: number };
+  /** ForwardToSyslog=: hands a formatted datagram on, when a syslog daemon listens. */
+  forward?: (datagram: Buffer) => void;
+  now?: () => number;
+}
+
+/** A field value as a client's bytes (latin1 text holds one byte per character). */
+const bytes = (latin1: string): Buffer => Buffer.from(latin1, 'latin1');
+
+export class JournalSinks {
+  private readonly limiter: RateLimiter;
+  private readonly now: () => number;
+  /** Datagrams refused (unsealed memfds, descriptors where none belong), for tests. */
+  refused = 0;
+
+  constructor(private readonly deps: SinkDeps) {
+    this.limiter = new RateLimiter(deps.rateLimit.intervalMs, deps.rateLimit.burst);
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** One datagram of /dev/log. */
+  syslogDatagram(d: ReceivedDatagram): void {
+    if (d.data.length === 0) return;
+    const m = parseSyslogDatagram(d.data.toString('latin1'));
+    const fields: Array<[string, FieldValue]> = [
+      ['PRIORITY', String(m.priority & 7)],
+      ['SYSLOG_FACILITY', String(m.priority >> 3)],
+    ];
+    if (m.identifier !== undefined) fields.push(['SYSLOG_IDENTIFIER', bytes(m.identifier)]);
+    if (m.pid !== undefined) fields.push(['SYSLOG_PID', bytes(m.pid)]);
+    if (m.timestamp !== undefined) fields.push(['SYSLOG_TIMESTAMP', m.timestamp]);
+    fields.push(['MESSAGE', bytes(m.message)]);
+    this.store(fields, m.priority & 7, 'syslog', d.sender);
+  }
+
+  /** One datagram of the native socket: its fields, or (empty, with one descriptor) a sealed memfd holding them. */
+  nativeDatagram(d: ReceivedDatagram): void {
+    let data: Buffer = d.data;
+    if (d.fds.length > 0) {
+      const body = d.data.length === 0 && d.fds.length === 1 ? readSealedMemfd(d.fds[0]) : undefined;
+      if (!body) {
+        this.refused++;
+        return;
+      }
+      data = body;
+    } else if (data.length === 0) return;
+    const m = parseNativeMessage(data);
+    if (m.fields.length === 0) return;
+    const pri = m.fields.find(([n]) => n === 'PRIORITY')?.[1];
+    const level = pri !== undefined && /^[0-7]$/.test(Buffer.from(pri).toString('latin1')) ? Number(Buffer.from(pri).toString('latin1')) : LOG_INFO;
+    this.store(m.fields, level, 'journal', d.sender);
+  }
+
+  /** One line of a stream connection (its header already read). */
+  streamLine(line: string, priority: number, identifier: string | undefined, sender: Sender | undefined): void {
+    const fields: Array<[string, FieldValue]> = [
+      ['PRIORITY', String(priority)],
+      ['SYSLOG_FACILITY', String(LOG_USER >> 3)],
+    ];
+    if (identifier !== undefined) fields.push(['SYSLOG_IDENTIFIER', identifier]);
+    fields.push(['MESSAGE', line]);
+    this.store(fields, priority, 'stdout', sender);
+  }
+
+  /** One line a unit printed on its stdout or stderr (its pipe is ts-init's own). */
+  unitLine(unit: string, line: string): void {
+    const s = this.deps.unitSettings(unit);
+    let level = s?.level ?? LOG_INFO;
+    let message = line;
+    if (s?.levelPrefix ?? true) {
+      const m = /^<([0-7])>/.exec(line);
+      if (m) {
+        level = Number(m[1]);
+        message = line.slice(3);
+      }
+    }
+    const fields: Array<[string, FieldValue]> = [
+      ['PRIORITY', String(level)],
+      ['SYSLOG_FACILITY', String(s?.facility ?? 3)],
+      ['SYSLOG_IDENTIFIER', s?.identifier ?? unit.replace(/\.service$/, '')],
+      ['MESSAGE', message],
+    ];
+    const pid = s?.mainPid;
+    this.store(fields, level, 'stdout', undefined, { unit, ...(pid !== undefined && { pid }) });
+  }
+
+  /** ts-init's own line, about `unit` when given (systemd's own say "UNIT: ..." and carry UNIT=). */
+  own(priority: number, message: string, unit?: string): void {
+    this.deps.submit([
+      ['PRIORITY', String(priority)],
+      ['SYSLOG_FACILITY', '3'],
+      ['SYSLOG_IDENTIFIER', 'ts-init'],
+      ['MESSAGE', unit === undefined || message.startsWith(unit) ? message : `${unit}: ${message}`],
+      ...(unit !== undefined ? [['UNIT', unit] as const] : []),
+      ['_PID', String(process.pid)],
+      ['_UID', '0'],
+      ['_GID', '0'],
+      ['_COMM', 'ts-init'],
+      ['_TRANSPORT', 'driver'],
+      ['_HOSTNAME', this.deps.hostname],
+    ]);
+  }
+
+  private store(fields: Array<[string, FieldValue]>, level: number, transport: Transport, sender: Sender | undefined, of?: { unit: string; pid?: number }): void {
+    const pid = sender?.pid ?? of?.pid;
+    const ctx = pid !== undefined && pid > 0 ? this.deps.contexts.get(pid) : {};
+    const unit = of?.unit ?? ctx.unit;
+    const settings = unit !== undefined ? this.deps.unitSettings(unit) : undefined;
+    if (settings?.levelMax !== undefined && level > settings.levelMax) return;
+    const key = unit ?? `uid ${sender?.uid ?? 0}`;
+    const decision = this.limiter.test(key, this.now());
+    if (!decision.pass) return;
+    if (decision.suppressedBefore > 0) this.suppressed(decision.suppressedBefore, unit ?? key);
+    if (pid !== undefined && pid > 0) fields.push(['_PID', String(pid)]);
+    if (sender) fields.push(['_UID', String(sender.uid)], ['_GID', String(sender.gid)]);
+    if (ctx.comm !== undefined) fields.push(['_COMM', ctx.comm]);
+    if (ctx.exe !== undefined) fields.push(['_EXE', ctx.exe]);
+    if (ctx.cmdline !== undefined) fields.push(['_CMDLINE', ctx.cmdline]);
+    if (unit !== undefined) fields.push(['_SYSTEMD_UNIT', unit]);
+    fields.push(['_TRANSPORT', transport], ['_HOSTNAME', this.deps.hostname]);
+    for (const f of settings?.extraFields ?? []) fields.push([f[0], f[1]]);
+    this.deps.submit(fields);
+    if (this.deps.forward) this.forwardEntry(fields, level, pid);
+  }
+
+  /** journald's line for what a sender's rate limit dropped. */
+  private suppressed(n: number, who: string): void {
+    this.deps.submit([
+      ['PRIORITY', '4'],
+      ['SYSLOG_FACILITY', '3'],
+      ['SYSLOG_IDENTIFIER', 'ts-init'],
+      ['MESSAGE', `Suppressed ${n} messages from ${who}`],
+      ['MESSAGE_ID', 'a596d6fe7bfa4994828e72309e95d61e'],
+      ['N_DROPPED', String(n)],
+      ['_PID', String(process.pid)],
+      ['_TRANSPORT', 'driver'],
+      ['_HOSTNAME', this.deps.hostname],
+    ]);
+  }
+
+  private forwardEntry(fields: ReadonlyArray<readonly [string, FieldValue]>, level: number, pid: number | undefined): void {
+    const get = (name: string): Buffer | undefined => {
+      const v = fields.find(([n]) => n === name)?.[1];
+      return v === undefined ? undefined : typeof v === 'string' ? Buffer.from(v) : Buffer.from(v);
+    };
+    const message = get('MESSAGE');
+    if (!message) return;
+    const facility = Number(get('SYSLOG_FACILITY')?.toString('latin1') ?? '1');
+    const identifier = get('SYSLOG_IDENTIFIER') ?? (get('_COMM') as Buffer | undefined);
+    const syslogPid = get('SYSLOG_PID')?.toString('latin1') ?? (pid !== undefined ? String(pid) : undefined);
+    const pri = ((Number.isInteger(facility) && facility >= 0 && facility < 24 ? facility : 1) << 3) | level;
+    const head = syslogHead(pri, this.now());
+    const tag = identifier ? Buffer.concat([identifier, Buffer.from(syslogPid !== undefined ? `[${syslogPid}]: ` : ': ')]) : Buffer.alloc(0);
+    this.deps.forward!(Buffer.concat([Buffer.from(head), tag, message]));
+  }
+}
+
+/** A sealed memfd's whole contents, or undefined (not sealed, not a memfd, too large). */
+function readSealedMemfd(fd: number): Buffer | undefined {
+  try {
+    if (!isSealedMemfd(fd)) return undefined;
+    const size = fs.fstatSync(fd).size;
+    if (size <= 0 || size > MEMFD_MAX_BYTES) return undefined;
+    const buf = Buffer.allocUnsafe(size);
+    const n = fs.readSync(fd, buf, 0, size, 0);
+    return buf.subarray(0, n);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,110 @@
+// Where the journal listens, as journald does: /run/systemd/journal/dev-log (syslog(3),
+// with /dev/log linked to it where PID 1 owns the machine), /run/systemd/journal/socket
+// (the native protocol, which alone takes descriptors: a sealed memfd) and
+// /run/systemd/journal/stdout (the stream protocol). Datagrams go through
+// sockets/datagram-sockets.ts (credentials, descriptors closed off the main thread); the
+// stream socket is Node's, its peer's credentials from SO_PEERCRED. Anyone may write to
+// all three (0666), as under systemd. Bounded: datagrams are read up to their size bound,
+// stream connections up to MAX_STREAMS, lines up to LINE_MAX_BYTES.
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import { LineSplitter } from '../output/line-splitter';
+import { StreamConnection } from '../journal/stream-header';
+import { type DatagramEndpoint, DatagramSockets } from '../sockets/datagram-sockets';
+import { ensurePrivateDirectory } from '../sys/safe-create';
+import { peerCredentials } from '../sys/libc';
+import type { JournalSinks, Sender } from './journal-sinks';
+
+export const JOURNAL_DIR = '/run/systemd/journal';
+export const DEV_LOG = `${JOURNAL_DIR}/dev-log`;
+export const NATIVE_SOCKET = `${JOURNAL_DIR}/socket`;
+export const STDOUT_SOCKET = `${JOURNAL_DIR}/stdout`;
+/** Where a syslog daemon (rsyslog through syslog.socket) takes what the journal forwards. */
+export const SYSLOG_SOCKET = `${JOURNAL_DIR}/syslog`;
+
+/** journald's LINE_MAX for streams; syslog datagrams are read up to the same. */
+export const LINE_MAX_BYTES = 48 * 1024;
+/** A native datagram's bound (larger entries come as a memfd). */
+export const NATIVE_MAX_BYTES = 256 * 1024;
+/** journald's STDOUT_STREAMS_MAX is 4096; PID 1 takes fewer at once. */
+export const MAX_STREAMS = 1024;
+
+export interface OpenSockets {
+  close(): void;
+}
+
+function fresh(path: string): void {
+  fs.rmSync(path, { force: true });
+}
+
+/** Opens the three sockets (and /dev/log's link when linkDevLog); what could not be opened is said, the rest still works. */
+export function openJournalSockets(sinks: JournalSinks, say: (line: string) => void, linkDevLog: boolean): OpenSockets {
+  ensurePrivateDirectory('/run/systemd');
+  ensurePrivateDirectory(JOURNAL_DIR);
+  const dgram = new DatagramSockets();
+  const endpoints: DatagramEndpoint[] = [];
+  const open = (path: string, f: () => void): void => {
+    try {
+      fresh(path);
+      f();
+      fs.chmodSync(path, 0o666);
+    } catch (e) {
+      say(`journal: cannot listen on ${path}: ${(e as Error).message}`);
+    }
+  };
+  open(DEV_LOG, () => endpoints.push(dgram.open(DEV_LOG, { passRights: false, maxBytes: LINE_MAX_BYTES, receiveBuffer: 8 << 20 }, (d) => sinks.syslogDatagram(d))));
+  open(NATIVE_SOCKET, () => endpoints.push(dgram.open(NATIVE_SOCKET, { passRights: true, maxBytes: NATIVE_MAX_BYTES, receiveBuffer: 8 << 20 }, (d) => sinks.nativeDatagram(d))));
+  const server = net.createServer((socket) => acceptStream(sinks, socket));
+  server.maxConnections = MAX_STREAMS;
+  server.on('error', (e) => say(`journal: ${STDOUT_SOCKET}: ${e.message}`));
+  open(STDOUT_SOCKET, () => {
+    server.listen(STDOUT_SOCKET);
+  });
+  if (linkDevLog) linkDevLogTo(DEV_LOG, say);
+  return {
+    close() {
+      for (const e of endpoints) dgram.close(e);
+      server.close();
+    },
+  };
+}
+
+/** /dev/log -> /run/systemd/journal/dev-log, unless it already is, or is something else (a syslog daemon's own socket). */
+function linkDevLogTo(target: string, say: (line: string) => void): void {
+  try {
+    const st = fs.lstatSync('/dev/log', { throwIfNoEntry: false });
+    if (st?.isSymbolicLink() && fs.readlinkSync('/dev/log') === target) return;
+    if (st && !st.isSymbolicLink()) return;
+    if (st) fs.rmSync('/dev/log');
+    fs.symlinkSync(target, '/dev/log');
+  } catch (e) {
+    say(`journal: cannot link /dev/log: ${(e as Error).message}`);
+  }
+}
+
+function acceptStream(sinks: JournalSinks, socket: net.Socket): void {
+  socket.on('error', () => socket.destroy());
+  const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  let sender: Sender | undefined;
+  try {
+    if (fd !== undefined && fd >= 0) sender = peerCredentials(fd);
+  } catch {
+    // gone already
+  }
+  const conn = new StreamConnection();
+  let identifier: string | undefined;
+  const splitter = new LineSplitter((line) => {
+    if (socket.destroyed) return;
+    const r = conn.line(line);
+    if (r.kind === 'header-done') {
+      identifier = r.header.identifier;
+      // journald answers nothing; systemd-cat waits for nothing.
+    } else if (r.kind === 'bad-header') socket.destroy();
+    else if (r.kind === 'message') sinks.streamLine(r.message, r.priority, identifier, sender);
+  }, LINE_MAX_BYTES);
+  socket.on('data', (chunk: Buffer) => splitter.push(chunk));
+  socket.on('end', () => {
+    splitter.end();
+    socket.end();
+  });
+}

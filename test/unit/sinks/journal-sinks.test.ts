@@ -1,0 +1,98 @@
+// The entries the sinks make: trusted fields from what PID 1 knows, a client's "_" fields never,
+// unit directives, the rate limit with journald's line, and forwarding to a syslog daemon.
+import { describe, expect, it } from 'vitest';
+import type { Fields } from '../../../src/sinks/journal-feed';
+import { JournalSinks, type UnitLogSettings } from '../../../src/sinks/journal-sinks';
+import { SenderContexts } from '../../../src/sinks/sender-context';
+
+const asText = (f: Fields) => Object.fromEntries(f.map(([n, v]) => [n, typeof v === 'string' ? v : Buffer.from(v).toString('latin1')]));
+
+function sinks(opts: { units?: Record<string, Partial<UnitLogSettings>>; burst?: number; now?: () => number } = {}) {
+  const got: Fields[] = [];
+  const forwarded: string[] = [];
+  const contexts = new SenderContexts(
+    (pid) => (pid === 42 ? 'ssh.service' : undefined),
+    (pid) => ({ comm: `comm${pid}`, exe: `/bin/p${pid}`, cmdline: `p${pid} --flag` }),
+  );
+  const s = new JournalSinks({
+    submit: (f) => got.push(f),
+    contexts,
+    unitSettings: (u) => (opts.units?.[u] ? { identifier: u, facility: 3, level: 6, levelPrefix: true, extraFields: [], ...opts.units[u] } : undefined),
+    hostname: 'box',
+    rateLimit: { intervalMs: 30_000, burst: opts.burst ?? 100 },
+    forward: (d) => forwarded.push(d.toString('latin1')),
+    now: opts.now,
+  });
+  return { s, got, forwarded };
+}
+
+const dgram = (text: string | Buffer, sender = { pid: 42, uid: 0, gid: 0 }) => ({ data: Buffer.from(text), sender, descriptors: 0, fds: [] });
+
+describe('syslog datagrams', () => {
+  it('become entries with the sender and its unit', () => {
+    const { s, got, forwarded } = sinks({ units: { 'ssh.service': {} } });
+    s.syslogDatagram(dgram('<38>Dec  7 13:53:13 sshd[812]: Accepted publickey'));
+    expect(asText(got[0])).toMatchObject({
+      PRIORITY: '6', SYSLOG_FACILITY: '4', SYSLOG_IDENTIFIER: 'sshd', SYSLOG_PID: '812', MESSAGE: 'Accepted publickey',
+      _PID: '42', _UID: '0', _GID: '0', _COMM: 'comm42', _EXE: '/bin/p42', _CMDLINE: 'p42 --flag', _SYSTEMD_UNIT: 'ssh.service', _TRANSPORT: 'syslog', _HOSTNAME: 'box',
+    });
+    expect(forwarded[0]).toMatch(/^<38>\w{3} [ \d]\d \d\d:\d\d:\d\d sshd\[812\]: Accepted publickey$/);
+  });
+
+  it('keeps bytes that are not UTF-8 as they came', () => {
+    const { s, got } = sinks();
+    s.syslogDatagram(dgram(Buffer.from([0x3c, 0x31, 0x33, 0x3e, 0xff, 0xfe, 0x00, 0x41])));
+    expect(Buffer.from(got[0].find(([n]) => n === 'MESSAGE')![1] as Uint8Array)).toEqual(Buffer.from([0xff, 0xfe, 0x00, 0x41]));
+  });
+});
+
+describe('native datagrams', () => {
+  it("never store a client's trusted fields; the trusted ones are PID 1's", () => {
+    const { s, got } = sinks();
+    s.nativeDatagram(dgram('MESSAGE=hi\n_PID=1\n_SYSTEMD_UNIT=fake.service\nPRIORITY=2\n', { pid: 7, uid: 65534, gid: 65534 }));
+    const f = got[0];
+    expect(f.filter(([n]) => n === '_PID').map(([, v]) => v)).toEqual(['7']);
+    expect(f.some(([n, v]) => n === '_SYSTEMD_UNIT' && v === 'fake.service')).toBe(false);
+    expect(asText(f)).toMatchObject({ MESSAGE: 'hi', PRIORITY: '2', _UID: '65534', _TRANSPORT: 'journal' });
+  });
+
+  it('refuse a descriptor that is not a sealed memfd', () => {
+    const { s, got } = sinks();
+    s.nativeDatagram({ data: Buffer.alloc(0), sender: { pid: 7, uid: 0, gid: 0 }, descriptors: 1, fds: [0] });
+    expect(got).toEqual([]);
+    expect(s.refused).toBe(1);
+  });
+});
+
+describe("a unit's lines", () => {
+  it('SyslogLevelPrefix=, SyslogFacility=, LogExtraFields=, the identifier', () => {
+    const { s, got } = sinks({ units: { 'web.service': { identifier: 'nginx', facility: 16, extraFields: [['TEAM', 'core']], mainPid: 42 } } });
+    s.unitLine('web.service', '<3>broken');
+    expect(asText(got[0])).toMatchObject({ PRIORITY: '3', SYSLOG_FACILITY: '16', SYSLOG_IDENTIFIER: 'nginx', MESSAGE: 'broken', TEAM: 'core', _SYSTEMD_UNIT: 'web.service', _TRANSPORT: 'stdout', _PID: '42' });
+  });
+
+  it('LogLevelMax= drops what is less important; SyslogLevelPrefix=no keeps <N>', () => {
+    const { s, got } = sinks({ units: { 'q.service': { levelMax: 4, levelPrefix: false, level: 4 } } });
+    s.unitLine('q.service', '<7>debug text kept as is');
+    expect(asText(got[0])).toMatchObject({ PRIORITY: '4', MESSAGE: '<7>debug text kept as is' });
+    const { s: s2, got: got2 } = sinks({ units: { 'q.service': { levelMax: 4 } } });
+    s2.unitLine('q.service', '<7>dropped');
+    s2.unitLine('q.service', 'info: dropped too');
+    s2.unitLine('q.service', '<2>kept');
+    expect(got2.map((f) => asText(f).MESSAGE)).toEqual(['kept']);
+  });
+});
+
+describe('the rate limit', () => {
+  it("per sender unit (else uid), with journald's Suppressed line when the next interval starts", () => {
+    let t = 0;
+    const { s, got } = sinks({ burst: 3, now: () => t });
+    for (let i = 0; i < 10; i++) s.syslogDatagram(dgram(`m${i}`, { pid: 9, uid: 65534, gid: 65534 }));
+    s.syslogDatagram(dgram('other unit', { pid: 42, uid: 0, gid: 0 }));
+    expect(got.map((f) => asText(f).MESSAGE)).toEqual(['m0', 'm1', 'm2', 'other unit']);
+    t = 30_000;
+    s.syslogDatagram(dgram('later', { pid: 9, uid: 65534, gid: 65534 }));
+    expect(asText(got[4])).toMatchObject({ MESSAGE: 'Suppressed 7 messages from uid 65534', PRIORITY: '4', _TRANSPORT: 'driver' });
+    expect(asText(got[5]).MESSAGE).toBe('later');
+  });
+});
