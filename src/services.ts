@@ -26,7 +26,7 @@ const STDOUT_FLUSH_MS = 2000;
 
 /** ownsMachine: PID 1 of a container's own root (personality/rule.ts), which sets up /etc/machine-id. */
 export function servicesFactory(o: InitOptions, dirs: UnitDirectories, machine: { ownsMachine: boolean } = { ownsMachine: false }): { factory: ServicesFactory; output: ServiceOutput } {
-  const output = new ServiceOutput(o.logFormat);
+  const output = new ServiceOutput(o.logFormat, undefined, { mode: o.logConsole, maxLevel: o.logConsoleMaxLevel });
   const factory: ServicesFactory = ({ table, watch, log: console, requestShutdown }): Services => {
     // ts-init's own lines go to the journal too, once it runs (as systemd's own do).
     let journal: RunningJournal | undefined;

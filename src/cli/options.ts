@@ -4,6 +4,11 @@
 import { parseSignal } from '../sys/signals';
 
 export type LogFormat = 'text' | 'json';
+/** What goes to PID 1's stdout, the container log, besides the CMD's own output (output/console-policy.ts). */
+export type ConsoleMode = 'all' | 'units' | 'cmd';
+
+/** syslog's levels, as journald.conf's MaxLevel*= take them by name. */
+const LEVEL_NAMES = ['emerg', 'alert', 'crit', 'err', 'warning', 'notice', 'info', 'debug'];
 
 export interface InitOptions {
   command: string[];
@@ -15,6 +20,10 @@ export interface InitOptions {
   warnOnReap: boolean;
   graceMs: number;
   logFormat: LogFormat;
+  /** --log-console: which lines units and the journal add to the container log. */
+  logConsole: ConsoleMode;
+  /** --log-console-max-level: the least important level shown there (journald's MaxLevelConsole=), 0-7. */
+  logConsoleMaxLevel: number;
   unitDirs: string[];
   noWait: boolean;
   noUnits: boolean;
@@ -66,6 +75,23 @@ const LONG_OPTIONS: readonly LongOption[] = [
     apply: (o, v) => {
       if (v !== 'text' && v !== 'json') throw new UsageError(`--log-format takes 'text' or 'json', not '${v}'`);
       o.logFormat = v;
+    },
+  },
+  {
+    name: 'log-console',
+    env: 'TS_INIT_LOG_CONSOLE',
+    apply: (o, v) => {
+      if (v !== 'all' && v !== 'units' && v !== 'cmd') throw new UsageError(`--log-console takes 'all', 'units' or 'cmd', not '${v}'`);
+      o.logConsole = v;
+    },
+  },
+  {
+    name: 'log-console-max-level',
+    env: 'TS_INIT_LOG_CONSOLE_MAX_LEVEL',
+    apply: (o, v) => {
+      const level = /^[0-7]$/.test(v) ? Number(v) : LEVEL_NAMES.indexOf(v);
+      if (level < 0) throw new UsageError(`--log-console-max-level takes a level (${LEVEL_NAMES.join(', ')} or 0-7), not '${v}'`);
+      o.logConsoleMaxLevel = level;
     },
   },
   { name: 'units', env: 'TS_INIT_UNITS', apply: (o, v) => o.unitDirs.push(...v.split(':').filter(Boolean)) },
@@ -122,6 +148,8 @@ function defaults(): InitOptions {
     warnOnReap: false,
     graceMs: DEFAULT_GRACE_MS,
     logFormat: 'text',
+    logConsole: 'all',
+    logConsoleMaxLevel: 6,
     unitDirs: [],
     noWait: false,
     noUnits: false,

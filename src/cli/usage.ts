@@ -24,6 +24,15 @@ ts-init options (each also read from the environment variable shown):
                          is still running (TS_INIT_GRACE, default 10).
   --log-format text|json Format of ts-init's log and of service output lines
                          (TS_INIT_LOG_FORMAT, default text).
+  --log-console all|units|cmd
+                         What the container log shows besides PROGRAM's output:
+                         units' output lines and the journal's messages (all,
+                         the default), units' output only (units), or nothing
+                         more (cmd) (TS_INIT_LOG_CONSOLE).
+  --log-console-max-level LEVEL
+                         The least important level shown there, as journald's
+                         MaxLevelConsole= (emerg..debug or 0-7; default info)
+                         (TS_INIT_LOG_CONSOLE_MAX_LEVEL).
   --units DIR            A directory of unit files; may be repeated
                          (TS_INIT_UNITS, colon-separated; default /etc/ts-init/units
                          plus the units enabled in the image's systemd directories).

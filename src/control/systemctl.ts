@@ -12,6 +12,8 @@ import { VERSION } from '../version';
 import type { LogLine } from '../output/log-ring';
 import { unitName, type Verb } from './protocol';
 import { fnmatch } from '../sys/fnmatch';
+import { OUTPUT_MODES, type OutputMode } from '../journal/journalctl-args';
+import { StatusJournal } from './status-tail';
 
 /**
  * systemctl's exit codes (LSB): 0 ok, 1 failure, 3 not running (status verbs) or job type not
@@ -27,6 +29,8 @@ export interface Io {
   env?: NodeJS.ProcessEnv;
   /** Whether stdout and stderr are terminals (by default: asked of fds 1 and 2). */
   onTty?: boolean;
+  /** Where status looks for the journal (tests); the machine's /run/log/journal and /var/log/journal by default. */
+  journalDirs?: readonly string[];
 }
 
 interface Flags {
@@ -41,6 +45,8 @@ interface Flags {
   signal?: string;
   killWho?: 'main' | 'all';
   lines: number;
+  /** -o/--output: how status shows the unit's journal lines (journalctl's modes). */
+  output: OutputMode;
   /** -t/--type: unit types the list verbs show. */
   types: string[];
   /** edit --full, edit --force, list-dependencies --reverse, --no-reload, edit --drop-in=NAME. */
@@ -55,7 +61,7 @@ interface Flags {
 
 export function parseSystemctlArgs(argv: readonly string[]): { verb?: string; args: string[]; flags: Flags; error?: string } {
   const flags: Flags = {
-    quiet: false, now: false, legend: true, all: false, value: false, properties: [], states: [], lines: 10, types: [],
+    quiet: false, now: false, legend: true, all: false, value: false, properties: [], states: [], lines: 10, output: 'short', types: [],
     full: false, force: false, reverse: false, noReload: false,
   };
   const positional: string[] = [];
@@ -115,6 +121,13 @@ export function parseSystemctlArgs(argv: readonly string[]): { verb?: string; ar
       case '--lines':
         flags.lines = Number(value()) || 0;
         break;
+      case '-o':
+      case '--output': {
+        const mode = value();
+        if (!(OUTPUT_MODES as readonly string[]).includes(mode)) return { args: [], flags, error: `Unknown output '${mode}'.` };
+        flags.output = mode as OutputMode;
+        break;
+      }
       case '--state':
         flags.states.push(...value().split(',').filter(Boolean));
         break;
@@ -325,23 +338,31 @@ async function systemctlVerb(parsed: ReturnType<typeof parseSystemctlArgs>, io: 
       if (!units.length) return moreVerbs('system-status', front(io, flags, units, args))!;
       const st = await result<UnitStatus[]>(io, 'status', { units });
       let code: number = EXIT.OK;
+      // The unit's journal lines are read here, from the files, as systemctl reads them (not by PID 1).
+      const journal = flags.lines > 0 ? StatusJournal.find(io.journalDirs) : undefined;
       for (const s of st) {
         if (s.loadState === 'not-found') {
           io.err(`Unit ${s.name} could not be found.\n`);
           code = Math.max(code, EXIT.NO_SUCH_UNIT);
           continue;
         }
-        // Another user sees no unit output, as systemctl shows none from a journal it may not read.
-        const logs =
-          flags.lines > 0 && s.loadState === 'loaded'
+        const wanted = flags.lines > 0 && s.loadState === 'loaded';
+        if (wanted && journal) {
+          const tail = journal.tail(s.name, { lines: flags.lines, mode: flags.output, all: flags.all, notBeforeMonotonicUsec: Number(s.properties.InactiveExitTimestampMonotonic) || 0, quiet: flags.quiet });
+          io.out(renderStatus(s) + (tail && `\n${tail}`));
+        } else {
+          // No journal on this machine: the lines PID 1 keeps. Another user sees none, as systemctl shows none from a journal it may not read.
+          const logs = wanted
             ? await result<LogLine[]>(io, 'logs', { units: [s.name], lines: flags.lines }).catch((err: Error) => {
                 if (err instanceof AccessDenied) return [];
                 throw err;
               })
             : [];
-        io.out(renderStatus(s, logs));
+          io.out(renderStatus(s, logs));
+        }
         if (s.activeState !== 'active' && s.activeState !== 'reloading') code = Math.max(code, EXIT.NOT_RUNNING);
       }
+      journal?.close();
       return code;
     }
     case 'show': {

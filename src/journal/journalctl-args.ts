@@ -318,6 +318,19 @@ function optionalNext(name: string, next: string | undefined): boolean {
 }
 
 /**
+ * sd-journal's add_matches_for_unit, the terms `-u UNIT` and `systemctl status UNIT` add: the
+ * unit's own messages, its core dumps, PID 1's messages about it, and root's daemons' about it.
+ */
+export function unitMatchTerms(unit: string): string[][] {
+  return [
+    [`_SYSTEMD_UNIT=${unit}`],
+    ['MESSAGE_ID=fc2e22bc6ee647b6b90729ab34a250b1', '_UID=0', `COREDUMP_UNIT=${unit}`],
+    ['_PID=1', `UNIT=${unit}`],
+    ['_UID=0', `OBJECT_SYSTEMD_UNIT=${unit}`],
+  ];
+}
+
+/**
  * The match expression journalctl builds (sd-journal's model): a conjunction of groups, each a
  * disjunction of terms, each term FIELD=value matches (different fields all hold, values of one
  * field are alternatives). Units are expanded (globs resolved) by the caller into `units`.
@@ -327,14 +340,7 @@ export function matchGroups(o: JournalctlOptions, units: readonly string[], boot
   if (bootId) groups.push([[`_BOOT_ID=${bootId}`]]);
   if (o.dmesg) groups.push([['_TRANSPORT=kernel']]);
   if (o.units.length) {
-    const terms: string[][] = [];
-    for (const u of units) {
-      terms.push([`_SYSTEMD_UNIT=${u}`]);
-      terms.push(['MESSAGE_ID=fc2e22bc6ee647b6b90729ab34a250b1', '_UID=0', `COREDUMP_UNIT=${u}`]);
-      terms.push(['_PID=1', `UNIT=${u}`]);
-      terms.push(['_UID=0', `OBJECT_SYSTEMD_UNIT=${u}`]);
-    }
-    groups.push(terms);
+    groups.push(units.flatMap(unitMatchTerms));
   }
   if (o.identifiers.length) groups.push([o.identifiers.map((t) => `SYSLOG_IDENTIFIER=${t}`)]);
   if (o.priorities) {

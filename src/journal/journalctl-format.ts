@@ -129,7 +129,9 @@ const decimal = (v: Buffer | undefined): number | undefined => (v && /^\d+$/.tes
 
 /**
  * systemd's strip_tab_ansi, which the short formats apply unless -a: colour sequences
- * (ESC [ digits and ";" m) removed, a tab as eight spaces.
+ * (ESC [ digits and ";" m) and operating system commands (ESC ] printable ASCII BEL: a
+ * window title, a hyperlink) removed, a tab as eight spaces. A sequence cut short or holding
+ * anything else is left as it is (and then shows the message as a blob).
  */
 export function stripTabAnsi(b: Buffer): Buffer {
   if (!b.includes(0x1b) && !b.includes(0x09)) return b;
@@ -141,6 +143,11 @@ export function stripTabAnsi(b: Buffer): Buffer {
       let j = i + 2;
       while (j < b.length && ((b[j]! >= 0x30 && b[j]! <= 0x39) || b[j] === 0x3b)) j++;
       if (j < b.length && b[j] === 0x6d) i = j;
+      else out.push(c);
+    } else if (c === 0x1b && b[i + 1] === 0x5d) {
+      let j = i + 2;
+      while (j < b.length && b[j]! >= 0x20 && b[j]! <= 0x7e) j++;
+      if (j < b.length && b[j] === 0x07) i = j;
       else out.push(c);
     } else out.push(c);
   }

@@ -13,19 +13,14 @@ import { type BootSpec, type JournalctlOptions, matchGroups, pagerCommand, parse
 import { formatBytes, formatEntry, fullTimestamp, showsBootSeparator } from './journalctl-format';
 import { journalctlHelp } from './journalctl-help';
 import { parseJournalTime } from './journalctl-time';
-import { JournalFileReader } from './journal-file-reader';
+import type { JournalFileReader } from './journal-file-reader';
+import { currentBootId, filesIn, localJournalFiles, openSources, type Source } from './journal-sources';
 import { id128Hex } from './format';
 import { positionsToShow, selectOffsets, selectTail } from './journal-query';
 
-const DEFAULT_DIRS = ['/run/log/journal', '/var/log/journal'];
 const FOLLOW_POLL_MS = 200;
 
 class Failure extends Error {}
-
-interface Source {
-  reader: JournalFileReader;
-  key: string;
-}
 
 /**
  * Output to fd 1 or into the pager's stdin, buffered. A closed pipe ends the program quietly
@@ -99,34 +94,6 @@ function writeAll(fd: number, b: Buffer): void {
   }
 }
 
-const isJournalName = (n: string) => n.endsWith('.journal') || n.endsWith('.journal~');
-
-/** The journal files of a directory and of its machine-id subdirectories (journalctl -D). */
-function filesIn(dir: string, onlyMachine?: string): string[] {
-  const out: string[] = [];
-  for (const d of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, d.name);
-    if (d.isFile() && isJournalName(d.name)) out.push(p);
-    else if (d.isDirectory() && /^[0-9a-f]{32}$/.test(d.name) && (!onlyMachine || d.name === onlyMachine)) {
-      try {
-        for (const n of fs.readdirSync(p)) if (isJournalName(n)) out.push(path.join(p, n));
-      } catch {
-        // unreadable: as journalctl, the others are still read
-      }
-    }
-  }
-  return out;
-}
-
-function readMachineId(): string | undefined {
-  try {
-    const id = fs.readFileSync('/etc/machine-id', 'utf8').trim();
-    return /^[0-9a-f]{32}$/.test(id) ? id : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function listFiles(o: JournalctlOptions): string[] {
   if (o.files.length) {
     for (const f of o.files) if (!fs.existsSync(f)) throw new Failure('Failed to open files: No such file or directory');
@@ -143,49 +110,12 @@ function listFiles(o: JournalctlOptions): string[] {
     }
     return out;
   }
-  const machine = readMachineId();
-  const out: string[] = [];
-  for (const d of DEFAULT_DIRS) {
-    try {
-      out.push(...filesIn(d, machine));
-    } catch {
-      // not there: the other one
-    }
-  }
-  return out;
+  return localJournalFiles();
 }
 
 function errnoText(e: unknown): string {
   const code = (e as NodeJS.ErrnoException).code;
   return code === 'ENOENT' ? 'No such file or directory' : code === 'EACCES' ? 'Permission denied' : code === 'ENOTDIR' ? 'Not a directory' : (e as Error).message;
-}
-
-/** Files in reading order: one sequence by seqnum, different sequences by their first entry's time. */
-function ordered(sources: Source[]): Source[] {
-  return sources.sort((a, b) => {
-    const ra = a.reader;
-    const rb = b.reader;
-    if (ra.nEntries === 0 || rb.nEntries === 0) return (ra.nEntries === 0 ? 1 : 0) - (rb.nEntries === 0 ? 1 : 0);
-    if (ra.seqnumId.equals(rb.seqnumId)) return ra.headSeqnum - rb.headSeqnum;
-    return ra.headRealtime - rb.headRealtime;
-  });
-}
-
-function openSources(paths: readonly string[], seen = new Set<string>()): Source[] {
-  const out: Source[] = [];
-  for (const p of paths) {
-    try {
-      const st = fs.statSync(p);
-      const key = `${st.dev}:${st.ino}`;
-      if (seen.has(key)) continue;
-      const reader = JournalFileReader.open(p);
-      seen.add(key);
-      out.push({ reader, key });
-    } catch {
-      // not a journal file this reader reads: left out, as journalctl leaves out what it cannot open
-    }
-  }
-  return ordered(out);
 }
 
 interface Boot {
@@ -216,11 +146,8 @@ function listBoots(sources: readonly Source[]): Boot[] {
 
 function resolveBoot(spec: BootSpec, sources: readonly Source[], local: boolean): string {
   if (local && !spec.id && spec.offset === 0) {
-    try {
-      return fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim().replace(/-/g, '');
-    } catch {
-      // no /proc: the journal's last boot
-    }
+    const current = currentBootId();
+    if (current) return current; // no /proc: the journal's last boot
   }
   const boots = listBoots(sources);
   let index: number;

@@ -11,6 +11,7 @@
 import type { Readable } from 'node:stream';
 import type { LogFormat } from '../cli/options';
 import { releaseMemorySoon } from '../sys/memory';
+import { type ConsolePolicy, consoleLineFor, DEFAULT_CONSOLE_POLICY, type EntryFields, showsOnConsole } from './console-policy';
 import { escapeControls } from './escape-controls';
 import { LineSplitter } from './line-splitter';
 import { LogRing, type LogLine } from './log-ring';
@@ -41,6 +42,7 @@ export class ServiceOutput {
   constructor(
     private readonly format: LogFormat,
     private readonly writer = new StdoutWriter(),
+    private readonly console: ConsolePolicy = DEFAULT_CONSOLE_POLICY,
   ) {}
 
   ring(unit: string): LogRing {
@@ -53,7 +55,8 @@ export class ServiceOutput {
   }
 
   /** Reads a unit process's pipe to its end. echo=false keeps lines only in the ring; identifier: SyslogIdentifier=. */
-  attach(unit: string, stream: 'stdout' | 'stderr', source: Readable, { echo = true, identifier }: { echo?: boolean; identifier?: string } = {}): void {
+  attach(unit: string, stream: 'stdout' | 'stderr', source: Readable, { echo: asked = true, identifier }: { echo?: boolean; identifier?: string } = {}): void {
+    const echo = asked && showsOnConsole(this.console, 'unit-output'); // --log-console
     const splitter = new LineSplitter((line) => this.line(unit, stream, line, echo, identifier));
     this.open.add(source);
     let mine = this.openByUnit.get(unit);
@@ -161,6 +164,12 @@ export class ServiceOutput {
     this.ring(unit).add(l);
     this.toJournal?.(unit, line);
     if (echo) this.writer.write(formatLine(l, this.format));
+  }
+
+  /** A message one of the journal's sockets received, to the container log as --log-console says (console-policy.ts). */
+  journalMessage(fields: EntryFields): void {
+    const line = consoleLineFor(fields, this.console, this.format);
+    if (line !== undefined) this.writer.write(line);
   }
 
   /** See StdoutWriter.flushed: bounded by timeoutMs, resolves to the lines not written. */

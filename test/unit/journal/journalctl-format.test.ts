@@ -41,6 +41,10 @@ describe("journalctl's output modes", () => {
   it('short formats strip colour sequences and expand tabs, then show what is still not text as a blob', () => {
     expect(stripTabAnsi(Buffer.from('a\x1b[1;31mb\x1b[0m\tc')).toString()).toBe('ab        c');
     expect(stripTabAnsi(Buffer.from('\x1b[?25l')).toString()).toBe('\x1b[?25l');
+    expect(stripTabAnsi(Buffer.from('osc \x1b]0;title\x07 x')).toString()).toBe('osc  x');
+    expect(stripTabAnsi(Buffer.from('\x1b]8;;http://x/\x07link\x1b]8;;\x07')).toString()).toBe('link');
+    expect(stripTabAnsi(Buffer.from('cut \x1b]0;title')).toString()).toBe('cut \x1b]0;title');
+    expect(stripTabAnsi(Buffer.from('\x1b]0;\ttab\x07')).toString()).toBe('\x1b]0;        tab\x07');
     expect(show(entry([...base, ['MESSAGE', 'colour \x1b[31mred\x1b[0m']]), 'short')).toBe('Jan 01 00:00:04 host CRON[1001]: colour red\n');
     expect(show(entry([...base, ['MESSAGE', 'ctl \x1b[31mred\x07 tab\there']]), 'short')).toBe('Jan 01 00:00:04 host CRON[1001]: [24B blob data]\n');
     expect(show(entry([...base, ['MESSAGE', Buffer.from([0x41, 0xff, 0, 0x42])]]), 'short', true)).toBe('Jan 01 00:00:04 host CRON[1001]: A\xff\n');
