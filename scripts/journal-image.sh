@@ -130,12 +130,15 @@ build_tree() {
     >"$tmp/etc/cron.d/journal-proof"
   chmod 0644 "$tmp/etc/cron.d/journal-proof"
   # fail2ban: the sshd jail reads auth.log here (rsyslog writes it); the images without rsyslog
-  # replace this file with backend = systemd. Bans go nowhere (no firewall in the image).
+  # replace this file with backend = systemd. Bans go nowhere (no firewall in the image); the
+  # failed logins come from 127.0.0.1, which fail2ban ignores by default (ignoreself).
   cat >"$tmp/etc/fail2ban/jail.d/journal-proof.local" <<'EOF'
 # Set by scripts/journal-image.sh.
 [DEFAULT]
 banaction = dummy
 banaction_allports = dummy
+ignoreself = false
+ignoreip =
 
 [sshd]
 enabled = true
@@ -169,7 +172,7 @@ derive() {
 }
 
 # The jail of the images without rsyslog: the journal, through python3-systemd.
-JAIL_SYSTEMD='printf "%s\n" "# Set by scripts/journal-image.sh." "[DEFAULT]" "banaction = dummy" "banaction_allports = dummy" "" "[sshd]" "enabled = true" "backend = systemd" >/etc/fail2ban/jail.d/journal-proof.local'
+JAIL_SYSTEMD='printf "%s\n" "# Set by scripts/journal-image.sh." "[DEFAULT]" "banaction = dummy" "banaction_allports = dummy" "ignoreself = false" "ignoreip =" "" "[sshd]" "enabled = true" "backend = systemd" >/etc/fail2ban/jail.d/journal-proof.local'
 
 # The images without systemd: what needs systemd-sysusers (trixie's openssh-server and cron) gets
 # the standalone one, as on a machine without systemd; /usr/bin/journalctl is ts-init's.

@@ -28,16 +28,19 @@ import {
 } from './journal-proof';
 import type { VmInit } from './vm-image';
 
-/** The entries the workload makes, by a marker in their MESSAGE, and the query that has them. */
-const MARKED: [query: string, marker: string][] = [
-  ['since', 'journal-proof auth.err'],
-  ['since', 'journal-proof logger'],
-  ['since', 'journal-proof systemd-cat'],
-  ['since', 'journal-proof python'],
-  ['since', 'Invalid user nosuchuser'],
-  ['stdout unit', 'journal-proof stdout line'],
-  ['stdout unit', 'journal-proof stdout err'],
-  ['CRON json', 'CMD (echo journal-proof-cron'],
+/**
+ * The entries the workload makes, by a marker in their MESSAGE, the query that has them, and
+ * whether their sender is gone at once (its /proc fields are then a race, journal-proof.ts).
+ */
+const MARKED: [query: string, marker: string, shortLived: boolean][] = [
+  ['since', 'journal-proof auth.err', true],
+  ['since', 'journal-proof logger', true],
+  ['since', 'journal-proof systemd-cat', false],
+  ['since', 'journal-proof python', true],
+  ['since', 'Invalid user nosuchuser', false],
+  ['stdout unit', 'journal-proof stdout line', false],
+  ['stdout unit', 'journal-proof stdout err', false],
+  ['CRON json', 'CMD (echo journal-proof-cron', true],
 ];
 /** What only systemd-cat makes: the image without systemd has no systemd-cat. */
 const SYSTEMD_CAT = /proof-cat|journal-proof systemd-cat/;
@@ -61,7 +64,10 @@ export function describeJournalProof(suite: JournalSuite): void {
   const entries = (a: Answers, name: string, reader = SYSTEMD_JOURNALCTL) => parseJsonLines(q(a, name, reader));
   const markedFields = (a: Answers, reader: string, skip?: RegExp) =>
     Object.fromEntries(
-      MARKED.filter(([, m]) => !skip?.test(m)).map(([query, marker]) => [marker, fieldNames(entries(a, query, reader), marker)?.join(' ') ?? '(no such entry)']),
+      MARKED.filter(([, m]) => !skip?.test(m)).map(([query, marker, shortLived]) => [
+        marker,
+        fieldNames(entries(a, query, reader), marker, shortLived)?.join(' ') ?? '(no such entry)',
+      ]),
     );
   const serviceLines = (a: Answers, query: string, reader = SYSTEMD_JOURNALCTL, skip?: RegExp) =>
     entryLines(serviceEntries(entries(a, query, reader))).filter((l) => !HOURLY.test(l) && !skip?.test(l));

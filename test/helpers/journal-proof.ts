@@ -5,8 +5,12 @@
 // journal.send), then the image's own readers are asked: journalctl's answers to the issue's
 // queries, fail2ban's sshd jail, rsyslog's auth.log and syslog. The answers of the two inits are
 // compared after normalising only what differs from boot to boot whatever the init: pids, ports,
-// key fingerprints, the workload's nonce, timestamps and cursors (values are compared, never
-// field names, except the few only a cgroup/audit/SELinux host has: CGROUP_ONLY_FIELDS).
+// key fingerprints, the workload's nonce; timestamps, cursors, boot and machine ids only as far
+// as the comparisons look at messages and field names, not at those values. Field names are
+// compared whole except the few only a cgroup/audit/SELinux host has (CGROUP_ONLY_FIELDS) and,
+// for a sender that exits at once, the ones journald itself stores or not depending on a race
+// (SENDER_PROC_FIELDS). PID 1's own entries and the journal's are left out of the entry lists
+// (serviceEntries), but not out of `-u ssh -n 5 -o cat`, which shows systemd's "Started" line.
 
 import * as crypto from 'node:crypto';
 import * as path from 'node:path';
@@ -213,10 +217,21 @@ export function entryLines(entries: JournalEntry[]): string[] {
   return entries.map((e) => `${fieldText(e, 'SYSLOG_IDENTIFIER')}[${fieldText(e, 'PRIORITY')}]: ${fieldText(e, 'MESSAGE')}`).sort();
 }
 
-/** The field names of the first entry whose MESSAGE contains `marker` (cgroup-only ones left out). */
-export function fieldNames(entries: JournalEntry[], marker: string): string[] | undefined {
+/**
+ * The fields journald reads from /proc/PID of the sender when it stores a datagram: a sender that
+ * exits right after sending (logger, a cron job's process, a python3 -c) has them or not
+ * depending on who is faster, under journald itself (seen: cron's job line with and without
+ * _CMDLINE, _EXE, _SYSTEMD_UNIT on two boots of the same image).
+ */
+export const SENDER_PROC_FIELDS = new Set(['_EXE', '_CMDLINE', '_COMM', '_CAP_EFFECTIVE', '_SYSTEMD_UNIT', '_SYSTEMD_INVOCATION_ID']);
+
+/**
+ * The field names of the first entry whose MESSAGE contains `marker` (cgroup-only ones left out,
+ * and, for a sender that is gone at once, the ones read from its /proc).
+ */
+export function fieldNames(entries: JournalEntry[], marker: string, shortLived = false): string[] | undefined {
   const e = entries.find((x) => fieldText(x, 'MESSAGE').includes(marker));
-  return e ? Object.keys(e).filter((k) => !CGROUP_ONLY_FIELDS.has(k)).sort() : undefined;
+  return e ? Object.keys(e).filter((k) => !CGROUP_ONLY_FIELDS.has(k) && !(shortLived && SENDER_PROC_FIELDS.has(k))).sort() : undefined;
 }
 
 /** rsyslog's lines with the timestamp and host cut off (traditional or RFC 3339 format). */
