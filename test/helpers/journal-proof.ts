@@ -7,9 +7,10 @@
 // compared after normalising only what differs from boot to boot whatever the init: pids, ports,
 // key fingerprints, the workload's nonce; timestamps, cursors, boot and machine ids only as far
 // as the comparisons look at messages and field names, not at those values. Field names are
-// compared whole except the few only a cgroup/audit/SELinux host has (CGROUP_ONLY_FIELDS) and,
-// for a sender that exits at once, the ones journald itself stores or not depending on a race
-// (SENDER_PROC_FIELDS). PID 1's own entries and the journal's are left out of the entry lists
+// compared whole except the few only a cgroup/audit/SELinux host has (CGROUP_ONLY_FIELDS), _EXE
+// (journald in a container often cannot read it: CONTAINER_ONLY_MISSING) and, for a sender that
+// exits at once, the ones journald itself stores or not depending on a race (SENDER_PROC_FIELDS).
+// `-o json` output is compared with each object's members sorted (sortedJson). PID 1's own entries and the journal's are left out of the entry lists
 // (serviceEntries), but not out of `-u ssh -n 5 -o cat`, which shows systemd's "Started" line.
 
 import * as crypto from 'node:crypto';
@@ -218,6 +219,13 @@ export function entryLines(entries: JournalEntry[]): string[] {
 }
 
 /**
+ * Stored by ts-init, not by journald in a podman container: journald's unit keeps CAP_SYS_PTRACE,
+ * which podman's default capability set lacks, so it cannot read /proc/PID/exe of a sender with
+ * capabilities it does not have (seen: sshd's and a unit's lines without _EXE under systemd).
+ */
+export const CONTAINER_ONLY_MISSING = new Set(['_EXE']);
+
+/**
  * The fields journald reads from /proc/PID of the sender when it stores a datagram: a sender that
  * exits right after sending (logger, a cron job's process, a python3 -c) has them or not
  * depending on who is faster, under journald itself (seen: cron's job line with and without
@@ -231,7 +239,19 @@ export const SENDER_PROC_FIELDS = new Set(['_EXE', '_CMDLINE', '_COMM', '_CAP_EF
  */
 export function fieldNames(entries: JournalEntry[], marker: string, shortLived = false): string[] | undefined {
   const e = entries.find((x) => fieldText(x, 'MESSAGE').includes(marker));
-  return e ? Object.keys(e).filter((k) => !CGROUP_ONLY_FIELDS.has(k) && !(shortLived && SENDER_PROC_FIELDS.has(k))).sort() : undefined;
+  const compared = (k: string) => !CGROUP_ONLY_FIELDS.has(k) && !CONTAINER_ONLY_MISSING.has(k) && !(shortLived && SENDER_PROC_FIELDS.has(k));
+  return e ? Object.keys(e).filter(compared).sort() : undefined;
+}
+
+/**
+ * journalctl's `-o json` lines with each object's members sorted: the order is not part of JSON,
+ * and systemd's journalctl prints them in its hash table's order.
+ */
+export function sortedJson(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => (l.startsWith('{') ? JSON.stringify(Object.fromEntries(Object.entries(JSON.parse(l) as JournalEntry).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))) : l))
+    .join('\n');
 }
 
 /** rsyslog's lines with the timestamp and host cut off (traditional or RFC 3339 format). */
