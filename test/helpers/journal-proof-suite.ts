@@ -59,8 +59,9 @@ export function describeJournalProof(suite: JournalSuite): void {
     if (!a) throw new Error(`no answers from the ${key} boot: ${errors.join('; ') || 'not run'}`);
     return a;
   };
-  /** What a failure message shows of a boot: the workload's lines and the end of the container log. */
-  const context = (a: Answers) => `\n--- ${a.init}/${a.variant}: workload:\n${a.workload}\n--- container log (end):\n${a.logTail}\n`;
+  /** What a failure message shows of a boot: the workload's lines, the journal's sockets, the end of the container log. */
+  const context = (a: Answers) =>
+    `\n--- ${a.init}/${a.variant}: workload:\n${a.workload}\n--- sockets:\n${a.sockets}\n--- container log (end):\n${a.logTail}\n`;
   const q = (a: Answers, name: string, reader = SYSTEMD_JOURNALCTL) => a.journal[reader]?.[name] ?? '(not asked)';
   const entries = (a: Answers, name: string, reader = SYSTEMD_JOURNALCTL) => parseJsonLines(q(a, name, reader));
   const markedFields = (a: Answers, reader: string, skip?: RegExp) =>

@@ -132,6 +132,8 @@ export interface Answers {
   /** rsyslog's files (rsyslog variant). */
   authLog: string;
   syslog: string;
+  /** `ls -l /dev/log /run/systemd/journal/` after the workload (who owns the syslog socket). */
+  sockets: string;
   /** The end of the container's log, for failure messages. */
   logTail: string;
 }
@@ -167,8 +169,9 @@ export async function bootAndAsk(image: string, init: VmInit, variant: JournalVa
     };
     const authLog = variant === 'rsyslog' ? await readLog('/var/log/auth.log') : '';
     const syslog = variant === 'rsyslog' ? await readLog('/var/log/syslog') : '';
+    const sockets = (await run(['sh', '-c', 'ls -l /dev/log /run/systemd/journal/ 2>&1'])).stdout.trim();
     const logTail = (await logs(container)).split('\n').filter((l) => !/is not supported by ts-init|unknown directive/.test(l)).slice(-30).join('\n');
-    return { init, id, variant, pid1, workload, since, f2bFailed, f2bStatus: f2b.code === 0 ? f2b.stdout : `exit ${f2b.code}: ${f2b.stderr}`, journal, authLog, syslog, logTail };
+    return { init, id, variant, pid1, workload, since, f2bFailed, f2bStatus: f2b.code === 0 ? f2b.stdout : `exit ${f2b.code}: ${f2b.stderr}`, journal, authLog, syslog, sockets, logTail };
   } finally {
     await stop(container, 20, { runtime: VM_RUNTIME });
     await removeVm(container);
