@@ -426,7 +426,7 @@ async function journal() {
   });
   const memNote = note(
     `After the floods, syslog(3) lines from outside any unit until the store holds ${STORE_ENTRIES.toLocaleString('en')} entries (the sum of its files' ` +
-      "`Entries:` in `journalctl --header`); 5 s later PID 1's RssAnon from the host's /proc (systemd's column: PID 1, and journald's in brackets). " +
+      "`Entry objects:` in `journalctl --header`); 5 s later PID 1's RssAnon from the host's /proc (systemd's column: PID 1, and journald's in brackets). " +
       `The floor: ${floorLabel()}.`,
   );
   journalRow(`PID 1 private memory (RssAnon) with ${STORE_ENTRIES.toLocaleString('en')} stored entries${memNote}`, {}, {

@@ -150,11 +150,12 @@ async function boot(podman, image, init, seconds, log) {
       const started = ex([SYSTEMCTL[init], 'start', unitName], { timeoutMs: (seconds + 300) * 1000 });
       if (started.status !== 0) log(`    ${init}: systemctl start ${unitName} exited ${started.status}: ${started.stderr.trim().slice(0, 300)}`);
       const [startUs, written] = ex(['cat', `/run/flood-${mode}.result`]).stdout.trim().split(' ').map(Number);
-      // Stored once the last line written is in (or nothing more arrives for 5 s).
+      // Stored once the last line written is in (or nothing more arrives for 10 polls). The unit's
+      // own entries (_SYSTEMD_UNIT=, not -u, which also has the init's "Finished" line).
       let last = '';
       let still = 0;
       for (let t = 0; t < 240 && still < 10; t++) {
-        const now = ex([journalctl, '--no-pager', '-u', unitName, '-n', '1', '-o', 'json']).stdout.trim();
+        const now = ex([journalctl, '--no-pager', `_SYSTEMD_UNIT=${unitName}`, '-n', '1', '-o', 'json']).stdout.trim();
         if (now && JSON.parse(now).MESSAGE?.startsWith?.(`flood-${mode} ${written - 1} `)) {
           last = now;
           break;
@@ -164,7 +165,7 @@ async function boot(podman, image, init, seconds, log) {
         await sleep(500);
       }
       const cpu = cpuMs(journalPids(hostPid, init)) - cpu0;
-      const stored = Number(ex(['sh', '-c', `${journalctl} --no-pager -u ${unitName} -o cat | grep -c '^flood-${mode} '`], { timeoutMs: 600_000 }).stdout.trim());
+      const stored = Number(ex(['sh', '-c', `${journalctl} --no-pager _SYSTEMD_UNIT=${unitName} -o cat | grep -c '^flood-${mode} '`], { timeoutMs: 600_000 }).stdout.trim());
       const lastUs = last ? Number(JSON.parse(last).__REALTIME_TIMESTAMP) : NaN;
       const ping = (await pinger).split(' ').map(Number);
       out.floods[mode] = {
@@ -180,11 +181,11 @@ async function boot(podman, image, init, seconds, log) {
           `${Math.round(cpu)} ms CPU${init === 'ts-init' ? `, ping p99 ${ping[3]} ms (${ping[0]} answers)` : ''}`,
       );
     }
-    // Fill the store to STORE_ENTRIES (what it holds: the sum of its files' headers).
+    // Fill the store to STORE_ENTRIES (what it holds: the sum of its files' "Entry objects:").
     const held = () =>
       ex([journalctl, '--no-pager', '--header'], { timeoutMs: 120_000 })
         .stdout.split('\n')
-        .map((l) => /^Entries:\s*(\d+)/.exec(l.trim())?.[1])
+        .map((l) => /^Entry objects:\s*(\d+)/.exec(l.trim())?.[1])
         .filter(Boolean)
         .reduce((a, b) => a + Number(b), 0);
     const missing = STORE_ENTRIES - held();
