@@ -426,13 +426,13 @@ async function journal() {
   });
   const memNote = note(
     `After the floods, syslog(3) lines from outside any unit until the store holds ${STORE_ENTRIES.toLocaleString('en')} entries (the sum of its files' ` +
-      "`Entry objects:` in `journalctl --header`); 5 s later PID 1's RssAnon from the host's /proc (systemd's column: PID 1, and journald's in brackets). " +
+      "`Entry objects:` in `journalctl --header`); 5 s later PID 1's RssAnon from the host's /proc, and in brackets the journal's own process (systemd-journald; ts-init's writer). " +
       `The floor: ${floorLabel()}.`,
   );
   journalRow(`PID 1 private memory (RssAnon) with ${STORE_ENTRIES.toLocaleString('en')} stored entries${memNote}`, {}, {
     cells: [
-      `${fmt(MB(r.systemd.pid1Kb), 1)} MB (journald ${fmt(MB(r.systemd.journaldKb ?? NaN), 1)} MB); ${r.systemd.entries} entries`,
-      `${fmt(MB(r['ts-init'].pid1Kb), 1)} MB; ${r['ts-init'].entries} entries`,
+      `${fmt(MB(r.systemd.pid1Kb), 1)} MB (journald ${fmt(MB(r.systemd.journalKb), 1)} MB); ${r.systemd.entries} entries`,
+      `${fmt(MB(r['ts-init'].pid1Kb), 1)} MB (its journal writer ${fmt(MB(r['ts-init'].journalKb), 1)} MB); ${r['ts-init'].entries} entries`,
     ],
     ratio: `${fmt(r['ts-init'].pid1Kb / floor, 2)}× the floor`,
     target: '≤ 1.5× the Node.js floor',

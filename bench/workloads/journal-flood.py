@@ -2,7 +2,7 @@
 # The journal benchmark's programs, run inside the journal image (bench/journal.mjs):
 #   journal-flood stdout SECONDS OUT   lines to stdout as fast as they go, for SECONDS
 #   journal-flood syslog SECONDS OUT   syslog(3) calls (Python's syslog module) as fast as they go
-#   journal-flood fill COUNT           COUNT syslog(3) calls
+#   journal-flood fill COUNT SECONDS   COUNT syslog(3) calls, or as many as SECONDS allow
 #   journal-flood ping SOCKET SECONDS  ts-init's control socket `ping`, a new connection every 10 ms
 #   journal-flood time RUNS CMD...     runs CMD RUNS times, prints the median and best wall ms
 # The floods write "START_US COUNT" (realtime at the first line, lines written) to OUT. Every
@@ -43,10 +43,13 @@ def flood(mode, seconds, out):
         f.write(f'{int(start * 1e6)} {n}\n')
 
 
-def fill(count):
+def fill(count, seconds):
     syslog.openlog('flood-fill', 0, syslog.LOG_DAEMON)
+    end = time.monotonic() + seconds
     for n in range(count):
         syslog.syslog(f'flood-fill {n} {PAD}'[:100])
+        if n % 1000 == 0 and time.monotonic() >= end:
+            break
 
 
 def ping(path, seconds):
@@ -92,7 +95,7 @@ if __name__ == '__main__':
     if what in ('stdout', 'syslog'):
         flood(what, float(sys.argv[2]), sys.argv[3])
     elif what == 'fill':
-        fill(int(sys.argv[2]))
+        fill(int(sys.argv[2]), float(sys.argv[3]))
     elif what == 'ping':
         ping(sys.argv[2], float(sys.argv[3]))
     elif what == 'time':
