@@ -64,9 +64,9 @@ export async function nodeFloorKb(nodeBin, reps) {
 
 /**
  * What the executable is made of: the Node.js binary it was built from, and the
- * single-executable blob injected into it (the bundle, V8's code cache for it, the
- * embedded FFI module). The code cache is what is left of the blob once the bundle
- * and the asset are accounted for (plus a few bytes of header).
+ * single-executable blob injected into it (the bundles, PID 1's and the clients', V8's
+ * code cache for each, the embedded FFI module). The code caches are what is left of the
+ * blob once the bundles and the asset are accounted for (plus a few bytes of header).
  */
 export function executableParts(tsInitBin, nodeBin, repo) {
   const size = (f) => {
@@ -78,7 +78,7 @@ export function executableParts(tsInitBin, nodeBin, repo) {
   };
   const exe = size(tsInitBin);
   const node = size(nodeBin);
-  const bundle = size(path.join(repo, 'dist/ts-init.js'));
+  const bundle = size(path.join(repo, 'dist/ts-init.js')) + size(path.join(repo, 'dist/ts-init-clients.js'));
   const koffi = size(path.join(repo, 'node_modules/@koromix/koffi-linux-x64/linux_x64/koffi.node'));
   const blob = exe - node;
   return { exe, node, blob, bundle, koffi, codeCache: blob - bundle - koffi };

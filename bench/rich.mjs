@@ -1,7 +1,8 @@
-// Rich boot: the vm image of the real-workload test (scripts/vm-image.sh: Debian bookworm with
-// openssh, cron, rsyslog, dbus, nginx + php-fpm, redis, mariadb, postgresql, bind9, squid,
-// postfix, slapd, xinetd, supervisor installed by apt) booted under three inits with podman:
-//   systemd 252   --systemd=always, /sbin/init (the image's own units and init scripts)
+// Rich boot: the vm image of the real-workload test (scripts/vm-image.sh: Debian bookworm or
+// trixie with openssh, cron, rsyslog, dbus, nginx + php-fpm, redis, mariadb, postgresql, bind9,
+// squid, postfix, slapd, xinetd, prometheus-node-exporter, supervisor installed by apt) booted
+// under three inits with podman:
+//   systemd       252 or 257, --systemd=always, /sbin/init (the image's own units and init scripts)
 //   ts-init       the image's ENTRYPOINT with no flags (the same units and init scripts)
 //   supervisord   PID 1 with workloads/vm-supervisord.conf (the same daemons in the foreground)
 // For each boot: from just before `podman run` until every service answers its probe
@@ -27,11 +28,14 @@ const RUN_ARGS = {
   supervisord: ['--entrypoint', '["/usr/bin/supervisord","-n","-c","/etc/vm-bench/supervisord.conf"]'],
 };
 
+/** The Debian releases the vm image is built from, with the systemd each ships. */
+export const RICH_SUITES = { bookworm: { debian: 12, systemd: 252 }, trixie: { debian: 13, systemd: 257 } };
+
 /** scripts/vm-image.sh (builds the base once, cached): the podman environment and the base ref. */
-function prepare(log) {
-  log('rich boot: preparing the vm image (scripts/vm-image.sh; the first build takes a few minutes)');
-  const res = spawnSync('bash', [path.join(REPO, 'scripts/vm-image.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  if (res.status !== 0) throw new Error(`scripts/vm-image.sh exited ${res.status}`);
+function prepare(log, suite) {
+  log(`rich boot: preparing the ${suite} vm image (scripts/vm-image.sh ${suite}; the first build takes a few minutes)`);
+  const res = spawnSync('bash', [path.join(REPO, 'scripts/vm-image.sh'), suite], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (res.status !== 0) throw new Error(`scripts/vm-image.sh ${suite} exited ${res.status}`);
   const vars = {};
   for (const m of res.stdout.matchAll(/^export ([A-Z_]+)='([^']*)'$/gm)) vars[m[1]] = m[2];
   if (!vars.TS_INIT_BASE_VM) throw new Error('scripts/vm-image.sh printed no TS_INIT_BASE_VM');
@@ -189,8 +193,8 @@ async function boot(podman, image, init, n, log) {
  * that answered (fewest over the boots), exit codes, for ts-init the median CMD start, and the
  * median time until the services that answered everywhere (`common`) were all up.
  */
-export async function richBench(tsInitBin, reps, log) {
-  const { env, base } = prepare(log);
+export async function richBench(tsInitBin, reps, log, suite = 'bookworm') {
+  const { env, base } = prepare(log, suite);
   const podman = podmanIn(env);
   const image = buildImage(podman, base, tsInitBin);
   const runs = Object.fromEntries(RICH_INITS.map((i) => [i, []]));

@@ -27,7 +27,10 @@ import {
 let instances = 0;
 const serviceArgv = () => ['/bin/sleep', String(900_000_000 + (process.pid % 100_000) * 100 + instances++)];
 
-function tsInitSetup(tsInitBin, count, dir, service) {
+/** Timers armed beside the services of the "ts-init+timers" run: none due within an idle window. */
+export const IDLE_TIMERS = 60;
+
+function tsInitSetup(tsInitBin, count, dir, service, timers = 0) {
   const units = path.join(dir, 'units');
   fs.mkdirSync(units);
   for (let i = 0; i < count; i++) {
@@ -35,6 +38,13 @@ function tsInitSetup(tsInitBin, count, dir, service) {
       path.join(units, `svc${i}.service`),
       `[Unit]\nDescription=bench service ${i}\n\n[Service]\nType=simple\nExecStart=${service.join(' ')}\n`,
     );
+  }
+  // Calendar timers (daily at some minute, yearly) and monotonic ones (a day after boot), as an
+  // image's housekeeping timers are; their services are oneshots that ran once at the start.
+  for (let i = 0; i < timers; i++) {
+    const when = i % 3 === 0 ? `OnCalendar=*-*-* 03:${String(i % 60).padStart(2, '0')}:00` : i % 3 === 1 ? 'OnCalendar=yearly' : 'OnBootSec=1d';
+    fs.writeFileSync(path.join(units, `job${i}.timer`), `[Timer]\n${when}\nPersistent=no\n`);
+    fs.writeFileSync(path.join(units, `job${i}.service`), '[Service]\nType=oneshot\nExecStart=/bin/true\n');
   }
   // The control socket goes to the scratch directory, not /run/ts-init.sock.
   return {
@@ -73,7 +83,9 @@ const runningServices = (pid, service) => childrenOf(pid).filter((c) => cmdline(
 export async function startSupervisor(name, count, tsInitBin) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ts-init-bench-${name}-`));
   const service = serviceArgv();
-  const setup = name === 'ts-init' ? tsInitSetup(tsInitBin, count, dir, service) : supervisordSetup(count, dir, service);
+  const setup = name.startsWith('ts-init')
+    ? tsInitSetup(tsInitBin, count, dir, service, name === 'ts-init+timers' ? IDLE_TIMERS : 0)
+    : supervisordSetup(count, dir, service);
   const t0 = monoNs();
   const p = startProcess(setup.file, setup.args, { env: initEnv() });
   const cleanup = () => fs.rmSync(dir, { recursive: true, force: true });
@@ -148,7 +160,15 @@ export async function unitsBench(tsInitBin, idleSeconds, reps, log) {
         got[name] = { readyMs: s.readyMs, ...s.memory() };
       }
       if (rep === 0) {
-        log(`  both idle for ${idleSeconds} s`);
+        // A third run idles beside them: ts-init with the same services and timers armed.
+        log(`  ts-init, 10 services and ${IDLE_TIMERS} timers`);
+        const timed = await startSupervisor('ts-init+timers', 10, tsInitBin);
+        running.push(timed);
+        // Its 60 timer services run once at the start: the start-up's last work (their ends, the
+        // memory given back after a burst) is over before the window.
+        await sleep(5000);
+        got[timed.name] = {};
+        log(`  all idle for ${idleSeconds} s`);
         const before = running.map((s) => ({ ticks: s.ticks(), sched: s.sched() }));
         await sleep(idleSeconds * 1000);
         running.forEach((s, k) => {
@@ -165,6 +185,7 @@ export async function unitsBench(tsInitBin, idleSeconds, reps, log) {
       for (const s of running.splice(0)) Object.assign((got[s.name] ??= {}), await s.stop());
     }
     for (const name of names) add(`${name}/10`, got[name]);
+    if (got['ts-init+timers']) add('ts-init+timers/10', got['ts-init+timers']);
     // 50 services: one supervisor at a time.
     for (const name of names) {
       log(`  ${name}, 50 services${reps > 1 ? ` (${rep + 1}/${reps})` : ''}`);

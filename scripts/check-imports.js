@@ -14,11 +14,11 @@ const LAYERS = [
   ['cli/'],
   ['log/'],
   ['process/', 'units/', 'runtime-env.ts'],
-  ['output/', 'notify/', 'exec/', 'hooks/', 'boot/', 'sockets/', 'journal/', 'sinks/'],
+  ['output/', 'notify/', 'exec/', 'hooks/', 'boot/', 'sockets/', 'journal/', 'sinks/', 'host-settings/'],
   ['control/', 'bus/'],
   ['supervisor/', 'engine/', 'personality/'],
   ['init/'],
-  ['control-start.ts', 'bus-start.ts', 'journal-start.ts', 'services.ts', 'init-main.ts', 'main.ts', 'sea-main.ts'],
+  ['control-start.ts', 'bus-start.ts', 'journal-start.ts', 'services.ts', 'init-main.ts', 'client-main.ts', 'face.ts', 'main.ts', 'sea-main.ts'],
 ];
 
 function layerOf(rel) {

@@ -14,6 +14,10 @@ done
 command -v dbus-daemon >/dev/null 2>&1 || need+=(dbus-daemon)
 command -v busctl >/dev/null 2>&1 || need+=(systemd)
 /usr/bin/python3 -c 'import dbus' 2>/dev/null || need+=(python3-dbus)
+# The manual pages' rendering test (man -l, groff) and the package check (lintian).
+command -v man >/dev/null 2>&1 || need+=(man-db)
+command -v groff >/dev/null 2>&1 || need+=(groff-base)
+command -v lintian >/dev/null 2>&1 || need+=(lintian)
 # The journal's sinks: python3-systemd's journal.send as a native-protocol client.
 /usr/bin/python3 -c 'import systemd.journal' 2>/dev/null || need+=(python3-systemd)
 if [ ${#need[@]} -gt 0 ]; then

@@ -65,7 +65,7 @@ export function initMain(argv: string[]): void {
   log.info(describePersonality(personality));
   // The supervisor is loaded only when there is somewhere units could come from.
   const services = anyUnitDirectory(personality.units)
-    ? (require('./services') as typeof import('./services')).servicesFactory(o, personality.units, { ownsMachine: personality.ownsMachine }).factory
+    ? (require('./services') as typeof import('./services')).servicesFactory(o, personality.units, { ownsMachine: personality.ownsMachine, systemdIdentity: personality.systemdIdentity }).factory
     : undefined;
   runInit(o, log, services, { face: personality.face, envFiles: personality.rich && isPid1 }).then(
     (code) => exitImmediately(code),

@@ -11,9 +11,9 @@ import type { Level } from './log/tee-logger';
 import type { Logger } from './log/logger';
 import type { ProcessTable } from './process/process-table';
 import { readStat } from './process/proc';
-import { JournalFeed } from './sinks/journal-feed';
+import { type Fields, JournalFeed } from './sinks/journal-feed';
 import { JournalSinks, type UnitLogSettings } from './sinks/journal-sinks';
-import { openJournalSockets, SYSLOG_SOCKET } from './sinks/journal-sockets';
+import { JOURNAL_DIR, openJournalSockets, SYSLOG_SOCKET } from './sinks/journal-sockets';
 import { SenderContexts } from './sinks/sender-context';
 import { SyslogForwarder } from './sinks/syslog-forward';
 import { unitOfProcess } from './supervisor/process-units';
@@ -26,6 +26,8 @@ const LEVELS: Record<Level, number> = { fatal: 2, error: 3, warn: 4, info: 6 };
 
 export interface RunningJournal {
   sinks: JournalSinks;
+  /** The writer's queue, which a unit's pipe waits for when it is full. */
+  feed: JournalFeed;
   own(level: Level, message: string, unit?: string): void;
   close(): Promise<void>;
 }
@@ -44,20 +46,20 @@ function programName(path: string | undefined, unit: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
 }
 
-export function startJournal(deps: { supervisor: Supervisor; table: ProcessTable; log: Logger; linkDevLog: boolean }): RunningJournal | undefined {
+export function startJournal(deps: { supervisor: Supervisor; table: ProcessTable; log: Logger; linkDevLog: boolean; console?: (fields: Fields) => void }): RunningJournal | undefined {
   const boot = bootIdHex();
   if (!boot) {
     deps.log.warn('journal: no boot id (/proc/sys/kernel/random/boot_id); not keeping a journal');
     return undefined;
   }
   const { settings } = readJournaldConf();
-  if (settings.storage === 'none') return undefined;
   const say = (line: string): void => deps.log.warn(line);
   const feed = new JournalFeed({
     spawnWriter: () => deps.table.spawn(process.execPath, [JOURNAL_WRITER_ARG, boot], { stdio: ['pipe', 'ignore', 'inherit'] }),
     say,
   });
-  feed.start();
+  // Storage=none: nothing is stored (no writer), but the sockets listen and forward, as journald's do.
+  if (settings.storage !== 'none') feed.start();
   const runners = deps.supervisor.runners;
   const contexts = new SenderContexts((pid) => unitOfProcess(runners, pid, readStat));
   const unitSettings = (unit: string): UnitLogSettings | undefined => {
@@ -81,11 +83,19 @@ export function startJournal(deps: { supervisor: Supervisor; table: ProcessTable
     unitSettings,
     hostname: os.hostname(),
     rateLimit: { intervalMs: settings.rateLimitIntervalMs, burst: settings.rateLimitBurst },
-    ...(forwarder && { forward: (d: Buffer) => forwarder.send(d) }),
+    ...(forwarder && { forward: forwarder }),
+    ...(deps.console && { console: deps.console }),
   });
-  const sockets = openJournalSockets(sinks, say, deps.linkDevLog);
+  let sockets: { close(): void } = { close() {} };
+  try {
+    sockets = openJournalSockets(sinks, feed, say, deps.linkDevLog);
+  } catch (e) {
+    // /run/systemd not PID 1's own (sys/safe-create.ts): unit lines still reach the journal.
+    say(`journal: not listening on ${JOURNAL_DIR}: ${(e as Error).message}`);
+  }
   return {
     sinks,
+    feed,
     own: (level, message, unit) => sinks.own(LEVELS[level], message, unit),
     async close() {
       sockets.close();

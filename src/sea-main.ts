@@ -1,16 +1,18 @@
-// The executable's first script: it compiles the bundle (an asset of the executable)
-// with a V8 code cache that the build made by running the init path once, so every
-// function PID 1 runs until its CMD has started is bytecode at once instead of being
-// parsed and compiled on its first call. The runtime's own code cache for a single
-// executable holds only what V8 compiles without running anything (the top level),
-// which left a plain `ts-init -- CMD` compiling most of its code while it started
-// (build.js has the figures).
+// The executable's first script: it compiles the bundle of the run's face (an asset of the
+// executable: PID 1's, or the clients', src/face.ts) with a V8 code cache that the build made
+// by running that bundle once, so every function PID 1 runs until its CMD has started is
+// bytecode at once instead of being parsed and compiled on its first call. The runtime's own
+// code cache for a single executable holds only what V8 compiles without running anything
+// (the top level), which left a plain `ts-init -- CMD` compiling most of its code while it
+// started (build.js has the figures).
 import * as sea from 'node:sea';
 import * as vm from 'node:vm';
+import { faceOf, isPid1Face } from './face';
 import { onCommandStarted } from './sys/code-cache-training';
 
-/** Set by build.js for its training executable only: where to save the cache. */
+/** Set by build.js for its training executable only: where to save each bundle's cache. */
 declare const __CODE_CACHE_OUT__: string | undefined;
+declare const __CLIENTS_CODE_CACHE_OUT__: string | undefined;
 
 /** The asset's bytes in place: getRawAsset does not copy them. */
 function asset(name: string): ArrayBuffer | undefined {
@@ -21,15 +23,19 @@ function asset(name: string): ArrayBuffer | undefined {
   }
 }
 
+const pid1 = isPid1Face(faceOf(process.argv0, process.argv.slice(2)));
 // The bundle, wrapped by the build as a CommonJS module function; esbuild writes ASCII only,
 // so latin1 reads it exactly (and needs no text decoder). A Buffer made from the
 // ArrayBuffer itself is a view; made from a Uint8Array, it would be a copy (0.5 ms).
-const source = Buffer.from(asset('bundle.js')!).toString('latin1');
-const cache = asset('code-cache');
+const source = Buffer.from(asset(pid1 ? 'bundle.js' : 'clients.js')!).toString('latin1');
+const cache = asset(pid1 ? 'code-cache' : 'clients-code-cache');
 const cachedData = cache && new Uint8Array(cache);
 const script = new vm.Script(source, { filename: process.execPath, cachedData });
-if (typeof __CODE_CACHE_OUT__ === 'string') {
-  const out = __CODE_CACHE_OUT__;
-  onCommandStarted(() => require('node:fs').writeFileSync(out, script.createCachedData()));
+const cacheOut = pid1 ? __CODE_CACHE_OUT__ : __CLIENTS_CODE_CACHE_OUT__;
+if (typeof cacheOut === 'string') {
+  const save = () => require('node:fs').writeFileSync(cacheOut, script.createCachedData());
+  // PID 1's start-up is over once its CMD has started; a client's run once it exits.
+  if (pid1) onCommandStarted(save);
+  else process.on('exit', save);
 }
 script.runInThisContext()(module.exports, require, module, __filename, __dirname);

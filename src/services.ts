@@ -7,6 +7,8 @@ import { ServiceOutput } from './output/service-output';
 import { runBootMachinery, runGeneratorsStep } from './boot/boot';
 import { hostFacts } from './boot/host-facts';
 import { setupMachineId } from './boot/machine-id';
+import { announceSystemd } from './boot/systemd-identity';
+import { writeBootRecord, writeRunlevelRecord, writeShutdownRecord } from './boot/utmp';
 import { startBus } from './bus-start';
 import { startControl } from './control-start';
 import { type RunningJournal, startJournal } from './journal-start';
@@ -24,8 +26,15 @@ const WATCH_AFTER_MS = 3000;
 /** How long shutdown waits for stdout to take the last unit output lines. */
 const STDOUT_FLUSH_MS = 2000;
 
-/** ownsMachine: PID 1 of a container's own root (personality/rule.ts), which sets up /etc/machine-id. */
-export function servicesFactory(o: InitOptions, dirs: UnitDirectories, machine: { ownsMachine: boolean } = { ownsMachine: false }): { factory: ServicesFactory; output: ServiceOutput } {
+/**
+ * ownsMachine: PID 1 of a container's own root (personality/rule.ts), which sets up /etc/machine-id;
+ * systemdIdentity: it also says it is systemd (/run/systemd/system).
+ */
+export function servicesFactory(
+  o: InitOptions,
+  dirs: UnitDirectories,
+  machine: { ownsMachine: boolean; systemdIdentity?: boolean } = { ownsMachine: false },
+): { factory: ServicesFactory; output: ServiceOutput } {
   const output = new ServiceOutput(o.logFormat, undefined, { mode: o.logConsole, maxLevel: o.logConsoleMaxLevel });
   const factory: ServicesFactory = ({ table, watch, log: console, requestShutdown }): Services => {
     // ts-init's own lines go to the journal too, once it runs (as systemd's own do).
@@ -48,18 +57,24 @@ export function servicesFactory(o: InitOptions, dirs: UnitDirectories, machine: 
     let stopping = false;
     let control: { close(): Promise<void> | void } | undefined;
     let bus: { close(): void } | undefined;
+    // systemd-update-utmp's records (boot, runlevel, shutdown), written where ts-init says it is systemd.
+    let bootRecords = false;
     return {
       async start() {
         // systemd's boot machinery: generators and SysV scripts before the units load, tmpfiles.d before the first starts;
         // the generators again on every daemon-reload (one run at a time).
         if (registry.dirs.systemDirs.length && !untrustedRun) {
+          if (machine.systemdIdentity) announceSystemd(log);
           if (machine.ownsMachine) ({ firstBoot, commit: commitMachineId } = setupMachineId(log, facts.container() !== undefined));
-          const boot = { log, facts: supervisor.facts, nativeDirs: nativeUnitDirs(registry.dirs.systemDirs) };
+          const boot = { log, facts: supervisor.facts, nativeDirs: nativeUnitDirs(registry.dirs.systemDirs), ownsMachine: machine.ownsMachine };
           await runBootMachinery(boot);
+          // After tmpfiles.d, which makes /run/utmp (systemd-update-utmp.service is ordered so too).
+          if ((bootRecords = machine.systemdIdentity === true)) writeBootRecord(log, performance.timeOrigin);
           manager.beforeReload(() => runGeneratorsStep(boot));
           // The journal listens before any unit starts (syslog.socket's daemon, too, finds it there).
-          journal = startJournal({ supervisor, table, log: console, linkDevLog: machine.ownsMachine });
-          if (journal) output.toJournal = (unit, line) => journal?.sinks.unitLine(unit, line);
+          journal = startJournal({ supervisor, table, log: console, linkDevLog: machine.ownsMachine, console: (f) => output.journalMessage(f) });
+          const j = journal;
+          if (j) output.toJournal = { line: (unit, line) => j.sinks.unitLine(unit, line), full: () => j.feed.full(), onRoom: (then) => j.feed.onRoom(then) };
         }
         const loadedAt = Date.now();
         registry.load();
@@ -83,14 +98,22 @@ export function servicesFactory(o: InitOptions, dirs: UnitDirectories, machine: 
           stopWatching = () => watcher?.close();
         });
         await booting;
+        if (bootRecords) {
+          const targets = await manager.status(['graphical.target', 'multi-user.target', 'rescue.target']).catch(() => []);
+          writeRunlevelRecord(log, new Set(targets.filter((t) => t.activeState === 'active').map((t) => t.name)));
+        }
         // systemd-machine-id-commit: a first boot's transient ID made permanent once the boot is done.
         commitMachineId?.();
       },
       async stopAll() {
         stopping = true;
-        bus?.close();
         await stopWatching();
+        // Still on the bus while the units stop, as systemd is: their stop commands ask systemctl
+        // (Debian's init-functions does, for every init script), which would otherwise wait out
+        // the bus's 25 s activation timeout for a systemd1 that has gone.
         await supervisor.stopAll();
+        bus?.close();
+        if (bootRecords) writeShutdownRecord(log);
         await control?.close();
         // Stopped processes are reaped before their pipes are read to the end; keep their last lines.
         await output.drained(1000);

@@ -9,6 +9,7 @@ import { generatorEnvironment, GENERATOR_OUTPUT, runGenerators } from './generat
 import { virtualizationString } from './host-facts';
 import { generateSysvUnits } from './sysv-generate';
 import { runTmpfiles } from './tmpfiles-apply';
+import type { SpecifierValues } from './tmpfiles-parse';
 
 /** systemd gives all generators together this long (DEFAULT_TIMEOUT_USEC). */
 export const GENERATOR_TIMEOUT_MS = 90_000;
@@ -18,6 +19,8 @@ export interface BootOptions {
   facts: HostFacts;
   /** Unit directories of native units, in precedence order (no generator output among them). */
   nativeDirs: readonly string[];
+  /** PID 1 of a container's own root (personality/rule.ts): only then does tmpfiles.d remove anything. */
+  ownsMachine: boolean;
   generatorTimeoutMs?: number;
 }
 
@@ -67,14 +70,7 @@ export function runTmpfilesStep(o: BootOptions): void {
   const f = o.facts;
   const t0 = Date.now();
   try {
-    const r = runTmpfiles({
-      architecture: f.architecture(),
-      bootId: readBootId(),
-      hostname: f.hostname(),
-      machineId: f.machineId(),
-      kernelRelease: f.kernelRelease(),
-      osRelease: f.osRelease(),
-    });
+    const r = runTmpfiles(tmpfilesSpecifiers(f), '', o.ownsMachine);
     for (const e of r.errors) o.log.warn(`tmpfiles: ${e}`);
     for (const w of r.warnings) o.log.info(`tmpfiles: ${w}`);
     for (const s of r.skipped) o.log.debug(`tmpfiles: ${s}`);
@@ -82,6 +78,18 @@ export function runTmpfilesStep(o: BootOptions): void {
   } catch (e) {
     o.log.error(`tmpfiles: ${(e as Error).message}`);
   }
+}
+
+/** The values tmpfiles.d's specifiers stand for (%a %b %H %m %v %o ...), on this machine. */
+export function tmpfilesSpecifiers(f: HostFacts): SpecifierValues {
+  return {
+    architecture: f.architecture(),
+    bootId: readBootId(),
+    hostname: f.hostname(),
+    machineId: f.machineId(),
+    kernelRelease: f.kernelRelease(),
+    osRelease: f.osRelease(),
+  };
 }
 
 function readBootId(): string | undefined {

@@ -145,13 +145,7 @@ export class TmpfilesApplier {
 
   /** Paths a line acts on (inside the root): its glob's matches, or its path. */
   private targets(l: TmpfilesLine): string[] {
-    if (!takesGlob(l.type) || !/[*?[]/.test(l.path)) return [l.path];
-    try {
-      const found = fs.globSync(this.real(l.path)).sort();
-      return this.root === '' ? found : found.map((p) => `/${path.relative(this.root, p)}`);
-    } catch {
-      return [];
-    }
+    return lineTargets(l, this.root);
   }
 
   /** name beneath dir as it is (a symlink as itself), the step into it checked; undefined when missing. */
@@ -371,18 +365,32 @@ export class TmpfilesApplier {
     }
   }
 
-  apply(lines: readonly TmpfilesLine[]): Omit<TmpfilesReport, 'files'> {
+  /** removes: false leaves out every removal (D's emptying, r, R): see runTmpfiles. */
+  apply(lines: readonly TmpfilesLine[], removes = true): Omit<TmpfilesReport, 'files'> {
     const plan = planTmpfiles(lines);
     const errors: string[] = [];
     let applied = 0;
-    for (const l of plan.remove) if (this.run(l, this.removeLine, errors)) applied++;
+    if (!removes) {
+      for (const l of plan.remove) plan.skipped.push(`${l.file}:${l.line}: ${l.type} ${l.path}: not removed: this is not a container's own root`);
+    } else for (const l of plan.remove) if (this.run(l, this.removeLine, errors)) applied++;
     for (const l of plan.create) if (this.run(l, this.createLine, errors)) applied++;
     return { applied, errors, warnings: plan.warnings, skipped: plan.skipped };
   }
 }
 
-/** systemd-tmpfiles --create --remove --boot, on the tree at root. */
-export function runTmpfiles(spec: SpecifierValues, root = ''): TmpfilesReport {
+/** Paths a line acts on (inside root): its glob's matches, or its path. */
+export function lineTargets(l: TmpfilesLine, root = ''): string[] {
+  if (!takesGlob(l.type) || !/[*?[]/.test(l.path)) return [l.path];
+  try {
+    const found = fs.globSync(root === '' ? l.path : path.join(root, l.path)).sort();
+    return root === '' ? found : found.map((p) => `/${path.relative(root, p)}`);
+  } catch {
+    return [];
+  }
+}
+
+/** Every line of every tmpfiles.d file (an earlier directory's file overriding a later's by name), with what could not be read. */
+export function readTmpfilesLines(spec: SpecifierValues, root = ''): { files: string[]; lines: TmpfilesLine[]; errors: string[]; skipped: string[] } {
   const files = listConfigFiles(TMPFILES_DIRS, (n) => n.endsWith('.conf'), root);
   const lines: TmpfilesLine[] = [];
   const errors: string[] = [];
@@ -399,8 +407,18 @@ export function runTmpfiles(spec: SpecifierValues, root = ''): TmpfilesReport {
     errors.push(...parsed.errors);
     skipped.push(...parsed.skipped);
   }
+  return { files: files.map((f) => f.path), lines, errors, skipped };
+}
+
+/**
+ * systemd-tmpfiles --create --remove --boot, on the tree at root. removes: false is --create alone,
+ * for a PID 1 that does not own the machine (a PID namespace on the host's root): the host's
+ * `D /tmp` would empty the host's /tmp.
+ */
+export function runTmpfiles(spec: SpecifierValues, root = '', removes = true): TmpfilesReport {
+  const { files, lines, errors, skipped } = readTmpfilesLines(spec, root);
   const applier = new TmpfilesApplier(root);
   // Paths in lines are inside the root; file names in messages are the real ones.
-  const report = applier.apply(lines);
-  return { files: files.map((f) => f.path), applied: report.applied, errors: [...errors, ...report.errors], warnings: report.warnings, skipped: [...skipped, ...report.skipped] };
+  const report = applier.apply(lines, removes);
+  return { files, applied: report.applied, errors: [...errors, ...report.errors], warnings: report.warnings, skipped: [...skipped, ...report.skipped] };
 }

@@ -16,8 +16,8 @@ export interface TmpfilesPlan {
 export const APPLIED_TYPES: ReadonlySet<TmpfilesType> = new Set(['f', 'F', 'w', 'd', 'D', 'e', 'v', 'q', 'Q', 'L', 'C', 'r', 'R', 'z', 'Z', 'x', 'X']);
 
 /**
- * systemd's own runtime state: never created under ts-init (/run/systemd/system would say
- * "systemd is PID 1"). /run/nologin too: systemd-user-sessions.service, which is systemd's
+ * systemd's own runtime state: never created by tmpfiles.d under ts-init (/run/systemd/system,
+ * which says "systemd is PID 1", is ts-init's own to make: boot/systemd-identity.ts). /run/nologin too: systemd-user-sessions.service, which is systemd's
  * and does not run here, removes it once boot is over; left in place it would lock out
  * every user but root.
  */

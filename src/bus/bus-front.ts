@@ -6,6 +6,7 @@ import type { Manager } from '../control/manager';
 import type { Logger } from '../log/logger';
 import { VERSION } from '../version';
 import { BusConnection } from './connection';
+import { HOSTNAME1_NAME } from './hostname1';
 import { BUS_NAME, type ManagerFacts, Systemd1 } from './systemd1';
 
 const DBUS = { destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus', interface: 'org.freedesktop.DBus' };
@@ -36,6 +37,10 @@ export async function connectSystemd1(socketPath: string, manager: Manager, log:
     await conn.call({ ...DBUS, member: 'AddMatch', signature: 's', body: ["type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged'"] });
     const r = await conn.call({ ...DBUS, member: 'RequestName', signature: 'su', body: [BUS_NAME, DO_NOT_QUEUE] });
     if (r.body[0] !== PRIMARY_OWNER) throw new Error(`${BUS_NAME} is owned by another connection`);
+    // hostnamed's name too, where the bus's policy lets root own it (systemd's own policy file):
+    // no systemd-hostnamed runs under ts-init to answer for it.
+    const h = await conn.call({ ...DBUS, member: 'RequestName', signature: 'su', body: [HOSTNAME1_NAME, DO_NOT_QUEUE] }).catch(() => undefined);
+    if (h && h.body[0] !== PRIMARY_OWNER) log.info(`${HOSTNAME1_NAME} is owned by another connection`);
   } catch (err) {
     conn.close();
     throw err;

@@ -10,6 +10,7 @@ import type { ActiveState, JobResult, Manager, UnitStatus } from '../control/man
 import type { Logger } from '../log/logger';
 import { releaseMemorySoon } from '../sys/memory';
 import { BusError, type BusConnection } from './connection';
+import { HOSTNAME1_INTERFACE, HOSTNAME1_PATH, hostname1Call, Hostname1Error, readHostname1Properties } from './hostname1';
 import { type InterfaceSpec, introspectionXml, type MethodSpec, STANDARD_INTERFACES } from './introspection';
 import { type Message, MessageType } from './message';
 import { JOB_PREFIX, jobPath, MANAGER_PATH, UNIT_PREFIX, unitOfPath, unitPath } from './object-path';
@@ -88,6 +89,9 @@ export const MANAGER_METHODS: readonly MethodSpec[] = [
   { name: 'Subscribe', in: '', out: '' },
   { name: 'Unsubscribe', in: '', out: '' },
   { name: 'Reload', in: '', out: '' },
+  // libc6's postinst runs `systemctl daemon-reexec` under set -e wherever /run/systemd/system is:
+  // ts-init is not re-executed, but re-reads its units as a re-executed systemd does.
+  { name: 'Reexecute', in: '', out: '' },
   { name: 'ListUnitFiles', in: '', out: 'a(ss)' },
   { name: 'GetUnitFileState', in: 's', out: 's' },
   { name: 'EnableUnitFiles', in: 'asbb', out: 'ba(sss)' },
@@ -105,7 +109,7 @@ const MANAGER_SIGNALS = [
   { name: 'Reloading', sig: 'b' },
 ];
 
-const MUTATING = new Set([...Object.keys(JOB_VERBS), 'KillUnit', 'Reload', 'EnableUnitFiles', 'DisableUnitFiles']);
+const MUTATING = new Set([...Object.keys(JOB_VERBS), 'KillUnit', 'Reload', 'Reexecute', 'EnableUnitFiles', 'DisableUnitFiles']);
 
 export interface ManagerFacts {
   version: string;
@@ -237,9 +241,21 @@ export class Systemd1 {
     if (m.signature !== method.in) {
       throw new CallError(E.invalidArgs, `Invalid arguments '${m.signature}' to call ${spec.name}.${member}(), expecting '${method.in}'.`);
     }
+    if (spec.name === HOSTNAME1_INTERFACE.name) return this.asRoot(m).then(() => this.hostname1(member, m));
     if (spec.name !== MANAGER_IFACE) throw unknownMethod(member, iface);
     if (MUTATING.has(member)) return this.asRoot(m).then(() => this.managerCall(member, m));
     return this.managerCall(member, m);
+  }
+
+  /** hostname1's setters (the hostnamectl front's files); the interactive flag is moot without polkit. */
+  private hostname1(member: string, m: Message): Reply {
+    try {
+      hostname1Call(member, String(m.body[0]));
+    } catch (err) {
+      if (err instanceof Hostname1Error) throw new CallError(err.errorName, err.message);
+      throw err;
+    }
+    return { sig: '', body: [] };
   }
 
   private peer(member: string, m: Message): Reply {
@@ -271,6 +287,14 @@ export class Systemd1 {
         interfaces: [...standard, manager],
         introspect: async () => introspectionXml([...standard, manager], ['unit', 'job'], splitSignature),
         props: async (want) => (want === MANAGER_IFACE ? this.managerProperties() : undefined),
+      };
+    }
+    if (path === HOSTNAME1_PATH) {
+      const specs = [...standard, HOSTNAME1_INTERFACE];
+      return {
+        interfaces: specs,
+        introspect: async () => introspectionXml(specs, [], splitSignature),
+        props: async (want) => (want === HOSTNAME1_INTERFACE.name ? readHostname1Properties() : undefined),
       };
     }
     const tree = containerChildren(path);
@@ -423,6 +447,7 @@ export class Systemd1 {
       case 'Unsubscribe':
         if (!this.subscribers.delete(m.sender ?? '')) throw new CallError(E.notSubscribed, 'Client is not subscribed.');
         return { sig: '', body: [] };
+      case 'Reexecute':
       case 'Reload': {
         const report = await this.manager.daemonReload();
         for (const n of report.added) this.announce(n);

@@ -2,6 +2,7 @@
 // .Service and .Socket with systemd's names and D-Bus types, each taken from the Manager's
 // UnitStatus (its fields, and the `systemctl show` properties it carries as strings).
 import type { UnitStatus } from '../control/manager';
+import { parseTimespan } from '../units/timespan';
 import { jobPath } from './object-path';
 
 export const UNIT_IFACE = 'org.freedesktop.systemd1.Unit';
@@ -76,6 +77,9 @@ export const UNIT_PROPERTIES: readonly PropertySpec[] = [
   list('Conflicts'),
   list('Before'),
   list('After'),
+  // systemctl stop reads TriggeredBy (to warn of a socket that would start the unit again) and says it failed without it.
+  list('Triggers'),
+  list('TriggeredBy'),
   { name: 'Description', sig: 's', get: (s) => s.description },
   { name: 'LoadState', sig: 's', get: (s) => s.loadState },
   { name: 'ActiveState', sig: 's', get: (s) => s.activeState },
@@ -90,7 +94,7 @@ export const UNIT_PROPERTIES: readonly PropertySpec[] = [
   { name: 'CanStart', sig: 'b', get: (s) => loaded(s) && kind(s) !== 'device' },
   { name: 'CanStop', sig: 'b', get: (s) => loaded(s) },
   { name: 'CanReload', sig: 'b', get: (s) => loaded(s) && prop(s, 'CanReload') === 'yes' },
-  { name: 'CanIsolate', sig: 'b', get: (s) => loaded(s) && kind(s) === 'target' },
+  { name: 'CanIsolate', sig: 'b', get: (s) => loaded(s) && prop(s, 'CanIsolate') === 'yes' },
   { name: 'CanFreeze', sig: 'b', get: () => false },
   { name: 'Job', sig: '(uo)', get: () => [0, '/'] },
   { name: 'StopWhenUnneeded', sig: 'b', get: () => false },
@@ -135,10 +139,22 @@ export const SOCKET_PROPERTIES: readonly PropertySpec[] = [
   { name: 'Accept', sig: 'b', get: () => false },
 ];
 
+const usecOf = (us: number | undefined): bigint => (us === undefined ? 0n : BigInt(Math.max(0, Math.round(us))));
+/** A span as show prints it ("1min 30s") in µs. */
+const spanOf = (v: string): bigint => {
+  const ms = parseTimespan(v);
+  return ms === undefined ? 0n : ms === Infinity ? 0xffffffffffffffffn : BigInt(Math.round(ms * 1000));
+};
+
 export const TIMER_PROPERTIES: readonly PropertySpec[] = [
+  str('Unit'),
   { name: 'Result', sig: 's', get: (s) => s.result },
-  { name: 'NextElapseUSecRealtime', sig: 't', get: () => 0n },
-  { name: 'LastTriggerUSec', sig: 't', get: () => 0n },
+  { name: 'NextElapseUSecRealtime', sig: 't', get: (s) => usecOf(s.elapse?.nextUs) },
+  { name: 'LastTriggerUSec', sig: 't', get: (s) => usecOf(s.elapse?.lastUs) },
+  { name: 'Persistent', sig: 'b', get: (s) => prop(s, 'Persistent') === 'yes' },
+  { name: 'RemainAfterElapse', sig: 'b', get: (s) => prop(s, 'RemainAfterElapse') === 'yes' },
+  { name: 'AccuracyUSec', sig: 't', get: (s) => spanOf(prop(s, 'AccuracyUSec')) },
+  { name: 'RandomizedDelayUSec', sig: 't', get: (s) => spanOf(prop(s, 'RandomizedDelayUSec')) },
 ];
 
 /** The interfaces a unit's object has besides Unit, by its type. */

@@ -37,6 +37,11 @@ export interface InitOptions {
   rich?: boolean;
   /** --unit-environment: which units' processes start with the whole container environment. */
   unitEnvironment: 'root' | 'all' | 'none';
+  /**
+   * --systemd-identity: the rich PID 1 of a container creates /run/systemd/system (sd_booted()),
+   * so that the image's software takes it for systemd; 'no' keeps the directory absent.
+   */
+  systemdIdentity: boolean;
 }
 
 export type ParseResult =
@@ -55,6 +60,13 @@ class UsageError extends Error {}
 function parseSeconds(flag: string, text: string): number {
   if (!/^\d+(\.\d+)?$/.test(text)) throw new UsageError(`${flag} takes a number of seconds, not '${text}'`);
   return Math.round(Number(text) * 1000);
+}
+
+/** A boolean as systemd's parse_boolean() reads it. */
+function parseYesNo(flag: string, text: string): boolean {
+  if (/^(1|yes|y|true|t|on)$/i.test(text)) return true;
+  if (/^(0|no|n|false|f|off)$/i.test(text)) return false;
+  throw new UsageError(`${flag} takes 'yes' or 'no', not '${text}'`);
 }
 
 type LongOption = {
@@ -112,6 +124,7 @@ const LONG_OPTIONS: readonly LongOption[] = [
       o.unitEnvironment = v;
     },
   },
+  { name: 'systemd-identity', env: 'TS_INIT_SYSTEMD_IDENTITY', apply: (o, v) => (o.systemdIdentity = parseYesNo('--systemd-identity', v)) },
 ];
 
 export const LONG_OPTION_NAMES: readonly string[] = LONG_OPTIONS.map((o) => o.name);
@@ -156,6 +169,7 @@ function defaults(): InitOptions {
     hookTimeoutMs: DEFAULT_HOOK_TIMEOUT_MS,
     controlSocket: DEFAULT_CONTROL_SOCKET,
     unitEnvironment: 'root',
+    systemdIdentity: true,
   };
 }
 

@@ -54,6 +54,10 @@ ts-init options (each also read from the environment variable shown):
                          Which units start with the whole container environment:
                          root's (default), every unit's, or none (systemd's: PATH,
                          locale, TZ and PassEnvironment=) (TS_INIT_UNIT_ENVIRONMENT).
+  --systemd-identity yes|no
+                         As a container's PID 1, create /run/systemd/system so that
+                         the image's software takes ts-init for systemd
+                         (TS_INIT_SYSTEMD_IDENTITY, default yes).
 
 tini's environment variables are honoured too: TINI_SUBREAPER,
 TINI_VERBOSITY, TINI_KILL_PROCESS_GROUP.

@@ -9,16 +9,51 @@ import type { JobResult, UnitStatus } from './manager';
 import { unitName } from './protocol';
 import { VERBS, verbRow, type Verb } from './verbs';
 
-const USAGE = `Usage: ts-init ctl [--socket PATH] [--json] COMMAND [ARGS]
+const PROGRAM = 'ts-init ctl';
+
+/** One command's line of the usage: the verb and its arguments, then what it does. */
+function commandLine(verb: Verb): string {
+  const row = verbRow(verb);
+  return `  ${`${verb} ${row.args}`.trimEnd().padEnd(44)}${row.summary}\n`;
+}
+
+export function ctlUsage(): string {
+  return `Usage: ${PROGRAM} [--socket PATH] [--json] COMMAND [ARGS...]
+
+Asks the running ts-init over its control socket (default ${controlSocketPath()}).
 
 Commands:
-${VERBS.map((v) => `  ${verbRow(v).usage}\n`).join('')}`;
+${VERBS.map(commandLine).join('')}
+Options:
+  --socket PATH    The control socket to ask
+  --json           Print the raw result as JSON
+  -h --help        Show this help; COMMAND --help shows one command's
 
-export async function ctl(argv: readonly string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
-  let socket = socketForCaller(controlSocketPath());
+A unit name without a suffix means NAME.service. Exit status: 0 ok, 1 a job failed,
+2 usage error, 4 no such unit.
+`;
+}
+
+/** `ts-init ctl VERB --help`. */
+export function ctlVerbHelp(verb: Verb): string {
+  const row = verbRow(verb);
+  return `Usage: ${PROGRAM} [--socket PATH] [--json] ${`${verb} ${row.args}`.trimEnd()}\n\n${row.summary}.\n${
+    row.access === 'anyone' ? '' : 'Only root may ask for it.\n'
+  }`;
+}
+
+export type CtlArgs =
+  | { kind: 'run'; socket: string; json: boolean; follow: boolean; lines: number; signal?: string; who?: 'main' | 'all'; verb: Verb; units: string[]; args: string[] }
+  | { kind: 'help'; text: string }
+  | { kind: 'usage-error'; message: string };
+
+/** The command line of `ts-init ctl` (without `ctl`). Pure. */
+export function parseCtlArgs(argv: readonly string[], defaultSocket: string): CtlArgs {
+  let socket = defaultSocket;
   let json = false;
   let follow = false;
   let lines = 50;
+  let help = false;
   let signal: string | undefined;
   let who: 'main' | 'all' | undefined;
   const pos: string[] = [];
@@ -30,26 +65,40 @@ export async function ctl(argv: readonly string[], out: (s: string) => void, err
     else if (a === '-f' || a === '--follow') follow = true;
     else if (a === '-n' || a === '--lines') lines = Number(argv[++i]);
     else if (a === '-s' || a === '--signal') signal = argv[++i];
-    else if (a.startsWith('--kill-who=')) who = a.slice(11) === 'main' ? 'main' : 'all';
-    else if (a === '-h' || a === '--help') {
-      out(USAGE);
-      return 0;
-    } else if (a.startsWith('-')) {
-      err(`ts-init ctl: unknown option '${a}'\n${USAGE}`);
-      return 2;
-    } else pos.push(a);
+    else if (a.startsWith('--kill-who=')) {
+      const w = a.slice(11);
+      if (w !== 'main' && w !== 'all') return { kind: 'usage-error', message: `--kill-who takes 'main' or 'all', not '${w}'` };
+      who = w;
+    } else if (a === '-h' || a === '--help') help = true;
+    else if (a.startsWith('-')) return { kind: 'usage-error', message: `unknown option '${a}'` };
+    else pos.push(a);
   }
   const [verb, ...rawUnits] = pos;
-  if (!verb) {
-    err(USAGE);
+  if (verb !== undefined && !(VERBS as readonly string[]).includes(verb)) return { kind: 'usage-error', message: `unknown command '${verb}'` };
+  if (help) return { kind: 'help', text: verb ? ctlVerbHelp(verb as Verb) : ctlUsage() };
+  if (verb === undefined) return { kind: 'usage-error', message: 'no command given' };
+  if (!Number.isInteger(lines) || lines < 0) return { kind: 'usage-error', message: '-n takes a whole number' };
+  const row = verbRow(verb as Verb);
+  // A verb that names no units takes its words as arguments (set-environment NAME=VALUE), if any.
+  if (row.units === 'none' && rawUnits.length > 0 && row.args === '') return { kind: 'usage-error', message: `${verb} takes no arguments` };
+  if (row.units === 'none') return { kind: 'run', socket, json, follow, lines, signal, who, verb: verb as Verb, units: [], args: rawUnits };
+  if (row.units === 'required' && rawUnits.length === 0) return { kind: 'usage-error', message: `${verb} needs a unit name` };
+  return { kind: 'run', socket, json, follow, lines, signal, who, verb: verb as Verb, units: rawUnits.map(unitName), args: [] };
+}
+
+export async function ctl(argv: readonly string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  const parsed = parseCtlArgs(argv, socketForCaller(controlSocketPath()));
+  if (parsed.kind === 'help') {
+    out(parsed.text);
+    return 0;
+  }
+  if (parsed.kind === 'usage-error') {
+    err(`${PROGRAM}: ${parsed.message}\nSee '${PROGRAM} --help'.\n`);
     return 2;
   }
-  if (!Number.isInteger(lines) || lines < 0) {
-    err('ts-init ctl: -n takes a whole number\n');
-    return 2;
-  }
-  const units = rawUnits.map(unitName);
+  const { socket, json, follow, lines, signal, who, verb, units, args } = parsed;
   const params: Record<string, unknown> = { units };
+  if (args.length) params.args = args;
   if (verb === 'kill') Object.assign(params, { signal: signal ?? 'SIGTERM', who: who ?? 'all' });
   if (verb === 'logs') Object.assign(params, { lines, follow });
   const reply = await call(verb as Verb, params, {

@@ -1,5 +1,6 @@
 // Human-readable renderings of unit status, close to systemctl's. Pure.
 import { formatTimestamp } from './timestamp';
+import { formatRelative } from './relative-time';
 import { escapeControls } from '../output/escape-controls';
 import type { LogLine } from '../output/log-ring';
 import { signalName } from '../sys/signals';
@@ -31,6 +32,21 @@ export function activeWords(u: Pick<UnitStatus, 'activeState' | 'subState'>): st
   return u.subState && u.subState !== u.activeState ? `${u.activeState} (${u.subState})` : u.activeState;
 }
 
+/**
+ * "TriggeredBy:" (the timers and sockets that start the unit), and a timer's "Trigger:" (its
+ * next elapse) and "Triggers:" (its unit), as systemctl status prints them after "Active:".
+ */
+function triggerLines(u: UnitStatus, now: number): string[] {
+  const lines: string[] = [];
+  const by = (u.properties.TriggeredBy ?? '').split(' ').filter(Boolean);
+  if (by.length) lines.push(`TriggeredBy: ${by.map((n) => `● ${n}`).join('\n             ')}`);
+  if (!u.elapse) return lines;
+  const next = u.elapse.nextUs;
+  lines.push(`    Trigger: ${next ? `${formatTimestamp(next / 1000)}; ${formatRelative(next, now * 1000)}` : 'n/a'}`);
+  if (u.properties.Triggers) lines.push(`   Triggers: ● ${u.properties.Triggers}`);
+  return lines;
+}
+
 export function renderStatus(u: UnitStatus, logs: LogLine[] = [], now = Date.now()): string {
   const lines: string[] = [];
   lines.push(`${bullet(u)} ${u.name} - ${u.description}`);
@@ -44,6 +60,7 @@ export function renderStatus(u: UnitStatus, logs: LogLine[] = [], now = Date.now
   const since = u.activeState === 'active' && u.activeSince ? u.activeSince : u.stateChangedAt;
   const result = u.activeState === 'failed' ? ` (Result: ${u.result})` : '';
   lines.push(`     Active: ${activeWords(u)}${result} since ${formatTimestamp(since)}; ${ago(now - since)}`);
+  lines.push(...triggerLines(u, now));
   if (u.mainPid) lines.push(`   Main PID: ${u.mainPid}`);
   if (u.statusText) lines.push(`     Status: "${escapeControls(u.statusText)}"`);
   if (u.cpuPercent !== undefined || u.rssBytes !== undefined) {

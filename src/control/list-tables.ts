@@ -1,7 +1,9 @@
-// list-jobs and list-sockets as systemd 252 prints them: upper-case headers, columns as
+// list-jobs, list-sockets and list-timers as systemd 252 prints them: upper-case headers, columns as
 // wide as their widest cell and one blank apart (numbers right-aligned), the last column
 // not padded, and the count after a blank line. Pure.
 import type { JobInfo } from './manager';
+import { formatRelative } from './relative-time';
+import { formatTimestamp } from './timestamp';
 
 /** Rows under a header; `right` marks the right-aligned columns. */
 export function table(head: readonly string[], rows: ReadonlyArray<readonly string[]>, legend: boolean, right: ReadonlySet<number> = new Set()): string {
@@ -31,4 +33,27 @@ export function renderSockets(rows: readonly SocketRow[], legend: boolean, all: 
   const body = table(['LISTEN', 'UNIT', 'ACTIVATES'], sorted.map((r) => [r.listen, r.unit, r.activates]), legend);
   if (!legend) return body;
   return `${body}\n${rows.length} sockets listed.\n${all ? '' : 'Pass --all to see loaded but inactive sockets, too.\n'}`;
+}
+
+export interface TimerRow {
+  /** µs of the wall clock; undefined: none. */
+  next?: number;
+  last?: number;
+  unit: string;
+  activates: string;
+}
+
+/** list-timers: soonest first, those with no next elapse last; "n/a" for a moment there is none of. */
+export function renderTimers(rows: readonly TimerRow[], legend: boolean, all: boolean, nowUs: number): string {
+  const key = (r: TimerRow): number => r.next ?? Infinity;
+  const sorted = [...rows].sort((a, b) => key(a) - key(b) || a.unit.localeCompare(b.unit));
+  const when = (us: number | undefined): string => (us ? formatTimestamp(us / 1000) : 'n/a');
+  const rel = (us: number | undefined): string => (us ? formatRelative(us, nowUs) : 'n/a');
+  const body = table(
+    ['NEXT', 'LEFT', 'LAST', 'PASSED', 'UNIT', 'ACTIVATES'],
+    sorted.map((r) => [when(r.next), rel(r.next), when(r.last), rel(r.last), r.unit, r.activates]),
+    legend,
+  );
+  if (!legend) return body;
+  return `${body}\n${rows.length} timers listed.\n${all ? '' : 'Pass --all to see loaded but inactive timers, too.\n'}`;
 }

@@ -32,6 +32,8 @@ export interface UnitStatus {
   rssBytes?: number;
   /** Extra systemd-style properties for `show -p`: e.g. Type, Restart, ExecMainPID, NRestarts. */
   properties: Record<string, string>;
+  /** A timer's next elapse and last trigger, µs of the wall clock (list-timers, status, the bus). */
+  elapse?: { nextUs?: number; lastUs?: number };
 }
 
 export type JobResult = {

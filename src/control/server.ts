@@ -16,7 +16,7 @@ import { errorReply, MAX_LINE_BYTES, okReply, parseRequest, PROTOCOL_VERSION, Re
 import { privatePathProblem, UnsafePathError } from '../sys/safe-create';
 
 /**
- * The bounds that keep clients from disturbing PID 1 or each other (README, "Control"):
+ * The bounds that keep clients from disturbing PID 1 or each other (docs/bounded.md):
  * connections at once (each costs ts-init a file descriptor), how long a connection may
  * sit without a complete request, how long one request line may take to arrive, how much
  * reply data may wait for a client that does not read, how many requests may wait behind

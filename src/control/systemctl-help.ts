@@ -1,7 +1,10 @@
 // What `systemctl --help` and `systemctl --version` print through the systemctl front: the
 // verbs it carries out, in systemctl's layout and words. One table, so the help cannot list a
-// verb the front does not know (test/unit/control/systemctl-help.test.ts runs each one).
+// verb the front does not know (test/unit/control/systemctl-help.test.ts runs each one). A verb
+// that is also a control verb takes its line from the verb table (verbs.ts), the one place
+// its words are kept, so `ts-init ctl --help` says the same.
 import { VERSION } from '../version';
+import { verbRow, type Verb } from './verbs';
 
 /**
  * The systemd release whose systemctl words and exit codes the front reproduces (the oracle its
@@ -14,65 +17,71 @@ interface HelpRow {
   what: string;
 }
 
+/** The row of a systemctl verb that is the control verb `as` (its own name by default), with systemctl's argument words. */
+function fromVerbTable(name: string, args: string, as: Verb = name as Verb): HelpRow {
+  return { usage: `${name} ${args}`.trimEnd(), what: verbRow(as).summary };
+}
+
 /** The front's verbs by section, as `systemctl --help` groups them. */
 export const SYSTEMCTL_HELP: ReadonlyArray<{ section: string; rows: readonly HelpRow[] }> = [
   {
     section: 'Unit Commands',
     rows: [
-      { usage: 'list-units [PATTERN...]', what: 'List units currently in memory' },
+      fromVerbTable('list-units', '[PATTERN...]'),
       { usage: 'list-sockets [PATTERN...]', what: 'List socket units currently in memory, ordered by address' },
-      { usage: 'is-system-running', what: 'Check whether system is fully running' },
+      { usage: 'list-timers [PATTERN...]', what: 'List timer units currently in memory, ordered by next elapse' },
+      fromVerbTable('is-system-running', '', 'system-state'),
       { usage: 'is-active PATTERN...', what: 'Check whether units are active' },
       { usage: 'is-failed PATTERN...', what: 'Check whether units are failed' },
-      { usage: 'status [PATTERN...]', what: 'Show runtime status of one or more units' },
+      fromVerbTable('status', '[PATTERN...]'),
       { usage: 'show [PATTERN...]', what: 'Show properties of one or more units' },
       { usage: 'cat PATTERN...', what: 'Show files and drop-ins of specified units' },
       { usage: 'help PATTERN...', what: 'Show manual for one or more units' },
       { usage: 'list-dependencies [UNIT...]', what: 'Recursively show units which are required or wanted by the units or by which those units are required or wanted' },
-      { usage: 'start UNIT...', what: 'Start (activate) one or more units' },
-      { usage: 'stop UNIT...', what: 'Stop (deactivate) one or more units' },
-      { usage: 'reload UNIT...', what: 'Reload one or more units' },
-      { usage: 'restart UNIT...', what: 'Start or restart one or more units' },
-      { usage: 'try-restart UNIT...', what: 'Restart one or more units if active' },
-      { usage: 'reload-or-restart UNIT...', what: 'Reload one or more units if possible, otherwise start or restart' },
+      fromVerbTable('start', 'UNIT...'),
+      fromVerbTable('stop', 'UNIT...'),
+      fromVerbTable('reload', 'UNIT...'),
+      fromVerbTable('restart', 'UNIT...'),
+      fromVerbTable('try-restart', 'UNIT...'),
+      fromVerbTable('reload-or-restart', 'UNIT...'),
       { usage: 'condrestart UNIT...', what: 'Same as try-restart' },
       { usage: 'force-reload UNIT...', what: 'Same as reload-or-restart' },
-      { usage: 'kill UNIT...', what: 'Send signal to processes of a unit' },
-      { usage: 'reset-failed [PATTERN...]', what: 'Reset failed state for all, one, or more units' },
+      fromVerbTable('kill', 'UNIT...'),
+      fromVerbTable('reset-failed', '[PATTERN...]'),
     ],
   },
   {
     section: 'Unit File Commands',
     rows: [
-      { usage: 'list-unit-files [PATTERN...]', what: 'List installed unit files' },
-      { usage: 'enable UNIT...', what: 'Enable one or more unit files' },
-      { usage: 'disable UNIT...', what: 'Disable one or more unit files' },
+      fromVerbTable('list-unit-files', '[PATTERN...]'),
+      fromVerbTable('enable', 'UNIT...'),
+      fromVerbTable('disable', 'UNIT...'),
       { usage: 'is-enabled UNIT...', what: 'Check whether unit files are enabled' },
-      { usage: 'preset UNIT...', what: 'Enable/disable one or more unit files based on preset configuration' },
-      { usage: 'mask UNIT...', what: 'Mask one or more units' },
-      { usage: 'unmask UNIT...', what: 'Unmask one or more units' },
-      { usage: 'revert UNIT...', what: 'Revert one or more unit files to vendor version' },
+      fromVerbTable('preset', 'UNIT...'),
+      fromVerbTable('mask', 'UNIT...'),
+      fromVerbTable('unmask', 'UNIT...'),
+      fromVerbTable('revert', 'UNIT...'),
       { usage: 'edit UNIT...', what: 'Edit one or more unit files' },
-      { usage: 'get-default', what: 'Get the name of the default target' },
-      { usage: 'set-default TARGET', what: 'Set the default target' },
+      fromVerbTable('get-default', ''),
+      fromVerbTable('set-default', 'TARGET'),
     ],
   },
   {
     section: 'Job Commands',
-    rows: [{ usage: 'list-jobs [PATTERN...]', what: 'List jobs' }],
+    rows: [fromVerbTable('list-jobs', '[PATTERN...]')],
   },
   {
     section: 'Environment Commands',
     rows: [
-      { usage: 'show-environment', what: 'Dump environment' },
-      { usage: 'set-environment VARIABLE=VALUE...', what: 'Set one or more environment variables' },
-      { usage: 'unset-environment VARIABLE...', what: 'Unset one or more environment variables' },
+      fromVerbTable('show-environment', '', 'environment'),
+      fromVerbTable('set-environment', 'VARIABLE=VALUE...'),
+      fromVerbTable('unset-environment', 'VARIABLE...'),
     ],
   },
   {
     section: 'Manager State Commands',
     rows: [
-      { usage: 'daemon-reload', what: 'Reload systemd manager configuration' },
+      fromVerbTable('daemon-reload', ''),
       { usage: 'daemon-reexec', what: 'Accepted; does nothing (ts-init is not re-executed)' },
     ],
   },
@@ -104,6 +113,7 @@ const OPTIONS: readonly HelpRow[] = [
   { usage: '-s --signal=SIGNAL', what: 'Which signal to send' },
   { usage: '--kill-whom=WHOM', what: 'Whom to send signal to (main or all)' },
   { usage: '-n --lines=INTEGER', what: 'Number of journal entries to show' },
+  { usage: '-o --output=STRING', what: 'Change journal output mode (short, short-iso, short-precise, cat, json, verbose, ...)' },
   { usage: '-q --quiet', what: 'Suppress output' },
   { usage: '--now', what: 'Start or stop unit after enabling or disabling it' },
   { usage: '--no-legend', what: 'Do not print a legend (column headers and hints)' },

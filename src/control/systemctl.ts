@@ -340,12 +340,15 @@ async function systemctlVerb(parsed: ReturnType<typeof parseSystemctlArgs>, io: 
       let code: number = EXIT.OK;
       // The unit's journal lines are read here, from the files, as systemctl reads them (not by PID 1).
       const journal = flags.lines > 0 ? StatusJournal.find(io.journalDirs) : undefined;
+      let shown = false;
       for (const s of st) {
         if (s.loadState === 'not-found') {
           io.err(`Unit ${s.name} could not be found.\n`);
           code = Math.max(code, EXIT.NO_SUCH_UNIT);
           continue;
         }
+        if (shown) io.out('\n'); // a blank line between units, as systemctl's show_one
+        shown = true;
         const wanted = flags.lines > 0 && s.loadState === 'loaded';
         if (wanted && journal) {
           const tail = journal.tail(s.name, { lines: flags.lines, mode: flags.output, all: flags.all, notBeforeMonotonicUsec: Number(s.properties.InactiveExitTimestampMonotonic) || 0, quiet: flags.quiet });
@@ -484,14 +487,33 @@ export function systemctlMain(argv: readonly string[]): void {
   );
 }
 
+/** Debian's `service` (init-system-helpers): its usage line and the version it answers as. */
+export const SERVICE_USAGE = 'Usage: service < option > | --status-all | [ service_name [ command | --full-restart ] ]';
+const SERVICE_VERSION = '1.65.2';
+
+/**
+ * What `service ARGS` asks for, as Debian's script reads them: --help/--version (on stderr,
+ * exit 0, as the script prints them), --status-all, or NAME ACTION [OPTIONS], which the
+ * front turns into `systemctl ACTION NAME`. Pure.
+ */
+export function parseServiceArgs(argv: readonly string[]):
+  | { kind: 'say'; text: string; code: number }
+  | { kind: 'systemctl'; argv: string[] } {
+  const first = argv[0];
+  if (first === undefined) return { kind: 'say', text: `${SERVICE_USAGE}\n`, code: 1 };
+  if (first === '-h' || first.startsWith('--h')) return { kind: 'say', text: `${SERVICE_USAGE}\n`, code: 0 };
+  if (first === '--version' || first === '-V') return { kind: 'say', text: `service ver. ${SERVICE_VERSION} (ts-init ${VERSION})\n`, code: 0 };
+  if (first === '--status-all' && argv.length === 1) return { kind: 'systemctl', argv: ['list-units', '--all'] };
+  const [name, action, ...rest] = argv;
+  if (name!.startsWith('-')) return { kind: 'say', text: `service: unrecognized option '${name}'\n${SERVICE_USAGE}\n`, code: 1 };
+  if (!action) return { kind: 'say', text: `service: ${name}: no command given (start, stop, restart, reload, status, ...)\n${SERVICE_USAGE}\n`, code: 1 };
+  return { kind: 'systemctl', argv: [action === '--full-restart' ? 'restart' : action, name!, ...rest] };
+}
+
 /** `service NAME ACTION`: the sysvinit front, mapped onto the same verbs. */
 export function serviceMain(argv: readonly string[]): void {
-  if (argv[0] === '--status-all') return systemctlMain(['list-units', '--all']);
-  const [name, action, ...rest] = argv;
-  if (!name || !action) {
-    fs.writeSync(2, 'Usage: service < option > | --status-all | [ service_name [ command | --full-restart ] ]\n');
-    process.exit(1);
-  }
-  const verb = action === '--full-restart' ? 'restart' : action;
-  systemctlMain([verb, name, ...rest]);
+  const r = parseServiceArgs(argv);
+  if (r.kind === 'systemctl') return systemctlMain(r.argv);
+  fs.writeSync(2, r.text);
+  process.exit(r.code);
 }

@@ -50,7 +50,13 @@ interface VerbRow {
   /** 'required': needs at least one unit; 'optional': units narrow it; 'none'. */
   units: 'required' | 'optional' | 'none';
   access: VerbAccess;
-  usage: string;
+  /** What follows the verb on a command line (`ts-init ctl VERB ARGS`), '' for nothing. */
+  args: string;
+  /**
+   * What it does, one line: systemctl's own words where systemctl has the verb, so that
+   * `ts-init ctl --help` and `systemctl --help` (systemctl-help.ts) say it the same way.
+   */
+  summary: string;
   run(m: Manager, p: VerbParams, stream: VerbStream): unknown;
 }
 
@@ -87,20 +93,20 @@ export const VERB_TABLE = {
   status: {
     access: 'anyone',
     units: 'optional',
-    usage: 'status [UNIT...]              state, sub-state, main pid, uptime, restarts, last exit, CPU%, RSS',
+    args: '[UNIT...]', summary: 'Show runtime status of one or more units',
     run: (m, p, s) => (p.units.length ? statusInTurns(m, p, s) : m.listUnits()),
   },
-  'list-units': { access: 'anyone', units: 'none', usage: 'list-units', run: (m) => m.listUnits() },
-  start: { access: 'root', units: 'required', usage: 'start UNIT...', run: (m, p, s) => each(p, s, (u) => m.start(u)) },
-  stop: { access: 'root', units: 'required', usage: 'stop UNIT...', run: (m, p, s) => each(p, s, (u) => m.stop(u)) },
-  restart: { access: 'root', units: 'required', usage: 'restart UNIT...', run: (m, p, s) => each(p, s, (u) => m.restart(u)) },
-  reload: { access: 'root', units: 'required', usage: 'reload UNIT...', run: (m, p, s) => each(p, s, (u) => m.reload(u)) },
-  'try-restart': { access: 'root', units: 'required', usage: 'try-restart UNIT...', run: (m, p, s) => each(p, s, (u) => m.tryRestart(u)) },
-  'reload-or-restart': { access: 'root', units: 'required', usage: 'reload-or-restart UNIT...', run: (m, p, s) => each(p, s, (u) => m.reloadOrRestart(u)) },
+  'list-units': { access: 'anyone', units: 'none', args: '', summary: 'List units currently in memory', run: (m) => m.listUnits() },
+  start: { access: 'root', units: 'required', args: 'UNIT...', summary: 'Start (activate) one or more units', run: (m, p, s) => each(p, s, (u) => m.start(u)) },
+  stop: { access: 'root', units: 'required', args: 'UNIT...', summary: 'Stop (deactivate) one or more units', run: (m, p, s) => each(p, s, (u) => m.stop(u)) },
+  restart: { access: 'root', units: 'required', args: 'UNIT...', summary: 'Start or restart one or more units', run: (m, p, s) => each(p, s, (u) => m.restart(u)) },
+  reload: { access: 'root', units: 'required', args: 'UNIT...', summary: 'Reload one or more units', run: (m, p, s) => each(p, s, (u) => m.reload(u)) },
+  'try-restart': { access: 'root', units: 'required', args: 'UNIT...', summary: 'Restart one or more units if active', run: (m, p, s) => each(p, s, (u) => m.tryRestart(u)) },
+  'reload-or-restart': { access: 'root', units: 'required', args: 'UNIT...', summary: 'Reload one or more units if possible, otherwise start or restart', run: (m, p, s) => each(p, s, (u) => m.reloadOrRestart(u)) },
   kill: {
     access: 'root',
     units: 'required',
-    usage: 'kill [-s SIGNAL] [--kill-who=main|all] UNIT...',
+    args: '[-s SIGNAL] [--kill-who=main|all] UNIT...', summary: 'Send signal to processes of a unit',
     run: (m, p, s) => {
       const signal = parseSignal(String(p.signal ?? 'SIGTERM'));
       if (signal === undefined) throw new VerbError('bad-request', `signal '${p.signal}' is not a signal`);
@@ -110,7 +116,7 @@ export const VERB_TABLE = {
   logs: {
     access: 'root',
     units: 'required',
-    usage: 'logs [-f] [-n LINES] UNIT     recent output of a unit (-f: keep following)',
+    args: '[-f] [-n LINES] UNIT', summary: 'Show the last output lines of a unit (-f: keep following)',
     run: (m, p, stream) => {
       const unit = p.units[0]!;
       const lines = m.logs(unit, p.lines ?? 50);
@@ -123,14 +129,14 @@ export const VERB_TABLE = {
       return lines;
     },
   },
-  'list-unit-files': { access: 'anyone', units: 'none', usage: 'list-unit-files', run: (m) => m.listUnitFiles() },
-  enable: { access: 'root', units: 'required', usage: 'enable UNIT...', run: (m, p, s) => each(p, s, (u) => m.enable(u)) },
-  disable: { access: 'root', units: 'required', usage: 'disable UNIT...', run: (m, p, s) => each(p, s, (u) => m.disable(u)) },
-  'daemon-reload': { access: 'root', units: 'none', usage: 'daemon-reload                 re-read unit files now', run: (m) => m.daemonReload() },
+  'list-unit-files': { access: 'anyone', units: 'none', args: '', summary: 'List installed unit files', run: (m) => m.listUnitFiles() },
+  enable: { access: 'root', units: 'required', args: 'UNIT...', summary: 'Enable one or more unit files', run: (m, p, s) => each(p, s, (u) => m.enable(u)) },
+  disable: { access: 'root', units: 'required', args: 'UNIT...', summary: 'Disable one or more unit files', run: (m, p, s) => each(p, s, (u) => m.disable(u)) },
+  'daemon-reload': { access: 'root', units: 'none', args: '', summary: 'Reload systemd manager configuration', run: (m) => m.daemonReload() },
   shutdown: {
     access: 'root',
     units: 'none',
-    usage: 'shutdown                      stop everything and exit, like SIGTERM to systemd',
+    args: '', summary: 'Stop everything and exit, like SIGTERM to systemd',
     run: (m) => {
       setImmediate(() => m.shutdown());
       return { shuttingDown: true };
@@ -139,36 +145,36 @@ export const VERB_TABLE = {
   'reset-failed': {
     access: 'root',
     units: 'optional',
-    usage: 'reset-failed [UNIT...]        failed units become inactive (all failed units without names)',
+    args: '[UNIT...]', summary: 'Reset failed state for all, one, or more units',
     run: (m, p) => m.resetFailed(p.units),
   },
-  mask: { access: 'root', units: 'required', usage: 'mask UNIT...', run: (m, p, s) => each(p, s, (u) => m.changeUnitFiles('mask', u)) },
-  unmask: { access: 'root', units: 'required', usage: 'unmask UNIT...', run: (m, p, s) => each(p, s, (u) => m.changeUnitFiles('unmask', u)) },
-  revert: { access: 'root', units: 'required', usage: 'revert UNIT...', run: (m, p, s) => each(p, s, (u) => m.changeUnitFiles('revert', u)) },
-  preset: { access: 'root', units: 'required', usage: 'preset UNIT...', run: (m, p, s) => each(p, s, (u) => m.changeUnitFiles('preset', u)) },
-  'get-default': { access: 'anyone', units: 'none', usage: 'get-default', run: (m) => m.getDefault() },
+  mask: { access: 'root', units: 'required', args: 'UNIT...', summary: 'Mask one or more units', run: (m, p, s) => each(p, s, (u) => m.changeUnitFiles('mask', u)) },
+  unmask: { access: 'root', units: 'required', args: 'UNIT...', summary: 'Unmask one or more units', run: (m, p, s) => each(p, s, (u) => m.changeUnitFiles('unmask', u)) },
+  revert: { access: 'root', units: 'required', args: 'UNIT...', summary: 'Revert one or more unit files to vendor version', run: (m, p, s) => each(p, s, (u) => m.changeUnitFiles('revert', u)) },
+  preset: { access: 'root', units: 'required', args: 'UNIT...', summary: 'Enable/disable one or more unit files based on preset configuration', run: (m, p, s) => each(p, s, (u) => m.changeUnitFiles('preset', u)) },
+  'get-default': { access: 'anyone', units: 'none', args: '', summary: 'Get the name of the default target', run: (m) => m.getDefault() },
   'set-default': {
     access: 'root',
     units: 'required',
-    usage: 'set-default TARGET',
+    args: 'TARGET', summary: 'Set the default target',
     run: (m, p) => m.setDefault(p.units[0]!),
   },
-  environment: { access: 'root', units: 'none', usage: 'environment                   the manager environment units get', run: (m) => m.environment() },
+  environment: { access: 'root', units: 'none', args: '', summary: 'Dump environment', run: (m) => m.environment() },
   'set-environment': {
     access: 'root',
     units: 'none',
-    usage: 'set-environment NAME=VALUE...',
+    args: 'NAME=VALUE...', summary: 'Set one or more environment variables',
     run: (m, p) => m.setEnvironment(p.args ?? []),
   },
   'unset-environment': {
     access: 'root',
     units: 'none',
-    usage: 'unset-environment NAME...',
+    args: 'NAME...', summary: 'Unset one or more environment variables',
     run: (m, p) => m.unsetEnvironment(p.args ?? []),
   },
-  'system-state': { access: 'anyone', units: 'none', usage: 'system-state                  running, degraded, starting or stopping', run: (m) => m.systemStatus() },
-  'list-jobs': { access: 'anyone', units: 'none', usage: 'list-jobs', run: (m) => m.listJobs() },
-  ping: { access: 'anyone', units: 'none', usage: 'ping', run: (_m, _p, stream) => ({ pong: true, protocol: stream.protocolVersion, pid: process.pid }) },
+  'system-state': { access: 'anyone', units: 'none', args: '', summary: 'Check whether system is fully running', run: (m) => m.systemStatus() },
+  'list-jobs': { access: 'anyone', units: 'none', args: '', summary: 'List jobs', run: (m) => m.listJobs() },
+  ping: { access: 'anyone', units: 'none', args: '', summary: 'Check that ts-init answers (its pid and protocol version)', run: (_m, _p, stream) => ({ pong: true, protocol: stream.protocolVersion, pid: process.pid }) },
 } satisfies Record<string, VerbRow>;
 
 export type Verb = keyof typeof VERB_TABLE;

@@ -219,7 +219,7 @@ export function parseJournalctlArgs(argv: readonly string[], parseSpan: (text: s
       case '--no-hostname':
       case '--no-tail':
       case '--system':
-        break; // accepted; see README's journalctl table
+        break; // accepted; see docs/differences-from-systemd.md, journalctl
       case '-n':
       case '--lines': {
         linesSet = true;

@@ -1,6 +1,6 @@
 // The journalctl front: when the executable is invoked as `journalctl` (an image without
 // systemd's), it reads the journal files the store writes (and journald's own), with systemd
-// 252's options, output and exit codes (README's journalctl table says what differs). It never
+// 252's options, output and exit codes (docs/differences-from-systemd.md says what differs). It never
 // loads the supervisor: the journal's reader and its pure parts only.
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';

@@ -2,7 +2,7 @@
 // line, `NAME=value\n`, or binary-safe `NAME\n` + 64-bit little-endian length + value + `\n`.
 // A field whose name journald would not store (invalid, or trusted: "_...") is skipped, its
 // value too; anything malformed ends the parse with what came before it. Bounded: at most
-// MAX_FIELDS fields. Pure.
+// MAX_FIELDS fields are read, the rest of the datagram is not. Pure.
 import type { FieldValue } from './entry';
 import { isValidFieldName } from './field-name';
 
@@ -29,10 +29,12 @@ export function parseNativeMessage(data: Uint8Array): NativeMessage {
       continue;
     }
     const lineEnd = nl < 0 ? buf.length : nl;
-    const eq = buf.indexOf(0x3d, p);
+    // Searched within the line only: junk of many short lines costs its length, not its square.
+    const inLine = buf.subarray(p, lineEnd).indexOf(0x3d);
+    const eq = inLine < 0 ? -1 : p + inLine;
     let name: string;
     let value: Buffer;
-    if (eq >= 0 && eq < lineEnd) {
+    if (eq >= 0) {
       name = buf.toString('latin1', p, eq);
       value = buf.subarray(eq + 1, lineEnd);
       p = lineEnd + 1;
@@ -48,7 +50,8 @@ export function parseNativeMessage(data: Uint8Array): NativeMessage {
       value = buf.subarray(start, start + n);
       p = start + n + 1;
     }
-    if (!isValidFieldName(name, false) || fields.length >= MAX_FIELDS) {
+    if (fields.length >= MAX_FIELDS) return { fields, skipped: skipped + 1, truncated: true };
+    if (!isValidFieldName(name, false)) {
       skipped++;
       continue;
     }

@@ -24,6 +24,17 @@ export class RateLimiter {
     readonly burst = DEFAULT_BURST,
   ) {}
 
+  /**
+   * Whether a message of `key` would be dropped now: then it is counted as dropped, and the
+   * caller need not even read it (a flood costs its receiving, not its parsing).
+   */
+  refuseIfOver(key: string, nowMs: number): boolean {
+    const w = this.windows.get(key);
+    if (!w || this.intervalMs <= 0 || this.burst <= 0 || nowMs - w.startMs >= this.intervalMs || w.count < this.burst) return false;
+    w.suppressed++;
+    return true;
+  }
+
   /** Whether one message of `key` passes now; suppressedBefore: how many were dropped in its last window. */
   test(key: string, nowMs: number): RateDecision {
     if (this.intervalMs <= 0 || this.burst <= 0) return { pass: true, suppressedBefore: 0 };

@@ -14,7 +14,7 @@ export interface LogLine {
   line: string;
 }
 
-/** What the ring may hold per unit; README's "What is bounded" lists these. */
+/** What the ring may hold per unit; docs/bounded.md lists these. */
 export const RING_MAX_LINES = 1000;
 export const RING_MAX_BYTES = 1024 * 1024;
 export const RING_MAX_LINE_BYTES = 16 * 1024;

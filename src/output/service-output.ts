@@ -36,8 +36,12 @@ export class ServiceOutput {
   private readonly waiting = new Set<Readable>();
   private readonly toTheEnd = new Map<Readable, number>();
   private roomAsked = false;
-  /** The journal's hook: every unit line, echoed or not (set by the wiring when the journal runs). */
-  toJournal: ((unit: string, line: string) => void) | undefined;
+  /**
+   * The journal's hook (set by the wiring when the journal runs): every unit line, echoed or
+   * not; a journal that is behind holds the unit's pipes as a full stdout does (as a unit
+   * waits for journald).
+   */
+  toJournal: { line(unit: string, line: string): void; full(): boolean; onRoom(then: () => void): void } | undefined;
 
   constructor(
     private readonly format: LogFormat,
@@ -76,7 +80,7 @@ export class ServiceOutput {
     };
     source.on('data', (chunk: Buffer) => {
       splitter.push(chunk);
-      if (echo && this.writer.full() && !this.toTheEnd.has(source)) this.wait(source);
+      if (((echo && this.writer.full()) || this.toJournal?.full()) && !this.toTheEnd.has(source)) this.wait(source);
     });
     source.on('end', finish);
     source.on('close', finish);
@@ -89,12 +93,19 @@ export class ServiceOutput {
     this.waiting.add(source);
     if (this.roomAsked) return;
     this.roomAsked = true;
-    this.writer.onRoom(() => {
+    this.whenRoom(() => {
       this.roomAsked = false;
       for (const s of this.waiting) s.resume();
       this.waiting.clear();
     });
     releaseMemorySoon();
+  }
+
+  /** then() once stdout's queue and the journal both have room. */
+  private whenRoom(then: () => void): void {
+    if (this.writer.full()) this.writer.onRoom(() => this.whenRoom(then));
+    else if (this.toJournal?.full()) this.toJournal.onRoom(() => this.whenRoom(then));
+    else then();
   }
 
   /** Reads these pipes to their end, stdout's queue full or not, until the returned function is called. */
@@ -162,7 +173,7 @@ export class ServiceOutput {
   line(unit: string, stream: 'stdout' | 'stderr', line: string, echo = true, identifier?: string): void {
     const l: LogLine = { time: Date.now(), unit, ...(identifier !== undefined && { identifier }), stream, line };
     this.ring(unit).add(l);
-    this.toJournal?.(unit, line);
+    this.toJournal?.line(unit, line);
     if (echo) this.writer.write(formatLine(l, this.format));
   }
 

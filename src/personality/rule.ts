@@ -2,7 +2,7 @@
 // init (units from the image, the control socket, the environment files). An engine-wide
 // default init must never start services nobody asked for, so the rich behaviour is on
 // only where the name says ts-init (the image's ENTRYPOINT, /sbin/init) or the container
-// asks for it. Pure: the facts about the machine are passed in. README: "Personalities".
+// asks for it. Pure: the facts about the machine are passed in. docs/personalities.md.
 import * as path from 'node:path';
 import type { InitOptions } from '../cli/options';
 import { SYSTEM_UNIT_DIRS, TS_INIT_UNIT_DIR, type UnitDirectories } from '../supervisor/unit-dirs';
@@ -31,6 +31,11 @@ export interface Personality {
    * at boot (/etc/machine-id). Never as tini or dumb-init, nor on the host's root filesystem.
    */
   ownsMachine: boolean;
+  /**
+   * Where ts-init owns the machine, it says it is systemd (/run/systemd/system, the boot
+   * records) unless --systemd-identity=no: the image's software then goes through systemctl.
+   */
+  systemdIdentity: boolean;
   /** One line for `-v`: which personality and why. */
   why: string;
 }
@@ -45,8 +50,9 @@ export function choosePersonality(o: InitOptions, f: PersonalityFacts): Personal
   const plainFace = tiniName ? 'tini' : 'ts-init';
   const started = `started as ${name}`;
   const ownsMachine = f.isPid1 && !f.hostRoot;
-  const rich = (units: UnitDirectories, why: string): Personality => ({ face: 'ts-init', rich: true, units: o.noUnits ? NONE : units, ownsMachine, why });
-  const plain = (why: string): Personality => ({ face: plainFace, rich: false, units: NONE, ownsMachine: false, why });
+  const systemdIdentity = ownsMachine && o.systemdIdentity;
+  const rich = (units: UnitDirectories, why: string): Personality => ({ face: 'ts-init', rich: true, units: o.noUnits ? NONE : units, ownsMachine, systemdIdentity, why });
+  const plain = (why: string): Personality => ({ face: plainFace, rich: false, units: NONE, ownsMachine: false, systemdIdentity: false, why });
 
   if (o.unitDirs.length && !o.noUnits) return rich({ unitDirs: o.unitDirs, systemDirs: [] }, `${started}, --units given: units from ${o.unitDirs.join(', ')} only`);
   if (!f.isPid1) return plain(`${started}, not PID 1: only --units directories are read`);

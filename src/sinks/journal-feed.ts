@@ -3,14 +3,22 @@
 // writer's stdin in one piece. The queue is bounded: while the writer is behind (a slow or
 // full disk, a flood) by more than MAX_QUEUED_BYTES, or not running, entries are dropped and
 // counted, and the first entry that fits again is preceded by one saying how many were
-// lost. PID 1 never waits for the writer and its memory never grows with the backlog. A
-// writer that ends is started again, at most once per RESTART_AFTER_MS.
+// lost. Who can wait instead (a unit's pipe, a stream connection) is held from half the bound
+// on (full, onRoom), as a unit waits for journald. PID 1 never waits for the writer and its
+// memory never grows with the backlog. A writer that ends is started again, at most once per
+// RESTART_AFTER_MS.
 import type { ChildProcess } from 'node:child_process';
 import type { FieldValue } from '../journal/entry';
 import { encodeFrame } from '../journal/entry-frames';
+import { releaseMemorySoon } from '../sys/memory';
 
-/** What PID 1 holds for a writer that is behind (the pipe itself holds another 64 KiB). */
-export const MAX_QUEUED_BYTES = 1 << 20;
+/**
+ * What PID 1 holds for a writer that is behind (its socket holds some 200 KiB more): a unit's
+ * 64 KiB read of short lines makes some 1 MiB of entries, and a few such reads may come in a turn.
+ */
+export const MAX_QUEUED_BYTES = 4 << 20;
+/** A batch this large goes to the writer at once, not at the end of the turn. */
+const FLUSH_AT_BYTES = 256 << 10;
 const RESTART_AFTER_MS = 1000;
 
 export type Fields = ReadonlyArray<readonly [string, FieldValue]>;
@@ -35,6 +43,7 @@ export class JournalFeed {
   private closing = false;
   private restartTimer: NodeJS.Timeout | undefined;
   private lastStartMs = 0;
+  private roomWaiters: Array<() => void> = [];
   /** Entries handed on and dropped since the start (for tests and the docs' numbers). */
   readonly counts = { stored: 0, dropped: 0 };
 
@@ -53,6 +62,7 @@ export class JournalFeed {
     }
     this.child = child;
     child.stdin?.on('error', () => {}); // EPIPE: the exit handler restarts it
+    child.stdin?.on('drain', () => this.tellRoom());
     child.once('error', (e) => {
       this.deps.say(`journal: the writer did not start: ${e.message}`);
       this.gone(child);
@@ -66,6 +76,7 @@ export class JournalFeed {
   private gone(child: ChildProcess): void {
     if (this.child !== child) return;
     this.child = undefined;
+    this.tellRoom();
     this.restartLater();
   }
 
@@ -82,6 +93,26 @@ export class JournalFeed {
   /** Bytes waiting for the writer: this turn's batch and what its pipe has not taken. */
   get queuedBytes(): number {
     return this.batchBytes + (this.child?.stdin?.writableLength ?? 0);
+  }
+
+  /**
+   * Half the bound is queued: who can wait (a unit's pipe, a stream connection) stops sending
+   * until onRoom; datagrams, which cannot wait, are dropped only at the bound itself. A writer
+   * that is not running holds nobody.
+   */
+  full(): boolean {
+    return this.child !== undefined && this.queuedBytes >= MAX_QUEUED_BYTES / 2;
+  }
+
+  /** then() once the queue is no longer full (at once when it is not). */
+  onRoom(then: () => void): void {
+    if (!this.full()) then();
+    else this.roomWaiters.push(then);
+  }
+
+  private tellRoom(): void {
+    if (this.full() || this.roomWaiters.length === 0) return;
+    for (const w of this.roomWaiters.splice(0)) w();
   }
 
   /** Hands one entry on (stamped now, unless stamps are given); dropped and counted when the writer is behind. */
@@ -106,19 +137,24 @@ export class JournalFeed {
   private push(frame: Buffer): void {
     this.batch.push(frame);
     this.batchBytes += frame.length;
+    if (this.batchBytes >= FLUSH_AT_BYTES) return this.flush();
     if (this.flushQueued) return;
     this.flushQueued = true;
-    setImmediate(() => this.flush());
+    setImmediate(() => {
+      this.flushQueued = false;
+      this.flush();
+    });
   }
 
   private flush(): void {
-    this.flushQueued = false;
     const stdin = this.child?.stdin;
     const parts = this.batch;
     this.batch = [];
     this.batchBytes = 0;
     if (!stdin?.writable || parts.length === 0) return;
     stdin.write(parts.length === 1 ? parts[0] : Buffer.concat(parts));
+    // A burst's frames are garbage once written: given back when it is over.
+    if (stdin.writableLength >= FLUSH_AT_BYTES) releaseMemorySoon();
   }
 
   /** Gives the writer what is queued, ends its input and waits (at most timeoutMs) for it to close the store. */

@@ -52,7 +52,9 @@ export interface SinkDeps {
   hostname: string;
   rateLimit: { intervalMs: number; burst: number };
   /** ForwardToSyslog=: hands a formatted datagram on, when a syslog daemon listens. */
-  forward?: (datagram: Buffer) => void;
+  forward?: { listening(): boolean; send(datagram: Buffer): void };
+  /** The container log, for what clients send (a unit's pipe lines are shown by ServiceOutput itself). */
+  console?: (fields: Fields) => void;
   now?: () => number;
 }
 
@@ -70,9 +72,15 @@ export class JournalSinks {
     this.now = deps.now ?? Date.now;
   }
 
+  /** Whether the sender is over its rate limit already (counted; its datagram is not even parsed). */
+  private overLimit(sender: Sender | undefined): boolean {
+    const unit = sender && sender.pid > 0 ? this.deps.contexts.get(sender.pid).unit : undefined;
+    return this.limiter.refuseIfOver(unit ?? `uid ${sender?.uid ?? 0}`, this.now());
+  }
+
   /** One datagram of /dev/log. */
   syslogDatagram(d: ReceivedDatagram): void {
-    if (d.data.length === 0) return;
+    if (d.data.length === 0 || this.overLimit(d.sender)) return;
     const m = parseSyslogDatagram(d.data.toString('latin1'));
     const fields: Array<[string, FieldValue]> = [
       ['PRIORITY', String(m.priority & 7)],
@@ -87,6 +95,7 @@ export class JournalSinks {
 
   /** One datagram of the native socket: its fields, or (empty, with one descriptor) a sealed memfd holding them. */
   nativeDatagram(d: ReceivedDatagram): void {
+    if (this.overLimit(d.sender)) return;
     let data: Buffer = d.data;
     if (d.fds.length > 0) {
       const body = d.data.length === 0 && d.fds.length === 1 ? readSealedMemfd(d.fds[0]) : undefined;
@@ -172,7 +181,8 @@ export class JournalSinks {
     fields.push(['_TRANSPORT', transport], ['_HOSTNAME', this.deps.hostname]);
     for (const f of settings?.extraFields ?? []) fields.push([f[0], f[1]]);
     this.deps.submit(fields);
-    if (this.deps.forward) this.forwardEntry(fields, level, pid);
+    if (of === undefined) this.deps.console?.(fields);
+    if (this.deps.forward?.listening()) this.forwardEntry(fields, level, pid);
   }
 
   /** journald's line for what a sender's rate limit dropped. */
@@ -203,7 +213,7 @@ export class JournalSinks {
     const pri = ((Number.isInteger(facility) && facility >= 0 && facility < 24 ? facility : 1) << 3) | level;
     const head = syslogHead(pri, this.now());
     const tag = identifier ? Buffer.concat([identifier, Buffer.from(syslogPid !== undefined ? `[${syslogPid}]: ` : ': ')]) : Buffer.alloc(0);
-    this.deps.forward!(Buffer.concat([Buffer.from(head), tag, message]));
+    this.deps.forward!.send(Buffer.concat([Buffer.from(head), tag, message]));
   }
 }
 

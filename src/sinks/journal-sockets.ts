@@ -5,7 +5,8 @@
 // sockets/datagram-sockets.ts (credentials, descriptors closed off the main thread); the
 // stream socket is Node's, its peer's credentials from SO_PEERCRED. Anyone may write to
 // all three (0666), as under systemd. Bounded: datagrams are read up to their size bound,
-// stream connections up to MAX_STREAMS, lines up to LINE_MAX_BYTES.
+// stream connections up to MAX_STREAMS, lines up to LINE_MAX_BYTES; a stream is not read
+// while the journal's writer is behind.
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { LineSplitter } from '../output/line-splitter';
@@ -38,7 +39,13 @@ function fresh(path: string): void {
 }
 
 /** Opens the three sockets (and /dev/log's link when linkDevLog); what could not be opened is said, the rest still works. */
-export function openJournalSockets(sinks: JournalSinks, say: (line: string) => void, linkDevLog: boolean): OpenSockets {
+/** Who a stream connection waits for when the journal is behind. */
+export interface Backpressure {
+  full(): boolean;
+  onRoom(then: () => void): void;
+}
+
+export function openJournalSockets(sinks: JournalSinks, queue: Backpressure, say: (line: string) => void, linkDevLog: boolean): OpenSockets {
   ensurePrivateDirectory('/run/systemd');
   ensurePrivateDirectory(JOURNAL_DIR);
   const dgram = new DatagramSockets();
@@ -54,7 +61,7 @@ export function openJournalSockets(sinks: JournalSinks, say: (line: string) => v
   };
   open(DEV_LOG, () => endpoints.push(dgram.open(DEV_LOG, { passRights: false, maxBytes: LINE_MAX_BYTES, receiveBuffer: 8 << 20 }, (d) => sinks.syslogDatagram(d))));
   open(NATIVE_SOCKET, () => endpoints.push(dgram.open(NATIVE_SOCKET, { passRights: true, maxBytes: NATIVE_MAX_BYTES, receiveBuffer: 8 << 20 }, (d) => sinks.nativeDatagram(d))));
-  const server = net.createServer((socket) => acceptStream(sinks, socket));
+  const server = net.createServer((socket) => acceptStream(sinks, queue, socket));
   server.maxConnections = MAX_STREAMS;
   server.on('error', (e) => say(`journal: ${STDOUT_SOCKET}: ${e.message}`));
   open(STDOUT_SOCKET, () => {
@@ -82,7 +89,7 @@ function linkDevLogTo(target: string, say: (line: string) => void): void {
   }
 }
 
-function acceptStream(sinks: JournalSinks, socket: net.Socket): void {
+function acceptStream(sinks: JournalSinks, queue: Backpressure, socket: net.Socket): void {
   socket.on('error', () => socket.destroy());
   const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
   let sender: Sender | undefined;
@@ -102,7 +109,14 @@ function acceptStream(sinks: JournalSinks, socket: net.Socket): void {
     } else if (r.kind === 'bad-header') socket.destroy();
     else if (r.kind === 'message') sinks.streamLine(r.message, r.priority, identifier, sender);
   }, LINE_MAX_BYTES);
-  socket.on('data', (chunk: Buffer) => splitter.push(chunk));
+  socket.on('data', (chunk: Buffer) => {
+    splitter.push(chunk);
+    // A stream's writer waits while the journal is behind (systemd-cat blocks, as under journald).
+    if (queue.full()) {
+      socket.pause();
+      queue.onRoom(() => socket.resume());
+    }
+  });
   socket.on('end', () => {
     splitter.end();
     socket.end();

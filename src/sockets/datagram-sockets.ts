@@ -17,6 +17,14 @@ import { type CloseLane, type DescriptorCloser, sharedCloser } from './descripto
 import { FdPoller } from './fd-poller';
 
 /** A datagram as its reader sees it: the descriptors it carried are already on their way to being closed. */
+/**
+ * The most datagrams read per wake-up, and the most time spent reading them: a socket a
+ * flood keeps full is read in turns with everything else PID 1 does (the poller wakes again
+ * at once while it is readable), however long its reader takes over each.
+ */
+export const DATAGRAMS_PER_WAKE = 128;
+export const DRAIN_BUDGET_MS = 5;
+
 export interface ReceivedDatagram {
   data: Buffer;
   /** From SCM_CREDENTIALS (undefined when the kernel attached none). */
@@ -68,7 +76,8 @@ export class DatagramSockets {
   }
 
   private drain(e: Endpoint): void {
-    while (!e.closed && !e.paused) {
+    const until = performance.now() + DRAIN_BUDGET_MS;
+    for (let n = 0; n < DATAGRAMS_PER_WAKE && !e.closed && !e.paused && (n === 0 || performance.now() < until); n++) {
       const d = receiveDatagram(e.fd, e.maxBytes);
       if (!d) return;
       const lanes = new Set<CloseLane>();

@@ -4,6 +4,7 @@
 import type { ActiveState } from '../control/manager';
 import type { NotLoadedReason } from '../units/load';
 import type { UnitConfig, UnitKind } from '../units/unit';
+import { UNIT_TYPES } from '../units/unit-types';
 
 export interface LoadedUnits {
   units: ReadonlyMap<string, UnitConfig>;
@@ -45,13 +46,13 @@ export function diffUnits(
 
 /**
  * Whether a unit whose definition changed is restarted to take the new one on: one that is
- * up, unless it is a target. A target runs nothing, its new dependencies (an enable or disable
- * changes its .wants/) apply to its next start job, and systemd leaves its state alone on a
- * reload. Restarted, multi-user.target went down and up on every enable or disable, and the
+ * up, unless its type says otherwise (a target: units/unit-types.ts). A target runs nothing,
+ * its new dependencies (an enable or disable changes its .wants/) apply to its next start job,
+ * and systemd leaves its state alone on a reload. Restarted, multi-user.target went down and up on every enable or disable, and the
  * sixth time within 10 s hit its start limit and ended failed.
  */
 export function restartsOnReload(kind: UnitKind, active: ActiveState): boolean {
-  return kind !== 'target' && (active === 'active' || active === 'activating');
+  return UNIT_TYPES[kind].restartsOnReload && (active === 'active' || active === 'activating');
 }
 
 /**

@@ -22,6 +22,8 @@ export interface ShowContext {
   triggers: string[];
   triggeredBy: string[];
   needDaemonReload: boolean;
+  /** Its type may be isolated (a target). */
+  canIsolate: boolean;
   /** Wall clock (ms) and CLOCK_MONOTONIC (µs) read once for all timestamps. */
   nowMs: number;
   nowMonoUs: bigint;
@@ -109,85 +111,94 @@ function workingDirectory(c: UnitConfig): string {
   return `${w.optional ? '!' : ''}${w.home ? '~' : w.path}`;
 }
 
-/** Every property systemd 252's `systemctl show` prints that ts-init knows, in systemd's order. */
-export function unitProperties(c: UnitConfig, s: State, x: ShowContext): Record<string, string> {
-  const service: Record<string, string> =
-    c.kind === 'service'
-      ? {
-          Type: c.type,
-          ExitType: 'main',
-          Restart: c.restart,
-          PIDFile: c.pidFile ?? '',
-          NotifyAccess: c.notifyAccess,
-          RestartUSec: span(c.restartSecMs),
-          TimeoutStartUSec: span(c.timeoutStartMs),
-          TimeoutStopUSec: span(c.timeoutStopMs),
-          TimeoutAbortUSec: span(c.timeoutStopMs),
-          TimeoutStartFailureMode: 'terminate',
-          TimeoutStopFailureMode: 'terminate',
-          RuntimeMaxUSec: 'infinity',
-          WatchdogUSec: span(c.watchdogMs),
-          RemainAfterExit: yesNo(c.remainAfterExit),
-          GuessMainPID: yesNo(c.guessMainPID),
-          MainPID: String(s.mainPid ?? 0),
-          ControlPID: String(s.controlPid ?? 0),
-          StatusText: x.statusText ?? '',
-          Result: s.result,
-          NRestarts: String(s.restarts),
-          ...timestampProperties({ ExecMainStart: s.mainStartedAt, ExecMainExit: s.lastExit?.at }, x.nowMs, x.nowMonoUs),
-          ExecMainPID: String(s.mainPid ?? 0),
-          ExecMainCode: String(s.lastExit ? (s.lastExit.signal !== undefined ? 2 : 1) : 0),
-          ExecMainStatus: String(s.lastExit?.code ?? s.lastExit?.signal ?? 0),
-          ExecStartPre: execProperty(c.execStartPre, false),
-          ExecStartPreEx: execProperty(c.execStartPre, true),
-          ExecStart: execProperty(c.execStart, false, { pid: s.mainPid, startedAt: s.mainStartedAt, exit: s.mainPid ? undefined : s.lastExit }),
-          ExecStartEx: execProperty(c.execStart, true, { pid: s.mainPid, startedAt: s.mainStartedAt, exit: s.mainPid ? undefined : s.lastExit }),
-          ExecStartPost: execProperty(c.execStartPost, false),
-          ExecStartPostEx: execProperty(c.execStartPost, true),
-          ExecReload: execProperty(c.execReload, false),
-          ExecReloadEx: execProperty(c.execReload, true),
-          ExecStop: execProperty(c.execStop, false),
-          ExecStopEx: execProperty(c.execStop, true),
-          ExecStopPost: execProperty(c.execStopPost, false),
-          ExecStopPostEx: execProperty(c.execStopPost, true),
-          Environment: c.environment.map(([k, v]) => shellMaybeQuote(`${k}=${v}`)).join(' '),
-          EnvironmentFiles: c.environmentFiles.map((f) => `${f.path} (ignore_errors=${yesNo(f.optional)})`).join('\n'),
-          PassEnvironment: c.passEnvironment.join(' '),
-          UnsetEnvironment: c.unsetEnvironment.map((u) => shellMaybeQuote(u)).join(' '),
-          UMask: (c.umask ?? 0o022).toString(8).padStart(4, '0'),
-          WorkingDirectory: workingDirectory(c),
-          Nice: String(c.nice ?? 0),
-          StandardInput: c.standardInput,
-          SyslogIdentifier: c.syslogIdentifier ?? '',
-          User: c.user ?? '',
-          Group: c.group ?? '',
-          SupplementaryGroups: c.supplementaryGroups.join(' '),
-          RuntimeDirectoryPreserve: c.runtimeDirectoryPreserveMode,
-          RuntimeDirectory: c.runtimeDirectory.join(' '),
-          KillMode: c.killMode,
-          KillSignal: String(c.killSignal),
-          RestartKillSignal: String(c.restartKillSignal ?? c.killSignal),
-          FinalKillSignal: String(c.finalKillSignal),
-          SendSIGKILL: yesNo(c.sendSIGKILL),
-          SendSIGHUP: yesNo(c.sendSIGHUP),
-        }
-      : c.kind === 'socket' && c.socket
-        ? {
-            Accept: yesNo(c.socket.accept),
-            Backlog: String(c.socket.backlog),
-            SocketMode: c.socket.socketMode.toString(8).padStart(4, '0'),
-            DirectoryMode: c.socket.directoryMode.toString(8).padStart(4, '0'),
-            MaxConnections: String(c.socket.maxConnections),
-            RemoveOnStop: yesNo(c.socket.removeOnStop),
-            Listen: listenProperty(c.socket.listen),
-            FileDescriptorName: c.socket.fileDescriptorName ?? c.name.replace(/\.socket$/, ''),
-            SocketUser: c.socket.socketUser ?? '',
-            SocketGroup: c.socket.socketGroup ?? '',
-            Result: s.result,
-          }
-        : {};
+/** A service's own properties, in systemd's order (printed before the unit's). */
+export function serviceProperties(c: UnitConfig, s: State, x: ShowContext): Record<string, string> {
   return {
-    ...service,
+    Type: c.type,
+    ExitType: 'main',
+    Restart: c.restart,
+    PIDFile: c.pidFile ?? '',
+    NotifyAccess: c.notifyAccess,
+    RestartUSec: span(c.restartSecMs),
+    TimeoutStartUSec: span(c.timeoutStartMs),
+    TimeoutStopUSec: span(c.timeoutStopMs),
+    TimeoutAbortUSec: span(c.timeoutStopMs),
+    TimeoutStartFailureMode: 'terminate',
+    TimeoutStopFailureMode: 'terminate',
+    RuntimeMaxUSec: 'infinity',
+    WatchdogUSec: span(c.watchdogMs),
+    RemainAfterExit: yesNo(c.remainAfterExit),
+    GuessMainPID: yesNo(c.guessMainPID),
+    MainPID: String(s.mainPid ?? 0),
+    ControlPID: String(s.controlPid ?? 0),
+    StatusText: x.statusText ?? '',
+    Result: s.result,
+    NRestarts: String(s.restarts),
+    ...timestampProperties({ ExecMainStart: s.mainStartedAt, ExecMainExit: s.lastExit?.at }, x.nowMs, x.nowMonoUs),
+    ExecMainPID: String(s.mainPid ?? 0),
+    ExecMainCode: String(s.lastExit ? (s.lastExit.signal !== undefined ? 2 : 1) : 0),
+    ExecMainStatus: String(s.lastExit?.code ?? s.lastExit?.signal ?? 0),
+    ExecStartPre: execProperty(c.execStartPre, false),
+    ExecStartPreEx: execProperty(c.execStartPre, true),
+    ExecStart: execProperty(c.execStart, false, { pid: s.mainPid, startedAt: s.mainStartedAt, exit: s.mainPid ? undefined : s.lastExit }),
+    ExecStartEx: execProperty(c.execStart, true, { pid: s.mainPid, startedAt: s.mainStartedAt, exit: s.mainPid ? undefined : s.lastExit }),
+    ExecStartPost: execProperty(c.execStartPost, false),
+    ExecStartPostEx: execProperty(c.execStartPost, true),
+    ExecReload: execProperty(c.execReload, false),
+    ExecReloadEx: execProperty(c.execReload, true),
+    ExecStop: execProperty(c.execStop, false),
+    ExecStopEx: execProperty(c.execStop, true),
+    ExecStopPost: execProperty(c.execStopPost, false),
+    ExecStopPostEx: execProperty(c.execStopPost, true),
+    Environment: c.environment.map(([k, v]) => shellMaybeQuote(`${k}=${v}`)).join(' '),
+    EnvironmentFiles: c.environmentFiles.map((f) => `${f.path} (ignore_errors=${yesNo(f.optional)})`).join('\n'),
+    PassEnvironment: c.passEnvironment.join(' '),
+    UnsetEnvironment: c.unsetEnvironment.map((u) => shellMaybeQuote(u)).join(' '),
+    UMask: (c.umask ?? 0o022).toString(8).padStart(4, '0'),
+    WorkingDirectory: workingDirectory(c),
+    Nice: String(c.nice ?? 0),
+    StandardInput: c.standardInput,
+    SyslogIdentifier: c.syslogIdentifier ?? '',
+    User: c.user ?? '',
+    Group: c.group ?? '',
+    SupplementaryGroups: c.supplementaryGroups.join(' '),
+    RuntimeDirectoryPreserve: c.runtimeDirectoryPreserveMode,
+    RuntimeDirectory: c.runtimeDirectory.join(' '),
+    KillMode: c.killMode,
+    KillSignal: String(c.killSignal),
+    RestartKillSignal: String(c.restartKillSignal ?? c.killSignal),
+    FinalKillSignal: String(c.finalKillSignal),
+    SendSIGKILL: yesNo(c.sendSIGKILL),
+    SendSIGHUP: yesNo(c.sendSIGHUP),
+  };
+}
+
+/** A socket unit's own properties. */
+export function socketProperties(c: UnitConfig, s: State): Record<string, string> {
+  const sock = c.socket;
+  if (!sock) return {};
+  return {
+    Accept: yesNo(sock.accept),
+    Backlog: String(sock.backlog),
+    SocketMode: sock.socketMode.toString(8).padStart(4, '0'),
+    DirectoryMode: sock.directoryMode.toString(8).padStart(4, '0'),
+    MaxConnections: String(sock.maxConnections),
+    RemoveOnStop: yesNo(sock.removeOnStop),
+    Listen: listenProperty(sock.listen),
+    FileDescriptorName: sock.fileDescriptorName ?? c.name.replace(/\.socket$/, ''),
+    SocketUser: sock.socketUser ?? '',
+    SocketGroup: sock.socketGroup ?? '',
+    Result: s.result,
+  };
+}
+
+/**
+ * Every property systemd 252's `systemctl show` prints that ts-init knows, in systemd's order:
+ * the type's own (`own`, from its room in types/), then the unit's.
+ */
+export function unitProperties(c: UnitConfig, s: State, x: ShowContext, own: Record<string, string>): Record<string, string> {
+  return {
+    ...own,
     Id: c.name,
     Names: [c.name, ...c.alias].join(' '),
     Requires: c.requires.join(' '),
@@ -223,8 +234,8 @@ export function unitProperties(c: UnitConfig, s: State, x: ShowContext): Record<
     ),
     CanStart: 'yes',
     CanStop: 'yes',
-    CanReload: yesNo(c.kind === 'service' && c.execReload.length > 0),
-    CanIsolate: yesNo(c.kind === 'target'),
+    CanReload: yesNo(c.execReload.length > 0),
+    CanIsolate: yesNo(x.canIsolate),
     NeedDaemonReload: yesNo(x.needDaemonReload),
     DefaultDependencies: yesNo(c.defaultDependencies),
     StartLimitIntervalUSec: span(c.startLimitIntervalMs),

@@ -25,6 +25,8 @@ import { launchUnitCommand, type LaunchContext } from '../exec/unit-launch';
 import { kill } from '../sys/libc';
 import { SIGKILL } from '../sys/signals';
 import { SocketUnits } from './socket-units';
+import { unitTypeRooms, type UnitTypeRooms } from './types/unit-types';
+import { TimerUnits } from './timer-units';
 import { activeState, isDown, startJobFinished } from './sub-states';
 import { readAccountFiles, resolveCredentials } from '../exec/account-db';
 
@@ -53,6 +55,8 @@ export class Supervisor {
   private exitListener: (code: number) => void = () => undefined;
   private readonly notify: NotifySockets;
   private readonly sockets: SocketUnits;
+  /** Each unit type's room (types/): what the runners and the manager ask of a unit's type. */
+  readonly types: UnitTypeRooms;
   private shuttingDown = false;
   readonly runtimeRoot: string;
   private readonly launchContext: LaunchContext;
@@ -104,6 +108,7 @@ export class Supervisor {
         }
       },
     });
+    this.types = unitTypeRooms({ sockets: this.sockets, timers: this.timerUnits() });
     deps.watch.onRound(() => {
       // Stopping many units at once: one /proc scan per round, not one per unit.
       const index = indexOnce();
@@ -113,20 +118,42 @@ export class Supervisor {
     deps.registry.onAdded((unit) => this.ensureRunner(unit.name, unit));
   }
 
-  /** A new definition from daemon-reload: the unit's runner takes it from its next start. */
+  /** The timer units' edge: what a timer starts, and what it reads of the machine. */
+  private timerUnits(): TimerUnits {
+    return new TimerUnits({
+      log: this.deps.log,
+      startUnit: (name) => {
+        // Named now: an installed unit not loaded yet is loaded on demand (and gets its runner).
+        if (!this.runners.has(name)) this.deps.registry.get(name);
+        const r = this.runners.get(name);
+        if (!r) return 'not-loaded';
+        // Its start limit holds for a timer, as systemd's: an operator's start clears a lockout
+        // (lifecycle.ts), a timer's must not, or OnUnitInactiveSec=0 would run it without end.
+        if (startLimited(r)) return 'refused';
+        // A start job as systemctl start makes it: what the unit requires comes up first.
+        void this.startWithDependencies(name);
+        return r.state.sub === 'failed' && r.state.result === 'start-limit-hit' ? 'refused' : 'started';
+      },
+      isLoaded: (name) => this.runners.has(name) || (this.deps.registry.get(name) !== undefined && this.runners.has(name)),
+      stopTimer: (name) => this.runners.get(name)?.send({ type: 'stop' }),
+      failTimer: (name) => this.runners.get(name)?.send({ type: 'setup-failed' }),
+      unitState: (name) => this.runners.get(name)?.state,
+      machineId: () => this.facts.machineId(),
+      inContainer: this.facts.container() !== undefined,
+    });
+  }
+
+  /** A new definition from daemon-reload: the runner takes it from its next start; a type that is not restarted for it (a timer) takes it on now. */
   replaceConfig(unit: UnitConfig): void {
-    this.runners.get(unit.name)?.replaceConfig(unit);
+    const r = this.runners.get(unit.name);
+    r?.replaceConfig(unit);
+    if (r && !isDown(r.state.sub)) this.types[unit.kind].redefined?.(unit);
   }
 
   /** Where the manager stands: the boot's start jobs under way, done, or stopping everything. */
   phase(): 'starting' | 'up' | 'stopping' {
     if (this.shuttingDown) return 'stopping';
     return this.startingDone() ? 'up' : 'starting';
-  }
-
-  /** An active socket unit's sub-state, as systemctl shows it. */
-  socketSubState(name: string): 'listening' | 'running' {
-    return this.sockets.serviceHasIt(name) ? 'running' : 'listening';
   }
 
   /** A unit whose file is gone, once it has stopped. */
@@ -157,7 +184,8 @@ export class Supervisor {
             .filter((l) => l.time >= since)
             .map((l) => l.line),
         ),
-      sockets: this.sockets,
+      room: (u) => this.types[u.kind],
+      fdsFor: (service) => this.sockets.fdsFor(service),
       onContainerExit: (code, unitName) => {
         this.deps.log.error({ unit: unitName }, `essential unit ended; the container exits with status ${code}`);
         this.exitListener(code);
@@ -176,7 +204,7 @@ export class Supervisor {
   }
 
   private onUnitChange(r: UnitRunner, before: State): void {
-    this.sockets.unitChanged(r.name, r.state);
+    for (const room of Object.values(this.types)) room.unitChanged(r.name, r.state);
     if (!isDown(r.state.sub)) this.dependencyFailed.delete(r.name);
     if (this.started.has(r.name) && !this.finished.has(r.name) && startJobFinished(r.state)) {
       this.finish(r.name);
@@ -444,7 +472,7 @@ export class Supervisor {
       next();
     });
     this.notify.closeAll();
-    this.sockets.closeAll();
+    for (const room of Object.values(this.types)) room.closeAll();
     if (this.runners.size) this.deps.log.info({ ms: Date.now() - t0 }, 'all units stopped');
   }
 
@@ -468,6 +496,14 @@ export class Supervisor {
     // ExecStop, SIGTERM and SIGKILL each get TimeoutStopSec=, ExecStopPost too.
     return stop * 4 + 1000;
   }
+}
+
+/** A unit whose start limit was hit and whose window is still full. */
+function startLimited(r: UnitRunner): boolean {
+  const s = r.state;
+  if (s.sub !== 'failed' || s.result !== 'start-limit-hit') return false;
+  const since = Date.now() - r.policy.startLimitIntervalMs;
+  return s.startTimes.filter((t) => t > since).length >= r.policy.startLimitBurst;
 }
 
 function delay(ms: number): Promise<void> {

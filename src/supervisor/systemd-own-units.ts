@@ -5,16 +5,34 @@
 // among them (they are the synchronisation points), and nothing another package ships
 // is (dbus.service is D-Bus's own).
 import * as fs from 'node:fs';
-import type { UnitConfig } from '../units/unit';
+import type { ExecCommand, UnitConfig } from '../units/unit';
+import { UNIT_TYPES } from '../units/unit-types';
 
 /** The Debian packages built from systemd whose units make no sense without systemd as PID 1. */
 const SYSTEMD_PACKAGES = ['systemd', 'udev'];
 /**
  * Shipped by systemd but not its machinery: rc-local.service is a user's hook, pulled in only
  * when /etc/rc.local is there; syslog.socket is where a syslog daemon (rsyslog) takes what the
- * journal forwards, listening from sockets.target on, before any service, as under systemd.
+ * journal forwards, listening from sockets.target on, before any service, as under systemd; the
+ * tmpfiles clean timer is the only thing that ages /tmp and /var/tmp.
  */
-const KEPT = new Set(['rc-local.service', 'syslog.socket']);
+const KEPT = new Set(['rc-local.service', 'syslog.socket', 'systemd-tmpfiles-clean.timer']);
+
+/**
+ * systemd's own units whose program ts-init answers itself (main.ts dispatches it by name), so
+ * that they do their work whether or not the image has systemd's binary: the unit is kept with
+ * each command of that program run as ts-init's executable under the program's name.
+ */
+const ANSWERED: Readonly<Record<string, string>> = { 'systemd-tmpfiles-clean.service': 'systemd-tmpfiles' };
+
+/** The unit as ts-init runs it, when it is one of ANSWERED; undefined otherwise. */
+export function answeredByTsInit(unit: UnitConfig, self = process.execPath): UnitConfig | undefined {
+  const program = ANSWERED[unit.name];
+  if (!program) return undefined;
+  const mine = (c: ExecCommand): ExecCommand =>
+    c.path === program || c.path.endsWith(`/${program}`) ? { ...c, path: self, argv: [program, ...c.argv.slice(1)], argv0Override: true } : c;
+  return { ...unit, execStart: unit.execStart.map(mine) };
+}
 
 /** What a unit file's path in a dpkg file list contains. */
 const MARK = '/systemd/system/';
@@ -50,7 +68,7 @@ export function systemdPackageFiles(infoDir = '/var/lib/dpkg/info'): ReadonlySet
 }
 
 export function isSystemdOwn(unit: UnitConfig, shipped: ReadonlySet<string> | undefined): boolean {
-  if (unit.kind === 'target' || KEPT.has(unit.name)) return false;
+  if (UNIT_TYPES[unit.kind].keptWhenSystemdOwn || KEPT.has(unit.name)) return false;
   if (shipped?.has(unit.sourcePath)) return true;
   // By name (RPM images, systemd's other packages): systemd's unit files, or its programs.
   const systemdPath = /^\/(usr\/)?lib\/systemd\//;

@@ -12,7 +12,7 @@ import type { State } from './lifecycle';
 import { disableUnit, enableUnit } from './enablement';
 import { presetAction, readPresetRules } from './preset';
 import { restartsOnReload } from './reload-diff';
-import { unitProperties } from './show-properties';
+import { type ShowContext, unitProperties } from './show-properties';
 import { activeState, isDown, isIdle, isReloading, isRestartPending, jobFailed, startJobFinished } from './sub-states';
 import { DEFAULT_TARGET_ALIAS } from '../units/builtin-targets';
 import { defaultTarget, findUnitFile, maskUnit, revertUnit, setDefaultTarget, unmaskUnit } from './unit-file-ops';
@@ -74,11 +74,10 @@ export class UnitManager implements Manager {
     const triggers = new Map<string, string[]>();
     const triggeredBy = new Map<string, string[]>();
     for (const r of this.sup.runners.values()) {
-      const sock = r.config.socket;
-      if (r.config.kind !== 'socket' || !sock || sock.accept) continue;
-      const service = sock.service ?? r.name.replace(/\.socket$/, '.service');
-      triggers.set(r.name, [service]);
-      triggeredBy.set(service, [...(triggeredBy.get(service) ?? []), r.name]);
+      const started = this.sup.types[r.config.kind].triggers(r.config);
+      if (started.length === 0) continue;
+      triggers.set(r.name, started);
+      for (const unit of started) triggeredBy.set(unit, [...(triggeredBy.get(unit) ?? []), r.name]);
     }
     return { triggers, triggeredBy };
   }
@@ -86,14 +85,14 @@ export class UnitManager implements Manager {
   private describe(r: UnitRunner, stats?: { cpuPercent: number; rssBytes: number }, links?: TriggerLinks): UnitStatus {
     const s = r.state;
     const c = r.config;
+    const room = this.sup.types[c.kind];
     const st: UnitStatus = {
       name: r.name,
       description: c.description || r.name,
       loadState: 'loaded',
       activeState: activeState(s),
-      // A started target has no process: systemd calls its sub-state "active"; a socket's is
-      // "listening", or "running" while its service has it.
-      subState: c.kind !== 'service' && s.sub === 'exited' ? (c.kind === 'socket' ? this.sup.socketSubState(r.name) : 'active') : s.sub,
+      // An active unit with no process: its type says (a target "active", a socket "listening").
+      subState: s.sub === 'exited' ? room.idleSubState(r.name) : s.sub,
       result: s.result,
       unitFileState: this.fileState(r),
       sourcePath: c.generatedFrom ?? c.sourcePath,
@@ -107,7 +106,7 @@ export class UnitManager implements Manager {
       rssBytes: stats?.rssBytes,
       properties: {},
     };
-    st.properties = unitProperties(c, s, {
+    const x: ShowContext = {
       activeState: st.activeState,
       subState: st.subState,
       unitFileState: st.unitFileState,
@@ -115,9 +114,12 @@ export class UnitManager implements Manager {
       triggers: links?.triggers.get(r.name) ?? [],
       triggeredBy: links?.triggeredBy.get(r.name) ?? [],
       needDaemonReload: this.needsReload(c),
+      canIsolate: room.canIsolate,
       nowMs: Date.now(),
       nowMonoUs: process.hrtime.bigint() / 1000n,
-    });
+    };
+    st.properties = unitProperties(c, s, x, room.properties(c, s, x));
+    if (room.elapse && activeState(s) !== 'inactive') st.elapse = room.elapse(r.name);
     return st;
   }
 

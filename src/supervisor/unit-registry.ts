@@ -11,11 +11,12 @@ import type { Logger } from '../log/logger';
 import { diagnosticReport, diagnosticsOf, formatDiagnostic, type Diagnostic } from '../units/diagnostic';
 import { loadUnits, type LoadResult, type NotLoadedReason } from '../units/load';
 import { parseUnitName } from '../units/specifiers';
-import type { UnitConfig } from '../units/unit';
+import { isUnitKind, type UnitConfig } from '../units/unit';
+import { UNIT_TYPES } from '../units/unit-types';
 import { disableUnit, ENABLE_ROOT, enableUnit, unitFileState, type EnableResult } from './enablement';
 import { diffUnits, type ReloadDiff } from './reload-diff';
 import type { UnitDirectories } from './unit-dirs';
-import { isSystemdFile, isSystemdOwn, systemdPackageFiles } from './systemd-own-units';
+import { answeredByTsInit, isSystemdFile, isSystemdOwn, systemdPackageFiles } from './systemd-own-units';
 import { sysvInstall } from '../boot/sysv-install';
 import { isTransientError } from '../process/resource-errors';
 
@@ -60,6 +61,11 @@ export class UnitRegistry {
     const shipped = systemdPackageFiles();
     for (const [name, unit] of r.units) {
       if (!isSystemdOwn(unit, shipped)) continue;
+      const answered = answeredByTsInit(unit);
+      if (answered) {
+        r.units.set(name, answered);
+        continue;
+      }
       r.units.delete(name);
       r.enabled.delete(name);
       if (say) this.log.debug(`${name} is part of systemd itself; not started under ts-init`);
@@ -131,7 +137,8 @@ export class UnitRegistry {
    * started. A masked or broken name is recorded, so that status says so.
    */
   private loadOnDemand(name: string): UnitConfig | undefined {
-    if (!this.loaded || parseUnitName(name)?.type !== 'service') return undefined;
+    const type = parseUnitName(name)?.type;
+    if (!this.loaded || type === undefined || !isUnitKind(type) || !UNIT_TYPES[type].loadedOnDemand) return undefined;
     // Reading every unit directory is costly; a name with no file anywhere is not found
     // at the cost of a few lstat calls (a request may name thousands).
     if (!this.hasUnitFile(name)) return undefined;
@@ -234,7 +241,7 @@ export class UnitRegistry {
       }
       for (const f of entries) {
         const p = parseUnitName(f);
-        if (p?.type === 'service' && p.instance !== '') names.add(f);
+        if (p && isUnitKind(p.type) && UNIT_TYPES[p.type].loadedOnDemand && p.instance !== '') names.add(f);
       }
     }
     const fresh = this.read([...names]);

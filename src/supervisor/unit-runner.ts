@@ -30,6 +30,7 @@ import { type Launch, Spawner } from './runner/spawner';
 import { type Schedule, UnitTimers } from './runner/timers';
 import { UnitProcesses } from './runner/unit-processes';
 import type { UnitView } from './runner/unit-view';
+import type { UnitTypeRoom } from './types/unit-type';
 
 export interface RunnerDeps {
   /** Starts one of the unit's commands (exec/unit-launch.ts). */
@@ -45,12 +46,10 @@ export interface RunnerDeps {
   onContainerExit: (code: number, unit: string) => void;
   /** The unit's output lines since a moment (at most max), once its pipes have ended. */
   recentOutput?: RecentOutput;
-  /** Socket units' endpoints, and the descriptors a service is handed (socket activation). */
-  sockets?: {
-    openFor: (unit: UnitConfig) => string | undefined;
-    closeFor: (name: string) => void;
-    fdsFor: (service: string) => PassFds | undefined;
-  };
+  /** The unit's type's room: what an active unit holds besides processes (a socket's endpoints). */
+  room?: (unit: UnitConfig) => Pick<UnitTypeRoom, 'activate' | 'deactivate'>;
+  /** The descriptors a service is handed (socket activation). */
+  fdsFor?: (service: string) => PassFds | undefined;
   /** The world, for tests: processes (/proc), timers, file reads, accounts, random ids. */
   proc?: ProcessView;
   schedule?: Schedule;
@@ -110,7 +109,7 @@ export class UnitRunner implements UnitView {
     this.runtimeDirs = new RuntimeDirectories(this, deps.runtimeRoot);
     this.spawner = new Spawner(this, {
       launch: deps.launch,
-      fdsFor: deps.sockets && ((s) => deps.sockets?.fdsFor(s)),
+      fdsFor: deps.fdsFor,
       run: () => ({ invocation: this.invocation, notifyPath: this.notify.path, credentialsDir: this.credentialsDir }),
       made: (pid) => {
         this.procs.spawned(pid);
@@ -350,13 +349,12 @@ export class UnitRunner implements UnitView {
       this.deps.log.error({ unit: this.name }, line);
       return this.failSetup();
     }
-    if (this.config.kind === 'socket' && this.deps.sockets) {
-      const error = this.deps.sockets.openFor(this.config);
-      if (error) {
-        if (isTransientError(error)) return this.failSetup(error);
-        this.deps.log.error({ unit: this.name }, error);
-        this.failSetup();
-      }
+    // What the unit's type holds while it is up (a socket's endpoints).
+    const held = this.deps.room?.(this.config).activate(this.config);
+    if (held) {
+      if (isTransientError(held)) return this.failSetup(held);
+      this.deps.log.error({ unit: this.name }, held);
+      this.failSetup();
     }
     if (this.notify.wanted()) {
       try {
@@ -383,7 +381,7 @@ export class UnitRunner implements UnitView {
 
   private teardown(): void {
     this.pidFile.cancel();
-    if (this.config.kind === 'socket') this.deps.sockets?.closeFor(this.name);
+    this.deps.room?.(this.config).deactivate(this.name);
     this.gone.cancel();
     this.notify.close();
     if (this.credentialsDir) removeCredentials(this.deps.runtimeRoot, this.name);

@@ -81,5 +81,5 @@ export function watchUnitDirectories(
 }
 
 function isUnitPath(file: string): boolean {
-  return /\.(service|socket|target|conf)$/.test(file) || /\.(wants|d)$/.test(file);
+  return /\.(service|socket|target|timer|conf)$/.test(file) || /\.(wants|d)$/.test(file);
 }

@@ -787,6 +787,14 @@ export function unlinkat(dirfd: number, path: string, flags: number): void {
   check('unlinkat', libc().fn('int unlinkat(int dirfd, const char *path, int flags)')(dirfd, path, flags) as number);
 }
 
+export const LOCK_EX = 2;
+export const LOCK_NB = 4;
+
+/** flock(2) on an open (not O_PATH) fd. */
+export function flock(fd: number, operation: number): void {
+  check('flock', libc().fn('int flock(int fd, int operation)')(fd, operation) as number);
+}
+
 export function symlinkat(target: string, dirfd: number, path: string): void {
   check('symlinkat', libc().fn('int symlinkat(const char *target, int dirfd, const char *path)')(target, dirfd, path) as number);
 }
@@ -839,4 +847,48 @@ export const MNT_DETACH = 0x2;
 /** umount2(2). */
 export function umount2(target: string, flags: number): void {
   check('umount2', libc().fn('int umount2(const char *target, int flags)')(target, flags) as number);
+}
+
+/** sethostname(2): the UTS namespace's (transient) host name. */
+export function sethostname(name: string): void {
+  const bytes = Buffer.from(name);
+  check('sethostname', libc().fn('int sethostname(const char *name, size_t len)')(bytes, bytes.length) as number);
+}
+
+/**
+ * strftime(3) of a moment in the C library's local time zone (tzset(3) first, so that a TZ
+ * just set is the one used): what systemd's tools print, abbreviations ("CET") included.
+ */
+export function strftimeLocal(format: string, epochSeconds: number): string {
+  const l = libc();
+  l.fn('void tzset(void)')();
+  const t = Buffer.alloc(8);
+  t.writeBigInt64LE(BigInt(Math.floor(epochSeconds)));
+  const tm = Buffer.alloc(64); // struct tm is 56 bytes on glibc's 64-bit targets
+  if (l.fn('void *localtime_r(const void *timep, void *result)')(t, tm) === null) throw new SysError('localtime_r', l.errno());
+  const out = Buffer.alloc(256);
+  const n = l.fn('size_t strftime(void *s, size_t max, const char *format, const void *tm)')(out, out.length, format, tm) as number;
+  return out.subarray(0, Number(n)).toString();
+}
+
+/**
+ * Whether the kernel's clock is synchronised, as systemd asks it: adjtimex(2) with no change
+ * reports a maximum error under 16 s (STA_UNSYNC is left aside: it may be set only to keep the
+ * kernel off the RTC).
+ */
+export function clockSynchronized(): boolean {
+  const timex = Buffer.alloc(208); // struct timex; modes 0: read only
+  if ((libc().fn('int adjtimex(void *buf)')(timex) as number) < 0) return false;
+  return timex.readBigInt64LE(24) < 16_000_000n; // maxerror, in microseconds
+}
+
+const LC_ALL_MASK = 0x1fbf;
+
+/** Whether the C library has the named locale (newlocale(3) succeeds). */
+export function localeInstalled(name: string): boolean {
+  const l = libc();
+  const loc = l.fn('void *newlocale(int mask, const char *locale, void *base)')(LC_ALL_MASK, name, null);
+  if (loc === null) return false;
+  l.fn('void freelocale(void *locale)')(loc);
+  return true;
 }

@@ -134,8 +134,9 @@ function loadCopy(file: string, bytes: Uint8Array, where: CopyPlace, failures: s
   try {
     fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
     const st = fs.fstatSync(fd);
-    // The mount of the very inode opened (not of a name looked up again), undefined without /proc.
-    const mount = mountOptionsOfFd(fd);
+    // The mount of the very inode opened (not of a name looked up again), undefined without
+    // /proc; read only when a check needs it.
+    const mount = (): string[] | undefined => mountOptionsOfFd(fd);
     if (!isTrustedCopy(st, bytes.length, where, process.geteuid?.() ?? 0, where === 'beside' ? (uid) => unmappedOwner(uid, mount) : undefined)) {
       failures.push(`${file}: not loaded (uid ${st.uid}, mode ${(st.mode & 0o7777).toString(8)}, ${st.nlink} links: not root's alone)`);
       return undefined;
@@ -144,9 +145,8 @@ function loadCopy(file: string, bytes: Uint8Array, where: CopyPlace, failures: s
       failures.push(`${file}: not loaded (its content is not the embedded module's)`);
       return undefined;
     }
-    // A copy on a noexec mount would fail to map. Not asked of access(X_OK): root is refused
-    // that on a file without any execute bit, and the installed module is 0444.
-    if (mount?.includes('noexec')) {
+    // A copy on a noexec mount would fail to map, and a failed dlopen leaves part of it mapped.
+    if (onNoexecMount(fd, st.mode, mount)) {
       failures.push(`${file}: not loaded (on a noexec mount)`);
       return undefined;
     }
@@ -160,12 +160,40 @@ function loadCopy(file: string, bytes: Uint8Array, where: CopyPlace, failures: s
   }
 }
 
-/** Whether the file open on fd holds exactly bytes. */
+/**
+ * Whether the file open on fd lies on a noexec mount. access(X_OK) answers in one system
+ * call for a file with an execute bit (an extracted copy is 0500): the kernel refuses it on a
+ * noexec mount. Only when it is refused (or the file has no execute bit: root is refused
+ * access(X_OK) then, and the installed module is 0444) is the mount table read.
+ */
+function onNoexecMount(fd: number, mode: number, mount: () => string[] | undefined): boolean {
+  if (mode & 0o111) {
+    try {
+      fs.accessSync(`/proc/self/fd/${fd}`, fs.constants.X_OK);
+      return false;
+    } catch {
+      // noexec, or not executable for this user: the mount says which
+    }
+  }
+  return mount()?.includes('noexec') === true;
+}
+
+/** Bytes read at a time by sameBytes. */
+const COMPARE_CHUNK = 64 * 1024;
+
+/**
+ * Whether the file open on fd holds exactly bytes, read a chunk at a time into one small
+ * buffer: a buffer the module's size cost every start a millisecond of zeroing and page
+ * faults, and left private memory behind.
+ */
 function sameBytes(fd: number, bytes: Uint8Array): boolean {
-  const buf = Buffer.alloc(bytes.length + 1);
-  let n = 0;
-  for (let r = 1; r > 0 && n < buf.length; n += r) r = fs.readSync(fd, buf, n, buf.length - n, n);
-  return n === bytes.length && buf.subarray(0, n).equals(bytes);
+  const buf = Buffer.allocUnsafe(COMPARE_CHUNK);
+  for (let off = 0; ; ) {
+    const n = fs.readSync(fd, buf, 0, COMPARE_CHUNK, off);
+    if (n === 0) return off === bytes.length;
+    if (off + n > bytes.length || buf.compare(bytes, off, off + n, 0, n) !== 0) return false;
+    off += n;
+  }
 }
 
 /**
@@ -344,10 +372,10 @@ export function isTrustedCopy(
  * must also lie on a read-only mount (mount: the options of the one it was opened on), as
  * the engines' binds do.
  */
-function unmappedOwner(uid: number, mount: string[] | undefined): boolean {
+function unmappedOwner(uid: number, mount: () => string[] | undefined): boolean {
   try {
     if (uid !== Number(fs.readFileSync('/proc/sys/kernel/overflowuid', 'utf8').trim())) return false;
-    return !isMappedUid(uid, fs.readFileSync('/proc/self/uid_map', 'utf8')) || mount?.includes('ro') === true;
+    return !isMappedUid(uid, fs.readFileSync('/proc/self/uid_map', 'utf8')) || mount()?.includes('ro') === true;
   } catch {
     return false;
   }

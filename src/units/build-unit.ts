@@ -8,7 +8,8 @@ import { SECTIONS, type Handler, type State } from './directive-handlers';
 import { isSilent, isUnsupported } from './directives';
 import { parseUnitName } from './specifiers';
 import type { Assignment, ParsedFile } from './syntax';
-import { defaultUnitConfig, notifiesReady, type BuildOptions, type BuildResult, type UnitKind } from './unit';
+import { defaultUnitConfig, isUnitKind, UNIT_KINDS, type BuildOptions, type BuildResult } from './unit';
+import { UNIT_TYPES } from './unit-types';
 
 /**
  * Build a service unit from its parsed files: `main` first, then `dropIns` in the order
@@ -36,14 +37,15 @@ export function buildUnit(name: string, main: ParsedFile, dropIns: readonly Pars
   };
 
   const parts = parseUnitName(name);
-  if (parts?.type !== 'service' && parts?.type !== 'target' && parts?.type !== 'socket') {
+  if (parts === undefined || !isUnitKind(parts.type)) {
     state.diagnostics.push({
       file: main.file,
       severity: 'error',
-      message: `"${name}" is not a service, socket or target unit name; ts-init only loads those`,
+      message: `"${name}" is not a ${UNIT_KINDS.slice(0, -1).join(', ')} or ${UNIT_KINDS.at(-1)} unit name; ts-init only loads those`,
     });
   }
-  const own = SECTIONS_OF[unit.kind];
+  const type = UNIT_TYPES[unit.kind];
+  const own = type.sections;
 
   for (const file of [main, ...dropIns]) {
     for (const section of file.sections) {
@@ -63,7 +65,7 @@ export function buildUnit(name: string, main: ParsedFile, dropIns: readonly Pars
     }
   }
 
-  finish(state, main.file);
+  type.finish(state, (message) => state.diagnostics.push({ file: main.file, severity: 'error', message }));
   unit.unsupported = [...state.unsupported];
   return { unit, diagnostics: state.diagnostics, loadable: !hasErrors(state.diagnostics) };
 }
@@ -94,42 +96,3 @@ function applyAssignment(s: State, handlers: Readonly<Record<string, Handler>>, 
   });
 }
 
-/** The sections each kind of unit reads; [Service] in a target is an unknown section, as in systemd. */
-const SECTIONS_OF: Readonly<Record<UnitKind, readonly string[]>> = {
-  service: ['Unit', 'Service', 'Install'],
-  target: ['Unit', 'Install'],
-  socket: ['Unit', 'Socket', 'Install'],
-};
-
-/** Defaults that depend on other settings, and whole-unit validation. */
-function finish(s: State, file: string): void {
-  const u = s.unit;
-  if (u.kind !== 'service') {
-    // A target (or socket) is active once started, until stopped: no process of its own.
-    u.type = 'oneshot';
-    u.remainAfterExit = true;
-    if (u.kind === 'socket' && u.socket!.listen.length === 0) s.diagnostics.push({ file, severity: 'error', message: 'socket unit has no Listen*= setting' });
-    return;
-  }
-  const fail = (message: string) => s.diagnostics.push({ file, severity: 'error', message });
-  if (!s.typeSet) u.type = u.execStart.length > 0 ? 'simple' : 'oneshot';
-  if (!s.notifyAccessSet) u.notifyAccess = notifiesReady(u.type) || u.watchdogMs > 0 ? 'main' : 'none';
-  // systemd: with StandardInput=socket, output defaults to the connection too.
-  if (u.standardInput === 'socket' && !s.stdoutSet) u.standardOutput = { kind: 'socket' };
-  u.standardError = s.stderr ?? { ...u.standardOutput };
-
-  if (u.type !== 'oneshot') {
-    if (u.execStart.length === 0) {
-      fail(`service has no ExecStart= setting, which is only allowed for Type=oneshot services`);
-    } else if (u.execStart.length > 1) {
-      fail(`service has more than one ExecStart= command, which is only allowed for Type=oneshot services`);
-    }
-  } else {
-    if (u.execStart.length === 0 && u.execStop.length === 0 && u.successAction === 'none') {
-      fail(`service has no ExecStart=, ExecStop= or SuccessAction= setting`);
-    }
-    if (u.restart === 'always' || u.restart === 'on-success') {
-      fail(`Restart=${u.restart} is not allowed for Type=oneshot services`);
-    }
-  }
-}

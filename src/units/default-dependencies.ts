@@ -4,18 +4,16 @@
 // target waits for what it wants. The Conflicts=/Before=shutdown.target half is left
 // out: ts-init stops units in reverse start order without a shutdown transaction. Pure.
 import type { UnitConfig } from './unit';
+import { UNIT_TYPES } from './unit-types';
 
 function add(list: string[], name: string, self: string): void {
   if (name !== self && !list.includes(name)) list.push(name);
 }
 
-/** The dependencies a service or socket gets from its own type, applied as it is loaded. */
+/** The dependencies a unit gets from its own type (units/unit-types.ts), applied as it is loaded. */
 export function addOwnDefaultDependencies(u: UnitConfig): void {
-  if (!u.defaultDependencies || u.kind === 'target') return;
-  add(u.requires, 'sysinit.target', u.name);
-  add(u.after, 'sysinit.target', u.name);
-  if (u.kind === 'service') add(u.after, 'basic.target', u.name);
-  if (u.kind === 'socket') add(u.before, 'sockets.target', u.name);
+  if (!u.defaultDependencies) return;
+  UNIT_TYPES[u.kind].ownDependencies(u, (list, name) => add(list, name, u.name));
 }
 
 /**

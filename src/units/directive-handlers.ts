@@ -1,4 +1,4 @@
-// What each [Unit], [Service] and [Install] directive does to the unit being built: one
+// What each [Unit], [Service], [Socket], [Timer] and [Install] directive does to the unit being built: one
 // handler per directive name, applied in file order by build-unit.ts.
 
 import { parseSignal, SIGHUP, SIGKILL, SIGTERM } from '../sys/signals';
@@ -9,10 +9,11 @@ import { expandSpecifiers, isValidUnitName } from './specifiers';
 import type { SpecifierContext } from './specifiers';
 import type { Assignment } from './syntax';
 import { parseTimespan } from './timespan';
+import { parseCalendar } from './calendar';
 import { parseListenAddress, type ListenKind } from './listen-address';
 import {
   DEFAULT_RESTART_SEC_MS, DEFAULT_START_LIMIT_BURST, DEFAULT_START_LIMIT_INTERVAL_MS, DEFAULT_TIMEOUT_MS, defaultSocketSettings,
-  type SocketSettings,
+  defaultTimerSettings, type SocketSettings, type TimerBase, type TimerSettings,
   type Condition, type EmergencyAction, type ExecDirectoryKind, type NotifyAccess, type OutputTarget, type RestartPolicy, type ServiceType, type UnitConfig,
 } from './unit';
 import {
@@ -780,9 +781,78 @@ const SOCKET_HANDLERS: Readonly<Record<string, Handler>> = {
   },
 };
 
+/** The [Timer] settings of the unit being built (always there for a .timer unit). */
+function tmr(s: State): TimerSettings {
+  s.unit.timer ??= defaultTimerSettings();
+  return s.unit.timer;
+}
+
+/** OnActiveSec= and its kin: a span added to the list; an empty value clears every timer value, as in systemd. */
+function timerSpan(base: TimerBase): Handler {
+  return (v, a, s) => {
+    if (v === '') {
+      tmr(s).values = [];
+      return;
+    }
+    const ms = parseTimespan(spec(s, a, v));
+    if (ms === undefined || !Number.isFinite(ms)) warn(s, a, `"${v}" is not a time span; ignored`);
+    else tmr(s).values.push({ base, ms });
+  };
+}
+
+function timerBool(key: 'persistent' | 'fixedRandomDelay' | 'remainAfterElapse' | 'onClockChange' | 'onTimezoneChange' | 'wakeSystem'): Handler {
+  return (v, a, s) => {
+    const b = parseBoolean(v);
+    if (b === undefined) warn(s, a, `"${v}" is not a boolean; ignored`);
+    else tmr(s)[key] = b;
+  };
+}
+
+function timerDelay(key: 'accuracyMs' | 'randomizedDelayMs'): Handler {
+  return (v, a, s) => {
+    const ms = parseTimespan(v);
+    if (ms === undefined) warn(s, a, `"${v}" is not a time span; ignored`);
+    // systemd: AccuracySec=0 means 1 µs; an infinite delay is no delay it could wait.
+    else tmr(s)[key] = key === 'accuracyMs' ? Math.max(ms, 0.001) : Number.isFinite(ms) ? ms : 0;
+  };
+}
+
+const TIMER_HANDLERS: Readonly<Record<string, Handler>> = {
+  OnActiveSec: timerSpan('OnActiveSec'),
+  OnBootSec: timerSpan('OnBootSec'),
+  OnStartupSec: timerSpan('OnStartupSec'),
+  OnUnitActiveSec: timerSpan('OnUnitActiveSec'),
+  OnUnitInactiveSec: timerSpan('OnUnitInactiveSec'),
+  OnCalendar: (v, a, s) => {
+    if (v === '') {
+      tmr(s).values = [];
+      return;
+    }
+    const text = spec(s, a, v);
+    const parsed = parseCalendar(text);
+    // As systemd: a bad expression is ignored (a timer left with no value is refused as a whole).
+    if (!parsed.ok) warn(s, a, `cannot parse calendar specification "${text}" (${parsed.error}); ignored`);
+    else tmr(s).values.push({ base: 'OnCalendar', spec: parsed.spec, text });
+  },
+  Unit: (v, a, s) => {
+    const name = spec(s, a, v);
+    if (!isValidUnitName(name) || name.endsWith('.timer')) error(s, a, `"${name}" is not a unit a timer can start`);
+    else tmr(s).unit = name;
+  },
+  Persistent: timerBool('persistent'),
+  AccuracySec: timerDelay('accuracyMs'),
+  RandomizedDelaySec: timerDelay('randomizedDelayMs'),
+  FixedRandomDelay: timerBool('fixedRandomDelay'),
+  RemainAfterElapse: timerBool('remainAfterElapse'),
+  OnClockChange: timerBool('onClockChange'),
+  OnTimezoneChange: timerBool('onTimezoneChange'),
+  WakeSystem: timerBool('wakeSystem'),
+};
+
 export const SECTIONS: Readonly<Record<string, Readonly<Record<string, Handler>>>> = {
   Unit: UNIT_HANDLERS,
   Service: SERVICE_HANDLERS,
   Socket: SOCKET_HANDLERS,
+  Timer: TIMER_HANDLERS,
   Install: INSTALL_HANDLERS,
 };

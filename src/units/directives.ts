@@ -12,7 +12,7 @@ export const SILENT: ReadonlySet<string> = new Set([
   'Unit/WantsMountsFor',
 ]);
 
-const UNSUPPORTED_NAMES: Readonly<Record<string, readonly string[]>> = {
+export const UNSUPPORTED_NAMES: Readonly<Record<string, readonly string[]>> = {
   Unit: [
     'Requisite', 'JoinsNamespaceOf', 'OnFailure', 'OnSuccess', 'OnFailureJobMode',
     'OnFailureIsolate', 'StopWhenUnneeded', 'RefuseManualStart', 'RefuseManualStop',
@@ -62,7 +62,7 @@ const UNSUPPORTED_NAMES: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** Families of unsupported [Service] directives, matched by name prefix. */
-const UNSUPPORTED_SERVICE_PREFIXES = [
+export const UNSUPPORTED_SERVICE_PREFIXES = [
   'Limit', 'Private', 'Protect', 'Restrict', 'CPU', 'Memory', 'IO', 'BlockIO', 'Startup', 'Managed',
   'IPAddress', 'IPAccounting', 'IPIngress', 'IPEgress', 'Socket', 'LogLevel', 'LogExtra', 'LogRate',
   'LogNamespace', 'LogFilter', 'AllowedCPUs', 'AllowedMemoryNodes', 'StartupAllowed', 'DefaultMemory',

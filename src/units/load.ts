@@ -31,7 +31,8 @@ import type { ParsedFile } from './syntax';
 import { buildUnit } from './build-unit';
 import { BUILTIN_TARGETS, DEFAULT_TARGET_ALIAS } from './builtin-targets';
 import { addOwnDefaultDependencies, addTargetDefaultDependencies } from './default-dependencies';
-import { defaultUnitConfig } from './unit';
+import { defaultUnitConfig, isUnitKind } from './unit';
+import { UNIT_TYPES } from './unit-types';
 import type { BuildOptions, BuildResult, UnitConfig } from './unit';
 
 export interface LoadOptions {
@@ -399,13 +400,10 @@ export function loadUnits(options: LoadOptions): LoadResult {
   return result;
 }
 
-/** The unit types that are loaded (and run); others are named in dependencies only. */
-const LOADED_TYPES: ReadonlySet<string> = new Set(['service', 'socket', 'target']);
-
-/** A service, socket or target name that can be loaded as it is (not a template). */
+/** A name of a type that is loaded (and run; others are named in dependencies only) that can be loaded as it is (not a template). */
 function isLoadableName(n: string): boolean {
   const p = parseUnitName(n);
-  return p !== undefined && LOADED_TYPES.has(p.type) && p.instance !== '';
+  return p !== undefined && isUnitKind(p.type) && p.instance !== '';
 }
 
 /** Phase 1: what is enabled: every service in ts-init's directories, and those linked from the targets' .wants/.requires. */
@@ -540,30 +538,19 @@ class ClosureLoader {
     addOwnDefaultDependencies(unit);
     this.result.units.set(unit.name, unit);
     this.queueDependencies(unit);
-    if (unit.socket) this.addTriggered(unit);
+    this.addTriggered(unit);
     return unit.name;
   }
 
-  /**
-   * A socket triggers its service (Service=, or the one of the same name; for Accept=yes
-   * the template, whose instances are made per connection) and is up before it.
-   */
+  /** What the unit's type starts (a socket's service, a timer's unit) is loaded too, and the unit is up before it. */
   private addTriggered(unit: UnitConfig): void {
-    const sk = unit.socket!;
-    const base = unit.name.replace(/\.socket$/, '');
-    if (sk.accept && sk.service !== undefined) {
-      this.result.diagnostics.push({
-        file: unit.sourcePath,
-        unit: unit.name,
-        severity: 'warning',
-        message: `${unit.name}: Service= does not go with Accept=yes (instances of ${base}@.service are used); ignored`,
-      });
-    }
-    sk.service = sk.accept ? `${base}@.service` : (sk.service ?? `${base}.service`);
-    if (!sk.accept) {
-      if (!unit.before.includes(sk.service)) unit.before.push(sk.service);
-      this.queue.push({ name: sk.service, optional: true });
-    }
+    const warn = (message: string): void => {
+      this.result.diagnostics.push({ file: unit.sourcePath, unit: unit.name, severity: 'warning', message });
+    };
+    const triggered = UNIT_TYPES[unit.kind].triggered?.(unit, warn);
+    if (triggered === undefined) return;
+    if (!unit.before.includes(triggered)) unit.before.push(triggered);
+    this.queue.push({ name: triggered, optional: true });
   }
 
   /** The ".wants/", ".requires/" and ".upholds/" directories of the unit itself (any unit type), under any of its names. */
@@ -582,14 +569,14 @@ class ClosureLoader {
     for (const key of ['requires', 'bindsTo', 'wants', 'upholds'] as const) {
       for (const dep of unit[key]) {
         const p = parseUnitName(dep);
-        if (p && LOADED_TYPES.has(p.type)) {
+        if (p && isUnitKind(p.type)) {
           this.queue.push({ name: dep, from: { unit: unit.name, file: unit.sourcePath, key } });
         } else if (key !== 'wants' && key !== 'upholds' && !WELL_KNOWN_UNITS.has(dep)) {
           this.result.diagnostics.push({
             file: unit.sourcePath,
             unit: unit.name,
             severity: 'warning',
-            message: `${unit.name}: ${DEP_DIRECTIVE[key]}=${dep}: ts-init only runs .service, .socket and .target units; dependency ignored`,
+            message: `${unit.name}: ${DEP_DIRECTIVE[key]}=${dep}: ts-init only runs .service, .socket, .target and .timer units; dependency ignored`,
           });
         }
       }
@@ -641,14 +628,14 @@ const DEPENDENCY_LISTS = [
   'propagatesReloadTo', 'reloadPropagatedFrom', 'propagatesStopTo', 'stopPropagatedFrom',
 ] as const;
 
-/** Phase 5: dependency lists name canonical units, once each, never the unit itself; so do sockets' services. */
+/** Phase 5: dependency lists name canonical units, once each, never the unit itself; so do the units sockets and timers start. */
 function canonicalizeDependencies(result: LoadResult): void {
   const canon = (n: string): string => result.aliases.get(n) ?? n;
   for (const unit of result.units.values()) {
     for (const key of DEPENDENCY_LISTS) {
       unit[key] = [...new Set(unit[key].map(canon))].filter((n) => n !== unit.name);
     }
-    if (unit.socket?.service) unit.socket.service = canon(unit.socket.service);
+    UNIT_TYPES[unit.kind].renameTriggered?.(unit, canon);
   }
 }
 

@@ -3,6 +3,7 @@
 // parse the settings.
 
 import { SIGHUP, SIGKILL, SIGTERM } from '../sys/signals';
+import type { CalendarSpec } from './calendar';
 import type { Diagnostic } from './diagnostic';
 import type { Listen } from './listen-address';
 import type { RlimitName } from './rlimits';
@@ -62,8 +63,13 @@ export interface ExitStatusSet {
   signals: number[];
 }
 
-/** The unit types ts-init loads: services run, targets synchronise, sockets listen. */
-export type UnitKind = 'service' | 'target' | 'socket';
+/** The unit types ts-init loads: services run, sockets listen, targets synchronise, timers start units when due (each one room: units/unit-types.ts, supervisor/types/). */
+export const UNIT_KINDS = ['service', 'socket', 'target', 'timer'] as const;
+export type UnitKind = (typeof UNIT_KINDS)[number];
+
+export function isUnitKind(type: string): type is UnitKind {
+  return (UNIT_KINDS as readonly string[]).includes(type);
+}
 
 /** A socket unit's [Socket] settings (systemd.socket(5)). */
 export interface SocketSettings {
@@ -87,6 +93,44 @@ export function defaultSocketSettings(): SocketSettings {
   return { listen: [], accept: false, socketMode: 0o666, directoryMode: 0o755, backlog: 4096, removeOnStop: false, maxConnections: 64 };
 }
 
+/** What a timer's value counts from (systemd.timer(5)); OnCalendar= is the wall clock's. */
+export type TimerBase = 'OnActiveSec' | 'OnBootSec' | 'OnStartupSec' | 'OnUnitActiveSec' | 'OnUnitInactiveSec';
+
+export type TimerValue = { base: TimerBase; ms: number } | { base: 'OnCalendar'; spec: CalendarSpec; text: string };
+
+/** A timer unit's [Timer] settings (systemd.timer(5)). */
+export interface TimerSettings {
+  values: TimerValue[];
+  /** Unit= (default: the service of the timer's name). */
+  unit?: string;
+  /** Persistent=: the last trigger is kept in /var/lib/systemd/timers/stamp-NAME, so a missed run is caught up. */
+  persistent: boolean;
+  /** AccuracySec= (1 min by default): how late a wake-up may be so that several are coalesced. */
+  accuracyMs: number;
+  randomizedDelayMs: number;
+  /** FixedRandomDelay=: the random delay is a hash of the machine ID and the timer's name, the same every time. */
+  fixedRandomDelay: boolean;
+  remainAfterElapse: boolean;
+  onClockChange: boolean;
+  onTimezoneChange: boolean;
+  /** WakeSystem=: accepted; a container cannot wake its machine. */
+  wakeSystem: boolean;
+}
+
+export function defaultTimerSettings(): TimerSettings {
+  return {
+    values: [],
+    persistent: false,
+    accuracyMs: 60_000,
+    randomizedDelayMs: 0,
+    fixedRandomDelay: false,
+    remainAfterElapse: true,
+    onClockChange: false,
+    onTimezoneChange: false,
+    wakeSystem: false,
+  };
+}
+
 export interface UnitConfig {
   name: string;
   kind: UnitKind;
@@ -94,6 +138,8 @@ export interface UnitConfig {
   defaultDependencies: boolean;
   /** Socket units only. */
   socket?: SocketSettings;
+  /** Timer units only. */
+  timer?: TimerSettings;
   sourcePath: string;
   /** SourcePath=: the file a generator made this unit from (/etc/init.d/NAME for SysV scripts). */
   generatedFrom?: string;
@@ -240,9 +286,10 @@ export function defaultUnitConfig(name: string, sourcePath = ''): UnitConfig {
   const type = name.slice(name.lastIndexOf('.') + 1);
   return {
     name,
-    kind: type === 'target' || type === 'socket' ? type : 'service',
+    kind: isUnitKind(type) ? type : 'service',
     defaultDependencies: true,
     ...(type === 'socket' && { socket: defaultSocketSettings() }),
+    ...(type === 'timer' && { timer: defaultTimerSettings() }),
     sourcePath,
     dropIns: [],
     description: '',

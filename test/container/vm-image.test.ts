@@ -1,34 +1,48 @@
-// The real workload: a VM-style Debian bookworm image (scripts/vm-image.sh: openssh, cron,
-// rsyslog, dbus, nginx + php8.2-fpm, redis, mariadb, postgresql, bind9, squid, postfix, slapd,
-// xinetd, supervisor, all installed by apt with their own units or init scripts, plus Debian's
-// systemd) boots once under systemd 252 (`podman run --systemd=always`, the oracle) and once
-// under ts-init (the image's ENTRYPOINT, no flags, CMD stamps the time it starts). In each,
-// test/fixtures/vm/probe.sh talks to every service on loopback or its socket until all answer
-// or a deadline passes. Asserted: every probe passes under both inits; slapd and xinetd, which
-// ship only SysV init scripts, run from those scripts under both (SourcePath); once the boot is
-// over, under ts-init `systemctl is-active` says `active` exactly for the services that answer
-// (no false green), as systemd's does;
-// the CMD starts without waiting out a start timeout; `podman stop` ends ts-init with 143
-// (SIGTERM handled, not SIGKILL after the grace period). A failure prints the per-service table
-// with what each failing probe saw and the unit's last log lines.
+// The real workload: a VM-style Debian image (scripts/vm-image.sh: openssh, cron, rsyslog,
+// dbus, nginx + php-fpm, redis, mariadb, postgresql, bind9, squid, postfix, slapd, xinetd,
+// prometheus-node-exporter, supervisor, all installed by apt with their own units or init
+// scripts, plus Debian's systemd), built from Debian 12 "bookworm" (systemd 252) and from
+// Debian 13 "trixie" (systemd 257, dbus-broker as the system bus). Each boots once under its
+// own systemd (`podman run --systemd=always`, the oracle) and once under ts-init (the image's
+// ENTRYPOINT, no flags, CMD stamps the time it starts). In each, test/fixtures/vm/probe.sh talks
+// to every service on loopback or its socket until all answer or a deadline passes, then
+// test/fixtures/vm/bus-probe.sh asks the init what real bus clients ask (busctl, dbus-send,
+// node-exporter's systemd collector) and prints the settings fronts' status. Asserted: every
+// probe passes under both inits; the SysV-only services (bookworm: slapd, xinetd) run from their
+// init scripts under both (SourcePath); once the boot is over, under ts-init `systemctl
+// is-active` says `active` exactly for the services that answer (no false green), as systemd's
+// does; the CMD starts without waiting out a start timeout; `podman stop` ends ts-init with 143
+// (SIGTERM handled, not SIGKILL after the grace period); on the bus, ListUnits and
+// GetUnit + Get ActiveState agree with systemd's for the image's services, Peer.Ping and a
+// failed activation answer within a second, node-exporter's /metrics answers within a second
+// with node_systemd_unit_state for every service, and dbus-broker reloads (trixie); hostnamectl,
+// timedatectl and localectl print what systemd 252's print (bookworm). A failure prints the
+// per-service table with what each failing probe saw and the unit's last log lines.
+// TS_INIT_VM_SUITES=bookworm (or trixie) runs one release only.
 //
-// Cost: the base image is built once (about 2 min, cached under .cache/); a re-run takes about
-// 20 s when every service comes up, up to ~80 s when some do not (ts-init's deadline is 45 s).
+// Cost: each base image is built once (2-8 min, cached under .cache/); a re-run takes about
+// 40 s per release when every service comes up, up to ~160 s when some do not.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResourceTracker, exec, inspect, logs, removeContainers, requireTsInit, runDetached, stop } from '../helpers/container';
+import { unitOfPath } from '../../src/bus/object-path';
 import { HOST_SYSTEMD_CGROUP, SYSTEMD_TOP_CGROUP, cgroupsOf, removeCgroupTree, topCgroups } from '../helpers/host-cgroups';
 import {
   VM_RUNTIME,
+  VM_SUITES,
+  SUITE_SYSTEMD,
   bootArgs,
+  busProbe,
   buildVmImage,
   cmdStartedAt,
   needsExplaining,
   probe,
   probeTable,
   unitLogLines,
+  type BusProbe,
   type ProbeRow,
   type VmInit,
+  type VmSuite,
 } from '../helpers/vm-image';
 
 const resources = new ResourceTracker();
@@ -42,7 +56,10 @@ const CMD_START_BOUND_MS = 20_000;
 /** `podman stop -t` grace period: exit 143 means ts-init finished before SIGKILL. */
 const STOP_GRACE_S = 20;
 /** The image's services that ship only a SysV init script (no unit file anywhere). */
-const SYSV_ONLY = ['slapd', 'xinetd'];
+const SYSV_ONLY: Record<VmSuite, string[]> = { bookworm: ['slapd', 'xinetd'], trixie: [] };
+/** What a bus client may wait for an answer that needs no work (Ping, a failed activation, a scrape). */
+const BUS_ANSWER_MS = 1000;
+const SUITES = VM_SUITES.filter((s) => (process.env.TS_INIT_VM_SUITES ?? VM_SUITES.join(',')).split(',').includes(s));
 
 interface Boot {
   container: string;
@@ -66,13 +83,15 @@ interface Boot {
   stopLog: string;
   /** Set when the container ended by itself while booting. */
   gone: string;
+  /** What real bus clients got from the init, and the settings fronts' status. */
+  bus?: BusProbe;
 }
 
-const boots: Partial<Record<VmInit, Boot>> = {};
 let cgroupsBefore: string[] = [];
-let image = '';
+/** Every container booted, for the clean-up check. */
+const allBoots: Array<{ id: string }> = [];
 
-async function boot(init: VmInit): Promise<Boot> {
+async function boot(image: string, suite: VmSuite, init: VmInit): Promise<Boot> {
   const { entrypoint, args } = bootArgs(init);
   const t0 = Date.now();
   const container = resources.container(await runDetached(image, { runtime: VM_RUNTIME, entrypoint, args }));
@@ -132,16 +151,19 @@ async function boot(init: VmInit): Promise<Boot> {
 
   const runSystemd = (await exec(container, ['test', '-e', '/run/systemd/system'], { runtime: VM_RUNTIME })).code === 0;
   const systemctl = init === 'systemd' ? '/usr/bin/systemctl' : '/usr/local/lib/ts-init/systemctl';
-  const sysvSources = (await exec(container, [systemctl, 'show', '-p', 'SourcePath', ...SYSV_ONLY.map((s) => `${s}.service`)], { runtime: VM_RUNTIME })).stdout;
+  const sysvOnly = SYSV_ONLY[suite];
+  const sysvSources = sysvOnly.length ? (await exec(container, [systemctl, 'show', '-p', 'SourcePath', ...sysvOnly.map((s) => `${s}.service`)], { runtime: VM_RUNTIME })).stdout : '';
+  const bus = gone ? undefined : await busProbe(container, rows.map((r) => r.unit));
+  allBoots.push({ id });
   const s0 = Date.now();
   await stop(container, STOP_GRACE_S, { runtime: VM_RUNTIME });
   const stopMs = Date.now() - s0;
   const exitCode = Number(await inspect(container, '{{.State.ExitCode}}'));
   const stopLog = (await logs(container)).split('\n').filter((l) => !/is not supported by ts-init|unknown directive/.test(l)).slice(-25).join('\n');
-  return { gone, container, id, rows, pid1, runSystemd, sysvSources, readyMs, cmdMs: cmdAt === undefined ? undefined : cmdAt - t0, stopMs, exitCode, why, stopLog };
+  return { gone, container, id, rows, pid1, runSystemd, sysvSources, readyMs, cmdMs: cmdAt === undefined ? undefined : cmdAt - t0, stopMs, exitCode, why, stopLog, bus };
 }
 
-function table(): string {
+function table(boots: Partial<Record<VmInit, Boot>>): string {
   const runs: Record<string, ProbeRow[]> = {};
   const why: Record<string, string[]> = {};
   for (const [init, b] of Object.entries(boots)) {
@@ -154,79 +176,163 @@ function table(): string {
       `${init === 'ts-init' ? `, CMD ${b.cmdMs === undefined ? 'not started' : `started after ${b.cmdMs} ms`}` : ''}` +
       `, podman stop ${b.stopMs} ms, exit ${b.exitCode}${b.gone ? `; ${b.gone}` : ''}`,
   );
-  return `\n${probeTable(runs, why)}\n\n${timing.join('\n')}\n`;
+  const busLines = Object.entries(boots).flatMap(([init, b]) =>
+    Object.entries(b.bus?.timings ?? {}).map(([k, t]) => `${init} bus ${k}: ${t.ms} ms, exit ${t.code}${t.code ? ` (${t.detail.slice(0, 160)})` : ''}`),
+  );
+  return `\n${probeTable(runs, why)}\n\n${timing.join('\n')}\n${busLines.join('\n')}\n`;
 }
 
-beforeAll(async () => {
+/** A status text with what differs between two boots of one image left out (ids, times, the container's name). */
+function normaliseStatus(text: string, hostname: string): string {
+  return text
+    .replaceAll(hostname, 'HOSTNAME')
+    .replace(/\b[0-9a-f]{32}\b/g, 'ID')
+    .replace(/\w{3} \d{4}-\d\d-\d\d \d\d:\d\d:\d\d/g, 'TIME');
+}
+
+beforeAll(() => {
   requireTsInit();
-  image = resources.image(await buildVmImage());
   cgroupsBefore = topCgroups();
-  // One after the other: both are measured on the same, otherwise idle, container host.
-  boots.systemd = await boot('systemd');
-  boots['ts-init'] = await boot('ts-init');
-  process.stdout.write(`vm image, per service:${table()}`);
-}, 10 * 60_000);
+});
 
 afterAll(async () => {
   await resources.cleanup();
 });
 
-describe('vm image: the same services up under systemd 252 and under ts-init', () => {
-  it('systemd 252 (the oracle) brings every service up, and its is-active agrees with every probe', () => {
-    const b = boots.systemd!;
-    expect(b.pid1).toBe('systemd');
-    expect(b.rows.length, table()).toBeGreaterThan(10);
-    expect(b.rows.filter((r) => !r.ok).map((r) => r.name), table()).toEqual([]);
-    expect(b.rows.filter((r) => r.active !== 'active').map((r) => `${r.unit}: ${r.active}`), table()).toEqual([]);
+for (const suite of SUITES) {
+  const systemdVersion = SUITE_SYSTEMD[suite];
+  const boots: Partial<Record<VmInit, Boot>> = {};
+  const sysvOnly = SYSV_ONLY[suite];
+
+  describe(`vm image (${suite}): the same services up under systemd ${systemdVersion} and under ts-init`, () => {
+    beforeAll(async () => {
+      const image = resources.image(await buildVmImage(suite));
+      // One after the other: both are measured on the same, otherwise idle, container host.
+      boots.systemd = await boot(image, suite, 'systemd');
+      boots['ts-init'] = await boot(image, suite, 'ts-init');
+      process.stdout.write(`vm image (${suite}), per service:${table(boots)}`);
+    }, 15 * 60_000);
+
+    it(`systemd ${systemdVersion} (the oracle) brings every service up, and its is-active agrees with every probe`, () => {
+      const b = boots.systemd!;
+      expect(b.pid1).toBe('systemd');
+      expect(b.rows.length, table(boots)).toBeGreaterThan(10);
+      expect(b.rows.filter((r) => !r.ok).map((r) => r.name), table(boots)).toEqual([]);
+      expect(b.rows.filter((r) => r.active !== 'active').map((r) => `${r.unit}: ${r.active}`), table(boots)).toEqual([]);
+    });
+
+    it('ts-init is PID 1 with no flags, and says it is systemd as systemd does', () => {
+      const b = boots['ts-init']!;
+      expect(b.pid1).toBe('ts-init');
+      // What init scripts and package scripts test for "booted with systemd" (docs/systemd-identity.md).
+      expect(b.runSystemd, '/run/systemd/system exists under ts-init').toBe(true);
+      expect(boots.systemd!.runSystemd).toBe(true);
+    });
+
+    if (sysvOnly.length) it(`${sysvOnly.join(' and ')} run from their SysV init scripts under both inits`, () => {
+      const expected = sysvOnly.map((s) => `SourcePath=/etc/init.d/${s}`);
+      for (const init of ['systemd', 'ts-init'] as const) {
+        expect(boots[init]!.sysvSources.trim().split('\n').filter(Boolean), init).toEqual(expected);
+        expect(boots[init]!.rows.filter((r) => sysvOnly.includes(r.name) && r.ok).map((r) => r.name), `${init}${table(boots)}`).toEqual(sysvOnly);
+      }
+    });
+
+    it('ts-init brings every service up', () => {
+      const b = boots['ts-init']!;
+      expect(b.rows.map((r) => r.name), table(boots)).toEqual(boots.systemd!.rows.map((r) => r.name));
+      expect(b.rows.filter((r) => !r.ok).map((r) => r.name), table(boots)).toEqual([]);
+    });
+
+    it('under ts-init, systemctl is-active says active exactly for the services that answer (no false green)', () => {
+      const b = boots['ts-init']!;
+      const disagree = b.rows
+        .filter((r) => r.ok !== (r.active === 'active'))
+        .map((r) => `${r.name} (${r.unit}): probe ${r.ok ? 'ok' : 'fails'}, is-active says ${r.active}`);
+      expect(disagree, table(boots)).toEqual([]);
+    });
+
+    it(`the CMD starts within ${CMD_START_BOUND_MS / 1000} s of the container's start (no start timeout waited out)`, () => {
+      const b = boots['ts-init']!;
+      expect(b.cmdMs, `CMD never started${table(boots)}`).toBeDefined();
+      expect(b.cmdMs!, table(boots)).toBeLessThanOrEqual(CMD_START_BOUND_MS);
+    });
+
+    it('podman stop ends ts-init with 143 before the grace period is over', () => {
+      const b = boots['ts-init']!;
+      expect(b.exitCode, `${table(boots)}\nlast log lines after the stop:\n${b.stopLog}`).toBe(143);
+      expect(b.stopMs).toBeLessThan(STOP_GRACE_S * 1000);
+    });
   });
 
-  it('ts-init is PID 1 with no flags, and the installed systemd is not taken for the running init', () => {
-    const b = boots['ts-init']!;
-    expect(b.pid1).toBe('ts-init');
-    // What init scripts and package scripts test for "booted with systemd".
-    expect(b.runSystemd, '/run/systemd/system exists under ts-init').toBe(false);
-    expect(boots.systemd!.runSystemd).toBe(true);
-  });
 
-  it('slapd and xinetd run from their SysV init scripts under both inits', () => {
-    const expected = SYSV_ONLY.map((s) => `SourcePath=/etc/init.d/${s}`);
-    for (const init of ['systemd', 'ts-init'] as const) {
-      expect(boots[init]!.sysvSources.trim().split('\n').filter(Boolean), init).toEqual(expected);
-      expect(boots[init]!.rows.filter((r) => SYSV_ONLY.includes(r.name) && r.ok).map((r) => r.name), `${init}${table()}`).toEqual(SYSV_ONLY);
-    }
-  });
+  describe(`vm image (${suite}): real D-Bus clients get the same answers from ts-init as from systemd ${systemdVersion}`, () => {
+    /** The image's services by the names the bus lists them under (an alias, trixie's dbus.service, by its unit's). */
+    const services = (): string[] => boots.systemd!.bus!.getUnit.map((g) => unitOfPath(g.path) ?? g.unit);
+    const rowsOf = (b: Boot): string[] =>
+      b.bus!.listUnits.filter(([name]) => services().includes(name)).map((r) => r.join(' ')).sort();
 
-  it('ts-init brings every service up', () => {
-    const b = boots['ts-init']!;
-    expect(b.rows.map((r) => r.name), table()).toEqual(boots.systemd!.rows.map((r) => r.name));
-    expect(b.rows.filter((r) => !r.ok).map((r) => r.name), table()).toEqual([]);
-  });
+    it('busctl ... Manager ListUnits lists the image\'s services with the same states and paths', () => {
+      for (const init of ['systemd', 'ts-init'] as const) expect(boots[init]!.bus?.listUnitsError, init).toBe('');
+      expect(rowsOf(boots['ts-init']!), table(boots)).toEqual(rowsOf(boots.systemd!));
+      expect(rowsOf(boots['ts-init']!).length).toBe(services().length);
+    });
 
-  it('under ts-init, systemctl is-active says active exactly for the services that answer (no false green)', () => {
-    const b = boots['ts-init']!;
-    const disagree = b.rows
-      .filter((r) => r.ok !== (r.active === 'active'))
-      .map((r) => `${r.name} (${r.unit}): probe ${r.ok ? 'ok' : 'fails'}, is-active says ${r.active}`);
-    expect(disagree, table()).toEqual([]);
-  });
+    it('GetUnit + Properties.Get ActiveState agree for every service', () => {
+      expect(boots['ts-init']!.bus!.getUnit, table(boots)).toEqual(boots.systemd!.bus!.getUnit);
+      expect(boots['ts-init']!.bus!.getUnit.every((g) => g.active === 'active')).toBe(true);
+    });
 
-  it(`the CMD starts within ${CMD_START_BOUND_MS / 1000} s of the container's start (no start timeout waited out)`, () => {
-    const b = boots['ts-init']!;
-    expect(b.cmdMs, `CMD never started${table()}`).toBeDefined();
-    expect(b.cmdMs!, table()).toBeLessThanOrEqual(CMD_START_BOUND_MS);
-  });
+    it(`Peer.Ping on org.freedesktop.systemd1 answers within ${BUS_ANSWER_MS} ms`, () => {
+      for (const init of ['systemd', 'ts-init'] as const) {
+        const t = boots[init]!.bus!.timings.ping!;
+        expect(t.code, `${init}: ${t.detail}`).toBe(0);
+        expect(t.ms, init).toBeLessThan(BUS_ANSWER_MS);
+      }
+    });
 
-  it('podman stop ends ts-init with 143 before the grace period is over', () => {
-    const b = boots['ts-init']!;
-    expect(b.exitCode, `${table()}\nlast log lines after the stop:\n${b.stopLog}`).toBe(143);
-    expect(b.stopMs).toBeLessThan(STOP_GRACE_S * 1000);
+    it(`activating a bus name whose unit does not exist fails within ${BUS_ANSWER_MS} ms`, () => {
+      for (const init of ['systemd', 'ts-init'] as const) {
+        const t = boots[init]!.bus!.timings['activate-missing']!;
+        expect(t.code, `${init}: ${t.detail}`).not.toBe(0);
+        expect(t.detail, init).not.toMatch(/NoReply|Timeout|timed out/i);
+        expect(t.ms, `${init}: ${t.detail}`).toBeLessThan(BUS_ANSWER_MS);
+      }
+    });
+
+    it(`node-exporter's /metrics answers within ${BUS_ANSWER_MS} ms with node_systemd_unit_state active for every service`, () => {
+      for (const init of ['systemd', 'ts-init'] as const) {
+        const t = boots[init]!.bus!.timings['node-exporter']!;
+        expect(t.code, `${init}: ${t.detail}`).toBe(0);
+        expect(t.ms, init).toBeLessThan(BUS_ANSWER_MS);
+      }
+      const expected = services().filter((u) => boots.systemd!.bus!.exporterActive.includes(u)).sort();
+      expect(expected.length).toBe(services().length);
+      expect(services().filter((u) => boots['ts-init']!.bus!.exporterActive.includes(u)).sort(), table(boots)).toEqual(expected);
+    });
+
+    if (suite === 'trixie') it('dbus-broker (Type=notify-reload) is the bus and `systemctl reload dbus-broker` works', () => {
+      for (const init of ['systemd', 'ts-init'] as const) {
+        const t = boots[init]!.bus!.timings;
+        expect(t['reload-dbus-broker']?.code, `${init}: ${t['reload-dbus-broker']?.detail}`).toBe(0);
+        expect(t['dbus-after-reload']?.code, `${init}: ${t['dbus-after-reload']?.detail}`).toBe(0);
+        expect(t['dbus-broker-state']?.detail, init).toBe('active');
+      }
+    });
+
+    it('hostnamectl, timedatectl and localectl print, set and refuse what systemd\'s do; systemd\'s own hostnamectl gets the same over the bus', () => {
+      for (const front of ['hostnamectl', 'timedatectl', 'localectl', 'hostname1', 'settings-set']) {
+        // (systemd's own hostnamectl talks to the bus only because /run/systemd/system says systemd booted.)
+        const of = (init: VmInit): string => normaliseStatus(boots[init]!.bus!.fronts[front] ?? '', boots[init]!.id.slice(0, 12));
+        expect(of('ts-init'), `${front} (${suite}), against systemd ${systemdVersion}`).toBe(of('systemd'));
+      }
+    });
   });
-});
+}
 
 describe('host clean-up', () => {
   it('leaves no cgroup of either container (and no init.scope in the host name=systemd root) behind', async () => {
     await removeContainers(...resources.containers.splice(0));
-    const leftovers = Object.values(boots).flatMap((b) => cgroupsOf(b.id));
+    const leftovers = allBoots.flatMap((b) => cgroupsOf(b.id));
     const newTop = topCgroups().filter((d) => !cgroupsBefore.includes(d) && SYSTEMD_TOP_CGROUP.test(d));
     // Clean whatever was left before failing, so that a failure does not leak into the host.
     for (const dir of [...leftovers, ...newTop.map((d) => `${HOST_SYSTEMD_CGROUP}/${d}`)]) {

@@ -15,6 +15,8 @@ export const DIRECTIVES = [
   'SupplementaryGroups', 'UMask', 'RuntimeDirectory', 'RuntimeDirectoryMode', 'StandardOutput', 'StandardError',
   'Nice', 'LimitNOFILE', 'WantedBy', 'RequiredBy', 'Alias', 'NotifyAccess', 'ProtectSystem', 'NoSuchKey',
   'ReloadSignal', 'RestartMode', 'OpenFile', 'SetCredential', 'LoadCredential', 'ImportCredential', 'SetCredentialEncrypted',
+  'OnCalendar', 'OnActiveSec', 'OnBootSec', 'OnStartupSec', 'OnUnitActiveSec', 'OnUnitInactiveSec', 'Persistent', 'AccuracySec',
+  'RandomizedDelaySec', 'FixedRandomDelay', 'RemainAfterElapse', 'Unit', 'OnClockChange', 'OnTimezoneChange', 'WakeSystem',
 ];
 
 const nasty = fc.oneof(
@@ -23,13 +25,14 @@ const nasty = fc.oneof(
   fc.constantFrom('\\', '\\\\', '"', "'", '%', '%n%i%Z', '$', '${', '$$', '\0', '\\x00', '\\u12', '-', '@', '+!', ';', '#',
     'infinity', '0', '-1', '99999999999999999999', '1.5e308', '30d', '1min 30s', '1y 2w', 'yes', 'no', 'always', 'on-failure',
     'notify', 'notify-reload', 'forking', 'oneshot', 'exit', 'exit-force', 'SIGKILL', 'SIGRTMIN+3', 'control-group', 'file:', 'append:',
-    'inherit', 'journal', ' ', '\t', '=', '[', ']'),
+    'inherit', 'journal', ' ', '\t', '=', '[', ']', 'daily', '*:0/15', 'Feb 30', '*-02-30', '*-*-* *:*:0/0', 'Mon..Sun 25:00',
+    '*-*~01/2', '2199-12-31 23:59:59', '1970-01-01 UTC', '*:*:0/1 Europe/Nowhere', 'x.timer', 'ghost.service'),
   fc.string({ maxLength: 3 }).map((s) => s.repeat(200)),
 );
 
 const hostileLine = fc.oneof(
   { weight: 6, arbitrary: fc.tuple(fc.constantFrom(...DIRECTIVES), fc.array(nasty, { maxLength: 4 })).map(([k, v]) => `${k}=${v.join(' ')}`) },
-  { weight: 2, arbitrary: fc.constantFrom('[Unit]', '[Service]', '[Install]', '[Service', '[]', '[X-Other]', '') },
+  { weight: 2, arbitrary: fc.constantFrom('[Unit]', '[Service]', '[Timer]', '[Install]', '[Service', '[]', '[X-Other]', '') },
   { weight: 1, arbitrary: nasty },
   { weight: 1, arbitrary: nasty.map((v) => `ExecStart=${v}\\`) },
   { weight: 1, arbitrary: fc.constantFrom('# comment', '; comment', '  ', '\r', '\\') },

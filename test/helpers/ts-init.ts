@@ -83,7 +83,9 @@ export const ISOLATE_MOUNTS =
   'mount -t tmpfs -o mode=755 tmpfs /run && mount -t tmpfs tmpfs /etc/systemd/system && ' +
   'mount -t tmpfs tmpfs /usr/lib/systemd/system && mkdir -p /etc/profile.d && mount -t tmpfs -o mode=755 tmpfs /etc/profile.d && ' +
   `for d in ${BOOT_CONFIG_DIRS.join(' ')}; do if [ -d "$d" ]; then mount -t tmpfs tmpfs "$d"; fi; done && ` +
-  'if [ -d /var/log/journal ]; then mount -t tmpfs -o mode=755 tmpfs /var/log/journal; fi';
+  'if [ -d /var/log/journal ]; then mount -t tmpfs -o mode=755 tmpfs /var/log/journal; fi && ' +
+  // The rich PID 1 of a container appends its boot and shutdown records to wtmp: a private, empty one.
+  'if [ -f /var/log/wtmp ]; then : > /run/.wtmp-under-test && mount --bind /run/.wtmp-under-test /var/log/wtmp; fi';
 
 /**
  * Where the executable stays reachable inside a private mount namespace whose setup
@@ -95,9 +97,21 @@ export const PINNED_TS_INIT = '/run/.ts-init-under-test/ts-init';
 /** Shell steps, run once /run is a private writable tmpfs, that pin the executable at PINNED_TS_INIT. */
 export const PIN_BINARY = `mkdir -p ${path.dirname(PINNED_TS_INIT)} && touch ${PINNED_TS_INIT} && mount --bind "${TS_INIT}" ${PINNED_TS_INIT}`;
 
+/**
+ * A private /dev for runs that claim to be a container (`container=` in the environment): the rich
+ * PID 1 of a container's own root links /dev/log to its journal, and the host's /dev is shared by
+ * every mount namespace. The device nodes tests use are bound from the host's.
+ */
+export const PRIVATE_DEV =
+  'mkdir -p /run/.host-dev && mount --rbind /dev /run/.host-dev && mount -t tmpfs -o mode=755,nosuid tmpfs /dev && ' +
+  'for n in null zero full random urandom tty ptmx; do touch /dev/$n && mount --bind /run/.host-dev/$n /dev/$n; done && ' +
+  'mkdir -p /dev/pts /dev/shm && mount --rbind /run/.host-dev/pts /dev/pts && mount --rbind /run/.host-dev/shm /dev/shm && ' +
+  'ln -s /proc/self/fd /dev/fd && ln -s /proc/self/fd/0 /dev/stdin && ln -s /proc/self/fd/1 /dev/stdout && ln -s /proc/self/fd/2 /dev/stderr';
+
 /** ts-init as PID 1 of a new PID namespace with its own /proc (the shell execs it, keeping pid 1). */
 export function startAsPid1(args: readonly string[], options: SpawnOptions = {}, setup = ''): Running {
   requireBinary();
+  if (options.env?.container) setup = setup ? `${PRIVATE_DEV} && ${setup}` : PRIVATE_DEV;
   // A setup may hide the checkout (a tmpfs over /tmp): run the pinned copy then.
   const script = setup ? `${ISOLATE_MOUNTS} && ${PIN_BINARY} && ${setup} && exec ${PINNED_TS_INIT} "$@"` : `${ISOLATE_MOUNTS} && exec "$0" "$@"`;
   return start('unshare', ['--pid', '--fork', '--mount-proc', '--propagation', 'private', '/bin/sh', '-c', script, TS_INIT, ...args], options);

@@ -1,7 +1,9 @@
-// The "vm" image of the real-workload tests: Debian bookworm with a dozen real services
-// installed by apt (scripts/vm-image.sh builds and caches the base), plus dist/ts-init as the
-// ENTRYPOINT and the probe script (test/fixtures/vm/probe.sh) at /usr/local/bin/vm-probe.
-// The same image boots under Debian's systemd 252 (the oracle) or under ts-init.
+// The "vm" image of the real-workload tests: Debian bookworm or trixie with a dozen real
+// services installed by apt (scripts/vm-image.sh builds and caches the base), plus dist/ts-init
+// as the ENTRYPOINT, the probe scripts (test/fixtures/vm/probe.sh at /usr/local/bin/vm-probe,
+// bus-probe.sh at /usr/local/bin/vm-bus-probe) and a bus name whose unit does not exist
+// (test/fixtures/vm/dbus/). The same image boots under its Debian's systemd (252, 257: the
+// oracle) or under ts-init.
 
 import * as path from 'node:path';
 import {
@@ -17,6 +19,13 @@ import {
 
 export const VM_IMAGE_SCRIPT = path.join(REPO_ROOT, 'scripts', 'vm-image.sh');
 export const VM_PROBE = path.join(REPO_ROOT, 'test', 'fixtures', 'vm', 'probe.sh');
+export const VM_BUS_PROBE = path.join(REPO_ROOT, 'test', 'fixtures', 'vm', 'bus-probe.sh');
+const VM_DBUS_FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures', 'vm', 'dbus');
+
+/** The Debian releases the vm image is built from, and the systemd each ships. */
+export type VmSuite = 'bookworm' | 'trixie';
+export const VM_SUITES: readonly VmSuite[] = ['bookworm', 'trixie'];
+export const SUITE_SYSTEMD: Record<VmSuite, number> = { bookworm: 252, trixie: 257 };
 /**
  * Both inits run with runc and cgroups enabled: systemd then makes its cgroups inside the
  * container's own (libpod_parent/libpod-ID), which podman removes, instead of an init.scope in
@@ -27,30 +36,39 @@ export const VM_RUNTIME: Runtime = 'runc';
 export const VM_CMD = ['/bin/sh', '-c', 'date +%s%N >/run/vm-cmd-started; exec sleep infinity'];
 export const CMD_STAMP = '/run/vm-cmd-started';
 
-let basePromise: Promise<string> | undefined;
+const basePromises = new Map<VmSuite, Promise<string>>();
 
-/** Runs scripts/vm-image.sh once per test process; returns the base image reference. */
-export function ensureVmBase(): Promise<string> {
-  basePromise ??= (async () => {
-    await ensureContainerEnv();
-    const res = await runCommand('bash', [VM_IMAGE_SCRIPT], { timeoutMs: 20 * 60_000 });
-    const ref = /^export TS_INIT_BASE_VM='([^']*)'$/m.exec(res.stdout)?.[1];
-    if (res.code !== 0 || !ref) {
-      throw new Error(`${VM_IMAGE_SCRIPT} exited ${res.code}:\n${res.stderr.slice(-4000)}`);
-    }
-    return ref;
-  })();
-  basePromise.catch(() => { basePromise = undefined; });
-  return basePromise;
+/** Runs scripts/vm-image.sh once per test process and release; returns the base image reference. */
+export function ensureVmBase(suite: VmSuite = 'bookworm'): Promise<string> {
+  let p = basePromises.get(suite);
+  if (!p) {
+    p = (async () => {
+      await ensureContainerEnv();
+      const res = await runCommand('bash', [VM_IMAGE_SCRIPT, suite], { timeoutMs: 20 * 60_000 });
+      const ref = /^export TS_INIT_BASE_VM='([^']*)'$/m.exec(res.stdout)?.[1];
+      if (res.code !== 0 || !ref) {
+        throw new Error(`${VM_IMAGE_SCRIPT} ${suite} exited ${res.code}:\n${res.stderr.slice(-4000)}`);
+      }
+      return ref;
+    })();
+    p.catch(() => basePromises.delete(suite));
+    basePromises.set(suite, p);
+  }
+  return p;
 }
 
-/** The vm base plus dist/ts-init at /sbin/ts-init (the ENTRYPOINT) and the probe script. */
-export async function buildVmImage(): Promise<string> {
-  const from = await ensureVmBase();
+/** The vm base plus dist/ts-init at /sbin/ts-init (the ENTRYPOINT), the probe scripts and the bus fixtures. */
+export async function buildVmImage(suite: VmSuite = 'bookworm'): Promise<string> {
+  const from = await ensureVmBase(suite);
   return buildImage({
     base: 'debian',
     from,
-    files: { '/usr/local/bin/vm-probe': { hostPath: VM_PROBE, mode: 0o755 } },
+    files: {
+      '/usr/local/bin/vm-probe': { hostPath: VM_PROBE, mode: 0o755 },
+      '/usr/local/bin/vm-bus-probe': { hostPath: VM_BUS_PROBE, mode: 0o755 },
+      '/usr/share/dbus-1/system-services/org.example.Missing.service': { hostPath: path.join(VM_DBUS_FIXTURES, 'org.example.Missing.service'), mode: 0o644 },
+      '/usr/share/dbus-1/system.d/org.example.Missing.conf': { hostPath: path.join(VM_DBUS_FIXTURES, 'org.example.Missing.conf'), mode: 0o644 },
+    },
     entrypoint: ['/sbin/ts-init', '--'],
     cmd: VM_CMD,
   });
@@ -144,6 +162,55 @@ export function probeTable(runs: Partial<Record<string, ProbeRow[]>>, why: Recor
     out.push('', "failing probes and is-active answers other than active (what the probe saw, then the unit's last log lines):", ...failed);
   }
   return out.join('\n');
+}
+
+/** What the bus probe (test/fixtures/vm/bus-probe.sh) saw. */
+export interface BusProbe {
+  /** ListUnits' rows: name, load, active, sub state, object path. */
+  listUnits: Array<[string, string, string, string, string]>;
+  listUnitsError: string;
+  /** Per unit: GetUnit's path and the ActiveState property ('-' when a call failed). */
+  getUnit: Array<{ unit: string; path: string; active: string }>;
+  timings: Record<string, { ms: number; code: number; detail: string }>;
+  /** The units node-exporter's systemd collector says are active. */
+  exporterActive: string[];
+  /** Each settings front's status output, and (settings-set) what setting a zone, a pretty name, a host name and a locale printed and left. */
+  fronts: Record<string, string>;
+}
+
+export function parseBusProbe(stdout: string): BusProbe {
+  const sections: Record<string, string[]> = {};
+  let current = '';
+  for (const line of stdout.split('\n')) {
+    const m = /^== (.+)$/.exec(line);
+    if (m) current = m[1]!;
+    else (sections[current] ??= []).push(line);
+  }
+  const lines = (name: string): string[] => (sections[name] ?? []).filter((l) => l !== '');
+  const out: BusProbe = { listUnits: [], listUnitsError: '', getUnit: [], timings: {}, exporterActive: lines('node-exporter'), fronts: {} };
+  const listText = lines('list-units').join('');
+  try {
+    const doc = JSON.parse(listText) as { data: Array<Array<Array<string | number>>> };
+    out.listUnits = doc.data[0]!.map((r) => [String(r[0]), String(r[2]), String(r[3]), String(r[4]), String(r[6])]);
+  } catch {
+    out.listUnitsError = listText.slice(0, 300);
+  }
+  for (const l of lines('get-unit')) {
+    const [unit = '', p = '', active = ''] = l.split('\t');
+    out.getUnit.push({ unit, path: p, active });
+  }
+  for (const l of lines('timings')) {
+    const [name = '', ms = '', code = '', detail = ''] = l.split('\t');
+    out.timings[name] = { ms: Number(ms), code: Number(code), detail: detail.trim() };
+  }
+  for (const f of ['hostnamectl', 'timedatectl', 'localectl', 'hostname1', 'settings-set']) out.fronts[f] = (sections[f] ?? []).join('\n').trim();
+  return out;
+}
+
+export async function busProbe(container: string, units: readonly string[]): Promise<BusProbe> {
+  const res = await exec(container, ['/usr/local/bin/vm-bus-probe', ...units], { runtime: VM_RUNTIME, timeoutMs: 240_000 });
+  if (res.code !== 0) throw new Error(`vm-bus-probe in ${container} exited ${res.code}: ${res.stderr}`);
+  return parseBusProbe(res.stdout);
 }
 
 /** Removes a container whatever its state. */

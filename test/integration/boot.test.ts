@@ -47,6 +47,20 @@ describe('tmpfiles.d at boot', () => {
     expect(r.stderr).toContain("tmpfiles: /etc/tmpfiles.d/bad.conf:2: unknown line type 'Y'");
     expect(r.stderr).toContain('tmpfiles: /etc/tmpfiles.d/bad.conf:3: d /run/u: unknown user "no-such-user"');
   });
+
+  // The host's own `D /tmp` (systemd's tmp.conf) must not empty the host's /tmp when ts-init is
+  // PID 1 of a bare PID namespace there; in a container (here: `container=` says so) it does.
+  it('removes (D, R) only as PID 1 of a container\'s own root, never on the host\'s root', async () => {
+    const conf = { '/usr/lib/tmpfiles.d/tmp.conf': 'D /run/scratch 1777 root root -\nR /run/gone\n' };
+    const seed = 'mkdir -p /run/scratch /run/gone && touch /run/scratch/keep /run/gone/x';
+    const show = ['--', '/bin/sh', '-c', 'ls -A /run/scratch; ls -d /run/gone 2>/dev/null || echo no-gone'];
+    const host = await runAsPid1(show, RICH, `${place(conf)} && ${seed}`);
+    expect(host.code, host.stderr).toBe(0);
+    expect(host.stdout).toBe('keep\n/run/gone\n');
+    const container = await runAsPid1(show, { env: { ...RICH.env, container: 'podman' } }, `${place(conf)} && ${seed}`);
+    expect(container.code, container.stderr).toBe(0);
+    expect(container.stdout).toBe('no-gone\n');
+  });
 });
 
 const GENERATOR = `#!/bin/sh

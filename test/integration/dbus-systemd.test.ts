@@ -20,6 +20,8 @@ beforeAll(() => {
   const service = (name: string, body: string): void => fs.writeFileSync(path.join(units, name), body);
   service('sleeper.service', '[Unit]\nDescription=A sleeper\n[Service]\nExecStart=/bin/sleep infinity\n[Install]\nWantedBy=multi-user.target\n');
   service('idle.service', '[Unit]\nDescription=Started on request\n[Service]\nExecStart=/bin/sleep infinity\n');
+  // Asks the bus while it stops, as every init script does (Debian's init-functions runs systemctl show).
+  service('asker.service', "[Unit]\nDescription=Asks systemd1 while stopping\nAfter=dbus.service\n[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\nExecStop=/bin/sh -c 'busctl get-property org.freedesktop.systemd1 /org/freedesktop/systemd1/unit/asker_2eservice org.freedesktop.systemd1.Unit LoadState'\n");
   service('spoof.service', '[Unit]\nDescription=Never to be started by a client\'s signal\n[Service]\nExecStart=/bin/sleep infinity\n');
   bin = tempDir('ts-init-dbus-bin-');
   fs.symlinkSync(TS_INIT, path.join(bin, 'systemctl'));
@@ -103,8 +105,8 @@ describe('org.freedesktop.systemd1 on the system bus', () => {
     const services = tempDir('ts-init-dbus-services-');
     const file = (name: string, unit: string): void =>
       fs.writeFileSync(path.join(services, `${name}.service`), `[D-BUS Service]\nName=${name}\nExec=/bin/false\nUser=root\nSystemdService=${unit}\n`);
-    // Debian's hostname1 activation file as systemd ships it: its unit is systemd's own, which ts-init leaves out.
-    fs.copyFileSync('/usr/share/dbus-1/system-services/org.freedesktop.hostname1.service', path.join(services, 'org.freedesktop.hostname1.service'));
+    // Debian's locale1 activation file as systemd ships it: its unit is systemd's own, which ts-init leaves out.
+    fs.copyFileSync('/usr/share/dbus-1/system-services/org.freedesktop.locale1.service', path.join(services, 'org.freedesktop.locale1.service'));
     file('org.example.Idle1', 'idle.service');
     const policy = tempDir('ts-init-dbus-policy-');
     fs.writeFileSync(
@@ -116,10 +118,11 @@ describe('org.freedesktop.systemd1 on the system bus', () => {
       `mount -t tmpfs tmpfs /etc/dbus-1/system.d && cp ${policy}/* /etc/dbus-1/system.d/`,
     ].join(' && ');
     const cmd = [
-      'echo missing; t0=$(date +%s%N); dbus-send --system --print-reply --dest=org.freedesktop.hostname1 /org/freedesktop/hostname1 org.freedesktop.DBus.Peer.Ping 2>&1; echo ms=$(( ($(date +%s%N) - t0) / 1000000 ))',
-      // systemd's own hostnamectl asks hostname1 over the bus: it fails at once too (it first wants
-      // sd_booted(), /run/systemd/system, which ts-init does not make: made here for it alone).
-      'echo hostnamectl; mkdir -p /run/systemd/system; t0=$(date +%s%N); hostnamectl status 2>&1; echo ms=$(( ($(date +%s%N) - t0) / 1000000 )); rmdir /run/systemd/system',
+      'echo missing; t0=$(date +%s%N); dbus-send --system --print-reply --dest=org.freedesktop.locale1 /org/freedesktop/locale1 org.freedesktop.DBus.Peer.Ping 2>&1; echo ms=$(( ($(date +%s%N) - t0) / 1000000 ))',
+      // systemd's own localectl asks locale1 over the bus: it fails at once too (it first wants
+      // sd_booted(), /run/systemd/system, made here for it alone). hostnamectl's hostname1 is ts-init's.
+      'echo localectl; mkdir -p /run/systemd/system; t0=$(date +%s%N); localectl status 2>&1; echo ms=$(( ($(date +%s%N) - t0) / 1000000 ))',
+      'echo hostnamectl; t0=$(date +%s%N); hostnamectl --static 2>&1; echo ms=$(( ($(date +%s%N) - t0) / 1000000 )); rmdir /run/systemd/system',
       // A signal that claims to be the bus daemon's request, sent by a client (root, whom the policy lets through): ignored.
       'echo spoofed; dbus-send --system --type=signal --dest=org.freedesktop.systemd1 /org/freedesktop/DBus org.freedesktop.systemd1.Activator.ActivationRequest string:spoof.service',
       // A real activation (the call itself waits for a name the unit never takes; it is not waited for).
@@ -127,10 +130,14 @@ describe('org.freedesktop.systemd1 on the system bus', () => {
     ].join('; ');
     const r = await withBus(cmd, setup);
     expect(r.stdout, r.stderr).toMatch(
-      /missing\nError org\.freedesktop\.systemd1\.NoSuchUnit: Unit dbus-org\.freedesktop\.hostname1\.service not found\.\nms=(\d+)\n/,
+      /missing\nError org\.freedesktop\.systemd1\.NoSuchUnit: Unit dbus-org\.freedesktop\.locale1\.service not found\.\nms=(\d+)\n/,
     );
     expect(Number(/ms=(\d+)/.exec(r.stdout)![1])).toBeLessThan(1000);
-    expect(r.stdout).toMatch(/hostnamectl\nFailed to query system properties: Unit dbus-org\.freedesktop\.hostname1\.service not found\.\nms=(\d+)\n/);
+    expect(r.stdout).toMatch(/localectl\nCould not get properties: Unit dbus-org\.freedesktop\.locale1\.service not found\.\nms=(\d+)\n/);
+    expect(Number(/localectl\n.*\nms=(\d+)/.exec(r.stdout)![1])).toBeLessThan(1000);
+    // ts-init answers as hostname1 itself: the static name, from /etc/hostname, at once.
+    const staticName = fs.readFileSync('/etc/hostname', 'utf8').trim();
+    expect(r.stdout).toContain(`hostnamectl\n${staticName}\n`);
     expect(Number(/hostnamectl\n.*\nms=(\d+)/.exec(r.stdout)![1])).toBeLessThan(1000);
     expect(r.stdout).toContain('spoofed\nactivate\nactive\ninactive\n');
   });
@@ -253,6 +260,13 @@ describe('org.freedesktop.systemd1 on the system bus', () => {
     const r = await withBus(`${NOBODY} /usr/bin/python3 ${dir}/jobs.py 2>&1; systemctl is-active idle.service`);
     expect(r.stdout, r.stderr).toMatch(/^org\.freedesktop\.DBus\.Error\.AccessDenied\nms=(\d+)\ninactive\n$/);
     expect(Number(/ms=(\d+)/.exec(r.stdout)![1])).toBeLessThan(5000);
+  });
+
+  it("a unit stopping at shutdown still finds systemd1 on the bus (ts-init leaves it after the units, as systemd does), not a 25 s wait", async () => {
+    const r = await withBus('systemctl start asker.service; echo started');
+    expect(r.stdout).toContain('started');
+    expect(r.stdout).toContain('asker.service: s "loaded"');
+    expect(r.ms).toBeLessThan(15_000);
   });
 
   it('a bus that restarts is joined again', async () => {

@@ -5,9 +5,10 @@
 // directives (SyslogIdentifier=, SyslogLevelPrefix=, LogLevelMax=, LogExtraFields=), a client's
 // forged trusted fields dropped. And nothing of it where no units run. (A sender's /proc is read
 // when its message is: the senders here are still running then, as journald needs them too.)
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEV_LOG, journalEntries, startJournalRun } from '../helpers/journal-pid1';
-import { runAsPid1 } from '../helpers/ts-init';
+import { FIXTURES, runAsPid1 } from '../helpers/ts-init';
 
 const wanted = (name: string) => ({ [`/etc/systemd/system/multi-user.target.wants/${name}`]: `->/etc/systemd/system/${name}` });
 
@@ -21,13 +22,20 @@ const UNITS = {
   ...wanted('quiet.service'),
 };
 
+const FIX = path.join(FIXTURES, 'journal');
 const CLIENTS = `
+/usr/bin/python3 ${FIX}/syslog-daemon.py /run/forwarded &
+for i in $(seq 50); do [ -e /run/forwarded.ready ] && break; sleep 0.1; done
+/usr/bin/python3 ${FIX}/sealed-memfd.py
+/usr/bin/python3 ${FIX}/sealed-memfd.py unsealed
 # A sender still running when its datagram is read (journald, too, reads /proc of the sender then).
 (echo "via logger"; sleep 0.5) | logger -u ${DEV_LOG} -t mytag
 logger -u ${DEV_LOG} -p auth.err -t authy "auth error"
 echo "from systemd-cat" | systemd-cat -t catty -p warning
 /usr/bin/python3 -c 'from systemd import journal; journal.send("via python", SYSLOG_IDENTIFIER="pyid", PRIORITY=3, CUSTOM_FIELD="x", _SYSTEMD_UNIT="forged.service"); import time; time.sleep(0.5)'
 for i in $(seq 100); do journalctl -D /var/log/journal -o cat --no-pager 2>/dev/null | grep -q warn-shown && break; sleep 0.1; done
+sleep 0.3
+echo "--- forwarded"; cat /run/forwarded; echo "--- end"
 `;
 
 describe('the journal of the rich PID 1', () => {
@@ -53,10 +61,54 @@ describe('the journal of the rich PID 1', () => {
     expect(by('info-hidden')).toBeUndefined();
     expect(all.every((e) => typeof e._BOOT_ID === 'string' && typeof e._MACHINE_ID === 'string' && typeof e._HOSTNAME === 'string')).toBe(true);
 
+    // sd_journal_send's memfd form: sealed, taken; unsealed, refused.
+    expect(by('from-a-sealed-memfd')).toMatchObject({ _TRANSPORT: 'journal', SYSLOG_IDENTIFIER: 'memfd-test' });
+    expect(by('from-an-unsealed-memfd')).toBeUndefined();
+    expect(all.some((e) => e.MESSAGE === 'from-a-unsealed-memfd')).toBe(false);
+
+    // ForwardToSyslog=: a syslog daemon listening on /run/systemd/journal/syslog gets each entry as journald sends it.
+    const forwarded = r.stdout.split('--- forwarded\n')[1].split('--- end')[0];
+    expect(forwarded).toMatch(/^<13>\w{3} [ \d]\d \d\d:\d\d:\d\d mytag\[\d+\]: via logger$/m);
+    expect(forwarded).toMatch(/^<35>.* authy\[\d+\]: auth error$/m);
+    expect(forwarded).toMatch(/^<12>.* catty\[\d+\]: from systemd-cat$/m);
+    expect(forwarded).toMatch(/^<11>.* pyid\[\d+\]: via python$/m);
+
     // ts-init's own lines, and journalctl's own filters over the store.
     expect(all.some((e) => e.SYSLOG_IDENTIFIER === 'ts-init' && e._TRANSPORT === 'driver')).toBe(true);
     expect(journalEntries(r.journal, ['-u', 'talker.service']).map((e) => e.MESSAGE)).toEqual(expect.arrayContaining(['out-line', 'err-line', 'from-unit-syslog']));
     expect(journalEntries(r.journal, ['-p', 'err', '-t', 'authy']).map((e) => e.MESSAGE)).toEqual(['auth error']);
+  });
+
+  it("keeps every line of a unit that writes as fast as it can: its pipe waits for the writer, nothing is dropped", async () => {
+    const units = {
+      '/etc/systemd/system/chatty.service': "[Service]\nType=oneshot\nExecStart=/bin/sh -c 'seq 1 20000 | sed s/^/chatty-/'\nStandardOutput=journal\n",
+      ...wanted('chatty.service'),
+      // Past journald's default burst (10,000 per 30 s), which would suppress the rest.
+      '/run/systemd/journald.conf.d/no-limit.conf': '[Journal]\nRateLimitBurst=0\n',
+    };
+    const script = 'for i in $(seq 300); do [ "$(journalctl -D /var/log/journal -u chatty.service _TRANSPORT=stdout -n 1 -o cat --no-pager 2>/dev/null)" = chatty-20000 ] && break; sleep 0.2; done';
+    const r = await startJournalRun(units, script).done;
+    const lines = journalEntries(r.journal, ['-u', 'chatty.service', '_TRANSPORT=stdout']).map((e) => e.MESSAGE);
+    expect(lines).toEqual(Array.from({ length: 20000 }, (_, i) => `chatty-${i + 1}`));
+    expect(journalEntries(r.journal).some((e) => /^Suppressed/.test(String(e.MESSAGE)))).toBe(false);
+  });
+
+  it("syslog.socket (systemd's, which rsyslog requires) listens before any service: what the first service logs reaches the daemon", async () => {
+    const units = {
+      // Debian's /lib/systemd/system/syslog.socket, shipped by the systemd package.
+      '/usr/lib/systemd/system/syslog.socket':
+        '[Unit]\nDescription=Syslog Socket\nDefaultDependencies=no\nBefore=sockets.target\nConflicts=shutdown.target\nBefore=shutdown.target\n' +
+        '[Socket]\nListenDatagram=/run/systemd/journal/syslog\nSocketMode=0666\nPassCredentials=yes\nPassSecurity=yes\nReceiveBuffer=8M\nService=syslog.service\n',
+      '/etc/systemd/system/fake-rsyslog.service':
+        `[Unit]\nRequires=syslog.socket\n[Service]\nType=simple\nExecStart=/usr/bin/python3 ${FIX}/activated-syslog-daemon.py /run/forwarded\n[Install]\nWantedBy=multi-user.target\nAlias=syslog.service\n`,
+      '/etc/systemd/system/syslog.service': '->/etc/systemd/system/fake-rsyslog.service',
+      ...wanted('fake-rsyslog.service'),
+      '/etc/systemd/system/early.service': `[Service]\nType=oneshot\nExecStart=/usr/bin/logger -u ${DEV_LOG} -t early first-service-line\n`,
+      ...wanted('early.service'),
+    };
+    const script = 'for i in $(seq 50); do grep -q first-service-line /run/forwarded 2>/dev/null && break; sleep 0.1; done; echo "--- forwarded"; cat /run/forwarded';
+    const r = await startJournalRun(units, script).done;
+    expect(r.stdout.split('--- forwarded\n')[1]).toMatch(/^<13>.* early\[\d+\]: first-service-line$/m);
   });
 
   it('listens nowhere where no image units run (--units only): no sockets, no writer', async () => {

@@ -118,9 +118,9 @@ describe('systemctl status: the unit journal lines', () => {
     }
     expect(tailOf(zero!)).toBe('');
     expect(zero!).not.toContain('line');
-    // Several units: each its own tail; one with no entries prints nothing after its status.
+    // Several units: a blank line between them, each its own tail; one with no entries prints nothing after its status.
     expect(quiet!).not.toContain('\n\n');
-    expect(both!).toMatch(/^● quiet\.service - Nothing in the journal\n(?:.+\n)+● tailtest\.service - Tail test\n(?:.+\n)+\n.+: colour red and {8}tab\n.+: two\n +lines\n$/);
+    expect(both!).toMatch(/^● quiet\.service - Nothing in the journal\n(?:.+\n)+\n● tailtest\.service - Tail test\n(?:.+\n)+\n.+: colour red and {8}tab\n.+: two\n +lines\n$/);
   });
 });
 

@@ -75,6 +75,24 @@ describe('the FFI module of a root PID 1, with a shared /tmp an unprivileged use
     expect(field(r.stdout, 'planted tmp now')).toBe(`${plantedTmpIno} ${mtime} nobody planted`);
   });
 
+  // Found copies that pass the owner checks: what decides is their content and their mount.
+  const ALL_MAPPED = `grep koffi /proc/1/maps | ${MAPPED} | sort -u`;
+
+  it("a root's copy of the module's size whose content differs is not loaded", async () => {
+    // One byte changed in the middle, where a compare that stopped early would not look.
+    const altered = `install -m 0500 ${KOFFI} /tmp/${NAME} && printf X | dd of=/tmp/${NAME} bs=1 seek=1000000 conv=notrunc status=none`;
+    const r = await runAsPid1(['--', '/bin/sh', '-c', ALL_MAPPED], {}, `${SHARED_TMP} && ${altered} && ${READ_ONLY_RUN}`);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n'), r.stdout).toEqual([expect.stringMatching(/^\d+ \/memfd:ts-init-koffi \(deleted\)$/)]);
+  });
+
+  it("root's own copy on a noexec mount is passed over: nothing of it is mapped", async () => {
+    const onNoexec = `install -m 0500 ${KOFFI} /dev/shm/${NAME}`;
+    const r = await runAsPid1(['--', '/bin/sh', '-c', ALL_MAPPED], {}, `${SHARED_TMP} && ${onNoexec} && ${READ_ONLY_RUN}`);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n'), r.stdout).toEqual([expect.stringMatching(/^\d+ \/memfd:ts-init-koffi \(deleted\)$/)]);
+  });
+
   it('beside the executable, a copy another user can write is not loaded, even with the right content', async () => {
     // The engines bind the module beside the binary; here one a user owns and may rewrite at will.
     const beside = `${PINNED_TS_INIT.replace(/[^/]+$/, '')}${NAME}`;

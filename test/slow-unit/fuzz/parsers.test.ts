@@ -24,6 +24,8 @@ describe('fuzz', () => {
           if (d.file === '/u/fuzz.service' && d.line !== undefined) expect(d.line).toBeLessThanOrEqual(lines);
         }
         expect(typeof r.loadable).toBe('boolean');
+        // The same lines read as a timer: its [Timer] settings never throw either.
+        expect(typeof buildUnit('fuzz.timer', parseUnitText(text, '/u/fuzz.timer'), [], { hostname: 'h' }).loadable).toBe('boolean');
       }),
       { seed: SEED, numRuns: 3000 },
     );

@@ -164,6 +164,19 @@ describe('Systemd1', () => {
     expect(root.sent.map((s) => s.name)).toEqual(['org.freedesktop.DBus.Error.InvalidArgs', 'org.freedesktop.systemd1.JobTypeNotApplicable']);
   });
 
+  it('Reexecute (systemctl daemon-reexec, run by libc6\'s postinst under set -e) re-reads the units for root, and is refused others', async () => {
+    const user = setup({ ':1.9': 1000 });
+    user.deliver({ interface: M, member: 'Reexecute' });
+    const root = setup();
+    let reloads = 0;
+    root.manager.daemonReload = async () => (reloads++, { added: [], removed: [], changed: [], errors: [] });
+    root.deliver({ interface: M, member: 'Reexecute' });
+    await settle();
+    expect(user.sent.map((s) => s.name)).toEqual(['org.freedesktop.DBus.Error.AccessDenied']);
+    expect(root.sent.map((s) => s.kind)).toEqual(['reply']);
+    expect(reloads).toBe(1);
+  });
+
   it('activation: the bus daemon\'s request starts the unit; an unknown unit gets ActivationFailure at once; others are ignored', async () => {
     const { deliver, sent, manager } = setup();
     const request = (unit: string, sender = 'org.freedesktop.DBus'): void =>
@@ -215,6 +228,26 @@ describe('Systemd1', () => {
     expect(sent).toEqual([]);
   });
 
+  it('hostname1: its properties for anyone, its setters refused to all but root (and checked before anything is written)', async () => {
+    const H = '/org/freedesktop/hostname1';
+    const user = setup({ ':1.9': 1000 });
+    user.deliver({ path: H, interface: 'org.freedesktop.DBus.Properties', member: 'Get', signature: 'ss', body: ['org.freedesktop.hostname1', 'KernelName'] });
+    user.deliver({ path: H, interface: 'org.freedesktop.hostname1', member: 'SetStaticHostname', signature: 'sb', body: ['x', false] });
+    await settle();
+    expect(user.sent[0]).toMatchObject({ kind: 'reply', sig: 'v', body: [{ sig: 's', value: 'Linux' }] });
+    expect(user.sent[1]).toMatchObject({ kind: 'error', name: 'org.freedesktop.DBus.Error.AccessDenied' });
+    const root = setup();
+    root.deliver({ path: H, interface: 'org.freedesktop.hostname1', member: 'SetStaticHostname', signature: 'sb', body: ['bad..name', false] });
+    root.deliver({ path: H, interface: 'org.freedesktop.hostname1', member: 'SetChassis', signature: 'sb', body: ['spaceship', false] });
+    root.deliver({ path: H, interface: 'org.freedesktop.hostname1', member: 'SetHostname', signature: 's', body: ['x'] });
+    await settle();
+    expect([...root.sent].sort((a, b) => a.to! - b.to!).map((s) => [s.name, s.body[0]])).toEqual([
+      ['org.freedesktop.DBus.Error.InvalidArgs', "Invalid static hostname 'bad..name'"],
+      ['org.freedesktop.DBus.Error.InvalidArgs', "Invalid chassis 'spaceship'"],
+      ['org.freedesktop.DBus.Error.InvalidArgs', "Invalid arguments 's' to call org.freedesktop.hostname1.SetHostname(), expecting 'sb'."],
+    ]);
+  });
+
   it('Properties: Get and GetAll of the manager and of units; Set is refused', async () => {
     const { deliver, sent } = setup();
     const P = 'org.freedesktop.DBus.Properties';
@@ -242,6 +275,10 @@ describe('the mapping of Manager answers to D-Bus values', () => {
     expect(values.ActiveEnterTimestamp).toEqual({ sig: 't', value: 8_000_000n });
     expect(values.InactiveExitTimestamp).toEqual({ sig: 't', value: 0n });
     expect(values.CanReload).toEqual({ sig: 'b', value: false });
+    // systemctl stop asks for TriggeredBy and fails the whole verb's message without it.
+    expect(values.TriggeredBy).toEqual({ sig: 'as', value: [] });
+    const sock = Object.fromEntries(propertyValues(UNIT_PROPERTIES, status('ssh.service', { properties: { TriggeredBy: 'ssh.socket' } }), clock));
+    expect(sock.TriggeredBy).toEqual({ sig: 'as', value: ['ssh.socket'] });
     const missing = Object.fromEntries(propertyValues(UNIT_PROPERTIES, status('x.service', { loadState: 'not-found' }), clock));
     expect(missing.LoadError).toEqual({ sig: '(ss)', value: ['org.freedesktop.systemd1.NoSuchUnit', 'Unit x.service not found.'] });
   });

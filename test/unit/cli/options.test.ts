@@ -83,3 +83,15 @@ describe('environment forms', () => {
     expect(parseArgs(['app'], { TINI_VERBOSITY: 'x' }).kind).toBe('usage-error');
   });
 });
+
+describe('--systemd-identity', () => {
+  it("yes by default; no, 0, false, off turn it off (systemd's booleans), from the command line or TS_INIT_SYSTEMD_IDENTITY", () => {
+    expect(run(['app']).systemdIdentity).toBe(true);
+    for (const v of ['no', '0', 'false', 'off', 'NO']) expect(run([`--systemd-identity=${v}`, 'app']).systemdIdentity).toBe(false);
+    expect(run(['--systemd-identity', 'yes', 'app']).systemdIdentity).toBe(true);
+    expect(run(['app'], { TS_INIT_SYSTEMD_IDENTITY: 'no' }).systemdIdentity).toBe(false);
+    expect(run(['--systemd-identity=yes', 'app'], { TS_INIT_SYSTEMD_IDENTITY: 'no' }).systemdIdentity).toBe(true);
+    const bad = parseArgs(['--systemd-identity=maybe', 'app'], {});
+    expect(bad).toEqual({ kind: 'usage-error', message: "--systemd-identity takes 'yes' or 'no', not 'maybe'" });
+  });
+});

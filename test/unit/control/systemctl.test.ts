@@ -8,6 +8,9 @@ import type { JobResult, Manager, UnitFileState, UnitStatus } from '../../../src
 import { startControlServer, type ControlServer } from '../../../src/control/server';
 import { matchesAny, parseSystemctlArgs, systemctl } from '../../../src/control/systemctl';
 import { createLogger } from '../../../src/log/logger';
+import { defaultJournaldSettings } from '../../../src/journal/journald-conf';
+import { currentBootId } from '../../../src/journal/journal-sources';
+import { JournalStore } from '../../../src/journal/journal-store';
 import { tempDir } from '../../helpers/temp-dir';
 import { managerExtras } from '../../helpers/manager-extras';
 
@@ -80,10 +83,11 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function run(line: string): Promise<{ code: number; out: string; err: string }> {
+/** No journal on this machine unless a test gives one (status then shows the lines PID 1 keeps). */
+async function run(line: string, journalDirs: readonly string[] = [tempDir('no-journal-')]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await systemctl(line.split(' '), { out: (s) => (out += s), err: (s) => (err += s), socket: path.join(dir, 'ctl.sock') });
+  const code = await systemctl(line.split(' '), { out: (s) => (out += s), err: (s) => (err += s), socket: path.join(dir, 'ctl.sock'), journalDirs });
   return { code, out, err };
 }
 
@@ -135,6 +139,30 @@ describe('status', () => {
     expect(r.err).toBe('');
     expect(r.out).toMatch(/^\s+Loaded: masked$/m);
     expect(r.out).toMatch(/^\s+Active: inactive \(dead\)$/m);
+  });
+
+  it("several units: a blank line between them; each ends with its own journal lines, read from the files by the client", async () => {
+    const root = tempDir('status-journal-');
+    fs.mkdirSync(path.join(root, 'run'));
+    const store = JournalStore.open({ machineId: Buffer.alloc(16, 1), settings: defaultJournaldSettings(), root })!;
+    const boot = Buffer.from(currentBootId()!, 'hex');
+    const line = (i: number, unit: string) => ({
+      realtimeUsec: Date.UTC(2026, 0, 1) * 1000 + i * 1_000_000, monotonicUsec: 1_000_000 + i, bootId: boot,
+      fields: [['MESSAGE', `${unit} says ${i}`], ['SYSLOG_IDENTIFIER', unit.split('.')[0]!], ['_PID', '9'], ['_SYSTEMD_UNIT', unit], ['_HOSTNAME', 'box']] as Array<[string, string]>,
+    });
+    store.appendMany([line(1, 'cron.service'), line(2, 'ssh.service'), line(3, 'cron.service')]);
+    store.close();
+    const r = await run('status cron nope idle ssh -n 1', [store.dir]);
+    expect(r.err).toBe('Unit nope.service could not be found.\n');
+    const blocks = r.out.split('\n\n');
+    expect(blocks[0]).toMatch(/^● cron\.service - /);
+    expect(blocks[1]).toMatch(/^\w{3} \d\d \d\d:\d\d:\d\d box cron\[9\]: cron\.service says 3$/);
+    expect(blocks[2]).toMatch(/^○ idle\.service - /);
+    expect(blocks[3]).toMatch(/^● ssh\.service - /);
+    expect(blocks[4]).toMatch(/ssh\[9\]: ssh\.service says 2\n$/);
+    expect(blocks).toHaveLength(5);
+    expect((await run('status cron -n 0', [store.dir])).out).not.toContain('\n\n');
+    expect(await run('status cron -o bogus')).toMatchObject({ code: 1, err: expect.stringContaining("Unknown output 'bogus'.") });
   });
 
   it('a failed unit: "failed (Result: exit-code)", the sub-state not repeated', async () => {

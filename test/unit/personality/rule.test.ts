@@ -95,3 +95,14 @@ describe('who sets up the machine ID', () => {
     expect(choosePersonality(options(['--units', '/x']), { ...container, argv0: 'ts-init', isPid1: false }).ownsMachine).toBe(false);
   });
 });
+
+describe('who says it is systemd (/run/systemd/system)', () => {
+  it('the rich init as PID 1 of a container root, unless --systemd-identity=no; never tini, the host root, nor when not PID 1', () => {
+    expect(choosePersonality(options([]), { ...container, argv0: '/sbin/init' }).systemdIdentity).toBe(true);
+    expect(choosePersonality(options(['--systemd-identity=no']), { ...container, argv0: '/sbin/init' }).systemdIdentity).toBe(false);
+    expect(choosePersonality(options([], { TS_INIT_SYSTEMD_IDENTITY: 'no' }), { ...container, argv0: 'ts-init' }).systemdIdentity).toBe(false);
+    expect(choosePersonality(options([]), { ...container, argv0: '/sbin/docker-init' }).systemdIdentity).toBe(false);
+    expect(choosePersonality(options(['--rich']), { ...container, argv0: 'ts-init', hostRoot: true }).systemdIdentity).toBe(false);
+    expect(choosePersonality(options(['--rich']), { ...container, argv0: 'ts-init', isPid1: false }).systemdIdentity).toBe(false);
+  });
+});

@@ -20,7 +20,7 @@ function sinks(opts: { units?: Record<string, Partial<UnitLogSettings>>; burst?:
     unitSettings: (u) => (opts.units?.[u] ? { identifier: u, facility: 3, level: 6, levelPrefix: true, extraFields: [], ...opts.units[u] } : undefined),
     hostname: 'box',
     rateLimit: { intervalMs: 30_000, burst: opts.burst ?? 100 },
-    forward: (d) => forwarded.push(d.toString('latin1')),
+    forward: { listening: () => true, send: (d) => forwarded.push(d.toString('latin1')) },
     now: opts.now,
   });
   return { s, got, forwarded };

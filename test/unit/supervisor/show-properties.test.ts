@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { initialState } from '../../../src/supervisor/lifecycle';
 import { environmentList, invalidAssignment, invalidName } from '../../../src/supervisor/manager-environment';
 import { parsePresetFile, presetAction } from '../../../src/supervisor/preset';
-import { execProperty, exitWords, listenProperty, unitProperties } from '../../../src/supervisor/show-properties';
+import { execProperty, exitWords, listenProperty, serviceProperties, type ShowContext, unitProperties } from '../../../src/supervisor/show-properties';
 import { defaultUnitConfig } from '../../../src/units/unit';
 
 describe('show properties', () => {
@@ -43,9 +43,10 @@ describe('show properties', () => {
     c.execStart = [{ path: '/usr/bin/web', argv: ['/usr/bin/web', '--port', '80'], ignoreFailure: false, argv0Override: false, privileged: false, noEnvExpand: false, raw: '', file: '', line: 1 }];
     c.restart = 'on-failure';
     c.restartSecMs = 5000;
-    const p = unitProperties(c, initialState(0), {
-      activeState: 'inactive', subState: 'dead', unitFileState: 'enabled', triggers: [], triggeredBy: ['web.socket'], needDaemonReload: false, nowMs: 0, nowMonoUs: 0n,
-    });
+    const x: ShowContext = {
+      activeState: 'inactive', subState: 'dead', unitFileState: 'enabled', triggers: [], triggeredBy: ['web.socket'], needDaemonReload: false, canIsolate: false, nowMs: 0, nowMonoUs: 0n,
+    };
+    const p = unitProperties(c, initialState(0), x, serviceProperties(c, initialState(0), x));
     expect(p).toMatchObject({
       Type: 'simple', Restart: 'on-failure', RestartUSec: '5s', TimeoutStartUSec: '1min 30s', TimeoutStopUSec: '1min 30s',
       Environment: '"GREETING=hello world" PLAIN=1', User: 'www-data', Group: 'www-data', WorkingDirectory: '!/srv',

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isSystemdFile, isSystemdOwn, systemdPackageFiles } from '../../../src/supervisor/systemd-own-units';
+import { answeredByTsInit, isSystemdFile, isSystemdOwn, systemdPackageFiles } from '../../../src/supervisor/systemd-own-units';
+import { parseExecLine } from '../../../src/units/exec-line';
 import { defaultUnitConfig } from '../../../src/units/unit';
 import { tempDir } from '../../helpers/temp-dir';
 
@@ -42,5 +43,16 @@ describe("systemd's own units", () => {
     expect(isSystemdFile('/usr/lib/systemd/system/systemd-journald-audit.socket', undefined)).toBe(true);
     expect(isSystemdFile('/lib/systemd/system/dbus.service', shipped)).toBe(false);
     expect(isSystemdFile('/etc/ts-init/units/systemd-mine.service', undefined)).toBe(false);
+  });
+});
+
+describe('systemd units whose program ts-init answers', () => {
+  it("systemd-tmpfiles-clean.service runs ts-init's executable as systemd-tmpfiles, with the unit's arguments; its timer is kept; other units are not answered", () => {
+    const unit = at('systemd-tmpfiles-clean.service', '/lib/systemd/system/systemd-tmpfiles-clean.service');
+    const cmd = parseExecLine('systemd-tmpfiles --clean').commands;
+    const mapped = answeredByTsInit({ ...unit, execStart: cmd.map((c) => ({ ...c, file: 'x', line: 1 })) }, '/sbin/ts-init');
+    expect(mapped?.execStart.map((c) => [c.path, c.argv, c.argv0Override])).toEqual([['/sbin/ts-init', ['systemd-tmpfiles', '--clean'], true]]);
+    expect(answeredByTsInit(at('systemd-journald.service', '/lib/systemd/system/systemd-journald.service'))).toBeUndefined();
+    expect(isSystemdOwn(at('systemd-tmpfiles-clean.timer', '/lib/systemd/system/systemd-tmpfiles-clean.timer'), new Set(['/lib/systemd/system/systemd-tmpfiles-clean.timer']))).toBe(false);
   });
 });

@@ -58,7 +58,7 @@ describe('enablement', () => {
     '/etc/systemd/system/multi-user.target.wants/cron.service': { link: '/lib/systemd/system/cron.service' },
     '/etc/systemd/system/multi-user.target.wants/getty@tty1.service': { link: '/lib/systemd/system/getty@.service' },
     '/etc/systemd/system/default.target.wants/extra.service': { link: '/lib/systemd/system/extra.service' },
-    '/etc/systemd/system/multi-user.target.wants/not-a-unit-ts-init-loads.timer': { link: '/lib/systemd/system/x.timer' },
+    '/etc/systemd/system/multi-user.target.wants/not-a-unit-ts-init-loads.path': { link: '/lib/systemd/system/x.path' },
     '/etc/ts-init/units/own.service': svc('/usr/bin/own'),
     '/etc/ts-init/units/README': 'not a unit\n',
   });

@@ -415,11 +415,11 @@ describe('bad values, unknown and unsupported directives', () => {
     expect(r.unit.user).toBe('x');
   });
 
-  it('a unit that is not a service, socket or target is refused', () => {
-    const r = build('[Service]\nExecStart=/bin/true\n', { name: 'demo.timer' });
+  it('a unit that is not a service, socket, target or timer is refused', () => {
+    const r = build('[Service]\nExecStart=/bin/true\n', { name: 'demo.path' });
     expect(r.loadable).toBe(false);
     expect(hasErrors(r.diagnostics)).toBe(true);
-    expect(diag(r)[0]).toBe('- error "demo.timer" is not a service, socket or target unit name; ts-init only loads those');
+    expect(diag(r)[0]).toBe('- error "demo.path" is not a service, socket, target or timer unit name; ts-init only loads those');
   });
 
   it('a target reads [Unit] and [Install] only; it is active once started, with no process', () => {
