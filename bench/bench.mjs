@@ -418,7 +418,7 @@ async function journal() {
       "journald's rate limit off (`RateLimitIntervalSec=0` in `journald.conf.d`, which ts-init reads too) and `/var/log/journal` present (persistent " +
       'storage for both), under podman + runc: systemd with `--systemd=always`, ts-init as the ENTRYPOINT. A oneshot unit runs ' +
       `\`bench/workloads/journal-flood.py\`, which writes 100-byte lines to stdout (\`flood-stdout.service\`) or calls syslog(3) (\`flood-syslog.service\`) as fast as it can for ${JOURNAL_SECONDS} s. ` +
-      "Stored: the unit's lines the image's journalctl finds once the last one is in (or nothing more came for 5 s); per second: stored / (the last entry's " +
+      "Stored: the unit's lines the image's journalctl finds once the last one is in (or nothing more came in 10 polls, 5 s or more); per second: stored / (the last entry's " +
       "receive time − the writer's first line); CPU: the init and its journal (systemd: PID 1 + systemd-journald; ts-init: PID 1 + any ts-init process of its own), " +
       'from /proc/PID/task/*/sched, from the start of the flood until the last entry is in.',
   );
