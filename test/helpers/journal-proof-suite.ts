@@ -159,6 +159,12 @@ export function describeJournalProof(suite: JournalSuite): void {
       });
 
       it(`fail2ban's sshd jail (backend = ${variant === 'rsyslog' ? 'polling on /var/log/auth.log' : 'systemd'}) counts the failed logins as under systemd`, () => {
+        // Under systemd, fail2ban polling auth.log fails when it starts before rsyslog has written
+        // the file (issue 20's race; seen on trixie): then ts-init's jail must have counted anyway.
+        if (!/^ready=yes$/m.test(sd().workload)) {
+          expect(ts().f2bFailed, `systemd's fail2ban did not come up${context(sd())}`).toBeGreaterThanOrEqual(1);
+          return;
+        }
         expect(ts().f2bFailed, context(ts())).toBe(sd().f2bFailed);
         expect(jailStatus(ts().f2bStatus)).toBe(jailStatus(sd().f2bStatus));
       });
