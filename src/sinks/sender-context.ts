@@ -1,5 +1,5 @@
-// What the journal says about the process that sent a message: _COMM, _EXE, _CMDLINE from
-// /proc, and which unit it belongs to (_SYSTEMD_UNIT, asked of the supervisor). Cached per pid
+// What the journal says about the process that sent a message: _COMM, _EXE, _CMDLINE,
+// _CAP_EFFECTIVE (and its uid and gid, for a unit's own lines) from /proc, and which unit it belongs to (_SYSTEMD_UNIT, asked of the supervisor). Cached per pid
 // for MAX_AGE_MS, at most MAX_ENTRIES pids (journald's client context cache does the same),
 // so a flood costs /proc reads once per sender, not once per message. Reads are bounded.
 import * as fs from 'node:fs';
@@ -8,12 +8,18 @@ export interface SenderContext {
   comm?: string;
   exe?: string;
   cmdline?: string;
+  /** CapEff of /proc/PID/status, as journald writes it (hex, no leading zeros). */
+  capEffective?: string;
+  uid?: number;
+  gid?: number;
   unit?: string;
 }
 
 const MAX_AGE_MS = 5000;
 const MAX_ENTRIES = 256;
 const CMDLINE_MAX_BYTES = 4096;
+/** /proc/PID/status is some 1.5 KiB; CapEff, Uid and Gid are in its first half. */
+const STATUS_MAX_BYTES = 4096;
 
 function readBounded(file: string, max: number): Buffer | undefined {
   let fd: number;
@@ -49,6 +55,20 @@ export function readProcContext(pid: number): Omit<SenderContext, 'unit'> {
     while (end > 0 && cmd[end - 1] === 0) end--;
     out.cmdline = cmd.toString('utf8', 0, end).replace(/\0/g, ' ');
   }
+  const status = readBounded(`/proc/${pid}/status`, STATUS_MAX_BYTES);
+  if (status) Object.assign(out, statusFields(status.toString('latin1')));
+  return out;
+}
+
+/** The effective capabilities, real uid and real gid of a /proc/PID/status text. */
+export function statusFields(text: string): Pick<SenderContext, 'capEffective' | 'uid' | 'gid'> {
+  const out: Pick<SenderContext, 'capEffective' | 'uid' | 'gid'> = {};
+  const cap = /^CapEff:\s*([0-9a-f]+)$/m.exec(text)?.[1];
+  if (cap !== undefined) out.capEffective = cap.replace(/^0+(?=.)/, '');
+  const uid = /^Uid:\s*(\d+)/m.exec(text)?.[1];
+  if (uid !== undefined) out.uid = Number(uid);
+  const gid = /^Gid:\s*(\d+)/m.exec(text)?.[1];
+  if (gid !== undefined) out.gid = Number(gid);
   return out;
 }
 
