@@ -193,6 +193,11 @@ export class JournalSinks {
       ['_UID', '0'],
       ['_GID', '0'],
       ['_COMM', 'ts-init'],
+      // Where journald puts PID 1: journalctl 257's -u finds PID 1's lines about a unit by
+      // _SYSTEMD_CGROUP=/init.scope and UNIT= (252's by _PID=1 and UNIT=).
+      ['_SYSTEMD_CGROUP', '/init.scope'],
+      ['_SYSTEMD_UNIT', 'init.scope'],
+      ['_SYSTEMD_SLICE', '-.slice'],
       ['_TRANSPORT', 'driver'],
       ['_HOSTNAME', this.deps.hostname],
       RUNTIME_SCOPE,

@@ -78,6 +78,19 @@ describe('native datagrams', () => {
   });
 });
 
+describe("PID 1's own lines", () => {
+  it('about a job: the message as is, its fields, and where journalctl 257 looks for PID 1 (init.scope)', () => {
+    const { s, got } = sinks();
+    s.own(6, 'Started ssh.service - OpenBSD Secure Shell server.', 'ssh.service', [['MESSAGE_ID', '39f53479d3a045ac8e11786248231fbf'], ['JOB_TYPE', 'start']]);
+    s.own(4, 'something odd', 'ssh.service');
+    expect(asText(got[0])).toMatchObject({
+      MESSAGE: 'Started ssh.service - OpenBSD Secure Shell server.', UNIT: 'ssh.service', MESSAGE_ID: '39f53479d3a045ac8e11786248231fbf', JOB_TYPE: 'start',
+      _SYSTEMD_CGROUP: '/init.scope', _SYSTEMD_UNIT: 'init.scope', _RUNTIME_SCOPE: 'system',
+    });
+    expect(asText(got[1]).MESSAGE).toBe('ssh.service: something odd');
+  });
+});
+
 describe('stream lines', () => {
   it("carry their connection's _STREAM_ID, and SYSLOG_FACILITY only when the header's priority has one (systemd-cat's has not)", () => {
     const { s, got } = sinks();
