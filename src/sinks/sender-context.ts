@@ -87,8 +87,11 @@ export class SenderContexts {
     if (hit && t - hit.at < MAX_AGE_MS) return hit.context;
     this.cache.delete(pid);
     if (this.cache.size >= MAX_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
+    // /proc's files first: a sender that exits right after sending loses them first (its unit is
+    // still found while its parent lives).
+    const proc = this.read(pid);
     const unit = this.unitOf(pid);
-    const context: SenderContext = { ...this.read(pid), ...(unit !== undefined && { unit }) };
+    const context: SenderContext = { ...proc, ...(unit !== undefined && { unit }) };
     this.cache.set(pid, { at: t, context });
     return context;
   }
