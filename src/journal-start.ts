@@ -64,7 +64,13 @@ export function startJournal(deps: { supervisor: Supervisor; table: ProcessTable
   // Storage=none: nothing is stored (no writer), but the sockets listen and forward, as journald's do.
   if (settings.storage !== 'none') feed.start();
   const runners = deps.supervisor.runners;
-  const contexts = new SenderContexts((pid) => unitOfProcess(runners, pid, readStat));
+  // The sender's stat is read first; its unit is then looked for from it (the sender may be gone by then).
+  const contexts = new SenderContexts<NonNullable<ReturnType<typeof readStat>>>(
+    (pid, first) => unitOfProcess(runners, pid, (p) => (p === pid && first ? first : readStat(p))),
+    undefined,
+    undefined,
+    readStat,
+  );
   const unitSettings = (unit: string): UnitLogSettings | undefined => {
     const r = runners.get(unit);
     if (!r) return undefined;

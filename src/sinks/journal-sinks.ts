@@ -51,7 +51,7 @@ export interface Sender {
 
 export interface SinkDeps {
   submit: (fields: Fields) => void;
-  contexts: SenderContexts;
+  contexts: Pick<SenderContexts<unknown>, 'get'>;
   unitSettings: (unit: string) => UnitLogSettings | undefined;
   hostname: string;
   rateLimit: { intervalMs: number; burst: number };

@@ -72,13 +72,19 @@ export function statusFields(text: string): Pick<SenderContext, 'capEffective' |
   return out;
 }
 
-export class SenderContexts {
+/**
+ * `first` is read of the sender before anything else (its /proc/PID/stat: parent and session),
+ * and handed to `unitOf`: a sender that exits right after sending (sshd's per-connection
+ * process) is then still found in its unit while its parent lives, even once it is gone.
+ */
+export class SenderContexts<S = undefined> {
   private readonly cache = new Map<number, { at: number; context: SenderContext }>();
 
   constructor(
-    private readonly unitOf: (pid: number) => string | undefined,
+    private readonly unitOf: (pid: number, first: S | undefined) => string | undefined,
     private readonly read: (pid: number) => Omit<SenderContext, 'unit'> = readProcContext,
     private readonly now: () => number = Date.now,
+    private readonly first: (pid: number) => S | undefined = () => undefined,
   ) {}
 
   get(pid: number): SenderContext {
@@ -87,10 +93,9 @@ export class SenderContexts {
     if (hit && t - hit.at < MAX_AGE_MS) return hit.context;
     this.cache.delete(pid);
     if (this.cache.size >= MAX_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
-    // /proc's files first: a sender that exits right after sending loses them first (its unit is
-    // still found while its parent lives).
+    const first = this.first(pid);
     const proc = this.read(pid);
-    const unit = this.unitOf(pid);
+    const unit = this.unitOf(pid, first);
     const context: SenderContext = { ...proc, ...(unit !== undefined && { unit }) };
     this.cache.set(pid, { at: t, context });
     return context;
