@@ -91,12 +91,19 @@ export function describeJournalProof(suite: JournalSuite): void {
       ['ts-init', 'rsyslog', [SYSTEMD_JOURNALCTL]],
       ['ts-init', 'nosystemd', ['/usr/bin/journalctl']],
     ];
-    // One at a time (a shared 2-core machine); a boot that fails leaves the others' answers.
+    // One at a time (a shared 2-core machine); a boot that fails leaves the others' answers. The
+    // oracle is booted again (at most twice more) when its own workload did not get ready: under
+    // systemd, fail2ban polling auth.log fails when it starts before rsyslog has written the file
+    // (issue 20's race, seen on trixie), and an oracle without its answers proves nothing.
     for (const [init, variant, readers] of boots) {
-      try {
-        runs[`${init}/${variant}`] = await bootAndAsk(images[variant], init, variant, readers, resources);
-      } catch (err) {
-        errors.push(`${init}/${variant}: ${(err as Error).message.slice(0, 1000)}`);
+      for (let attempt = 1; attempt <= (init === 'systemd' ? 3 : 1); attempt++) {
+        try {
+          const answers = await bootAndAsk(images[variant], init, variant, readers, resources);
+          runs[`${init}/${variant}`] = answers;
+          if (/^ready=yes$/m.test(answers.workload)) break;
+        } catch (err) {
+          errors.push(`${init}/${variant}: ${(err as Error).message.slice(0, 1000)}`);
+        }
       }
     }
   }, 20 * 60_000);
@@ -125,7 +132,8 @@ export function describeJournalProof(suite: JournalSuite): void {
       const ts = () => get(`ts-init/${variant}`);
 
       it('ts-init is PID 1 and the workload runs (fail2ban up with the sshd jail)', () => {
-        expect(ts().pid1).toBe('ts-init');
+        // Named `init` where it says it is systemd (docs/systemd-identity.md).
+        expect(ts().pid1).toBe('init');
         expect(ts().workload, context(ts())).toMatch(/^ready=yes$/m);
       });
 
