@@ -6,7 +6,8 @@
 //
 // Sections: core (against tini, dumb-init, catatonit), units (against supervisord),
 // rich (the vm image booted under systemd 252, ts-init and supervisord), systemctl (a
-// rich run's private memory under systemctl use). A section is an async function that
+// rich run's private memory under systemctl use), journal (a unit's flood into ts-init's
+// journal and into systemd-journald, on the bookworm journal image). A section is an async function that
 // adds rows to its own table; a new one goes into SECTIONS below with its table.
 // bench/run.sh installs what is needed and calls this with the pinned Node.
 import { execFileSync } from 'node:child_process';
@@ -14,6 +15,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { executableParts, memory, nodeEnvEffect, nodeFloorKb, reap, signalLatency, timeToExec, trueWall } from './core.mjs';
+import { JOURNAL_INITS, STORE_ENTRIES, journalBench } from './journal.mjs';
 import { BENCH_DIR, REPO, fmt, sleep } from './lib.mjs';
 import { RICH_INITS, RICH_SUITES, richBench } from './rich.mjs';
 import { MEMORY_UNITS, systemctlMemory } from './systemctl-memory.mjs';
@@ -42,6 +44,7 @@ const UNIT_REPS = quick ? 1 : 3; // start/stop cycles of each supervisor
 const RICH_REPS = quick ? 1 : 5; // boots of the vm image under each init (their times vary by a fifth from boot to boot)
 const SYSTEMCTL_CALLS = quick ? 200 : 1000; // systemctl calls against the rich run
 const SYSTEMCTL_CHECKPOINTS = quick ? [50, 200] : [250, 500, 1000];
+const JOURNAL_SECONDS = 10; // each flood (issue 20: "for 10 s"), also with --quick
 
 // With no flags, ts-init is a plain init like the others. As PID 1 it would also
 // look for units in the image's systemd directories; --no-units keeps it the plain
@@ -391,6 +394,90 @@ async function systemctl() {
   systemctlRow(`growth from ${first} to ${SYSTEMCTL_CALLS} calls`, growth * 100, '%', { target: '≤ 5% (flat)', ok: growth <= 0.05 });
 }
 
+// ---------------------------------------------------------------- journal (a flood, ts-init vs journald)
+
+const journalRows = [];
+/** A row of the journal table: a value per init, ratio ts-init / systemd-journald. */
+function journalRow(metric, values, { unit = '', digits = 0, target, ok, cells, ratio } = {}) {
+  const r = ratio ?? values['ts-init'] / values.systemd;
+  journalRows.push({
+    metric,
+    cells: cells ?? JOURNAL_INITS.map((i) => (values[i] === undefined ? '' : Number.isFinite(values[i]) ? `${fmt(values[i], digits)}${unit ? ` ${unit}` : ''}` : 'none')),
+    ratio: typeof r === 'string' ? r : Number.isFinite(r) ? `${fmt(r, 2)}×` : '',
+    target: target ?? '—',
+    met: target ? verdict(ok) : '',
+  });
+}
+
+async function journal() {
+  const floor = await nodeFloor();
+  log(`journal: the bookworm journal image under systemd and ts-init, a ${JOURNAL_SECONDS} s flood through stdout and through syslog(3) each`);
+  const r = await journalBench(TS_INIT, JOURNAL_SECONDS, log);
+  const floodNote = note(
+    'The bookworm journal image of `scripts/journal-image.sh` (sshd, cron, Postfix, fail2ban, python3-systemd, systemd 252; no rsyslog) with ' +
+      "journald's rate limit off (`RateLimitIntervalSec=0` in `journald.conf.d`, which ts-init reads too) and `/var/log/journal` present (persistent " +
+      'storage for both), under podman + runc: systemd with `--systemd=always`, ts-init as the ENTRYPOINT. A oneshot unit runs ' +
+      `\`bench/workloads/journal-flood.py\`, which writes 100-byte lines to stdout (\`flood-stdout.service\`) or calls syslog(3) (\`flood-syslog.service\`) as fast as it can for ${JOURNAL_SECONDS} s. ` +
+      "Stored: the unit's lines the image's journalctl finds once the last one is in (or nothing more came in 10 polls, 5 s or more); per second: stored / (the last entry's " +
+      "receive time − the writer's first line); CPU: the init and its journal (systemd: PID 1 + systemd-journald; ts-init: PID 1 + any ts-init process of its own), " +
+      'from /proc/PID/task/*/sched, from the start of the flood until the last entry is in.',
+  );
+  for (const mode of ['stdout', 'syslog']) {
+    const f = Object.fromEntries(JOURNAL_INITS.map((i) => [i, r[i].floods[mode]]));
+    journalRow(`${mode}: entries stored per second${mode === 'stdout' ? floodNote : ''}`, pick(f, 'perSecond'), {
+      target: "≥ 1.0× journald",
+      ok: f['ts-init'].perSecond >= f.systemd.perSecond,
+    });
+    journalRow(`${mode}: CPU per 100,000 entries stored`, pick(f, 'cpuPer100k'), {
+      unit: 'ms',
+      target: "≤ 1.0× journald",
+      ok: f['ts-init'].cpuPer100k <= f.systemd.cpuPer100k,
+    });
+    journalRow(`${mode}: lines written / stored`, {}, { cells: JOURNAL_INITS.map((i) => `${f[i].written} / ${f[i].stored}`), ratio: '' });
+  }
+  const pingNote = note(
+    "`ts-init ctl`'s protocol on `/run/ts-init.sock` (`{\"verb\":\"ping\"}`): a new connection every 10 ms from inside the container during each flood, connect to answer. " +
+      'systemd has no such socket: no anchor; the target is the bound itself.',
+  );
+  const pings = ['stdout', 'syslog'].map((m) => r['ts-init'].floods[m].pingP99);
+  const worst = Math.max(...pings);
+  journalRow(`PID 1 \`ping\` p99 during the floods (stdout, syslog)${pingNote}`, {}, {
+    cells: ['', pings.map((p) => `${fmt(p, 1)} ms`).join(', ')],
+    ratio: '',
+    target: '< 50 ms',
+    ok: worst < 50,
+  });
+  const memNote = note(
+    `After the floods, syslog(3) lines from outside any unit until the store holds ${STORE_ENTRIES.toLocaleString('en')} entries (the sum of its files' ` +
+      "`Entry objects:` in `journalctl --header`); 5 s later PID 1's RssAnon from the host's /proc, and in brackets the journal's own process (systemd-journald; ts-init's writer). " +
+      `The floor: ${floorLabel()}.`,
+  );
+  journalRow(`PID 1 private memory (RssAnon) with ${STORE_ENTRIES.toLocaleString('en')} stored entries${memNote}`, {}, {
+    cells: [
+      `${fmt(MB(r.systemd.pid1Kb), 1)} MB (journald ${fmt(MB(r.systemd.journalKb), 1)} MB); ${r.systemd.entries} entries`,
+      `${fmt(MB(r['ts-init'].pid1Kb), 1)} MB (its journal writer ${fmt(MB(r['ts-init'].journalKb), 1)} MB); ${r['ts-init'].entries} entries`,
+    ],
+    ratio: `${fmt(r['ts-init'].pid1Kb / floor, 2)}× the floor`,
+    target: '≤ 1.5× the Node.js floor',
+    ok: r['ts-init'].pid1Kb <= 1.5 * floor && r['ts-init'].entries >= STORE_ENTRIES,
+  });
+  const queryNote = note(
+    "`journalctl --no-pager -u flood-syslog -n 20` run 10 times in the container over that store, process start included (median): systemd's journalctl " +
+      "over journald's store, and over ts-init's; ts-init's own journalctl over ts-init's.",
+  );
+  journalRow(`\`journalctl -u X -n 20\` over that store, systemd's journalctl${queryNote}`, { systemd: r.systemd.query.systemd.med, 'ts-init': r['ts-init'].query.systemd.med }, {
+    unit: 'ms',
+    target: '< 100 ms',
+    ok: r['ts-init'].query.systemd.med < 100,
+  });
+  journalRow("… ts-init's journalctl over ts-init's store", { 'ts-init': r['ts-init'].query['ts-init'].med }, {
+    unit: 'ms',
+    ratio: `${fmt(r['ts-init'].query['ts-init'].med / r.systemd.query.systemd.med, 2)}×`,
+    target: '< 100 ms',
+    ok: r['ts-init'].query['ts-init'].med < 100,
+  });
+}
+
 // ---------------------------------------------------------------- the executable
 
 let parts;
@@ -399,7 +486,7 @@ function executable() {
 }
 
 // Every section, in the order they run: what fills a table, and the table.
-const SECTIONS = { core, units, rich, systemctl };
+const SECTIONS = { core, units, rich, systemctl, journal };
 
 // ---------------------------------------------------------------- output
 
@@ -435,6 +522,7 @@ function describe() {
       ran('units') ? `${UNIT_REPS} start/stop cycle(s) per supervisor` : '',
       ran('rich') ? `${RICH_REPS} rich boot(s) per init` : '',
       ran('systemctl') ? `${SYSTEMCTL_CALLS} systemctl calls against the rich run` : '',
+      ran('journal') ? `one ${JOURNAL_SECONDS} s flood per sink and init` : '',
     ]
       .filter(Boolean)
       .join(', ') +
@@ -473,6 +561,14 @@ function render() {
       `| rich run in use (${MEMORY_UNITS} units, systemctl calls) | ts-init | ts-init / anchor | target | met |`,
       '|---|---:|---|---|---|',
       ...systemctlRows.map((r) => `| ${r.metric} | ${r.value} | ${r.ratio} | ${r.target} | ${r.met} |`),
+      '',
+    );
+  }
+  if (journalRows.length) {
+    lines.push(
+      `| journal (a unit's flood) | ${JOURNAL_INITS.map((i) => (i === 'systemd' ? 'systemd-journald' : i)).join(' | ')} | ts-init / journald | target | met |`,
+      `|---|${JOURNAL_INITS.map(() => '---:').join('|')}|---|---|---|`,
+      ...journalRows.map((r) => `| ${r.metric} | ${r.cells.join(' | ')} | ${r.ratio} | ${r.target} | ${r.met} |`),
       '',
     );
   }

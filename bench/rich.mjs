@@ -100,7 +100,7 @@ function topCgroups() {
 }
 
 /** Every cgroup directory on the host named after the container id (removed, deepest first). */
-function removeCgroupsOf(id) {
+export function removeCgroupsOf(id) {
   const walk = (dir, depth) => {
     if (depth > 4) return;
     let entries = [];

@@ -16,8 +16,11 @@ import { JournalSinks, type UnitLogSettings } from './sinks/journal-sinks';
 import { JOURNAL_DIR, openJournalSockets, SYSLOG_SOCKET } from './sinks/journal-sockets';
 import { SenderContexts } from './sinks/sender-context';
 import { SyslogForwarder } from './sinks/syslog-forward';
+import { jobMessages } from './supervisor/job-messages';
 import { unitOfProcess } from './supervisor/process-units';
+import { activeState } from './supervisor/sub-states';
 import type { Supervisor } from './supervisor/supervisor';
+import type { ActiveState } from './control/manager';
 
 /** How long shutdown waits for the writer to store the last entries and close the file. */
 const CLOSE_MS = 2000;
@@ -61,7 +64,13 @@ export function startJournal(deps: { supervisor: Supervisor; table: ProcessTable
   // Storage=none: nothing is stored (no writer), but the sockets listen and forward, as journald's do.
   if (settings.storage !== 'none') feed.start();
   const runners = deps.supervisor.runners;
-  const contexts = new SenderContexts((pid) => unitOfProcess(runners, pid, readStat));
+  // The sender's stat is read first; its unit is then looked for from it (the sender may be gone by then).
+  const contexts = new SenderContexts<NonNullable<ReturnType<typeof readStat>>>(
+    (pid, first) => unitOfProcess(runners, pid, (p) => (p === pid && first ? first : readStat(p))),
+    undefined,
+    undefined,
+    readStat,
+  );
   const unitSettings = (unit: string): UnitLogSettings | undefined => {
     const r = runners.get(unit);
     if (!r) return undefined;
@@ -74,6 +83,7 @@ export function startJournal(deps: { supervisor: Supervisor; table: ProcessTable
       ...(c.logLevelMax !== undefined && { levelMax: c.logLevelMax }),
       extraFields: c.logExtraFields ?? [],
       ...(r.state.mainPid !== undefined && { mainPid: r.state.mainPid }),
+      ...(r.invocationId !== '' && { invocation: r.invocationId }),
     };
   };
   const forwarder = settings.forwardToSyslog ? new SyslogForwarder(SYSLOG_SOCKET) : undefined;
@@ -93,6 +103,7 @@ export function startJournal(deps: { supervisor: Supervisor; table: ProcessTable
     // /run/systemd not PID 1's own (sys/safe-create.ts): unit lines still reach the journal.
     say(`journal: not listening on ${JOURNAL_DIR}: ${(e as Error).message}`);
   }
+  journalJobLines(deps.supervisor, sinks);
   return {
     sinks,
     feed,
@@ -102,4 +113,24 @@ export function startJournal(deps: { supervisor: Supervisor; table: ProcessTable
       await feed.close(CLOSE_MS);
     },
   };
+}
+
+/** systemd's lines about a service's jobs, from PID 1 with UNIT=, as its state changes. */
+function journalJobLines(supervisor: Supervisor, sinks: JournalSinks): void {
+  const last = new Map<string, ActiveState>();
+  supervisor.onChange((r) => {
+    const after = activeState(r.state);
+    const before = last.get(r.name) ?? 'inactive';
+    last.set(r.name, after);
+    if (!r.name.endsWith('.service')) return;
+    const c = r.config;
+    const lines = jobMessages({ unit: r.name, description: c.description, oneshot: c.type === 'oneshot', before, after, result: r.state.result, stopRequested: r.state.stopRequested });
+    for (const m of lines) {
+      const extra: Array<[string, string]> = [['MESSAGE_ID', m.messageId]];
+      if (m.jobType) extra.push(['JOB_TYPE', m.jobType]);
+      if (m.jobResult) extra.push(['JOB_RESULT', m.jobResult]);
+      if (r.invocationId !== '') extra.push(['INVOCATION_ID', r.invocationId]);
+      sinks.own(m.priority, m.message, r.name, extra);
+    }
+  });
 }

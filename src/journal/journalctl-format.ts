@@ -10,6 +10,8 @@ export interface FormatOptions {
   mode: OutputMode;
   all: boolean;
   utc: boolean;
+  /** -o json* shows __SEQNUM and __SEQNUM_ID, as journalctl 254 and later do (image-systemd.ts). */
+  seqnum?: boolean;
 }
 
 /** The entry and what its cursor needs of its file. */
@@ -209,11 +211,12 @@ function jsonValue(v: Buffer, all: boolean): unknown {
   return isPrintable(v) ? v.toString('utf8') : [...v];
 }
 
-function jsonObject(e: ShownEntry, all: boolean): Record<string, unknown> {
+function jsonObject(e: ShownEntry, all: boolean, seqnum = false): Record<string, unknown> {
   const obj: Record<string, unknown> = {
     __CURSOR: cursorOf(e),
     __REALTIME_TIMESTAMP: String(e.realtimeUsec),
     __MONOTONIC_TIMESTAMP: String(e.monotonicUsec),
+    ...(seqnum && { __SEQNUM: String(e.seqnum), __SEQNUM_ID: id128Hex(e.seqnumId) }),
     _BOOT_ID: id128Hex(e.bootId),
   };
   const seen = new Map<string, unknown[]>();
@@ -277,9 +280,9 @@ export function formatEntry(e: ShownEntry, o: FormatOptions): Buffer | undefined
       return m ? Buffer.concat([m[1], Buffer.from('\n')]) : undefined;
     }
     case 'json':
-      return Buffer.from(`${JSON.stringify(jsonObject(e, o.all))}\n`);
+      return Buffer.from(`${JSON.stringify(jsonObject(e, o.all, o.seqnum))}\n`);
     case 'json-pretty':
-      return Buffer.from(prettyJson(jsonObject(e, o.all)));
+      return Buffer.from(prettyJson(jsonObject(e, o.all, o.seqnum)));
     case 'export':
       return exportEntry(e);
     case 'verbose':

@@ -16,6 +16,7 @@ import { parseJournalTime } from './journalctl-time';
 import type { JournalFileReader } from './journal-file-reader';
 import { currentBootId, filesIn, localJournalFiles, openSources, type Source } from './journal-sources';
 import { id128Hex } from './format';
+import { imageSystemdRelease, printsSeqnum } from './image-systemd';
 import { positionsToShow, selectOffsets, selectTail } from './journal-query';
 
 const FOLLOW_POLL_MS = 200;
@@ -222,6 +223,8 @@ class Selection {
 /** Prints entries, with "-- Boot ID --" where the boot changes; returns how many were printed. */
 class Printer {
   private previousBoot: string | undefined;
+  /** Whether -o json* shows __SEQNUM (the image's journalctl's release decides; looked at once). */
+  private seqnum: boolean | undefined;
   shown = 0;
   constructor(
     private readonly out: Out,
@@ -229,7 +232,8 @@ class Printer {
   ) {}
   print(src: Source, offset: number): void {
     const e = src.reader.readEntry(offset);
-    const text = formatEntry({ ...e, seqnumId: src.reader.seqnumId }, { mode: this.o.output, all: this.o.all, utc: this.o.utc });
+    if (this.seqnum === undefined) this.seqnum = this.o.output.startsWith('json') && printsSeqnum(imageSystemdRelease());
+    const text = formatEntry({ ...e, seqnumId: src.reader.seqnumId }, { mode: this.o.output, all: this.o.all, utc: this.o.utc, seqnum: this.seqnum });
     const boot = id128Hex(e.bootId);
     if (!this.o.quiet && showsBootSeparator(this.o.output) && this.previousBoot !== undefined && boot !== this.previousBoot) this.out.write(`-- Boot ${boot} --\n`);
     this.previousBoot = boot;

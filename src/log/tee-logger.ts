@@ -1,6 +1,7 @@
 // A logger that also hands each line at or above info to `also` (the journal takes ts-init's
 // own lines, whatever the console's verbosity), with the unit it is about when the record
-// names one (as systemd's own lines carry UNIT=). Pure wrapper.
+// names one (as systemd's own lines carry UNIT=), unless the record says `journal: false` (a
+// line the journal has in systemd's words instead). Pure wrapper.
 import type { Logger } from './logger';
 
 export type Level = 'fatal' | 'error' | 'warn' | 'info';
@@ -10,8 +11,9 @@ export function teeLogger(log: Logger, also: (level: Level, message: string, uni
     (level: Level): Logger[Level] =>
     ((objOrMsg: object | string, msg?: string) => {
       const text = typeof objOrMsg === 'string' ? objOrMsg : msg;
-      const unit = typeof objOrMsg === 'object' && objOrMsg !== null ? (objOrMsg as { unit?: unknown }).unit : undefined;
-      if (text !== undefined) also(level, text, typeof unit === 'string' ? unit : undefined);
+      const rec = typeof objOrMsg === 'object' && objOrMsg !== null ? (objOrMsg as { unit?: unknown; journal?: unknown }) : undefined;
+      const unit = rec?.unit;
+      if (text !== undefined && rec?.journal !== false) also(level, text, typeof unit === 'string' ? unit : undefined);
       if (typeof objOrMsg === 'string') log[level](objOrMsg);
       else log[level](objOrMsg, msg);
     }) as Logger[Level];

@@ -3,8 +3,8 @@
 // writer's stdin in one piece. The queue is bounded: while the writer is behind (a slow or
 // full disk, a flood) by more than MAX_QUEUED_BYTES, or not running, entries are dropped and
 // counted, and the first entry that fits again is preceded by one saying how many were
-// lost. Who can wait instead (a unit's pipe, a stream connection) is held from half the bound
-// on (full, onRoom), as a unit waits for journald. PID 1 never waits for the writer and its
+// lost. Who can wait instead (a unit's pipe, a stream connection) is held from a quarter of
+// the bound on (full, onRoom), as a unit waits for journald. PID 1 never waits for the writer and its
 // memory never grows with the backlog. A writer that ends is started again, at most once per
 // RESTART_AFTER_MS.
 import type { ChildProcess } from 'node:child_process';
@@ -99,12 +99,14 @@ export class JournalFeed {
   }
 
   /**
-   * Half the bound is queued: who can wait (a unit's pipe, a stream connection) stops sending
-   * until onRoom; datagrams, which cannot wait, are dropped only at the bound itself. A writer
-   * that is not running holds nobody.
+   * A quarter of the bound is queued: who can wait (a unit's pipe, a stream connection) stops
+   * sending until onRoom; datagrams, which cannot wait, are dropped only at the bound itself. The
+   * rest is for what comes anyway: an exited unit's pipe is read to its end, and its 64 KiB of
+   * short lines make some 1.8 MiB of entries (each carries some 300 bytes of journald's fields).
+   * A writer that is not running holds nobody.
    */
   full(): boolean {
-    return this.child !== undefined && this.queuedBytes >= MAX_QUEUED_BYTES / 2;
+    return this.child !== undefined && this.queuedBytes >= MAX_QUEUED_BYTES / 4;
   }
 
   /** then() once the queue is no longer full (at once when it is not). */
@@ -199,5 +201,6 @@ export function droppedNotice(n: number): Fields {
     ['_PID', String(process.pid)],
     ['_UID', '0'],
     ['_GID', '0'],
+    ['_RUNTIME_SCOPE', 'system'],
   ];
 }

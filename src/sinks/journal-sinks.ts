@@ -2,8 +2,9 @@
 // datagrams of /dev/log, the native protocol's (sd_journal_send, with its sealed-memfd form),
 // the stream protocol's lines (systemd-cat, sd_journal_stream_fd), every unit's stdout and
 // stderr lines, and ts-init's own. Each entry gets its trusted fields here (_PID, _UID, _GID,
-// _COMM, _EXE, _CMDLINE, _SYSTEMD_UNIT, _TRANSPORT, _HOSTNAME; the writer adds _BOOT_ID and
-// _MACHINE_ID), a client's own "_" fields never. Per sender unit (else per uid): LogLevelMax=,
+// _COMM, _EXE, _CMDLINE, _CAP_EFFECTIVE, _SYSTEMD_UNIT, _SYSTEMD_INVOCATION_ID, _STREAM_ID,
+// _SOURCE_REALTIME_TIMESTAMP, _TRANSPORT, _HOSTNAME, _RUNTIME_SCOPE; the writer adds _BOOT_ID
+// and _MACHINE_ID), a client's own "_" fields never. Per sender unit (else per uid): LogLevelMax=,
 // the rate limit (journald.conf's RateLimitIntervalSec=/RateLimitBurst=) with journald's
 // "Suppressed N messages from UNIT" line, LogExtraFields=; and, where a syslog daemon listens,
 // ForwardToSyslog=. Nothing received is executed or used as a path.
@@ -11,9 +12,10 @@ import * as fs from 'node:fs';
 import type { FieldValue } from '../journal/entry';
 import { parseNativeMessage } from '../journal/native-message';
 import { RateLimiter } from '../journal/rate-limit';
-import { LOG_INFO, LOG_USER, parseSyslogDatagram, syslogHead } from '../journal/syslog-message';
+import { LOG_INFO, parseSyslogDatagram, syslogHead } from '../journal/syslog-message';
 import type { ReceivedDatagram } from '../sockets/datagram-sockets';
 import { isSealedMemfd } from '../sys/libc';
+import { urandomBytes } from '../sys/urandom';
 import type { Fields } from './journal-feed';
 import type { SenderContexts } from './sender-context';
 
@@ -37,6 +39,8 @@ export interface UnitLogSettings {
   /** LogExtraFields=. */
   extraFields: ReadonlyArray<readonly [string, string]>;
   mainPid?: number;
+  /** The run's INVOCATION_ID (_SYSTEMD_INVOCATION_ID). */
+  invocation?: string;
 }
 
 export interface Sender {
@@ -47,7 +51,7 @@ export interface Sender {
 
 export interface SinkDeps {
   submit: (fields: Fields) => void;
-  contexts: SenderContexts;
+  contexts: Pick<SenderContexts<unknown>, 'get'>;
   unitSettings: (unit: string) => UnitLogSettings | undefined;
   hostname: string;
   rateLimit: { intervalMs: number; burst: number };
@@ -56,6 +60,14 @@ export interface SinkDeps {
   /** The container log, for what clients send (a unit's pipe lines are shown by ServiceOutput itself). */
   console?: (fields: Fields) => void;
   now?: () => number;
+}
+
+/** What journald (systemd 254 on) writes on every entry of the system's journal. */
+export const RUNTIME_SCOPE: [string, string] = ['_RUNTIME_SCOPE', 'system'];
+
+/** A stream's _STREAM_ID: 128 random bits, one per connection (journald's), one per unit run here. */
+export function newStreamId(): string {
+  return urandomBytes(16).toString('hex');
 }
 
 /** A field value as a client's bytes (latin1 text holds one byte per character). */
@@ -67,6 +79,8 @@ export class JournalSinks {
   private readonly now: () => number;
   /** Datagrams refused (unsealed memfds, descriptors where none belong), for tests. */
   refused = 0;
+  /** Per unit, the stream id of its current run's output (its pipe stands for journald's stream). */
+  private readonly unitStreams = new Map<string, { invocation: string | undefined; id: string }>();
 
   constructor(private readonly deps: SinkDeps) {
     this.limiter = new RateLimiter(deps.rateLimit.intervalMs, deps.rateLimit.burst);
@@ -94,8 +108,8 @@ export class JournalSinks {
     if (m.identifier !== undefined) fields.push(['SYSLOG_IDENTIFIER', value(m.identifier)]);
     if (m.pid !== undefined) fields.push(['SYSLOG_PID', value(m.pid)]);
     if (m.timestamp !== undefined) fields.push(['SYSLOG_TIMESTAMP', m.timestamp]);
-    fields.push(['MESSAGE', value(m.message)]);
-    this.store(fields, m.priority & 7, 'syslog', d.sender);
+    fields.push(['MESSAGE', value(m.message)], this.sourceRealtime());
+    this.store(fields, m.priority & 7, 'syslog', d.sender, undefined, d.data);
   }
 
   /** One datagram of the native socket: its fields, or (empty, with one descriptor) a sealed memfd holding them. */
@@ -114,18 +128,34 @@ export class JournalSinks {
     if (m.fields.length === 0) return;
     const pri = m.fields.find(([n]) => n === 'PRIORITY')?.[1];
     const level = pri !== undefined && /^[0-7]$/.test(Buffer.from(pri).toString('latin1')) ? Number(Buffer.from(pri).toString('latin1')) : LOG_INFO;
-    this.store(m.fields, level, 'journal', d.sender);
+    this.store([...m.fields, this.sourceRealtime()], level, 'journal', d.sender);
   }
 
-  /** One line of a stream connection (its header already read). */
-  streamLine(line: string, priority: number, identifier: string | undefined, sender: Sender | undefined): void {
-    const fields: Array<[string, FieldValue]> = [
-      ['PRIORITY', String(priority)],
-      ['SYSLOG_FACILITY', String(LOG_USER >> 3)],
-    ];
+  /**
+   * One line of a stream connection (its header already read), `streamId` the connection's. As
+   * journald's: SYSLOG_FACILITY only when the header's priority has a facility (systemd-cat's
+   * has none).
+   */
+  streamLine(line: string, priority: number, identifier: string | undefined, sender: Sender | undefined, streamId: string): void {
+    const fields: Array<[string, FieldValue]> = [['PRIORITY', String(priority & 7)]];
+    if (priority >> 3 !== 0) fields.push(['SYSLOG_FACILITY', String(priority >> 3)]);
     if (identifier !== undefined) fields.push(['SYSLOG_IDENTIFIER', identifier]);
-    fields.push(['MESSAGE', line]);
-    this.store(fields, priority, 'stdout', sender);
+    fields.push(['MESSAGE', line], ['_STREAM_ID', streamId]);
+    this.store(fields, priority & 7, 'stdout', sender);
+  }
+
+  /** When the datagram was taken (journald's is the socket's SO_TIMESTAMP). */
+  private sourceRealtime(): [string, string] {
+    return ['_SOURCE_REALTIME_TIMESTAMP', String(Math.round(this.now() * 1000))];
+  }
+
+  /** The unit's current run's stream id (a new one with each INVOCATION_ID). */
+  private unitStreamId(unit: string, invocation: string | undefined): string {
+    const cur = this.unitStreams.get(unit);
+    if (cur && cur.invocation === invocation) return cur.id;
+    const id = newStreamId();
+    this.unitStreams.set(unit, { invocation, id });
+    return id;
   }
 
   /** One line a unit printed on its stdout or stderr (its pipe is ts-init's own). */
@@ -145,29 +175,41 @@ export class JournalSinks {
       ['SYSLOG_FACILITY', String(s?.facility ?? 3)],
       ['SYSLOG_IDENTIFIER', s?.identifier ?? unit.replace(/\.service$/, '')],
       ['MESSAGE', message],
+      ['_STREAM_ID', this.unitStreamId(unit, s?.invocation)],
     ];
     const pid = s?.mainPid;
     this.store(fields, level, 'stdout', undefined, { unit, ...(pid !== undefined && { pid }) });
   }
 
-  /** ts-init's own line, about `unit` when given (systemd's own say "UNIT: ..." and carry UNIT=). */
-  own(priority: number, message: string, unit?: string): void {
+  /**
+   * ts-init's own line, about `unit` when given (systemd's own say "UNIT: ..." and carry UNIT=),
+   * or a job's line (`job`: its MESSAGE_ID, JOB_TYPE, INVOCATION_ID; its message in systemd's words, as is).
+   */
+  own(priority: number, message: string, unit?: string, job?: Fields): void {
+    const extra = job ?? [];
     this.deps.submit([
       ['PRIORITY', String(priority)],
       ['SYSLOG_FACILITY', '3'],
       ['SYSLOG_IDENTIFIER', 'ts-init'],
-      ['MESSAGE', unit === undefined || message.startsWith(unit) ? message : `${unit}: ${message}`],
+      ['MESSAGE', unit === undefined || job !== undefined || message.startsWith(unit) ? message : `${unit}: ${message}`],
       ...(unit !== undefined ? [['UNIT', unit] as const] : []),
+      ...extra,
       ['_PID', String(process.pid)],
       ['_UID', '0'],
       ['_GID', '0'],
       ['_COMM', 'ts-init'],
+      // Where journald puts PID 1: journalctl 257's -u finds PID 1's lines about a unit by
+      // _SYSTEMD_CGROUP=/init.scope and UNIT= (252's by _PID=1 and UNIT=).
+      ['_SYSTEMD_CGROUP', '/init.scope'],
+      ['_SYSTEMD_UNIT', 'init.scope'],
+      ['_SYSTEMD_SLICE', '-.slice'],
       ['_TRANSPORT', 'driver'],
       ['_HOSTNAME', this.deps.hostname],
+      RUNTIME_SCOPE,
     ]);
   }
 
-  private store(fields: Array<[string, FieldValue]>, level: number, transport: Transport, sender: Sender | undefined, of?: { unit: string; pid?: number }): void {
+  private store(fields: Array<[string, FieldValue]>, level: number, transport: Transport, sender: Sender | undefined, of?: { unit: string; pid?: number }, raw?: Buffer): void {
     const pid = sender?.pid ?? of?.pid;
     const ctx = pid !== undefined && pid > 0 ? this.deps.contexts.get(pid) : {};
     const unit = of?.unit ?? ctx.unit;
@@ -178,16 +220,25 @@ export class JournalSinks {
     if (!decision.pass) return;
     if (decision.suppressedBefore > 0) this.suppressed(decision.suppressedBefore, unit ?? key);
     if (pid !== undefined && pid > 0) fields.push(['_PID', String(pid)]);
-    if (sender) fields.push(['_UID', String(sender.uid)], ['_GID', String(sender.gid)]);
+    // A unit's own pipe has no peer credentials: its process's, as journald gets them from the stream.
+    const uid = sender?.uid ?? ctx.uid;
+    const gid = sender?.gid ?? ctx.gid;
+    if (uid !== undefined && gid !== undefined) fields.push(['_UID', String(uid)], ['_GID', String(gid)]);
     if (ctx.comm !== undefined) fields.push(['_COMM', ctx.comm]);
     if (ctx.exe !== undefined) fields.push(['_EXE', ctx.exe]);
     if (ctx.cmdline !== undefined) fields.push(['_CMDLINE', ctx.cmdline]);
+    if (ctx.capEffective !== undefined) fields.push(['_CAP_EFFECTIVE', ctx.capEffective]);
     if (unit !== undefined) fields.push(['_SYSTEMD_UNIT', unit]);
-    fields.push(['_TRANSPORT', transport], ['_HOSTNAME', this.deps.hostname]);
+    if (settings?.invocation !== undefined) fields.push(['_SYSTEMD_INVOCATION_ID', settings.invocation]);
+    fields.push(['_TRANSPORT', transport], ['_HOSTNAME', this.deps.hostname], [...RUNTIME_SCOPE]);
     for (const f of settings?.extraFields ?? []) fields.push([f[0], f[1]]);
     this.deps.submit(fields);
     if (of === undefined) this.deps.console?.(fields);
-    if (this.deps.forward?.listening()) this.forwardEntry(fields, level, pid);
+    if (this.deps.forward?.listening()) {
+      // journald hands a syslog datagram on as it came; what came otherwise, as a datagram it makes.
+      if (raw) this.deps.forward.send(raw);
+      else this.forwardEntry(fields, level, pid);
+    }
   }
 
   /** journald's line for what a sender's rate limit dropped. */
@@ -202,6 +253,7 @@ export class JournalSinks {
       ['_PID', String(process.pid)],
       ['_TRANSPORT', 'driver'],
       ['_HOSTNAME', this.deps.hostname],
+      RUNTIME_SCOPE,
     ]);
   }
 

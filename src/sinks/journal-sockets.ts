@@ -14,7 +14,7 @@ import { StreamConnection } from '../journal/stream-header';
 import { type DatagramEndpoint, DatagramSockets } from '../sockets/datagram-sockets';
 import { ensurePrivateDirectory } from '../sys/safe-create';
 import { peerCredentials } from '../sys/libc';
-import type { JournalSinks, Sender } from './journal-sinks';
+import { type JournalSinks, newStreamId, type Sender } from './journal-sinks';
 
 export const JOURNAL_DIR = '/run/systemd/journal';
 export const DEV_LOG = `${JOURNAL_DIR}/dev-log`;
@@ -99,6 +99,7 @@ function acceptStream(sinks: JournalSinks, queue: Backpressure, socket: net.Sock
     // gone already
   }
   const conn = new StreamConnection();
+  const streamId = newStreamId();
   let identifier: string | undefined;
   const splitter = new LineSplitter((line) => {
     if (socket.destroyed) return;
@@ -107,7 +108,7 @@ function acceptStream(sinks: JournalSinks, queue: Backpressure, socket: net.Sock
       identifier = r.header.identifier;
       // journald answers nothing; systemd-cat waits for nothing.
     } else if (r.kind === 'bad-header') socket.destroy();
-    else if (r.kind === 'message') sinks.streamLine(r.message, r.priority, identifier, sender);
+    else if (r.kind === 'message') sinks.streamLine(r.message, r.priority, identifier, sender, streamId);
   }, LINE_MAX_BYTES);
   socket.on('data', (chunk: Buffer) => {
     splitter.push(chunk);

@@ -128,6 +128,11 @@ export class UnitRunner implements UnitView {
     return this.deps.log;
   }
 
+  /** This run's INVOCATION_ID ('' before its first start), the journal's _SYSTEMD_INVOCATION_ID. */
+  get invocationId(): string {
+    return this.invocation;
+  }
+
   /** The last STATUS= the unit sent. */
   get statusText(): string | undefined {
     return this.notify.statusText;
@@ -160,7 +165,8 @@ export class UnitRunner implements UnitView {
         this.claimTracked();
         this.watchForeignMain();
         if (before.sub !== state.sub) {
-          this.deps.log.info({ unit: this.name }, `${activeState(before)} (${before.sub}) -> ${activeState(state)} (${state.sub})`);
+          // The journal has systemd's job lines for it instead (supervisor/job-messages.ts).
+          this.deps.log.info({ unit: this.name, journal: false }, `${activeState(before)} (${before.sub}) -> ${activeState(state)} (${state.sub})`);
           if (state.sub === 'failed') reportFailure(this, state.result, this.startedAt, this.deps.recentOutput);
           this.deps.onChange(this, before);
         }

@@ -13,7 +13,7 @@ function sinks(opts: { units?: Record<string, Partial<UnitLogSettings>>; burst?:
   const forwarded: string[] = [];
   const contexts = new SenderContexts(
     (pid) => (pid === 42 ? 'ssh.service' : undefined),
-    (pid) => ({ comm: `comm${pid}`, exe: `/bin/p${pid}`, cmdline: `p${pid} --flag` }),
+    (pid) => ({ comm: `comm${pid}`, exe: `/bin/p${pid}`, cmdline: `p${pid} --flag`, capEffective: '1ffffffffff', uid: pid * 10, gid: pid * 10 + 1 }),
   );
   const s = new JournalSinks({
     submit: (f) => got.push(f),
@@ -22,7 +22,7 @@ function sinks(opts: { units?: Record<string, Partial<UnitLogSettings>>; burst?:
     hostname: 'box',
     rateLimit: { intervalMs: 30_000, burst: opts.burst ?? 100 },
     forward: { listening: () => true, send: (d) => forwarded.push(d.toString('latin1')) },
-    now: opts.now,
+    now: opts.now ?? (() => 1_700_000_000_123),
   });
   return { s, got, forwarded };
 }
@@ -39,6 +39,20 @@ describe('syslog datagrams', () => {
     });
     expect(forwarded[0]).toMatch(/^<38>\w{3} [ \d]\d \d\d:\d\d:\d\d sshd\[812\]: Accepted publickey$/);
     expect(typeof encodeFrame(got[0], 1, 1)).toBe('string'); // ASCII: PID 1's cheap text frame
+  });
+
+  it("carry journald's fields: when it was received, the sender's capabilities, its unit's run", () => {
+    const { s, got } = sinks({ units: { 'ssh.service': { invocation: 'ab'.repeat(16) } } });
+    s.syslogDatagram(dgram('<38>Dec  7 13:53:13 sshd[812]: x'));
+    expect(asText(got[0])).toMatchObject({
+      _SOURCE_REALTIME_TIMESTAMP: '1700000000123000', _CAP_EFFECTIVE: '1ffffffffff', _SYSTEMD_INVOCATION_ID: 'ab'.repeat(16), _RUNTIME_SCOPE: 'system',
+    });
+  });
+
+  it('are forwarded to the syslog daemon as they came (a tag without a pid gets none)', () => {
+    const { s, forwarded } = sinks();
+    s.syslogDatagram(dgram('<11>Dec  7 13:53:13 proof-auth: journal-proof auth.err', { pid: 9, uid: 0, gid: 0 }));
+    expect(forwarded).toEqual(['<11>Dec  7 13:53:13 proof-auth: journal-proof auth.err']);
   });
 
   it('keeps bytes that are not UTF-8 as they came', () => {
@@ -67,7 +81,49 @@ describe('native datagrams', () => {
   });
 });
 
+describe("PID 1's own lines", () => {
+  it('about a job: the message as is, its fields, and where journalctl 257 looks for PID 1 (init.scope)', () => {
+    const { s, got } = sinks();
+    s.own(6, 'Started ssh.service - OpenBSD Secure Shell server.', 'ssh.service', [['MESSAGE_ID', '39f53479d3a045ac8e11786248231fbf'], ['JOB_TYPE', 'start']]);
+    s.own(4, 'something odd', 'ssh.service');
+    expect(asText(got[0])).toMatchObject({
+      MESSAGE: 'Started ssh.service - OpenBSD Secure Shell server.', UNIT: 'ssh.service', MESSAGE_ID: '39f53479d3a045ac8e11786248231fbf', JOB_TYPE: 'start',
+      _SYSTEMD_CGROUP: '/init.scope', _SYSTEMD_UNIT: 'init.scope', _RUNTIME_SCOPE: 'system',
+    });
+    expect(asText(got[1]).MESSAGE).toBe('ssh.service: something odd');
+  });
+});
+
+describe('stream lines', () => {
+  it("carry their connection's _STREAM_ID, and SYSLOG_FACILITY only when the header's priority has one (systemd-cat's has not)", () => {
+    const { s, got } = sinks();
+    s.streamLine('hello', 4, 'proof-cat', { pid: 9, uid: 1000, gid: 1000 }, 'c'.repeat(32));
+    s.streamLine('daemon', (3 << 3) | 6, 'd', { pid: 9, uid: 1000, gid: 1000 }, 'c'.repeat(32));
+    const f = asText(got[0]);
+    expect(f).toMatchObject({ PRIORITY: '4', SYSLOG_IDENTIFIER: 'proof-cat', MESSAGE: 'hello', _STREAM_ID: 'c'.repeat(32), _UID: '1000', _TRANSPORT: 'stdout', _RUNTIME_SCOPE: 'system' });
+    expect(f.SYSLOG_FACILITY).toBeUndefined();
+    expect(f._SOURCE_REALTIME_TIMESTAMP).toBeUndefined();
+    expect(asText(got[1])).toMatchObject({ PRIORITY: '6', SYSLOG_FACILITY: '3' });
+  });
+});
+
 describe("a unit's lines", () => {
+  it("carry the unit's process's uid, gid and capabilities, its run's invocation id and one stream id per run", () => {
+    const units: Record<string, Partial<UnitLogSettings>> = { 'web.service': { mainPid: 42, invocation: '1'.repeat(32) } };
+    const { s, got } = sinks({ units });
+    s.unitLine('web.service', 'a');
+    s.unitLine('web.service', 'b');
+    units['web.service']!.invocation = '2'.repeat(32);
+    s.unitLine('web.service', 'c');
+    const [a, b, c] = got.map(asText);
+    expect(a).toMatchObject({ _UID: '420', _GID: '421', _CAP_EFFECTIVE: '1ffffffffff', _SYSTEMD_INVOCATION_ID: '1'.repeat(32), _RUNTIME_SCOPE: 'system' });
+    expect(a!._STREAM_ID).toMatch(/^[0-9a-f]{32}$/);
+    expect(b!._STREAM_ID).toBe(a!._STREAM_ID);
+    expect(c!._STREAM_ID).not.toBe(a!._STREAM_ID);
+    expect(c!._SYSTEMD_INVOCATION_ID).toBe('2'.repeat(32));
+  });
+
+
   it('SyslogLevelPrefix=, SyslogFacility=, LogExtraFields=, the identifier', () => {
     const { s, got } = sinks({ units: { 'web.service': { identifier: 'nginx', facility: 16, extraFields: [['TEAM', 'core']], mainPid: 42 } } });
     s.unitLine('web.service', '<3>broken');
