@@ -164,13 +164,14 @@ export function startPrivateSocket(manager: Manager, log: Logger, socketPath = P
     });
   });
   server.on('error', (err) => log.warn(`${socketPath}: ${err.message}`));
-  server.listen(socketPath, () => {
-    try {
-      fs.chmodSync(socketPath, 0o600);
-    } catch {
-      // the peer's uid is checked at accept anyway
-    }
-  });
+  // Created 0600 (the umask around the synchronous bind), not made so later: a client must never
+  // find it open to all in between. The peer's uid is checked at accept anyway.
+  const umask = process.umask(0o177);
+  try {
+    server.listen(socketPath);
+  } finally {
+    process.umask(umask);
+  }
   return {
     close() {
       server.close();

@@ -149,13 +149,14 @@ export async function bootAndAsk(image: string, init: VmInit, variant: JournalVa
   const id = await inspect(container, '{{.Id}}');
   const run = (cmd: string[], timeoutMs = 60_000) => exec(container, cmd, { runtime: VM_RUNTIME, timeoutMs });
   try {
-    const pid1 = (await run(['cat', '/proc/1/comm'])).stdout.trim();
     const nonce = crypto.randomBytes(6).toString('hex');
     const w = await run(['/usr/local/bin/journal-workload', nonce, String(WORKLOAD_DEADLINE_S)], (WORKLOAD_DEADLINE_S + 60) * 1000);
     const workload = normalise(`${w.stdout}${w.stderr}`, nonce);
     const since = /^since=(.*)$/m.exec(w.stdout)?.[1] ?? '';
     const f2bFailed = Number(/^f2b_failed=(\d+)$/m.exec(w.stdout)?.[1] ?? 'NaN');
     const f2b = await run(['fail2ban-client', 'status', 'sshd']);
+    // Read once the boot is over: ts-init names itself `init` only once it has made /run/systemd/system.
+    const pid1 = (await run(['cat', '/proc/1/comm'])).stdout.trim();
     const journal: Answers['journal'] = {};
     for (const reader of readers) {
       journal[reader] = {};
