@@ -392,8 +392,15 @@ describe('following and crashing', () => {
       const dying = dyingIo();
       const { w } = writeFile(file, 10, { io: dying.io });
       dying.dieAfter(k);
-      expect(w.appendMany(batch).every((r) => !r.ok)).toBe(true);
+      const results = w.appendMany(batch);
       const lines = journalctl(['--file', file, '-o', 'cat']).stdout.toString().trim().split('\n');
+      // The hash tables are keyed by the file's random id, so a batch may need a write or two
+      // fewer in this file than in the probe's: then it was whole before the writer died.
+      if (k > 0 && results.every((r) => r.ok)) {
+        expect(lines, `whole after write ${k} of about ${writesPerBatch}`).toEqual([...ten, ...batch.map((e) => e.fields[0][1])]);
+        continue;
+      }
+      expect(results.every((r) => !r.ok), `write ${k}: all of the batch failed`).toBe(true);
       expect(lines, `stopped after write ${k} of ${writesPerBatch}`).toEqual(ten);
     }
   });
