@@ -15,7 +15,11 @@ export function teeLogger(log: Logger, also: (level: Level, message: string, uni
       const unit = rec?.unit;
       if (text !== undefined && rec?.journal !== false) also(level, text, typeof unit === 'string' ? unit : undefined);
       if (typeof objOrMsg === 'string') log[level](objOrMsg);
-      else log[level](objOrMsg, msg);
+      else if (rec?.journal !== undefined) {
+        // `journal` is for this wrapper only: the console's line does not show it.
+        const { journal: _journal, ...fields } = rec;
+        log[level](fields, msg);
+      } else log[level](objOrMsg, msg);
     }) as Logger[Level];
   return { fatal: tee('fatal'), error: tee('error'), warn: tee('warn'), info: tee('info'), debug: log.debug, trace: log.trace };
 }
