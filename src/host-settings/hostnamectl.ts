@@ -15,7 +15,7 @@ import {
   staticHostnameOf,
   withMachineInfo,
 } from './hostname-settings';
-import { chooseVerb, EXIT_FAILURE, EXIT_OK, type OptionSpec, parseArgs, settingsVersion, type VerbSpec } from './settings-cli';
+import { EXIT_FAILURE, EXIT_OK, type Io, type OptionSpec, startFront, type VerbSpec } from './settings-cli';
 import { errorText, readSetting, writeSetting } from './settings-files';
 import { parseEnvironmentFile } from '../exec/environment-file';
 
@@ -76,10 +76,6 @@ kernel's host name directly (no systemd-hostnamed).
 `;
 }
 
-interface Io {
-  out(s: string): void;
-  err(s: string): void;
-}
 
 function readMachineInfo(): Record<string, string> {
   return Object.fromEntries(parseEnvironmentFile(readSetting(MACHINE_INFO) ?? '').vars);
@@ -111,29 +107,15 @@ export function readHostnameInfo(): HostnameInfo {
 }
 
 export function hostnamectl(argv: readonly string[], io: Io): number {
-  const parsed = parseArgs('hostnamectl', argv, OPTIONS);
-  if (parsed.error) {
-    io.err(`${parsed.error}\n`);
-    return EXIT_FAILURE;
-  }
-  const has = (o: string): boolean => parsed.options.has(o);
-  if (has('help')) return io.out(hostnamectlHelp()), EXIT_OK;
-  if (has('version')) return io.out(settingsVersion()), EXIT_OK;
-  if (has('host') || has('machine')) {
-    io.err('ts-init\'s hostnamectl works on this machine only (no --host, --machine).\n');
-    return EXIT_FAILURE;
-  }
-  const chosen = chooseVerb(parsed.positional, VERBS);
-  if ('error' in chosen) {
-    io.err(`${chosen.error}\n`);
-    return EXIT_FAILURE;
-  }
+  const chosen = startFront('hostnamectl', argv, io, { options: OPTIONS, verbs: VERBS, help: hostnamectlHelp });
+  if (typeof chosen === 'number') return chosen;
+  const { has } = chosen;
   const flags = { static: has('static'), transient: has('transient'), pretty: has('pretty') };
   const name = chosen.verb.name.replace(/^set-/, '');
   const value = chosen.args[0];
   if (name === 'status' || (name === 'hostname' && value === undefined)) {
     const info = readHostnameInfo();
-    const json = parsed.options.get('json')?.at(-1);
+    const json = chosen.options.get('json')?.at(-1);
     if (json === 'short' || json === 'pretty') {
       io.out(`${JSON.stringify(jsonOf(info), null, json === 'pretty' ? 8 : undefined)}\n`);
       return EXIT_OK;

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { parseEnvironmentFile } from '../exec/environment-file';
 import { localeInstalled } from '../sys/libc';
 import { type LocaleInfo, localeStatus, localeVariables, parseLocaleArgs } from './locale-settings';
-import { assignment, chooseVerb, EXIT_FAILURE, EXIT_OK, type OptionSpec, parseArgs, settingsVersion, type VerbSpec } from './settings-cli';
+import { assignment, EXIT_FAILURE, EXIT_OK, type Io, type OptionSpec, startFront, type VerbSpec } from './settings-cli';
 import { errorText, readSetting, writeSetting } from './settings-files';
 
 export const LOCALE_CONF = '/etc/locale.conf';
@@ -56,10 +56,6 @@ is one), ${VCONSOLE_CONF} and ${DEFAULT_KEYBOARD} directly (no systemd-localed).
 `;
 }
 
-interface Io {
-  out(s: string): void;
-  err(s: string): void;
-}
 
 const varsOf = (file: string): Array<[string, string]> => parseEnvironmentFile(readSetting(file) ?? '').vars;
 
@@ -112,23 +108,8 @@ function locales(): string[] {
 }
 
 export function localectl(argv: readonly string[], io: Io): number {
-  const parsed = parseArgs('localectl', argv, OPTIONS);
-  if (parsed.error) {
-    io.err(`${parsed.error}\n`);
-    return EXIT_FAILURE;
-  }
-  const has = (o: string): boolean => parsed.options.has(o);
-  if (has('help')) return io.out(localectlHelp()), EXIT_OK;
-  if (has('version')) return io.out(settingsVersion()), EXIT_OK;
-  if (has('host') || has('machine')) {
-    io.err("ts-init's localectl works on this machine only (no --host, --machine).\n");
-    return EXIT_FAILURE;
-  }
-  const chosen = chooseVerb(parsed.positional, VERBS);
-  if ('error' in chosen) {
-    io.err(`${chosen.error}\n`);
-    return EXIT_FAILURE;
-  }
+  const chosen = startFront('localectl', argv, io, { options: OPTIONS, verbs: VERBS, help: localectlHelp });
+  if (typeof chosen === 'number') return chosen;
   const args = chosen.args;
   switch (chosen.verb.name) {
     case 'status':

@@ -117,3 +117,39 @@ export function settingsVersion(): string {
 export function assignment(key: string, value: string): string {
   return `${key}=${/^[A-Za-z0-9_.,:/@+-]*$/.test(value) ? value : `"${value.replace(/(["\\`$])/g, '\\$1')}"`}`;
 }
+
+/** What a settings front writes to: stdout and stderr. */
+export interface Io {
+  out(s: string): void;
+  err(s: string): void;
+}
+
+/**
+ * The prologue every settings front shares: its options parsed, --help/--version answered,
+ * --host/--machine refused, the verb chosen. An exit code when that already ends the run.
+ */
+export function startFront(
+  tool: string,
+  argv: readonly string[],
+  io: Io,
+  specs: { options: readonly OptionSpec[]; verbs: readonly VerbSpec[]; help: () => string },
+): number | { has: (option: string) => boolean; options: ParsedArgs['options']; verb: VerbSpec; args: string[] } {
+  const parsed = parseArgs(tool, argv, specs.options);
+  if (parsed.error) {
+    io.err(`${parsed.error}\n`);
+    return EXIT_FAILURE;
+  }
+  const has = (o: string): boolean => parsed.options.has(o);
+  if (has('help')) return io.out(specs.help()), EXIT_OK;
+  if (has('version')) return io.out(settingsVersion()), EXIT_OK;
+  if (has('host') || has('machine')) {
+    io.err(`ts-init's ${tool} works on this machine only (no --host, --machine).\n`);
+    return EXIT_FAILURE;
+  }
+  const chosen = chooseVerb(parsed.positional, specs.verbs);
+  if ('error' in chosen) {
+    io.err(`${chosen.error}\n`);
+    return EXIT_FAILURE;
+  }
+  return { has, options: parsed.options, verb: chosen.verb, args: chosen.args };
+}

@@ -3,7 +3,7 @@
 // step where the image has one), read and written directly: no timedated, no bus.
 import * as fs from 'node:fs';
 import { clockSynchronized, strftimeLocal } from '../sys/libc';
-import { chooseVerb, EXIT_FAILURE, EXIT_OK, type OptionSpec, parseArgs, settingsVersion, type VerbSpec } from './settings-cli';
+import { EXIT_FAILURE, EXIT_OK, type Io, type OptionSpec, startFront, type VerbSpec } from './settings-cli';
 import { errorText, readSetting, replaceSymlink, writeSetting } from './settings-files';
 import {
   adjtimeWith,
@@ -68,10 +68,6 @@ where there is one) directly (no systemd-timedated).
 `;
 }
 
-interface Io {
-  out(s: string): void;
-  err(s: string): void;
-}
 
 function currentZone(): string {
   try {
@@ -129,30 +125,16 @@ function zoneInstalled(zone: string): boolean {
 }
 
 export function timedatectl(argv: readonly string[], io: Io): number {
-  const parsed = parseArgs('timedatectl', argv, OPTIONS);
-  if (parsed.error) {
-    io.err(`${parsed.error}\n`);
-    return EXIT_FAILURE;
-  }
-  const has = (o: string): boolean => parsed.options.has(o);
-  if (has('help')) return io.out(timedatectlHelp()), EXIT_OK;
-  if (has('version')) return io.out(settingsVersion()), EXIT_OK;
-  if (has('host') || has('machine')) {
-    io.err("ts-init's timedatectl works on this machine only (no --host, --machine).\n");
-    return EXIT_FAILURE;
-  }
-  const chosen = chooseVerb(parsed.positional, VERBS);
-  if ('error' in chosen) {
-    io.err(`${chosen.error}\n`);
-    return EXIT_FAILURE;
-  }
+  const chosen = startFront('timedatectl', argv, io, { options: OPTIONS, verbs: VERBS, help: timedatectlHelp });
+  if (typeof chosen === 'number') return chosen;
+  const { has } = chosen;
   const arg = chosen.args[0]!;
   switch (chosen.verb.name) {
     case 'status':
       io.out(timedateStatus(gatherInfo()));
       return EXIT_OK;
     case 'show': {
-      const wanted = (parsed.options.get('property') ?? []).flatMap((p) => p.split(','));
+      const wanted = (chosen.options.get('property') ?? []).flatMap((p) => p.split(','));
       const rows = timedateProperties(gatherInfo()).filter(([k]) => wanted.length === 0 || wanted.includes(k));
       io.out(rows.map(([k, v]) => (has('value') ? `${v}\n` : `${k}=${v}\n`)).join(''));
       return EXIT_OK;
