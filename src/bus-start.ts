@@ -67,6 +67,9 @@ export function startBus(manager: Manager, log: Logger, socketPath = SYSTEM_BUS_
     if (front || connecting || stopped || Date.now() < notBefore) return;
     watchDirectory();
     if (!fs.existsSync(socketPath)) return;
+    // Shutting down: a connection now would only start (through dbus.socket) a bus daemon that
+    // the final SIGTERM then kills.
+    if (manager.systemStatus().state === 'stopping') return;
     const [socketUnit] = await manager.status(['dbus.socket']);
     if (socketUnit?.loadState === 'loaded' && socketUnit.subState === 'listening') return;
     connecting = true;

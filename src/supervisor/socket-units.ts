@@ -10,6 +10,7 @@ import { acceptConnection, peerCredentials, setNonBlocking } from '../sys/libc';
 import { instanceName } from '../units/specifiers';
 import type { UnitConfig } from '../units/unit';
 import type { State } from './lifecycle';
+import type { TriggeredStart } from './result';
 import { initialSocketState, socketStep, type SocketEvent, type SocketState } from './socket-lifecycle';
 import { isIdle } from './sub-states';
 
@@ -23,8 +24,8 @@ export interface PassedFds {
 
 export interface SocketUnitsDeps {
   log: Logger;
-  /** Starts a unit by name: whether it started, is not loaded, or refused (start limit hit). */
-  startUnit: (name: string) => 'started' | 'not-loaded' | 'refused';
+  /** Starts a unit by name: whether it started, is not loaded, refused (start limit hit), or not started because everything is stopping. */
+  startUnit: (name: string) => TriggeredStart;
   /** Makes a socket unit fail (its start job is over, its endpoints closed). */
   /** Fails a socket unit; `result` is its Result= (systemd's word), 'resources' when absent. */
   failUnit: (name: string, result?: 'service-start-limit-hit') => void;
@@ -137,7 +138,9 @@ export class SocketUnits {
           const service = o.unit.socket!.service!;
           this.deps.log.info({ unit: name }, `activity on ${name}: starting ${service}`);
           const started = this.deps.startUnit(service);
-          if (started === 'not-loaded') {
+          // As systemd's shutdown transaction refuses a trigger's start job; the socket's own stop comes.
+          if (started === 'shutting-down') this.deps.log.info({ unit: name }, `not starting ${service}: shutting down`);
+          else if (started === 'not-loaded') {
             this.deps.log.error({ unit: name }, `socket service ${service} not loaded, refusing`);
             this.deps.failUnit(name);
           } else if (started === 'refused') {

@@ -80,12 +80,13 @@ export class Supervisor {
       startUnit: (name) => {
         const r = this.runners.get(name);
         if (!r) return 'not-loaded';
+        if (this.shuttingDown) return 'shutting-down';
         this.startUnit(name);
         return r.state.sub === 'failed' && r.state.result === 'start-limit-hit' ? 'refused' : 'started';
       },
       failUnit: (name, result) => this.runners.get(name)?.send({ type: 'setup-failed', result }),
       startInstance: (name) => {
-        if (!this.deps.registry.get(name) || !this.runners.has(name)) return false;
+        if (this.shuttingDown || !this.deps.registry.get(name) || !this.runners.has(name)) return false;
         this.startUnit(name);
         return true;
       },
@@ -127,6 +128,7 @@ export class Supervisor {
         if (!this.runners.has(name)) this.deps.registry.get(name);
         const r = this.runners.get(name);
         if (!r) return 'not-loaded';
+        if (this.shuttingDown) return 'shutting-down';
         // Its start limit holds for a timer, as systemd's: an operator's start clears a lockout
         // (lifecycle.ts), a timer's must not, or OnUnitInactiveSec=0 would run it without end.
         if (startLimited(r)) return 'refused';

@@ -11,6 +11,7 @@ import { type LongTimeout, setLongTimeout } from '../process/long-timeout';
 import { localZoneName } from '../units/time-zone';
 import type { UnitConfig } from '../units/unit';
 import { activeState, type State } from './lifecycle';
+import type { TriggeredStart } from './result';
 import { isDown } from './sub-states';
 import { clockChanged, type Deadline, type Dual, enterWaiting, isDue, perturbFromBootId, startRun, type TimerFacts, type TimerRun, triggered, wakeUp } from './timer-lifecycle';
 import { randomDelayUs } from './timer-random';
@@ -19,7 +20,7 @@ import { readStamp, STAMP_DIR, stampPath, touchStamp } from './timer-stamps';
 export interface TimerUnitsDeps {
   log: Logger;
   /** Starts the timer's unit: whether it started, is not loaded, or refused (start limit hit). */
-  startUnit: (name: string) => 'started' | 'not-loaded' | 'refused';
+  startUnit: (name: string) => TriggeredStart;
   /** The timer elapsed for good (RemainAfterElapse=no): its unit goes inactive. */
   stopTimer: (name: string) => void;
   /** The timer cannot go on (its unit is not loaded): it fails with Result=resources. */
@@ -219,6 +220,7 @@ export class TimerUnits {
     }
     this.deps.log.info({ unit: name }, `${name} elapsed: starting ${t.unit}`);
     const r = this.deps.startUnit(t.unit!);
+    if (r === 'shutting-down') return;
     if (r === 'not-loaded') {
       this.deps.log.error({ unit: name }, `unit to trigger, ${t.unit}, is not loaded`);
       this.armed.delete(name);

@@ -74,6 +74,26 @@ it('a socket that cannot listen fails (Result: resources) and says why; its serv
   expect(r.stdout).not.toMatch(/should-not-run/);
 });
 
+it('a connection while everything stops starts nothing, as under systemd, whose shutdown refuses the start job', async () => {
+  const marks = tempDir('ts-init-late-');
+  const dir = unitDir({
+    'late.socket': '[Socket]\nListenStream=/run/late.sock\n[Install]\nWantedBy=sockets.target\n',
+    'late.service': `[Service]\nExecStart=/bin/sh -c 'touch ${marks}/started; exec sleep 100'\n`,
+    // Ordered after the socket, so it stops first: its ExecStop= connects while the manager stops everything.
+    'poker.service':
+      '[Unit]\nAfter=late.socket\n[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n' +
+      `ExecStop=/usr/bin/python3 -c 'import socket,time; s=socket.socket(socket.AF_UNIX); s.connect("/run/late.sock"); time.sleep(0.5)'\n` +
+      '[Install]\nWantedBy=multi-user.target\n',
+  });
+  const setup = `${install(dir, ['late.socket'])} && mkdir -p /etc/systemd/system/multi-user.target.wants && ln -s /usr/lib/systemd/system/poker.service /etc/systemd/system/multi-user.target.wants/`;
+  const r = await runAsPid1(['--rich', '-v', '--', '/bin/true'], {}, setup);
+  expect(r.stderr).toMatch(/activity on late\.socket: starting late\.service/);
+  expect(r.stderr).toMatch(/not starting late\.service: shutting down/);
+  expect(fs.existsSync(path.join(marks, 'started'))).toBe(false);
+  expect(r.stderr).not.toMatch(/ERROR/);
+  expect(r.code).toBe(0);
+});
+
 it('Accept=yes: one instance of the template per connection, with the connection as stdin/stdout and fd 3; MaxConnections= holds', async () => {
   const port = 20000 + Math.floor(Math.random() * 20000);
   const dir = unitDir({
