@@ -65,7 +65,10 @@ describe('resource faults', () => {
       'crashy.service': `[Service]\nRestart=always\nRestartSec=100ms\nStartLimitBurst=1000\nExecStart=/bin/sh -c 'sleep 0.2; exit 1'\n`,
       'steady.service': `[Service]\nRestart=always\nRestartSec=100ms\nExecStart=/bin/sleep 1000\n`,
     });
-    const cmd = `sleep 5; "${TS_INIT}" ctl status`;
+    // The status is taken once the fault is over (the test says so with .go), as soon as steady
+    // runs again or after 10 s: a wedged unit never does.
+    const status = `"${TS_INIT}" ctl status`;
+    const cmd = `until [ -e ${dir}/.go ]; do sleep 0.1; done; for i in $(seq 50); do ${status} | grep -Eq '^steady[.]service +loaded +active +running' && break; sleep 0.2; done; ${status}`;
     const run = startAsPid1(['--units', dir, '--', '/bin/sh', '-c', cmd]);
     const host = await pid1HostPid(run.child.pid!);
     // steady.service's sleep: PID 1's child once the units run (a slow start takes a while).
@@ -90,6 +93,7 @@ describe('resource faults', () => {
     process.kill(steady, 'SIGKILL');
     await sleep(2000);
     execFileSync('prlimit', ['--pid', String(host), `--nofile=${limits[1]}:${limits[2]}`]);
+    fs.writeFileSync(path.join(dir, '.go'), '');
     const r = await run.result;
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^steady\.service\s+loaded\s+active\s+running/m);
