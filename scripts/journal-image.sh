@@ -145,6 +145,10 @@ enabled = true
 backend = polling
 logpath = /var/log/auth.log
 EOF
+  # /var/log/auth.log is there, as on a VM (its installer's rsyslog made it; logrotate's `create`
+  # keeps it): without it, a jail polling it fails when fail2ban starts before rsyslog's first auth
+  # line, under systemd as under ts-init, a race of the fresh image and not of the init.
+  install -m 0640 -o 0 -g 4 /dev/null "$tmp/var/log/auth.log"
   mkdir -p "$tmp/usr/local/lib/ts-init"
   ln -sfn /sbin/ts-init "$tmp/usr/local/lib/ts-init/systemctl"
   ln -sfn /sbin/ts-init "$tmp/usr/local/lib/ts-init/journalctl"
