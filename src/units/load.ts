@@ -171,27 +171,34 @@ function readDirNames(dir: string, diagnostics?: Diagnostic[]): string[] {
  * The entry names of a directory; null when it does not exist, 'unlisted' when it exists
  * but cannot be listed (its names are then looked up one by one).
  */
-function listDirectory(dir: string): ReadonlySet<string> | null | 'unlisted' {
+function listDirectory(dir: string): readonly string[] | null | 'unlisted' {
   try {
-    return new Set(fs.readdirSync(dir));
+    return fs.readdirSync(dir);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     return code === 'ENOENT' || code === 'ENOTDIR' ? null : 'unlisted';
   }
 }
 
+const NONE: readonly string[] = [];
+
 /**
  * Looks unit files up by name in the search directories. Each search directory is listed
  * once per finder (one load), and names, drop-in and .wants/ directories are looked up in
  * that listing: a Debian image asks for some hundred names in eight directories, most of
  * which hold none of them, and a failed lstat or readdir per name and directory made up
- * most of the start-up load's time.
+ * most of the start-up load's time. The listings are merged into one index, name -> the
+ * directories that have it: a unit asks for some thirty names (its file, its .wants/,
+ * .requires/, .upholds/ and drop-in directories under each of its names), one lookup each
+ * rather than one per search directory.
  */
 export class UnitFinder {
   readonly dirs: readonly string[];
   private readonly root: string;
-  /** Search directory -> its entries (see listDirectory); absent: not listed yet. */
-  private readonly listings = new Map<string, ReturnType<typeof listDirectory>>();
+  /** Entry name -> the search directories that list it, in search order (built at the first lookup). */
+  private index?: Map<string, readonly string[]>;
+  /** Search directories that exist but cannot be listed: their names are looked up one by one. */
+  private readonly unlisted: string[] = [];
 
   constructor(options: Pick<LoadOptions, 'unitDirs' | 'systemDirs' | 'root'>) {
     this.dirs = [...options.unitDirs, ...options.systemDirs];
@@ -203,41 +210,52 @@ export class UnitFinder {
     return this.root === '' ? p : path.join(this.root, p);
   }
 
-  /** Whether a search directory has an entry of that name (a unit, a NAME.d/ or NAME.wants/). */
-  private has(dir: string, name: string): boolean {
-    let listing = this.listings.get(dir);
-    if (listing === undefined) {
-      listing = listDirectory(this.real(dir));
-      this.listings.set(dir, listing);
+  /** Every search directory listed once, into the index. */
+  private listAll(): Map<string, readonly string[]> {
+    const index = new Map<string, readonly string[]>();
+    for (const dir of this.dirs) {
+      const listing = listDirectory(this.real(dir));
+      if (listing === 'unlisted') {
+        this.unlisted.push(dir);
+        continue;
+      }
+      // A name in one directory only (nearly all of them) shares that directory's one-element list.
+      const only: readonly string[] = [dir];
+      for (const n of listing ?? NONE) {
+        const known = index.get(n);
+        index.set(n, known === undefined ? only : [...known, dir]);
+      }
     }
-    if (listing === 'unlisted') return lstatOrUndefined(this.real(path.join(dir, name))) !== undefined;
-    return listing?.has(name) ?? false;
+    return index;
   }
 
-  /** The entries of "<dir>/<name>/", [] when it does not exist. */
-  private subdirectoryNames(dir: string, name: string): string[] {
-    return this.has(dir, name) ? readDirNames(this.real(path.join(dir, name))) : [];
+  /** The search directories that have an entry of that name (a unit, a NAME.d/ or NAME.wants/), in search order. */
+  private dirsWith(name: string): readonly string[] {
+    this.index ??= this.listAll();
+    const listed = this.index.get(name) ?? NONE;
+    if (this.unlisted.length === 0) return listed;
+    return this.dirs.filter((dir) =>
+      this.unlisted.includes(dir) ? lstatOrUndefined(this.real(path.join(dir, name))) !== undefined : listed.includes(dir),
+    );
   }
 
   private entry(name: string): Entry | undefined {
-    for (const dir of this.dirs) {
-      if (this.has(dir, name)) return { path: this.real(path.join(dir, name)) };
-    }
-    return undefined;
+    const dir = this.dirsWith(name)[0];
+    return dir === undefined ? undefined : { path: this.real(path.join(dir, name)) };
   }
 
   /**
-   * Follow a symlink chain. Returns the final real path, or 'masked' when a link points at
-   * /dev/null, or an error text.
+   * Follow a symlink chain. Returns the final real path with its lstat (that of a file, not a
+   * link), or 'masked' when a link points at /dev/null, or an error text.
    */
-  private follow(p: string): { final: string } | { masked: true } | { error: string } {
+  private follow(p: string): { final: string; stats: fs.Stats } | { masked: true } | { error: string } {
     let current = p;
     for (let hops = 0; hops < 40; hops++) {
       const st = lstatOrUndefined(current);
       if (!st) return { error: `dangling symlink (${current} does not exist)` };
       if (!st.isSymbolicLink()) {
         if (st.isCharacterDevice()) return { masked: true };
-        return { final: current };
+        return { final: current, stats: st };
       }
       let target: string;
       try {
@@ -267,13 +285,14 @@ export class UnitFinder {
     const followed = this.follow(entry.path);
     if ('masked' in followed) return { state: 'masked', name, path: entry.path };
     if ('error' in followed) return { state: 'not-found', name, reason: followed.error };
-    const st = fs.statSync(followed.final);
+    // The end of the chain is no link: its lstat is its stat.
+    const st = followed.stats;
     if (st.isFile() && st.size === 0) return { state: 'masked', name, path: followed.final };
     if (!st.isFile()) return { state: 'not-found', name, reason: `${followed.final} is not a regular file` };
     const base = path.basename(followed.final);
-    const own = parseUnitName(name);
-    const other = parseUnitName(base);
-    if (base !== name && own && other && own.type === other.type && (own.instance === '') === (other.instance === '')) {
+    const own = base === name ? undefined : parseUnitName(name);
+    const other = base === name ? undefined : parseUnitName(base);
+    if (own && other && own.type === other.type && (own.instance === '') === (other.instance === '')) {
       // An alias: the target's name is the real one, looked up again so overrides apply.
       const canonical = this.resolve(base, depth + 1);
       if (canonical.state === 'found') return { ...canonical, via: [name, ...canonical.via] };
@@ -285,9 +304,11 @@ export class UnitFinder {
 
   /** Names of the entries of "<dir>/<subdir>" across all search directories, deduplicated. */
   linkedNames(subdir: string): string[] {
+    const dirs = this.dirsWith(subdir);
+    if (dirs.length === 0) return [];
     const seen = new Set<string>();
-    for (const dir of this.dirs) {
-      for (const n of this.subdirectoryNames(dir, subdir)) seen.add(n);
+    for (const dir of dirs) {
+      for (const n of readDirNames(this.real(path.join(dir, subdir)))) seen.add(n);
     }
     return [...seen];
   }
@@ -312,10 +333,12 @@ export class UnitFinder {
       for (let k = pieces.length - 1; k >= 1; k--) add(`${pieces.slice(0, k).join('-')}-.${parts.type}.d`);
       add(`${parts.type}.d`);
     }
+    // Most units have none of these directories anywhere.
+    if (dirNames.every((dn) => this.dirsWith(dn).length === 0)) return [];
     const chosen = new Map<string, string | null>();
     for (const dir of this.dirs) {
       for (const dn of dirNames) {
-        if (!this.has(dir, dn)) continue;
+        if (!this.dirsWith(dn).includes(dir)) continue;
         const d = this.real(path.join(dir, dn));
         for (const f of readDirNames(d)) {
           if (!f.endsWith('.conf') || chosen.has(f)) continue;
