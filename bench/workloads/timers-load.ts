@@ -18,6 +18,7 @@ import { ProcessTable } from '../../src/process/process-table';
 import { Supervisor } from '../../src/supervisor/supervisor';
 import { SYSTEM_UNIT_DIRS } from '../../src/supervisor/unit-dirs';
 import { UnitRegistry } from '../../src/supervisor/unit-registry';
+import { interpretOnly } from '../../src/sys/memory';
 
 /** OnCalendar= values as Debian's own timers write them, and a minute of the day per timer. */
 const CALENDARS = ['daily', 'weekly', '*-*-* 6,18:00', 'Mon *-*-* 00:00:00', '*-*-* 00:00:00', '*:0/15', 'Sun *-*-* 03:10:00'];
@@ -50,6 +51,8 @@ async function main(): Promise<void> {
     const table = new ProcessTable();
     const watch = new ChildWatch(table);
     const output = new ServiceOutput('text', new StdoutWriter(fs.openSync('/dev/null', 'w')));
+    // As PID 1 runs once the supervisor is loaded (services.ts): its JavaScript interpreted only.
+    interpretOnly();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const registry = new UnitRegistry(dirs, log);
