@@ -181,6 +181,7 @@ function listDirectory(dir: string): readonly string[] | null | 'unlisted' {
 }
 
 const NONE: readonly string[] = [];
+const LINK_DIRECTORY = /^(.+)\.(?:wants|requires|upholds)$/;
 
 /**
  * Looks unit files up by name in the search directories. Each search directory is listed
@@ -199,6 +200,8 @@ export class UnitFinder {
   private index?: Map<string, readonly string[]>;
   /** Search directories that exist but cannot be listed: their names are looked up one by one. */
   private readonly unlisted: string[] = [];
+  /** Names with a NAME.wants/, NAME.requires/ or NAME.upholds/ directory somewhere (most units have none). */
+  private readonly linking = new Set<string>();
 
   constructor(options: Pick<LoadOptions, 'unitDirs' | 'systemDirs' | 'root'>) {
     this.dirs = [...options.unitDirs, ...options.systemDirs];
@@ -224,6 +227,8 @@ export class UnitFinder {
       for (const n of listing ?? NONE) {
         const known = index.get(n);
         index.set(n, known === undefined ? only : [...known, dir]);
+        const links = LINK_DIRECTORY.exec(n);
+        if (links) this.linking.add(links[1]!);
       }
     }
     return index;
@@ -237,6 +242,12 @@ export class UnitFinder {
     return this.dirs.filter((dir) =>
       this.unlisted.includes(dir) ? lstatOrUndefined(this.real(path.join(dir, name))) !== undefined : listed.includes(dir),
     );
+  }
+
+  /** Whether the unit may have a NAME.wants/, NAME.requires/ or NAME.upholds/ directory. */
+  mayLink(name: string): boolean {
+    this.index ??= this.listAll();
+    return this.unlisted.length > 0 || this.linking.has(name);
   }
 
   private entry(name: string): Entry | undefined {
@@ -579,6 +590,7 @@ class ClosureLoader {
   /** The ".wants/", ".requires/" and ".upholds/" directories of the unit itself (any unit type), under any of its names. */
   private addOwnLinks(unit: UnitConfig, names: readonly string[]): void {
     for (const n of names) {
+      if (!this.finder.mayLink(n)) continue;
       for (const key of ['wants', 'requires', 'upholds'] as const) {
         for (const w of this.finder.linkedNames(`${n}.${key}`)) {
           if (parseUnitName(w) && !unit[key].includes(w)) unit[key].push(w);
@@ -656,6 +668,8 @@ function canonicalizeDependencies(result: LoadResult): void {
   const canon = (n: string): string => result.aliases.get(n) ?? n;
   for (const unit of result.units.values()) {
     for (const key of DEPENDENCY_LISTS) {
+      // Most of a unit's lists are empty (a boot has thousands of units, a dozen lists each).
+      if (unit[key].length === 0) continue;
       unit[key] = [...new Set(unit[key].map(canon))].filter((n) => n !== unit.name);
     }
     UNIT_TYPES[unit.kind].renameTriggered?.(unit, canon);
