@@ -202,6 +202,8 @@ export class UnitFinder {
   private readonly unlisted: string[] = [];
   /** Names with a NAME.wants/, NAME.requires/ or NAME.upholds/ directory somewhere (most units have none). */
   private readonly linking = new Set<string>();
+  /** Whether any search directory has a drop-in directory (NAME.d) at all. */
+  private anyDropInDirectory = false;
 
   constructor(options: Pick<LoadOptions, 'unitDirs' | 'systemDirs' | 'root'>) {
     this.dirs = [...options.unitDirs, ...options.systemDirs];
@@ -229,6 +231,7 @@ export class UnitFinder {
         index.set(n, known === undefined ? only : [...known, dir]);
         const links = LINK_DIRECTORY.exec(n);
         if (links) this.linking.add(links[1]!);
+        else if (n.endsWith('.d')) this.anyDropInDirectory = true;
       }
     }
     return index;
@@ -329,6 +332,9 @@ export class UnitFinder {
    * unit whose drop-in directories also apply.
    */
   dropIns(name: string, aliases: readonly string[] = []): string[] {
+    this.index ??= this.listAll();
+    // No NAME.d anywhere (an image without drop-ins): nothing to work out for each unit.
+    if (!this.anyDropInDirectory && this.unlisted.length === 0) return [];
     const dirNames: string[] = [];
     const add = (n: string | undefined) => {
       if (n !== undefined && !dirNames.includes(n)) dirNames.push(n);
