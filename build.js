@@ -385,7 +385,12 @@ function installManPages(manDir, date) {
   for (const file of require('./scripts/man-pages.js').writeManPages(manDir, { version: pkg.version, date })) run('gzip', ['-9n', file]);
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+// bench/timers.mjs bundles its workload as the executable's bundle is made, and runs it with its flags.
+module.exports = { execArgv, bundlePlugins: [assertLite, libraryDiet, builtinNamespaces] };
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -7,7 +7,8 @@
 // Sections: core (against tini, dumb-init, catatonit), units (against supervisord),
 // rich (the vm image booted under systemd 252, ts-init and supervisord), systemctl (a
 // rich run's private memory under systemctl use), journal (a unit's flood into ts-init's
-// journal and into systemd-journald, on the bookworm journal image). A section is an async function that
+// journal and into systemd-journald, on the bookworm journal image), timers (1,000 timers
+// loaded and armed). A section is an async function that
 // adds rows to its own table; a new one goes into SECTIONS below with its table.
 // bench/run.sh installs what is needed and calls this with the pinned Node.
 import { execFileSync } from 'node:child_process';
@@ -19,6 +20,7 @@ import { JOURNAL_INITS, STORE_ENTRIES, journalBench } from './journal.mjs';
 import { BENCH_DIR, REPO, fmt, sleep } from './lib.mjs';
 import { RICH_INITS, RICH_SUITES, richBench } from './rich.mjs';
 import { MEMORY_UNITS, systemctlMemory } from './systemctl-memory.mjs';
+import { TIMERS, timersBench } from './timers.mjs';
 import { IDLE_TIMERS, unitsBench } from './units.mjs';
 
 function option(name, fallback) {
@@ -45,6 +47,7 @@ const RICH_REPS = quick ? 1 : 5; // boots of the vm image under each init (their
 const SYSTEMCTL_CALLS = quick ? 200 : 1000; // systemctl calls against the rich run
 const SYSTEMCTL_CHECKPOINTS = quick ? [50, 200] : [250, 500, 1000];
 const JOURNAL_SECONDS = 10; // each flood (issue 20: "for 10 s"), also with --quick
+const TIMER_RUNS = quick ? 3 : 9; // fresh processes loading the 1,000 timers
 
 // With no flags, ts-init is a plain init like the others. As PID 1 it would also
 // look for units in the image's systemd directories; --no-units keeps it the plain
@@ -394,6 +397,30 @@ async function systemctl() {
   systemctlRow(`growth from ${first} to ${SYSTEMCTL_CALLS} calls`, growth * 100, '%', { target: '≤ 5% (flat)', ok: growth <= 0.05 });
 }
 
+// ---------------------------------------------------------------- timers (1,000 loaded and armed)
+
+const timerRows = [];
+function timerRow(metric, value, { target = '—', ok } = {}) {
+  timerRows.push({ metric, value: `${fmt(value, 1)} ms`, target, met: target === '—' ? '' : verdict(ok) });
+}
+
+async function timers() {
+  log(`timers: ${TIMERS} calendar timers and their services loaded and armed (${TIMER_RUNS} fresh processes)`);
+  const r = await timersBench(TIMER_RUNS, log);
+  const timersNote = note(
+    `\`bench/workloads/timers-load.ts\` (the checkout's sources, bundled with esbuild; not the executable): ${TIMERS.toLocaleString('en')} \`.timer\` units with ` +
+      `\`OnCalendar=\` (Debian's expressions and a time of day each) and their ${TIMERS.toLocaleString('en')} oneshot services in a temporary \`/lib/systemd/system\`, ` +
+      "the timers linked from `/etc/systemd/system/timers.target.wants/`, systemd's eight search directories; the real UnitRegistry and Supervisor, " +
+      'from creating the registry until the boot\'s start jobs are over and the one runtime timer is armed (every timer waiting, with its next elapse). ' +
+      `Medians of ${r.runs} fresh processes of the pinned Node.js (a cold start, as PID 1 loads once); CPU is the process's user+system time over the same span ` +
+      `(compiler and garbage collector threads included). Load average ${fmt(r.loadAverage, 1)} at the end.`,
+  );
+  timerRow(`${TIMERS.toLocaleString('en')} timers loaded and armed, wall time${timersNote}`, r.totalMs, { target: '< 100 ms', ok: r.totalMs < 100 });
+  timerRow('… of which loading (files read, units built)', r.loadMs);
+  timerRow('… of which arming (start jobs, next elapses, the runtime timer)', r.armMs);
+  timerRow('… CPU time of the whole', r.cpuMs);
+}
+
 // ---------------------------------------------------------------- journal (a flood, ts-init vs journald)
 
 const journalRows = [];
@@ -486,7 +513,7 @@ function executable() {
 }
 
 // Every section, in the order they run: what fills a table, and the table.
-const SECTIONS = { core, units, rich, systemctl, journal };
+const SECTIONS = { core, units, rich, systemctl, journal, timers };
 
 // ---------------------------------------------------------------- output
 
@@ -523,6 +550,7 @@ function describe() {
       ran('rich') ? `${RICH_REPS} rich boot(s) per init` : '',
       ran('systemctl') ? `${SYSTEMCTL_CALLS} systemctl calls against the rich run` : '',
       ran('journal') ? `one ${JOURNAL_SECONDS} s flood per sink and init` : '',
+      ran('timers') ? `${TIMER_RUNS} processes loading ${TIMERS} timers` : '',
     ]
       .filter(Boolean)
       .join(', ') +
@@ -561,6 +589,14 @@ function render() {
       `| rich run in use (${MEMORY_UNITS} units, systemctl calls) | ts-init | ts-init / anchor | target | met |`,
       '|---|---:|---|---|---|',
       ...systemctlRows.map((r) => `| ${r.metric} | ${r.value} | ${r.ratio} | ${r.target} | ${r.met} |`),
+      '',
+    );
+  }
+  if (timerRows.length) {
+    lines.push(
+      '| timers | ts-init | target | met |',
+      '|---|---:|---|---|',
+      ...timerRows.map((r) => `| ${r.metric} | ${r.value} | ${r.target} | ${r.met} |`),
       '',
     );
   }

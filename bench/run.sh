@@ -8,11 +8,11 @@
 #   bash bench/run.sh --quick    # fewer repetitions, about 3 minutes
 #   bash bench/run.sh rich       # only the rich boot (vm image under systemd, ts-init, supervisord)
 #
-# Extra arguments go to bench/bench.mjs (--only core,units,rich,systemctl,journal, --out FILE, --readme);
-# a first argument core, units, rich, systemctl or journal is short for --only it.
+# Extra arguments go to bench/bench.mjs (--only core,units,rich,systemctl,journal,timers, --out FILE, --readme);
+# a first argument core, units, rich, systemctl, journal or timers is short for --only it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-case ${1:-} in core | units | rich | systemctl | journal) set -- --only "$@" ;; esac
+case ${1:-} in core | units | rich | systemctl | journal | timers) set -- --only "$@" ;; esac
 
 if [[ $(id -u) != 0 ]]; then
   echo "bench/run.sh: run as root (it creates PID namespaces)" >&2

@@ -17,6 +17,11 @@ export interface Logger {
   info: LogFn;
   debug: LogFn;
   trace: LogFn;
+  /**
+   * Whether the console writes lines of that level: a caller that builds a line per unit for the
+   * console alone (journal: false) skips the work when it would be dropped. Absent: assume it does.
+   */
+  writes?: (level: pino.Level) => boolean;
 }
 
 const LEVEL_VALUES: Record<pino.Level, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };
@@ -113,5 +118,6 @@ export function createLogger(verbosity: number, format: LogFormat, fd = 2): Logg
     info: method('info'),
     debug: method('debug'),
     trace: method('trace'),
+    writes: (name) => LEVEL_VALUES[name] >= threshold,
   };
 }

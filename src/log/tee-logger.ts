@@ -21,5 +21,6 @@ export function teeLogger(log: Logger, also: (level: Level, message: string, uni
         log[level](fields, msg);
       } else log[level](objOrMsg, msg);
     }) as Logger[Level];
-  return { fatal: tee('fatal'), error: tee('error'), warn: tee('warn'), info: tee('info'), debug: log.debug, trace: log.trace };
+  // writes: the console's (what the journal takes does not depend on it).
+  return { fatal: tee('fatal'), error: tee('error'), warn: tee('warn'), info: tee('info'), debug: log.debug, trace: log.trace, writes: log.writes };
 }

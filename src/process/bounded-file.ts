@@ -61,11 +61,16 @@ function readRegularFdBytes(fd: number, maxBytes: number): BoundedBytes {
     const buf = Buffer.allocUnsafe(Math.min(maxBytes, Math.max(st.size, 4096)) + 1);
     let got = 0;
     for (;;) {
-      const n = fs.readSync(fd, buf, got, buf.length - got, got);
+      const want = buf.length - got;
+      const n = fs.readSync(fd, buf, got, want, got);
       if (n === 0) break;
       got += n;
       if (got > maxBytes) return { ok: false, code: 'EFBIG', message: `larger than ${maxBytes} bytes` };
       if (got === buf.length) break;
+      // A short read that brought all fstat counted is the end of the file: no read more to
+      // hear it (a boot reads thousands of unit files; a read is some microseconds). Files
+      // whose size says nothing (/proc's are 0) are read until a read brings nothing.
+      if (st.size > 0 && n < want && got >= st.size) break;
     }
     return { ok: true, data: buf.subarray(0, got), owner: st.uid };
   } catch (err) {

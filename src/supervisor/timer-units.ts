@@ -60,6 +60,11 @@ function systemClock(): Dual {
 
 export class TimerUnits {
   private readonly armed = new Map<string, Armed>();
+  /**
+   * The unit each active timer starts -> those timers: a unit's change (unitChanged, for every
+   * unit at every change) finds its timers without a walk over all of them.
+   */
+  private readonly timersOf = new Map<string, Set<string>>();
   /** The last active state seen of each unit (unitChanged). */
   private readonly unitActive = new Map<string, string>();
   private readonly clock: () => Dual;
@@ -111,7 +116,7 @@ export class TimerUnits {
     }
     const started = startRun(stampUs, now);
     if (started.stampInFuture) this.deps.log.warn({ unit: unit.name }, `not using the persistent file timestamp of ${unit.name}: it is in the future`);
-    this.armed.set(unit.name, { unit, run: { ...started.run, sub: 'waiting' } });
+    this.keep(unit.name, { unit, run: { ...started.run, sub: 'waiting' } });
     this.enterWaiting(unit.name, now);
     return undefined;
   }
@@ -120,17 +125,43 @@ export class TimerUnits {
   redefine(unit: UnitConfig): void {
     const a = this.armed.get(unit.name);
     if (!a) return;
+    // Its unit may be another now (Unit=).
+    this.drop(unit.name);
     a.unit = unit;
     a.run = { ...a.run, disabled: [] };
+    this.keep(unit.name, a);
     if (a.run.sub !== 'running') this.enterWaiting(unit.name, this.clock());
   }
 
   deactivate(name: string): void {
-    if (this.armed.delete(name)) this.queueRearm();
+    if (this.drop(name)) this.queueRearm();
+  }
+
+  /** An active timer, (re)placed. */
+  private keep(name: string, a: Armed): void {
+    this.drop(name);
+    this.armed.set(name, a);
+    const unit = a.unit.timer!.unit!;
+    const timers = this.timersOf.get(unit);
+    if (timers) timers.add(name);
+    else this.timersOf.set(unit, new Set([name]));
+  }
+
+  /** A timer no longer active; whether it was. */
+  private drop(name: string): boolean {
+    const a = this.armed.get(name);
+    if (!a) return false;
+    this.armed.delete(name);
+    const unit = a.unit.timer!.unit!;
+    const timers = this.timersOf.get(unit);
+    timers?.delete(name);
+    if (timers?.size === 0) this.timersOf.delete(unit);
+    return true;
   }
 
   closeAll(): void {
     this.armed.clear();
+    this.timersOf.clear();
     this.wake?.timeout.clear();
     this.wake = undefined;
   }
@@ -164,17 +195,18 @@ export class TimerUnits {
    * (OnUnitInactiveSec=0 would loop).
    */
   unitChanged(name: string, s: State): void {
-    const watching = [...this.armed].filter(([, a]) => a.unit.timer!.unit === name);
+    const timers = this.timersOf.get(name);
     // Kept for the units timers start only: a socket's per-connection instances come and go.
-    if (watching.length === 0) {
+    if (timers === undefined) {
       this.unitActive.delete(name);
       return;
     }
     const active = activeState(s);
     if (this.unitActive.get(name) === active) return;
     this.unitActive.set(name, active);
-    for (const [timer, a] of watching) {
-      if (a.run.sub === 'running' && !isDown(s.sub)) continue;
+    for (const timer of [...timers]) {
+      const a = this.armed.get(timer);
+      if (!a || (a.run.sub === 'running' && !isDown(s.sub))) continue;
       this.enterWaiting(timer, this.clock());
     }
   }
@@ -200,7 +232,7 @@ export class TimerUnits {
     const w = enterWaiting(a.unit.timer!, a.run, this.facts(a, now), timeChange);
     a.run = w.run;
     if (w.sub === 'dead') {
-      this.armed.delete(name);
+      this.drop(name);
       this.deps.log.info({ unit: name }, `${name} elapsed; it has nothing more to wait for`);
       // After this turn: the timer's own start may still be under way.
       setImmediate(() => this.deps.stopTimer(name));
@@ -223,7 +255,7 @@ export class TimerUnits {
     if (r === 'shutting-down') return;
     if (r === 'not-loaded') {
       this.deps.log.error({ unit: name }, `unit to trigger, ${t.unit}, is not loaded`);
-      this.armed.delete(name);
+      this.drop(name);
       this.deps.failTimer(name);
       return;
     }

@@ -26,12 +26,13 @@ export function policyOf(u: UnitConfig): Policy {
   const commands = {} as Policy['commands'];
   const ignoreFailure = {} as Policy['ignoreFailure'];
   for (const ph of PHASES) {
-    commands[ph] = commandsOf(u, ph).length;
-    ignoreFailure[ph] = commandsOf(u, ph).map((c) => c.ignoreFailure);
+    const list = commandsOf(u, ph);
+    commands[ph] = list.length;
+    ignoreFailure[ph] = list.map((c) => c.ignoreFailure);
   }
-  const settings = {} as Record<PolicySetting, unknown>;
-  for (const k of Object.keys(SETTINGS) as PolicySetting[]) settings[k] = u[k];
-  return { ...(settings as Pick<UnitConfig, PolicySetting>), commands, ignoreFailure, hasPidFile: u.pidFile !== undefined };
+  const policy = { commands, ignoreFailure, hasPidFile: u.pidFile !== undefined } as Record<string, unknown>;
+  for (const k of SETTING_NAMES) policy[k] = u[k];
+  return policy as unknown as Policy;
 }
 
 /** Every setting the machine reads (the typecheck holds this to PolicySetting), copied as it is. */
@@ -43,3 +44,6 @@ const SETTINGS: Record<PolicySetting, true> = {
   failureAction: true, successAction: true, failureActionExitStatus: true, successActionExitStatus: true, guessMainPID: true,
   reloadSignal: true,
 };
+
+/** SETTINGS' names, listed once (every unit's runner makes a policy). */
+const SETTING_NAMES = Object.keys(SETTINGS) as PolicySetting[];

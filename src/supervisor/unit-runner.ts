@@ -165,8 +165,11 @@ export class UnitRunner implements UnitView {
         this.claimTracked();
         this.watchForeignMain();
         if (before.sub !== state.sub) {
-          // The journal has systemd's job lines for it instead (supervisor/job-messages.ts).
-          this.deps.log.info({ unit: this.name, journal: false }, `${activeState(before)} (${before.sub}) -> ${activeState(state)} (${state.sub})`);
+          // The journal has systemd's job lines for it instead (supervisor/job-messages.ts); the
+          // line is made only for a console that shows it (a boot makes thousands of transitions).
+          if (this.deps.log.writes?.('info') !== false) {
+            this.deps.log.info({ unit: this.name, journal: false }, `${activeState(before)} (${before.sub}) -> ${activeState(state)} (${state.sub})`);
+          }
           if (state.sub === 'failed') reportFailure(this, state.result, this.startedAt, this.deps.recentOutput);
           this.deps.onChange(this, before);
         }

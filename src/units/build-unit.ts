@@ -6,7 +6,7 @@
 import { hasErrors } from './diagnostic';
 import { SECTIONS, type Handler, type State } from './directive-handlers';
 import { isSilent, isUnsupported } from './directives';
-import { parseUnitName } from './specifiers';
+import { parseUnitName, type SpecifierContext } from './specifiers';
 import type { Assignment, ParsedFile } from './syntax';
 import { defaultUnitConfig, isUnitKind, UNIT_KINDS, type BuildOptions, type BuildResult } from './unit';
 import { UNIT_TYPES } from './unit-types';
@@ -19,18 +19,16 @@ import { UNIT_TYPES } from './unit-types';
 export function buildUnit(name: string, main: ParsedFile, dropIns: readonly ParsedFile[], options: BuildOptions): BuildResult {
   const unit = defaultUnitConfig(name, main.file);
   unit.dropIns = dropIns.map((d) => d.file);
+  // Set one by one, not spread: a boot builds thousands of units.
+  const specCtx: SpecifierContext = { unitName: name, hostname: options.hostname, sourcePath: main.file };
+  if (options.machineId !== undefined) specCtx.machineId = options.machineId;
+  if (options.bootId !== undefined) specCtx.bootId = options.bootId;
+  if (options.kernelRelease !== undefined) specCtx.kernelRelease = options.kernelRelease;
+  if (options.architecture !== undefined) specCtx.architecture = options.architecture;
   const state: State = {
     unit,
-    diagnostics: [...main.diagnostics, ...dropIns.flatMap((d) => d.diagnostics)],
-    specCtx: {
-      unitName: name,
-      hostname: options.hostname,
-      sourcePath: main.file,
-      ...(options.machineId !== undefined && { machineId: options.machineId }),
-      ...(options.bootId !== undefined && { bootId: options.bootId }),
-      ...(options.kernelRelease !== undefined && { kernelRelease: options.kernelRelease }),
-      ...(options.architecture !== undefined && { architecture: options.architecture }),
-    },
+    diagnostics: dropIns.length === 0 ? [...main.diagnostics] : [...main.diagnostics, ...dropIns.flatMap((d) => d.diagnostics)],
+    specCtx,
     typeSet: false,
     notifyAccessSet: false,
     unsupported: new Set(),

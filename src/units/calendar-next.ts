@@ -198,7 +198,25 @@ export type NoElapse = 'never' | 'gave up';
  */
 export function nextElapseOrWhyNot(spec: CalendarSpec, afterUsec: number, localZone?: string): number | NoElapse {
   if (!(afterUsec >= 0) || afterUsec > MAX_BASE_USEC) return 'never';
-  const clock = new BrokenDownClock(zoneOf(spec, localZone));
+  const zone = zoneOf(spec, localZone);
+  if (zone === undefined) {
+    const known = lastUtcAnswer.get(spec);
+    if (known !== undefined && afterUsec >= known.after && (known.next === 'never' || afterUsec < known.next)) return known.next;
+  }
+  const next = walk(spec, new BrokenDownClock(zone), afterUsec);
+  if (zone === undefined && next !== 'gave up') lastUtcAnswer.set(spec, { after: afterUsec, next });
+  return next;
+}
+
+/**
+ * Each expression's last answer in UTC. In UTC (no gaps, no repeated hours) the walk finds the
+ * first instant after its start that matches, so an answer E for a start A is the answer for
+ * every start in [A, E) ('never': for every start from A on): a thousand timers of a handful
+ * of expressions (calendar.ts gives one spec per text) search once each.
+ */
+const lastUtcAnswer = new WeakMap<CalendarSpec, { after: number; next: number | 'never' }>();
+
+function walk(spec: CalendarSpec, clock: BrokenDownClock, afterUsec: number): number | NoElapse {
   const usec = Math.floor(afterUsec) + 1;
   const tm = clock.localtime(Math.floor(usec / USEC));
   const found = findNext(spec, clock, tm, usec % USEC);

@@ -102,8 +102,24 @@ interface MutableSpec {
 
 const single = (value: number): CalendarComponent[] => [{ start: value, stop: -1, repeat: 0 }];
 
-/** Parse an OnCalendar= expression; the error says what is wrong with it. */
+/** Expressions parsed so far, text -> its parse: a thousand timers name a handful of expressions. */
+const parsed = new Map<string, CalendarParse>();
+const PARSES_KEPT = 1_024;
+
+/**
+ * Parse an OnCalendar= expression; the error says what is wrong with it. The same text gives
+ * the same (read-only) spec, so that calendar-next.ts' answers for one serve all its timers.
+ */
 export function parseCalendar(text: string): CalendarParse {
+  const known = parsed.get(text);
+  if (known !== undefined) return known;
+  const r = parseUncached(text);
+  if (parsed.size >= PARSES_KEPT) parsed.clear();
+  parsed.set(text, r);
+  return r;
+}
+
+function parseUncached(text: string): CalendarParse {
   try {
     const spec = parseSpec(text);
     normalize(spec);

@@ -171,27 +171,39 @@ function readDirNames(dir: string, diagnostics?: Diagnostic[]): string[] {
  * The entry names of a directory; null when it does not exist, 'unlisted' when it exists
  * but cannot be listed (its names are then looked up one by one).
  */
-function listDirectory(dir: string): ReadonlySet<string> | null | 'unlisted' {
+function listDirectory(dir: string): readonly string[] | null | 'unlisted' {
   try {
-    return new Set(fs.readdirSync(dir));
+    return fs.readdirSync(dir);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     return code === 'ENOENT' || code === 'ENOTDIR' ? null : 'unlisted';
   }
 }
 
+const NONE: readonly string[] = [];
+const LINK_DIRECTORY = /^(.+)\.(?:wants|requires|upholds)$/;
+
 /**
  * Looks unit files up by name in the search directories. Each search directory is listed
  * once per finder (one load), and names, drop-in and .wants/ directories are looked up in
  * that listing: a Debian image asks for some hundred names in eight directories, most of
  * which hold none of them, and a failed lstat or readdir per name and directory made up
- * most of the start-up load's time.
+ * most of the start-up load's time. The listings are merged into one index, name -> the
+ * directories that have it: a unit asks for some thirty names (its file, its .wants/,
+ * .requires/, .upholds/ and drop-in directories under each of its names), one lookup each
+ * rather than one per search directory.
  */
 export class UnitFinder {
   readonly dirs: readonly string[];
   private readonly root: string;
-  /** Search directory -> its entries (see listDirectory); absent: not listed yet. */
-  private readonly listings = new Map<string, ReturnType<typeof listDirectory>>();
+  /** Entry name -> the search directories that list it, in search order (built at the first lookup). */
+  private index?: Map<string, readonly string[]>;
+  /** Search directories that exist but cannot be listed: their names are looked up one by one. */
+  private readonly unlisted: string[] = [];
+  /** Names with a NAME.wants/, NAME.requires/ or NAME.upholds/ directory somewhere (most units have none). */
+  private readonly linking = new Set<string>();
+  /** Whether any search directory has a drop-in directory (NAME.d) at all. */
+  private anyDropInDirectory = false;
 
   constructor(options: Pick<LoadOptions, 'unitDirs' | 'systemDirs' | 'root'>) {
     this.dirs = [...options.unitDirs, ...options.systemDirs];
@@ -203,41 +215,61 @@ export class UnitFinder {
     return this.root === '' ? p : path.join(this.root, p);
   }
 
-  /** Whether a search directory has an entry of that name (a unit, a NAME.d/ or NAME.wants/). */
-  private has(dir: string, name: string): boolean {
-    let listing = this.listings.get(dir);
-    if (listing === undefined) {
-      listing = listDirectory(this.real(dir));
-      this.listings.set(dir, listing);
+  /** Every search directory listed once, into the index. */
+  private listAll(): Map<string, readonly string[]> {
+    const index = new Map<string, readonly string[]>();
+    for (const dir of this.dirs) {
+      const listing = listDirectory(this.real(dir));
+      if (listing === 'unlisted') {
+        this.unlisted.push(dir);
+        continue;
+      }
+      // A name in one directory only (nearly all of them) shares that directory's one-element list.
+      const only: readonly string[] = [dir];
+      for (const n of listing ?? NONE) {
+        const known = index.get(n);
+        index.set(n, known === undefined ? only : [...known, dir]);
+        const links = LINK_DIRECTORY.exec(n);
+        if (links) this.linking.add(links[1]!);
+        else if (n.endsWith('.d')) this.anyDropInDirectory = true;
+      }
     }
-    if (listing === 'unlisted') return lstatOrUndefined(this.real(path.join(dir, name))) !== undefined;
-    return listing?.has(name) ?? false;
+    return index;
   }
 
-  /** The entries of "<dir>/<name>/", [] when it does not exist. */
-  private subdirectoryNames(dir: string, name: string): string[] {
-    return this.has(dir, name) ? readDirNames(this.real(path.join(dir, name))) : [];
+  /** The search directories that have an entry of that name (a unit, a NAME.d/ or NAME.wants/), in search order. */
+  private dirsWith(name: string): readonly string[] {
+    this.index ??= this.listAll();
+    const listed = this.index.get(name) ?? NONE;
+    if (this.unlisted.length === 0) return listed;
+    return this.dirs.filter((dir) =>
+      this.unlisted.includes(dir) ? lstatOrUndefined(this.real(path.join(dir, name))) !== undefined : listed.includes(dir),
+    );
+  }
+
+  /** Whether the unit may have a NAME.wants/, NAME.requires/ or NAME.upholds/ directory. */
+  mayLink(name: string): boolean {
+    this.index ??= this.listAll();
+    return this.unlisted.length > 0 || this.linking.has(name);
   }
 
   private entry(name: string): Entry | undefined {
-    for (const dir of this.dirs) {
-      if (this.has(dir, name)) return { path: this.real(path.join(dir, name)) };
-    }
-    return undefined;
+    const dir = this.dirsWith(name)[0];
+    return dir === undefined ? undefined : { path: this.real(path.join(dir, name)) };
   }
 
   /**
-   * Follow a symlink chain. Returns the final real path, or 'masked' when a link points at
-   * /dev/null, or an error text.
+   * Follow a symlink chain. Returns the final real path with its lstat (that of a file, not a
+   * link), or 'masked' when a link points at /dev/null, or an error text.
    */
-  private follow(p: string): { final: string } | { masked: true } | { error: string } {
+  private follow(p: string): { final: string; stats: fs.Stats } | { masked: true } | { error: string } {
     let current = p;
     for (let hops = 0; hops < 40; hops++) {
       const st = lstatOrUndefined(current);
       if (!st) return { error: `dangling symlink (${current} does not exist)` };
       if (!st.isSymbolicLink()) {
         if (st.isCharacterDevice()) return { masked: true };
-        return { final: current };
+        return { final: current, stats: st };
       }
       let target: string;
       try {
@@ -267,13 +299,14 @@ export class UnitFinder {
     const followed = this.follow(entry.path);
     if ('masked' in followed) return { state: 'masked', name, path: entry.path };
     if ('error' in followed) return { state: 'not-found', name, reason: followed.error };
-    const st = fs.statSync(followed.final);
+    // The end of the chain is no link: its lstat is its stat.
+    const st = followed.stats;
     if (st.isFile() && st.size === 0) return { state: 'masked', name, path: followed.final };
     if (!st.isFile()) return { state: 'not-found', name, reason: `${followed.final} is not a regular file` };
     const base = path.basename(followed.final);
-    const own = parseUnitName(name);
-    const other = parseUnitName(base);
-    if (base !== name && own && other && own.type === other.type && (own.instance === '') === (other.instance === '')) {
+    const own = base === name ? undefined : parseUnitName(name);
+    const other = base === name ? undefined : parseUnitName(base);
+    if (own && other && own.type === other.type && (own.instance === '') === (other.instance === '')) {
       // An alias: the target's name is the real one, looked up again so overrides apply.
       const canonical = this.resolve(base, depth + 1);
       if (canonical.state === 'found') return { ...canonical, via: [name, ...canonical.via] };
@@ -285,9 +318,11 @@ export class UnitFinder {
 
   /** Names of the entries of "<dir>/<subdir>" across all search directories, deduplicated. */
   linkedNames(subdir: string): string[] {
+    const dirs = this.dirsWith(subdir);
+    if (dirs.length === 0) return [];
     const seen = new Set<string>();
-    for (const dir of this.dirs) {
-      for (const n of this.subdirectoryNames(dir, subdir)) seen.add(n);
+    for (const dir of dirs) {
+      for (const n of readDirNames(this.real(path.join(dir, subdir)))) seen.add(n);
     }
     return [...seen];
   }
@@ -297,6 +332,9 @@ export class UnitFinder {
    * unit whose drop-in directories also apply.
    */
   dropIns(name: string, aliases: readonly string[] = []): string[] {
+    this.index ??= this.listAll();
+    // No NAME.d anywhere (an image without drop-ins): nothing to work out for each unit.
+    if (!this.anyDropInDirectory && this.unlisted.length === 0) return [];
     const dirNames: string[] = [];
     const add = (n: string | undefined) => {
       if (n !== undefined && !dirNames.includes(n)) dirNames.push(n);
@@ -312,10 +350,12 @@ export class UnitFinder {
       for (let k = pieces.length - 1; k >= 1; k--) add(`${pieces.slice(0, k).join('-')}-.${parts.type}.d`);
       add(`${parts.type}.d`);
     }
+    // Most units have none of these directories anywhere.
+    if (dirNames.every((dn) => this.dirsWith(dn).length === 0)) return [];
     const chosen = new Map<string, string | null>();
     for (const dir of this.dirs) {
       for (const dn of dirNames) {
-        if (!this.has(dir, dn)) continue;
+        if (!this.dirsWith(dn).includes(dir)) continue;
         const d = this.real(path.join(dir, dn));
         for (const f of readDirNames(d)) {
           if (!f.endsWith('.conf') || chosen.has(f)) continue;
@@ -409,8 +449,12 @@ function isLoadableName(n: string): boolean {
 /** Phase 1: what is enabled: every service in ts-init's directories, and those linked from the targets' .wants/.requires. */
 function enablementCandidates(options: LoadOptions, finder: UnitFinder, diagnostics: Diagnostic[]): string[] {
   const candidates: string[] = [];
+  const seen = new Set<string>();
   const add = (n: string): void => {
-    if (isLoadableName(n) && !candidates.includes(n)) candidates.push(n);
+    if (!seen.has(n) && isLoadableName(n)) {
+      seen.add(n);
+      candidates.push(n);
+    }
   };
   for (const dir of options.unitDirs) {
     for (const n of readDirNames(finder.real(dir), diagnostics)) add(n);
@@ -441,16 +485,18 @@ class ClosureLoader {
   ) {}
 
   loadAll(candidates: readonly string[], requested: readonly string[]): void {
-    this.queue.push(...candidates.map((name) => ({ name })));
-    for (const name of requested) {
-      if (isLoadableName(name) && !candidates.includes(name)) this.queue.push({ name, optional: true });
-    }
+    for (const name of candidates) this.queue.push({ name });
     const enabledRequests = new Set(candidates);
-    while (this.queue.length > 0) {
-      const req = this.queue.shift()!;
+    for (const name of requested) {
+      if (isLoadableName(name) && !enabledRequests.has(name)) this.queue.push({ name, optional: true });
+    }
+    // Taken from the front by index: a thousand timers and their units make a long queue.
+    for (let next = 0; next < this.queue.length; next++) {
+      const req = this.queue[next]!;
       const canonical = this.load(req);
       if (canonical !== undefined && !req.from && enabledRequests.has(req.name)) this.result.enabled.add(canonical);
     }
+    this.queue.length = 0;
   }
 
   private load(req: Request): string | undefined {
@@ -556,6 +602,7 @@ class ClosureLoader {
   /** The ".wants/", ".requires/" and ".upholds/" directories of the unit itself (any unit type), under any of its names. */
   private addOwnLinks(unit: UnitConfig, names: readonly string[]): void {
     for (const n of names) {
+      if (!this.finder.mayLink(n)) continue;
       for (const key of ['wants', 'requires', 'upholds'] as const) {
         for (const w of this.finder.linkedNames(`${n}.${key}`)) {
           if (parseUnitName(w) && !unit[key].includes(w)) unit[key].push(w);
@@ -633,6 +680,8 @@ function canonicalizeDependencies(result: LoadResult): void {
   const canon = (n: string): string => result.aliases.get(n) ?? n;
   for (const unit of result.units.values()) {
     for (const key of DEPENDENCY_LISTS) {
+      // Most of a unit's lists are empty (a boot has thousands of units, a dozen lists each).
+      if (unit[key].length === 0) continue;
       unit[key] = [...new Set(unit[key].map(canon))].filter((n) => n !== unit.name);
     }
     UNIT_TYPES[unit.kind].renameTriggered?.(unit, canon);

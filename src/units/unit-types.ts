@@ -137,7 +137,8 @@ const timer: UnitTypeDefinition = {
   keptWhenSystemdOwn: false,
   loadedOnDemand: true,
   triggered(u) {
-    u.timer!.unit ??= u.name.replace(/\.timer$/, '.service');
+    // A timer's name ends in ".timer" (its kind says so).
+    u.timer!.unit ??= `${u.name.slice(0, -'.timer'.length)}.service`;
     return u.timer!.unit;
   },
   renameTriggered(u, canon) {

@@ -284,12 +284,12 @@ export const DEFAULT_START_LIMIT_BURST = 5;
 /** A service unit with every setting at its default. */
 export function defaultUnitConfig(name: string, sourcePath = ''): UnitConfig {
   const type = name.slice(name.lastIndexOf('.') + 1);
-  return {
+  // One literal, the type's settings added after: spreads in the literal made each unit's
+  // object field by field (a boot builds thousands of them).
+  const unit: UnitConfig = {
     name,
     kind: isUnitKind(type) ? type : 'service',
     defaultDependencies: true,
-    ...(type === 'socket' && { socket: defaultSocketSettings() }),
-    ...(type === 'timer' && { timer: defaultTimerSettings() }),
     sourcePath,
     dropIns: [],
     description: '',
@@ -357,4 +357,7 @@ export function defaultUnitConfig(name: string, sourcePath = ''): UnitConfig {
     also: [],
     unsupported: [],
   };
+  if (type === 'socket') unit.socket = defaultSocketSettings();
+  if (type === 'timer') unit.timer = defaultTimerSettings();
+  return unit;
 }

@@ -7,6 +7,8 @@ export type OwnerOf = (user: string | undefined, group: string | undefined) => O
 
 /** User=/Group= as uid and gid; undefined when they cannot be resolved (the spawn reports a bad user with its own status). */
 export const accountOwner: OwnerOf = (user, group) => {
+  // Nothing to resolve: the account files are not read (a thousand timers start at boot).
+  if (user === undefined && group === undefined) return undefined;
   try {
     return resolveCredentials(user, group, [], readAccountFiles());
   } catch {

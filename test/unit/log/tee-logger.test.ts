@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Logger } from '../../../src/log/logger';
+import { createLogger, type Logger } from '../../../src/log/logger';
 import { teeLogger } from '../../../src/log/tee-logger';
 
 function recording(): { log: Logger; lines: unknown[][] } {
@@ -35,5 +35,11 @@ describe('teeLogger', () => {
     tee.info({ unit: 'ssh.service', journal: false }, 'inactive (dead) -> activating (start)');
     expect(journal).toEqual([]);
     expect(lines).toEqual([['info', { unit: 'ssh.service' }, 'inactive (dead) -> activating (start)']]);
+  });
+
+  it("says whether its console writes a level, as the console says", () => {
+    expect(teeLogger(createLogger(0, 'text', -1), () => undefined).writes?.('info')).toBe(false);
+    expect(teeLogger(createLogger(2, 'text', -1), () => undefined).writes?.('info')).toBe(true);
+    expect(teeLogger(createLogger(2, 'text', -1), () => undefined).writes?.('debug')).toBe(false);
   });
 });

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { type CalendarSpec, formatCalendar, parseCalendar } from '../../../src/units/calendar';
 import { nextElapse, nextElapseOrWhyNot, nextElapses } from '../../../src/units/calendar-next';
-import { DEBIAN_TIMER_CALENDARS, MALFORMED_CALENDARS } from '../../helpers/calendar-expressions';
+import { DEBIAN_TIMER_CALENDARS, generateExpression, MALFORMED_CALENDARS, seededRandom } from '../../helpers/calendar-expressions';
 
 function spec(text: string): CalendarSpec {
   const r = parseCalendar(text);
@@ -166,5 +166,31 @@ describe('nextElapse across DST changes', () => {
   it('a 30-minute DST (Australia/Lord_Howe)', () => {
     // 2026-10-04 02:00 -> 02:30 local; 02:15 does not exist that day
     expect(next('*-*-* 02:15', '2026-10-03T12:00:00Z', 2, 'Australia/Lord_Howe')).toEqual(['2026-10-04T15:15:00.000Z', '2026-10-05T15:15:00.000Z']);
+  });
+});
+
+describe('one parse and one search serve many timers', () => {
+  it('the same text gives the same spec', () => {
+    const a = parseCalendar('Mon *-*-* 03:10:00');
+    const b = parseCalendar('Mon *-*-* 03:10:00');
+    expect(a.ok && b.ok && a.spec === b.spec).toBe(true);
+  });
+
+  it("in UTC, an expression's answer for a start holds for every later start before it, as a fresh search finds", () => {
+    const rnd = seededRandom(2026);
+    let checked = 0;
+    for (const text of [...DEBIAN_TIMER_CALENDARS, ...Array.from({ length: 300 }, () => generateExpression(rnd))]) {
+      const r = parseCalendar(text);
+      if (!r.ok || r.spec.timezone !== undefined) continue;
+      const from = Date.parse('2026-03-29T00:30:00Z') * 1000 + Math.floor(rnd() * 400 * 86_400e6);
+      const first = nextElapseOrWhyNot(r.spec, from, 'UTC');
+      if (typeof first !== 'number') continue;
+      for (const later of [from + 1, from + Math.floor((first - from) * rnd()), first - 1, first]) {
+        // a copy of the spec is another expression to the memory of answers: searched afresh
+        expect(nextElapseOrWhyNot(r.spec, later, 'UTC'), `${text} after ${later}`).toBe(nextElapseOrWhyNot({ ...r.spec }, later, 'UTC'));
+      }
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(100);
   });
 });
