@@ -38,10 +38,14 @@ export interface ReadEntry {
 /** A data object read whole in one read when its payload is this small; FIELD_CACHE_MAX of them kept. */
 const SMALL_PAYLOAD = 192;
 const FIELD_CACHE_MAX = 4096;
+/** An entry object read whole in one read when it is this small (its head and 28 items). */
+const ENTRY_READ = 512;
 
 export class JournalFileReader {
   private readonly header: Buffer;
   private readonly fieldCache = new Map<number, [string, Buffer]>();
+  /** FIELD=value (text) -> its data object: a query asks for the same one more than once (its count, then its list). */
+  private readonly dataAt = new Map<string, number>();
   private readonly keyed: boolean;
 
   private constructor(
@@ -195,7 +199,7 @@ export class JournalFileReader {
 
   /** The last `k` offsets of the entries holding FIELD=value (bounded by the header), and whether that is all of them. */
   tailOffsetsWith(name: string, value: string | Uint8Array, k: number): { offsets: number[]; complete: boolean } {
-    const p = this.findData(fieldPayload(name, value));
+    const p = this.dataOf(name, value);
     if (p === 0) return { offsets: [], complete: true };
     const o = this.read(p, DATA.payload);
     const n = getU64(o, DATA.nEntries);
@@ -212,6 +216,17 @@ export class JournalFileReader {
     const out: number[] = [];
     this.listFrom(getU64(this.header, H.entryArrayOffset), this.nEntries, out);
     return out;
+  }
+
+  /** The data object of FIELD=value, or 0; one found is kept (a data object never moves; one not found may come with -f). */
+  private dataOf(name: string, value: string | Uint8Array): number {
+    if (typeof value !== 'string') return this.findData(fieldPayload(name, value));
+    const key = `${name}=${value}`;
+    const known = this.dataAt.get(key);
+    if (known !== undefined) return known;
+    const p = this.findData(fieldPayload(name, value));
+    if (p !== 0 && this.dataAt.size < FIELD_CACHE_MAX) this.dataAt.set(key, p);
+    return p;
   }
 
   /** The offset of the data object holding `payload`, or 0. */
@@ -233,13 +248,13 @@ export class JournalFileReader {
 
   /** How many entries hold FIELD=value (the data object's count: cheap, may run one batch ahead of the header). */
   countWith(name: string, value: string | Uint8Array): number {
-    const p = this.findData(fieldPayload(name, value));
+    const p = this.dataOf(name, value);
     return p === 0 ? 0 : getU64(this.read(p, DATA.payload), DATA.nEntries);
   }
 
   /** The offsets of the entries holding FIELD=value, in file order (bounded by the header). */
   offsetsWith(name: string, value: string | Uint8Array): number[] {
-    const p = this.findData(fieldPayload(name, value));
+    const p = this.dataOf(name, value);
     if (p === 0) return [];
     const o = this.read(p, DATA.payload);
     const n = getU64(o, DATA.nEntries);
@@ -365,10 +380,14 @@ export class JournalFileReader {
 
   /** The entry at `offset` with all its fields. */
   readEntry(offset: number): ReadEntry {
-    const h = this.read(offset, ENTRY.items);
+    // the object's head and, for up to 28 fields, its items in one read
+    const h = Buffer.alloc(ENTRY_READ);
+    const got = fs.readSync(this.fd, h, 0, h.length, offset);
+    if (got < ENTRY.items) throw new Error(`${this.path}: short read at ${offset}`);
     if (h[0] !== OBJECT_ENTRY) throw new Error(`${this.path}: no entry at ${offset}`);
-    const n = (getU64(h, 8) - ENTRY.items) / ENTRY.itemSize;
-    const items = this.read(offset + ENTRY.items, n * ENTRY.itemSize);
+    const size = getU64(h, 8);
+    const n = (size - ENTRY.items) / ENTRY.itemSize;
+    const items = size <= got ? h.subarray(ENTRY.items, size) : this.read(offset + ENTRY.items, n * ENTRY.itemSize);
     const fields: Array<[string, Buffer]> = [];
     for (let i = 0; i < n; i++) {
       const d = getU64(items, i * ENTRY.itemSize);

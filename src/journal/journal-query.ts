@@ -58,8 +58,12 @@ function termOffsets(r: JournalFileReader, term: readonly string[], lists: Lists
     const [name, value] = split(m);
     byField.set(name, [...(byField.get(name) ?? []), value]);
   }
-  const fields = [...byField].map(([name, values]) => ({ name, values, count: values.reduce((n, v) => n + r.countWith(name, v), 0) }));
-  if (fields.some((f) => f.count === 0)) return [];
+  const fields: Array<{ name: string; values: string[]; count: number }> = [];
+  for (const [name, values] of byField) {
+    const count = values.reduce((n, v) => n + r.countWith(name, v), 0);
+    if (count === 0) return []; // the others' counts are not needed
+    fields.push({ name, values, count });
+  }
   fields.sort((a, b) => a.count - b.count);
   let result: number[] | undefined;
   for (const f of fields) {

@@ -57,6 +57,32 @@ describe('JournalFileWriter + JournalFileReader', () => {
     r.close();
   });
 
+  it('an entry of many fields reads whole (its items beyond the first read too), one of few fields as well', () => {
+    const { file, w } = newFile();
+    const extra = Array.from({ length: 40 }, (_, k) => [`FIELD_${k}`, `value ${k}`] as [string, string]);
+    expect(w.appendMany([sampleEntry(0, { extra }), sampleEntry(1), sampleEntry(2, { extra: extra.slice(0, 16) })]).every((r) => r.ok)).toBe(true);
+    w.close();
+    const r = JournalFileReader.open(file);
+    const got = r.entryOffsets().map((o) => r.readEntry(o));
+    const stored = (i: number, more: Array<[string, string]>) => fieldSet([...sampleEntry(i).fields, ...more, ['_BOOT_ID', BOOT_A.toString('hex')], ['_MACHINE_ID', MACHINE.toString('hex')]]);
+    expect(got.map((e) => fieldSet(e.fields))).toEqual([stored(0, extra), stored(1, []), stored(2, extra.slice(0, 16))]);
+    r.close();
+  });
+
+  it('a value looked up before it was written is found once it is (journalctl -f on a file being written)', () => {
+    const { file, w } = newFile();
+    w.append(sampleEntry(0));
+    const r = JournalFileReader.open(file);
+    expect(r.countWith('_SYSTEMD_UNIT', 'late.service')).toBe(0);
+    expect(r.countWith('_SYSTEMD_UNIT', 'ssh.service')).toBe(1);
+    w.appendMany([sampleEntry(3), sampleEntry(4, { extra: [['_SYSTEMD_UNIT', 'late.service']] })]);
+    r.refresh();
+    expect(r.countWith('_SYSTEMD_UNIT', 'late.service')).toBe(1);
+    expect(r.tailOffsetsWith('_SYSTEMD_UNIT', 'ssh.service', 5).offsets.length).toBe(2);
+    w.close();
+    r.close();
+  });
+
   it('matches: the same field ORs, different fields AND, unknown values find nothing', () => {
     const { file, w } = newFile();
     w.appendMany([...Array(30).keys()].map((i) => sampleEntry(i)));
