@@ -17,7 +17,7 @@ import type { JournalFileReader } from './journal-file-reader';
 import { currentBootId, filesIn, localJournalFiles, openSources, type Source } from './journal-sources';
 import { id128Hex } from './format';
 import { imageSystemdRelease, printsSeqnum } from './image-systemd';
-import { positionsToShow, selectOffsets, selectTail } from './journal-query';
+import { mayHoldWithin, positionsToShow, selectOffsets, selectTail } from './journal-query';
 
 const FOLLOW_POLL_MS = 200;
 
@@ -257,7 +257,7 @@ async function showEntries(o: JournalctlOptions, sources: Source[], q: Query, ou
       parts.unshift({ s: sources[i]!, offsets });
       have += offsets.length;
     }
-  } else parts = sources.map((s) => ({ s, offsets: selectOffsets(s.reader, q.groups) }));
+  } else parts = sources.filter((s) => mayHoldWithin(s.reader, q)).map((s) => ({ s, offsets: selectOffsets(s.reader, q.groups) }));
   const sel = new Selection(parts);
   // -f goes on after each file's last entry now (offsets only grow within a file).
   const lastSeen = new Map<string, number>();

@@ -142,6 +142,12 @@ const CASES: string[][] = [
   ['-u', 'rare', '-p', 'err', '-n', '20'],
   ['-u', 'rare', '-n', '200'],
   ['-u', 'rare', 'PRIORITY=5', '-n', '3'],
+  // --since/--until in the middle of a rotated store: the files wholly outside are not read
+  ['--since', '2026-01-01 00:30', '-n', '5'],
+  ['--since', '2026-01-01 00:30', '--until', '2026-01-01 00:31'],
+  ['-u', 'rare', '--since', '2026-01-01 00:20', '--until', '2026-01-01 00:33'],
+  ['-r', '--until', '2026-01-01 00:30', '-n', '5'],
+  ['-t', 'rare-ident', '--until', '2026-01-01 00:10'],
   ['bad'],
   ['-F', '_PID'],
   ['-F', 'MESSAGE'],

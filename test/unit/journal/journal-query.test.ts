@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { JournalFileReader } from '../../../src/journal/journal-file-reader';
 import { pagerCommand } from '../../../src/journal/journalctl-args';
-import { intersectSorted, positionsToShow, selectOffsets, selectTail, unionSorted } from '../../../src/journal/journal-query';
+import { intersectSorted, mayHoldWithin, positionsToShow, selectOffsets, selectTail, unionSorted } from '../../../src/journal/journal-query';
 
 /** A file of entries at offsets 1..n with fields; counts and offsets as the reader gives them. */
 function fakeReader(entries: Array<Record<string, string>>): JournalFileReader & { listed: string[]; counted: string[] } {
@@ -102,6 +102,21 @@ describe('which selected entries journalctl 252 shows', () => {
     expect(positionsToShow(sel, { lines: 2, reverse: false }, { until: 50 })).toEqual([]);
     expect(positionsToShow(sel, { lines: 2, reverse: true }, { until: 50 })).toEqual([4, 3]);
     expect(positionsToShow(sel, { reverse: true }, { since: 80 })).toEqual([9, 8, 7]);
+  });
+});
+
+describe('which files --since/--until read', () => {
+  // a file with entries from time 100 to 200
+  const file = { nEntries: 5, headRealtime: 100, tailRealtime: 200 };
+  it('none wholly before --since or after --until, nor an empty one; every other', () => {
+    expect(mayHoldWithin(file, {})).toBe(true);
+    expect(mayHoldWithin(file, { since: 200 })).toBe(true);
+    expect(mayHoldWithin(file, { since: 201 })).toBe(false);
+    expect(mayHoldWithin(file, { until: 100 })).toBe(true);
+    expect(mayHoldWithin(file, { until: 99 })).toBe(false);
+    expect(mayHoldWithin(file, { since: 50, until: 150 })).toBe(true);
+    expect(mayHoldWithin(file, { since: 150, until: 300 })).toBe(true);
+    expect(mayHoldWithin({ nEntries: 0, headRealtime: 0, tailRealtime: 0 }, {})).toBe(false);
   });
 });
 
