@@ -269,15 +269,15 @@ export class JournalFileReader {
    * The last entry the header counts. A data object's list may run ahead of the header while an
    * entry is being linked (or was, when the writer died): its entries are bounded by this one.
    */
-  private lastEntryOffset(): number {
+  lastEntryOffset(): number {
     if (this.nEntries === 0) return 0;
     const tail = this.header.readUInt32LE(H.tailEntryArrayOffset);
     const inTail = this.header.readUInt32LE(H.tailEntryArrayNEntries);
     if (getU64(this.header, H.headerSize) > H.tailEntryArrayNEntries && tail !== 0 && inTail > 0) {
       return getU64(this.read(tail + ENTRY_ARRAY.items + (inTail - 1) * ENTRY_ARRAY.itemSize, 8), 0);
     }
-    const offsets = this.entryOffsets();
-    return offsets[offsets.length - 1] ?? 0;
+    // a header without the tail array's cache (before systemd 252): the end of the entry array chain
+    return this.tailEntryOffsets(1).offsets[0] ?? 0;
   }
 
   /**

@@ -261,7 +261,7 @@ async function showEntries(o: JournalctlOptions, sources: Source[], q: Query, ou
   const sel = new Selection(parts);
   // -f goes on after each file's last entry now (offsets only grow within a file).
   const lastSeen = new Map<string, number>();
-  if (o.follow) for (const s of sources) lastSeen.set(s.key, s.reader.tailEntryOffsets(1).offsets[0] ?? 0);
+  if (o.follow) for (const s of sources) lastSeen.set(s.key, s.reader.lastEntryOffset());
   for (const i of positionsToShow(sel, o, q)) {
     printer.print(...sel.at(i));
     if (out.needsDrain) {
