@@ -5,12 +5,12 @@
 // fresh temporary directory; then each query runs RUNS times through dist/ts-init
 // invoked as `journalctl` and, when the host has one, through systemd's journalctl on the same
 // files, and the median and best wall times are printed (the process's start included).
-// The executable alone (`--version`) is the floor.
+// The executable alone (`--version`) is the floor; `-f` is timed until its last lines are out.
 //
 //   node build.js && node bench/journalctl.mjs [ENTRIES] [RUNS] [KEEP_DIR]
 // With KEEP_DIR the store is written there once and kept: later runs with the same KEEP_DIR
 // only query it.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
@@ -23,6 +23,14 @@ const N = Number(process.argv[2] ?? 1_000_000);
 /** Entry i of the store: one in RARE_EVERY is the rare unit's (the others the workload's four units). */
 const RARE = 'flood-syslog';
 const RARE_EVERY = 50;
+/** A journal file's head_entry_realtime (header offset 184). */
+function headRealtime(file) {
+  const fd = fs.openSync(file, 'r');
+  const b = Buffer.alloc(8);
+  fs.readSync(fd, b, 0, 8, 184);
+  fs.closeSync(fd);
+  return Number(b.readBigUInt64LE(0));
+}
 function storeEntry(i, base, bootId) {
   const e = syslogEntry(i, base, 1000, bootId);
   if (i % RARE_EVERY !== RARE_EVERY - 1) return e;
@@ -43,11 +51,12 @@ try {
   const root = path.join(tmp, 'root');
   fs.mkdirSync(path.join(root, 'run'), { recursive: true });
   fs.mkdirSync(path.join(root, 'var/log/journal'), { recursive: true });
-  const base = Date.now() * 1000 - N * 1000;
+  let base = Date.now() * 1000 - N * 1000;
   const settings = { storage: 'auto', maxRetentionMs: 0, maxFileMs: 0, systemMaxUse: 4 << 30 };
   const existing = fs.existsSync(path.join(root, 'var/log/journal')) ? fs.readdirSync(path.join(root, 'var/log/journal')) : [];
   const reuse = KEEP !== undefined && existing.length === 1;
   const store = reuse ? { dir: path.join(root, 'var/log/journal', existing[0]), close() {} } : JournalStore.open({ machineId, settings, root, nowMs: () => base / 1000 });
+  if (reuse) base = Math.min(...fs.readdirSync(store.dir).map((f) => headRealtime(path.join(store.dir, f)))); // the kept store's first entry
   const t0 = process.hrtime.bigint();
   const BURST = 256;
   for (let i = 0; i < (reuse ? 0 : N); i += BURST) {
@@ -102,6 +111,30 @@ try {
     const same = !b ? '-' : q[0] === '--version' ? '-' : a.out === b.out ? 'yes' : 'NO';
     console.log(`| \`journalctl ${label}\` | ${a.median.toFixed(0)} ms (${a.best.toFixed(0)}) | ${b ? `${b.median.toFixed(0)} ms (${b.best.toFixed(0)})` : '-'} | ${a.lines} | ${same} |`);
   }
+  // -f: from the start until the last lines are out (then it would wait for more, and is stopped)
+  const follow = async (cmd, args, want) => {
+    const ms = [];
+    for (let r = 0; r < RUNS; r++) {
+      const t = process.hrtime.bigint();
+      await new Promise((resolve, reject) => {
+        const p = spawn(cmd, args, { env: { PATH: process.env.PATH, TZ: 'UTC' }, stdio: ['ignore', 'pipe', 'inherit'] });
+        let lines = 0;
+        p.stdout.on('data', (d) => {
+          for (const c of d) if (c === 10) lines++;
+          if (lines >= want) {
+            ms.push(Number(process.hrtime.bigint() - t) / 1e6);
+            p.kill();
+            resolve();
+          }
+        });
+        p.on('exit', () => (lines < want ? reject(new Error(`${cmd} ${args.join(' ')}: ${lines} lines`)) : resolve()));
+      });
+    }
+    ms.sort((a, b) => a - b);
+    return `${ms[Math.floor(ms.length / 2)].toFixed(0)} ms (${ms[0].toFixed(0)})`;
+  };
+  const f = ['--no-pager', '-D', store.dir, '-f', '-u', RARE, '-n', '20'];
+  console.log(`| \`journalctl -f -u ${RARE} -n 20\`, until its 20 lines are out | ${await follow(ours, f, 20)} | ${systemd ? await follow(systemd, f, 20) : '-'} | 20 | - |`);
   const load = fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
   console.log(`\n${N} entries in ${files.length} files (${(bytes / 2 ** 20).toFixed(0)} MiB)${reuse ? ' (kept from an earlier run)' : ` written in ${writeS.toFixed(1)} s`}; load average ${load}; ${RUNS} runs each; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}).`);
 } finally {
