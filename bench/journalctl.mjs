@@ -4,7 +4,7 @@
 // one entry in 50, as the issue's bench had it; rotated at journald's default file size) into a
 // fresh temporary directory; then each query runs RUNS times through dist/ts-init
 // invoked as `journalctl` and, when the host has one, through systemd's journalctl on the same
-// files, and the median and best wall times are printed (the process's start included).
+// files (the two in turns), and the median and best wall times are printed (the process's start included).
 // The executable alone (`--version`) is the floor; `-f` is timed until its last lines are out.
 //
 //   node build.js && node bench/journalctl.mjs [ENTRIES] [RUNS] [KEEP_DIR]
@@ -76,18 +76,23 @@ try {
   fs.symlinkSync(path.join(REPO, 'dist/ts-init'), path.join(bin, 'journalctl'));
   const ours = path.join(bin, 'journalctl');
   const systemd = spawnSync('/usr/bin/journalctl', ['--version']).status === 0 ? '/usr/bin/journalctl' : undefined;
-  const time = (cmd, args) => {
-    const ms = [];
-    let out = '';
+  // The journalctls in turns, run by run, so that a shared machine's load falls on both alike.
+  const time = (cmds, args) => {
+    const ms = cmds.map(() => []);
+    const outs = cmds.map(() => '');
     for (let r = 0; r < RUNS; r++) {
-      const t = process.hrtime.bigint();
-      const p = spawnSync(cmd, args, { env: { PATH: process.env.PATH, TZ: 'UTC' }, maxBuffer: 1 << 30 });
-      ms.push(Number(process.hrtime.bigint() - t) / 1e6);
-      if (p.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${p.status}: ${p.stderr}`);
-      out = p.stdout.toString();
+      for (const [k, cmd] of cmds.entries()) {
+        const t = process.hrtime.bigint();
+        const p = spawnSync(cmd, args, { env: { PATH: process.env.PATH, TZ: 'UTC' }, maxBuffer: 1 << 30 });
+        ms[k].push(Number(process.hrtime.bigint() - t) / 1e6);
+        if (p.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${p.status}: ${p.stderr}`);
+        outs[k] = p.stdout.toString();
+      }
     }
-    ms.sort((a, b) => a - b);
-    return { median: ms[Math.floor(ms.length / 2)], best: ms[0], lines: out.trimEnd().split('\n').length, out };
+    return cmds.map((_, k) => {
+      const sorted = ms[k].sort((a, b) => a - b);
+      return { median: sorted[Math.floor(sorted.length / 2)], best: sorted[0], lines: outs[k].trimEnd().split('\n').length, out: outs[k] };
+    });
   };
   const queries = [
     ['--version'],
@@ -105,8 +110,7 @@ try {
   console.log('| query | ts-init journalctl: median (best) | systemd 252 journalctl: median (best) | lines | same output |');
   console.log('| --- | --- | --- | --- | --- |');
   for (const q of queries) {
-    const a = time(ours, q);
-    const b = systemd ? time(systemd, q) : undefined;
+    const [a, b] = time(systemd ? [ours, systemd] : [ours], q);
     const label = q.filter((x) => x !== '--no-pager' && x !== '-D' && x !== store.dir).join(' ');
     const same = !b ? '-' : q[0] === '--version' ? '-' : a.out === b.out ? 'yes' : 'NO';
     console.log(`| \`journalctl ${label}\` | ${a.median.toFixed(0)} ms (${a.best.toFixed(0)}) | ${b ? `${b.median.toFixed(0)} ms (${b.best.toFixed(0)})` : '-'} | ${a.lines} | ${same} |`);
