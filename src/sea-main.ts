@@ -29,9 +29,11 @@ const pid1 = isPid1Face(faceOf(process.argv0, process.argv.slice(2)));
 // ArrayBuffer itself is a view; made from a Uint8Array, it would be a copy (0.5 ms).
 const source = Buffer.from(asset(pid1 ? 'bundle.js' : 'clients.js')!).toString('latin1');
 const cache = asset(pid1 ? 'code-cache' : 'clients-code-cache');
-const cachedData = cache && new Uint8Array(cache);
-const script = new vm.Script(source, { filename: process.execPath, cachedData });
 const cacheOut = pid1 ? __CODE_CACHE_OUT__ : __CLIENTS_CODE_CACHE_OUT__;
+// The clients' training runs several faces in turn (build.js): each starts from the cache the
+// run before it saved, so the last one saves what all of them compiled.
+const cachedData = cache ? new Uint8Array(cache) : typeof cacheOut === 'string' ? earlierTraining(cacheOut) : undefined;
+const script = new vm.Script(source, { filename: process.execPath, cachedData });
 if (typeof cacheOut === 'string') {
   const save = () => require('node:fs').writeFileSync(cacheOut, script.createCachedData());
   // PID 1's start-up is over once its CMD has started; a client's run once it exits.
@@ -39,3 +41,11 @@ if (typeof cacheOut === 'string') {
   else process.on('exit', save);
 }
 script.runInThisContext()(module.exports, require, module, __filename, __dirname);
+
+function earlierTraining(file: string): Uint8Array | undefined {
+  try {
+    return require('node:fs').readFileSync(file);
+  } catch {
+    return undefined; // the first run
+  }
+}

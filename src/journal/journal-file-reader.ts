@@ -35,13 +35,24 @@ export interface ReadEntry {
   fields: Array<[string, Buffer]>;
 }
 
-/** A data object read whole in one read when its payload is this small; FIELD_CACHE_MAX of them kept. */
+/** A data object's field kept when its payload is this small; FIELD_CACHE_MAX of them. */
 const SMALL_PAYLOAD = 192;
 const FIELD_CACHE_MAX = 4096;
+/**
+ * Entries and their data objects are read in blocks of this size, BLOCKS_MAX of them kept (1 MiB):
+ * a unit's entries lie close together with their messages, so printing many costs a read per
+ * block instead of two or three per entry (systemd's reader maps the file in 8 MiB windows).
+ */
+const BLOCK = 32 * 1024;
+const BLOCKS_MAX = 32;
 
 export class JournalFileReader {
   private readonly header: Buffer;
   private readonly fieldCache = new Map<number, [string, Buffer]>();
+  /** FIELD=value (text) -> its data object: a query asks for the same one more than once (its count, then its list). */
+  private readonly dataAt = new Map<string, number>();
+  /** Block index -> the file's bytes there (fewer at its end); emptied by refresh(), as a writer may have written since. */
+  private readonly blocks = new Map<number, Buffer>();
   private readonly keyed: boolean;
 
   private constructor(
@@ -101,6 +112,7 @@ export class JournalFileReader {
   /** Re-reads the header (a writer may have appended since). */
   refresh(): void {
     fs.readSync(this.fd, this.header, 0, this.header.length, 0);
+    this.blocks.clear();
   }
 
   get state(): number {
@@ -126,6 +138,21 @@ export class JournalFileReader {
   }
   get tailRealtime(): number {
     return getU64(this.header, H.tailEntryRealtime);
+  }
+
+  /** `length` bytes at `pos` through the blocks (a read that crosses a block's end is read by itself). */
+  private blockRead(pos: number, length: number): Buffer {
+    const index = Math.floor(pos / BLOCK);
+    const at = pos - index * BLOCK;
+    if (at + length > BLOCK) return this.read(pos, length);
+    let block = this.blocks.get(index);
+    if (block === undefined) {
+      const b = Buffer.allocUnsafe(BLOCK);
+      block = b.subarray(0, fs.readSync(this.fd, b, 0, BLOCK, index * BLOCK));
+      if (this.blocks.size >= BLOCKS_MAX) this.blocks.delete(this.blocks.keys().next().value!);
+      this.blocks.set(index, block);
+    }
+    return at + length <= block.length ? block.subarray(at, at + length) : this.read(pos, length);
   }
 
   private read(pos: number, length: number): Buffer {
@@ -195,7 +222,7 @@ export class JournalFileReader {
 
   /** The last `k` offsets of the entries holding FIELD=value (bounded by the header), and whether that is all of them. */
   tailOffsetsWith(name: string, value: string | Uint8Array, k: number): { offsets: number[]; complete: boolean } {
-    const p = this.findData(fieldPayload(name, value));
+    const p = this.dataOf(name, value);
     if (p === 0) return { offsets: [], complete: true };
     const o = this.read(p, DATA.payload);
     const n = getU64(o, DATA.nEntries);
@@ -212,6 +239,17 @@ export class JournalFileReader {
     const out: number[] = [];
     this.listFrom(getU64(this.header, H.entryArrayOffset), this.nEntries, out);
     return out;
+  }
+
+  /** The data object of FIELD=value, or 0; one found is kept (a data object never moves; one not found may come with -f). */
+  private dataOf(name: string, value: string | Uint8Array): number {
+    if (typeof value !== 'string') return this.findData(fieldPayload(name, value));
+    const key = `${name}=${value}`;
+    const known = this.dataAt.get(key);
+    if (known !== undefined) return known;
+    const p = this.findData(fieldPayload(name, value));
+    if (p !== 0 && this.dataAt.size < FIELD_CACHE_MAX) this.dataAt.set(key, p);
+    return p;
   }
 
   /** The offset of the data object holding `payload`, or 0. */
@@ -233,13 +271,13 @@ export class JournalFileReader {
 
   /** How many entries hold FIELD=value (the data object's count: cheap, may run one batch ahead of the header). */
   countWith(name: string, value: string | Uint8Array): number {
-    const p = this.findData(fieldPayload(name, value));
+    const p = this.dataOf(name, value);
     return p === 0 ? 0 : getU64(this.read(p, DATA.payload), DATA.nEntries);
   }
 
   /** The offsets of the entries holding FIELD=value, in file order (bounded by the header). */
   offsetsWith(name: string, value: string | Uint8Array): number[] {
-    const p = this.findData(fieldPayload(name, value));
+    const p = this.dataOf(name, value);
     if (p === 0) return [];
     const o = this.read(p, DATA.payload);
     const n = getU64(o, DATA.nEntries);
@@ -254,15 +292,15 @@ export class JournalFileReader {
    * The last entry the header counts. A data object's list may run ahead of the header while an
    * entry is being linked (or was, when the writer died): its entries are bounded by this one.
    */
-  private lastEntryOffset(): number {
+  lastEntryOffset(): number {
     if (this.nEntries === 0) return 0;
     const tail = this.header.readUInt32LE(H.tailEntryArrayOffset);
     const inTail = this.header.readUInt32LE(H.tailEntryArrayNEntries);
     if (getU64(this.header, H.headerSize) > H.tailEntryArrayNEntries && tail !== 0 && inTail > 0) {
       return getU64(this.read(tail + ENTRY_ARRAY.items + (inTail - 1) * ENTRY_ARRAY.itemSize, 8), 0);
     }
-    const offsets = this.entryOffsets();
-    return offsets[offsets.length - 1] ?? 0;
+    // a header without the tail array's cache (before systemd 252): the end of the entry array chain
+    return this.tailEntryOffsets(1).offsets[0] ?? 0;
   }
 
   /**
@@ -348,27 +386,27 @@ export class JournalFileReader {
   private fieldAt(d: number): [string, Buffer] | undefined {
     const cached = this.fieldCache.get(d);
     if (cached) return cached;
-    const head = Buffer.alloc(DATA.payload + SMALL_PAYLOAD);
-    const got = fs.readSync(this.fd, head, 0, head.length, d);
-    if (got < 16) throw new Error(`${this.path}: short read at ${d}`);
-    const size = getU64(head, 8);
-    const payload = size <= got ? head.subarray(DATA.payload, size) : this.read(d + DATA.payload, size - DATA.payload);
+    const size = getU64(this.blockRead(d, 16), 8);
+    if (!(size >= DATA.payload)) throw new Error(`${this.path}: no data object at ${d}`);
+    const payload = this.blockRead(d + DATA.payload, size - DATA.payload);
     const eq = payload.indexOf(0x3d);
     if (eq <= 0) return undefined;
-    const field: [string, Buffer] = [payload.subarray(0, eq).toString('latin1'), payload.subarray(eq + 1)];
-    if (size <= got) {
-      if (this.fieldCache.size >= FIELD_CACHE_MAX) this.fieldCache.clear();
-      this.fieldCache.set(d, field);
-    }
+    const name = payload.subarray(0, eq).toString('latin1');
+    if (payload.length > SMALL_PAYLOAD) return [name, payload.subarray(eq + 1)];
+    // kept: a copy, so that the cache never holds a whole block
+    const field: [string, Buffer] = [name, Buffer.from(payload.subarray(eq + 1))];
+    if (this.fieldCache.size >= FIELD_CACHE_MAX) this.fieldCache.clear();
+    this.fieldCache.set(d, field);
     return field;
   }
 
   /** The entry at `offset` with all its fields. */
   readEntry(offset: number): ReadEntry {
-    const h = this.read(offset, ENTRY.items);
+    const h = this.blockRead(offset, ENTRY.items);
     if (h[0] !== OBJECT_ENTRY) throw new Error(`${this.path}: no entry at ${offset}`);
     const n = (getU64(h, 8) - ENTRY.items) / ENTRY.itemSize;
-    const items = this.read(offset + ENTRY.items, n * ENTRY.itemSize);
+    if (!(n >= 0 && Number.isInteger(n))) throw new Error(`${this.path}: no entry at ${offset}`);
+    const items = this.blockRead(offset + ENTRY.items, n * ENTRY.itemSize);
     const fields: Array<[string, Buffer]> = [];
     for (let i = 0; i < n; i++) {
       const d = getU64(items, i * ENTRY.itemSize);

@@ -3,8 +3,8 @@
 // the file's data objects alone: an entry is read only once it is selected. A term's fields
 // are taken rarest first and the term stops at the first that matches nothing, so "_UID=0
 // OBJECT_SYSTEMD_UNIT=x" never lists every entry of root's. Offsets are in file order. And
-// which of the selected entries journalctl shows, by position (positionsToShow). Pure but for
-// the reader's reads.
+// which of the selected entries journalctl shows, by position (positionsToShow), and which
+// files --since/--until leave unread (mayHoldWithin). Pure but for the reader's reads.
 import type { JournalFileReader } from './journal-file-reader';
 
 /** Both lists sorted ascending. */
@@ -58,8 +58,12 @@ function termOffsets(r: JournalFileReader, term: readonly string[], lists: Lists
     const [name, value] = split(m);
     byField.set(name, [...(byField.get(name) ?? []), value]);
   }
-  const fields = [...byField].map(([name, values]) => ({ name, values, count: values.reduce((n, v) => n + r.countWith(name, v), 0) }));
-  if (fields.some((f) => f.count === 0)) return [];
+  const fields: Array<{ name: string; values: string[]; count: number }> = [];
+  for (const [name, values] of byField) {
+    const count = values.reduce((n, v) => n + r.countWith(name, v), 0);
+    if (count === 0) return []; // the others' counts are not needed
+    fields.push({ name, values, count });
+  }
   fields.sort((a, b) => a.count - b.count);
   let result: number[] | undefined;
   for (const f of fields) {
@@ -110,6 +114,18 @@ export function selectTail(r: JournalFileReader, groups: readonly (readonly (rea
     const exact = complete ? result : result.filter((o) => o >= from);
     if (complete || exact.length >= n) return exact.slice(-n);
   }
+}
+
+/**
+ * Whether a file may hold entries within --since/--until, by its header's first and last
+ * entry times: a file wholly before --since (or after --until) would add nothing to the
+ * selection but the reading of its whole lists (the journal is in time order, as
+ * positionsToShow assumes).
+ */
+export function mayHoldWithin(file: { nEntries: number; headRealtime: number; tailRealtime: number }, q: { since?: number; until?: number }): boolean {
+  if (file.nEntries === 0) return false;
+  if (q.since !== undefined && file.tailRealtime < q.since) return false;
+  return q.until === undefined || file.headRealtime <= q.until;
 }
 
 /**

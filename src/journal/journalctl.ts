@@ -2,7 +2,7 @@
 // systemd's), it reads the journal files the store writes (and journald's own), with systemd
 // 252's options, output and exit codes (docs/differences-from-systemd.md says what differs). It never
 // loads the supervisor: the journal's reader and its pure parts only.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_SEARCH_PATH, isExecutableFile, searchPath } from '../sys/exec-path';
@@ -17,7 +17,7 @@ import type { JournalFileReader } from './journal-file-reader';
 import { currentBootId, filesIn, localJournalFiles, openSources, type Source } from './journal-sources';
 import { id128Hex } from './format';
 import { imageSystemdRelease, printsSeqnum } from './image-systemd';
-import { positionsToShow, selectOffsets, selectTail } from './journal-query';
+import { mayHoldWithin, positionsToShow, selectOffsets, selectTail } from './journal-query';
 
 const FOLLOW_POLL_MS = 200;
 
@@ -257,11 +257,11 @@ async function showEntries(o: JournalctlOptions, sources: Source[], q: Query, ou
       parts.unshift({ s: sources[i]!, offsets });
       have += offsets.length;
     }
-  } else parts = sources.map((s) => ({ s, offsets: selectOffsets(s.reader, q.groups) }));
+  } else parts = sources.filter((s) => mayHoldWithin(s.reader, q)).map((s) => ({ s, offsets: selectOffsets(s.reader, q.groups) }));
   const sel = new Selection(parts);
   // -f goes on after each file's last entry now (offsets only grow within a file).
   const lastSeen = new Map<string, number>();
-  for (const s of sources) lastSeen.set(s.key, s.reader.tailEntryOffsets(1).offsets[0] ?? 0);
+  if (o.follow) for (const s of sources) lastSeen.set(s.key, s.reader.lastEntryOffset());
   for (const i of positionsToShow(sel, o, q)) {
     printer.print(...sel.at(i));
     if (out.needsDrain) {
@@ -373,6 +373,8 @@ function vacuum(o: JournalctlOptions, sources: readonly Source[], nowUsec: numbe
 function startPager(end: boolean): ChildProcess | undefined {
   const command = pagerCommand(process.env);
   if (command === undefined) return undefined;
+  // Loaded only here: child_process brings net, dgram and the streams, a tenth of a short query's time.
+  const { spawn } = require('node:child_process') as typeof import('node:child_process');
   const env = { ...process.env, LESS: process.env.SYSTEMD_LESS ?? 'FRSXMK', LESSCHARSET: process.env.LESSCHARSET ?? 'utf-8' };
   if (command !== 'less') return spawn('/bin/sh', ['-c', command], { stdio: ['pipe', 'inherit', 'inherit'], env });
   const search = process.env.PATH ?? DEFAULT_SEARCH_PATH;

@@ -7,6 +7,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { JournalEntry } from '../../src/journal/entry';
+import { filesIn, openSources } from '../../src/journal/journal-sources';
 import { JournalStore } from '../../src/journal/journal-store';
 import { defaultJournaldSettings } from '../../src/journal/journald-conf';
 import { BASE_USEC, BOOT_A, BOOT_B, formatSampleEntries, MACHINE, sampleEntry } from '../helpers/journal';
@@ -38,13 +40,22 @@ beforeAll(() => {
     fs.mkdirSync(path.join(root, 'var/log/journal'), { recursive: true });
     const settings = { ...defaultJournaldSettings(), systemMaxFileSize: maxFile, systemMaxUse: 64 << 20 };
     const s = JournalStore.open({ machineId: MACHINE, settings, root, nowMs: () => BASE_USEC / 1000 + 3600_000 })!;
-    const list = formatSampleEntries(key === 'one' ? 200 : 3000);
+    const list = key === 'one' ? formatSampleEntries(200) : withRareUnit(formatSampleEntries(3000));
     for (let i = 0; i < list.length; i += 50) expect(s.appendMany(list.slice(i, i + 50)).every((r) => r.ok)).toBe(true);
     s.close();
     stores[key] = s.dir;
   }
 });
 let ours = '';
+
+/**
+ * One entry in 37 of the first two thirds is rare.service's (rare-ident): its last 20 are
+ * spread over several of the older rotated files, and the newest files hold none of it.
+ */
+function withRareUnit(list: JournalEntry[]): JournalEntry[] {
+  const rename: Record<string, string> = { _SYSTEMD_UNIT: 'rare.service', SYSLOG_IDENTIFIER: 'rare-ident' };
+  return list.map((e, i) => (i % 37 === 5 && i < (list.length * 2) / 3 ? { ...e, fields: e.fields.map(([k, v]) => [k, rename[k] ?? v] as const) } : e));
+}
 
 const CASES: string[][] = [
   [],
@@ -123,6 +134,20 @@ const CASES: string[][] = [
   ['-u', 'ssh', '_TRANSPORT=kernel', '-n', '2'],
   ['_PID=1', '-n', '300'],
   ['-r', '-u', 'ssh', 'PRIORITY=6', '-n', '4'],
+  // the newest files hold none of the unit: its last 20 come from older files, newest first
+  ['-u', 'rare', '-n', '20'],
+  ['-u', 'rare', '-n', '20', '-o', 'short-precise'],
+  ['-r', '-u', 'rare', '-n', '20'],
+  ['-t', 'rare-ident', '-n', '20'],
+  ['-u', 'rare', '-p', 'err', '-n', '20'],
+  ['-u', 'rare', '-n', '200'],
+  ['-u', 'rare', 'PRIORITY=5', '-n', '3'],
+  // --since/--until in the middle of a rotated store: the files wholly outside are not read
+  ['--since', '2026-01-01 00:30', '-n', '5'],
+  ['--since', '2026-01-01 00:30', '--until', '2026-01-01 00:31'],
+  ['-u', 'rare', '--since', '2026-01-01 00:20', '--until', '2026-01-01 00:33'],
+  ['-r', '--until', '2026-01-01 00:30', '-n', '5'],
+  ['-t', 'rare-ident', '--until', '2026-01-01 00:10'],
   ['bad'],
   ['-F', '_PID'],
   ['-F', 'MESSAGE'],
@@ -168,6 +193,19 @@ describe.skipIf(!HAS_JOURNALCTL)('journalctl front against systemd 252 journalct
         expect(sorted(got.stdout)).toEqual(sorted(want.stdout));
       }
     }
+  });
+
+  it("the rotated store is what the rare unit's cases need: its last 20 in several older files, none in the newest", () => {
+    const sources = openSources(filesIn(stores.rotated));
+    const perFile = sources.map((s) => s.reader.countWith('_SYSTEMD_UNIT', 'rare.service'));
+    for (const s of sources) s.reader.close();
+    expect(perFile[perFile.length - 1]).toBe(0);
+    let filesForLast20 = 0;
+    for (let i = perFile.length - 1, left = 20; i >= 0 && left > 0; i--) {
+      if (perFile[i]! > 0) filesForLast20++;
+      left -= perFile[i]!;
+    }
+    expect(filesForLast20).toBeGreaterThan(1);
   });
 
   it('--file reads one file; a missing file or directory is an error as systemd words it', () => {

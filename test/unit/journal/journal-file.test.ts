@@ -1,5 +1,6 @@
 // The writer and the reader of this folder against each other: batches, matches, reopening,
 // the limits that stop a batch, and the bound on what a reader of a half-written file sees.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { JournalFileReader } from '../../../src/journal/journal-file-reader';
@@ -54,6 +55,60 @@ describe('JournalFileWriter + JournalFileReader', () => {
     again.writer.close();
     const r = JournalFileReader.open(file);
     for (let i = 0; i <= n; i++) expect(r.countWith('MESSAGE', `message number ${i} from ${['sshd', 'CRON', 'postfix/smtpd'][i % 3]}`)).toBe(i === 7 ? 2 : 1);
+    r.close();
+  });
+
+  it('an entry of many fields reads whole (its items beyond the first read too), one of few fields as well', () => {
+    const { file, w } = newFile();
+    const extra = Array.from({ length: 40 }, (_, k) => [`FIELD_${k}`, `value ${k}`] as [string, string]);
+    expect(w.appendMany([sampleEntry(0, { extra }), sampleEntry(1), sampleEntry(2, { extra: extra.slice(0, 16) })]).every((r) => r.ok)).toBe(true);
+    w.close();
+    const r = JournalFileReader.open(file);
+    const got = r.entryOffsets().map((o) => r.readEntry(o));
+    const stored = (i: number, more: Array<[string, string]>) => fieldSet([...sampleEntry(i).fields, ...more, ['_BOOT_ID', BOOT_A.toString('hex')], ['_MACHINE_ID', MACHINE.toString('hex')]]);
+    expect(got.map((e) => fieldSet(e.fields))).toEqual([stored(0, extra), stored(1, []), stored(2, extra.slice(0, 16))]);
+    r.close();
+  });
+
+  it('a value looked up before it was written is found once it is (journalctl -f on a file being written)', () => {
+    const { file, w } = newFile();
+    w.append(sampleEntry(0));
+    const r = JournalFileReader.open(file);
+    expect(r.countWith('_SYSTEMD_UNIT', 'late.service')).toBe(0);
+    expect(r.countWith('_SYSTEMD_UNIT', 'ssh.service')).toBe(1);
+    w.appendMany([sampleEntry(3), sampleEntry(4, { extra: [['_SYSTEMD_UNIT', 'late.service']] })]);
+    r.refresh();
+    expect(r.countWith('_SYSTEMD_UNIT', 'late.service')).toBe(1);
+    expect(r.tailOffsetsWith('_SYSTEMD_UNIT', 'ssh.service', 5).offsets.length).toBe(2);
+    w.close();
+    r.close();
+  });
+
+  it('entries read through the blocks: across block ends, a message larger than a block, many in a row', () => {
+    const { file, w } = newFile();
+    const big = `big ${'y'.repeat(40_000)}`;
+    const n = 600; // some 200 KB: entries and data objects across several 32 KiB blocks
+    const list = [...Array(n).keys()].map((i) => (i === 300 ? sampleEntry(i, { message: big }) : sampleEntry(i)));
+    expect(w.appendMany(list).every((r) => r.ok)).toBe(true);
+    w.close();
+    const r = JournalFileReader.open(file);
+    const got = r.entryOffsets().map((o) => r.readEntry(o));
+    expect(got.map((e) => e.fields.find(([k]) => k === 'MESSAGE')![1].toString())).toEqual(list.map((e) => String(e.fields[0]![1])));
+    expect(got.map((e) => e.seqnum)).toEqual([...Array(n).keys()].map((i) => i + 1));
+    r.close();
+  });
+
+  it('a refresh forgets the blocks read before it: a file grown ahead of its writes (as journald allocates) shows what was written since', () => {
+    const { file, w } = newFile();
+    w.appendMany([0, 1, 2].map((i) => sampleEntry(i)));
+    fs.truncateSync(file, fs.statSync(file).size + 64 * 1024); // zeros where the next entries go
+    const r = JournalFileReader.open(file);
+    expect(r.readEntry(r.entryOffsets()[2]).seqnum).toBe(3); // the block holding the file's end, and zeros after it
+    w.appendMany([3, 4].map((i) => sampleEntry(i)));
+    r.refresh();
+    const message = (o: number) => r.readEntry(o).fields.find(([k]) => k === 'MESSAGE')![1].toString();
+    expect(r.entryOffsets().map(message)).toEqual([0, 1, 2, 3, 4].map((i) => String(sampleEntry(i).fields[0]![1])));
+    w.close();
     r.close();
   });
 

@@ -1,14 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { JournalFileReader } from '../../../src/journal/journal-file-reader';
 import { pagerCommand } from '../../../src/journal/journalctl-args';
-import { intersectSorted, positionsToShow, selectOffsets, selectTail, unionSorted } from '../../../src/journal/journal-query';
+import { intersectSorted, mayHoldWithin, positionsToShow, selectOffsets, selectTail, unionSorted } from '../../../src/journal/journal-query';
 
 /** A file of entries at offsets 1..n with fields; counts and offsets as the reader gives them. */
-function fakeReader(entries: Array<Record<string, string>>): JournalFileReader & { listed: string[] } {
+function fakeReader(entries: Array<Record<string, string>>): JournalFileReader & { listed: string[]; counted: string[] } {
   const listed: string[] = [];
+  const counted: string[] = [];
   const offsetsWith = (name: string, value: string) => entries.flatMap((e, i) => (e[name] === value ? [i + 1] : []));
   return {
     listed,
+    counted,
     entryOffsets: () => entries.map((_, i) => i + 1),
     tailEntryOffsets: (k: number) => ({ offsets: entries.map((_, i) => i + 1).slice(-k), complete: k >= entries.length }),
     tailOffsetsWith: (name: string, value: string, k: number) => {
@@ -16,12 +18,15 @@ function fakeReader(entries: Array<Record<string, string>>): JournalFileReader &
       const all = offsetsWith(name, value);
       return { offsets: all.slice(-k), complete: k >= all.length };
     },
-    countWith: (name: string, value: string) => offsetsWith(name, value).length,
+    countWith: (name: string, value: string) => {
+      counted.push(`${name}=${value}`);
+      return offsetsWith(name, value).length;
+    },
     offsetsWith: (name: string, value: string) => {
       listed.push(`${name}=${value}`);
       return offsetsWith(name, value);
     },
-  } as unknown as JournalFileReader & { listed: string[] };
+  } as unknown as JournalFileReader & { listed: string[]; counted: string[] };
 }
 
 describe('selecting entries by match expression', () => {
@@ -51,6 +56,13 @@ describe('selecting entries by match expression', () => {
     const r = fakeReader(many);
     expect(selectOffsets(r, [[['_UID=0', 'OBJECT_SYSTEMD_UNIT=x.service'], ['_SYSTEMD_UNIT=x.service']]])).toEqual([8]);
     expect(r.listed).toEqual(['_SYSTEMD_UNIT=x.service']);
+  });
+
+  it("a term's counts stop at the first field that matches nothing (-u's core dump term: no count of root's entries)", () => {
+    const r = fakeReader(Array.from({ length: 50 }, () => ({ _UID: '0', _SYSTEMD_UNIT: 'y.service' })));
+    expect(selectOffsets(r, [[['MESSAGE_ID=fc2e22bc6ee647b6b90729ab34a250b1', '_UID=0', 'COREDUMP_UNIT=x.service']]])).toEqual([]);
+    expect(r.counted).toEqual(['MESSAGE_ID=fc2e22bc6ee647b6b90729ab34a250b1']);
+    expect(r.listed).toEqual([]);
   });
 });
 
@@ -90,6 +102,21 @@ describe('which selected entries journalctl 252 shows', () => {
     expect(positionsToShow(sel, { lines: 2, reverse: false }, { until: 50 })).toEqual([]);
     expect(positionsToShow(sel, { lines: 2, reverse: true }, { until: 50 })).toEqual([4, 3]);
     expect(positionsToShow(sel, { reverse: true }, { since: 80 })).toEqual([9, 8, 7]);
+  });
+});
+
+describe('which files --since/--until read', () => {
+  // a file with entries from time 100 to 200
+  const file = { nEntries: 5, headRealtime: 100, tailRealtime: 200 };
+  it('none wholly before --since or after --until, nor an empty one; every other', () => {
+    expect(mayHoldWithin(file, {})).toBe(true);
+    expect(mayHoldWithin(file, { since: 200 })).toBe(true);
+    expect(mayHoldWithin(file, { since: 201 })).toBe(false);
+    expect(mayHoldWithin(file, { until: 100 })).toBe(true);
+    expect(mayHoldWithin(file, { until: 99 })).toBe(false);
+    expect(mayHoldWithin(file, { since: 50, until: 150 })).toBe(true);
+    expect(mayHoldWithin(file, { since: 150, until: 300 })).toBe(true);
+    expect(mayHoldWithin({ nEntries: 0, headRealtime: 0, tailRealtime: 0 }, {})).toBe(false);
   });
 });
 
