@@ -34,8 +34,9 @@
 // journal-store.ts), never appended to.
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import { fieldPayload, type JournalEntry } from './entry';
+import type { JournalEntry } from './entry';
 import { isValidFieldName } from './field-name';
+import { FilePages, PAGE_SIZE, type Scattered, type Writes } from './file-pages';
 import {
   align8,
   DATA,
@@ -259,9 +260,28 @@ class TwoGenerationCache<K, V> {
   }
 }
 
-interface Scattered {
-  pos: number;
-  buf: Buffer;
+/**
+ * A field name's last few values and their data objects: most fields of a flood repeat one of a
+ * few values (_PID, _COMM, PRIORITY, _SYSTEMD_UNIT...), found here by comparing the value, with
+ * no key string made and hashed. Only values of at most RECENT_VALUE_MAX characters or bytes.
+ */
+interface RecentValues {
+  values: Array<string | Uint8Array>;
+  data: KnownData[];
+  next: number;
+}
+const RECENT_PER_NAME = 8;
+const RECENT_VALUE_MAX = 64;
+const RECENT_NAMES_MAX = 1024;
+
+/** Whether two values are the same value of the same kind (text and bytes are kept apart, as in dataKey). */
+function sameValue(a: string | Uint8Array, b: string | Uint8Array): boolean {
+  if (typeof a === 'string') return a === b;
+  if (typeof b === 'string') return false;
+  const n = a.length;
+  if (b.length !== n) return false;
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** A batch's writes kept in memory, growing (zeroed beyond what is in use). */
@@ -269,6 +289,7 @@ const SCRATCH_MIN = 256 * 1024;
 /** A scratch grown past this by a large batch is given back after it. */
 const SCRATCH_KEEP = 4 << 20;
 const TWO_32 = 0x1_0000_0000;
+const COUNTER_PAGES = 32;
 
 /** hi * 2^32 + lo, modulo n (n below 2^37), without leaving exact double arithmetic. */
 function mod64(hi: number, lo: number, n: number): number {
@@ -314,9 +335,15 @@ export class JournalFileWriter {
   private readonly bucketLog: number[] = [];
   private readonly links = new Map<number, number>();
   private readonly counts = new Map<number, number>();
+  /** The pages of the counters that batches keep changing (file-pages.ts): about 256 KiB at most. */
+  private readonly pages = new FilePages(COUNTER_PAGES);
   private lastObject = 0;
   private readonly plannedKeys = new Map<string, KnownData>();
-  private readonly plannedBytes = new Map<string, KnownData>();
+  /** The batch's data objects found or made by their slow path, by their table hash's low half. */
+  private readonly plannedByHash = new Map<number, KnownData[]>();
+  /** Field names' last values (name, value, data object triples of the batch, kept with it). */
+  private readonly recent = new Map<string, RecentValues>();
+  private readonly plannedRecent: Array<string | Uint8Array | KnownData> = [];
   private readonly plannedFields = new Map<string, FieldState>();
   private readonly items: KnownData[] = [];
   private readonly hashOut = new Uint32Array(2);
@@ -521,7 +548,7 @@ export class JournalFileWriter {
 
   private setState(state: number): void {
     this.header[H.state] = state;
-    this.io.pwrite(this.fd, this.header.subarray(H.state, H.state + 1), H.state);
+    this.writeAt(this.header.subarray(H.state, H.state + 1), H.state);
   }
 
   /** A data object's entry-list state, read from the file. */
@@ -553,7 +580,8 @@ export class JournalFileWriter {
    * Finds a data object by payload through the data hash table; walks the whole chain up to
    * the objects this batch plans (at or past the end: not written yet, and new payloads).
    */
-  private findData(payload: Buffer, hLo: number, hHi: number, bucketHead: number): { offset: number; depth: number } {
+  private findData(buf: Buffer, from: number, end: number, hLo: number, hHi: number, bucketHead: number): { offset: number; depth: number } {
+    const payload = buf.subarray(from, end);
     let p = bucketHead;
     let depth = 0;
     while (p !== 0 && p < this.base) {
@@ -784,43 +812,80 @@ export class JournalFileWriter {
 
   /** The data object of NAME=value: known, or found through the hash table, or made. */
   private resolve(name: string, value: string | Uint8Array): KnownData {
+    const r = this.recent.get(name);
+    if (r !== undefined) {
+      const values = r.values;
+      for (let i = 0; i < values.length; i++) if (sameValue(values[i], value)) return r.data[i];
+    }
     const key = dataKey(name, value);
-    if (key.length > CACHE_PAYLOAD_MAX) return this.resolveSlow(name, value, key);
-    return this.dataCache.get(key) ?? this.plannedKeys.get(key) ?? this.resolveSlow(name, value, key);
+    const cacheable = key.length <= CACHE_PAYLOAD_MAX;
+    const d = (cacheable ? (this.dataCache.get(key) ?? this.plannedKeys.get(key)) : undefined) ?? this.resolveSlow(name, value, key, cacheable);
+    if (value.length <= RECENT_VALUE_MAX) this.plannedRecent.push(name, value, d);
+    return d;
   }
 
-  private resolveSlow(name: string, value: string | Uint8Array, key: string): KnownData {
-    const payload = fieldPayload(name, value);
-    const bytesKey = payload.toString('latin1');
-    let d = this.plannedBytes.get(bytesKey); // the same bytes under another key, new in this batch
+  /**
+   * The payload is written where a new data object would have it, then hashed and looked for
+   * there (the batch's new objects, then the hash table); kept if new, cleared if found.
+   */
+  private resolveSlow(name: string, value: string | Uint8Array, key: string, cacheable: boolean): KnownData {
+    const o = this.at - this.base;
+    const length = name.length + 1 + (typeof value === 'string' ? Buffer.byteLength(value) : value.length);
+    if (o + align8(DATA.payload + length) > this.scratch.length) this.grow(o + align8(DATA.payload + length));
+    const buf = this.scratch;
+    const from = o + DATA.payload;
+    const end = from + length;
+    buf.write(name, from, 'latin1');
+    buf[from + name.length] = 0x3d;
+    if (typeof value === 'string') buf.write(value, from + name.length + 1, 'utf8');
+    else buf.set(value, from + name.length + 1);
+    this.hashInto(buf, from, end);
+    const hLo = this.hashOut[0];
+    const hHi = this.hashOut[1];
+    let d = this.plannedWith(hLo, hHi, from, end);
     if (!d) {
-      this.hashInto(payload, 0, payload.length);
-      const hLo = this.hashOut[0];
-      const hHi = this.hashOut[1];
       let jLo = hLo;
       let jHi = hHi;
       if (this.keyed) {
-        jenkinsInto(payload, 0, payload.length, this.jenkinsOut);
+        jenkinsInto(buf, from, end, this.jenkinsOut);
         jLo = this.jenkinsOut[0];
         jHi = this.jenkinsOut[1];
       }
       const index = mod64(hHi, hLo, this.dataItems);
-      const found = this.findData(payload, hLo, hHi, getU64(this.dataMirror, index * HASH_ITEM_SIZE));
-      const offset = found.offset || this.makeData(name, payload, hLo, hHi, index, found.depth);
+      const found = this.findData(buf, from, end, hLo, hHi, getU64(this.dataMirror, index * HASH_ITEM_SIZE));
+      if (found.offset !== 0) buf.fill(0, from, end);
+      const offset = found.offset || this.makeData(name, length, hLo, hHi, index, found.depth);
       d = { offset, hLo, hHi, jLo, jHi };
-      this.plannedBytes.set(bytesKey, d);
-    }
-    if (key.length <= CACHE_PAYLOAD_MAX) this.plannedKeys.set(key, d);
+      const same = this.plannedByHash.get(hLo);
+      if (same) same.push(d);
+      else this.plannedByHash.set(hLo, [d]);
+    } else buf.fill(0, from, end);
+    if (cacheable) this.plannedKeys.set(key, d);
     return d;
   }
 
+  /** A data object of this batch's slow path with the payload at scratch [from, end) (under another key). */
+  private plannedWith(hLo: number, hHi: number, from: number, end: number): KnownData | undefined {
+    const same = this.plannedByHash.get(hLo);
+    if (!same) return undefined;
+    const length = end - from;
+    for (const d of same) {
+      if (d.hHi !== hHi) continue;
+      if (d.offset >= this.base) {
+        const o = d.offset - this.base;
+        if (getU64(this.scratch, o + 8) - DATA.payload === length && this.scratch.compare(this.scratch, from, end, o + DATA.payload, o + DATA.payload + length) === 0) return d;
+      } else if (getU64(this.read(d.offset, 16), 8) - DATA.payload === length && this.read(d.offset + DATA.payload, length).equals(this.scratch.subarray(from, end))) return d;
+    }
+    return undefined;
+  }
+
   /** A new data object, linked into the table and onto its field's list. */
-  private makeData(name: string, payload: Buffer, hLo: number, hHi: number, index: number, walked: number): number {
-    const p = this.place(OBJECT_DATA, DATA.payload + payload.length);
+  private makeData(name: string, length: number, hLo: number, hHi: number, index: number, walked: number): number {
+    // The payload is in place already (resolveSlow).
+    const p = this.place(OBJECT_DATA, DATA.payload + length);
     const o = p - this.base;
     this.scratch32[(o + DATA.hash) >> 2] = hLo;
     this.scratch32[(o + DATA.hash + 4) >> 2] = hHi;
-    this.scratch.set(payload, o + DATA.payload);
     this.counters.data++;
     this.chain(this.dataMirror, this.dataTable, index, p, DATA.nextHashOffset, H.dataHashChainDepth, walked);
     const field = this.fieldFor(name);
@@ -995,18 +1060,30 @@ export class JournalFileWriter {
 
   /** The writes, in the order the file's head says: new objects, links and slots, counts, header. */
   private writePlan(): void {
-    this.io.pwrite(this.fd, this.scratch.subarray(0, this.at - this.base), this.base);
+    this.writeAt(this.scratch.subarray(0, this.at - this.base), this.base);
     const mirrorAt = (pos: number) => this.mirrorAt(pos);
-    for (const run of coalesce(this.links, mirrorAt)) this.io.pwrite(this.fd, run.buf, run.pos);
+    for (const run of coalesce(this.links, mirrorAt)) this.writeAt(run.buf, run.pos);
     for (const list of this.touched) {
       if (list.run.length === 0) continue;
       const buf = Buffer.allocUnsafe(list.run.length * 8);
       for (let i = 0; i < list.run.length; i++) putU64(buf, i * 8, list.run[i]);
-      this.io.pwrite(this.fd, buf, list.runAt);
+      this.writeAt(buf, list.runAt);
     }
-    for (const run of coalesce(this.counts, mirrorAt)) this.io.pwrite(this.fd, run.buf, run.pos);
-    this.io.pwrite(this.fd, this.next.subarray(H.tailEntryBootId), H.tailEntryBootId);
+    // The counters' pages: read where the batch changes two counters or more in one (once; kept
+    // as the file has them), so that counters a page apart are one write.
+    for (const page of this.pages.worthReading(this.counts)) {
+      const bytes = Buffer.alloc(PAGE_SIZE);
+      if (this.io.pread(this.fd, bytes, page * PAGE_SIZE) === PAGE_SIZE) this.pages.add(page, bytes);
+    }
+    for (const run of this.pages.runs(this.counts)) this.writeAt(run.buf, run.pos);
+    this.writeAt(this.next.subarray(H.tailEntryBootId), H.tailEntryBootId);
   }
+
+  private writeAt(buf: Buffer, pos: number): void {
+    this.io.pwrite(this.fd, buf, pos);
+    this.pages.wrote(buf, pos);
+  }
+
 
   /** The plan was written: it is now what the file is. */
   private keepPlan(): void {
@@ -1014,11 +1091,32 @@ export class JournalFileWriter {
     this.end = this.at;
     for (const s of this.touched) s.made = false;
     for (const [key, d] of this.plannedKeys) this.dataCache.set(key, d);
+    this.keepRecent();
     for (const [name, f] of this.plannedFields) this.fieldCache.set(name, f);
     this.dataCache.trim();
     this.states.trim();
     this.fieldCache.trim();
     this.clearPlan();
+  }
+
+  /** The batch's values go into their names' recent values (their data objects are on the file now). */
+  private keepRecent(): void {
+    const p = this.plannedRecent;
+    if (this.recent.size >= RECENT_NAMES_MAX) this.recent.clear();
+    for (let i = 0; i < p.length; i += 3) {
+      const name = p[i] as string;
+      const value = p[i + 1] as string | Uint8Array;
+      let r = this.recent.get(name);
+      if (!r) {
+        r = { values: [], data: [], next: 0 };
+        this.recent.set(name, r);
+      }
+      if (r.values.some((v) => sameValue(v, value))) continue;
+      // A copy: a decoded value is a view of the whole chunk it came in.
+      r.values[r.next] = typeof value === 'string' ? value : Uint8Array.from(value);
+      r.data[r.next] = p[i + 2] as KnownData;
+      r.next = (r.next + 1) % RECENT_PER_NAME;
+    }
   }
 
   /** Forgets a plan that is not written (it did not fit, or a read failed). */
@@ -1047,7 +1145,8 @@ export class JournalFileWriter {
     this.links.clear();
     this.counts.clear();
     this.plannedKeys.clear();
-    this.plannedBytes.clear();
+    this.plannedByHash.clear();
+    this.plannedRecent.length = 0;
     this.plannedFields.clear();
     if (this.scratch.length > SCRATCH_KEEP) {
       this.scratch = Buffer.alloc(0);
@@ -1078,9 +1177,6 @@ export class JournalFileWriter {
     }
   }
 }
-
-/** 8-byte values to write into existing objects, by file offset. */
-type Writes = Map<number, number>;
 
 /**
  * Within a hash table, values less than this many bytes apart are one write, the bytes between
