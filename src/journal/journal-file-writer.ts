@@ -248,6 +248,9 @@ class TwoGenerationCache<K, V> {
   set(key: K, value: V): void {
     this.young.set(key, value);
   }
+  has(key: K): boolean {
+    return this.young.has(key) || this.old.has(key);
+  }
   delete(key: K): void {
     this.young.delete(key);
     this.old.delete(key);
@@ -1088,9 +1091,15 @@ export class JournalFileWriter {
   /** The plan was written: it is now what the file is. */
   private keepPlan(): void {
     this.next.copy(this.header);
+    // A payload first seen in this batch and used once is kept neither by key nor by state:
+    // most are unique (a message with a counter, a time, an address) and would only churn the
+    // caches and the heap; one that comes again is found through the hash table once, then kept.
+    for (const s of this.touched) {
+      if (s.made && s.nEntries < 2) this.states.delete(s.offset);
+      s.made = false;
+    }
+    for (const [key, d] of this.plannedKeys) if (d.offset < this.base || this.states.has(d.offset)) this.dataCache.set(key, d);
     this.end = this.at;
-    for (const s of this.touched) s.made = false;
-    for (const [key, d] of this.plannedKeys) this.dataCache.set(key, d);
     this.keepRecent();
     for (const [name, f] of this.plannedFields) this.fieldCache.set(name, f);
     this.dataCache.trim();
