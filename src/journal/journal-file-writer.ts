@@ -144,6 +144,8 @@ interface KnownData {
   /** The jenkins hash, for the entry's xor_hash. */
   jLo: number;
   jHi: number;
+  /** Its list state, while the writer keeps it (see stateOf): no lookup by offset per entry. */
+  state: EntryList | undefined;
 }
 
 /**
@@ -185,6 +187,8 @@ class EntryList {
   readonly saved = [0, 0, 0, 0, 0, 0];
   /** Made by that batch (a new data object): forgotten when the plan is dropped. */
   made = false;
+  /** No longer the writer's state of its data object (left the cache): read again if needed. */
+  gone = false;
   /** Slots that batch fills in an array that is already on the file: where, and their entries. */
   runAt = 0;
   readonly run: number[] = [];
@@ -255,10 +259,13 @@ class TwoGenerationCache<K, V> {
     this.young.delete(key);
     this.old.delete(key);
   }
-  trim(): void {
+  /** Turns the generations over when the young one is full; `dropped` sees what leaves. */
+  trim(dropped?: (value: V) => void): void {
     if (this.young.size >= this.max) {
+      const gone = this.old;
       this.old = this.young;
       this.young = new Map();
+      if (dropped) for (const [key, value] of gone) if (!this.old.has(key)) dropped(value);
     }
   }
 }
@@ -574,6 +581,12 @@ export class JournalFileWriter {
     return s;
   }
 
+  /** Forgets a list state: a KnownData that still points at it finds the state again by offset. */
+  private dropState(s: EntryList): void {
+    this.states.delete(s.offset);
+    s.gone = true;
+  }
+
   /** Whether the object at p (read from the file) has this hash and payload. */
   private holds(p: number, o: Buffer, hashAt: number, payloadAt: number, payload: Buffer, hLo: number, hHi: number): boolean {
     return o.readUInt32LE(hashAt) === hLo && o.readUInt32LE(hashAt + 4) === hHi && getU64(o, 8) - payloadAt === payload.length && this.read(p + payloadAt, payload.length).equals(payload);
@@ -803,7 +816,9 @@ export class JournalFileWriter {
     }
     this.link(this.entries, e);
     for (let i = 0; i < m; i++) {
-      const s = this.stateOf(items[i].offset);
+      const it = items[i];
+      let s = it.state;
+      if (s === undefined || s.gone) it.state = s = this.stateOf(it.offset);
       if (s.nEntries === 0) {
         // The first entry is the data object's inline entry_offset.
         this.touch(s);
@@ -858,7 +873,7 @@ export class JournalFileWriter {
       const found = this.findData(buf, from, end, hLo, hHi, getU64(this.dataMirror, index * HASH_ITEM_SIZE));
       if (found.offset !== 0) buf.fill(0, from, end);
       const offset = found.offset || this.makeData(name, length, hLo, hHi, index, found.depth);
-      d = { offset, hLo, hHi, jLo, jHi };
+      d = { offset, hLo, hHi, jLo, jHi, state: undefined };
       const same = this.plannedByHash.get(hLo);
       if (same) same.push(d);
       else this.plannedByHash.set(hLo, [d]);
@@ -1095,7 +1110,7 @@ export class JournalFileWriter {
     // most are unique (a message with a counter, a time, an address) and would only churn the
     // caches and the heap; one that comes again is found through the hash table once, then kept.
     for (const s of this.touched) {
-      if (s.made && s.nEntries < 2) this.states.delete(s.offset);
+      if (s.made && s.nEntries < 2) this.dropState(s);
       s.made = false;
     }
     for (const [key, d] of this.plannedKeys) if (d.offset < this.base || this.states.has(d.offset)) this.dataCache.set(key, d);
@@ -1103,7 +1118,7 @@ export class JournalFileWriter {
     this.keepRecent();
     for (const [name, f] of this.plannedFields) this.fieldCache.set(name, f);
     this.dataCache.trim();
-    this.states.trim();
+    this.states.trim((s) => (s.gone = true));
     this.fieldCache.trim();
     this.clearPlan();
   }
@@ -1131,7 +1146,7 @@ export class JournalFileWriter {
   /** Forgets a plan that is not written (it did not fit, or a read failed). */
   private undo(): void {
     for (const s of this.touched) {
-      if (s.made) this.states.delete(s.offset);
+      if (s.made) this.dropState(s);
       else s.restore();
     }
     for (const f of this.touchedFields) {
