@@ -184,14 +184,19 @@ class EntryList {
   first = 0;
   /** The batch that last changed it, and the state before that batch. */
   batch = 0;
-  readonly saved = [0, 0, 0, 0, 0, 0];
+  savedEntries = 0;
+  savedHead = 0;
+  savedTail = 0;
+  savedCap = 0;
+  savedCount = 0;
+  savedFirst = 0;
   /** Made by that batch (a new data object): forgotten when the plan is dropped. */
   made = false;
   /** No longer the writer's state of its data object (left the cache): read again if needed. */
   gone = false;
   /** Slots that batch fills in an array that is already on the file: where, and their entries. */
   runAt = 0;
-  readonly run: number[] = [];
+  run: number[] | undefined;
   constructor(readonly offset: number) {}
   static of(offset: number, l: ListShape): EntryList {
     const list = new EntryList(offset);
@@ -204,24 +209,22 @@ class EntryList {
   }
   save(batch: number): void {
     this.batch = batch;
-    const s = this.saved;
-    s[0] = this.nEntries;
-    s[1] = this.head;
-    s[2] = this.tail;
-    s[3] = this.tailCap;
-    s[4] = this.tailCount;
-    s[5] = this.first;
-    this.run.length = 0;
+    this.savedEntries = this.nEntries;
+    this.savedHead = this.head;
+    this.savedTail = this.tail;
+    this.savedCap = this.tailCap;
+    this.savedCount = this.tailCount;
+    this.savedFirst = this.first;
+    if (this.run) this.run.length = 0;
   }
   restore(): void {
-    const s = this.saved;
-    this.nEntries = s[0];
-    this.head = s[1];
-    this.tail = s[2];
-    this.tailCap = s[3];
-    this.tailCount = s[4];
-    this.first = s[5];
-    this.run.length = 0;
+    this.nEntries = this.savedEntries;
+    this.head = this.savedHead;
+    this.tail = this.savedTail;
+    this.tailCap = this.savedCap;
+    this.tailCount = this.savedCount;
+    this.first = this.savedFirst;
+    if (this.run) this.run.length = 0;
     this.batch = 0;
   }
 }
@@ -968,6 +971,7 @@ export class JournalFileWriter {
       const pos = list.tail + ENTRY_ARRAY.items + list.tailCount * ENTRY_ARRAY.itemSize;
       if (pos >= this.base) this.put64(pos - this.base, e);
       else {
+        if (list.run === undefined) list.run = [];
         if (list.run.length === 0) list.runAt = pos;
         list.run.push(e);
       }
@@ -1006,13 +1010,13 @@ export class JournalFileWriter {
         this.put64(o + DATA.entryOffset, s.first);
         this.put64(o + DATA.entryArrayOffset, s.head);
         this.put64(o + DATA.nEntries, s.nEntries);
-      } else if (s.saved[0] === 0) {
+      } else if (s.savedEntries === 0) {
         this.counts.set(at + DATA.entryOffset, s.first);
         this.counts.set(at + DATA.entryArrayOffset, s.head);
         this.counts.set(at + DATA.nEntries, s.nEntries);
       } else {
         this.counts.set(at + DATA.nEntries, s.nEntries);
-        if (s.saved[1] === 0 && s.head !== 0) this.links.set(at + DATA.entryArrayOffset, s.head);
+        if (s.savedHead === 0 && s.head !== 0) this.links.set(at + DATA.entryArrayOffset, s.head);
       }
     }
   }
@@ -1082,9 +1086,10 @@ export class JournalFileWriter {
     const mirrorAt = (pos: number) => this.mirrorAt(pos);
     for (const run of coalesce(this.links, mirrorAt)) this.writeAt(run.buf, run.pos);
     for (const list of this.touched) {
-      if (list.run.length === 0) continue;
-      const buf = Buffer.allocUnsafe(list.run.length * 8);
-      for (let i = 0; i < list.run.length; i++) putU64(buf, i * 8, list.run[i]);
+      const run = list.run;
+      if (run === undefined || run.length === 0) continue;
+      const buf = Buffer.allocUnsafe(run.length * 8);
+      for (let i = 0; i < run.length; i++) putU64(buf, i * 8, run[i]);
       this.writeAt(buf, list.runAt);
     }
     // The counters' pages: read where the batch changes two counters or more in one (once; kept
