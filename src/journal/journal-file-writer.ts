@@ -300,7 +300,7 @@ function sameValue(a: string | Uint8Array, b: string | Uint8Array): boolean {
 /** A batch's writes kept in memory, growing (zeroed beyond what is in use). */
 const SCRATCH_MIN = 256 * 1024;
 /** A scratch grown past this by a large batch is given back after it. */
-const SCRATCH_KEEP = 4 << 20;
+const SCRATCH_KEEP = 1 << 20;
 const TWO_32 = 0x1_0000_0000;
 const COUNTER_PAGES = 32;
 
