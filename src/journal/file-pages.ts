@@ -11,15 +11,12 @@ export const PAGE_SIZE = 4096;
 /** 8-byte values to write, by file offset. */
 export type Writes = Map<number, number>;
 
-export interface Scattered {
-  pos: number;
-  buf: Buffer;
-}
-
 export class FilePages {
   /** Two generations: a page the batches keep changing stays while others come and go. */
   private young = new Map<number, Buffer>();
   private old = new Map<number, Buffer>();
+  /** Whether the run runEnd last found has gaps. */
+  gaps = false;
   constructor(private readonly maxPages: number) {}
 
   get size(): number {
@@ -48,17 +45,17 @@ export class FilePages {
     this.young.set(page, bytes);
   }
 
-  /** Keeps the pages the same as the file after `buf` was written at `pos`. */
-  wrote(buf: Uint8Array, pos: number): void {
+  /** Keeps the pages the same as the file after buf[offset, offset + length) was written at `pos`. */
+  wrote(buf: Buffer, offset: number, length: number, pos: number): void {
     if (this.size === 0) return;
-    const last = Math.floor((pos + buf.length - 1) / PAGE_SIZE);
+    const last = Math.floor((pos + length - 1) / PAGE_SIZE);
     for (let pg = Math.floor(pos / PAGE_SIZE); pg <= last; pg++) {
       const p = this.page(pg);
       if (!p) continue;
       const start = pg * PAGE_SIZE;
       const from = Math.max(pos, start);
-      const to = Math.min(pos + buf.length, start + PAGE_SIZE);
-      p.set(buf.subarray(from - pos, to - pos), from - start);
+      const to = Math.min(pos + length, start + PAGE_SIZE);
+      buf.copy(p, from - start, offset + from - pos, offset + to - pos);
     }
   }
 
@@ -69,9 +66,8 @@ export class FilePages {
     return true;
   }
 
-  /** A copy of [from, to), which covers() said is here. */
-  bytes(from: number, to: number): Buffer {
-    const out = Buffer.allocUnsafe(to - from);
+  /** Copies [from, to), which covers() said is here, into out[0, to - from). */
+  copyTo(out: Buffer, from: number, to: number): void {
     let at = from;
     while (at < to) {
       const pg = Math.floor(at / PAGE_SIZE);
@@ -80,7 +76,6 @@ export class FilePages {
       this.page(pg)!.copy(out, at - from, at - start, at - start + n);
       at += n;
     }
-    return out;
   }
 
   /** The pages not here that hold at least two of these values: worth a read now and later. */
@@ -94,38 +89,24 @@ export class FilePages {
   }
 
   /**
-   * The values as writes in file order: adjacent values as one, and values up to a page apart
-   * as one where every page between is here (the bytes between as the file has them).
+   * Where the run of sorted `positions` that starts at i ends (the index after it): adjacent
+   * values are one run, and values up to a page apart are one where every page between is here
+   * (then `gaps`, and the run's bytes come from copyTo).
    */
-  runs(group: Writes): Scattered[] {
-    // A typed array sorts numerically without a comparator call per step.
-    const positions = Float64Array.from(group.keys()).sort();
-    const out: Scattered[] = [];
-    let i = 0;
-    while (i < positions.length) {
-      const from = positions[i];
-      let j = i + 1;
-      let gaps = false;
-      for (; j < positions.length; j++) {
-        const prev = positions[j - 1];
-        const pos = positions[j];
-        if (pos === prev + 8 && !gaps) continue;
-        if (pos - prev <= PAGE_SIZE && this.covers(from, pos + 8)) {
-          gaps = true;
-          continue;
-        }
-        break;
+  runEnd(positions: Float64Array, i: number): number {
+    const from = positions[i];
+    let j = i + 1;
+    this.gaps = false;
+    for (; j < positions.length; j++) {
+      const prev = positions[j - 1];
+      const pos = positions[j];
+      if (pos === prev + 8 && !this.gaps) continue;
+      if (pos - prev <= PAGE_SIZE && this.covers(from, pos + 8)) {
+        this.gaps = true;
+        continue;
       }
-      const to = positions[j - 1] + 8;
-      const buf = gaps ? this.bytes(from, to) : Buffer.alloc(to - from);
-      for (let k = i; k < j; k++) {
-        const v = group.get(positions[k])!;
-        buf.writeUInt32LE(v >>> 0, positions[k] - from);
-        buf.writeUInt32LE(Math.floor(v / 0x1_0000_0000) >>> 0, positions[k] - from + 4);
-      }
-      out.push({ pos: from, buf });
-      i = j;
+      break;
     }
-    return out;
+    return j;
   }
 }

@@ -36,7 +36,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import type { JournalEntry } from './entry';
 import { isValidFieldName } from './field-name';
-import { FilePages, PAGE_SIZE, type Scattered, type Writes } from './file-pages';
+import { FilePages, PAGE_SIZE, type Writes } from './file-pages';
 import {
   align8,
   DATA,
@@ -65,14 +65,15 @@ import { jenkinsInto, sipKey, siphash24Into } from './hash';
 
 /** Positional I/O; the tests put a failing one in to stop a write half-way, as a crash would. */
 export interface FileIo {
-  pwrite(fd: number, buf: Uint8Array, pos: number): void;
+  /** Writes buf[offset, offset + length) at pos (a part of a buffer: no view made per write). */
+  pwrite(fd: number, buf: Uint8Array, pos: number, offset: number, length: number): void;
   pread(fd: number, buf: Uint8Array, pos: number): number;
 }
 
 export const plainIo: FileIo = {
-  pwrite(fd, buf, pos) {
+  pwrite(fd, buf, pos, offset, length) {
     let done = 0;
-    while (done < buf.length) done += fs.writeSync(fd, buf, done, buf.length - done, pos + done);
+    while (done < length) done += fs.writeSync(fd, buf, offset + done, length - done, pos + done);
   },
   pread(fd, buf, pos) {
     let done = 0;
@@ -351,6 +352,7 @@ export class JournalFileWriter {
   /** The pages of the counters that batches keep changing (file-pages.ts): about 256 KiB at most. */
   private readonly pages = new FilePages(COUNTER_PAGES);
   private lastObject = 0;
+  private runBytes = Buffer.alloc(4096);
   private readonly plannedKeys = new Map<string, KnownData>();
   /** The batch's data objects found or made by their slow path, by their table hash's low half. */
   private readonly plannedByHash = new Map<number, KnownData[]>();
@@ -434,8 +436,8 @@ export class JournalFileWriter {
       putU64(tables, 8, dataObj);
       tables[fieldAt - HEADER_SIZE] = OBJECT_FIELD_HASH_TABLE;
       putU64(tables, fieldAt - HEADER_SIZE + 8, fieldObj);
-      io.pwrite(fd, tables, HEADER_SIZE);
-      io.pwrite(fd, h, 0);
+      io.pwrite(fd, tables, HEADER_SIZE, 0, tables.length);
+      io.pwrite(fd, h, 0, 0, h.length);
       const w = new JournalFileWriter(path, fd, h, io, opts.maxFileSize, new EntryList(0));
       w.setState(STATE_ONLINE);
       return w;
@@ -561,7 +563,7 @@ export class JournalFileWriter {
 
   private setState(state: number): void {
     this.header[H.state] = state;
-    this.writeAt(this.header.subarray(H.state, H.state + 1), H.state);
+    this.writeAt(this.header, H.state, H.state, 1);
   }
 
   /** A data object's entry-list state, read from the file. */
@@ -1082,15 +1084,14 @@ export class JournalFileWriter {
 
   /** The writes, in the order the file's head says: new objects, links and slots, counts, header. */
   private writePlan(): void {
-    this.writeAt(this.scratch.subarray(0, this.at - this.base), this.base);
-    const mirrorAt = (pos: number) => this.mirrorAt(pos);
-    for (const run of coalesce(this.links, mirrorAt)) this.writeAt(run.buf, run.pos);
+    this.writeAt(this.scratch, this.base, 0, this.at - this.base);
+    this.writeLinks();
     for (const list of this.touched) {
       const run = list.run;
       if (run === undefined || run.length === 0) continue;
-      const buf = Buffer.allocUnsafe(run.length * 8);
+      const buf = this.runBuffer(run.length * 8);
       for (let i = 0; i < run.length; i++) putU64(buf, i * 8, run[i]);
-      this.writeAt(buf, list.runAt);
+      this.writeAt(buf, list.runAt, 0, run.length * 8);
     }
     // The counters' pages: read where the batch changes two counters or more in one (once; kept
     // as the file has them), so that counters a page apart are one write.
@@ -1098,15 +1099,54 @@ export class JournalFileWriter {
       const bytes = Buffer.alloc(PAGE_SIZE);
       if (this.io.pread(this.fd, bytes, page * PAGE_SIZE) === PAGE_SIZE) this.pages.add(page, bytes);
     }
-    for (const run of this.pages.runs(this.counts)) this.writeAt(run.buf, run.pos);
-    this.writeAt(this.next.subarray(H.tailEntryBootId), H.tailEntryBootId);
+    const positions = sortedPositions(this.counts);
+    for (let i = 0; i < positions.length; ) {
+      const j = this.pages.runEnd(positions, i);
+      const from = positions[i];
+      const length = positions[j - 1] + 8 - from;
+      const buf = this.runBuffer(length);
+      if (this.pages.gaps) this.pages.copyTo(buf, from, from + length);
+      for (let k = i; k < j; k++) putU64(buf, positions[k] - from, this.counts.get(positions[k])!);
+      this.writeAt(buf, from, 0, length);
+      i = j;
+    }
+    this.writeAt(this.next, H.tailEntryBootId, H.tailEntryBootId, HEADER_SIZE - H.tailEntryBootId);
   }
 
-  private writeAt(buf: Buffer, pos: number): void {
-    this.io.pwrite(this.fd, buf, pos);
-    this.pages.wrote(buf, pos);
+  /**
+   * The links group: values in a hash table straight from its mirror (which holds them, and
+   * what the file has between them: values up to TABLE_WRITE_GAP apart are one write), the
+   * others a write per run of adjacent values.
+   */
+  private writeLinks(): void {
+    const positions = sortedPositions(this.links);
+    for (let i = 0; i < positions.length; ) {
+      const from = positions[i];
+      const m = this.mirrorAt(from);
+      let j = i + 1;
+      if (m) while (j < positions.length && positions[j] - positions[j - 1] <= TABLE_WRITE_GAP && positions[j] + 8 <= m.start + m.buf.length) j++;
+      else while (j < positions.length && positions[j] === positions[j - 1] + 8) j++;
+      const length = positions[j - 1] + 8 - from;
+      if (m) this.writeAt(m.buf, from, from - m.start, length);
+      else {
+        const buf = this.runBuffer(length);
+        for (let k = i; k < j; k++) putU64(buf, positions[k] - from, this.links.get(positions[k])!);
+        this.writeAt(buf, from, 0, length);
+      }
+      i = j;
+    }
   }
 
+  /** A buffer of at least `length` bytes for one write, reused. */
+  private runBuffer(length: number): Buffer {
+    if (this.runBytes.length < length) this.runBytes = Buffer.alloc(Math.max(length, this.runBytes.length * 2));
+    return this.runBytes;
+  }
+
+  private writeAt(buf: Buffer, pos: number, offset: number, length: number): void {
+    this.io.pwrite(this.fd, buf, pos, offset, length);
+    this.pages.wrote(buf, offset, length, pos);
+  }
 
   /** The plan was written: it is now what the file is. */
   private keepPlan(): void {
@@ -1214,27 +1254,9 @@ export class JournalFileWriter {
  */
 const TABLE_WRITE_GAP = 4096;
 
-/**
- * Adjacent values of a group as one write each (one pwrite per run, in file order); in a hash
- * table (`mirrorAt` gives its mirror), values up to TABLE_WRITE_GAP apart too.
- */
-function coalesce(group: Writes, mirrorAt: (pos: number) => { buf: Buffer; start: number } | undefined): Scattered[] {
-  // A typed array sorts numerically without a comparator call per step (a batch has thousands).
-  const positions = Float64Array.from(group.keys()).sort();
-  const runs: Scattered[] = [];
-  let i = 0;
-  while (i < positions.length) {
-    const m = mirrorAt(positions[i]);
-    let j = i + 1;
-    if (m) while (j < positions.length && positions[j] - positions[j - 1] <= TABLE_WRITE_GAP && positions[j] + 8 <= m.start + m.buf.length) j++;
-    else while (j < positions.length && positions[j] === positions[j - 1] + 8) j++;
-    const from = positions[i];
-    const buf = m ? Buffer.from(m.buf.subarray(from - m.start, positions[j - 1] + 8 - m.start)) : Buffer.alloc((j - i) * 8);
-    for (let k = i; k < j; k++) putU64(buf, positions[k] - from, group.get(positions[k])!);
-    runs.push({ pos: from, buf });
-    i = j;
-  }
-  return runs;
+/** A group's positions in file order (a typed array sorts numerically without a comparator call per step). */
+function sortedPositions(group: Writes): Float64Array {
+  return Float64Array.from(group.keys()).sort();
 }
 
 function fillFrom(results: AppendResult[], from: number, error: AppendError | undefined): AppendResult[] {
