@@ -1256,7 +1256,10 @@ const TABLE_WRITE_GAP = 4096;
 
 /** A group's positions in file order (a typed array sorts numerically without a comparator call per step). */
 function sortedPositions(group: Writes): Float64Array {
-  return Float64Array.from(group.keys()).sort();
+  const positions = new Float64Array(group.size);
+  let i = 0;
+  for (const pos of group.keys()) positions[i++] = pos;
+  return positions.sort();
 }
 
 function fillFrom(results: AppendResult[], from: number, error: AppendError | undefined): AppendResult[] {
