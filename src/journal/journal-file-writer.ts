@@ -352,7 +352,8 @@ export class JournalFileWriter {
   /** The pages of the counters that batches keep changing (file-pages.ts): about 256 KiB at most. */
   private readonly pages = new FilePages(COUNTER_PAGES);
   private lastObject = 0;
-  private runBytes = Buffer.alloc(4096);
+  private runBytes = Buffer.alloc(0);
+  private run32 = new Uint32Array(0);
   private readonly plannedKeys = new Map<string, KnownData>();
   /** The batch's data objects found or made by their slow path, by their table hash's low half. */
   private readonly plannedByHash = new Map<number, KnownData[]>();
@@ -1090,7 +1091,11 @@ export class JournalFileWriter {
       const run = list.run;
       if (run === undefined || run.length === 0) continue;
       const buf = this.runBuffer(run.length * 8);
-      for (let i = 0; i < run.length; i++) putU64(buf, i * 8, run[i]);
+      const w = this.run32;
+      for (let i = 0; i < run.length; i++) {
+        w[2 * i] = run[i];
+        w[2 * i + 1] = run[i] / TWO_32;
+      }
       this.writeAt(buf, list.runAt, 0, run.length * 8);
     }
     // The counters' pages: read where the batch changes two counters or more in one (once; kept
@@ -1139,7 +1144,11 @@ export class JournalFileWriter {
 
   /** A buffer of at least `length` bytes for one write, reused. */
   private runBuffer(length: number): Buffer {
-    if (this.runBytes.length < length) this.runBytes = Buffer.alloc(Math.max(length, this.runBytes.length * 2));
+    if (this.runBytes.length < length) {
+      const bytes = new ArrayBuffer(align8(Math.max(length, 4096, this.runBytes.length * 2)));
+      this.runBytes = Buffer.from(bytes);
+      this.run32 = new Uint32Array(bytes);
+    }
     return this.runBytes;
   }
 
