@@ -17,6 +17,8 @@ export const MAX_FRAME_BYTES = 3 << 20;
 const TEXT = 0x54; // 'T'
 const BINARY = 0x42; // 'B'
 const NL = 0x0a;
+/** Field names the decoder keeps (a client may send many; journald's own limit is 1024 fields per entry). */
+const NAMES_MAX = 1024;
 
 /** The entry as a text frame, or undefined when a value is bytes or holds a newline. */
 export function textFrame(fields: ReadonlyArray<readonly [string, FieldValue]>, realtimeUsec: number, monotonicUsec: number): string | undefined {
@@ -58,6 +60,8 @@ export function encodeFrame(fields: ReadonlyArray<readonly [string, FieldValue]>
 /** Reads frames from a byte stream in whatever chunks it comes. */
 export class FrameDecoder {
   private pending: Buffer[] = [];
+  /** Field names seen, by a hash of their bytes (nameOf). */
+  private readonly names = new Map<number, string>();
   private pendingBytes = 0;
 
   constructor(private readonly bootId: Uint8Array) {}
@@ -104,12 +108,42 @@ export class FrameDecoder {
     if (space <= 0 || !Number.isFinite(realtimeUsec) || !Number.isFinite(monotonicUsec)) throw new Error('journal frame without stamps');
     const fields: Array<[string, Uint8Array]> = [];
     for (let at = nl + 1; at < end; at = nl + 1) {
-      nl = buf.indexOf(NL, at);
-      const eq = buf.indexOf(0x3d, at);
-      if (eq <= at || eq > nl) throw new Error('journal frame field without a name');
-      fields.push([buf.toString('latin1', at, eq), buf.subarray(eq + 1, nl)]);
+      // The name, up to '=' (names are short: scanned here, and hashed on the way for nameOf).
+      let eq = at;
+      let hash = 0;
+      for (; eq < end; eq++) {
+        const c = buf[eq];
+        if (c === 0x3d || c === NL) break;
+        hash = (Math.imul(hash, 31) + c) | 0;
+      }
+      if (eq === at || buf[eq] !== 0x3d) throw new Error('journal frame field without a name');
+      nl = buf.indexOf(NL, eq + 1);
+      fields.push([this.nameOf(buf, at, eq, hash), buf.subarray(eq + 1, nl)]);
     }
     return { fields, realtimeUsec, monotonicUsec, bootId: this.bootId };
+  }
+
+  /**
+   * The field name in buf[from, to) as a string: the one made before for the same bytes (a
+   * flood repeats a dozen names), so no string is made per field and the writer's lookups by
+   * name find a string whose hash V8 has already worked out.
+   */
+  private nameOf(buf: Buffer, from: number, to: number, hash: number): string {
+    const known = this.names.get(hash);
+    if (known !== undefined && known.length === to - from) {
+      let same = true;
+      for (let i = 0; i < known.length; i++) {
+        if (known.charCodeAt(i) !== buf[from + i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return known;
+    }
+    const name = buf.toString('latin1', from, to);
+    if (this.names.size >= NAMES_MAX) this.names.clear();
+    this.names.set(hash, name);
+    return name;
   }
 
   private decodeBinary(f: Buffer): JournalEntry {

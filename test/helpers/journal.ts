@@ -90,9 +90,9 @@ export function dyingIo(): { io: FileIo; dieAfter(writes: number): void } {
   let left = Number.POSITIVE_INFINITY;
   return {
     io: {
-      pwrite: (fd, b, p) => {
+      pwrite: (fd, b, p, offset, length) => {
         if (left-- <= 0) throw Object.assign(new Error('killed'), { code: 'EKILLED' });
-        plainIo.pwrite(fd, b, p);
+        plainIo.pwrite(fd, b, p, offset, length);
       },
       pread: plainIo.pread,
     },
@@ -105,7 +105,7 @@ export function dyingIo(): { io: FileIo; dieAfter(writes: number): void } {
 /** Positional I/O that counts its writes. */
 export function countingIo(): { io: FileIo; count: number } {
   const c = { count: 0, io: undefined as unknown as FileIo };
-  c.io = { pwrite: (fd, b, p) => (c.count++, plainIo.pwrite(fd, b, p)), pread: plainIo.pread };
+  c.io = { pwrite: (fd, b, p, offset, length) => (c.count++, plainIo.pwrite(fd, b, p, offset, length)), pread: plainIo.pread };
   return c;
 }
 

@@ -44,4 +44,15 @@ describe('entries on the pipe to the writer', () => {
   it('a stream that is not frames is refused', () => {
     expect(() => new FrameDecoder(BOOT).push(Buffer.from('garbage, not a frame'))).toThrow(/frame/);
   });
+
+  it('field names come back right when their bytes hash alike, and the same name is one string', () => {
+    const d = new FrameDecoder(BOOT);
+    // "Aa" and "BB" have the same 31-polynomial hash.
+    const got = d.push(Buffer.from(`${textFrame([['Aa', '1'], ['BB', '2']], 1, 2)}${textFrame([['BB', '3'], ['Aa', '4']], 3, 4)}`));
+    expect(got.map((e) => e.fields.map(([n, v]) => `${n}=${Buffer.from(v as Uint8Array).toString()}`))).toEqual([['Aa=1', 'BB=2'], ['BB=3', 'Aa=4']]);
+    const again = d.push(Buffer.from(textFrame([['MESSAGE', 'x']], 5, 6)!));
+    const more = d.push(Buffer.from(textFrame([['MESSAGE', 'y']], 7, 8)!));
+    expect(more[0].fields[0][0]).toBe(again[0].fields[0][0]);
+  });
 });
+

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { JournalFileReader } from '../../../src/journal/journal-file-reader';
 import { JournalFileWriter } from '../../../src/journal/journal-file-writer';
-import { BASE_USEC, BOOT_A, fieldSet, MACHINE, sampleEntry } from '../../helpers/journal';
+import { BASE_USEC, BOOT_A, BOOT_B, countingIo, dyingIo, fieldSet, MACHINE, sampleEntry } from '../../helpers/journal';
 import { tempDir } from '../../helpers/temp-dir';
 
 const newFile = (maxFileSize = 8 << 20) => {
@@ -164,6 +164,15 @@ describe('JournalFileWriter + JournalFileReader', () => {
     w2.close();
   });
 
+  it('a batch that does not fit stops at the first entry that does not fit, not before it', () => {
+    const { w } = newFile(512 * 1024);
+    const big = (i: number) => sampleEntry(i, { message: `${i} ${'m'.repeat(4000)}` });
+    const results = w.appendMany([...Array(200).keys()].map(big));
+    const full = results.findIndex((r) => !r.ok);
+    expect(w.append(big(full))).toMatchObject({ ok: false, error: { kind: 'file-full' } });
+    w.close();
+  });
+
   it('refuses an entry no file could hold, and goes on with the rest of the batch in the next file', () => {
     const { w } = newFile(512 * 1024);
     const huge = sampleEntry(0, { message: 'h'.repeat(600 * 1024) });
@@ -183,5 +192,64 @@ describe('JournalFileWriter + JournalFileReader', () => {
     expect(i).toBeGreaterThan(1400);
     expect(i).toBeLessThan(1600);
     w.close();
+  });
+
+  it('a batch is gathered: an entry of known values costs far fewer writes than two per field', () => {
+    const counting = countingIo();
+    const file = path.join(tempDir('jfu-'), 'system.journal');
+    const w = JournalFileWriter.create(file, { machineId: MACHINE, maxFileSize: 8 << 20, io: counting.io });
+    for (let b = 0; b < 10; b++) w.appendMany([...Array(30).keys()].map((i) => sampleEntry(b * 30 + i, { message: 'the same message' })));
+    counting.count = 0;
+    expect(w.append(sampleEntry(300, { message: 'the same message' })).ok).toBe(true);
+    const items = sampleEntry(300).fields.length + 2; // with _BOOT_ID and _MACHINE_ID
+    // A slot in each list (the file's and each item's) and the entry itself; the items' counters,
+    // made next to each other by the file's first entries, in one or two writes (were one each).
+    expect(counting.count).toBeLessThan(items + 6);
+    w.close();
+    const r = JournalFileReader.open(file);
+    expect(r.countWith('_SYSTEMD_UNIT', 'ssh.service')).toBe(101);
+    expect(r.countWith('MESSAGE', 'the same message')).toBe(301);
+    r.close();
+  });
+
+  it('a batch cut short after any of its writes leaves the entries before it, and what a match finds of it is whole', () => {
+    // New payloads, a new field, binary values, repeated values and entries of a second boot.
+    const batch = [...Array(40).keys()].map((i) =>
+      sampleEntry(10 + i, { boot: i % 2 ? BOOT_B : BOOT_A, message: i % 3 ? `cut ${i}` : 'the same message', extra: [['NEW_FIELD', `v${i % 5}`], ['BIN', Uint8Array.from([0, i, 10])]] }),
+    );
+    const first = (io?: ReturnType<typeof dyingIo>['io']) => {
+      const file = path.join(tempDir('jfu-'), 'system.journal');
+      const w = JournalFileWriter.create(file, { machineId: MACHINE, maxFileSize: 8 << 20, io });
+      for (const b of [0, 5]) expect(w.appendMany([0, 1, 2, 3, 4].map((i) => sampleEntry(b + i, { message: i % 2 ? 'the same message' : undefined }))).every((r) => r.ok)).toBe(true);
+      return { file, w };
+    };
+    const counting = countingIo();
+    const probe = first(counting.io);
+    counting.count = 0;
+    expect(probe.w.appendMany(batch).every((r) => r.ok)).toBe(true);
+    const writes = counting.count;
+    probe.w.close();
+    expect(writes).toBeGreaterThan(4);
+    const tenMessages = [...Array(10).keys()].map((i) => (i % 5) % 2 ? 'the same message' : `message number ${i} from ${['sshd', 'CRON', 'postfix/smtpd'][i % 3]}`);
+    for (let k = 0; k < writes + 2; k++) {
+      const dying = dyingIo();
+      const { file, w } = first(dying.io);
+      dying.dieAfter(k);
+      const results = w.appendMany(batch);
+      // Another file id hashes the payloads into other buckets: the batch may need fewer writes.
+      const whole = results.every((r) => r.ok);
+      if (!whole) expect(results.every((r) => !r.ok), `write ${k}`).toBe(true);
+      const r = JournalFileReader.open(file);
+      const messages = [...r.entries()].map((e) => e.fields.find(([n]) => n === 'MESSAGE')![1].toString());
+      expect(messages, `stopped after write ${k}`).toEqual(whole ? [...tenMessages, ...batch.map((e) => String(e.fields[0][1]))] : tenMessages);
+      // A match may see the batch's entries through the data objects' counters before the
+      // header counts them; each one it sees is whole.
+      for (const o of r.offsetsWith('_SYSTEMD_UNIT', 'cron.service')) {
+        const e = r.readEntry(o);
+        expect(e.fields.find(([n]) => n === '_SYSTEMD_UNIT')![1].toString()).toBe('cron.service');
+        expect(e.fields.length).toBeGreaterThanOrEqual(14);
+      }
+      r.close();
+    }
   });
 });
