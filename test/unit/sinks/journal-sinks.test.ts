@@ -8,7 +8,16 @@ import { SenderContexts } from '../../../src/sinks/sender-context';
 
 const asText = (f: Fields) => Object.fromEntries(f.map(([n, v]) => [n, typeof v === 'string' ? v : Buffer.from(v).toString('latin1')]));
 
-function sinks(opts: { units?: Record<string, Partial<UnitLogSettings>>; burst?: number; now?: () => number } = {}) {
+/** A text entry (entry-frames.ts's textFields) back as its fields, in order. */
+const fromText = (text: string): Fields => {
+  expect(text.endsWith('\n')).toBe(true);
+  return text
+    .slice(0, -1)
+    .split('\n')
+    .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as const);
+};
+
+function sinks(opts: { units?: Record<string, Partial<UnitLogSettings>>; burst?: number; now?: () => number; text?: boolean; forward?: boolean } = {}) {
   const got: Fields[] = [];
   const forwarded: string[] = [];
   const contexts = new SenderContexts(
@@ -17,11 +26,12 @@ function sinks(opts: { units?: Record<string, Partial<UnitLogSettings>>; burst?:
   );
   const s = new JournalSinks({
     submit: (f) => got.push(f),
+    ...(opts.text && { submitText: (t: string) => got.push(fromText(t)) }),
     contexts,
     unitSettings: (u) => (opts.units?.[u] ? { identifier: u, facility: 3, level: 6, levelPrefix: true, extraFields: [], ...opts.units[u] } : undefined),
     hostname: 'box',
     rateLimit: { intervalMs: 30_000, burst: opts.burst ?? 100 },
-    forward: { listening: () => true, send: (d) => forwarded.push(d.toString('latin1')) },
+    forward: { listening: () => opts.forward ?? true, send: (d) => forwarded.push(d.toString('latin1')) },
     now: opts.now ?? (() => 1_700_000_000_123),
   });
   return { s, got, forwarded };
@@ -139,6 +149,58 @@ describe("a unit's lines", () => {
     s2.unitLine('q.service', 'info: dropped too');
     s2.unitLine('q.service', '<2>kept');
     expect(got2.map((f) => asText(f).MESSAGE)).toEqual(['kept']);
+  });
+});
+
+describe("a unit's lines as text (their fixed fields made once per run)", () => {
+  const cases: Array<[string, Partial<UnitLogSettings>, string[]]> = [
+    ['plain', { mainPid: 42, invocation: '1'.repeat(32) }, ['a', 'b c', '']],
+    ['prefixes, extra fields, an identifier', { identifier: 'nginx', facility: 16, extraFields: [['TEAM', 'core']], mainPid: 42 }, ['<3>broken', '<9>not a level', '<7>', 'x<3>']],
+    ['LogLevelMax=, no prefix', { levelMax: 4, levelPrefix: false, level: 4 }, ['<7>kept as is', 'y']],
+    ['LogLevelMax= with prefixes', { levelMax: 4 }, ['<7>dropped', 'info: dropped too', '<2>kept']],
+    ['no main process', {}, ['z']],
+  ];
+  for (const [name, unit, lines] of cases) {
+    it(`are the fields the entry would have had, in their order: ${name}`, () => {
+      const asFields = sinks({ units: { 'web.service': unit }, forward: false });
+      const asText = sinks({ units: { 'web.service': unit }, forward: false, text: true });
+      for (const l of lines) {
+        asFields.s.unitLine('web.service', l);
+        asText.s.unitLine('web.service', l);
+      }
+      const withoutStream = (f: Fields) => f.filter(([n]) => n !== '_STREAM_ID');
+      expect(asText.got.map(withoutStream)).toEqual(asFields.got.map(withoutStream));
+      expect(asText.got.every((f) => f.some(([n, v]) => n === '_STREAM_ID' && /^[0-9a-f]{32}$/.test(v as string)))).toBe(true);
+    });
+  }
+
+  it('a new run, main process or context makes them again; a value with a newline goes as fields', () => {
+    let t = 0;
+    const units: Record<string, Partial<UnitLogSettings>> = { 'web.service': { mainPid: 42, invocation: '1'.repeat(32), extraFields: [['MULTI', 'a\nb']] } };
+    const { s, got } = sinks({ units, forward: false, text: true, now: () => t });
+    s.unitLine('web.service', 'one');
+    expect(got[0]!.find(([n]) => n === 'MULTI')![1]).toBe('a\nb');
+    units['web.service'] = { mainPid: 43, invocation: '2'.repeat(32) };
+    s.unitLine('web.service', 'two');
+    t = 60_000;
+    s.unitLine('web.service', 'three');
+    const [, two, three] = got.map((f) => Object.fromEntries(f));
+    expect(two).toMatchObject({ MESSAGE: 'two', _PID: '43', _UID: '430', _SYSTEMD_INVOCATION_ID: '2'.repeat(32) });
+    expect(three).toMatchObject({ MESSAGE: 'three', _PID: '43' });
+    expect(two!._STREAM_ID).not.toBe(Object.fromEntries(got[0]!)._STREAM_ID);
+  });
+
+  it('the rate limit counts them with its line, and forwarding to a syslog daemon still gets them', () => {
+    let t = 0;
+    const { s, got, forwarded } = sinks({ units: { 'web.service': { mainPid: 42 } }, burst: 2, text: true, forward: false, now: () => t });
+    for (const l of ['a', 'b', 'c', 'd']) s.unitLine('web.service', l);
+    t = 30_000;
+    s.unitLine('web.service', 'e');
+    expect(got.map((f) => Object.fromEntries(f).MESSAGE)).toEqual(['a', 'b', 'Suppressed 2 messages from web.service', 'e']);
+    const withForward = sinks({ units: { 'web.service': { mainPid: 42 } }, text: true });
+    withForward.s.unitLine('web.service', '<3>to rsyslog');
+    expect(withForward.forwarded).toEqual([expect.stringMatching(/^<27>.* web\.service\[42\]: to rsyslog$/)]);
+    expect(forwarded).toEqual([]);
   });
 });
 
