@@ -82,6 +82,21 @@ const bytes = (latin1: string): Buffer => Buffer.from(latin1, 'latin1');
 const NOT_ASCII = /[^\x00-\x7f]/;
 const NO_CONTEXT: SenderContext = {};
 
+/** A sender's trusted fields as frame text, for as long as its credentials, context, unit settings and transport are these. */
+interface SenderTemplate {
+  transport: Transport;
+  uid: number;
+  gid: number;
+  context: SenderContext;
+  settings: UnitLogSettings | undefined;
+  /** The trusted fields' lines with the frame's empty line; undefined where a value cannot be text. */
+  tail: string | undefined;
+  /** Of them, what the container log's line and a forwarded datagram read (_PID, _COMM, _SYSTEMD_UNIT). */
+  shown: Array<[string, FieldValue]>;
+}
+/** Senders whose trusted fields are kept as text (as many as their contexts, sender-context.ts). */
+const MAX_SENDER_TEMPLATES = 256;
+
 /** A unit's lines' fixed fields as frame text, for as long as its settings and its process's context are these. */
 interface UnitTemplate {
   settings: UnitLogSettings | undefined;
@@ -98,6 +113,7 @@ export class JournalSinks {
   /** Per unit, the stream id of its current run's output (its pipe stands for journald's stream). */
   private readonly unitStreams = new Map<string, { invocation: string | undefined; id: string }>();
   private readonly unitTemplates = new Map<string, UnitTemplate>();
+  private readonly senderTemplates = new Map<number, SenderTemplate>();
 
   constructor(private readonly deps: SinkDeps) {
     this.limiter = new RateLimiter(deps.rateLimit.intervalMs, deps.rateLimit.burst);
@@ -260,14 +276,50 @@ export class JournalSinks {
     if (settings?.levelMax !== undefined && level > settings.levelMax) return;
     const key = unit ?? `uid ${sender?.uid ?? 0}`;
     if (!this.admitted(key, unit ?? key)) return;
+    // A client's message whose own fields are text: one string, its trusted fields kept per sender.
+    const own = this.deps.submitText !== undefined && sender !== undefined && sender.pid > 0 ? textFields(fields) : undefined;
+    if (own !== undefined) {
+      const t = this.senderTemplate(transport, sender!, ctx, unit, settings);
+      if (t.tail !== undefined) {
+        this.deps.submitText!(own + t.tail);
+        const shown = this.deps.console || this.deps.forward ? fields.concat(t.shown) : fields;
+        this.deps.console?.(shown);
+        this.forward(shown, level, sender!.pid, raw);
+        return;
+      }
+    }
     for (const f of this.trusted(transport, sender, ctx, unit, settings, pid)) fields.push(f);
     this.deps.submit(fields);
     if (of === undefined) this.deps.console?.(fields);
-    if (this.deps.forward?.listening()) {
-      // journald hands a syslog datagram on as it came; what came otherwise, as a datagram it makes.
-      if (raw) this.deps.forward.send(raw);
-      else this.forwardEntry(fields, level, pid);
-    }
+    this.forward(fields, level, pid, raw);
+  }
+
+  /** ForwardToSyslog=, where a syslog daemon listens: journald hands a syslog datagram on as it came; what came otherwise, as a datagram it makes. */
+  private forward(fields: Fields, level: number, pid: number | undefined, raw: Buffer | undefined): void {
+    if (!this.deps.forward?.listening()) return;
+    if (raw) this.deps.forward.send(raw);
+    else this.forwardEntry(fields, level, pid);
+  }
+
+  /** The sender's trusted fields as text, made again when its credentials, context (cached per pid), unit settings or transport change. */
+  private senderTemplate(transport: Transport, sender: Sender, context: SenderContext, unit: string | undefined, settings: UnitLogSettings | undefined): SenderTemplate {
+    const cur = this.senderTemplates.get(sender.pid);
+    if (cur !== undefined && cur.context === context && cur.settings === settings && cur.transport === transport && cur.uid === sender.uid && cur.gid === sender.gid) return cur;
+    this.senderTemplates.delete(sender.pid);
+    if (this.senderTemplates.size >= MAX_SENDER_TEMPLATES) this.senderTemplates.delete(this.senderTemplates.keys().next().value!);
+    const trusted = this.trusted(transport, sender, context, unit, settings, sender.pid);
+    const text = textFields(trusted);
+    const t: SenderTemplate = {
+      transport,
+      uid: sender.uid,
+      gid: sender.gid,
+      context,
+      settings,
+      tail: text,
+      shown: trusted.filter(([n]) => n === '_PID' || n === '_COMM' || n === '_SYSTEMD_UNIT'),
+    };
+    this.senderTemplates.set(sender.pid, t);
+    return t;
   }
 
   /** Whether the rate limit lets one more entry of `key` through now (saying first what it dropped before). */
