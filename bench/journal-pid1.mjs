@@ -85,7 +85,7 @@ for (let r = 0; r < RUNS; r++) {
     const row = { ...m, load: before, pid1UsPer: (m.pid1Ms * 1000) / m.stored, writerUsPer: (m.writerMs * 1000) / m.stored, perS: m.stored / m.wallS };
     rows[m.mode].push(row);
     console.log(
-      `${m.mode}: ${m.stored} stored in ${m.wallS} s (${Math.round(row.perS)}/s); PID 1 ${row.pid1UsPer.toFixed(1)} us/entry, writer ${row.writerUsPer.toFixed(1)} us/entry; ` +
+      `${m.mode}: ${m.stored} stored${m.droppedBehind ? ` (${m.droppedBehind} dropped: the writer was behind)` : ''} in ${m.wallS} s (${Math.round(row.perS)}/s); PID 1 ${row.pid1UsPer.toFixed(1)} us/entry, writer ${row.writerUsPer.toFixed(1)} us/entry; ` +
         `ping p50 ${m.pingP50} p99 ${m.pingP99} ms (${m.pings}); PID 1 RssAnon ${m.rssAnonKb} kB, writer ${m.writerRssAnonKb} kB; load ${before}`,
     );
   }

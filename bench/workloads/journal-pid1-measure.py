@@ -8,6 +8,7 @@
 import glob
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -130,8 +131,10 @@ for mode, unit in FLOODS:
     time.sleep(3)  # PID 1 gives back what the burst took (releaseMemorySoon)
     out = subprocess.run(['journalctl', '-D', journal_dir(), '--no-pager', f'_SYSTEMD_UNIT={unit}', '-o', 'cat'], capture_output=True).stdout
     stored = sum(1 for l in out.split(b'\n') if l.startswith(b'flood-'))
+    notices = subprocess.run(['journalctl', '-D', journal_dir(), '--no-pager', '-t', 'ts-init', '-o', 'cat'], capture_output=True).stdout.decode(errors='replace')
+    behind = sum(int(m) for m in re.findall(r"^Suppressed (\d+) messages: the journal's writer was behind", notices, re.M))
     print(json.dumps({
-        'mode': mode, 'stored': stored, 'wallS': round(wall, 3), 'pid1Ms': round(cpu - ping_ms * len(pinger.took), 1), 'pingMs': round(ping_ms, 3), 'writerMs': round(wcpu, 1),
+        'mode': mode, 'stored': stored, 'droppedBehind': behind, 'wallS': round(wall, 3), 'pid1Ms': round(cpu - ping_ms * len(pinger.took), 1), 'pingMs': round(ping_ms, 3), 'writerMs': round(wcpu, 1),
         'pings': len(pinger.took), 'pingP50': round(quantile(pinger.took, 0.5), 2), 'pingP99': round(quantile(pinger.took, 0.99), 2),
         'rssAnonKb': rss_anon_kb(1), 'writerRssAnonKb': rss_anon_kb(writer),
     }), flush=True)
