@@ -575,11 +575,17 @@ function readControl(control: Buffer, at: number, end: number, out: Datagram): v
  * datagram slots are only resident where datagrams were written (a short line touches one page
  * of its slot). What receiveDatagram says of descriptors holds here too.
  */
+/** The batches whose datagram slots releaseFreeMemory gives back. */
+const datagramBatches = new Set<WeakRef<DatagramBatch>>();
+const MADV_DONTNEED = 4;
+const PAGE_BYTES = 4096;
+
 export class DatagramBatch {
   private readonly memory: Buffer;
   private readonly pristine: Buffer;
   private readonly controlAt: number;
   private readonly dataAt: number;
+  private readonly dataAddress: number;
 
   constructor(
     readonly slots: number,
@@ -602,6 +608,19 @@ export class DatagramBatch {
       this.memory.writeUInt32LE(maxBytes, iov + 8); // iov_len
     }
     this.pristine = Buffer.from(this.memory.subarray(0, slots * MMSGHDR_BYTES));
+    this.dataAddress = base + this.dataAt;
+    datagramBatches.add(new WeakRef(this));
+  }
+
+  /**
+   * Gives back the pages a burst wrote in the datagram slots (madvise MADV_DONTNEED: they read
+   * as zeros, and cost nothing, until written again), so that a flood leaves PID 1 no bigger.
+   * Only whole pages inside the slots, never the allocator's own bytes around them.
+   */
+  releaseSlots(): void {
+    const from = Math.ceil(this.dataAddress / PAGE_BYTES) * PAGE_BYTES;
+    const to = Math.floor((this.dataAddress + this.slots * this.maxBytes) / PAGE_BYTES) * PAGE_BYTES;
+    if (to > from) libc().fn('int madvise(uintptr_t addr, size_t len, int advice)')(from, to - from, MADV_DONTNEED);
   }
 
   private writeAddress(at: number, address: number): void {
@@ -718,6 +737,11 @@ export function shareMallocArenas(): void {
 /** Hands free malloc memory back to the kernel (glibc malloc_trim); start-up leaves some behind. */
 export function releaseFreeMemory(): void {
   libc().fn('int malloc_trim(size_t pad)')(0);
+  for (const ref of datagramBatches) {
+    const b = ref.deref();
+    if (b) b.releaseSlots();
+    else datagramBatches.delete(ref);
+  }
 }
 
 // ---- listening sockets (socket units) ----
