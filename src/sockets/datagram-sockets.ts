@@ -25,7 +25,7 @@ import { FdPoller } from './fd-poller';
 export const DATAGRAMS_PER_WAKE = 128;
 export const DRAIN_BUDGET_MS = 5;
 /** How long a socket waits for its reader's queue (waitFor) before it is read again regardless. */
-export const HOLD_MAX_MS = 250;
+export const HOLD_MAX_MS = 1000;
 
 export interface ReceivedDatagram {
   data: Buffer;
