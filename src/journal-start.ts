@@ -71,24 +71,37 @@ export function startJournal(deps: { supervisor: Supervisor; table: ProcessTable
     undefined,
     readStat,
   );
+  // One object per unit run, made again only when its config, main pid or run change: the sinks
+  // keep a unit's lines' fixed fields for as long as they get the same object.
+  const settingsCache = new Map<string, { config: unknown; mainPid: number | undefined; invocation: string; settings: UnitLogSettings }>();
   const unitSettings = (unit: string): UnitLogSettings | undefined => {
     const r = runners.get(unit);
-    if (!r) return undefined;
+    if (!r) {
+      settingsCache.delete(unit);
+      return undefined;
+    }
     const c = r.config;
-    return {
+    const mainPid = r.state.mainPid;
+    const invocation = r.invocationId;
+    const hit = settingsCache.get(unit);
+    if (hit && hit.config === c && hit.mainPid === mainPid && hit.invocation === invocation) return hit.settings;
+    const settings: UnitLogSettings = {
       identifier: c.syslogIdentifier ?? programName(c.execStart[0]?.path, unit),
       facility: c.syslogFacility ?? 3,
       level: c.syslogLevel ?? 6,
       levelPrefix: c.syslogLevelPrefix ?? true,
       ...(c.logLevelMax !== undefined && { levelMax: c.logLevelMax }),
       extraFields: c.logExtraFields ?? [],
-      ...(r.state.mainPid !== undefined && { mainPid: r.state.mainPid }),
-      ...(r.invocationId !== '' && { invocation: r.invocationId }),
+      ...(mainPid !== undefined && { mainPid }),
+      ...(invocation !== '' && { invocation }),
     };
+    settingsCache.set(unit, { config: c, mainPid, invocation, settings });
+    return settings;
   };
   const forwarder = settings.forwardToSyslog ? new SyslogForwarder(SYSLOG_SOCKET) : undefined;
   const sinks = new JournalSinks({
     submit: (fields) => feed.submit(fields),
+    submitText: (text) => feed.submitText(text),
     contexts,
     unitSettings,
     hostname: os.hostname(),

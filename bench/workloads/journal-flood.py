@@ -3,6 +3,7 @@
 #   journal-flood stdout SECONDS OUT   lines to stdout as fast as they go, for SECONDS
 #   journal-flood syslog SECONDS OUT   syslog(3) calls (Python's syslog module) as fast as they go
 #   journal-flood fill COUNT SECONDS   COUNT syslog(3) calls, or as many as SECONDS allow
+#   journal-flood lines COUNT          COUNT lines to stdout as fast as they go
 #   journal-flood ping SOCKET SECONDS  ts-init's control socket `ping`, a new connection every 10 ms
 #   journal-flood time RUNS CMD...     runs CMD RUNS times, prints the median and best wall ms
 # The floods write "START_US COUNT" (realtime at the first line, lines written) to OUT. Every
@@ -52,6 +53,13 @@ def fill(count, seconds):
             break
 
 
+def lines(count):
+    w = sys.stdout.write
+    for n in range(count):
+        w(f'flood-lines {n} {PAD}'[:100] + '\n')
+    sys.stdout.flush()
+
+
 def ping(path, seconds):
     lat = []
     end = time.monotonic() + seconds
@@ -96,6 +104,8 @@ if __name__ == '__main__':
         flood(what, float(sys.argv[2]), sys.argv[3])
     elif what == 'fill':
         fill(int(sys.argv[2]), float(sys.argv[3]))
+    elif what == 'lines':
+        lines(int(sys.argv[2]))
     elif what == 'ping':
         ping(sys.argv[2], float(sys.argv[3]))
     elif what == 'time':

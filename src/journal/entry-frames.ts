@@ -20,16 +20,31 @@ const NL = 0x0a;
 /** Field names the decoder keeps (a client may send many; journald's own limit is 1024 fields per entry). */
 const NAMES_MAX = 1024;
 
-/** The entry as a text frame, or undefined when a value is bytes or holds a newline. */
-export function textFrame(fields: ReadonlyArray<readonly [string, FieldValue]>, realtimeUsec: number, monotonicUsec: number): string | undefined {
-  let s = `T${realtimeUsec} ${monotonicUsec}\n`;
+/**
+ * A text frame's fields, `NAME=value\n` each, or undefined when a value is bytes or holds a
+ * newline. A sink that sends many entries alike (a unit's lines) keeps the fixed part of this
+ * text and adds only what changes (textFrameOf).
+ */
+export function textFields(fields: ReadonlyArray<readonly [string, FieldValue]>): string | undefined {
+  let s = '';
   for (let i = 0; i < fields.length; i++) {
     const f = fields[i];
     const v = f[1];
     if (typeof v !== 'string' || v.indexOf('\n') >= 0) return undefined;
     s += `${f[0]}=${v}\n`;
   }
-  return `${s}\n`;
+  return s;
+}
+
+/** The text frame of fields as textFields makes them. */
+export function textFrameOf(fieldsText: string, realtimeUsec: number, monotonicUsec: number): string {
+  return `T${realtimeUsec} ${monotonicUsec}\n${fieldsText}\n`;
+}
+
+/** The entry as a text frame, or undefined when a value is bytes or holds a newline. */
+export function textFrame(fields: ReadonlyArray<readonly [string, FieldValue]>, realtimeUsec: number, monotonicUsec: number): string | undefined {
+  const text = textFields(fields);
+  return text === undefined ? undefined : textFrameOf(text, realtimeUsec, monotonicUsec);
 }
 
 /** The entry as a binary frame (any values). */

@@ -9,7 +9,7 @@
 // RESTART_AFTER_MS.
 import type { ChildProcess } from 'node:child_process';
 import type { FieldValue } from '../journal/entry';
-import { encodeFrame } from '../journal/entry-frames';
+import { encodeFrame, textFrameOf } from '../journal/entry-frames';
 import { releaseMemorySoon } from '../sys/memory';
 
 /**
@@ -29,9 +29,14 @@ export interface FeedDeps {
   say: (line: string) => void;
 }
 
-/** CLOCK_REALTIME and CLOCK_MONOTONIC now, in microseconds. */
+const TIME_ORIGIN_MS = performance.timeOrigin;
+/** CLOCK_MONOTONIC at performance.now()'s zero, in ms (performance.now() is CLOCK_MONOTONIC from there). */
+const MONOTONIC_AT_ORIGIN_MS = Number(process.hrtime.bigint()) / 1e6 - performance.now();
+
+/** CLOCK_REALTIME and CLOCK_MONOTONIC now, in microseconds: one clock read (PID 1 runs interpreted, where each call counts). */
 export function stampsNow(): { realtimeUsec: number; monotonicUsec: number } {
-  return { realtimeUsec: Math.round((performance.timeOrigin + performance.now()) * 1000), monotonicUsec: Number(process.hrtime.bigint() / 1000n) };
+  const now = performance.now();
+  return { realtimeUsec: Math.round((TIME_ORIGIN_MS + now) * 1000), monotonicUsec: Math.round((MONOTONIC_AT_ORIGIN_MS + now) * 1000) };
 }
 
 export class JournalFeed {
@@ -122,7 +127,16 @@ export class JournalFeed {
 
   /** Hands one entry on (stamped now, unless stamps are given); dropped and counted when the writer is behind. */
   submit(fields: Fields, stamps = stampsNow()): boolean {
-    const frame = encodeFrame(fields, stamps.realtimeUsec, stamps.monotonicUsec);
+    return this.enqueue(encodeFrame(fields, stamps.realtimeUsec, stamps.monotonicUsec), stamps);
+  }
+
+  /** Hands one entry on, stamped now, given as entry-frames.ts's textFields make them. */
+  submitText(fieldsText: string): boolean {
+    const stamps = stampsNow();
+    return this.enqueue(textFrameOf(fieldsText, stamps.realtimeUsec, stamps.monotonicUsec), stamps);
+  }
+
+  private enqueue(frame: string | Buffer, stamps: { realtimeUsec: number; monotonicUsec: number }): boolean {
     const room = MAX_QUEUED_BYTES - this.queuedBytes;
     if (!this.child?.stdin?.writable || frame.length + (this.dropped > 0 ? 256 : 0) > room) {
       this.dropped++;

@@ -10,6 +10,7 @@
 // ForwardToSyslog=. Nothing received is executed or used as a path.
 import * as fs from 'node:fs';
 import type { FieldValue } from '../journal/entry';
+import { textFields } from '../journal/entry-frames';
 import { parseNativeMessage } from '../journal/native-message';
 import { RateLimiter } from '../journal/rate-limit';
 import { LOG_INFO, parseSyslogDatagram, syslogHead } from '../journal/syslog-message';
@@ -17,7 +18,7 @@ import type { ReceivedDatagram } from '../sockets/datagram-sockets';
 import { isSealedMemfd } from '../sys/libc';
 import { urandomBytes } from '../sys/urandom';
 import type { Fields } from './journal-feed';
-import type { SenderContexts } from './sender-context';
+import type { SenderContext, SenderContexts } from './sender-context';
 
 /** The largest entry taken from a memfd (journald takes more; PID 1 reads it whole). */
 export const MEMFD_MAX_BYTES = 2 << 20;
@@ -51,6 +52,12 @@ export interface Sender {
 
 export interface SinkDeps {
   submit: (fields: Fields) => void;
+  /**
+   * An entry as entry-frames.ts's textFields: a unit's lines go this way when given, their
+   * fixed fields made once per unit run (PID 1 runs interpreted, where each line's dozen
+   * fields and their frame were most of its cost per line).
+   */
+  submitText?: (fieldsText: string) => void;
   contexts: Pick<SenderContexts<unknown>, 'get'>;
   unitSettings: (unit: string) => UnitLogSettings | undefined;
   hostname: string;
@@ -73,6 +80,30 @@ export function newStreamId(): string {
 /** A field value as a client's bytes (latin1 text holds one byte per character). */
 const bytes = (latin1: string): Buffer => Buffer.from(latin1, 'latin1');
 const NOT_ASCII = /[^\x00-\x7f]/;
+const NO_CONTEXT: SenderContext = {};
+
+/** A sender's trusted fields as frame text, for as long as its credentials, context, unit settings and transport are these. */
+interface SenderTemplate {
+  transport: Transport;
+  uid: number;
+  gid: number;
+  context: SenderContext;
+  settings: UnitLogSettings | undefined;
+  /** The trusted fields' lines with the frame's empty line; undefined where a value cannot be text. */
+  tail: string | undefined;
+  /** Of them, what the container log's line and a forwarded datagram read (_PID, _COMM, _SYSTEMD_UNIT). */
+  shown: Array<[string, FieldValue]>;
+}
+/** Senders whose trusted fields are kept as text (as many as their contexts, sender-context.ts). */
+const MAX_SENDER_TEMPLATES = 256;
+
+/** A unit's lines' fixed fields as frame text, for as long as its settings and its process's context are these. */
+interface UnitTemplate {
+  settings: UnitLogSettings | undefined;
+  context: SenderContext;
+  /** The lines between PRIORITY's and MESSAGE's, and those after MESSAGE's; undefined where a value cannot be text. */
+  text: { head: string; tail: string } | undefined;
+}
 
 export class JournalSinks {
   private readonly limiter: RateLimiter;
@@ -81,6 +112,8 @@ export class JournalSinks {
   refused = 0;
   /** Per unit, the stream id of its current run's output (its pipe stands for journald's stream). */
   private readonly unitStreams = new Map<string, { invocation: string | undefined; id: string }>();
+  private readonly unitTemplates = new Map<string, UnitTemplate>();
+  private readonly senderTemplates = new Map<number, SenderTemplate>();
 
   constructor(private readonly deps: SinkDeps) {
     this.limiter = new RateLimiter(deps.rateLimit.intervalMs, deps.rateLimit.burst);
@@ -163,22 +196,48 @@ export class JournalSinks {
     const s = this.deps.unitSettings(unit);
     let level = s?.level ?? LOG_INFO;
     let message = line;
-    if (s?.levelPrefix ?? true) {
-      const m = /^<([0-7])>/.exec(line);
-      if (m) {
-        level = Number(m[1]);
+    // SyslogLevelPrefix=: "<N>" at the start (compared by character: this runs for every line).
+    if ((s?.levelPrefix ?? true) && line.charCodeAt(0) === 0x3c && line.charCodeAt(2) === 0x3e) {
+      const d = line.charCodeAt(1) - 0x30;
+      if (d >= 0 && d <= 7) {
+        level = d;
         message = line.slice(3);
       }
     }
-    const fields: Array<[string, FieldValue]> = [
-      ['PRIORITY', String(level)],
-      ['SYSLOG_FACILITY', String(s?.facility ?? 3)],
-      ['SYSLOG_IDENTIFIER', s?.identifier ?? unit.replace(/\.service$/, '')],
-      ['MESSAGE', message],
-      ['_STREAM_ID', this.unitStreamId(unit, s?.invocation)],
-    ];
+    const submitText = this.deps.submitText;
+    if (submitText !== undefined && !this.deps.forward?.listening()) {
+      const text = this.unitTemplate(unit, s).text;
+      if (text !== undefined) {
+        if (s?.levelMax !== undefined && level > s.levelMax) return;
+        if (!this.admitted(unit, unit)) return;
+        submitText(`PRIORITY=${level}\n${text.head}MESSAGE=${message}\n${text.tail}`);
+        return;
+      }
+    }
+    const fields: Array<[string, FieldValue]> = [['PRIORITY', String(level)], ...this.unitHead(unit, s), ['MESSAGE', message], ['_STREAM_ID', this.unitStreamId(unit, s?.invocation)]];
     const pid = s?.mainPid;
     this.store(fields, level, 'stdout', undefined, { unit, ...(pid !== undefined && { pid }) });
+  }
+
+  /** SYSLOG_FACILITY and SYSLOG_IDENTIFIER of a unit's lines. */
+  private unitHead(unit: string, s: UnitLogSettings | undefined): Array<[string, FieldValue]> {
+    return [
+      ['SYSLOG_FACILITY', String(s?.facility ?? 3)],
+      ['SYSLOG_IDENTIFIER', s?.identifier ?? unit.replace(/\.service$/, '')],
+    ];
+  }
+
+  /** The unit's lines' fixed fields, made again when its settings or its main process's context (cached per pid) change. */
+  private unitTemplate(unit: string, s: UnitLogSettings | undefined): UnitTemplate {
+    const pid = s?.mainPid;
+    const context = pid !== undefined && pid > 0 ? this.deps.contexts.get(pid) : NO_CONTEXT;
+    const cur = this.unitTemplates.get(unit);
+    if (cur !== undefined && cur.settings === s && cur.context === context) return cur;
+    const head = textFields(this.unitHead(unit, s));
+    const tail = textFields([['_STREAM_ID', this.unitStreamId(unit, s?.invocation)], ...this.trusted('stdout', undefined, context, unit, s, pid)]);
+    const t: UnitTemplate = { settings: s, context, text: head !== undefined && tail !== undefined ? { head, tail } : undefined };
+    this.unitTemplates.set(unit, t);
+    return t;
   }
 
   /**
@@ -211,14 +270,69 @@ export class JournalSinks {
 
   private store(fields: Array<[string, FieldValue]>, level: number, transport: Transport, sender: Sender | undefined, of?: { unit: string; pid?: number }, raw?: Buffer): void {
     const pid = sender?.pid ?? of?.pid;
-    const ctx = pid !== undefined && pid > 0 ? this.deps.contexts.get(pid) : {};
+    const ctx = pid !== undefined && pid > 0 ? this.deps.contexts.get(pid) : NO_CONTEXT;
     const unit = of?.unit ?? ctx.unit;
     const settings = unit !== undefined ? this.deps.unitSettings(unit) : undefined;
     if (settings?.levelMax !== undefined && level > settings.levelMax) return;
     const key = unit ?? `uid ${sender?.uid ?? 0}`;
+    if (!this.admitted(key, unit ?? key)) return;
+    // A client's message whose own fields are text: one string, its trusted fields kept per sender.
+    const own = this.deps.submitText !== undefined && sender !== undefined && sender.pid > 0 ? textFields(fields) : undefined;
+    if (own !== undefined) {
+      const t = this.senderTemplate(transport, sender!, ctx, unit, settings);
+      if (t.tail !== undefined) {
+        this.deps.submitText!(own + t.tail);
+        const shown = this.deps.console || this.deps.forward ? fields.concat(t.shown) : fields;
+        this.deps.console?.(shown);
+        this.forward(shown, level, sender!.pid, raw);
+        return;
+      }
+    }
+    for (const f of this.trusted(transport, sender, ctx, unit, settings, pid)) fields.push(f);
+    this.deps.submit(fields);
+    if (of === undefined) this.deps.console?.(fields);
+    this.forward(fields, level, pid, raw);
+  }
+
+  /** ForwardToSyslog=, where a syslog daemon listens: journald hands a syslog datagram on as it came; what came otherwise, as a datagram it makes. */
+  private forward(fields: Fields, level: number, pid: number | undefined, raw: Buffer | undefined): void {
+    if (!this.deps.forward?.listening()) return;
+    if (raw) this.deps.forward.send(raw);
+    else this.forwardEntry(fields, level, pid);
+  }
+
+  /** The sender's trusted fields as text, made again when its credentials, context (cached per pid), unit settings or transport change. */
+  private senderTemplate(transport: Transport, sender: Sender, context: SenderContext, unit: string | undefined, settings: UnitLogSettings | undefined): SenderTemplate {
+    const cur = this.senderTemplates.get(sender.pid);
+    if (cur !== undefined && cur.context === context && cur.settings === settings && cur.transport === transport && cur.uid === sender.uid && cur.gid === sender.gid) return cur;
+    this.senderTemplates.delete(sender.pid);
+    if (this.senderTemplates.size >= MAX_SENDER_TEMPLATES) this.senderTemplates.delete(this.senderTemplates.keys().next().value!);
+    const trusted = this.trusted(transport, sender, context, unit, settings, sender.pid);
+    const text = textFields(trusted);
+    const t: SenderTemplate = {
+      transport,
+      uid: sender.uid,
+      gid: sender.gid,
+      context,
+      settings,
+      tail: text,
+      shown: trusted.filter(([n]) => n === '_PID' || n === '_COMM' || n === '_SYSTEMD_UNIT'),
+    };
+    this.senderTemplates.set(sender.pid, t);
+    return t;
+  }
+
+  /** Whether the rate limit lets one more entry of `key` through now (saying first what it dropped before). */
+  private admitted(key: string, who: string): boolean {
     const decision = this.limiter.test(key, this.now());
-    if (!decision.pass) return;
-    if (decision.suppressedBefore > 0) this.suppressed(decision.suppressedBefore, unit ?? key);
+    if (!decision.pass) return false;
+    if (decision.suppressedBefore > 0) this.suppressed(decision.suppressedBefore, who);
+    return true;
+  }
+
+  /** The fields PID 1 vouches for, after the sender's own. */
+  private trusted(transport: Transport, sender: Sender | undefined, ctx: SenderContext, unit: string | undefined, settings: UnitLogSettings | undefined, pid: number | undefined): Array<[string, FieldValue]> {
+    const fields: Array<[string, FieldValue]> = [];
     if (pid !== undefined && pid > 0) fields.push(['_PID', String(pid)]);
     // A unit's own pipe has no peer credentials: its process's, as journald gets them from the stream.
     const uid = sender?.uid ?? ctx.uid;
@@ -232,13 +346,7 @@ export class JournalSinks {
     if (settings?.invocation !== undefined) fields.push(['_SYSTEMD_INVOCATION_ID', settings.invocation]);
     fields.push(['_TRANSPORT', transport], ['_HOSTNAME', this.deps.hostname], [...RUNTIME_SCOPE]);
     for (const f of settings?.extraFields ?? []) fields.push([f[0], f[1]]);
-    this.deps.submit(fields);
-    if (of === undefined) this.deps.console?.(fields);
-    if (this.deps.forward?.listening()) {
-      // journald hands a syslog datagram on as it came; what came otherwise, as a datagram it makes.
-      if (raw) this.deps.forward.send(raw);
-      else this.forwardEntry(fields, level, pid);
-    }
+    return fields;
   }
 
   /** journald's line for what a sender's rate limit dropped. */

@@ -27,6 +27,8 @@ export const SYSLOG_SOCKET = `${JOURNAL_DIR}/syslog`;
 export const LINE_MAX_BYTES = 48 * 1024;
 /** A native datagram's bound (larger entries come as a memfd). */
 export const NATIVE_MAX_BYTES = 256 * 1024;
+/** syslog datagrams taken in one call (datagram-sockets.ts): 16 slots of LINE_MAX_BYTES, resident only where written. */
+export const DEV_LOG_BATCH = 16;
 /** journald's STDOUT_STREAMS_MAX is 4096; PID 1 takes fewer at once. */
 export const MAX_STREAMS = 1024;
 
@@ -59,8 +61,8 @@ export function openJournalSockets(sinks: JournalSinks, queue: Backpressure, say
       say(`journal: cannot listen on ${path}: ${(e as Error).message}`);
     }
   };
-  open(DEV_LOG, () => endpoints.push(dgram.open(DEV_LOG, { passRights: false, maxBytes: LINE_MAX_BYTES, receiveBuffer: 8 << 20 }, (d) => sinks.syslogDatagram(d))));
-  open(NATIVE_SOCKET, () => endpoints.push(dgram.open(NATIVE_SOCKET, { passRights: true, maxBytes: NATIVE_MAX_BYTES, receiveBuffer: 8 << 20 }, (d) => sinks.nativeDatagram(d))));
+  open(DEV_LOG, () => endpoints.push(dgram.open(DEV_LOG, { passRights: false, maxBytes: LINE_MAX_BYTES, receiveBuffer: 8 << 20, batch: DEV_LOG_BATCH, waitFor: queue }, (d) => sinks.syslogDatagram(d))));
+  open(NATIVE_SOCKET, () => endpoints.push(dgram.open(NATIVE_SOCKET, { passRights: true, maxBytes: NATIVE_MAX_BYTES, receiveBuffer: 8 << 20, waitFor: queue }, (d) => sinks.nativeDatagram(d))));
   const server = net.createServer((socket) => acceptStream(sinks, queue, socket));
   server.maxConnections = MAX_STREAMS;
   server.on('error', (e) => say(`journal: ${STDOUT_SOCKET}: ${e.message}`));

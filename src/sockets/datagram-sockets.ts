@@ -12,7 +12,7 @@
 //   leaves the close (which releases whatever is still queued) to the closer as well.
 // Node has no AF_UNIX datagram sockets: they are made through libc and watched by an
 // FdPoller (one worker thread in poll(2)).
-import { bindDatagramSocket, receiveDatagram, shutdownReceive } from '../sys/libc';
+import { bindDatagramSocket, type Datagram, DatagramBatch, receiveDatagram, shutdownReceive } from '../sys/libc';
 import { type CloseLane, type DescriptorCloser, sharedCloser } from './descriptor-closer';
 import { FdPoller } from './fd-poller';
 
@@ -24,6 +24,8 @@ import { FdPoller } from './fd-poller';
  */
 export const DATAGRAMS_PER_WAKE = 128;
 export const DRAIN_BUDGET_MS = 5;
+/** How long a socket waits for its reader's queue (waitFor) before it is read again regardless. */
+export const HOLD_MAX_MS = 1000;
 
 export interface ReceivedDatagram {
   data: Buffer;
@@ -41,6 +43,19 @@ export interface DatagramSocketOptions {
   maxBytes?: number;
   /** SO_RCVBUF, bytes. */
   receiveBuffer?: number;
+  /**
+   * Datagrams taken in one recvmmsg(2) (a socket a flood may fill: /dev/log): one call per batch
+   * instead of one per datagram. Its slots are maxBytes each, resident only where written. A
+   * batch is delivered whole, so a closer's lane may take up to batch - 1 datagrams' descriptors
+   * past its bound before the socket waits (none where the kernel refuses them, SO_PASSRIGHTS).
+   */
+  batch?: number;
+  /**
+   * The reader's own queue (the journal's writer): while it is full, the socket is not read and
+   * its senders wait in the kernel, as for journald, for at most HOLD_MAX_MS at a time; a queue
+   * that stays full that long (a writer that is stuck) gets what comes anyway, to drop and count.
+   */
+  waitFor?: { full(): boolean; onRoom(then: () => void): void };
 }
 
 export interface DatagramEndpoint {
@@ -49,6 +64,10 @@ export interface DatagramEndpoint {
 
 interface Endpoint extends DatagramEndpoint {
   maxBytes: number;
+  batch: DatagramBatch | undefined;
+  waitFor: DatagramSocketOptions['waitFor'];
+  /** The queue stayed full past HOLD_MAX_MS: read regardless until it has room again. */
+  overrun: boolean;
   onDatagram: (d: ReceivedDatagram) => void;
   paused: boolean;
   closed: boolean;
@@ -61,7 +80,9 @@ export class DatagramSockets {
 
   /** Binds a socket at path and calls onDatagram for each datagram, in order. */
   open(path: string, options: DatagramSocketOptions, onDatagram: (d: ReceivedDatagram) => void): DatagramEndpoint {
-    const e: Endpoint = { fd: bindDatagramSocket(path, options), maxBytes: options.maxBytes ?? 4096, onDatagram, paused: false, closed: false };
+    const maxBytes = options.maxBytes ?? 4096;
+    const batch = options.batch !== undefined && options.batch > 1 ? new DatagramBatch(options.batch, maxBytes) : undefined;
+    const e: Endpoint = { fd: bindDatagramSocket(path, options), maxBytes, batch, waitFor: options.waitFor, overrun: false, onDatagram, paused: false, closed: false };
     this.poller.watch(e.fd, () => this.drain(e));
     return e;
   }
@@ -77,17 +98,56 @@ export class DatagramSockets {
 
   private drain(e: Endpoint): void {
     const until = performance.now() + DRAIN_BUDGET_MS;
-    for (let n = 0; n < DATAGRAMS_PER_WAKE && !e.closed && !e.paused && (n === 0 || performance.now() < until); n++) {
-      const d = receiveDatagram(e.fd, e.maxBytes);
-      if (!d) return;
-      const lanes = new Set<CloseLane>();
-      try {
-        e.onDatagram({ data: d.data, sender: d.sender, descriptors: d.fds.length, fds: d.fds });
-      } finally {
-        for (const fd of d.fds) lanes.add(this.closer.close(fd));
+    for (let n = 0; n < DATAGRAMS_PER_WAKE && !e.closed && !e.paused && (n === 0 || performance.now() < until); ) {
+      if (e.waitFor && !e.overrun && e.waitFor.full()) return this.hold(e, e.waitFor);
+      if (e.batch) {
+        const got = e.batch.receive(e.fd);
+        if (got.length === 0) return;
+        for (const d of got) this.deliver(e, d);
+        n += got.length;
+      } else {
+        const d = receiveDatagram(e.fd, e.maxBytes);
+        if (!d) return;
+        this.deliver(e, d);
+        n++;
       }
-      for (const lane of lanes) if (this.closer.full(lane)) this.pause(e, lane);
     }
+  }
+
+  /** One datagram to its reader; its descriptors to the closer (the socket waits while the closer's lane is full). */
+  private deliver(e: Endpoint, d: Datagram): void {
+    if (d.fds.length === 0) return e.onDatagram({ data: d.data, sender: d.sender, descriptors: 0, fds: d.fds });
+    const lanes = new Set<CloseLane>();
+    try {
+      e.onDatagram({ data: d.data, sender: d.sender, descriptors: d.fds.length, fds: d.fds });
+    } finally {
+      for (const fd of d.fds) lanes.add(this.closer.close(fd));
+    }
+    for (const lane of lanes) if (this.closer.full(lane)) this.pause(e, lane);
+  }
+
+  /** Leaves the socket's datagrams in the kernel until the reader's queue has room, or HOLD_MAX_MS have passed. */
+  private hold(e: Endpoint, queue: NonNullable<Endpoint['waitFor']>): void {
+    if (e.paused || e.closed) return;
+    e.paused = true;
+    this.poller.unwatch(e.fd);
+    let held = true;
+    const resume = (): void => {
+      if (!held) return;
+      held = false;
+      clearTimeout(timer);
+      e.paused = false;
+      if (!e.closed) this.poller.watch(e.fd, () => this.drain(e));
+    };
+    const timer = setTimeout(() => {
+      e.overrun = true;
+      resume();
+    }, HOLD_MAX_MS);
+    timer.unref();
+    queue.onRoom(() => {
+      e.overrun = false;
+      resume();
+    });
   }
 
   /** Leaves the socket's datagrams (and their descriptors) in the kernel until the lane has room. */

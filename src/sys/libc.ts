@@ -542,9 +542,18 @@ export function receiveDatagram(fd: number, maxBytes = 4096): Datagram | undefin
     throw new SysError('recvmsg', e);
   }
   const out: Datagram = { data: maxBytes <= 4096 ? data.subarray(0, n) : Buffer.from(data.subarray(0, n)), fds: [] };
-  const end = Math.min(msg.controllen, control.length);
-  for (let off = 0; off + 16 <= end; ) {
-    const len = Number(control.readBigUInt64LE(off));
+  readControl(control, 0, Math.min(msg.controllen, control.length), out);
+  return out;
+}
+
+/** sizeof(struct mmsghdr) on 64-bit Linux: a msghdr (56 bytes), msg_len and padding. */
+const MMSGHDR_BYTES = 64;
+const IOVEC_BYTES = 16;
+
+/** The credentials and descriptors of one received control buffer (see receiveDatagram). */
+function readControl(control: Buffer, at: number, end: number, out: Datagram): void {
+  for (let off = at; off + 16 <= end; ) {
+    const len = control.readUInt32LE(off) + control.readUInt32LE(off + 4) * 2 ** 32;
     if (len < 16 || off + len > end) break;
     const level = control.readInt32LE(off + 8);
     const kind = control.readInt32LE(off + 12);
@@ -555,7 +564,91 @@ export function receiveDatagram(fd: number, maxBytes = 4096): Datagram | undefin
     }
     off += (len + 7) & ~7;
   }
-  return out;
+}
+
+/**
+ * recvmmsg(2) for one socket: up to `slots` datagrams with their credentials in one call, so a
+ * flood costs one call through koffi per batch, not one per datagram (PID 1 runs interpreted,
+ * where such a call, with its message structure built from JavaScript objects, was most of the
+ * cost of receiving). The message headers, their iovecs and control buffers and the datagrams'
+ * slots are one buffer laid out once; each call restores the headers from a pristine copy. Its
+ * datagram slots are only resident where datagrams were written (a short line touches one page
+ * of its slot). What receiveDatagram says of descriptors holds here too.
+ */
+/** The batches whose datagram slots releaseFreeMemory gives back. */
+const datagramBatches = new Set<WeakRef<DatagramBatch>>();
+const MADV_DONTNEED = 4;
+const PAGE_BYTES = 4096;
+
+export class DatagramBatch {
+  private readonly memory: Buffer;
+  private readonly pristine: Buffer;
+  private readonly controlAt: number;
+  private readonly dataAt: number;
+  private readonly dataAddress: number;
+
+  constructor(
+    readonly slots: number,
+    readonly maxBytes: number,
+  ) {
+    const headers = slots * (MMSGHDR_BYTES + IOVEC_BYTES);
+    this.controlAt = headers;
+    this.dataAt = headers + slots * CONTROL_BYTES;
+    this.memory = Buffer.allocUnsafeSlow(this.dataAt + slots * maxBytes);
+    this.memory.fill(0, 0, headers);
+    const base = Number(libc().ffi.address(this.memory));
+    for (let i = 0; i < slots; i++) {
+      const h = i * MMSGHDR_BYTES;
+      const iov = slots * MMSGHDR_BYTES + i * IOVEC_BYTES;
+      this.writeAddress(h + 16, base + iov); // msg_iov
+      this.memory.writeUInt32LE(1, h + 24); // msg_iovlen
+      this.writeAddress(h + 32, base + this.controlAt + i * CONTROL_BYTES); // msg_control
+      this.memory.writeUInt32LE(CONTROL_BYTES, h + 40); // msg_controllen
+      this.writeAddress(iov, base + this.dataAt + i * maxBytes); // iov_base
+      this.memory.writeUInt32LE(maxBytes, iov + 8); // iov_len
+    }
+    this.pristine = Buffer.from(this.memory.subarray(0, slots * MMSGHDR_BYTES));
+    this.dataAddress = base + this.dataAt;
+    datagramBatches.add(new WeakRef(this));
+  }
+
+  /**
+   * Gives back the pages a burst wrote in the datagram slots (madvise MADV_DONTNEED: they read
+   * as zeros, and cost nothing, until written again), so that a flood leaves PID 1 no bigger.
+   * Only whole pages inside the slots, never the allocator's own bytes around them.
+   */
+  releaseSlots(): void {
+    const from = Math.ceil(this.dataAddress / PAGE_BYTES) * PAGE_BYTES;
+    const to = Math.floor((this.dataAddress + this.slots * this.maxBytes) / PAGE_BYTES) * PAGE_BYTES;
+    if (to > from) libc().fn('int madvise(uintptr_t addr, size_t len, int advice)')(from, to - from, MADV_DONTNEED);
+  }
+
+  private writeAddress(at: number, address: number): void {
+    this.memory.writeUInt32LE(address % 2 ** 32, at);
+    this.memory.writeUInt32LE(Math.floor(address / 2 ** 32), at + 4);
+  }
+
+  /** The datagrams queued on fd, at most `slots` of them (none when none is queued). */
+  receive(fd: number): Datagram[] {
+    this.pristine.copy(this.memory, 0);
+    const n = libc().fn('int recvmmsg(int fd, void *msgs, unsigned int n, int flags, void *timeout)')(fd, this.memory, this.slots, MSG_DONTWAIT | MSG_CMSG_CLOEXEC, null) as number;
+    if (n < 0) {
+      const e = libc().errno();
+      if (e === EAGAIN || e === EINTR) return [];
+      throw new SysError('recvmmsg', e);
+    }
+    const out: Datagram[] = [];
+    for (let i = 0; i < n; i++) {
+      const h = i * MMSGHDR_BYTES;
+      const bytes = Math.min(this.memory.readUInt32LE(h + 56), this.maxBytes);
+      const from = this.dataAt + i * this.maxBytes;
+      const d: Datagram = { data: Buffer.from(this.memory.subarray(from, from + bytes)), fds: [] };
+      const control = this.controlAt + i * CONTROL_BYTES;
+      readControl(this.memory, control, control + Math.min(this.memory.readUInt32LE(h + 40), CONTROL_BYTES), d);
+      out.push(d);
+    }
+    return out;
+  }
 }
 
 const F_GET_SEALS = 1034;
@@ -644,6 +737,11 @@ export function shareMallocArenas(): void {
 /** Hands free malloc memory back to the kernel (glibc malloc_trim); start-up leaves some behind. */
 export function releaseFreeMemory(): void {
   libc().fn('int malloc_trim(size_t pad)')(0);
+  for (const ref of datagramBatches) {
+    const b = ref.deref();
+    if (b) b.releaseSlots();
+    else datagramBatches.delete(ref);
+  }
 }
 
 // ---- listening sockets (socket units) ----

@@ -2,29 +2,43 @@
 // unit directives, the rate limit with journald's line, and forwarding to a syslog daemon.
 import { describe, expect, it } from 'vitest';
 import { encodeFrame } from '../../../src/journal/entry-frames';
+import { consoleLineFor, DEFAULT_CONSOLE_POLICY } from '../../../src/output/console-policy';
 import type { Fields } from '../../../src/sinks/journal-feed';
 import { JournalSinks, type UnitLogSettings } from '../../../src/sinks/journal-sinks';
 import { SenderContexts } from '../../../src/sinks/sender-context';
 
 const asText = (f: Fields) => Object.fromEntries(f.map(([n, v]) => [n, typeof v === 'string' ? v : Buffer.from(v).toString('latin1')]));
 
-function sinks(opts: { units?: Record<string, Partial<UnitLogSettings>>; burst?: number; now?: () => number } = {}) {
+/** A text entry (entry-frames.ts's textFields) back as its fields, in order. */
+const fromText = (text: string): Fields => {
+  expect(text.endsWith('\n')).toBe(true);
+  return text
+    .slice(0, -1)
+    .split('\n')
+    .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as const);
+};
+
+function sinks(opts: { units?: Record<string, Partial<UnitLogSettings>>; burst?: number; now?: () => number; text?: boolean; forward?: boolean } = {}) {
   const got: Fields[] = [];
   const forwarded: string[] = [];
+  const shown: string[] = [];
+  let texts = 0;
   const contexts = new SenderContexts(
     (pid) => (pid === 42 ? 'ssh.service' : undefined),
     (pid) => ({ comm: `comm${pid}`, exe: `/bin/p${pid}`, cmdline: `p${pid} --flag`, capEffective: '1ffffffffff', uid: pid * 10, gid: pid * 10 + 1 }),
   );
   const s = new JournalSinks({
     submit: (f) => got.push(f),
+    ...(opts.text && { submitText: (t: string) => got.push(fromText(t)) && texts++ }),
     contexts,
     unitSettings: (u) => (opts.units?.[u] ? { identifier: u, facility: 3, level: 6, levelPrefix: true, extraFields: [], ...opts.units[u] } : undefined),
     hostname: 'box',
     rateLimit: { intervalMs: 30_000, burst: opts.burst ?? 100 },
-    forward: { listening: () => true, send: (d) => forwarded.push(d.toString('latin1')) },
+    forward: { listening: () => opts.forward ?? true, send: (d) => forwarded.push(d.toString('latin1')) },
     now: opts.now ?? (() => 1_700_000_000_123),
+    console: (f) => shown.push(consoleLineFor(f, DEFAULT_CONSOLE_POLICY, 'text') ?? '', consoleLineFor(f, DEFAULT_CONSOLE_POLICY, 'json', 0) ?? ''),
   });
-  return { s, got, forwarded };
+  return { s, got, forwarded, shown, texts: () => texts };
 }
 
 const dgram = (text: string | Buffer, sender = { pid: 42, uid: 0, gid: 0 }) => ({ data: Buffer.from(text), sender, descriptors: 0, fds: [] });
@@ -140,6 +154,90 @@ describe("a unit's lines", () => {
     s2.unitLine('q.service', '<2>kept');
     expect(got2.map((f) => asText(f).MESSAGE)).toEqual(['kept']);
   });
+});
+
+describe("a unit's lines as text (their fixed fields made once per run)", () => {
+  const cases: Array<[string, Partial<UnitLogSettings>, string[]]> = [
+    ['plain', { mainPid: 42, invocation: '1'.repeat(32) }, ['a', 'b c', '']],
+    ['prefixes, extra fields, an identifier', { identifier: 'nginx', facility: 16, extraFields: [['TEAM', 'core']], mainPid: 42 }, ['<3>broken', '<9>not a level', '<7>', 'x<3>']],
+    ['LogLevelMax=, no prefix', { levelMax: 4, levelPrefix: false, level: 4 }, ['<7>kept as is', 'y']],
+    ['LogLevelMax= with prefixes', { levelMax: 4 }, ['<7>dropped', 'info: dropped too', '<2>kept']],
+    ['no main process', {}, ['z']],
+  ];
+  for (const [name, unit, lines] of cases) {
+    it(`are the fields the entry would have had, in their order: ${name}`, () => {
+      const asFields = sinks({ units: { 'web.service': unit }, forward: false });
+      const asText = sinks({ units: { 'web.service': unit }, forward: false, text: true });
+      for (const l of lines) {
+        asFields.s.unitLine('web.service', l);
+        asText.s.unitLine('web.service', l);
+      }
+      const withoutStream = (f: Fields) => f.filter(([n]) => n !== '_STREAM_ID');
+      expect(asText.got.map(withoutStream)).toEqual(asFields.got.map(withoutStream));
+      expect(asText.got.every((f) => f.some(([n, v]) => n === '_STREAM_ID' && /^[0-9a-f]{32}$/.test(v as string)))).toBe(true);
+      expect(asText.texts()).toBe(asText.got.length);
+    });
+  }
+
+  it('a new run, main process or context makes them again; a value with a newline goes as fields', () => {
+    let t = 0;
+    const units: Record<string, Partial<UnitLogSettings>> = { 'web.service': { mainPid: 42, invocation: '1'.repeat(32), extraFields: [['MULTI', 'a\nb']] } };
+    const { s, got } = sinks({ units, forward: false, text: true, now: () => t });
+    s.unitLine('web.service', 'one');
+    expect(got[0]!.find(([n]) => n === 'MULTI')![1]).toBe('a\nb');
+    units['web.service'] = { mainPid: 43, invocation: '2'.repeat(32) };
+    s.unitLine('web.service', 'two');
+    t = 60_000;
+    s.unitLine('web.service', 'three');
+    const [, two, three] = got.map((f) => Object.fromEntries(f));
+    expect(two).toMatchObject({ MESSAGE: 'two', _PID: '43', _UID: '430', _SYSTEMD_INVOCATION_ID: '2'.repeat(32) });
+    expect(three).toMatchObject({ MESSAGE: 'three', _PID: '43' });
+    expect(two!._STREAM_ID).not.toBe(Object.fromEntries(got[0]!)._STREAM_ID);
+  });
+
+  it('the rate limit counts them with its line, and forwarding to a syslog daemon still gets them', () => {
+    let t = 0;
+    const { s, got, forwarded } = sinks({ units: { 'web.service': { mainPid: 42 } }, burst: 2, text: true, forward: false, now: () => t });
+    for (const l of ['a', 'b', 'c', 'd']) s.unitLine('web.service', l);
+    t = 30_000;
+    s.unitLine('web.service', 'e');
+    expect(got.map((f) => Object.fromEntries(f).MESSAGE)).toEqual(['a', 'b', 'Suppressed 2 messages from web.service', 'e']);
+    const withForward = sinks({ units: { 'web.service': { mainPid: 42 } }, text: true });
+    withForward.s.unitLine('web.service', '<3>to rsyslog');
+    expect(withForward.forwarded).toEqual([expect.stringMatching(/^<27>.* web\.service\[42\]: to rsyslog$/)]);
+    expect(forwarded).toEqual([]);
+  });
+});
+
+describe("clients' messages as text (their trusted fields made once per sender)", () => {
+  const feed = (s: JournalSinks) => {
+    s.syslogDatagram(dgram('<38>Dec  7 13:53:13 sshd[812]: Accepted publickey'));
+    s.syslogDatagram(dgram('<13>no header at all'));
+    s.syslogDatagram(dgram('<11>Dec  7 13:53:13 proof-auth: journal-proof auth.err', { pid: 9, uid: 0, gid: 0 }));
+    s.syslogDatagram(dgram('<13>a\nmessage on two lines'));
+    s.syslogDatagram(dgram(Buffer.from([0x3c, 0x31, 0x33, 0x3e, 0xff, 0xfe, 0x00, 0x41])));
+    s.syslogDatagram(dgram('<38>Dec  7 13:53:13 sshd[812]: again, another uid', { pid: 42, uid: 7, gid: 8 }));
+    s.nativeDatagram(dgram('MESSAGE=native\nPRIORITY=3\nCUSTOM=x\n_PID=1\n'));
+    s.streamLine('hello', 4, 'proof-cat', { pid: 9, uid: 1000, gid: 1000 }, 'c'.repeat(32));
+    s.streamLine('daemon', (3 << 3) | 6, 'd', { pid: 9, uid: 1000, gid: 1000 }, 'c'.repeat(32));
+  };
+  for (const forward of [false, true]) {
+    it(`are the fields, the container log's lines and the forwarded datagrams they would have been${forward ? ' (a syslog daemon listening)' : ''}`, () => {
+      const asFields = sinks({ units: { 'ssh.service': { invocation: 'ab'.repeat(16), extraFields: [['TEAM', 'core']] } }, forward });
+      const asText = sinks({ units: { 'ssh.service': { invocation: 'ab'.repeat(16), extraFields: [['TEAM', 'core']] } }, forward, text: true });
+      feed(asFields.s);
+      feed(asText.s);
+      const plain = (f: Fields) => f.map(([n, v]) => [n, typeof v === 'string' ? v : Buffer.from(v).toString('latin1')]);
+      expect(asText.got.map(plain)).toEqual(asFields.got.map(plain));
+      expect(asText.got).toHaveLength(9);
+      expect(asText.texts()).toBe(6); // all but the message with a newline, the one of bytes and the native one (its values are bytes)
+
+      expect(asText.shown).toEqual(asFields.shown);
+      expect(asText.shown).toContain('sshd[42]: Accepted publickey\n');
+      expect(asText.forwarded).toEqual(asFields.forwarded);
+      expect(asText.forwarded).toHaveLength(forward ? 9 : 0);
+    });
+  }
 });
 
 describe('the rate limit', () => {
