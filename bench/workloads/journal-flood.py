@@ -60,28 +60,34 @@ def lines(count):
     sys.stdout.flush()
 
 
+def ping_once(path, i):
+    """One `ping` on ts-init's control socket, connect to answer: its milliseconds, or None."""
+    t0 = time.monotonic()
+    try:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(10)
+        s.connect(path)
+        s.sendall(b'{"v":1,"id":%d,"verb":"ping"}\n' % i)
+        buf = b''
+        while b'\n' not in buf:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            buf += chunk
+        s.close()
+    except OSError:
+        return None
+    return (time.monotonic() - t0) * 1000 if b'"ok":true' in buf else None
+
+
 def ping(path, seconds):
     lat = []
     end = time.monotonic() + seconds
     i = 0
     while time.monotonic() < end:
-        t0 = time.monotonic()
-        try:
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            s.settimeout(10)
-            s.connect(path)
-            s.sendall(b'{"v":1,"id":%d,"verb":"ping"}\n' % i)
-            buf = b''
-            while b'\n' not in buf:
-                chunk = s.recv(4096)
-                if not chunk:
-                    break
-                buf += chunk
-            s.close()
-            if b'"ok":true' in buf:
-                lat.append((time.monotonic() - t0) * 1000)
-        except OSError:
-            pass
+        took = ping_once(path, i)
+        if took is not None:
+            lat.append(took)
         i += 1
         time.sleep(0.01)
     lat.sort()
