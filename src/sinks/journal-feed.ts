@@ -19,6 +19,9 @@ import { releaseMemorySoon } from '../sys/memory';
 export const MAX_QUEUED_BYTES = 4 << 20;
 /** A batch this large goes to the writer at once, not at the end of the turn. */
 const FLUSH_AT_BYTES = 256 << 10;
+/** Flushes less than BURST_GAP_MS apart are one burst; from BURST_BYTES on, its end is followed by a release of memory. */
+const BURST_GAP_MS = 100;
+const BURST_BYTES = 256 << 10;
 const RESTART_AFTER_MS = 1000;
 
 export type Fields = ReadonlyArray<readonly [string, FieldValue]>;
@@ -46,6 +49,9 @@ export class JournalFeed {
   private text = '';
   /** The batch's size, text counted in characters (its UTF-8 may be longer, within FLUSH_AT_BYTES's bound). */
   private batchBytes = 0;
+  /** The current burst of flushes (BURST_GAP_MS apart at most): its bytes, and when it last flushed. */
+  private burstBytes = 0;
+  private lastFlushMs: number | undefined;
   private flushQueued = false;
   private dropped = 0;
   private closing = false;
@@ -182,9 +188,13 @@ export class JournalFeed {
     this.batch = [];
     this.batchBytes = 0;
     if (!stdin?.writable || parts.length === 0) return;
+    const bytes = parts.length === 1 ? parts[0]!.length : parts.reduce((n, b) => n + b.length, 0);
     stdin.write(parts.length === 1 ? parts[0] : Buffer.concat(parts));
-    // A burst's frames are garbage once written: given back when it is over.
-    if (stdin.writableLength >= FLUSH_AT_BYTES) releaseMemorySoon();
+    // A burst's entries are garbage once written: given back once it is over (every flush of a
+    // burst moves the release on; a trickle of lines never calls for one).
+    this.burstBytes = this.lastFlushMs !== undefined && Date.now() - this.lastFlushMs < BURST_GAP_MS ? this.burstBytes + bytes : bytes;
+    this.lastFlushMs = Date.now();
+    if (this.burstBytes >= BURST_BYTES || stdin.writableLength >= FLUSH_AT_BYTES) releaseMemorySoon();
   }
 
   /** Gives the writer what is queued, ends its input and waits (at most timeoutMs) for it to close the store. */

@@ -63,23 +63,39 @@ export function interpretOnly(): void {
 }
 
 const RELEASE_DELAY_MS = 500;
+/** Work that never pauses (a probe polling many times a second, a flood) still gets a release this often. */
+const RELEASE_AT_LEAST_EVERY_MS = 10_000;
+/** ... and at most this often (a probe every second costs one collection per 2 s, not one per request). */
 const RELEASE_INTERVAL_MS = 2_000;
 let releaseTimer: NodeJS.Timeout | undefined;
 let lastRelease = 0;
+let lastCall = 0;
+let firstPendingCall = 0;
 
 /**
- * releaseMemory() once the current burst of work is over: 0.5 s after the last call,
- * and at most once every 2 s, so a health probe polling systemctl many times a second
- * costs one collection (a few ms) per 2 s, not one per request. The timer never keeps
- * PID 1 alive.
+ * releaseMemory() once the current burst of work is over: 0.5 s after the last call (a call
+ * while one is pending moves it on), or 10 s after the first pending call when the work never
+ * pauses; never twice within 2 s. So a burst's garbage is given back after the burst, not in its
+ * middle (where a release costs a collection and the recompiling of what it flushed, and what the
+ * rest of the burst leaves stays), and a health probe polling systemctl many times a second costs
+ * one collection (a few ms) per 10 s. The timer never keeps PID 1 alive.
  */
 export function releaseMemorySoon(): void {
+  lastCall = Date.now();
   if (releaseTimer) return;
-  const wait = Math.max(RELEASE_DELAY_MS, lastRelease + RELEASE_INTERVAL_MS - Date.now());
+  firstPendingCall = lastCall;
+  armRelease(RELEASE_DELAY_MS);
+}
+
+function armRelease(ms: number): void {
   releaseTimer = setTimeout(() => {
     releaseTimer = undefined;
-    lastRelease = Date.now();
+    const now = Date.now();
+    const quiet = now - lastCall;
+    if (quiet < RELEASE_DELAY_MS && now - firstPendingCall < RELEASE_AT_LEAST_EVERY_MS) return armRelease(RELEASE_DELAY_MS - quiet);
+    if (now - lastRelease < RELEASE_INTERVAL_MS) return armRelease(lastRelease + RELEASE_INTERVAL_MS - now);
+    lastRelease = now;
     releaseMemory();
-  }, wait);
+  }, ms);
   releaseTimer.unref();
 }
