@@ -16,7 +16,8 @@ import threading
 import time
 
 TS_INIT = sys.argv[1]
-# The flood's own ping (one program's, for both benches).
+# The flood's own ping (one program's, for both benches); no __pycache__ left in the checkout.
+sys.dont_write_bytecode = True
 _spec = importlib.util.spec_from_file_location('journal_flood', os.path.join(os.path.dirname(os.path.abspath(__file__)), 'journal-flood.py'))
 FLOOD = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(FLOOD)
