@@ -46,7 +46,8 @@ function setupScript(dir) {
     'for n in null zero full random urandom; do touch /dev/$n && mount --bind /run/.host-dev/$n /dev/$n; done',
     'ln -s /proc/self/fd /dev/fd && ln -s /run/systemd/journal/dev-log /dev/log',
     `cp ${dir}/flood-*.service /etc/systemd/system/`,
-    `mkdir -p /etc/systemd/journald.conf.d && cp ${dir}/journald.conf /etc/systemd/journald.conf.d/bench.conf`,
+    // In the private /run: a directory made in /etc would be the host's.
+    `mkdir -p /run/systemd/journald.conf.d && cp ${dir}/journald.conf /run/systemd/journald.conf.d/bench.conf`,
     'exec "$0" "$@"',
   ].join(' && ');
 }
