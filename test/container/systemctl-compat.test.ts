@@ -15,9 +15,8 @@
 // the container's own (libpod_parent/libpod-ID), which podman removes, instead of in the host's
 // name=systemd root. The last test checks that nothing is left behind on the host.
 
-import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HOST_SYSTEMD_CGROUP, SYSTEMD_TOP_CGROUP, cgroupsOf, removeCgroupTree, topCgroups } from '../helpers/host-cgroups';
+import { cleanUpCgroups, topCgroups } from '../helpers/host-cgroups';
 import {
   ResourceTracker,
   buildImage,
@@ -401,18 +400,7 @@ describe('systemctl front vs systemd 252, same commands in the same order', () =
 describe('host clean-up', () => {
   it('leaves no cgroup of either container (and nothing new in the host name=systemd root) behind', async () => {
     await removeContainers(...resources.containers.splice(0));
-    const leftovers = ids.flatMap(cgroupsOf);
-    // Only what a systemd in the host's root cgroup would make: other engines' directories
-    // (docker, k8s.io, libpod_parent, ...) may appear while other tests run and are left alone.
-    const newTop = topCgroups().filter((d) => !cgroupsBefore.includes(d) && SYSTEMD_TOP_CGROUP.test(d));
-    // Clean whatever was left before failing, so that a failure does not leak into the host.
-    for (const dir of [...leftovers, ...newTop.map((d) => path.join(HOST_SYSTEMD_CGROUP, d))]) {
-      try {
-        removeCgroupTree(dir);
-      } catch {
-        /* still in use: reported below */
-      }
-    }
+    const { leftovers, newTop } = cleanUpCgroups(ids, cgroupsBefore);
     expect(leftovers).toEqual([]);
     expect(newTop).toEqual([]);
   });

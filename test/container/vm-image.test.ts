@@ -26,7 +26,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResourceTracker, exec, inspect, logs, removeContainers, requireTsInit, runDetached, stop } from '../helpers/container';
 import { unitOfPath } from '../../src/bus/object-path';
-import { HOST_SYSTEMD_CGROUP, SYSTEMD_TOP_CGROUP, cgroupsOf, removeCgroupTree, topCgroups } from '../helpers/host-cgroups';
+import { cleanUpCgroups, topCgroups } from '../helpers/host-cgroups';
 import {
   VM_RUNTIME,
   VM_SUITES,
@@ -338,16 +338,7 @@ for (const suite of SUITES) {
 describe('host clean-up', () => {
   it('leaves no cgroup of either container (and no init.scope in the host name=systemd root) behind', async () => {
     await removeContainers(...resources.containers.splice(0));
-    const leftovers = allBoots.flatMap((b) => cgroupsOf(b.id));
-    const newTop = topCgroups().filter((d) => !cgroupsBefore.includes(d) && SYSTEMD_TOP_CGROUP.test(d));
-    // Clean whatever was left before failing, so that a failure does not leak into the host.
-    for (const dir of [...leftovers, ...newTop.map((d) => `${HOST_SYSTEMD_CGROUP}/${d}`)]) {
-      try {
-        removeCgroupTree(dir);
-      } catch {
-        /* still in use: reported below */
-      }
-    }
+    const { leftovers, newTop } = cleanUpCgroups(allBoots.map((b) => b.id), cgroupsBefore);
     expect(leftovers).toEqual([]);
     expect(newTop).toEqual([]);
   });

@@ -51,3 +51,21 @@ export function removeCgroupTree(dir: string): void {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) removeCgroupTree(path.join(dir, e.name));
   fs.rmdirSync(dir);
 }
+
+/**
+ * What the containers `ids` left on the host: cgroups named after them, and top-level
+ * name=systemd directories a systemd makes that were not there `before`. Each is removed (unless
+ * still in use) before it is returned, so that a failing test does not leak into the host.
+ */
+export function cleanUpCgroups(ids: readonly string[], before: readonly string[]): { leftovers: string[]; newTop: string[] } {
+  const leftovers = ids.flatMap((id) => cgroupsOf(id));
+  const newTop = topCgroups().filter((d) => !before.includes(d) && SYSTEMD_TOP_CGROUP.test(d));
+  for (const dir of [...leftovers, ...newTop.map((d) => path.join(HOST_SYSTEMD_CGROUP, d))]) {
+    try {
+      removeCgroupTree(dir);
+    } catch {
+      /* still in use: the caller reports it */
+    }
+  }
+  return { leftovers, newTop };
+}

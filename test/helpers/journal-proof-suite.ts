@@ -10,7 +10,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResourceTracker, removeContainers, requireTsInit } from './container';
-import { HOST_SYSTEMD_CGROUP, SYSTEMD_TOP_CGROUP, cgroupsOf, removeCgroupTree, topCgroups } from './host-cgroups';
+import { cleanUpCgroups, topCgroups } from './host-cgroups';
 import {
   type Answers,
   type JournalSuite,
@@ -221,15 +221,7 @@ export function describeJournalProof(suite: JournalSuite): void {
   describe(`journal proof on Debian ${suite}: host clean-up`, () => {
     it('leaves no cgroup of any container (and no init.scope in the host name=systemd root) behind', async () => {
       await removeContainers(...resources.containers.splice(0));
-      const leftovers = Object.values(runs).flatMap((a) => cgroupsOf(a.id));
-      const newTop = topCgroups().filter((d) => !cgroupsBefore.includes(d) && SYSTEMD_TOP_CGROUP.test(d));
-      for (const dir of [...leftovers, ...newTop.map((d) => `${HOST_SYSTEMD_CGROUP}/${d}`)]) {
-        try {
-          removeCgroupTree(dir);
-        } catch {
-          /* still in use: reported below */
-        }
-      }
+      const { leftovers, newTop } = cleanUpCgroups(Object.values(runs).map((a) => a.id), cgroupsBefore);
       expect(leftovers).toEqual([]);
       expect(newTop).toEqual([]);
     });
