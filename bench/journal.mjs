@@ -15,13 +15,13 @@
 //      (process start included) with systemd's journalctl and with ts-init's.
 // journald's rate limit is turned off in the image (RateLimitIntervalSec=0, which ts-init reads
 // too): a flood is what is measured, not what is suppressed.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REPO, childrenOf, exeOf, schedTotals, sleep, statusKb } from './lib.mjs';
+import { baseImage, benchImage, podmanIn } from './podman.mjs';
 import { removeCgroupsOf } from './rich.mjs';
 
-const RUNTIME = 'runc';
 const FLOOD = path.join(REPO, 'bench/workloads/journal-flood.py');
 export const JOURNAL_INITS = ['systemd', 'ts-init'];
 const SYSTEMCTL = { systemd: '/usr/bin/systemctl', 'ts-init': '/usr/local/lib/ts-init/systemctl' };
@@ -42,55 +42,28 @@ ExecStart=/usr/local/bin/journal-flood ${mode} ${seconds} /run/flood-${mode}.res
 TimeoutStartSec=300
 `;
 
-function prepare(log) {
-  log('journal: preparing the bookworm journal image (scripts/journal-image.sh; the first build takes a few minutes)');
-  const res = spawnSync('bash', [path.join(REPO, 'scripts/journal-image.sh'), 'bookworm'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  if (res.status !== 0) throw new Error(`scripts/journal-image.sh exited ${res.status}`);
-  const vars = {};
-  for (const m of res.stdout.matchAll(/^export ([A-Z0-9_]+)='([^']*)'$/gm)) vars[m[1]] = m[2];
-  if (!vars.TS_INIT_JOURNAL_BOOKWORM) throw new Error('scripts/journal-image.sh printed no TS_INIT_JOURNAL_BOOKWORM');
-  const env = { ...process.env, CONTAINERS_CONF: vars.CONTAINERS_CONF, CONTAINERS_STORAGE_CONF: vars.CONTAINERS_STORAGE_CONF, TMPDIR: path.join(REPO, '.cache/podman/buildtmp') };
-  return { env, base: vars.TS_INIT_JOURNAL_BOOKWORM };
-}
-
-function podmanIn(env) {
-  return (args, { check = true, timeoutMs = 120_000 } = {}) => {
-    const res = spawnSync('podman', ['--runtime', RUNTIME, ...args], { env, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 256 << 20 });
-    if (check && res.status !== 0) throw new Error(`podman ${args.join(' ')} exited ${res.status}: ${res.stderr}`);
-    return res;
-  };
-}
-
+/** The bookworm journal image of scripts/journal-image.sh, FROM which the bench's image is made. */
 function buildImage(podman, base, tsInitBin, seconds) {
-  const ctx = fs.mkdtempSync(path.join(REPO, '.cache/podman/buildtmp/bench-journal-'));
-  const tag = `localhost/ts-init-bench-journal:${process.pid}-${Date.now().toString(36)}`;
-  try {
-    fs.copyFileSync(tsInitBin, path.join(ctx, 'ts-init'));
-    fs.chmodSync(path.join(ctx, 'ts-init'), 0o755);
-    fs.copyFileSync(FLOOD, path.join(ctx, 'journal-flood'));
-    fs.chmodSync(path.join(ctx, 'journal-flood'), 0o755);
-    fs.writeFileSync(path.join(ctx, 'flood-stdout.service'), unit('stdout', seconds));
-    fs.writeFileSync(path.join(ctx, 'flood-syslog.service'), unit('syslog', seconds));
-    fs.writeFileSync(path.join(ctx, 'bench.conf'), '# bench/journal.mjs: a flood is measured, not suppressed.\n[Journal]\nRateLimitIntervalSec=0\n');
-    fs.writeFileSync(
-      path.join(ctx, 'Containerfile'),
-      [
-        `FROM ${base}`,
-        'COPY ts-init /sbin/ts-init',
-        'COPY journal-flood /usr/local/bin/journal-flood',
-        'COPY flood-stdout.service flood-syslog.service /etc/systemd/system/',
-        'COPY bench.conf /etc/systemd/journald.conf.d/bench.conf',
-        'RUN mkdir -p /var/log/journal',
-        'ENTRYPOINT ["/sbin/ts-init", "--"]',
-        'CMD ["sleep", "infinity"]',
-        '',
-      ].join('\n'),
-    );
-    podman(['build', '--pull=never', '--quiet', '-t', tag, ctx], { timeoutMs: 600_000 });
-  } finally {
-    fs.rmSync(ctx, { recursive: true, force: true });
-  }
-  return tag;
+  return benchImage(podman, {
+    name: 'journal',
+    base,
+    files: {
+      'ts-init': { from: tsInitBin, executable: true },
+      'journal-flood': { from: FLOOD, executable: true },
+      'flood-stdout.service': { text: unit('stdout', seconds) },
+      'flood-syslog.service': { text: unit('syslog', seconds) },
+      'bench.conf': { text: '# bench/journal.mjs: a flood is measured, not suppressed.\n[Journal]\nRateLimitIntervalSec=0\n' },
+    },
+    lines: [
+      'COPY ts-init /sbin/ts-init',
+      'COPY journal-flood /usr/local/bin/journal-flood',
+      'COPY flood-stdout.service flood-syslog.service /etc/systemd/system/',
+      'COPY bench.conf /etc/systemd/journald.conf.d/bench.conf',
+      'RUN mkdir -p /var/log/journal',
+      'ENTRYPOINT ["/sbin/ts-init", "--"]',
+      'CMD ["sleep", "infinity"]',
+    ],
+  });
 }
 
 /** Every process of the container, from the host: pid -> comm. */
@@ -144,7 +117,7 @@ async function boot(podman, image, init, seconds, log) {
       const pinger =
         init === 'ts-init'
           ? new Promise((resolve) => {
-              const p = spawn('podman', ['--runtime', RUNTIME, 'exec', name, '/usr/local/bin/journal-flood', 'ping', '/run/ts-init.sock', String(seconds + 1)], { env: podman.env });
+              const p = spawn('podman', [...podman.options, 'exec', name, '/usr/local/bin/journal-flood', 'ping', '/run/ts-init.sock', String(seconds + 1)], { env: podman.env });
               let text = '';
               p.stdout.on('data', (d) => (text += d));
               p.on('close', () => resolve(text.trim()));
@@ -229,9 +202,9 @@ async function boot(podman, image, init, seconds, log) {
 
 /** Both boots, systemd first. Returns per init what boot() measured. */
 export async function journalBench(tsInitBin, seconds, log) {
-  const { env, base } = prepare(log);
+  log('journal: preparing the bookworm journal image (scripts/journal-image.sh; the first build takes a few minutes)');
+  const { env, base } = baseImage('journal-image.sh', ['bookworm'], 'TS_INIT_JOURNAL_BOOKWORM');
   const podman = podmanIn(env);
-  podman.env = env;
   const image = buildImage(podman, base, tsInitBin, seconds);
   const out = {};
   try {

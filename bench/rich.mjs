@@ -8,12 +8,11 @@
 // For each boot: from just before `podman run` until every service answers its probe
 // (test/fixtures/vm/probe.sh, from inside the container), and from `podman stop` until it
 // returns (the container has exited). Boots run one at a time, the inits in turns.
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REPO, median, monoNs, msSince, realtimeNs, sleep } from './lib.mjs';
+import { baseImage, benchImage, podmanIn } from './podman.mjs';
 
-const RUNTIME = 'runc'; // cgroups enabled: systemd's cgroups stay inside the container's own
 const READY_DEADLINE_MS = 60_000;
 const STOP_GRACE_S = 30;
 const PROBE = path.join(REPO, 'test/fixtures/vm/probe.sh');
@@ -31,57 +30,24 @@ const RUN_ARGS = {
 /** The Debian releases the vm image is built from, with the systemd each ships. */
 export const RICH_SUITES = { bookworm: { debian: 12, systemd: 252 }, trixie: { debian: 13, systemd: 257 } };
 
-/** scripts/vm-image.sh (builds the base once, cached): the podman environment and the base ref. */
-function prepare(log, suite) {
-  log(`rich boot: preparing the ${suite} vm image (scripts/vm-image.sh ${suite}; the first build takes a few minutes)`);
-  const res = spawnSync('bash', [path.join(REPO, 'scripts/vm-image.sh'), suite], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  if (res.status !== 0) throw new Error(`scripts/vm-image.sh ${suite} exited ${res.status}`);
-  const vars = {};
-  for (const m of res.stdout.matchAll(/^export ([A-Z_]+)='([^']*)'$/gm)) vars[m[1]] = m[2];
-  if (!vars.TS_INIT_BASE_VM) throw new Error('scripts/vm-image.sh printed no TS_INIT_BASE_VM');
-  const env = {
-    ...process.env,
-    CONTAINERS_CONF: vars.CONTAINERS_CONF,
-    CONTAINERS_STORAGE_CONF: vars.CONTAINERS_STORAGE_CONF,
-    TMPDIR: path.join(REPO, '.cache/podman/buildtmp'),
-  };
-  return { env, base: vars.TS_INIT_BASE_VM };
-}
-
-function podmanIn(env) {
-  return (args, { check = true, timeoutMs = 120_000 } = {}) => {
-    const res = spawnSync('podman', ['--runtime', RUNTIME, ...args], { env, encoding: 'utf8', timeout: timeoutMs });
-    if (check && res.status !== 0) throw new Error(`podman ${args.join(' ')} exited ${res.status}: ${res.stderr}`);
-    return res;
-  };
-}
-
+/** The vm image of scripts/vm-image.sh, FROM which the bench's image is made. */
 function buildImage(podman, base, tsInitBin) {
-  const ctx = fs.mkdtempSync(path.join(REPO, '.cache/podman/buildtmp/bench-vm-'));
-  const tag = `localhost/ts-init-bench-vm:${process.pid}-${Date.now().toString(36)}`;
-  try {
-    fs.copyFileSync(tsInitBin, path.join(ctx, 'ts-init'));
-    fs.chmodSync(path.join(ctx, 'ts-init'), 0o755);
-    fs.copyFileSync(PROBE, path.join(ctx, 'probe.sh'));
-    fs.chmodSync(path.join(ctx, 'probe.sh'), 0o755);
-    fs.copyFileSync(SUPERVISORD_CONF, path.join(ctx, 'supervisord.conf'));
-    fs.writeFileSync(
-      path.join(ctx, 'Containerfile'),
-      [
-        `FROM ${base}`,
-        'COPY ts-init /sbin/ts-init',
-        'COPY probe.sh /usr/local/bin/vm-probe',
-        'COPY supervisord.conf /etc/vm-bench/supervisord.conf',
-        'ENTRYPOINT ["/sbin/ts-init", "--"]',
-        `CMD ["/bin/sh", "-c", "date +%s%N >${CMD_STAMP}; exec sleep infinity"]`,
-        '',
-      ].join('\n'),
-    );
-    podman(['build', '--pull=never', '--quiet', '-t', tag, ctx], { timeoutMs: 600_000 });
-  } finally {
-    fs.rmSync(ctx, { recursive: true, force: true });
-  }
-  return tag;
+  return benchImage(podman, {
+    name: 'vm',
+    base,
+    files: {
+      'ts-init': { from: tsInitBin, executable: true },
+      'probe.sh': { from: PROBE, executable: true },
+      'supervisord.conf': { from: SUPERVISORD_CONF },
+    },
+    lines: [
+      'COPY ts-init /sbin/ts-init',
+      'COPY probe.sh /usr/local/bin/vm-probe',
+      'COPY supervisord.conf /etc/vm-bench/supervisord.conf',
+      'ENTRYPOINT ["/sbin/ts-init", "--"]',
+      `CMD ["/bin/sh", "-c", "date +%s%N >${CMD_STAMP}; exec sleep infinity"]`,
+    ],
+  });
 }
 
 const rmTree = (dir) => {
@@ -194,7 +160,8 @@ async function boot(podman, image, init, n, log) {
  * median time until the services that answered everywhere (`common`) were all up.
  */
 export async function richBench(tsInitBin, reps, log, suite = 'bookworm') {
-  const { env, base } = prepare(log, suite);
+  log(`rich boot: preparing the ${suite} vm image (scripts/vm-image.sh ${suite}; the first build takes a few minutes)`);
+  const { env, base } = baseImage('vm-image.sh', [suite], 'TS_INIT_BASE_VM');
   const podman = podmanIn(env);
   const image = buildImage(podman, base, tsInitBin);
   const runs = Object.fromEntries(RICH_INITS.map((i) => [i, []]));
