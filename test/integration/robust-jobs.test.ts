@@ -66,9 +66,11 @@ describe('resource faults', () => {
       'steady.service': `[Service]\nRestart=always\nRestartSec=100ms\nExecStart=/bin/sleep 1000\n`,
     });
     // The status is taken once the fault is over (the test says so with .go), as soon as steady
-    // runs again or after 10 s: a wedged unit never does.
+    // runs and crashy is seen running or waiting to restart, or after 10 s: a wedged unit never
+    // is. crashy cycles, so one look may catch it between the start and the spawn's report.
     const status = `"${TS_INIT}" ctl status`;
-    const cmd = `until [ -e ${dir}/.go ]; do sleep 0.1; done; for i in $(seq 50); do ${status} | grep -Eq '^steady[.]service +loaded +active +running' && break; sleep 0.2; done; ${status}`;
+    const both = `s=$(${status}); echo "$s" | grep -Eq '^steady[.]service +loaded +active +running' && echo "$s" | grep -Eq '^crashy[.]service +loaded +(active +running|activating +auto-restart)'`;
+    const cmd = `until [ -e ${dir}/.go ]; do sleep 0.1; done; for i in $(seq 50); do ${both} && break; sleep 0.2; done; ${status}`;
     const run = startAsPid1(['--units', dir, '--', '/bin/sh', '-c', cmd]);
     const host = await pid1HostPid(run.child.pid!);
     // steady.service's sleep: PID 1's child once the units run (a slow start takes a while).
