@@ -140,7 +140,8 @@ function findCycle(waitsFor: Map<string, Set<string>>): string[] | undefined {
  * job result is the job's, not the unit's: a target never becomes failed through it).
  */
 export function failedRequirement(o: Ordering, unit: string, startFailed: (u: string) => boolean): string | undefined {
-  return [...(o.waitsFor.get(unit) ?? [])].find((d) => o.requiredBy.get(d)?.has(unit) && startFailed(d));
+  for (const d of o.waitsFor.get(unit) ?? []) if (o.requiredBy.get(d)?.has(unit) && startFailed(d)) return d;
+  return undefined;
 }
 
 /**
@@ -148,9 +149,17 @@ export function failedRequirement(o: Ordering, unit: string, startFailed: (u: st
  * yet), the head of the longest waiting chain first (see chainLengths), otherwise in job order.
  */
 export function startable(o: Ordering, finished: ReadonlySet<string>, started: ReadonlySet<string>): string[] {
-  const ready = [...o.units].filter((u) => !started.has(u) && [...o.waitsFor.get(u)!].every((d) => finished.has(d)));
+  // Asked again as each round of a boot's thousand units starts: no copies of the sets.
+  const ready: string[] = [];
+  for (const u of o.units) if (!started.has(u) && allIn(o.waitsFor.get(u)!, finished)) ready.push(u);
   const chain = (u: string): number => o.chain.get(u) ?? 0;
-  return ready.map((u, i) => ({ u, i })).sort((a, b) => chain(b.u) - chain(a.u) || a.i - b.i).map((x) => x.u);
+  // The sort is stable: equal chains keep the job order.
+  return ready.sort((a, b) => chain(b) - chain(a));
+}
+
+function allIn(names: ReadonlySet<string>, set: ReadonlySet<string>): boolean {
+  for (const n of names) if (!set.has(n)) return false;
+  return true;
 }
 
 /**

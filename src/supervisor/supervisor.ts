@@ -20,12 +20,13 @@ import type { State } from './lifecycle';
 import { buildOrdering, failedRequirement, jobSet, startable, stoppable, type Ordering } from './ordering';
 import { autoJobAllowed, propagatedJobs, reloadTargets, retroactiveStops, stateJobs, wentDown, type PropagatedJob, type UnitView } from './propagation';
 import type { UnitRegistry } from './unit-registry';
-import { UnitRunner } from './unit-runner';
+import { type RunnerDeps, UnitRunner } from './unit-runner';
 import { launchUnitCommand, type LaunchContext } from '../exec/unit-launch';
 import { kill } from '../sys/libc';
 import { SIGKILL } from '../sys/signals';
 import { SocketUnits } from './socket-units';
 import { unitTypeRooms, type UnitTypeRooms } from './types/unit-types';
+import type { UnitTypeRoom } from './types/unit-type';
 import { TimerUnits } from './timer-units';
 import { activeState, isDown, startJobFinished } from './sub-states';
 import { readAccountFiles, resolveCredentials } from '../exec/account-db';
@@ -57,9 +58,12 @@ export class Supervisor {
   private readonly sockets: SocketUnits;
   /** Each unit type's room (types/): what the runners and the manager ask of a unit's type. */
   readonly types: UnitTypeRooms;
+  /** The same rooms as a list: every unit's every change is told to each. */
+  private readonly rooms: UnitTypeRoom[];
   private shuttingDown = false;
   readonly runtimeRoot: string;
   private readonly launchContext: LaunchContext;
+  private readonly runnerWorld: RunnerDeps;
   readonly facts: HostFacts;
   /** systemd's manager environment: the container's, changed by set-/unset-environment; every unit started after a change gets it. */
   readonly environment: Record<string, string | undefined> = { ...process.env };
@@ -110,11 +114,13 @@ export class Supervisor {
       },
     });
     this.types = unitTypeRooms({ sockets: this.sockets, timers: this.timerUnits() });
+    this.rooms = Object.values(this.types);
     deps.watch.onRound(() => {
       // Stopping many units at once: one /proc scan per round, not one per unit.
       const index = indexOnce();
       for (const r of this.runners.values()) r.checkGone(index);
     });
+    this.runnerWorld = this.world();
     for (const unit of deps.registry.all().values()) this.ensureRunner(unit.name, unit);
     deps.registry.onAdded((unit) => this.ensureRunner(unit.name, unit));
   }
@@ -168,9 +174,9 @@ export class Supervisor {
     this.jobWaiters.delete(name);
   }
 
-  private ensureRunner(name: string, unit: UnitConfig): void {
-    if (this.runners.has(name)) return;
-    const r = new UnitRunner(unit, {
+  /** What every runner is given: one object for all of them (a boot makes thousands of runners). */
+  private world(): RunnerDeps {
+    return {
       launch: (u, command, extraEnv, passFds) => launchUnitCommand(this.launchContext, u, command, extraEnv, passFds),
       kill,
       exits: this.deps.watch.exits,
@@ -192,8 +198,12 @@ export class Supervisor {
         this.deps.log.error({ unit: unitName }, `essential unit ended; the container exits with status ${code}`);
         this.exitListener(code);
       },
-    });
-    this.runners.set(name, r);
+    };
+  }
+
+  private ensureRunner(name: string, unit: UnitConfig): void {
+    if (this.runners.has(name)) return;
+    this.runners.set(name, new UnitRunner(unit, this.runnerWorld));
   }
 
   onContainerExit(listener: (exitCode: number) => void): void {
@@ -206,7 +216,7 @@ export class Supervisor {
   }
 
   private onUnitChange(r: UnitRunner, before: State): void {
-    for (const room of Object.values(this.types)) room.unitChanged(r.name, r.state);
+    for (const room of this.rooms) room.unitChanged(r.name, r.state);
     if (!isDown(r.state.sub)) this.dependencyFailed.delete(r.name);
     if (this.started.has(r.name) && !this.finished.has(r.name) && startJobFinished(r.state)) {
       this.finish(r.name);
@@ -214,7 +224,7 @@ export class Supervisor {
       if (!this.shuttingDown) this.startWhatCan();
     }
     if (!this.shuttingDown) this.followDependencies(r, before);
-    for (const l of [...this.changeListeners]) l(r);
+    if (this.changeListeners.size > 0) for (const l of [...this.changeListeners]) l(r);
   }
 
   // ---- propagation between units (PartOf=, BindsTo=, Upholds=, ...; decided in propagation.ts) ----
@@ -403,9 +413,10 @@ export class Supervisor {
     const warnings: string[] = [];
     // The boot target's graph (sysinit, sockets, basic, multi-user) and every enabled unit.
     const boot = this.deps.registry.bootTargets().filter((t) => this.runners.has(t));
-    const units = jobSet(this.runnerDeps(), [...this.deps.registry.enabledUnits(), ...boot], warnings);
+    const deps = this.runnerDeps();
+    const units = jobSet(deps, [...this.deps.registry.enabledUnits(), ...boot], warnings);
     // A start asked for before this one (through the control socket) stays in the job set.
-    this.ordering = buildOrdering(this.runnerDeps(), new Set([...this.ordering.units, ...units]));
+    this.ordering = buildOrdering(deps, new Set([...this.ordering.units, ...units]));
     for (const w of [...warnings, ...this.ordering.warnings]) this.deps.log.warn(w);
     if (units.size) this.deps.log.info(`starting ${units.size} units: ${[...units].sort().join(', ')}`);
     const done = new Promise<void>((resolve) => this.startWaiters.push(resolve));

@@ -20,30 +20,36 @@ export function commandsOf(u: UnitConfig, phase: Phase): ExecCommand[] {
   }
 }
 
-const PHASES: Phase[] = ['start-pre', 'start', 'start-post', 'reload', 'stop', 'stop-post'];
+/** A phase without commands has no failures to ignore: one shared list (the machine only reads it). */
+const NONE: readonly boolean[] = Object.freeze([]);
+const ignoring = (list: readonly ExecCommand[]): boolean[] => (list.length === 0 ? (NONE as boolean[]) : list.map((c) => c.ignoreFailure));
+
+/**
+ * Every setting the machine reads, copied as it is: one literal, which the typecheck holds to
+ * PolicySetting (a name missing here is an error). Each unit's runner makes a policy; copied
+ * name by name through a list, it was most of what a runner cost to make (a boot makes thousands).
+ */
+type PolicyLiteral = { [K in PolicySetting]-?: UnitConfig[K] } & Pick<Policy, 'commands' | 'ignoreFailure' | 'hasPidFile'>;
 
 export function policyOf(u: UnitConfig): Policy {
-  const commands = {} as Policy['commands'];
-  const ignoreFailure = {} as Policy['ignoreFailure'];
-  for (const ph of PHASES) {
-    const list = commandsOf(u, ph);
-    commands[ph] = list.length;
-    ignoreFailure[ph] = list.map((c) => c.ignoreFailure);
-  }
-  const policy = { commands, ignoreFailure, hasPidFile: u.pidFile !== undefined } as Record<string, unknown>;
-  for (const k of SETTING_NAMES) policy[k] = u[k];
-  return policy as unknown as Policy;
+  const policy: PolicyLiteral = {
+    type: u.type, remainAfterExit: u.remainAfterExit, restart: u.restart, restartSecMs: u.restartSecMs,
+    restartMaxDelayMs: u.restartMaxDelayMs, restartSteps: u.restartSteps, startLimitIntervalMs: u.startLimitIntervalMs,
+    startLimitBurst: u.startLimitBurst, timeoutStartMs: u.timeoutStartMs, timeoutStopMs: u.timeoutStopMs, watchdogMs: u.watchdogMs,
+    killMode: u.killMode, killSignal: u.killSignal, restartKillSignal: u.restartKillSignal, finalKillSignal: u.finalKillSignal,
+    sendSIGKILL: u.sendSIGKILL, sendSIGHUP: u.sendSIGHUP, successExitStatus: u.successExitStatus,
+    restartPreventExitStatus: u.restartPreventExitStatus, restartForceExitStatus: u.restartForceExitStatus,
+    failureAction: u.failureAction, successAction: u.successAction, failureActionExitStatus: u.failureActionExitStatus,
+    successActionExitStatus: u.successActionExitStatus, guessMainPID: u.guessMainPID, reloadSignal: u.reloadSignal,
+    commands: {
+      'start-pre': u.execStartPre.length, start: u.execStart.length, 'start-post': u.execStartPost.length,
+      reload: u.execReload.length, stop: u.execStop.length, 'stop-post': u.execStopPost.length,
+    },
+    ignoreFailure: {
+      'start-pre': ignoring(u.execStartPre), start: ignoring(u.execStart), 'start-post': ignoring(u.execStartPost),
+      reload: ignoring(u.execReload), stop: ignoring(u.execStop), 'stop-post': ignoring(u.execStopPost),
+    },
+    hasPidFile: u.pidFile !== undefined,
+  };
+  return policy;
 }
-
-/** Every setting the machine reads (the typecheck holds this to PolicySetting), copied as it is. */
-const SETTINGS: Record<PolicySetting, true> = {
-  type: true, remainAfterExit: true, restart: true, restartSecMs: true, restartMaxDelayMs: true, restartSteps: true,
-  startLimitIntervalMs: true, startLimitBurst: true, timeoutStartMs: true, timeoutStopMs: true, watchdogMs: true,
-  killMode: true, killSignal: true, restartKillSignal: true, finalKillSignal: true, sendSIGKILL: true, sendSIGHUP: true,
-  successExitStatus: true, restartPreventExitStatus: true, restartForceExitStatus: true,
-  failureAction: true, successAction: true, failureActionExitStatus: true, successActionExitStatus: true, guessMainPID: true,
-  reloadSignal: true,
-};
-
-/** SETTINGS' names, listed once (every unit's runner makes a policy). */
-const SETTING_NAMES = Object.keys(SETTINGS) as PolicySetting[];

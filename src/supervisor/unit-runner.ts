@@ -12,7 +12,7 @@ import { signalName } from '../sys/signals';
 import type { UnitConfig } from '../units/unit';
 import { errorText, isTransientError } from '../process/resource-errors';
 import { activeState, initialState, step, type Effect, type Event, type Policy, type State } from './lifecycle';
-import { type EdgeWaits, wedged } from './liveness';
+import { type EdgeWaits, isTransitional, wedged } from './liveness';
 import { isRestartPending } from './sub-states';
 import { policyOf } from './unit-policy';
 import { guessMainPid } from './main-pid-guess';
@@ -155,11 +155,15 @@ export class UnitRunner implements UnitView {
         const { state, effects } = step(this.state, ev, this.policy, this.now());
         this.state = state;
         this.setupFailed = false;
-        for (const e of effects) {
+        for (let i = 0; i < effects.length; i++) {
+          const e = effects[i]!;
           // A run whose setup failed (no notify socket, no RuntimeDirectory) starts no process,
           // as systemd does; the queued setup-failed event fails the unit (or, for a passing
           // shortage, the machine sets it up again and then starts the command).
           if (this.setupFailed && e.type === 'spawn') continue;
+          // A timer this step disarms again (the start timeout of a unit up at once: a timer,
+          // a target) is never set: nothing in between can fire it.
+          if (e.type === 'arm' && disarmedLater(effects, i)) continue;
           this.attempt(e);
         }
         this.claimTracked();
@@ -213,6 +217,8 @@ export class UnitRunner implements UnitView {
    * fault of ts-init's), it is said, and the unit is moved on as at its timeout.
    */
   private checkLiveness(): void {
+    // Settled (dead, failed, running, exited): nothing to move on, and no need to ask the edge.
+    if (!isTransitional(this.state.sub)) return;
     const why = wedged(this.state, this.waits());
     if (!why) return;
     this.deps.log.error({ unit: this.name }, `internal error: ${this.name} is ${why}; moving it on as at its timeout`);
@@ -225,6 +231,8 @@ export class UnitRunner implements UnitView {
    * children (a forking daemon's main process reaches the reaper as an orphan).
    */
   private claimTracked(): void {
+    // No process at all (a timer, a target; a service not started): nothing to claim or release.
+    if (this.claimed.size === 0 && this.spawned.size === 0 && this.state.mainPid === undefined && this.state.controlPid === undefined) return;
     const wanted = new Set(this.spawned);
     if (this.state.mainPid !== undefined) wanted.add(this.state.mainPid);
     if (this.state.controlPid !== undefined) wanted.add(this.state.controlPid);
@@ -397,4 +405,14 @@ export class UnitRunner implements UnitView {
     this.credentialsDir = undefined;
     this.runtimeDirs.teardown(isRestartPending(this.state.sub) || this.state.startQueued);
   }
+}
+
+/** Whether an effect after the i-th (an arm) disarms its timer. */
+function disarmedLater(effects: readonly Effect[], i: number): boolean {
+  const timer = (effects[i] as Extract<Effect, { type: 'arm' }>).timer;
+  for (let j = i + 1; j < effects.length; j++) {
+    const e = effects[j]!;
+    if (e.type === 'disarm' && e.timer === timer) return true;
+  }
+  return false;
 }

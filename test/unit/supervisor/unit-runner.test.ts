@@ -72,7 +72,10 @@ class FakeProc implements ProcessView {
 class FakeClock {
   now = 1_000_000;
   private readonly timers = new Set<{ at: number; fire: () => void }>();
+  /** How many timers were ever set. */
+  scheduled = 0;
   schedule = (fire: () => void, ms: number) => {
+    this.scheduled++;
     const t = { at: this.now + ms, fire };
     this.timers.add(t);
     return { clear: () => this.timers.delete(t) };
@@ -414,6 +417,15 @@ describe('UnitRunner', () => {
     h.clock.advance(100);
     expect(h.runner.state.sub).toBe('running');
     expect(h.launched).toHaveLength(2);
+  });
+
+  it('a unit up at once (a target) sets no start timeout that the same step would clear again', () => {
+    const target = buildUnit('up.target', parseUnitText('[Unit]\nDescription=Up\n', '/x/up.target'), [], { hostname: 'box' }).unit;
+    const h = harness(target);
+    h.runner.send({ type: 'start' });
+    expect(h.runner.state.sub).toBe('exited');
+    expect(h.clock.scheduled).toBe(0);
+    h.live();
   });
 
   it('never signals PID 1 or ts-init itself, whatever the bookkeeping says', () => {
