@@ -680,12 +680,27 @@ function canonicalizeDependencies(result: LoadResult): void {
   const canon = (n: string): string => result.aliases.get(n) ?? n;
   for (const unit of result.units.values()) {
     for (const key of DEPENDENCY_LISTS) {
-      // Most of a unit's lists are empty (a boot has thousands of units, a dozen lists each).
-      if (unit[key].length === 0) continue;
-      unit[key] = [...new Set(unit[key].map(canon))].filter((n) => n !== unit.name);
+      // Most lists are empty or already right (a boot has thousands of units, a dozen lists
+      // each): made anew only when one of its names is an alias, a repeat or the unit itself.
+      const list = unit[key];
+      if (list.length > 0 && !isCanonical(list, unit.name, result.aliases)) {
+        unit[key] = [...new Set(list.map(canon))].filter((n) => n !== unit.name);
+      }
     }
     UNIT_TYPES[unit.kind].renameTriggered?.(unit, canon);
   }
+}
+
+/** Whether a dependency list names canonical units, once each, never `self`. */
+function isCanonical(list: readonly string[], self: string, aliases: ReadonlyMap<string, string>): boolean {
+  // Repeats looked for by scanning in a short list, through a set in a long one (timers.target
+  // wants a thousand timers).
+  const short = list.length <= 8;
+  for (let i = 0; i < list.length; i++) {
+    const n = list[i]!;
+    if (n === self || aliases.has(n) || (short && list.indexOf(n) !== i)) return false;
+  }
+  return short || new Set(list).size === list.length;
 }
 
 /** The requested targets plus the targets they are aliases of (default.target -> multi-user.target). */
