@@ -40,9 +40,13 @@ export function execDirectoryEnvironment(u: Pick<UnitConfig, 'execDirectories'>)
 
 /** Makes the missing ones; returns why one could not be made (the start fails, as in systemd). */
 export function makeExecDirectories(u: Pick<UnitConfig, 'execDirectories'>, owner: { uid: number; gid: number } | undefined): string | undefined {
-  for (const k of KINDS) {
+  for (let i = 0; i < KINDS.length; i++) {
+    const k = KINDS[i]!;
+    const { names } = u.execDirectories[k];
+    // Most units have none: a start looks at four empty lists without iterating them.
+    if (names.length === 0) continue;
     const mode = u.execDirectories[k].mode ?? 0o755;
-    for (const name of u.execDirectories[k].names) {
+    for (const name of names) {
       const dir = path.join(EXEC_DIRECTORY_ROOTS[k], name);
       try {
         const parent = openParent(dir, { mkdirMode: 0o755 });

@@ -34,22 +34,33 @@ export interface Ordering {
 export function jobSet(deps: ReadonlyMap<string, UnitDeps>, requested: Iterable<string>, warnings: string[]): Set<string> {
   const out = new Set<string>();
   const queue = [...requested];
-  while (queue.length) {
-    const u = queue.shift()!;
+  // Indexed loops, the queue taken from the front by index: a boot's job set has thousands of
+  // units, and a for-of makes an object per step when interpreted.
+  const pull = (names: readonly string[] | undefined): void => {
+    if (names) for (let i = 0; i < names.length; i++) if (deps.has(names[i]!)) queue.push(names[i]!);
+  };
+  for (let next = 0; next < queue.length; next++) {
+    const u = queue[next]!;
     if (out.has(u) || !deps.has(u)) continue;
     out.add(u);
     const d = deps.get(u)!;
-    for (const dep of [...d.requires, ...d.bindsTo, ...d.wants, ...(d.upholds ?? [])]) if (deps.has(dep)) queue.push(dep);
+    pull(d.requires);
+    pull(d.bindsTo);
+    pull(d.wants);
+    pull(d.upholds);
   }
   // Conflicts=: the later one in the set stays out, like a transaction refusing both.
-  for (const u of [...out]) {
-    for (const c of deps.get(u)!.conflicts) {
+  // A unit taken out is not visited after (nor would it have acted: it is out).
+  out.forEach((u) => {
+    const conflicts = deps.get(u)!.conflicts;
+    for (let i = 0; i < conflicts.length; i++) {
+      const c = conflicts[i]!;
       if (out.has(c) && out.has(u)) {
         out.delete(c);
         warnings.push(`${u} conflicts with ${c}: not starting ${c}`);
       }
     }
-  }
+  });
   return out;
 }
 
@@ -57,17 +68,30 @@ export function buildOrdering(deps: ReadonlyMap<string, UnitDeps>, units: Set<st
   const warnings: string[] = [];
   const waitsFor = new Map<string, Set<string>>();
   const requiredBy = new Map<string, Set<string>>();
-  for (const u of units) waitsFor.set(u, new Set());
-  for (const u of units) {
-    const d = deps.get(u)!;
-    for (const a of d.after) if (units.has(a) && a !== u) waitsFor.get(u)!.add(a);
-    for (const b of d.before) if (units.has(b) && b !== u) waitsFor.get(b)!.add(u);
-    for (const r of [...d.requires, ...d.bindsTo]) {
+  units.forEach((u) => waitsFor.set(u, new Set()));
+  const required = (u: string, names: readonly string[]): void => {
+    for (let i = 0; i < names.length; i++) {
+      const r = names[i]!;
       if (!units.has(r)) continue;
       if (!requiredBy.has(r)) requiredBy.set(r, new Set());
       requiredBy.get(r)!.add(u);
     }
-  }
+  };
+  // forEach and indexed loops: a for-of makes an object per step when interpreted (a boot orders thousands of units).
+  units.forEach((u) => {
+    const d = deps.get(u)!;
+    const waits = waitsFor.get(u)!;
+    for (let i = 0; i < d.after.length; i++) {
+      const a = d.after[i]!;
+      if (units.has(a) && a !== u) waits.add(a);
+    }
+    for (let i = 0; i < d.before.length; i++) {
+      const b = d.before[i]!;
+      if (units.has(b) && b !== u) waitsFor.get(b)!.add(u);
+    }
+    required(u, d.requires);
+    required(u, d.bindsTo);
+  });
   breakCycles(waitsFor, warnings);
   return { units, waitsFor, requiredBy, chain: chainLengths(waitsFor), warnings };
 }
@@ -80,18 +104,22 @@ export function buildOrdering(deps: ReadonlyMap<string, UnitDeps>, units: Set<st
  */
 function chainLengths(waitsFor: Map<string, Set<string>>): Map<string, number> {
   const waitedBy = new Map<string, string[]>();
-  for (const [u, ds] of waitsFor) for (const d of ds) (waitedBy.get(d) ?? waitedBy.set(d, []).get(d)!).push(u);
+  waitsFor.forEach((ds, u) => ds.forEach((d) => (waitedBy.get(d) ?? waitedBy.set(d, []).get(d)!).push(u)));
   const memo = new Map<string, number>();
   const length = (u: string): number => {
     const known = memo.get(u);
     if (known !== undefined) return known;
     memo.set(u, 0); // cycles are broken already; this only guards against a loop
     let longest = 0;
-    for (const w of waitedBy.get(u) ?? []) longest = Math.max(longest, length(w) + (w.endsWith('.target') ? 0 : 1));
+    const waiting = waitedBy.get(u) ?? [];
+    for (let i = 0; i < waiting.length; i++) {
+      const w = waiting[i]!;
+      longest = Math.max(longest, length(w) + (w.endsWith('.target') ? 0 : 1));
+    }
     memo.set(u, longest);
     return longest;
   };
-  for (const u of waitsFor.keys()) length(u);
+  waitsFor.forEach((_, u) => length(u));
   return memo;
 }
 
@@ -151,13 +179,16 @@ export function failedRequirement(o: Ordering, unit: string, startFailed: (u: st
 export function startable(o: Ordering, finished: ReadonlySet<string>, started: ReadonlySet<string>): string[] {
   // Asked again as each round of a boot's thousand units starts: no copies of the sets.
   const ready: string[] = [];
-  for (const u of o.units) if (!started.has(u) && allIn(o.waitsFor.get(u)!, finished)) ready.push(u);
+  o.units.forEach((u) => {
+    if (!started.has(u) && allIn(o.waitsFor.get(u)!, finished)) ready.push(u);
+  });
   const chain = (u: string): number => o.chain.get(u) ?? 0;
   // The sort is stable: equal chains keep the job order.
   return ready.sort((a, b) => chain(b) - chain(a));
 }
 
 function allIn(names: ReadonlySet<string>, set: ReadonlySet<string>): boolean {
+  if (names.size === 0) return true;
   for (const n of names) if (!set.has(n)) return false;
   return true;
 }

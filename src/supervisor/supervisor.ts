@@ -216,7 +216,7 @@ export class Supervisor {
   }
 
   private onUnitChange(r: UnitRunner, before: State): void {
-    for (const room of this.rooms) room.unitChanged(r.name, r.state);
+    for (let i = 0; i < this.rooms.length; i++) this.rooms[i]!.unitChanged(r.name, r.state);
     if (!isDown(r.state.sub)) this.dependencyFailed.delete(r.name);
     if (this.started.has(r.name) && !this.finished.has(r.name) && startJobFinished(r.state)) {
       this.finish(r.name);
@@ -427,7 +427,9 @@ export class Supervisor {
   }
 
   runnerDeps(): Map<string, UnitConfig> {
-    return new Map([...this.runners].map(([n, r]) => [n, r.config]));
+    const deps = new Map<string, UnitConfig>();
+    this.runners.forEach((r, n) => deps.set(n, r.config));
+    return deps;
   }
 
   /** Resolves once the unit's state satisfies check. */

@@ -27,7 +27,7 @@ export function buildUnit(name: string, main: ParsedFile, dropIns: readonly Pars
   if (options.architecture !== undefined) specCtx.architecture = options.architecture;
   const state: State = {
     unit,
-    diagnostics: dropIns.length === 0 ? [...main.diagnostics] : [...main.diagnostics, ...dropIns.flatMap((d) => d.diagnostics)],
+    diagnostics: dropIns.length === 0 ? main.diagnostics.slice() : [...main.diagnostics, ...dropIns.flatMap((d) => d.diagnostics)],
     specCtx,
     typeSet: false,
     notifyAccessSet: false,
@@ -45,8 +45,11 @@ export function buildUnit(name: string, main: ParsedFile, dropIns: readonly Pars
   const type = UNIT_TYPES[unit.kind];
   const own = type.sections;
 
-  for (const file of [main, ...dropIns]) {
-    for (const section of file.sections) {
+  // Indexed loops: a for-of makes an object per step when interpreted (a boot builds thousands of units).
+  for (let f = -1; f < dropIns.length; f++) {
+    const sections = (f < 0 ? main : dropIns[f]!).sections;
+    for (let i = 0; i < sections.length; i++) {
+      const section = sections[i]!;
       const handlers = own.includes(section.name) ? SECTIONS[section.name] : undefined;
       if (!handlers) {
         if (!section.name.startsWith('X-')) {
@@ -59,12 +62,13 @@ export function buildUnit(name: string, main: ParsedFile, dropIns: readonly Pars
         }
         continue;
       }
-      for (const a of section.entries) applyAssignment(state, handlers, a);
+      const entries = section.entries;
+      for (let j = 0; j < entries.length; j++) applyAssignment(state, handlers, entries[j]!);
     }
   }
 
   type.finish(state, (message) => state.diagnostics.push({ file: main.file, severity: 'error', message }));
-  unit.unsupported = [...state.unsupported];
+  if (state.unsupported.size > 0) unit.unsupported = [...state.unsupported];
   return { unit, diagnostics: state.diagnostics, loadable: !hasErrors(state.diagnostics) };
 }
 

@@ -381,6 +381,8 @@ export class UnitFinder {
 // Whole tree
 
 type DepKey = 'requires' | 'wants' | 'bindsTo' | 'upholds';
+/** The lists that pull units in, in the order their units are loaded. */
+const PULLING_LISTS: readonly DepKey[] = ['requires', 'bindsTo', 'wants', 'upholds'];
 const DEP_DIRECTIVE: Readonly<Record<DepKey, string>> = { requires: 'Requires', wants: 'Wants', bindsTo: 'BindsTo', upholds: 'Upholds' };
 
 interface Request {
@@ -613,8 +615,11 @@ class ClosureLoader {
 
   /** Services, sockets and targets the unit needs are loaded next; other unit types are only mentioned (unless wanted or well known). */
   private queueDependencies(unit: UnitConfig): void {
-    for (const key of ['requires', 'bindsTo', 'wants', 'upholds'] as const) {
-      for (const dep of unit[key]) {
+    for (let k = 0; k < PULLING_LISTS.length; k++) {
+      const key = PULLING_LISTS[k]!;
+      const deps = unit[key];
+      for (let i = 0; i < deps.length; i++) {
+        const dep = deps[i]!;
         const p = parseUnitName(dep);
         if (p && isUnitKind(p.type)) {
           this.queue.push({ name: dep, from: { unit: unit.name, file: unit.sourcePath, key } });
@@ -678,17 +683,20 @@ const DEPENDENCY_LISTS = [
 /** Phase 5: dependency lists name canonical units, once each, never the unit itself; so do the units sockets and timers start. */
 function canonicalizeDependencies(result: LoadResult): void {
   const canon = (n: string): string => result.aliases.get(n) ?? n;
-  for (const unit of result.units.values()) {
-    for (const key of DEPENDENCY_LISTS) {
-      // Most lists are empty or already right (a boot has thousands of units, a dozen lists
-      // each): made anew only when one of its names is an alias, a repeat or the unit itself.
+  // Indexed and forEach loops: a for-of makes an object per step when interpreted, and a boot
+  // has thousands of units, a dozen lists each.
+  result.units.forEach((unit) => {
+    for (let k = 0; k < DEPENDENCY_LISTS.length; k++) {
+      const key = DEPENDENCY_LISTS[k]!;
+      // Most lists are empty or already right: made anew only when one of its names is an
+      // alias, a repeat or the unit itself.
       const list = unit[key];
       if (list.length > 0 && !isCanonical(list, unit.name, result.aliases)) {
         unit[key] = [...new Set(list.map(canon))].filter((n) => n !== unit.name);
       }
     }
     UNIT_TYPES[unit.kind].renameTriggered?.(unit, canon);
-  }
+  });
 }
 
 /** Whether a dependency list names canonical units, once each, never `self`. */
