@@ -113,9 +113,11 @@ export function loadUnitFile(
   name: string,
   dropIns: readonly string[],
   options: Partial<BuildOptions> = {},
+  /** The file, read and parsed already. */
+  parsed?: ParsedFile,
 ): BuildResult {
   const readErrors: Diagnostic[] = [];
-  const main = readParsed(file, readErrors);
+  const main = parsed ?? readParsed(file, readErrors);
   const extra = dropIns.map((d) => readParsed(d, readErrors)).filter((p): p is ParsedFile => p !== undefined);
   const buildOptions: BuildOptions = { ...options, hostname: options.hostname ?? os.hostname() };
   if (!main) {
@@ -138,13 +140,19 @@ export function loadUnitFile(
 // Finding files
 
 export type Resolution =
-  | { state: 'found'; name: string; path: string; via: string[] }
+  /**
+   * sizeUnread: the file is known to be a regular file from its directory's listing, and was not
+   * looked at: empty, it masks the unit, which whoever reads it finds (ClosureLoader.found).
+   */
+  | { state: 'found'; name: string; path: string; via: string[]; sizeUnread?: true }
   | { state: 'masked'; name: string; path: string }
   | { state: 'not-found'; name: string; reason?: string };
 
 interface Entry {
   /** Real path of the directory entry (may be a symlink). */
   path: string;
+  /** Its directory's listing says it is a regular file (no symlink to follow). */
+  regular: boolean;
 }
 
 function lstatOrUndefined(p: string): fs.Stats | undefined {
@@ -168,12 +176,12 @@ function readDirNames(dir: string, diagnostics?: Diagnostic[]): string[] {
 }
 
 /**
- * The entry names of a directory; null when it does not exist, 'unlisted' when it exists
- * but cannot be listed (its names are then looked up one by one).
+ * The entries of a directory; null when it does not exist, 'unlisted' when it exists but
+ * cannot be listed (its names are then looked up one by one).
  */
-function listDirectory(dir: string): readonly string[] | null | 'unlisted' {
+function listDirectory(dir: string): readonly fs.Dirent[] | null | 'unlisted' {
   try {
-    return fs.readdirSync(dir);
+    return fs.readdirSync(dir, { withFileTypes: true });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     return code === 'ENOENT' || code === 'ENOTDIR' ? null : 'unlisted';
@@ -181,6 +189,7 @@ function listDirectory(dir: string): readonly string[] | null | 'unlisted' {
 }
 
 const NONE: readonly string[] = [];
+const NO_ENTRIES: readonly fs.Dirent[] = [];
 const LINK_DIRECTORY = /^(.+)\.(?:wants|requires|upholds)$/;
 
 /**
@@ -204,6 +213,11 @@ export class UnitFinder {
   private readonly linking = new Set<string>();
   /** Whether any search directory has a drop-in directory (NAME.d) at all. */
   private anyDropInDirectory = false;
+  /**
+   * Search directory -> its entries that its listing says are regular files: a unit file that is
+   * no symlink is found without an lstat of its own (a thousand timers are two thousand files).
+   */
+  private readonly regular = new Map<string, Set<string>>();
 
   constructor(options: Pick<LoadOptions, 'unitDirs' | 'systemDirs' | 'root'>) {
     this.dirs = [...options.unitDirs, ...options.systemDirs];
@@ -226,7 +240,12 @@ export class UnitFinder {
       }
       // A name in one directory only (nearly all of them) shares that directory's one-element list.
       const only: readonly string[] = [dir];
-      for (const n of listing ?? NONE) {
+      const entries = listing ?? NO_ENTRIES;
+      const regular = new Set<string>();
+      this.regular.set(dir, regular);
+      for (let i = 0; i < entries.length; i++) {
+        const n = entries[i]!.name;
+        if (entries[i]!.isFile()) regular.add(n);
         const known = index.get(n);
         index.set(n, known === undefined ? only : [...known, dir]);
         const links = LINK_DIRECTORY.exec(n);
@@ -255,7 +274,7 @@ export class UnitFinder {
 
   private entry(name: string): Entry | undefined {
     const dir = this.dirsWith(name)[0];
-    return dir === undefined ? undefined : { path: this.real(path.join(dir, name)) };
+    return dir === undefined ? undefined : { path: this.real(path.join(dir, name)), regular: this.regular.get(dir)?.has(name) === true };
   }
 
   /**
@@ -292,10 +311,16 @@ export class UnitFinder {
       if (template === undefined) return { state: 'not-found', name };
       const instance = parseUnitName(name)!.instance!;
       const t = this.resolve(template, depth + 1);
-      if (t.state === 'found') return { state: 'found', name: instanceName(t.name, instance), path: t.path, via: t.via.filter((v) => v !== template) };
+      if (t.state === 'found') {
+        const found: Resolution = { state: 'found', name: instanceName(t.name, instance), path: t.path, via: t.via.filter((v) => v !== template) };
+        if (t.sizeUnread) found.sizeUnread = true;
+        return found;
+      }
       if (t.state === 'masked') return { state: 'masked', name, path: t.path };
       return { state: 'not-found', name, ...(t.reason !== undefined && { reason: t.reason }) };
     }
+    // A regular file by its name: no link to follow, and no alias (its name is its own).
+    if (entry.regular) return { state: 'found', name, path: entry.path, via: [], sizeUnread: true };
     const followed = this.follow(entry.path);
     if ('masked' in followed) return { state: 'masked', name, path: entry.path };
     if ('error' in followed) return { state: 'not-found', name, reason: followed.error };
@@ -479,6 +504,8 @@ class ClosureLoader {
   private readonly brokenLinks = new Set<string>();
   /** References to units that were not found, judged once aliases are known (phase 4). */
   readonly unresolved: Request[] = [];
+  /** Unit files found empty when read (masks). */
+  private readonly emptyFiles = new Set<string>();
 
   constructor(
     private readonly finder: UnitFinder,
@@ -548,6 +575,18 @@ class ClosureLoader {
   private found(req: Request, r: Extract<Resolution, { state: 'found' }>): string | undefined {
     const { result } = this;
     const canonical = r.name;
+    // A file not looked at yet: an empty one masks the unit, as an empty file resolve() looked at does.
+    let main: ParsedFile | undefined;
+    if (r.sizeUnread && !result.units.has(canonical)) {
+      if (this.emptyFiles.has(r.path)) return this.masked(req, { state: 'masked', name: canonical, path: r.path });
+      const read = readRegularFile(r.path, UNIT_FILE_MAX_BYTES);
+      if (read.ok && read.text === '') {
+        this.emptyFiles.add(r.path);
+        return this.masked(req, { state: 'masked', name: canonical, path: r.path });
+      }
+      // One that cannot be read is read again, and reported, by loadUnitFile.
+      if (read.ok) main = parseUnitText(read.text, r.path);
+    }
     if (canonical !== req.name) result.aliases.set(req.name, canonical);
     for (const v of r.via) if (v !== canonical && !isTemplate(v)) result.aliases.set(v, canonical);
     if (result.units.has(canonical)) return canonical;
@@ -563,7 +602,7 @@ class ClosureLoader {
       return undefined;
     }
     const aliasNames = [...new Set([req.name, ...r.via].filter((n) => n !== canonical))];
-    const built = loadUnitFile(r.path, canonical, this.finder.dropIns(canonical, aliasNames), this.buildOptions);
+    const built = loadUnitFile(r.path, canonical, this.finder.dropIns(canonical, aliasNames), this.buildOptions, main);
     result.diagnostics.push(...built.diagnostics);
     if (!built.loadable) {
       result.failed.set(canonical, 'bad-setting');

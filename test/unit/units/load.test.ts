@@ -193,6 +193,23 @@ describe('masks, aliases and missing units', () => {
     ]);
   });
 
+  it('an empty file masks whatever names it: its alias, its template\'s instances, a second request for it', () => {
+    // A regular file is known as one from its directory's listing: its emptiness is found when it is read.
+    const empty = load(
+      tree({
+        '/lib/systemd/system/blank.service': '',
+        '/etc/systemd/system/blank-alias.service': { link: '/lib/systemd/system/blank.service' },
+        '/lib/systemd/system/tpl@.service': '',
+        '/lib/systemd/system/user.service': svc('/bin/u', 'Wants=blank.service blank-alias.service tpl@one.service'),
+        '/etc/systemd/system/multi-user.target.wants/blank.service': { link: '/lib/systemd/system/blank.service' },
+        '/etc/systemd/system/multi-user.target.wants/user.service': { link: '/lib/systemd/system/user.service' },
+      }),
+    );
+    expect(sorted(empty.masked)).toEqual(['blank-alias.service', 'blank.service', 'tpl@one.service']);
+    expect([...empty.units.keys()].filter((n) => n.endsWith('.service'))).toEqual(['user.service']);
+    expect(empty.aliases.has('blank-alias.service')).toBe(false);
+  });
+
   it('a symlink of another name is an alias; dependency lists use the canonical name', () => {
     expect(r.aliases.get('c-link.service')).toBe('c.service');
     expect(r.enabled.has('c.service')).toBe(true);
