@@ -309,7 +309,11 @@ export function describeCondition(c: Condition): string {
 }
 
 /** All non-triggering conditions must hold; of the triggering ones, at least one. Asserts first. */
+/** The verdict of a unit without conditions (most units): one object for all of their starts. */
+const HOLDS: ConditionVerdict = Object.freeze({ ok: true });
+
 export function checkConditions(conditions: readonly Condition[], facts: HostFacts): ConditionVerdict {
+  if (conditions.length === 0) return HOLDS;
   for (const assert of [true, false]) {
     const group = conditions.filter((c) => c.assert === assert);
     const plain = group.filter((c) => !c.trigger);
@@ -320,5 +324,5 @@ export function checkConditions(conditions: readonly Condition[], facts: HostFac
       return { ok: false, assert, failed: triggers.map(describeCondition).join(' | ') };
     }
   }
-  return { ok: true };
+  return HOLDS;
 }

@@ -22,12 +22,23 @@ export function addOwnDefaultDependencies(u: UnitConfig): void {
  * was written (no loop is made). Needs every unit loaded.
  */
 export function addTargetDefaultDependencies(units: ReadonlyMap<string, UnitConfig>): void {
-  for (const t of units.values()) {
-    if (t.kind !== 'target' || !t.defaultDependencies) continue;
-    for (const name of [...t.requires, ...t.wants, ...t.bindsTo, ...t.upholds]) {
-      const d = units.get(name);
-      if (!d?.defaultDependencies || t.before.includes(name) || d.after.includes(t.name)) continue;
-      add(t.after, name, t.name);
-    }
-  }
+  units.forEach((t) => {
+    if (t.kind !== 'target' || !t.defaultDependencies) return;
+    // A set of what it is after already, not a scan of the list per unit: timers.target wants a thousand timers.
+    const after = new Set(t.after);
+    const orderAfter = (names: readonly string[]): void => {
+      for (let i = 0; i < names.length; i++) {
+        const name = names[i]!;
+        const d = units.get(name);
+        if (!d?.defaultDependencies || t.before.includes(name) || d.after.includes(t.name)) continue;
+        if (name === t.name || after.has(name)) continue;
+        after.add(name);
+        t.after.push(name);
+      }
+    };
+    orderAfter(t.requires);
+    orderAfter(t.wants);
+    orderAfter(t.bindsTo);
+    orderAfter(t.upholds);
+  });
 }

@@ -601,7 +601,8 @@ class ClosureLoader {
       });
       return undefined;
     }
-    const aliasNames = [...new Set([req.name, ...r.via].filter((n) => n !== canonical))];
+    // Found by its own name (nearly every unit): no other names.
+    const aliasNames = r.via.length === 0 && req.name === canonical ? NONE : [...new Set([req.name, ...r.via].filter((n) => n !== canonical))];
     const built = loadUnitFile(r.path, canonical, this.finder.dropIns(canonical, aliasNames), this.buildOptions, main);
     result.diagnostics.push(...built.diagnostics);
     if (!built.loadable) {
@@ -621,7 +622,8 @@ class ClosureLoader {
 
   /** Takes a built unit in: its own links, its default dependencies, and what it pulls in. */
   private admit(unit: UnitConfig, aliasNames: readonly string[]): string {
-    this.addOwnLinks(unit, [unit.name, ...aliasNames]);
+    this.addOwnLinks(unit, unit.name);
+    for (let i = 0; i < aliasNames.length; i++) this.addOwnLinks(unit, aliasNames[i]!);
     addOwnDefaultDependencies(unit);
     this.result.units.set(unit.name, unit);
     this.queueDependencies(unit);
@@ -640,13 +642,21 @@ class ClosureLoader {
     this.queue.push({ name: triggered, optional: true });
   }
 
-  /** The ".wants/", ".requires/" and ".upholds/" directories of the unit itself (any unit type), under any of its names. */
-  private addOwnLinks(unit: UnitConfig, names: readonly string[]): void {
-    for (const n of names) {
-      if (!this.finder.mayLink(n)) continue;
-      for (const key of ['wants', 'requires', 'upholds'] as const) {
-        for (const w of this.finder.linkedNames(`${n}.${key}`)) {
-          if (parseUnitName(w) && !unit[key].includes(w)) unit[key].push(w);
+  /** The ".wants/", ".requires/" and ".upholds/" directories of the unit itself (any unit type), under one of its names. */
+  private addOwnLinks(unit: UnitConfig, n: string): void {
+    // Most units have none of these directories anywhere.
+    if (!this.finder.mayLink(n)) return;
+    for (const key of ['wants', 'requires', 'upholds'] as const) {
+      const linked = this.finder.linkedNames(`${n}.${key}`);
+      if (linked.length === 0) continue;
+      // A set, not a scan of the list per name: timers.target wants a thousand timers.
+      const list = unit[key];
+      const has = new Set(list);
+      for (let i = 0; i < linked.length; i++) {
+        const w = linked[i]!;
+        if (!has.has(w) && parseUnitName(w)) {
+          has.add(w);
+          list.push(w);
         }
       }
     }

@@ -31,6 +31,19 @@ const DEFAULT_US: Readonly<Record<TimeUnit, number>> = { s: 1_000_000, ms: 1_000
  * `defaultUnit` applies to numbers written without a unit (seconds for most settings).
  */
 export function parseTimespan(text: string, defaultUnit: TimeUnit = 's'): number | undefined {
+  const key = `${defaultUnit} ${text}`;
+  if (spans.has(key)) return spans.get(key);
+  const ms = parseUncached(text, defaultUnit);
+  if (spans.size >= SPANS_KEPT) spans.clear();
+  spans.set(key, ms);
+  return ms;
+}
+
+/** Spans parsed so far (default unit and text -> ms): a thousand timers write a handful of spans. */
+const spans = new Map<string, number | undefined>();
+const SPANS_KEPT = 1_024;
+
+function parseUncached(text: string, defaultUnit: TimeUnit): number | undefined {
   const t = text.trim();
   if (t === '') return undefined;
   if (t === 'infinity') return Infinity;
