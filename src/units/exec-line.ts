@@ -94,6 +94,20 @@ export function splitWords(text: string, options: SplitOptions = {}): SplitResul
     while (i < n && isBlank(text[i]!)) i++;
     if (i >= n) break;
     const start = i;
+    // A word without quotes or backslashes (nearly every word): one slice, not a string built
+    // character by character (a boot splits thousands of command lines).
+    let plain = i;
+    while (plain < n) {
+      const c = text[plain]!;
+      if (isBlank(c) || c === '"' || c === "'" || c === '\\') break;
+      plain++;
+    }
+    if (plain === n || isBlank(text[plain]!)) {
+      const word = text.slice(start, plain);
+      words.push({ text: word, raw: word, start, end: plain });
+      i = plain;
+      continue;
+    }
     let buf = '';
     let quote = '';
     while (i < n) {

@@ -141,7 +141,8 @@ export function parseUnitText(text: string, file: string): ParsedFile {
       pending = { parts: [withoutContinuation(raw)], line: lineNo };
       continue;
     }
-    handleLogical(raw, lineNo);
+    // Trimmed once: handleLogical's trim of it finds nothing more to take.
+    handleLogical(trimmed, lineNo);
   }
   flush();
   return result;
