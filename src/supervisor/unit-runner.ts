@@ -64,7 +64,7 @@ const FOREIGN_MAIN_CHECK_MS = 1000;
 
 export class UnitRunner implements UnitView {
   state: State;
-  policy: Policy;
+  private policyMade?: Policy;
   private readonly queue: Event[] = [];
   private processing = false;
   /** Set while executing a step's effects once its setup has failed. */
@@ -76,20 +76,18 @@ export class UnitRunner implements UnitView {
   private readonly spawned = new Set<number>();
   /** Pids claimed in the exit channel: the spawns plus the main and control pids. */
   private readonly claimed = new Set<number>();
-  private readonly onExit: ExitOwner = (pid, exit) => {
-    this.claimed.delete(pid);
-    this.spawned.delete(pid);
-    this.send({ type: 'exited', pid, exit });
-  };
+  private exitOwner?: ExitOwner;
   /** When the current run was set up: its output lines are the ones a failure report quotes. */
   private startedAt = 0;
-  private readonly timers: UnitTimers;
-  private readonly procs: UnitProcesses;
-  private readonly gone: GoneWatch;
-  private readonly pidFile: PidFile;
-  private readonly notify: UnitNotify;
-  private readonly runtimeDirs: RuntimeDirectories;
-  private readonly spawner: Spawner;
+  // The rooms are made when first needed: a boot loads thousands of units, and most of them
+  // (a timer's service, a unit nothing wants) never start, or never spawn.
+  private timerRoom?: UnitTimers;
+  private procsRoom?: UnitProcesses;
+  private goneRoom?: GoneWatch;
+  private pidFileRoom?: PidFile;
+  private notifyRoom?: UnitNotify;
+  private runtimeDirsRoom?: RuntimeDirectories;
+  private spawnerRoom?: Spawner;
   private readonly now: () => number;
 
   constructor(
@@ -98,18 +96,55 @@ export class UnitRunner implements UnitView {
   ) {
     this.now = deps.now ?? Date.now;
     this.state = initialState(this.now());
-    this.policy = policyOf(config);
-    const proc = deps.proc ?? procProcessView;
+  }
+
+  /** What the machine knows of the unit (made at its first start, or first question). */
+  get policy(): Policy {
+    return (this.policyMade ??= policyOf(this.config));
+  }
+
+  /** The one owner of the unit's pids in the exit channel (claims and releases name it). */
+  private get onExit(): ExitOwner {
+    return (this.exitOwner ??= (pid, exit) => {
+      this.claimed.delete(pid);
+      this.spawned.delete(pid);
+      this.send({ type: 'exited', pid, exit });
+    });
+  }
+
+  private get proc(): ProcessView {
+    return this.deps.proc ?? procProcessView;
+  }
+
+  private get timers(): UnitTimers {
     // What a timer's work throws becomes the machine's to handle, as an effect's failure does.
-    this.timers = new UnitTimers(deps.schedule, (name, err) => this.timerFailed(name, err));
-    this.procs = new UnitProcesses(this, proc, (pid) => deps.exits.isClaimed(pid));
-    this.gone = new GoneWatch(this, this.procs, proc);
-    this.pidFile = new PidFile(this, this.procs, this.timers, this.now, deps.loadPidFile);
-    this.notify = new UnitNotify(this, deps.notify, this.procs, this.timers);
-    this.runtimeDirs = new RuntimeDirectories(this, deps.runtimeRoot);
-    this.spawner = new Spawner(this, {
-      launch: deps.launch,
-      fdsFor: deps.fdsFor,
+    return (this.timerRoom ??= new UnitTimers(this.deps.schedule, (name, err) => this.timerFailed(name, err)));
+  }
+
+  private get procs(): UnitProcesses {
+    return (this.procsRoom ??= new UnitProcesses(this, this.proc, (pid) => this.deps.exits.isClaimed(pid)));
+  }
+
+  private get gone(): GoneWatch {
+    return (this.goneRoom ??= new GoneWatch(this, this.procs, this.proc));
+  }
+
+  private get pidFile(): PidFile {
+    return (this.pidFileRoom ??= new PidFile(this, this.procs, this.timers, this.now, this.deps.loadPidFile));
+  }
+
+  private get notify(): UnitNotify {
+    return (this.notifyRoom ??= new UnitNotify(this, this.deps.notify, this.procs, this.timers));
+  }
+
+  private get runtimeDirs(): RuntimeDirectories {
+    return (this.runtimeDirsRoom ??= new RuntimeDirectories(this, this.deps.runtimeRoot));
+  }
+
+  private get spawner(): Spawner {
+    return (this.spawnerRoom ??= new Spawner(this, {
+      launch: this.deps.launch,
+      fdsFor: this.deps.fdsFor,
       run: () => ({ invocation: this.invocation, notifyPath: this.notify.path, credentialsDir: this.credentialsDir }),
       made: (pid) => {
         this.procs.spawned(pid);
@@ -117,7 +152,7 @@ export class UnitRunner implements UnitView {
         this.claimed.add(pid);
         this.deps.exits.claim(pid, this.onExit);
       },
-    });
+    }));
   }
 
   get name(): string {
@@ -135,13 +170,13 @@ export class UnitRunner implements UnitView {
 
   /** The last STATUS= the unit sent. */
   get statusText(): string | undefined {
-    return this.notify.statusText;
+    return this.notifyRoom?.statusText;
   }
 
   /** A new definition (hot reload): takes effect from the next start. */
   replaceConfig(config: UnitConfig): void {
     this.config = config;
-    this.policy = policyOf(config);
+    this.policyMade = undefined;
   }
 
   send(event: Event): void {
@@ -256,7 +291,7 @@ export class UnitRunner implements UnitView {
    */
   private watchForeignMain(): void {
     const pid = this.state.mainPid;
-    if (pid === undefined || this.spawned.has(pid)) return this.timers.disarm('main-alive');
+    if (pid === undefined || this.spawned.has(pid)) return this.timerRoom?.disarm('main-alive');
     if (this.timers.has('main-alive')) return;
     this.timers.arm('main-alive', FOREIGN_MAIN_CHECK_MS, () => {
       if (this.state.mainPid !== pid) return this.watchForeignMain();
@@ -273,12 +308,13 @@ export class UnitRunner implements UnitView {
    * the unit to be gone; index() gives the round's one shared scan of /proc.
    */
   checkGone(index?: () => SessionIndex): void {
-    this.gone.checkGone(index);
+    // Never asked to wait (never stopped with processes): nothing to look for.
+    this.goneRoom?.checkGone(index);
   }
 
   /** Whether the process (with its session) is this unit's: its main or control process, or in one of its sessions (the journal's _SYSTEMD_UNIT). */
   ownsProcess(pid: number, session: number): boolean {
-    return pid === this.state.mainPid || pid === this.state.controlPid || this.procs.hasSession(session);
+    return pid === this.state.mainPid || pid === this.state.controlPid || this.procsRoom?.hasSession(session) === true;
   }
 
   /** Every live process of the unit (for status and kill --kill-who=all). */
