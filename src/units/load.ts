@@ -95,6 +95,8 @@ export const WELL_KNOWN_UNITS: ReadonlySet<string> = new Set([
 /** A unit file (or drop-in) larger than this is refused: systemd's own bound on one line. */
 export const UNIT_FILE_MAX_BYTES = 1024 * 1024;
 
+const NO_FILES: readonly ParsedFile[] = [];
+
 function readParsed(file: string, diagnostics: Diagnostic[]): ParsedFile | undefined {
   const r = readRegularFile(file, UNIT_FILE_MAX_BYTES);
   if (!r.ok) {
@@ -118,8 +120,9 @@ export function loadUnitFile(
 ): BuildResult {
   const readErrors: Diagnostic[] = [];
   const main = parsed ?? readParsed(file, readErrors);
-  const extra = dropIns.map((d) => readParsed(d, readErrors)).filter((p): p is ParsedFile => p !== undefined);
-  const buildOptions: BuildOptions = { ...options, hostname: options.hostname ?? os.hostname() };
+  const extra = dropIns.length === 0 ? NO_FILES : dropIns.map((d) => readParsed(d, readErrors)).filter((p): p is ParsedFile => p !== undefined);
+  // The loader's own options are whole already (a boot builds thousands of units).
+  const buildOptions: BuildOptions = options.hostname !== undefined ? (options as BuildOptions) : { ...options, hostname: os.hostname() };
   if (!main) {
     const unit = defaultUnitConfig(name, file);
     unit.dropIns = [...dropIns];
@@ -274,7 +277,25 @@ export class UnitFinder {
 
   private entry(name: string): Entry | undefined {
     const dir = this.dirsWith(name)[0];
-    return dir === undefined ? undefined : { path: this.real(path.join(dir, name)), regular: this.regular.get(dir)?.has(name) === true };
+    return dir === undefined ? undefined : { path: this.real(this.inDirectory(dir, name)), regular: this.regular.get(dir)?.has(name) === true };
+  }
+
+  /** Search directory -> its normalized form, the prefix of its entries' paths. */
+  private readonly prefixes = new Map<string, string>();
+
+  /**
+   * path.join(dir, name) for a name its listing gave (no slash, never "." or ".."): the
+   * directory normalized once, not the whole path walked character by character for each of
+   * thousands of units.
+   */
+  private inDirectory(dir: string, name: string): string {
+    let prefix = this.prefixes.get(dir);
+    if (prefix === undefined) {
+      const normal = path.normalize(dir);
+      prefix = normal === '.' || normal === './' ? '' : normal.endsWith('/') ? normal : `${normal}/`;
+      this.prefixes.set(dir, prefix);
+    }
+    return prefix + name;
   }
 
   /**
