@@ -28,60 +28,71 @@ function kindOf(st: fs.Stats): string {
 let scratch: Buffer | undefined;
 const SCRATCH_BYTES = 16 * 1024 + 1;
 
+type Refusal = { ok: false; code?: string; message: string };
+
 /** Reads a regular file of at most maxBytes as UTF-8; anything else is refused with a reason. */
 export function readRegularFile(file: string, maxBytes: number): BoundedRead {
-  return asText(readRegularFileBytes(file, maxBytes, true));
-}
-
-/** readRegularFile on an fd the caller opened (O_NONBLOCK) and closes: the file that fd is. */
-export function readRegularFd(fd: number, maxBytes: number): BoundedRead {
-  return asText(readRegularFdBytes(fd, maxBytes, true));
-}
-
-function asText(r: BoundedBytes): BoundedRead {
-  return r.ok ? { ok: true, text: r.data.toString('utf8'), owner: r.owner } : r;
-}
-
-/** readRegularFile's bytes as they are (a credential may be binary). `decoded`: read into the scratch buffer, decoded before anything else reads. */
-export function readRegularFileBytes(file: string, maxBytes: number, decoded = false): BoundedBytes {
-  let fd: number;
+  const fd = openForReading(file);
+  if (typeof fd !== 'number') return fd;
   try {
-    fd = fs.openSync(file, O_RDONLY | O_NONBLOCK | O_NOCTTY);
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    return { ok: false, code: e.code, message: e.code === 'ENOENT' ? 'no such file' : e.message };
-  }
-  try {
-    return readRegularFdBytes(fd, maxBytes, decoded);
+    return readRegularFd(fd, maxBytes);
   } finally {
     fs.closeSync(fd);
   }
 }
 
-export type BoundedBytes = { ok: true; data: Buffer; owner: number } | { ok: false; code?: string; message: string };
+/** readRegularFile on an fd the caller opened (O_NONBLOCK) and closes: the file that fd is. */
+export function readRegularFd(fd: number, maxBytes: number): BoundedRead {
+  const r = fill(fd, maxBytes, true);
+  return r.ok ? { ok: true, text: r.buf.toString('utf8', 0, r.got), owner: r.owner } : r;
+}
 
-function readRegularFdBytes(fd: number, maxBytes: number, decoded: boolean): BoundedBytes {
+/** readRegularFile's bytes as they are (a credential may be binary). */
+export function readRegularFileBytes(file: string, maxBytes: number): BoundedBytes {
+  const fd = openForReading(file);
+  if (typeof fd !== 'number') return fd;
+  try {
+    const r = fill(fd, maxBytes, false);
+    return r.ok ? { ok: true, data: r.buf.subarray(0, r.got), owner: r.owner } : r;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export type BoundedBytes = { ok: true; data: Buffer; owner: number } | Refusal;
+
+function openForReading(file: string): number | Refusal {
+  try {
+    return fs.openSync(file, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    return { ok: false, code: e.code, message: e.code === 'ENOENT' ? 'no such file' : e.message };
+  }
+}
+
+/** The file's bytes, the first `got` of `buf`; `text`: read into the scratch buffer, to be decoded before anything else reads. */
+function fill(fd: number, maxBytes: number, text: boolean): { ok: true; buf: Buffer; got: number; owner: number } | Refusal {
   try {
     const st = fs.fstatSync(fd);
     if (!st.isFile()) return { ok: false, code: 'EINVAL', message: `${kindOf(st)}, not a regular file` };
     if (st.size > maxBytes) return { ok: false, code: 'EFBIG', message: `larger than ${maxBytes} bytes` };
     // The size may change under us: read at most one byte more than allowed to tell.
     const size = Math.min(maxBytes, Math.max(st.size, 4096)) + 1;
-    const buf = decoded && size <= SCRATCH_BYTES ? (scratch ??= Buffer.allocUnsafe(SCRATCH_BYTES)).subarray(0, size) : Buffer.allocUnsafe(size);
+    const buf = text && size <= SCRATCH_BYTES ? (scratch ??= Buffer.allocUnsafe(SCRATCH_BYTES)) : Buffer.allocUnsafe(size);
     let got = 0;
     for (;;) {
-      const want = buf.length - got;
+      const want = size - got;
       const n = fs.readSync(fd, buf, got, want, got);
       if (n === 0) break;
       got += n;
       if (got > maxBytes) return { ok: false, code: 'EFBIG', message: `larger than ${maxBytes} bytes` };
-      if (got === buf.length) break;
+      if (got === size) break;
       // A short read that brought all fstat counted is the end of the file: no read more to
       // hear it (a boot reads thousands of unit files; a read is some microseconds). Files
       // whose size says nothing (/proc's are 0) are read until a read brings nothing.
       if (st.size > 0 && n < want && got >= st.size) break;
     }
-    return { ok: true, data: buf.subarray(0, got), owner: st.uid };
+    return { ok: true, buf, got, owner: st.uid };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     return { ok: false, code: e.code, message: e.message };
