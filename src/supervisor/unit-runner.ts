@@ -381,8 +381,9 @@ export class UnitRunner implements UnitView {
   }
 
   private setup(): void {
-    this.procs.reset();
-    this.pidFile.reset();
+    // Rooms not made yet have nothing of an earlier run to forget.
+    this.procsRoom?.reset();
+    this.pidFileRoom?.reset();
     this.invocation = (this.deps.newInvocationId ?? invocationId)();
     this.startedAt = this.now();
     const owner = (this.deps.ownerOf ?? accountOwner)(this.config.user, this.config.group);
@@ -409,7 +410,7 @@ export class UnitRunner implements UnitView {
       this.deps.log.error({ unit: this.name }, held);
       this.failSetup();
     }
-    if (this.notify.wanted()) {
+    if (UnitNotify.wanted(this)) {
       try {
         this.notify.open();
       } catch (err) {
@@ -433,10 +434,11 @@ export class UnitRunner implements UnitView {
   }
 
   private teardown(): void {
-    this.pidFile.cancel();
+    // Rooms not made yet hold nothing to cancel or close.
+    this.pidFileRoom?.cancel();
     this.deps.room?.(this.config).deactivate(this.name);
-    this.gone.cancel();
-    this.notify.close();
+    this.goneRoom?.cancel();
+    this.notifyRoom?.close();
     if (this.credentialsDir) removeCredentials(this.deps.runtimeRoot, this.name);
     this.credentialsDir = undefined;
     this.runtimeDirs.teardown(isRestartPending(this.state.sub) || this.state.startQueued);

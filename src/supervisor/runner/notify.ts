@@ -30,9 +30,9 @@ export class UnitNotify {
     this.refusals = new NotifyRefusals(unit.log, unit.name);
   }
 
-  /** Whether the unit needs a socket this run. */
-  wanted(): boolean {
-    return notifiesReady(this.unit.config.type) || this.unit.policy.watchdogMs > 0;
+  /** Whether the unit needs a socket this run (asked before its room is made: most units need none). */
+  static wanted(unit: UnitView): boolean {
+    return notifiesReady(unit.config.type) || unit.policy.watchdogMs > 0;
   }
 
   /** Opens the socket; throws when it cannot be made. */
