@@ -22,6 +22,8 @@ export default defineConfig({
     reporters: ['default'],
     // Removes each test file's temporary directories once it is over (test/helpers/temp-dir.ts).
     setupFiles: ['test/helpers/temp-dir-cleanup.ts'],
+    // The run's id, and the removal of the images its files shared (test/helpers/container.ts).
+    globalSetup: ['test/helpers/global-setup.ts'],
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], isolate: false } },
       { extends: true, test: { name: 'rest', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, 'test/unit/**'] } },
