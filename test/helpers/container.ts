@@ -105,13 +105,27 @@ export interface ContainerEnv {
 
 let envPromise: Promise<ContainerEnv> | undefined;
 
+/** Where the first file of a vitest run leaves the environment for the run's other files. */
+export function runEnvFile(run: string): string {
+  return path.join(CONTEXT_DIR, `run-${run}.env.json`);
+}
+
 /**
- * Runs scripts/container-env.sh once per test process (it is idempotent, serialised with
- * flock and fast once everything is in place; the first run on a machine installs packages and
- * builds the Debian rootfs, about two minutes). Throws with the script's output on failure.
+ * Runs scripts/container-env.sh once per vitest run (it is idempotent, serialised with flock and
+ * fast once everything is in place, about a second; the first run on a machine installs packages
+ * and builds the Debian rootfs, about two minutes): the first test file to ask runs it and leaves
+ * what it printed in runEnvFile() for the others. Throws with the script's output on failure.
  */
 export function ensureContainerEnv(): Promise<ContainerEnv> {
   envPromise ??= (async () => {
+    const shared = runEnvFile(runId());
+    let result: ContainerEnv | undefined;
+    try {
+      result = JSON.parse(fs.readFileSync(shared, 'utf8')) as ContainerEnv;
+    } catch {
+      result = undefined;
+    }
+    if (result) return { ...result, env: { ...process.env, ...result.env } };
     const res = await runCommand('bash', [CONTAINER_ENV_SCRIPT], { timeoutMs: 15 * 60_000 });
     if (res.code !== 0) {
       throw new Error(
@@ -127,18 +141,23 @@ export function ensureContainerEnv(): Promise<ContainerEnv> {
     for (const k of ['CONTAINERS_CONF', 'CONTAINERS_STORAGE_CONF', 'TS_INIT_BASE_DEBIAN', 'TS_INIT_BASE_SMALL']) {
       if (!vars[k]) throw new Error(`${CONTAINER_ENV_SCRIPT} did not print ${k}; output:\n${res.stdout}`);
     }
-    const result: ContainerEnv = {
+    const own = {
+      CONTAINERS_CONF: vars.CONTAINERS_CONF,
+      CONTAINERS_STORAGE_CONF: vars.CONTAINERS_STORAGE_CONF,
+      TMPDIR: path.join(REPO_ROOT, '.cache', 'podman', 'buildtmp'),
+    };
+    result = {
       containersConf: vars.CONTAINERS_CONF,
       storageConf: vars.CONTAINERS_STORAGE_CONF,
       baseImages: { debian: vars.TS_INIT_BASE_DEBIAN, small: vars.TS_INIT_BASE_SMALL },
-      env: {
-        ...process.env,
-        CONTAINERS_CONF: vars.CONTAINERS_CONF,
-        CONTAINERS_STORAGE_CONF: vars.CONTAINERS_STORAGE_CONF,
-        TMPDIR: path.join(REPO_ROOT, '.cache', 'podman', 'buildtmp'),
-      },
+      env: { ...process.env, ...own },
     };
     await removeStale(result.env);
+    fs.mkdirSync(CONTEXT_DIR, { recursive: true });
+    const tmp = `${shared}.${process.pid}`;
+    // Only the variables of its own: each file adds them to its process's environment.
+    fs.writeFileSync(tmp, JSON.stringify({ ...result, env: own }));
+    fs.renameSync(tmp, shared);
     return result;
   })();
   // A failed preparation is retried by the next caller rather than cached.
@@ -196,6 +215,11 @@ async function removeStale(env: NodeJS.ProcessEnv): Promise<void> {
     .map((s) => s.trim())
     .filter((r) => r.startsWith(`localhost/${NAME_PREFIX}`) && gone(r));
   if (images.length > 0) await runCommand('podman', ['rmi', '-f', '--ignore', ...images], { env });
+  // And what such a run left for its own files (runEnvFile(), binaryImagesMark()).
+  for (const f of fs.existsSync(CONTEXT_DIR) ? fs.readdirSync(CONTEXT_DIR) : []) {
+    const pid = /^run-(\d+)\./.exec(f)?.[1];
+    if (pid && !fs.existsSync(`/proc/${pid}`)) fs.rmSync(path.join(CONTEXT_DIR, f), { force: true });
+  }
 }
 
 /** Fails with a clear message when dist/ts-init has not been built. */
@@ -338,7 +362,7 @@ function binaryImage(from: string, initBinary: string): Promise<string> {
           'flock',
           [
             path.join(CONTEXT_DIR, `${tag.slice(tag.indexOf(':') + 1)}.lock`),
-            'sh', '-c', 'podman image exists "$1" || podman build --pull=never --quiet -t "$1" -f "$2/Containerfile" "$2"', 'sh', tag, ctx,
+            'sh', '-c', 'podman image exists "$1" || podman build --pull=never --quiet --layers=false -t "$1" -f "$2/Containerfile" "$2"', 'sh', tag, ctx,
           ],
           { env: env.env, timeoutMs: 10 * 60_000 },
         );
@@ -400,7 +424,10 @@ export async function buildImage(opts: BuildImageOptions): Promise<string> {
     if (opts.entrypoint) lines.push(`ENTRYPOINT ${JSON.stringify(opts.entrypoint)}`);
     if (opts.cmd) lines.push(`CMD ${JSON.stringify(opts.cmd)}`);
     fs.writeFileSync(path.join(ctx, 'Containerfile'), lines.join('\n') + '\n');
-    await podman(['build', '--pull=never', '--quiet', '-t', tag, '-f', path.join(ctx, 'Containerfile'), ctx], {
+    // --layers=false: one layer for all the steps, committed once, rather than an intermediate
+    // image per step (a few seconds for a dozen steps), and no look-up of a build cache that
+    // other files' image removals can pull layers from under ("layer not known").
+    await podman(['build', '--pull=never', '--quiet', '--layers=false', '-t', tag, '-f', path.join(ctx, 'Containerfile'), ctx], {
       check: true,
       timeoutMs: opts.timeoutMs ?? 10 * 60_000,
     });

@@ -1,9 +1,9 @@
 // Once per vitest run (vitest.config.mts: globalSetup), in its main process: the run's id for the
-// test files (the images they share are tagged with it, test/helpers/container.ts), and at its
-// end the removal of those images.
+// test files (the podman environment and the images they share are kept under it,
+// test/helpers/container.ts), and at its end the removal of those.
 import * as fs from 'node:fs';
 import type { TestProject } from 'vitest/node';
-import { binaryImagesMark, removeBinaryImages } from './container';
+import { binaryImagesMark, removeBinaryImages, runEnvFile } from './container';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -16,6 +16,7 @@ export default function setup(project: TestProject): () => Promise<void> {
   const run = String(process.pid);
   project.provide('tsInitTestRun', run);
   return async () => {
+    fs.rmSync(runEnvFile(run), { force: true });
     // Only a run that made some prepares podman for it (a unit-only run never touches podman).
     if (fs.existsSync(binaryImagesMark(run))) await removeBinaryImages(run);
   };
