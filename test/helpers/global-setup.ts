@@ -16,8 +16,9 @@ export default function setup(project: TestProject): () => Promise<void> {
   const run = String(process.pid);
   project.provide('tsInitTestRun', run);
   return async () => {
-    fs.rmSync(runEnvFile(run), { force: true });
-    // Only a run that made some prepares podman for it (a unit-only run never touches podman).
+    // Only a run that made some prepares podman for it (a unit-only run never touches podman),
+    // with the environment its files left.
     if (fs.existsSync(binaryImagesMark(run))) await removeBinaryImages(run);
+    fs.rmSync(runEnvFile(run), { force: true });
   };
 }
