@@ -18,7 +18,7 @@
 // Cost: about 70 s per release once the vm base image is cached (144 s for both).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ResourceTracker, buildImage, exec, podman, removeContainers, requireTsInit, runDetached } from '../helpers/container';
+import { ResourceTracker, exec, podman, removeContainers, requireTsInit, runDetached } from '../helpers/container';
 import { SUITE_SYSTEMD, VM_RUNTIME, VM_SUITES, bootArgs, buildVmImage, type VmInit, type VmSuite } from '../helpers/vm-image';
 
 const resources = new ResourceTracker();
@@ -66,13 +66,10 @@ const UNITS: Record<string, string> = {
  * timers' accuracy is measured on.
  */
 async function buildTimersImage(suite: VmSuite): Promise<string> {
-  const vm = resources.image(await buildVmImage(suite));
   const files: Record<string, { content: string; mode: number }> = { '/usr/local/bin/tp-stamp': { content: STAMP_SCRIPT, mode: 0o755 } };
   for (const [p, content] of Object.entries(UNITS)) files[p] = { content, mode: 0o644 };
   return resources.image(
-    await buildImage({
-      base: 'debian',
-      from: vm,
+    await buildVmImage(suite, undefined, {
       files,
       run: [
         'systemctl enable tp-boot.timer tp-cal.timer tp-persist.timer',

@@ -14,9 +14,10 @@
 // configuration under .cache/podman/, so the host's own podman state is never touched.
 
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { inject } from 'vitest';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 /** The binary under test, built by `node build.js`. */
@@ -104,13 +105,27 @@ export interface ContainerEnv {
 
 let envPromise: Promise<ContainerEnv> | undefined;
 
+/** Where the first file of a vitest run leaves the environment for the run's other files. */
+export function runEnvFile(run: string): string {
+  return path.join(CONTEXT_DIR, `run-${run}.env.json`);
+}
+
 /**
- * Runs scripts/container-env.sh once per test process (it is idempotent, serialised with
- * flock and fast once everything is in place; the first run on a machine installs packages and
- * builds the Debian rootfs, about two minutes). Throws with the script's output on failure.
+ * Runs scripts/container-env.sh once per vitest run (it is idempotent, serialised with flock and
+ * fast once everything is in place, about a second; the first run on a machine installs packages
+ * and builds the Debian rootfs, about two minutes): the first test file to ask runs it and leaves
+ * what it printed in runEnvFile() for the others. Throws with the script's output on failure.
  */
 export function ensureContainerEnv(): Promise<ContainerEnv> {
   envPromise ??= (async () => {
+    const shared = runEnvFile(runId());
+    let result: ContainerEnv | undefined;
+    try {
+      result = JSON.parse(fs.readFileSync(shared, 'utf8')) as ContainerEnv;
+    } catch {
+      result = undefined;
+    }
+    if (result) return { ...result, env: { ...process.env, ...result.env } };
     const res = await runCommand('bash', [CONTAINER_ENV_SCRIPT], { timeoutMs: 15 * 60_000 });
     if (res.code !== 0) {
       throw new Error(
@@ -126,18 +141,23 @@ export function ensureContainerEnv(): Promise<ContainerEnv> {
     for (const k of ['CONTAINERS_CONF', 'CONTAINERS_STORAGE_CONF', 'TS_INIT_BASE_DEBIAN', 'TS_INIT_BASE_SMALL']) {
       if (!vars[k]) throw new Error(`${CONTAINER_ENV_SCRIPT} did not print ${k}; output:\n${res.stdout}`);
     }
-    const result: ContainerEnv = {
+    const own = {
+      CONTAINERS_CONF: vars.CONTAINERS_CONF,
+      CONTAINERS_STORAGE_CONF: vars.CONTAINERS_STORAGE_CONF,
+      TMPDIR: path.join(REPO_ROOT, '.cache', 'podman', 'buildtmp'),
+    };
+    result = {
       containersConf: vars.CONTAINERS_CONF,
       storageConf: vars.CONTAINERS_STORAGE_CONF,
       baseImages: { debian: vars.TS_INIT_BASE_DEBIAN, small: vars.TS_INIT_BASE_SMALL },
-      env: {
-        ...process.env,
-        CONTAINERS_CONF: vars.CONTAINERS_CONF,
-        CONTAINERS_STORAGE_CONF: vars.CONTAINERS_STORAGE_CONF,
-        TMPDIR: path.join(REPO_ROOT, '.cache', 'podman', 'buildtmp'),
-      },
+      env: { ...process.env, ...own },
     };
     await removeStale(result.env);
+    fs.mkdirSync(CONTEXT_DIR, { recursive: true });
+    const tmp = `${shared}.${process.pid}`;
+    // Only the variables of its own: each file adds them to its process's environment.
+    fs.writeFileSync(tmp, JSON.stringify({ ...result, env: own }));
+    fs.renameSync(tmp, shared);
     return result;
   })();
   // A failed preparation is retried by the next caller rather than cached.
@@ -195,6 +215,11 @@ async function removeStale(env: NodeJS.ProcessEnv): Promise<void> {
     .map((s) => s.trim())
     .filter((r) => r.startsWith(`localhost/${NAME_PREFIX}`) && gone(r));
   if (images.length > 0) await runCommand('podman', ['rmi', '-f', '--ignore', ...images], { env });
+  // And what such a run left for its own files (runEnvFile(), binaryImagesMark()).
+  for (const f of fs.existsSync(CONTEXT_DIR) ? fs.readdirSync(CONTEXT_DIR) : []) {
+    const pid = /^run-(\d+)\./.exec(f)?.[1];
+    if (pid && !fs.existsSync(`/proc/${pid}`)) fs.rmSync(path.join(CONTEXT_DIR, f), { force: true });
+  }
 }
 
 /** Fails with a clear message when dist/ts-init has not been built. */
@@ -294,6 +319,81 @@ function addToContext(ctx: string, name: string, file: ImageFile): void {
   if (mode !== undefined) fs.chmodSync(dest, mode);
 }
 
+/** The vitest run this process belongs to (test/helpers/global-setup.ts); its own pid outside one. */
+function runId(): string {
+  try {
+    return inject('tsInitTestRun') ?? String(process.pid);
+  } catch {
+    return String(process.pid);
+  }
+}
+
+const binaryImages = new Map<string, Promise<string>>();
+
+/**
+ * `from` plus the init binary at /sbin/ts-init (mode 0755): the layer every buildImage() starts
+ * with, built once per vitest run, base and binary, and shared by the test files (copying the
+ * 130 MB binary into a layer costs some 4 s a build). Tagged with the run's pid: the run's global
+ * teardown removes it, or removeStale() once that process is gone.
+ */
+function binaryImage(from: string, initBinary: string): Promise<string> {
+  const st = fs.statSync(initBinary);
+  const run = runId();
+  const key = createHash('sha256').update(`${from}\n${path.resolve(initBinary)} ${st.dev} ${st.ino} ${st.size} ${st.mtimeMs}`).digest('hex').slice(0, 6);
+  const tag = `localhost/${NAME_PREFIX}-bin:run-${run}-bin-${key}`;
+  let p = binaryImages.get(tag);
+  if (!p) {
+    p = (async () => {
+      if ((await podman(['image', 'exists', tag])).code === 0) return tag;
+      const env = await ensureContainerEnv();
+      fs.mkdirSync(CONTEXT_DIR, { recursive: true });
+      const ctx = fs.mkdtempSync(path.join(CONTEXT_DIR, 'bin-'));
+      try {
+        // Hard link when possible (same filesystem): the binary is large.
+        try {
+          fs.linkSync(initBinary, path.join(ctx, 'ts-init'));
+        } catch {
+          fs.copyFileSync(initBinary, path.join(ctx, 'ts-init'));
+        }
+        fs.chmodSync(path.join(ctx, 'ts-init'), 0o755);
+        fs.writeFileSync(path.join(ctx, 'Containerfile'), `FROM ${from}\nCOPY ts-init /sbin/ts-init\n`);
+        // Two files of one run may want it at once: one builds, the other then finds it.
+        const res = await runCommand(
+          'flock',
+          [
+            path.join(CONTEXT_DIR, `${tag.slice(tag.indexOf(':') + 1)}.lock`),
+            'sh', '-c', 'podman image exists "$1" || podman build --pull=never --quiet --layers=false -t "$1" -f "$2/Containerfile" "$2"', 'sh', tag, ctx,
+          ],
+          { env: env.env, timeoutMs: 10 * 60_000 },
+        );
+        if (res.code !== 0) throw new Error(`building ${tag} from ${from} exited ${res.code}:\n${res.stderr.trim()}\n${res.stdout.trim()}`);
+        fs.writeFileSync(binaryImagesMark(run), '');
+      } finally {
+        fs.rmSync(ctx, { recursive: true, force: true });
+        fs.rmSync(path.join(CONTEXT_DIR, `${tag.slice(tag.indexOf(':') + 1)}.lock`), { force: true });
+      }
+      return tag;
+    })();
+    p.catch(() => binaryImages.delete(tag));
+    binaryImages.set(tag, p);
+  }
+  return p;
+}
+
+/** A file that says the run `run` made binary layers. */
+export function binaryImagesMark(run: string): string {
+  return path.join(CONTEXT_DIR, `run-${run}.made`);
+}
+
+/** Removes the binary layers of the vitest run `run` (its global teardown). */
+export async function removeBinaryImages(run: string): Promise<void> {
+  fs.rmSync(binaryImagesMark(run), { force: true });
+  const imgs = await podman(['images', '--format', '{{.Repository}}:{{.Tag}}', `localhost/${NAME_PREFIX}-bin`]);
+  const mine = imgs.stdout.split('\n').map((s) => s.trim()).filter((r) => r.startsWith(`localhost/${NAME_PREFIX}-bin:run-${run}-`));
+  // Without -f: an image still built on one (a file's leftover) keeps it.
+  if (mine.length > 0) await podman(['rmi', '--ignore', ...mine], { timeoutMs: 120_000 });
+}
+
 /**
  * Builds an image from a cached base rootfs with the init binary at /sbin/ts-init plus the
  * given files, and returns its reference. Remove it with removeImages() when done.
@@ -304,18 +404,12 @@ export async function buildImage(opts: BuildImageOptions): Promise<string> {
   let tag = opts.tag ?? `${NAME_PREFIX}-${opts.base}:${uniqueName('img')}`;
   if (!tag.includes('/')) tag = `localhost/${tag}`;
 
+  const from = opts.from ?? (opts.base === 'debian-systemd' ? await ensureSystemdBase() : env.baseImages[opts.base]);
+  const withBinary = await binaryImage(from, initBinary);
   fs.mkdirSync(CONTEXT_DIR, { recursive: true });
   const ctx = fs.mkdtempSync(path.join(CONTEXT_DIR, 'ctx-'));
   try {
-    // Hard link when possible (same filesystem): the binary is large.
-    try {
-      fs.linkSync(initBinary, path.join(ctx, 'ts-init'));
-    } catch {
-      fs.copyFileSync(initBinary, path.join(ctx, 'ts-init'));
-    }
-    fs.chmodSync(path.join(ctx, 'ts-init'), 0o755);
-    const from = opts.from ?? (opts.base === 'debian-systemd' ? await ensureSystemdBase() : env.baseImages[opts.base]);
-    const lines = [`FROM ${from}`, 'COPY ts-init /sbin/ts-init'];
+    const lines = [`FROM ${withBinary}`];
     fs.mkdirSync(path.join(ctx, 'files'));
     let i = 0;
     for (const [inImage, file] of Object.entries(opts.files ?? {})) {
@@ -330,7 +424,10 @@ export async function buildImage(opts: BuildImageOptions): Promise<string> {
     if (opts.entrypoint) lines.push(`ENTRYPOINT ${JSON.stringify(opts.entrypoint)}`);
     if (opts.cmd) lines.push(`CMD ${JSON.stringify(opts.cmd)}`);
     fs.writeFileSync(path.join(ctx, 'Containerfile'), lines.join('\n') + '\n');
-    await podman(['build', '--pull=never', '--quiet', '-t', tag, '-f', path.join(ctx, 'Containerfile'), ctx], {
+    // --layers=false: one layer for all the steps, committed once, rather than an intermediate
+    // image per step (a few seconds for a dozen steps), and no look-up of a build cache that
+    // other files' image removals can pull layers from under ("layer not known").
+    await podman(['build', '--pull=never', '--quiet', '--layers=false', '-t', tag, '-f', path.join(ctx, 'Containerfile'), ctx], {
       check: true,
       timeoutMs: opts.timeoutMs ?? 10 * 60_000,
     });

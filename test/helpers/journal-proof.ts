@@ -17,6 +17,7 @@ import * as crypto from 'node:crypto';
 import * as path from 'node:path';
 import { REPO_ROOT, type ResourceTracker, buildImage, ensureContainerEnv, exec, inspect, logs, runCommand, runDetached, stop } from './container';
 import { VM_RUNTIME, bootArgs, removeVm, type VmInit } from './vm-image';
+import { batchResults, batchScript } from './command-batch';
 
 export type JournalSuite = 'bookworm' | 'trixie';
 export type JournalVariant = 'plain' | 'rsyslog' | 'nosystemd';
@@ -57,22 +58,30 @@ ExecStart=/bin/sh -c 'echo "journal-proof stdout line"; echo "<3>journal-proof s
 WantedBy=multi-user.target
 `;
 
-let imagesPromise: Promise<Record<string, string>> | undefined;
+const imagesPromises = new Map<JournalSuite, Promise<Record<string, string>>>();
 
-/** Runs scripts/journal-image.sh once per test process; returns its exports (image references). */
-export function ensureJournalImages(): Promise<Record<string, string>> {
-  imagesPromise ??= (async () => {
-    await ensureContainerEnv();
-    const res = await runCommand('bash', [JOURNAL_IMAGE_SCRIPT], { timeoutMs: 30 * 60_000 });
-    const vars: Record<string, string> = {};
-    for (const m of res.stdout.matchAll(/^export ([A-Z0-9_]+)='([^']*)'$/gm)) vars[m[1]!] = m[2]!;
-    if (res.code !== 0 || !vars.TS_INIT_JOURNAL_BOOKWORM) {
-      throw new Error(`${JOURNAL_IMAGE_SCRIPT} exited ${res.code}:\n${res.stderr.slice(-4000)}`);
-    }
-    return vars;
-  })();
-  imagesPromise.catch(() => { imagesPromise = undefined; });
-  return imagesPromise;
+/**
+ * Runs scripts/journal-image.sh for one release once per test process; returns its exports
+ * (image references). One release only: on a fresh checkout each release's tree takes minutes
+ * to build, and the other release's test file builds its own meanwhile.
+ */
+export function ensureJournalImages(suite: JournalSuite): Promise<Record<string, string>> {
+  let p = imagesPromises.get(suite);
+  if (!p) {
+    p = (async () => {
+      await ensureContainerEnv();
+      const res = await runCommand('bash', [JOURNAL_IMAGE_SCRIPT, suite], { timeoutMs: 30 * 60_000 });
+      const vars: Record<string, string> = {};
+      for (const m of res.stdout.matchAll(/^export ([A-Z0-9_]+)='([^']*)'$/gm)) vars[m[1]!] = m[2]!;
+      if (res.code !== 0 || !vars[`TS_INIT_JOURNAL_${suite.toUpperCase()}`]) {
+        throw new Error(`${JOURNAL_IMAGE_SCRIPT} ${suite} exited ${res.code}:\n${res.stderr.slice(-4000)}`);
+      }
+      return vars;
+    })();
+    p.catch(() => imagesPromises.delete(suite));
+    imagesPromises.set(suite, p);
+  }
+  return p;
 }
 
 export function journalBaseRef(images: Record<string, string>, suite: JournalSuite, variant: JournalVariant): string {
@@ -84,7 +93,7 @@ export function journalBaseRef(images: Record<string, string>, suite: JournalSui
 
 /** A journal image plus dist/ts-init (the ENTRYPOINT), the workload and the stdout unit. */
 export async function buildJournalImage(suite: JournalSuite, variant: JournalVariant): Promise<string> {
-  const from = journalBaseRef(await ensureJournalImages(), suite, variant);
+  const from = journalBaseRef(await ensureJournalImages(suite), suite, variant);
   return buildImage({
     base: 'debian',
     from,
@@ -158,12 +167,18 @@ export async function bootAndAsk(image: string, init: VmInit, variant: JournalVa
     // Read once the boot is over: ts-init names itself `init` only once it has made /run/systemd/system.
     const pid1 = (await run(['cat', '/proc/1/comm'])).stdout.trim();
     const journal: Answers['journal'] = {};
+    const queries = Object.entries(QUERIES);
     for (const reader of readers) {
+      // Every query in one `podman exec` (each exec costs a few tenths of a second).
+      const script = batchScript(queries.map(([, q]) => [reader, '--no-pager', ...q.map((a) => (a === 'SINCE' ? since : a))]));
+      const res = await run(['sh', '-c', script], queries.length * 60_000);
+      const results = batchResults(res.stdout);
+      if (results.length !== queries.length) throw new Error(`${reader}: ${results.length} of ${queries.length} queries answered (exit ${res.code}): ${res.stderr.slice(-500)}`);
       journal[reader] = {};
-      for (const [name, q] of Object.entries(QUERIES)) {
-        const res = await run([reader, '--no-pager', ...q.map((a) => (a === 'SINCE' ? since : a))]);
-        journal[reader]![name] = res.code === 0 ? normalise(res.stdout, nonce) : `exit ${res.code}: ${res.stderr.trim().slice(0, 500)}`;
-      }
+      queries.forEach(([name], i) => {
+        const r = results[i]!;
+        journal[reader]![name] = r.code === 0 ? normalise(r.stdout, nonce) : `exit ${r.code}: ${r.stderr.trim().slice(0, 500)}`;
+      });
     }
     const readLog = async (file: string) => {
       const res = await run(['cat', file]);

@@ -8,6 +8,7 @@
 import * as path from 'node:path';
 import {
   REPO_ROOT,
+  type BuildImageOptions,
   buildImage,
   ensureContainerEnv,
   exec,
@@ -57,17 +58,22 @@ export function ensureVmBase(suite: VmSuite = 'bookworm'): Promise<string> {
   return p;
 }
 
-/** The vm base (or `base`, an image made from it) plus dist/ts-init at /sbin/ts-init (the ENTRYPOINT), the probe scripts and the bus fixtures. */
-export async function buildVmImage(suite: VmSuite = 'bookworm', base?: string): Promise<string> {
+/**
+ * The vm base (or `base`, an image made from it) plus dist/ts-init at /sbin/ts-init (the
+ * ENTRYPOINT), the probe scripts and the bus fixtures; `extra` files and RUN steps come after them.
+ */
+export async function buildVmImage(suite: VmSuite = 'bookworm', base?: string, extra: Pick<BuildImageOptions, 'files' | 'run'> = {}): Promise<string> {
   const from = base ?? (await ensureVmBase(suite));
   return buildImage({
     base: 'debian',
     from,
+    run: extra.run,
     files: {
       '/usr/local/bin/vm-probe': { hostPath: VM_PROBE, mode: 0o755 },
       '/usr/local/bin/vm-bus-probe': { hostPath: VM_BUS_PROBE, mode: 0o755 },
       '/usr/share/dbus-1/system-services/org.example.Missing.service': { hostPath: path.join(VM_DBUS_FIXTURES, 'org.example.Missing.service'), mode: 0o644 },
       '/usr/share/dbus-1/system.d/org.example.Missing.conf': { hostPath: path.join(VM_DBUS_FIXTURES, 'org.example.Missing.conf'), mode: 0o644 },
+      ...extra.files,
     },
     entrypoint: ['/sbin/ts-init', '--'],
     cmd: VM_CMD,
