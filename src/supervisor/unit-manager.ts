@@ -3,7 +3,7 @@
 // registry (what is loaded, enablement, reload) and the supervisor (what runs).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import type { JobInfo, JobResult, Manager, ReloadReport, SystemStatus, UnitFileChange, UnitFileOp, UnitFileState, UnitStatus } from '../control/manager';
+import type { JobInfo, JobResult, Manager, ReloadReport, StatusOptions, SystemStatus, UnitFileChange, UnitFileOp, UnitFileState, UnitStatus } from '../control/manager';
 import { processStats } from '../exec/process-stats';
 import type { LogLine } from '../output/log-ring';
 import type { ServiceOutput } from '../output/service-output';
@@ -148,13 +148,13 @@ export class UnitManager implements Manager {
     return this.registry.isMasked(n) ? { result: 'masked', message: `Unit ${n} is masked.` } : { result: 'not-found', message: `Unit ${n} not found.` };
   }
 
-  async listUnits(): Promise<UnitStatus[]> {
-    return this.status([...this.sup.runners.keys()].sort());
+  async listUnits(options?: StatusOptions): Promise<UnitStatus[]> {
+    return this.status([...this.sup.runners.keys()].sort(), options);
   }
 
-  async status(names: readonly string[]): Promise<UnitStatus[]> {
+  async status(names: readonly string[], { processStats: measured = true }: StatusOptions = {}): Promise<UnitStatus[]> {
     const runners = names.map((n) => this.resolve(n));
-    const pids = runners.map((r) => r?.state.mainPid).filter((p): p is number => p !== undefined);
+    const pids = measured ? runners.map((r) => r?.state.mainPid).filter((p): p is number => p !== undefined) : [];
     const stats = await processStats(pids);
     const links = this.triggerLinks();
     return names.map((n, i) => {
