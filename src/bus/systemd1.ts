@@ -351,17 +351,20 @@ export class Systemd1 {
     const typed = typeInterface(name);
     const specs: InterfaceSpec[] = [{ name: UNIT_IFACE, methods: UNIT_METHODS, properties: UNIT_PROPERTIES }];
     if (typed) specs.push({ name: typed.iface, methods: [], properties: typed.props });
-    // A main process's memory is measured only for an interface that has MemoryCurrent.
-    const status = async (table: readonly PropertySpec[]): Promise<UnitStatus> => {
-      const [s] = await this.manager.status([name], { processStats: table.some((p) => p.name === 'MemoryCurrent') });
+    // A main process's memory is measured only when MemoryCurrent is asked for (GetAll of an
+    // interface that has it, or Get of it): node-exporter's systemd collector Gets every
+    // service's NRestarts at each scrape.
+    const status = async (table: readonly PropertySpec[], only: string | undefined): Promise<UnitStatus> => {
+      const measured = only === undefined ? table.some((p) => p.name === 'MemoryCurrent') : only === 'MemoryCurrent';
+      const [s] = await this.manager.status([name], { processStats: measured });
       return s!;
     };
     return {
       interfaces: [...STANDARD_INTERFACES, ...specs],
       introspect: async () => introspectionXml([...STANDARD_INTERFACES, ...specs], [], splitSignature),
-      props: async (want) => {
+      props: async (want, only) => {
         const table: readonly PropertySpec[] | undefined = want === UNIT_IFACE ? UNIT_PROPERTIES : want === typed?.iface ? typed.props : undefined;
-        return table ? propertyValues(table, await status(table), clockNow()) : undefined;
+        return table ? propertyValues(table, await status(table, only), clockNow()) : undefined;
       },
     };
   }
@@ -380,7 +383,7 @@ export class Systemd1 {
     }
     const ifaces = iface === '' ? object.interfaces.map((i) => i.name) : [iface];
     const all: Array<[string, Variant]> = [];
-    for (const i of ifaces) all.push(...((await object.props(i)) ?? []));
+    for (const i of ifaces) all.push(...((await object.props(i, member === 'Get' ? name : undefined)) ?? []));
     if (member === 'GetAll') return { sig: 'a{sv}', body: [all] };
     const found = all.find(([n]) => n === name);
     if (!found) throw new CallError(E.unknownProperty, 'Unknown property or interface.');
@@ -676,8 +679,11 @@ interface Reply {
 interface BusObject {
   interfaces: readonly InterfaceSpec[];
   introspect(): Promise<string>;
-  /** The a{sv} of one interface's properties, undefined when the object has no such interface. */
-  props(iface: string): Promise<Array<[string, Variant]> | undefined>;
+  /**
+   * The a{sv} of one interface's properties, undefined when the object has no such interface;
+   * `only`: the one property a Get asks for (the others may then go unmeasured).
+   */
+  props(iface: string, only?: string): Promise<Array<[string, Variant]> | undefined>;
 }
 
 const UNIT_METHODS: readonly MethodSpec[] = [];

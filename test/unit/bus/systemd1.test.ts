@@ -288,7 +288,7 @@ describe('Systemd1', () => {
     expect(bySerial(4).name).toBe('org.freedesktop.DBus.Error.UnknownProperty');
   });
 
-  it('measures a main process (/proc, pidusage) only for an interface with MemoryCurrent, never for a change signal or a list', async () => {
+  it('measures a main process (/proc, pidusage) only when MemoryCurrent is asked for, never for a change signal, a list or another property', async () => {
     const { deliver, sent, manager } = setup();
     let changed: (name: string) => void = () => undefined;
     manager.onUnitChange = (l) => ((changed = l), () => undefined);
@@ -306,10 +306,15 @@ describe('Systemd1', () => {
     await settle();
     expect(manager.measured).toEqual([false, false, false, false, false]);
     expect(bus2.sent.filter((s) => s.name === 'PropertiesChanged')).toHaveLength(2);
-    deliver({ ...unit, body: ['org.freedesktop.systemd1.Service'] });
+    deliver({ ...unit, member: 'Get', signature: 'ss', body: ['org.freedesktop.systemd1.Service', 'NRestarts'] });
     await settle();
-    expect(manager.measured.slice(5)).toEqual([true]);
-    expect(sent.at(-1)!.kind).toBe('reply');
+    expect(manager.measured.slice(5)).toEqual([false]);
+    expect(sent.at(-1)!.body).toEqual([{ sig: 'u', value: 1 }]);
+    deliver({ ...unit, body: ['org.freedesktop.systemd1.Service'] });
+    deliver({ ...unit, member: 'Get', signature: 'ss', body: ['org.freedesktop.systemd1.Service', 'MemoryCurrent'] });
+    await settle();
+    expect(manager.measured.slice(6)).toEqual([true, true]);
+    expect(sent.slice(-2).map((s) => s.kind)).toEqual(['reply', 'reply']);
   });
 });
 
