@@ -364,7 +364,10 @@ export class Systemd1 {
       introspect: async () => introspectionXml([...STANDARD_INTERFACES, ...specs], [], splitSignature),
       props: async (want, only) => {
         const table: readonly PropertySpec[] | undefined = want === UNIT_IFACE ? UNIT_PROPERTIES : want === typed?.iface ? typed.props : undefined;
-        return table ? propertyValues(table, await status(table, only), clockNow()) : undefined;
+        if (!table) return undefined;
+        // A Get makes only the property it asks for (a unit's status makes its show properties lazily).
+        const specs = only === undefined ? table : table.filter((p) => p.name === only);
+        return propertyValues(specs, await status(table, only), clockNow());
       },
     };
   }

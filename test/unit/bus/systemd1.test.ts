@@ -306,10 +306,19 @@ describe('Systemd1', () => {
     await settle();
     expect(manager.measured).toEqual([false, false, false, false, false]);
     expect(bus2.sent.filter((s) => s.name === 'PropertiesChanged')).toHaveLength(2);
+    // A Get makes only its property: the status's show properties (made lazily) are not read.
+    let shown = 0;
+    const find = manager.status;
+    manager.status = async (names, o) => {
+      const [s] = await find(names, o);
+      const properties = s!.properties;
+      return [Object.defineProperty({ ...s! }, 'properties', { get: () => (shown++, properties), enumerable: true })];
+    };
     deliver({ ...unit, member: 'Get', signature: 'ss', body: ['org.freedesktop.systemd1.Service', 'NRestarts'] });
     await settle();
     expect(manager.measured.slice(5)).toEqual([false]);
     expect(sent.at(-1)!.body).toEqual([{ sig: 'u', value: 1 }]);
+    expect(shown).toBe(0);
     deliver({ ...unit, body: ['org.freedesktop.systemd1.Service'] });
     deliver({ ...unit, member: 'Get', signature: 'ss', body: ['org.freedesktop.systemd1.Service', 'MemoryCurrent'] });
     await settle();
