@@ -6,8 +6,9 @@
 //   ts-init       the image's ENTRYPOINT with no flags (the same units and init scripts)
 //   supervisord   PID 1 with workloads/vm-supervisord.conf (the same daemons in the foreground)
 // For each boot: from just before `podman run` until every service answers its probe
-// (test/fixtures/vm/probe.sh, from inside the container), and from `podman stop` until it
-// returns (the container has exited). Boots run one at a time, the inits in turns.
+// (test/fixtures/vm/probe.sh, from inside the container), PID 1's CPU time (and the journal
+// process's) at that moment, and from `podman stop` until it returns (the container has
+// exited). Boots run one at a time, the inits in turns.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REPO, median, monoNs, msSince, realtimeNs, sleep } from './lib.mjs';
@@ -48,6 +49,29 @@ function buildImage(podman, base, tsInitBin) {
       `CMD ["/bin/sh", "-c", "date +%s%N >${CMD_STAMP}; exec sleep infinity"]`,
     ],
   });
+}
+
+// CPU time (utime + stime, ms) of PID 1 and of the journal's own process (systemd-journald, or
+// ts-init's writer, ts-init-journal) in the container, from /proc/PID/stat.
+const CPU_SCRIPT = `hz=$(getconf CLK_TCK)
+for p in /proc/[0-9]*; do
+  read -r comm <"$p/comm" 2>/dev/null || continue
+  case \${p#/proc/}:$comm in 1:* | *:systemd-journal | *:ts-init-journal) ;; *) continue ;; esac
+  read -r stat <"$p/stat" || continue
+  set -- \${stat##*) }
+  echo "\${p#/proc/} $comm $(( (\${12} + \${13}) * 1000 / hz ))"
+done`;
+
+/** PID 1's CPU time and the journal process's (ms), undefined where there is none. */
+function cpuNow(podman, name) {
+  const out = { pid1Ms: undefined, journalMs: undefined };
+  for (const line of podman(['exec', name, 'sh', '-c', CPU_SCRIPT], { check: false }).stdout.split('\n')) {
+    const [pid, comm, ms] = line.trim().split(' ');
+    if (!/^\d+$/.test(ms ?? '')) continue;
+    if (pid === '1') out.pid1Ms = Number(ms);
+    else if (comm === 'systemd-journal' || comm === 'ts-init-journal') out.journalMs = (out.journalMs ?? 0) + Number(ms);
+  }
+  return out;
 }
 
 const rmTree = (dir) => {
@@ -127,6 +151,9 @@ async function boot(podman, image, init, n, log) {
       }
       await sleep(100);
     }
+    // PID 1's CPU (and the journal process's) as the last service answered: read at once, in
+    // the same way under every init (a podman exec later: some ms more for every one of them).
+    const cpu = cpuNow(podman, name);
     // The stop is timed once the init's start-up is over, as far as it says (the services can
     // all answer while a start job still runs: pg_ctlcluster returns about 2 s after postgres
     // accepts connections): under ts-init the CMD has started, under systemd
@@ -147,7 +174,7 @@ async function boot(podman, image, init, n, log) {
     podman(['stop', '-t', String(STOP_GRACE_S), name], { timeoutMs: (STOP_GRACE_S + 60) * 1000 });
     const stopMs = msSince(s0);
     const exitCode = Number(podman(['inspect', '--format', '{{.State.ExitCode}}', name]).stdout.trim());
-    return { readyMs, stopMs, exitCode, cmdMs, firstOk, up: up.length, total: names.length, down: names.filter((s) => !(s in firstOk)) };
+    return { readyMs, stopMs, exitCode, cmdMs, ...cpu, firstOk, up: up.length, total: names.length, down: names.filter((s) => !(s in firstOk)) };
   } finally {
     podman(['rm', '-f', '--ignore', '-t', '0', name], { check: false });
     removeCgroupsOf(id);
@@ -172,7 +199,8 @@ export async function richBench(tsInitBin, reps, log, suite = 'bookworm') {
       const order = RICH_INITS.map((_, k) => RICH_INITS[(k + r) % RICH_INITS.length]);
       for (const init of order) {
         const b = await boot(podman, image, init, r, log);
-        log(`  ${init}: ${b.up}/${b.total} services up${Number.isFinite(b.readyMs) ? ` in ${Math.round(b.readyMs)} ms` : ` (down: ${b.down.join(' ')})`}, stop ${Math.round(b.stopMs)} ms, exit ${b.exitCode}`);
+        const cpu = `PID 1's CPU ${b.pid1Ms ?? '?'} ms${b.journalMs !== undefined ? ` + the journal's ${b.journalMs} ms` : ''}`;
+        log(`  ${init}: ${b.up}/${b.total} services up${Number.isFinite(b.readyMs) ? ` in ${Math.round(b.readyMs)} ms` : ` (down: ${b.down.join(' ')})`}, ${cpu}, stop ${Math.round(b.stopMs)} ms, exit ${b.exitCode}`);
         const slowest = Object.entries(b.firstOk).sort((x, y) => y[1] - x[1]).slice(0, 4);
         log(`    last to answer: ${slowest.map(([svc, ms]) => `${svc} ${Math.round(ms)} ms`).join(', ')}`);
         runs[init].push(b);
@@ -208,6 +236,9 @@ export async function richBench(tsInitBin, reps, log, suite = 'bookworm') {
       down: worst.down,
       exitCodes: [...new Set(bs.map((b) => b.exitCode))],
       cmdMs: bs.every((b) => b.cmdMs !== undefined) ? median(bs.map((b) => b.cmdMs)) : undefined,
+      pid1CpuMs: median(bs.map((b) => b.pid1Ms ?? NaN)),
+      journalCpuMs: bs.every((b) => b.journalMs !== undefined) ? median(bs.map((b) => b.journalMs)) : undefined,
+      pid1JournalCpuMs: bs.every((b) => b.journalMs !== undefined) ? median(bs.map((b) => (b.pid1Ms ?? NaN) + b.journalMs)) : undefined,
     };
   }
   return out;

@@ -6,7 +6,7 @@
 // sender's uid, asked of the bus): systemd would ask polkit, and there is none here.
 // Work in hand is bounded (calls being answered, jobs); past it calls are refused at once.
 import * as fs from 'node:fs';
-import type { ActiveState, JobResult, Manager, UnitStatus } from '../control/manager';
+import type { ActiveState, JobResult, Manager, StatusOptions, UnitStatus } from '../control/manager';
 import type { Logger } from '../log/logger';
 import { releaseMemorySoon } from '../sys/memory';
 import { BusError, type BusConnection } from './connection';
@@ -33,6 +33,11 @@ export const MAX_JOBS = 256;
 /** Senders whose uid is remembered (unique names are never reused on a bus), and subscribers. */
 const MAX_KNOWN_SENDERS = 256;
 const MAX_SUBSCRIBERS = 256;
+/**
+ * Statuses the bus tells without a main process's CPU and memory: a change signal (every unit
+ * change of a boot, for each subscriber), a list, a lookup. Only MemoryCurrent shows them.
+ */
+const STATE_ONLY: StatusOptions = { processStats: false };
 
 const E = {
   unknownMethod: 'org.freedesktop.DBus.Error.UnknownMethod',
@@ -312,7 +317,7 @@ export class Systemd1 {
       return {
         interfaces: [],
         introspect: async () => {
-          const units = await this.manager.listUnits();
+          const units = await this.manager.listUnits(STATE_ONLY);
           return introspectionXml([], units.map((u) => unitPath(u.name).slice(UNIT_PREFIX.length)), splitSignature);
         },
         props: async () => undefined,
@@ -346,16 +351,23 @@ export class Systemd1 {
     const typed = typeInterface(name);
     const specs: InterfaceSpec[] = [{ name: UNIT_IFACE, methods: UNIT_METHODS, properties: UNIT_PROPERTIES }];
     if (typed) specs.push({ name: typed.iface, methods: [], properties: typed.props });
-    const status = async (): Promise<UnitStatus> => {
-      const [s] = await this.manager.status([name]);
+    // A main process's memory is measured only when MemoryCurrent is asked for (GetAll of an
+    // interface that has it, or Get of it): node-exporter's systemd collector Gets every
+    // service's NRestarts at each scrape.
+    const status = async (table: readonly PropertySpec[], only: string | undefined): Promise<UnitStatus> => {
+      const measured = only === undefined ? table.some((p) => p.name === 'MemoryCurrent') : only === 'MemoryCurrent';
+      const [s] = await this.manager.status([name], { processStats: measured });
       return s!;
     };
     return {
       interfaces: [...STANDARD_INTERFACES, ...specs],
       introspect: async () => introspectionXml([...STANDARD_INTERFACES, ...specs], [], splitSignature),
-      props: async (want) => {
+      props: async (want, only) => {
         const table: readonly PropertySpec[] | undefined = want === UNIT_IFACE ? UNIT_PROPERTIES : want === typed?.iface ? typed.props : undefined;
-        return table ? propertyValues(table, await status(), clockNow()) : undefined;
+        if (!table) return undefined;
+        // A Get makes only the property it asks for (a unit's status makes its show properties lazily).
+        const specs = only === undefined ? table : table.filter((p) => p.name === only);
+        return propertyValues(specs, await status(table, only), clockNow());
       },
     };
   }
@@ -374,7 +386,7 @@ export class Systemd1 {
     }
     const ifaces = iface === '' ? object.interfaces.map((i) => i.name) : [iface];
     const all: Array<[string, Variant]> = [];
-    for (const i of ifaces) all.push(...((await object.props(i)) ?? []));
+    for (const i of ifaces) all.push(...((await object.props(i, member === 'Get' ? name : undefined)) ?? []));
     if (member === 'GetAll') return { sig: 'a{sv}', body: [all] };
     const found = all.find(([n]) => n === name);
     if (!found) throw new CallError(E.unknownProperty, 'Unknown property or interface.');
@@ -382,7 +394,7 @@ export class Systemd1 {
   }
 
   private async managerProperties(): Promise<Array<[string, Variant]>> {
-    const units = await this.manager.listUnits();
+    const units = await this.manager.listUnits(STATE_ONLY);
     const values: Record<string, unknown> = {
       Version: this.facts.version,
       Features: '',
@@ -413,17 +425,17 @@ export class Systemd1 {
     if (job) return this.jobCall(member, job, String(arg[0]), String(member === 'StartUnitReplace' ? arg[2] : arg[1]));
     switch (member) {
       case 'GetUnit': {
-        const [s] = await this.manager.status([String(arg[0])]);
+        const [s] = await this.manager.status([String(arg[0])], STATE_ONLY);
         if (!s || s.loadState === 'not-found') throw new CallError(E.noSuchUnit, `Unit ${String(arg[0])} not loaded.`);
         return { sig: 'o', body: [unitPath(s.name)] };
       }
       case 'LoadUnit': {
-        const [s] = await this.manager.status([String(arg[0])]);
+        const [s] = await this.manager.status([String(arg[0])], STATE_ONLY);
         return { sig: 'o', body: [unitPath(s?.name ?? String(arg[0]))] };
       }
       case 'GetUnitByPID': {
         const pid = Number(arg[0]);
-        const units = await this.manager.listUnits();
+        const units = await this.manager.listUnits(STATE_ONLY);
         const u = units.find((x) => x.mainPid !== undefined && x.mainPid === pid);
         if (!u) throw new CallError(E.noUnitForPid, `PID ${pid} does not belong to any loaded unit.`);
         return { sig: 'o', body: [unitPath(u.name)] };
@@ -436,7 +448,7 @@ export class Systemd1 {
       case 'ListUnits':
       case 'ListUnitsFiltered':
       case 'ListUnitsByNames': {
-        const units = member === 'ListUnitsByNames' ? await this.manager.status(arg[0] as string[]) : await this.manager.listUnits();
+        const units = member === 'ListUnitsByNames' ? await this.manager.status(arg[0] as string[], STATE_ONLY) : await this.manager.listUnits(STATE_ONLY);
         const states = member === 'ListUnitsFiltered' ? (arg[0] as string[]) : [];
         const byUnit = new Map([...this.jobs.values()].map((j) => [j.unit, j]));
         const rows = units.filter((u) => matchesStates(u, states)).map((u) => listUnitsRow(u, unitPath(u.name), byUnit.get(u.name)));
@@ -463,11 +475,11 @@ export class Systemd1 {
       }
       case 'ListUnitFiles': {
         // The file of a loaded unit; one not loaded is named by its name alone (the Manager lists names).
-        const loaded = new Map((await this.manager.listUnits()).map((u) => [u.name, u.sourcePath]));
+        const loaded = new Map((await this.manager.listUnits(STATE_ONLY)).map((u) => [u.name, u.sourcePath]));
         return { sig: 'a(ss)', body: [this.manager.listUnitFiles().map((f) => [loaded.get(f.name) || f.name, f.state])] };
       }
       case 'GetUnitFileState': {
-        const [s] = await this.manager.status([String(arg[0])]);
+        const [s] = await this.manager.status([String(arg[0])], STATE_ONLY);
         if (!s || (s.loadState === 'not-found' && s.unitFileState !== 'masked')) throw new CallError(E.noSuchUnit, `Unit file ${String(arg[0])} does not exist.`);
         return { sig: 's', body: [s.unitFileState] };
       }
@@ -511,7 +523,7 @@ export class Systemd1 {
 
   private async jobCall(member: string, verb: { kind: JobKind; type: string }, name: string, mode: string): Promise<Reply> {
     if (!JOB_MODES.has(mode)) throw new CallError(E.invalidArgs, `Job mode ${mode} invalid.`);
-    const [s] = await this.manager.status([name]);
+    const [s] = await this.manager.status([name], STATE_ONLY);
     if (!s || s.loadState === 'not-found') {
       if (verb.kind !== 'stop') throw new CallError(E.noSuchUnit, `Unit ${name} not found.`);
     } else if (s.loadState === 'masked' && verb.kind !== 'stop') throw new CallError(E.masked, `Unit ${s.name} is masked.`);
@@ -600,7 +612,7 @@ export class Systemd1 {
     if (this.inHand >= MAX_CALLS_IN_HAND) return failure(E.limits, 'Too many activation requests at once.');
     this.inHand++;
     try {
-      const [s] = await this.manager.status([unit]);
+      const [s] = await this.manager.status([unit], STATE_ONLY);
       if (!s || s.loadState === 'not-found') return failure(E.noSuchUnit, `Unit ${unit} not found.`);
       if (s.loadState === 'masked') return failure(E.masked, `Unit ${unit} is masked.`);
       if (s.loadState !== 'loaded') return failure(E.failed, `Unit ${unit} failed to load: ${s.loadError ?? s.loadState}.`);
@@ -634,7 +646,7 @@ export class Systemd1 {
   private async tellChanges(names: string[]): Promise<void> {
     if (this.conn.isClosed) return;
     const clock = clockNow();
-    for (const s of await this.manager.status(names)) {
+    for (const s of await this.manager.status(names, STATE_ONLY)) {
       this.announce(s.name);
       const path = unitPath(s.name);
       const pick = (table: readonly PropertySpec[], keep: readonly string[]): Array<[string, Variant]> =>
@@ -670,8 +682,11 @@ interface Reply {
 interface BusObject {
   interfaces: readonly InterfaceSpec[];
   introspect(): Promise<string>;
-  /** The a{sv} of one interface's properties, undefined when the object has no such interface. */
-  props(iface: string): Promise<Array<[string, Variant]> | undefined>;
+  /**
+   * The a{sv} of one interface's properties, undefined when the object has no such interface;
+   * `only`: the one property a Get asks for (the others may then go unmeasured).
+   */
+  props(iface: string, only?: string): Promise<Array<[string, Variant]> | undefined>;
 }
 
 const UNIT_METHODS: readonly MethodSpec[] = [];

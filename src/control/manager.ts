@@ -85,11 +85,21 @@ export interface JobInfo {
   state: 'running' | 'waiting';
 }
 
+/**
+ * What a status carries beyond the unit's own state. cpuPercent and rssBytes are measured from
+ * /proc (pidusage) for each main process: only for the callers that show them (`systemctl
+ * status`, a unit's MemoryCurrent on the bus), not for a state or a list (the bus's change
+ * signals, ListUnits), which a boot asks for at every unit change.
+ */
+export interface StatusOptions {
+  processStats?: boolean;
+}
+
 export interface Manager {
-  /** Async because CPU% and RSS are measured (pidusage) when asked. */
-  listUnits(): Promise<UnitStatus[]>;
+  /** Async because CPU% and RSS are measured (pidusage) when asked (by default). */
+  listUnits(options?: StatusOptions): Promise<UnitStatus[]>;
   /** Unknown names come back with loadState 'not-found'. */
-  status(names: readonly string[]): Promise<UnitStatus[]>;
+  status(names: readonly string[], options?: StatusOptions): Promise<UnitStatus[]>;
   /** Resolve when the job is finished (unit active/failed/inactive), like systemctl without --no-block. */
   start(name: string): Promise<JobResult>;
   stop(name: string): Promise<JobResult>;

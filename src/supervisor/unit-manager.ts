@@ -3,7 +3,7 @@
 // registry (what is loaded, enablement, reload) and the supervisor (what runs).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import type { JobInfo, JobResult, Manager, ReloadReport, SystemStatus, UnitFileChange, UnitFileOp, UnitFileState, UnitStatus } from '../control/manager';
+import type { JobInfo, JobResult, Manager, ReloadReport, StatusOptions, SystemStatus, UnitFileChange, UnitFileOp, UnitFileState, UnitStatus } from '../control/manager';
 import { processStats } from '../exec/process-stats';
 import type { LogLine } from '../output/log-ring';
 import type { ServiceOutput } from '../output/service-output';
@@ -106,19 +106,34 @@ export class UnitManager implements Manager {
       rssBytes: stats?.rssBytes,
       properties: {},
     };
-    const x: ShowContext = {
-      activeState: st.activeState,
-      subState: st.subState,
-      unitFileState: st.unitFileState,
-      statusText: r.statusText,
-      triggers: links?.triggers.get(r.name) ?? [],
-      triggeredBy: links?.triggeredBy.get(r.name) ?? [],
-      needDaemonReload: this.needsReload(c),
-      canIsolate: room.canIsolate,
-      nowMs: Date.now(),
-      nowMonoUs: process.hrtime.bigint() / 1000n,
+    const nowMs = Date.now();
+    const nowMonoUs = process.hrtime.bigint() / 1000n;
+    const show = (): Record<string, string> => {
+      const x: ShowContext = {
+        activeState: st.activeState,
+        subState: st.subState,
+        unitFileState: st.unitFileState,
+        statusText: r.statusText,
+        triggers: links?.triggers.get(r.name) ?? [],
+        triggeredBy: links?.triggeredBy.get(r.name) ?? [],
+        needDaemonReload: this.needsReload(c),
+        canIsolate: room.canIsolate,
+        nowMs,
+        nowMonoUs,
+      };
+      return unitProperties(c, s, x, room.properties(c, s, x));
     };
-    st.properties = unitProperties(c, s, x, room.properties(c, s, x));
+    // The show properties are made when first read (of this state and config, on the clocks read
+    // now): most of a status's cost (every property formatted, the unit's files stat'ed for
+    // NeedDaemonReload), which a state or a list never reads (the bus's ListUnits and manager
+    // properties, a Get of one property: node-exporter asks for these at every scrape).
+    let properties: Record<string, string> | undefined;
+    Object.defineProperty(st, 'properties', {
+      enumerable: true,
+      configurable: true,
+      get: () => (properties ??= show()),
+      set: (v: Record<string, string>) => (properties = v),
+    });
     if (room.elapse && activeState(s) !== 'inactive') st.elapse = room.elapse(r.name);
     return st;
   }
@@ -148,13 +163,13 @@ export class UnitManager implements Manager {
     return this.registry.isMasked(n) ? { result: 'masked', message: `Unit ${n} is masked.` } : { result: 'not-found', message: `Unit ${n} not found.` };
   }
 
-  async listUnits(): Promise<UnitStatus[]> {
-    return this.status([...this.sup.runners.keys()].sort());
+  async listUnits(options?: StatusOptions): Promise<UnitStatus[]> {
+    return this.status([...this.sup.runners.keys()].sort(), options);
   }
 
-  async status(names: readonly string[]): Promise<UnitStatus[]> {
+  async status(names: readonly string[], { processStats: measured = true }: StatusOptions = {}): Promise<UnitStatus[]> {
     const runners = names.map((n) => this.resolve(n));
-    const pids = runners.map((r) => r?.state.mainPid).filter((p): p is number => p !== undefined);
+    const pids = measured ? runners.map((r) => r?.state.mainPid).filter((p): p is number => p !== undefined) : [];
     const stats = await processStats(pids);
     const links = this.triggerLinks();
     return names.map((n, i) => {

@@ -26,14 +26,17 @@ function status(name: string, over: Partial<UnitStatus> = {}): UnitStatus {
 
 const units = [status('ssh.service'), status('dbus.socket', { subState: 'listening', mainPid: undefined })];
 
-function fakeManager(jobs: JobResult[] = []): Manager & { started: string[] } {
+function fakeManager(jobs: JobResult[] = []): Manager & { started: string[]; measured: boolean[] } {
   const started: string[] = [];
+  /** For each status or list asked for, whether it asked for the main processes' CPU and memory. */
+  const measured: boolean[] = [];
   const find = (n: string): UnitStatus =>
     units.find((u) => u.name === n) ?? status(n, { loadState: 'not-found', activeState: 'inactive', subState: 'dead', mainPid: undefined });
   return {
     started,
-    listUnits: async () => units,
-    status: async (names) => names.map(find),
+    measured,
+    listUnits: async (o) => (measured.push(o?.processStats ?? true), units),
+    status: async (names, o) => (measured.push(o?.processStats ?? true), names.map(find)),
     start: async (n) => (started.push(n), jobs.shift() ?? { result: 'done' }),
     stop: async () => ({ result: 'done' }),
     restart: async () => ({ result: 'done' }),
@@ -283,6 +286,44 @@ describe('Systemd1', () => {
     expect(bySerial(2).body).toEqual([{ sig: 'u', value: 42 }]);
     expect(bySerial(3).name).toBe('org.freedesktop.DBus.Error.PropertyReadOnly');
     expect(bySerial(4).name).toBe('org.freedesktop.DBus.Error.UnknownProperty');
+  });
+
+  it('measures a main process (/proc, pidusage) only when MemoryCurrent is asked for, never for a change signal, a list or another property', async () => {
+    const { deliver, sent, manager } = setup();
+    let changed: (name: string) => void = () => undefined;
+    manager.onUnitChange = (l) => ((changed = l), () => undefined);
+    const bus2 = fakeBus({});
+    new Systemd1(bus2.conn, manager, facts, log);
+    bus2.deliver({ interface: M, member: 'Subscribe' });
+    await settle();
+    manager.measured.length = 0;
+    changed('ssh.service');
+    deliver({ interface: M, member: 'ListUnits' });
+    deliver({ interface: M, member: 'GetUnit', signature: 's', body: ['ssh.service'] });
+    deliver({ interface: 'org.freedesktop.DBus.Properties', member: 'GetAll', signature: 's', body: [M] });
+    const unit = { path: '/org/freedesktop/systemd1/unit/ssh_2eservice', interface: 'org.freedesktop.DBus.Properties', member: 'GetAll', signature: 's' };
+    deliver({ ...unit, body: ['org.freedesktop.systemd1.Unit'] });
+    await settle();
+    expect(manager.measured).toEqual([false, false, false, false, false]);
+    expect(bus2.sent.filter((s) => s.name === 'PropertiesChanged')).toHaveLength(2);
+    // A Get makes only its property: the status's show properties (made lazily) are not read.
+    let shown = 0;
+    const find = manager.status;
+    manager.status = async (names, o) => {
+      const [s] = await find(names, o);
+      const properties = s!.properties;
+      return [Object.defineProperty({ ...s! }, 'properties', { get: () => (shown++, properties), enumerable: true })];
+    };
+    deliver({ ...unit, member: 'Get', signature: 'ss', body: ['org.freedesktop.systemd1.Service', 'NRestarts'] });
+    await settle();
+    expect(manager.measured.slice(5)).toEqual([false]);
+    expect(sent.at(-1)!.body).toEqual([{ sig: 'u', value: 1 }]);
+    expect(shown).toBe(0);
+    deliver({ ...unit, body: ['org.freedesktop.systemd1.Service'] });
+    deliver({ ...unit, member: 'Get', signature: 'ss', body: ['org.freedesktop.systemd1.Service', 'MemoryCurrent'] });
+    await settle();
+    expect(manager.measured.slice(6)).toEqual([true, true]);
+    expect(sent.slice(-2).map((s) => s.kind)).toEqual(['reply', 'reply']);
   });
 });
 
