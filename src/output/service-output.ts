@@ -42,6 +42,12 @@ export class ServiceOutput {
    * waits for journald).
    */
   toJournal: { line(unit: string, line: string): void; full(): boolean; onRoom(then: () => void): void } | undefined;
+  /**
+   * The journal's writer, where it runs (set by the wiring): a unit's stdout and stderr are then
+   * connections of its stream socket (sinks/unit-streams.ts), and the writer stores and echoes
+   * the lines; PID 1 reads none of them (nor keeps them in the ring).
+   */
+  toJournalStream: { open(unit: string, stream: 'stdout' | 'stderr', echo: boolean, tag: string | undefined): { fd: number; started(pid: number | undefined): void } | undefined } | undefined;
 
   constructor(
     private readonly format: LogFormat,
@@ -56,6 +62,11 @@ export class ServiceOutput {
       this.rings.set(unit, r);
     }
     return r;
+  }
+
+  /** A connection to the journal's writer for a unit process's stdout or stderr, or undefined (then a pipe, attach). */
+  journalStream(unit: string, stream: 'stdout' | 'stderr', identifier: string | undefined): { fd: number; started(pid: number | undefined): void } | undefined {
+    return this.toJournalStream?.open(unit, stream, showsOnConsole(this.console, 'unit-output'), identifier);
   }
 
   /** Reads a unit process's pipe to its end. echo=false keeps lines only in the ring; identifier: SyslogIdentifier=. */

@@ -67,6 +67,8 @@ export interface SinkDeps {
   /** The container log, for what clients send (a unit's pipe lines are shown by ServiceOutput itself). */
   console?: (fields: Fields) => void;
   now?: () => number;
+  /** PID 1's pid, for the lines it makes itself (_PID of "Suppressed ..."): this process's unless given (the writer's is its parent). */
+  ownPid?: number;
 }
 
 /** What journald (systemd 254 on) writes on every entry of the system's journal. */
@@ -358,7 +360,7 @@ export class JournalSinks {
       ['MESSAGE', `Suppressed ${n} messages from ${who}`],
       ['MESSAGE_ID', 'a596d6fe7bfa4994828e72309e95d61e'],
       ['N_DROPPED', String(n)],
-      ['_PID', String(process.pid)],
+      ['_PID', String(this.deps.ownPid ?? process.pid)],
       ['_TRANSPORT', 'driver'],
       ['_HOSTNAME', this.deps.hostname],
       RUNTIME_SCOPE,
