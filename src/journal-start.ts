@@ -88,6 +88,7 @@ export function startJournal(deps: {
       }),
     say,
     onQuestion: answer,
+    onAnswer: (a) => unitStreams?.answered(a),
   });
   // Storage=none: nothing is stored (no writer), but the sockets listen and forward, as journald's do.
   if (storing) feed.start();

@@ -158,6 +158,7 @@ function serveStreams(options: Partial<WriterOptions>, add: (fields: Fields) => 
       onRoom: (then) => echo.onRoom(then),
     },
     ask: (pid) => questions.write(`${pid}\n`),
+    answer: (a) => questions.write(`${JSON.stringify(a)}\n`),
     pid1: process.ppid,
   });
   writerStreams = ws;

@@ -47,7 +47,13 @@ export class ServiceOutput {
    * connections of its stream socket (sinks/unit-streams.ts), and the writer stores and echoes
    * the lines; PID 1 reads none of them (nor keeps them in the ring).
    */
-  toJournalStream: { open(unit: string, stream: 'stdout' | 'stderr', echo: boolean, tag: string | undefined): { fd: number; started(pid: number | undefined): void } | undefined } | undefined;
+  toJournalStream:
+    | {
+        open(unit: string, stream: 'stdout' | 'stderr', echo: boolean, tag: string | undefined): { fd: number; started(pid: number | undefined): void } | undefined;
+        /** The unit's last lines since a moment, as the writer kept them (for a failure report); [] when it does not answer in time. */
+        recent(unit: string, sinceMs: number, max: number): Promise<string[]>;
+      }
+    | undefined;
 
   constructor(
     private readonly format: LogFormat,
@@ -156,6 +162,19 @@ export class ServiceOutput {
   /** The unit's last n kept lines, without making a ring for a unit that has none. */
   recent(unit: string, n: number): LogLine[] {
     return this.rings.get(unit)?.tail(n) ?? [];
+  }
+
+  /**
+   * The unit's output lines since a moment (at most max), once its pipes have ended: from the
+   * ring, or, for a unit whose output went to the journal's writer, as the writer kept them.
+   */
+  async recentLines(unit: string, sinceMs: number, max: number): Promise<string[]> {
+    await this.unitDrained(unit, 200);
+    const ring = this.recent(unit, max)
+      .filter((l) => l.time >= sinceMs)
+      .map((l) => l.line);
+    if (ring.length > 0 || !this.toJournalStream) return ring;
+    return this.toJournalStream.recent(unit, sinceMs, max);
   }
 
   /** Drops a unit's kept lines (a finished per-connection instance: no one asks for them again). */

@@ -26,8 +26,8 @@ const FLUSH_AT_BYTES = 256 << 10;
 const BURST_GAP_MS = 100;
 const BURST_BYTES = 256 << 10;
 const RESTART_AFTER_MS = 1000;
-/** A question of the writer's is a pid: a longer line is not one (and is dropped). */
-const QUESTION_MAX_CHARS = 16;
+/** A line on the writer's fd 3 (a pid, or an answer of a few lines of output): a longer one is dropped. */
+const ANSWER_MAX_CHARS = 64 << 10;
 
 export type Fields = ReadonlyArray<readonly [string, FieldValue]>;
 
@@ -37,6 +37,8 @@ export interface FeedDeps {
   say: (line: string) => void;
   /** The writer asks which unit a pid is in (on its fd 3, when it has one): answered with control(). */
   onQuestion?: (pid: number) => void;
+  /** The writer's answers to PID 1's own questions (a JSON object a line on its fd 3). */
+  onAnswer?: (answer: unknown) => void;
 }
 
 const TIME_ORIGIN_MS = performance.timeOrigin;
@@ -85,15 +87,23 @@ export class JournalFeed {
     child.stdin?.on('error', () => {}); // EPIPE: the exit handler restarts it
     child.stdin?.on('drain', () => this.tellRoom());
     const questions = child.stdio?.[3] as Socket | null | undefined;
-    if (questions && this.deps.onQuestion) {
-      const ask = this.deps.onQuestion;
+    if (questions) {
       let partial = '';
       questions.on('error', () => {});
       questions.on('data', (chunk: Buffer) => {
-        const lines = (partial + chunk.toString('latin1')).split('\n');
+        const lines = (partial + chunk.toString('utf8')).split('\n');
         partial = lines.pop()!;
-        if (partial.length > QUESTION_MAX_CHARS) partial = '';
-        for (const l of lines) if (/^[1-9]\d{0,9}$/.test(l)) ask(Number(l));
+        if (partial.length > ANSWER_MAX_CHARS) partial = '';
+        for (const l of lines) {
+          if (/^[1-9]\d{0,9}$/.test(l)) this.deps.onQuestion?.(Number(l));
+          else if (l.startsWith('{') && l.length <= ANSWER_MAX_CHARS) {
+            try {
+              this.deps.onAnswer?.(JSON.parse(l));
+            } catch {
+              // not an answer
+            }
+          }
+        }
       });
     }
     child.once('error', (e) => {

@@ -12,7 +12,7 @@ import { clearNonBlocking, closeFd, connectStreamSocketNow, shutdownReceive } fr
 import { LOG_INFO } from '../journal/syslog-message';
 import { newStreamId, type UnitLogSettings } from './journal-sinks';
 import { STDOUT_SOCKET } from './journal-sockets';
-import type { StreamControl } from './writer-streams';
+import type { RecentAnswer, StreamControl } from './writer-streams';
 
 /** A connection made for one of a unit's processes: its fd (PID 1 closes its copy once the process has it). */
 export interface UnitStreamHandle {
@@ -20,6 +20,9 @@ export interface UnitStreamHandle {
   /** The process was started (its pid), or not (undefined: nobody will write to it). */
   started(pid: number | undefined): void;
 }
+
+/** How long a failure report waits for the writer's answer. */
+const RECENT_ANSWER_MS = 500;
 
 export interface UnitStreamsDeps {
   /** Whether the writer runs, and its control channel (journal-feed.ts). */
@@ -35,6 +38,9 @@ const oneLine = (s: string): string => s.replace(/\n/g, ' ');
 export class UnitStreams {
   /** The settings last told, per unit with a stream (so a change is told once). */
   private readonly told = new Map<string, UnitLogSettings>();
+  /** PID 1's questions about units' last lines, waiting for the writer's answers. */
+  private readonly asked = new Map<number, (lines: string[]) => void>();
+  private lastAsk = 0;
 
   constructor(private readonly deps: UnitStreamsDeps) {}
 
@@ -69,6 +75,28 @@ export class UnitStreams {
         this.deps.feed.control({ t: 'stream', key, unit, stream, echo, ...(tag !== undefined && { tag }), settings });
       },
     };
+  }
+
+  /** The unit's last lines since a moment, as the writer kept them; [] when it does not answer in RECENT_ANSWER_MS. */
+  recent(unit: string, sinceMs: number, max: number): Promise<string[]> {
+    const id = ++this.lastAsk;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => done([]), RECENT_ANSWER_MS);
+      const done = (lines: string[]): void => {
+        clearTimeout(timer);
+        this.asked.delete(id);
+        resolve(lines);
+      };
+      this.asked.set(id, done);
+      if (!this.deps.feed.control({ t: 'recent', id, unit, since: sinceMs, max })) done([]);
+    });
+  }
+
+  /** The writer's answer (journal-feed.ts's onAnswer): anything but an answer to a question asked is ignored. */
+  answered(a: unknown): void {
+    const r = a as Partial<RecentAnswer> | null;
+    if (typeof r?.recent !== 'number' || !Array.isArray(r.lines)) return;
+    this.asked.get(r.recent)?.(r.lines.filter((l): l is string => typeof l === 'string'));
   }
 
   /** The unit changed (state, main pid, definition): its settings are told again if they differ. */

@@ -30,7 +30,15 @@ export type StreamControl =
   /** A unit's log settings changed (a new main pid, a new run, daemon-reload). */
   | { t: 'unit'; unit: string; settings: UnitLogSettings }
   /** The answer to "which unit is pid N in" (none: no unit). */
-  | { t: 'pid'; pid: number; unit?: string; settings?: UnitLogSettings };
+  | { t: 'pid'; pid: number; unit?: string; settings?: UnitLogSettings }
+  /** A failed unit's last lines since a moment (ms), for its failure report: answered once its streams have ended (or after WAIT_MS). */
+  | { t: 'recent'; id: number; unit: string; since: number; max: number };
+
+/** The writer's answer to a 'recent' message (on fd 3, as one JSON line). */
+export interface RecentAnswer {
+  recent: number;
+  lines: string[];
+}
 
 /** How long a connection's lines wait for what PID 1 has to say about it before they go on without it. */
 export const WAIT_MS = 2000;
@@ -38,6 +46,12 @@ export const WAIT_MS = 2000;
 const MAX_KEPT = 4096;
 /** How long an answer about a pid is kept (as long as sender-context.ts keeps a context). */
 const PID_ANSWER_MS = 5000;
+/** Per unit, the last lines kept for a failure report (runner/failure-report.ts quotes 5), each cut at RECENT_LINE_CHARS, for the RECENT_UNITS units that printed last. */
+const RECENT_LINES = 5;
+const RECENT_LINE_CHARS = 2048;
+const RECENT_UNITS = 256;
+/** How long a 'recent' answer waits for the unit's streams to end (its last lines may still be in them). */
+const RECENT_WAIT_MS = 200;
 
 interface UnitStream {
   unit: string;
@@ -52,6 +66,8 @@ export interface WriterStreamsDeps {
   echo: { line(unit: string, identifier: string | undefined, stream: 'stdout' | 'stderr', line: string): void; full(): boolean; onRoom(then: () => void): void };
   /** Asks PID 1 which unit a pid is in (the answer comes as a 'pid' message). */
   ask: (pid: number) => void;
+  /** Answers one of PID 1's 'recent' messages. */
+  answer?: (a: RecentAnswer) => void;
   /** PID 1's pid (the writer's parent). */
   pid1: number;
   now?: () => number;
@@ -72,6 +88,10 @@ export class WriterStreams {
   /** PID 1's answers: a pid's unit (undefined: none), and when it came. */
   private readonly pids = new Map<number, { unit: string | undefined; at: number }>();
   private readonly pidWaiters = new Map<number, Array<() => void>>();
+  /** Each unit's last lines (for its failure report), its open streams, and who waits for them to end. */
+  private readonly recent = new Map<string, Array<{ at: number; line: string }>>();
+  private readonly openStreams = new Map<string, number>();
+  private readonly endWaiters = new Map<string, Array<() => void>>();
   private readonly now: () => number;
 
   constructor(private readonly deps: WriterStreamsDeps) {
@@ -102,7 +122,44 @@ export class WriterStreams {
       remember(this.pids, m.pid, { unit: typeof m.unit === 'string' ? m.unit : undefined, at: this.now() });
       for (const w of this.pidWaiters.get(m.pid)?.splice(0) ?? []) w();
       this.pidWaiters.delete(m.pid);
+    } else if (m.t === 'recent' && typeof m.unit === 'string' && Number.isInteger(m.id)) {
+      const answer = (): void => {
+        const lines = (this.recent.get(m.unit) ?? []).filter((l) => l.at >= m.since).map((l) => l.line);
+        this.deps.answer?.({ recent: m.id, lines: lines.slice(-Math.max(0, Math.min(RECENT_LINES, m.max))) });
+      };
+      if (!this.openStreams.get(m.unit)) return answer();
+      let done = false;
+      const once = (): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        answer();
+      };
+      const timer = setTimeout(once, RECENT_WAIT_MS);
+      let list = this.endWaiters.get(m.unit);
+      if (!list) this.endWaiters.set(m.unit, (list = []));
+      list.push(once);
     }
+  }
+
+  /** A unit's line, kept for its failure report. */
+  private keep(unit: string, line: string): void {
+    let lines = this.recent.get(unit);
+    if (!lines) {
+      if (this.recent.size >= RECENT_UNITS) this.recent.delete(this.recent.keys().next().value!);
+      this.recent.set(unit, (lines = []));
+    }
+    if (lines.length >= RECENT_LINES) lines.shift();
+    lines.push({ at: this.now(), line: line.length > RECENT_LINE_CHARS ? line.slice(0, RECENT_LINE_CHARS) : line });
+  }
+
+  /** A unit's stream began (+1) or ended (-1); at none open, who waits for its last lines is answered. */
+  private streamOf(unit: string, delta: number): void {
+    const n = (this.openStreams.get(unit) ?? 0) + delta;
+    if (n > 0) return void this.openStreams.set(unit, n);
+    this.openStreams.delete(unit);
+    for (const w of this.endWaiters.get(unit)?.splice(0) ?? []) w();
+    this.endWaiters.delete(unit);
   }
 
   /** A new connection of the stream socket. */
@@ -123,6 +180,7 @@ export class WriterStreams {
       if (unitStream) {
         if (unitStream.echo) this.deps.echo.line(unitStream.unit, unitStream.tag, unitStream.stream, line);
         this.deps.sinks.unitLine(unitStream.unit, line);
+        this.keep(unitStream.unit, line);
         return;
       }
       const r = conn.line(line);
@@ -179,6 +237,11 @@ export class WriterStreams {
             this.streams.delete(key);
             this.keyWaiters.delete(key);
             unitStream = s;
+            // Its end (after its last line) is what a failure report waits for.
+            if (!socket.closed) {
+              this.streamOf(s.unit, 1);
+              socket.once('close', () => this.streamOf(s.unit, -1));
+            }
             return true;
           };
           // The unit may have printed and ended already: its lines wait all the same.

@@ -48,6 +48,15 @@ echo "--- logs"; ${CTL} logs talker -n 5; echo "--- end"
     expect(r.stdout.split('--- logs\n')[1]!.split('--- end')[0]).toBe('out-line\nerr \\x1b[2K\\x0d forged\n');
   });
 
+  it("a failed unit's report quotes its last lines, which the writer kept", async () => {
+    const units = {
+      '/etc/systemd/system/broken.service': "[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo first-words; echo last-words >&2; exit 3'\n",
+      ...wanted('broken.service'),
+    };
+    const r = await startJournalRun(units, 'sleep 0.5').done;
+    expect(r.stderr).toMatch(/broken\.service failed \(Result: exit-code\).*lastLines=.*first-words.*last-words/);
+  });
+
   it('--log-console=cmd: the writer shows none of the units\' lines; the journal keeps them', async () => {
     const r = await startJournalRun(TALKER, 'for i in $(seq 50); do pgrep -x sleep >/dev/null && break; sleep 0.1; done; sleep 0.3', { TS_INIT_LOG_CONSOLE: 'cmd' }).done;
     expect(r.stdout).not.toContain('talker:');

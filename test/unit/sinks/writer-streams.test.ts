@@ -14,7 +14,7 @@ import { tempDir } from '../../helpers/temp-dir';
 const SETTINGS: UnitLogSettings = { identifier: 'talker', facility: 3, level: 6, levelPrefix: true, extraFields: [['TEAM', 'core']], mainPid: 42 };
 
 function harness(pid1: number) {
-  const calls = { unit: [] as Array<[string, string]>, stream: [] as Array<[string, number, string | undefined, number | undefined]>, echo: [] as string[], asked: [] as number[] };
+  const calls = { unit: [] as Array<[string, string]>, stream: [] as Array<[string, number, string | undefined, number | undefined]>, echo: [] as string[], asked: [] as number[], answers: [] as unknown[] };
   const ws = new WriterStreams({
     sinks: {
       unitLine: (unit, line) => calls.unit.push([unit, line]),
@@ -22,6 +22,7 @@ function harness(pid1: number) {
     },
     echo: { line: (unit, identifier, stream, line) => calls.echo.push(`${identifier ?? unit} ${stream}: ${line}`), full: () => false, onRoom: (then) => then() },
     ask: (pid) => calls.asked.push(pid),
+    answer: (a) => calls.answers.push(a),
     pid1,
   });
   const file = path.join(tempDir('ts-init-streams-'), 'stdout');
@@ -68,6 +69,12 @@ describe("the writer's stream socket", () => {
     ]);
     expect(h.calls.echo).toEqual(['talker stderr: one', 'talker stderr: <3>two']);
     expect(h.ws.unitSettings('talker.service')).toEqual(SETTINGS);
+    // Its last lines, for a failure report: answered once its streams have ended.
+    h.ws.control({ t: 'recent', id: 7, unit: 'talker.service', since: 0, max: 5 });
+    await until(() => h.calls.answers.length === 1);
+    expect(h.calls.answers).toEqual([{ recent: 7, lines: ['one', '<3>two'] }]);
+    h.ws.control({ t: 'recent', id: 8, unit: 'talker.service', since: Date.now() + 1000, max: 5 });
+    expect(h.calls.answers[1]).toEqual({ recent: 8, lines: [] });
     // A change is told once; the same settings are not told again.
     let now: UnitLogSettings = SETTINGS;
     const unitStreams = new UnitStreams({ feed: { running: () => true, control: (m) => told.push(m) > 0 }, unitSettings: () => now, path: h.file });
