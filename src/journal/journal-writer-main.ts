@@ -23,7 +23,7 @@ import { SyslogForwarder } from '../sinks/syslog-forward';
 import { type StreamControl, WriterStreams } from '../sinks/writer-streams';
 import { readRegularFile } from '../process/bounded-file';
 import { type JournalEntry, parseId128 } from './entry';
-import { FrameDecoder } from './entry-frames';
+import { FrameDecoder, textFrameOf } from './entry-frames';
 import { JournalStore, readJournaldConf } from './journal-store';
 import type { WriterOptions } from './journal-writer-arg';
 
@@ -31,6 +31,8 @@ import type { WriterOptions } from './journal-writer-arg';
 const STREAMS_END_MS = 1000;
 /** Once this long has passed without a new connection, the backlog is taken to be empty. */
 const ACCEPT_QUIET_MS = 50;
+/** Text frames decoded into entries at this size at the latest (else at the end of the turn). */
+const TEXT_BATCH_CHARS = 1 << 20;
 
 /** Lines on stderr (the container log) without making process.stderr, which would set the shared pipe non-blocking. */
 function say(line: string): void {
@@ -74,6 +76,7 @@ export function journalWriterMain(argv: readonly string[]): void {
   let flushQueued = false;
   const flush = (): void => {
     flushQueued = false;
+    textToBatch();
     const entries = batch;
     batch = [];
     if (store && entries.length > 0) store.appendMany(entries);
@@ -83,12 +86,28 @@ export function journalWriterMain(argv: readonly string[]): void {
     flushQueued = true;
     setImmediate(flush);
   };
+  // Entries the streams make as text (a unit's line is one string, its fixed fields kept per
+  // unit run: journal-sinks.ts's templates) are framed and decoded a batch at a time, as PID 1's.
+  let text = '';
+  const textDecoder = new FrameDecoder(bootId);
+  const textToBatch = (): void => {
+    if (text.length === 0) return;
+    for (const e of textDecoder.push(Buffer.from(text, 'utf8'))) batch.push(e);
+    text = '';
+  };
   const add = (fields: Fields): void => {
+    textToBatch();
     const s = stampsNow();
     batch.push({ fields, realtimeUsec: s.realtimeUsec, monotonicUsec: s.monotonicUsec, bootId: bootId! });
     queue();
   };
-  const streams = serveStreams(options, add);
+  const addText = (fieldsText: string): void => {
+    const s = stampsNow();
+    text += textFrameOf(fieldsText, s.realtimeUsec, s.monotonicUsec);
+    if (text.length >= TEXT_BATCH_CHARS) textToBatch();
+    queue();
+  };
+  const streams = serveStreams(options, add, addText);
   const decoder = new FrameDecoder(bootId, (m) => streams?.control(m as StreamControl));
   const input = fs.createReadStream('', { fd: 0, highWaterMark: 1 << 20 });
   input.on('data', (chunk) => {
@@ -101,6 +120,7 @@ export function journalWriterMain(argv: readonly string[]): void {
       store?.close();
       process.exit(3);
     }
+    if (entries.length > 0) textToBatch();
     for (const e of entries) batch.push(e);
     if (entries.length > 0) queue();
   });
@@ -126,7 +146,7 @@ export function journalWriterMain(argv: readonly string[]): void {
  * what its lines need: the sinks (entries, the rate limit, forwarding to a syslog daemon),
  * the container log (this process's stdout) and PID 1's answers (on fd 3).
  */
-function serveStreams(options: Partial<WriterOptions>, add: (fields: Fields) => void): { control(m: StreamControl): void; close(ms: number): Promise<void>; echo: StdoutWriter } | undefined {
+function serveStreams(options: Partial<WriterOptions>, add: (fields: Fields) => void, addText: (fieldsText: string) => void): { control(m: StreamControl): void; close(ms: number): Promise<void>; echo: StdoutWriter } | undefined {
   if (options.listenFd === undefined) return undefined;
   const { settings } = readJournaldConf();
   const policy = { mode: options.consoleMode ?? 'cmd', maxLevel: options.consoleMaxLevel ?? 6 };
@@ -139,6 +159,7 @@ function serveStreams(options: Partial<WriterOptions>, add: (fields: Fields) => 
   const forwarder = settings.forwardToSyslog ? new SyslogForwarder(SYSLOG_SOCKET) : undefined;
   const sinks = new JournalSinks({
     submit: add,
+    submitText: addText,
     contexts,
     unitSettings: (unit) => writerStreams?.unitSettings(unit),
     hostname: os.hostname(),

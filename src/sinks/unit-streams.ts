@@ -22,7 +22,7 @@ export interface UnitStreamHandle {
 }
 
 /** How long a failure report waits for the writer's answer. */
-const RECENT_ANSWER_MS = 500;
+const RECENT_ANSWER_MS = 1000;
 
 export interface UnitStreamsDeps {
   /** Whether the writer runs, and its control channel (journal-feed.ts). */

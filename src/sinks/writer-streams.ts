@@ -51,7 +51,7 @@ const RECENT_LINES = 5;
 const RECENT_LINE_CHARS = 2048;
 const RECENT_UNITS = 256;
 /** How long a 'recent' answer waits for the unit's streams to end (its last lines may still be in them). */
-const RECENT_WAIT_MS = 200;
+const RECENT_WAIT_MS = 500;
 
 interface UnitStream {
   unit: string;
@@ -113,7 +113,15 @@ export class WriterStreams {
     if (typeof m !== 'object' || m === null) return;
     if (m.t === 'stream' && typeof m.key === 'string' && typeof m.unit === 'string') {
       remember(this.units, m.unit, m.settings);
-      remember(this.streams, m.key, { unit: m.unit, stream: m.stream === 'stderr' ? 'stderr' : 'stdout', echo: m.echo === true, ...(typeof m.tag === 'string' && { tag: m.tag }) });
+      if (this.streams.has(m.key)) return;
+      // Open from now on for a failure report (its connection may not be taken yet), until it ends or is forgotten.
+      if (this.streams.size >= MAX_KEPT) {
+        const [oldest, s] = this.streams.entries().next().value!;
+        this.streams.delete(oldest);
+        this.streamOf(s.unit, -1);
+      }
+      this.streams.set(m.key, { unit: m.unit, stream: m.stream === 'stderr' ? 'stderr' : 'stdout', echo: m.echo === true, ...(typeof m.tag === 'string' && { tag: m.tag }) });
+      this.streamOf(m.unit, 1);
       this.keyWaiters.get(m.key)?.();
     } else if (m.t === 'unit' && typeof m.unit === 'string') {
       remember(this.units, m.unit, m.settings);
@@ -238,10 +246,8 @@ export class WriterStreams {
             this.keyWaiters.delete(key);
             unitStream = s;
             // Its end (after its last line) is what a failure report waits for.
-            if (!socket.closed) {
-              this.streamOf(s.unit, 1);
-              socket.once('close', () => this.streamOf(s.unit, -1));
-            }
+            if (socket.closed) setImmediate(() => this.streamOf(s.unit, -1));
+            else socket.once('close', () => this.streamOf(s.unit, -1));
             return true;
           };
           // The unit may have printed and ended already: its lines wait all the same.
