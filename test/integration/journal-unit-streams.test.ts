@@ -48,6 +48,22 @@ echo "--- logs"; ${CTL} logs talker -n 5; echo "--- end"
     expect(r.stdout.split('--- logs\n')[1]!.split('--- end')[0]).toBe('out-line\nerr \\x1b[2K\\x0d forged\n');
   });
 
+  it('ctl logs -f follows the journal: the lines the unit writes from then on', async () => {
+    const units = {
+      '/etc/systemd/system/ticker.service': "[Service]\nExecStart=/bin/sh -c 'i=0; while :; do i=$((i+1)); echo tick-$i; sleep 0.2; done'\n",
+      ...wanted('ticker.service'),
+    };
+    const script = `
+for i in $(seq 50); do ${CTL} logs ticker -n 1 2>/dev/null | grep -q tick && break; sleep 0.1; done
+timeout 2 ${CTL} logs -f -n 1 ticker > /run/followed
+echo "--- followed"; cat /run/followed; echo "--- end"
+`;
+    const r = await startJournalRun(units, script).done;
+    const ticks = r.stdout.split('--- followed\n')[1]!.split('--- end')[0]!.trim().split('\n').map((l) => Number(l.replace('tick-', '')));
+    expect(ticks.length).toBeGreaterThanOrEqual(4);
+    expect(ticks).toEqual(ticks.map((_, i) => ticks[0]! + i));
+  });
+
   it("a failed unit's report quotes its last lines, which the writer kept", async () => {
     const units = {
       '/etc/systemd/system/broken.service': "[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo first-words; echo last-words >&2; exit 3'\n",
