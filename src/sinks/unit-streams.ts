@@ -72,7 +72,7 @@ export class UnitStreams {
       started: (pid) => {
         if (pid === undefined || !settings) return; // closed unwritten: the writer sees its end
         this.told.set(unit, settings);
-        this.deps.feed.control({ t: 'stream', key, unit, stream, echo, ...(tag !== undefined && { tag }), settings });
+        this.deps.feed.control({ t: 'stream', key, unit, pid, stream, echo, ...(tag !== undefined && { tag }), settings });
       },
     };
   }

@@ -26,7 +26,7 @@ import { LINE_MAX_BYTES, streamPeer } from './journal-sockets';
 /** What PID 1 tells the writer (control frames on its stdin, journal/entry-frames.ts). */
 export type StreamControl =
   /** A unit's stream, by the key its header's eighth line holds. */
-  | { t: 'stream'; key: string; unit: string; stream: 'stdout' | 'stderr'; echo: boolean; tag?: string; settings: UnitLogSettings }
+  | { t: 'stream'; key: string; unit: string; pid?: number; stream: 'stdout' | 'stderr'; echo: boolean; tag?: string; settings: UnitLogSettings }
   /** A unit's log settings changed (a new main pid, a new run, daemon-reload). */
   | { t: 'unit'; unit: string; settings: UnitLogSettings }
   /** The answer to "which unit is pid N in" (none: no unit). */
@@ -55,6 +55,8 @@ const RECENT_WAIT_MS = 500;
 
 interface UnitStream {
   unit: string;
+  /** The process it was made for (its lines' _PID while the unit has no main pid). */
+  pid?: number;
   stream: 'stdout' | 'stderr';
   echo: boolean;
   tag?: string;
@@ -120,7 +122,13 @@ export class WriterStreams {
         this.streams.delete(oldest);
         this.streamOf(s.unit, -1);
       }
-      this.streams.set(m.key, { unit: m.unit, stream: m.stream === 'stderr' ? 'stderr' : 'stdout', echo: m.echo === true, ...(typeof m.tag === 'string' && { tag: m.tag }) });
+      this.streams.set(m.key, {
+        unit: m.unit,
+        ...(Number.isInteger(m.pid) && { pid: m.pid }),
+        stream: m.stream === 'stderr' ? 'stderr' : 'stdout',
+        echo: m.echo === true,
+        ...(typeof m.tag === 'string' && { tag: m.tag }),
+      });
       this.streamOf(m.unit, 1);
       this.keyWaiters.get(m.key)?.();
     } else if (m.t === 'unit' && typeof m.unit === 'string') {
@@ -187,7 +195,7 @@ export class WriterStreams {
       if (!unitStream && fromPid1 && conn.header?.unitId !== undefined) unitStream = { unit: conn.header.unitId, stream: 'stdout', echo: false };
       if (unitStream) {
         if (unitStream.echo) this.deps.echo.line(unitStream.unit, unitStream.tag, unitStream.stream, line);
-        this.deps.sinks.unitLine(unitStream.unit, line);
+        this.deps.sinks.unitLine(unitStream.unit, line, unitStream.pid);
         this.keep(unitStream.unit, line);
         return;
       }
