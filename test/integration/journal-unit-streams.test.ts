@@ -73,6 +73,17 @@ echo "--- followed"; cat /run/followed; echo "--- end"
     expect(r.stderr).toMatch(/broken\.service failed \(Result: exit-code\).*lastLines=.*first-words.*last-words/);
   });
 
+  it("a unit's first lines have its process's fields, before PID 1 has said its main pid", async () => {
+    const units = {
+      '/etc/systemd/system/early.service': "[Service]\nType=oneshot\nExecStartPre=/bin/sh -c 'echo pre-line; sleep 0.5'\nExecStart=/bin/sh -c 'echo main-line; sleep 0.5'\n",
+      ...wanted('early.service'),
+    };
+    const r = await startJournalRun(units, 'sleep 1.5').done;
+    const all = journalEntries(r.journal);
+    for (const m of ['pre-line', 'main-line']) expect(all.find((e) => e.MESSAGE === m), m).toMatchObject({ _SYSTEMD_UNIT: 'early.service', _PID: expect.stringMatching(/^\d+$/), _COMM: 'sh', _UID: '0' });
+    expect(all.find((e) => e.MESSAGE === 'pre-line')?._PID).not.toBe(all.find((e) => e.MESSAGE === 'main-line')?._PID);
+  });
+
   it('--log-console=cmd: the writer shows none of the units\' lines; the journal keeps them', async () => {
     const r = await startJournalRun(TALKER, 'for i in $(seq 50); do pgrep -x sleep >/dev/null && break; sleep 0.1; done; sleep 0.3', { TS_INIT_LOG_CONSOLE: 'cmd' }).done;
     expect(r.stdout).not.toContain('talker:');
