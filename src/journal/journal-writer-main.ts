@@ -33,6 +33,8 @@ const STREAMS_END_MS = 1000;
 const ACCEPT_QUIET_MS = 50;
 /** Text frames decoded into entries at this size at the latest (else at the end of the turn). */
 const TEXT_BATCH_CHARS = 1 << 20;
+/** Lines for the container log written at this size at the latest (else at the end of the turn). */
+const ECHO_BATCH_CHARS = 1 << 18;
 
 /** Lines on stderr (the container log) without making process.stderr, which would set the shared pipe non-blocking. */
 function say(line: string): void {
@@ -146,12 +148,36 @@ export function journalWriterMain(argv: readonly string[]): void {
  * what its lines need: the sinks (entries, the rate limit, forwarding to a syslog daemon),
  * the container log (this process's stdout) and PID 1's answers (on fd 3).
  */
-function serveStreams(options: Partial<WriterOptions>, add: (fields: Fields) => void, addText: (fieldsText: string) => void): { control(m: StreamControl): void; close(ms: number): Promise<void>; echo: StdoutWriter } | undefined {
+function serveStreams(options: Partial<WriterOptions>, add: (fields: Fields) => void, addText: (fieldsText: string) => void): { control(m: StreamControl): void; close(ms: number): Promise<void>; echo: { flushed(ms: number): Promise<number> } } | undefined {
   if (options.listenFd === undefined) return undefined;
   const { settings } = readJournaldConf();
   const policy = { mode: options.consoleMode ?? 'cmd', maxLevel: options.consoleMaxLevel ?? 6 };
   const format = options.logFormat ?? 'text';
-  const echo = new StdoutWriter(1);
+  const stdout = new StdoutWriter(1);
+  // A turn's lines for the container log go out as one write (made at the end of the turn, or
+  // at ECHO_BATCH_CHARS): one call into the queue per batch, not per line.
+  let echoText = '';
+  let echoLines = 0;
+  let echoQueued = false;
+  const echoOut = (): void => {
+    echoQueued = false;
+    if (echoText.length === 0) return;
+    const t = echoText;
+    const n = echoLines;
+    echoText = '';
+    echoLines = 0;
+    stdout.write(t, n);
+  };
+  const echoLine = (line: string): void => {
+    echoText += line;
+    echoLines++;
+    if (echoText.length >= ECHO_BATCH_CHARS) echoOut();
+    else if (!echoQueued) {
+      echoQueued = true;
+      setImmediate(echoOut);
+    }
+  };
+  const echo = { full: () => stdout.full(), onRoom: (then: () => void) => stdout.onRoom(then), flushed: (ms: number) => (echoOut(), stdout.flushed(ms)) };
   const questions = new net.Socket({ fd: 3, readable: false, writable: true });
   questions.on('error', () => {});
   let writerStreams: WriterStreams | undefined;
@@ -167,16 +193,16 @@ function serveStreams(options: Partial<WriterOptions>, add: (fields: Fields) => 
     ...(forwarder && { forward: forwarder }),
     console: (fields) => {
       const line = consoleLineFor(fields, policy, format);
-      if (line !== undefined) echo.write(line);
+      if (line !== undefined) echoLine(line);
     },
     ownPid: process.ppid,
   });
   const ws = new WriterStreams({
     sinks,
     echo: {
-      line: (unit, identifier, stream, line) => echo.write(formatLine({ time: Date.now(), unit, ...(identifier !== undefined && { identifier }), stream, line }, format)),
-      full: () => echo.full(),
-      onRoom: (then) => echo.onRoom(then),
+      line: (unit, identifier, stream, line) => echoLine(formatLine({ time: Date.now(), unit, ...(identifier !== undefined && { identifier }), stream, line }, format)),
+      full: echo.full,
+      onRoom: echo.onRoom,
     },
     ask: (pid) => questions.write(`${pid}\n`),
     answer: (a) => questions.write(`${JSON.stringify(a)}\n`),
