@@ -31,13 +31,8 @@ import type { WriterOptions } from './journal-writer-arg';
 const STREAMS_END_MS = 1000;
 /** Once this long has passed without a new connection, the backlog is taken to be empty. */
 const ACCEPT_QUIET_MS = 50;
-/**
- * Text frames decoded and stored at this size at the latest (else at the end of the turn): a
- * flood's batch of some 100 entries, whose decoded fields die young (the young generation is
- * 1 MB, build.js) where a turn's whole 64 KiB read (600 lines) was copied and promoted by the
- * scavenger before it was stored.
- */
-const TEXT_BATCH_CHARS = 64 * 1024;
+/** Text frames decoded into entries at this size at the latest (else at the end of the turn). */
+const TEXT_BATCH_CHARS = 1 << 20;
 /** Lines for the container log written at this size at the latest (else at the end of the turn). */
 const ECHO_BATCH_CHARS = 1 << 18;
 
@@ -111,7 +106,7 @@ export function journalWriterMain(argv: readonly string[]): void {
   const addText = (fieldsText: string): void => {
     const s = stampsNow();
     text += textFrameOf(fieldsText, s.realtimeUsec, s.monotonicUsec);
-    if (text.length >= TEXT_BATCH_CHARS) flush();
+    if (text.length >= TEXT_BATCH_CHARS) textToBatch();
     queue();
   };
   const streams = serveStreams(options, add, addText);
