@@ -2,6 +2,9 @@
 // fed through a bounded pipe (sinks/journal-feed.ts), the sinks that make entries
 // (sinks/journal-sinks.ts) with their senders' context and unit (supervisor/process-units.ts),
 // the sockets they listen on (sinks/journal-sockets.ts), and forwarding to a syslog daemon.
+// Where a writer runs, it serves the stream socket (PID 1 makes it and hands it over) and
+// takes every unit's output straight from the unit (sinks/unit-streams.ts, writer-streams.ts):
+// PID 1 answers its questions (which unit a pid is in) and tells it the units' log settings.
 // Started by the wiring (services.ts) before any unit, only where the image's units run.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -13,7 +16,9 @@ import type { ProcessTable } from './process/process-table';
 import { readStat } from './process/proc';
 import { type Fields, JournalFeed } from './sinks/journal-feed';
 import { JournalSinks, type UnitLogSettings } from './sinks/journal-sinks';
-import { JOURNAL_DIR, openJournalSockets, SYSLOG_SOCKET } from './sinks/journal-sockets';
+import { JOURNAL_DIR, openJournalSockets, streamSocketForWriter, SYSLOG_SOCKET } from './sinks/journal-sockets';
+import { UnitStreams } from './sinks/unit-streams';
+import type { WriterOptions } from './journal/journal-writer-arg';
 import { SenderContexts } from './sinks/sender-context';
 import { SyslogForwarder } from './sinks/syslog-forward';
 import { jobMessages } from './supervisor/job-messages';
@@ -31,6 +36,8 @@ export interface RunningJournal {
   sinks: JournalSinks;
   /** The writer's queue, which a unit's pipe waits for when it is full. */
   feed: JournalFeed;
+  /** Units' stdout and stderr as connections to the writer; undefined where no writer runs (Storage=none). */
+  unitStreams: UnitStreams | undefined;
   own(level: Level, message: string, unit?: string): void;
   close(): Promise<void>;
 }
@@ -49,7 +56,15 @@ function programName(path: string | undefined, unit: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
 }
 
-export function startJournal(deps: { supervisor: Supervisor; table: ProcessTable; log: Logger; linkDevLog: boolean; console?: (fields: Fields) => void }): RunningJournal | undefined {
+export function startJournal(deps: {
+  supervisor: Supervisor;
+  table: ProcessTable;
+  log: Logger;
+  linkDevLog: boolean;
+  console?: (fields: Fields) => void;
+  /** What the writer shows of units' lines on the container log (its stdout is PID 1's). */
+  writerConsole: Omit<WriterOptions, 'listenFd'>;
+}): RunningJournal | undefined {
   const boot = bootIdHex();
   if (!boot) {
     deps.log.warn('journal: no boot id (/proc/sys/kernel/random/boot_id); not keeping a journal');
@@ -57,12 +72,26 @@ export function startJournal(deps: { supervisor: Supervisor; table: ProcessTable
   }
   const { settings } = readJournaldConf();
   const say = (line: string): void => deps.log.warn(line);
+  const storing = settings.storage !== 'none';
+  // The writer serves the stream socket: it gets it as its fd 4 (its fd 3 is its questions to PID 1).
+  const streamFd = storing ? streamSocketForWriter(say) : undefined;
+  const options: WriterOptions = { ...deps.writerConsole, ...(streamFd !== undefined && { listenFd: 4 }) };
+  const answer = (pid: number): void => {
+    const unit = contexts.get(pid).unit;
+    const s = unit !== undefined ? unitSettings(unit) : undefined;
+    feed.control({ t: 'pid', pid, ...(unit !== undefined && { unit }), ...(s && { settings: s }) });
+  };
   const feed = new JournalFeed({
-    spawnWriter: () => deps.table.spawn(process.execPath, [JOURNAL_WRITER_ARG, boot], { stdio: ['pipe', 'ignore', 'inherit'] }),
+    spawnWriter: () =>
+      deps.table.spawn(process.execPath, [JOURNAL_WRITER_ARG, boot, '', JSON.stringify(options)], {
+        stdio: ['pipe', 'inherit', 'inherit', 'pipe', ...(streamFd !== undefined ? [streamFd] : [])],
+      }),
     say,
+    onQuestion: answer,
+    onAnswer: (a) => unitStreams?.answered(a),
   });
   // Storage=none: nothing is stored (no writer), but the sockets listen and forward, as journald's do.
-  if (settings.storage !== 'none') feed.start();
+  if (storing) feed.start();
   const runners = deps.supervisor.runners;
   // The sender's stat is read first; its unit is then looked for from it (the sender may be gone by then).
   const contexts = new SenderContexts<NonNullable<ReturnType<typeof readStat>>>(
@@ -109,9 +138,11 @@ export function startJournal(deps: { supervisor: Supervisor; table: ProcessTable
     ...(forwarder && { forward: forwarder }),
     ...(deps.console && { console: deps.console }),
   });
+  const unitStreams = streamFd !== undefined ? new UnitStreams({ feed, unitSettings }) : undefined;
+  if (unitStreams) deps.supervisor.onChange((r) => unitStreams.unitChanged(r.name));
   let sockets: { close(): void } = { close() {} };
   try {
-    sockets = openJournalSockets(sinks, feed, say, deps.linkDevLog);
+    sockets = openJournalSockets(sinks, feed, say, deps.linkDevLog, streamFd === undefined);
   } catch (e) {
     // /run/systemd not PID 1's own (sys/safe-create.ts): unit lines still reach the journal.
     say(`journal: not listening on ${JOURNAL_DIR}: ${(e as Error).message}`);
@@ -120,6 +151,7 @@ export function startJournal(deps: { supervisor: Supervisor; table: ProcessTable
   return {
     sinks,
     feed,
+    unitStreams,
     own: (level, message, unit) => sinks.own(LEVELS[level], message, unit),
     async close() {
       sockets.close();

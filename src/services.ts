@@ -74,9 +74,18 @@ export function servicesFactory(
           if ((bootRecords = machine.systemdIdentity === true)) writeBootRecord(log, performance.timeOrigin);
           manager.beforeReload(() => runGeneratorsStep(boot));
           // The journal listens before any unit starts (syslog.socket's daemon, too, finds it there).
-          journal = startJournal({ supervisor, table, log: console, linkDevLog: machine.ownsMachine, console: (f) => output.journalMessage(f) });
+          journal = startJournal({
+            supervisor,
+            table,
+            log: console,
+            linkDevLog: machine.ownsMachine,
+            console: (f) => output.journalMessage(f),
+            writerConsole: { consoleMode: o.logConsole, consoleMaxLevel: o.logConsoleMaxLevel, logFormat: o.logFormat },
+          });
           const j = journal;
           if (j) output.toJournal = { line: (unit, line) => j.sinks.unitLine(unit, line), full: () => j.feed.full(), onRoom: (then) => j.feed.onRoom(then) };
+          // Where the writer runs, units write to it directly (PID 1's pipes are the fallback).
+          if (j?.unitStreams) output.toJournalStream = j.unitStreams;
         }
         const loadedAt = Date.now();
         registry.load();

@@ -8,6 +8,7 @@ import { renderStatus, renderUnitTable } from './format';
 import type { JobResult, UnitStatus } from './manager';
 import { unitName } from './protocol';
 import { VERBS, verbRow, type Verb } from './verbs';
+import { JournalLogs } from './logs-journal';
 
 const PROGRAM = 'ts-init ctl';
 
@@ -101,15 +102,24 @@ export async function ctl(argv: readonly string[], out: (s: string) => void, err
   if (args.length) params.args = args;
   if (verb === 'kill') Object.assign(params, { signal: signal ?? 'SIGTERM', who: who ?? 'all' });
   if (verb === 'logs') Object.assign(params, { lines, follow });
+  const show = (e: Record<string, unknown>): void => out(json ? `${JSON.stringify(e)}\n` : `${escapeControls((e.line as LogLine).line)}\n`);
+  // Where a journal is kept, a unit's lines go to its writer, not to PID 1's ring: they are read from the files here.
+  const journal = verb === 'logs' ? JournalLogs.find() : undefined;
+  let fromJournal = false;
   const reply = await call(verb as Verb, params, {
     socket,
-    onEvent: follow ? (e) => out(json ? `${JSON.stringify(e)}\n` : `${escapeControls((e.line as LogLine).line)}\n`) : undefined,
+    onEvent: follow ? (e) => !fromJournal && show(e) : undefined,
   });
   if (!reply.ok) {
     err(`ts-init ctl: ${reply.error.message}\n`);
     return reply.error.code === 'not-found' ? 4 : 1;
   }
-  const r = reply.result;
+  let r = reply.result;
+  if (journal && (r as LogLine[]).length === 0) {
+    fromJournal = true;
+    r = journal.last(units[0]!, lines);
+    if (follow) journal.follow(units[0]!, (line) => show({ event: 'log', line }));
+  }
   if (json) {
     out(`${JSON.stringify(r, null, 2)}\n`);
   } else if (verb === 'status' && units.length) {

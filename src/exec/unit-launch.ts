@@ -63,7 +63,7 @@ function cannotExecute(file: string, code: string | undefined, detail?: string):
 
 export interface LaunchContext {
   table: Pick<ProcessTable, 'spawn'>;
-  output: Pick<ServiceOutput, 'attach'>;
+  output: Pick<ServiceOutput, 'attach'> & Partial<Pick<ServiceOutput, 'journalStream'>>;
   /** The container's environment: what systemd calls the manager environment. */
   baseEnv: NodeJS.ProcessEnv;
   /** Which units' processes get all of baseEnv (--unit-environment); 'root' unless given. */
@@ -108,15 +108,20 @@ export function unitEnvironment(
   return env;
 }
 
-function stdioFor(target: OutputTarget, opened: number[], connection: number | undefined): 'pipe' | 'ignore' | number {
+function stdioFor(target: OutputTarget, opened: number[], connection: number | undefined, journal: () => number | undefined): 'pipe' | 'ignore' | number {
   switch (target.kind) {
     case 'null':
       return 'ignore';
     case 'socket':
       return connection ?? 'ignore';
     case 'inherit':
-    case 'journal':
-      return 'pipe';
+    case 'journal': {
+      // A connection to the journal's writer where it runs (as systemd connects journald's), else PID 1's pipe.
+      const fd = journal();
+      if (fd === undefined) return 'pipe';
+      opened.push(fd);
+      return fd;
+    }
     default: {
       const fd = openOutputFile(target.path, target.kind);
       opened.push(fd);
@@ -162,17 +167,24 @@ export function launchUnitCommand(
   }
 
   const opened: number[] = [];
+  const streams: Array<{ started(pid: number | undefined): void }> = [];
+  const journal = (stream: 'stdout' | 'stderr') => (): number | undefined => {
+    const h = ctx.output.journalStream?.(unit.name, stream, unit.syslogIdentifier);
+    if (h) streams.push(h);
+    return h?.fd;
+  };
   let stdio: StdioOptions;
   try {
     const conn = passFds?.connection;
     stdio = [
       unit.standardInput === 'socket' && conn !== undefined ? conn : 'ignore',
-      stdioFor(unit.standardOutput, opened, conn),
-      stdioFor(unit.standardError, opened, conn),
+      stdioFor(unit.standardOutput, opened, conn, journal('stdout')),
+      stdioFor(unit.standardError, opened, conn, journal('stderr')),
       ...(passFds?.fds ?? []),
     ];
   } catch (err) {
     for (const fd of opened) fs.closeSync(fd);
+    for (const s of streams) s.started(undefined);
     return { ok: false, status: EXIT_STDOUT, message: `cannot open output file: ${(err as Error).message}` };
   }
 
@@ -218,6 +230,7 @@ export function launchUnitCommand(
     for (const fd of opened) fs.closeSync(fd);
   }
   child.on('error', () => undefined); // reported through the missing pid below, or the exit
+  for (const s of streams) s.started(child.pid);
   if (child.pid === undefined) return cannotExecute(file, spawnErrorCode(child));
   const tag = { identifier: unit.syslogIdentifier };
   if (child.stdout) ctx.output.attach(unit.name, 'stdout', child.stdout, tag);

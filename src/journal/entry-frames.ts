@@ -7,6 +7,8 @@
 //   - binary ('B'): a 32-bit length, the realtime and monotonic stamps (float64 microseconds),
 //     a field count and each field as a 32-bit length and `NAME=value`; for values that are
 //     bytes or hold a newline (the native protocol's).
+//   - control ('C'): `C<JSON>\n`, a message of PID 1's about its units' streams
+//     (sinks/writer-streams.ts), handed to the decoder's onControl in the order it came.
 // The boot id is the writer's, given once when it starts. Pure.
 import type { FieldValue, JournalEntry } from './entry';
 import { fieldPayload } from './entry';
@@ -16,6 +18,7 @@ export const MAX_FRAME_BYTES = 3 << 20;
 
 const TEXT = 0x54; // 'T'
 const BINARY = 0x42; // 'B'
+const CONTROL = 0x43; // 'C'
 const NL = 0x0a;
 /** Field names the decoder keeps (a client may send many; journald's own limit is 1024 fields per entry). */
 const NAMES_MAX = 1024;
@@ -34,6 +37,11 @@ export function textFields(fields: ReadonlyArray<readonly [string, FieldValue]>)
     s += `${f[0]}=${v}\n`;
   }
   return s;
+}
+
+/** A control frame: one JSON line (JSON escapes every newline in its strings). */
+export function controlFrame(message: unknown): string {
+  return `C${JSON.stringify(message)}\n`;
 }
 
 /** The text frame of fields as textFields makes them. */
@@ -79,7 +87,10 @@ export class FrameDecoder {
   private readonly names = new Map<number, string>();
   private pendingBytes = 0;
 
-  constructor(private readonly bootId: Uint8Array) {}
+  constructor(
+    private readonly bootId: Uint8Array,
+    private readonly onControl: (message: unknown) => void = () => {},
+  ) {}
 
   /** The whole entries this chunk completes; throws on a frame no writer makes (the stream is not ours). */
   push(chunk: Buffer): JournalEntry[] {
@@ -97,6 +108,22 @@ export class FrameDecoder {
         }
         out.push(this.decodeText(buf, at + 1, end + 1));
         at = end + 2;
+        continue;
+      }
+      if (buf[at] === CONTROL) {
+        const end = buf.indexOf(NL, at);
+        if (end < 0) {
+          if (buf.length - at > MAX_FRAME_BYTES) throw new Error('journal control frame without an end');
+          break;
+        }
+        let message: unknown;
+        try {
+          message = JSON.parse(buf.toString('utf8', at + 1, end));
+        } catch {
+          throw new Error('journal control frame that is not JSON');
+        }
+        this.onControl(message);
+        at = end + 1;
         continue;
       }
       if (buf[at] !== BINARY) throw new Error(`journal frame of kind ${buf[at]}`);

@@ -116,6 +116,14 @@ export function selectTail(r: JournalFileReader, groups: readonly (readonly (rea
   }
 }
 
+/** The selected entries after offset `after`, read from the lists' ends. */
+export function appendedSince(r: JournalFileReader, groups: readonly (readonly (readonly string[])[])[], after: number): number[] {
+  for (let n = 64; ; n *= 8) {
+    const got = selectTail(r, groups, n);
+    if (got.length < n || got[0]! <= after) return got.filter((x) => x > after);
+  }
+}
+
 /**
  * Whether a file may hold entries within --since/--until, by its header's first and last
  * entry times: a file wholly before --since (or after --until) would add nothing to the

@@ -1,15 +1,40 @@
 // The journal's writer: a process of its own (a face of the same executable, started by the
 // rich PID 1), so that a slow, hung or full disk stalls this process and never PID 1's
 // reaping, signals or control socket (ARCHITECTURE.md, "The journal store", has the
-// measurements). It reads entry frames (entry-frames.ts) on stdin and stores what each read
-// brings as one batch (JournalStore.appendMany); while it writes, PID 1's side of the pipe
-// fills and PID 1 drops and counts, it never waits. It ends, closing the store cleanly, when
-// stdin ends; SIGTERM and SIGINT are ignored, so a shutdown's last lines still get in.
+// measurements). It reads entry frames (entry-frames.ts) on stdin, and serves the stream
+// socket PID 1 hands it (its fd 4): every unit's stdout and stderr, and systemd-cat's
+// (sinks/writer-streams.ts), whose lines it makes entries of and shows on its stdout, the
+// container log, as PID 1 would have. What a turn brings is stored as one batch
+// (JournalStore.appendMany); while it writes, PID 1's side of the pipe fills and PID 1 drops
+// and counts, and the units' streams wait. It ends, closing the store cleanly, when stdin ends
+// (its streams' last lines read first, for a short while); SIGTERM and SIGINT are ignored, so
+// a shutdown's last lines still get in.
 import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import { consoleLineFor } from '../output/console-policy';
+import { formatLine } from '../output/service-output';
+import { StdoutWriter } from '../output/stdout-writer';
+import { readProcContext, SenderContexts } from '../sinks/sender-context';
+import { type Fields, stampsNow } from '../sinks/journal-feed';
+import { JournalSinks } from '../sinks/journal-sinks';
+import { MAX_STREAMS, SYSLOG_SOCKET } from '../sinks/journal-sockets';
+import { SyslogForwarder } from '../sinks/syslog-forward';
+import { type StreamControl, WriterStreams } from '../sinks/writer-streams';
 import { readRegularFile } from '../process/bounded-file';
-import { parseId128 } from './entry';
-import { FrameDecoder } from './entry-frames';
+import { type JournalEntry, parseId128 } from './entry';
+import { FrameDecoder, textFrameOf } from './entry-frames';
 import { JournalStore, readJournaldConf } from './journal-store';
+import type { WriterOptions } from './journal-writer-arg';
+
+/** How long the streams' last lines are waited for once PID 1 ends the writer's input. */
+const STREAMS_END_MS = 1000;
+/** Once this long has passed without a new connection, the backlog is taken to be empty. */
+const ACCEPT_QUIET_MS = 50;
+/** Text frames decoded into entries at this size at the latest (else at the end of the turn). */
+const TEXT_BATCH_CHARS = 1 << 20;
+/** Lines for the container log written at this size at the latest (else at the end of the turn). */
+const ECHO_BATCH_CHARS = 1 << 18;
 
 /** Lines on stderr (the container log) without making process.stderr, which would set the shared pipe non-blocking. */
 function say(line: string): void {
@@ -42,7 +67,50 @@ export function journalWriterMain(argv: readonly string[]): void {
   const conf = readJournaldConf(root);
   for (const w of conf.warnings) say(w);
   const store = JournalStore.open({ machineId: machineId(root, bootId), settings: conf.settings, root, warn: say });
-  const decoder = new FrameDecoder(bootId);
+  let options: Partial<WriterOptions> = {};
+  try {
+    options = JSON.parse(argv[2] ?? '{}') as Partial<WriterOptions>;
+  } catch {
+    // none: nothing is shown, no socket served
+  }
+  // What a turn brings (PID 1's frames, the streams' lines) is stored as one batch.
+  let batch: JournalEntry[] = [];
+  let flushQueued = false;
+  const flush = (): void => {
+    flushQueued = false;
+    textToBatch();
+    const entries = batch;
+    batch = [];
+    if (store && entries.length > 0) store.appendMany(entries);
+  };
+  const queue = (): void => {
+    if (flushQueued) return;
+    flushQueued = true;
+    setImmediate(flush);
+  };
+  // Entries the streams make as text (a unit's line is one string, its fixed fields kept per
+  // unit run: journal-sinks.ts's templates) are framed and decoded a batch at a time, as PID 1's.
+  let text = '';
+  const textDecoder = new FrameDecoder(bootId);
+  const textToBatch = (): void => {
+    if (text.length === 0) return;
+    for (const e of textDecoder.push(Buffer.from(text, 'utf8'))) batch.push(e);
+    text = '';
+  };
+  const add = (fields: Fields): void => {
+    textToBatch();
+    const s = stampsNow();
+    batch.push({ fields, realtimeUsec: s.realtimeUsec, monotonicUsec: s.monotonicUsec, bootId: bootId! });
+    queue();
+  };
+  const addText = (fieldsText: string): void => {
+    const s = stampsNow();
+    text += textFrameOf(fieldsText, s.realtimeUsec, s.monotonicUsec);
+    if (text.length >= TEXT_BATCH_CHARS) textToBatch();
+    queue();
+  };
+  const streams = serveStreams(options, add, addText);
+  const decoder = new FrameDecoder(bootId, (m) => streams?.control(m as StreamControl));
   const input = fs.createReadStream('', { fd: 0, highWaterMark: 1 << 20 });
   input.on('data', (chunk) => {
     let entries: ReturnType<FrameDecoder['push']>;
@@ -50,15 +118,125 @@ export function journalWriterMain(argv: readonly string[]): void {
       entries = decoder.push(chunk as Buffer);
     } catch (e) {
       say(`${(e as Error).message}: the stream is not PID 1's; stopping`);
+      flush();
       store?.close();
       process.exit(3);
     }
-    if (store && entries.length > 0) store.appendMany(entries);
+    if (entries.length > 0) textToBatch();
+    for (const e of entries) batch.push(e);
+    if (entries.length > 0) queue();
   });
+  let ending = false;
   const end = (): void => {
-    store?.close();
-    process.exit(0);
+    if (ending) return;
+    ending = true;
+    const done = async (): Promise<void> => {
+      flush();
+      store?.close();
+      await streams?.echo.flushed(STREAMS_END_MS);
+      process.exit(0);
+    };
+    if (!streams) return void done();
+    streams.close(STREAMS_END_MS).then(done, done);
   };
   input.on('end', end);
   input.on('error', end);
+}
+
+/**
+ * The stream socket handed over on options.listenFd, served (sinks/writer-streams.ts), with
+ * what its lines need: the sinks (entries, the rate limit, forwarding to a syslog daemon),
+ * the container log (this process's stdout) and PID 1's answers (on fd 3).
+ */
+function serveStreams(options: Partial<WriterOptions>, add: (fields: Fields) => void, addText: (fieldsText: string) => void): { control(m: StreamControl): void; close(ms: number): Promise<void>; echo: { flushed(ms: number): Promise<number> } } | undefined {
+  if (options.listenFd === undefined) return undefined;
+  const { settings } = readJournaldConf();
+  const policy = { mode: options.consoleMode ?? 'cmd', maxLevel: options.consoleMaxLevel ?? 6 };
+  const format = options.logFormat ?? 'text';
+  const stdout = new StdoutWriter(1);
+  // A turn's lines for the container log go out as one write (made at the end of the turn, or
+  // at ECHO_BATCH_CHARS): one call into the queue per batch, not per line.
+  let echoText = '';
+  let echoLines = 0;
+  let echoQueued = false;
+  const echoOut = (): void => {
+    echoQueued = false;
+    if (echoText.length === 0) return;
+    const t = echoText;
+    const n = echoLines;
+    echoText = '';
+    echoLines = 0;
+    stdout.write(t, n);
+  };
+  const echoLine = (line: string): void => {
+    echoText += line;
+    echoLines++;
+    if (echoText.length >= ECHO_BATCH_CHARS) echoOut();
+    else if (!echoQueued) {
+      echoQueued = true;
+      setImmediate(echoOut);
+    }
+  };
+  const echo = { full: () => stdout.full(), onRoom: (then: () => void) => stdout.onRoom(then), flushed: (ms: number) => (echoOut(), stdout.flushed(ms)) };
+  const questions = new net.Socket({ fd: 3, readable: false, writable: true });
+  questions.on('error', () => {});
+  let writerStreams: WriterStreams | undefined;
+  const contexts = new SenderContexts((pid) => writerStreams?.unitOf(pid), readProcContext);
+  const forwarder = settings.forwardToSyslog ? new SyslogForwarder(SYSLOG_SOCKET) : undefined;
+  const sinks = new JournalSinks({
+    submit: add,
+    submitText: addText,
+    contexts,
+    unitSettings: (unit) => writerStreams?.unitSettings(unit),
+    hostname: os.hostname(),
+    rateLimit: { intervalMs: settings.rateLimitIntervalMs, burst: settings.rateLimitBurst },
+    ...(forwarder && { forward: forwarder }),
+    console: (fields) => {
+      const line = consoleLineFor(fields, policy, format);
+      if (line !== undefined) echoLine(line);
+    },
+    ownPid: process.ppid,
+  });
+  const ws = new WriterStreams({
+    sinks,
+    echo: {
+      line: (unit, identifier, stream, line) => echoLine(formatLine({ time: Date.now(), unit, ...(identifier !== undefined && { identifier }), stream, line }, format)),
+      full: echo.full,
+      onRoom: echo.onRoom,
+    },
+    ask: (pid) => questions.write(`${pid}\n`),
+    answer: (a) => questions.write(`${JSON.stringify(a)}\n`),
+    pid1: process.ppid,
+  });
+  writerStreams = ws;
+  const sockets = new Set<net.Socket>();
+  let lastAcceptMs = 0;
+  const server = net.createServer((socket) => {
+    lastAcceptMs = Date.now();
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    ws.accept(socket);
+  });
+  server.maxConnections = MAX_STREAMS;
+  server.on('error', (e) => say(`/run/systemd/journal/stdout: ${e.message}`));
+  server.listen({ fd: options.listenFd });
+  return {
+    control: (m) => ws.control(m),
+    echo,
+    // The streams' last lines: connections still in the backlog (a unit that printed and ended
+    // before this writer ran) are taken first, then each open one is read to its end.
+    close(ms) {
+      const deadline = Date.now() + ms;
+      return new Promise((resolve) => {
+        const check = (): void => {
+          const quiet = Date.now() - lastAcceptMs >= ACCEPT_QUIET_MS;
+          if ((quiet && sockets.size === 0) || Date.now() >= deadline) {
+            server.close();
+            resolve();
+          } else setTimeout(check, 10);
+        };
+        setTimeout(check, ACCEPT_QUIET_MS);
+      });
+    },
+  };
 }

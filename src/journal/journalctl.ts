@@ -13,11 +13,10 @@ import { type BootSpec, type JournalctlOptions, matchGroups, pagerCommand, parse
 import { formatBytes, formatEntry, fullTimestamp, showsBootSeparator } from './journalctl-format';
 import { journalctlHelp } from './journalctl-help';
 import { parseJournalTime } from './journalctl-time';
-import type { JournalFileReader } from './journal-file-reader';
 import { currentBootId, filesIn, localJournalFiles, openSources, type Source } from './journal-sources';
 import { id128Hex } from './format';
 import { imageSystemdRelease, printsSeqnum } from './image-systemd';
-import { mayHoldWithin, positionsToShow, selectOffsets, selectTail } from './journal-query';
+import { appendedSince, mayHoldWithin, positionsToShow, selectOffsets, selectTail } from './journal-query';
 
 const FOLLOW_POLL_MS = 200;
 
@@ -273,14 +272,6 @@ async function showEntries(o: JournalctlOptions, sources: Source[], q: Query, ou
   if (printer.shown === 0 && !o.quiet && !o.follow && showsBootSeparator(o.output)) out.write('-- No entries --\n');
   out.flush();
   if (o.follow) follow(o, sources, q, out, printer, lastSeen);
-}
-
-/** The selected entries after offset `after`, read from the lists' ends. */
-function appendedSince(r: JournalFileReader, groups: string[][][], after: number): number[] {
-  for (let n = 64; ; n *= 8) {
-    const got = selectTail(r, groups, n);
-    if (got.length < n || got[0]! <= after) return got.filter((x) => x > after);
-  }
 }
 
 /** -f: polls the files (new ones too: a rotation's next file) and prints what was appended. */

@@ -22,7 +22,7 @@ export class LineSplitter {
   push(chunk: Buffer): void {
     let from = 0;
     for (let nl = chunk.indexOf(NL); nl >= 0; nl = chunk.indexOf(NL, from)) {
-      this.endLine(chunk.subarray(from, nl));
+      this.endLine(chunk, from, nl);
       from = nl + 1;
     }
     if (from < chunk.length) this.keep(chunk.subarray(from));
@@ -30,7 +30,7 @@ export class LineSplitter {
 
   /** The stream ended: a last line without a newline is still a line. */
   end(): void {
-    if (this.pendingBytes > 0) this.endLine(Buffer.alloc(0));
+    if (this.pendingBytes > 0) this.endLine(Buffer.alloc(0), 0, 0);
   }
 
   private keep(part: Buffer): void {
@@ -47,17 +47,22 @@ export class LineSplitter {
     this.pendingBytes = text.length;
   }
 
-  private endLine(tail: Buffer): void {
-    let line = tail;
+  /** The line that chunk[start, nl) ends (no view of it is made: a flood's lines are each one string and nothing else). */
+  private endLine(chunk: Buffer, start: number, nl: number): void {
+    let line = chunk;
+    let from = start;
+    let end = nl;
     if (this.pendingBytes > 0) {
-      line = Buffer.concat([...this.pending, tail]);
+      line = Buffer.concat([...this.pending, chunk.subarray(start, nl)]);
       this.pending = [];
       this.pendingBytes = 0;
+      from = 0;
+      end = line.length;
     }
-    let end = line.length;
-    if (end > 0 && line[end - 1] === CR) end--;
-    if (end === 0) return this.emit('');
-    for (let from = 0; from < end; ) {
+    if (end > from && line[end - 1] === CR) end--;
+    if (end === from) return this.emit('');
+    if (end - from <= this.maxBytes) return this.emit(line.toString('utf8', from, end));
+    while (from < end) {
       const cut = from + this.maxBytes >= end ? end : charBoundary(line, from, from + this.maxBytes);
       this.emit(line.toString('utf8', from, cut));
       from = cut;

@@ -42,6 +42,18 @@ export class ServiceOutput {
    * waits for journald).
    */
   toJournal: { line(unit: string, line: string): void; full(): boolean; onRoom(then: () => void): void } | undefined;
+  /**
+   * The journal's writer, where it runs (set by the wiring): a unit's stdout and stderr are then
+   * connections of its stream socket (sinks/unit-streams.ts), and the writer stores and echoes
+   * the lines; PID 1 reads none of them (nor keeps them in the ring).
+   */
+  toJournalStream:
+    | {
+        open(unit: string, stream: 'stdout' | 'stderr', echo: boolean, tag: string | undefined): { fd: number; started(pid: number | undefined): void } | undefined;
+        /** The unit's last lines since a moment, as the writer kept them (for a failure report); [] when it does not answer in time. */
+        recent(unit: string, sinceMs: number, max: number): Promise<string[]>;
+      }
+    | undefined;
 
   constructor(
     private readonly format: LogFormat,
@@ -56,6 +68,11 @@ export class ServiceOutput {
       this.rings.set(unit, r);
     }
     return r;
+  }
+
+  /** A connection to the journal's writer for a unit process's stdout or stderr, or undefined (then a pipe, attach). */
+  journalStream(unit: string, stream: 'stdout' | 'stderr', identifier: string | undefined): { fd: number; started(pid: number | undefined): void } | undefined {
+    return this.toJournalStream?.open(unit, stream, showsOnConsole(this.console, 'unit-output'), identifier);
   }
 
   /** Reads a unit process's pipe to its end. echo=false keeps lines only in the ring; identifier: SyslogIdentifier=. */
@@ -145,6 +162,19 @@ export class ServiceOutput {
   /** The unit's last n kept lines, without making a ring for a unit that has none. */
   recent(unit: string, n: number): LogLine[] {
     return this.rings.get(unit)?.tail(n) ?? [];
+  }
+
+  /**
+   * The unit's output lines since a moment (at most max), once its pipes have ended: from the
+   * ring, or, for a unit whose output went to the journal's writer, as the writer kept them.
+   */
+  async recentLines(unit: string, sinceMs: number, max: number): Promise<string[]> {
+    await this.unitDrained(unit, 200);
+    const ring = this.recent(unit, max)
+      .filter((l) => l.time >= sinceMs)
+      .map((l) => l.line);
+    if (ring.length > 0 || !this.toJournalStream) return ring;
+    return this.toJournalStream.recent(unit, sinceMs, max);
   }
 
   /** Drops a unit's kept lines (a finished per-connection instance: no one asks for them again). */

@@ -40,18 +40,18 @@ export class StdoutWriter {
     private readonly waitBytes = Math.min(STDOUT_WAIT_BYTES, maxQueuedBytes),
   ) {}
 
-  /** text must be one or more whole lines, each ending in "\n". */
-  write(text: string): void {
+  /** text must be `lines` whole lines (one unless said), each ending in "\n". */
+  write(text: string, lines = 1): void {
     const bytes = Buffer.byteLength(text, 'utf8');
     if (this.queuedBytes + this.inFlightBytes + bytes > this.maxQueuedBytes) {
-      this.dropped++;
+      this.dropped += lines;
       return;
     }
-    this.append(text, bytes);
+    this.append(text, bytes, lines);
     this.pump();
   }
 
-  private append(text: string, bytes: number): void {
+  private append(text: string, bytes: number, lines: number): void {
     const last = this.queue.at(-1);
     const room = last ? last.length - this.tailUsed : 0;
     if (bytes <= room) {
@@ -70,7 +70,7 @@ export class StdoutWriter {
       this.queue.push(block);
       this.tailUsed = bytes - room;
     }
-    this.queuedLines++;
+    this.queuedLines += lines;
     this.queuedBytes += bytes;
   }
 
@@ -106,7 +106,7 @@ export class StdoutWriter {
     if (this.writing) return;
     if (this.dropped > 0 && this.queuedLines === 0) {
       const said = `[ts-init] ${this.dropped} output lines dropped: stdout is not keeping up\n`;
-      this.append(said, Buffer.byteLength(said));
+      this.append(said, Buffer.byteLength(said), 1);
       this.dropped = 0;
     }
     if (this.queuedLines === 0) {

@@ -6,10 +6,13 @@
 // lost. Who can wait instead (a unit's pipe, a stream connection) is held from a quarter of
 // the bound on (full, onRoom), as a unit waits for journald. PID 1 never waits for the writer and its
 // memory never grows with the backlog. A writer that ends is started again, at most once per
-// RESTART_AFTER_MS.
+// RESTART_AFTER_MS. Besides entries, PID 1 tells the writer about its units' streams (control
+// frames, never dropped: one per spawn or unit change) and answers its questions (which unit a
+// pid is in), which come one pid a line on the writer's fd 3.
 import type { ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
 import type { FieldValue } from '../journal/entry';
-import { encodeFrame, textFrameOf } from '../journal/entry-frames';
+import { controlFrame, encodeFrame, textFrameOf } from '../journal/entry-frames';
 import { releaseMemorySoon } from '../sys/memory';
 
 /**
@@ -23,6 +26,8 @@ const FLUSH_AT_BYTES = 256 << 10;
 const BURST_GAP_MS = 100;
 const BURST_BYTES = 256 << 10;
 const RESTART_AFTER_MS = 1000;
+/** A line on the writer's fd 3 (a pid, or an answer of a few lines of output): a longer one is dropped. */
+const ANSWER_MAX_CHARS = 64 << 10;
 
 export type Fields = ReadonlyArray<readonly [string, FieldValue]>;
 
@@ -30,6 +35,10 @@ export interface FeedDeps {
   /** Starts the writer with its stdin a pipe. */
   spawnWriter: () => ChildProcess;
   say: (line: string) => void;
+  /** The writer asks which unit a pid is in (on its fd 3, when it has one): answered with control(). */
+  onQuestion?: (pid: number) => void;
+  /** The writer's answers to PID 1's own questions (a JSON object a line on its fd 3). */
+  onAnswer?: (answer: unknown) => void;
 }
 
 const TIME_ORIGIN_MS = performance.timeOrigin;
@@ -77,6 +86,26 @@ export class JournalFeed {
     this.child = child;
     child.stdin?.on('error', () => {}); // EPIPE: the exit handler restarts it
     child.stdin?.on('drain', () => this.tellRoom());
+    const questions = child.stdio?.[3] as Socket | null | undefined;
+    if (questions) {
+      let partial = '';
+      questions.on('error', () => {});
+      questions.on('data', (chunk: Buffer) => {
+        const lines = (partial + chunk.toString('utf8')).split('\n');
+        partial = lines.pop()!;
+        if (partial.length > ANSWER_MAX_CHARS) partial = '';
+        for (const l of lines) {
+          if (/^[1-9]\d{0,9}$/.test(l)) this.deps.onQuestion?.(Number(l));
+          else if (l.startsWith('{') && l.length <= ANSWER_MAX_CHARS) {
+            try {
+              this.deps.onAnswer?.(JSON.parse(l));
+            } catch {
+              // not an answer
+            }
+          }
+        }
+      });
+    }
     child.once('error', (e) => {
       this.deps.say(`journal: the writer did not start: ${e.message}`);
       this.gone(child);
@@ -102,6 +131,21 @@ export class JournalFeed {
       this.start();
     }, wait);
     this.restartTimer.unref();
+  }
+
+  /** Whether a writer runs and takes input (a unit's stream may be handed to it). */
+  running(): boolean {
+    return this.child?.stdin?.writable === true && !this.closing;
+  }
+
+  /**
+   * A message of PID 1's to the writer (sinks/writer-streams.ts's StreamControl): queued
+   * whatever the bound (a few per spawn), in order with the entries; false without a writer.
+   */
+  control(message: unknown): boolean {
+    if (!this.child?.stdin?.writable) return false;
+    this.push(controlFrame(message));
+    return true;
   }
 
   /** Bytes waiting for the writer: this turn's batch and what its pipe has not taken. */

@@ -67,6 +67,8 @@ export interface SinkDeps {
   /** The container log, for what clients send (a unit's pipe lines are shown by ServiceOutput itself). */
   console?: (fields: Fields) => void;
   now?: () => number;
+  /** PID 1's pid, for the lines it makes itself (_PID of "Suppressed ..."): this process's unless given (the writer's is its parent). */
+  ownPid?: number;
 }
 
 /** What journald (systemd 254 on) writes on every entry of the system's journal. */
@@ -101,6 +103,7 @@ const MAX_SENDER_TEMPLATES = 256;
 interface UnitTemplate {
   settings: UnitLogSettings | undefined;
   context: SenderContext;
+  pid: number | undefined;
   /** The lines between PRIORITY's and MESSAGE's, and those after MESSAGE's; undefined where a value cannot be text. */
   text: { head: string; tail: string } | undefined;
 }
@@ -191,8 +194,12 @@ export class JournalSinks {
     return id;
   }
 
-  /** One line a unit printed on its stdout or stderr (its pipe is ts-init's own). */
-  unitLine(unit: string, line: string): void {
+  /**
+   * One line a unit printed on its stdout or stderr (its pipe is ts-init's own, or its stream the
+   * writer's). processPid: the process the stream was made for, whose _PID and context the line
+   * gets while the unit has no main pid (ExecStartPre=, or before the main pid is known).
+   */
+  unitLine(unit: string, line: string, processPid?: number): void {
     const s = this.deps.unitSettings(unit);
     let level = s?.level ?? LOG_INFO;
     let message = line;
@@ -206,7 +213,7 @@ export class JournalSinks {
     }
     const submitText = this.deps.submitText;
     if (submitText !== undefined && !this.deps.forward?.listening()) {
-      const text = this.unitTemplate(unit, s).text;
+      const text = this.unitTemplate(unit, s, processPid).text;
       if (text !== undefined) {
         if (s?.levelMax !== undefined && level > s.levelMax) return;
         if (!this.admitted(unit, unit)) return;
@@ -215,7 +222,7 @@ export class JournalSinks {
       }
     }
     const fields: Array<[string, FieldValue]> = [['PRIORITY', String(level)], ...this.unitHead(unit, s), ['MESSAGE', message], ['_STREAM_ID', this.unitStreamId(unit, s?.invocation)]];
-    const pid = s?.mainPid;
+    const pid = s?.mainPid ?? processPid;
     this.store(fields, level, 'stdout', undefined, { unit, ...(pid !== undefined && { pid }) });
   }
 
@@ -228,14 +235,14 @@ export class JournalSinks {
   }
 
   /** The unit's lines' fixed fields, made again when its settings or its main process's context (cached per pid) change. */
-  private unitTemplate(unit: string, s: UnitLogSettings | undefined): UnitTemplate {
-    const pid = s?.mainPid;
+  private unitTemplate(unit: string, s: UnitLogSettings | undefined, processPid: number | undefined): UnitTemplate {
+    const pid = s?.mainPid ?? processPid;
     const context = pid !== undefined && pid > 0 ? this.deps.contexts.get(pid) : NO_CONTEXT;
     const cur = this.unitTemplates.get(unit);
-    if (cur !== undefined && cur.settings === s && cur.context === context) return cur;
+    if (cur !== undefined && cur.settings === s && cur.context === context && cur.pid === pid) return cur;
     const head = textFields(this.unitHead(unit, s));
     const tail = textFields([['_STREAM_ID', this.unitStreamId(unit, s?.invocation)], ...this.trusted('stdout', undefined, context, unit, s, pid)]);
-    const t: UnitTemplate = { settings: s, context, text: head !== undefined && tail !== undefined ? { head, tail } : undefined };
+    const t: UnitTemplate = { settings: s, context, pid, text: head !== undefined && tail !== undefined ? { head, tail } : undefined };
     this.unitTemplates.set(unit, t);
     return t;
   }
@@ -358,7 +365,7 @@ export class JournalSinks {
       ['MESSAGE', `Suppressed ${n} messages from ${who}`],
       ['MESSAGE_ID', 'a596d6fe7bfa4994828e72309e95d61e'],
       ['N_DROPPED', String(n)],
-      ['_PID', String(process.pid)],
+      ['_PID', String(this.deps.ownPid ?? process.pid)],
       ['_TRANSPORT', 'driver'],
       ['_HOSTNAME', this.deps.hostname],
       RUNTIME_SCOPE,

@@ -1,7 +1,8 @@
 // Where the journal listens, as journald does: /run/systemd/journal/dev-log (syslog(3),
 // with /dev/log linked to it where PID 1 owns the machine), /run/systemd/journal/socket
 // (the native protocol, which alone takes descriptors: a sealed memfd) and
-// /run/systemd/journal/stdout (the stream protocol). Datagrams go through
+// /run/systemd/journal/stdout (the stream protocol: made here and served by the journal's
+// writer, sinks/writer-streams.ts, when one runs; here only where nothing is stored). Datagrams go through
 // sockets/datagram-sockets.ts (credentials, descriptors closed off the main thread); the
 // stream socket is Node's, its peer's credentials from SO_PEERCRED. Anyone may write to
 // all three (0666), as under systemd. Bounded: datagrams are read up to their size bound,
@@ -13,7 +14,7 @@ import { LineSplitter } from '../output/line-splitter';
 import { StreamConnection } from '../journal/stream-header';
 import { type DatagramEndpoint, DatagramSockets } from '../sockets/datagram-sockets';
 import { ensurePrivateDirectory } from '../sys/safe-create';
-import { peerCredentials } from '../sys/libc';
+import { listeningSocket, peerCredentials, SOCK_STREAM, sockaddrUnix } from '../sys/libc';
 import { type JournalSinks, newStreamId, type Sender } from './journal-sinks';
 
 export const JOURNAL_DIR = '/run/systemd/journal';
@@ -31,6 +32,9 @@ export const NATIVE_MAX_BYTES = 256 * 1024;
 export const DEV_LOG_BATCH = 16;
 /** journald's STDOUT_STREAMS_MAX is 4096; PID 1 takes fewer at once. */
 export const MAX_STREAMS = 1024;
+/** The stream socket's backlog: connections wait there while the writer starts (or restarts). */
+const STREAM_BACKLOG = 4096;
+const AF_UNIX = 1;
 
 export interface OpenSockets {
   close(): void;
@@ -47,7 +51,27 @@ export interface Backpressure {
   onRoom(then: () => void): void;
 }
 
-export function openJournalSockets(sinks: JournalSinks, queue: Backpressure, say: (line: string) => void, linkDevLog: boolean): OpenSockets {
+/**
+ * The stream socket, listening, for the writer to serve (handed to it as an fd, as a socket unit
+ * hands its socket over): made before any unit starts, kept across the writer's restarts
+ * (connections wait in its backlog), never accepted on by PID 1. Undefined when it cannot be made (said).
+ */
+export function streamSocketForWriter(say: (line: string) => void): number | undefined {
+  try {
+    ensurePrivateDirectory('/run/systemd');
+    ensurePrivateDirectory(JOURNAL_DIR);
+    fresh(STDOUT_SOCKET);
+    const fd = listeningSocket(AF_UNIX, SOCK_STREAM, sockaddrUnix(STDOUT_SOCKET), STREAM_BACKLOG);
+    fs.chmodSync(STDOUT_SOCKET, 0o666);
+    return fd;
+  } catch (e) {
+    say(`journal: cannot listen on ${STDOUT_SOCKET}: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
+/** serveStdout: whether PID 1 serves the stream socket itself (no writer: Storage=none). */
+export function openJournalSockets(sinks: JournalSinks, queue: Backpressure, say: (line: string) => void, linkDevLog: boolean, serveStdout = true): OpenSockets {
   ensurePrivateDirectory('/run/systemd');
   ensurePrivateDirectory(JOURNAL_DIR);
   const dgram = new DatagramSockets();
@@ -66,9 +90,10 @@ export function openJournalSockets(sinks: JournalSinks, queue: Backpressure, say
   const server = net.createServer((socket) => acceptStream(sinks, queue, socket));
   server.maxConnections = MAX_STREAMS;
   server.on('error', (e) => say(`journal: ${STDOUT_SOCKET}: ${e.message}`));
-  open(STDOUT_SOCKET, () => {
-    server.listen(STDOUT_SOCKET);
-  });
+  if (serveStdout)
+    open(STDOUT_SOCKET, () => {
+      server.listen(STDOUT_SOCKET);
+    });
   if (linkDevLog) linkDevLogTo(DEV_LOG, say);
   return {
     close() {
@@ -91,15 +116,19 @@ function linkDevLogTo(target: string, say: (line: string) => void): void {
   }
 }
 
+/** A stream connection's peer, by SO_PEERCRED (its credentials when it connected); undefined when it is gone already. */
+export function streamPeer(socket: net.Socket): Sender | undefined {
+  const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  try {
+    return fd !== undefined && fd >= 0 ? peerCredentials(fd) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function acceptStream(sinks: JournalSinks, queue: Backpressure, socket: net.Socket): void {
   socket.on('error', () => socket.destroy());
-  const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
-  let sender: Sender | undefined;
-  try {
-    if (fd !== undefined && fd >= 0) sender = peerCredentials(fd);
-  } catch {
-    // gone already
-  }
+  const sender = streamPeer(socket);
   const conn = new StreamConnection();
   const streamId = newStreamId();
   let identifier: string | undefined;

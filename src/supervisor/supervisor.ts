@@ -185,13 +185,7 @@ export class Supervisor {
       runtimeRoot: this.runtimeRoot,
       onChange: (runner, before) => this.onUnitChange(runner, before),
       // A failure report quotes the last lines, which may still be in the pipes after the exit.
-      recentOutput: (u, since, max) =>
-        this.deps.output.unitDrained(u, 200).then(() =>
-          this.deps.output
-            .recent(u, max)
-            .filter((l) => l.time >= since)
-            .map((l) => l.line),
-        ),
+      recentOutput: (u, since, max) => this.deps.output.recentLines(u, since, max),
       room: (u) => this.types[u.kind],
       fdsFor: (service) => this.sockets.fdsFor(service),
       onContainerExit: (code, unitName) => {

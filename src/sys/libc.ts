@@ -483,6 +483,19 @@ export function bindDatagramSocket(path: string, options: { passRights: boolean;
   return fd;
 }
 
+/**
+ * A stream socket connected to the AF_UNIX socket at path without waiting (SOCK_NONBLOCK,
+ * close-on-exec): its fd, or undefined when nobody listens or the listener's backlog is full
+ * (EAGAIN: a listener that does not accept, which PID 1 never waits for).
+ */
+export function connectStreamSocketNow(path: string): number | undefined {
+  const fd = check('socket', libc().fn('int socket(int domain, int type, int protocol)')(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0) as number);
+  const addr = sockaddrUn(path);
+  if ((libc().fn('int connect(int fd, const void *addr, uint32_t len)')(fd, addr, addr.length) as number) === 0) return fd;
+  closeFd(fd);
+  return undefined;
+}
+
 /** shutdown(SHUT_RD): senders get EPIPE from now on; what is queued can still be read. */
 export function shutdownReceive(fd: number): void {
   libc().fn('int shutdown(int fd, int how)')(fd, SHUT_RD);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { binaryFrame, encodeFrame, FrameDecoder, textFrame } from '../../../src/journal/entry-frames';
+import { binaryFrame, controlFrame, encodeFrame, FrameDecoder, textFrame } from '../../../src/journal/entry-frames';
 
 const BOOT = Buffer.alloc(16, 7);
 
@@ -54,5 +54,18 @@ describe('entries on the pipe to the writer', () => {
     const more = d.push(Buffer.from(textFrame([['MESSAGE', 'y']], 7, 8)!));
     expect(more[0].fields[0][0]).toBe(again[0].fields[0][0]);
   });
-});
 
+  it("PID 1's control messages come between entries, one JSON line each, newlines in their values escaped", () => {
+    const message = { t: 'unit', unit: 'a\nb.service', settings: { extraFields: [['X', 'one\ntwo']] } };
+    const all = Buffer.concat([Buffer.from(textFrame([['MESSAGE', 'before']], 1, 2)!), Buffer.from(controlFrame(message)), Buffer.from(textFrame([['MESSAGE', 'after']], 3, 4)!)]);
+    expect(controlFrame(message).split('\n')).toHaveLength(2);
+    for (let cut = 0; cut <= all.length; cut += 3) {
+      const got: unknown[] = [];
+      const d = new FrameDecoder(BOOT, (m) => got.push(m));
+      const entries = [...d.push(all.subarray(0, cut)), ...d.push(all.subarray(cut))];
+      expect(entries.map((e) => Buffer.from(e.fields[0][1] as Uint8Array).toString())).toEqual(['before', 'after']);
+      expect(got).toEqual([message]);
+    }
+    expect(() => new FrameDecoder(BOOT).push(Buffer.from('Cnot json\n'))).toThrow(/not JSON/);
+  });
+});

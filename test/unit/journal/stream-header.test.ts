@@ -18,4 +18,14 @@ describe("the stdout stream protocol's header", () => {
     for (const l of ['id', '', '12', '0', '0', '0'].slice(0, 6)) bad.line(l);
     expect(bad.line('0').kind).toBe('bad-header');
   });
+
+  it("PID 1's connections have an eighth line, the stream's key; others have none", () => {
+    const c = new StreamConnection(true);
+    for (const l of ['talker', 'talker.service', '6', '1', '0', '0', '0']) expect(c.line(l).kind).toBe('pending');
+    expect(c.line('0123abcd')).toEqual({ kind: 'header-done', header: { identifier: 'talker', unitId: 'talker.service', priority: 6, levelPrefix: true, forwardToSyslog: false, key: '0123abcd' } });
+    const client = new StreamConnection();
+    for (const l of ['x', '', '6', '1', '0', '0'].slice(0, 6)) client.line(l);
+    expect(client.line('0')).toMatchObject({ kind: 'header-done' });
+    expect(client.line('0123abcd')).toEqual({ kind: 'message', priority: 6, message: '0123abcd' });
+  });
 });
