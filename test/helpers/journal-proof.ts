@@ -47,12 +47,16 @@ export const CGROUP_ONLY_FIELDS = new Set([
   '_SELINUX_CONTEXT',
 ]);
 
-/** A unit of the test image that writes to stdout, one plain line and one with a `<3>` prefix. */
+/**
+ * A unit of the test image that writes to stdout, one plain line and one with a `<3>` prefix. Its
+ * shell lives on after them: a journal reading the writer's /proc while it execs finds no command
+ * line (journald's _CMDLINE then missing or not, by timing, under either init).
+ */
 const STDOUT_UNIT = `[Unit]
 Description=journal proof: a unit writing to stdout
 
 [Service]
-ExecStart=/bin/sh -c 'echo "journal-proof stdout line"; echo "<3>journal-proof stdout err"; exec sleep infinity'
+ExecStart=/bin/sh -c 'echo "journal-proof stdout line"; echo "<3>journal-proof stdout err"; sleep 5; exec sleep infinity'
 
 [Install]
 WantedBy=multi-user.target
