@@ -48,7 +48,8 @@ describe('jobs', () => {
 
   it('a unit added while another hot-added unit waits for readiness is started', async () => {
     const dir = unitDir({ 'base.service': `[Service]\nExecStart=/bin/sleep 100\n` });
-    const slow = `[Service]\nType=notify\nExecStart=${notifyDaemon(5, 'slow')}\n`;
+    // Ready only after 30 s: still waiting when the status is taken, however slow the machine.
+    const slow = `[Service]\nType=notify\nExecStart=${notifyDaemon(30, 'slow')}\n`;
     const quick = `[Service]\nExecStart=/bin/sleep 100\n`;
     fs.writeFileSync(path.join(dir, '.slow'), slow);
     fs.writeFileSync(path.join(dir, '.quick'), quick);
