@@ -15,7 +15,7 @@ const wanted = (name: string) => ({ [`/etc/systemd/system/multi-user.target.want
 const UNITS = {
   '/etc/systemd/system/talker.service':
     '[Service]\n' +
-    `ExecStart=/bin/sh -c 'echo out-line; echo "<3>err-line" >&2; (echo from-unit-syslog; sleep 0.5) | logger -u ${DEV_LOG} -t talker-syslog; exec sleep 1000'\n` +
+    `ExecStart=/bin/sh -c 'echo out-line; echo "<3>err-line" >&2; (echo from-unit-syslog; sleep 2) | logger -u ${DEV_LOG} -t talker-syslog; exec sleep 1000'\n` +
     'SyslogIdentifier=talker\nLogExtraFields=TEAM=core\n',
   ...wanted('talker.service'),
   '/etc/systemd/system/quiet.service': "[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo \"<6>info-hidden\"; echo \"<4>warn-shown\"'\nLogLevelMax=warning\nSyslogFacility=local2\n",
@@ -28,11 +28,12 @@ const CLIENTS = `
 for i in $(seq 50); do [ -e /run/forwarded.ready ] && break; sleep 0.1; done
 /usr/bin/python3 ${FIX}/sealed-memfd.py
 /usr/bin/python3 ${FIX}/sealed-memfd.py unsealed
-# A sender still running when its datagram is read (journald, too, reads /proc of the sender then).
-(echo "via logger"; sleep 0.5) | logger -u ${DEV_LOG} -t mytag
+# A sender still running when its datagram is read (journald, too, reads /proc of the sender then;
+# 2 s: a loaded machine's PID 1 has been seen to take more than half a second).
+(echo "via logger"; sleep 2) | logger -u ${DEV_LOG} -t mytag
 logger -u ${DEV_LOG} -p auth.err -t authy "auth error"
 echo "from systemd-cat" | systemd-cat -t catty -p warning
-/usr/bin/python3 -c 'from systemd import journal; journal.send("via python", SYSLOG_IDENTIFIER="pyid", PRIORITY=3, CUSTOM_FIELD="x", _SYSTEMD_UNIT="forged.service"); import time; time.sleep(0.5)'
+/usr/bin/python3 -c 'from systemd import journal; journal.send("via python", SYSLOG_IDENTIFIER="pyid", PRIORITY=3, CUSTOM_FIELD="x", _SYSTEMD_UNIT="forged.service"); import time; time.sleep(2)'
 for i in $(seq 100); do journalctl -D /var/log/journal -o cat --no-pager 2>/dev/null | grep -q warn-shown && break; sleep 0.1; done
 sleep 0.3
 echo "--- forwarded"; cat /run/forwarded; echo "--- end"
