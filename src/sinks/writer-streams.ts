@@ -53,6 +53,22 @@ const RECENT_UNITS = 256;
 /** How long a 'recent' answer waits for the unit's streams to end (its last lines may still be in them). */
 const RECENT_WAIT_MS = 500;
 
+/** Runs `run` once: at the first call of the function returned, or after `ms` (then `late` first). */
+function onceOrAfter(ms: number, run: () => void, late?: () => void): () => void {
+  let done = false;
+  const go = (): void => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    run();
+  };
+  const timer = setTimeout(() => {
+    late?.();
+    go();
+  }, ms);
+  return go;
+}
+
 interface UnitStream {
   unit: string;
   /** The process it was made for (its lines' _PID while the unit has no main pid). */
@@ -144,17 +160,9 @@ export class WriterStreams {
         this.deps.answer?.({ recent: m.id, lines: lines.slice(-Math.max(0, Math.min(RECENT_LINES, m.max))) });
       };
       if (!this.openStreams.get(m.unit)) return answer();
-      let done = false;
-      const once = (): void => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        answer();
-      };
-      const timer = setTimeout(once, RECENT_WAIT_MS);
       let list = this.endWaiters.get(m.unit);
       if (!list) this.endWaiters.set(m.unit, (list = []));
-      list.push(once);
+      list.push(onceOrAfter(RECENT_WAIT_MS, answer));
     }
   }
 
@@ -218,18 +226,7 @@ export class WriterStreams {
     const hold = (until: (then: () => void) => void, forget: () => void): void => {
       held = [];
       socket.pause();
-      let done = false;
-      const go = (): void => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        release();
-      };
-      const timer = setTimeout(() => {
-        forget();
-        go();
-      }, WAIT_MS);
-      until(go);
+      until(onceOrAfter(WAIT_MS, release, forget));
     };
     let refused = false;
     const splitter = new LineSplitter((line) => {
