@@ -5,7 +5,8 @@
 // the last N, and with -f those appended since (polled, as journalctl -f). PID 1 never reads
 // the journal for a reader.
 import type { LogLine } from '../output/log-ring';
-import { appendedSince, selectTail } from '../journal/journal-query';
+import { appendedSince } from '../journal/journal-query';
+import { tailAcross } from '../journal/unit-tail';
 import { currentBootId, localJournalFiles, openSources, type Source } from '../journal/journal-sources';
 
 const FOLLOW_POLL_MS = 200;
@@ -43,13 +44,7 @@ export class JournalLogs {
 
   /** The unit's last n output lines of this boot, oldest first. */
   last(unit: string, n: number): LogLine[] {
-    const groups = this.groups(unit);
-    const picked: Array<[Source, number]> = [];
-    for (let i = this.sources.length - 1; i >= 0 && picked.length < n; i--) {
-      const s = this.sources[i]!;
-      picked.unshift(...selectTail(s.reader, groups, n - picked.length).map((x): [Source, number] => [s, x]));
-    }
-    return picked.map(([s, x]) => logLine(unit, s, x)).filter((l): l is LogLine => l !== undefined);
+    return tailAcross(this.sources, this.groups(unit), n).map(([s, x]) => logLine(unit, s, x)).filter((l): l is LogLine => l !== undefined);
   }
 
   /** Calls listener with each line the unit's output adds from now on; returns the stop. */

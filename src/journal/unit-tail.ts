@@ -44,16 +44,21 @@ function bootCutoff(sources: readonly Source[], bootId: string): number | undefi
   return undefined;
 }
 
+/** The last n entries the match groups select over the files (newest file first), in time order. */
+export function tailAcross(sources: readonly Source[], groups: Parameters<typeof selectTail>[1], n: number): Array<[Source, number]> {
+  const picked: Array<[Source, number]> = [];
+  for (let i = sources.length - 1; i >= 0 && picked.length < n; i--) {
+    const s = sources[i]!;
+    picked.unshift(...selectTail(s.reader, groups, n - picked.length).map((x): [Source, number] => [s, x]));
+  }
+  return picked;
+}
+
 /** The unit's last lines, each as journalctl prints it, in time order; [] when it has none. */
 export function unitTail(sources: readonly Source[], unit: string, o: UnitTailOptions): Buffer[] {
   if (o.lines <= 0) return [];
   const groups = [...(o.bootId ? [[[`_BOOT_ID=${o.bootId}`]]] : []), unitMatchTerms(unit)];
-  const picked: Array<[Source, number]> = [];
-  for (let i = sources.length - 1; i >= 0 && picked.length < o.lines; i--) {
-    const s = sources[i]!;
-    const offsets = selectTail(s.reader, groups, o.lines - picked.length);
-    picked.unshift(...offsets.map((x): [Source, number] => [s, x]));
-  }
+  const picked = tailAcross(sources, groups, o.lines);
   const out: Buffer[] = [];
   let walked = 0;
   for (const [s, offset] of picked) {
