@@ -5,11 +5,8 @@
 // the last N, and with -f those appended since (polled, as journalctl -f). PID 1 never reads
 // the journal for a reader.
 import type { LogLine } from '../output/log-ring';
-import { appendedSince } from '../journal/journal-query';
 import { tailAcross } from '../journal/unit-tail';
-import { currentBootId, localJournalFiles, openSources, type Source } from '../journal/journal-sources';
-
-const FOLLOW_POLL_MS = 200;
+import { currentBootId, followAppended, localJournalFiles, openSources, type Source } from '../journal/journal-sources';
 
 function logLine(unit: string, s: Source, offset: number): LogLine | undefined {
   const e = s.reader.readEntry(offset);
@@ -49,28 +46,11 @@ export class JournalLogs {
 
   /** Calls listener with each line the unit's output adds from now on; returns the stop. */
   follow(unit: string, listener: (l: LogLine) => void): () => void {
-    const groups = this.groups(unit);
     const lastSeen = new Map<string, number>(this.sources.map((s) => [s.key, s.reader.lastEntryOffset()]));
-    const timer = setInterval(() => {
-      let added: Source[] = [];
-      try {
-        added = openSources(localJournalFiles(this.dirs), this.seen);
-      } catch {
-        // the directory is gone for now: the files already open are still followed
-      }
-      this.sources.push(...added);
-      for (const s of this.sources) {
-        s.reader.refresh();
-        const after = lastSeen.get(s.key) ?? 0;
-        if (s.reader.lastEntryOffset() <= after) continue;
-        for (const x of appendedSince(s.reader, groups, after)) {
-          const l = logLine(unit, s, x);
-          if (l) listener(l);
-        }
-        lastSeen.set(s.key, s.reader.lastEntryOffset());
-      }
-    }, FOLLOW_POLL_MS);
-    return () => clearInterval(timer);
+    return followAppended(() => localJournalFiles(this.dirs), this.sources, this.seen, this.groups(unit), lastSeen, (s, x) => {
+      const l = logLine(unit, s, x);
+      if (l) listener(l);
+    });
   }
 
   close(): void {

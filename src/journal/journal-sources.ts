@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { JournalFileReader } from './journal-file-reader';
+import { appendedSince } from './journal-query';
 
 /** Volatile first, then persistent: the store writes to one of them (journal-store.ts). */
 export const DEFAULT_JOURNAL_DIRS = ['/run/log/journal', '/var/log/journal'];
@@ -95,4 +96,44 @@ export function currentBootId(): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** How often a follower (journalctl -f, ctl logs -f) looks at the files again. */
+export const FOLLOW_POLL_MS = 200;
+
+/**
+ * -f: every FOLLOW_POLL_MS, opens the files `list` names that are new (a rotation's next file),
+ * and hands `onEntry` each entry the match groups select that was appended to a file after
+ * `lastSeen`'s offset for it (0 for a file opened here); `afterEach` runs after each look.
+ * Returns the stop.
+ */
+export function followAppended(
+  list: () => string[],
+  sources: Source[],
+  seen: Set<string>,
+  groups: Parameters<typeof appendedSince>[1],
+  lastSeen: Map<string, number>,
+  onEntry: (s: Source, offset: number) => void,
+  afterEach?: () => void,
+): () => void {
+  const tick = (): void => {
+    let paths: string[];
+    try {
+      paths = list();
+    } catch {
+      paths = []; // the directory is gone for now: the files already open are still followed
+    }
+    const added = openSources(paths, seen);
+    sources.push(...added);
+    for (const s of added) lastSeen.set(s.key, 0);
+    for (const s of sources) {
+      s.reader.refresh();
+      const offsets = appendedSince(s.reader, groups, lastSeen.get(s.key) ?? 0);
+      for (const x of offsets) onEntry(s, x);
+      if (offsets.length) lastSeen.set(s.key, offsets[offsets.length - 1]!);
+    }
+    afterEach?.();
+  };
+  const timer = setInterval(tick, FOLLOW_POLL_MS);
+  return () => clearInterval(timer);
 }

@@ -13,12 +13,11 @@ import { type BootSpec, type JournalctlOptions, matchGroups, pagerCommand, parse
 import { formatBytes, formatEntry, fullTimestamp, showsBootSeparator } from './journalctl-format';
 import { journalctlHelp } from './journalctl-help';
 import { parseJournalTime } from './journalctl-time';
-import { currentBootId, filesIn, localJournalFiles, openSources, type Source } from './journal-sources';
+import { currentBootId, filesIn, followAppended, localJournalFiles, openSources, type Source } from './journal-sources';
 import { id128Hex } from './format';
 import { imageSystemdRelease, printsSeqnum } from './image-systemd';
-import { appendedSince, mayHoldWithin, positionsToShow, selectOffsets, selectTail } from './journal-query';
+import { mayHoldWithin, positionsToShow, selectOffsets, selectTail } from './journal-query';
 
-const FOLLOW_POLL_MS = 200;
 
 class Failure extends Error {}
 
@@ -277,26 +276,17 @@ async function showEntries(o: JournalctlOptions, sources: Source[], q: Query, ou
 /** -f: polls the files (new ones too: a rotation's next file) and prints what was appended. */
 function follow(o: JournalctlOptions, sources: Source[], q: Query, out: Out, printer: Printer, lastSeen: Map<string, number>): void {
   const seen = new Set(sources.map((s) => s.key));
-  const tick = () => {
-    let paths: string[];
-    try {
-      paths = listFiles(o);
-    } catch {
-      paths = []; // the directory is gone for now: the files already open are still followed
-    }
-    const added = openSources(paths, seen);
-    sources.push(...added);
-    for (const s of added) lastSeen.set(s.key, 0);
-    for (const s of sources) {
-      s.reader.refresh();
-      const after = lastSeen.get(s.key) ?? 0;
-      const offsets = appendedSince(s.reader, q.groups, after).filter((x) => q.until === undefined || s.reader.realtimeAt(x) <= q.until);
-      for (const x of offsets) printer.print(s, x);
-      if (offsets.length) lastSeen.set(s.key, offsets[offsets.length - 1]!);
-    }
-    out.flush();
-  };
-  setInterval(tick, FOLLOW_POLL_MS);
+  followAppended(
+    () => listFiles(o),
+    sources,
+    seen,
+    q.groups,
+    lastSeen,
+    (s, x) => {
+      if (q.until === undefined || s.reader.realtimeAt(x) <= q.until) printer.print(s, x);
+    },
+    () => out.flush(),
+  );
 }
 
 function showField(name: string, sources: readonly Source[], out: Out): void {
