@@ -46,6 +46,20 @@ const FIELD_CACHE_MAX = 4096;
 const BLOCK = 32 * 1024;
 const BLOCKS_MAX = 32;
 
+/** Header reads until two agree; a writer rewrites it once per batch, so more than two is rare. */
+const REREAD_TRIES = 16;
+
+/** Reads the header into h until two reads agree (see refresh); the bytes read. */
+function readWholeHeader(fd: number, h: Buffer): number {
+  const again = Buffer.allocUnsafe(h.length);
+  let n = 0;
+  for (let tries = 0; tries < REREAD_TRIES; tries++) {
+    n = fs.readSync(fd, h, 0, h.length, 0);
+    if (fs.readSync(fd, again, 0, again.length, 0) === n && again.equals(h)) break;
+  }
+  return n;
+}
+
 export class JournalFileReader {
   private readonly header: Buffer;
   private readonly fieldCache = new Map<number, [string, Buffer]>();
@@ -69,7 +83,7 @@ export class JournalFileReader {
     const fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
     try {
       const h = Buffer.alloc(HEADER_SIZE_MIN + 56);
-      const n = fs.readSync(fd, h, 0, h.length, 0);
+      const n = readWholeHeader(fd, h);
       if (n < HEADER_SIZE_MIN || !h.subarray(0, 8).equals(SIGNATURE)) throw new Error(`${path}: not a journal file`);
       if ((h.readUInt32LE(H.incompatibleFlags) & ~INCOMPATIBLE_KEYED_HASH) !== 0) {
         throw new Error(`${path}: compressed or compact journal files are not read here`);
@@ -109,9 +123,14 @@ export class JournalFileReader {
     this.fd = -1;
   }
 
-  /** Re-reads the header (a writer may have appended since). */
+  /**
+   * Re-reads the header (a writer may have appended since). A read of the bytes the writer is
+   * rewriting can return part old and part new header (pread and pwrite are not atomic against
+   * each other), e.g. a new entry count with the old tail array's: it is read again until two
+   * reads agree, which a whole header does.
+   */
   refresh(): void {
-    fs.readSync(this.fd, this.header, 0, this.header.length, 0);
+    readWholeHeader(this.fd, this.header);
     this.blocks.clear();
   }
 

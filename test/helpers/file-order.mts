@@ -54,6 +54,7 @@ export const FILE_SECONDS: Readonly<Record<string, number>> = {
   'test/integration/deb13-units.test.ts': 10,
   'test/engines/docker.test.ts': 9,
   'test/integration/reaping-race.test.ts': 9,
+  'test/slow-unit/journal/reader-racing-writer.test.ts': 6,
 };
 
 interface Build {
