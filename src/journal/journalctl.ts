@@ -16,7 +16,8 @@ import { parseJournalTime } from './journalctl-time';
 import { currentBootId, filesIn, followAppended, localJournalFiles, openSources, type Source } from './journal-sources';
 import { id128Hex } from './format';
 import { imageSystemdRelease, printsSeqnum } from './image-systemd';
-import { mayHoldWithin, positionsToShow, selectOffsets, selectTail } from './journal-query';
+import { mayHoldWithin, positionsToShow, selectOffsets } from './journal-query';
+import { tailAcross } from './unit-tail';
 
 
 class Failure extends Error {}
@@ -249,11 +250,10 @@ async function showEntries(o: JournalctlOptions, sources: Source[], q: Query, ou
   let parts: Array<{ s: Source; offsets: number[] }>;
   if (tailOnly) {
     parts = [];
-    let have = 0;
-    for (let i = sources.length - 1; i >= 0 && have < o.lines!; i--) {
-      const offsets = selectTail(sources[i]!.reader, q.groups, o.lines! - have);
-      parts.unshift({ s: sources[i]!, offsets });
-      have += offsets.length;
+    for (const [s, x] of tailAcross(sources, q.groups, o.lines!)) {
+      const last = parts[parts.length - 1];
+      if (last?.s === s) last.offsets.push(x);
+      else parts.push({ s, offsets: [x] });
     }
   } else parts = sources.filter((s) => mayHoldWithin(s.reader, q)).map((s) => ({ s, offsets: selectOffsets(s.reader, q.groups) }));
   const sel = new Selection(parts);
