@@ -34,7 +34,7 @@
 // journal-store.ts), never appended to.
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import type { JournalEntry } from './entry';
+import type { JournalEntry, SharedFields } from './entry';
 import { isValidFieldName } from './field-name';
 import { FilePages, PAGE_SIZE, type Writes } from './file-pages';
 import {
@@ -298,6 +298,19 @@ function sameValue(a: string | Uint8Array, b: string | Uint8Array): boolean {
   return true;
 }
 
+/**
+ * What a writer found of a SharedFields in its file (kept in the SharedFields): their data
+ * objects, in file order. Dropped with the plan that found them when it is not written; a
+ * writer's number, not the writer, so that a template kept past a rotation holds no old file.
+ */
+interface SharedPlan {
+  writer: number;
+  items: KnownData[];
+  hasBoot: boolean;
+  hasMachine: boolean;
+}
+let writers = 0;
+
 /** A batch's writes kept in memory, growing (zeroed beyond what is in use). */
 const SCRATCH_MIN = 256 * 1024;
 /** A scratch grown past this by a large batch is given back after it. */
@@ -312,6 +325,10 @@ function mod64(hi: number, lo: number, n: number): number {
 
 export class JournalFileWriter {
   private broken: string | undefined;
+  /** This writer's number, for the SharedPlans it keeps. */
+  private readonly id = ++writers;
+  /** SharedFields whose plan the batch being planned made (forgotten when it is dropped). */
+  private readonly plannedShared: SharedFields[] = [];
   /** Payload key (dataKey) -> its data object; list state by data object offset, separately,
    * so that two keys of one object (a string and a binary value of the same bytes) share it. */
   private readonly dataCache = new TwoGenerationCache<string, KnownData>(DATA_CACHE_MAX);
@@ -720,13 +737,14 @@ export class JournalFileWriter {
   /** Why the entry cannot be stored, or undefined; what was found valid before is not checked again. */
   private problemOf(entry: JournalEntry): string | undefined {
     const fields = entry.fields;
-    if (fields.length === 0) return 'an entry needs at least one field';
-    for (let i = 0; i < fields.length; i++) {
-      const name = fields[i][0];
-      if (this.validNames.has(name)) continue;
-      if (!isValidFieldName(name, true)) return `invalid field name ${JSON.stringify(name)}`;
-      if (this.validNames.size >= FIELD_CACHE_MAX) this.validNames.clear();
-      this.validNames.add(name);
+    const shared = entry.shared;
+    if (fields.length === 0 && (shared === undefined || shared.fields.length === 0)) return 'an entry needs at least one field';
+    const bad = this.badName(fields);
+    if (bad !== undefined) return bad;
+    // Shared fields are checked once: a plan of them in this file says they were.
+    if (shared !== undefined && (shared.stored as SharedPlan | undefined)?.writer !== this.id) {
+      const badShared = this.badName(shared.fields);
+      if (badShared !== undefined) return badShared;
     }
     if (!sameId(entry.bootId, this.bootIdSeen)) {
       const bad = bootIdProblem(entry.bootId);
@@ -734,6 +752,18 @@ export class JournalFileWriter {
       this.bootIdSeen = Buffer.from(entry.bootId);
     }
     return stampsProblem(entry);
+  }
+
+  /** Why one of these field names is not storable, or undefined. */
+  private badName(fields: ReadonlyArray<readonly [string, unknown]>): string | undefined {
+    for (let i = 0; i < fields.length; i++) {
+      const name = fields[i][0];
+      if (this.validNames.has(name)) continue;
+      if (!isValidFieldName(name, true)) return `invalid field name ${JSON.stringify(name)}`;
+      if (this.validNames.size >= FIELD_CACHE_MAX) this.validNames.clear();
+      this.validNames.add(name);
+    }
+    return undefined;
   }
 
   // ---- Planning a batch: every byte it writes, laid out in memory; nothing written yet. ----
@@ -764,6 +794,15 @@ export class JournalFileWriter {
     let n = 0;
     let hasBoot = false;
     let hasMachine = false;
+    const shared = entry.shared;
+    if (shared !== undefined) {
+      // First, in file order already: the entry's own items (newer, mostly) sort in after them.
+      const plan = this.sharedPlan(shared);
+      const known = plan.items;
+      for (let i = 0; i < known.length; i++) items[n++] = known[i];
+      hasBoot = plan.hasBoot;
+      hasMachine = plan.hasMachine;
+    }
     for (let i = 0; i < fields.length; i++) {
       const name = fields[i][0];
       if (name.charCodeAt(0) === 0x5f) {
@@ -832,6 +871,27 @@ export class JournalFileWriter {
         s.first = e;
       } else this.link(s, e);
     }
+  }
+
+  /** The data objects of shared fields in this file: found once, then kept with them. */
+  private sharedPlan(shared: SharedFields): SharedPlan {
+    const kept = shared.stored as SharedPlan | undefined;
+    if (kept !== undefined && kept.writer === this.id) return kept;
+    const fields = shared.fields;
+    const items: KnownData[] = [];
+    let hasBoot = false;
+    let hasMachine = false;
+    for (let i = 0; i < fields.length; i++) {
+      const name = fields[i][0];
+      if (name === '_BOOT_ID') hasBoot = true;
+      else if (name === '_MACHINE_ID') hasMachine = true;
+      items.push(this.resolve(name, fields[i][1]));
+    }
+    items.sort((a, b) => a.offset - b.offset);
+    const plan: SharedPlan = { writer: this.id, items, hasBoot, hasMachine };
+    shared.stored = plan;
+    this.plannedShared.push(shared);
+    return plan;
   }
 
   /** The data object of NAME=value: known, or found through the hash table, or made. */
@@ -1199,6 +1259,7 @@ export class JournalFileWriter {
 
   /** Forgets a plan that is not written (it did not fit, or a read failed). */
   private undo(): void {
+    for (const s of this.plannedShared) s.stored = undefined;
     for (const s of this.touched) {
       if (s.made) this.dropState(s);
       else s.restore();
@@ -1226,6 +1287,7 @@ export class JournalFileWriter {
     this.plannedByHash.clear();
     this.plannedRecent.length = 0;
     this.plannedFields.clear();
+    this.plannedShared.length = 0;
     if (this.scratch.length > SCRATCH_KEEP) {
       this.scratch = Buffer.alloc(0);
       this.scratch32 = new Uint32Array(0);
@@ -1296,7 +1358,8 @@ function stampsProblem(entry: JournalEntry): string | undefined {
 
 /** Why an entry cannot be stored, or undefined. */
 export function checkEntry(entry: JournalEntry): string | undefined {
-  if (entry.fields.length === 0) return 'an entry needs at least one field';
-  for (const [name] of entry.fields) if (!isValidFieldName(name, true)) return `invalid field name ${JSON.stringify(name)}`;
+  const fields = entry.shared ? [...entry.fields, ...entry.shared.fields] : entry.fields;
+  if (fields.length === 0) return 'an entry needs at least one field';
+  for (const [name] of fields) if (!isValidFieldName(name, true)) return `invalid field name ${JSON.stringify(name)}`;
   return bootIdProblem(entry.bootId) ?? stampsProblem(entry);
 }

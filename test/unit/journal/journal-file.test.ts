@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { type JournalEntry, SharedFields } from '../../../src/journal/entry';
 import { JournalFileReader } from '../../../src/journal/journal-file-reader';
 import { JournalFileWriter } from '../../../src/journal/journal-file-writer';
 import { BASE_USEC, BOOT_A, BOOT_B, countingIo, dyingIo, fieldSet, MACHINE, sampleEntry } from '../../helpers/journal';
@@ -192,6 +193,36 @@ describe('JournalFileWriter + JournalFileReader', () => {
     expect(i).toBeGreaterThan(1400);
     expect(i).toBeLessThan(1600);
     w.close();
+  });
+
+  it('shared fields (the fixed fields of a unit line) store as the same fields given with each entry; their plan is dropped with a plan that is undone, made again in the next file', () => {
+    const shared = new SharedFields(sampleEntry(0).fields.filter(([n]) => n !== 'MESSAGE' && n !== 'PRIORITY'));
+    const asShared = (i: number, message = `line ${i}`): JournalEntry => ({ ...sampleEntry(i), fields: [['PRIORITY', '6'], ['MESSAGE', message]], shared });
+    const whole = (message: string) => fieldSet([['PRIORITY', '6'], ['MESSAGE', message], ...shared.fields, ['_BOOT_ID', BOOT_A.toString('hex')], ['_MACHINE_ID', MACHINE.toString('hex')]]);
+    const { file, w } = newFile(512 * 1024);
+    // The first batch does not fit whole: its plan (which found the shared fields) is undone and made again for fewer.
+    const big = (i: number) => `${i} ${'m'.repeat(4000)}`;
+    const results = w.appendMany([...Array(200).keys()].map((i) => asShared(i, big(i))));
+    const full = results.findIndex((r) => !r.ok);
+    expect(full).toBeGreaterThan(10);
+    expect(results.slice(full).every((r) => !r.ok && r.error.kind === 'file-full')).toBe(true);
+    w.close();
+    const { file: file2, w: w2 } = newFile();
+    expect(w2.appendMany([asShared(0), asShared(1), { ...sampleEntry(2), fields: [['MESSAGE', 'own']] }]).every((r) => r.ok)).toBe(true);
+    expect(w2.append(asShared(3)).ok).toBe(true);
+    expect(w2.append({ ...asShared(4), shared: new SharedFields([['lower', 'x']]) })).toMatchObject({ ok: false, error: { kind: 'invalid' } });
+    w2.close();
+    const r = JournalFileReader.open(file);
+    const got = [...r.entries()];
+    expect(got.length).toBe(full);
+    expect(fieldSet(got[full - 1].fields)).toEqual(whole(big(full - 1)));
+    expect(r.countWith('_SYSTEMD_UNIT', 'ssh.service')).toBe(full);
+    r.close();
+    const r2 = JournalFileReader.open(file2);
+    const got2 = [...r2.entries()];
+    expect(got2.map((e) => fieldSet(e.fields))).toEqual([whole('line 0'), whole('line 1'), fieldSet([['MESSAGE', 'own'], ['_BOOT_ID', BOOT_A.toString('hex')], ['_MACHINE_ID', MACHINE.toString('hex')]]), whole('line 3')]);
+    expect(r2.countWith('_SYSTEMD_UNIT', 'ssh.service')).toBe(3);
+    r2.close();
   });
 
   it('a batch is gathered: an entry of known values costs far fewer writes than two per field', () => {
