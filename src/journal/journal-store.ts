@@ -21,6 +21,13 @@ import { JOURNALD_CONF, JOURNALD_CONF_DROPIN_DIRS, type JournaldSettings, journa
 const WARN_INTERVAL_MS = 30_000;
 const RETRY_AFTER_FAILURE_MS = 1_000;
 const CONF_MAX_BYTES = 64 * 1024;
+/**
+ * Entries planned and written as one write sequence at most: a flood's turn brings thousands,
+ * whose plan (some 550 bytes of new objects per unit line) would outgrow the file writer's
+ * reused buffer and be allocated afresh each turn; 512 keep it well inside, and cost their
+ * few fixed writes (header, counters) once per 512 entries.
+ */
+const WRITE_BATCH_MAX = 512;
 
 export interface StoreOptions {
   machineId: Uint8Array;
@@ -247,8 +254,15 @@ export class JournalStore {
     return this.appendMany([entry])[0];
   }
 
-  /** Stores entries received together as one write sequence (JournalFileWriter.appendMany). */
+  /** Stores entries received together, in write sequences of WRITE_BATCH_MAX (JournalFileWriter.appendMany). */
   appendMany(entries: readonly JournalEntry[]): AppendResult[] {
+    if (entries.length <= WRITE_BATCH_MAX) return this.appendBatch(entries);
+    const results: AppendResult[] = [];
+    for (let i = 0; i < entries.length; i += WRITE_BATCH_MAX) for (const r of this.appendBatch(entries.slice(i, i + WRITE_BATCH_MAX))) results.push(r);
+    return results;
+  }
+
+  private appendBatch(entries: readonly JournalEntry[]): AppendResult[] {
     try {
       return this.appendOrRotate(entries);
     } catch (e) {
