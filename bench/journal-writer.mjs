@@ -146,8 +146,11 @@ async function oneRun(writerJs, dir) {
     if (process.argv.includes('--show')) console.log(execFileSync('journalctl', ['--no-pager', '-D', path.join(root, 'run/log/journal'), '-o', 'verbose', '-n', '1']).toString());
     if (process.argv.includes('--verify')) console.log(execFileSync('journalctl', ['--verify', '-D', path.join(root, 'run/log/journal')], { stdio: ['ignore', 'pipe', 'pipe'] }).toString() || 'journalctl --verify: PASS');
   }
+  const jdir = path.join(root, 'run/log/journal');
+  let fileBytes = 0;
+  for (const m of fs.readdirSync(jdir)) for (const f of fs.readdirSync(path.join(jdir, m))) fileBytes += fs.statSync(path.join(jdir, m, f)).size;
   fs.rmSync(root, { recursive: true, force: true });
-  return { usPerLine: (cpuMs * 1000) / LINES, perSec: LINES / (wallMs / 1000), rssKb: rss, stored };
+  return { fileBytes, usPerLine: (cpuMs * 1000) / LINES, perSec: LINES / (wallMs / 1000), rssKb: rss, stored };
 }
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'journal-writer-run-'));
@@ -156,7 +159,7 @@ try {
   const runs = [];
   for (let k = 0; k < RUNS; k++) {
     const r = await oneRun(writerJs, dir);
-    console.log(`run ${k + 1}: writer ${r.usPerLine.toFixed(1)} us/line, ${Math.round(r.perSec)} lines/s, RssAnon ${r.rssKb} kB, stored ${r.stored}/${LINES}; load ${os.loadavg()[0].toFixed(2)}`);
+    console.log(`run ${k + 1}: writer ${r.usPerLine.toFixed(1)} us/line, ${Math.round(r.perSec)} lines/s, RssAnon ${r.rssKb} kB, stored ${r.stored}/${LINES} in ${(r.fileBytes / 2 ** 20).toFixed(1)} MB; load ${os.loadavg()[0].toFixed(2)}`);
     runs.push(r);
   }
   console.log(`median (${RUNS} runs): writer ${median(runs.map((r) => r.usPerLine)).toFixed(1)} us/line, ${Math.round(median(runs.map((r) => r.perSec)))} lines/s, RssAnon ${median(runs.map((r) => r.rssKb))} kB`);

@@ -147,6 +147,8 @@ interface KnownData {
   jHi: number;
   /** Its list state, while the writer keeps it (see stateOf): no lookup by offset per entry. */
   state: EntryList | undefined;
+  /** Made by the batch being planned: its first entry, written into it with no list state (most new payloads, a flood's messages, have one entry). */
+  first: number;
 }
 
 /**
@@ -863,7 +865,17 @@ export class JournalFileWriter {
     for (let i = 0; i < m; i++) {
       const it = items[i];
       let s = it.state;
-      if (s === undefined || s.gone) it.state = s = this.stateOf(it.offset);
+      if (s === undefined && it.offset >= this.base) {
+        if (it.first === 0) {
+          // A data object of this batch, at its first entry: written into it, nothing else made.
+          it.first = e;
+          const d = it.offset - this.base;
+          this.put64(d + DATA.entryOffset, e);
+          this.put64(d + DATA.nEntries, 1);
+          continue;
+        }
+        it.state = s = this.madeState(it);
+      } else if (s === undefined || s.gone) it.state = s = this.stateOf(it.offset);
       if (s.nEntries === 0) {
         // The first entry is the data object's inline entry_offset.
         this.touch(s);
@@ -939,7 +951,7 @@ export class JournalFileWriter {
       const found = this.findData(buf, from, end, hLo, hHi, getU64(this.dataMirror, index * HASH_ITEM_SIZE));
       if (found.offset !== 0) buf.fill(0, from, end);
       const offset = found.offset || this.makeData(name, length, hLo, hHi, index, found.depth);
-      d = { offset, hLo, hHi, jLo, jHi, state: undefined };
+      d = { offset, hLo, hHi, jLo, jHi, state: undefined, first: 0 };
       const same = this.plannedByHash.get(hLo);
       if (same) same.push(d);
       else this.plannedByHash.set(hLo, [d]);
@@ -976,11 +988,18 @@ export class JournalFileWriter {
     this.put64(o + DATA.nextFieldOffset, field.headData);
     field.headData = p;
     this.setAt(field.offset + FIELD.headDataOffset, p);
-    const state = new EntryList(p);
-    this.touch(state);
-    state.made = true;
-    this.states.set(p, state);
     return p;
+  }
+
+  /** The list state of a data object this batch made, at its second entry (its first is `first`). */
+  private madeState(d: KnownData): EntryList {
+    const state = new EntryList(d.offset);
+    state.made = true;
+    this.touch(state);
+    state.nEntries = 1;
+    state.first = d.first;
+    this.states.set(d.offset, state);
+    return state;
   }
 
   private fieldFor(name: string): FieldState {
@@ -1249,7 +1268,9 @@ export class JournalFileWriter {
         r = { values: [], data: [], next: 0 };
         this.recent.set(name, r);
       }
-      if (r.values.some((v) => sameValue(v, value))) continue;
+      let known = false;
+      for (let k = 0; k < r.values.length && !known; k++) known = sameValue(r.values[k], value);
+      if (known) continue;
       // A copy: a decoded value is a view of the whole chunk it came in.
       r.values[r.next] = typeof value === 'string' ? value : Uint8Array.from(value);
       r.data[r.next] = p[i + 2] as KnownData;
