@@ -162,7 +162,7 @@ try {
     console.log(`run ${k + 1}: writer ${r.usPerLine.toFixed(1)} us/line, ${Math.round(r.perSec)} lines/s, RssAnon ${r.rssKb} kB, stored ${r.stored}/${LINES} in ${(r.fileBytes / 2 ** 20).toFixed(1)} MB; load ${os.loadavg()[0].toFixed(2)}`);
     runs.push(r);
   }
-  console.log(`median (${RUNS} runs): writer ${median(runs.map((r) => r.usPerLine)).toFixed(1)} us/line, ${Math.round(median(runs.map((r) => r.perSec)))} lines/s, RssAnon ${median(runs.map((r) => r.rssKb))} kB`);
+  console.log(`median (${RUNS} runs): writer ${median(runs.map((r) => r.usPerLine)).toFixed(1)} us/line (least ${Math.min(...runs.map((r) => r.usPerLine)).toFixed(1)}), ${Math.round(median(runs.map((r) => r.perSec)))} lines/s, RssAnon ${median(runs.map((r) => r.rssKb))} kB`);
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });
 }
