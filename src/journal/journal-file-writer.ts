@@ -313,6 +313,16 @@ interface SharedPlan {
 }
 let writers = 0;
 
+/**
+ * Per data hash bucket, what the writer knows of its chain without reading it (bucketDepth,
+ * bucketBits): its length, or UNKNOWN_DEPTH (a file opened with the bucket in use, until a
+ * walk has read the chain whole), and a bit per hash of its objects (bucketBit). A new
+ * payload whose bit is not set in a known bucket is in none of its objects: no read of the
+ * chain (a flood's messages were a read per object of their bucket's chain).
+ */
+const UNKNOWN_DEPTH = 255;
+const bucketBit = (hHi: number): number => 1 << (hHi >>> 27);
+
 /** A batch's writes kept in memory, growing (zeroed beyond what is in use). */
 const SCRATCH_MIN = 256 * 1024;
 /** A scratch grown past this by a large batch is given back after it (a flood's batch of 2048 unit lines takes some 1.5 MB). */
@@ -352,6 +362,8 @@ export class JournalFileWriter {
    */
   private readonly dataMirror: Buffer;
   private readonly fieldMirror: Buffer;
+  private readonly bucketDepth: Uint8Array;
+  private readonly bucketBits: Uint32Array;
 
   // The batch being planned (see plan()): its new objects are laid out in `scratch` from file
   // offset `base` (the end before the batch) to `at`; what it changes in objects already on
@@ -415,6 +427,9 @@ export class JournalFileWriter {
     for (const [m, at] of [[this.dataMirror, this.dataTable], [this.fieldMirror, this.fieldTable]] as const) {
       if (io.pread(fd, m, at) < m.length) throw new Error(`short read of the hash table at ${at}`);
     }
+    this.bucketDepth = new Uint8Array(this.dataItems);
+    this.bucketBits = new Uint32Array(this.dataItems);
+    for (let i = 0; i < this.dataItems; i++) if (getU64(this.dataMirror, i * HASH_ITEM_SIZE) !== 0) this.bucketDepth[i] = UNKNOWN_DEPTH;
   }
 
   /** The mirror holding file offset `pos` (a hash table's), and where in it. */
@@ -621,17 +636,26 @@ export class JournalFileWriter {
    * Finds a data object by payload through the data hash table; walks the whole chain up to
    * the objects this batch plans (at or past the end: not written yet, and new payloads).
    */
-  private findData(buf: Buffer, from: number, end: number, hLo: number, hHi: number, bucketHead: number): { offset: number; depth: number } {
+  private findData(buf: Buffer, from: number, end: number, hLo: number, hHi: number, index: number): { offset: number; depth: number } {
+    const known = this.bucketDepth[index];
+    if (known !== UNKNOWN_DEPTH && (this.bucketBits[index] & bucketBit(hHi)) === 0) return { offset: 0, depth: known };
     const payload = buf.subarray(from, end);
-    let p = bucketHead;
+    let p = getU64(this.dataMirror, index * HASH_ITEM_SIZE);
     let depth = 0;
+    let bits = 0;
     while (p !== 0 && p < this.base) {
       depth++;
       const o = this.read(p, DATA.payload);
       if (o[0] === OBJECT_DATA && this.holds(p, o, DATA.hash, DATA.payload, payload, hLo, hHi)) return { offset: p, depth };
+      bits |= bucketBit(o.readUInt32LE(DATA.hash + 4));
       p = getU64(o, DATA.nextHashOffset);
     }
-    return { offset: 0, depth };
+    // Read whole (none of it this batch's): known from now on.
+    if (known === UNKNOWN_DEPTH && p === 0 && depth < UNKNOWN_DEPTH) {
+      this.bucketDepth[index] = depth;
+      this.bucketBits[index] = bits;
+    }
+    return { offset: 0, depth: known === UNKNOWN_DEPTH ? depth : known };
   }
 
   private findField(name: Buffer, hLo: number, hHi: number, bucketHead: number): { state?: FieldState; depth: number } {
@@ -948,7 +972,7 @@ export class JournalFileWriter {
         jHi = this.jenkinsOut[1];
       }
       const index = mod64(hHi, hLo, this.dataItems);
-      const found = this.findData(buf, from, end, hLo, hHi, getU64(this.dataMirror, index * HASH_ITEM_SIZE));
+      const found = this.findData(buf, from, end, hLo, hHi, index);
       if (found.offset !== 0) buf.fill(0, from, end);
       const offset = found.offset || this.makeData(name, length, hLo, hHi, index, found.depth);
       d = { offset, hLo, hHi, jLo, jHi, state: undefined, first: 0 };
@@ -984,6 +1008,11 @@ export class JournalFileWriter {
     this.scratch32[(o + DATA.hash + 4) >> 2] = hHi;
     this.counters.data++;
     this.chain(this.dataMirror, this.dataTable, index, p, DATA.nextHashOffset, H.dataHashChainDepth, walked);
+    const depth = this.bucketDepth[index];
+    if (depth !== UNKNOWN_DEPTH) {
+      this.bucketBits[index] |= bucketBit(hHi);
+      this.bucketDepth[index] = Math.min(depth + 1, UNKNOWN_DEPTH - 1);
+    }
     const field = this.fieldFor(name);
     this.put64(o + DATA.nextFieldOffset, field.headData);
     field.headData = p;
@@ -1294,6 +1323,8 @@ export class JournalFileWriter {
       const m = this.mirrorAt(log[i])!;
       putU64(m.buf, log[i] - m.start, log[i + 1]);
       putU64(m.buf, log[i] - m.start + 8, log[i + 2]);
+      // What the plan added to the bucket's knowledge is gone with it: read again when needed.
+      if (m.buf === this.dataMirror) this.bucketDepth[(log[i] - m.start) / HASH_ITEM_SIZE] = UNKNOWN_DEPTH;
     }
     this.clearPlan();
   }

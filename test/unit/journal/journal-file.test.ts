@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { type JournalEntry, SharedFields } from '../../../src/journal/entry';
 import { JournalFileReader } from '../../../src/journal/journal-file-reader';
 import { JournalFileWriter } from '../../../src/journal/journal-file-writer';
+import { getU64, H, HEADER_SIZE } from '../../../src/journal/format';
 import { BASE_USEC, BOOT_A, BOOT_B, countingIo, dyingIo, fieldSet, MACHINE, sampleEntry } from '../../helpers/journal';
 import { tempDir } from '../../helpers/temp-dir';
 
@@ -57,6 +58,28 @@ describe('JournalFileWriter + JournalFileReader', () => {
     const r = JournalFileReader.open(file);
     for (let i = 0; i <= n; i++) expect(r.countWith('MESSAGE', `message number ${i} from ${['sshd', 'CRON', 'postfix/smtpd'][i % 3]}`)).toBe(i === 7 ? 2 : 1);
     r.close();
+  });
+
+  it('a payload of an earlier batch that no cache holds any more is found through its bucket, not made again (the bucket knowledge that spares reading chains)', () => {
+    const { file, w } = newFile();
+    const n = 3000; // more payloads than the 2047 buckets: chains of two and three
+    const batches = (from: number) => {
+      for (let b = 0; b < 6; b++) expect(w.appendMany([...Array(n / 6).keys()].map((k) => sampleEntry(from + b * (n / 6) + k, { message: `payload ${b * (n / 6) + k}` }))).every((r) => r.ok)).toBe(true);
+    };
+    batches(0);
+    batches(n);
+    w.close();
+    // Every payload's one data object (the one a lookup finds) counts both of its entries.
+    const r = JournalFileReader.open(file);
+    for (let i = 0; i < n; i++) expect(r.countWith('MESSAGE', `payload ${i}`)).toBe(2);
+    r.close();
+    // n_data in the header: no second data object was made for any payload.
+    const header = Buffer.alloc(HEADER_SIZE);
+    const fd = fs.openSync(file, 'r');
+    fs.readSync(fd, header, 0, HEADER_SIZE, 0);
+    fs.closeSync(fd);
+    const fixed = new Set([...Array(24).keys()].flatMap((i) => sampleEntry(i).fields.filter(([k]) => k !== 'MESSAGE').map(([k, v]) => `${k}=${v}`))).size;
+    expect(getU64(header, H.nData)).toBe(n + fixed + 2); // with _BOOT_ID and _MACHINE_ID
   });
 
   it('an entry of many fields reads whole (its items beyond the first read too), one of few fields as well', () => {
