@@ -99,6 +99,8 @@ interface SenderTemplate {
   settings: UnitLogSettings | undefined;
   /** The trusted fields' lines with the frame's empty line; undefined where a value cannot be text. */
   tail: string | undefined;
+  /** The same fields, for submitShared. */
+  shared: SharedFields;
   /** Of them, what the container log's line and a forwarded datagram read (_PID, _COMM, _SYSTEMD_UNIT). */
   shown: Array<[string, FieldValue]>;
 }
@@ -303,6 +305,15 @@ export class JournalSinks {
     if (settings?.levelMax !== undefined && level > settings.levelMax) return;
     const key = unit ?? `uid ${sender?.uid ?? 0}`;
     if (!this.admitted(key, unit ?? key)) return;
+    // A client's message stored in this process: its own fields and its sender's trusted ones, kept per sender.
+    if (this.deps.submitShared !== undefined && sender !== undefined && sender.pid > 0) {
+      const t = this.senderTemplate(transport, sender, ctx, unit, settings);
+      this.deps.submitShared(fields, t.shared);
+      const shown = this.deps.console || this.deps.forward ? fields.concat(t.shown) : fields;
+      this.deps.console?.(shown);
+      this.forward(shown, level, sender.pid, raw);
+      return;
+    }
     // A client's message whose own fields are text: one string, its trusted fields kept per sender.
     const own = this.deps.submitText !== undefined && sender !== undefined && sender.pid > 0 ? textFields(fields) : undefined;
     if (own !== undefined) {
@@ -343,6 +354,7 @@ export class JournalSinks {
       context,
       settings,
       tail: text,
+      shared: new SharedFields(trusted),
       shown: trusted.filter(([n]) => n === '_PID' || n === '_COMM' || n === '_SYSTEMD_UNIT'),
     };
     this.senderTemplates.set(sender.pid, t);
