@@ -88,8 +88,8 @@ export function journalWriterMain(argv: readonly string[]): void {
     flushQueued = true;
     setImmediate(flush);
   };
-  // Entries the streams make as text (a unit's line is one string, its fixed fields kept per
-  // unit run: journal-sinks.ts's templates) are framed and decoded a batch at a time, as PID 1's.
+  // Entries made as text (JournalSinks's submitText, where submitShared is not taken) are
+  // framed and decoded a batch at a time, as PID 1's.
   let text = '';
   const textDecoder = new FrameDecoder(bootId);
   const textToBatch = (): void => {
