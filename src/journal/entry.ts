@@ -6,8 +6,21 @@ import { isValidFieldName } from './field-name';
 
 export type FieldValue = string | Uint8Array;
 
+/**
+ * Fields many entries carry alike (a unit's lines: all but PRIORITY and MESSAGE; a sender's
+ * trusted fields), made once and given with each of them: the store finds their data objects
+ * once per file, not per entry (journal-file-writer.ts keeps what it found in `stored`).
+ */
+export class SharedFields {
+  /** The store's note of these fields in its current file: its own business. */
+  stored: unknown = undefined;
+  constructor(readonly fields: ReadonlyArray<readonly [string, FieldValue]>) {}
+}
+
 export interface JournalEntry {
+  /** The entry's own fields (and `shared`'s, when given). */
   fields: ReadonlyArray<readonly [string, FieldValue]>;
+  shared?: SharedFields;
   /** CLOCK_REALTIME, microseconds since the epoch. */
   realtimeUsec: number;
   /** CLOCK_MONOTONIC, microseconds since boot. */

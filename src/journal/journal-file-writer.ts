@@ -34,7 +34,7 @@
 // journal-store.ts), never appended to.
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import type { JournalEntry } from './entry';
+import type { JournalEntry, SharedFields } from './entry';
 import { isValidFieldName } from './field-name';
 import { FilePages, PAGE_SIZE, type Writes } from './file-pages';
 import {
@@ -147,6 +147,8 @@ interface KnownData {
   jHi: number;
   /** Its list state, while the writer keeps it (see stateOf): no lookup by offset per entry. */
   state: EntryList | undefined;
+  /** Made by the batch being planned: its first entry, written into it with no list state (most new payloads, a flood's messages, have one entry). */
+  first: number;
 }
 
 /**
@@ -298,10 +300,33 @@ function sameValue(a: string | Uint8Array, b: string | Uint8Array): boolean {
   return true;
 }
 
+/**
+ * What a writer found of a SharedFields in its file (kept in the SharedFields): their data
+ * objects, in file order. Dropped with the plan that found them when it is not written; a
+ * writer's number, not the writer, so that a template kept past a rotation holds no old file.
+ */
+interface SharedPlan {
+  writer: number;
+  items: KnownData[];
+  hasBoot: boolean;
+  hasMachine: boolean;
+}
+let writers = 0;
+
+/**
+ * Per data hash bucket, what the writer knows of its chain without reading it (bucketDepth,
+ * bucketBits): its length, or UNKNOWN_DEPTH (a file opened with the bucket in use, until a
+ * walk has read the chain whole), and a bit per hash of its objects (bucketBit). A new
+ * payload whose bit is not set in a known bucket is in none of its objects: no read of the
+ * chain (a flood's messages were a read per object of their bucket's chain).
+ */
+const UNKNOWN_DEPTH = 255;
+const bucketBit = (hHi: number): number => 1 << (hHi >>> 27);
+
 /** A batch's writes kept in memory, growing (zeroed beyond what is in use). */
 const SCRATCH_MIN = 256 * 1024;
-/** A scratch grown past this by a large batch is given back after it. */
-const SCRATCH_KEEP = 1 << 20;
+/** A scratch grown past this by a large batch is given back after it (a flood's batch of 2048 unit lines takes some 1.5 MB). */
+const SCRATCH_KEEP = 4 << 20;
 const TWO_32 = 0x1_0000_0000;
 const COUNTER_PAGES = 32;
 
@@ -312,6 +337,10 @@ function mod64(hi: number, lo: number, n: number): number {
 
 export class JournalFileWriter {
   private broken: string | undefined;
+  /** This writer's number, for the SharedPlans it keeps. */
+  private readonly id = ++writers;
+  /** SharedFields whose plan the batch being planned made (forgotten when it is dropped). */
+  private readonly plannedShared: SharedFields[] = [];
   /** Payload key (dataKey) -> its data object; list state by data object offset, separately,
    * so that two keys of one object (a string and a binary value of the same bytes) share it. */
   private readonly dataCache = new TwoGenerationCache<string, KnownData>(DATA_CACHE_MAX);
@@ -333,6 +362,8 @@ export class JournalFileWriter {
    */
   private readonly dataMirror: Buffer;
   private readonly fieldMirror: Buffer;
+  private readonly bucketDepth: Uint8Array;
+  private readonly bucketBits: Uint32Array;
 
   // The batch being planned (see plan()): its new objects are laid out in `scratch` from file
   // offset `base` (the end before the batch) to `at`; what it changes in objects already on
@@ -396,6 +427,9 @@ export class JournalFileWriter {
     for (const [m, at] of [[this.dataMirror, this.dataTable], [this.fieldMirror, this.fieldTable]] as const) {
       if (io.pread(fd, m, at) < m.length) throw new Error(`short read of the hash table at ${at}`);
     }
+    this.bucketDepth = new Uint8Array(this.dataItems);
+    this.bucketBits = new Uint32Array(this.dataItems);
+    for (let i = 0; i < this.dataItems; i++) if (getU64(this.dataMirror, i * HASH_ITEM_SIZE) !== 0) this.bucketDepth[i] = UNKNOWN_DEPTH;
   }
 
   /** The mirror holding file offset `pos` (a hash table's), and where in it. */
@@ -602,17 +636,26 @@ export class JournalFileWriter {
    * Finds a data object by payload through the data hash table; walks the whole chain up to
    * the objects this batch plans (at or past the end: not written yet, and new payloads).
    */
-  private findData(buf: Buffer, from: number, end: number, hLo: number, hHi: number, bucketHead: number): { offset: number; depth: number } {
+  private findData(buf: Buffer, from: number, end: number, hLo: number, hHi: number, index: number): { offset: number; depth: number } {
+    const known = this.bucketDepth[index];
+    if (known !== UNKNOWN_DEPTH && (this.bucketBits[index] & bucketBit(hHi)) === 0) return { offset: 0, depth: known };
     const payload = buf.subarray(from, end);
-    let p = bucketHead;
+    let p = getU64(this.dataMirror, index * HASH_ITEM_SIZE);
     let depth = 0;
+    let bits = 0;
     while (p !== 0 && p < this.base) {
       depth++;
       const o = this.read(p, DATA.payload);
       if (o[0] === OBJECT_DATA && this.holds(p, o, DATA.hash, DATA.payload, payload, hLo, hHi)) return { offset: p, depth };
+      bits |= bucketBit(o.readUInt32LE(DATA.hash + 4));
       p = getU64(o, DATA.nextHashOffset);
     }
-    return { offset: 0, depth };
+    // Read whole (none of it this batch's): known from now on.
+    if (known === UNKNOWN_DEPTH && p === 0 && depth < UNKNOWN_DEPTH) {
+      this.bucketDepth[index] = depth;
+      this.bucketBits[index] = bits;
+    }
+    return { offset: 0, depth: known === UNKNOWN_DEPTH ? depth : known };
   }
 
   private findField(name: Buffer, hLo: number, hHi: number, bucketHead: number): { state?: FieldState; depth: number } {
@@ -720,13 +763,14 @@ export class JournalFileWriter {
   /** Why the entry cannot be stored, or undefined; what was found valid before is not checked again. */
   private problemOf(entry: JournalEntry): string | undefined {
     const fields = entry.fields;
-    if (fields.length === 0) return 'an entry needs at least one field';
-    for (let i = 0; i < fields.length; i++) {
-      const name = fields[i][0];
-      if (this.validNames.has(name)) continue;
-      if (!isValidFieldName(name, true)) return `invalid field name ${JSON.stringify(name)}`;
-      if (this.validNames.size >= FIELD_CACHE_MAX) this.validNames.clear();
-      this.validNames.add(name);
+    const shared = entry.shared;
+    if (fields.length === 0 && (shared === undefined || shared.fields.length === 0)) return 'an entry needs at least one field';
+    const bad = this.badName(fields);
+    if (bad !== undefined) return bad;
+    // Shared fields are checked once: a plan of them in this file says they were.
+    if (shared !== undefined && (shared.stored as SharedPlan | undefined)?.writer !== this.id) {
+      const badShared = this.badName(shared.fields);
+      if (badShared !== undefined) return badShared;
     }
     if (!sameId(entry.bootId, this.bootIdSeen)) {
       const bad = bootIdProblem(entry.bootId);
@@ -734,6 +778,18 @@ export class JournalFileWriter {
       this.bootIdSeen = Buffer.from(entry.bootId);
     }
     return stampsProblem(entry);
+  }
+
+  /** Why one of these field names is not storable, or undefined. */
+  private badName(fields: ReadonlyArray<readonly [string, unknown]>): string | undefined {
+    for (let i = 0; i < fields.length; i++) {
+      const name = fields[i][0];
+      if (this.validNames.has(name)) continue;
+      if (!isValidFieldName(name, true)) return `invalid field name ${JSON.stringify(name)}`;
+      if (this.validNames.size >= FIELD_CACHE_MAX) this.validNames.clear();
+      this.validNames.add(name);
+    }
+    return undefined;
   }
 
   // ---- Planning a batch: every byte it writes, laid out in memory; nothing written yet. ----
@@ -764,6 +820,15 @@ export class JournalFileWriter {
     let n = 0;
     let hasBoot = false;
     let hasMachine = false;
+    const shared = entry.shared;
+    if (shared !== undefined) {
+      // First, in file order already: the entry's own items (newer, mostly) sort in after them.
+      const plan = this.sharedPlan(shared);
+      const known = plan.items;
+      for (let i = 0; i < known.length; i++) items[n++] = known[i];
+      hasBoot = plan.hasBoot;
+      hasMachine = plan.hasMachine;
+    }
     for (let i = 0; i < fields.length; i++) {
       const name = fields[i][0];
       if (name.charCodeAt(0) === 0x5f) {
@@ -824,7 +889,17 @@ export class JournalFileWriter {
     for (let i = 0; i < m; i++) {
       const it = items[i];
       let s = it.state;
-      if (s === undefined || s.gone) it.state = s = this.stateOf(it.offset);
+      if (s === undefined && it.offset >= this.base) {
+        if (it.first === 0) {
+          // A data object of this batch, at its first entry: written into it, nothing else made.
+          it.first = e;
+          const d = it.offset - this.base;
+          this.put64(d + DATA.entryOffset, e);
+          this.put64(d + DATA.nEntries, 1);
+          continue;
+        }
+        it.state = s = this.madeState(it);
+      } else if (s === undefined || s.gone) it.state = s = this.stateOf(it.offset);
       if (s.nEntries === 0) {
         // The first entry is the data object's inline entry_offset.
         this.touch(s);
@@ -832,6 +907,27 @@ export class JournalFileWriter {
         s.first = e;
       } else this.link(s, e);
     }
+  }
+
+  /** The data objects of shared fields in this file: found once, then kept with them. */
+  private sharedPlan(shared: SharedFields): SharedPlan {
+    const kept = shared.stored as SharedPlan | undefined;
+    if (kept !== undefined && kept.writer === this.id) return kept;
+    const fields = shared.fields;
+    const items: KnownData[] = [];
+    let hasBoot = false;
+    let hasMachine = false;
+    for (let i = 0; i < fields.length; i++) {
+      const name = fields[i][0];
+      if (name === '_BOOT_ID') hasBoot = true;
+      else if (name === '_MACHINE_ID') hasMachine = true;
+      items.push(this.resolve(name, fields[i][1]));
+    }
+    items.sort((a, b) => a.offset - b.offset);
+    const plan: SharedPlan = { writer: this.id, items, hasBoot, hasMachine };
+    shared.stored = plan;
+    this.plannedShared.push(shared);
+    return plan;
   }
 
   /** The data object of NAME=value: known, or found through the hash table, or made. */
@@ -876,10 +972,10 @@ export class JournalFileWriter {
         jHi = this.jenkinsOut[1];
       }
       const index = mod64(hHi, hLo, this.dataItems);
-      const found = this.findData(buf, from, end, hLo, hHi, getU64(this.dataMirror, index * HASH_ITEM_SIZE));
+      const found = this.findData(buf, from, end, hLo, hHi, index);
       if (found.offset !== 0) buf.fill(0, from, end);
       const offset = found.offset || this.makeData(name, length, hLo, hHi, index, found.depth);
-      d = { offset, hLo, hHi, jLo, jHi, state: undefined };
+      d = { offset, hLo, hHi, jLo, jHi, state: undefined, first: 0 };
       const same = this.plannedByHash.get(hLo);
       if (same) same.push(d);
       else this.plannedByHash.set(hLo, [d]);
@@ -912,15 +1008,27 @@ export class JournalFileWriter {
     this.scratch32[(o + DATA.hash + 4) >> 2] = hHi;
     this.counters.data++;
     this.chain(this.dataMirror, this.dataTable, index, p, DATA.nextHashOffset, H.dataHashChainDepth, walked);
+    const depth = this.bucketDepth[index];
+    if (depth !== UNKNOWN_DEPTH) {
+      this.bucketBits[index] |= bucketBit(hHi);
+      this.bucketDepth[index] = Math.min(depth + 1, UNKNOWN_DEPTH - 1);
+    }
     const field = this.fieldFor(name);
     this.put64(o + DATA.nextFieldOffset, field.headData);
     field.headData = p;
     this.setAt(field.offset + FIELD.headDataOffset, p);
-    const state = new EntryList(p);
-    this.touch(state);
-    state.made = true;
-    this.states.set(p, state);
     return p;
+  }
+
+  /** The list state of a data object this batch made, at its second entry (its first is `first`). */
+  private madeState(d: KnownData): EntryList {
+    const state = new EntryList(d.offset);
+    state.made = true;
+    this.touch(state);
+    state.nEntries = 1;
+    state.first = d.first;
+    this.states.set(d.offset, state);
+    return state;
   }
 
   private fieldFor(name: string): FieldState {
@@ -1189,7 +1297,9 @@ export class JournalFileWriter {
         r = { values: [], data: [], next: 0 };
         this.recent.set(name, r);
       }
-      if (r.values.some((v) => sameValue(v, value))) continue;
+      let known = false;
+      for (let k = 0; k < r.values.length && !known; k++) known = sameValue(r.values[k], value);
+      if (known) continue;
       // A copy: a decoded value is a view of the whole chunk it came in.
       r.values[r.next] = typeof value === 'string' ? value : Uint8Array.from(value);
       r.data[r.next] = p[i + 2] as KnownData;
@@ -1199,6 +1309,7 @@ export class JournalFileWriter {
 
   /** Forgets a plan that is not written (it did not fit, or a read failed). */
   private undo(): void {
+    for (const s of this.plannedShared) s.stored = undefined;
     for (const s of this.touched) {
       if (s.made) this.dropState(s);
       else s.restore();
@@ -1212,6 +1323,8 @@ export class JournalFileWriter {
       const m = this.mirrorAt(log[i])!;
       putU64(m.buf, log[i] - m.start, log[i + 1]);
       putU64(m.buf, log[i] - m.start + 8, log[i + 2]);
+      // What the plan added to the bucket's knowledge is gone with it: read again when needed.
+      if (m.buf === this.dataMirror) this.bucketDepth[(log[i] - m.start) / HASH_ITEM_SIZE] = UNKNOWN_DEPTH;
     }
     this.clearPlan();
   }
@@ -1226,6 +1339,7 @@ export class JournalFileWriter {
     this.plannedByHash.clear();
     this.plannedRecent.length = 0;
     this.plannedFields.clear();
+    this.plannedShared.length = 0;
     if (this.scratch.length > SCRATCH_KEEP) {
       this.scratch = Buffer.alloc(0);
       this.scratch32 = new Uint32Array(0);
@@ -1259,9 +1373,11 @@ export class JournalFileWriter {
 /**
  * Within a hash table, values less than this many bytes apart are one write, the bytes between
  * them written again as the table's mirror has them (what the file holds): a system call costs
- * more than copying a page, and a flood of new payloads changes buckets all over the table.
+ * more than copying a few pages (a flood of unit lines in batches of 2048: 4 KiB apart, 0.12
+ * table writes per line; 16 KiB apart, 0.002), and a flood of new payloads changes buckets all
+ * over the table.
  */
-const TABLE_WRITE_GAP = 4096;
+const TABLE_WRITE_GAP = 16384;
 
 /** A group's positions in file order (a typed array sorts numerically without a comparator call per step). */
 function sortedPositions(group: Writes): Float64Array {
@@ -1296,7 +1412,8 @@ function stampsProblem(entry: JournalEntry): string | undefined {
 
 /** Why an entry cannot be stored, or undefined. */
 export function checkEntry(entry: JournalEntry): string | undefined {
-  if (entry.fields.length === 0) return 'an entry needs at least one field';
-  for (const [name] of entry.fields) if (!isValidFieldName(name, true)) return `invalid field name ${JSON.stringify(name)}`;
+  const fields = entry.shared ? [...entry.fields, ...entry.shared.fields] : entry.fields;
+  if (fields.length === 0) return 'an entry needs at least one field';
+  for (const [name] of fields) if (!isValidFieldName(name, true)) return `invalid field name ${JSON.stringify(name)}`;
   return bootIdProblem(entry.bootId) ?? stampsProblem(entry);
 }

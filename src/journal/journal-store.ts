@@ -21,6 +21,14 @@ import { JOURNALD_CONF, JOURNALD_CONF_DROPIN_DIRS, type JournaldSettings, journa
 const WARN_INTERVAL_MS = 30_000;
 const RETRY_AFTER_FAILURE_MS = 1_000;
 const CONF_MAX_BYTES = 64 * 1024;
+/**
+ * Entries planned and written as one write sequence at most: a flood's turn brings thousands.
+ * Each sequence rewrites the hash table's changed buckets (new payloads land all over it), so
+ * larger sequences share those writes; 2048 (some 1.5 MB of new objects for unit lines) keeps
+ * the file writer's plan buffer within what it reuses (SCRATCH_KEEP) instead of allocating
+ * it afresh each turn.
+ */
+const WRITE_BATCH_MAX = 2048;
 
 export interface StoreOptions {
   machineId: Uint8Array;
@@ -247,8 +255,15 @@ export class JournalStore {
     return this.appendMany([entry])[0];
   }
 
-  /** Stores entries received together as one write sequence (JournalFileWriter.appendMany). */
+  /** Stores entries received together, in write sequences of WRITE_BATCH_MAX (JournalFileWriter.appendMany). */
   appendMany(entries: readonly JournalEntry[]): AppendResult[] {
+    if (entries.length <= WRITE_BATCH_MAX) return this.appendBatch(entries);
+    const results: AppendResult[] = [];
+    for (let i = 0; i < entries.length; i += WRITE_BATCH_MAX) for (const r of this.appendBatch(entries.slice(i, i + WRITE_BATCH_MAX))) results.push(r);
+    return results;
+  }
+
+  private appendBatch(entries: readonly JournalEntry[]): AppendResult[] {
     try {
       return this.appendOrRotate(entries);
     } catch (e) {

@@ -22,7 +22,7 @@ import { MAX_STREAMS, SYSLOG_SOCKET } from '../sinks/journal-sockets';
 import { SyslogForwarder } from '../sinks/syslog-forward';
 import { type StreamControl, WriterStreams } from '../sinks/writer-streams';
 import { readRegularFile } from '../process/bounded-file';
-import { type JournalEntry, parseId128 } from './entry';
+import { type JournalEntry, parseId128, type SharedFields } from './entry';
 import { FrameDecoder, textFrameOf } from './entry-frames';
 import { JournalStore, readJournaldConf } from './journal-store';
 import type { WriterOptions } from './journal-writer-arg';
@@ -88,8 +88,8 @@ export function journalWriterMain(argv: readonly string[]): void {
     flushQueued = true;
     setImmediate(flush);
   };
-  // Entries the streams make as text (a unit's line is one string, its fixed fields kept per
-  // unit run: journal-sinks.ts's templates) are framed and decoded a batch at a time, as PID 1's.
+  // Entries made as text (JournalSinks's submitText, where submitShared is not taken) are
+  // framed and decoded a batch at a time, as PID 1's.
   let text = '';
   const textDecoder = new FrameDecoder(bootId);
   const textToBatch = (): void => {
@@ -103,13 +103,20 @@ export function journalWriterMain(argv: readonly string[]): void {
     batch.push({ fields, realtimeUsec: s.realtimeUsec, monotonicUsec: s.monotonicUsec, bootId: bootId! });
     queue();
   };
+  // A unit's line: its own fields and its unit's shared ones, stored as they are.
+  const addShared = (own: Fields, shared: SharedFields): void => {
+    textToBatch();
+    const s = stampsNow();
+    batch.push({ fields: own, shared, realtimeUsec: s.realtimeUsec, monotonicUsec: s.monotonicUsec, bootId: bootId! });
+    queue();
+  };
   const addText = (fieldsText: string): void => {
     const s = stampsNow();
     text += textFrameOf(fieldsText, s.realtimeUsec, s.monotonicUsec);
     if (text.length >= TEXT_BATCH_CHARS) textToBatch();
     queue();
   };
-  const streams = serveStreams(options, add, addText);
+  const streams = serveStreams(options, add, addText, addShared);
   const decoder = new FrameDecoder(bootId, (m) => streams?.control(m as StreamControl));
   const input = fs.createReadStream('', { fd: 0, highWaterMark: 1 << 20 });
   input.on('data', (chunk) => {
@@ -148,7 +155,7 @@ export function journalWriterMain(argv: readonly string[]): void {
  * what its lines need: the sinks (entries, the rate limit, forwarding to a syslog daemon),
  * the container log (this process's stdout) and PID 1's answers (on fd 3).
  */
-function serveStreams(options: Partial<WriterOptions>, add: (fields: Fields) => void, addText: (fieldsText: string) => void): { control(m: StreamControl): void; close(ms: number): Promise<void>; echo: { flushed(ms: number): Promise<number> } } | undefined {
+function serveStreams(options: Partial<WriterOptions>, add: (fields: Fields) => void, addText: (fieldsText: string) => void, addShared: (own: Fields, shared: SharedFields) => void): { control(m: StreamControl): void; close(ms: number): Promise<void>; echo: { flushed(ms: number): Promise<number> } } | undefined {
   if (options.listenFd === undefined) return undefined;
   const { settings } = readJournaldConf();
   const policy = { mode: options.consoleMode ?? 'cmd', maxLevel: options.consoleMaxLevel ?? 6 };
@@ -186,6 +193,7 @@ function serveStreams(options: Partial<WriterOptions>, add: (fields: Fields) => 
   const sinks = new JournalSinks({
     submit: add,
     submitText: addText,
+    submitShared: addShared,
     contexts,
     unitSettings: (unit) => writerStreams?.unitSettings(unit),
     hostname: os.hostname(),

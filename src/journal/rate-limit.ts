@@ -15,6 +15,9 @@ interface Window {
 }
 
 export type RateDecision = { pass: true; suppressedBefore: number } | { pass: false };
+/** The decisions that say nothing more, made once: test() runs for every line of a flood. */
+const PASS: RateDecision = Object.freeze({ pass: true, suppressedBefore: 0 });
+const REFUSE: RateDecision = Object.freeze({ pass: false });
 
 export class RateLimiter {
   private readonly windows = new Map<string, Window>();
@@ -37,7 +40,7 @@ export class RateLimiter {
 
   /** Whether one message of `key` passes now; suppressedBefore: how many were dropped in its last window. */
   test(key: string, nowMs: number): RateDecision {
-    if (this.intervalMs <= 0 || this.burst <= 0) return { pass: true, suppressedBefore: 0 };
+    if (this.intervalMs <= 0 || this.burst <= 0) return PASS;
     let w = this.windows.get(key);
     if (w && nowMs - w.startMs >= this.intervalMs) {
       const suppressed = w.suppressed;
@@ -49,13 +52,13 @@ export class RateLimiter {
     if (!w) {
       if (this.windows.size >= MAX_KEYS) this.windows.delete(this.windows.keys().next().value!);
       this.windows.set(key, { startMs: nowMs, count: 1, suppressed: 0 });
-      return { pass: true, suppressedBefore: 0 };
+      return PASS;
     }
     if (w.count < this.burst) {
       w.count++;
-      return { pass: true, suppressedBefore: 0 };
+      return PASS;
     }
     w.suppressed++;
-    return { pass: false };
+    return REFUSE;
   }
 }

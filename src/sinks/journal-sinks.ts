@@ -9,7 +9,7 @@
 // "Suppressed N messages from UNIT" line, LogExtraFields=; and, where a syslog daemon listens,
 // ForwardToSyslog=. Nothing received is executed or used as a path.
 import * as fs from 'node:fs';
-import type { FieldValue } from '../journal/entry';
+import { type FieldValue, SharedFields } from '../journal/entry';
 import { textFields } from '../journal/entry-frames';
 import { parseNativeMessage } from '../journal/native-message';
 import { RateLimiter } from '../journal/rate-limit';
@@ -58,6 +58,12 @@ export interface SinkDeps {
    * fields and their frame were most of its cost per line).
    */
   submitText?: (fieldsText: string) => void;
+  /**
+   * An entry of its own fields and fields shared with others alike, made once (a unit's lines'
+   * fixed fields): for a store in this process (the writer's), which then neither makes nor
+   * parses text per entry and finds the shared fields' data objects once. Preferred to submitText.
+   */
+  submitShared?: (own: Fields, shared: SharedFields) => void;
   contexts: Pick<SenderContexts<unknown>, 'get'>;
   unitSettings: (unit: string) => UnitLogSettings | undefined;
   hostname: string;
@@ -93,6 +99,8 @@ interface SenderTemplate {
   settings: UnitLogSettings | undefined;
   /** The trusted fields' lines with the frame's empty line; undefined where a value cannot be text. */
   tail: string | undefined;
+  /** The same fields, for submitShared. */
+  shared: SharedFields;
   /** Of them, what the container log's line and a forwarded datagram read (_PID, _COMM, _SYSTEMD_UNIT). */
   shown: Array<[string, FieldValue]>;
 }
@@ -106,7 +114,12 @@ interface UnitTemplate {
   pid: number | undefined;
   /** The lines between PRIORITY's and MESSAGE's, and those after MESSAGE's; undefined where a value cannot be text. */
   text: { head: string; tail: string } | undefined;
+  /** The same fields, for submitShared. */
+  shared: SharedFields;
 }
+
+/** PRIORITY's field for each level (a unit's line carries one of these, not one made per line). */
+const PRIORITY_FIELDS: ReadonlyArray<readonly [string, string]> = ['0', '1', '2', '3', '4', '5', '6', '7'].map((l) => ['PRIORITY', l] as const);
 
 export class JournalSinks {
   private readonly limiter: RateLimiter;
@@ -212,6 +225,13 @@ export class JournalSinks {
       }
     }
     const submitText = this.deps.submitText;
+    const submitShared = this.deps.submitShared;
+    if (submitShared !== undefined && !this.deps.forward?.listening()) {
+      if (s?.levelMax !== undefined && level > s.levelMax) return;
+      if (!this.admitted(unit, unit)) return;
+      submitShared([PRIORITY_FIELDS[level], ['MESSAGE', message]], this.unitTemplate(unit, s, processPid).shared);
+      return;
+    }
     if (submitText !== undefined && !this.deps.forward?.listening()) {
       const text = this.unitTemplate(unit, s, processPid).text;
       if (text !== undefined) {
@@ -240,9 +260,11 @@ export class JournalSinks {
     const context = pid !== undefined && pid > 0 ? this.deps.contexts.get(pid) : NO_CONTEXT;
     const cur = this.unitTemplates.get(unit);
     if (cur !== undefined && cur.settings === s && cur.context === context && cur.pid === pid) return cur;
-    const head = textFields(this.unitHead(unit, s));
-    const tail = textFields([['_STREAM_ID', this.unitStreamId(unit, s?.invocation)], ...this.trusted('stdout', undefined, context, unit, s, pid)]);
-    const t: UnitTemplate = { settings: s, context, pid, text: head !== undefined && tail !== undefined ? { head, tail } : undefined };
+    const headFields = this.unitHead(unit, s);
+    const tailFields: Array<[string, FieldValue]> = [['_STREAM_ID', this.unitStreamId(unit, s?.invocation)], ...this.trusted('stdout', undefined, context, unit, s, pid)];
+    const head = this.deps.submitText !== undefined ? textFields(headFields) : undefined;
+    const tail = this.deps.submitText !== undefined ? textFields(tailFields) : undefined;
+    const t: UnitTemplate = { settings: s, context, pid, text: head !== undefined && tail !== undefined ? { head, tail } : undefined, shared: new SharedFields([...headFields, ...tailFields]) };
     this.unitTemplates.set(unit, t);
     return t;
   }
@@ -283,6 +305,15 @@ export class JournalSinks {
     if (settings?.levelMax !== undefined && level > settings.levelMax) return;
     const key = unit ?? `uid ${sender?.uid ?? 0}`;
     if (!this.admitted(key, unit ?? key)) return;
+    // A client's message stored in this process: its own fields and its sender's trusted ones, kept per sender.
+    if (this.deps.submitShared !== undefined && sender !== undefined && sender.pid > 0) {
+      const t = this.senderTemplate(transport, sender, ctx, unit, settings);
+      this.deps.submitShared(fields, t.shared);
+      const shown = this.deps.console || this.deps.forward ? fields.concat(t.shown) : fields;
+      this.deps.console?.(shown);
+      this.forward(shown, level, sender.pid, raw);
+      return;
+    }
     // A client's message whose own fields are text: one string, its trusted fields kept per sender.
     const own = this.deps.submitText !== undefined && sender !== undefined && sender.pid > 0 ? textFields(fields) : undefined;
     if (own !== undefined) {
@@ -323,6 +354,7 @@ export class JournalSinks {
       context,
       settings,
       tail: text,
+      shared: new SharedFields(trusted),
       shown: trusted.filter(([n]) => n === '_PID' || n === '_COMM' || n === '_SYSTEMD_UNIT'),
     };
     this.senderTemplates.set(sender.pid, t);

@@ -107,7 +107,7 @@ export class WriterStreams {
   private readonly pids = new Map<number, { unit: string | undefined; at: number }>();
   private readonly pidWaiters = new Map<number, Array<() => void>>();
   /** Each unit's last lines (for its failure report), its open streams, and who waits for them to end. */
-  private readonly recent = new Map<string, Array<{ at: number; line: string }>>();
+  private readonly recent = new Map<string, { at: number[]; lines: string[]; next: number }>();
   private readonly openStreams = new Map<string, number>();
   private readonly endWaiters = new Map<string, Array<() => void>>();
   private readonly now: () => number;
@@ -156,7 +156,7 @@ export class WriterStreams {
       this.pidWaiters.delete(m.pid);
     } else if (m.t === 'recent' && typeof m.unit === 'string' && Number.isInteger(m.id)) {
       const answer = (): void => {
-        const lines = (this.recent.get(m.unit) ?? []).filter((l) => l.at >= m.since).map((l) => l.line);
+        const lines = this.recentLines(m.unit, m.since);
         this.deps.answer?.({ recent: m.id, lines: lines.slice(-Math.max(0, Math.min(RECENT_LINES, m.max))) });
       };
       if (!this.openStreams.get(m.unit)) return answer();
@@ -166,15 +166,28 @@ export class WriterStreams {
     }
   }
 
-  /** A unit's line, kept for its failure report. */
+  /** A unit's line, kept for its failure report (in a ring: nothing made per line). */
   private keep(unit: string, line: string): void {
-    let lines = this.recent.get(unit);
-    if (!lines) {
+    let r = this.recent.get(unit);
+    if (!r) {
       if (this.recent.size >= RECENT_UNITS) this.recent.delete(this.recent.keys().next().value!);
-      this.recent.set(unit, (lines = []));
+      this.recent.set(unit, (r = { at: [], lines: [], next: 0 }));
     }
-    if (lines.length >= RECENT_LINES) lines.shift();
-    lines.push({ at: this.now(), line: line.length > RECENT_LINE_CHARS ? line.slice(0, RECENT_LINE_CHARS) : line });
+    r.at[r.next] = this.now();
+    r.lines[r.next] = line.length > RECENT_LINE_CHARS ? line.slice(0, RECENT_LINE_CHARS) : line;
+    r.next = (r.next + 1) % RECENT_LINES;
+  }
+
+  /** A unit's kept lines since a moment (ms), oldest first. */
+  private recentLines(unit: string, since: number): string[] {
+    const r = this.recent.get(unit);
+    if (!r) return [];
+    const out: string[] = [];
+    for (let i = 0; i < r.lines.length; i++) {
+      const k = (r.next + i) % r.lines.length;
+      if (r.at[k] >= since) out.push(r.lines[k]);
+    }
+    return out;
   }
 
   /** A unit's stream began (+1) or ended (-1); at none open, who waits for its last lines is answered. */

@@ -3,8 +3,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { type JournalEntry, SharedFields } from '../../../src/journal/entry';
 import { JournalFileReader } from '../../../src/journal/journal-file-reader';
 import { JournalFileWriter } from '../../../src/journal/journal-file-writer';
+import { getU64, H, HEADER_SIZE } from '../../../src/journal/format';
 import { BASE_USEC, BOOT_A, BOOT_B, countingIo, dyingIo, fieldSet, MACHINE, sampleEntry } from '../../helpers/journal';
 import { tempDir } from '../../helpers/temp-dir';
 
@@ -56,6 +58,28 @@ describe('JournalFileWriter + JournalFileReader', () => {
     const r = JournalFileReader.open(file);
     for (let i = 0; i <= n; i++) expect(r.countWith('MESSAGE', `message number ${i} from ${['sshd', 'CRON', 'postfix/smtpd'][i % 3]}`)).toBe(i === 7 ? 2 : 1);
     r.close();
+  });
+
+  it('a payload of an earlier batch that no cache holds any more is found through its bucket, not made again (the bucket knowledge that spares reading chains)', () => {
+    const { file, w } = newFile();
+    const n = 3000; // more payloads than the 2047 buckets: chains of two and three
+    const batches = (from: number) => {
+      for (let b = 0; b < 6; b++) expect(w.appendMany([...Array(n / 6).keys()].map((k) => sampleEntry(from + b * (n / 6) + k, { message: `payload ${b * (n / 6) + k}` }))).every((r) => r.ok)).toBe(true);
+    };
+    batches(0);
+    batches(n);
+    w.close();
+    // Every payload's one data object (the one a lookup finds) counts both of its entries.
+    const r = JournalFileReader.open(file);
+    for (let i = 0; i < n; i++) expect(r.countWith('MESSAGE', `payload ${i}`)).toBe(2);
+    r.close();
+    // n_data in the header: no second data object was made for any payload.
+    const header = Buffer.alloc(HEADER_SIZE);
+    const fd = fs.openSync(file, 'r');
+    fs.readSync(fd, header, 0, HEADER_SIZE, 0);
+    fs.closeSync(fd);
+    const fixed = new Set([...Array(24).keys()].flatMap((i) => sampleEntry(i).fields.filter(([k]) => k !== 'MESSAGE').map(([k, v]) => `${k}=${v}`))).size;
+    expect(getU64(header, H.nData)).toBe(n + fixed + 2); // with _BOOT_ID and _MACHINE_ID
   });
 
   it('an entry of many fields reads whole (its items beyond the first read too), one of few fields as well', () => {
@@ -192,6 +216,36 @@ describe('JournalFileWriter + JournalFileReader', () => {
     expect(i).toBeGreaterThan(1400);
     expect(i).toBeLessThan(1600);
     w.close();
+  });
+
+  it('shared fields (the fixed fields of a unit line) store as the same fields given with each entry; their plan is dropped with a plan that is undone, made again in the next file', () => {
+    const shared = new SharedFields(sampleEntry(0).fields.filter(([n]) => n !== 'MESSAGE' && n !== 'PRIORITY'));
+    const asShared = (i: number, message = `line ${i}`): JournalEntry => ({ ...sampleEntry(i), fields: [['PRIORITY', '6'], ['MESSAGE', message]], shared });
+    const whole = (message: string) => fieldSet([['PRIORITY', '6'], ['MESSAGE', message], ...shared.fields, ['_BOOT_ID', BOOT_A.toString('hex')], ['_MACHINE_ID', MACHINE.toString('hex')]]);
+    const { file, w } = newFile(512 * 1024);
+    // The first batch does not fit whole: its plan (which found the shared fields) is undone and made again for fewer.
+    const big = (i: number) => `${i} ${'m'.repeat(4000)}`;
+    const results = w.appendMany([...Array(200).keys()].map((i) => asShared(i, big(i))));
+    const full = results.findIndex((r) => !r.ok);
+    expect(full).toBeGreaterThan(10);
+    expect(results.slice(full).every((r) => !r.ok && r.error.kind === 'file-full')).toBe(true);
+    w.close();
+    const { file: file2, w: w2 } = newFile();
+    expect(w2.appendMany([asShared(0), asShared(1), { ...sampleEntry(2), fields: [['MESSAGE', 'own']] }]).every((r) => r.ok)).toBe(true);
+    expect(w2.append(asShared(3)).ok).toBe(true);
+    expect(w2.append({ ...asShared(4), shared: new SharedFields([['lower', 'x']]) })).toMatchObject({ ok: false, error: { kind: 'invalid' } });
+    w2.close();
+    const r = JournalFileReader.open(file);
+    const got = [...r.entries()];
+    expect(got.length).toBe(full);
+    expect(fieldSet(got[full - 1].fields)).toEqual(whole(big(full - 1)));
+    expect(r.countWith('_SYSTEMD_UNIT', 'ssh.service')).toBe(full);
+    r.close();
+    const r2 = JournalFileReader.open(file2);
+    const got2 = [...r2.entries()];
+    expect(got2.map((e) => fieldSet(e.fields))).toEqual([whole('line 0'), whole('line 1'), fieldSet([['MESSAGE', 'own'], ['_BOOT_ID', BOOT_A.toString('hex')], ['_MACHINE_ID', MACHINE.toString('hex')]]), whole('line 3')]);
+    expect(r2.countWith('_SYSTEMD_UNIT', 'ssh.service')).toBe(3);
+    r2.close();
   });
 
   it('a batch is gathered: an entry of known values costs far fewer writes than two per field', () => {

@@ -1,6 +1,7 @@
 // The entries the sinks make: trusted fields from what PID 1 knows, a client's "_" fields never,
 // unit directives, the rate limit with journald's line, and forwarding to a syslog daemon.
 import { describe, expect, it } from 'vitest';
+import type { SharedFields } from '../../../src/journal/entry';
 import { encodeFrame } from '../../../src/journal/entry-frames';
 import { consoleLineFor, DEFAULT_CONSOLE_POLICY } from '../../../src/output/console-policy';
 import type { Fields } from '../../../src/sinks/journal-feed';
@@ -18,11 +19,12 @@ const fromText = (text: string): Fields => {
     .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as const);
 };
 
-function sinks(opts: { units?: Record<string, Partial<UnitLogSettings>>; burst?: number; now?: () => number; text?: boolean; forward?: boolean } = {}) {
+function sinks(opts: { units?: Record<string, Partial<UnitLogSettings>>; burst?: number; now?: () => number; text?: boolean; shared?: boolean; forward?: boolean } = {}) {
   const got: Fields[] = [];
   const forwarded: string[] = [];
   const shown: string[] = [];
   let texts = 0;
+  let shares = 0;
   const contexts = new SenderContexts(
     (pid) => (pid === 42 ? 'ssh.service' : undefined),
     (pid) => ({ comm: `comm${pid}`, exe: `/bin/p${pid}`, cmdline: `p${pid} --flag`, capEffective: '1ffffffffff', uid: pid * 10, gid: pid * 10 + 1 }),
@@ -30,6 +32,7 @@ function sinks(opts: { units?: Record<string, Partial<UnitLogSettings>>; burst?:
   const s = new JournalSinks({
     submit: (f) => got.push(f),
     ...(opts.text && { submitText: (t: string) => got.push(fromText(t)) && texts++ }),
+    ...(opts.shared && { submitShared: (own: Fields, shared: SharedFields) => got.push([...own, ...shared.fields]) && shares++ }),
     contexts,
     unitSettings: (u) => (opts.units?.[u] ? { identifier: u, facility: 3, level: 6, levelPrefix: true, extraFields: [], ...opts.units[u] } : undefined),
     hostname: 'box',
@@ -38,7 +41,7 @@ function sinks(opts: { units?: Record<string, Partial<UnitLogSettings>>; burst?:
     now: opts.now ?? (() => 1_700_000_000_123),
     console: (f) => shown.push(consoleLineFor(f, DEFAULT_CONSOLE_POLICY, 'text') ?? '', consoleLineFor(f, DEFAULT_CONSOLE_POLICY, 'json', 0) ?? ''),
   });
-  return { s, got, forwarded, shown, texts: () => texts };
+  return { s, got, forwarded, shown, texts: () => texts, shares: () => shares };
 }
 
 const dgram = (text: string | Buffer, sender = { pid: 42, uid: 0, gid: 0 }) => ({ data: Buffer.from(text), sender, descriptors: 0, fds: [] });
@@ -176,6 +179,13 @@ describe("a unit's lines as text (their fixed fields made once per run)", () => 
       expect(asText.got.map(withoutStream)).toEqual(asFields.got.map(withoutStream));
       expect(asText.got.every((f) => f.some(([n, v]) => n === '_STREAM_ID' && /^[0-9a-f]{32}$/.test(v as string)))).toBe(true);
       expect(asText.texts()).toBe(asText.got.length);
+      // For a store in this process: the line's own fields and the unit's shared ones, the same fields (in another order).
+      const asShared = sinks({ units: { 'web.service': unit }, forward: false, shared: true });
+      for (const l of lines) asShared.s.unitLine('web.service', l);
+      const sorted = (f: Fields) => withoutStream(f).toSorted(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      expect(asShared.got.map(sorted)).toEqual(asFields.got.map(sorted));
+      expect(asShared.shares()).toBe(asShared.got.length);
+      expect(asShared.got.every((f) => f.length === 0 || f.slice(0, 2).map(([n]) => n).join() === 'PRIORITY,MESSAGE')).toBe(true);
     });
   }
 
@@ -236,6 +246,13 @@ describe("clients' messages as text (their trusted fields made once per sender)"
       expect(asText.shown).toContain('sshd[42]: Accepted publickey\n');
       expect(asText.forwarded).toEqual(asFields.forwarded);
       expect(asText.forwarded).toHaveLength(forward ? 9 : 0);
+      // For a store in this process: every one of them as its own fields and its sender's shared ones.
+      const asShared = sinks({ units: { 'ssh.service': { invocation: 'ab'.repeat(16), extraFields: [['TEAM', 'core']] } }, forward, shared: true });
+      feed(asShared.s);
+      expect(asShared.got.map(plain)).toEqual(asFields.got.map(plain));
+      expect(asShared.shares()).toBe(9);
+      expect(asShared.shown).toEqual(asFields.shown);
+      expect(asShared.forwarded).toEqual(asFields.forwarded);
     });
   }
 });

