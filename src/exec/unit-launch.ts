@@ -171,7 +171,7 @@ export function launchUnitCommand(
 ): LaunchResult {
   let creds: Credentials | undefined;
   try {
-    creds = command.privileged ? undefined : resolveCredentials(unit.user, unit.group, unit.supplementaryGroups, readAccountFiles());
+    creds = command.privileged ? undefined : resolveCredentials(unit.user, unit.group, unit.supplementaryGroups, readAccountFiles);
   } catch (err) {
     if (err instanceof CredentialError) return { ok: false, status: err.kind === 'USER' ? EXIT_USER : EXIT_GROUP, message: err.message };
     throw err;
