@@ -327,9 +327,9 @@ function spawnAttr(newSession: boolean): Buffer {
 /**
  * posix_spawnp(3) as spawnInNewSession, optionally in ts-init's own session and process
  * group, optionally in another directory (see canSpawnInDirectory). With `stdio`, the child's
- * descriptors 0..n-1 are those fds (null: /dev/null, read-only as fd 0, read-write above, as
- * libuv opens it for 'ignore'), and it inherits no other (ts-init opens everything
- * close-on-exec); without, it inherits ts-init's 0, 1 and 2. glibc spawns with
+ * descriptors 0..n-1 are those fds (null: as libuv does for 'ignore', /dev/null for 0, 1 and 2,
+ * read-only as fd 0, read-write above, and nothing for a higher one), and it inherits no other
+ * (ts-init opens everything close-on-exec); without, it inherits ts-init's 0, 1 and 2. glibc spawns with
  * clone(CLONE_VM|CLONE_VFORK): the parent's page tables are not copied, unlike a fork.
  */
 export function spawnProcess(
@@ -358,6 +358,7 @@ export function spawnProcess(
       for (let slot = 0; slot < (stdio?.length ?? 0); slot++) {
         let fd = stdio![slot]!;
         if (fd === null) {
+          if (slot > 2) continue;
           call('int posix_spawn_file_actions_addopen(void *actions, int fd, const char *path, int oflag, uint32_t mode)', actions, slot, '/dev/null', slot === 0 ? O_RDONLY : O_RDWR, 0);
           continue;
         }

@@ -34,13 +34,24 @@ describe('spawnOutsideLibuv', () => {
   });
 
   it('places a descriptor whose number is one of the child\'s slots where it is asked', async () => {
-    const out = path.join(dir, 'slot');
-    const fd = fs.openSync(out, 'w');
-    // The source fd is below the number of slots: a dup2 onto it for another slot would lose it.
-    const slots = fd + 2;
-    await run(`echo moved; readlink /proc/self/fd/${fd}`, { slots, outFd: fd });
-    fs.closeSync(fd);
-    expect(fs.readFileSync(out, 'utf8')).toBe('moved\n/dev/null\n');
+    const a = path.join(dir, 'slot-a');
+    const b = path.join(dir, 'slot-b');
+    const fa = fs.openSync(a, 'w');
+    const fb = fs.openSync(b, 'w');
+    // The child's fd fa gets b, and the slot after it gets fa's file: dup2'ing in order would give both b.
+    const out = path.join(dir, 'slot-out');
+    const fo = fs.openSync(out, 'w');
+    const stdio: (number | null)[] = Array.from({ length: fa + 2 }, () => null);
+    stdio[1] = fo;
+    stdio[fa] = fb;
+    stdio[fa + 1] = fa;
+    const argv = ['/bin/sh', '-c', `readlink /proc/$$/fd/${fa} /proc/$$/fd/${fa + 1}; [ -e /proc/$$/fd/${fa + 2} ] || echo none above`];
+    const r = watch.spawnOutsideLibuv({ file: '/bin/sh', argv, env: {}, stdio, newSession: true });
+    for (const fd of [fa, fb, fo]) fs.closeSync(fd);
+    if (!('pid' in r)) throw new Error(`spawn failed: errno ${r.errno}`);
+    expect(await watch.exits.exitOf(r.pid)).toEqual({ code: 0 });
+    const real = fs.realpathSync(dir);
+    expect(fs.readFileSync(out, 'utf8')).toBe(`${real}/slot-b\n${real}/slot-a\nnone above\n`);
   });
 
   it('starts the program in a new session with an empty signal mask and every signal at its default', async () => {
