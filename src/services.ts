@@ -40,9 +40,12 @@ export function servicesFactory(
     // ts-init's own lines go to the journal too, once it runs (as systemd's own do).
     let journal: RunningJournal | undefined;
     const log = teeLogger(console, (level, message, unit) => journal?.own(level, message, unit));
-    interpretOnly();
-    // Units, hooks and pidusage all spawn through child_process: record them all from here on.
+    // Hooks, the journal's writer, generators, units on PID 1's pipes and pidusage spawn through
+    // child_process: record them all from here on. Loaded before interpretOnly(), the runtime's
+    // code cache for child_process (and the net and stream modules it loads) still matches the
+    // flags: loaded after, they were compiled from source, some 30-40 ms of PID 1's CPU per boot.
     table.hookChildProcess();
+    interpretOnly();
     // A /run others may write that ts-init could not make its own (init/init.ts said so): no
     // units are read from it, and the boot machinery, which reads and writes there, does not run.
     const untrustedRun = dirs.systemDirs.length > 0 && runDirectoryProblem() !== undefined;

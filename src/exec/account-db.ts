@@ -53,14 +53,17 @@ export function memberGroups(user: string, groupText: string): number[] {
 /**
  * Resolves User=/Group=/SupplementaryGroups=. Throws with a message naming the
  * missing user or group (systemd fails such a unit with status 217/USER or 216/GROUP).
+ * The files may be given as a function: read only when there is something to resolve
+ * (most commands of a boot name no user).
  */
 export function resolveCredentials(
   user: string | undefined,
   group: string | undefined,
   supplementary: readonly string[],
-  files: { passwd: string; group: string },
+  accountFiles: { passwd: string; group: string } | (() => { passwd: string; group: string }),
 ): Credentials | undefined {
   if (user === undefined && group === undefined && supplementary.length === 0) return undefined;
+  const files = typeof accountFiles === 'function' ? accountFiles() : accountFiles;
   const account = findAccount(files.passwd, user ?? 'root');
   if (!account) throw new CredentialError('USER', `user '${user}' does not exist in /etc/passwd`);
   const gid = group === undefined ? account.gid : findGroupId(group, files.group);

@@ -19,6 +19,8 @@ import { planChain, type ChainTools, type LimitContext } from './exec-chain';
 import { chainTools, limitContext } from './chain-context';
 import { isExecutableFile } from '../sys/exec-path';
 import { containerEnvironmentFor, type UnitEnvironmentPolicy } from './container-environment';
+import type { ChildWatch } from '../process/child-watch';
+import { errnoName } from '../sys/libc';
 
 /** An EnvironmentFile= larger than this is refused (and said): it is read into PID 1. */
 export const ENVIRONMENT_FILE_MAX_BYTES = 1024 * 1024;
@@ -41,7 +43,8 @@ export interface PassFds {
 export type LaunchPath = 'direct' | 'chain' | 'helper';
 
 export type LaunchResult =
-  | { ok: true; child: ChildProcess; pid: number; via: LaunchPath }
+  /** child: the runtime's handle, where the process was started through child_process (its output on PID 1's pipes). */
+  | { ok: true; child?: ChildProcess; pid: number; via: LaunchPath }
   /** transient: the failure is a lack of resources (EMFILE, EAGAIN, ...) worth retrying. */
   | { ok: false; status: number; message: string; transient?: boolean };
 
@@ -71,7 +74,32 @@ export interface LaunchContext {
   warn: (message: string) => void;
   /** What planning an exec chain reads of the machine (chain-context.ts unless given). */
   chain?: { tools(): ChainTools; limits(): LimitContext };
+  /** posix_spawn(3) for commands whose descriptors are all ts-init's own fds (no pipe of PID 1's); without it, child_process. */
+  outside?: Pick<ChildWatch, 'spawnOutsideLibuv' | 'spawnsInDirectory'>;
 }
+
+/**
+ * The child's descriptors as posix_spawn's file actions take them ('ignore': /dev/null), or
+ * undefined when one is a pipe PID 1 reads (child_process makes those, and their streams).
+ */
+export function descriptorsOnly(stdio: readonly unknown[]): (number | null)[] | undefined {
+  const out: (number | null)[] = [];
+  for (const s of stdio) {
+    if (typeof s === 'number') out.push(s);
+    else if (s === 'ignore') out.push(null);
+    else return undefined;
+  }
+  return out;
+}
+
+/** child_process refuses a NUL byte in the file, an argument, a variable or the directory: so do we (C strings would cut it short). */
+export function hasNulByte(file: string, argv: readonly string[], env: Readonly<Record<string, string | undefined>>, cwd: string | undefined): boolean {
+  if (file.includes('\0') || cwd?.includes('\0') || argv.some((a) => a.includes('\0'))) return true;
+  for (const k in env) if (k.includes('\0') || env[k]?.includes('\0')) return true;
+  return false;
+}
+
+const NUL_BYTE = 'an argument or environment variable contains a NUL byte';
 
 const MACHINE_CHAIN = { tools: chainTools, limits: limitContext };
 
@@ -143,7 +171,7 @@ export function launchUnitCommand(
 ): LaunchResult {
   let creds: Credentials | undefined;
   try {
-    creds = command.privileged ? undefined : resolveCredentials(unit.user, unit.group, unit.supplementaryGroups, readAccountFiles());
+    creds = command.privileged ? undefined : resolveCredentials(unit.user, unit.group, unit.supplementaryGroups, readAccountFiles);
   } catch (err) {
     if (err instanceof CredentialError) return { ok: false, status: err.kind === 'USER' ? EXIT_USER : EXIT_GROUP, message: err.message };
     throw err;
@@ -190,8 +218,12 @@ export function launchUnitCommand(
 
   const needsHelper =
     creds !== undefined || unit.umask !== undefined || unit.nice !== undefined || Object.keys(unit.limits).length > 0 || passFds !== undefined;
-  let child: ChildProcess;
+  // One of the two is set: the process libc started (or its errno), or child_process's handle.
+  let child!: ChildProcess;
+  let spawned: { pid: number } | { errno: number } | undefined;
   let via: LaunchPath = 'direct';
+  // The process to start, as child_process takes it; through libc where it can be.
+  let start: { file: string; argv: string[]; env: Record<string, string | undefined>; cwd?: string; newSession: boolean };
   try {
     if (needsHelper) {
       const spec: ExecSpec = {
@@ -213,21 +245,33 @@ export function launchUnitCommand(
       const chain = planChain(spec, machine.tools(), machine.limits());
       // A chain of no links (every limit already as asked) is the program itself.
       via = !chain ? 'helper' : chain.file === file && chain.args.length === argv.length - 1 ? 'direct' : 'chain';
-      child = chain
-        ? ctx.table.spawn(chain.file, chain.args, { stdio, env, cwd, detached: true, argv0: chain.file })
-        : ctx.table.spawn(process.execPath, helperArgv(spec), { stdio, env: ctx.baseEnv, argv0: argv[0] });
+      start = chain
+        ? { file: chain.file, argv: [chain.file, ...chain.args], env, cwd, newSession: true }
+        : { file: process.execPath, argv: [argv[0]!, ...helperArgv(spec)], env: ctx.baseEnv, newSession: false };
     } else {
-      child = ctx.table.spawn(file, argv.slice(1), { stdio, env, cwd, detached: true, argv0: argv[0] });
+      start = { file, argv, env, cwd, newSession: true };
+    }
+    const fds = ctx.outside && descriptorsOnly(stdio);
+    if (fds && start.file.startsWith('/') && (start.cwd === undefined || ctx.outside!.spawnsInDirectory())) {
+      if (hasNulByte(start.file, start.argv, start.env, start.cwd)) return cannotExecute(file, undefined, NUL_BYTE);
+      spawned = ctx.outside!.spawnOutsideLibuv({ ...start, stdio: fds });
+    } else {
+      const [argv0, ...args] = start.argv;
+      child = ctx.table.spawn(start.file, args, { stdio, env: start.env, cwd: start.cwd, detached: start.newSession, argv0 });
     }
   } catch (err) {
     // The runtime throws for what it cannot even try (a NUL byte in an argument or a
     // variable, E2BIG): this unit's command fails, nothing else.
     const code = (err as NodeJS.ErrnoException).code;
     return code === 'ERR_INVALID_ARG_VALUE' || code === 'ERR_INVALID_ARG_TYPE'
-      ? cannotExecute(file, undefined, 'an argument or environment variable contains a NUL byte')
+      ? cannotExecute(file, undefined, NUL_BYTE)
       : cannotExecute(file, code?.startsWith('E') ? code : undefined, (err as Error).message);
   } finally {
     for (const fd of opened) fs.closeSync(fd);
+  }
+  if (spawned) {
+    for (const s of streams) s.started('pid' in spawned ? spawned.pid : undefined);
+    return 'pid' in spawned ? { ok: true, pid: spawned.pid, via } : cannotExecute(file, errnoName(spawned.errno));
   }
   child.on('error', () => undefined); // reported through the missing pid below, or the exit
   for (const s of streams) s.started(child.pid);

@@ -77,6 +77,7 @@ export class Supervisor {
       baseEnv: this.environment,
       unitEnvironment: deps.options.unitEnvironment,
       warn: (m) => deps.log.warn(m),
+      outside: deps.watch,
     };
     this.notify = new NotifySockets(path.join(this.runtimeRoot, 'ts-init/notify'));
     this.sockets = new SocketUnits({

@@ -283,53 +283,105 @@ export function spawnInNewSession(file: string, argv: readonly string[], env: re
   return spawnProcess(file, argv, env, { newSession: true });
 }
 
+let chdirInSpawn: boolean | undefined;
+
 /** glibc 2.29 and later: a spawned child can change directory before its exec. */
 export function canSpawnInDirectory(): boolean {
-  try {
-    libc().fn('int posix_spawn_file_actions_addchdir_np(void *actions, const char *path)');
-    return true;
-  } catch {
-    return false;
+  if (chdirInSpawn === undefined) {
+    try {
+      libc().fn('int posix_spawn_file_actions_addchdir_np(void *actions, const char *path)');
+      chdirInSpawn = true;
+    } catch {
+      chdirInSpawn = false;
+    }
   }
+  return chdirInSpawn;
 }
 
-/**
- * posix_spawnp(3) as spawnInNewSession, optionally in ts-init's own session and process
- * group, optionally in another directory (see canSpawnInDirectory).
- */
-export function spawnProcess(
-  file: string,
-  argv: readonly string[],
-  env: readonly string[],
-  opts: { newSession: boolean; cwd?: string },
-): { pid: number } | { errno: number } {
+const O_RDONLY = 0;
+const O_RDWR = 2;
+const F_DUPFD_CLOEXEC = 1030;
+/** posix_spawnattr_t by whether the child gets a session of its own: made once, used for every spawn. */
+const spawnAttrs = new Map<boolean, Buffer>();
+
+/** The child's attributes: its session, an empty signal mask, every signal at its default disposition. */
+function spawnAttr(newSession: boolean): Buffer {
+  let attr = spawnAttrs.get(newSession);
+  if (attr) return attr;
   const lib = libc();
-  const newSession = opts.newSession;
-  const actions = opts.cwd === undefined ? null : Buffer.alloc(256); // posix_spawn_file_actions_t: 80 bytes
-  const attr = Buffer.alloc(512); // posix_spawnattr_t: 336 bytes on 64-bit glibc
+  attr = Buffer.alloc(512); // posix_spawnattr_t: 336 bytes on 64-bit glibc
   const call = (decl: string, ...args: unknown[]): void => {
     const r = lib.fn(decl)(...args) as number;
     if (r !== 0) throw new SysError(decl.slice(4, decl.indexOf('(')), r);
   };
   call('int posix_spawnattr_init(void *attr)', attr);
-  if (actions) {
-    call('int posix_spawn_file_actions_init(void *actions)', actions);
-    call('int posix_spawn_file_actions_addchdir_np(void *actions, const char *path)', actions, opts.cwd);
-  }
+  // Every signal 1..64, glibc's own two (32, 33) included, which sigfillset(3) leaves out.
+  call('int posix_spawnattr_setsigdefault(void *attr, const void *set)', attr, sigset(Array.from({ length: 64 }, (_, i) => i + 1)));
+  call('int posix_spawnattr_setsigmask(void *attr, const void *set)', attr, Buffer.alloc(128));
+  call('int posix_spawnattr_setflags(void *attr, short flags)', attr, (newSession ? POSIX_SPAWN_SETSID : 0) | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  // Nothing of glibc's is allocated for it: it is kept, never destroyed.
+  spawnAttrs.set(newSession, attr);
+  return attr;
+}
+
+/**
+ * posix_spawnp(3) as spawnInNewSession, optionally in ts-init's own session and process
+ * group, optionally in another directory (see canSpawnInDirectory). With `stdio`, the child's
+ * descriptors 0..n-1 are those fds (null: as libuv does for 'ignore', /dev/null for 0, 1 and 2,
+ * read-only as fd 0, read-write above, and nothing for a higher one), and it inherits no other
+ * (ts-init opens everything close-on-exec); without, it inherits ts-init's 0, 1 and 2. glibc spawns with
+ * clone(CLONE_VM|CLONE_VFORK): the parent's page tables are not copied, unlike a fork.
+ */
+export function spawnProcess(
+  file: string,
+  argv: readonly string[],
+  env: readonly string[],
+  opts: { newSession: boolean; cwd?: string; stdio?: readonly (number | null)[] },
+): { pid: number } | { errno: number } {
+  const lib = libc();
+  const stdio = opts.stdio;
+  const actions = opts.cwd === undefined && stdio === undefined ? null : Buffer.alloc(256); // posix_spawn_file_actions_t: 80 bytes
+  const call = (decl: string, ...args: unknown[]): void => {
+    const r = lib.fn(decl)(...args) as number;
+    if (r !== 0) throw new SysError(decl.slice(4, decl.indexOf('(')), r);
+  };
+  // A source that is itself one of the child's slots could be overwritten by an earlier dup2
+  // (and glibc before 2.29 leaves one dup2'd onto itself close-on-exec): such a source is
+  // copied above the slots first, and the copy closed once the child has its own.
+  const copies: number[] = [];
   try {
-    // Every signal 1..64, glibc's own two (32, 33) included, which sigfillset(3) leaves out.
-    const all = sigset(Array.from({ length: 64 }, (_, i) => i + 1));
-    call('int posix_spawnattr_setsigdefault(void *attr, const void *set)', attr, all);
-    call('int posix_spawnattr_setsigmask(void *attr, const void *set)', attr, Buffer.alloc(128));
-    const session = newSession ? POSIX_SPAWN_SETSID : 0;
-    call('int posix_spawnattr_setflags(void *attr, short flags)', attr, session | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+    const attr = spawnAttr(opts.newSession);
+    if (actions) {
+      call('int posix_spawn_file_actions_init(void *actions)', actions);
+      if (opts.cwd !== undefined) call('int posix_spawn_file_actions_addchdir_np(void *actions, const char *path)', actions, opts.cwd);
+      const fcntl = lib.fn('int fcntl(int fd, int cmd, int arg)');
+      for (let slot = 0; slot < (stdio?.length ?? 0); slot++) {
+        let fd = stdio![slot]!;
+        if (fd === null) {
+          if (slot > 2) continue;
+          call('int posix_spawn_file_actions_addopen(void *actions, int fd, const char *path, int oflag, uint32_t mode)', actions, slot, '/dev/null', slot === 0 ? O_RDONLY : O_RDWR, 0);
+          continue;
+        }
+        if (fd < stdio!.length) {
+          const copy = fcntl(fd, F_DUPFD_CLOEXEC, stdio!.length) as number;
+          if (copy < 0) return { errno: lib.errno() };
+          copies.push(copy);
+          fd = copy;
+        }
+        call('int posix_spawn_file_actions_adddup2(void *actions, int fd, int newfd)', actions, fd, slot);
+      }
+    }
     const pid = [0];
     const r = lib.fn(
       'int posix_spawnp(_Out_ int *pid, const char *file, const void *actions, const void *attr, const char **argv, const char **envp)',
     )(pid, file, actions, attr, [...argv, null], [...env, null]) as number;
     return r === 0 ? { pid: pid[0]! } : { errno: r };
+  } catch (err) {
+    // A file action glibc could not record (ENOMEM): nothing was started.
+    if (err instanceof SysError) return { errno: err.errno };
+    throw err;
   } finally {
-    lib.fn('int posix_spawnattr_destroy(void *attr)')(attr);
+    for (const fd of copies) lib.fn('int close(int fd)')(fd);
     if (actions) lib.fn('int posix_spawn_file_actions_destroy(void *actions)')(actions);
   }
 }

@@ -20,6 +20,15 @@ describe('credentials', () => {
     expect(resolveCredentials(undefined, undefined, [], { passwd, group })).toBeUndefined();
   });
 
+  it('account files given as a function are read only when something is to be resolved', () => {
+    let reads = 0;
+    const files = () => (reads++, { passwd, group });
+    expect(resolveCredentials(undefined, undefined, [], files)).toBeUndefined();
+    expect(reads).toBe(0);
+    expect(resolveCredentials('app', undefined, [], files)?.uid).toBe(1000);
+    expect(reads).toBe(1);
+  });
+
   it('User= gives the primary group and the groups listing the user', () => {
     expect(resolveCredentials('app', undefined, [], { passwd, group })).toEqual({
       uid: 1000, gid: 1000, groups: [1000, 4, 999], home: '/home/app', shell: '/bin/sh', user: 'app',

@@ -4,7 +4,8 @@ import type { SpawnOptions } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EXIT_CHDIR, EXIT_EXEC, EXIT_USER, launchUnitCommand, type LaunchContext } from '../../../src/exec/unit-launch';
+import { descriptorsOnly, EXIT_CHDIR, EXIT_EXEC, EXIT_USER, launchUnitCommand, type LaunchContext } from '../../../src/exec/unit-launch';
+import type { OutsideSpawn } from '../../../src/process/child-watch';
 import { decodeSpec, EXEC_HELPER_ARG } from '../../../src/process/exec-spec';
 import { buildUnit } from '../../../src/units/build-unit';
 import { parseUnitText } from '../../../src/units/syntax';
@@ -114,5 +115,75 @@ describe('launchUnitCommand', () => {
     expect(f.spawned[0]!.options.env).toMatchObject({ GREETING: 'from-file' });
     expect(f.warnings).toHaveLength(1);
     expect(f.warnings[0]).toMatch(/absent/);
+  });
+});
+
+/** The same fakes with posix_spawn wired in: what it was asked to start, and its answer. */
+function fakesOutside(answer: { pid: number } | { errno: number } = { pid: 5151 }, inDirectory = true) {
+  const f = fakes();
+  const outside: OutsideSpawn[] = [];
+  f.ctx.outside = { spawnOutsideLibuv: (s) => (outside.push(s), answer), spawnsInDirectory: () => inDirectory };
+  return { ...f, outside };
+}
+
+describe('launchUnitCommand through posix_spawn', () => {
+  it('starts a command whose descriptors are all its own outside libuv, in a new session, with argv and environment as child_process would', () => {
+    const f = fakesOutside();
+    const out = path.join(dir, 'outside.log');
+    const u = unit(`Environment=GREETING=hello\nStandardOutput=file:${out}\nStandardError=null\nWorkingDirectory=${dir}\nExecStart=/bin/echo $GREETING`);
+    const r = launch(f, u, { INVOCATION_ID: 'abc' });
+    expect(r).toEqual({ ok: true, pid: 5151, via: 'direct' });
+    expect(f.spawned).toEqual([]);
+    expect(f.attached).toEqual([]);
+    const s = f.outside[0]!;
+    expect(s).toMatchObject({ file: '/bin/echo', argv: ['/bin/echo', 'hello'], newSession: true, cwd: dir });
+    expect(s.env).toMatchObject({ GREETING: 'hello', INVOCATION_ID: 'abc', KEEP: 'base' });
+    expect(s.stdio).toHaveLength(3);
+    expect(s.stdio[0]).toBeNull();
+    expect(typeof s.stdio[1]).toBe('number');
+    expect(s.stdio[2]).toBeNull();
+    // ts-init's copy of the file is closed once the child has its own.
+    expect(() => fs.fstatSync(s.stdio[1] as number)).toThrow();
+  });
+
+  it('the exec helper and the exec chain go the same way, the helper in ts-init\'s session (it makes its own)', () => {
+    const f = fakesOutside();
+    const r = launch(f, unit('StandardOutput=null\nStandardError=null\nUser=root\nUMask=0027\nNice=5\nExecStart=/bin/true'));
+    expect(r).toMatchObject({ ok: true, via: 'helper' });
+    expect(f.outside[0]).toMatchObject({ file: process.execPath, argv: ['/bin/true', EXEC_HELPER_ARG, expect.any(String)], newSession: false, env: { KEEP: 'base' } });
+    expect(decodeSpec(f.outside[0]!.argv[2]!)).toMatchObject({ file: '/bin/true', umask: 0o027, nice: 5, newSession: true });
+  });
+
+  it('a pipe of PID 1\'s (no journal writer), or a directory this glibc cannot change to in the spawn, goes through child_process', () => {
+    const f = fakesOutside({ pid: 5151 }, false);
+    expect(launch(f, unit('ExecStart=/bin/true'))).toMatchObject({ ok: true, pid: 4242 });
+    expect(launch(f, unit(`StandardOutput=null\nStandardError=null\nWorkingDirectory=${dir}\nExecStart=/bin/true`))).toMatchObject({ ok: true, pid: 4242 });
+    expect(f.outside).toEqual([]);
+    expect(f.spawned).toHaveLength(2);
+  });
+
+  it('a failed exec is 203/EXEC with its errno, as child_process reports it', () => {
+    const f = fakesOutside({ errno: 2 });
+    expect(launch(f, unit('StandardOutput=null\nStandardError=null\nExecStart=/nonexistent/daemon'))).toEqual({
+      ok: false,
+      status: EXIT_EXEC,
+      message: 'cannot execute /nonexistent/daemon: ENOENT (no such file or directory)',
+      transient: false,
+    });
+    const busy = fakesOutside({ errno: 11 });
+    expect(launch(busy, unit('StandardOutput=null\nStandardError=null\nExecStart=/bin/true'))).toMatchObject({ ok: false, status: EXIT_EXEC, transient: true });
+  });
+
+  it('a NUL byte is refused, not cut short by the C string', () => {
+    const f = fakesOutside();
+    const r = launch(f, unit('StandardOutput=null\nStandardError=null\nExecStart=/bin/echo $X'), { X: 'a\0b' });
+    expect(r).toMatchObject({ ok: false, status: EXIT_EXEC, message: expect.stringMatching(/NUL byte/) });
+    expect(f.outside).toEqual([]);
+  });
+
+  it('descriptorsOnly: fds and /dev/null, or nothing when one is a pipe', () => {
+    expect(descriptorsOnly(['ignore', 7, 'ignore', 9])).toEqual([null, 7, null, 9]);
+    expect(descriptorsOnly(['ignore', 'pipe', 'pipe'])).toBeUndefined();
+    expect(descriptorsOnly(['ignore', 'inherit', 5])).toBeUndefined();
   });
 });
