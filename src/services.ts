@@ -19,7 +19,7 @@ import { nativeUnitDirs, type UnitDirectories } from './supervisor/unit-dirs';
 import { UnitManager } from './supervisor/unit-manager';
 import { UnitRegistry } from './supervisor/unit-registry';
 import { watchUnitDirectories } from './supervisor/unit-watcher';
-import { interpretOnly } from './sys/memory';
+import { holdReleasesUntil, interpretOnly } from './sys/memory';
 
 /** The longest the unit directory watcher waits for the boot's start jobs before its first scan. */
 const WATCH_AFTER_MS = 3000;
@@ -98,6 +98,7 @@ export function servicesFactory(
         // systemd's private socket, where systemd 257's systemctl (as root) looks for PID 1.
         if (saysSystemd) privateBus = startPrivateBus(manager, log);
         const booting = supervisor.start();
+        holdReleasesUntil(booting);
         // The watcher's first scan (an lstat of every entry, a realpath of every link) would take
         // PID 1's time from the units starting: it waits for the start jobs, at most WATCH_AFTER_MS,
         // and counts what changed since the load as a change.
