@@ -2,9 +2,11 @@
 // fed through a bounded pipe (sinks/journal-feed.ts), the sinks that make entries
 // (sinks/journal-sinks.ts) with their senders' context and unit (supervisor/process-units.ts),
 // the sockets they listen on (sinks/journal-sockets.ts), and forwarding to a syslog daemon.
-// Where a writer runs, it serves the stream socket (PID 1 makes it and hands it over) and
-// takes every unit's output straight from the unit (sinks/unit-streams.ts, writer-streams.ts):
-// PID 1 answers its questions (which unit a pid is in) and tells it the units' log settings.
+// Where a writer runs, it serves the stream socket and reads the datagram sockets (PID 1 makes
+// them and hands them over) and takes every unit's output straight from the unit
+// (sinks/unit-streams.ts, writer-streams.ts, writer-datagrams.ts): PID 1 answers its questions
+// (which unit a pid is in) and tells it the units' log settings; it reads the sockets itself only
+// where nothing is stored.
 // Started by the wiring (services.ts) before any unit, only where the image's units run.
 import * as fs from 'node:fs';
 import * as os from 'node:os';

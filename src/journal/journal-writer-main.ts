@@ -1,10 +1,11 @@
 // The journal's writer: a process of its own (a face of the same executable, started by the
 // rich PID 1), so that a slow, hung or full disk stalls this process and never PID 1's
 // reaping, signals or control socket (ARCHITECTURE.md, "The journal store", has the
-// measurements). It reads entry frames (entry-frames.ts) on stdin, and serves the stream
+// measurements). It reads entry frames (entry-frames.ts) on stdin, serves the stream
 // socket PID 1 hands it (its fd 4): every unit's stdout and stderr, and systemd-cat's
-// (sinks/writer-streams.ts), whose lines it makes entries of and shows on its stdout, the
-// container log, as PID 1 would have. What a turn brings is stored as one batch
+// (sinks/writer-streams.ts), and reads the datagram sockets PID 1 hands it (/dev/log's and the
+// native one, sinks/writer-datagrams.ts), whose lines and messages it makes entries of and shows
+// on its stdout, the container log, as PID 1 would have. What a turn brings is stored as one batch
 // (JournalStore.appendMany); while it writes, PID 1's side of the pipe fills and PID 1 drops
 // and counts, and the units' streams wait. It ends, closing the store cleanly, when stdin ends
 // (its streams' last lines read first, for a short while); SIGTERM and SIGINT are ignored, so

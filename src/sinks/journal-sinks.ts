@@ -20,7 +20,7 @@ import { urandomBytes } from '../sys/urandom';
 import type { Fields } from './journal-feed';
 import type { SenderContext, SenderContexts } from './sender-context';
 
-/** The largest entry taken from a memfd (journald takes more; PID 1 reads it whole). */
+/** The largest entry taken from a memfd (journald takes more; it is read whole). */
 export const MEMFD_MAX_BYTES = 2 << 20;
 
 export type Transport = 'syslog' | 'journal' | 'stdout' | 'driver';

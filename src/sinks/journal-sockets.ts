@@ -1,8 +1,10 @@
 // Where the journal listens, as journald does: /run/systemd/journal/dev-log (syslog(3),
 // with /dev/log linked to it where PID 1 owns the machine), /run/systemd/journal/socket
 // (the native protocol, which alone takes descriptors: a sealed memfd) and
-// /run/systemd/journal/stdout (the stream protocol: made here and served by the journal's
-// writer, sinks/writer-streams.ts, when one runs; here only where nothing is stored). Datagrams go through
+// /run/systemd/journal/stdout (the stream protocol). All three are made here, by PID 1, before
+// any unit, and handed to the journal's writer when one runs (which serves the stream socket,
+// sinks/writer-streams.ts, and reads the datagrams, sinks/writer-datagrams.ts); PID 1 reads
+// them itself only where nothing is stored (openJournalSockets). Datagrams go through
 // sockets/datagram-sockets.ts (credentials, descriptors closed off the main thread); the
 // stream socket is Node's, its peer's credentials from SO_PEERCRED. Anyone may write to
 // all three (0666), as under systemd. Bounded: datagrams are read up to their size bound,
