@@ -247,6 +247,7 @@ function serveSockets(options: Partial<WriterOptions>, add: (fields: Fields) => 
           const quiet = Date.now() - lastAcceptMs >= ACCEPT_QUIET_MS;
           if ((quiet && sockets.size === 0) || Date.now() >= deadline) {
             server.close();
+            datagrams?.release();
             resolve();
           } else setTimeout(check, 10);
         };

@@ -80,6 +80,12 @@ export class WriterDatagrams {
     if (this.waiting.length > 0) this.drain();
   }
 
+  /** The writer is ending: what waits goes on now, with what is known of its senders. */
+  release(): void {
+    for (const w of this.waiting) w.at = -Infinity;
+    this.drain();
+  }
+
   /** Datagram sockets' waitFor (datagram-sockets.ts): they are not read while this is full. */
   full(): boolean {
     return this.waiting.length >= MAX_WAITING || this.waitingBytes >= MAX_WAITING_BYTES;

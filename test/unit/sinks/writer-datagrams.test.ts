@@ -84,4 +84,12 @@ describe("the writer's datagram sockets", () => {
     expect(h.calls.delivered).toEqual(['native fd:0']);
     expect(h.intake.waitingCount).toBe(0);
   });
+
+  it('the writer ending: what waits goes on at once, in order', () => {
+    const h = harness();
+    h.intake.take('syslog', dgram('x1', 7));
+    h.intake.take('native', dgram('MESSAGE=x2\n', 8));
+    h.intake.release();
+    expect(h.calls.delivered).toEqual(['syslog x1', 'native MESSAGE=x2\n']);
+  });
 });
