@@ -26,6 +26,7 @@ import { type StreamControl, WriterStreams } from '../sinks/writer-streams';
 import { DatagramSockets } from '../sockets/datagram-sockets';
 import { readStat } from '../process/proc';
 import { readRegularFile } from '../process/bounded-file';
+import { exitImmediately } from '../sys/libc';
 import { type JournalEntry, parseId128 } from './entry';
 import { FrameDecoder, textFrameOf } from './entry-frames';
 import { JournalStore, readJournaldConf } from './journal-store';
@@ -124,7 +125,7 @@ export function journalWriterMain(argv: readonly string[]): void {
       say(`${(e as Error).message}: the stream is not PID 1's; stopping`);
       flush();
       store?.close();
-      process.exit(3);
+      exitImmediately(3);
     }
     if (entries.length > 0) textToBatch();
     for (const e of entries) batch.push(e);
@@ -138,7 +139,8 @@ export function journalWriterMain(argv: readonly string[]): void {
       flush();
       store?.close();
       await streams?.echo.flushed(STREAMS_END_MS);
-      process.exit(0);
+      // _exit: the runtime's exit would join its thread pool, where the datagram sockets' poll(2) waits for ever.
+      exitImmediately(0);
     };
     if (!streams) return void done();
     streams.close(STREAMS_END_MS).then(done, done);
