@@ -2,9 +2,11 @@
 // fed through a bounded pipe (sinks/journal-feed.ts), the sinks that make entries
 // (sinks/journal-sinks.ts) with their senders' context and unit (supervisor/process-units.ts),
 // the sockets they listen on (sinks/journal-sockets.ts), and forwarding to a syslog daemon.
-// Where a writer runs, it serves the stream socket (PID 1 makes it and hands it over) and
-// takes every unit's output straight from the unit (sinks/unit-streams.ts, writer-streams.ts):
-// PID 1 answers its questions (which unit a pid is in) and tells it the units' log settings.
+// Where a writer runs, it serves the stream socket and reads the datagram sockets (PID 1 makes
+// them and hands them over) and takes every unit's output straight from the unit
+// (sinks/unit-streams.ts, writer-streams.ts, writer-datagrams.ts): PID 1 answers its questions
+// (which unit a pid is in) and tells it the units' log settings; it reads the sockets itself only
+// where nothing is stored.
 // Started by the wiring (services.ts) before any unit, only where the image's units run.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -16,7 +18,7 @@ import type { ProcessTable } from './process/process-table';
 import { readStat } from './process/proc';
 import { type Fields, JournalFeed } from './sinks/journal-feed';
 import { JournalSinks, type UnitLogSettings } from './sinks/journal-sinks';
-import { JOURNAL_DIR, openJournalSockets, streamSocketForWriter, SYSLOG_SOCKET } from './sinks/journal-sockets';
+import { datagramSocketsForWriter, JOURNAL_DIR, openJournalSockets, streamSocketForWriter, SYSLOG_SOCKET } from './sinks/journal-sockets';
 import { UnitStreams } from './sinks/unit-streams';
 import type { WriterOptions } from './journal/journal-writer-arg';
 import { SenderContexts } from './sinks/sender-context';
@@ -73,18 +75,32 @@ export function startJournal(deps: {
   const { settings } = readJournaldConf();
   const say = (line: string): void => deps.log.warn(line);
   const storing = settings.storage !== 'none';
-  // The writer serves the stream socket: it gets it as its fd 4 (its fd 3 is its questions to PID 1).
-  const streamFd = storing ? streamSocketForWriter(say) : undefined;
-  const options: WriterOptions = { ...deps.writerConsole, ...(streamFd !== undefined && { listenFd: 4 }) };
-  const answer = (pid: number): void => {
-    const unit = contexts.get(pid).unit;
+  // The writer serves the stream socket and reads the datagram sockets, made here before any unit
+  // and handed over as its fds 4 on (its fd 3 is its questions to PID 1): the same ones at every
+  // restart, so no path is ever without its socket.
+  const handed: number[] = [];
+  const hand = (fd: number | undefined): number | undefined => (fd === undefined ? undefined : 4 + handed.push(fd) - 1);
+  const listenFd = storing ? hand(streamSocketForWriter(say)) : undefined;
+  const dgram = storing ? datagramSocketsForWriter(say, deps.linkDevLog) : undefined;
+  const devLogFd = hand(dgram?.devLog);
+  const nativeFd = hand(dgram?.native);
+  const options: WriterOptions = {
+    ...deps.writerConsole,
+    ...(listenFd !== undefined && { listenFd }),
+    ...(devLogFd !== undefined && { devLogFd }),
+    ...(nativeFd !== undefined && { nativeFd }),
+  };
+  const runners = deps.supervisor.runners;
+  // The writer keeps the answer a while (per pid); `stat` is the sender's as the writer read it on receipt.
+  const answer = (pid: number, stat?: { ppid: number; session: number }): void => {
+    const unit = unitOfProcess(runners, pid, (p) => (p === pid && stat ? stat : readStat(p)));
     const s = unit !== undefined ? unitSettings(unit) : undefined;
     feed.control({ t: 'pid', pid, ...(unit !== undefined && { unit }), ...(s && { settings: s }) });
   };
   const feed = new JournalFeed({
     spawnWriter: () =>
       deps.table.spawn(process.execPath, [JOURNAL_WRITER_ARG, boot, '', JSON.stringify(options)], {
-        stdio: ['pipe', 'inherit', 'inherit', 'pipe', ...(streamFd !== undefined ? [streamFd] : [])],
+        stdio: ['pipe', 'inherit', 'inherit', 'pipe', ...handed],
       }),
     say,
     onQuestion: answer,
@@ -92,7 +108,6 @@ export function startJournal(deps: {
   });
   // Storage=none: nothing is stored (no writer), but the sockets listen and forward, as journald's do.
   if (storing) feed.start();
-  const runners = deps.supervisor.runners;
   // The sender's stat is read first; its unit is then looked for from it (the sender may be gone by then).
   const contexts = new SenderContexts<NonNullable<ReturnType<typeof readStat>>>(
     (pid, first) => unitOfProcess(runners, pid, (p) => (p === pid && first ? first : readStat(p))),
@@ -138,15 +153,17 @@ export function startJournal(deps: {
     ...(forwarder && { forward: forwarder }),
     ...(deps.console && { console: deps.console }),
   });
-  const unitStreams = streamFd !== undefined ? new UnitStreams({ feed, unitSettings }) : undefined;
+  const unitStreams = listenFd !== undefined ? new UnitStreams({ feed, unitSettings }) : undefined;
   if (unitStreams) deps.supervisor.onChange((r) => unitStreams.unitChanged(r.name));
   let sockets: { close(): void } = { close() {} };
-  try {
-    sockets = openJournalSockets(sinks, feed, say, deps.linkDevLog, streamFd === undefined);
-  } catch (e) {
-    // /run/systemd not PID 1's own (sys/safe-create.ts): unit lines still reach the journal.
-    say(`journal: not listening on ${JOURNAL_DIR}: ${(e as Error).message}`);
-  }
+  // Storage=none: no writer, so PID 1 reads the sockets itself (they listen and forward, as journald's do).
+  if (!storing)
+    try {
+      sockets = openJournalSockets(sinks, feed, say, deps.linkDevLog);
+    } catch (e) {
+      // /run/systemd not PID 1's own (sys/safe-create.ts): unit lines still reach the journal.
+      say(`journal: not listening on ${JOURNAL_DIR}: ${(e as Error).message}`);
+    }
   journalJobLines(deps.supervisor, sinks);
   return {
     sinks,

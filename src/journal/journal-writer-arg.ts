@@ -10,4 +10,7 @@ export interface WriterOptions {
   logFormat: 'text' | 'json';
   /** The stream socket (/run/systemd/journal/stdout), listening, which the writer serves. */
   listenFd?: number;
+  /** /dev/log's socket (/run/systemd/journal/dev-log) and the native one (/run/systemd/journal/socket), bound, which the writer reads. */
+  devLogFd?: number;
+  nativeFd?: number;
 }

@@ -1,10 +1,11 @@
 // The journal's writer: a process of its own (a face of the same executable, started by the
 // rich PID 1), so that a slow, hung or full disk stalls this process and never PID 1's
 // reaping, signals or control socket (ARCHITECTURE.md, "The journal store", has the
-// measurements). It reads entry frames (entry-frames.ts) on stdin, and serves the stream
+// measurements). It reads entry frames (entry-frames.ts) on stdin, serves the stream
 // socket PID 1 hands it (its fd 4): every unit's stdout and stderr, and systemd-cat's
-// (sinks/writer-streams.ts), whose lines it makes entries of and shows on its stdout, the
-// container log, as PID 1 would have. What a turn brings is stored as one batch
+// (sinks/writer-streams.ts), and reads the datagram sockets PID 1 hands it (/dev/log's and the
+// native one, sinks/writer-datagrams.ts), whose lines and messages it makes entries of and shows
+// on its stdout, the container log, as PID 1 would have. What a turn brings is stored as one batch
 // (JournalStore.appendMany); while it writes, PID 1's side of the pipe fills and PID 1 drops
 // and counts, and the units' streams wait. It ends, closing the store cleanly, when stdin ends
 // (its streams' last lines read first, for a short while); SIGTERM and SIGINT are ignored, so
@@ -18,10 +19,14 @@ import { StdoutWriter } from '../output/stdout-writer';
 import { readProcContext, SenderContexts } from '../sinks/sender-context';
 import { type Fields, stampsNow } from '../sinks/journal-feed';
 import { JournalSinks } from '../sinks/journal-sinks';
-import { MAX_STREAMS, SYSLOG_SOCKET } from '../sinks/journal-sockets';
+import { DEV_LOG_READ, MAX_STREAMS, NATIVE_READ, SYSLOG_SOCKET } from '../sinks/journal-sockets';
 import { SyslogForwarder } from '../sinks/syslog-forward';
+import { type DatagramKind, WriterDatagrams } from '../sinks/writer-datagrams';
 import { type StreamControl, WriterStreams } from '../sinks/writer-streams';
+import { DatagramSockets } from '../sockets/datagram-sockets';
+import { readStat } from '../process/proc';
 import { readRegularFile } from '../process/bounded-file';
+import { exitImmediately } from '../sys/libc';
 import { type JournalEntry, parseId128, type SharedFields } from './entry';
 import { FrameDecoder, textFrameOf } from './entry-frames';
 import { JournalStore, readJournaldConf } from './journal-store';
@@ -116,7 +121,7 @@ export function journalWriterMain(argv: readonly string[]): void {
     if (text.length >= TEXT_BATCH_CHARS) textToBatch();
     queue();
   };
-  const streams = serveStreams(options, add, addText, addShared);
+  const streams = serveSockets(options, add, addText, addShared);
   const decoder = new FrameDecoder(bootId, (m) => streams?.control(m as StreamControl));
   const input = fs.createReadStream('', { fd: 0, highWaterMark: 1 << 20 });
   input.on('data', (chunk) => {
@@ -127,7 +132,7 @@ export function journalWriterMain(argv: readonly string[]): void {
       say(`${(e as Error).message}: the stream is not PID 1's; stopping`);
       flush();
       store?.close();
-      process.exit(3);
+      exitImmediately(3);
     }
     if (entries.length > 0) textToBatch();
     for (const e of entries) batch.push(e);
@@ -141,7 +146,8 @@ export function journalWriterMain(argv: readonly string[]): void {
       flush();
       store?.close();
       await streams?.echo.flushed(STREAMS_END_MS);
-      process.exit(0);
+      // _exit: the runtime's exit would join its thread pool, where the datagram sockets' poll(2) waits for ever.
+      exitImmediately(0);
     };
     if (!streams) return void done();
     streams.close(STREAMS_END_MS).then(done, done);
@@ -151,12 +157,13 @@ export function journalWriterMain(argv: readonly string[]): void {
 }
 
 /**
- * The stream socket handed over on options.listenFd, served (sinks/writer-streams.ts), with
- * what its lines need: the sinks (entries, the rate limit, forwarding to a syslog daemon),
+ * The sockets handed over: the stream socket on options.listenFd, served (sinks/writer-streams.ts),
+ * and the datagram sockets (/dev/log's, the native one's) read (sinks/writer-datagrams.ts), with
+ * what their entries need: the sinks (entries, the rate limit, forwarding to a syslog daemon),
  * the container log (this process's stdout) and PID 1's answers (on fd 3).
  */
-function serveStreams(options: Partial<WriterOptions>, add: (fields: Fields) => void, addText: (fieldsText: string) => void, addShared: (own: Fields, shared: SharedFields) => void): { control(m: StreamControl): void; close(ms: number): Promise<void>; echo: { flushed(ms: number): Promise<number> } } | undefined {
-  if (options.listenFd === undefined) return undefined;
+function serveSockets(options: Partial<WriterOptions>, add: (fields: Fields) => void, addText: (fieldsText: string) => void, addShared: (own: Fields, shared: SharedFields) => void): { control(m: StreamControl): void; close(ms: number): Promise<void>; echo: { flushed(ms: number): Promise<number> } } | undefined {
+  if (options.listenFd === undefined && options.devLogFd === undefined && options.nativeFd === undefined) return undefined;
   const { settings } = readJournaldConf();
   const policy = { mode: options.consoleMode ?? 'cmd', maxLevel: options.consoleMaxLevel ?? 6 };
   const format = options.logFormat ?? 'text';
@@ -187,6 +194,11 @@ function serveStreams(options: Partial<WriterOptions>, add: (fields: Fields) => 
   const echo = { full: () => stdout.full(), onRoom: (then: () => void) => stdout.onRoom(then), flushed: (ms: number) => (echoOut(), stdout.flushed(ms)) };
   const questions = new net.Socket({ fd: 3, readable: false, writable: true });
   questions.on('error', () => {});
+  // With the sender's parent and session, read now: PID 1 finds its unit from them even once it is gone.
+  const ask = (pid: number): void => {
+    const st = readStat(pid);
+    questions.write(st ? `${pid} ${st.ppid} ${st.session}\n` : `${pid}\n`);
+  };
   let writerStreams: WriterStreams | undefined;
   const contexts = new SenderContexts((pid) => writerStreams?.unitOf(pid), readProcContext);
   const forwarder = settings.forwardToSyslog ? new SyslogForwarder(SYSLOG_SOCKET) : undefined;
@@ -212,11 +224,12 @@ function serveStreams(options: Partial<WriterOptions>, add: (fields: Fields) => 
       full: echo.full,
       onRoom: echo.onRoom,
     },
-    ask: (pid) => questions.write(`${pid}\n`),
+    ask,
     answer: (a) => questions.write(`${JSON.stringify(a)}\n`),
     pid1: process.ppid,
   });
   writerStreams = ws;
+  const datagrams = readDatagrams(options, sinks, contexts, ws, ask, echo);
   const sockets = new Set<net.Socket>();
   let lastAcceptMs = 0;
   const server = net.createServer((socket) => {
@@ -227,9 +240,13 @@ function serveStreams(options: Partial<WriterOptions>, add: (fields: Fields) => 
   });
   server.maxConnections = MAX_STREAMS;
   server.on('error', (e) => say(`/run/systemd/journal/stdout: ${e.message}`));
-  server.listen({ fd: options.listenFd });
+  if (options.listenFd !== undefined) server.listen({ fd: options.listenFd });
+  else lastAcceptMs = -Infinity;
   return {
-    control: (m) => ws.control(m),
+    control: (m) => {
+      ws.control(m);
+      if (m?.t === 'pid') datagrams?.pidAnswered();
+    },
     echo,
     // The streams' last lines: connections still in the backlog (a unit that printed and ended
     // before this writer ran) are taken first, then each open one is read to its end.
@@ -240,6 +257,7 @@ function serveStreams(options: Partial<WriterOptions>, add: (fields: Fields) => 
           const quiet = Date.now() - lastAcceptMs >= ACCEPT_QUIET_MS;
           if ((quiet && sockets.size === 0) || Date.now() >= deadline) {
             server.close();
+            datagrams?.release();
             resolve();
           } else setTimeout(check, 10);
         };
@@ -247,4 +265,38 @@ function serveStreams(options: Partial<WriterOptions>, add: (fields: Fields) => 
       });
     },
   };
+}
+
+/**
+ * The datagram sockets handed over (options.devLogFd, options.nativeFd), read as PID 1 read
+ * them before: /dev/log DEV_LOG_BATCH datagrams per recvmmsg(2); neither while datagrams wait
+ * for PID 1's answers beyond their bound or the container log is behind (their senders wait in
+ * the kernel).
+ */
+function readDatagrams(
+  options: Partial<WriterOptions>,
+  sinks: JournalSinks,
+  contexts: SenderContexts,
+  streams: WriterStreams,
+  ask: (pid: number) => void,
+  echo: { full(): boolean; onRoom(then: () => void): void },
+): WriterDatagrams | undefined {
+  if (options.devLogFd === undefined && options.nativeFd === undefined) return undefined;
+  const datagrams = new WriterDatagrams({ sinks, contexts, answered: (pid) => streams.answered(pid), ask });
+  const waitFor = {
+    full: () => datagrams.full() || echo.full(),
+    onRoom: (then: () => void) => datagrams.onRoom(() => echo.onRoom(then)),
+  };
+  const sockets = new DatagramSockets();
+  const adopt = (fd: number | undefined, read: { maxBytes: number; batch?: number }, kind: DatagramKind): void => {
+    if (fd === undefined) return;
+    try {
+      sockets.adopt(fd, { ...read, waitFor }, (d) => datagrams.take(kind, d));
+    } catch (e) {
+      say(`cannot read the datagram socket on fd ${fd}: ${(e as Error).message}`);
+    }
+  };
+  adopt(options.devLogFd, DEV_LOG_READ, 'syslog');
+  adopt(options.nativeFd, NATIVE_READ, 'native');
+  return datagrams;
 }

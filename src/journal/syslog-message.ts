@@ -48,28 +48,30 @@ export function timestampLength(text: string, at: number): number {
   return t.length === 15 ? 15 : 0;
 }
 
-const WHITESPACE = /[ \t\n\r]/;
+/** ' ', '\t', '\n', '\r' (by character code: this runs for every character of a datagram's first word). */
+const isSpace = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13;
 
 /** `identifier[pid]: ` as journald's syslog_parse_identifier reads it: a first word ending in ':'. */
 export function parseIdentifier(text: string, at: number): { identifier?: string; pid?: string; rest: number } {
   let p = at;
-  while (p < text.length && WHITESPACE.test(text[p])) p++;
+  while (p < text.length && isSpace(text.charCodeAt(p))) p++;
   let l = 0;
-  while (p + l < text.length && !WHITESPACE.test(text[p + l])) l++;
-  if (l === 0 || text[p + l - 1] !== ':') return { rest: at };
+  while (p + l < text.length && !isSpace(text.charCodeAt(p + l))) l++;
+  if (l === 0 || text.charCodeAt(p + l - 1) !== 0x3a) return { rest: at };
   let e = l;
   l--;
   let pid: string | undefined;
-  if (l > 0 && text[p + l - 1] === ']') {
+  if (l > 0 && text.charCodeAt(p + l - 1) === 0x5d) {
     const open = text.lastIndexOf('[', p + l - 1);
     if (open >= p) {
       pid = text.slice(open + 1, p + l - 1);
       l = open - p;
     }
   }
-  const identifier = text.slice(p, p + l);
-  if (p + e < text.length && WHITESPACE.test(text[p + e])) e++;
-  return { ...(identifier !== '' && { identifier }), ...(pid !== undefined && { pid }), rest: p + e };
+  const identifier = l > 0 ? text.slice(p, p + l) : undefined;
+  if (p + e < text.length && isSpace(text.charCodeAt(p + e))) e++;
+  // One object of one shape (a spread of optional parts made several per datagram).
+  return { identifier, pid, rest: p + e };
 }
 
 /** One datagram from /dev/log, as journald stores it (trailing newlines and NULs dropped). */

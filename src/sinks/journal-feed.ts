@@ -29,14 +29,20 @@ const RESTART_AFTER_MS = 1000;
 /** A line on the writer's fd 3 (a pid, or an answer of a few lines of output): a longer one is dropped. */
 const ANSWER_MAX_CHARS = 64 << 10;
 
+/** A question on the writer's fd 3: "PID" or "PID PPID SESSION". */
+const QUESTION = /^([1-9]\d{0,9})(?: (\d{1,10}) (\d{1,10}))?$/;
+
 export type Fields = ReadonlyArray<readonly [string, FieldValue]>;
 
 export interface FeedDeps {
   /** Starts the writer with its stdin a pipe. */
   spawnWriter: () => ChildProcess;
   say: (line: string) => void;
-  /** The writer asks which unit a pid is in (on its fd 3, when it has one): answered with control(). */
-  onQuestion?: (pid: number) => void;
+  /**
+   * The writer asks which unit a pid is in (on its fd 3, when it has one): answered with control().
+   * `stat`: the process's parent and session as the writer read them when it asked (gone since, maybe).
+   */
+  onQuestion?: (pid: number, stat?: { ppid: number; session: number }) => void;
   /** The writer's answers to PID 1's own questions (a JSON object a line on its fd 3). */
   onAnswer?: (answer: unknown) => void;
 }
@@ -95,7 +101,8 @@ export class JournalFeed {
         partial = lines.pop()!;
         if (partial.length > ANSWER_MAX_CHARS) partial = '';
         for (const l of lines) {
-          if (/^[1-9]\d{0,9}$/.test(l)) this.deps.onQuestion?.(Number(l));
+          const q = QUESTION.exec(l);
+          if (q) this.deps.onQuestion?.(Number(q[1]), q[2] !== undefined ? { ppid: Number(q[2]), session: Number(q[3]) } : undefined);
           else if (l.startsWith('{') && l.length <= ANSWER_MAX_CHARS) {
             try {
               this.deps.onAnswer?.(JSON.parse(l));

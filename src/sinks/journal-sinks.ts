@@ -20,7 +20,7 @@ import { urandomBytes } from '../sys/urandom';
 import type { Fields } from './journal-feed';
 import type { SenderContext, SenderContexts } from './sender-context';
 
-/** The largest entry taken from a memfd (journald takes more; PID 1 reads it whole). */
+/** The largest entry taken from a memfd (journald takes more; it is read whole). */
 export const MEMFD_MAX_BYTES = 2 << 20;
 
 export type Transport = 'syslog' | 'journal' | 'stdout' | 'driver';
@@ -164,15 +164,13 @@ export class JournalSinks {
   /** One datagram of the native socket: its fields, or (empty, with one descriptor) a sealed memfd holding them. */
   nativeDatagram(d: ReceivedDatagram): void {
     if (this.overLimit(d.sender)) return;
-    let data: Buffer = d.data;
-    if (d.fds.length > 0) {
-      const body = d.data.length === 0 && d.fds.length === 1 ? readSealedMemfd(d.fds[0]) : undefined;
-      if (!body) {
-        this.refused++;
-        return;
-      }
-      data = body;
-    } else if (data.length === 0) return;
+    const read = d.fds.length > 0 ? withMemfdRead(d) : d;
+    if (!read) {
+      this.refused++;
+      return;
+    }
+    const data = read.data;
+    if (data.length === 0) return;
     const m = parseNativeMessage(data);
     if (m.fields.length === 0) return;
     const pri = m.fields.find(([n]) => n === 'PRIORITY')?.[1];
@@ -419,6 +417,17 @@ export class JournalSinks {
     const tag = identifier ? Buffer.concat([identifier, Buffer.from(syslogPid !== undefined ? `[${syslogPid}]: ` : ': ')]) : Buffer.alloc(0);
     this.deps.forward!.send(Buffer.concat([Buffer.from(head), tag, message]));
   }
+}
+
+/**
+ * A native datagram with its sealed memfd's contents as its data and no descriptor (for a reader
+ * that keeps it past the moment its descriptors are closed), as it is when it carries none;
+ * undefined when what it carries is no such memfd (refused).
+ */
+export function withMemfdRead(d: ReceivedDatagram): ReceivedDatagram | undefined {
+  if (d.fds.length === 0) return d;
+  const body = d.data.length === 0 && d.fds.length === 1 ? readSealedMemfd(d.fds[0]!) : undefined;
+  return body && { data: body, ...(d.sender && { sender: d.sender }), descriptors: 0, fds: [] };
 }
 
 /** A sealed memfd's whole contents, or undefined (not sealed, not a memfd, too large). */

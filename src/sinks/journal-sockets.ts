@@ -1,8 +1,10 @@
 // Where the journal listens, as journald does: /run/systemd/journal/dev-log (syslog(3),
 // with /dev/log linked to it where PID 1 owns the machine), /run/systemd/journal/socket
 // (the native protocol, which alone takes descriptors: a sealed memfd) and
-// /run/systemd/journal/stdout (the stream protocol: made here and served by the journal's
-// writer, sinks/writer-streams.ts, when one runs; here only where nothing is stored). Datagrams go through
+// /run/systemd/journal/stdout (the stream protocol). All three are made here, by PID 1, before
+// any unit, and handed to the journal's writer when one runs (which serves the stream socket,
+// sinks/writer-streams.ts, and reads the datagrams, sinks/writer-datagrams.ts); PID 1 reads
+// them itself only where nothing is stored (openJournalSockets). Datagrams go through
 // sockets/datagram-sockets.ts (credentials, descriptors closed off the main thread); the
 // stream socket is Node's, its peer's credentials from SO_PEERCRED. Anyone may write to
 // all three (0666), as under systemd. Bounded: datagrams are read up to their size bound,
@@ -14,7 +16,7 @@ import { LineSplitter } from '../output/line-splitter';
 import { StreamConnection } from '../journal/stream-header';
 import { type DatagramEndpoint, DatagramSockets } from '../sockets/datagram-sockets';
 import { ensurePrivateDirectory } from '../sys/safe-create';
-import { listeningSocket, peerCredentials, SOCK_STREAM, sockaddrUnix } from '../sys/libc';
+import { bindDatagramSocket, listeningSocket, peerCredentials, SOCK_STREAM, sockaddrUnix } from '../sys/libc';
 import { type JournalSinks, newStreamId, type Sender } from './journal-sinks';
 
 export const JOURNAL_DIR = '/run/systemd/journal';
@@ -30,6 +32,11 @@ export const LINE_MAX_BYTES = 48 * 1024;
 export const NATIVE_MAX_BYTES = 256 * 1024;
 /** syslog datagrams taken in one call (datagram-sockets.ts): 16 slots of LINE_MAX_BYTES, resident only where written. */
 export const DEV_LOG_BATCH = 16;
+/** How each datagram socket is read, by whichever process reads it (datagram-sockets.ts). */
+export const DEV_LOG_READ = { maxBytes: LINE_MAX_BYTES, batch: DEV_LOG_BATCH };
+export const NATIVE_READ = { maxBytes: NATIVE_MAX_BYTES };
+/** SO_RCVBUF of the datagram sockets: a burst waits there while its reader is busy. */
+const DATAGRAM_RECEIVE_BUFFER = 8 << 20;
 /** journald's STDOUT_STREAMS_MAX is 4096; PID 1 takes fewer at once. */
 export const MAX_STREAMS = 1024;
 /** The stream socket's backlog: connections wait there while the writer starts (or restarts). */
@@ -70,8 +77,39 @@ export function streamSocketForWriter(say: (line: string) => void): number | und
   }
 }
 
-/** serveStdout: whether PID 1 serves the stream socket itself (no writer: Storage=none). */
-export function openJournalSockets(sinks: JournalSinks, queue: Backpressure, say: (line: string) => void, linkDevLog: boolean, serveStdout = true): OpenSockets {
+/** The datagram sockets made for the writer (undefined: the one that could not be made, said). */
+export interface WriterDatagramFds {
+  devLog: number | undefined;
+  native: number | undefined;
+}
+
+/**
+ * /dev/log's and the native protocol's sockets, bound for the writer to read (handed to it as
+ * fds, as systemd's socket units hand journald its sockets): bound before any unit starts and
+ * kept across the writer's restarts (datagrams wait in their queues meanwhile), never read by
+ * PID 1. /dev/log is linked to dev-log where linkDevLog.
+ */
+export function datagramSocketsForWriter(say: (line: string) => void, linkDevLog: boolean): WriterDatagramFds {
+  const bind = (path: string, passRights: boolean): number | undefined => {
+    try {
+      ensurePrivateDirectory('/run/systemd');
+      ensurePrivateDirectory(JOURNAL_DIR);
+      fresh(path);
+      const fd = bindDatagramSocket(path, { passRights, receiveBuffer: DATAGRAM_RECEIVE_BUFFER });
+      fs.chmodSync(path, 0o666);
+      return fd;
+    } catch (e) {
+      say(`journal: cannot listen on ${path}: ${(e as Error).message}`);
+      return undefined;
+    }
+  };
+  const fds = { devLog: bind(DEV_LOG, false), native: bind(NATIVE_SOCKET, true) };
+  if (linkDevLog && fds.devLog !== undefined) linkDevLogTo(DEV_LOG, say);
+  return fds;
+}
+
+/** PID 1 reading all three sockets itself: only where no writer runs (Storage=none). */
+export function openJournalSockets(sinks: JournalSinks, queue: Backpressure, say: (line: string) => void, linkDevLog: boolean): OpenSockets {
   ensurePrivateDirectory('/run/systemd');
   ensurePrivateDirectory(JOURNAL_DIR);
   const dgram = new DatagramSockets();
@@ -85,15 +123,14 @@ export function openJournalSockets(sinks: JournalSinks, queue: Backpressure, say
       say(`journal: cannot listen on ${path}: ${(e as Error).message}`);
     }
   };
-  open(DEV_LOG, () => endpoints.push(dgram.open(DEV_LOG, { passRights: false, maxBytes: LINE_MAX_BYTES, receiveBuffer: 8 << 20, batch: DEV_LOG_BATCH, waitFor: queue }, (d) => sinks.syslogDatagram(d))));
-  open(NATIVE_SOCKET, () => endpoints.push(dgram.open(NATIVE_SOCKET, { passRights: true, maxBytes: NATIVE_MAX_BYTES, receiveBuffer: 8 << 20, waitFor: queue }, (d) => sinks.nativeDatagram(d))));
+  open(DEV_LOG, () => endpoints.push(dgram.open(DEV_LOG, { passRights: false, receiveBuffer: DATAGRAM_RECEIVE_BUFFER, ...DEV_LOG_READ, waitFor: queue }, (d) => sinks.syslogDatagram(d))));
+  open(NATIVE_SOCKET, () => endpoints.push(dgram.open(NATIVE_SOCKET, { passRights: true, receiveBuffer: DATAGRAM_RECEIVE_BUFFER, ...NATIVE_READ, waitFor: queue }, (d) => sinks.nativeDatagram(d))));
   const server = net.createServer((socket) => acceptStream(sinks, queue, socket));
   server.maxConnections = MAX_STREAMS;
   server.on('error', (e) => say(`journal: ${STDOUT_SOCKET}: ${e.message}`));
-  if (serveStdout)
-    open(STDOUT_SOCKET, () => {
-      server.listen(STDOUT_SOCKET);
-    });
+  open(STDOUT_SOCKET, () => {
+    server.listen(STDOUT_SOCKET);
+  });
   if (linkDevLog) linkDevLogTo(DEV_LOG, say);
   return {
     close() {

@@ -79,6 +79,8 @@ export function statusFields(text: string): Pick<SenderContext, 'capEffective' |
  */
 export class SenderContexts<S = undefined> {
   private readonly cache = new Map<number, { at: number; context: SenderContext }>();
+  /** /proc read ahead of the unit's answer (readEarly), for get() to use instead of reading again. */
+  private readonly early = new Map<number, { at: number; proc: Omit<SenderContext, 'unit'> }>();
 
   constructor(
     private readonly unitOf: (pid: number, first: S | undefined) => string | undefined,
@@ -94,10 +96,27 @@ export class SenderContexts<S = undefined> {
     this.cache.delete(pid);
     if (this.cache.size >= MAX_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
     const first = this.first(pid);
-    const proc = this.read(pid);
+    const ahead = this.early.get(pid);
+    if (ahead) this.early.delete(pid);
+    const proc = ahead && t - ahead.at < MAX_AGE_MS ? ahead.proc : this.read(pid);
     const unit = this.unitOf(pid, first);
     const context: SenderContext = { ...proc, ...(unit !== undefined && { unit }) };
     this.cache.set(pid, { at: t, context });
     return context;
+  }
+
+  /**
+   * Reads the sender's /proc now, while it surely runs, for the get() that comes once its unit is
+   * known (the journal's writer asks PID 1 which unit it is in, and a sender that sends and ends
+   * may be gone by the answer). Nothing when its context is cached already.
+   */
+  readEarly(pid: number): void {
+    const t = this.now();
+    const hit = this.cache.get(pid);
+    const ahead = this.early.get(pid);
+    if ((hit && t - hit.at < MAX_AGE_MS) || (ahead && t - ahead.at < MAX_AGE_MS)) return;
+    this.early.delete(pid);
+    if (this.early.size >= MAX_ENTRIES) this.early.delete(this.early.keys().next().value!);
+    this.early.set(pid, { at: t, proc: this.read(pid) });
   }
 }

@@ -311,8 +311,8 @@ export class WriterStreams {
     });
   }
 
-  /** Whether PID 1 answered about pid lately. */
-  private answered(pid: number): boolean {
+  /** Whether PID 1 answered about pid lately (a datagram's sender waits for it too: writer-datagrams.ts). */
+  answered(pid: number): boolean {
     const a = this.pids.get(pid);
     return a !== undefined && this.now() - a.at < PID_ANSWER_MS;
   }

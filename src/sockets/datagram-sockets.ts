@@ -80,9 +80,17 @@ export class DatagramSockets {
 
   /** Binds a socket at path and calls onDatagram for each datagram, in order. */
   open(path: string, options: DatagramSocketOptions, onDatagram: (d: ReceivedDatagram) => void): DatagramEndpoint {
+    return this.adopt(bindDatagramSocket(path, options), options, onDatagram);
+  }
+
+  /**
+   * Reads a socket bound by another process (bindDatagramSocket's, with its options applied there)
+   * and handed over as fd: the journal's writer reads the sockets PID 1 made before any unit.
+   */
+  adopt(fd: number, options: Omit<DatagramSocketOptions, 'passRights' | 'receiveBuffer'>, onDatagram: (d: ReceivedDatagram) => void): DatagramEndpoint {
     const maxBytes = options.maxBytes ?? 4096;
     const batch = options.batch !== undefined && options.batch > 1 ? new DatagramBatch(options.batch, maxBytes) : undefined;
-    const e: Endpoint = { fd: bindDatagramSocket(path, options), maxBytes, batch, waitFor: options.waitFor, overrun: false, onDatagram, paused: false, closed: false };
+    const e: Endpoint = { fd, maxBytes, batch, waitFor: options.waitFor, overrun: false, onDatagram, paused: false, closed: false };
     this.poller.watch(e.fd, () => this.drain(e));
     return e;
   }

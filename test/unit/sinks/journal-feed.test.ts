@@ -80,4 +80,18 @@ describe('the feed to the journal writer', () => {
       vi.useRealTimers();
     }
   });
+
+  it("the writer's questions on its fd 3: a pid, or a pid with the parent and session it read; anything else ignored", () => {
+    const w = fakeWriter();
+    const questions = new EventEmitter();
+    Object.assign(w.child, { stdio: [null, null, null, questions] });
+    const asked: unknown[] = [];
+    const feed = new JournalFeed({ spawnWriter: () => w.child, say: () => {}, onQuestion: (pid, stat) => asked.push([pid, stat]) });
+    feed.start();
+    questions.emit('data', Buffer.from('42\n43 1 43\n44 x y\n0\n'));
+    expect(asked).toEqual([
+      [42, undefined],
+      [43, { ppid: 1, session: 43 }],
+    ]);
+  });
 });

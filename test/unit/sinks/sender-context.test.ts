@@ -36,3 +36,24 @@ describe('SenderContexts', () => {
     expect(contexts.get(7).unit).toBe('ssh.service');
   });
 });
+
+describe('SenderContexts.readEarly', () => {
+  it("keeps the /proc read made on arrival for the get() once the unit is known (the sender gone by then)", () => {
+    let alive = true;
+    let reads = 0;
+    const contexts = new SenderContexts(
+      () => 'talker.service',
+      () => {
+        reads++;
+        return alive ? { comm: 'logger' } : {};
+      },
+    );
+    contexts.readEarly(7);
+    contexts.readEarly(7); // read once
+    alive = false;
+    expect(contexts.get(7)).toEqual({ comm: 'logger', unit: 'talker.service' });
+    expect(reads).toBe(1);
+    contexts.readEarly(7); // cached: nothing read
+    expect(reads).toBe(1);
+  });
+});

@@ -4,9 +4,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 const trims = vi.hoisted(() => ({ count: 0 }));
 vi.mock('../../../src/sys/libc', () => ({ releaseFreeMemory: () => trims.count++ }));
 
-async function fresh(): Promise<typeof import('../../../src/sys/memory')> {
+async function fresh(): Promise<typeof import('../../../src/sys/memory.js')> {
   vi.resetModules();
-  return import('../../../src/sys/memory');
+  return import('../../../src/sys/memory.js');
 }
 
 describe('release scheduling', () => {
