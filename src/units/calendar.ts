@@ -194,12 +194,17 @@ function unexpected(c: Cursor, wanted: string): CalendarSyntaxError {
 }
 
 /** The weekday list before the date (`Mon..Fri`, `Sat,Sun`, `Mon-Wed`, a trailing comma). */
+function isAsciiLetter(code: number): boolean {
+  return (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a);
+}
+
 function parseWeekdays(c: Cursor, spec: MutableSpec): void {
   let rangeFrom = -1;
   let first = true;
   for (;;) {
-    const rest = c.text.slice(c.at, c.at + 9).toLowerCase();
-    const found = WEEKDAY_NAMES.find(([name]) => rest.startsWith(name));
+    // Most expressions start with a date or a time: no names to try against a digit or "*".
+    const rest = isAsciiLetter(c.text.charCodeAt(c.at)) ? c.text.slice(c.at, c.at + 9).toLowerCase() : '';
+    const found = rest === '' ? undefined : WEEKDAY_NAMES.find((w) => rest.startsWith(w[0]));
     if (!found) {
       if (first) return; // no weekdays: the date follows
       throw unexpected(c, 'a weekday name');

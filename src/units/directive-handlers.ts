@@ -91,9 +91,13 @@ function execList(key: ExecKey): Handler {
       return;
     }
     const parsed = parseExecLine(value, (w) => spec(s, a, w));
-    for (const e of parsed.errors) error(s, a, e);
-    if (parsed.errors.length > 0) return;
-    for (const c of parsed.commands) {
+    if (parsed.errors.length > 0) {
+      for (const e of parsed.errors) error(s, a, e);
+      return;
+    }
+    // Indexed: a for-of makes an iterator per line when interpreted (a thousand services).
+    for (let i = 0; i < parsed.commands.length; i++) {
+      const c = parsed.commands[i]!;
       s.unit[key].push({
         path: c.path,
         argv: c.argv,

@@ -196,15 +196,18 @@ export function parseExecLine(value: string, expand?: (word: string) => string):
   // An empty value is a reset for the caller, not an empty command.
   if (words.length === 0) return result;
 
+  // Indexed loops: a for-of makes an iterator per line when interpreted (a thousand services).
   const groups: WordToken[][] = [[]];
-  for (const w of words) {
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
     if (w.raw === ';') groups.push([]);
     else groups[groups.length - 1]!.push(w);
   }
   // A trailing ";" is tolerated (it separates nothing).
   if (groups.length > 1 && groups[groups.length - 1]!.length === 0) groups.pop();
 
-  for (const group of groups) {
+  for (let g = 0; g < groups.length; g++) {
+    const group = groups[g]!;
     if (group.length === 0) {
       result.errors.push(`empty command in "${value}"`);
       continue;

@@ -126,7 +126,7 @@ export function loadUnitFile(
   if (!main) {
     const unit = defaultUnitConfig(name, file);
     unit.dropIns = [...dropIns];
-    for (const d of readErrors) d.unit = name;
+    for (let i = 0; i < readErrors.length; i++) readErrors[i]!.unit = name;
     return { unit, diagnostics: readErrors, loadable: false };
   }
   const result = buildUnit(name, main, extra, buildOptions);
@@ -134,8 +134,9 @@ export function loadUnitFile(
     result.diagnostics.unshift(...readErrors);
     result.loadable = false;
   }
-  // Whichever file (drop-in, template) it came from, each says which unit it is about.
-  for (const d of result.diagnostics) d.unit = name;
+  // Whichever file (drop-in, template) it came from, each says which unit it is about (an
+  // indexed loop: a for-of makes an iterator per unit when interpreted, for a list mostly empty).
+  for (let i = 0; i < result.diagnostics.length; i++) result.diagnostics[i]!.unit = name;
   return result;
 }
 
@@ -609,7 +610,10 @@ class ClosureLoader {
       if (read.ok) main = parseUnitText(read.text, r.path);
     }
     if (canonical !== req.name) result.aliases.set(req.name, canonical);
-    for (const v of r.via) if (v !== canonical && !isTemplate(v)) result.aliases.set(v, canonical);
+    for (let i = 0; i < r.via.length; i++) {
+      const v = r.via[i]!;
+      if (v !== canonical && !isTemplate(v)) result.aliases.set(v, canonical);
+    }
     if (result.units.has(canonical)) return canonical;
     if (result.failed.has(canonical)) return undefined;
     if (isTemplate(canonical)) {
@@ -712,13 +716,15 @@ class ClosureLoader {
  * ssh.service) leads back to this unit, so it counts as the alias too.
  */
 function addInstallAliases(result: LoadResult, finder: UnitFinder): void {
-  for (const unit of result.units.values()) {
-    for (const a of unit.alias) {
+  // forEach and an indexed loop: for-of makes iterators per unit when interpreted, for lists mostly empty.
+  result.units.forEach((unit) => {
+    for (let i = 0; i < unit.alias.length; i++) {
+      const a = unit.alias[i]!;
       if (result.aliases.has(a) || result.units.has(a)) continue;
       const r = finder.resolve(a);
       if (r.state === 'not-found' || (r.state === 'found' && r.name === unit.name)) result.aliases.set(a, unit.name);
     }
-  }
+  });
 }
 
 /** Phase 4: references that are still missing once aliases are known, each reported once. */
