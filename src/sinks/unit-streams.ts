@@ -21,8 +21,8 @@ export interface UnitStreamHandle {
   started(pid: number | undefined): void;
 }
 
-/** How long a failure report waits for the writer's answer. */
-const RECENT_ANSWER_MS = 1000;
+/** How long a failure report waits for the writer's answer (longer than the writer's own wait for the unit's streams). */
+const RECENT_ANSWER_MS = 3000;
 
 export interface UnitStreamsDeps {
   /** Whether the writer runs, and its control channel (journal-feed.ts). */

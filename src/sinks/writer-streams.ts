@@ -50,8 +50,12 @@ const PID_ANSWER_MS = 5000;
 const RECENT_LINES = 5;
 const RECENT_LINE_CHARS = 2048;
 const RECENT_UNITS = 256;
-/** How long a 'recent' answer waits for the unit's streams to end (its last lines may still be in them). */
-const RECENT_WAIT_MS = 500;
+/**
+ * How long a 'recent' answer waits for the unit's streams to end (its last lines may still be in
+ * them, or their connections not yet accepted: a busy machine can keep this process from them
+ * for more than half a second). A stream that ends answers at once.
+ */
+const RECENT_WAIT_MS = 2000;
 
 /** Runs `run` once: at the first call of the function returned, or after `ms` (then `late` first). */
 function onceOrAfter(ms: number, run: () => void, late?: () => void): () => void {
