@@ -113,9 +113,6 @@ export class DatagramSockets {
         if (got.length === 0) return;
         for (const d of got) this.deliver(e, d);
         n += got.length;
-        // Fewer than asked for: the queue is empty (poll(2) wakes again for what comes next),
-        // and another call would only say so (a flood's queue holds 10: one call in two).
-        if (got.length < e.batch.slots) return;
       } else {
         const d = receiveDatagram(e.fd, e.maxBytes);
         if (!d) return;
