@@ -101,6 +101,11 @@ function schedMs(pid) {
   return total;
 }
 
+/** The process's read and write system calls so far (/proc/PID/io's syscr, syscw). */
+const syscalls = (pid) => {
+  const io = fs.readFileSync(`/proc/${pid}/io`, 'utf8');
+  return { r: Number(/syscr:\s+(\d+)/.exec(io)?.[1]), w: Number(/syscw:\s+(\d+)/.exec(io)?.[1]) };
+};
 const rssAnonKb = (pid) => Number(/RssAnon:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -151,6 +156,7 @@ async function oneRun(writerJs, dir) {
   while (SYSLOG && !fs.existsSync(devLog)) await sleep(10);
   const pad = 'x'.repeat(100);
   const cpu0 = schedMs(writer.pid);
+  const calls0 = syscalls(writer.pid);
   const t0 = performance.now();
   if (SYSLOG) unitProc.stdin.write('go\n');
   // The lines in writes of 8 KiB (Python's stdout buffer), as fast as the socket takes them.
@@ -174,6 +180,7 @@ async function oneRun(writerJs, dir) {
   const wallMs = performance.now() - t0;
   const cpuMs = last - cpu0;
   const rss = rssAnonKb(writer.pid);
+  const calls = syscalls(writer.pid);
   conn.end();
   writer.stdin.end();
   await new Promise((r) => writer.once('exit', r));
@@ -190,7 +197,7 @@ async function oneRun(writerJs, dir) {
   let fileBytes = 0;
   for (const m of fs.readdirSync(jdir)) for (const f of fs.readdirSync(path.join(jdir, m))) fileBytes += fs.statSync(path.join(jdir, m, f)).size;
   fs.rmSync(root, { recursive: true, force: true });
-  return { fileBytes, usPerLine: (cpuMs * 1000) / LINES, perSec: LINES / (wallMs / 1000), rssKb: rss, stored };
+  return { fileBytes, readsPerLine: (calls.r - calls0.r) / LINES, writesPerLine: (calls.w - calls0.w) / LINES, usPerLine: (cpuMs * 1000) / LINES, perSec: LINES / (wallMs / 1000), rssKb: rss, stored };
 }
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'journal-writer-run-'));
@@ -199,7 +206,7 @@ try {
   const runs = [];
   for (let k = 0; k < RUNS; k++) {
     const r = await oneRun(writerJs, dir);
-    console.log(`run ${k + 1}: writer ${r.usPerLine.toFixed(1)} us/line, ${Math.round(r.perSec)} lines/s, RssAnon ${r.rssKb} kB, stored ${r.stored}/${LINES} in ${(r.fileBytes / 2 ** 20).toFixed(1)} MB; load ${os.loadavg()[0].toFixed(2)}`);
+    console.log(`run ${k + 1}: writer ${r.usPerLine.toFixed(1)} us/line, ${Math.round(r.perSec)} lines/s, RssAnon ${r.rssKb} kB, ${r.readsPerLine.toFixed(2)} reads and ${r.writesPerLine.toFixed(2)} writes per line, stored ${r.stored}/${LINES} in ${(r.fileBytes / 2 ** 20).toFixed(1)} MB; load ${os.loadavg()[0].toFixed(2)}`);
     runs.push(r);
   }
   console.log(`median (${RUNS} runs): writer ${median(runs.map((r) => r.usPerLine)).toFixed(1)} us/line (least ${Math.min(...runs.map((r) => r.usPerLine)).toFixed(1)}), ${Math.round(median(runs.map((r) => r.perSec)))} lines/s, RssAnon ${median(runs.map((r) => r.rssKb))} kB`);
