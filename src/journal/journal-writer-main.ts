@@ -6,7 +6,7 @@
 // (sinks/writer-streams.ts), and reads the datagram sockets PID 1 hands it (/dev/log's and the
 // native one, sinks/writer-datagrams.ts), whose lines and messages it makes entries of and shows
 // on its stdout, the container log, as PID 1 would have. What a turn brings is stored as one batch
-// (JournalStore.appendMany); while it writes, PID 1's side of the pipe fills and PID 1 drops
+// (JournalStore.appendMany), a small turn's with the turns of the next few ms (COALESCE_MS); while it writes, PID 1's side of the pipe fills and PID 1 drops
 // and counts, and the units' streams wait. It ends, closing the store cleanly, when stdin ends
 // (its streams' last lines read first, for a short while); SIGTERM and SIGINT are ignored, so
 // a shutdown's last lines still get in.
