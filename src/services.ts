@@ -19,6 +19,7 @@ import { nativeUnitDirs, type UnitDirectories } from './supervisor/unit-dirs';
 import { UnitManager } from './supervisor/unit-manager';
 import { UnitRegistry } from './supervisor/unit-registry';
 import { watchUnitDirectories } from './supervisor/unit-watcher';
+import { timeOrigin } from './sys/clock';
 import { holdReleasesUntil, interpretOnly } from './sys/memory';
 
 /** The longest the unit directory watcher waits for the boot's start jobs before its first scan. */
@@ -74,7 +75,7 @@ export function servicesFactory(
           const boot = { log, facts: supervisor.facts, nativeDirs: nativeUnitDirs(registry.dirs.systemDirs), ownsMachine: machine.ownsMachine };
           await runBootMachinery(boot);
           // After tmpfiles.d, which makes /run/utmp (systemd-update-utmp.service is ordered so too).
-          if ((bootRecords = machine.systemdIdentity === true)) writeBootRecord(log, performance.timeOrigin);
+          if ((bootRecords = machine.systemdIdentity === true)) writeBootRecord(log, timeOrigin());
           manager.beforeReload(() => runGeneratorsStep(boot));
           // The journal listens before any unit starts (syslog.socket's daemon, too, finds it there).
           journal = startJournal({

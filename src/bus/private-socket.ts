@@ -4,7 +4,6 @@
 // says BEGIN, and its calls go to the same object server as the bus's (systemd1.ts), one per
 // connection: no Hello, no names, its signals (after Subscribe) go to it alone.
 // Connections, handshake lines and time are bounded; the messages' limits are the bus's (connection.ts).
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -12,6 +11,7 @@ import type { Manager } from '../control/manager';
 import type { Logger } from '../log/logger';
 import { peerCredentials } from '../sys/libc';
 import { privatePathProblem } from '../sys/safe-create';
+import { urandomBytes } from '../sys/urandom';
 import { managerFacts } from './bus-front';
 import { BusConnection } from './connection';
 import { Systemd1 } from './systemd1';
@@ -151,7 +151,8 @@ export function startPrivateSocket(manager: Manager, log: Logger, socketPath = P
   } catch {
     // none there
   }
-  const guid = randomBytes(16).toString('hex');
+  // From /dev/urandom, as the stream ids are: node:crypto would cost PID 1 some 0.5 MB of private memory.
+  const guid = urandomBytes(16).toString('hex');
   const open = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     socket.on('error', () => socket.destroy());

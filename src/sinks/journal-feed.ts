@@ -13,6 +13,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import type { FieldValue } from '../journal/entry';
 import { controlFrame, encodeFrame, textFrameOf } from '../journal/entry-frames';
+import { monotonicNow, timeOrigin } from '../sys/clock';
 import { releaseMemorySoon } from '../sys/memory';
 
 /**
@@ -47,13 +48,13 @@ export interface FeedDeps {
   onAnswer?: (answer: unknown) => void;
 }
 
-const TIME_ORIGIN_MS = performance.timeOrigin;
+const TIME_ORIGIN_MS = timeOrigin();
 /** CLOCK_MONOTONIC at performance.now()'s zero, in ms (performance.now() is CLOCK_MONOTONIC from there). */
-const MONOTONIC_AT_ORIGIN_MS = Number(process.hrtime.bigint()) / 1e6 - performance.now();
+const MONOTONIC_AT_ORIGIN_MS = Number(process.hrtime.bigint()) / 1e6 - monotonicNow();
 
 /** CLOCK_REALTIME and CLOCK_MONOTONIC now, in microseconds: one clock read (PID 1 runs interpreted, where each call counts). */
 export function stampsNow(): { realtimeUsec: number; monotonicUsec: number } {
-  const now = performance.now();
+  const now = monotonicNow();
   return { realtimeUsec: Math.round((TIME_ORIGIN_MS + now) * 1000), monotonicUsec: Math.round((MONOTONIC_AT_ORIGIN_MS + now) * 1000) };
 }
 

@@ -3,6 +3,7 @@
 // syslog.socket). Never waits: a full socket queue drops the datagram (counted), nobody
 // listening costs one failed sendto.
 import * as fs from 'node:fs';
+import { monotonicNow } from '../sys/clock';
 import { EAGAIN, sendDatagramTo, sendingDatagramSocket } from '../sys/libc';
 
 /** How long the answer to "does a syslog daemon listen?" is kept. */
@@ -20,7 +21,7 @@ export class SyslogForwarder {
 
   /** Whether the daemon's socket is there (looked at once a second, not for every entry). */
   listening(): boolean {
-    const now = performance.now();
+    const now = monotonicNow();
     if (now - this.checkedAt >= RECHECK_MS) {
       this.checkedAt = now;
       this.present = fs.statSync(this.path, { throwIfNoEntry: false })?.isSocket() ?? false;

@@ -12,6 +12,7 @@
 //   leaves the close (which releases whatever is still queued) to the closer as well.
 // Node has no AF_UNIX datagram sockets: they are made through libc and watched by an
 // FdPoller (one worker thread in poll(2)).
+import { monotonicNow } from '../sys/clock';
 import { bindDatagramSocket, type Datagram, DatagramBatch, receiveDatagram, shutdownReceive } from '../sys/libc';
 import { type CloseLane, type DescriptorCloser, sharedCloser } from './descriptor-closer';
 import { FdPoller } from './fd-poller';
@@ -105,8 +106,8 @@ export class DatagramSockets {
   }
 
   private drain(e: Endpoint): void {
-    const until = performance.now() + DRAIN_BUDGET_MS;
-    for (let n = 0; n < DATAGRAMS_PER_WAKE && !e.closed && !e.paused && (n === 0 || performance.now() < until); ) {
+    const until = monotonicNow() + DRAIN_BUDGET_MS;
+    for (let n = 0; n < DATAGRAMS_PER_WAKE && !e.closed && !e.paused && (n === 0 || monotonicNow() < until); ) {
       if (e.waitFor && !e.overrun && e.waitFor.full()) return this.hold(e, e.waitFor);
       if (e.batch) {
         const got = e.batch.receive(e.fd);
