@@ -10,7 +10,7 @@
 // Started by the wiring (services.ts) before any unit, only where the image's units run.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { readJournaldConf } from './journal/journal-store';
+import { readJournaldConf } from './journal/journald-conf-files';
 import { JOURNAL_WRITER_ARG } from './journal/journal-writer-arg';
 import type { Level } from './log/tee-logger';
 import type { Logger } from './log/logger';

@@ -9,18 +9,14 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { listConfigFiles } from '../boot/config-files';
-import { readRegularFile } from '../process/bounded-file';
-import { parseUnitText } from '../units/syntax';
 import type { JournalEntry } from './entry';
 import { JournalFileReader } from './journal-file-reader';
 import { type AppendResult, type FileIo, JournalFileWriter } from './journal-file-writer';
 import { archivedName, chooseStorage, disposedName, journalLimits, type Limits, type PersistentDirFact, vacuumPlan } from './journal-limits';
-import { JOURNALD_CONF, JOURNALD_CONF_DROPIN_DIRS, type JournaldSettings, journaldSettings } from './journald-conf';
+import type { JournaldSettings } from './journald-conf';
 
 const WARN_INTERVAL_MS = 30_000;
 const RETRY_AFTER_FAILURE_MS = 1_000;
-const CONF_MAX_BYTES = 64 * 1024;
 /**
  * Entries planned and written as one write sequence at most: a flood's turn brings thousands.
  * Each sequence rewrites the hash table's changed buckets (new payloads land all over it), so
@@ -38,20 +34,6 @@ export interface StoreOptions {
   warn?: (line: string) => void;
   nowMs?: () => number;
   io?: FileIo;
-}
-
-/** journald.conf and its drop-ins, read (bounded) from below `root`. */
-export function readJournaldConf(root = ''): { settings: JournaldSettings; warnings: string[] } {
-  const files = [{ name: 'journald.conf', path: path.join(root, JOURNALD_CONF) }, ...listConfigFiles(JOURNALD_CONF_DROPIN_DIRS, (n) => n.endsWith('.conf'), root)];
-  const parsed = [];
-  const warnings: string[] = [];
-  for (const f of files) {
-    const r = readRegularFile(f.path, CONF_MAX_BYTES);
-    if (r.ok) parsed.push(parseUnitText(r.text, f.path));
-    else if (r.code !== 'ENOENT') warnings.push(`${f.path}: ${r.message}`);
-  }
-  const got = journaldSettings(parsed);
-  return { settings: got.settings, warnings: [...warnings, ...got.warnings] };
 }
 
 /** What /var/log/journal is (lstat: a symlink is never followed). */
