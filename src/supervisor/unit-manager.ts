@@ -440,7 +440,7 @@ export class UnitManager implements Manager {
 
   listJobs(): JobInfo[] {
     const jobs: JobInfo[] = [];
-    // Unit names in strcmp's order, as systemd sorts them: localeCompare would build an ICU
+    // Unit names in strcmp's order, as systemd compares them: localeCompare would build an ICU
     // collator, some 15 ms of PID 1's CPU the first time (a status query during the boot).
     for (const r of [...this.sup.runners.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       const a = activeState(r.state);
