@@ -12,3 +12,24 @@ export function urandomBytes(n: number): Buffer {
   }
   return b;
 }
+
+/**
+ * Bytes taken from /dev/urandom a block at a time for the ids made per command started (a
+ * journal stream's key and _STREAM_ID): one open, read and close per POOL_BYTES, not per id.
+ * Every byte is handed out once.
+ */
+const POOL_BYTES = 1024;
+let pool: Buffer | undefined;
+let poolAt = 0;
+
+/** n random bytes as hex. */
+export function urandomHex(n: number): string {
+  if (!pool || poolAt + n > pool.length) {
+    pool = urandomBytes(Math.max(POOL_BYTES, n));
+    poolAt = 0;
+  }
+  const hex = pool.toString('hex', poolAt, poolAt + n);
+  pool.fill(0, poolAt, poolAt + n);
+  poolAt += n;
+  return hex;
+}
