@@ -15,21 +15,22 @@ export function urandomBytes(n: number): Buffer {
 
 /**
  * Bytes taken from /dev/urandom a block at a time for the ids made per command started (a
- * journal stream's key and _STREAM_ID): one open, read and close per POOL_BYTES, not per id.
- * Every byte is handed out once.
+ * journal stream's key and _STREAM_ID): one open, read and close per POOL_BYTES, not per id,
+ * and the block made hex once (a slice of a string is cheap in PID 1's interpreter, a
+ * Buffer's toString is not). Every byte is handed out once.
  */
 const POOL_BYTES = 1024;
-let pool: Buffer | undefined;
+let poolHex = '';
 let poolAt = 0;
 
 /** n random bytes as hex. */
 export function urandomHex(n: number): string {
-  if (!pool || poolAt + n > pool.length) {
-    pool = urandomBytes(Math.max(POOL_BYTES, n));
+  const chars = 2 * n;
+  if (poolAt + chars > poolHex.length) {
+    poolHex = urandomBytes(Math.max(POOL_BYTES, n)).toString('hex');
     poolAt = 0;
   }
-  const hex = pool.toString('hex', poolAt, poolAt + n);
-  pool.fill(0, poolAt, poolAt + n);
-  poolAt += n;
+  const hex = poolHex.slice(poolAt, poolAt + chars);
+  poolAt += chars;
   return hex;
 }
