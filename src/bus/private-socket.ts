@@ -4,7 +4,6 @@
 // says BEGIN, and its calls go to the same object server as the bus's (systemd1.ts), one per
 // connection: no Hello, no names, its signals (after Subscribe) go to it alone.
 // Connections, handshake lines and time are bounded; the messages' limits are the bus's (connection.ts).
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -15,6 +14,7 @@ import { privatePathProblem } from '../sys/safe-create';
 import { managerFacts } from './bus-front';
 import { BusConnection } from './connection';
 import { Systemd1 } from './systemd1';
+import { urandomHex } from '../sys/urandom';
 
 export const PRIVATE_SOCKET = '/run/systemd/private';
 /** Connections at once; past it a new one is closed at once. */
@@ -151,7 +151,8 @@ export function startPrivateSocket(manager: Manager, log: Logger, socketPath = P
   } catch {
     // none there
   }
-  const guid = randomBytes(16).toString('hex');
+  // From /dev/urandom: node:crypto, loaded here, was compiled from source in PID 1 (past interpretOnly()) at every boot.
+  const guid = urandomHex(16);
   const open = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     socket.on('error', () => socket.destroy());
