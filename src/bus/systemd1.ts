@@ -75,6 +75,16 @@ const JOB_VERBS: Record<string, { kind: JobKind; type: string }> = {
 };
 
 const UNIT_LIST_ROW = 'a(ssssssouso)';
+/** What a unit's change tells its subscribers, of the unit's interface and of its type's. */
+const UNIT_CHANGE_KEYS = ['ActiveState', 'SubState', 'StateChangeTimestamp', 'ActiveEnterTimestamp', 'ActiveExitTimestamp', 'InactiveEnterTimestamp', 'InactiveExitTimestamp', 'Job'];
+const TYPE_CHANGE_KEYS = ['MainPID', 'Result', 'NRestarts', 'StatusText', 'ExecMainPID', 'ExecMainStatus', 'ExecMainCode'];
+/** Those properties, picked from each table once: not for every unit at every change of a boot (PID 1 runs interpreted). */
+const changePicks = new Map<readonly PropertySpec[], readonly PropertySpec[]>();
+function changeProperties(table: readonly PropertySpec[], keep: readonly string[]): readonly PropertySpec[] {
+  let picked = changePicks.get(table);
+  if (!picked) changePicks.set(table, (picked = table.filter((p) => keep.includes(p.name))));
+  return picked;
+}
 export const MANAGER_METHODS: readonly MethodSpec[] = [
   { name: 'GetUnit', in: 's', out: 'o' },
   { name: 'GetUnitByPID', in: 'u', out: 'o' },
@@ -650,13 +660,11 @@ export class Systemd1 {
       this.announce(s.name);
       const path = unitPath(s.name);
       const pick = (table: readonly PropertySpec[], keep: readonly string[]): Array<[string, Variant]> =>
-        table.filter((p) => keep.includes(p.name)).map((p) => [p.name, variant(p.sig, p.get(s, clock))]);
-      const unitKeys = ['ActiveState', 'SubState', 'StateChangeTimestamp', 'ActiveEnterTimestamp', 'ActiveExitTimestamp', 'InactiveEnterTimestamp', 'InactiveExitTimestamp', 'Job'];
-      this.conn.signal(path, PROPS_IFACE, 'PropertiesChanged', 'sa{sv}as', [UNIT_IFACE, pick(UNIT_PROPERTIES, unitKeys), []]);
+        changeProperties(table, keep).map((p) => [p.name, variant(p.sig, p.get(s, clock))]);
+      this.conn.signal(path, PROPS_IFACE, 'PropertiesChanged', 'sa{sv}as', [UNIT_IFACE, pick(UNIT_PROPERTIES, UNIT_CHANGE_KEYS), []]);
       const typed = typeInterface(s.name);
       if (typed?.props.length) {
-        const keys = ['MainPID', 'Result', 'NRestarts', 'StatusText', 'ExecMainPID', 'ExecMainStatus', 'ExecMainCode'];
-        this.conn.signal(path, PROPS_IFACE, 'PropertiesChanged', 'sa{sv}as', [typed.iface, pick(typed.props, keys), []]);
+        this.conn.signal(path, PROPS_IFACE, 'PropertiesChanged', 'sa{sv}as', [typed.iface, pick(typed.props, TYPE_CHANGE_KEYS), []]);
       }
     }
   }

@@ -29,7 +29,8 @@ import { readRegularFile } from '../process/bounded-file';
 import { exitImmediately } from '../sys/libc';
 import { type JournalEntry, parseId128, type SharedFields } from './entry';
 import { FrameDecoder, textFrameOf } from './entry-frames';
-import { JournalStore, readJournaldConf } from './journal-store';
+import { JournalStore } from './journal-store';
+import { readJournaldConf } from './journald-conf-files';
 import type { WriterOptions } from './journal-writer-arg';
 
 /** How long the streams' last lines are waited for once PID 1 ends the writer's input. */

@@ -1,6 +1,7 @@
-// journald.conf and its drop-ins, read from disk. Apart from the store (journal-store.ts), which
-// PID 1 never loads: PID 1 reads the settings too (journal-start.ts), and the store's modules
-// bring node:crypto, some 1.3 MB of PID 1's private memory for randomness only the writer uses.
+// journald.conf and its drop-ins read from disk (bounded), for the writer's store and for PID 1,
+// which needs the Storage= and forwarding settings before any unit: a module of its own, so that
+// PID 1 reading them loads no part of the store (its file writer brings node:crypto, which PID 1,
+// past interpretOnly(), would compile from source at every boot).
 import * as path from 'node:path';
 import { listConfigFiles } from '../boot/config-files';
 import { readRegularFile } from '../process/bounded-file';

@@ -2,7 +2,7 @@
 // /etc/systemd/journald.conf, then its drop-ins (journald.conf.d/*.conf of /etc, /run and
 // /usr/lib, a name in an earlier directory hiding the same name in a later one, applied in name
 // order); a later assignment wins, and an empty value puts the key back to its default. Pure:
-// the caller reads the files (journal-store.ts) and gets the settings and one line per value
+// the caller reads the files (journald-conf-files.ts) and gets the settings and one line per value
 // it could not use.
 import type { ParsedFile } from '../units/syntax';
 import { parseSize } from '../units/conditions';

@@ -16,7 +16,7 @@ import { RateLimiter } from '../journal/rate-limit';
 import { LOG_INFO, parseSyslogDatagram, syslogHead } from '../journal/syslog-message';
 import type { ReceivedDatagram } from '../sockets/datagram-sockets';
 import { isSealedMemfd } from '../sys/libc';
-import { urandomBytes } from '../sys/urandom';
+import { urandomHex } from '../sys/urandom';
 import type { Fields } from './journal-feed';
 import type { SenderContext, SenderContexts } from './sender-context';
 
@@ -82,7 +82,7 @@ export const RUNTIME_SCOPE: [string, string] = ['_RUNTIME_SCOPE', 'system'];
 
 /** A stream's _STREAM_ID: 128 random bits, one per connection (journald's), one per unit run here. */
 export function newStreamId(): string {
-  return urandomBytes(16).toString('hex');
+  return urandomHex(16);
 }
 
 /** A field value as a client's bytes (latin1 text holds one byte per character). */

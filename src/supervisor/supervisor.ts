@@ -8,6 +8,7 @@ import { setLongTimeout } from '../process/long-timeout';
 import * as path from 'node:path';
 import type { InitOptions } from '../cli/options';
 import type { ChildWatch } from '../process/child-watch';
+import type { GoneWatch } from './runner/gone-watch';
 import { indexOnce } from '../process/proc';
 import type { ProcessTable } from '../process/process-table';
 import type { Logger } from '../log/logger';
@@ -47,6 +48,8 @@ export interface SupervisorDeps {
 
 export class Supervisor {
   readonly runners = new Map<string, UnitRunner>();
+  /** The units whose stop waits for their processes to be gone (runner/gone-watch.ts). */
+  private readonly goneWaiters = new Set<GoneWatch>();
   private ordering: Ordering = { units: new Set(), waitsFor: new Map(), requiredBy: new Map(), chain: new Map(), warnings: [] };
   private readonly started = new Set<string>();
   private readonly finished = new Set<string>();
@@ -117,9 +120,11 @@ export class Supervisor {
     this.types = unitTypeRooms({ sockets: this.sockets, timers: this.timerUnits() });
     this.rooms = Object.values(this.types);
     deps.watch.onRound(() => {
-      // Stopping many units at once: one /proc scan per round, not one per unit.
+      // Only the units waiting for their processes to be gone, not every runner at every exit;
+      // stopping many units at once: one /proc scan per round, not one per unit.
+      if (this.goneWaiters.size === 0) return;
       const index = indexOnce();
-      for (const r of this.runners.values()) r.checkGone(index);
+      for (const w of [...this.goneWaiters]) w.checkGone(index);
     });
     this.runnerWorld = this.world();
     for (const unit of deps.registry.all().values()) this.ensureRunner(unit.name, unit);
@@ -185,6 +190,7 @@ export class Supervisor {
       notify: this.notify,
       runtimeRoot: this.runtimeRoot,
       onChange: (runner, before) => this.onUnitChange(runner, before),
+      goneWaiters: this.goneWaiters,
       // A failure report quotes the last lines, which may still be in the pipes after the exit.
       recentOutput: (u, since, max) => this.deps.output.recentLines(u, since, max),
       room: (u) => this.types[u.kind],

@@ -440,7 +440,9 @@ export class UnitManager implements Manager {
 
   listJobs(): JobInfo[] {
     const jobs: JobInfo[] = [];
-    for (const r of [...this.sup.runners.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+    // Unit names in strcmp's order, as systemd compares them: localeCompare would build an ICU
+    // collator, some 15 ms of PID 1's CPU the first time (a status query during the boot).
+    for (const r of [...this.sup.runners.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       const a = activeState(r.state);
       // A restart pending is a timer, not a job, until it fires.
       if (isRestartPending(r.state.sub)) continue;

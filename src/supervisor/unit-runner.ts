@@ -50,6 +50,8 @@ export interface RunnerDeps {
   room?: (unit: UnitConfig) => Pick<UnitTypeRoom, 'activate' | 'deactivate'>;
   /** The descriptors a service is handed (socket activation). */
   fdsFor?: (service: string) => PassFds | undefined;
+  /** The units waiting for their processes to be gone (the supervisor checks those on every change among its children). */
+  goneWaiters?: Set<GoneWatch>;
   /** The world, for tests: processes (/proc), timers, file reads, accounts, random ids. */
   proc?: ProcessView;
   schedule?: Schedule;
@@ -126,7 +128,7 @@ export class UnitRunner implements UnitView {
   }
 
   private get gone(): GoneWatch {
-    return (this.goneRoom ??= new GoneWatch(this, this.procs, this.proc));
+    return (this.goneRoom ??= new GoneWatch(this, this.procs, this.proc, this.deps.goneWaiters));
   }
 
   private get pidFile(): PidFile {

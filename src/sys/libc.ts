@@ -540,9 +540,13 @@ export function bindDatagramSocket(path: string, options: { passRights: boolean;
  * close-on-exec): its fd, or undefined when nobody listens or the listener's backlog is full
  * (EAGAIN: a listener that does not accept, which PID 1 never waits for).
  */
+/** The address connectStreamSocketNow last used: made once, not per connection (Buffer.alloc and Buffer.from cost some 25 us each time in PID 1's interpreter). connect(2) only reads it. */
+let lastConnectAddr: { path: string; addr: Buffer } | undefined;
+
 export function connectStreamSocketNow(path: string): number | undefined {
   const fd = check('socket', libc().fn('int socket(int domain, int type, int protocol)')(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0) as number);
-  const addr = sockaddrUn(path);
+  if (lastConnectAddr?.path !== path) lastConnectAddr = { path, addr: sockaddrUn(path) };
+  const addr = lastConnectAddr.addr;
   if ((libc().fn('int connect(int fd, const void *addr, uint32_t len)')(fd, addr, addr.length) as number) === 0) return fd;
   closeFd(fd);
   return undefined;

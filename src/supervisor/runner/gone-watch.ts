@@ -29,6 +29,8 @@ export class GoneWatch {
     private readonly unit: UnitView,
     private readonly processes: UnitProcesses,
     private readonly proc: ProcessView,
+    /** The owner's set of the watches that wait, so that a change among its children checks those alone. */
+    private readonly waiters?: Set<GoneWatch>,
   ) {}
 
   /** Whether the machine waits for the unit's processes to be gone. */
@@ -38,11 +40,13 @@ export class GoneWatch {
 
   start(): void {
     this.awaitingGone = true;
+    this.waiters?.add(this);
     queueGoneCheck(this, this.proc);
   }
 
   cancel(): void {
     this.awaitingGone = false;
+    this.waiters?.delete(this);
   }
 
   /**
@@ -62,6 +66,7 @@ export class GoneWatch {
     }
     if (live.length === 0) {
       this.awaitingGone = false;
+      this.waiters?.delete(this);
       this.unit.send({ type: 'all-gone' });
     }
   }

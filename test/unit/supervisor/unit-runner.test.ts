@@ -18,6 +18,7 @@ import { parseUnitText } from '../../../src/units/syntax';
 import type { ExecCommand, UnitConfig } from '../../../src/units/unit';
 import type { ProcessStat, ProcessView } from '../../../src/supervisor/runner/process-view';
 import { wedged } from '../../../src/supervisor/liveness';
+import type { GoneWatch } from '../../../src/supervisor/runner/gone-watch';
 import { UnitRunner } from '../../../src/supervisor/unit-runner';
 import { tempDir } from '../../helpers/temp-dir';
 
@@ -110,7 +111,7 @@ function pidFileFrom(r: BoundedRead | undefined): PidFileRead {
 
 function harness(
   config: UnitConfig,
-  opts: { launch?: (n: number) => LaunchResult | undefined; files?: Record<string, BoundedRead>; invocationId?: () => string } = {},
+  opts: { launch?: (n: number) => LaunchResult | undefined; files?: Record<string, BoundedRead>; invocationId?: () => string; goneWaiters?: Set<GoneWatch> } = {},
 ) {
   const exits = new ExitRouter();
   const proc = new FakeProc();
@@ -149,6 +150,7 @@ function harness(
     ownerOf: () => undefined,
     newInvocationId: opts.invocationId ?? (() => '0123456789abcdef0123456789abcdef'),
     now: () => clock.now,
+    ...(opts.goneWaiters && { goneWaiters: opts.goneWaiters }),
   });
   /** A process ends: gone from the table, its exit delivered. */
   const exit = (pid: number, e: ProcessExit, by: 'libuv' | 'reaper' = 'libuv') => {
@@ -376,6 +378,46 @@ describe('UnitRunner', () => {
     h.proc.table.delete(child);
     h.runner.checkGone();
     expect(h.runner.state.sub).toBe('dead');
+  });
+
+  it('is among the waiters the supervisor checks only while its stop waits for its processes to be gone', async () => {
+    const waiters = new Set<GoneWatch>();
+    const h = harness(unit('ExecStart=/bin/sleep 100'), { goneWaiters: waiters });
+    h.runner.send({ type: 'start' });
+    const main = h.launched[0]!.pid;
+    const child = h.proc.add(900, { session: main, ppid: main });
+    expect(waiters.size).toBe(0);
+    h.runner.send({ type: 'stop' });
+    h.exit(main, { signal: 15 });
+    await settle();
+    expect(h.runner.state.sub).toBe('stop-sigterm');
+    expect(waiters.size).toBe(1);
+    // A change among the children while the child lives: still waiting.
+    for (const w of [...waiters]) w.checkGone();
+    expect(waiters.size).toBe(1);
+    h.proc.table.delete(child);
+    for (const w of [...waiters]) w.checkGone();
+    expect(h.runner.state.sub).toBe('dead');
+    expect(waiters.size).toBe(0);
+  });
+
+  it('leaves the waiters when its wait is cancelled (a SIGKILL timeout that gives up, a restart)', async () => {
+    const waiters = new Set<GoneWatch>();
+    const h = harness(unit('ExecStart=/bin/sleep 100'), { goneWaiters: waiters });
+    h.runner.send({ type: 'start' });
+    const main = h.launched[0]!.pid;
+    h.proc.add(900, { session: main, ppid: main });
+    h.runner.send({ type: 'stop' });
+    h.exit(main, { signal: 15 });
+    await settle();
+    expect(waiters.size).toBe(1);
+    // The stop's timeouts run out: the unit ends failed, its processes left behind, and nothing waits.
+    for (let i = 0; i < 10 && waiters.size > 0; i++) {
+      h.clock.advance(100_000);
+      await settle();
+    }
+    expect(h.runner.state.sub).not.toBe('stop-sigterm');
+    expect(waiters.size).toBe(0);
   });
 
   it('a command that cannot be started fails the unit with its status', async () => {
