@@ -31,6 +31,10 @@ function v8Binding(): V8Binding | undefined {
  * would load the stream modules. Costs a few ms of CPU; call it when work is over.
  */
 export function releaseMemory(): void {
+  // A release scheduled (releaseMemorySoon) is this one: it would only come again 2 s later.
+  if (releaseTimer) clearTimeout(releaseTimer);
+  releaseTimer = undefined;
+  lastRelease = Date.now();
   const v8 = v8Binding();
   if (v8) {
     try {

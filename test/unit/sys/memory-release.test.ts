@@ -62,4 +62,13 @@ describe('release scheduling', () => {
     await vi.advanceTimersByTimeAsync(600);
     expect(trims.count).toBe(1);
   });
+
+  it('a release made directly (start-up over) stands for one scheduled before it', async () => {
+    const m = await fresh();
+    m.releaseMemorySoon();
+    m.releaseMemory();
+    expect(trims.count).toBe(1);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(trims.count).toBe(1);
+  });
 });
