@@ -120,19 +120,14 @@ export function journalWriterMain(argv: readonly string[]): void {
     for (const e of textDecoder.push(Buffer.from(text, 'utf8'))) batch.push(e);
     text = '';
   };
-  const add = (fields: Fields): void => {
+  // An entry's fields, and for a unit's line or a sender's message its shared ones, stored as they are.
+  const addShared = (fields: Fields, shared?: SharedFields): void => {
     textToBatch();
-    const s = stampsNow();
-    batch.push({ fields, realtimeUsec: s.realtimeUsec, monotonicUsec: s.monotonicUsec, bootId: bootId! });
+    const { realtimeUsec, monotonicUsec } = stampsNow();
+    batch.push(shared ? { fields, shared, realtimeUsec, monotonicUsec, bootId: bootId! } : { fields, realtimeUsec, monotonicUsec, bootId: bootId! });
     queue();
   };
-  // A unit's line: its own fields and its unit's shared ones, stored as they are.
-  const addShared = (own: Fields, shared: SharedFields): void => {
-    textToBatch();
-    const s = stampsNow();
-    batch.push({ fields: own, shared, realtimeUsec: s.realtimeUsec, monotonicUsec: s.monotonicUsec, bootId: bootId! });
-    queue();
-  };
+  const add = (fields: Fields): void => addShared(fields);
   const addText = (fieldsText: string): void => {
     const s = stampsNow();
     text += textFrameOf(fieldsText, s.realtimeUsec, s.monotonicUsec);
