@@ -30,6 +30,7 @@ import { exitImmediately } from '../sys/libc';
 import { type JournalEntry, parseId128, type SharedFields } from './entry';
 import { FrameDecoder, textFrameOf } from './entry-frames';
 import { JournalStore } from './journal-store';
+import { StampOrder } from './stamp-order';
 import { readJournaldConf } from './journald-conf-files';
 import type { WriterOptions } from './journal-writer-arg';
 
@@ -89,6 +90,8 @@ export function journalWriterMain(argv: readonly string[]): void {
   }
   // What a turn brings (PID 1's frames, the streams' lines) is stored as one batch.
   let batch: JournalEntry[] = [];
+  // In time order whatever the order they arrive in (PID 1's entries are stamped before they are sent).
+  const order = new StampOrder();
   let flushQueued = false;
   let flushTimer: NodeJS.Timeout | undefined;
   const flush = (): void => {
@@ -117,14 +120,14 @@ export function journalWriterMain(argv: readonly string[]): void {
   const textDecoder = new FrameDecoder(bootId);
   const textToBatch = (): void => {
     if (text.length === 0) return;
-    for (const e of textDecoder.push(Buffer.from(text, 'utf8'))) batch.push(e);
+    for (const e of textDecoder.push(Buffer.from(text, 'utf8'))) batch.push(order.next(e));
     text = '';
   };
   // An entry's fields, and for a unit's line or a sender's message its shared ones, stored as they are.
   const addShared = (fields: Fields, shared?: SharedFields): void => {
     textToBatch();
     const { realtimeUsec, monotonicUsec } = stampsNow();
-    batch.push(shared ? { fields, shared, realtimeUsec, monotonicUsec, bootId: bootId! } : { fields, realtimeUsec, monotonicUsec, bootId: bootId! });
+    batch.push(order.next(shared ? { fields, shared, realtimeUsec, monotonicUsec, bootId: bootId! } : { fields, realtimeUsec, monotonicUsec, bootId: bootId! }));
     queue();
   };
   const add = (fields: Fields): void => addShared(fields);
@@ -148,7 +151,7 @@ export function journalWriterMain(argv: readonly string[]): void {
       exitImmediately(3);
     }
     if (entries.length > 0) textToBatch();
-    for (const e of entries) batch.push(e);
+    for (const e of entries) batch.push(order.next(e));
     if (entries.length > 0) queue();
   });
   let ending = false;

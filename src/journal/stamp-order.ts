@@ -1,0 +1,22 @@
+// The writer's entries in time order. A journal file holds its entries in the order of their
+// realtime stamps, and an entry stamped before the file's last one ends the file (journald's
+// "time jumped backwards": journal-store.ts rotates). The writer stores entries in the order
+// they reach it, but PID 1 stamps its own entries when it makes them, so one of them can reach
+// the writer after the writer has stamped a later line of its own; in a boot that happened
+// every few dozen entries, each time a new file. journald stamps what it receives as it
+// receives it: such an entry takes the stamps of the one stored before it instead.
+import type { JournalEntry } from './entry';
+
+export class StampOrder {
+  private realtimeUsec = 0;
+  private monotonicUsec = 0;
+
+  /** The entry, its stamps raised to the previous entry's where they are earlier (in place). */
+  next(entry: JournalEntry): JournalEntry {
+    if (entry.realtimeUsec < this.realtimeUsec) entry.realtimeUsec = this.realtimeUsec;
+    else this.realtimeUsec = entry.realtimeUsec;
+    if (entry.monotonicUsec < this.monotonicUsec) entry.monotonicUsec = this.monotonicUsec;
+    else this.monotonicUsec = entry.monotonicUsec;
+    return entry;
+  }
+}
