@@ -411,6 +411,8 @@ export class JournalFileWriter {
     private readonly io: FileIo,
     readonly maxFileSize: number,
     entries: EntryList,
+    /** The hash tables were just written empty (create): not read back and scanned (3.7 MB for a 128 MiB file). */
+    tablesEmpty = false,
   ) {
     this.keyed = (header.readUInt32LE(H.incompatibleFlags) & INCOMPATIBLE_KEYED_HASH) !== 0;
     this.sipKey = sipKey(header.subarray(H.fileId, H.fileId + 16));
@@ -424,12 +426,15 @@ export class JournalFileWriter {
     this.machineField = ['_MACHINE_ID', header.subarray(H.machineId, H.machineId + 16).toString('hex')];
     this.dataMirror = Buffer.alloc(this.dataItems * HASH_ITEM_SIZE);
     this.fieldMirror = Buffer.alloc(this.fieldItems * HASH_ITEM_SIZE);
+    this.bucketDepth = new Uint8Array(this.dataItems);
+    this.bucketBits = new Uint32Array(this.dataItems);
+    if (tablesEmpty) return;
     for (const [m, at] of [[this.dataMirror, this.dataTable], [this.fieldMirror, this.fieldTable]] as const) {
       if (io.pread(fd, m, at) < m.length) throw new Error(`short read of the hash table at ${at}`);
     }
-    this.bucketDepth = new Uint8Array(this.dataItems);
-    this.bucketBits = new Uint32Array(this.dataItems);
-    for (let i = 0; i < this.dataItems; i++) if (getU64(this.dataMirror, i * HASH_ITEM_SIZE) !== 0) this.bucketDepth[i] = UNKNOWN_DEPTH;
+    // A bucket in use: its head's two 32-bit halves, not both zero.
+    const words = new Uint32Array(this.dataMirror.buffer, this.dataMirror.byteOffset, this.dataMirror.length >> 2);
+    for (let i = 0; i < this.dataItems; i++) if ((words[i * 4] | words[i * 4 + 1]) !== 0) this.bucketDepth[i] = UNKNOWN_DEPTH;
   }
 
   /** The mirror holding file offset `pos` (a hash table's), and where in it. */
@@ -473,7 +478,7 @@ export class JournalFileWriter {
       putU64(tables, fieldAt - HEADER_SIZE + 8, fieldObj);
       io.pwrite(fd, tables, HEADER_SIZE, 0, tables.length);
       io.pwrite(fd, h, 0, 0, h.length);
-      const w = new JournalFileWriter(path, fd, h, io, opts.maxFileSize, new EntryList(0));
+      const w = new JournalFileWriter(path, fd, h, io, opts.maxFileSize, new EntryList(0), true);
       w.setState(STATE_ONLINE);
       return w;
     } catch (e) {
