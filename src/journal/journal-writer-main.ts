@@ -120,14 +120,14 @@ export function journalWriterMain(argv: readonly string[]): void {
   const textDecoder = new FrameDecoder(bootId);
   const textToBatch = (): void => {
     if (text.length === 0) return;
-    for (const e of textDecoder.push(Buffer.from(text, 'utf8'))) batch.push(order.next(e));
+    for (const e of textDecoder.push(Buffer.from(text, 'utf8'))) batch.push(order.stamped(e));
     text = '';
   };
   // An entry's fields, and for a unit's line or a sender's message its shared ones, stored as they are.
   const addShared = (fields: Fields, shared?: SharedFields): void => {
     textToBatch();
     const { realtimeUsec, monotonicUsec } = stampsNow();
-    batch.push(order.next(shared ? { fields, shared, realtimeUsec, monotonicUsec, bootId: bootId! } : { fields, realtimeUsec, monotonicUsec, bootId: bootId! }));
+    batch.push(order.stamped(shared ? { fields, shared, realtimeUsec, monotonicUsec, bootId: bootId! } : { fields, realtimeUsec, monotonicUsec, bootId: bootId! }));
     queue();
   };
   const add = (fields: Fields): void => addShared(fields);
@@ -151,7 +151,7 @@ export function journalWriterMain(argv: readonly string[]): void {
       exitImmediately(3);
     }
     if (entries.length > 0) textToBatch();
-    for (const e of entries) batch.push(order.next(e));
+    for (const e of entries) batch.push(order.raise(e));
     if (entries.length > 0) queue();
   });
   let ending = false;
