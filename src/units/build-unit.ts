@@ -18,7 +18,7 @@ import { UNIT_TYPES } from './unit-types';
  */
 export function buildUnit(name: string, main: ParsedFile, dropIns: readonly ParsedFile[], options: BuildOptions): BuildResult {
   const unit = defaultUnitConfig(name, main.file);
-  unit.dropIns = dropIns.map((d) => d.file);
+  if (dropIns.length > 0) unit.dropIns = dropIns.map((d) => d.file);
   // Set one by one, not spread: a boot builds thousands of units.
   const specCtx: SpecifierContext = { unitName: name, hostname: options.hostname, sourcePath: main.file };
   if (options.machineId !== undefined) specCtx.machineId = options.machineId;

@@ -13,7 +13,7 @@ import { parseCalendar } from './calendar';
 import { parseListenAddress, type ListenKind } from './listen-address';
 import {
   DEFAULT_RESTART_SEC_MS, DEFAULT_START_LIMIT_BURST, DEFAULT_START_LIMIT_INTERVAL_MS, DEFAULT_TIMEOUT_MS, defaultSocketSettings,
-  defaultTimerSettings, type SocketSettings, type TimerBase, type TimerSettings,
+  defaultTimerSettings, addTo, type SocketSettings, type TimerBase, type TimerSettings,
   type Condition, type EmergencyAction, type ExecDirectoryKind, type NotifyAccess, type OutputTarget, type RestartPolicy, type ServiceType, type UnitConfig,
 } from './unit';
 import {
@@ -77,7 +77,7 @@ function unitList(key: ListKey): Handler {
         warn(s, a, `"${name}" is not a valid unit name; ignored`);
         continue;
       }
-      if (!s.unit[key].includes(name)) s.unit[key].push(name);
+      if (!s.unit[key].includes(name)) addTo(s.unit, key, name);
     }
   };
 }
@@ -98,7 +98,7 @@ function execList(key: ExecKey): Handler {
     // Indexed: a for-of makes an iterator per line when interpreted (a thousand services).
     for (let i = 0; i < parsed.commands.length; i++) {
       const c = parsed.commands[i]!;
-      s.unit[key].push({
+      addTo(s.unit, key, {
         path: c.path,
         argv: c.argv,
         ignoreFailure: c.ignoreFailure,
@@ -234,7 +234,7 @@ function condition(kind: Condition['kind'], assert: boolean): Handler {
       warn(s, a, `path "${v}" is not absolute; ignored`);
       return;
     }
-    s.unit.conditions.push({ kind, value: v, negate, trigger, assert });
+    addTo(s.unit, 'conditions', { kind, value: v, negate, trigger, assert });
   };
 }
 
@@ -442,7 +442,7 @@ const SERVICE_HANDLERS: Readonly<Record<string, Handler>> = {
     }
     const r = parseOpenFile(spec(s, a, v));
     if (typeof r === 'string') error(s, a, r);
-    else s.unit.openFiles.push(r);
+    else addTo(s.unit, 'openFiles', r);
   },
   SetCredential: (v, a, s) => {
     if (v === '') {
@@ -495,7 +495,7 @@ const SERVICE_HANDLERS: Readonly<Record<string, Handler>> = {
         warn(s, a, `invalid environment assignment "${text}"; ignored`);
         continue;
       }
-      s.unit.environment.push([name, text.slice(eq + 1)]);
+      addTo(s.unit, 'environment', [name, text.slice(eq + 1)]);
     }
   },
   EnvironmentFile: (v, a, s) => {
@@ -506,7 +506,7 @@ const SERVICE_HANDLERS: Readonly<Record<string, Handler>> = {
     const optional = v.startsWith('-');
     const path = spec(s, a, optional ? v.slice(1) : v);
     if (!path.startsWith('/')) warn(s, a, `path "${path}" is not absolute; ignored`);
-    else s.unit.environmentFiles.push({ path, optional });
+    else addTo(s.unit, 'environmentFiles', { path, optional });
   },
   PassEnvironment: (v, a, s) => {
     if (v === '') {
@@ -515,7 +515,7 @@ const SERVICE_HANDLERS: Readonly<Record<string, Handler>> = {
     }
     for (const name of spec(s, a, v).split(/\s+/)) {
       if (!ENV_NAME.test(name)) warn(s, a, `invalid variable name "${name}"; ignored`);
-      else if (!s.unit.passEnvironment.includes(name)) s.unit.passEnvironment.push(name);
+      else if (!s.unit.passEnvironment.includes(name)) addTo(s.unit, 'passEnvironment', name);
     }
   },
   UnsetEnvironment: (v, a, s) => {
@@ -525,7 +525,7 @@ const SERVICE_HANDLERS: Readonly<Record<string, Handler>> = {
     }
     // Specifiers per word after unquoting, as for Environment=.
     for (const w of splitWords(v, { cunescape: true, relax: true }).words) {
-      s.unit.unsetEnvironment.push(spec(s, a, w.text));
+      addTo(s.unit, 'unsetEnvironment', spec(s, a, w.text));
     }
   },
   WorkingDirectory: (v, a, s) => {
@@ -564,7 +564,7 @@ const SERVICE_HANDLERS: Readonly<Record<string, Handler>> = {
     }
     for (const g of spec(s, a, v).split(/\s+/)) {
       if (!/^(?:\d+|[A-Za-z_][A-Za-z0-9_.-]*\$?)$/.test(g)) warn(s, a, `invalid group name "${g}"; ignored`);
-      else if (!s.unit.supplementaryGroups.includes(g)) s.unit.supplementaryGroups.push(g);
+      else if (!s.unit.supplementaryGroups.includes(g)) addTo(s.unit, 'supplementaryGroups', g);
     }
   },
   UMask: (v, a, s) => {
@@ -584,7 +584,7 @@ const SERVICE_HANDLERS: Readonly<Record<string, Handler>> = {
     for (const d of spec(s, a, v).split(/\s+/)) {
       if (d.startsWith('/') || d.split('/').some((c) => c === '..' || c === '.' || c === '')) {
         warn(s, a, `"${d}" is not a relative path below /run; ignored`);
-      } else if (!s.unit.runtimeDirectory.includes(d)) s.unit.runtimeDirectory.push(d);
+      } else if (!s.unit.runtimeDirectory.includes(d)) addTo(s.unit, 'runtimeDirectory', d);
     }
   },
   RuntimeDirectoryMode: (v, a, s) => {
