@@ -13,7 +13,7 @@ import { parseCalendar } from './calendar';
 import { parseListenAddress, type ListenKind } from './listen-address';
 import {
   DEFAULT_RESTART_SEC_MS, DEFAULT_START_LIMIT_BURST, DEFAULT_START_LIMIT_INTERVAL_MS, DEFAULT_TIMEOUT_MS, defaultSocketSettings,
-  defaultTimerSettings, addTo, type SocketSettings, type TimerBase, type TimerSettings,
+  defaultTimerSettings, addTo, NO_EXIT_STATUSES, type ExecDirectorySettings, type SocketSettings, type TimerBase, type TimerSettings,
   type Condition, type EmergencyAction, type ExecDirectoryKind, type NotifyAccess, type OutputTarget, type RestartPolicy, type ServiceType, type UnitConfig,
 } from './unit';
 import {
@@ -159,38 +159,45 @@ function signal(key: SignalKey, fallback: number): Handler {
 /** StateDirectory= and its kin: relative paths ("NAME[:SYMLINK]"; the symlink part is not made). */
 function execDirectory(kind: ExecDirectoryKind): Handler {
   return (v, a, s) => {
-    const list = s.unit.execDirectories[kind].names;
-    if (v === '') {
-      list.length = 0;
-      return;
+    const old = s.unit.execDirectories[kind];
+    const names: string[] = [];
+    if (v !== '') {
+      names.push(...old.names);
+      for (const word of spec(s, a, v).split(/\s+/)) {
+        const d = word.split(':')[0]!;
+        if (d.startsWith('/') || d.split('/').some((c) => c === '..' || c === '.' || c === '')) warn(s, a, `"${d}" is not a relative path; ignored`);
+        else if (!names.includes(d)) names.push(d);
+      }
     }
-    for (const word of spec(s, a, v).split(/\s+/)) {
-      const d = word.split(':')[0]!;
-      if (d.startsWith('/') || d.split('/').some((c) => c === '..' || c === '.' || c === '')) warn(s, a, `"${d}" is not a relative path; ignored`);
-      else if (!list.includes(d)) list.push(d);
-    }
+    // A new value, never a change to the old: every unit starts with the same (NO_EXEC_DIRECTORIES).
+    setExecDirectory(s, kind, old.mode === undefined ? { names } : { names, mode: old.mode });
   };
 }
 
 function execDirectoryMode(kind: ExecDirectoryKind): Handler {
   return (v, a, s) => {
+    const { names } = s.unit.execDirectories[kind];
     if (v === '') {
-      delete s.unit.execDirectories[kind].mode;
+      setExecDirectory(s, kind, { names });
       return;
     }
     const m = parseMode(v);
     if (m === undefined) warn(s, a, `"${v}" is not an octal mode; ignored`);
-    else s.unit.execDirectories[kind].mode = m;
+    else setExecDirectory(s, kind, { names, mode: m });
   };
+}
+
+function setExecDirectory(s: State, kind: ExecDirectoryKind, settings: ExecDirectorySettings): void {
+  s.unit.execDirectories = { ...s.unit.execDirectories, [kind]: settings };
 }
 
 /** LoadCredentialEncrypted=/SetCredentialEncrypted=: recorded as "Directive=ID"; the start refuses them. */
 function encrypted(value: string, a: Assignment, s: State): void {
   if (value === '') {
-    s.unit.credentials.encrypted = s.unit.credentials.encrypted.filter((e) => !e.startsWith(`${a.key}=`));
+    s.unit.credentials = { ...s.unit.credentials, encrypted: s.unit.credentials.encrypted.filter((e) => !e.startsWith(`${a.key}=`)) };
     return;
   }
-  s.unit.credentials.encrypted.push(`${a.key}=${value.split(':')[0]}`);
+  s.unit.credentials = { ...s.unit.credentials, encrypted: [...s.unit.credentials.encrypted, `${a.key}=${value.split(':')[0]}`] };
 }
 
 type StatusKey = 'successExitStatus' | 'restartPreventExitStatus' | 'restartForceExitStatus';
@@ -198,17 +205,20 @@ type StatusKey = 'successExitStatus' | 'restartPreventExitStatus' | 'restartForc
 function exitStatus(key: StatusKey): Handler {
   return (value, a, s) => {
     if (value === '') {
-      s.unit[key] = { codes: [], signals: [] };
+      s.unit[key] = NO_EXIT_STATUSES;
       return;
     }
-    const set = s.unit[key];
+    // A new set, never a change to the old: every unit starts with the same (NO_EXIT_STATUSES).
+    const codes = [...s.unit[key].codes];
+    const signals = [...s.unit[key].signals];
     for (const word of value.split(/\s+/)) {
       const st = parseExitStatusWord(word);
       if (!st) warn(s, a, `"${word}" is neither an exit status nor a signal; ignored`);
       else if ('code' in st) {
-        if (!set.codes.includes(st.code)) set.codes.push(st.code);
-      } else if (!set.signals.includes(st.signal)) set.signals.push(st.signal);
+        if (!codes.includes(st.code)) codes.push(st.code);
+      } else if (!signals.includes(st.signal)) signals.push(st.signal);
     }
+    s.unit[key] = { codes, signals };
   };
 }
 
@@ -446,26 +456,26 @@ const SERVICE_HANDLERS: Readonly<Record<string, Handler>> = {
   },
   SetCredential: (v, a, s) => {
     if (v === '') {
-      s.unit.credentials.set = [];
+      s.unit.credentials = { ...s.unit.credentials, set: [] };
       return;
     }
     const r = parseSetCredential(spec(s, a, v));
     if (typeof r === 'string') error(s, a, r);
-    else s.unit.credentials.set = [...s.unit.credentials.set.filter((c) => c.id !== r.id), r];
+    else s.unit.credentials = { ...s.unit.credentials, set: [...s.unit.credentials.set.filter((c) => c.id !== r.id), r] };
   },
   LoadCredential: (v, a, s) => {
     if (v === '') {
-      s.unit.credentials.load = [];
+      s.unit.credentials = { ...s.unit.credentials, load: [] };
       return;
     }
     const r = parseLoadCredential(spec(s, a, v));
     if (typeof r === 'string') error(s, a, r);
-    else s.unit.credentials.load = [...s.unit.credentials.load.filter((c) => c.id !== r.id), r];
+    else s.unit.credentials = { ...s.unit.credentials, load: [...s.unit.credentials.load.filter((c) => c.id !== r.id), r] };
   },
   ImportCredential: (v, a, s) => {
-    if (v === '') s.unit.credentials.import = [];
+    if (v === '') s.unit.credentials = { ...s.unit.credentials, import: [] };
     else if (v.includes('/')) error(s, a, `invalid credential glob "${v}"`);
-    else if (!s.unit.credentials.import.includes(v)) s.unit.credentials.import.push(spec(s, a, v));
+    else if (!s.unit.credentials.import.includes(v)) s.unit.credentials = { ...s.unit.credentials, import: [...s.unit.credentials.import, spec(s, a, v)] };
   },
   // Accepted, so the unit loads; its start is refused with a clear message (no TPM2 or host key to decrypt with).
   LoadCredentialEncrypted: encrypted,
@@ -688,13 +698,15 @@ const SERVICE_HANDLERS: Readonly<Record<string, Handler>> = {
     (Object.keys(RLIMITS) as RlimitName[]).map((name): [string, Handler] => [
       `Limit${name}`,
       (v, a, s) => {
+        // A new set of limits, never a change to the old: every unit starts with the same (NO_LIMITS).
         if (v === '') {
-          delete s.unit.limits[name];
+          const { [name]: _, ...rest } = s.unit.limits;
+          s.unit.limits = rest;
           return;
         }
         const l = parseLimit(v, name);
         if (!l) warn(s, a, `"${v}" is not a limit ("N", "SOFT:HARD" or "infinity"); ignored`);
-        else s.unit.limits[name] = l;
+        else s.unit.limits = { ...s.unit.limits, [name]: l };
       },
     ]),
   ),

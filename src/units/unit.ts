@@ -7,7 +7,7 @@ import type { CalendarSpec } from './calendar';
 import type { Diagnostic } from './diagnostic';
 import type { Listen } from './listen-address';
 import type { RlimitName } from './rlimits';
-import { emptyCredentials, type CredentialSettings, type OpenFileSpec } from './service-files';
+import type { CredentialSettings, OpenFileSpec } from './service-files';
 
 export type { Diagnostic } from './diagnostic';
 
@@ -31,11 +31,17 @@ export function notifiesReady(type: ServiceType): boolean {
   return type === 'notify' || type === 'notify-reload';
 }
 export type RestartPolicy = 'no' | 'on-success' | 'on-failure' | 'on-abnormal' | 'on-abort' | 'on-watchdog' | 'always';
-export type OutputTarget = { kind: 'inherit' | 'null' | 'journal' | 'socket' } | { kind: 'file' | 'append' | 'truncate'; path: string };
+export type OutputTarget = { readonly kind: 'inherit' | 'null' | 'journal' | 'socket' } | { readonly kind: 'file' | 'append' | 'truncate'; readonly path: string };
 export type EmergencyAction = 'none' | 'exit' | 'exit-force';
 export type NotifyAccess = 'none' | 'main' | 'exec' | 'all';
 /** The directories systemd makes for a service besides RuntimeDirectory=, by their setting's name. */
 export type ExecDirectoryKind = 'state' | 'cache' | 'logs' | 'configuration';
+
+/** StateDirectory= and its kin, with their mode. */
+export interface ExecDirectorySettings {
+  readonly names: readonly string[];
+  readonly mode?: number;
+}
 
 export type KillMode = 'control-group' | 'process' | 'mixed' | 'none';
 
@@ -59,8 +65,8 @@ export interface Condition {
 }
 
 export interface ExitStatusSet {
-  codes: number[];
-  signals: number[];
+  readonly codes: readonly number[];
+  readonly signals: readonly number[];
 }
 
 /** The unit types ts-init loads: services run, sockets listen, targets synchronise, timers start units when due (each one room: units/unit-types.ts, supervisor/types/). */
@@ -224,7 +230,7 @@ export interface UnitConfig {
    * StateDirectory=, CacheDirectory=, LogsDirectory=, ConfigurationDirectory=: names below
    * /var/lib, /var/cache, /var/log, /etc, made when missing (never removed), with their modes.
    */
-  execDirectories: Record<ExecDirectoryKind, { names: string[]; mode?: number }>;
+  execDirectories: Readonly<Record<ExecDirectoryKind, ExecDirectorySettings>>;
   /** True for RuntimeDirectoryPreserve=yes; see runtimeDirectoryPreserveMode for "restart". */
   runtimeDirectoryPreserve: boolean;
   runtimeDirectoryPreserveMode: 'no' | 'yes' | 'restart';
@@ -247,7 +253,7 @@ export interface UnitConfig {
   logExtraFields?: Array<[string, string]>;
   nice?: number;
   /** Limit*= by resource name (NOFILE, NPROC, CORE, ...); Infinity means unlimited. */
-  limits: Partial<Record<RlimitName, { soft: number; hard: number }>>;
+  limits: Readonly<Partial<Record<RlimitName, { soft: number; hard: number }>>>;
   failureAction: EmergencyAction;
   successAction: EmergencyAction;
   failureActionExitStatus?: number;
@@ -288,6 +294,19 @@ export const DEFAULT_START_LIMIT_BURST = 5;
  * to through addTo, which gives the unit a list of its own first.
  */
 export const NO_ITEMS: readonly never[] = Object.freeze([]);
+
+/** The settings of a new unit that are objects, one frozen value each shared by all (see NO_ITEMS): a setting is changed by a new value. */
+export const NO_EXIT_STATUSES: ExitStatusSet = Object.freeze({ codes: NO_ITEMS, signals: NO_ITEMS });
+const NO_CREDENTIALS: CredentialSettings = Object.freeze({ set: NO_ITEMS, load: NO_ITEMS, import: NO_ITEMS, encrypted: NO_ITEMS });
+const NO_EXEC_DIRECTORY: ExecDirectorySettings = Object.freeze({ names: NO_ITEMS });
+const NO_EXEC_DIRECTORIES: UnitConfig['execDirectories'] = Object.freeze({
+  state: NO_EXEC_DIRECTORY,
+  cache: NO_EXEC_DIRECTORY,
+  logs: NO_EXEC_DIRECTORY,
+  configuration: NO_EXEC_DIRECTORY,
+});
+const TO_JOURNAL: OutputTarget = Object.freeze({ kind: 'journal' });
+const NO_LIMITS: UnitConfig['limits'] = Object.freeze({});
 
 /** The names of UnitConfig's lists. */
 export type UnitListKey = { [K in keyof UnitConfig]-?: UnitConfig[K] extends readonly unknown[] ? K : never }[keyof UnitConfig];
@@ -347,26 +366,26 @@ export function defaultUnitConfig(name: string, sourcePath = ''): UnitConfig {
     reloadSignal: SIGHUP,
     restartMode: 'normal',
     openFiles: NO_ITEMS,
-    credentials: emptyCredentials(),
+    credentials: NO_CREDENTIALS,
     sendSIGKILL: true,
     sendSIGHUP: false,
     ignoreSIGPIPE: true,
-    successExitStatus: { codes: [], signals: [] },
-    restartPreventExitStatus: { codes: [], signals: [] },
-    restartForceExitStatus: { codes: [], signals: [] },
+    successExitStatus: NO_EXIT_STATUSES,
+    restartPreventExitStatus: NO_EXIT_STATUSES,
+    restartForceExitStatus: NO_EXIT_STATUSES,
     environment: NO_ITEMS,
     environmentFiles: NO_ITEMS,
     passEnvironment: NO_ITEMS,
     unsetEnvironment: NO_ITEMS,
     supplementaryGroups: NO_ITEMS,
-    limits: {},
+    limits: NO_LIMITS,
     runtimeDirectory: NO_ITEMS,
     runtimeDirectoryPreserve: false,
-    execDirectories: { state: { names: [] }, cache: { names: [] }, logs: { names: [] }, configuration: { names: [] } },
+    execDirectories: NO_EXEC_DIRECTORIES,
     runtimeDirectoryPreserveMode: 'no',
     standardInput: 'null',
-    standardOutput: { kind: 'journal' },
-    standardError: { kind: 'journal' },
+    standardOutput: TO_JOURNAL,
+    standardError: TO_JOURNAL,
     failureAction: 'none',
     successAction: 'none',
     wantedBy: NO_ITEMS,
