@@ -33,10 +33,15 @@ export interface State {
   stderr?: OutputTarget;
   /** StandardOutput= was given (otherwise it follows StandardInput=socket). */
   stdoutSet?: boolean;
-  unsupported: Set<string>;
+  /** Directives met that ts-init does not support (made at the first: most units have none). */
+  unsupported?: Set<string>;
 }
 
 export type Handler = (value: string, a: Assignment, s: State) => void;
+
+export function markUnsupported(s: State, directive: string): void {
+  (s.unsupported ??= new Set()).add(directive);
+}
 
 function error(s: State, a: Assignment, message: string): void {
   s.diagnostics.push({ file: a.file, line: a.line, severity: 'error', message: `${a.key}: ${message}` });
@@ -636,7 +641,7 @@ const SERVICE_HANDLERS: Readonly<Record<string, Handler>> = {
       s.unit.standardInput = 'null';
     } else {
       warn(s, a, `"${v}" is not supported by ts-init; standard input is /dev/null`);
-      s.unsupported.add('StandardInput');
+      markUnsupported(s, 'StandardInput');
     }
   },
   StandardOutput: (v, a, s) => {

@@ -38,12 +38,15 @@ export function isValidUnitName(name: string): boolean {
 
 /** "foo@.service" for "foo@bar.service"; undefined when the name is not an instance. */
 export function templateOf(name: string): string | undefined {
+  // No "@": no instance (nearly every unit), nothing to parse.
+  if (!name.includes('@')) return undefined;
   const p = parseUnitName(name);
   if (!p || p.instance === undefined || p.instance === '') return undefined;
   return `${p.prefix}@.${p.type}`;
 }
 
 export function isTemplate(name: string): boolean {
+  if (!name.includes('@')) return false;
   const p = parseUnitName(name);
   return p !== undefined && p.instance === '';
 }
