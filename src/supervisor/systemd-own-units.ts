@@ -37,6 +37,9 @@ export function answeredByTsInit(unit: UnitConfig, self = process.execPath): Uni
 /** What a unit file's path in a dpkg file list contains. */
 const MARK = '/systemd/system/';
 
+/** Below systemd's own directory (one RegExp for every unit a boot loads). */
+const SYSTEMD_PATH = /^\/(usr\/)?lib\/systemd\//;
+
 const FALLBACK = /^(systemd-|getty@|serial-getty@|console-getty|container-getty@|autovt@|user@|user-runtime-dir@)/;
 
 /** The unit files systemd's packages installed (undefined on images without dpkg's lists). */
@@ -71,8 +74,7 @@ export function isSystemdOwn(unit: UnitConfig, shipped: ReadonlySet<string> | un
   if (UNIT_TYPES[unit.kind].keptWhenSystemdOwn || KEPT.has(unit.name)) return false;
   if (shipped?.has(unit.sourcePath)) return true;
   // By name (RPM images, systemd's other packages): systemd's unit files, or its programs.
-  const systemdPath = /^\/(usr\/)?lib\/systemd\//;
-  return FALLBACK.test(unit.name) && (systemdPath.test(unit.sourcePath) || unit.execStart.some((c) => systemdPath.test(c.path)));
+  return FALLBACK.test(unit.name) && (SYSTEMD_PATH.test(unit.sourcePath) || unit.execStart.some((c) => SYSTEMD_PATH.test(c.path)));
 }
 
 /**

@@ -67,35 +67,38 @@ export type Waiting = { sub: 'waiting'; run: TimerRun } | { sub: 'elapsed' | 'de
  * counts from its unit's state, which may change again), else it is dead.
  */
 export function enterWaiting(t: TimerSettings, run: Omit<TimerRun, 'sub'>, f: TimerFacts, timeChange = false): Waiting {
-  const disabled = [...run.disabled];
+  // Copied only when a value is done (a thousand timers start with none); indexed, not forEach:
+  // no closure per timer when interpreted.
+  let disabled: readonly number[] = run.disabled;
   let realtime: number | undefined;
   let monotonic: number | undefined;
   let leaveAround = false;
-  t.values.forEach((v, i) => {
-    if (disabled.includes(i)) return;
+  for (let i = 0; i < t.values.length; i++) {
+    const v = t.values[i]!;
+    if (disabled.includes(i)) continue;
     if (v.base === 'OnCalendar') {
       const from = run.lastTrigger.realtime > 0 ? run.lastTrigger.realtime : run.activatedAt.realtime;
       let next = nextElapse(v.spec, from, f.localZone);
-      if (next === undefined) return;
+      if (next === undefined) continue;
       // A past elapse (a persistent timer catching up) is due at once, but not before ts-init started.
       next = Math.max(next, f.startup.realtime);
       realtime = realtime === undefined ? next : Math.min(realtime, next);
-      return;
+      continue;
     }
     const base = monotonicBase(v, run, f);
     if (base === undefined) {
       leaveAround = true;
-      return;
+      continue;
     }
     if (v.base === 'OnUnitActiveSec' || v.base === 'OnUnitInactiveSec') leaveAround = true;
     const next = base + v.ms * US;
     // Passed: before now, or within the millisecond a runtime timer may fire early (it elapsed then).
     if (run.lastTrigger.realtime > 0 && !timeChange && next < f.now.monotonic + EARLY_US && isOneTime(v)) {
-      disabled.push(i);
-      return;
+      disabled = [...disabled, i];
+      continue;
     }
     monotonic = monotonic === undefined ? next : Math.min(monotonic, next);
-  });
+  }
   const settled: TimerRun = { ...run, sub: 'waiting', disabled, nextRealtime: undefined, nextMonotonic: undefined };
   if (realtime === undefined && monotonic === undefined && !t.onClockChange && !t.onTimezoneChange) {
     return { sub: t.remainAfterElapse || leaveAround ? 'elapsed' : 'dead', run: { ...settled, sub: 'elapsed' } };

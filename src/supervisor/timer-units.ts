@@ -9,7 +9,7 @@ import type { Logger } from '../log/logger';
 import { readRegularFile } from '../process/bounded-file';
 import { type LongTimeout, setLongTimeout } from '../process/long-timeout';
 import { localZoneName } from '../units/time-zone';
-import type { UnitConfig } from '../units/unit';
+import type { TimerSettings, UnitConfig } from '../units/unit';
 import { activeState, type State } from './lifecycle';
 import type { TriggeredStart } from './result';
 import { isDown } from './sub-states';
@@ -52,6 +52,19 @@ const CLOCK_JUMP_US = 2_000_000;
 function readBootId(): string | undefined {
   const r = readRegularFile('/proc/sys/kernel/random/boot_id', 64);
   return r.ok ? r.text.trim().replace(/-/g, '') : undefined;
+}
+
+/** A wall-clock moment (ms) on the monotonic clock (µs); 0 for none. */
+function monotonicOf(wallMs: number | undefined, now: Dual): number {
+  return wallMs ? wallMs * 1000 - now.realtime + now.monotonic : 0;
+}
+
+function countsFromUnit(t: TimerSettings): boolean {
+  for (let i = 0; i < t.values.length; i++) {
+    const base = t.values[i]!.base;
+    if (base === 'OnUnitActiveSec' || base === 'OnUnitInactiveSec') return true;
+  }
+  return false;
 }
 
 function systemClock(): Dual {
@@ -144,7 +157,7 @@ export class TimerUnits {
     const unit = a.unit.timer!.unit!;
     const timers = this.timersOf.get(unit);
     if (timers) timers.add(name);
-    else this.timersOf.set(unit, new Set([name]));
+    else this.timersOf.set(unit, new Set<string>().add(name));
   }
 
   /** A timer no longer active; whether it was. */
@@ -212,15 +225,15 @@ export class TimerUnits {
   }
 
   private facts(a: Armed, now: Dual): TimerFacts {
-    const target = this.deps.unitState(a.unit.timer!.unit!);
-    const mono = (wallMs: number | undefined): number => (wallMs ? wallMs * 1000 - now.realtime + now.monotonic : 0);
     const t = a.unit.timer!;
+    // Its unit's state counts for OnUnitActiveSec= and OnUnitInactiveSec= only.
+    const target = countsFromUnit(t) ? this.deps.unitState(t.unit!) : undefined;
     return {
       now,
       startup: this.startup,
       inContainer: this.deps.inContainer,
-      unitActiveAt: mono(target?.inactiveExitAt),
-      unitInactiveAt: mono(target?.inactiveEnterAt),
+      unitActiveAt: monotonicOf(target?.inactiveExitAt, now),
+      unitInactiveAt: monotonicOf(target?.inactiveEnterAt, now),
       randomUs: randomDelayUs(t.randomizedDelayMs, t.fixedRandomDelay, this.deps.machineId(), a.unit.name, this.deps.random),
       localZone: this.zone,
     };

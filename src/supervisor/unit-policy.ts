@@ -3,7 +3,7 @@ import type { UnitConfig } from '../units/unit';
 import type { Phase, Policy, PolicySetting } from './lifecycle';
 import type { ExecCommand } from '../units/unit';
 
-export function commandsOf(u: UnitConfig, phase: Phase): ExecCommand[] {
+export function commandsOf(u: UnitConfig, phase: Phase): readonly ExecCommand[] {
   switch (phase) {
     case 'start-pre':
       return u.execStartPre;

@@ -4,7 +4,7 @@
 // A unit with an error diagnostic is not loadable (systemd's "bad-setting").
 
 import { hasErrors } from './diagnostic';
-import { SECTIONS, type Handler, type State } from './directive-handlers';
+import { markUnsupported, SECTIONS, type Handler, type State } from './directive-handlers';
 import { isSilent, isUnsupported } from './directives';
 import { parseUnitName, type SpecifierContext } from './specifiers';
 import type { Assignment, ParsedFile } from './syntax';
@@ -18,7 +18,7 @@ import { UNIT_TYPES } from './unit-types';
  */
 export function buildUnit(name: string, main: ParsedFile, dropIns: readonly ParsedFile[], options: BuildOptions): BuildResult {
   const unit = defaultUnitConfig(name, main.file);
-  unit.dropIns = dropIns.map((d) => d.file);
+  if (dropIns.length > 0) unit.dropIns = dropIns.map((d) => d.file);
   // Set one by one, not spread: a boot builds thousands of units.
   const specCtx: SpecifierContext = { unitName: name, hostname: options.hostname, sourcePath: main.file };
   if (options.machineId !== undefined) specCtx.machineId = options.machineId;
@@ -31,7 +31,6 @@ export function buildUnit(name: string, main: ParsedFile, dropIns: readonly Pars
     specCtx,
     typeSet: false,
     notifyAccessSet: false,
-    unsupported: new Set(),
   };
 
   const parts = parseUnitName(name);
@@ -68,7 +67,7 @@ export function buildUnit(name: string, main: ParsedFile, dropIns: readonly Pars
   }
 
   type.finish(state, (message) => state.diagnostics.push({ file: main.file, severity: 'error', message }));
-  if (state.unsupported.size > 0) unit.unsupported = [...state.unsupported];
+  if (state.unsupported) unit.unsupported = [...state.unsupported];
   return { unit, diagnostics: state.diagnostics, loadable: !hasErrors(state.diagnostics) };
 }
 
@@ -80,7 +79,7 @@ function applyAssignment(s: State, handlers: Readonly<Record<string, Handler>>, 
   }
   if (isSilent(a.section, a.key)) return;
   if (isUnsupported(a.section, a.key)) {
-    s.unsupported.add(a.key);
+    markUnsupported(s, a.key);
     s.diagnostics.push({
       file: a.file,
       line: a.line,

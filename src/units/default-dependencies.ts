@@ -3,17 +3,17 @@
 // services start after basic.target, sockets are up before sockets.target, and a
 // target waits for what it wants. The Conflicts=/Before=shutdown.target half is left
 // out: ts-init stops units in reverse start order without a shutdown transaction. Pure.
-import type { UnitConfig } from './unit';
-import { UNIT_TYPES } from './unit-types';
+import { addTo, type UnitConfig } from './unit';
+import { type OwnDependencyKey, UNIT_TYPES } from './unit-types';
 
-function add(list: string[], name: string, self: string): void {
-  if (name !== self && !list.includes(name)) list.push(name);
+function add(u: UnitConfig, key: OwnDependencyKey, name: string): void {
+  if (name !== u.name && !u[key].includes(name)) addTo(u, key, name);
 }
 
 /** The dependencies a unit gets from its own type (units/unit-types.ts), applied as it is loaded. */
 export function addOwnDefaultDependencies(u: UnitConfig): void {
   if (!u.defaultDependencies) return;
-  UNIT_TYPES[u.kind].ownDependencies(u, (list, name) => add(list, name, u.name));
+  UNIT_TYPES[u.kind].ownDependencies(u, (key, name) => add(u, key, name));
 }
 
 /**
@@ -33,7 +33,7 @@ export function addTargetDefaultDependencies(units: ReadonlyMap<string, UnitConf
         if (!d?.defaultDependencies || t.before.includes(name) || d.after.includes(t.name)) continue;
         if (name === t.name || after.has(name)) continue;
         after.add(name);
-        t.after.push(name);
+        addTo(t, 'after', name);
       }
     };
     orderAfter(t.requires);

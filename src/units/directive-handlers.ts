@@ -13,7 +13,7 @@ import { parseCalendar } from './calendar';
 import { parseListenAddress, type ListenKind } from './listen-address';
 import {
   DEFAULT_RESTART_SEC_MS, DEFAULT_START_LIMIT_BURST, DEFAULT_START_LIMIT_INTERVAL_MS, DEFAULT_TIMEOUT_MS, defaultSocketSettings,
-  defaultTimerSettings, type SocketSettings, type TimerBase, type TimerSettings,
+  defaultTimerSettings, addTo, NO_EXIT_STATUSES, type ExecDirectorySettings, type SocketSettings, type TimerBase, type TimerSettings,
   type Condition, type EmergencyAction, type ExecDirectoryKind, type NotifyAccess, type OutputTarget, type RestartPolicy, type ServiceType, type UnitConfig,
 } from './unit';
 import {
@@ -33,10 +33,15 @@ export interface State {
   stderr?: OutputTarget;
   /** StandardOutput= was given (otherwise it follows StandardInput=socket). */
   stdoutSet?: boolean;
-  unsupported: Set<string>;
+  /** Directives met that ts-init does not support (made at the first: most units have none). */
+  unsupported?: Set<string>;
 }
 
 export type Handler = (value: string, a: Assignment, s: State) => void;
+
+export function markUnsupported(s: State, directive: string): void {
+  (s.unsupported ??= new Set()).add(directive);
+}
 
 function error(s: State, a: Assignment, message: string): void {
   s.diagnostics.push({ file: a.file, line: a.line, severity: 'error', message: `${a.key}: ${message}` });
@@ -77,7 +82,7 @@ function unitList(key: ListKey): Handler {
         warn(s, a, `"${name}" is not a valid unit name; ignored`);
         continue;
       }
-      if (!s.unit[key].includes(name)) s.unit[key].push(name);
+      if (!s.unit[key].includes(name)) addTo(s.unit, key, name);
     }
   };
 }
@@ -98,7 +103,7 @@ function execList(key: ExecKey): Handler {
     // Indexed: a for-of makes an iterator per line when interpreted (a thousand services).
     for (let i = 0; i < parsed.commands.length; i++) {
       const c = parsed.commands[i]!;
-      s.unit[key].push({
+      addTo(s.unit, key, {
         path: c.path,
         argv: c.argv,
         ignoreFailure: c.ignoreFailure,
@@ -159,38 +164,45 @@ function signal(key: SignalKey, fallback: number): Handler {
 /** StateDirectory= and its kin: relative paths ("NAME[:SYMLINK]"; the symlink part is not made). */
 function execDirectory(kind: ExecDirectoryKind): Handler {
   return (v, a, s) => {
-    const list = s.unit.execDirectories[kind].names;
-    if (v === '') {
-      list.length = 0;
-      return;
+    const old = s.unit.execDirectories[kind];
+    const names: string[] = [];
+    if (v !== '') {
+      names.push(...old.names);
+      for (const word of spec(s, a, v).split(/\s+/)) {
+        const d = word.split(':')[0]!;
+        if (d.startsWith('/') || d.split('/').some((c) => c === '..' || c === '.' || c === '')) warn(s, a, `"${d}" is not a relative path; ignored`);
+        else if (!names.includes(d)) names.push(d);
+      }
     }
-    for (const word of spec(s, a, v).split(/\s+/)) {
-      const d = word.split(':')[0]!;
-      if (d.startsWith('/') || d.split('/').some((c) => c === '..' || c === '.' || c === '')) warn(s, a, `"${d}" is not a relative path; ignored`);
-      else if (!list.includes(d)) list.push(d);
-    }
+    // A new value, never a change to the old: every unit starts with the same (NO_EXEC_DIRECTORIES).
+    setExecDirectory(s, kind, old.mode === undefined ? { names } : { names, mode: old.mode });
   };
 }
 
 function execDirectoryMode(kind: ExecDirectoryKind): Handler {
   return (v, a, s) => {
+    const { names } = s.unit.execDirectories[kind];
     if (v === '') {
-      delete s.unit.execDirectories[kind].mode;
+      setExecDirectory(s, kind, { names });
       return;
     }
     const m = parseMode(v);
     if (m === undefined) warn(s, a, `"${v}" is not an octal mode; ignored`);
-    else s.unit.execDirectories[kind].mode = m;
+    else setExecDirectory(s, kind, { names, mode: m });
   };
+}
+
+function setExecDirectory(s: State, kind: ExecDirectoryKind, settings: ExecDirectorySettings): void {
+  s.unit.execDirectories = { ...s.unit.execDirectories, [kind]: settings };
 }
 
 /** LoadCredentialEncrypted=/SetCredentialEncrypted=: recorded as "Directive=ID"; the start refuses them. */
 function encrypted(value: string, a: Assignment, s: State): void {
   if (value === '') {
-    s.unit.credentials.encrypted = s.unit.credentials.encrypted.filter((e) => !e.startsWith(`${a.key}=`));
+    s.unit.credentials = { ...s.unit.credentials, encrypted: s.unit.credentials.encrypted.filter((e) => !e.startsWith(`${a.key}=`)) };
     return;
   }
-  s.unit.credentials.encrypted.push(`${a.key}=${value.split(':')[0]}`);
+  s.unit.credentials = { ...s.unit.credentials, encrypted: [...s.unit.credentials.encrypted, `${a.key}=${value.split(':')[0]}`] };
 }
 
 type StatusKey = 'successExitStatus' | 'restartPreventExitStatus' | 'restartForceExitStatus';
@@ -198,17 +210,20 @@ type StatusKey = 'successExitStatus' | 'restartPreventExitStatus' | 'restartForc
 function exitStatus(key: StatusKey): Handler {
   return (value, a, s) => {
     if (value === '') {
-      s.unit[key] = { codes: [], signals: [] };
+      s.unit[key] = NO_EXIT_STATUSES;
       return;
     }
-    const set = s.unit[key];
+    // A new set, never a change to the old: every unit starts with the same (NO_EXIT_STATUSES).
+    const codes = [...s.unit[key].codes];
+    const signals = [...s.unit[key].signals];
     for (const word of value.split(/\s+/)) {
       const st = parseExitStatusWord(word);
       if (!st) warn(s, a, `"${word}" is neither an exit status nor a signal; ignored`);
       else if ('code' in st) {
-        if (!set.codes.includes(st.code)) set.codes.push(st.code);
-      } else if (!set.signals.includes(st.signal)) set.signals.push(st.signal);
+        if (!codes.includes(st.code)) codes.push(st.code);
+      } else if (!signals.includes(st.signal)) signals.push(st.signal);
     }
+    s.unit[key] = { codes, signals };
   };
 }
 
@@ -234,7 +249,7 @@ function condition(kind: Condition['kind'], assert: boolean): Handler {
       warn(s, a, `path "${v}" is not absolute; ignored`);
       return;
     }
-    s.unit.conditions.push({ kind, value: v, negate, trigger, assert });
+    addTo(s.unit, 'conditions', { kind, value: v, negate, trigger, assert });
   };
 }
 
@@ -442,30 +457,30 @@ const SERVICE_HANDLERS: Readonly<Record<string, Handler>> = {
     }
     const r = parseOpenFile(spec(s, a, v));
     if (typeof r === 'string') error(s, a, r);
-    else s.unit.openFiles.push(r);
+    else addTo(s.unit, 'openFiles', r);
   },
   SetCredential: (v, a, s) => {
     if (v === '') {
-      s.unit.credentials.set = [];
+      s.unit.credentials = { ...s.unit.credentials, set: [] };
       return;
     }
     const r = parseSetCredential(spec(s, a, v));
     if (typeof r === 'string') error(s, a, r);
-    else s.unit.credentials.set = [...s.unit.credentials.set.filter((c) => c.id !== r.id), r];
+    else s.unit.credentials = { ...s.unit.credentials, set: [...s.unit.credentials.set.filter((c) => c.id !== r.id), r] };
   },
   LoadCredential: (v, a, s) => {
     if (v === '') {
-      s.unit.credentials.load = [];
+      s.unit.credentials = { ...s.unit.credentials, load: [] };
       return;
     }
     const r = parseLoadCredential(spec(s, a, v));
     if (typeof r === 'string') error(s, a, r);
-    else s.unit.credentials.load = [...s.unit.credentials.load.filter((c) => c.id !== r.id), r];
+    else s.unit.credentials = { ...s.unit.credentials, load: [...s.unit.credentials.load.filter((c) => c.id !== r.id), r] };
   },
   ImportCredential: (v, a, s) => {
-    if (v === '') s.unit.credentials.import = [];
+    if (v === '') s.unit.credentials = { ...s.unit.credentials, import: [] };
     else if (v.includes('/')) error(s, a, `invalid credential glob "${v}"`);
-    else if (!s.unit.credentials.import.includes(v)) s.unit.credentials.import.push(spec(s, a, v));
+    else if (!s.unit.credentials.import.includes(v)) s.unit.credentials = { ...s.unit.credentials, import: [...s.unit.credentials.import, spec(s, a, v)] };
   },
   // Accepted, so the unit loads; its start is refused with a clear message (no TPM2 or host key to decrypt with).
   LoadCredentialEncrypted: encrypted,
@@ -495,7 +510,7 @@ const SERVICE_HANDLERS: Readonly<Record<string, Handler>> = {
         warn(s, a, `invalid environment assignment "${text}"; ignored`);
         continue;
       }
-      s.unit.environment.push([name, text.slice(eq + 1)]);
+      addTo(s.unit, 'environment', [name, text.slice(eq + 1)]);
     }
   },
   EnvironmentFile: (v, a, s) => {
@@ -506,7 +521,7 @@ const SERVICE_HANDLERS: Readonly<Record<string, Handler>> = {
     const optional = v.startsWith('-');
     const path = spec(s, a, optional ? v.slice(1) : v);
     if (!path.startsWith('/')) warn(s, a, `path "${path}" is not absolute; ignored`);
-    else s.unit.environmentFiles.push({ path, optional });
+    else addTo(s.unit, 'environmentFiles', { path, optional });
   },
   PassEnvironment: (v, a, s) => {
     if (v === '') {
@@ -515,7 +530,7 @@ const SERVICE_HANDLERS: Readonly<Record<string, Handler>> = {
     }
     for (const name of spec(s, a, v).split(/\s+/)) {
       if (!ENV_NAME.test(name)) warn(s, a, `invalid variable name "${name}"; ignored`);
-      else if (!s.unit.passEnvironment.includes(name)) s.unit.passEnvironment.push(name);
+      else if (!s.unit.passEnvironment.includes(name)) addTo(s.unit, 'passEnvironment', name);
     }
   },
   UnsetEnvironment: (v, a, s) => {
@@ -525,7 +540,7 @@ const SERVICE_HANDLERS: Readonly<Record<string, Handler>> = {
     }
     // Specifiers per word after unquoting, as for Environment=.
     for (const w of splitWords(v, { cunescape: true, relax: true }).words) {
-      s.unit.unsetEnvironment.push(spec(s, a, w.text));
+      addTo(s.unit, 'unsetEnvironment', spec(s, a, w.text));
     }
   },
   WorkingDirectory: (v, a, s) => {
@@ -564,7 +579,7 @@ const SERVICE_HANDLERS: Readonly<Record<string, Handler>> = {
     }
     for (const g of spec(s, a, v).split(/\s+/)) {
       if (!/^(?:\d+|[A-Za-z_][A-Za-z0-9_.-]*\$?)$/.test(g)) warn(s, a, `invalid group name "${g}"; ignored`);
-      else if (!s.unit.supplementaryGroups.includes(g)) s.unit.supplementaryGroups.push(g);
+      else if (!s.unit.supplementaryGroups.includes(g)) addTo(s.unit, 'supplementaryGroups', g);
     }
   },
   UMask: (v, a, s) => {
@@ -584,7 +599,7 @@ const SERVICE_HANDLERS: Readonly<Record<string, Handler>> = {
     for (const d of spec(s, a, v).split(/\s+/)) {
       if (d.startsWith('/') || d.split('/').some((c) => c === '..' || c === '.' || c === '')) {
         warn(s, a, `"${d}" is not a relative path below /run; ignored`);
-      } else if (!s.unit.runtimeDirectory.includes(d)) s.unit.runtimeDirectory.push(d);
+      } else if (!s.unit.runtimeDirectory.includes(d)) addTo(s.unit, 'runtimeDirectory', d);
     }
   },
   RuntimeDirectoryMode: (v, a, s) => {
@@ -626,7 +641,7 @@ const SERVICE_HANDLERS: Readonly<Record<string, Handler>> = {
       s.unit.standardInput = 'null';
     } else {
       warn(s, a, `"${v}" is not supported by ts-init; standard input is /dev/null`);
-      s.unsupported.add('StandardInput');
+      markUnsupported(s, 'StandardInput');
     }
   },
   StandardOutput: (v, a, s) => {
@@ -688,13 +703,15 @@ const SERVICE_HANDLERS: Readonly<Record<string, Handler>> = {
     (Object.keys(RLIMITS) as RlimitName[]).map((name): [string, Handler] => [
       `Limit${name}`,
       (v, a, s) => {
+        // A new set of limits, never a change to the old: every unit starts with the same (NO_LIMITS).
         if (v === '') {
-          delete s.unit.limits[name];
+          const { [name]: _, ...rest } = s.unit.limits;
+          s.unit.limits = rest;
           return;
         }
         const l = parseLimit(v, name);
         if (!l) warn(s, a, `"${v}" is not a limit ("N", "SOFT:HARD" or "infinity"); ignored`);
-        else s.unit.limits[name] = l;
+        else s.unit.limits = { ...s.unit.limits, [name]: l };
       },
     ]),
   ),

@@ -31,7 +31,7 @@ import type { ParsedFile } from './syntax';
 import { buildUnit } from './build-unit';
 import { BUILTIN_TARGETS, DEFAULT_TARGET_ALIAS } from './builtin-targets';
 import { addOwnDefaultDependencies, addTargetDefaultDependencies } from './default-dependencies';
-import { defaultUnitConfig, isUnitKind } from './unit';
+import { addTo, defaultUnitConfig, isUnitKind } from './unit';
 import { UNIT_TYPES } from './unit-types';
 import type { BuildOptions, BuildResult, UnitConfig } from './unit';
 
@@ -663,7 +663,7 @@ class ClosureLoader {
     };
     const triggered = UNIT_TYPES[unit.kind].triggered?.(unit, warn);
     if (triggered === undefined) return;
-    if (!unit.before.includes(triggered)) unit.before.push(triggered);
+    if (!unit.before.includes(triggered)) addTo(unit, 'before', triggered);
     this.queue.push({ name: triggered, optional: true });
   }
 
@@ -675,13 +675,12 @@ class ClosureLoader {
       const linked = this.finder.linkedNames(`${n}.${key}`);
       if (linked.length === 0) continue;
       // A set, not a scan of the list per name: timers.target wants a thousand timers.
-      const list = unit[key];
-      const has = new Set(list);
+      const has = new Set(unit[key]);
       for (let i = 0; i < linked.length; i++) {
         const w = linked[i]!;
         if (!has.has(w) && parseUnitName(w)) {
           has.add(w);
-          list.push(w);
+          addTo(unit, key, w);
         }
       }
     }

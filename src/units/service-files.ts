@@ -15,13 +15,13 @@ export interface OpenFileSpec {
 /** The credentials a unit gets in $CREDENTIALS_DIRECTORY. */
 export interface CredentialSettings {
   /** SetCredential=ID:VALUE: the value itself (used when no LoadCredential= of that ID gives one). */
-  set: Array<{ id: string; value: string }>;
+  readonly set: readonly { id: string; value: string }[];
   /** LoadCredential=ID[:PATH]: an absolute path, or a name looked up in the credential stores. */
-  load: Array<{ id: string; path: string }>;
+  readonly load: readonly { id: string; path: string }[];
   /** ImportCredential=GLOB: every credential of the stores whose name matches. */
-  import: string[];
+  readonly import: readonly string[];
   /** LoadCredentialEncrypted=/SetCredentialEncrypted= as "Directive=ID": ts-init cannot decrypt them. */
-  encrypted: string[];
+  readonly encrypted: readonly string[];
 }
 
 export function emptyCredentials(): CredentialSettings {

@@ -17,6 +17,9 @@ const UNIT_TYPES = new Set([
   'service', 'socket', 'target', 'device', 'mount', 'automount', 'swap', 'timer', 'path', 'slice', 'scope',
 ]);
 
+/** The characters of a unit name before its type (one RegExp, not one made at each call: a boot parses names thousands of times). */
+const UNIT_NAME_STEM = /^[A-Za-z0-9:_.\\@-]+$/;
+
 /** Split a unit name into prefix, instance and type; undefined when it is not a valid unit name. */
 export function parseUnitName(name: string): UnitNameParts | undefined {
   if (name.length === 0 || name.length > 255) return undefined;
@@ -25,7 +28,7 @@ export function parseUnitName(name: string): UnitNameParts | undefined {
   const type = name.slice(dot + 1);
   if (!UNIT_TYPES.has(type)) return undefined;
   const stem = name.slice(0, dot);
-  if (!/^[A-Za-z0-9:_.\\@-]+$/.test(stem)) return undefined;
+  if (!UNIT_NAME_STEM.test(stem)) return undefined;
   const at = stem.indexOf('@');
   if (at < 0) return { prefix: stem, type };
   if (at === 0 || stem.indexOf('@', at + 1) >= 0) return undefined;
@@ -38,12 +41,15 @@ export function isValidUnitName(name: string): boolean {
 
 /** "foo@.service" for "foo@bar.service"; undefined when the name is not an instance. */
 export function templateOf(name: string): string | undefined {
+  // No "@": no instance (nearly every unit), nothing to parse.
+  if (!name.includes('@')) return undefined;
   const p = parseUnitName(name);
   if (!p || p.instance === undefined || p.instance === '') return undefined;
   return `${p.prefix}@.${p.type}`;
 }
 
 export function isTemplate(name: string): boolean {
+  if (!name.includes('@')) return false;
   const p = parseUnitName(name);
   return p !== undefined && p.instance === '';
 }

@@ -5,13 +5,16 @@
 import type { State } from './directive-handlers';
 import { notifiesReady, type UnitConfig, type UnitKind } from './unit';
 
+/** The lists a unit's own default dependencies go to. */
+export type OwnDependencyKey = 'requires' | 'after' | 'before';
+
 export interface UnitTypeDefinition {
   /** The sections it reads; any other ([Service] in a target) is an unknown section, as in systemd. */
   readonly sections: readonly string[];
   /** Defaults that depend on other settings, and whole-unit validation (`fail` marks the unit bad). */
   finish(s: State, fail: (message: string) => void): void;
   /** The dependencies it gets from its type alone (sysinit.target for most). */
-  ownDependencies(u: UnitConfig, add: (list: string[], name: string) => void): void;
+  ownDependencies(u: UnitConfig, add: (key: OwnDependencyKey, name: string) => void): void;
   /**
    * Whether a changed definition restarts it when it is up. A target runs nothing: its new
    * dependencies apply to its next start job, and systemd leaves its state alone on a reload.
@@ -36,9 +39,9 @@ function noProcess(u: UnitConfig): void {
   u.remainAfterExit = true;
 }
 
-function needsSysinit(u: UnitConfig, add: (list: string[], name: string) => void): void {
-  add(u.requires, 'sysinit.target');
-  add(u.after, 'sysinit.target');
+function needsSysinit(add: (key: OwnDependencyKey, name: string) => void): void {
+  add('requires', 'sysinit.target');
+  add('after', 'sysinit.target');
 }
 
 const service: UnitTypeDefinition = {
@@ -66,9 +69,9 @@ const service: UnitTypeDefinition = {
       }
     }
   },
-  ownDependencies(u, add) {
-    needsSysinit(u, add);
-    add(u.after, 'basic.target');
+  ownDependencies(_u, add) {
+    needsSysinit(add);
+    add('after', 'basic.target');
   },
   restartsOnReload: true,
   keptWhenSystemdOwn: false,
@@ -81,9 +84,9 @@ const socket: UnitTypeDefinition = {
     noProcess(s.unit);
     if (s.unit.socket!.listen.length === 0) fail('socket unit has no Listen*= setting');
   },
-  ownDependencies(u, add) {
-    needsSysinit(u, add);
-    add(u.before, 'sockets.target');
+  ownDependencies(_u, add) {
+    needsSysinit(add);
+    add('before', 'sockets.target');
   },
   restartsOnReload: true,
   keptWhenSystemdOwn: false,
@@ -123,11 +126,11 @@ const timer: UnitTypeDefinition = {
   // systemd's timer_add_default_dependencies: before timers.target, after the clock is set when
   // it counts by the calendar (the half about shutdown.target is left out, as for the others).
   ownDependencies(u, add) {
-    needsSysinit(u, add);
-    add(u.before, 'timers.target');
+    needsSysinit(add);
+    add('before', 'timers.target');
     if (u.timer!.values.some((v) => v.base === 'OnCalendar')) {
-      add(u.after, 'time-set.target');
-      add(u.after, 'time-sync.target');
+      add('after', 'time-set.target');
+      add('after', 'time-sync.target');
     }
   },
   // A new definition is taken on while it runs (supervisor/types/timer-type.ts), its last

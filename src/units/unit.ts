@@ -7,7 +7,7 @@ import type { CalendarSpec } from './calendar';
 import type { Diagnostic } from './diagnostic';
 import type { Listen } from './listen-address';
 import type { RlimitName } from './rlimits';
-import { emptyCredentials, type CredentialSettings, type OpenFileSpec } from './service-files';
+import type { CredentialSettings, OpenFileSpec } from './service-files';
 
 export type { Diagnostic } from './diagnostic';
 
@@ -31,11 +31,17 @@ export function notifiesReady(type: ServiceType): boolean {
   return type === 'notify' || type === 'notify-reload';
 }
 export type RestartPolicy = 'no' | 'on-success' | 'on-failure' | 'on-abnormal' | 'on-abort' | 'on-watchdog' | 'always';
-export type OutputTarget = { kind: 'inherit' | 'null' | 'journal' | 'socket' } | { kind: 'file' | 'append' | 'truncate'; path: string };
+export type OutputTarget = { readonly kind: 'inherit' | 'null' | 'journal' | 'socket' } | { readonly kind: 'file' | 'append' | 'truncate'; readonly path: string };
 export type EmergencyAction = 'none' | 'exit' | 'exit-force';
 export type NotifyAccess = 'none' | 'main' | 'exec' | 'all';
 /** The directories systemd makes for a service besides RuntimeDirectory=, by their setting's name. */
 export type ExecDirectoryKind = 'state' | 'cache' | 'logs' | 'configuration';
+
+/** StateDirectory= and its kin, with their mode. */
+export interface ExecDirectorySettings {
+  readonly names: readonly string[];
+  readonly mode?: number;
+}
 
 export type KillMode = 'control-group' | 'process' | 'mixed' | 'none';
 
@@ -59,8 +65,8 @@ export interface Condition {
 }
 
 export interface ExitStatusSet {
-  codes: number[];
-  signals: number[];
+  readonly codes: readonly number[];
+  readonly signals: readonly number[];
 }
 
 /** The unit types ts-init loads: services run, sockets listen, targets synchronise, timers start units when due (each one room: units/unit-types.ts, supervisor/types/). */
@@ -143,31 +149,31 @@ export interface UnitConfig {
   sourcePath: string;
   /** SourcePath=: the file a generator made this unit from (/etc/init.d/NAME for SysV scripts). */
   generatedFrom?: string;
-  dropIns: string[];
+  dropIns: readonly string[];
   description: string;
-  after: string[];
-  before: string[];
-  requires: string[];
-  wants: string[];
-  bindsTo: string[];
-  partOf: string[];
+  after: readonly string[];
+  before: readonly string[];
+  requires: readonly string[];
+  wants: readonly string[];
+  bindsTo: readonly string[];
+  partOf: readonly string[];
   /** Upholds= (and NAME.upholds/): started again whenever found inactive while this unit is up. */
-  upholds: string[];
+  upholds: readonly string[];
   /** PropagatesReloadTo= / ReloadPropagatedFrom=: a reload of one reaches the other (load.ts makes each the other's inverse). */
-  propagatesReloadTo: string[];
-  reloadPropagatedFrom: string[];
+  propagatesReloadTo: readonly string[];
+  reloadPropagatedFrom: readonly string[];
   /** PropagatesStopTo= / StopPropagatedFrom=: a stop (or restart) of one stops the other. */
-  propagatesStopTo: string[];
-  stopPropagatedFrom: string[];
-  conflicts: string[];
-  conditions: Condition[];
+  propagatesStopTo: readonly string[];
+  stopPropagatedFrom: readonly string[];
+  conflicts: readonly string[];
+  conditions: readonly Condition[];
   type: ServiceType;
-  execStartPre: ExecCommand[];
-  execStart: ExecCommand[];
-  execStartPost: ExecCommand[];
-  execReload: ExecCommand[];
-  execStop: ExecCommand[];
-  execStopPost: ExecCommand[];
+  execStartPre: readonly ExecCommand[];
+  execStart: readonly ExecCommand[];
+  execStartPost: readonly ExecCommand[];
+  execReload: readonly ExecCommand[];
+  execStop: readonly ExecCommand[];
+  execStopPost: readonly ExecCommand[];
   remainAfterExit: boolean;
   pidFile?: string;
   guessMainPID: boolean;
@@ -193,7 +199,7 @@ export interface UnitConfig {
    */
   restartMode: 'normal' | 'direct';
   /** OpenFile=: files opened for the main process, passed after the sockets with their names. */
-  openFiles: OpenFileSpec[];
+  openFiles: readonly OpenFileSpec[];
   /** LoadCredential=, SetCredential=, ImportCredential=: $CREDENTIALS_DIRECTORY's content. */
   credentials: CredentialSettings;
   /** RestartKillSignal=; undefined means killSignal. */
@@ -207,24 +213,24 @@ export interface UnitConfig {
   restartPreventExitStatus: ExitStatusSet;
   restartForceExitStatus: ExitStatusSet;
   /** Ordered; a later assignment of the same name wins at use time. */
-  environment: [string, string][];
-  environmentFiles: { path: string; optional: boolean }[];
+  environment: readonly [string, string][];
+  environmentFiles: readonly { path: string; optional: boolean }[];
   /** PassEnvironment=: names copied from ts-init's own environment. */
-  passEnvironment: string[];
+  passEnvironment: readonly string[];
   /** UnsetEnvironment=: names ("NAME") or exact assignments ("NAME=value") removed at the end. */
-  unsetEnvironment: string[];
+  unsetEnvironment: readonly string[];
   workingDirectory?: { path: string; optional: boolean; home: boolean };
   user?: string;
   group?: string;
-  supplementaryGroups: string[];
+  supplementaryGroups: readonly string[];
   umask?: number;
-  runtimeDirectory: string[];
+  runtimeDirectory: readonly string[];
   runtimeDirectoryMode?: number;
   /**
    * StateDirectory=, CacheDirectory=, LogsDirectory=, ConfigurationDirectory=: names below
    * /var/lib, /var/cache, /var/log, /etc, made when missing (never removed), with their modes.
    */
-  execDirectories: Record<ExecDirectoryKind, { names: string[]; mode?: number }>;
+  execDirectories: Readonly<Record<ExecDirectoryKind, ExecDirectorySettings>>;
   /** True for RuntimeDirectoryPreserve=yes; see runtimeDirectoryPreserveMode for "restart". */
   runtimeDirectoryPreserve: boolean;
   runtimeDirectoryPreserveMode: 'no' | 'yes' | 'restart';
@@ -247,18 +253,18 @@ export interface UnitConfig {
   logExtraFields?: Array<[string, string]>;
   nice?: number;
   /** Limit*= by resource name (NOFILE, NPROC, CORE, ...); Infinity means unlimited. */
-  limits: Partial<Record<RlimitName, { soft: number; hard: number }>>;
+  limits: Readonly<Partial<Record<RlimitName, { soft: number; hard: number }>>>;
   failureAction: EmergencyAction;
   successAction: EmergencyAction;
   failureActionExitStatus?: number;
   successActionExitStatus?: number;
-  wantedBy: string[];
-  requiredBy: string[];
-  alias: string[];
-  also: string[];
+  wantedBy: readonly string[];
+  requiredBy: readonly string[];
+  alias: readonly string[];
+  also: readonly string[];
   defaultInstance?: string;
   /** Directives understood but not supported (each already reported as a warning). */
-  unsupported: string[];
+  unsupported: readonly string[];
 }
 
 export interface BuildOptions {
@@ -281,6 +287,37 @@ export const DEFAULT_RESTART_SEC_MS = 100;
 export const DEFAULT_START_LIMIT_INTERVAL_MS = 10_000;
 export const DEFAULT_START_LIMIT_BURST = 5;
 
+
+/**
+ * The empty list each list of a new unit starts as: most stay empty, and a boot builds thousands
+ * of units (some forty arrays each were a third of the load's garbage). Frozen: a list is added
+ * to through addTo, which gives the unit a list of its own first.
+ */
+export const NO_ITEMS: readonly never[] = Object.freeze([]);
+
+/** The settings of a new unit that are objects, one frozen value each shared by all (see NO_ITEMS): a setting is changed by a new value. */
+export const NO_EXIT_STATUSES: ExitStatusSet = Object.freeze({ codes: NO_ITEMS, signals: NO_ITEMS });
+const NO_CREDENTIALS: CredentialSettings = Object.freeze({ set: NO_ITEMS, load: NO_ITEMS, import: NO_ITEMS, encrypted: NO_ITEMS });
+const NO_EXEC_DIRECTORY: ExecDirectorySettings = Object.freeze({ names: NO_ITEMS });
+const NO_EXEC_DIRECTORIES: UnitConfig['execDirectories'] = Object.freeze({
+  state: NO_EXEC_DIRECTORY,
+  cache: NO_EXEC_DIRECTORY,
+  logs: NO_EXEC_DIRECTORY,
+  configuration: NO_EXEC_DIRECTORY,
+});
+const TO_JOURNAL: OutputTarget = Object.freeze({ kind: 'journal' });
+const NO_LIMITS: UnitConfig['limits'] = Object.freeze({});
+
+/** The names of UnitConfig's lists. */
+export type UnitListKey = { [K in keyof UnitConfig]-?: UnitConfig[K] extends readonly unknown[] ? K : never }[keyof UnitConfig];
+type ItemOf<K extends UnitListKey> = UnitConfig[K] extends readonly (infer T)[] ? T : never;
+
+/** Adds an item to one of the unit's lists, the unit's own list from then on (see NO_ITEMS). */
+export function addTo<K extends UnitListKey>(unit: UnitConfig, key: K, item: ItemOf<K>): void {
+  const list = unit[key] as readonly unknown[];
+  if (list === NO_ITEMS) (unit as unknown as Record<K, ItemOf<K>[]>)[key] = [item];
+  else (list as ItemOf<K>[]).push(item);
+}
 /** A service unit with every setting at its default. */
 export function defaultUnitConfig(name: string, sourcePath = ''): UnitConfig {
   const type = name.slice(name.lastIndexOf('.') + 1);
@@ -291,28 +328,28 @@ export function defaultUnitConfig(name: string, sourcePath = ''): UnitConfig {
     kind: isUnitKind(type) ? type : 'service',
     defaultDependencies: true,
     sourcePath,
-    dropIns: [],
+    dropIns: NO_ITEMS,
     description: '',
-    after: [],
-    before: [],
-    requires: [],
-    wants: [],
-    bindsTo: [],
-    partOf: [],
-    upholds: [],
-    propagatesReloadTo: [],
-    reloadPropagatedFrom: [],
-    propagatesStopTo: [],
-    stopPropagatedFrom: [],
-    conflicts: [],
-    conditions: [],
+    after: NO_ITEMS,
+    before: NO_ITEMS,
+    requires: NO_ITEMS,
+    wants: NO_ITEMS,
+    bindsTo: NO_ITEMS,
+    partOf: NO_ITEMS,
+    upholds: NO_ITEMS,
+    propagatesReloadTo: NO_ITEMS,
+    reloadPropagatedFrom: NO_ITEMS,
+    propagatesStopTo: NO_ITEMS,
+    stopPropagatedFrom: NO_ITEMS,
+    conflicts: NO_ITEMS,
+    conditions: NO_ITEMS,
     type: 'simple',
-    execStartPre: [],
-    execStart: [],
-    execStartPost: [],
-    execReload: [],
-    execStop: [],
-    execStopPost: [],
+    execStartPre: NO_ITEMS,
+    execStart: NO_ITEMS,
+    execStartPost: NO_ITEMS,
+    execReload: NO_ITEMS,
+    execStop: NO_ITEMS,
+    execStopPost: NO_ITEMS,
     remainAfterExit: false,
     guessMainPID: true,
     restart: 'no',
@@ -328,34 +365,34 @@ export function defaultUnitConfig(name: string, sourcePath = ''): UnitConfig {
     finalKillSignal: SIGKILL,
     reloadSignal: SIGHUP,
     restartMode: 'normal',
-    openFiles: [],
-    credentials: emptyCredentials(),
+    openFiles: NO_ITEMS,
+    credentials: NO_CREDENTIALS,
     sendSIGKILL: true,
     sendSIGHUP: false,
     ignoreSIGPIPE: true,
-    successExitStatus: { codes: [], signals: [] },
-    restartPreventExitStatus: { codes: [], signals: [] },
-    restartForceExitStatus: { codes: [], signals: [] },
-    environment: [],
-    environmentFiles: [],
-    passEnvironment: [],
-    unsetEnvironment: [],
-    supplementaryGroups: [],
-    limits: {},
-    runtimeDirectory: [],
+    successExitStatus: NO_EXIT_STATUSES,
+    restartPreventExitStatus: NO_EXIT_STATUSES,
+    restartForceExitStatus: NO_EXIT_STATUSES,
+    environment: NO_ITEMS,
+    environmentFiles: NO_ITEMS,
+    passEnvironment: NO_ITEMS,
+    unsetEnvironment: NO_ITEMS,
+    supplementaryGroups: NO_ITEMS,
+    limits: NO_LIMITS,
+    runtimeDirectory: NO_ITEMS,
     runtimeDirectoryPreserve: false,
-    execDirectories: { state: { names: [] }, cache: { names: [] }, logs: { names: [] }, configuration: { names: [] } },
+    execDirectories: NO_EXEC_DIRECTORIES,
     runtimeDirectoryPreserveMode: 'no',
     standardInput: 'null',
-    standardOutput: { kind: 'journal' },
-    standardError: { kind: 'journal' },
+    standardOutput: TO_JOURNAL,
+    standardError: TO_JOURNAL,
     failureAction: 'none',
     successAction: 'none',
-    wantedBy: [],
-    requiredBy: [],
-    alias: [],
-    also: [],
-    unsupported: [],
+    wantedBy: NO_ITEMS,
+    requiredBy: NO_ITEMS,
+    alias: NO_ITEMS,
+    also: NO_ITEMS,
+    unsupported: NO_ITEMS,
   };
   if (type === 'socket') unit.socket = defaultSocketSettings();
   if (type === 'timer') unit.timer = defaultTimerSettings();

@@ -79,6 +79,47 @@ describe('defaults', () => {
   });
 });
 
+  it('units share their default lists and settings, and a setting given to one leaves the others as they were', () => {
+    const set = service(
+      [
+        'Environment=A=1', 'SuccessExitStatus=3 SIGUSR1', 'StateDirectory=app', 'StateDirectoryMode=0700', 'LimitNOFILE=512',
+        'SetCredential=k:v', 'ImportCredential=x', 'StandardOutput=null', 'RuntimeDirectory=run',
+      ].join('\n'),
+      'After=a.service\nRequires=b.service\nConditionPathExists=/etc',
+    ).unit;
+    const plain = service('').unit;
+    const fresh = defaultUnitConfig('other.service');
+    expect(set).toMatchObject({
+      environment: [['A', '1']],
+      successExitStatus: { codes: [3], signals: [10] },
+      execDirectories: { state: { names: ['app'], mode: 0o700 } },
+      limits: { NOFILE: { soft: 512, hard: 512 } },
+      credentials: { set: [{ id: 'k', value: 'v' }], import: ['x'] },
+      standardOutput: { kind: 'null' },
+      runtimeDirectory: ['run'],
+      after: ['a.service'],
+      requires: ['b.service'],
+    });
+    expect(set.conditions).toHaveLength(1);
+    for (const u of [plain, fresh]) {
+      expect(u).toMatchObject({
+        environment: [],
+        successExitStatus: { codes: [], signals: [] },
+        execDirectories: { state: { names: [] } },
+        limits: {},
+        credentials: { set: [], load: [], import: [], encrypted: [] },
+        standardOutput: { kind: 'journal' },
+        runtimeDirectory: [],
+        after: [],
+        requires: [],
+        conditions: [],
+      });
+      expect(u.execDirectories.state.mode).toBeUndefined();
+    }
+    // The shared defaults are frozen: a change in place (instead of a new value) fails loudly.
+    expect(Object.isFrozen(fresh.after) && Object.isFrozen(fresh.successExitStatus) && Object.isFrozen(fresh.limits)).toBe(true);
+  });
+
 describe('list settings accumulate and an empty assignment resets them', () => {
   it('Environment=', () => {
     const r = service('Environment=A=1 "B=two words"\nEnvironment=C=3\nEnvironment=A=again');
