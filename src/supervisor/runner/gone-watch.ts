@@ -41,7 +41,11 @@ export class GoneWatch {
   start(): void {
     this.awaitingGone = true;
     this.waiters?.add(this);
-    queueGoneCheck(this, this.proc);
+    // Nothing to look for (a target): answered now, not a turn of the loop and a scan of /proc
+    // later. A shutdown's layers of targets (graphical, multi-user, nss-lookup, ...) each waited
+    // for that before the units ordered before them could stop.
+    if (this.processes.nothingToWaitFor()) this.checkGone(() => new Map());
+    else queueGoneCheck(this, this.proc);
   }
 
   cancel(): void {

@@ -60,6 +60,16 @@ export class UnitProcesses {
     return [...new Set([s.mainPid, s.controlPid].filter((p): p is number => p !== undefined).concat(this.proc.inSessions(this.sessions)))];
   }
 
+  /**
+   * Whether this run has nothing the stop could wait for, known without a look at /proc: no
+   * session, no main or control process (a target, a socket without commands), or KillMode=none.
+   */
+  nothingToWaitFor(): boolean {
+    const s = this.unit.state;
+    if (this.unit.policy.killMode === 'none') return true;
+    return this.sessions.size === 0 && s.mainPid === undefined && s.controlPid === undefined;
+  }
+
   /** The processes the stop sequence waits for, by KillMode=; throws when /proc cannot be read. */
   liveProcesses(index: () => SessionIndex): number[] {
     const s = this.unit.state;

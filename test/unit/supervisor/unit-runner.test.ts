@@ -380,6 +380,27 @@ describe('UnitRunner', () => {
     expect(h.runner.state.sub).toBe('dead');
   });
 
+  it('a unit with no process to look for (a target) is down as soon as it is stopped, not a turn of the loop later', () => {
+    const target = buildUnit('up.target', parseUnitText('[Unit]\nDescription=Up\n', '/x/up.target'), [], { hostname: 'box' }).unit;
+    const h = harness(target);
+    h.runner.send({ type: 'start' });
+    expect(h.runner.state.sub).toBe('exited');
+    h.runner.send({ type: 'stop' });
+    expect(h.runner.state.sub).toBe('dead');
+    h.live();
+  });
+
+  it('a unit whose sessions may hold processes still looks for them before it is down', async () => {
+    const h = harness(unit('ExecStart=/bin/sleep 100'));
+    h.runner.send({ type: 'start' });
+    const main = h.launched[0]!.pid;
+    h.runner.send({ type: 'stop' });
+    h.exit(main, { signal: 15 });
+    expect(h.runner.state.sub).toBe('stop-sigterm');
+    await settle();
+    expect(h.runner.state.sub).toBe('dead');
+  });
+
   it('is among the waiters the supervisor checks only while its stop waits for its processes to be gone', async () => {
     const waiters = new Set<GoneWatch>();
     const h = harness(unit('ExecStart=/bin/sleep 100'), { goneWaiters: waiters });
