@@ -308,7 +308,7 @@ export class Systemd1 {
       return {
         interfaces: [...standard, manager],
         introspect: async () => introspectionXml([...standard, manager], ['unit', 'job'], splitSignature),
-        props: async (want) => (want === MANAGER_IFACE ? this.managerProperties() : undefined),
+        props: async (want, only) => (want === MANAGER_IFACE ? this.managerProperties(only) : undefined),
       };
     }
     if (path === HOSTNAME1_PATH) {
@@ -403,8 +403,10 @@ export class Systemd1 {
     return { sig: 'v', body: [found[1]] };
   }
 
-  private async managerProperties(): Promise<Array<[string, Variant]>> {
-    const units = await this.manager.listUnits(STATE_ONLY);
+  /** The manager's properties, or the one a Get asks for: the units are listed only for what counts them. */
+  private async managerProperties(only?: string): Promise<Array<[string, Variant]>> {
+    const specs = only === undefined ? MANAGER_PROPERTY_SPECS : MANAGER_PROPERTY_SPECS.filter((p) => p.name === only);
+    const units = specs.some((p) => FROM_UNITS.has(p.name)) ? await this.manager.listUnits(STATE_ONLY) : [];
     const values: Record<string, unknown> = {
       Version: this.facts.version,
       Features: '',
@@ -424,7 +426,7 @@ export class Systemd1 {
       ShowStatus: false,
       ConfirmSpawn: false,
     };
-    return MANAGER_PROPERTY_SPECS.map((p) => [p.name, variant(p.sig, values[p.name])]);
+    return specs.map((p) => [p.name, variant(p.sig, values[p.name])]);
   }
 
   // ---- the Manager interface ----
@@ -718,6 +720,9 @@ export const MANAGER_PROPERTY_SPECS: ReadonlyArray<{ name: string; sig: string }
   { name: 'ShowStatus', sig: 'b' },
   { name: 'ConfirmSpawn', sig: 'b' },
 ];
+
+/** The manager properties made from the units' states (node-exporter Gets Version and SystemState at every scrape). */
+const FROM_UNITS = new Set(['NNames', 'NFailedUnits', 'SystemState']);
 
 /** The child nodes of the paths above the manager ("/" → "org"), for `busctl tree`. */
 function containerChildren(path: string): string[] | undefined {

@@ -82,7 +82,8 @@ export class UnitManager implements Manager {
     return { triggers, triggeredBy };
   }
 
-  private describe(r: UnitRunner, stats?: { cpuPercent: number; rssBytes: number }, links?: TriggerLinks): UnitStatus {
+  /** links: Triggers= and TriggeredBy= of every unit, made once for a whole status and only if a show property is read. */
+  private describe(r: UnitRunner, stats?: { cpuPercent: number; rssBytes: number }, links?: () => TriggerLinks): UnitStatus {
     const s = r.state;
     const c = r.config;
     const room = this.sup.types[c.kind];
@@ -94,7 +95,7 @@ export class UnitManager implements Manager {
       // An active unit with no process: its type says (a target "active", a socket "listening").
       subState: s.sub === 'exited' ? room.idleSubState(r.name) : s.sub,
       result: s.result,
-      unitFileState: this.fileState(r),
+      unitFileState: 'static',
       sourcePath: c.generatedFrom ?? c.sourcePath,
       mainPid: s.mainPid,
       stateChangedAt: s.changedAt,
@@ -114,8 +115,8 @@ export class UnitManager implements Manager {
         subState: st.subState,
         unitFileState: st.unitFileState,
         statusText: r.statusText,
-        triggers: links?.triggers.get(r.name) ?? [],
-        triggeredBy: links?.triggeredBy.get(r.name) ?? [],
+        triggers: links?.().triggers.get(r.name) ?? [],
+        triggeredBy: links?.().triggeredBy.get(r.name) ?? [],
         needDaemonReload: this.needsReload(c),
         canIsolate: room.canIsolate,
         nowMs,
@@ -128,6 +129,15 @@ export class UnitManager implements Manager {
     // NeedDaemonReload), which a state or a list never reads (the bus's ListUnits and manager
     // properties, a Get of one property: node-exporter asks for these at every scrape).
     let properties: Record<string, string> | undefined;
+    // The unit file state too (its [Install] links looked for in every unit directory): a state,
+    // a list or a Get of another property never reads it.
+    let fileState: UnitFileState | undefined;
+    Object.defineProperty(st, 'unitFileState', {
+      enumerable: true,
+      configurable: true,
+      get: () => (fileState ??= this.fileState(r)),
+      set: (v: UnitFileState) => (fileState = v),
+    });
     Object.defineProperty(st, 'properties', {
       enumerable: true,
       configurable: true,
@@ -171,10 +181,11 @@ export class UnitManager implements Manager {
     const runners = names.map((n) => this.resolve(n));
     const pids = measured ? runners.map((r) => r?.state.mainPid).filter((p): p is number => p !== undefined) : [];
     const stats = await processStats(pids);
-    const links = this.triggerLinks();
+    let links: TriggerLinks | undefined;
+    const linksOnce = (): TriggerLinks => (links ??= this.triggerLinks());
     return names.map((n, i) => {
       const r = runners[i];
-      return r ? this.describe(r, r.state.mainPid !== undefined ? stats.get(r.state.mainPid) : undefined, links) : this.notFound(n);
+      return r ? this.describe(r, r.state.mainPid !== undefined ? stats.get(r.state.mainPid) : undefined, linksOnce) : this.notFound(n);
     });
   }
 

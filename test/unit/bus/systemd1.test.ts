@@ -288,6 +288,21 @@ describe('Systemd1', () => {
     expect(bySerial(4).name).toBe('org.freedesktop.DBus.Error.UnknownProperty');
   });
 
+  it('a Get of a manager property lists the units only for what counts them (node-exporter Gets Version and SystemState at every scrape)', async () => {
+    const { deliver, sent, manager } = setup();
+    const get = (name: string) => deliver({ interface: 'org.freedesktop.DBus.Properties', member: 'Get', signature: 'ss', body: [M, name] });
+    get('Version');
+    get('Architecture');
+    await settle();
+    expect(manager.measured).toEqual([]);
+    expect(sent.map((s) => s.body)).toEqual([[{ sig: 's', value: '252 (test)' }], [{ sig: 's', value: 'x86-64' }]]);
+    get('SystemState');
+    get('NNames');
+    await settle();
+    expect(manager.measured).toEqual([false, false]);
+    expect(sent.slice(2).map((s) => s.body)).toEqual([[{ sig: 's', value: 'running' }], [{ sig: 'u', value: 2 }]]);
+  });
+
   it('measures a main process (/proc, pidusage) only when MemoryCurrent is asked for, never for a change signal, a list or another property', async () => {
     const { deliver, sent, manager } = setup();
     let changed: (name: string) => void = () => undefined;
