@@ -127,8 +127,13 @@ export class Writer {
   u32(v: number): void {
     this.align(4);
     this.room(4);
-    this.buf.writeUInt32LE(v >>> 0, this.length);
-    this.length += 4;
+    const b = this.buf;
+    const at = this.length;
+    b[at] = v & 0xff;
+    b[at + 1] = (v >>> 8) & 0xff;
+    b[at + 2] = (v >>> 16) & 0xff;
+    b[at + 3] = (v >>> 24) & 0xff;
+    this.length = at + 4;
   }
 
   /** Patches a u32 written earlier (an array's length). */
