@@ -23,7 +23,7 @@ export interface PropertySpec {
   get(s: UnitStatus, clock: Clock): unknown;
 }
 
-const prop = (s: UnitStatus, name: string): string => s.properties[name] ?? '';
+const prop = (s: UnitStatus, name: string): string => (s.property ? s.property(name) : s.properties[name]) ?? '';
 const words = (v: string): string[] => v.split(/\s+/).filter(Boolean);
 const u32 = (v: string): number => {
   const n = Number(v);

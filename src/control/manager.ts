@@ -32,6 +32,8 @@ export interface UnitStatus {
   rssBytes?: number;
   /** Extra systemd-style properties for `show -p`: e.g. Type, Restart, ExecMainPID, NRestarts. */
   properties: Record<string, string>;
+  /** One of `properties`, made alone where it can be (a bus Get of Service.Type formats no other). */
+  property?(name: string): string | undefined;
   /**
    * A timer's next elapse and last trigger, µs of the wall clock (list-timers, status, the bus);
    * for the bus also each clock's own next elapse and the last trigger's monotonic µs, as

@@ -193,8 +193,22 @@ export function socketProperties(c: UnitConfig, s: State): Record<string, string
 }
 
 /**
+ * The names unitProperties gives every unit itself, whatever its type (a type's own property of
+ * the same name is replaced by it): a type's own property of another name is read from the type's
+ * properties alone, without the unit's (a bus Get of Service.Type need not stat the unit's files).
+ */
+export const UNIT_PROPERTY_NAMES: ReadonlySet<string> = new Set([
+  'Id', 'Names', 'Requires', 'Wants', 'BindsTo', 'PartOf', 'RequiredBy', 'WantedBy', 'Conflicts', 'Before', 'After',
+  'Triggers', 'TriggeredBy', 'Description', 'LoadState', 'ActiveState', 'FreezerState', 'SubState', 'FragmentPath',
+  'SourcePath', 'DropInPaths', 'UnitFileState',
+  ...['StateChange', 'InactiveExit', 'ActiveEnter', 'ActiveExit', 'InactiveEnter'].flatMap((n) => [`${n}Timestamp`, `${n}TimestampMonotonic`]),
+  'CanStart', 'CanStop', 'CanReload', 'CanIsolate', 'NeedDaemonReload', 'DefaultDependencies', 'StartLimitIntervalUSec',
+  'StartLimitBurst', 'StartLimitAction', 'FailureAction', 'SuccessAction', 'Transient', 'Perpetual', 'CollectMode',
+]);
+
+/**
  * Every property systemd 252's `systemctl show` prints that ts-init knows, in systemd's order:
- * the type's own (`own`, from its room in types/), then the unit's.
+ * the type's own (`own`, from its room in types/), then the unit's (UNIT_PROPERTY_NAMES).
  */
 export function unitProperties(c: UnitConfig, s: State, x: ShowContext, own: Record<string, string>): Record<string, string> {
   return {

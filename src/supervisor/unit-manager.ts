@@ -12,7 +12,7 @@ import type { State } from './lifecycle';
 import { disableUnit, enableUnit } from './enablement';
 import { presetAction, readPresetRules } from './preset';
 import { restartsOnReload } from './reload-diff';
-import { type ShowContext, unitProperties } from './show-properties';
+import { type ShowContext, UNIT_PROPERTY_NAMES, unitProperties } from './show-properties';
 import { activeState, isDown, isIdle, isReloading, isRestartPending, isStopping, jobFailed, startJobFinished } from './sub-states';
 import { DEFAULT_TARGET_ALIAS } from '../units/builtin-targets';
 import { defaultTarget, findUnitFile, maskUnit, revertUnit, setDefaultTarget, unmaskUnit } from './unit-file-ops';
@@ -109,21 +109,35 @@ export class UnitManager implements Manager {
     };
     const nowMs = Date.now();
     const nowMonoUs = process.hrtime.bigint() / 1000n;
-    const show = (): Record<string, string> => {
-      const x: ShowContext = {
+    // What the show properties are made of, each part when first read: the unit's files are
+    // stat'ed, its links looked for and every unit's triggers gathered only for the unit's own
+    // properties, which a type's property (a bus Get of Service.Type) does not need.
+    const manager = this;
+    let context: ShowContext | undefined;
+    const x = (): ShowContext =>
+      (context ??= {
         activeState: st.activeState,
         subState: st.subState,
-        unitFileState: st.unitFileState,
+        get unitFileState() {
+          return st.unitFileState;
+        },
         statusText: r.statusText,
-        triggers: links?.().triggers.get(r.name) ?? [],
-        triggeredBy: links?.().triggeredBy.get(r.name) ?? [],
-        needDaemonReload: this.needsReload(c),
+        get triggers() {
+          return links?.().triggers.get(r.name) ?? [];
+        },
+        get triggeredBy() {
+          return links?.().triggeredBy.get(r.name) ?? [];
+        },
+        get needDaemonReload() {
+          return manager.needsReload(c);
+        },
         canIsolate: room.canIsolate,
         nowMs,
         nowMonoUs,
-      };
-      return unitProperties(c, s, x, room.properties(c, s, x));
-    };
+      });
+    let own: Record<string, string> | undefined;
+    const ownProperties = (): Record<string, string> => (own ??= room.properties(c, s, x()));
+    const show = (): Record<string, string> => unitProperties(c, s, x(), ownProperties());
     // The show properties are made when first read (of this state and config, on the clocks read
     // now): most of a status's cost (every property formatted, the unit's files stat'ed for
     // NeedDaemonReload), which a state or a list never reads (the bus's ListUnits and manager
@@ -144,6 +158,10 @@ export class UnitManager implements Manager {
       get: () => (properties ??= show()),
       set: (v: Record<string, string>) => (properties = v),
     });
+    st.property = (name) => {
+      if (properties === undefined && !UNIT_PROPERTY_NAMES.has(name)) return ownProperties()[name];
+      return st.properties[name];
+    };
     if (room.elapse && activeState(s) !== 'inactive') st.elapse = room.elapse(r.name);
     return st;
   }
