@@ -339,6 +339,12 @@ describe('Systemd1', () => {
     await settle();
     expect(manager.measured.slice(6)).toEqual([true, true]);
     expect(sent.slice(-2).map((s) => s.kind)).toEqual(['reply', 'reply']);
+    // A GetAll of every interface (systemctl show) takes one status for them all, measured.
+    deliver({ ...unit, body: [''] });
+    await settle();
+    expect(manager.measured.slice(8)).toEqual([true]);
+    const names = (sent.at(-1)!.body[0] as Array<[string, unknown]>).map(([n]) => n);
+    expect(names).toEqual(expect.arrayContaining(['Id', 'ActiveState', 'Type', 'MemoryCurrent']));
   });
 });
 
