@@ -213,7 +213,7 @@ export class Systemd1 {
 
   private handedBack(): void {
     this.inHand--;
-    // What a burst of calls allocated (statuses, pidusage's reads) is garbage now: hand it back.
+    // What a burst of calls allocated (statuses, /proc reads) is garbage now: hand it back.
     if (this.inHand === 0) releaseMemorySoon();
   }
 

@@ -303,7 +303,7 @@ describe('Systemd1', () => {
     expect(sent.slice(2).map((s) => s.body)).toEqual([[{ sig: 's', value: 'running' }], [{ sig: 'u', value: 2 }]]);
   });
 
-  it('measures a main process (/proc, pidusage) only when MemoryCurrent is asked for, never for a change signal, a list or another property', async () => {
+  it('measures a main process (/proc) only when MemoryCurrent is asked for, never for a change signal, a list or another property', async () => {
     const { deliver, sent, manager } = setup();
     let changed: (name: string) => void = () => undefined;
     manager.onUnitChange = (l) => ((changed = l), () => undefined);
