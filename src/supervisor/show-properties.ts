@@ -192,6 +192,20 @@ export function socketProperties(c: UnitConfig, s: State): Record<string, string
   };
 }
 
+/** The unit's transition timestamps (StateChangeTimestamp=, ...Monotonic=, ...), of its state alone. */
+export function unitTimestamps(s: State, nowMs: number, nowMonoUs: bigint): Record<string, string> {
+  return timestampProperties(
+    { StateChange: s.changedAt, InactiveExit: s.inactiveExitAt, ActiveEnter: s.readyAt, ActiveExit: s.activeExitAt, InactiveEnter: s.inactiveEnterAt },
+    nowMs,
+    nowMonoUs,
+  );
+}
+
+/** Their names: a bus subscriber's PropertiesChanged carries them for every unit change of a boot. */
+export const UNIT_TIMESTAMP_NAMES: ReadonlySet<string> = new Set(
+  ['StateChange', 'InactiveExit', 'ActiveEnter', 'ActiveExit', 'InactiveEnter'].flatMap((n) => [`${n}Timestamp`, `${n}TimestampMonotonic`]),
+);
+
 /**
  * The names unitProperties gives every unit itself, whatever its type (a type's own property of
  * the same name is replaced by it): a type's own property of another name is read from the type's
@@ -200,9 +214,7 @@ export function socketProperties(c: UnitConfig, s: State): Record<string, string
 export const UNIT_PROPERTY_NAMES: ReadonlySet<string> = new Set([
   'Id', 'Names', 'Requires', 'Wants', 'BindsTo', 'PartOf', 'RequiredBy', 'WantedBy', 'Conflicts', 'Before', 'After',
   'Triggers', 'TriggeredBy', 'Description', 'LoadState', 'ActiveState', 'FreezerState', 'SubState', 'FragmentPath',
-  'SourcePath', 'DropInPaths', 'UnitFileState',
-  ...['StateChange', 'InactiveExit', 'ActiveEnter', 'ActiveExit', 'InactiveEnter'].flatMap((n) => [`${n}Timestamp`, `${n}TimestampMonotonic`]),
-  'CanStart', 'CanStop', 'CanReload', 'CanIsolate', 'NeedDaemonReload', 'DefaultDependencies', 'StartLimitIntervalUSec',
+  'SourcePath', 'DropInPaths', 'UnitFileState', ...UNIT_TIMESTAMP_NAMES, 'CanStart', 'CanStop', 'CanReload', 'CanIsolate', 'NeedDaemonReload', 'DefaultDependencies', 'StartLimitIntervalUSec',
   'StartLimitBurst', 'StartLimitAction', 'FailureAction', 'SuccessAction', 'Transient', 'Perpetual', 'CollectMode',
 ]);
 
@@ -235,17 +247,7 @@ export function unitProperties(c: UnitConfig, s: State, x: ShowContext, own: Rec
     SourcePath: c.generatedFrom ?? '',
     DropInPaths: c.dropIns.join(' '),
     UnitFileState: x.unitFileState,
-    ...timestampProperties(
-      {
-        StateChange: s.changedAt,
-        InactiveExit: s.inactiveExitAt,
-        ActiveEnter: s.readyAt,
-        ActiveExit: s.activeExitAt,
-        InactiveEnter: s.inactiveEnterAt,
-      },
-      x.nowMs,
-      x.nowMonoUs,
-    ),
+    ...unitTimestamps(s, x.nowMs, x.nowMonoUs),
     CanStart: 'yes',
     CanStop: 'yes',
     CanReload: yesNo(c.execReload.length > 0),

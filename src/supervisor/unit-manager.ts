@@ -12,7 +12,7 @@ import type { State } from './lifecycle';
 import { disableUnit, enableUnit } from './enablement';
 import { presetAction, readPresetRules } from './preset';
 import { restartsOnReload } from './reload-diff';
-import { type ShowContext, UNIT_PROPERTY_NAMES, unitProperties } from './show-properties';
+import { type ShowContext, UNIT_PROPERTY_NAMES, UNIT_TIMESTAMP_NAMES, unitProperties, unitTimestamps } from './show-properties';
 import { activeState, isDown, isIdle, isReloading, isRestartPending, isStopping, jobFailed, startJobFinished } from './sub-states';
 import { DEFAULT_TARGET_ALIAS } from '../units/builtin-targets';
 import { defaultTarget, findUnitFile, maskUnit, revertUnit, setDefaultTarget, unmaskUnit } from './unit-file-ops';
@@ -158,8 +158,14 @@ export class UnitManager implements Manager {
       get: () => (properties ??= show()),
       set: (v: Record<string, string>) => (properties = v),
     });
+    // One property: a type's own, or one of the unit's timestamps (every PropertiesChanged of a
+    // boot carries them), is made without the unit's other properties.
+    let timestamps: Record<string, string> | undefined;
     st.property = (name) => {
-      if (properties === undefined && !UNIT_PROPERTY_NAMES.has(name)) return ownProperties()[name];
+      if (properties === undefined) {
+        if (UNIT_TIMESTAMP_NAMES.has(name)) return (timestamps ??= unitTimestamps(s, nowMs, nowMonoUs))[name];
+        if (!UNIT_PROPERTY_NAMES.has(name)) return ownProperties()[name];
+      }
       return st.properties[name];
     };
     if (room.elapse && activeState(s) !== 'inactive') st.elapse = room.elapse(r.name);

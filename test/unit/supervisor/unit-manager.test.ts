@@ -79,7 +79,11 @@ describe('a status', () => {
     expect(s!.activeState).toBe('inactive');
     // A type's own property (the bus's Get of Service.Type) is made alone.
     expect(s!.property!('Type')).toBe('forking');
+    // So is a timestamp of the unit's (a bus subscriber's PropertiesChanged carries them).
+    const changedAt = s!.property!('StateChangeTimestampMonotonic');
+    expect(changedAt).toMatch(/^\d+$/);
     expect(asked).toEqual({ fileState: 0, triggers: 0, readAt: 0 });
+    expect(s!.properties.StateChangeTimestampMonotonic).toBe(changedAt);
     // The unit's own properties look everything up, once; then every property comes from them.
     expect(s!.property!('UnitFileState')).toBe('enabled');
     expect(s!.properties).toMatchObject({ Type: 'forking', UnitFileState: 'enabled', NeedDaemonReload: 'no', TriggeredBy: '' });
