@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { BusConnection } from '../../../src/bus/connection';
 import { type Message, MessageType } from '../../../src/bus/message';
 import { jobRemovedResult, MAX_CALLS_IN_HAND, Systemd1, systemState, unitFileChange } from '../../../src/bus/systemd1';
-import { listUnitsRow, matchesStates, propertyValues, spanUs, UNIT_PROPERTIES } from '../../../src/bus/unit-properties';
+import { listUnitsRow, matchesStates, propertyValues, SERVICE_PROPERTIES, spanUs, UNIT_PROPERTIES } from '../../../src/bus/unit-properties';
 import type { JobResult, Manager, UnitStatus } from '../../../src/control/manager';
 
 function status(name: string, over: Partial<UnitStatus> = {}): UnitStatus {
@@ -365,6 +365,12 @@ describe('the mapping of Manager answers to D-Bus values', () => {
     expect(sock.TriggeredBy).toEqual({ sig: 'as', value: ['ssh.socket'] });
     const missing = Object.fromEntries(propertyValues(UNIT_PROPERTIES, status('x.service', { loadState: 'not-found' }), clock));
     expect(missing.LoadError).toEqual({ sig: '(ss)', value: ['org.freedesktop.systemd1.NoSuchUnit', 'Unit x.service not found.'] });
+    // ExecMainPID and ExecMainStatus come from the status's own fields, as `show` makes them.
+    const service = (over: Partial<UnitStatus>) => Object.fromEntries(propertyValues(SERVICE_PROPERTIES, status('ssh.service', over), clock));
+    expect(service({}).ExecMainPID).toEqual({ sig: 'u', value: 42 });
+    expect(service({}).ExecMainStatus).toEqual({ sig: 'i', value: 0 });
+    expect(service({ mainPid: undefined, lastExit: { code: 3, at: 0 } })).toMatchObject({ ExecMainPID: { value: 0 }, ExecMainStatus: { value: 3 }, ExecMainCode: { value: 1 } });
+    expect(service({ mainPid: undefined, lastExit: { signal: 9, at: 0 } })).toMatchObject({ ExecMainStatus: { value: 9 }, ExecMainCode: { value: 2 } });
   });
 
   it('ListUnits rows, state filters, spans, job results, system state, unit file changes', () => {
