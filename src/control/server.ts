@@ -207,7 +207,7 @@ export async function startControlServer(manager: Manager, socketPath: string, l
     sockets.add(socket);
     socket.once('close', () => {
       sockets.delete(socket);
-      // What a request allocated (its status, pidusage's reads) is garbage now: hand it back.
+      // What a request allocated (its status, /proc reads) is garbage now: hand it back.
       releaseMemorySoon();
     });
     try {

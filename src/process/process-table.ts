@@ -1,5 +1,5 @@
 // Every process this process starts through child_process, by any code (ours or a
-// library's, e.g. pidusage running getconf), is recorded here until libuv has
+// library's), is recorded here until libuv has
 // reaped it. That record is what keeps the orphan reaper away from those pids:
 // reaping one of them first would make libuv lose its exit status.
 // child_process is loaded on first need: a plain tini-style run, whose CMD is spawned

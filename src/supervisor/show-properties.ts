@@ -192,9 +192,35 @@ export function socketProperties(c: UnitConfig, s: State): Record<string, string
   };
 }
 
+/** The unit's transition timestamps (StateChangeTimestamp=, ...Monotonic=, ...), of its state alone. */
+export function unitTimestamps(s: State, nowMs: number, nowMonoUs: bigint): Record<string, string> {
+  return timestampProperties(
+    { StateChange: s.changedAt, InactiveExit: s.inactiveExitAt, ActiveEnter: s.readyAt, ActiveExit: s.activeExitAt, InactiveEnter: s.inactiveEnterAt },
+    nowMs,
+    nowMonoUs,
+  );
+}
+
+/** Their names: a bus subscriber's PropertiesChanged carries them for every unit change of a boot. */
+export const UNIT_TIMESTAMP_NAMES: ReadonlySet<string> = new Set(
+  ['StateChange', 'InactiveExit', 'ActiveEnter', 'ActiveExit', 'InactiveEnter'].flatMap((n) => [`${n}Timestamp`, `${n}TimestampMonotonic`]),
+);
+
+/**
+ * The names unitProperties gives every unit itself, whatever its type (a type's own property of
+ * the same name is replaced by it): a type's own property of another name is read from the type's
+ * properties alone, without the unit's (a bus Get of Service.Type need not stat the unit's files).
+ */
+export const UNIT_PROPERTY_NAMES: ReadonlySet<string> = new Set([
+  'Id', 'Names', 'Requires', 'Wants', 'BindsTo', 'PartOf', 'RequiredBy', 'WantedBy', 'Conflicts', 'Before', 'After',
+  'Triggers', 'TriggeredBy', 'Description', 'LoadState', 'ActiveState', 'FreezerState', 'SubState', 'FragmentPath',
+  'SourcePath', 'DropInPaths', 'UnitFileState', ...UNIT_TIMESTAMP_NAMES, 'CanStart', 'CanStop', 'CanReload', 'CanIsolate', 'NeedDaemonReload', 'DefaultDependencies', 'StartLimitIntervalUSec',
+  'StartLimitBurst', 'StartLimitAction', 'FailureAction', 'SuccessAction', 'Transient', 'Perpetual', 'CollectMode',
+]);
+
 /**
  * Every property systemd 252's `systemctl show` prints that ts-init knows, in systemd's order:
- * the type's own (`own`, from its room in types/), then the unit's.
+ * the type's own (`own`, from its room in types/), then the unit's (UNIT_PROPERTY_NAMES).
  */
 export function unitProperties(c: UnitConfig, s: State, x: ShowContext, own: Record<string, string>): Record<string, string> {
   return {
@@ -221,17 +247,7 @@ export function unitProperties(c: UnitConfig, s: State, x: ShowContext, own: Rec
     SourcePath: c.generatedFrom ?? '',
     DropInPaths: c.dropIns.join(' '),
     UnitFileState: x.unitFileState,
-    ...timestampProperties(
-      {
-        StateChange: s.changedAt,
-        InactiveExit: s.inactiveExitAt,
-        ActiveEnter: s.readyAt,
-        ActiveExit: s.activeExitAt,
-        InactiveEnter: s.inactiveEnterAt,
-      },
-      x.nowMs,
-      x.nowMonoUs,
-    ),
+    ...unitTimestamps(s, x.nowMs, x.nowMonoUs),
     CanStart: 'yes',
     CanStop: 'yes',
     CanReload: yesNo(c.execReload.length > 0),

@@ -12,7 +12,7 @@ import type { State } from './lifecycle';
 import { disableUnit, enableUnit } from './enablement';
 import { presetAction, readPresetRules } from './preset';
 import { restartsOnReload } from './reload-diff';
-import { type ShowContext, unitProperties } from './show-properties';
+import { type ShowContext, UNIT_PROPERTY_NAMES, UNIT_TIMESTAMP_NAMES, unitProperties, unitTimestamps } from './show-properties';
 import { activeState, isDown, isIdle, isReloading, isRestartPending, isStopping, jobFailed, startJobFinished } from './sub-states';
 import { DEFAULT_TARGET_ALIAS } from '../units/builtin-targets';
 import { defaultTarget, findUnitFile, maskUnit, revertUnit, setDefaultTarget, unmaskUnit } from './unit-file-ops';
@@ -82,7 +82,8 @@ export class UnitManager implements Manager {
     return { triggers, triggeredBy };
   }
 
-  private describe(r: UnitRunner, stats?: { cpuPercent: number; rssBytes: number }, links?: TriggerLinks): UnitStatus {
+  /** links: Triggers= and TriggeredBy= of every unit, made once for a whole status and only if a show property is read. */
+  private describe(r: UnitRunner, stats?: { cpuPercent: number; rssBytes: number }, links?: () => TriggerLinks): UnitStatus {
     const s = r.state;
     const c = r.config;
     const room = this.sup.types[c.kind];
@@ -94,7 +95,7 @@ export class UnitManager implements Manager {
       // An active unit with no process: its type says (a target "active", a socket "listening").
       subState: s.sub === 'exited' ? room.idleSubState(r.name) : s.sub,
       result: s.result,
-      unitFileState: this.fileState(r),
+      unitFileState: 'static',
       sourcePath: c.generatedFrom ?? c.sourcePath,
       mainPid: s.mainPid,
       stateChangedAt: s.changedAt,
@@ -108,32 +109,65 @@ export class UnitManager implements Manager {
     };
     const nowMs = Date.now();
     const nowMonoUs = process.hrtime.bigint() / 1000n;
-    const show = (): Record<string, string> => {
-      const x: ShowContext = {
+    // What the show properties are made of, each part when first read: the unit's files are
+    // stat'ed, its links looked for and every unit's triggers gathered only for the unit's own
+    // properties, which a type's property (a bus Get of Service.Type) does not need.
+    const manager = this;
+    let context: ShowContext | undefined;
+    const x = (): ShowContext =>
+      (context ??= {
         activeState: st.activeState,
         subState: st.subState,
-        unitFileState: st.unitFileState,
+        get unitFileState() {
+          return st.unitFileState;
+        },
         statusText: r.statusText,
-        triggers: links?.triggers.get(r.name) ?? [],
-        triggeredBy: links?.triggeredBy.get(r.name) ?? [],
-        needDaemonReload: this.needsReload(c),
+        get triggers() {
+          return links?.().triggers.get(r.name) ?? [];
+        },
+        get triggeredBy() {
+          return links?.().triggeredBy.get(r.name) ?? [];
+        },
+        get needDaemonReload() {
+          return manager.needsReload(c);
+        },
         canIsolate: room.canIsolate,
         nowMs,
         nowMonoUs,
-      };
-      return unitProperties(c, s, x, room.properties(c, s, x));
-    };
+      });
+    let own: Record<string, string> | undefined;
+    const ownProperties = (): Record<string, string> => (own ??= room.properties(c, s, x()));
+    const show = (): Record<string, string> => unitProperties(c, s, x(), ownProperties());
     // The show properties are made when first read (of this state and config, on the clocks read
     // now): most of a status's cost (every property formatted, the unit's files stat'ed for
     // NeedDaemonReload), which a state or a list never reads (the bus's ListUnits and manager
     // properties, a Get of one property: node-exporter asks for these at every scrape).
     let properties: Record<string, string> | undefined;
+    // The unit file state too (its [Install] links looked for in every unit directory): a state,
+    // a list or a Get of another property never reads it.
+    let fileState: UnitFileState | undefined;
+    Object.defineProperty(st, 'unitFileState', {
+      enumerable: true,
+      configurable: true,
+      get: () => (fileState ??= this.fileState(r)),
+      set: (v: UnitFileState) => (fileState = v),
+    });
     Object.defineProperty(st, 'properties', {
       enumerable: true,
       configurable: true,
       get: () => (properties ??= show()),
       set: (v: Record<string, string>) => (properties = v),
     });
+    // One property: a type's own, or one of the unit's timestamps (every PropertiesChanged of a
+    // boot carries them), is made without the unit's other properties.
+    let timestamps: Record<string, string> | undefined;
+    st.property = (name) => {
+      if (properties === undefined) {
+        if (UNIT_TIMESTAMP_NAMES.has(name)) return (timestamps ??= unitTimestamps(s, nowMs, nowMonoUs))[name];
+        if (!UNIT_PROPERTY_NAMES.has(name)) return ownProperties()[name];
+      }
+      return st.properties[name];
+    };
     if (room.elapse && activeState(s) !== 'inactive') st.elapse = room.elapse(r.name);
     return st;
   }
@@ -171,10 +205,11 @@ export class UnitManager implements Manager {
     const runners = names.map((n) => this.resolve(n));
     const pids = measured ? runners.map((r) => r?.state.mainPid).filter((p): p is number => p !== undefined) : [];
     const stats = await processStats(pids);
-    const links = this.triggerLinks();
+    let links: TriggerLinks | undefined;
+    const linksOnce = (): TriggerLinks => (links ??= this.triggerLinks());
     return names.map((n, i) => {
       const r = runners[i];
-      return r ? this.describe(r, r.state.mainPid !== undefined ? stats.get(r.state.mainPid) : undefined, links) : this.notFound(n);
+      return r ? this.describe(r, r.state.mainPid !== undefined ? stats.get(r.state.mainPid) : undefined, linksOnce) : this.notFound(n);
     });
   }
 

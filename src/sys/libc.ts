@@ -410,6 +410,18 @@ export function strerror(errno: number): string {
   return libc().fn('const char *strerror(int errnum)')(errno) as string;
 }
 
+const SC_CLK_TCK = 2;
+const SC_PAGESIZE = 30;
+/** sysconf(3)'s clock ticks per second (/proc's times) and page size (its resident sets), read once. */
+let sysconfValues: { clockTicks: number; pageBytes: number } | undefined;
+export function procUnits(): { clockTicks: number; pageBytes: number } {
+  if (!sysconfValues) {
+    const sysconf = libc().fn('long sysconf(int name)');
+    sysconfValues = { clockTicks: Number(sysconf(SC_CLK_TCK)), pageBytes: Number(sysconf(SC_PAGESIZE)) };
+  }
+  return sysconfValues;
+}
+
 /** isatty(3), without loading the runtime's tty module (and the networking code it needs). */
 export function isatty(fd: number): boolean {
   return (libc().fn('int isatty(int fd)')(fd) as number) === 1;

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { BusConnection } from '../../../src/bus/connection';
 import { type Message, MessageType } from '../../../src/bus/message';
 import { jobRemovedResult, MAX_CALLS_IN_HAND, Systemd1, systemState, unitFileChange } from '../../../src/bus/systemd1';
-import { listUnitsRow, matchesStates, propertyValues, spanUs, UNIT_PROPERTIES } from '../../../src/bus/unit-properties';
+import { listUnitsRow, matchesStates, propertyValues, SERVICE_PROPERTIES, spanUs, UNIT_PROPERTIES } from '../../../src/bus/unit-properties';
 import type { JobResult, Manager, UnitStatus } from '../../../src/control/manager';
 
 function status(name: string, over: Partial<UnitStatus> = {}): UnitStatus {
@@ -288,7 +288,22 @@ describe('Systemd1', () => {
     expect(bySerial(4).name).toBe('org.freedesktop.DBus.Error.UnknownProperty');
   });
 
-  it('measures a main process (/proc, pidusage) only when MemoryCurrent is asked for, never for a change signal, a list or another property', async () => {
+  it('a Get of a manager property lists the units only for what counts them (node-exporter Gets Version and SystemState at every scrape)', async () => {
+    const { deliver, sent, manager } = setup();
+    const get = (name: string) => deliver({ interface: 'org.freedesktop.DBus.Properties', member: 'Get', signature: 'ss', body: [M, name] });
+    get('Version');
+    get('Architecture');
+    await settle();
+    expect(manager.measured).toEqual([]);
+    expect(sent.map((s) => s.body)).toEqual([[{ sig: 's', value: '252 (test)' }], [{ sig: 's', value: 'x86-64' }]]);
+    get('SystemState');
+    get('NNames');
+    await settle();
+    expect(manager.measured).toEqual([false, false]);
+    expect(sent.slice(2).map((s) => s.body)).toEqual([[{ sig: 's', value: 'running' }], [{ sig: 'u', value: 2 }]]);
+  });
+
+  it('measures a main process (/proc) only when MemoryCurrent is asked for, never for a change signal, a list or another property', async () => {
     const { deliver, sent, manager } = setup();
     let changed: (name: string) => void = () => undefined;
     manager.onUnitChange = (l) => ((changed = l), () => undefined);
@@ -324,6 +339,12 @@ describe('Systemd1', () => {
     await settle();
     expect(manager.measured.slice(6)).toEqual([true, true]);
     expect(sent.slice(-2).map((s) => s.kind)).toEqual(['reply', 'reply']);
+    // A GetAll of every interface (systemctl show) takes one status for them all, measured.
+    deliver({ ...unit, body: [''] });
+    await settle();
+    expect(manager.measured.slice(8)).toEqual([true]);
+    const names = (sent.at(-1)!.body[0] as Array<[string, unknown]>).map(([n]) => n);
+    expect(names).toEqual(expect.arrayContaining(['Id', 'ActiveState', 'Type', 'MemoryCurrent']));
   });
 });
 
@@ -344,6 +365,12 @@ describe('the mapping of Manager answers to D-Bus values', () => {
     expect(sock.TriggeredBy).toEqual({ sig: 'as', value: ['ssh.socket'] });
     const missing = Object.fromEntries(propertyValues(UNIT_PROPERTIES, status('x.service', { loadState: 'not-found' }), clock));
     expect(missing.LoadError).toEqual({ sig: '(ss)', value: ['org.freedesktop.systemd1.NoSuchUnit', 'Unit x.service not found.'] });
+    // ExecMainPID and ExecMainStatus come from the status's own fields, as `show` makes them.
+    const service = (over: Partial<UnitStatus>) => Object.fromEntries(propertyValues(SERVICE_PROPERTIES, status('ssh.service', over), clock));
+    expect(service({}).ExecMainPID).toEqual({ sig: 'u', value: 42 });
+    expect(service({}).ExecMainStatus).toEqual({ sig: 'i', value: 0 });
+    expect(service({ mainPid: undefined, lastExit: { code: 3, at: 0 } })).toMatchObject({ ExecMainPID: { value: 0 }, ExecMainStatus: { value: 3 }, ExecMainCode: { value: 1 } });
+    expect(service({ mainPid: undefined, lastExit: { signal: 9, at: 0 } })).toMatchObject({ ExecMainStatus: { value: 9 }, ExecMainCode: { value: 2 } });
   });
 
   it('ListUnits rows, state filters, spans, job results, system state, unit file changes', () => {

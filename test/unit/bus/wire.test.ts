@@ -34,6 +34,16 @@ describe('marshalling', () => {
     expect([...w.bytes()]).toEqual([6, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 120, 0]);
   });
 
+  it('writes strings in place as the buffer grows, with zero padding and their NULs, ASCII or not', () => {
+    const long = 'x'.repeat(300);
+    const values = [[long, 'é€', '', 'a\u00ff', long + 'ü']];
+    // The reader refuses non-zero padding and a missing NUL: a round trip checks both.
+    expect(roundTrip('a(sy)', [values[0]!.map((v, i) => [v, i])])).toEqual([values[0]!.map((v, i) => [v, i])]);
+    const w = new Writer();
+    w.values('ys', [1, 'é']);
+    expect([...w.bytes()]).toEqual([1, 0, 0, 0, 2, 0, 0, 0, 0xc3, 0xa9, 0]);
+  });
+
   it('reads big-endian messages too', () => {
     const b = Buffer.from([0, 0, 0, 3, 0x61, 0x62, 0x63, 0]);
     expect(new Reader(b, 0, false).values('s')).toEqual(['abc']);

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { initialState } from '../../../src/supervisor/lifecycle';
 import { environmentList, invalidAssignment, invalidName } from '../../../src/supervisor/manager-environment';
 import { parsePresetFile, presetAction } from '../../../src/supervisor/preset';
-import { execProperty, exitWords, listenProperty, serviceProperties, type ShowContext, unitProperties } from '../../../src/supervisor/show-properties';
+import { execProperty, exitWords, listenProperty, serviceProperties, type ShowContext, UNIT_PROPERTY_NAMES, unitProperties } from '../../../src/supervisor/show-properties';
 import { defaultUnitConfig } from '../../../src/units/unit';
 
 describe('show properties', () => {
@@ -60,6 +60,12 @@ describe('show properties', () => {
     expect(keys.indexOf('ExecStart')).toBeLessThan(keys.indexOf('Id'));
     expect(keys.indexOf('LoadState')).toBeLessThan(keys.indexOf('ActiveState'));
     expect(keys.indexOf('ActiveState')).toBeLessThan(keys.indexOf('SubState'));
+  });
+
+  it('UNIT_PROPERTY_NAMES are the names unitProperties gives every unit itself (a type\'s other properties are read from the type\'s alone)', () => {
+    const c = defaultUnitConfig('a.service', '/lib/systemd/system/a.service');
+    const x: ShowContext = { activeState: 'inactive', subState: 'dead', unitFileState: 'static', triggers: [], triggeredBy: [], needDaemonReload: false, canIsolate: false, nowMs: 0, nowMonoUs: 0n };
+    expect(new Set(Object.keys(unitProperties(c, initialState(0), x, {})))).toEqual(UNIT_PROPERTY_NAMES);
   });
 });
 

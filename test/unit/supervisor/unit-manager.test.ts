@@ -6,6 +6,9 @@ import type { Supervisor } from '../../../src/supervisor/supervisor';
 import type { UnitRegistry } from '../../../src/supervisor/unit-registry';
 import type { ServiceOutput } from '../../../src/output/service-output';
 import type { Logger } from '../../../src/log/logger';
+import { defaultUnitConfig } from '../../../src/units/unit';
+import { initialState } from '../../../src/supervisor/lifecycle';
+import { serviceType } from '../../../src/supervisor/types/service-type';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined } as unknown as Logger;
 
@@ -54,5 +57,38 @@ describe('a reload deferred by a passing shortage', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe('a status', () => {
+  it('looks up the unit file state, the trigger links and the files\' times only when a property that shows them is read', async () => {
+    const c = defaultUnitConfig('web.service', '/lib/systemd/system/web.service');
+    c.type = 'forking';
+    c.wantedBy = ['multi-user.target'];
+    const asked = { fileState: 0, triggers: 0, readAt: 0 };
+    const registry = {
+      get: (n: string) => (n === c.name ? c : undefined),
+      fileState: () => (asked.fileState++, 'enabled'),
+      definitionReadAt: () => (asked.readAt++, undefined),
+    } as unknown as UnitRegistry;
+    const runner = { name: c.name, config: c, state: initialState(0), statusText: undefined };
+    const room = { ...serviceType, triggers: () => (asked.triggers++, []) };
+    const sup = { runners: new Map([[c.name, runner]]), types: { service: room } } as unknown as Supervisor;
+    const m = new UnitManager(registry, sup, {} as ServiceOutput, quiet, () => undefined);
+    const [s] = await m.status([c.name], { processStats: false });
+    expect(s!.activeState).toBe('inactive');
+    // A type's own property (the bus's Get of Service.Type) is made alone.
+    expect(s!.property!('Type')).toBe('forking');
+    // So is a timestamp of the unit's (a bus subscriber's PropertiesChanged carries them).
+    const changedAt = s!.property!('StateChangeTimestampMonotonic');
+    expect(changedAt).toMatch(/^\d+$/);
+    expect(asked).toEqual({ fileState: 0, triggers: 0, readAt: 0 });
+    expect(s!.properties.StateChangeTimestampMonotonic).toBe(changedAt);
+    // The unit's own properties look everything up, once; then every property comes from them.
+    expect(s!.property!('UnitFileState')).toBe('enabled');
+    expect(s!.properties).toMatchObject({ Type: 'forking', UnitFileState: 'enabled', NeedDaemonReload: 'no', TriggeredBy: '' });
+    expect(asked).toEqual({ fileState: 1, triggers: 1, readAt: 1 });
+    expect(s!.unitFileState).toBe('enabled');
+    expect(asked.fileState).toBe(1);
   });
 });
