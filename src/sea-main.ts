@@ -8,6 +8,7 @@
 import * as sea from 'node:sea';
 import * as vm from 'node:vm';
 import { faceOf, isPid1Face } from './face';
+import { setCompilers } from './sys/compiler-flags';
 import { onCommandStarted } from './sys/code-cache-training';
 
 /** Set by build.js for its training executable only: where to save each bundle's cache. */
@@ -35,7 +36,12 @@ const cacheOut = pid1 ? __CODE_CACHE_OUT__ : __CLIENTS_CODE_CACHE_OUT__;
 const cachedData = cache ? new Uint8Array(cache) : typeof cacheOut === 'string' ? earlierTraining(cacheOut) : undefined;
 const script = new vm.Script(source, { filename: process.execPath, cachedData });
 if (typeof cacheOut === 'string') {
-  const save = () => require('node:fs').writeFileSync(cacheOut, script.createCachedData());
+  const save = () => {
+    // The rich init turned V8's compilers off (sys/memory.ts interpretOnly): made under those
+    // flags, the cache would be rejected at every start (their hash differs).
+    setCompilers(true);
+    require('node:fs').writeFileSync(cacheOut, script.createCachedData());
+  };
   // PID 1's start-up is over once its CMD has started; a client's run once it exits.
   if (pid1) onCommandStarted(save);
   else process.on('exit', save);
