@@ -4,6 +4,7 @@
 // (sea-main.ts) asks it which of the two bundles to compile, before anything else loads.
 import * as path from 'node:path';
 import { JOURNAL_WRITER_ARG } from './journal/journal-writer-arg';
+import { TINI_NAMES } from './personality/rule';
 import { EXEC_HELPER_ARG } from './process/exec-spec';
 
 /** systemd-sysv's links to systemctl. */
@@ -41,4 +42,27 @@ export function faceOf(argv0: string, argv: readonly string[]): Face {
 /** Whether the face is in PID 1's bundle (the init and the exec helper PID 1 starts) or in the clients'. */
 export function isPid1Face(face: Face): face is Extract<Face, { kind: 'exec-helper' | 'init' }> {
   return face.kind === 'exec-helper' || face.kind === 'init';
+}
+
+const FALSE_WORDS = /^(0|no|false|off)$/i;
+
+/**
+ * Whether an init run will most likely be the rich init (personality/rule.ts decides, much
+ * later): which of PID 1's two code caches the executable's first script compiles the bundle
+ * with. The rich cache also holds the supervisor's start-up (some 450 KB more to read), which
+ * a plain `ts-init -- CMD` would pay for with some 2 ms of CPU at every start. A wrong guess
+ * only costs compiling: both caches are for the same bundle. Reads argv before `--` and env.
+ */
+export function likelyRich(argv0: string, argv: readonly string[], env: NodeJS.ProcessEnv, isPid1: boolean): boolean {
+  const end = argv.indexOf('--');
+  const options = end < 0 ? argv : argv.slice(0, end);
+  const has = (name: string): boolean => options.some((a) => a === name || a.startsWith(`${name}=`));
+  const envSet = (name: string): boolean | undefined => (env[name] ? !FALSE_WORDS.test(env[name]!) : undefined);
+  if (has('--no-units') || envSet('TS_INIT_NO_UNITS')) return false;
+  if (has('--units') || env.TS_INIT_UNITS) return true;
+  if (!isPid1) return false;
+  if (has('--rich')) return true;
+  const rich = envSet('TS_INIT_RICH');
+  if (rich !== undefined) return rich;
+  return !TINI_NAMES.has(path.basename(argv0));
 }

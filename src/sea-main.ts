@@ -7,7 +7,8 @@
 // started (build.js has the figures).
 import * as sea from 'node:sea';
 import * as vm from 'node:vm';
-import { faceOf, isPid1Face } from './face';
+import { faceOf, isPid1Face, likelyRich } from './face';
+import { setCompilers } from './sys/compiler-flags';
 import { onCommandStarted } from './sys/code-cache-training';
 
 /** Set by build.js for its training executable only: where to save each bundle's cache. */
@@ -23,19 +24,27 @@ function asset(name: string): ArrayBuffer | undefined {
   }
 }
 
-const pid1 = isPid1Face(faceOf(process.argv0, process.argv.slice(2)));
+const face = faceOf(process.argv0, process.argv.slice(2));
+const pid1 = isPid1Face(face);
 // The bundle, wrapped by the build as a CommonJS module function; esbuild writes ASCII only,
 // so latin1 reads it exactly (and needs no text decoder). A Buffer made from the
 // ArrayBuffer itself is a view; made from a Uint8Array, it would be a copy (0.5 ms).
 const source = Buffer.from(asset(pid1 ? 'bundle.js' : 'clients.js')!).toString('latin1');
-const cache = asset(pid1 ? 'code-cache' : 'clients-code-cache');
+// PID 1's bundle has two caches: the plain init's start, and the rich init's (face.ts likelyRich).
+const pid1Cache = face.kind === 'init' && likelyRich(process.argv0, process.argv.slice(2), process.env, process.pid === 1) ? 'rich-code-cache' : 'code-cache';
+const cache = asset(pid1 ? pid1Cache : 'clients-code-cache');
 const cacheOut = pid1 ? __CODE_CACHE_OUT__ : __CLIENTS_CODE_CACHE_OUT__;
 // The clients' training runs several faces in turn (build.js): each starts from the cache the
 // run before it saved, so the last one saves what all of them compiled.
 const cachedData = cache ? new Uint8Array(cache) : typeof cacheOut === 'string' ? earlierTraining(cacheOut) : undefined;
 const script = new vm.Script(source, { filename: process.execPath, cachedData });
 if (typeof cacheOut === 'string') {
-  const save = () => require('node:fs').writeFileSync(cacheOut, script.createCachedData());
+  const save = () => {
+    // The rich init turned V8's compilers off (sys/memory.ts interpretOnly): made under those
+    // flags, the cache would be rejected at every start (their hash differs).
+    setCompilers(true);
+    require('node:fs').writeFileSync(cacheOut, script.createCachedData());
+  };
   // PID 1's start-up is over once its CMD has started; a client's run once it exits.
   if (pid1) onCommandStarted(save);
   else process.on('exit', save);

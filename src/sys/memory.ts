@@ -2,19 +2,10 @@
 // PID 1 lives as long as the container, and its private memory is what each extra
 // container costs: V8 keeps the young generation's pages committed after the first
 // scavenges, and glibc keeps freed blocks, unless told otherwise.
+import { setCompilers, v8Binding } from './compiler-flags';
 import { releaseFreeMemory } from './libc';
 
-type V8Binding = { setFlagsFromString(flags: string): void };
 type GcOptions = { type: 'major'; execution: 'sync'; flavor: 'last-resort' };
-
-function v8Binding(): V8Binding | undefined {
-  try {
-    const mod = process.getBuiltinModule?.('internal/test/binding') as { internalBinding(name: string): V8Binding } | undefined;
-    return mod?.internalBinding('v8');
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * A last-resort V8 collection (every unreachable object, then the heap shrunk: the
@@ -63,7 +54,7 @@ export function releaseMemory(): void {
  * hash no longer matches its code cache), which costs a little once.
  */
 export function interpretOnly(): void {
-  v8Binding()?.setFlagsFromString('--no-opt --no-maglev --no-sparkplug');
+  setCompilers(false);
 }
 
 const RELEASE_DELAY_MS = 500;
