@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fnmatch } from '../sys/fnmatch';
+import { entryExists } from './entry-exists';
 
 const WILDCARD = /[*?[]/;
 
@@ -33,16 +34,7 @@ export function globPaths(pattern: string, root = ''): string[] {
     found = next;
   }
   // What was named without a wildcard must exist as well.
-  return found.filter((p) => p !== '' && exists(root + p)).sort();
-}
-
-function exists(p: string): boolean {
-  try {
-    fs.lstatSync(p);
-    return true;
-  } catch {
-    return false;
-  }
+  return found.filter((p) => p !== '' && entryExists(root + p)).sort();
 }
 
 function nodeGlob(pattern: string, root: string): string[] {

@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { applyRcLinks, parseSysvScript, RC_TARGETS, renderSysvUnit, sysvUnitName, type SysvScript } from './sysv-units';
+import { entryExists } from './entry-exists';
 
 export interface SysvOptions {
   /** Unit directories that hold native units (generator output excluded). */
@@ -18,15 +19,6 @@ function listDir(dir: string): string[] {
     return fs.readdirSync(dir).sort();
   } catch {
     return [];
-  }
-}
-
-function exists(p: string): boolean {
-  try {
-    fs.lstatSync(p);
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -45,7 +37,7 @@ export function generateSysvUnits(o: SysvOptions): SysvScript[] {
     }
     if (!st.isFile() || (st.mode & 0o100) === 0) continue;
     const name = sysvUnitName(file);
-    if (scripts.has(name) || o.nativeDirs.some((d) => exists(path.join(d, name)))) continue;
+    if (scripts.has(name) || o.nativeDirs.some((d) => entryExists(path.join(d, name)))) continue;
     let text: string;
     try {
       text = fs.readFileSync(p, 'utf8');

@@ -3,17 +3,10 @@
 // (After=/Before=), cycles reported by name and broken by dropping an ordering
 // edge, and the reverse order for stopping. Pure.
 
-export interface UnitDeps {
-  after: readonly string[];
-  before: readonly string[];
-  requires: readonly string[];
-  wants: readonly string[];
-  bindsTo: readonly string[];
-  partOf: readonly string[];
-  conflicts: readonly string[];
-  /** Pulled in like Wants= (what it adds beyond that is propagation.ts'). */
-  upholds?: readonly string[];
-}
+import type { UnitConfig } from '../units/unit';
+
+/** A unit's dependency lists as its file gives them; Upholds= is pulled in like Wants= (what it adds beyond that is propagation.ts'). */
+export type UnitDeps = Pick<UnitConfig, 'after' | 'before' | 'requires' | 'wants' | 'bindsTo' | 'partOf' | 'conflicts'> & Partial<Pick<UnitConfig, 'upholds'>>;
 
 export interface Ordering {
   /** Units in the job set. */
