@@ -41,8 +41,11 @@ function tsInitSetup(tsInitBin, count, dir, service, timers = 0) {
   }
   // Calendar timers (daily at some minute, yearly) and monotonic ones (a day after boot), as an
   // image's housekeeping timers are; their services are oneshots that ran once at the start.
+  // The daily ones fall in the hour twelve hours away from now (local time, as ts-init reads
+  // them): a fixed hour made a run in that hour see its elapses in the idle window.
+  const hour = String((new Date().getHours() + 12) % 24).padStart(2, '0');
   for (let i = 0; i < timers; i++) {
-    const when = i % 3 === 0 ? `OnCalendar=*-*-* 03:${String(i % 60).padStart(2, '0')}:00` : i % 3 === 1 ? 'OnCalendar=yearly' : 'OnBootSec=1d';
+    const when = i % 3 === 0 ? `OnCalendar=*-*-* ${hour}:${String(i % 60).padStart(2, '0')}:00` : i % 3 === 1 ? 'OnCalendar=yearly' : 'OnBootSec=1d';
     fs.writeFileSync(path.join(units, `job${i}.timer`), `[Timer]\n${when}\nPersistent=no\n`);
     fs.writeFileSync(path.join(units, `job${i}.service`), '[Service]\nType=oneshot\nExecStart=/bin/true\n');
   }
