@@ -4,6 +4,7 @@
 // size by running getconf twice through child_process: two forks of PID 1 and the exec modules
 // compiled, inside the rich boot (a SysV script's `systemctl show` asks for MemoryCurrent).
 import * as fs from 'node:fs';
+import { readStatUsage } from '../process/proc';
 import { procUnits } from '../sys/libc';
 
 export interface ProcessStats {
@@ -30,12 +31,6 @@ export function cpuPercentSince(last: LastLook | undefined, cpuMs: number, uptim
   return elapsed > 0 ? ((cpuMs - last.cpuMs) / elapsed) * 100 : 0;
 }
 
-/** utime + stime and the resident pages of a /proc/PID/stat line. */
-export function parseStatTimes(text: string): { cpuTicks: number; rssPages: number } {
-  const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { cpuTicks: Number(f[11]) + Number(f[12]), rssPages: Number(f[21]) };
-}
-
 export async function processStats(pids: readonly number[]): Promise<Map<number, ProcessStats>> {
   const out = new Map<number, ProcessStats>();
   if (pids.length === 0) return out;
@@ -49,13 +44,9 @@ export async function processStats(pids: readonly number[]): Promise<Map<number,
   }
   const now = Date.now();
   for (const pid of new Set(pids)) {
-    let stat: { cpuTicks: number; rssPages: number };
-    try {
-      stat = parseStatTimes(fs.readFileSync(`/proc/${pid}/stat`, 'latin1'));
-    } catch {
-      // A process that just exited has no stats; status shows none rather than failing.
-      continue;
-    }
+    const stat = readStatUsage(pid);
+    // A process that just exited has no stats; status shows none rather than failing.
+    if (!stat) continue;
     const cpuMs = (stat.cpuTicks * 1000) / units.clockTicks;
     const cpu = cpuPercentSince(looks.get(pid), cpuMs, uptimeMs, now);
     looks.delete(pid);

@@ -70,8 +70,28 @@ export function readStatOrThrow(pid: number): { state: string; ppid: number; pgr
     if (code === 'ENOENT' || code === 'ESRCH') return undefined;
     throw err;
   }
-  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const rest = fieldsAfterName(text);
   return { state: rest[0]!, ppid: Number(rest[1]), pgrp: Number(rest[2]), session: Number(rest[3]), startTicks: Number(rest[19]) };
+}
+
+/** A stat line's fields after the command name (which may hold spaces and parentheses), from the state on. */
+function fieldsAfterName(text: string): string[] {
+  return text.slice(text.lastIndexOf(')') + 2).split(' ');
+}
+
+/** utime + stime (clock ticks) and the resident pages of a /proc/PID/stat line. */
+export function statUsage(text: string): { cpuTicks: number; rssPages: number } {
+  const f = fieldsAfterName(text);
+  return { cpuTicks: Number(f[11]) + Number(f[12]), rssPages: Number(f[21]) };
+}
+
+/** /proc/PID/stat's CPU time and resident set (status's figures); undefined for a process that is gone. */
+export function readStatUsage(pid: number): { cpuTicks: number; rssPages: number } | undefined {
+  try {
+    return statUsage(readStatText(pid));
+  } catch {
+    return undefined;
+  }
 }
 
 function allPids(): number[] {

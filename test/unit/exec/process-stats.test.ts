@@ -1,7 +1,8 @@
 // A main process's CPU share and resident set, as pidusage gave them (without its getconf runs).
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { cpuPercentSince, LOOK_KEPT_MS, parseStatTimes, processStats } from '../../../src/exec/process-stats';
+import { cpuPercentSince, LOOK_KEPT_MS, processStats } from '../../../src/exec/process-stats';
+import { statUsage } from '../../../src/process/proc';
 
 describe('process stats', () => {
   it('the CPU share since the last look within a minute; 0 without one, or after it, as pidusage answers the first time', () => {
@@ -13,7 +14,7 @@ describe('process stats', () => {
 
   it('reads utime + stime and the resident pages after the command name, whatever it holds', () => {
     const stat = '42 (a) b (c) S 1 42 42 0 -1 4194560 100 0 0 0 7 5 0 0 20 0 1 0 123 4096000 321 18446744073709551615';
-    expect(parseStatTimes(stat)).toEqual({ cpuTicks: 12, rssPages: 321 });
+    expect(statUsage(stat)).toEqual({ cpuTicks: 12, rssPages: 321 });
   });
 
   it('measures a live process (its memory at once, its CPU from the second look) and leaves out one that is gone', async () => {
