@@ -4,10 +4,8 @@
 // which PID 1 compiled from source at every boot (some ms of its CPU) for a handful of lines.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fnmatch } from '../sys/fnmatch';
+import { fnmatch, hasWildcard } from '../sys/fnmatch';
 import { entryExists } from './entry-exists';
-
-const WILDCARD = /[*?[]/;
 
 /** The paths under `root` ('' for /) that the absolute `pattern` matches, as paths under root too (sorted). */
 export function globPaths(pattern: string, root = ''): string[] {
@@ -19,7 +17,7 @@ export function globPaths(pattern: string, root = ''): string[] {
     const part = parts[i]!;
     const next: string[] = [];
     for (const at of found) {
-      if (!WILDCARD.test(part)) {
+      if (!hasWildcard(part)) {
         next.push(`${at}/${part}`);
         continue;
       }

@@ -23,6 +23,7 @@ import {
   type PathNode,
 } from '../process/safe-path';
 import { removeBelow, removeNamed } from '../process/safe-remove';
+import { hasWildcard } from '../sys/fnmatch';
 import { AT_REMOVEDIR, errnoName, O_CLOEXEC, openat, readlinkat, symlinkat, SysError, unlinkat } from '../sys/libc';
 import { listConfigFiles } from './config-files';
 import { parseTmpfilesText, takesGlob, type SpecifierValues, type TmpfilesLine } from './tmpfiles-parse';
@@ -381,7 +382,7 @@ export class TmpfilesApplier {
 
 /** Paths a line acts on (inside root): its glob's matches, or its path. */
 export function lineTargets(l: TmpfilesLine, root = ''): string[] {
-  if (!takesGlob(l.type) || !/[*?[]/.test(l.path)) return [l.path];
+  if (!takesGlob(l.type) || !hasWildcard(l.path)) return [l.path];
   return globPaths(l.path, root);
 }
 

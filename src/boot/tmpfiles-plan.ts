@@ -2,6 +2,7 @@
 // the removal phase (r, R, the contents of D) and then the creation phase, each item
 // after the items for its parent paths, as systemd-tmpfiles --create --remove --boot
 // does. Pure.
+import { hasWildcard } from '../sys/fnmatch';
 import { takesGlob, type TmpfilesLine, type TmpfilesType } from './tmpfiles-parse';
 
 export interface TmpfilesPlan {
@@ -80,7 +81,7 @@ export function planTmpfiles(lines: readonly TmpfilesLine[]): TmpfilesPlan {
   const emit = (l: TmpfilesLine): void => {
     if (emitted.has(l)) return;
     emitted.add(l);
-    if (!takesGlob(l.type) || !/[*?[]/.test(l.path)) {
+    if (!takesGlob(l.type) || !hasWildcard(l.path)) {
       const parents = create.filter((p) => !emitted.has(p) && isAncestor(p.path, l.path)).sort((a, b) => a.path.length - b.path.length);
       for (const p of parents) emit(p);
     }

@@ -1,6 +1,7 @@
 // journalctl's command line, as systemd 252's journalctl reads it (getopt: short options
 // bundled, "--name=value" and "--name value", -n and -b taking their value from the next
 // word when it parses as one), turned into options and the match expression. Pure.
+import { hasWildcard } from '../sys/fnmatch';
 import { parseId128 } from './entry';
 
 export const OUTPUT_MODES = ['short', 'short-full', 'short-iso', 'short-iso-precise', 'short-precise', 'short-monotonic', 'short-unix', 'cat', 'json', 'json-pretty', 'export', 'verbose'] as const;
@@ -84,7 +85,7 @@ export function parseLines(text: string): { lines?: number } | undefined {
 
 /** systemd's unit name mangling for -u: a name without a type becomes a .service; globs stay patterns. */
 export function mangleUnit(name: string): string {
-  if (/[*?[]/.test(name)) return name;
+  if (hasWildcard(name)) return name;
   return /\.(service|socket|target|device|mount|automount|swap|timer|path|slice|scope)$/.test(name) ? name : `${name}.service`;
 }
 

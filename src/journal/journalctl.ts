@@ -6,7 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_SEARCH_PATH, isExecutableFile, searchPath } from '../sys/exec-path';
-import { fnmatch } from '../sys/fnmatch';
+import { fnmatch, hasWildcard } from '../sys/fnmatch';
 import { parseTimespan } from '../units/timespan';
 import { VERSION } from '../version';
 import { type BootSpec, type JournalctlOptions, matchGroups, pagerCommand, parseJournalctlArgs } from './journalctl-args';
@@ -163,7 +163,7 @@ function resolveBoot(spec: BootSpec, sources: readonly Source[], local: boolean)
 /** -u's patterns against the unit names the journal holds. */
 function expandUnits(patterns: readonly string[], sources: readonly Source[]): string[] {
   const units = new Set<string>();
-  const globs = patterns.filter((p) => /[*?[]/.test(p));
+  const globs = patterns.filter(hasWildcard);
   for (const p of patterns) if (!globs.includes(p)) units.add(p);
   if (globs.length) {
     for (const { reader } of sources) {

@@ -6,6 +6,13 @@ export interface FnmatchFlags {
   noEscape?: boolean;
 }
 
+const WILDCARD = /[*?[]/;
+
+/** Whether a pattern holds a wildcard (`*`, `?`, `[`), or would only match itself. */
+export function hasWildcard(pattern: string): boolean {
+  return WILDCARD.test(pattern);
+}
+
 /** Whether s matches pattern: `*`, `?`, `[...]` (`[!...]` negated), `\` escaping unless noEscape. */
 export function fnmatch(pattern: string, s: string, flags: FnmatchFlags = {}): boolean {
   let re = '';
