@@ -24,9 +24,8 @@ export interface CredentialSettings {
   readonly encrypted: readonly string[];
 }
 
-export function emptyCredentials(): CredentialSettings {
-  return { set: [], load: [], import: [], encrypted: [] };
-}
+/** No credentials: one frozen value, shared by every unit (a setting makes a new value, never changes this one). */
+export const NO_CREDENTIALS: CredentialSettings = Object.freeze({ set: Object.freeze([]), load: Object.freeze([]), import: Object.freeze([]), encrypted: Object.freeze([]) });
 
 export function hasCredentials(c: CredentialSettings): boolean {
   return c.set.length + c.load.length + c.import.length + c.encrypted.length > 0;

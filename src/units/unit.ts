@@ -7,7 +7,7 @@ import type { CalendarSpec } from './calendar';
 import type { Diagnostic } from './diagnostic';
 import type { Listen } from './listen-address';
 import type { RlimitName } from './rlimits';
-import type { CredentialSettings, OpenFileSpec } from './service-files';
+import { type CredentialSettings, NO_CREDENTIALS, type OpenFileSpec } from './service-files';
 
 export type { Diagnostic } from './diagnostic';
 
@@ -287,7 +287,6 @@ export const DEFAULT_RESTART_SEC_MS = 100;
 export const DEFAULT_START_LIMIT_INTERVAL_MS = 10_000;
 export const DEFAULT_START_LIMIT_BURST = 5;
 
-
 /**
  * The empty list each list of a new unit starts as: most stay empty, and a boot builds thousands
  * of units (some forty arrays each were a third of the load's garbage). Frozen: a list is added
@@ -297,7 +296,6 @@ export const NO_ITEMS: readonly never[] = Object.freeze([]);
 
 /** The settings of a new unit that are objects, one frozen value each shared by all (see NO_ITEMS): a setting is changed by a new value. */
 export const NO_EXIT_STATUSES: ExitStatusSet = Object.freeze({ codes: NO_ITEMS, signals: NO_ITEMS });
-const NO_CREDENTIALS: CredentialSettings = Object.freeze({ set: NO_ITEMS, load: NO_ITEMS, import: NO_ITEMS, encrypted: NO_ITEMS });
 const NO_EXEC_DIRECTORY: ExecDirectorySettings = Object.freeze({ names: NO_ITEMS });
 const NO_EXEC_DIRECTORIES: UnitConfig['execDirectories'] = Object.freeze({
   state: NO_EXEC_DIRECTORY,
@@ -318,6 +316,7 @@ export function addTo<K extends UnitListKey>(unit: UnitConfig, key: K, item: Ite
   if (list === NO_ITEMS) (unit as unknown as Record<K, ItemOf<K>[]>)[key] = [item];
   else (list as ItemOf<K>[]).push(item);
 }
+
 /** A service unit with every setting at its default. */
 export function defaultUnitConfig(name: string, sourcePath = ''): UnitConfig {
   const type = name.slice(name.lastIndexOf('.') + 1);

@@ -3,10 +3,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { gatherCredentials, setupCredentials, removeCredentials } from '../../../src/supervisor/credentials';
-import { emptyCredentials, type CredentialSettings } from '../../../src/units/service-files';
+import { type CredentialSettings, NO_CREDENTIALS } from '../../../src/units/service-files';
 import { tempDir } from '../../helpers/temp-dir';
 
-const creds = (over: Partial<CredentialSettings>): CredentialSettings => ({ ...emptyCredentials(), ...over });
+const creds = (over: Partial<CredentialSettings>): CredentialSettings => ({ ...NO_CREDENTIALS, ...over });
 const text = (r: ReturnType<typeof gatherCredentials>): Record<string, string> | string =>
   'error' in r ? r.error : Object.fromEntries([...r.files].map(([k, v]) => [k, v.toString()]));
 
